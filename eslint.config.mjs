@@ -1,0 +1,34 @@
+// The lint rule that, with tsconfig.core.json, holds the layer boundary: src/core imports nothing outside itself.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.vscode-test/**', '.demo/**', 'test-results/**', 'scripts/**', '**/*.mjs'] },
+  ...tseslint.configs.strict,
+  {
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(?!\\.{1,2}/)', message: 'src/core is pure: it imports only other src/core modules (no vscode, no node:, no packages).' },
+            { regex: '^\\.\\./\\.\\./', message: 'src/core must not import from outside src/core.' },
+            { regex: '^\\.\\./(node|vscode|cli|protocol)', message: 'src/core must not import from outside src/core.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./src/(node|vscode)/', message: 'The webview may use src/protocol and src/core only.' }] }],
+    },
+  },
+);

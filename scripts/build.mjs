@@ -1,0 +1,27 @@
+// One build script, several bundles: the extension (Node, CommonJS, `vscode` external), the CLI,
+// the webview (browser IIFE) and, on request, the unit tests and benchmarks.
+import { build } from 'esbuild';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'es2022' };
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+
+const testFiles = (dir) => readdirSync(dir).filter((name) => name.endsWith('.ts')).map((name) => join(dir, name));
+
+const cli = build({ ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', external: ['fsevents'], banner: { js: '#!/usr/bin/env node' } });
+const jobs = [cli];
+if (!args.has('--tests') && !args.has('--bench')) {
+  jobs.push(
+    build({ ...node, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'fsevents'] }),
+    build({ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' }),
+  );
+}
+if (args.has('--tests')) {
+  rmSync('out/test', { recursive: true, force: true });
+  jobs.push(build({ ...node, entryPoints: testFiles('test/unit'), outdir: 'out/test/unit', external: ['fsevents'] }));
+}
+if (args.has('--bench')) jobs.push(build({ ...node, entryPoints: ['bench/run.ts'], outfile: 'out/bench/run.js', external: ['fsevents'] }));
+await Promise.all(jobs);

@@ -1,0 +1,23 @@
+// `npm test`: every layer, in order of cost. Types and lint first, then unit tests in plain Node,
+// then the webview in headless Chromium, then the extension end to end in a real VS Code (code-server).
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const steps = [
+  ['types', 'npx', ['tsc', '-p', 'tsconfig.core.json']],
+  ['types', 'npx', ['tsc', '-p', 'tsconfig.json']],
+  ['types', 'npx', ['tsc', '-p', 'tsconfig.webview.json']],
+  ['lint', 'npx', ['eslint', '.']],
+  ['unit', 'npm', ['run', 'test:unit']],
+];
+if (existsSync('test/webview')) steps.push(['webview', 'node', ['test/webview/run.mjs']]);
+if (existsSync('test/e2e')) steps.push(['end to end', 'node', ['test/e2e/run.mjs']]);
+
+for (const [layer, command, args] of steps) {
+  process.stderr.write(`\n== ${layer}: ${command} ${args.join(' ')}\n`);
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) {
+    process.stderr.write(`\n${layer} failed (exit ${result.status ?? result.signal}).\n`);
+    process.exit(result.status ?? 1);
+  }
+}

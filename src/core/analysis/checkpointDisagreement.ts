@@ -1,0 +1,32 @@
+import { noiseSigma } from './statistics';
+import { argmax, argmin, formatPoints, percentScale, type EvalPoints } from './evalPoints';
+import type { Warning } from './warning';
+
+/**
+ * Rule (e): the checkpoint with the lowest eval loss is not the one with the highest token accuracy,
+ * by more than noise. A configuration that keeps the best checkpoint by loss would load the wrong one.
+ * Raw values only: a smoothed curve lags and would name the wrong step.
+ */
+export function checkpointDisagreement(points: EvalPoints): Warning | undefined {
+  const { loss, accuracy, steps } = points;
+  const n = loss.length;
+  if (n < 3) return undefined;
+  const byLoss = argmin(loss);
+  const byAccuracy = argmax(accuracy);
+  if (byLoss === byAccuracy) return undefined;
+  const scale = percentScale(accuracy);
+  const deltaAccuracy = (accuracy[byAccuracy] as number) - (accuracy[byLoss] as number);
+  const z = n > 20 ? 3 : 2;
+  const threshold = Math.max(0.3 / scale, z * Math.SQRT2 * noiseSigma(accuracy));
+  if (deltaAccuracy < threshold) return undefined;
+  const deltaLoss = (loss[byAccuracy] as number) - (loss[byLoss] as number);
+  const lossStep = steps[byLoss] as number;
+  const accuracyStep = steps[byAccuracy] as number;
+  return {
+    kind: 'checkpoint-disagreement',
+    confidence: 'medium',
+    step: accuracyStep,
+    message: `The best checkpoint by eval loss (step ${lossStep}) is not the best by token accuracy (step ${accuracyStep}): keeping the best by loss would load step ${lossStep} and give up ${formatPoints(deltaAccuracy, scale)} of accuracy (its loss is ${deltaLoss.toFixed(3)} lower).`,
+    evidence: { lossStep, accuracyStep, deltaAccuracy, deltaLoss, threshold },
+  };
+}

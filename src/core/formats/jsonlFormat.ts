@@ -1,0 +1,80 @@
+import type { MetricPoint } from '../types';
+import { parseLenientJson } from './lenientJson';
+import { isRecord, readStep, recordToPoints } from './metricRecord';
+
+/**
+ * Where reading a JSONL log stopped. Bytes after the last newline wait in `pendingBytes` until their line
+ * is complete, so a line cut in the middle of a UTF-8 character or a number is never read half-written.
+ */
+export interface JsonlCursor {
+  readonly offset: number;
+  readonly lineNumber: number;
+  readonly pendingBytes: Uint8Array;
+}
+
+export interface JsonlChunkResult {
+  readonly points: MetricPoint[];
+  readonly cursor: JsonlCursor;
+  /** Lines that are complete but unusable, by line number (1-based). */
+  readonly badLines: readonly { readonly line: number; readonly message: string }[];
+}
+
+export const EMPTY_JSONL_CURSOR: JsonlCursor = { offset: 0, lineNumber: 0, pendingBytes: new Uint8Array(0) };
+
+const NEWLINE = 0x0a;
+const decoder = new TextDecoder('utf-8');
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a, 0);
+  joined.set(b, a.length);
+  return joined;
+}
+
+/** Parses one complete line. Lines without a step are not metric records (headers, config dumps) and yield nothing. */
+export function parseJsonlLine(line: string): { points: MetricPoint[] } | { error: string } {
+  const trimmed = line.trim();
+  if (trimmed === '') return { points: [] };
+  let value: unknown;
+  try {
+    value = parseLenientJson(trimmed);
+  } catch {
+    return { error: 'not valid JSON' };
+  }
+  if (!isRecord(value)) return { error: 'not a JSON object' };
+  const step = readStep(value);
+  return { points: step === undefined ? [] : recordToPoints(value, step) };
+}
+
+/** Reads the bytes appended since `cursor`: the cost depends on the chunk, never on the size of the file. */
+export function readJsonlChunk(cursor: JsonlCursor, chunk: Uint8Array): JsonlChunkResult {
+  const bytes = concat(cursor.pendingBytes, chunk);
+  const lastNewline = bytes.lastIndexOf(NEWLINE);
+  const points: MetricPoint[] = [];
+  const badLines: { line: number; message: string }[] = [];
+  let lineNumber = cursor.lineNumber;
+  if (lastNewline >= 0) {
+    const text = decoder.decode(bytes.subarray(0, lastNewline));
+    for (const line of text.split('\n')) {
+      lineNumber++;
+      const parsed = parseJsonlLine(line);
+      if ('error' in parsed) badLines.push({ line: lineNumber, message: parsed.error });
+      else for (const point of parsed.points) points.push(point);
+    }
+  }
+  return {
+    points,
+    badLines,
+    cursor: { offset: cursor.offset + chunk.length, lineNumber, pendingBytes: bytes.slice(lastNewline + 1) },
+  };
+}
+
+/** True when a file's first complete line looks like a metric log (it has a step and a number), so datasets in JSONL are never read whole. */
+export function looksLikeJsonlMetricLog(head: string): boolean {
+  for (const line of head.split('\n').slice(0, 5)) {
+    const parsed = parseJsonlLine(line);
+    if ('points' in parsed && parsed.points.length > 0) return true;
+  }
+  return false;
+}

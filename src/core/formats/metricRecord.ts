@@ -1,0 +1,33 @@
+import type { MetricPoint } from '../types';
+
+/** Keys that say where a record sits in training rather than measuring it. */
+const POSITION_KEYS = new Set(['step', 'global_step', 'current_steps', 'total_steps', 'epoch', '_step', '_timestamp', '_runtime', 'timestamp', 'percentage']);
+
+export const STEP_KEYS = ['step', 'global_step', 'current_steps', 'trainer/global_step', '_step', 'iter', 'iteration'] as const;
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function readStep(record: Record<string, unknown>): number | undefined {
+  for (const key of STEP_KEYS) {
+    const value = record[key];
+    if (typeof value === 'number' && Number.isFinite(value)) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Turns one logged record into points. Only numbers count: strings (elapsed times), lists (thresholds),
+ * nested objects and nulls (LLaMA-Factory's absent keys) are skipped.
+ */
+export function recordToPoints(record: Record<string, unknown>, step: number): MetricPoint[] {
+  const epoch = typeof record['epoch'] === 'number' && Number.isFinite(record['epoch']) ? record['epoch'] : undefined;
+  const wallTime = typeof record['_timestamp'] === 'number' ? record['_timestamp'] : typeof record['timestamp'] === 'number' ? record['timestamp'] : undefined;
+  const points: MetricPoint[] = [];
+  for (const [key, value] of Object.entries(record)) {
+    if (typeof value !== 'number' || POSITION_KEYS.has(key) || (STEP_KEYS as readonly string[]).includes(key)) continue;
+    points.push({ key, step, value, ...(epoch === undefined ? {} : { epoch }), ...(wallTime === undefined ? {} : { wallTime }) });
+  }
+  return points;
+}

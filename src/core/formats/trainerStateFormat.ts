@@ -1,0 +1,37 @@
+import type { MetricPoint } from '../types';
+import { parseLenientJson } from './lenientJson';
+import { isRecord, recordToPoints } from './metricRecord';
+
+/**
+ * Hugging Face's Trainer rewrites `trainer_state.json` whole and not atomically, so a reader can catch it
+ * empty or cut short. That is `incomplete`: the caller retries and reports it only if the file stays so.
+ */
+export type TrainerStateResult =
+  | { readonly kind: 'ok'; readonly points: MetricPoint[]; readonly bestModelCheckpoint?: string }
+  | { readonly kind: 'incomplete'; readonly message: string }
+  | { readonly kind: 'invalid'; readonly message: string };
+
+const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\//;
+
+export function parseTrainerState(text: string): TrainerStateResult {
+  if (LFS_POINTER.test(text)) {
+    return { kind: 'invalid', message: 'This trainer_state.json is a Git LFS pointer, not the file itself: run `git lfs pull` to fetch it.' };
+  }
+  if (text.trim() === '') return { kind: 'incomplete', message: 'The file is empty (it may be being written).' };
+  let state: unknown;
+  try {
+    state = parseLenientJson(text);
+  } catch (error) {
+    return { kind: 'incomplete', message: `The file is not complete JSON (${(error as Error).message}); it may be being rewritten.` };
+  }
+  if (!isRecord(state) || !Array.isArray(state['log_history'])) {
+    return { kind: 'invalid', message: 'This JSON has no `log_history` array, so it is not a Trainer state.' };
+  }
+  const points: MetricPoint[] = [];
+  for (const entry of state['log_history']) {
+    if (!isRecord(entry) || typeof entry['step'] !== 'number') continue;
+    points.push(...recordToPoints(entry, entry['step']));
+  }
+  const best = state['best_model_checkpoint'];
+  return { kind: 'ok', points, ...(typeof best === 'string' ? { bestModelCheckpoint: best } : {}) };
+}

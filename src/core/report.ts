@@ -1,0 +1,47 @@
+import type { RunSnapshot } from './runStore';
+import type { Problem } from './types';
+import { analyzeRun } from './analysis/runAnalysis';
+import type { RoleOverrides } from './analysis/metricRoles';
+
+/** The CLI's `--json` document. This shape is a contract: formats may be added, fields are not renamed. */
+export interface ReportDocument {
+  readonly runs: readonly RunReport[];
+  readonly problems: readonly Problem[];
+}
+
+export interface RunReport {
+  readonly id: string;
+  readonly sources: readonly { readonly path: string; readonly format: string }[];
+  readonly metrics: Readonly<Record<string, { readonly steps: readonly number[]; readonly values: readonly (number | null)[] }>>;
+  readonly roles: { readonly evalLoss: string | null; readonly evalAccuracy: string | null; readonly trainLoss: string | null };
+  readonly accuracyDefinition: string | null;
+  readonly best: { readonly byLoss: Pick | null; readonly byAccuracy: Pick | null };
+  readonly warnings: readonly { readonly kind: string; readonly confidence: string; readonly step: number; readonly message: string }[];
+}
+
+interface Pick {
+  readonly step: number;
+  readonly loss: number;
+  readonly accuracy: number;
+}
+
+const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+
+export function buildRunReport(run: RunSnapshot, overrides: RoleOverrides = {}): RunReport {
+  const analysis = analyzeRun(run, overrides);
+  const metrics: Record<string, { steps: readonly number[]; values: (number | null)[] }> = {};
+  for (const [key, series] of run.metrics) metrics[key] = { steps: series.steps, values: series.values.map(finiteOrNull) };
+  return {
+    id: run.id,
+    sources: run.sources,
+    metrics,
+    roles: analysis.roles,
+    accuracyDefinition: analysis.accuracyDefinition,
+    best: analysis.best,
+    warnings: analysis.warnings.map(({ kind, confidence, step, message }) => ({ kind, confidence, step, message })),
+  };
+}
+
+export function buildReport(runs: readonly RunSnapshot[], problems: readonly Problem[], overrides: RoleOverrides = {}): ReportDocument {
+  return { runs: runs.map((run) => buildRunReport(run, overrides)), problems };
+}

@@ -1,0 +1,26 @@
+import type { ReportDocument, RunReport } from './report';
+
+function formatNumber(value: number | undefined | null, digits = 4): string {
+  return value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+}
+
+function summarize(run: RunReport): string {
+  const lines = [`Run ${run.id}`];
+  lines.push(`  sources: ${run.sources.map((source) => `${source.path} (${source.format})`).join(', ')}`);
+  lines.push(`  eval loss: ${run.roles.evalLoss ?? 'not found'}; eval accuracy: ${run.roles.evalAccuracy ?? 'not found'}; train loss: ${run.roles.trainLoss ?? 'not found'}`);
+  if (run.accuracyDefinition !== null) lines.push(`  accuracy definition: ${run.accuracyDefinition}`);
+  const { byLoss, byAccuracy } = run.best;
+  if (byLoss !== null) lines.push(`  best by loss:     step ${byLoss.step} (loss ${formatNumber(byLoss.loss)}, accuracy ${formatNumber(byLoss.accuracy)})`);
+  if (byAccuracy !== null) lines.push(`  best by accuracy: step ${byAccuracy.step} (loss ${formatNumber(byAccuracy.loss)}, accuracy ${formatNumber(byAccuracy.accuracy)})`);
+  for (const warning of run.warnings) lines.push(`  ⚠ ${warning.kind} (${warning.confidence}): ${warning.message}`);
+  if (run.warnings.length === 0) lines.push('  no warnings');
+  return lines.join('\n');
+}
+
+/** The readable form of the report, for a terminal. */
+export function formatText(report: ReportDocument): string {
+  const parts = report.runs.map(summarize);
+  if (report.runs.length === 0) parts.push('No training logs found.');
+  for (const problem of report.problems) parts.push(`problem: ${problem.path}: ${problem.message}`);
+  return parts.join('\n\n') + '\n';
+}

@@ -1,0 +1,125 @@
+import type { FormatId, MetricPoint } from './types';
+
+/** A series as the views use it: steps sorted and unique, the last value written for a step winning. */
+export interface Series {
+  readonly steps: readonly number[];
+  readonly values: readonly number[];
+}
+
+export interface RunSource {
+  readonly path: string;
+  readonly format: FormatId;
+}
+
+export interface RunSnapshot {
+  readonly id: string;
+  readonly sources: readonly RunSource[];
+  readonly metrics: ReadonlyMap<string, Series>;
+}
+
+interface SourceState {
+  readonly format: FormatId;
+  /** key -> step -> value */
+  readonly series: Map<string, Map<number, number>>;
+  /** Bumped on every write, so that when sources disagree on a step the freshest one wins. */
+  revision: number;
+}
+
+interface RunState {
+  readonly sources: Map<string, SourceState>;
+  merged: Map<string, Series> | undefined;
+}
+
+/**
+ * Holds every point read so far, per run and per source file. Sources of one run (a trainer_state.json
+ * and the states in its checkpoints, or a JSONL log beside them) merge by (key, step), so a point that
+ * two files hold is counted once.
+ */
+export class RunStore {
+  private readonly runs = new Map<string, RunState>();
+  private revision = 0;
+
+  /** Adds points from a source; returns whether anything changed. */
+  addPoints(runId: string, source: RunSource, points: readonly MetricPoint[]): boolean {
+    const state = this.sourceState(runId, source);
+    let changed = false;
+    for (const point of points) {
+      let byStep = state.series.get(point.key);
+      if (byStep === undefined) state.series.set(point.key, (byStep = new Map()));
+      const previous = byStep.get(point.step);
+      if (previous === undefined || !Object.is(previous, point.value)) {
+        byStep.set(point.step, point.value);
+        changed = true;
+      }
+    }
+    if (changed) this.touch(runId, state);
+    return changed;
+  }
+
+  /**
+   * Replaces everything a source said (a file that is rewritten whole, or restarted from scratch). Points
+   * of the old content that the new one lacks are dropped only from this source: other sources keep theirs.
+   */
+  replaceSource(runId: string, source: RunSource, points: readonly MetricPoint[]): boolean {
+    const state = this.sourceState(runId, source);
+    const before = serialize(state.series);
+    state.series.clear();
+    this.addPoints(runId, source, points);
+    const changed = serialize(state.series) !== before;
+    if (changed) this.touch(runId, state);
+    return changed;
+  }
+
+  /** Registers a source even before it yields points, so that a run appears as soon as its log does. */
+  private sourceState(runId: string, source: RunSource): SourceState {
+    let run = this.runs.get(runId);
+    if (run === undefined) this.runs.set(runId, (run = { sources: new Map(), merged: undefined }));
+    let state = run.sources.get(source.path);
+    if (state === undefined) run.sources.set(source.path, (state = { format: source.format, series: new Map(), revision: 0 }));
+    return state;
+  }
+
+  private touch(runId: string, state: SourceState): void {
+    state.revision = ++this.revision;
+    const run = this.runs.get(runId);
+    if (run !== undefined) run.merged = undefined;
+  }
+
+  runIds(): string[] {
+    return [...this.runs.keys()].sort();
+  }
+
+  snapshot(runId: string): RunSnapshot | undefined {
+    const run = this.runs.get(runId);
+    if (run === undefined) return undefined;
+    run.merged ??= mergeSources(run.sources);
+    const sources = [...run.sources.entries()].map(([path, state]) => ({ path, format: state.format })).sort((a, b) => a.path.localeCompare(b.path));
+    return { id: runId, sources, metrics: run.merged };
+  }
+
+  snapshots(): RunSnapshot[] {
+    return this.runIds().flatMap((id) => this.snapshot(id) ?? []);
+  }
+}
+
+function serialize(series: Map<string, Map<number, number>>): string {
+  return JSON.stringify([...series].map(([key, byStep]) => [key, [...byStep].map(([step, value]) => [step, String(value)])]));
+}
+
+function mergeSources(sources: Map<string, SourceState>): Map<string, Series> {
+  const merged = new Map<string, Map<number, number>>();
+  const ordered = [...sources.values()].sort((a, b) => a.revision - b.revision);
+  for (const source of ordered) {
+    for (const [key, byStep] of source.series) {
+      let target = merged.get(key);
+      if (target === undefined) merged.set(key, (target = new Map()));
+      for (const [step, value] of byStep) target.set(step, value);
+    }
+  }
+  const result = new Map<string, Series>();
+  for (const [key, byStep] of [...merged].sort(([a], [b]) => a.localeCompare(b))) {
+    const steps = [...byStep.keys()].sort((a, b) => a - b);
+    result.set(key, { steps, values: steps.map((step) => byStep.get(step) ?? Number.NaN) });
+  }
+  return result;
+}

@@ -1,0 +1,21 @@
+/** One number a log wrote: `key` exactly as the log spelled it. Non-finite values are kept as NaN/±Infinity. */
+export interface MetricPoint {
+  readonly key: string;
+  readonly step: number;
+  readonly value: number;
+  readonly epoch?: number;
+  readonly wallTime?: number;
+}
+
+/** Something a reader could not use, said in words a user can act on. */
+export interface Problem {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type FormatId = 'hf-trainer-state' | 'jsonl';
+
+export const FORMAT_LABELS: Readonly<Record<FormatId, string>> = {
+  'hf-trainer-state': 'Hugging Face trainer_state.json',
+  jsonl: 'JSONL log',
+};

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { formatText } from '../../src/core/reportText';
+import { reportPaths as report } from '../../src/node/reportPaths';
+import { SAMPLES_DIR, samplesSkipReason, trainerStateText } from './helpers';
+
+function fixture(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-cli-'));
+  mkdirSync(join(dir, 'sft'));
+  const history = Array.from({ length: 10 }, (_, k) => ({
+    eval_loss: 2 + 0.05 * (k - 2) ** 2,
+    eval_mean_token_accuracy: 0.4 + 0.01 * k,
+    step: (k + 1) * 100,
+  }));
+  writeFileSync(join(dir, 'sft', 'trainer_state.json'), trainerStateText([{ loss: '__NaN__', step: 50 }, ...history]));
+  mkdirSync(join(dir, 'node_modules', 'x'), { recursive: true });
+  writeFileSync(join(dir, 'node_modules', 'x', 'trainer_state.json'), '{');
+  writeFileSync(join(dir, 'data.jsonl'), '{"instruction": "not a log"}\n');
+  return dir;
+}
+
+test('report --json follows the documented contract', async () => {
+  const dir = fixture();
+  const document = await report([dir]);
+  assert.equal(document.runs.length, 1);
+  const run = document.runs[0];
+  assert.ok(run);
+  assert.equal(run.id, join(dir, 'sft'));
+  assert.deepEqual(run.sources, [{ path: join(dir, 'sft', 'trainer_state.json'), format: 'hf-trainer-state' }]);
+  assert.deepEqual(run.roles, { evalLoss: 'eval_loss', evalAccuracy: 'eval_mean_token_accuracy', trainLoss: 'loss' });
+  assert.deepEqual(run.metrics['loss'], { steps: [50], values: [null] }, 'non-finite values are null');
+  assert.equal(run.metrics['eval_loss']?.steps.length, 10);
+  assert.deepEqual(run.best.byLoss?.step, 300);
+  assert.deepEqual(run.best.byAccuracy?.step, 1000);
+  assert.deepEqual(run.warnings.map((w) => w.kind).sort(), ['checkpoint-disagreement', 'misleading-loss']);
+  for (const warning of run.warnings) assert.deepEqual(Object.keys(warning).sort(), ['confidence', 'kind', 'message', 'step']);
+  assert.deepEqual(document.problems, []);
+  assert.match(formatText(document), /best by loss: +step 300/);
+  rmSync(dir, { recursive: true });
+});
+
+test('a missing path is a problem, not a crash', async () => {
+  const document = await report(['/definitely/not/here']);
+  assert.deepEqual(document.runs, []);
+  assert.match(document.problems[0]?.message ?? '', /No such file/);
+});
+
+test('the bundled CLI prints JSON and exits 0', () => {
+  const dir = fixture();
+  const cli = resolve(__dirname, '../../../dist/cli.js');
+  const output = JSON.parse(execFileSync(process.execPath, [cli, 'report', dir, '--json'], { encoding: 'utf8' })) as { runs: unknown[] };
+  assert.equal(output.runs.length, 1);
+  assert.throws(() => execFileSync(process.execPath, [cli, 'bogus'], { stdio: 'pipe' }), /Usage/);
+  rmSync(dir, { recursive: true });
+});
+
+test('real trainer states report as one run each, with their eval loss found', { skip: samplesSkipReason('trainer_state') }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-samples-'));
+  const samples = readdirSync(join(SAMPLES_DIR, 'trainer_state')).filter((name) => name.endsWith('trainer_state.json'));
+  for (const name of samples) {
+    mkdirSync(join(dir, name));
+    copyFileSync(join(SAMPLES_DIR, 'trainer_state', name), join(dir, name, 'trainer_state.json'));
+  }
+  const lfs = readdirSync(join(SAMPLES_DIR, 'trainer_state')).find((name) => name.endsWith('.LFS_POINTER'));
+  if (lfs !== undefined) {
+    mkdirSync(join(dir, 'lfs'));
+    copyFileSync(join(SAMPLES_DIR, 'trainer_state', lfs), join(dir, 'lfs', 'trainer_state.json'));
+  }
+  const document = await report([dir]);
+  assert.equal(document.runs.filter((run) => run.id !== join(dir, 'lfs')).length, samples.length);
+  for (const run of document.runs) if (run.id !== join(dir, 'lfs')) assert.notEqual(run.roles.evalLoss ?? run.roles.trainLoss, null, run.id);
+  if (lfs !== undefined) assert.match(document.problems.find((p) => p.path.includes('lfs'))?.message ?? '', /Git LFS pointer/);
+  rmSync(dir, { recursive: true });
+});

@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { EMPTY_JSONL_CURSOR, looksLikeJsonlMetricLog, readJsonlChunk, type JsonlCursor } from '../../src/core/formats/jsonlFormat';
+import type { MetricPoint } from '../../src/core/types';
+import { byKey, sampleFiles, samplesSkipReason } from './helpers';
+
+const encoder = new TextEncoder();
+
+function feed(bytes: Uint8Array, chunkSize: number): { points: MetricPoint[]; cursor: JsonlCursor; bad: number[] } {
+  let cursor = EMPTY_JSONL_CURSOR;
+  const points: MetricPoint[] = [];
+  const bad: number[] = [];
+  for (let i = 0; i < bytes.length; i += chunkSize) {
+    const result = readJsonlChunk(cursor, bytes.subarray(i, i + chunkSize));
+    cursor = result.cursor;
+    points.push(...result.points);
+    bad.push(...result.badLines.map((line) => line.line));
+  }
+  return { points, cursor, bad };
+}
+
+const log = [
+  '{"current_steps": 10, "total_steps": 100, "loss": 0.85, "lr": 1e-05, "epoch": 0.1, "percentage": 10, "elapsed_time": "0:02:12"}',
+  '{"current_steps": 10, "total_steps": 100, "eval_loss": 0.9, "epoch": 0.1, "note": "é ✓ 日本"}',
+  '{"step": 20, "eval/mean_token_accuracy": 0.5, "eval/loss": NaN, "nested": {"a": 1}, "list": [1]}',
+  '{"step": 30, "loss": 0.7',
+].join('\n');
+
+test('the same points whether fed whole or byte by byte', () => {
+  const bytes = encoder.encode(log);
+  const whole = feed(bytes, bytes.length);
+  for (const size of [1, 2, 3, 7, 64]) assert.deepEqual(feed(bytes, size).points, whole.points, `chunk size ${size}`);
+  assert.deepEqual(byKey(whole.points, 'loss'), [[10, 0.85]], 'the partial last line waits');
+  assert.deepEqual(byKey(whole.points, 'eval_loss'), [[10, 0.9]]);
+  assert.deepEqual(byKey(whole.points, 'lr'), [[10, 1e-5]]);
+  assert.ok(Number.isNaN(byKey(whole.points, 'eval/loss')[0]?.[1] as number));
+  assert.deepEqual(whole.points.map((p) => p.key).filter((k) => ['total_steps', 'percentage', 'current_steps', 'epoch', 'nested', 'list', 'note'].includes(k)), []);
+});
+
+test('a partial line is read once its newline arrives, and the cursor counts every byte', () => {
+  const first = readJsonlChunk(EMPTY_JSONL_CURSOR, encoder.encode('{"step": 1, "loss": 2'));
+  assert.equal(first.points.length, 0);
+  const second = readJsonlChunk(first.cursor, encoder.encode('.5}\n'));
+  assert.deepEqual(byKey(second.points, 'loss'), [[1, 2.5]]);
+  assert.equal(second.cursor.offset, 25);
+  assert.equal(second.cursor.pendingBytes.length, 0);
+});
+
+test('a corrupt line is reported with its number and the rest is kept', () => {
+  const result = feed(encoder.encode('{"step": 1, "loss": 1}\n{"step": 2, "lo\n{"step": 3, "loss": 3}\n[1]\n'), 5);
+  assert.deepEqual(byKey(result.points, 'loss'), [[1, 1], [3, 3]]);
+  assert.deepEqual(result.bad, [2, 4]);
+});
+
+test('a dataset in JSONL is not mistaken for a metric log', () => {
+  assert.equal(looksLikeJsonlMetricLog('{"instruction": "x", "output": "y"}\n'), false);
+  assert.equal(looksLikeJsonlMetricLog('{"step": 1, "loss": 0.5}\n'), true);
+});
+
+test('real LLaMA-Factory trainer_log.jsonl files read the same in one piece and in small chunks', { skip: samplesSkipReason('llamafactory') }, () => {
+  const files = sampleFiles('llamafactory', '.jsonl');
+  assert.ok(files.length > 0);
+  for (const file of files) {
+    const bytes = readFileSync(file);
+    const whole = feed(bytes, bytes.length);
+    assert.ok(whole.points.some((p) => p.key === 'loss'), `${file} has a loss`);
+    assert.deepEqual(whole.bad, [], file);
+    assert.deepEqual(feed(bytes, 97).points, whole.points, file);
+  }
+});

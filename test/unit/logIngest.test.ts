@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LogIngest } from '../../src/node/logIngest';
+import { trainerStateText } from './helpers';
+
+function workspace(): string {
+  return mkdtempSync(join(tmpdir(), 'tal-ingest-'));
+}
+
+test('JSONL: appended lines are read from the cursor; a partial line waits', async () => {
+  const dir = workspace();
+  const file = join(dir, 'run', 'metrics.jsonl');
+  mkdirSync(join(dir, 'run'));
+  writeFileSync(file, '{"step": 1, "eval_loss": 2.0}\n{"step": 2, "eval_lo');
+  const changes: string[] = [];
+  const ingest = new LogIngest((ids) => changes.push(...ids));
+  await ingest.ingest(file);
+  assert.deepEqual(ingest.store.snapshot(join(dir, 'run'))?.metrics.get('eval_loss'), { steps: [1], values: [2] });
+  appendFileSync(file, 'ss": 1.5}\n');
+  await ingest.ingest(file);
+  assert.deepEqual(ingest.store.snapshot(join(dir, 'run'))?.metrics.get('eval_loss'), { steps: [1, 2], values: [2, 1.5] });
+  assert.deepEqual(changes, [join(dir, 'run'), join(dir, 'run')]);
+  rmSync(dir, { recursive: true });
+});
+
+test('JSONL: a file that shrinks is a restart and is read again from the start', async () => {
+  const dir = workspace();
+  const file = join(dir, 'log.jsonl');
+  writeFileSync(file, '{"step": 1, "loss": 3}\n{"step": 2, "loss": 2}\n{"step": 3, "loss": 1}\n');
+  const ingest = new LogIngest();
+  await ingest.ingest(file);
+  writeFileSync(file, '{"step": 1, "loss": 5}\n');
+  await ingest.ingest(file);
+  assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss'), { steps: [1], values: [5] });
+  rmSync(dir, { recursive: true });
+});
+
+test('JSONL: a corrupt line is a problem that names the line; the good lines are kept', async () => {
+  const dir = workspace();
+  const file = join(dir, 'log.jsonl');
+  writeFileSync(file, '{"step": 1, "loss": 3}\n{oops}\n{"step": 3, "loss": 1}\n');
+  const ingest = new LogIngest();
+  await ingest.ingest(file);
+  assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss')?.steps, [1, 3]);
+  assert.match(ingest.problems()[0]?.message ?? '', /Line 2 is not valid JSON/);
+  rmSync(dir, { recursive: true });
+});
+
+test('trainer_state.json: checkpoint histories merge into the output_dir run', async () => {
+  const dir = workspace();
+  mkdirSync(join(dir, 'out', 'checkpoint-20'), { recursive: true });
+  const early = [{ eval_loss: 2, step: 10 }, { eval_loss: 1.8, step: 20 }];
+  writeFileSync(join(dir, 'out', 'checkpoint-20', 'trainer_state.json'), trainerStateText(early));
+  writeFileSync(join(dir, 'out', 'trainer_state.json'), trainerStateText([...early, { eval_loss: 1.9, step: 30 }]));
+  const ingest = new LogIngest();
+  await ingest.ingest(join(dir, 'out', 'checkpoint-20', 'trainer_state.json'));
+  await ingest.ingest(join(dir, 'out', 'trainer_state.json'));
+  const run = ingest.store.snapshot(join(dir, 'out'));
+  assert.deepEqual(run?.metrics.get('eval_loss'), { steps: [10, 20, 30], values: [2, 1.8, 1.9] });
+  assert.equal(run?.sources.length, 2);
+  assert.deepEqual(ingest.store.runIds(), [join(dir, 'out')]);
+  rmSync(dir, { recursive: true });
+});
+
+test('trainer_state.json caught half-written is retried, not reported, and read once whole', async () => {
+  const dir = workspace();
+  const file = join(dir, 'trainer_state.json');
+  const text = trainerStateText([{ eval_loss: 2, step: 10 }]);
+  writeFileSync(file, text.slice(0, 20));
+  let resolveChange: () => void = () => undefined;
+  const changed = new Promise<void>((resolve) => (resolveChange = resolve));
+  const ingest = new LogIngest(() => resolveChange());
+  await ingest.ingest(file);
+  assert.deepEqual(ingest.problems(), []);
+  writeFileSync(file, text);
+  await changed;
+  assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('eval_loss')?.values, [2]);
+  assert.deepEqual(ingest.problems(), []);
+  ingest.dispose();
+  rmSync(dir, { recursive: true });
+});
+
+test('a deleted file keeps its points and says it was deleted', async () => {
+  const dir = workspace();
+  const file = join(dir, 'log.jsonl');
+  writeFileSync(file, '{"step": 1, "loss": 3}\n');
+  const ingest = new LogIngest();
+  await ingest.ingest(file);
+  rmSync(file);
+  await ingest.ingest(file);
+  assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss')?.values, [3]);
+  assert.match(ingest.problems()[0]?.message ?? '', /deleted/);
+  rmSync(dir, { recursive: true });
+});

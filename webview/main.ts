@@ -1,0 +1,2 @@
+// Placeholder entry replaced by the panel's webview in the next commit.
+export {};
