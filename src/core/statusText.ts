@@ -1,0 +1,44 @@
+import type { RunView } from './runView';
+
+export function percent(value: number): string {
+  return `${(value <= 1.5 ? value * 100 : value).toFixed(1)}%`;
+}
+
+export function trendArrow(latest: number, previous: number | null): string {
+  if (previous === null) return '';
+  return latest > previous ? '↑' : latest < previous ? '↓' : '→';
+}
+
+/** The status bar's words for a run, as plain data so that they are tested without VS Code. */
+export function statusText(run: RunView | undefined): string {
+  if (run?.latest == null) return 'Token acc: –';
+  const arrow = trendArrow(run.latest.accuracy, run.latest.previousAccuracy);
+  return `Token acc ${percent(run.latest.accuracy)}${arrow === '' ? '' : ` ${arrow}`}`;
+}
+
+function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}
+
+/** The hover card: eval loss, the best step by loss against the best by accuracy, and any warning. */
+export function statusTooltip(run: RunView | undefined, runCount: number): string {
+  if (run?.latest == null) {
+    return runCount === 0 ? '**Token Accuracy Lens**\n\nNo training logs found yet.' : '**Token Accuracy Lens**\n\nNo run logs an eval accuracy yet.';
+  }
+  const { latest, best } = run;
+  const lines = [
+    `**Token Accuracy Lens** · ${escapeMarkdown(run.label)}`,
+    '',
+    `| | |`,
+    `|:--|--:|`,
+    `| Eval token accuracy (step ${latest.step}) | ${percent(latest.accuracy)} ${trendArrow(latest.accuracy, latest.previousAccuracy)} |`,
+    `| Eval loss | ${latest.loss === null ? '–' : latest.loss.toFixed(4)} |`,
+  ];
+  if (best.byLoss !== null) lines.push(`| Best by loss | step ${best.byLoss.step} (loss ${best.byLoss.loss.toFixed(4)}, acc ${percent(best.byLoss.accuracy)}) |`);
+  if (best.byAccuracy !== null) lines.push(`| Best by accuracy | step ${best.byAccuracy.step} (loss ${best.byAccuracy.loss.toFixed(4)}, acc ${percent(best.byAccuracy.accuracy)}) |`);
+  for (const warning of run.warnings) lines.push('', `$(warning) **${warning.kind}** (${warning.confidence} confidence): ${escapeMarkdown(warning.message)}`);
+  if (run.accuracyDefinition !== null) lines.push('', `_Accuracy: ${escapeMarkdown(run.accuracyDefinition)}._`);
+  if (runCount > 1) lines.push('', `${runCount} runs watched.`);
+  lines.push('', '[Open Metrics Panel](command:tokenAccuracyLens.openPanel)');
+  return lines.join('\n');
+}

@@ -1,0 +1,107 @@
+import { relative, sep } from 'node:path';
+import { LogIngest } from './logIngest';
+import { LogWatcher } from './logWatcher';
+
+/** Changes arriving within this window reach the views as one update: a burst of appends costs one redraw. */
+const BATCH_MS = 25;
+
+/**
+ * Watches a set of root directories and keeps their runs in a store. Views subscribe to `onRunsChanged`;
+ * they never read files. Roots can change (settings, workspace folders): the session starts over.
+ */
+export class RunSession {
+  private ingest: LogIngest;
+  private watchers: LogWatcher[] = [];
+  private roots: readonly string[] = [];
+  private pending = new Set<string>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly recent: string[] = [];
+  private readonly listeners = new Set<(runIds: readonly string[]) => void>();
+
+  constructor(private readonly onError: (message: string) => void) {
+    this.ingest = this.createIngest();
+  }
+
+  private createIngest(): LogIngest {
+    return new LogIngest((runIds) => this.queue(runIds));
+  }
+
+  private queue(runIds: readonly string[]): void {
+    for (const id of runIds) {
+      this.pending.add(id);
+      const at = this.recent.indexOf(id);
+      if (at >= 0) this.recent.splice(at, 1);
+      this.recent.push(id);
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      const ids = [...this.pending];
+      this.pending.clear();
+      for (const listener of this.listeners) listener(ids);
+    }, BATCH_MS);
+  }
+
+  onRunsChanged(listener: (runIds: readonly string[]) => void): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  /** Watches exactly these roots. Resolves when the initial scan has been handed to the readers. */
+  async watch(roots: readonly string[]): Promise<void> {
+    if (roots.length === this.roots.length && roots.every((root, i) => root === this.roots[i])) return;
+    await this.start(roots);
+  }
+
+  /** Forgets everything read and scans the same roots again. */
+  async restart(): Promise<void> {
+    await this.start(this.roots);
+  }
+
+  private async start(roots: readonly string[]): Promise<void> {
+    await this.stopWatching();
+    const removed = this.ingest.store.runIds();
+    this.ingest.dispose();
+    this.ingest = this.createIngest();
+    this.recent.length = 0;
+    this.roots = [...roots];
+    if (removed.length > 0) this.queue(removed);
+    this.watchers = roots.map((root) => new LogWatcher([root], this.ingest, this.onError));
+    await Promise.all(this.watchers.map((watcher) => watcher.ready));
+  }
+
+  get store() {
+    return this.ingest.store;
+  }
+
+  problems() {
+    return this.ingest.problems();
+  }
+
+  /** Run ids, most recently changed last. */
+  recentlyChanged(): readonly string[] {
+    return this.recent;
+  }
+
+  /** A run's name as a user knows it: its folder relative to the root that holds it. */
+  label(runId: string): string {
+    for (const root of this.roots) {
+      const path = relative(root, runId);
+      if (path === '') return runId.split(sep).pop() ?? runId;
+      if (!path.startsWith('..')) return path;
+    }
+    return runId;
+  }
+
+  private async stopWatching(): Promise<void> {
+    const watchers = this.watchers;
+    this.watchers = [];
+    await Promise.all(watchers.map((watcher) => watcher.dispose()));
+  }
+
+  async dispose(): Promise<void> {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.listeners.clear();
+    this.ingest.dispose();
+    await this.stopWatching();
+  }
+}

@@ -1,0 +1,29 @@
+import * as vscode from 'vscode';
+import { LensController } from './lensController';
+import { PANEL_VIEW_TYPE } from './metricsPanel';
+
+/** Wires the parts together and nothing else; the first scan runs after activation returns. */
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Token Accuracy Lens', { log: true });
+  context.subscriptions.push(log);
+  try {
+    const controller = new LensController(context.extensionUri, log);
+    context.subscriptions.push(
+      controller,
+      vscode.commands.registerCommand('tokenAccuracyLens.openPanel', () => controller.openPanel()),
+      vscode.commands.registerCommand('tokenAccuracyLens.rescan', () => controller.rescan()),
+      vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel) => controller.attachPanel(panel),
+      }),
+    );
+    setTimeout(() => {
+      controller.watchRoots().catch((error: unknown) => log.error(`Scanning logs failed: ${(error as Error).message}`));
+    }, 0);
+  } catch (error) {
+    const message = `Token Accuracy Lens could not start: ${(error as Error).message}`;
+    log.error(message);
+    void vscode.window.showErrorMessage(message);
+  }
+}
+
+export function deactivate(): void {}

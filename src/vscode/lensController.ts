@@ -1,0 +1,96 @@
+import * as vscode from 'vscode';
+import { isAbsolute, resolve } from 'node:path';
+import type { RunView } from '../core/runView';
+import { RunSession } from '../node/runSession';
+import { Disposable } from './disposable';
+import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
+import { activeRun, runViews } from './runViews';
+import { affectsSettings, readSettings, type Settings } from './settings';
+import { StatusBar } from './statusBar';
+
+/** Owns the session, the status bar and the panel, and carries each change of the runs to them. */
+export class LensController extends Disposable {
+  private settings: Settings = readSettings();
+  private readonly session: RunSession;
+  private readonly statusBar = this.own(new StatusBar());
+  private views = new Map<string, RunView>();
+  private panel: MetricsPanel | undefined;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this.session = new RunSession((message) => this.log.warn(message));
+    this.own({ dispose: () => void this.session.dispose() });
+    this.own(this.session.onRunsChanged((ids) => this.refresh(ids)));
+    this.own(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!affectsSettings(event)) return;
+        this.settings = readSettings();
+        if (affectsSettings(event, 'logDirectories')) void this.watchRoots();
+        else this.refresh(this.session.store.runIds());
+      }),
+    );
+    this.own(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.watchRoots()));
+    this.statusBar.update(undefined, 0, this.settings.statusBarEnabled);
+  }
+
+  /** Workspace folders plus the extra directories from settings, relative ones against the first folder. */
+  private roots(): string[] {
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
+    const base = folders[0] ?? process.cwd();
+    const extra = this.settings.logDirectories.map((dir) => (isAbsolute(dir) ? dir : resolve(base, dir)));
+    return [...new Set([...folders, ...extra])];
+  }
+
+  async watchRoots(): Promise<void> {
+    const roots = this.roots();
+    this.log.info(`Watching ${roots.length === 0 ? 'no folders' : roots.join(', ')}`);
+    await this.session.watch(roots);
+  }
+
+  /** Reads every log again from the start, for when the user doubts what is shown. */
+  async rescan(): Promise<void> {
+    await this.session.restart();
+  }
+
+  private refresh(runIds: readonly string[]): void {
+    const changed = runViews(this.session, this.settings, runIds);
+    const removed = runIds.filter((id) => !changed.some((view) => view.id === id));
+    for (const id of removed) this.views.delete(id);
+    for (const view of changed) this.views.set(view.id, view);
+    this.views = new Map([...this.views].sort(([a], [b]) => a.localeCompare(b)));
+    this.statusBar.update(activeRun(this.session, this.views), this.views.size, this.settings.statusBarEnabled);
+    this.panel?.update(changed, removed);
+  }
+
+  openPanel(): void {
+    if (this.panel !== undefined) {
+      this.panel.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Token Accuracy', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
+    this.attachPanel(panel);
+  }
+
+  /** A panel restored after a reload gets its options, HTML and handlers anew: nothing of the old one is trusted. */
+  attachPanel(webviewPanel: vscode.WebviewPanel): void {
+    this.panel?.dispose();
+    const panel = new MetricsPanel(webviewPanel, this.extensionUri, {
+      views: () => [...this.views.values()],
+      problems: () => this.session.problems(),
+      smoothing: () => this.settings.smoothing,
+      revealRun: (runId) => void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(runId)),
+    });
+    this.panel = panel;
+    panel.onDidDispose(() => {
+      if (this.panel === panel) this.panel = undefined;
+    });
+  }
+
+  override dispose(): void {
+    this.panel?.dispose();
+    super.dispose();
+  }
+}

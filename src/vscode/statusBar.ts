@@ -1,0 +1,31 @@
+import * as vscode from 'vscode';
+import type { RunView } from '../core/runView';
+import { statusText, statusTooltip } from '../core/statusText';
+import { Disposable } from './disposable';
+
+/** The active run's eval token accuracy, with a trend arrow; the theme's warning colours while a warning stands. */
+export class StatusBar extends Disposable {
+  private readonly item = this.own(vscode.window.createStatusBarItem('tokenAccuracyLens.status', vscode.StatusBarAlignment.Left, 100));
+
+  constructor() {
+    super();
+    this.item.name = 'Token Accuracy Lens';
+    this.item.command = 'tokenAccuracyLens.openPanel';
+  }
+
+  update(run: RunView | undefined, runCount: number, enabled: boolean): void {
+    if (!enabled) {
+      this.item.hide();
+      return;
+    }
+    const warned = run !== undefined && run.warnings.length > 0;
+    this.item.text = `${warned ? '$(warning)' : '$(graph-line)'} ${statusText(run)}`;
+    const tooltip = new vscode.MarkdownString(statusTooltip(run, runCount), true);
+    tooltip.isTrusted = { enabledCommands: ['tokenAccuracyLens.openPanel'] };
+    this.item.tooltip = tooltip;
+    this.item.backgroundColor = warned ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.color = warned ? new vscode.ThemeColor('statusBarItem.warningForeground') : undefined;
+    this.item.accessibilityInformation = { label: `${statusText(run)}${warned ? `, warning: ${run.warnings[0]?.message ?? ''}` : ''}` };
+    this.item.show();
+  }
+}

@@ -1,0 +1,18 @@
+/** Builds an element. Text from logs (run names, keys, messages) only ever goes in as text, never as HTML. */
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes?: Record<string, string>, ...children: (Node | string)[]): HTMLElementTagNameMap[K];
+export function el(tag: string, attributes?: Record<string, string>, ...children: (Node | string)[]): HTMLElement;
+export function el(tag: string, attributes: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElement {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  for (const child of children) element.append(child);
+  return element;
+}
+
+export function formatPercent(value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '–';
+  return `${(value <= 1.5 ? value * 100 : value).toFixed(1)}%`;
+}
+
+export function formatNumber(value: number | null | undefined): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(4);
+}
