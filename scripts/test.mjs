@@ -7,10 +7,13 @@ const steps = [
   ['types', 'npx', ['tsc', '-p', 'tsconfig.core.json']],
   ['types', 'npx', ['tsc', '-p', 'tsconfig.json']],
   ['types', 'npx', ['tsc', '-p', 'tsconfig.webview.json']],
+  ['types', 'npx', ['tsc', '-p', 'tsconfig.browser-tests.json']],
   ['lint', 'npx', ['eslint', '.']],
   ['unit', 'npm', ['run', 'test:unit']],
 ];
-if (existsSync('test/webview')) steps.push(['webview', 'node', ['test/webview/run.mjs']]);
+steps.push(['build', 'npm', ['run', 'build']]);
+steps.push(['browser and VS Code host setup', 'node', ['scripts/host/ensureHost.mjs']]);
+steps.push(['webview', 'node', ['--test', '--test-reporter=spec', 'out/test/webview/']]);
 if (existsSync('test/e2e')) steps.push(['end to end', 'node', ['test/e2e/run.mjs']]);
 
 for (const [layer, command, args] of steps) {

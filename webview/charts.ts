@@ -41,7 +41,11 @@ function overlayPlugin(overlay: Overlay): Plugin<'line'> {
         ctx.stroke();
         ctx.fillStyle = runColor(overlay.theme, marker.colorIndex);
         ctx.font = `10px ${overlay.theme.font}`;
-        ctx.fillText(marker.kind === 'best-loss' ? '▼ best loss' : '▲ best acc', px + 3, chartArea.bottom - 4);
+        const text = marker.kind === 'best-loss' ? '▼ best loss' : '▲ best acc';
+        const width = ctx.measureText(text).width;
+        // Near the right edge the label goes to the left of its line, so that it is never cut off.
+        const textX = px + 3 + width > chartArea.right ? px - 3 - width : px + 3;
+        ctx.fillText(text, textX, chartArea.bottom - (marker.kind === 'best-loss' ? 4 : 16));
       }
       ctx.restore();
     },

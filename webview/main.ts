@@ -49,7 +49,7 @@ document.getElementById('app')?.append(
   ),
   warningList,
   empty,
-  el('section', { class: 'charts' }, el('figure', { class: 'chart' }, el('figcaption', {}, 'Loss'), el('div', { class: 'canvas-box' }, lossCanvas)), el('figure', { class: 'chart' }, el('figcaption', {}, 'Token accuracy'), el('div', { class: 'canvas-box' }, accuracyCanvas))),
+  el('section', { class: 'charts' }, el('figure', { class: 'chart' }, el('figcaption', {}, 'Loss ', el('span', { class: 'note' }, '(solid: eval, dashed: train)')), el('div', { class: 'canvas-box' }, lossCanvas)), el('figure', { class: 'chart' }, el('figcaption', {}, 'Eval token accuracy'), el('div', { class: 'canvas-box' }, accuracyCanvas))),
   definition,
   summaryTable,
   problemList,

@@ -26,7 +26,7 @@ export function checkpointDisagreement(points: EvalPoints): Warning | undefined 
     kind: 'checkpoint-disagreement',
     confidence: 'medium',
     step: accuracyStep,
-    message: `The best checkpoint by eval loss (step ${lossStep}) is not the best by token accuracy (step ${accuracyStep}): keeping the best by loss would load step ${lossStep} and give up ${formatPoints(deltaAccuracy, scale)} of accuracy (its loss is ${deltaLoss.toFixed(3)} lower).`,
+    message: `The best checkpoint by eval loss (step ${lossStep}) is not the best by token accuracy (step ${accuracyStep}): keeping the best by loss would load step ${lossStep} and give up ${formatPoints(deltaAccuracy, scale)} of token accuracy for an eval loss ${deltaLoss.toFixed(3)} lower.`,
     evidence: { lossStep, accuracyStep, deltaAccuracy, deltaLoss, threshold },
   };
 }
