@@ -21,7 +21,7 @@ if (!args.has('--tests') && !args.has('--bench')) {
 }
 if (args.has('--tests')) {
   rmSync('out/test', { recursive: true, force: true });
-  jobs.push(build({ ...node, entryPoints: [...testFiles('test/unit'), ...testFiles('test/webview')], outdir: 'out/test', outbase: 'test', external: ['fsevents', 'playwright-core'] }));
+  jobs.push(build({ ...node, entryPoints: [...testFiles('test/unit'), ...testFiles('test/webview'), ...testFiles('test/e2e')], outdir: 'out/test', outbase: 'test', external: ['fsevents', 'playwright-core'] }));
 }
 if (args.has('--bench')) jobs.push(build({ ...node, entryPoints: ['bench/run.ts'], outfile: 'out/bench/run.js', external: ['fsevents'] }));
 await Promise.all(jobs);

@@ -1,7 +1,6 @@
 // `npm test`: every layer, in order of cost. Types and lint first, then unit tests in plain Node,
 // then the webview in headless Chromium, then the extension end to end in a real VS Code (code-server).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 
 const steps = [
   ['types', 'npx', ['tsc', '-p', 'tsconfig.core.json']],
@@ -11,10 +10,10 @@ const steps = [
   ['lint', 'npx', ['eslint', '.']],
   ['unit', 'npm', ['run', 'test:unit']],
 ];
-steps.push(['build', 'npm', ['run', 'build']]);
-steps.push(['browser and VS Code host setup', 'node', ['scripts/host/ensureHost.mjs']]);
+steps.push(['package', 'npm', ['run', 'package']]);
+steps.push(['browser and VS Code host setup', 'node', ['scripts/vscode-host/ensureHost.mjs']]);
 steps.push(['webview', 'node', ['--test', '--test-reporter=spec', 'out/test/webview/']]);
-if (existsSync('test/e2e')) steps.push(['end to end', 'node', ['test/e2e/run.mjs']]);
+steps.push(['end to end', 'node', ['--test', '--test-reporter=spec', '--test-concurrency=1', 'out/test/e2e/']]);
 
 for (const [layer, command, args] of steps) {
   process.stderr.write(`\n== ${layer}: ${command} ${args.join(' ')}\n`);

@@ -2,11 +2,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, launchChromium } from '../chromium';
 import { buildRunView } from '../../src/core/runView';
 import type { HostMessage } from '../../src/protocol';
 import { fixtureStore } from '../fixtures/runs';
-import { ARTIFACTS, CHROMIUM_ARGS, startStandInHost } from './standInHost';
+import { startStandInHost } from './standInHost';
 
 let browser: Browser;
 let host: Awaited<ReturnType<typeof startStandInHost>>;
@@ -21,7 +22,7 @@ async function send(message: HostMessage): Promise<void> {
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   host = await startStandInHost();
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   await page.goto(host.url);

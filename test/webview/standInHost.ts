@@ -53,5 +53,3 @@ export async function startStandInHost(theme: 'dark' | 'light' = 'dark'): Promis
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => new Promise((done) => server.close(() => done())) };
 }
 
-export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-export const ARTIFACTS = join(ROOT, 'test-results');

@@ -1,0 +1,71 @@
+// Makes sure a real VS Code can run here offline: Debian's Chromium (for Playwright) and ripgrep, and
+// code-server 4.99.4 (VS Code 1.99.3) from npm, installed without its network-fetching install scripts.
+// Idempotent: a marker file is written only after every step succeeded, so a broken install is redone.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const CODE_SERVER_VERSION = '4.99.4';
+const CACHE = join(REPO, '.vscode-test', `code-server-${CODE_SERVER_VERSION}`);
+const MARKER = join(CACHE, '.installed');
+export const CODE_SERVER_BIN = join(CACHE, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function run(command, args, cwd, extraEnv = {}) {
+  execFileSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...extraEnv } });
+}
+
+function ensureDebianPackages(log, chromium) {
+  const missing = [];
+  if (chromium && !existsSync(CHROMIUM)) missing.push('chromium');
+  if (!existsSync('/usr/bin/rg')) missing.push('ripgrep');
+  if (!existsSync('/usr/include/krb5.h') && !existsSync('/usr/include/krb5/krb5.h')) missing.push('libkrb5-dev');
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) throw new Error(`Missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install ${missing.join(' ')}`);
+  log(`installing Debian packages: ${missing.join(' ')}`);
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  run('apt-get', ['update', '-qq'], REPO, env);
+  run('apt-get', ['install', '-y', '-qq', ...missing], REPO, env);
+}
+
+function link(target, path) {
+  rmSync(path, { force: true });
+  symlinkSync(target, path);
+}
+
+function ensureCodeServer(log) {
+  if (existsSync(MARKER)) return;
+  log(`installing code-server ${CODE_SERVER_VERSION} into ${CACHE} (about 3 minutes, once)`);
+  rmSync(CACHE, { recursive: true, force: true });
+  mkdirSync(CACHE, { recursive: true });
+  writeFileSync(join(CACHE, 'package.json'), JSON.stringify({ name: 'code-server-cache', private: true }));
+  // npm 11 runs no dependency install scripts unless approved; these native modules need theirs.
+  const npmEnv = { npm_config_dangerously_allow_all_scripts: 'true', npm_config_yes: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+  // Its postinstall refuses root and downloads ripgrep, so its steps are done here by hand.
+  run('npm', ['install', '--ignore-scripts', '--no-save', `code-server@${CODE_SERVER_VERSION}`], CACHE, npmEnv);
+  const codeServer = join(CACHE, 'node_modules', 'code-server');
+  run('npm', ['rebuild', 'argon2'], CACHE, npmEnv);
+  const vscode = join(codeServer, 'lib', 'vscode');
+  run('npm', ['install', '--omit=dev', '--ignore-scripts'], vscode, npmEnv);
+  const ripgrepBin = join(vscode, 'node_modules', '@vscode', 'ripgrep', 'bin');
+  mkdirSync(ripgrepBin, { recursive: true });
+  copyFileSync('/usr/bin/rg', join(ripgrepBin, 'rg'));
+  run('npm', ['rebuild'], vscode, npmEnv);
+  link('node_modules', join(vscode, 'node_modules.asar'));
+  link('code-linux.sh', join(vscode, 'bin', 'remote-cli', 'code-server'));
+  link('browser-linux.sh', join(vscode, 'bin', 'helpers', 'browser.sh'));
+  run('npm', ['install', '--omit=dev'], join(vscode, 'extensions'), npmEnv);
+  writeFileSync(MARKER, new Date().toISOString() + '\n');
+  log('code-server installed');
+}
+
+/** `chromium: false` for the demo, which the user opens in their own browser. */
+export function ensureHost({ log = (message) => process.stderr.write(`[host] ${message}\n`), chromium = true } = {}) {
+  ensureDebianPackages(log, chromium);
+  ensureCodeServer(log);
+  return { codeServerBin: CODE_SERVER_BIN, chromiumPath: CHROMIUM };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) ensureHost();

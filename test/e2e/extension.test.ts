@@ -1,0 +1,115 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import type { CodeServer } from '../../scripts/vscode-host/codeServer.mjs';
+import { ARTIFACTS, launchChromium } from '../chromium';
+import { healthyRunPoints, misleadingRunPoints } from '../fixtures/runs';
+
+const REPO = resolve(__dirname, '../../..');
+const VSIX = join(REPO, 'dist', 'token-accuracy-lens.vsix');
+
+/** The host scripts are plain ES modules shared with the demo; loaded at run time so the bundle keeps their own paths. */
+async function codeServerModule(): Promise<typeof import('../../scripts/vscode-host/codeServer.mjs')> {
+  return import(pathToFileURL(join(REPO, 'scripts', 'vscode-host', 'codeServer.mjs')).href) as Promise<typeof import('../../scripts/vscode-host/codeServer.mjs')>;
+}
+let server: CodeServer;
+let browser: Browser;
+let page: Page;
+let workspace: string;
+let jsonlPath: string;
+
+/** A workspace with one finished Hugging Face run and one JSONL run that the test keeps appending to. */
+function makeWorkspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-e2e-'));
+  const history: Record<string, number>[] = [];
+  for (const point of misleadingRunPoints()) {
+    let entry = history.find((e) => e['step'] === point.step && (point.key.startsWith('eval') ? 'eval_loss' in e || 'eval_mean_token_accuracy' in e : 'loss' in e));
+    if (entry === undefined) history.push((entry = { step: point.step }));
+    entry[point.key] = point.value;
+  }
+  history.sort((a, b) => (a['step'] as number) - (b['step'] as number));
+  mkdirSync(join(dir, 'outputs', 'sft-run', 'checkpoint-500'), { recursive: true });
+  writeFileSync(join(dir, 'outputs', 'sft-run', 'trainer_state.json'), JSON.stringify({ global_step: 1000, log_history: history }, null, 2));
+  writeFileSync(join(dir, 'outputs', 'sft-run', 'checkpoint-500', 'trainer_state.json'), JSON.stringify({ global_step: 500, log_history: history.filter((e) => (e['step'] as number) <= 500) }, null, 2));
+  mkdirSync(join(dir, 'live-run'));
+  const lines = new Map<number, Record<string, number>>();
+  for (const point of healthyRunPoints()) lines.set(point.step, { ...(lines.get(point.step) ?? { step: point.step }), [point.key]: point.value });
+  writeFileSync(join(dir, 'live-run', 'metrics.jsonl'), [...lines.values()].map((line) => JSON.stringify(line) + '\n').join(''));
+  return dir;
+}
+
+function panelFrame(): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+const statusItem = () => page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'Token acc' });
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  workspace = makeWorkspace();
+  jsonlPath = join(workspace, 'live-run', 'metrics.jsonl');
+  const { startCodeServer } = await codeServerModule();
+  server = await startCodeServer({ workspace, vsix: VSIX });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(server.url);
+});
+
+after(async () => {
+  if (page !== undefined) await page.screenshot({ path: join(ARTIFACTS, 'e2e-last.png') }).catch(() => undefined);
+  await browser?.close();
+  await server?.stop();
+  if (workspace !== undefined) rmSync(workspace, { recursive: true, force: true });
+});
+
+test('the status bar shows the active run’s eval token accuracy', { timeout: 90_000 }, async () => {
+  await statusItem().waitFor({ timeout: 80_000 });
+  assert.match(await statusItem().innerText(), /Token acc \d+\.\d% [↑↓→]/);
+});
+
+test('the panel opens from the command palette and draws both runs on both charts', { timeout: 60_000 }, async () => {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor();
+  await input.fill('>Token Accuracy Lens: Open Metrics Panel');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Metrics Panel' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  const frame = panelFrame();
+  await frame.locator('#accuracy-chart[data-runs="2"]').waitFor({ timeout: 30_000 });
+  assert.equal(await frame.locator('#loss-chart').getAttribute('data-runs'), '2');
+  assert.equal(await frame.locator('#accuracy-chart').getAttribute('data-points'), String(10 + 8));
+  assert.equal(await frame.locator('#summary tbody tr').count(), 2);
+  assert.match(await frame.locator('#warnings').innerText(), /Eval loss is up \d+% since step 300/);
+  await page.screenshot({ path: join(ARTIFACTS, 'e2e-panel.png') });
+});
+
+test('a line appended to the live log reaches the panel and the status bar', { timeout: 30_000 }, async () => {
+  const frame = panelFrame();
+  const before = await statusItem().innerText();
+  const started = Date.now();
+  appendFileSync(jsonlPath, JSON.stringify({ step: 450, 'eval/loss': 1.6, 'eval/mean_token_accuracy': 0.61, 'train/loss': 1.7 }) + '\n');
+  await frame.locator('#accuracy-chart[data-points="19"]').waitFor({ timeout: 10_000 });
+  const panelMs = Date.now() - started;
+  await page.waitForFunction((old) => [...document.querySelectorAll('#workbench\\.parts\\.statusbar .statusbar-item')].some((item) => item.textContent?.includes('61.0%') && item.textContent !== old), before, { timeout: 10_000 });
+  const statusMs = Date.now() - started;
+  process.stdout.write(`# append to panel: ${panelMs} ms, to status bar: ${statusMs} ms\n`);
+  assert.match(await frame.locator('#summary tbody tr', { hasText: 'live-run' }).innerText(), /450\s+61\.0% ↑/);
+  assert.ok(panelMs < 1000 && statusMs < 1000, `the append took ${panelMs} ms to reach the panel and ${statusMs} ms to reach the status bar`);
+});
+
+test('the status-bar hover card gives loss, both best steps and the warning', { timeout: 30_000 }, async () => {
+  await statusItem().hover();
+  const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Token Accuracy Lens' }).first();
+  await hover.waitFor({ timeout: 10_000 });
+  const text = await hover.innerText();
+  assert.match(text, /live-run/);
+  assert.match(text, /Eval token accuracy \(step 450\)\s+61\.0%/);
+  assert.match(text, /Eval loss\s+1\.6000/);
+  assert.match(text, /Best by loss\s+step 450/);
+  assert.match(text, /Best by accuracy\s+step 450/);
+  await page.screenshot({ path: join(ARTIFACTS, 'e2e-status-tooltip.png') });
+});
