@@ -17,13 +17,21 @@ function noise(seed) {
   };
 }
 
-/** The curves: train loss keeps falling; eval loss bottoms out near eval 6 and climbs; accuracy keeps rising. */
-export function trainingCurves(seed = 7) {
+/**
+ * The curves: train loss keeps falling; eval loss bottoms out after `turn` evals and climbs; accuracy keeps
+ * rising towards `ceiling`. Two profiles, so that two runs side by side are told apart.
+ */
+export const PROFILES = {
+  hf: { seed: 7, lossFloor: 1.35, turn: 5, rise: 0.004, ceiling: 0.16, rate: 9 },
+  jsonl: { seed: 11, lossFloor: 1.55, turn: 3, rise: 0.009, ceiling: 0.12, rate: 6 },
+};
+
+export function trainingCurves({ seed, lossFloor, turn, rise, ceiling, rate }) {
   const next = noise(seed);
   return {
-    trainLoss: (step) => 2.4 * Math.exp(-step / 400) + 0.35 + 0.04 * next(),
-    evalLoss: (k) => 1.35 + 0.9 * Math.exp(-k / 2) + 0.004 * Math.max(0, k - 5) ** 1.6 + 0.006 * next(),
-    evalAccuracy: (k) => 0.42 + 0.16 * (1 - Math.exp(-k / 9)) + 0.002 * next(),
+    trainLoss: (step) => 2.4 * Math.exp(-step / (80 * rate)) + lossFloor - 1 + 0.04 * next(),
+    evalLoss: (k) => lossFloor + 0.9 * Math.exp(-k / 2) + rise * Math.max(0, k - turn) ** 1.6 + 0.006 * next(),
+    evalAccuracy: (k) => 0.42 + ceiling * (1 - Math.exp(-k / rate)) + 0.002 * next(),
   };
 }
 
@@ -35,7 +43,7 @@ function pythonJson(value) {
 export async function simulate({ dir, format, evals = 40, intervalMs = 1500, signal, onEval = () => {} }) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const curves = trainingCurves(format === 'jsonl' ? 11 : 7);
+  const curves = trainingCurves(PROFILES[format === 'jsonl' ? 'jsonl' : 'hf']);
   const history = [];
   const jsonl = join(dir, 'metrics.jsonl');
   if (format === 'jsonl') writeFileSync(jsonl, '');

@@ -21,7 +21,8 @@ function escapeMarkdown(text: string): string {
 }
 
 /** The hover card: eval loss, the best step by loss against the best by accuracy, and any warning. */
-export function statusTooltip(run: RunView | undefined, runCount: number): string {
+export function statusTooltip(run: RunView | undefined, allRuns: readonly RunView[]): string {
+  const runCount = allRuns.length;
   if (run?.latest == null) {
     return runCount === 0 ? '**Token Accuracy Lens**\n\nNo training logs found yet.' : '**Token Accuracy Lens**\n\nNo run logs an eval accuracy yet.';
   }
@@ -38,6 +39,8 @@ export function statusTooltip(run: RunView | undefined, runCount: number): strin
   if (best.byAccuracy !== null) lines.push(`| Best by accuracy | step ${best.byAccuracy.step} (loss ${best.byAccuracy.loss.toFixed(4)}, acc ${percent(best.byAccuracy.accuracy)}) |`);
   for (const warning of run.warnings) lines.push('', `$(warning) **${warning.kind}** (${warning.confidence} confidence): ${escapeMarkdown(warning.message)}`);
   if (run.accuracyDefinition !== null) lines.push('', `_Accuracy: ${escapeMarkdown(run.accuracyDefinition)}._`);
+  const othersWarned = allRuns.filter((other) => other.id !== run.id && other.warnings.length > 0);
+  if (othersWarned.length > 0) lines.push('', `$(warning) Also warned: ${othersWarned.map((other) => escapeMarkdown(other.label)).join(', ')}.`);
   if (runCount > 1) lines.push('', `${runCount} runs watched.`);
   lines.push('', '[Open Metrics Panel](command:tokenAccuracyLens.openPanel)');
   return lines.join('\n');

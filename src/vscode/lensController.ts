@@ -33,7 +33,7 @@ export class LensController extends Disposable {
       }),
     );
     this.own(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.watchRoots()));
-    this.statusBar.update(undefined, 0, this.settings.statusBarEnabled);
+    this.statusBar.update(undefined, [], this.settings.statusBarEnabled);
   }
 
   /** Workspace folders plus the extra directories from settings, relative ones against the first folder. */
@@ -61,7 +61,7 @@ export class LensController extends Disposable {
     for (const id of removed) this.views.delete(id);
     for (const view of changed) this.views.set(view.id, view);
     this.views = new Map([...this.views].sort(([a], [b]) => a.localeCompare(b)));
-    this.statusBar.update(activeRun(this.session, this.views), this.views.size, this.settings.statusBarEnabled);
+    this.statusBar.update(activeRun(this.session, this.views), [...this.views.values()], this.settings.statusBarEnabled);
     this.panel?.update(changed, removed);
   }
 

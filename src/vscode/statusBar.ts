@@ -13,14 +13,14 @@ export class StatusBar extends Disposable {
     this.item.command = 'tokenAccuracyLens.openPanel';
   }
 
-  update(run: RunView | undefined, runCount: number, enabled: boolean): void {
+  update(run: RunView | undefined, allRuns: readonly RunView[], enabled: boolean): void {
     if (!enabled) {
       this.item.hide();
       return;
     }
     const warned = run !== undefined && run.warnings.length > 0;
     this.item.text = `${warned ? '$(warning)' : '$(graph-line)'} ${statusText(run)}`;
-    const tooltip = new vscode.MarkdownString(statusTooltip(run, runCount), true);
+    const tooltip = new vscode.MarkdownString(statusTooltip(run, allRuns), true);
     tooltip.isTrusted = { enabledCommands: ['tokenAccuracyLens.openPanel'] };
     this.item.tooltip = tooltip;
     this.item.backgroundColor = warned ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -28,16 +28,19 @@ test('NaN crosses to the webview as null', () => {
 });
 
 test('status bar text and tooltip say accuracy, trend, loss, both best steps and the warning', () => {
-  const view = buildRunView(fixtureStore().snapshot('/ws/sft-run') ?? assert.fail(), 'sft-run');
+  const store = fixtureStore();
+  const view = buildRunView(store.snapshot('/ws/sft-run') ?? assert.fail(), 'sft-run');
+  const healthy = buildRunView(store.snapshot('/ws/healthy') ?? assert.fail(), 'healthy');
   assert.equal(statusText(view), 'Token acc 50.9% ↑');
-  const tooltip = statusTooltip(view, 2);
+  const tooltip = statusTooltip(view, [view, healthy]);
   assert.match(tooltip, /Eval token accuracy \(step 1000\) \| 50\.9% ↑/);
   assert.match(tooltip, /Eval loss \| 4\.4500/);
   assert.match(tooltip, /Best by loss \| step 300/);
   assert.match(tooltip, /Best by accuracy \| step 1000/);
   assert.match(tooltip, /misleading-loss\*\* \(high confidence\)/);
   assert.equal(statusText(undefined), 'Token acc: –');
-  assert.match(statusTooltip(undefined, 0), /No training logs found/);
+  assert.match(statusTooltip(undefined, []), /No training logs found/);
+  assert.match(statusTooltip(healthy, [view, healthy]), /Also warned: sft\\-run/, 'a warning on another run is not hidden');
 });
 
 test('downsampling keeps spikes, NaNs and the last point within the budget', () => {

@@ -1,0 +1,62 @@
+// `npm run demo`: VS Code in the browser with the extension installed and two training runs writing logs
+// live. Sets up what it needs the first time, runs until Ctrl+C, then stops every process it started.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureHost, REPO } from './vscode-host/ensureHost.mjs';
+import { freePort, startCodeServer } from './vscode-host/codeServer.mjs';
+import { simulate } from './simulateTraining.mjs';
+
+const log = (message) => process.stderr.write(`[demo] ${message}\n`);
+const npm = (...args) => execFileSync('npm', args, { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+
+if (!existsSync(join(REPO, 'node_modules', '.package-lock.json'))) {
+  log('installing dependencies (npm ci)');
+  npm('ci');
+}
+log('building and packaging the extension');
+npm('run', 'package');
+ensureHost({ log, chromium: false });
+
+const workspace = join(REPO, '.demo', 'workspace');
+rmSync(workspace, { recursive: true, force: true });
+mkdirSync(join(workspace, '.vscode'), { recursive: true });
+writeFileSync(join(workspace, 'README.md'), '# Demo workspace\n\nTwo simulated fine-tuning runs write logs here while you watch:\n\n- `outputs/sft-lr2e-5/trainer_state.json` (Hugging Face Trainer, rewritten at every eval, with checkpoints)\n- `logs/sft-lr1e-4/metrics.jsonl` (one JSON line per log call)\n\nBoth have an eval loss that turns up while token accuracy keeps rising. Open the panel with\n**Token Accuracy Lens: Open Metrics Panel** (F1), or click the status bar item.\n');
+
+const controller = new AbortController();
+/** Each run starts over when it has finished, so the demo stays live for as long as it runs. */
+async function keepTraining(dir, format, intervalMs) {
+  while (!controller.signal.aborted) {
+    await simulate({ dir, format, evals: 60, intervalMs, signal: controller.signal });
+    await sleep(15_000, undefined, { signal: controller.signal }).catch(() => {});
+  }
+}
+const training = [keepTraining(join(workspace, 'outputs', 'sft-lr2e-5'), 'hf', 2000), keepTraining(join(workspace, 'logs', 'sft-lr1e-4'), 'jsonl', 1500)];
+
+const requested = Number(process.env.DEMO_PORT ?? 8080);
+const port = (await isFree(requested)) ? requested : await freePort();
+const server = await startCodeServer({ workspace, port, vsix: join(REPO, 'dist', 'token-accuracy-lens.vsix'), log });
+
+async function isFree(candidate) {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const probe = createServer().once('error', () => resolve(false));
+    probe.listen(candidate, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+let stopping = false;
+async function stop() {
+  if (stopping) return;
+  stopping = true;
+  log('stopping');
+  controller.abort();
+  await Promise.allSettled(training);
+  await server.stop();
+  process.exit(0);
+}
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+
+process.stdout.write(`\nToken Accuracy Lens demo is running.\n\n  Open ${server.url}\n\nTwo simulated runs are writing logs in ${workspace}.\nPress Ctrl+C to stop.\n`);
