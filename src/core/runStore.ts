@@ -1,4 +1,5 @@
 import type { FormatId, MetricPoint } from './types';
+import { mergeSorted, SortedSeries } from './sortedSeries';
 
 /** A series as the views use it: steps sorted and unique, the last value written for a step winning. */
 export interface Series {
@@ -11,6 +12,7 @@ export interface RunSource {
   readonly format: FormatId;
 }
 
+/** A run as it stands; valid until the store's next write (series may be shared with the store, not copied). */
 export interface RunSnapshot {
   readonly id: string;
   readonly sources: readonly RunSource[];
@@ -19,8 +21,7 @@ export interface RunSnapshot {
 
 interface SourceState {
   readonly format: FormatId;
-  /** key -> step -> value */
-  readonly series: Map<string, Map<number, number>>;
+  series: Map<string, SortedSeries>;
   /** Bumped on every write, so that when sources disagree on a step the freshest one wins. */
   revision: number;
 }
@@ -44,13 +45,9 @@ export class RunStore {
     const state = this.sourceState(runId, source);
     let changed = false;
     for (const point of points) {
-      let byStep = state.series.get(point.key);
-      if (byStep === undefined) state.series.set(point.key, (byStep = new Map()));
-      const previous = byStep.get(point.step);
-      if (previous === undefined || !Object.is(previous, point.value)) {
-        byStep.set(point.step, point.value);
-        changed = true;
-      }
+      let series = state.series.get(point.key);
+      if (series === undefined) state.series.set(point.key, (series = new SortedSeries()));
+      if (series.set(point.step, point.value)) changed = true;
     }
     if (changed) this.touch(runId, state);
     return changed;
@@ -62,10 +59,14 @@ export class RunStore {
    */
   replaceSource(runId: string, source: RunSource, points: readonly MetricPoint[]): boolean {
     const state = this.sourceState(runId, source);
-    const before = serialize(state.series);
-    state.series.clear();
-    this.addPoints(runId, source, points);
-    const changed = serialize(state.series) !== before;
+    const before = state.series;
+    state.series = new Map();
+    for (const point of points) {
+      let series = state.series.get(point.key);
+      if (series === undefined) state.series.set(point.key, (series = new SortedSeries()));
+      series.set(point.step, point.value);
+    }
+    const changed = before.size !== state.series.size || [...state.series].some(([key, series]) => !series.equals(before.get(key) ?? { steps: [], values: [] }));
     if (changed) this.touch(runId, state);
     return changed;
   }
@@ -102,24 +103,19 @@ export class RunStore {
   }
 }
 
-function serialize(series: Map<string, Map<number, number>>): string {
-  return JSON.stringify([...series].map(([key, byStep]) => [key, [...byStep].map(([step, value]) => [step, String(value)])]));
-}
-
+/** Sources in the order they were last written, so the freshest wins where two disagree on a step. */
 function mergeSources(sources: Map<string, SourceState>): Map<string, Series> {
-  const merged = new Map<string, Map<number, number>>();
   const ordered = [...sources.values()].sort((a, b) => a.revision - b.revision);
+  const layersByKey = new Map<string, Series[]>();
   for (const source of ordered) {
-    for (const [key, byStep] of source.series) {
-      let target = merged.get(key);
-      if (target === undefined) merged.set(key, (target = new Map()));
-      for (const [step, value] of byStep) target.set(step, value);
+    for (const [key, series] of source.series) {
+      if (series.steps.length === 0) continue;
+      const layers = layersByKey.get(key);
+      if (layers === undefined) layersByKey.set(key, [series]);
+      else layers.push(series);
     }
   }
   const result = new Map<string, Series>();
-  for (const [key, byStep] of [...merged].sort(([a], [b]) => a.localeCompare(b))) {
-    const steps = [...byStep.keys()].sort((a, b) => a - b);
-    result.set(key, { steps, values: steps.map((step) => byStep.get(step) ?? Number.NaN) });
-  }
+  for (const key of [...layersByKey.keys()].sort()) result.set(key, mergeSorted(layersByKey.get(key) ?? []));
   return result;
 }

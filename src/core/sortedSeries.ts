@@ -1,0 +1,74 @@
+import type { Series } from './runStore';
+
+/**
+ * One metric's points from one source, kept as two parallel arrays sorted by step (16 bytes a point, not
+ * the ~80 of a Map entry). Logs append in step order, so the common write is a push; an earlier step
+ * (a resumed run, a duplicate final eval) is placed by binary search.
+ */
+export class SortedSeries implements Series {
+  readonly steps: number[] = [];
+  readonly values: number[] = [];
+
+  /** Sets the value at `step`, the last write winning; returns whether anything changed. */
+  set(step: number, value: number): boolean {
+    const n = this.steps.length;
+    if (n === 0 || step > (this.steps[n - 1] as number)) {
+      this.steps.push(step);
+      this.values.push(value);
+      return true;
+    }
+    let low = 0;
+    let high = n;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((this.steps[middle] as number) < step) low = middle + 1;
+      else high = middle;
+    }
+    if (this.steps[low] === step) {
+      if (Object.is(this.values[low], value)) return false;
+      this.values[low] = value;
+      return true;
+    }
+    this.steps.splice(low, 0, step);
+    this.values.splice(low, 0, value);
+    return true;
+  }
+
+  equals(other: Series): boolean {
+    if (other.steps.length !== this.steps.length) return false;
+    for (let i = 0; i < this.steps.length; i++) {
+      if (other.steps[i] !== this.steps[i] || !Object.is(other.values[i], this.values[i])) return false;
+    }
+    return true;
+  }
+}
+
+/**
+ * Merges step-sorted series; where two hold the same step, the later one in `layers` wins. A single
+ * layer is shared, not copied: a snapshot is a view that holds until the store's next write.
+ */
+export function mergeSorted(layers: readonly Series[]): Series {
+  const [only] = layers;
+  if (layers.length === 1 && only !== undefined) return { steps: only.steps, values: only.values };
+  let merged: Series = { steps: [], values: [] };
+  for (const top of layers) {
+    const steps: number[] = [];
+    const values: number[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < merged.steps.length || j < top.steps.length) {
+      const below = merged.steps[i];
+      const above = top.steps[j];
+      if (above === undefined || (below !== undefined && below < above)) {
+        steps.push(below as number);
+        values.push(merged.values[i++] as number);
+      } else {
+        if (below === above) i++;
+        steps.push(above);
+        values.push(top.values[j++] as number);
+      }
+    }
+    merged = { steps, values };
+  }
+  return merged;
+}
