@@ -1,0 +1,138 @@
+// `npm run bench`: each figure is a ratio against a reference measured in the same run on the same
+// machine, so the numbers mean the same on a fast laptop and a loaded 2-core CI box.
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseTrainerState } from '../src/core/formats/trainerStateFormat';
+import { RunStore } from '../src/core/runStore';
+import { buildRunView } from '../src/core/runView';
+import { downsampleMinMax } from '../src/core/downsample';
+import { LogIngest } from '../src/node/logIngest';
+
+const dir = mkdtempSync(join(tmpdir(), 'tal-bench-'));
+const rows: [string, string, string][] = [];
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1] as number;
+}
+
+async function timeMs(repeats: number, work: () => unknown): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    await work();
+    samples.push(performance.now() - start);
+  }
+  return median(samples);
+}
+
+function jsonlLine(step: number): string {
+  return JSON.stringify({ current_steps: step, total_steps: 1e6, loss: 2 / Math.log(step + 2), lr: 1e-5, epoch: step / 1e4, eval_loss: 1.5 + Math.sin(step), eval_mean_token_accuracy: 0.5, elapsed_time: '0:01:02' }) + '\n';
+}
+
+function writeJsonl(path: string, lines: number): number {
+  let text = '';
+  for (let step = 1; step <= lines; step++) text += jsonlLine(step);
+  writeFileSync(path, text);
+  return Buffer.byteLength(text);
+}
+
+async function coldRead(): Promise<void> {
+  const path = join(dir, 'cold', 'trainer_log.jsonl');
+  mkdirSync(join(dir, 'cold'));
+  const bytes = writeJsonl(path, 200_000);
+  const raw = await timeMs(5, () => readFileSync(path));
+  const parseOnly = await timeMs(3, () => readFileSync(path, 'utf8').split('\n').forEach((line) => line && JSON.parse(line)));
+  const ours = await timeMs(3, () => new LogIngest().ingest(path));
+  const mb = bytes / 1e6;
+  rows.push(['cold read of a JSONL log', `${mb.toFixed(0)} MB: ours ${(mb / (ours / 1000)).toFixed(0)} MB/s`, `${(raw / ours).toFixed(3)}× raw disk read; ${(parseOnly / ours).toFixed(2)}× a bare JSON.parse per line`]);
+}
+
+async function appendCost(): Promise<void> {
+  const cost = async (lines: number): Promise<number> => {
+    const path = join(dir, `append-${lines}`, 'metrics.jsonl');
+    mkdirSync(join(dir, `append-${lines}`));
+    writeJsonl(path, lines);
+    const ingest = new LogIngest();
+    await ingest.ingest(path);
+    let step = lines;
+    return timeMs(300, async () => {
+      appendFileSync(path, jsonlLine(++step));
+      await ingest.ingest(path);
+    });
+  };
+  const small = await cost(10);
+  const large = await cost(300_000);
+  rows.push(['one appended line, read', `${(small * 1000).toFixed(0)} µs (10-line file) vs ${(large * 1000).toFixed(0)} µs (300,000-line file)`, `${(large / small).toFixed(2)}× (1.0 = independent of file size)`]);
+}
+
+async function trainerStateReparse(): Promise<void> {
+  const history = Array.from({ length: 5000 }, (_, i) => (i % 10 === 9 ? { epoch: i / 100, eval_loss: 1.5, eval_mean_token_accuracy: 0.5, eval_runtime: 1, step: i } : { epoch: i / 100, grad_norm: 1.2, learning_rate: 1e-5, loss: 2, step: i }));
+  const text = JSON.stringify({ global_step: 5000, log_history: history }, null, 2);
+  const reference = await timeMs(20, () => JSON.parse(text));
+  const ours = await timeMs(20, () => parseTrainerState(text));
+  rows.push(['trainer_state.json rewrite (5,000 entries)', `${ours.toFixed(1)} ms`, `${(ours / reference).toFixed(2)}× JSON.parse alone`]);
+}
+
+function storeMemory(): void {
+  const runs = 1000;
+  const points = 10_000;
+  (globalThis as { gc?: () => void }).gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const store = new RunStore();
+  for (let r = 0; r < runs; r++) {
+    const batch = [];
+    for (let step = 0; step < points / 2; step++) {
+      batch.push({ key: 'loss', step, value: Math.random() }, { key: 'eval_loss', step, value: Math.random() });
+    }
+    store.addPoints(`/runs/${r}`, { path: `/runs/${r}/metrics.jsonl`, format: 'jsonl' }, batch);
+  }
+  (globalThis as { gc?: () => void }).gc?.();
+  const used = (process.memoryUsage().heapUsed - before) / 1e6;
+  rows.push(['store: 1,000 runs × 10,000 points', `${used.toFixed(0)} MB heap`, `${((used * 1e6) / (runs * points)).toFixed(1)} bytes a point (budget: 400 MB for the host)`]);
+  if (store.runIds().length !== runs) throw new Error('store lost runs');
+}
+
+async function analysisPerUpdate(): Promise<void> {
+  const store = new RunStore();
+  const batch = [];
+  for (let step = 0; step < 10_000; step++) batch.push({ key: 'loss', step, value: 2 - step / 1e4 });
+  for (let k = 0; k < 200; k++) batch.push({ key: 'eval_loss', step: k * 50, value: 1.5 + (k - 50) ** 2 / 1e4 }, { key: 'eval_mean_token_accuracy', step: k * 50, value: 0.4 + k / 1000 });
+  store.addPoints('/r', { path: '/r/m.jsonl', format: 'jsonl' }, batch);
+  const snapshot = store.snapshot('/r');
+  if (snapshot === undefined) throw new Error('no run');
+  const reference = await timeMs(50, () => JSON.stringify(snapshot.metrics.get('loss')));
+  const ours = await timeMs(50, () => buildRunView(snapshot, 'r'));
+  rows.push(['analysis + view of a 10,000-point run', `${ours.toFixed(2)} ms`, `${(ours / reference).toFixed(2)}× serializing its train-loss series once`]);
+}
+
+async function downsampling(): Promise<void> {
+  const steps = Array.from({ length: 100_000 }, (_, i) => i);
+  const values = steps.map((i) => Math.sin(i / 100) + Math.random() * 0.1);
+  const reference = await timeMs(5, () => {
+    for (let r = 0; r < 50; r++) values.reduce((a, b) => a + b, 0);
+  });
+  const ours = await timeMs(5, () => {
+    for (let r = 0; r < 50; r++) downsampleMinMax({ steps, values }, 2000);
+  });
+  rows.push(['downsampling 50 runs × 100,000 points', `${ours.toFixed(0)} ms`, `${(ours / reference).toFixed(2)}× one pass summing the same values`]);
+}
+
+async function main(): Promise<void> {
+  try {
+    await coldRead();
+    await appendCost();
+    await trainerStateReparse();
+    await analysisPerUpdate();
+    await downsampling();
+    storeMemory();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c]?.length ?? 0)));
+  for (const row of rows) process.stdout.write(row.map((cell, c) => cell.padEnd(widths[c] as number)).join('  ') + '\n');
+}
+
+void main();
