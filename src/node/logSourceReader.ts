@@ -13,6 +13,7 @@ export type ReadOutcome =
 
 const CHUNK_BYTES = 1 << 20;
 const SNIFF_BYTES = 64 * 1024;
+const HEAD_BYTES = 64;
 
 async function readRange(path: string, start: number, end: number): Promise<Uint8Array> {
   const handle = await open(path, 'r');
@@ -42,6 +43,8 @@ export class LogSourceReader {
   private cursor: JsonlCursor = EMPTY_JSONL_CURSOR;
   private identity: { ino: number; size: number; mtimeMs: number } | undefined;
   private isLog: boolean | undefined;
+  /** The file's first bytes as last read: if they change, the file was rewritten, whatever its size. */
+  private head: Uint8Array = new Uint8Array(0);
 
   constructor(
     readonly path: string,
@@ -54,6 +57,11 @@ export class LogSourceReader {
     } catch (error) {
       return { kind: 'failed', message: describe(error) };
     }
+  }
+
+  private async sameHead(): Promise<boolean> {
+    if (this.head.length === 0) return true;
+    return sameBytes(await readRange(this.path, 0, this.head.length), this.head);
   }
 
   private async readTrainerState(): Promise<ReadOutcome> {
@@ -70,11 +78,13 @@ export class LogSourceReader {
 
   private async readJsonl(): Promise<ReadOutcome> {
     const info = await stat(this.path);
-    const replaced = this.identity !== undefined && (info.ino !== this.identity.ino || info.size < this.cursor.offset);
+    const replaced = this.identity !== undefined && (info.ino !== this.identity.ino || info.size < this.cursor.offset || !(await this.sameHead()));
     if (replaced) {
-      // A file that shrank or was swapped for another is a restarted run: read it again from the start.
+      // A file that shrank, was swapped for another, or starts differently now is a restarted run:
+      // read it again from the start. (A deleted file's inode number is often reused at once.)
       this.cursor = EMPTY_JSONL_CURSOR;
       this.isLog = undefined;
+      this.head = new Uint8Array(0);
     }
     this.identity = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
     if (this.isLog === undefined) {
@@ -83,6 +93,7 @@ export class LogSourceReader {
       this.isLog = looksLikeJsonlMetricLog(head);
     }
     if (!this.isLog) return { kind: 'not-a-log' };
+    if (this.head.length < Math.min(info.size, HEAD_BYTES)) this.head = await readRange(this.path, 0, Math.min(info.size, HEAD_BYTES));
     if (info.size === this.cursor.offset) return replaced ? { kind: 'points', points: [], replace: true, problems: [] } : { kind: 'unchanged' };
     const points: MetricPoint[] = [];
     const problems: string[] = [];
@@ -97,6 +108,10 @@ export class LogSourceReader {
     }
     return { kind: 'points', points, replace: replaced, problems };
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 function sameIdentity(a: { ino: number; size: number; mtimeMs: number }, b: { ino: number; size: number; mtimeMs: number }): boolean {

@@ -1,31 +1,67 @@
+import { existsSync, watch as watchDirectory, type FSWatcher as DirectoryWatcher } from 'node:fs';
+import { dirname } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { isIgnoredPath } from '../core/logFiles';
 import type { LogIngest } from './logIngest';
 
 /**
- * Watches directories with chokidar (native file events, no polling) and hands every log file that appears
+ * Watches one root with chokidar (native file events, no polling) and hands every log file that appears
  * or changes to the ingest. The initial scan is chokidar's own: files found then are read like new ones.
+ * A root that does not exist yet (an output_dir before training starts) is waited for by watching its
+ * nearest existing ancestor, still without polling; so is a root that is deleted and created again.
  */
 export class LogWatcher {
-  private readonly watcher: FSWatcher;
+  private watcher: FSWatcher | undefined;
+  private ancestorWatcher: DirectoryWatcher | undefined;
+  private disposed = false;
   readonly ready: Promise<void>;
 
-  constructor(roots: readonly string[], ingest: LogIngest, onError: (message: string) => void) {
-    this.watcher = watch([...roots], {
-      ignored: (path) => isIgnoredPath(path),
-      ignoreInitial: false,
-      persistent: true,
-      alwaysStat: false,
-    });
+  constructor(
+    private readonly root: string,
+    private readonly ingest: LogIngest,
+    private readonly onError: (message: string) => void,
+  ) {
+    this.ready = existsSync(root) ? this.start() : (this.waitForRoot(), Promise.resolve());
+  }
+
+  private start(): Promise<void> {
+    const watcher = watch(this.root, { ignored: (path) => isIgnoredPath(path), ignoreInitial: false, persistent: true });
+    this.watcher = watcher;
     const onFile = (path: string): void => {
-      if (ingest.accepts(path)) void ingest.ingest(path);
+      if (this.ingest.accepts(path)) void this.ingest.ingest(path);
     };
-    this.watcher.on('add', onFile).on('change', onFile);
-    this.watcher.on('error', (error) => onError(`Watching logs failed: ${(error as Error).message}`));
-    this.ready = new Promise((resolve) => this.watcher.once('ready', () => resolve()));
+    watcher.on('add', onFile).on('change', onFile);
+    // chokidar stops at a deleted root; a training restart often deletes and recreates its output_dir.
+    watcher.on('unlinkDir', (path) => {
+      if (path !== this.root || this.disposed) return;
+      this.watcher = undefined;
+      void watcher.close();
+      this.waitForRoot();
+    });
+    watcher.on('error', (error) => this.onError(`Watching ${this.root} failed: ${(error as Error).message}`));
+    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  private waitForRoot(): void {
+    let ancestor = dirname(this.root);
+    while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
+    try {
+      this.ancestorWatcher = watchDirectory(ancestor, () => {
+        if (this.disposed || existsSync(ancestor) === false) return;
+        this.ancestorWatcher?.close();
+        this.ancestorWatcher = undefined;
+        if (existsSync(this.root)) void this.start();
+        else this.waitForRoot();
+      });
+      this.ancestorWatcher.on('error', () => undefined);
+    } catch (error) {
+      this.onError(`Cannot wait for ${this.root} to appear: ${(error as Error).message}`);
+    }
   }
 
   async dispose(): Promise<void> {
-    await this.watcher.close();
+    this.disposed = true;
+    this.ancestorWatcher?.close();
+    await this.watcher?.close();
   }
 }

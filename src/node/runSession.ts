@@ -65,7 +65,7 @@ export class RunSession {
     this.recent.length = 0;
     this.roots = [...roots];
     if (removed.length > 0) this.queue(removed);
-    this.watchers = roots.map((root) => new LogWatcher([root], this.ingest, this.onError));
+    this.watchers = roots.map((root) => new LogWatcher(root, this.ingest, this.onError));
     await Promise.all(this.watchers.map((watcher) => watcher.ready));
   }
 

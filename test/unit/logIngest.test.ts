@@ -38,6 +38,19 @@ test('JSONL: a file that shrinks is a restart and is read again from the start',
   rmSync(dir, { recursive: true });
 });
 
+test('JSONL: a file deleted and written again is a restart, even when it is longer and reuses the inode', async () => {
+  const dir = workspace();
+  const file = join(dir, 'log.jsonl');
+  writeFileSync(file, '{"step": 1, "loss": 3}\n');
+  const ingest = new LogIngest();
+  await ingest.ingest(file);
+  rmSync(file);
+  writeFileSync(file, '{"step": 1, "loss": 5}\n{"step": 2, "loss": 4}\n');
+  await ingest.ingest(file);
+  assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss'), { steps: [1, 2], values: [5, 4] });
+  rmSync(dir, { recursive: true });
+});
+
 test('JSONL: a corrupt line is a problem that names the line; the good lines are kept', async () => {
   const dir = workspace();
   const file = join(dir, 'log.jsonl');
