@@ -1,4 +1,4 @@
-import type { Series } from './runStore';
+import type { Series } from './types';
 
 /**
  * Keeps at most about `maxPoints` points by splitting the series into buckets and keeping each bucket's

@@ -1,11 +1,5 @@
-import type { FormatId, MetricPoint } from './types';
+import type { FormatId, MetricPoint, Series } from './types';
 import { mergeSorted, SortedSeries } from './sortedSeries';
-
-/** A series as the views use it: steps sorted and unique, the last value written for a step winning. */
-export interface Series {
-  readonly steps: readonly number[];
-  readonly values: readonly number[];
-}
 
 export interface RunSource {
   readonly path: string;

@@ -1,4 +1,5 @@
-import type { RunSnapshot, Series } from './runStore';
+import type { RunSnapshot } from './runStore';
+import type { Series } from './types';
 import { analyzeRun, latestTwo, type CheckpointPick } from './analysis/runAnalysis';
 import { ACCURACY_DEFINITION_TEXT, type RoleOverrides } from './analysis/metricRoles';
 import type { Warning } from './analysis/warning';

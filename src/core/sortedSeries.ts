@@ -1,4 +1,4 @@
-import type { Series } from './runStore';
+import type { Series } from './types';
 
 /**
  * One metric's points from one source, kept as two parallel arrays sorted by step (16 bytes a point, not

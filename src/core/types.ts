@@ -7,6 +7,12 @@ export interface MetricPoint {
   readonly wallTime?: number;
 }
 
+/** A series as the views use it: steps sorted and unique, the last value written for a step winning. */
+export interface Series {
+  readonly steps: readonly number[];
+  readonly values: readonly number[];
+}
+
 /** Something a reader could not use, said in words a user can act on. */
 export interface Problem {
   readonly path: string;

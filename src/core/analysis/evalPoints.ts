@@ -1,4 +1,4 @@
-import type { Series } from '../runStore';
+import type { Series } from '../types';
 
 /** Eval points k = 1..n at which both the eval loss and the eval accuracy were logged, finite, in step order. */
 export interface EvalPoints {

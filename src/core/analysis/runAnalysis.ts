@@ -1,4 +1,5 @@
-import type { RunSnapshot, Series } from '../runStore';
+import type { RunSnapshot } from '../runStore';
+import type { Series } from '../types';
 import { accuracyDefinition, assignRoles, type AccuracyDefinition, type MetricRoles, type RoleOverrides } from './metricRoles';
 import { argmax, argmin, joinEvalPoints, type EvalPoints } from './evalPoints';
 import { misleadingLoss } from './misleadingLoss';
