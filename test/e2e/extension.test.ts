@@ -46,6 +46,15 @@ function panelFrame(): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
 }
 
+async function runCommand(title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor();
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title.split(': ')[1] ?? title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
 const statusItem = () => page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'Token acc' });
 
 before(async () => {
@@ -72,12 +81,7 @@ test('the status bar shows the active run’s eval token accuracy', { timeout: 9
 });
 
 test('the panel opens from the command palette and draws both runs on both charts', { timeout: 60_000 }, async () => {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor();
-  await input.fill('>Token Accuracy Lens: Open Metrics Panel');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Metrics Panel' }).first().waitFor();
-  await page.keyboard.press('Enter');
+  await runCommand('Token Accuracy Lens: Open Metrics Panel');
   const frame = panelFrame();
   await frame.locator('#accuracy-chart[data-runs="2"]').waitFor({ timeout: 30_000 });
   assert.equal(await frame.locator('#loss-chart').getAttribute('data-runs'), '2');
@@ -112,4 +116,19 @@ test('the status-bar hover card gives loss, both best steps and the warning', { 
   assert.match(text, /Best by loss\s+step 450/);
   assert.match(text, /Best by accuracy\s+step 450/);
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-status-tooltip.png') });
+});
+
+test('after a window reload the panel comes back (serializer) with its data and the smoothing the user chose', { timeout: 90_000 }, async () => {
+  const frame = panelFrame();
+  await frame.locator('#smoothing').fill('0.8');
+  await frame.locator('#smoothing-value', { hasText: '0.80' }).waitFor();
+  // Through the workbench's own reload, which saves its state (webview state included) before it goes.
+  await page.evaluate(() => document.documentElement.setAttribute('data-before-reload', ''));
+  await runCommand('Developer: Reload Window');
+  await page.waitForFunction(() => !document.documentElement.hasAttribute('data-before-reload') && document.querySelector('.monaco-workbench') !== null, undefined, { timeout: 60_000 });
+  await statusItem().waitFor({ timeout: 80_000 });
+  const restored = panelFrame();
+  await restored.locator('#accuracy-chart[data-runs="2"]').waitFor({ timeout: 30_000 });
+  assert.equal(await restored.locator('#smoothing').inputValue(), '0.8');
+  assert.equal(await restored.locator('#summary tbody tr').count(), 2);
 });
