@@ -80,3 +80,19 @@ test('UI intent survives a reload; the data is asked for again', async () => {
 test('the strict CSP is never violated', async () => {
   assert.deepEqual(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []), []);
 });
+
+test('the light theme is followed: text takes the theme’s foreground colour', async () => {
+  const light = await startStandInHost('light');
+  const lightPage = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  try {
+    await lightPage.goto(light.url);
+    await lightPage.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
+    await lightPage.evaluate((m) => window.postMessage(m, '*'), { type: 'snapshot', runs: views, problems: [], defaultSmoothing: 0.6 } satisfies HostMessage);
+    await lightPage.waitForFunction(() => document.querySelector('#accuracy-chart')?.getAttribute('data-runs') === '2');
+    assert.equal(await lightPage.evaluate(() => getComputedStyle(document.body).color), 'rgb(59, 59, 59)');
+    await lightPage.screenshot({ path: join(ARTIFACTS, 'webview-panel-light.png'), fullPage: true });
+  } finally {
+    await lightPage.close();
+    await light.close();
+  }
+});
