@@ -14,6 +14,7 @@ export class LensController extends Disposable {
   private readonly session: RunSession;
   private readonly statusBar = this.own(new StatusBar());
   private views = new Map<string, RunView>();
+  private reportedProblems = new Set<string>();
   private panel: MetricsPanel | undefined;
 
   constructor(
@@ -63,6 +64,14 @@ export class LensController extends Disposable {
     this.views = new Map([...this.views].sort(([a], [b]) => a.localeCompare(b)));
     this.statusBar.update(activeRun(this.session, this.views), [...this.views.values()], this.settings.statusBarEnabled);
     this.panel?.update(changed, removed);
+    this.logNewProblems();
+  }
+
+  /** Each problem is written to the output channel once, when it first appears. */
+  private logNewProblems(): void {
+    const current = new Set(this.session.problems().map((problem) => `${problem.path}: ${problem.message}`));
+    for (const line of current) if (!this.reportedProblems.has(line)) this.log.warn(line);
+    this.reportedProblems = current;
   }
 
   openPanel(): void {

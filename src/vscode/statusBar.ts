@@ -14,7 +14,8 @@ export class StatusBar extends Disposable {
   }
 
   update(run: RunView | undefined, allRuns: readonly RunView[], enabled: boolean): void {
-    if (!enabled) {
+    // No item at all until a log is found: a workspace with only JSONL datasets should see nothing.
+    if (!enabled || allRuns.length === 0) {
       this.item.hide();
       return;
     }

@@ -10,6 +10,16 @@ function workspace(): string {
   return mkdtempSync(join(tmpdir(), 'tal-ingest-'));
 }
 
+/** A one-file JSONL run, already read once. */
+async function readJsonlRun(content: string): Promise<{ dir: string; file: string; ingest: LogIngest }> {
+  const dir = workspace();
+  const file = join(dir, 'log.jsonl');
+  writeFileSync(file, content);
+  const ingest = new LogIngest();
+  await ingest.ingest(file);
+  return { dir, file, ingest };
+}
+
 test('JSONL: appended lines are read from the cursor; a partial line waits', async () => {
   const dir = workspace();
   const file = join(dir, 'run', 'metrics.jsonl');
@@ -27,11 +37,7 @@ test('JSONL: appended lines are read from the cursor; a partial line waits', asy
 });
 
 test('JSONL: a file that shrinks is a restart and is read again from the start', async () => {
-  const dir = workspace();
-  const file = join(dir, 'log.jsonl');
-  writeFileSync(file, '{"step": 1, "loss": 3}\n{"step": 2, "loss": 2}\n{"step": 3, "loss": 1}\n');
-  const ingest = new LogIngest();
-  await ingest.ingest(file);
+  const { dir, file, ingest } = await readJsonlRun('{"step": 1, "loss": 3}\n{"step": 2, "loss": 2}\n{"step": 3, "loss": 1}\n');
   writeFileSync(file, '{"step": 1, "loss": 5}\n');
   await ingest.ingest(file);
   assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss'), { steps: [1], values: [5] });
@@ -39,11 +45,7 @@ test('JSONL: a file that shrinks is a restart and is read again from the start',
 });
 
 test('JSONL: a file deleted and written again is a restart, even when it is longer and reuses the inode', async () => {
-  const dir = workspace();
-  const file = join(dir, 'log.jsonl');
-  writeFileSync(file, '{"step": 1, "loss": 3}\n');
-  const ingest = new LogIngest();
-  await ingest.ingest(file);
+  const { dir, file, ingest } = await readJsonlRun('{"step": 1, "loss": 3}\n');
   rmSync(file);
   writeFileSync(file, '{"step": 1, "loss": 5}\n{"step": 2, "loss": 4}\n');
   await ingest.ingest(file);
@@ -52,11 +54,7 @@ test('JSONL: a file deleted and written again is a restart, even when it is long
 });
 
 test('JSONL: a corrupt line is a problem that names the line; the good lines are kept', async () => {
-  const dir = workspace();
-  const file = join(dir, 'log.jsonl');
-  writeFileSync(file, '{"step": 1, "loss": 3}\n{oops}\n{"step": 3, "loss": 1}\n');
-  const ingest = new LogIngest();
-  await ingest.ingest(file);
+  const { dir, ingest } = await readJsonlRun('{"step": 1, "loss": 3}\n{oops}\n{"step": 3, "loss": 1}\n');
   assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss')?.steps, [1, 3]);
   assert.match(ingest.problems()[0]?.message ?? '', /Line 2 is not valid JSON/);
   rmSync(dir, { recursive: true });
@@ -97,11 +95,7 @@ test('trainer_state.json caught half-written is retried, not reported, and read 
 });
 
 test('a deleted file keeps its points and says it was deleted', async () => {
-  const dir = workspace();
-  const file = join(dir, 'log.jsonl');
-  writeFileSync(file, '{"step": 1, "loss": 3}\n');
-  const ingest = new LogIngest();
-  await ingest.ingest(file);
+  const { dir, file, ingest } = await readJsonlRun('{"step": 1, "loss": 3}\n');
   rmSync(file);
   await ingest.ingest(file);
   assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss')?.values, [3]);
