@@ -30,6 +30,13 @@ export class LogIngest {
     private readonly options: { readonly retryIncomplete: boolean } = { retryIncomplete: true },
   ) {}
 
+  /** When any file of the run was last written: the newest run is the one being trained now. */
+  runModifiedMs(runId: string): number {
+    let newest = 0;
+    for (const { reader, runId: id } of this.readers.values()) if (id === runId) newest = Math.max(newest, reader.modifiedMs);
+    return newest;
+  }
+
   /** True when the path is a log this ingest reads. */
   accepts(path: string): boolean {
     return classifyLogFile(path) !== undefined;

@@ -51,6 +51,11 @@ export class LogSourceReader {
     readonly format: FormatId,
   ) {}
 
+  /** When the file was last written, as of the last read (0 before the first). */
+  get modifiedMs(): number {
+    return this.identity?.mtimeMs ?? 0;
+  }
+
   async read(): Promise<ReadOutcome> {
     try {
       return this.format === 'hf-trainer-state' ? await this.readTrainerState() : await this.readJsonl();

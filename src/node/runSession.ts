@@ -15,7 +15,6 @@ export class RunSession {
   private roots: readonly string[] = [];
   private pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly recent: string[] = [];
   private readonly listeners = new Set<(runIds: readonly string[]) => void>();
 
   constructor(private readonly onError: (message: string) => void) {
@@ -27,12 +26,7 @@ export class RunSession {
   }
 
   private queue(runIds: readonly string[]): void {
-    for (const id of runIds) {
-      this.pending.add(id);
-      const at = this.recent.indexOf(id);
-      if (at >= 0) this.recent.splice(at, 1);
-      this.recent.push(id);
-    }
+    for (const id of runIds) this.pending.add(id);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       const ids = [...this.pending];
@@ -62,7 +56,6 @@ export class RunSession {
     const removed = this.ingest.store.runIds();
     this.ingest.dispose();
     this.ingest = this.createIngest();
-    this.recent.length = 0;
     this.roots = [...roots];
     if (removed.length > 0) this.queue(removed);
     this.watchers = roots.map((root) => new LogWatcher(root, this.ingest, this.onError));
@@ -77,9 +70,10 @@ export class RunSession {
     return this.ingest.problems();
   }
 
-  /** Run ids, most recently changed last. */
-  recentlyChanged(): readonly string[] {
-    return this.recent;
+  /** Run ids, the one whose files were written most recently last (file times, not the order of reading). */
+  recentlyChanged(): string[] {
+    const modified = new Map(this.ingest.store.runIds().map((id) => [id, this.ingest.runModifiedMs(id)]));
+    return [...modified.keys()].sort((a, b) => (modified.get(a) ?? 0) - (modified.get(b) ?? 0) || a.localeCompare(b));
   }
 
   /** A run's name as a user knows it: its folder relative to the root that holds it. */

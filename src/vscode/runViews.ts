@@ -11,8 +11,8 @@ export function runViews(session: RunSession, settings: Settings, runIds: readon
 }
 
 /**
- * The run the status bar speaks for: the most recently changed run that logs an eval accuracy, so that a
- * live run wins over finished ones.
+ * The run the status bar speaks for: the most recently written run that logs an eval accuracy, so that
+ * a live run wins over finished ones.
  */
 export function activeRun(session: RunSession, views: ReadonlyMap<string, RunView>): RunView | undefined {
   const recent = session.recentlyChanged();

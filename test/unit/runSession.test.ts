@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunSession } from '../../src/node/runSession';
@@ -84,5 +84,23 @@ test('a watched root that is deleted and created again (a restarted output_dir) 
   } finally {
     await session.dispose();
     rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('the most recently written run comes last, whatever order the files were read in', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tal-session-'));
+  for (const [name, seconds] of [['new', 2_000_000_000], ['old', 1_000_000_000]] as const) {
+    mkdirSync(join(root, name));
+    writeFileSync(join(root, name, 'log.jsonl'), '{"step": 1, "loss": 1}\n');
+    utimesSync(join(root, name, 'log.jsonl'), seconds, seconds);
+  }
+  const session = new RunSession(() => undefined);
+  try {
+    await session.watch([root]);
+    await waitFor(session, () => session.store.runIds().length === 2);
+    assert.deepEqual(session.recentlyChanged(), [join(root, 'old'), join(root, 'new')]);
+  } finally {
+    await session.dispose();
+    rmSync(root, { recursive: true, force: true });
   }
 });
