@@ -19,33 +19,38 @@ function overlayPlugin(overlay: Overlay): Plugin<'line'> {
       const x = scales['x'];
       if (x === undefined) return;
       ctx.save();
-      for (const region of overlay.regions) {
+      // Several runs can share a stretch or a step: each run's label gets its own line, in the run's colour.
+      overlay.regions.forEach((region, index) => {
         const from = Math.max(chartArea.left, x.getPixelForValue(region.from));
         const to = Math.min(chartArea.right, x.getPixelForValue(region.to));
-        if (to <= from) continue;
-        ctx.fillStyle = withAlpha(overlay.theme.warning, 0.12);
+        if (to <= from) return;
+        const color = runColor(overlay.theme, region.colorIndex);
+        ctx.fillStyle = withAlpha(overlay.theme.warning, 0.1);
         ctx.fillRect(from, chartArea.top, to - from, chartArea.bottom - chartArea.top);
-        ctx.fillStyle = overlay.theme.warning;
+        ctx.fillStyle = color;
         ctx.font = `11px ${overlay.theme.font}`;
-        ctx.fillText(`⚠ ${region.label}`, from + 4, chartArea.top + 12);
-      }
+        ctx.fillText(`⚠ ${region.label}`, from + 4, chartArea.top + 12 + index * 13);
+      });
+      const drawn = { 'best-loss': 0, 'best-accuracy': 0 };
       for (const marker of overlay.markers) {
         const px = x.getPixelForValue(marker.step);
         if (px < chartArea.left || px > chartArea.right) continue;
-        ctx.strokeStyle = runColor(overlay.theme, marker.colorIndex);
+        const color = runColor(overlay.theme, marker.colorIndex);
+        ctx.strokeStyle = color;
         ctx.setLineDash(marker.kind === 'best-loss' ? [2, 3] : [6, 3]);
         ctx.lineWidth = 1;
         ctx.beginPath();
         ctx.moveTo(px, chartArea.top);
         ctx.lineTo(px, chartArea.bottom);
         ctx.stroke();
-        ctx.fillStyle = runColor(overlay.theme, marker.colorIndex);
+        ctx.fillStyle = color;
         ctx.font = `10px ${overlay.theme.font}`;
         const text = marker.kind === 'best-loss' ? '▼ best loss' : '▲ best acc';
         const width = ctx.measureText(text).width;
         // Near the right edge the label goes to the left of its line, so that it is never cut off.
         const textX = px + 3 + width > chartArea.right ? px - 3 - width : px + 3;
-        ctx.fillText(text, textX, chartArea.bottom - (marker.kind === 'best-loss' ? 4 : 16));
+        const line = drawn[marker.kind]++ * 2 + (marker.kind === 'best-loss' ? 0 : 1);
+        ctx.fillText(text, textX, chartArea.bottom - 4 - line * 12);
       }
       ctx.restore();
     },
