@@ -1,5 +1,6 @@
 import type { RunSnapshot } from './runStore';
 import type { Problem } from './types';
+import type { RunInfo } from './formats/logFormat';
 import { analyzeRun } from './analysis/runAnalysis';
 import type { RoleOverrides } from './analysis/metricRoles';
 
@@ -11,6 +12,8 @@ export interface ReportDocument {
 
 export interface RunReport {
   readonly id: string;
+  /** What the run's own files call it and its hyperparameters, when they say (Lightning, MLflow, W&B). */
+  readonly info?: RunInfo;
   readonly sources: readonly { readonly path: string; readonly format: string }[];
   readonly metrics: Readonly<Record<string, { readonly steps: readonly number[]; readonly values: readonly (number | null)[] }>>;
   readonly roles: { readonly evalLoss: string | null; readonly evalAccuracy: string | null; readonly trainLoss: string | null };
@@ -27,12 +30,13 @@ interface Pick {
 
 const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
-export function buildRunReport(run: RunSnapshot, overrides: RoleOverrides = {}): RunReport {
+export function buildRunReport(run: RunSnapshot, overrides: RoleOverrides = {}, info?: RunInfo): RunReport {
   const analysis = analyzeRun(run, overrides);
   const metrics: Record<string, { steps: readonly number[]; values: (number | null)[] }> = {};
   for (const [key, series] of run.metrics) metrics[key] = { steps: series.steps, values: series.values.map(finiteOrNull) };
   return {
     id: run.id,
+    ...(info === undefined ? {} : { info }),
     sources: run.sources,
     metrics,
     roles: analysis.roles,
@@ -42,6 +46,11 @@ export function buildRunReport(run: RunSnapshot, overrides: RoleOverrides = {}):
   };
 }
 
-export function buildReport(runs: readonly RunSnapshot[], problems: readonly Problem[], overrides: RoleOverrides = {}): ReportDocument {
-  return { runs: runs.map((run) => buildRunReport(run, overrides)), problems };
+export function buildReport(
+  runs: readonly RunSnapshot[],
+  problems: readonly Problem[],
+  overrides: RoleOverrides = {},
+  infoOf: (runId: string) => RunInfo | undefined = () => undefined,
+): ReportDocument {
+  return { runs: runs.map((run) => buildRunReport(run, overrides, infoOf(run.id))), problems };
 }

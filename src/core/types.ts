@@ -19,9 +19,5 @@ export interface Problem {
   readonly message: string;
 }
 
-export type FormatId = 'hf-trainer-state' | 'jsonl';
-
-export const FORMAT_LABELS: Readonly<Record<FormatId, string>> = {
-  'hf-trainer-state': 'Hugging Face trainer_state.json',
-  jsonl: 'JSONL log',
-};
+/** A format's id, as its descriptor in `formats/registry.ts` names it. */
+export type FormatId = string;

@@ -1,7 +1,9 @@
-import { classifyLogFile } from '../core/logFiles';
+import { classifyLogFile, logFormat } from '../core/formats/registry';
 import { RunStore } from '../core/runStore';
+import type { RunInfo } from '../core/formats/logFormat';
 import type { Problem } from '../core/types';
-import { LogSourceReader } from './logSourceReader';
+import { createSourceReader } from './hostReaders';
+import type { SourceReader } from './sourceReader';
 
 /** How often and how long a half-written trainer_state.json is retried before it is reported. */
 const RETRY_DELAY_MS = 150;
@@ -13,12 +15,13 @@ const RETRIES_BEFORE_REPORT = 10;
  */
 export class LogIngest {
   readonly store = new RunStore();
-  private readonly readers = new Map<string, { reader: LogSourceReader; runId: string }>();
+  private readonly readers = new Map<string, { reader: SourceReader; runId: string }>();
   private readonly reading = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
   private readonly retries = new Map<string, number>();
   private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly problemsByPath = new Map<string, string>();
+  private readonly infoByRun = new Map<string, RunInfo>();
   private disposed = false;
 
   /**
@@ -40,6 +43,11 @@ export class LogIngest {
   /** True when the path is a log this ingest reads. */
   accepts(path: string): boolean {
     return classifyLogFile(path) !== undefined;
+  }
+
+  /** What the run's files said about it (its name, its hyperparameters), merged over its sources. */
+  runInfo(runId: string): RunInfo | undefined {
+    return this.infoByRun.get(runId);
   }
 
   problems(): Problem[] {
@@ -70,8 +78,10 @@ export class LogIngest {
     let entry = this.readers.get(path);
     if (entry === undefined) {
       const file = classifyLogFile(path);
-      if (file === undefined) return;
-      entry = { reader: new LogSourceReader(path, file.format), runId: file.runDirectory };
+      const format = file === undefined ? undefined : logFormat(file.format);
+      const reader = file === undefined || format === undefined ? undefined : createSourceReader(path, format);
+      if (file === undefined || reader === undefined) return;
+      entry = { reader, runId: file.runDirectory };
       this.readers.set(path, entry);
     }
     const { reader, runId } = entry;
@@ -81,7 +91,8 @@ export class LogIngest {
     switch (outcome.kind) {
       case 'points':
         this.retries.delete(path);
-        changed = outcome.replace ? this.store.replaceSource(runId, source, outcome.points) : this.store.addPoints(runId, source, outcome.points);
+        if (outcome.runInfo !== undefined) changed = this.mergeRunInfo(runId, outcome.runInfo);
+        changed = (outcome.replace ? this.store.replaceSource(runId, source, outcome.points) : this.store.addPoints(runId, source, outcome.points)) || changed;
         changed = this.setProblem(path, outcome.problems.length > 0 ? outcome.problems.slice(-3).join(' ') : undefined) || changed;
         break;
       case 'retry':
@@ -117,6 +128,18 @@ export class LogIngest {
     );
   }
 
+  private mergeRunInfo(runId: string, info: RunInfo): boolean {
+    const known = this.infoByRun.get(runId);
+    const merged: RunInfo = {
+      ...known,
+      ...info,
+      ...(known?.parameters !== undefined || info.parameters !== undefined ? { parameters: { ...known?.parameters, ...info.parameters } } : {}),
+    };
+    if (JSON.stringify(merged) === JSON.stringify(known)) return false;
+    this.infoByRun.set(runId, merged);
+    return true;
+  }
+
   private setProblem(path: string, message: string | undefined): boolean {
     if (this.problemsByPath.get(path) === message) return false;
     if (message === undefined) this.problemsByPath.delete(path);
@@ -126,6 +149,7 @@ export class LogIngest {
 
   dispose(): void {
     this.disposed = true;
+    for (const { reader } of this.readers.values()) reader.dispose?.();
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
   }

@@ -1,66 +1,48 @@
-import { open, stat } from 'node:fs/promises';
-import { EMPTY_JSONL_CURSOR, looksLikeJsonlMetricLog, readJsonlChunk, type JsonlCursor } from '../core/formats/jsonlFormat';
-import { parseTrainerState } from '../core/formats/trainerStateFormat';
-import type { FormatId, MetricPoint } from '../core/types';
-
-/** What one read of a file produced. `replace` means the points stand for the whole file (a rewrite or restart). */
-export type ReadOutcome =
-  | { readonly kind: 'points'; readonly points: MetricPoint[]; readonly replace: boolean; readonly problems: readonly string[] }
-  | { readonly kind: 'retry'; readonly message: string }
-  | { readonly kind: 'not-a-log' }
-  | { readonly kind: 'unchanged' }
-  | { readonly kind: 'failed'; readonly message: string };
+import { stat } from 'node:fs/promises';
+import type { AppendOnlyFormat, WholeFileFormat } from '../core/formats/logFormat';
+import type { MetricPoint } from '../core/types';
+import { readRange } from './fileRange';
+import { describeReadError, type ReadOutcome, type SourceReader } from './sourceReader';
 
 const CHUNK_BYTES = 1 << 20;
 const SNIFF_BYTES = 64 * 1024;
 const HEAD_BYTES = 64;
 
-async function readRange(path: string, start: number, end: number): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = new Uint8Array(end - start);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, start + filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
-  } finally {
-    await handle.close();
-  }
+interface FileIdentity {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
 }
 
-function describe(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'The file was deleted.';
-  if (code === 'EACCES' || code === 'EPERM') return 'The file cannot be read (permission denied).';
-  return `The file cannot be read: ${(error as Error).message}`;
-}
-
-/** Reads one log file incrementally: JSONL from its cursor, trainer_state.json whole when it changed. */
-export class LogSourceReader {
-  private cursor: JsonlCursor = EMPTY_JSONL_CURSOR;
-  private identity: { ino: number; size: number; mtimeMs: number } | undefined;
+/** Reads an append-only log from its cursor: an append costs the size of the append, not of the file. */
+export class AppendOnlyReader implements SourceReader {
+  private cursor: unknown;
+  private offset = 0;
+  private identity: FileIdentity | undefined;
   private isLog: boolean | undefined;
   /** The file's first bytes as last read: if they change, the file was rewritten, whatever its size. */
   private head: Uint8Array = new Uint8Array(0);
 
   constructor(
     readonly path: string,
-    readonly format: FormatId,
-  ) {}
+    private readonly logFormat: AppendOnlyFormat<unknown>,
+  ) {
+    this.cursor = logFormat.initialCursor;
+  }
 
-  /** When the file was last written, as of the last read (0 before the first). */
+  get format(): string {
+    return this.logFormat.id;
+  }
+
   get modifiedMs(): number {
     return this.identity?.mtimeMs ?? 0;
   }
 
   async read(): Promise<ReadOutcome> {
     try {
-      return this.format === 'hf-trainer-state' ? await this.readTrainerState() : await this.readJsonl();
+      return await this.readAppended();
     } catch (error) {
-      return { kind: 'failed', message: describe(error) };
+      return { kind: 'failed', message: describeReadError(error) };
     }
   }
 
@@ -69,49 +51,76 @@ export class LogSourceReader {
     return sameBytes(await readRange(this.path, 0, this.head.length), this.head);
   }
 
-  private async readTrainerState(): Promise<ReadOutcome> {
+  private async readAppended(): Promise<ReadOutcome> {
     const info = await stat(this.path);
-    const identity = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
-    if (this.identity && sameIdentity(this.identity, identity)) return { kind: 'unchanged' };
-    const text = new TextDecoder().decode(await readRange(this.path, 0, info.size));
-    const result = parseTrainerState(text);
-    if (result.kind === 'incomplete') return { kind: 'retry', message: result.message };
-    this.identity = identity;
-    if (result.kind === 'invalid') return { kind: 'failed', message: result.message };
-    return { kind: 'points', points: result.points, replace: true, problems: [] };
-  }
-
-  private async readJsonl(): Promise<ReadOutcome> {
-    const info = await stat(this.path);
-    const replaced = this.identity !== undefined && (info.ino !== this.identity.ino || info.size < this.cursor.offset || !(await this.sameHead()));
+    const replaced = this.identity !== undefined && (info.ino !== this.identity.ino || info.size < this.offset || !(await this.sameHead()));
     if (replaced) {
-      // A file that shrank, was swapped for another, or starts differently now is a restarted run:
-      // read it again from the start. (A deleted file's inode number is often reused at once.)
-      this.cursor = EMPTY_JSONL_CURSOR;
+      // A file that shrank, was swapped for another, or starts differently now is a restarted run (or a CSV
+      // rewritten with a new header): read it again from the start. A deleted file's inode is often reused.
+      this.cursor = this.logFormat.initialCursor;
+      this.offset = 0;
       this.isLog = undefined;
       this.head = new Uint8Array(0);
     }
     this.identity = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
     if (this.isLog === undefined) {
-      const head = new TextDecoder().decode(await readRange(this.path, 0, Math.min(info.size, SNIFF_BYTES)));
-      if (!head.includes('\n')) return { kind: 'unchanged' };
-      this.isLog = looksLikeJsonlMetricLog(head);
+      const sniff = this.logFormat.sniff;
+      if (sniff !== undefined) {
+        const verdict = sniff(await readRange(this.path, 0, Math.min(info.size, SNIFF_BYTES)));
+        if (verdict === 'need-more') return info.size >= SNIFF_BYTES ? { kind: 'not-a-log' } : { kind: 'unchanged' };
+        this.isLog = verdict === 'log';
+      } else this.isLog = true;
     }
     if (!this.isLog) return { kind: 'not-a-log' };
     if (this.head.length < Math.min(info.size, HEAD_BYTES)) this.head = await readRange(this.path, 0, Math.min(info.size, HEAD_BYTES));
-    if (info.size === this.cursor.offset) return replaced ? { kind: 'points', points: [], replace: true, problems: [] } : { kind: 'unchanged' };
+    if (info.size === this.offset) return replaced ? { kind: 'points', points: [], replace: true, problems: [] } : { kind: 'unchanged' };
     const points: MetricPoint[] = [];
     const problems: string[] = [];
-    while (this.cursor.offset < info.size) {
-      const end = Math.min(info.size, this.cursor.offset + CHUNK_BYTES);
-      const chunk = await readRange(this.path, this.cursor.offset, end);
+    let runInfo;
+    while (this.offset < info.size) {
+      const chunk = await readRange(this.path, this.offset, Math.min(info.size, this.offset + CHUNK_BYTES));
       if (chunk.length === 0) break;
-      const result = readJsonlChunk(this.cursor, chunk);
+      const result = this.logFormat.readChunk(this.cursor, chunk, this.path);
       this.cursor = result.cursor;
+      this.offset += chunk.length;
       for (const point of result.points) points.push(point);
-      for (const bad of result.badLines) problems.push(`Line ${bad.line} is ${bad.message}; it was skipped.`);
+      problems.push(...result.problems);
+      runInfo = result.runInfo ?? runInfo;
     }
-    return { kind: 'points', points, replace: replaced, problems };
+    return { kind: 'points', points, replace: replaced, problems, ...(runInfo === undefined ? {} : { runInfo }) };
+  }
+}
+
+/** Reads a file that is rewritten whole, again only when its identity (inode, size, mtime) changed. */
+export class WholeFileReader implements SourceReader {
+  private identity: FileIdentity | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly logFormat: WholeFileFormat,
+  ) {}
+
+  get format(): string {
+    return this.logFormat.id;
+  }
+
+  get modifiedMs(): number {
+    return this.identity?.mtimeMs ?? 0;
+  }
+
+  async read(): Promise<ReadOutcome> {
+    try {
+      const info = await stat(this.path);
+      const identity = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
+      if (this.identity && sameIdentity(this.identity, identity)) return { kind: 'unchanged' };
+      const result = this.logFormat.parse(await readRange(this.path, 0, info.size), this.path);
+      if (result.kind === 'incomplete') return { kind: 'retry', message: result.message };
+      this.identity = identity;
+      if (result.kind === 'invalid') return { kind: 'failed', message: result.message };
+      return { kind: 'points', points: result.points, replace: true, problems: result.problems, ...(result.runInfo === undefined ? {} : { runInfo: result.runInfo }) };
+    } catch (error) {
+      return { kind: 'failed', message: describeReadError(error) };
+    }
   }
 }
 
@@ -119,6 +128,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
-function sameIdentity(a: { ino: number; size: number; mtimeMs: number }, b: { ino: number; size: number; mtimeMs: number }): boolean {
+function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }

@@ -14,5 +14,5 @@ export async function reportPaths(paths: readonly string[]): Promise<ReportDocum
       problems.push({ path, message: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory.' : (error as Error).message });
     }
   }
-  return buildReport(ingest.store.snapshots(), [...problems, ...ingest.problems()]);
+  return buildReport(ingest.store.snapshots(), [...problems, ...ingest.problems()], {}, (runId) => ingest.runInfo(runId));
 }

@@ -76,8 +76,19 @@ export class RunSession {
     return [...modified.keys()].sort((a, b) => (modified.get(a) ?? 0) - (modified.get(b) ?? 0) || a.localeCompare(b));
   }
 
-  /** A run's name as a user knows it: its folder relative to the root that holds it. */
+  /** A run's name as a user knows it: the name its logs gave it, else its folder relative to the root that holds it. */
   label(runId: string): string {
+    const folder = this.folderLabel(runId);
+    const name = this.ingest.runInfo(runId)?.name;
+    return name === undefined || name === '' || folder.endsWith(name) ? folder : `${name} (${folder})`;
+  }
+
+  /** What the run's files said about it: its name and hyperparameters. */
+  runInfo(runId: string) {
+    return this.ingest.runInfo(runId);
+  }
+
+  private folderLabel(runId: string): string {
     for (const root of this.roots) {
       const path = relative(root, runId);
       if (path === '') return runId.split(sep).pop() ?? runId;

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { classifyLogFile, isIgnoredPath } from '../core/logFiles';
+import { classifyLogFile } from '../core/formats/registry';
+import { isIgnoredPath } from '../core/logFiles';
 
 /** Every log file under `root` (or `root` itself when it is a file), skipping heavy folders and weights. */
 export async function walkLogs(root: string): Promise<string[]> {

@@ -1,4 +1,6 @@
+import { parentOf } from '../paths';
 import type { MetricPoint } from '../types';
+import type { AppendOnlyFormat } from './logFormat';
 import { parseLenientJson } from './lenientJson';
 import { isRecord, readStep, recordToPoints } from './metricRecord';
 
@@ -78,3 +80,21 @@ export function looksLikeJsonlMetricLog(head: string): boolean {
   }
   return false;
 }
+
+/** JSONL metric logs (one JSON object per line with a step): any `*.jsonl` whose first lines say so. */
+export const JSONL_FORMAT: AppendOnlyFormat<JsonlCursor> = {
+  id: 'jsonl',
+  label: 'JSONL log',
+  kind: 'append',
+  initialCursor: EMPTY_JSONL_CURSOR,
+  classify: (path) => (path.endsWith('.jsonl') ? { format: 'jsonl', runDirectory: parentOf(path) } : undefined),
+  sniff(head) {
+    const text = decoder.decode(head);
+    if (!text.includes('\n')) return 'need-more';
+    return looksLikeJsonlMetricLog(text) ? 'log' : 'not-a-log';
+  },
+  readChunk(cursor, chunk) {
+    const result = readJsonlChunk(cursor, chunk);
+    return { points: result.points, cursor: result.cursor, problems: result.badLines.map((bad) => `Line ${bad.line} is ${bad.message}; it was skipped.`) };
+  },
+};

@@ -1,4 +1,6 @@
+import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
+import type { WholeFileFormat } from './logFormat';
 import { parseLenientJson } from './lenientJson';
 import { isRecord, recordToPoints } from './metricRecord';
 
@@ -35,3 +37,22 @@ export function parseTrainerState(text: string): TrainerStateResult {
   const best = state['best_model_checkpoint'];
   return { kind: 'ok', points, ...(typeof best === 'string' ? { bestModelCheckpoint: best } : {}) };
 }
+
+const decoder = new TextDecoder('utf-8');
+
+/** Hugging Face's `trainer_state.json`; the run is the output_dir that holds a `checkpoint-N` folder's copy. */
+export const TRAINER_STATE_FORMAT: WholeFileFormat = {
+  id: 'hf-trainer-state',
+  label: 'Hugging Face trainer_state.json',
+  kind: 'whole',
+  classify(path) {
+    if (baseName(path) !== 'trainer_state.json') return undefined;
+    const directory = parentOf(path);
+    const runDirectory = /^checkpoint-\d+$/.test(baseName(directory)) ? parentOf(directory) : directory;
+    return { format: 'hf-trainer-state', runDirectory };
+  },
+  parse(bytes) {
+    const result = parseTrainerState(decoder.decode(bytes));
+    return result.kind === 'ok' ? { kind: 'ok', points: result.points, problems: [] } : result;
+  },
+};

@@ -1,0 +1,66 @@
+import type { MetricPoint } from '../types';
+
+/** What a run's own files say about it beyond numbers: a name a user gave it and its hyperparameters. */
+export interface RunInfo {
+  readonly name?: string;
+  readonly parameters?: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** Which reader a path needs and which run it belongs to, judged from the path alone. */
+export interface LogFile {
+  readonly format: string;
+  /** The directory that is the run: an HF output_dir owns the trainer states of its `checkpoint-*` folders. */
+  readonly runDirectory: string;
+}
+
+export interface ChunkResult<Cursor> {
+  readonly points: MetricPoint[];
+  readonly cursor: Cursor;
+  /** Complete records that could not be used, in words a user can act on. */
+  readonly problems: readonly string[];
+  readonly runInfo?: RunInfo;
+}
+
+/** A sniff's answer: a log of this format, not one, or too few bytes yet to tell. */
+export type SniffResult = 'log' | 'not-a-log' | 'need-more';
+
+interface FormatBase {
+  readonly id: string;
+  /** How the panel and the report name the format. */
+  readonly label: string;
+  /** The run this path belongs to when it is a file of this format; undefined when it is not. */
+  classify(path: string): LogFile | undefined;
+}
+
+/**
+ * A log that only grows (JSONL, TFRecord, LevelDB-log, CSV, console): read from a cursor, so an append costs
+ * the size of the append. Bytes of an unfinished record stay in the cursor until the rest arrives. A file
+ * that shrinks or whose first bytes change was restarted and is read again from `initialCursor`.
+ */
+export interface AppendOnlyFormat<Cursor> extends FormatBase {
+  readonly kind: 'append';
+  readonly initialCursor: Cursor;
+  /** Decides from the file's first bytes (up to 64 KiB) whether it is worth reading at all. */
+  sniff?(head: Uint8Array): SniffResult;
+  readChunk(cursor: Cursor, chunk: Uint8Array, path: string): ChunkResult<Cursor>;
+}
+
+export type WholeFileResult =
+  | { readonly kind: 'ok'; readonly points: MetricPoint[]; readonly problems: readonly string[]; readonly runInfo?: RunInfo }
+  /** Caught mid-rewrite: the caller retries and reports it only if the file stays so. */
+  | { readonly kind: 'incomplete'; readonly message: string }
+  | { readonly kind: 'invalid'; readonly message: string };
+
+/** A file rewritten whole (trainer_state.json, results JSON, hparams/meta YAML): parsed whole when it changes. */
+export interface WholeFileFormat extends FormatBase {
+  readonly kind: 'whole';
+  parse(bytes: Uint8Array, path: string): WholeFileResult;
+}
+
+/** A source that needs the host to read it (a SQLite database, evaluation outputs computed in workers). */
+export interface HostReadFormat extends FormatBase {
+  readonly kind: 'host';
+}
+
+/** The cursor type is each format's own business: the reader only keeps it and hands it back. */
+export type LogFormat = AppendOnlyFormat<unknown> | WholeFileFormat | HostReadFormat;

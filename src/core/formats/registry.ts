@@ -1,0 +1,30 @@
+import { isIgnoredPath } from '../logFiles';
+import { JSONL_FORMAT } from './jsonlFormat';
+import type { LogFile, LogFormat } from './logFormat';
+import { TRAINER_STATE_FORMAT } from './trainerStateFormat';
+
+/**
+ * Every format the extension reads, most specific first: the first whose `classify` claims a path reads it.
+ * Adding a format is adding its descriptor here; the watcher, the views and the CLI need no other change.
+ */
+export const LOG_FORMATS: readonly LogFormat[] = [TRAINER_STATE_FORMAT, JSONL_FORMAT];
+
+const byId = new Map(LOG_FORMATS.map((format) => [format.id, format]));
+
+export function logFormat(id: string): LogFormat | undefined {
+  return byId.get(id);
+}
+
+export function formatLabel(id: string): string {
+  return byId.get(id)?.label ?? id;
+}
+
+/** Which reader a path needs, judged by its path alone (content is sniffed later, by the reader). */
+export function classifyLogFile(path: string): LogFile | undefined {
+  if (isIgnoredPath(path)) return undefined;
+  for (const format of LOG_FORMATS) {
+    const file = format.classify(path);
+    if (file !== undefined) return file;
+  }
+  return undefined;
+}

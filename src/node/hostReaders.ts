@@ -1,0 +1,18 @@
+import type { LogFormat } from '../core/formats/logFormat';
+import { AppendOnlyReader, WholeFileReader } from './logSourceReader';
+import type { SourceReader } from './sourceReader';
+
+/** Readers for formats whose bytes src/core cannot read alone (SQLite, tensors read in workers), by format id. */
+const HOST_READERS = new Map<string, (path: string) => SourceReader>([]);
+
+/** The reader for one file of a format; undefined for a host format with no reader registered. */
+export function createSourceReader(path: string, format: LogFormat): SourceReader | undefined {
+  switch (format.kind) {
+    case 'append':
+      return new AppendOnlyReader(path, format);
+    case 'whole':
+      return new WholeFileReader(path, format);
+    case 'host':
+      return HOST_READERS.get(format.id)?.(path);
+  }
+}

@@ -1,0 +1,33 @@
+import type { RunInfo } from '../core/formats/logFormat';
+import type { MetricPoint } from '../core/types';
+
+/** What one read of a file produced. `replace` means the points stand for the whole file (a rewrite or restart). */
+export type ReadOutcome =
+  | {
+      readonly kind: 'points';
+      readonly points: MetricPoint[];
+      readonly replace: boolean;
+      readonly problems: readonly string[];
+      readonly runInfo?: RunInfo;
+    }
+  | { readonly kind: 'retry'; readonly message: string }
+  | { readonly kind: 'not-a-log' }
+  | { readonly kind: 'unchanged' }
+  | { readonly kind: 'failed'; readonly message: string };
+
+/** Reads one source incrementally; reads of one source never overlap (the ingest sees to it). */
+export interface SourceReader {
+  readonly path: string;
+  readonly format: string;
+  /** When the source was last written, as of the last read (0 before the first). */
+  readonly modifiedMs: number;
+  read(): Promise<ReadOutcome>;
+  dispose?(): void;
+}
+
+export function describeReadError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'The file was deleted.';
+  if (code === 'EACCES' || code === 'EPERM') return 'The file cannot be read (permission denied).';
+  return `The file cannot be read: ${(error as Error).message}`;
+}
