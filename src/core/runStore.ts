@@ -6,16 +6,29 @@ export interface RunSource {
   readonly format: FormatId;
 }
 
+/** Where each logged step sits in epochs and in wall-clock time, for x axes other than the step. */
+export interface RunAxes {
+  readonly epoch: Series;
+  readonly wallTime: Series;
+}
+
 /** A run as it stands; valid until the store's next write (series may be shared with the store, not copied). */
 export interface RunSnapshot {
   readonly id: string;
   readonly sources: readonly RunSource[];
   readonly metrics: ReadonlyMap<string, Series>;
+  readonly axes?: RunAxes;
+}
+
+interface SourceAxes {
+  readonly epoch: SortedSeries;
+  readonly wallTime: SortedSeries;
 }
 
 interface SourceState {
   readonly format: FormatId;
   series: Map<string, SortedSeries>;
+  axes: SourceAxes;
   /** Bumped on every write, so that when sources disagree on a step the freshest one wins. */
   revision: number;
 }
@@ -23,6 +36,19 @@ interface SourceState {
 interface RunState {
   readonly sources: Map<string, SourceState>;
   merged: Map<string, Series> | undefined;
+  mergedAxes: RunAxes | undefined;
+}
+
+function newAxes(): SourceAxes {
+  return { epoch: new SortedSeries(), wallTime: new SortedSeries() };
+}
+
+/** Records where a point's step sits in time; points of one record share a step, so most calls change nothing. */
+function setAxes(axes: SourceAxes, point: MetricPoint): boolean {
+  let changed = false;
+  if (point.epoch !== undefined && axes.epoch.set(point.step, point.epoch)) changed = true;
+  if (point.wallTime !== undefined && axes.wallTime.set(point.step, point.wallTime)) changed = true;
+  return changed;
 }
 
 /**
@@ -42,6 +68,7 @@ export class RunStore {
       let series = state.series.get(point.key);
       if (series === undefined) state.series.set(point.key, (series = new SortedSeries()));
       if (series.set(point.step, point.value)) changed = true;
+      if ((point.epoch !== undefined || point.wallTime !== undefined) && setAxes(state.axes, point)) changed = true;
     }
     if (changed) this.touch(runId, state);
     return changed;
@@ -54,13 +81,17 @@ export class RunStore {
   replaceSource(runId: string, source: RunSource, points: readonly MetricPoint[]): boolean {
     const state = this.sourceState(runId, source);
     const before = state.series;
+    const axesBefore = state.axes;
     state.series = new Map();
+    state.axes = newAxes();
     for (const point of points) {
       let series = state.series.get(point.key);
       if (series === undefined) state.series.set(point.key, (series = new SortedSeries()));
       series.set(point.step, point.value);
+      if (point.epoch !== undefined || point.wallTime !== undefined) setAxes(state.axes, point);
     }
-    const changed = before.size !== state.series.size || [...state.series].some(([key, series]) => !series.equals(before.get(key) ?? { steps: [], values: [] }));
+    const axesChanged = !state.axes.epoch.equals(axesBefore.epoch) || !state.axes.wallTime.equals(axesBefore.wallTime);
+    const changed = axesChanged || before.size !== state.series.size || [...state.series].some(([key, series]) => !series.equals(before.get(key) ?? { steps: [], values: [] }));
     if (changed) this.touch(runId, state);
     return changed;
   }
@@ -68,16 +99,19 @@ export class RunStore {
   /** Registers a source even before it yields points, so that a run appears as soon as its log does. */
   private sourceState(runId: string, source: RunSource): SourceState {
     let run = this.runs.get(runId);
-    if (run === undefined) this.runs.set(runId, (run = { sources: new Map(), merged: undefined }));
+    if (run === undefined) this.runs.set(runId, (run = { sources: new Map(), merged: undefined, mergedAxes: undefined }));
     let state = run.sources.get(source.path);
-    if (state === undefined) run.sources.set(source.path, (state = { format: source.format, series: new Map(), revision: 0 }));
+    if (state === undefined) run.sources.set(source.path, (state = { format: source.format, series: new Map(), axes: newAxes(), revision: 0 }));
     return state;
   }
 
   private touch(runId: string, state: SourceState): void {
     state.revision = ++this.revision;
     const run = this.runs.get(runId);
-    if (run !== undefined) run.merged = undefined;
+    if (run !== undefined) {
+      run.merged = undefined;
+      run.mergedAxes = undefined;
+    }
   }
 
   runIds(): string[] {
@@ -88,13 +122,20 @@ export class RunStore {
     const run = this.runs.get(runId);
     if (run === undefined) return undefined;
     run.merged ??= mergeSources(run.sources);
+    run.mergedAxes ??= mergeAxes(run.sources);
     const sources = [...run.sources.entries()].map(([path, state]) => ({ path, format: state.format })).sort((a, b) => a.path.localeCompare(b.path));
-    return { id: runId, sources, metrics: run.merged };
+    return { id: runId, sources, metrics: run.merged, axes: run.mergedAxes };
   }
 
   snapshots(): RunSnapshot[] {
     return this.runIds().flatMap((id) => this.snapshot(id) ?? []);
   }
+}
+
+function mergeAxes(sources: Map<string, SourceState>): RunAxes {
+  const ordered = [...sources.values()].sort((a, b) => a.revision - b.revision);
+  const layers = (pick: (axes: SourceAxes) => Series): Series[] => ordered.map((source) => pick(source.axes)).filter((series) => series.steps.length > 0);
+  return { epoch: mergeSorted(layers((axes) => axes.epoch)), wallTime: mergeSorted(layers((axes) => axes.wallTime)) };
 }
 
 /** Sources in the order they were last written, so the freshest wins where two disagree on a step. */

@@ -1,4 +1,4 @@
-import type { RunSnapshot } from './runStore';
+import type { RunSnapshot, RunSource } from './runStore';
 import type { Series } from './types';
 import { analyzeRun, latestTwo, type CheckpointPick } from './analysis/runAnalysis';
 import { ACCURACY_DEFINITION_TEXT, type RoleOverrides } from './analysis/metricRoles';
@@ -10,6 +10,8 @@ export interface SeriesData {
   readonly key: string;
   readonly steps: readonly number[];
   readonly values: readonly (number | null)[];
+  /** Points in the store before downsampling: more than `steps.length` means detail can be asked for. */
+  readonly total: number;
 }
 
 /** Everything a view shows of one run; built from the store and the analysis, never from files. */
@@ -23,17 +25,32 @@ export interface RunView {
   readonly latest: { readonly step: number; readonly accuracy: number; readonly previousAccuracy: number | null; readonly loss: number | null } | null;
   readonly best: { readonly byLoss: CheckpointPick | null; readonly byAccuracy: CheckpointPick | null };
   readonly warnings: readonly Warning[];
+  /** Every metric key the run logged, as the log spelled it, for the panel's choice of what to draw. */
+  readonly keys: readonly string[];
+  readonly sources: readonly RunSource[];
+  /** Epoch and wall-clock time (seconds) by step, downsampled; null when the logs do not give them. */
+  readonly axes: { readonly epoch: SeriesData | null; readonly wallTime: SeriesData | null };
+  /** When the run's files were last written (ms since 1970, host clock), if the host knows. */
+  readonly updatedAt: number | null;
 }
 
 /** Points per series sent to the webview; min/max-preserving, so spikes and NaNs survive. */
 export const MAX_POINTS_PER_SERIES = 2000;
 
+/** Converts a series for the webview, downsampling it to at most `maxPoints` (min/max per bucket). */
+export function seriesData(key: string, series: Series, maxPoints = MAX_POINTS_PER_SERIES): SeriesData {
+  const reduced = downsampleMinMax(series, maxPoints);
+  return { key, steps: reduced.steps, values: reduced.values.map((value) => (Number.isFinite(value) ? value : null)), total: series.steps.length };
+}
+
 function toData(key: string | null, run: RunSnapshot): SeriesData | null {
   if (key === null) return null;
   const series = run.metrics.get(key);
-  if (series === undefined) return null;
-  const reduced = downsampleMinMax(series, MAX_POINTS_PER_SERIES);
-  return { key, steps: reduced.steps, values: reduced.values.map((value) => (Number.isFinite(value) ? value : null)) };
+  return series === undefined ? null : seriesData(key, series);
+}
+
+function axisData(key: string, series: Series | undefined): SeriesData | null {
+  return series === undefined || series.steps.length === 0 ? null : seriesData(key, series);
 }
 
 function latestLossAt(series: Series | undefined, step: number): number | null {
@@ -43,7 +60,7 @@ function latestLossAt(series: Series | undefined, step: number): number | null {
   return value !== undefined && Number.isFinite(value) ? value : null;
 }
 
-export function buildRunView(run: RunSnapshot, label: string, overrides: RoleOverrides = {}): RunView {
+export function buildRunView(run: RunSnapshot, label: string, overrides: RoleOverrides = {}, updatedAt: number | null = null): RunView {
   const analysis = analyzeRun(run, overrides);
   const { roles } = analysis;
   const accuracy = roles.evalAccuracy === null ? undefined : latestTwo(run.metrics.get(roles.evalAccuracy));
@@ -65,5 +82,9 @@ export function buildRunView(run: RunSnapshot, label: string, overrides: RoleOve
           },
     best: analysis.best,
     warnings: analysis.warnings,
+    keys: [...run.metrics.keys()],
+    sources: run.sources,
+    axes: { epoch: axisData('epoch', run.axes?.epoch), wallTime: axisData('wallTime', run.axes?.wallTime) },
+    updatedAt,
   };
 }
