@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { level, mannKendallP, median, noiseSigma } from '../../src/core/analysis/statistics';
+import { level, mad, mannKendallP, median, noiseSigma, theilSen } from '../../src/core/analysis/statistics';
 import { smoothDebiased } from '../../src/core/analysis/smoothing';
 
 test('Mann–Kendall: a monotone series of 4 gives exactly 1/4!', () => {
@@ -33,4 +33,35 @@ test('smoothing is TensorBoard’s debiased EMA and lets NaN through', () => {
   const expected = (0.6 * 0.4 * 1 + 0.4 * 3) / (1 - 0.36);
   assert.ok(Math.abs((smoothed[2] as number) - expected) < 1e-12);
   assert.deepEqual(smoothDebiased([1, 2], 0), [1, 2]);
+});
+
+test('Theil–Sen: the median pairwise slope ignores an outlier; the exact 90% interval for n = 5 spans ranks 2 to 9', () => {
+  // Pairwise slopes: six of 1, then 24.75, 32.67, 48.5, 96 from the outlier.
+  const fit = theilSen([1, 2, 3, 4, 5], [1, 2, 3, 4, 100]);
+  assert.equal(fit?.slope, 1);
+  assert.equal(fit?.low, 1);
+  assert.equal(fit?.high, 48.5);
+  assert.equal(theilSen([1, 1], [1, 2]), undefined, 'no slope without two distinct x');
+});
+
+test('Theil–Sen interval covers the true slope about 90% of the time', () => {
+  let state = 12345;
+  const uniform = () => {
+    state = (state * 1664525 + 1013904223) % 2 ** 32;
+    return state / 2 ** 32 - 0.5;
+  };
+  for (const n of [6, 12]) {
+    let covered = 0;
+    const runs = 400;
+    for (let r = 0; r < runs; r++) {
+      const x = Array.from({ length: n }, (_, i) => i * 10);
+      const fit = theilSen(x, x.map((xi) => 0.5 * xi + 3 * uniform()), 0.1);
+      if (fit !== undefined && fit.low <= 0.5 && 0.5 <= fit.high) covered++;
+    }
+    assert.ok(covered / runs >= 0.86 && covered / runs <= 0.97, `n = ${n}: coverage ${covered / runs}`);
+  }
+});
+
+test('MAD is the median absolute deviation from the median', () => {
+  assert.equal(mad([1, 2, 3, 4, 100]), 1);
 });

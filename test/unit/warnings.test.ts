@@ -2,30 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { misleadingLoss } from '../../src/core/analysis/misleadingLoss';
 import { checkpointDisagreement } from '../../src/core/analysis/checkpointDisagreement';
-import type { EvalPoints } from '../../src/core/analysis/evalPoints';
-
-/** Deterministic noise, so that a failing case can be replayed. */
-function noise(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1664525 + 1013904223) % 2 ** 32;
-    return state / 2 ** 32 - 0.5;
-  };
-}
-
-function run(n: number, loss: (k: number) => number, accuracy: (k: number) => number, seed = 1, lossNoise = 0.01, accuracyNoise = 0.002): EvalPoints {
-  const next = noise(seed);
-  const steps = Array.from({ length: n }, (_, k) => (k + 1) * 100);
-  return { steps, loss: steps.map((_, k) => loss(k) + lossNoise * next()), accuracy: steps.map((_, k) => accuracy(k) + accuracyNoise * next()) };
-}
-
-const valley = (bottom: number) => (k: number) => 2 + 0.05 * (k - bottom) ** 2;
+import { evalRun as run, valley } from './warningFixtures';
 
 test('(a) rising form: loss turns up while token accuracy keeps rising', () => {
   const points = run(12, valley(3), (k) => 0.4 + 0.01 * k);
   const warning = misleadingLoss(points);
   assert.equal(warning?.kind, 'misleading-loss');
+  assert.equal(warning?.form, 'rising');
   assert.equal(warning?.confidence, 'high');
+  assert.equal(warning?.startStep, 400, 'begins at the loss minimum');
+  assert.equal(warning?.step, 1200);
+  assert.ok((warning?.evidence['lossTrendP'] ?? 1) <= 0.01);
+  assert.ok((warning?.evidence['accuracyTrendP'] ?? 1) <= 0.01);
   assert.match(warning?.message ?? '', /Eval loss is up \d+% since step 400, but token accuracy is up \d+\.\d points/);
 });
 
@@ -33,6 +21,7 @@ test('(a) holding form: loss up, accuracy flat', () => {
   const points = run(12, valley(3), () => 0.48, 2, 0.01, 0.001);
   const warning = misleadingLoss(points);
   assert.equal(warning?.kind, 'misleading-loss');
+  assert.equal(warning?.form, 'holding');
   assert.equal(warning?.confidence, 'medium');
   assert.match(warning?.message ?? '', /yet token accuracy has not fallen \(48\.\d% → 48\.\d%\)/);
 });
@@ -46,6 +35,11 @@ test('(a) stays silent on a falling loss and on too few points after the minimum
   assert.equal(misleadingLoss(run(6, valley(3), (k) => 0.4 + 0.01 * k)), undefined);
 });
 
+test('(a) near miss: a loss rise under 2% of its minimum is not LossUp, however steady', () => {
+  const points = run(12, (k) => (k <= 3 ? 2 + 0.1 * (3 - k) : 2 + 0.004 * (k - 3)), (k) => 0.4 + 0.01 * k, 4, 0.0005);
+  assert.equal(misleadingLoss(points), undefined);
+});
+
 test('(a) false alarms on noise alone are rare', () => {
   let alarms = 0;
   for (let seed = 1; seed <= 200; seed++) if (misleadingLoss(run(12, () => 2, () => 0.5, seed, 0.05, 0.01)) !== undefined) alarms++;
@@ -56,6 +50,8 @@ test('(e) names the checkpoint a loss-based configuration would load', () => {
   const warning = checkpointDisagreement(run(10, valley(2), (k) => 0.4 + 0.01 * k));
   assert.equal(warning?.kind, 'checkpoint-disagreement');
   assert.equal(warning?.step, 1000);
+  assert.equal(warning?.startStep, 300);
+  assert.equal(warning?.evidence['lossStep'], 300);
   assert.match(warning?.message ?? '', /best checkpoint by eval loss \(step 300\) is not the best by token accuracy \(step 1000\)/);
 });
 
@@ -63,4 +59,10 @@ test('(e) is silent when the difference is within noise or the picks agree', () 
   assert.equal(checkpointDisagreement(run(10, (k) => 3 - 0.1 * k, (k) => 0.4 + 0.01 * k)), undefined);
   assert.equal(checkpointDisagreement(run(10, valley(2), () => 0.5, 3, 0.01, 0.001)), undefined);
   assert.equal(checkpointDisagreement({ steps: [1, 2], loss: [1, 2], accuracy: [0.1, 0.9] }), undefined, 'needs 3 points');
+});
+
+test('(e) noisy near miss: with many evals the best of noise needs z = 3', () => {
+  let alarms = 0;
+  for (let seed = 1; seed <= 100; seed++) if (checkpointDisagreement(run(30, () => 2, () => 0.5, seed, 0.02, 0.02)) !== undefined) alarms++;
+  assert.ok(alarms <= 5, `${alarms} false disagreements in 100 flat noisy runs of 30 evals`);
 });

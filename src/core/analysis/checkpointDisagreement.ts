@@ -24,9 +24,11 @@ export function checkpointDisagreement(points: EvalPoints): Warning | undefined 
   const accuracyStep = steps[byAccuracy] as number;
   return {
     kind: 'checkpoint-disagreement',
+    form: 'disagreement',
     confidence: 'medium',
     step: accuracyStep,
+    startStep: Math.min(lossStep, accuracyStep),
     message: `The best checkpoint by eval loss (step ${lossStep}) is not the best by token accuracy (step ${accuracyStep}): keeping the best by loss would load step ${lossStep} and give up ${formatPoints(deltaAccuracy, scale)} of token accuracy for an eval loss ${deltaLoss.toFixed(3)} lower.`,
-    evidence: { lossStep, accuracyStep, deltaAccuracy, deltaLoss, threshold },
+    evidence: { lossStep, accuracyStep, lossAtLossStep: loss[byLoss] as number, accuracyAtLossStep: accuracy[byLoss] as number, accuracyAtAccuracyStep: accuracy[byAccuracy] as number, deltaAccuracy, deltaLoss, threshold },
   };
 }

@@ -52,6 +52,13 @@ export function assignRoles(keys: readonly string[], overrides: RoleOverrides = 
   };
 }
 
+const GRAD_NORM = [/^grad_norm$/, /^train[_/]grad_norm$/, /^(train[_/])?grad(ient)?[_/]?norm$/];
+
+/** The gradient norm is watched only for non-finite values (rule d), so it is not a role the views show. */
+export function gradNormKey(keys: readonly string[]): string | null {
+  return pick(keys, undefined, GRAD_NORM);
+}
+
 export function accuracyDefinition(key: string): AccuracyDefinition {
   const lower = key.toLowerCase();
   if (lower.includes('mean_token_accuracy')) return 'trl-token-accuracy';

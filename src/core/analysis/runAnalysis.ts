@@ -1,9 +1,12 @@
 import type { RunSnapshot } from '../runStore';
 import type { Series } from '../types';
-import { accuracyDefinition, assignRoles, type AccuracyDefinition, type MetricRoles, type RoleOverrides } from './metricRoles';
+import { accuracyDefinition, assignRoles, gradNormKey, type AccuracyDefinition, type MetricRoles, type RoleOverrides } from './metricRoles';
 import { argmax, argmin, joinEvalPoints, type EvalPoints } from './evalPoints';
 import { misleadingLoss } from './misleadingLoss';
 import { checkpointDisagreement } from './checkpointDisagreement';
+import { overfitting } from './overfitting';
+import { plateau } from './plateau';
+import { instability, type InstabilityInputs } from './instability';
 import type { Warning } from './warning';
 
 export interface CheckpointPick {
@@ -26,13 +29,32 @@ function pickAt(points: EvalPoints, index: number): CheckpointPick {
   return { step: points.steps[index] as number, loss: points.loss[index] as number, accuracy: points.accuracy[index] as number };
 }
 
+function instabilityInputs(run: RunSnapshot, roles: MetricRoles): InstabilityInputs {
+  const input = (key: string | null): { key: string; series: Series } | undefined => {
+    const series = key === null ? undefined : run.metrics.get(key);
+    return key === null || series === undefined ? undefined : { key, series };
+  };
+  const trainLoss = input(roles.trainLoss);
+  const evalLoss = input(roles.evalLoss);
+  const gradNorm = input(gradNormKey([...run.metrics.keys()]));
+  return { ...(trainLoss && { trainLoss }), ...(evalLoss && { evalLoss }), ...(gradNorm && { gradNorm }) };
+}
+
+/** Every rule of WARNINGS.md over one run, instability first: a broken run makes the other readings moot. */
 export function analyzeRun(run: RunSnapshot, overrides: RoleOverrides = {}): RunAnalysis {
   const roles = assignRoles([...run.metrics.keys()], overrides);
   const loss = roles.evalLoss === null ? EMPTY_SERIES : (run.metrics.get(roles.evalLoss) ?? EMPTY_SERIES);
   const accuracy = roles.evalAccuracy === null ? EMPTY_SERIES : (run.metrics.get(roles.evalAccuracy) ?? EMPTY_SERIES);
   const evalPoints = joinEvalPoints(loss, accuracy);
   const hasPoints = evalPoints.steps.length > 0;
-  const warnings = [misleadingLoss(evalPoints), checkpointDisagreement(evalPoints)].filter((warning): warning is Warning => warning !== undefined);
+  const trainLoss = roles.trainLoss === null ? undefined : run.metrics.get(roles.trainLoss);
+  const warnings = [
+    ...instability(instabilityInputs(run, roles)),
+    misleadingLoss(evalPoints),
+    overfitting(evalPoints, trainLoss),
+    checkpointDisagreement(evalPoints),
+    plateau(roles.evalLoss === null ? undefined : run.metrics.get(roles.evalLoss), roles.evalAccuracy === null ? undefined : run.metrics.get(roles.evalAccuracy)),
+  ].filter((warning): warning is Warning => warning !== undefined);
   return {
     roles,
     accuracyDefinition: roles.evalAccuracy === null ? null : accuracyDefinition(roles.evalAccuracy),

@@ -46,7 +46,7 @@ function inversionCounts(n: number): number[] {
   return counts;
 }
 
-function normalUpperTail(z: number): number {
+export function normalUpperTail(z: number): number {
   // Abramowitz–Stegun 7.1.26 erfc approximation: error below 1.5e-7, ample for a p-value threshold.
   const x = Math.abs(z) / Math.SQRT2;
   const t = 1 / (1 + 0.3275911 * x);
@@ -79,4 +79,69 @@ export function mannKendallP(values: readonly number[], direction: 'up' | 'down'
   if (variance <= 0) return 1;
   const z = s > 0 ? (s - 1) / Math.sqrt(variance) : s < 0 ? (s + 1) / Math.sqrt(variance) : 0;
   return normalUpperTail(z);
+}
+
+/** Median absolute deviation from the median (unscaled). */
+export function mad(values: readonly number[]): number {
+  const center = median(values);
+  return median(values.map((value) => Math.abs(value - center)));
+}
+
+/**
+ * The critical S of a two-sided Mann–Kendall test at level α: the smallest c with P(S ≥ c) ≤ α/2 under
+ * no trend, exact for n < 10, from the normal approximation above (where it is c = z·√Var(S)).
+ */
+function kendallCritical(n: number, alpha: number): number {
+  const pairs = (n * (n - 1)) / 2;
+  if (n >= 10) return upperNormalQuantile(alpha / 2) * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
+  const counts = inversionCounts(n);
+  const total = counts.reduce((sum, count) => sum + count, 0);
+  // S = pairs − 2·inversions, so P(S ≥ pairs − 2k) is the share of permutations with at most k inversions.
+  let atMost = 0;
+  for (let k = 0; k < counts.length; k++) {
+    atMost += counts[k] as number;
+    if (atMost / total > alpha / 2) return pairs - 2 * k + 2;
+  }
+  return pairs + 2;
+}
+
+/** z with P(Z ≥ z) = p, by bisection on the tail used for the p-values, so that both agree. */
+function upperNormalQuantile(p: number): number {
+  let low = 0;
+  let high = 10;
+  for (let i = 0; i < 60; i++) {
+    const middle = (low + high) / 2;
+    if (normalUpperTail(middle) > p) low = middle;
+    else high = middle;
+  }
+  return (low + high) / 2;
+}
+
+export interface TheilSen {
+  readonly slope: number;
+  /** Confidence interval of the slope (Sen 1968): order statistics of the pairwise slopes picked by the Kendall null. */
+  readonly low: number;
+  readonly high: number;
+}
+
+/**
+ * Theil–Sen slope of y against x with a (1 − α) confidence interval. Robust to outliers, and its interval
+ * needs no normality: exactly what a short, noisy eval curve allows. Pairs with equal x are skipped.
+ */
+export function theilSen(x: readonly number[], y: readonly number[], alpha = 0.1): TheilSen | undefined {
+  const slopes: number[] = [];
+  for (let i = 0; i < x.length; i++) {
+    for (let j = i + 1; j < x.length; j++) {
+      const dx = (x[j] as number) - (x[i] as number);
+      if (dx !== 0) slopes.push(((y[j] as number) - (y[i] as number)) / dx);
+    }
+  }
+  if (slopes.length === 0) return undefined;
+  slopes.sort((a, b) => a - b);
+  const count = slopes.length;
+  const critical = kendallCritical(x.length, alpha) - (x.length < 10 ? 2 : 0);
+  // 1-based ranks M1 = (N − C)/2 and M2 + 1 = (N + C)/2 + 1 (Hollander & Wolfe); clamped to the slopes there are.
+  const lowRank = Math.max(1, Math.floor((count - critical) / 2));
+  const highRank = Math.min(count, Math.ceil((count + critical) / 2) + 1);
+  return { slope: median(slopes), low: slopes[lowRank - 1] as number, high: slopes[highRank - 1] as number };
 }

@@ -1,0 +1,92 @@
+import type { Series } from '../types';
+import { formatPoints, percentScale } from './evalPoints';
+import { level, mannKendallP, theilSen } from './statistics';
+import type { Confidence, Warning } from './warning';
+
+interface Flatness {
+  readonly flat: boolean;
+  readonly steps: readonly number[];
+  readonly values: readonly number[];
+  /** The largest change over the window that the 90% interval of the Theil–Sen slope allows. */
+  readonly bound: number;
+  readonly epsilon: number;
+}
+
+function finitePoints(series: Series): { steps: number[]; values: number[] } {
+  const steps: number[] = [];
+  const values: number[] = [];
+  series.steps.forEach((step, i) => {
+    const value = series.values[i] as number;
+    if (!Number.isFinite(value)) return;
+    steps.push(step);
+    values.push(value);
+  });
+  return { steps, values };
+}
+
+/**
+ * Over the last W = max(5, ⌈n/3⌉) points, flat when even the steepest slope in the 90% Theil–Sen interval
+ * moves the series by less than ε across the window: a plateau is claimed only when a trend is ruled out,
+ * not merely when none was found.
+ */
+function flatness(series: Series, epsilonOf: (window: readonly number[]) => number): Flatness | undefined {
+  const { steps, values } = finitePoints(series);
+  const width = Math.max(5, Math.ceil(values.length / 3));
+  if (values.length < width) return undefined;
+  const windowSteps = steps.slice(-width);
+  const windowValues = values.slice(-width);
+  const fit = theilSen(windowSteps, windowValues, 0.1);
+  if (fit === undefined) return undefined;
+  const span = (windowSteps[width - 1] as number) - (windowSteps[0] as number);
+  const bound = Math.max(Math.abs(fit.low), Math.abs(fit.high)) * span;
+  const epsilon = epsilonOf(windowValues);
+  return { flat: bound < epsilon, steps: windowSteps, values: windowValues, bound, epsilon };
+}
+
+const confidenceFor = (window: Flatness): Confidence => (window.steps.length >= 8 ? 'medium' : 'low');
+
+/**
+ * Rule (c). An accuracy plateau means stopping is safe; a loss plateau while token accuracy still rises
+ * means it is not (a loss-based early stop would end the run too soon). ε is 0.3 points for accuracy and
+ * 1% of the level for loss.
+ */
+export function plateau(loss: Series | undefined, accuracy: Series | undefined): Warning | undefined {
+  const scale = accuracy === undefined ? 100 : percentScale(accuracy.values.filter(Number.isFinite));
+  const accuracyWindow = accuracy === undefined ? undefined : flatness(accuracy, () => 0.3 / scale);
+  if (accuracyWindow?.flat === true) {
+    const from = accuracyWindow.steps[0] as number;
+    return {
+      kind: 'plateau',
+      form: 'accuracy-plateau',
+      confidence: confidenceFor(accuracyWindow),
+      step: accuracyWindow.steps[accuracyWindow.steps.length - 1] as number,
+      startStep: from,
+      message: `Token accuracy has levelled off since step ${from} (at most ${formatPoints(accuracyWindow.bound, scale)} of change over the last ${accuracyWindow.steps.length} evals, within the 90% interval): stopping now is safe.`,
+      evidence: { windowPoints: accuracyWindow.steps.length, firstStep: from, changeBound: accuracyWindow.bound, epsilon: accuracyWindow.epsilon, level: level(accuracyWindow.values) },
+    };
+  }
+  const lossWindow = loss === undefined ? undefined : flatness(loss, (window) => 0.01 * Math.abs(level(window)));
+  if (lossWindow?.flat !== true) return undefined;
+  const from = lossWindow.steps[0] as number;
+  const common = {
+    kind: 'plateau' as const,
+    confidence: confidenceFor(lossWindow),
+    step: lossWindow.steps[lossWindow.steps.length - 1] as number,
+    startStep: from,
+    evidence: { windowPoints: lossWindow.steps.length, firstStep: from, changeBound: lossWindow.bound, epsilon: lossWindow.epsilon, level: level(lossWindow.values) },
+  };
+  if (accuracy === undefined) {
+    return { ...common, form: 'loss-plateau', message: `Eval loss has levelled off since step ${from} (it moves less than 1% over the last ${lossWindow.steps.length} evals). No token accuracy is logged to tell whether predictions still improve.` };
+  }
+  const recent = finitePoints(accuracy);
+  const since = recent.values.filter((_, i) => (recent.steps[i] as number) >= from);
+  const risingP = mannKendallP(since, 'up');
+  const gain = (since[since.length - 1] ?? Number.NaN) - (since[0] ?? Number.NaN);
+  if (!(risingP <= 0.05 && gain > 0)) return undefined;
+  return {
+    ...common,
+    form: 'loss-plateau-accuracy-rising',
+    message: `Eval loss has flattened since step ${from}, but token accuracy is still rising (+${formatPoints(gain, scale)} over the same evals): a loss-based early stop would end this run too soon.`,
+    evidence: { ...common.evidence, accuracyGain: gain, accuracyTrendP: risingP },
+  };
+}
