@@ -7,7 +7,8 @@ import { join } from 'node:path';
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'es2022' };
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20' };
+// web-tree-sitter's ES build finds itself through import.meta.url, which a CommonJS bundle does not have.
+const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' } };
 
 // TEST_ONLY=a,b builds only the test files whose names contain one of the words: a quick loop on one area.
 const testOnly = (process.env.TEST_ONLY ?? '').split(',').filter((word) => word !== '');

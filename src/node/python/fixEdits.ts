@@ -1,0 +1,98 @@
+import type { FixStep, FixText } from './finding';
+import { stringOf } from './frameworks';
+import type { Span } from './syntax';
+
+/** A replacement of [start, end) in the script's text (UTF-16 offsets). */
+export interface TextEdit {
+  readonly start: number;
+  readonly end: number;
+  readonly newText: string;
+}
+
+/** The quote the script already uses in this stretch, so that a fix reads like the code around it. */
+function quoteIn(text: string, span: Span): string {
+  const stretch = text.slice(span.start, span.end);
+  return (stretch.match(/'/g)?.length ?? 0) > (stretch.match(/"/g)?.length ?? 0) ? "'" : '"';
+}
+
+function literal(value: string, quote: string): string {
+  return quote + value.replace(/\\/g, '\\\\').replaceAll(quote, `\\${quote}`) + quote;
+}
+
+function code(value: FixText, metricKey: string, quote: string): string {
+  return 'metric' in value ? literal(metricKey, quote) : value.code.replace(/^"(.*)"$/, (_, inner: string) => literal(inner, quote));
+}
+
+/** A bracketed list that items are added to: an argument list or a dictionary. */
+interface Container {
+  readonly span: Span;
+  readonly lastItemEnd: number | null;
+  readonly items: string[];
+}
+
+/**
+ * Added items follow the list's layout: on one line with ", ", or one per line at the last item's indent,
+ * after a trailing comma (and any comment on its line) when there is one.
+ */
+function insertion(text: string, container: Container): TextEdit {
+  const open = container.span.start;
+  const close = container.span.end - 1;
+  const last = container.lastItemEnd;
+  if (last === null) return { start: open + 1, end: open + 1, newText: container.items.join(', ') };
+  const lineStart = text.lastIndexOf('\n', last - 1) + 1;
+  if (lineStart <= open) return { start: last, end: last, newText: container.items.map((item) => `, ${item}`).join('') };
+  const indent = /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
+  const comma = /^[ \t]*,/.exec(text.slice(last, close));
+  if (comma === null) return { start: last, end: last, newText: container.items.map((item) => `,\n${indent}${item}`).join('') };
+  const afterComma = last + comma[0].length;
+  const lineEnd = text.indexOf('\n', afterComma);
+  const at = lineEnd !== -1 && lineEnd < close ? lineEnd : afterComma;
+  return { start: at, end: at, newText: container.items.map((item) => `\n${indent}${item},`).join('') };
+}
+
+/** The edits that carry out a fix; steps that cannot be carried out safely (a non-literal dict) are skipped. */
+export function planFix(text: string, steps: readonly FixStep[], metricKey: string): TextEdit[] {
+  const edits: TextEdit[] = [];
+  const containers = new Map<number, Container>();
+  const add = (span: Span, lastItemEnd: number | null, item: string): void => {
+    const container = containers.get(span.start) ?? { span, lastItemEnd, items: [] };
+    container.items.push(item);
+    containers.set(span.start, container);
+  };
+  for (const step of steps) {
+    switch (step.kind) {
+      case 'replace':
+        edits.push({ ...step.span, newText: code(step.value, metricKey, quoteIn(text, step.span)) });
+        break;
+      case 'keyword': {
+        const quote = quoteIn(text, step.call.argsSpan);
+        const existing = step.call.args.find((arg) => arg.name === step.name);
+        if (existing !== undefined) edits.push({ ...existing.value.span, newText: code(step.value, metricKey, quote) });
+        else add(step.call.argsSpan, step.call.lastItemEnd, `${step.name}=${code(step.value, metricKey, quote)}`);
+        break;
+      }
+      case 'entry': {
+        const quote = quoteIn(text, step.dict.span);
+        const existing = step.dict.entries.find((entry) => stringOf(entry.key) === step.key);
+        if (existing !== undefined) edits.push({ ...existing.value.span, newText: code(step.value, metricKey, quote) });
+        else add(step.dict.span, step.dict.lastItemEnd, `${literal(step.key, quote)}: ${code(step.value, metricKey, quote)}`);
+        break;
+      }
+      case 'keyword-entry': {
+        const quote = quoteIn(text, step.call.argsSpan);
+        const existing = step.call.args.find((arg) => arg.name === step.name);
+        if (existing === undefined) {
+          add(step.call.argsSpan, step.call.lastItemEnd, `${step.name}={${literal(step.key, quote)}: ${code(step.value, metricKey, quote)}}`);
+        } else if (existing.value.kind === 'dict') {
+          const dict = existing.value;
+          const entry = dict.entries.find((e) => stringOf(e.key) === step.key);
+          if (entry !== undefined) edits.push({ ...entry.value.span, newText: code(step.value, metricKey, quote) });
+          else add(dict.span, dict.lastItemEnd, `${literal(step.key, quote)}: ${code(step.value, metricKey, quote)}`);
+        }
+        break;
+      }
+    }
+  }
+  for (const container of containers.values()) edits.push(insertion(text, container));
+  return edits.sort((a, b) => a.start - b.start);
+}

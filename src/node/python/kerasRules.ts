@@ -1,0 +1,43 @@
+import type { Finding, FixStep } from './finding';
+import { isCallOf, stringOf } from './frameworks';
+import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
+import { argument, type PythonScript } from './syntax';
+
+/** Where each callback takes `monitor` when it is passed by position. */
+const MONITOR_POSITION: Readonly<Record<string, number>> = { EarlyStopping: 0, ReduceLROnPlateau: 0, ModelCheckpoint: 1 };
+
+const DOES: Readonly<Record<string, string>> = {
+  EarlyStopping: 'stops training when the validation loss stops falling',
+  ReduceLROnPlateau: 'cuts the learning rate when the validation loss stops falling',
+  ModelCheckpoint: 'judges checkpoints by the validation loss',
+};
+
+/** Keras 3 `EarlyStopping`, `ModelCheckpoint`, `ReduceLROnPlateau`: `monitor` defaults to "val_loss". */
+export function kerasFindings(script: PythonScript): Finding[] {
+  const findings: Finding[] = [];
+  for (const call of script.calls) {
+    if (!isCallOf(call, 'keras', Object.keys(MONITOR_POSITION))) continue;
+    const name = call.qualified?.split('.').pop() ?? '';
+    const base = { framework: 'keras' as const, defaultMetric: 'val_accuracy' };
+    const monitorArg = argument(call, 'monitor', MONITOR_POSITION[name]);
+    const modeMax: FixStep = { kind: 'keyword', call, name: 'mode', value: { code: '"max"' } };
+    const followAccuracy: FixStep[] = [{ kind: 'keyword', call, name: 'monitor', value: { metric: true } }, modeMax];
+    if (monitorArg === undefined) {
+      if (!call.hasSplat) findings.push({ ...base, rule: 'keras-monitor', span: call.calleeSpan, bug: false, fix: followAccuracy, message: `${name} with no monitor follows "val_loss": it ${DOES[name] ?? 'follows the loss'}.` });
+      continue;
+    }
+    const monitor = stringOf(monitorArg.value);
+    if (monitor === undefined) continue;
+    // A positional monitor is rewritten where it stands: adding `monitor=` would pass it twice.
+    const fix = monitorArg.name === null ? [{ kind: 'replace' as const, span: monitorArg.value.span, value: { metric: true as const } }, modeMax] : followAccuracy;
+    if (isLossMetric(monitor)) {
+      findings.push({ ...base, rule: 'keras-monitor', span: monitorArg.span, bug: false, fix, message: `${name} monitors "${monitor}": it ${DOES[name] ?? 'follows the loss'}.` });
+      continue;
+    }
+    const mode = argument(call, 'mode');
+    if (isAccuracyLikeMetric(monitor) && stringOf(mode?.value) === 'min' && mode !== undefined) {
+      findings.push({ ...base, rule: 'keras-monitor', span: mode.span, bug: true, fix: [modeMax], message: `${name} monitors "${monitor}" with mode="min": it treats a falling accuracy as progress. This is a bug.` });
+    }
+  }
+  return findings;
+}

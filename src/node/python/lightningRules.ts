@@ -1,0 +1,78 @@
+import type { Finding, FixStep } from './finding';
+import { frameworkOf, isCallOf, stringOf } from './frameworks';
+import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
+import { argument, type PyCall, type PythonScript, type PyValue } from './syntax';
+
+/** Where each callback takes `monitor` when it is passed by position. */
+const MONITOR_POSITION: Readonly<Record<string, number>> = { EarlyStopping: 0, ModelCheckpoint: 2 };
+
+const DOES: Readonly<Record<string, string>> = {
+  EarlyStopping: 'stops training when it stops falling',
+  ModelCheckpoint: 'keeps the checkpoints where it is lowest',
+};
+
+
+function modeMax(call: PyCall): FixStep {
+  return { kind: 'keyword', call, name: 'mode', value: { code: '"max"' } };
+}
+
+function callbackFindings(call: PyCall): Finding[] {
+  const name = call.qualified?.split('.').pop() ?? '';
+  const base = { framework: 'lightning' as const, defaultMetric: 'val_acc' };
+  const monitorArg = argument(call, 'monitor', MONITOR_POSITION[name]);
+  const monitor = stringOf(monitorArg?.value);
+  if (monitor === undefined || monitorArg === undefined) return [];
+  const mode = argument(call, 'mode');
+  const modeValue = stringOf(mode?.value);
+  if (isLossMetric(monitor)) {
+    const setMonitor: FixStep = monitorArg.name === null ? { kind: 'replace', span: monitorArg.value.span, value: { metric: true } } : { kind: 'keyword', call, name: 'monitor', value: { metric: true } };
+    return [{ ...base, rule: 'lightning-monitor', span: monitorArg.span, bug: false, fix: [setMonitor, modeMax(call)], message: `${name} monitors "${monitor}": it ${DOES[name] ?? 'follows the loss'}.` }];
+  }
+  const minimised = modeValue === 'min' || (mode === undefined && !call.hasSplat);
+  if (isAccuracyLikeMetric(monitor) && minimised) {
+    return [{ ...base, rule: 'lightning-mode', span: mode?.span ?? monitorArg.span, bug: true, fix: [modeMax(call)], message: `${name} monitors "${monitor}" with ${mode === undefined ? 'the default ' : ''}mode="min": it treats a falling accuracy as progress. This is a bug.` }];
+  }
+  return [];
+}
+
+/** The `ReduceLROnPlateau` a scheduler dict holds, written inline or assigned to a name earlier. */
+function plateauCall(script: PythonScript, value: PyValue | undefined): PyCall | undefined {
+  if (value === undefined) return undefined;
+  if (value.kind === 'call') return isCallOf(value.call, 'torch', ['ReduceLROnPlateau']) ? value.call : undefined;
+  if (value.kind !== 'other') return undefined;
+  const assigned = script.assignments.filter((assignment) => assignment.target === value.text.trim()).pop();
+  return assigned?.value.kind === 'call' && isCallOf(assigned.value.call, 'torch', ['ReduceLROnPlateau']) ? assigned.value.call : undefined;
+}
+
+/** `{"scheduler": ..., "monitor": "val_loss"}` returned from `configure_optimizers`. */
+function schedulerDictFindings(script: PythonScript): Finding[] {
+  const findings: Finding[] = [];
+  for (const dict of script.dicts) {
+    const scheduler = dict.entries.find((entry) => stringOf(entry.key) === 'scheduler');
+    const monitorEntry = dict.entries.find((entry) => stringOf(entry.key) === 'monitor');
+    const monitor = stringOf(monitorEntry?.value);
+    if (scheduler === undefined || monitorEntry === undefined || monitor === undefined) continue;
+    const plateau = plateauCall(script, scheduler.value);
+    const plateauMode = plateau === undefined ? undefined : argument(plateau, 'mode', 1);
+    const base = { framework: 'lightning' as const, defaultMetric: 'val_acc' };
+    if (isLossMetric(monitor)) {
+      // Following accuracy needs the scheduler's mode turned too; without a keyword to turn, no fix is safe.
+      const fix: FixStep[] = plateau !== undefined && plateauMode?.name !== null ? [{ kind: 'entry', dict, key: 'monitor', value: { metric: true } }, modeMax(plateau)] : [];
+      findings.push({ ...base, rule: 'lightning-monitor', span: monitorEntry.span, bug: false, fix, message: `This scheduler monitors "${monitor}": it cuts the learning rate when the eval loss stops falling.` });
+      continue;
+    }
+    const minimised = plateau !== undefined && (plateauMode === undefined ? !plateau.hasSplat : stringOf(plateauMode.value) === 'min');
+    if (isAccuracyLikeMetric(monitor) && minimised && plateau !== undefined && plateauMode?.name !== null) {
+      findings.push({ ...base, rule: 'lightning-mode', span: monitorEntry.span, bug: true, fix: [modeMax(plateau)], message: `This scheduler monitors "${monitor}", but its ReduceLROnPlateau minimises (mode="min"): it cuts the learning rate while accuracy improves. This is a bug.` });
+    }
+  }
+  return findings;
+}
+
+/** Lightning `EarlyStopping`, `ModelCheckpoint` and scheduler dicts, in a script that imports Lightning. */
+export function lightningFindings(script: PythonScript): Finding[] {
+  const usesLightning = script.calls.some((call) => frameworkOf(call) === 'lightning') || [...script.imports.aliases.values()].some((name) => /^(lightning|pytorch_lightning)\b/.test(name));
+  if (!usesLightning) return [];
+  const callbacks = script.calls.filter((call) => isCallOf(call, 'lightning', Object.keys(MONITOR_POSITION)));
+  return [...callbacks.flatMap(callbackFindings), ...schedulerDictFindings(script)];
+}

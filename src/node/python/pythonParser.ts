@@ -1,0 +1,48 @@
+import { Language, Parser, type Tree } from 'web-tree-sitter';
+import { join } from 'node:path';
+
+/** Where the two WebAssembly files are: `dist/` in the VSIX, `node_modules` when tests run from source. */
+export interface GrammarFiles {
+  readonly runtime: string;
+  readonly python: string;
+}
+
+export function distGrammarFiles(distDir: string): GrammarFiles {
+  return { runtime: join(distDir, 'web-tree-sitter.wasm'), python: join(distDir, 'tree-sitter-python.wasm') };
+}
+
+export function nodeModulesGrammarFiles(root: string): GrammarFiles {
+  return {
+    runtime: join(root, 'node_modules', 'web-tree-sitter', 'web-tree-sitter.wasm'),
+    python: join(root, 'node_modules', 'tree-sitter-python', 'tree-sitter-python.wasm'),
+  };
+}
+
+/** A Python parser that owns its WebAssembly instance; trees it returns must be deleted by the caller. */
+export interface PythonParser {
+  parse(text: string): Tree;
+  dispose(): void;
+}
+
+let runtime: Promise<void> | undefined;
+
+/** The runtime is one per process (Emscripten's module is global); loading it twice would waste ~20 ms and memory. */
+function initRuntime(file: string): Promise<void> {
+  runtime ??= Parser.init({ locateFile: () => file });
+  return runtime;
+}
+
+export async function loadPythonParser(files: GrammarFiles): Promise<PythonParser> {
+  await initRuntime(files.runtime);
+  const language = await Language.load(files.python);
+  const parser = new Parser();
+  parser.setLanguage(language);
+  return {
+    parse(text) {
+      const tree = parser.parse(text);
+      if (tree === null) throw new Error('The Python parser returned no tree.');
+      return tree;
+    },
+    dispose: () => parser.delete(),
+  };
+}

@@ -1,0 +1,206 @@
+import type { Node } from 'web-tree-sitter';
+import { collectImports, qualify, type Imports } from './imports';
+
+/** Offsets in UTF-16 code units into the script's text, as VS Code's `positionAt` takes them. */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface DictEntry {
+  readonly key: PyValue;
+  readonly value: PyValue;
+  readonly span: Span;
+}
+
+/** Only the values the rules read are told apart; everything else is `other` and is never guessed at. */
+export type PyValue =
+  | { readonly kind: 'string'; readonly value: string; readonly span: Span }
+  | { readonly kind: 'bool'; readonly value: boolean; readonly span: Span }
+  | { readonly kind: 'dict'; readonly entries: readonly DictEntry[]; readonly hasSplat: boolean; readonly lastItemEnd: number | null; readonly span: Span }
+  | { readonly kind: 'call'; readonly call: PyCall; readonly span: Span }
+  | { readonly kind: 'other'; readonly text: string; readonly span: Span };
+
+export interface PyArgument {
+  /** null for a positional argument. */
+  readonly name: string | null;
+  readonly value: PyValue;
+  readonly span: Span;
+}
+
+export interface PyCall {
+  /** The callee as written, without spaces: `TA`, `tf.keras.callbacks.EarlyStopping`, `scheduler.step`. */
+  readonly callee: string;
+  /** The callee through the imports (`transformers.TrainingArguments`), or null when it was not imported. */
+  readonly qualified: string | null;
+  readonly calleeSpan: Span;
+  readonly args: readonly PyArgument[];
+  /** `*args` or `**kwargs` among the arguments: what they hold is not known, so absences prove nothing. */
+  readonly hasSplat: boolean;
+  /** From `(` to `)`. */
+  readonly argsSpan: Span;
+  /** Where the last argument (splats included) ends, comments left out; null for `()`. */
+  readonly lastItemEnd: number | null;
+  readonly span: Span;
+}
+
+export interface PyAssignment {
+  readonly target: string;
+  readonly value: PyValue;
+}
+
+export interface PyComparison {
+  readonly operands: readonly string[];
+  readonly operators: readonly string[];
+  readonly span: Span;
+}
+
+/** The part of a Python script the rules read: calls, dictionaries, assignments and comparisons, in order. */
+export interface PythonScript {
+  readonly imports: Imports;
+  readonly calls: readonly PyCall[];
+  readonly dicts: readonly Extract<PyValue, { kind: 'dict' }>[];
+  readonly assignments: readonly PyAssignment[];
+  readonly comparisons: readonly PyComparison[];
+  /** Plain string literals, for matching a script to the run directory it writes. */
+  readonly strings: readonly string[];
+}
+
+const spanOf = (node: Node): Span => ({ start: node.startIndex, end: node.endIndex });
+const compact = (text: string): string => text.replace(/\s+/g, '');
+const lastItemEnd = (node: Node): number | null => node.namedChildren.filter((child) => child.type !== 'comment').pop()?.endIndex ?? null;
+
+/** A plain (non-f, non-byte) string's content; null when it interpolates or is not a plain string. */
+function stringValue(node: Node): string | null {
+  if (node.type === 'concatenated_string') {
+    const parts = node.namedChildren.map(stringValue);
+    return parts.every((part): part is string => part !== null) ? parts.join('') : null;
+  }
+  if (node.type !== 'string') return null;
+  const start = node.namedChildren.find((child) => child.type === 'string_start');
+  if (start === undefined || /[fFbB]/.test(start.text)) return null;
+  if (node.namedChildren.some((child) => child.type === 'interpolation')) return null;
+  return node.namedChildren
+    .filter((child) => child.type === 'string_content')
+    .map((child) => child.text)
+    .join('');
+}
+
+class ScriptBuilder {
+  readonly calls: PyCall[] = [];
+  readonly dicts: Extract<PyValue, { kind: 'dict' }>[] = [];
+  readonly assignments: PyAssignment[] = [];
+  readonly comparisons: PyComparison[] = [];
+  readonly strings: string[] = [];
+
+  constructor(private readonly imports: Imports) {}
+
+  /** Each node is read once: values are built on the way down and the lists filled in document order. */
+  visit(node: Node): void {
+    switch (node.type) {
+      case 'call':
+      case 'dictionary':
+        this.value(node);
+        return;
+      case 'string':
+      case 'concatenated_string': {
+        const value = stringValue(node);
+        if (value !== null) this.strings.push(value);
+        break;
+      }
+      case 'assignment': {
+        const left = node.childForFieldName('left');
+        const right = node.childForFieldName('right');
+        if (left !== null && right !== null && (left.type === 'identifier' || left.type === 'attribute')) {
+          this.assignments.push({ target: compact(left.text), value: this.value(right) });
+          return;
+        }
+        break;
+      }
+      case 'comparison_operator':
+        this.comparisons.push({
+          operands: node.namedChildren.map((child) => compact(child.text)),
+          operators: node.children.filter((child) => !child.isNamed).map((child) => child.text),
+          span: spanOf(node),
+        });
+        break;
+    }
+    for (const child of node.namedChildren) this.visit(child);
+  }
+
+  private value(node: Node): PyValue {
+    const span = spanOf(node);
+    switch (node.type) {
+      case 'true':
+      case 'false':
+        return { kind: 'bool', value: node.type === 'true', span };
+      case 'string':
+      case 'concatenated_string': {
+        const value = stringValue(node);
+        if (value === null) break;
+        this.strings.push(value);
+        return { kind: 'string', value, span };
+      }
+      case 'dictionary': {
+        const entries: DictEntry[] = [];
+        for (const pair of node.namedChildren) {
+          const key = pair.childForFieldName('key');
+          const value = pair.childForFieldName('value');
+          if (pair.type === 'pair' && key !== null && value !== null) entries.push({ key: this.value(key), value: this.value(value), span: spanOf(pair) });
+          else this.visit(pair);
+        }
+        const dict = { kind: 'dict' as const, entries, hasSplat: node.namedChildren.some((child) => child.type === 'dictionary_splat'), lastItemEnd: lastItemEnd(node), span };
+        this.dicts.push(dict);
+        return dict;
+      }
+      case 'call': {
+        const call = this.call(node);
+        if (call !== null) return { kind: 'call', call, span };
+        break;
+      }
+    }
+    for (const child of node.namedChildren) this.visit(child);
+    return { kind: 'other', text: node.text, span };
+  }
+
+  private call(node: Node): PyCall | null {
+    const fn = node.childForFieldName('function');
+    const list = node.childForFieldName('arguments');
+    if (fn === null || list === null || list.type !== 'argument_list') return null;
+    const callee = compact(fn.text);
+    this.visit(fn);
+    const args: PyArgument[] = [];
+    let hasSplat = false;
+    for (const arg of list.namedChildren) {
+      if (arg.type === 'comment') continue;
+      if (arg.type === 'list_splat' || arg.type === 'dictionary_splat') {
+        hasSplat = true;
+        this.visit(arg);
+      } else if (arg.type === 'keyword_argument') {
+        const name = arg.childForFieldName('name');
+        const value = arg.childForFieldName('value');
+        if (name !== null && value !== null) args.push({ name: name.text, value: this.value(value), span: spanOf(arg) });
+      } else args.push({ name: null, value: this.value(arg), span: spanOf(arg) });
+    }
+    const call: PyCall = { callee, qualified: qualify(this.imports, callee), calleeSpan: spanOf(fn), args, hasSplat, argsSpan: spanOf(list), lastItemEnd: lastItemEnd(list), span: spanOf(node) };
+    this.calls.push(call);
+    return call;
+  }
+}
+
+export function readScript(root: Node): PythonScript {
+  const imports = collectImports(root);
+  const builder = new ScriptBuilder(imports);
+  builder.visit(root);
+  // Calls and dictionaries are recorded after their contents: put them back in document order.
+  const inOrder = <T extends { readonly span: Span }>(items: T[]): T[] => items.sort((a, b) => a.span.start - b.span.start);
+  return { imports, calls: inOrder(builder.calls), dicts: inOrder(builder.dicts), assignments: builder.assignments, comparisons: builder.comparisons, strings: builder.strings };
+}
+
+/** A keyword argument by name, or the positional one at `position` when the callee takes it there. */
+export function argument(call: PyCall, name: string, position?: number): PyArgument | undefined {
+  const named = call.args.find((arg) => arg.name === name);
+  if (named !== undefined || position === undefined) return named;
+  const positional = call.args.filter((arg) => arg.name === null);
+  return positional[position];
+}

@@ -1,0 +1,68 @@
+import type { Finding } from './finding';
+import { isCallOf, stringOf } from './frameworks';
+import { isLossMetric } from './metricNames';
+import { argument, type PythonScript } from './syntax';
+
+const LOSS_NAME = /loss/i;
+
+/** A PyTorch `ReduceLROnPlateau` whose `.step(...)` is given a validation loss. */
+function plateauStepFindings(script: PythonScript): Finding[] {
+  const schedulers = new Set(script.assignments.filter((a) => a.value.kind === 'call' && isCallOf(a.value.call, 'torch', ['ReduceLROnPlateau'])).map((a) => a.target));
+  const findings: Finding[] = [];
+  for (const call of script.calls) {
+    if (!call.callee.endsWith('.step') || !schedulers.has(call.callee.slice(0, -'.step'.length))) continue;
+    const value = argument(call, 'metrics', 0);
+    const text = value?.value.kind === 'other' ? value.value.text : '';
+    if (value === undefined || !LOSS_NAME.test(text)) continue;
+    findings.push({
+      framework: 'torch',
+      defaultMetric: 'val_acc',
+      rule: 'torch-plateau-step',
+      span: value.span,
+      bug: false,
+      fix: [],
+      message: `ReduceLROnPlateau is stepped with ${text}: it cuts the learning rate when the loss stops falling. Stepping it with a validation accuracy needs mode="max".`,
+    });
+  }
+  return findings;
+}
+
+/** nanoGPT keeps the checkpoint with the lowest `best_val_loss`. */
+function bestValLossFindings(script: PythonScript): Finding[] {
+  return script.comparisons
+    .filter((comparison) => comparison.operators.some((op) => op === '<' || op === '>' || op === '<=' || op === '>=') && comparison.operands.some((operand) => /^best_val(id(ation)?)?_loss$/.test(operand)))
+    .map((comparison) => ({
+      framework: 'nanogpt' as const,
+      defaultMetric: 'val_acc',
+      rule: 'nanogpt-best-val-loss' as const,
+      span: comparison.span,
+      bug: false,
+      fix: [],
+      message: 'The checkpoint is saved only when the validation loss reaches a new low (best_val_loss).',
+    }));
+}
+
+const FASTAI_CALLBACKS = ['SaveModelCallback', 'EarlyStoppingCallback', 'ReduceLROnPlateau'];
+
+/** fastai's tracker callbacks monitor "valid_loss" unless told otherwise, and infer the direction from the name. */
+function fastaiFindings(script: PythonScript): Finding[] {
+  const findings: Finding[] = [];
+  for (const call of script.calls) {
+    if (!isCallOf(call, 'fastai', FASTAI_CALLBACKS)) continue;
+    const name = call.qualified?.split('.').pop() ?? '';
+    const monitorArg = argument(call, 'monitor', 0);
+    const monitor = stringOf(monitorArg?.value);
+    const base = { framework: 'fastai' as const, defaultMetric: 'accuracy', rule: 'fastai-monitor' as const, bug: false };
+    if (monitorArg === undefined && !call.hasSplat) {
+      findings.push({ ...base, span: call.calleeSpan, fix: [{ kind: 'keyword', call, name: 'monitor', value: { metric: true } }], message: `${name} with no monitor follows "valid_loss".` });
+    } else if (monitorArg !== undefined && monitor !== undefined && isLossMetric(monitor)) {
+      const fix = monitorArg.name === null ? { kind: 'replace' as const, span: monitorArg.value.span, value: { metric: true as const } } : { kind: 'keyword' as const, call, name: 'monitor', value: { metric: true as const } };
+      findings.push({ ...base, span: monitorArg.span, fix: [fix], message: `${name} monitors "${monitor}".` });
+    }
+  }
+  return findings;
+}
+
+export function torchFindings(script: PythonScript): Finding[] {
+  return [...plateauStepFindings(script), ...bestValLossFindings(script), ...fastaiFindings(script)];
+}

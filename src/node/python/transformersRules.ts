@@ -1,0 +1,103 @@
+import type { Finding, FixStep } from './finding';
+import { isCallOf, stringOf } from './frameworks';
+import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
+import { argument, type PyArgument, type PyCall, type PythonScript } from './syntax';
+
+const ARGUMENT_CLASSES = ['TrainingArguments', 'Seq2SeqTrainingArguments', 'SFTConfig'];
+
+/** TRL logs token accuracy by itself; plain Transformers logs what `compute_metrics` returns, usually `accuracy`. */
+function defaultMetric(call: PyCall): string {
+  return call.qualified?.endsWith('SFTConfig') === true ? 'eval_mean_token_accuracy' : 'eval_accuracy';
+}
+
+function isPlateau(arg: PyArgument | undefined): boolean {
+  if (arg === undefined) return false;
+  const value = arg.value;
+  if (value.kind === 'string') return value.value === 'reduce_lr_on_plateau';
+  return value.kind === 'other' && /REDUCE_ON_PLATEAU/.test(value.text);
+}
+
+/** The settings that make Transformers pick a metric; each says what the loss then decides. */
+function triggers(call: PyCall): { arg: PyArgument; does: string }[] {
+  const found: { arg: PyArgument; does: string }[] = [];
+  const loadBest = argument(call, 'load_best_model_at_end');
+  if (loadBest?.value.kind === 'bool' && loadBest.value.value) found.push({ arg: loadBest, does: 'loads the checkpoint with the lowest eval loss at the end' });
+  const saveStrategy = argument(call, 'save_strategy');
+  if (stringOf(saveStrategy?.value) === 'best' && saveStrategy !== undefined) found.push({ arg: saveStrategy, does: 'saves a checkpoint only when the eval loss reaches a new low' });
+  const scheduler = argument(call, 'lr_scheduler_type');
+  if (isPlateau(scheduler) && scheduler !== undefined) found.push({ arg: scheduler, does: 'cuts the learning rate whenever the eval loss stops falling' });
+  return found;
+}
+
+/** Follow accuracy, upwards; with the plateau scheduler its `mode` must turn too, or the fix makes a new bug. */
+function followAccuracy(call: PyCall): FixStep[] {
+  const steps: FixStep[] = [
+    { kind: 'keyword', call, name: 'metric_for_best_model', value: { metric: true } },
+    { kind: 'keyword', call, name: 'greater_is_better', value: { code: 'True' } },
+  ];
+  if (isPlateau(argument(call, 'lr_scheduler_type')) && modeIsMaxOrUnknown(call) === false) steps.push(plateauModeStep(call));
+  return steps;
+}
+
+function plateauModeStep(call: PyCall): FixStep {
+  return { kind: 'keyword-entry', call, name: 'lr_scheduler_kwargs', key: 'mode', value: { code: '"max"' } };
+}
+
+/** true when `lr_scheduler_kwargs` sets mode "max"; undefined when it cannot be read (a variable, `**`). */
+function modeIsMaxOrUnknown(call: PyCall): boolean | undefined {
+  const kwargs = argument(call, 'lr_scheduler_kwargs');
+  if (kwargs === undefined) return call.hasSplat ? undefined : false;
+  if (kwargs.value.kind !== 'dict') return undefined;
+  const mode = kwargs.value.entries.find((entry) => stringOf(entry.key) === 'mode');
+  if (mode === undefined) return kwargs.value.hasSplat ? undefined : false;
+  const value = stringOf(mode.value);
+  return value === undefined ? undefined : value === 'max';
+}
+
+/** The loss-trusting findings of one arguments call; also tells whether it follows the loss, for callbacks. */
+function argumentFindings(call: PyCall): { findings: Finding[]; followsLoss: boolean } {
+  const base = { framework: 'transformers' as const, defaultMetric: defaultMetric(call) };
+  const metricArg = argument(call, 'metric_for_best_model');
+  const metric = stringOf(metricArg?.value);
+  const findings: Finding[] = [];
+  const fired = triggers(call);
+  if (metricArg === undefined && !call.hasSplat) {
+    for (const { arg, does } of fired) {
+      findings.push({ ...base, rule: 'hf-loss-metric', span: arg.span, bug: false, fix: followAccuracy(call), message: `With no metric_for_best_model, this ${does}.` });
+    }
+    return { findings, followsLoss: fired.length > 0 };
+  }
+  if (metric === undefined || metricArg === undefined) return { findings, followsLoss: false };
+  if (isLossMetric(metric)) {
+    findings.push({ ...base, rule: 'hf-loss-metric', span: metricArg.span, bug: false, fix: followAccuracy(call), message: `metric_for_best_model="${metric}" picks checkpoints and stops early by eval loss.` });
+    return { findings, followsLoss: true };
+  }
+  const greater = argument(call, 'greater_is_better');
+  if (isAccuracyLikeMetric(metric) && greater?.value.kind === 'bool' && !greater.value.value) {
+    findings.push({ ...base, rule: 'hf-metric-direction', span: greater.span, bug: true, fix: [{ kind: 'keyword', call, name: 'greater_is_better', value: { code: 'True' } }], message: `greater_is_better=False makes "${metric}" count as better when it falls: this keeps the worst checkpoint. This is a bug.` });
+  }
+  const scheduler = argument(call, 'lr_scheduler_type');
+  if (isPlateau(scheduler) && scheduler !== undefined && modeIsMaxOrUnknown(call) === false) {
+    findings.push({ ...base, rule: 'hf-plateau-mode', span: scheduler.span, bug: true, fix: [plateauModeStep(call)], message: `The plateau scheduler minimises its metric by default, but "${metric}" should rise: without lr_scheduler_kwargs={"mode": "max"} it cuts the learning rate while accuracy improves. This is a bug.` });
+  }
+  return { findings, followsLoss: false };
+}
+
+export function transformersFindings(script: PythonScript): Finding[] {
+  const argumentCalls = script.calls.filter((call) => isCallOf(call, 'transformers', ARGUMENT_CLASSES));
+  const findings: Finding[] = [];
+  let lossFollower: PyCall | undefined;
+  for (const call of argumentCalls) {
+    const result = argumentFindings(call);
+    findings.push(...result.findings);
+    if (result.followsLoss) lossFollower ??= call;
+  }
+  if (lossFollower !== undefined) {
+    const follower = lossFollower;
+    const metric = stringOf(argument(follower, 'metric_for_best_model')?.value) ?? 'loss';
+    for (const call of script.calls.filter((c) => isCallOf(c, 'transformers', ['EarlyStoppingCallback']))) {
+      findings.push({ framework: 'transformers', defaultMetric: defaultMetric(follower), rule: 'hf-early-stopping', span: call.calleeSpan, bug: false, fix: followAccuracy(follower), message: `EarlyStoppingCallback stops training when "${metric}" stops improving: it follows metric_for_best_model, which is the eval loss here.` });
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,120 @@
+import { before, after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { lossTrustIn } from '../../src/node/python/codeRules';
+import type { Finding } from '../../src/node/python/finding';
+import { planFix, type TextEdit } from '../../src/node/python/fixEdits';
+import { loadPythonParser, nodeModulesGrammarFiles, type PythonParser } from '../../src/node/python/pythonParser';
+
+const REPO = resolve(__dirname, '../../..');
+const FIXTURES = join(REPO, 'test', 'fixtures', 'python');
+
+let parser: PythonParser;
+before(async () => {
+  parser = await loadPythonParser(nodeModulesGrammarFiles(REPO));
+});
+after(() => parser.dispose());
+
+function applyEdits(text: string, edits: readonly TextEdit[]): string {
+  let result = text;
+  for (const edit of [...edits].sort((a, b) => b.start - a.start)) result = result.slice(0, edit.start) + edit.newText + result.slice(edit.end);
+  return result;
+}
+
+const lineOf = (text: string, offset: number): number => text.slice(0, offset).split('\n').length;
+
+/** Each fixture marks the lines where a finding must start with `# expect: <rule>`; every other line must stay clean. */
+function expectations(text: string): string[] {
+  return text.split('\n').flatMap((line, index) => [...line.matchAll(/# expect: ([a-z-]+)/g)].map((match) => `${index + 1}:${match[1] as string}`));
+}
+
+const found = (text: string, findings: readonly Finding[]): string[] => findings.map((finding) => `${lineOf(text, finding.span.start)}:${finding.rule}`);
+
+const fixtureNames = readdirSync(FIXTURES).filter((name) => name.endsWith('.py'));
+
+describe('code rules on fixture scripts', () => {
+  test('there are fixtures for every framework', () => {
+    assert.ok(fixtureNames.length >= 12, `only ${fixtureNames.length} fixtures`);
+  });
+  for (const name of fixtureNames) {
+    test(name, () => {
+      const text = readFileSync(join(FIXTURES, name), 'utf8');
+      assert.deepEqual(found(text, lossTrustIn(parser, text).findings), expectations(text));
+    });
+  }
+});
+
+describe('quick fixes', () => {
+  /** Applying every offered fix leaves no finding that had one, and never adds a new one. */
+  for (const name of fixtureNames) {
+    test(`fixes in ${name} remove their findings`, () => {
+      const text = readFileSync(join(FIXTURES, name), 'utf8');
+      for (const finding of lossTrustIn(parser, text).findings.filter((f) => f.fix.length > 0)) {
+        const fixed = applyEdits(text, planFix(text, finding.fix, 'eval_mean_token_accuracy'));
+        const after = lossTrustIn(parser, fixed).findings;
+        const before = lossTrustIn(parser, text).findings;
+        assert.ok(after.length < before.length, `${finding.rule} at line ${lineOf(text, finding.span.start)} still there after:\n${fixed}`);
+        assert.ok(!after.some((f) => f.rule === finding.rule && lineOf(fixed, f.span.start) === lineOf(text, finding.span.start) && f.span.start === finding.span.start));
+      }
+    });
+  }
+
+  test('a multi-line call gains one argument per line at the same indent, after its trailing comma', () => {
+    const text = readFileSync(join(FIXTURES, 'hf_load_best_aliased.py'), 'utf8');
+    const [finding] = lossTrustIn(parser, text).findings;
+    assert.ok(finding !== undefined);
+    const fixed = applyEdits(text, planFix(text, finding.fix, 'eval_mean_token_accuracy'));
+    assert.match(fixed, /    save_total_limit=2,\n    metric_for_best_model="eval_mean_token_accuracy",\n    greater_is_better=True,\n\)/);
+  });
+
+  test('a loss metric is replaced in place, in the quote style of the call, and the direction turned', () => {
+    const text = "from transformers import TrainingArguments\nargs = TrainingArguments(output_dir='o', metric_for_best_model='eval_loss', greater_is_better=False)\n";
+    const [finding] = lossTrustIn(parser, text).findings;
+    assert.equal(finding?.rule, 'hf-loss-metric');
+    const fixed = applyEdits(text, planFix(text, finding?.fix ?? [], 'eval_accuracy'));
+    assert.equal(fixed.split('\n')[1], "args = TrainingArguments(output_dir='o', metric_for_best_model='eval_accuracy', greater_is_better=True)");
+  });
+
+  test('the plateau scheduler gets mode "max" along with the accuracy metric', () => {
+    const text = readFileSync(join(FIXTURES, 'trl_sft_save_best.py'), 'utf8');
+    const [finding] = lossTrustIn(parser, text).findings;
+    const fixed = applyEdits(text, planFix(text, finding?.fix ?? [], 'eval_mean_token_accuracy'));
+    assert.match(fixed, /lr_scheduler_kwargs=\{'mode': 'max'\},/);
+    assert.deepEqual(lossTrustIn(parser, fixed).findings, []);
+  });
+
+  test('an existing lr_scheduler_kwargs dict has its mode rewritten, other keys kept', () => {
+    const text = readFileSync(join(FIXTURES, 'hf_plateau_kwargs_min.py'), 'utf8');
+    const [finding] = lossTrustIn(parser, text).findings;
+    const fixed = applyEdits(text, planFix(text, finding?.fix ?? [], 'unused'));
+    assert.match(fixed, /lr_scheduler_kwargs=\{"mode": "max", "patience": 2\}/);
+  });
+
+  test('Keras and Lightning fixes monitor the accuracy key upwards', () => {
+    const text = readFileSync(join(FIXTURES, 'keras_callbacks.py'), 'utf8');
+    const [noMonitor] = lossTrustIn(parser, text).findings;
+    const fixed = applyEdits(text, planFix(text, noMonitor?.fix ?? [], 'val_accuracy'));
+    assert.match(fixed, /keras\.callbacks\.EarlyStopping\(patience=3, monitor="val_accuracy", mode="max"\)/);
+
+    const lightning = readFileSync(join(FIXTURES, 'lightning_callbacks.py'), 'utf8');
+    const schedulerDict = lossTrustIn(parser, lightning).findings.find((f) => f.rule === 'lightning-monitor');
+    const fixedLightning = applyEdits(lightning, planFix(lightning, schedulerDict?.fix ?? [], 'val_acc'));
+    assert.match(fixedLightning, /"monitor": "val_acc",/);
+    assert.match(fixedLightning, /ReduceLROnPlateau\(optimizer, factor=0\.5, mode="max"\)/);
+  });
+});
+
+describe('parsing while the user types', () => {
+  test('an unfinished call is read without throwing, and finished calls around it still count', () => {
+    const text = 'from transformers import TrainingArguments\nargs = TrainingArguments(load_best_model_at_end=True)\nother = TrainingArguments(output_dir="x", load_best\n';
+    const rules = lossTrustIn(parser, text).findings.map((f) => `${lineOf(text, f.span.start)}:${f.rule}`);
+    assert.ok(rules.includes('2:hf-loss-metric'), rules.join(','));
+  });
+
+  test('non-ASCII text before a call keeps spans in UTF-16 offsets', () => {
+    const text = 'from transformers import TrainingArguments\n# données 🚀\nargs = TrainingArguments(load_best_model_at_end=True)\n';
+    const [finding] = lossTrustIn(parser, text).findings;
+    assert.equal(text.slice(finding?.span.start, finding?.span.end), 'load_best_model_at_end=True');
+  });
+});
