@@ -1,7 +1,7 @@
 // One build script, several bundles: the extension (Node, CommonJS, `vscode` external), the CLI,
 // the webview (browser IIFE) and, on request, the unit tests and benchmarks.
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -24,6 +24,10 @@ if (!args.has('--tests') && !args.has('--bench')) {
     build({ ...node, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'fsevents'] }),
     build({ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' }),
   );
+  // The Python parser's WebAssembly ships beside the bundle: the extension loads it from dist/ at run time.
+  mkdirSync('dist', { recursive: true });
+  copyFileSync('node_modules/web-tree-sitter/web-tree-sitter.wasm', 'dist/web-tree-sitter.wasm');
+  copyFileSync('node_modules/tree-sitter-python/tree-sitter-python.wasm', 'dist/tree-sitter-python.wasm');
 }
 if (args.has('--tests')) {
   if (testOnly.length === 0) rmSync('out/test', { recursive: true, force: true });
