@@ -58,7 +58,8 @@ function finite(series: Series): { steps: number[]; values: number[] } {
 /**
  * A spike: against the trailing 20 logs (at least 10), x_t ≥ 1.5·μ and (x_t − μ)/(1.4826·MAD) ≥ 6, with μ
  * their median. Both tests, so that neither a tiny MAD on a flat stretch nor a big jump on a noisy one
- * alone makes a spike.
+ * alone makes a spike. A loss that has collapsed to a median of 0 has no scale to spike against: a later
+ * 1e-4 is not a spike.
  */
 export function lossSpikes(trainLoss: { readonly key: string; readonly series: Series }): Warning | undefined {
   const { steps, values } = finite(trainLoss.series);
@@ -69,7 +70,7 @@ export function lossSpikes(trainLoss: { readonly key: string; readonly series: S
     const spread = 1.4826 * mad(window);
     const value = values[t] as number;
     const score = spread > 0 ? (value - center) / spread : value > center ? Number.POSITIVE_INFINITY : 0;
-    if (value >= 1.5 * center && score >= 6) spikes.push({ step: steps[t] as number, value, center, score });
+    if (center > 0 && value >= 1.5 * center && score >= 6) spikes.push({ step: steps[t] as number, value, center, score });
   }
   const first = spikes[0];
   const worst = spikes.reduce<(typeof spikes)[number] | undefined>((top, spike) => (top === undefined || spike.value / spike.center > top.value / top.center ? spike : top), undefined);
