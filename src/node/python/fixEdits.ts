@@ -96,3 +96,21 @@ export function planFix(text: string, steps: readonly FixStep[], metricKey: stri
   for (const container of containers.values()) edits.push(insertion(text, container));
   return edits.sort((a, b) => a.start - b.start);
 }
+
+/** The quick fix's title: what it will write, so the user can judge it before applying. */
+export function fixTitle(steps: readonly FixStep[], metricKey: string): string {
+  const show = (value: FixText): string => ('metric' in value ? `"${metricKey}"` : value.code);
+  const parts = steps.map((step) => {
+    switch (step.kind) {
+      case 'replace':
+        return show(step.value);
+      case 'keyword':
+        return `${step.name}=${show(step.value)}`;
+      case 'entry':
+        return `"${step.key}": ${show(step.value)}`;
+      case 'keyword-entry':
+        return `${step.name}["${step.key}"]=${show(step.value)}`;
+    }
+  });
+  return `Set ${parts.join(', ')}`;
+}

@@ -1,0 +1,48 @@
+import type { RunView } from '../../core/runView';
+import type { Warning } from '../../core/analysis/warning';
+import type { Finding } from './finding';
+import { accuracyKeyFor } from './metricNames';
+
+/** How a finding is shown: its weight and words follow what the run it belongs to shows. */
+export interface FindingReport {
+  readonly level: 'warning' | 'information';
+  readonly message: string;
+  /** The accuracy key a fix writes, spelled as this framework and this run log it. */
+  readonly metricKey: string;
+  /** The run quoted as evidence, or the run the script writes; the panel opens at it. */
+  readonly runId: string | null;
+}
+
+/**
+ * The run whose numbers speak for a script: among the runs it writes the most recently written one,
+ * else the workspace's active run.
+ */
+export function evidenceRun(writtenRunIds: readonly string[], views: readonly RunView[], activeRunId: string | undefined): RunView | undefined {
+  const written = views.filter((view) => writtenRunIds.includes(view.id)).sort((a, b) => (b.updatedAt ?? 0) - (a.updatedAt ?? 0));
+  return written[0] ?? views.find((view) => view.id === activeRunId);
+}
+
+/** Only what the engine is sure enough of to say inline counts as evidence (WARNINGS.md: not low confidence). */
+export function misleadingLossOf(run: RunView | undefined): Warning | undefined {
+  return run?.warnings.find((warning) => warning.kind === 'misleading-loss' && warning.confidence !== 'low');
+}
+
+function checkpointSentence(run: RunView, accuracyKey: string): string {
+  const { byLoss, byAccuracy } = run.best;
+  if (byLoss === null || byAccuracy === null || byLoss.step === byAccuracy.step) return '';
+  return ` By eval loss the best checkpoint is step ${byLoss.step}; by ${accuracyKey}, step ${byAccuracy.step}.`;
+}
+
+export function reportFinding(finding: Finding, run: RunView | undefined): FindingReport {
+  const runKey = run?.evalAccuracy?.key ?? null;
+  const metricKey = accuracyKeyFor(finding.framework, runKey, finding.defaultMetric);
+  const evidence = misleadingLossOf(run);
+  const runId = run?.id ?? null;
+  if (run !== undefined && evidence !== undefined) {
+    const quoted = `In run "${run.label}": ${evidence.message}${checkpointSentence(run, runKey ?? metricKey)}`;
+    return { level: 'warning', metricKey, runId, message: `${finding.message} ${quoted}${finding.fix.length > 0 ? ` Follow "${metricKey}" instead.` : ''}` };
+  }
+  if (finding.bug) return { level: 'warning', metricKey, runId, message: finding.message };
+  const advice = finding.fix.length > 0 ? `; consider following "${metricKey}".` : '.';
+  return { level: 'information', metricKey, runId, message: `${finding.message} Loss can rise while token accuracy still improves${advice}` };
+}

@@ -1,0 +1,25 @@
+import { isAbsolute, resolve, sep } from 'node:path';
+
+/** Literals that cannot be a directory the script writes to (messages, format strings, long text). */
+function pathLike(literal: string): boolean {
+  return literal !== '' && literal.length <= 260 && !/[\n\r\t{}%*?<>|]/.test(literal) && !/^\w+:\/\//.test(literal);
+}
+
+/**
+ * The runs a script writes, found by its string literals (`output_dir="outputs/sft"`, `save_dir="logs"`)
+ * resolved against the script's folder and the workspace folders. A run matches when it is that folder or
+ * lies inside it (Lightning's `version_N/`). A literal naming the script's own folder or one above it
+ * (".", "..") would match every run and says nothing, so it is left out.
+ */
+export function runsWrittenBy(literals: readonly string[], bases: readonly string[], runIds: readonly string[]): string[] {
+  const dirs = new Set<string>();
+  for (const literal of literals) {
+    if (!pathLike(literal)) continue;
+    for (const base of isAbsolute(literal) ? [''] : bases) {
+      const dir = resolve(base, literal).replace(/[\\/]+$/, '');
+      if (bases.some((b) => b === dir || b.startsWith(dir + sep))) continue;
+      dirs.add(dir);
+    }
+  }
+  return runIds.filter((id) => [...dirs].some((dir) => id === dir || id.startsWith(dir + sep)));
+}

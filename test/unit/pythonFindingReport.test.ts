@@ -1,0 +1,79 @@
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { buildRunView, type RunView } from '../../src/core/runView';
+import { lossTrustIn } from '../../src/node/python/codeRules';
+import type { Finding } from '../../src/node/python/finding';
+import { evidenceRun, misleadingLossOf, reportFinding } from '../../src/node/python/findingReport';
+import { fixTitle } from '../../src/node/python/fixEdits';
+import { loadPythonParser, nodeModulesGrammarFiles, type PythonParser } from '../../src/node/python/pythonParser';
+import { fixtureStore } from '../fixtures/runs';
+
+let parser: PythonParser;
+before(async () => {
+  parser = await loadPythonParser(nodeModulesGrammarFiles(resolve(__dirname, '../../..')));
+});
+after(() => parser.dispose());
+
+function views(): { misleading: RunView; healthy: RunView } {
+  const store = fixtureStore();
+  const view = (id: string): RunView => buildRunView(store.snapshot(id) ?? assert.fail(`no run ${id}`), id.split('/').pop() ?? id);
+  return { misleading: view('/ws/sft-run'), healthy: view('/ws/healthy') };
+}
+
+function firstFinding(text: string): Finding {
+  return lossTrustIn(parser, text).findings[0] ?? assert.fail('no finding');
+}
+
+const TRL = 'from trl import SFTConfig\nargs = SFTConfig(output_dir="sft-run", load_best_model_at_end=True)\n';
+
+test('with a run that shows misleading loss, the finding is a Warning that quotes the run and its checkpoints', () => {
+  const { misleading } = views();
+  const warning = misleadingLossOf(misleading) ?? assert.fail('the fixture run should show misleading loss');
+  const report = reportFinding(firstFinding(TRL), misleading);
+  assert.equal(report.level, 'warning');
+  assert.equal(report.runId, '/ws/sft-run');
+  assert.equal(report.metricKey, 'eval_mean_token_accuracy');
+  assert.ok(report.message.includes(`In run "sft-run": ${warning.message}`), report.message);
+  const { byLoss, byAccuracy } = misleading.best;
+  assert.ok(byLoss !== null && byAccuracy !== null && byLoss.step !== byAccuracy.step);
+  assert.ok(report.message.includes(`best checkpoint is step ${byLoss.step}; by eval_mean_token_accuracy, step ${byAccuracy.step}`), report.message);
+});
+
+test('with a healthy run or none, it is a short Information hint naming the key to follow', () => {
+  const { healthy } = views();
+  for (const run of [healthy, undefined]) {
+    const report = reportFinding(firstFinding(TRL), run);
+    assert.equal(report.level, 'information');
+    assert.match(report.message, /consider following "eval_mean_token_accuracy"\.$/);
+  }
+});
+
+test('a bug is a Warning whatever the run shows', () => {
+  const text = 'from lightning.pytorch.callbacks import EarlyStopping\nstop = EarlyStopping(monitor="val_acc")\n';
+  const report = reportFinding(firstFinding(text), views().healthy);
+  assert.equal(report.level, 'warning');
+  assert.match(report.message, /This is a bug\.$/);
+});
+
+test('the key a fix writes follows the framework: a Keras script next to an HF-style run keeps Keras naming', () => {
+  const keras = 'import keras\nstop = keras.callbacks.EarlyStopping()\n';
+  assert.equal(reportFinding(firstFinding(keras), views().misleading).metricKey, 'val_accuracy');
+  const lightning = 'from lightning.pytorch.callbacks import EarlyStopping\nstop = EarlyStopping(monitor="val_loss")\n';
+  const lightningRun = { ...views().healthy, evalAccuracy: { key: 'val/acc', steps: [], values: [], total: 0 } };
+  assert.equal(reportFinding(firstFinding(lightning), lightningRun).metricKey, 'val/acc');
+});
+
+test('the run a script writes wins over the active run; among several, the most recently written', () => {
+  const { misleading, healthy } = views();
+  const older = { ...healthy, id: '/ws/out/a', updatedAt: 1000 };
+  const newer = { ...healthy, id: '/ws/out/b', updatedAt: 2000 };
+  assert.equal(evidenceRun(['/ws/out/a', '/ws/out/b'], [misleading, older, newer], misleading.id)?.id, '/ws/out/b');
+  assert.equal(evidenceRun([], [misleading, older], misleading.id)?.id, misleading.id);
+  assert.equal(evidenceRun([], [misleading], undefined), undefined);
+});
+
+test('the fix title says what will be written', () => {
+  const finding = firstFinding('from trl import SFTConfig\nSFTConfig(lr_scheduler_type="reduce_lr_on_plateau")\n');
+  assert.equal(fixTitle(finding.fix, 'eval_mean_token_accuracy'), 'Set metric_for_best_model="eval_mean_token_accuracy", greater_is_better=True, lr_scheduler_kwargs["mode"]="max"');
+});
