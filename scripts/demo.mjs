@@ -1,4 +1,4 @@
-// `npm run demo`: VS Code in the browser with the extension installed and two training runs writing logs
+// `npm run demo`: VS Code in the browser with the extension installed and training runs writing logs
 // live. Sets up what it needs the first time, runs until Ctrl+C, then stops every process it started.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,24 @@ ensureHost({ log, chromium: false });
 const workspace = join(REPO, '.demo', 'workspace');
 rmSync(workspace, { recursive: true, force: true });
 mkdirSync(join(workspace, '.vscode'), { recursive: true });
-writeFileSync(join(workspace, 'README.md'), '# Demo workspace\n\nTwo simulated fine-tuning runs write logs here while you watch:\n\n- `outputs/sft-lr2e-5/trainer_state.json` (Hugging Face Trainer, rewritten at every eval, with checkpoints)\n- `logs/sft-lr1e-4/metrics.jsonl` (one JSON line per log call)\n\nBoth have an eval loss that turns up while token accuracy keeps rising. Open the panel with\n**Token Accuracy Lens: Open Metrics Panel** (F1), or click the status bar item.\n');
+const RUNS = [
+  { dir: join('outputs', 'sft-lr2e-5'), format: 'hf', intervalMs: 2000, what: 'Hugging Face Trainer: `trainer_state.json` rewritten at every eval, with checkpoints' },
+  { dir: join('logs', 'sft-lr1e-4'), format: 'jsonl', intervalMs: 1500, what: 'a JSONL log, one line per log call' },
+  { dir: join('tb', 'sft-lr5e-5'), format: 'tensorboard', intervalMs: 1700, what: 'a TensorBoard event file' },
+  { dir: join('lightning', 'lora-r8'), format: 'lightning', intervalMs: 2300, what: "Lightning's CSVLogger (`metrics.csv` + `hparams.yaml`)" },
+  { dir: join('mlflow', 'qlora-r16'), format: 'mlflow', intervalMs: 2600, what: "MLflow's file store (`mlruns/`)" },
+];
+writeFileSync(
+  join(workspace, 'README.md'),
+  `# Demo workspace\n\nSimulated fine-tuning runs write logs here while you watch:\n\n${RUNS.map((run) => `- \`${run.dir}\`: ${run.what}`).join('\n')}\n\n` +
+    'Every run has an eval loss that turns up while its token accuracy keeps rising. Open the panel with\n' +
+    '**Token Accuracy Lens: Open Metrics Panel** (F1), or click the status bar item. `train.py` keeps the best\n' +
+    'checkpoint by loss: see what the extension says about it.\n',
+);
+writeFileSync(
+  join(workspace, 'train.py'),
+  `from transformers import Trainer, TrainingArguments\n\nargs = TrainingArguments(\n    output_dir="outputs/sft-lr2e-5",\n    eval_strategy="steps",\n    eval_steps=50,\n    save_steps=250,\n    load_best_model_at_end=True,\n)\n\ntrainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=evaluation)\ntrainer.train()\n`,
+);
 
 const controller = new AbortController();
 /** Each run starts over when it has finished, so the demo stays live for as long as it runs. */
@@ -32,7 +49,7 @@ async function keepTraining(dir, format, intervalMs) {
     await sleep(15_000, undefined, { signal: controller.signal }).catch(() => {});
   }
 }
-const training = [keepTraining(join(workspace, 'outputs', 'sft-lr2e-5'), 'hf', 2000), keepTraining(join(workspace, 'logs', 'sft-lr1e-4'), 'jsonl', 1500)];
+const training = RUNS.map((run) => keepTraining(join(workspace, run.dir), run.format, run.intervalMs));
 
 const requested = Number(process.env.DEMO_PORT ?? 8080);
 const port = (await isFree(requested)) ? requested : await freePort();
@@ -59,4 +76,4 @@ async function stop() {
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
-process.stdout.write(`\nToken Accuracy Lens demo is running.\n\n  Open ${server.url}\n\nTwo simulated runs are writing logs in ${workspace}.\nPress Ctrl+C to stop.\n`);
+process.stdout.write(`\nToken Accuracy Lens demo is running.\n\n  Open ${server.url}\n\n${RUNS.length} simulated runs are writing logs in ${workspace}.\nPress Ctrl+C to stop.\n`);

@@ -1,10 +1,12 @@
 // A small simulated fine-tuning run that writes logs live, the way real trainers do: a Hugging Face
-// trainer_state.json rewritten whole (not atomically) at every eval, with checkpoint-* copies, or a JSONL
-// log appended line by line. Its eval loss turns up after a few evals while its token accuracy keeps
-// rising: the over-confidence the extension exists to show.
+// trainer_state.json rewritten whole (not atomically) at every eval, with checkpoint-* copies; a JSONL log
+// appended line by line; a TensorBoard event file; Lightning's CSVLogger; MLflow's file store. Its eval loss
+// turns up after a few evals while its token accuracy keeps rising: the over-confidence the extension
+// exists to show.
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { lightningCsvWriter, mlflowWriter, tensorboardWriter } from './logWriters.mjs';
 
 const EVAL_EVERY = 50;
 const LOG_EVERY = 10;
@@ -24,7 +26,57 @@ function noise(seed) {
 export const PROFILES = {
   hf: { seed: 7, lossFloor: 1.35, turn: 5, rise: 0.004, ceiling: 0.16, rate: 9 },
   jsonl: { seed: 11, lossFloor: 1.55, turn: 3, rise: 0.009, ceiling: 0.12, rate: 6 },
+  tensorboard: { seed: 13, lossFloor: 1.45, turn: 4, rise: 0.006, ceiling: 0.14, rate: 8 },
+  lightning: { seed: 17, lossFloor: 1.25, turn: 6, rise: 0.003, ceiling: 0.18, rate: 10 },
+  mlflow: { seed: 19, lossFloor: 1.6, turn: 2, rise: 0.011, ceiling: 0.1, rate: 5 },
 };
+
+/**
+ * Where each format puts a train log or an evaluation, with the keys that framework writes: HF's TensorBoard
+ * callback renames `eval_loss` to `eval/loss`; Lightning logs the user's `self.log` names per step and epoch.
+ */
+function sinkFor(format, dir) {
+  switch (format) {
+    case 'jsonl': {
+      const path = join(dir, 'metrics.jsonl');
+      writeFileSync(path, '');
+      const write = (entry) => appendFileSync(path, JSON.stringify(entry) + '\n');
+      return { train: write, evaluate: write };
+    }
+    case 'tensorboard': {
+      const writer = tensorboardWriter(dir);
+      return {
+        train: (entry) => {
+          writer.add('train/loss', entry.step, entry.loss);
+          writer.add('train/learning_rate', entry.step, entry.learning_rate);
+        },
+        evaluate: (entry) => {
+          writer.add('eval/loss', entry.step, entry.eval_loss);
+          writer.add('eval/mean_token_accuracy', entry.step, entry.eval_mean_token_accuracy);
+        },
+      };
+    }
+    case 'lightning': {
+      const writer = lightningCsvWriter(join(dir, 'lightning_logs', 'version_0'), { learning_rate: 0.0001, batch_size: 16, model: 'tiny-llama' });
+      return {
+        train: (entry) => writer.add({ epoch: Math.floor(entry.epoch), step: entry.step, train_loss_step: entry.loss }),
+        evaluate: (entry) => writer.add({ epoch: Math.floor(entry.epoch), step: entry.step, val_loss: entry.eval_loss, val_token_accuracy: entry.eval_mean_token_accuracy }),
+      };
+    }
+    case 'mlflow': {
+      const writer = mlflowWriter(join(dir, 'mlruns'), { runId: '6f1c2a9e0b8d4c7fa3e5d2b1c0a9f8e7', runName: 'sft-qlora-r16' });
+      return {
+        train: (entry) => writer.add('loss', entry.step, entry.loss),
+        evaluate: (entry) => {
+          writer.add('eval_loss', entry.step, entry.eval_loss);
+          writer.add('eval_mean_token_accuracy', entry.step, entry.eval_mean_token_accuracy);
+        },
+      };
+    }
+    default:
+      return undefined;
+  }
+}
 
 export function trainingCurves({ seed, lossFloor, turn, rise, ceiling, rate }) {
   const next = noise(seed);
@@ -43,21 +95,20 @@ function pythonJson(value) {
 export async function simulate({ dir, format, evals = 40, intervalMs = 1500, signal, onEval = () => {} }) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const curves = trainingCurves(PROFILES[format === 'jsonl' ? 'jsonl' : 'hf']);
+  const curves = trainingCurves(PROFILES[format] ?? PROFILES.hf);
   const history = [];
-  const jsonl = join(dir, 'metrics.jsonl');
-  if (format === 'jsonl') writeFileSync(jsonl, '');
+  const sink = sinkFor(format, dir);
   for (let k = 1; k <= evals && !signal?.aborted; k++) {
     const evalStep = k * EVAL_EVERY;
     for (let step = evalStep - EVAL_EVERY + LOG_EVERY; step <= evalStep; step += LOG_EVERY) {
       const entry = { epoch: step / 500, step, loss: Number(curves.trainLoss(step).toFixed(4)), learning_rate: 2e-5 * (1 - step / (evals * EVAL_EVERY)), mean_token_accuracy: Number((0.45 + step / 8000).toFixed(4)) };
       history.push(entry);
-      if (format === 'jsonl') appendFileSync(jsonl, JSON.stringify(entry) + '\n');
+      sink?.train(entry);
     }
     const evaluation = { epoch: evalStep / 500, step: evalStep, eval_loss: Number(curves.evalLoss(k).toFixed(4)), eval_mean_token_accuracy: Number(curves.evalAccuracy(k).toFixed(4)), eval_runtime: 1.2 };
     history.push(evaluation);
-    if (format === 'jsonl') {
-      appendFileSync(jsonl, JSON.stringify(evaluation) + '\n');
+    if (sink !== undefined) {
+      sink.evaluate(evaluation);
     } else {
       const state = { best_metric: null, epoch: evalStep / 500, global_step: evalStep, log_history: history };
       // Like transformers: open(path, "w") then write, so a reader can catch the file short.
@@ -79,7 +130,7 @@ export async function simulate({ dir, format, evals = 40, intervalMs = 1500, sig
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [dir, format = 'hf', intervalMs = '1500', evals = '40'] = process.argv.slice(2);
   if (dir === undefined) {
-    process.stderr.write('Usage: node scripts/simulateTraining.mjs <dir> [hf|jsonl] [intervalMs] [evals]\n');
+    process.stderr.write('Usage: node scripts/simulateTraining.mjs <dir> [hf|jsonl|tensorboard|lightning|mlflow] [intervalMs] [evals]\n');
     process.exit(2);
   }
   await simulate({ dir, format, intervalMs: Number(intervalMs), evals: Number(evals), onEval: (step) => process.stdout.write(`eval at step ${step}\n`) });
