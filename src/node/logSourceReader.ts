@@ -72,7 +72,8 @@ export class AppendOnlyReader implements SourceReader {
       } else this.isLog = true;
     }
     if (!this.isLog) return { kind: 'not-a-log' };
-    if (this.head.length < Math.min(info.size, HEAD_BYTES)) this.head = await readRange(this.path, 0, Math.min(info.size, HEAD_BYTES));
+    const headBytes = Math.min(info.size, this.logFormat.headBytes ?? HEAD_BYTES);
+    if (this.head.length < headBytes) this.head = await readRange(this.path, 0, headBytes);
     if (info.size === this.offset) return replaced ? { kind: 'points', points: [], replace: true, problems: [] } : { kind: 'unchanged' };
     const points: MetricPoint[] = [];
     const problems: string[] = [];
@@ -125,7 +126,9 @@ export class WholeFileReader implements SourceReader {
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {

@@ -42,6 +42,8 @@ export interface AppendOnlyFormat<Cursor> extends FormatBase {
   readonly initialCursor: Cursor;
   /** Decides from the file's first bytes (up to 64 KiB) whether it is worth reading at all. */
   sniff?(head: Uint8Array): SniffResult;
+  /** How many of the file's first bytes identify it (64 unless given): a rewrite that changes them is a restart. */
+  readonly headBytes?: number;
   readChunk(cursor: Cursor, chunk: Uint8Array, path: string): ChunkResult<Cursor>;
 }
 
