@@ -1,12 +1,13 @@
 import { buildRunView, type RunView } from '../core/runView';
 import type { RunSession } from '../node/runSession';
 import type { Settings } from './settings';
+import { withWarningSettings } from '../core/analysis/warningSettings';
 
 /** Builds what the views show from the session's store; analysis runs here, once per change, not per view. */
 export function runViews(session: RunSession, settings: Settings, runIds: readonly string[] = session.store.runIds()): RunView[] {
   return runIds.flatMap((id) => {
     const snapshot = session.store.snapshot(id);
-    return snapshot === undefined ? [] : [buildRunView(snapshot, session.label(id), settings.roleOverrides)];
+    return snapshot === undefined ? [] : [withWarningSettings(buildRunView(snapshot, session.label(id), settings.roleOverrides), settings.warnings)];
   });
 }
 

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import type { RoleOverrides } from '../core/analysis/metricRoles';
+import type { WarningKind } from '../core/analysis/warning';
+import { DEFAULT_WARNING_SETTINGS, RULE_SETTING_NAMES, isWarningSeverity, type WarningSettings } from '../core/analysis/warningSettings';
 
 /** A typed mirror of the `tokenAccuracyLens.*` settings declared in package.json. */
 export interface Settings {
@@ -7,12 +9,25 @@ export interface Settings {
   readonly roleOverrides: RoleOverrides;
   readonly smoothing: number;
   readonly statusBarEnabled: boolean;
+  readonly warnings: WarningSettings;
 }
 
 const SECTION = 'tokenAccuracyLens';
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string' && item.trim() !== '') : [];
+}
+
+/** `warnings.<rule>.enabled` and `warnings.<rule>.severity` for each rule; anything unreadable falls back to the default. */
+function warningSettings(config: vscode.WorkspaceConfiguration): WarningSettings {
+  const entries = (Object.keys(DEFAULT_WARNING_SETTINGS) as WarningKind[]).map((kind) => {
+    const name = `warnings.${RULE_SETTING_NAMES[kind]}`;
+    const fallback = DEFAULT_WARNING_SETTINGS[kind];
+    const enabled = config.get<unknown>(`${name}.enabled`);
+    const severity = config.get<unknown>(`${name}.severity`);
+    return [kind, { enabled: typeof enabled === 'boolean' ? enabled : fallback.enabled, severity: isWarningSeverity(severity) ? severity : fallback.severity }] as const;
+  });
+  return Object.fromEntries(entries) as Record<WarningKind, WarningSettings[WarningKind]>;
 }
 
 export function readSettings(): Settings {
@@ -27,6 +42,7 @@ export function readSettings(): Settings {
     },
     smoothing: Number.isFinite(smoothing) ? Math.min(0.99, Math.max(0, smoothing)) : 0.6,
     statusBarEnabled: config.get<boolean>('statusBar.enabled', true),
+    warnings: warningSettings(config),
   };
 }
 

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { RunView } from '../core/runView';
 import { statusText, statusTooltip } from '../core/statusText';
+import { demandsAttention } from '../core/analysis/warningSettings';
 import { Disposable } from './disposable';
 
 /** The active run's eval token accuracy, with a trend arrow; the theme's warning colours while a warning stands. */
@@ -19,7 +20,8 @@ export class StatusBar extends Disposable {
       this.item.hide();
       return;
     }
-    const warned = run !== undefined && run.warnings.length > 0;
+    // A plateau (information) or a low-confidence hint stays in the tooltip without turning the item yellow.
+    const warned = run !== undefined && run.warnings.some(demandsAttention);
     this.item.text = `${warned ? '$(warning)' : '$(graph-line)'} ${statusText(run)}`;
     const tooltip = new vscode.MarkdownString(statusTooltip(run, allRuns), true);
     tooltip.isTrusted = { enabledCommands: ['tokenAccuracyLens.openPanel'] };

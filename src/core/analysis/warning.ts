@@ -1,3 +1,5 @@
+import type { WarningSeverity } from './warningSettings';
+
 export type WarningKind = 'misleading-loss' | 'overfitting' | 'plateau' | 'instability' | 'checkpoint-disagreement';
 export type Confidence = 'high' | 'medium' | 'low';
 
@@ -27,4 +29,6 @@ export interface Warning {
   readonly message: string;
   /** Named steps, values and p-values, e.g. `bestLossStep`, `lossTrendP`. */
   readonly evidence: Readonly<Record<string, number>>;
+  /** Set where the user's settings are applied (the editor); analysis itself leaves it out. */
+  readonly severity?: WarningSeverity;
 }
