@@ -1,0 +1,173 @@
+import { decodeUtf8, MalformedMessage, WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT, WireReader } from './protobufWire';
+
+/** One scalar an Event held. */
+export interface TfScalar {
+  readonly tag: string;
+  readonly value: number;
+}
+
+export interface TfEvent {
+  readonly wallTime: number | undefined;
+  /** proto3 leaves out a zero step, so a missing step is 0. */
+  readonly step: number;
+  readonly scalars: TfScalar[];
+}
+
+// TensorProto dtypes that hold one number a scalar summary can be.
+const DT_FLOAT = 1;
+const DT_DOUBLE = 2;
+const DT_INT32 = 3;
+const DT_INT64 = 9;
+const DT_BFLOAT16 = 14;
+const DT_HALF = 19;
+
+/** Plugins whose tensors are not scalars even when they hold one number (an hparams marker, a one-bucket histogram). */
+const NOT_SCALAR_PLUGINS = new Set(['histograms', 'images', 'audio', 'text', 'pr_curves', 'hparams', 'mesh', 'custom_scalars', 'graphs', 'projector']);
+
+/**
+ * Decodes one serialized `Event` (tensorboard/compat/proto/event.proto), keeping only its scalars: a
+ * `Value.simple_value`, or a one-element numeric `tensor` (`float_val`, `double_val`, TF2's raw
+ * `tensor_content`). Graphs, images, histograms and text are stepped over unread. Throws
+ * `MalformedMessage` when the bytes are not a well-formed Event.
+ */
+export function decodeEvent(bytes: Uint8Array, start: number, end: number): TfEvent {
+  const reader = new WireReader(bytes, start, end);
+  let wallTime: number | undefined;
+  let step = 0;
+  const scalars: TfScalar[] = [];
+  while (reader.pos < end) {
+    const key = reader.varint();
+    const field = Math.floor(key / 8);
+    const wireType = key & 7;
+    if (field === 1 && wireType === WIRE_FIXED64) wallTime = reader.float64();
+    else if (field === 2 && wireType === WIRE_VARINT) step = reader.varint();
+    else if (field === 5 && wireType === WIRE_LENGTH) readSummary(reader, reader.lengthEnd(), scalars);
+    else reader.skip(wireType);
+  }
+  return { wallTime, step, scalars };
+}
+
+function readSummary(reader: WireReader, end: number, out: TfScalar[]): void {
+  while (reader.pos < end) {
+    const key = reader.varint();
+    if (key === (1 << 3) + WIRE_LENGTH) readValue(reader, reader.lengthEnd(), out);
+    else reader.skip(key & 7);
+  }
+  reader.pos = end;
+}
+
+function readValue(reader: WireReader, end: number, out: TfScalar[]): void {
+  let tag = '';
+  let value: number | undefined;
+  let tensorValue: number | undefined;
+  let plugin = '';
+  while (reader.pos < end) {
+    const key = reader.varint();
+    const field = Math.floor(key / 8);
+    const wireType = key & 7;
+    if (field === 1 && wireType === WIRE_LENGTH) {
+      const tagEnd = reader.lengthEnd();
+      tag = decodeUtf8(reader.bytes, reader.pos, tagEnd);
+      reader.pos = tagEnd;
+    } else if (field === 2 && wireType === WIRE_FIXED32) value = reader.float32();
+    else if (field === 8 && wireType === WIRE_LENGTH) tensorValue = readScalarTensor(reader, reader.lengthEnd());
+    else if (field === 9 && wireType === WIRE_LENGTH) plugin = readPluginName(reader, reader.lengthEnd());
+    else reader.skip(wireType);
+  }
+  if (reader.pos !== end) throw new MalformedMessage('value runs past its length');
+  const number = value ?? (NOT_SCALAR_PLUGINS.has(plugin) ? undefined : tensorValue);
+  if (number !== undefined) out.push({ tag, value: number });
+}
+
+/** `SummaryMetadata.plugin_data.plugin_name`, which says how to read a tensor. */
+function readPluginName(reader: WireReader, end: number): string {
+  let name = '';
+  while (reader.pos < end) {
+    const key = reader.varint();
+    if (key === (1 << 3) + WIRE_LENGTH) {
+      const pluginEnd = reader.lengthEnd();
+      while (reader.pos < pluginEnd) {
+        const inner = reader.varint();
+        if (inner === (1 << 3) + WIRE_LENGTH) {
+          const nameEnd = reader.lengthEnd();
+          name = decodeUtf8(reader.bytes, reader.pos, nameEnd);
+          reader.pos = nameEnd;
+        } else reader.skip(inner & 7);
+      }
+    } else reader.skip(key & 7);
+  }
+  reader.pos = end;
+  return name;
+}
+
+/** The value of a TensorProto holding exactly one number; undefined for strings, empty or larger tensors. */
+function readScalarTensor(reader: WireReader, end: number): number | undefined {
+  let dtype = 0;
+  const values: number[] = [];
+  let content: [number, number] | undefined;
+  while (reader.pos < end) {
+    const key = reader.varint();
+    const field = Math.floor(key / 8);
+    const wireType = key & 7;
+    if (field === 1 && wireType === WIRE_VARINT) dtype = reader.varint();
+    else if (field === 4 && wireType === WIRE_LENGTH) {
+      const contentEnd = reader.lengthEnd();
+      content = [reader.pos, contentEnd];
+      reader.pos = contentEnd;
+    } else if (field === 5) readRepeated(reader, wireType, WIRE_FIXED32, values, () => reader.float32());
+    else if (field === 6) readRepeated(reader, wireType, WIRE_FIXED64, values, () => reader.float64());
+    else if (field === 7 || field === 10) readRepeated(reader, wireType, WIRE_VARINT, values, () => reader.varint());
+    else if (field === 13) readRepeated(reader, wireType, WIRE_VARINT, values, () => halfBits(reader.varint(), dtype));
+    else reader.skip(wireType);
+  }
+  reader.pos = end;
+  if (content !== undefined) return contentScalar(reader, dtype, content[0], content[1]);
+  return values.length === 1 && isNumericType(dtype) ? values[0] : undefined;
+}
+
+function isNumericType(dtype: number): boolean {
+  return dtype === DT_FLOAT || dtype === DT_DOUBLE || dtype === DT_INT32 || dtype === DT_INT64 || dtype === DT_HALF || dtype === DT_BFLOAT16;
+}
+
+/** Repeated numeric fields come packed (one length-delimited run) or one by one; both are valid protobuf. */
+function readRepeated(reader: WireReader, wireType: number, elementType: number, out: number[], readOne: () => number): void {
+  if (wireType === elementType) {
+    out.push(readOne());
+    return;
+  }
+  if (wireType !== WIRE_LENGTH) {
+    reader.skip(wireType);
+    return;
+  }
+  const end = reader.lengthEnd();
+  // Two elements already make it no scalar: the rest is stepped over.
+  while (reader.pos < end && out.length < 2) out.push(readOne());
+  if (reader.pos > end) throw new MalformedMessage('packed field runs past its length');
+  reader.pos = end;
+}
+
+/** Raw little-endian tensor bytes (TF2's `tf.summary.scalar`): a scalar is exactly one element. */
+function contentScalar(reader: WireReader, dtype: number, start: number, end: number): number | undefined {
+  const size = end - start;
+  if (dtype === DT_FLOAT && size === 4) return reader.float32At(start);
+  if (dtype === DT_DOUBLE && size === 8) return reader.float64At(start);
+  if ((dtype === DT_HALF || dtype === DT_BFLOAT16) && size === 2) return halfBits((reader.bytes[start] as number) | ((reader.bytes[start + 1] as number) << 8), dtype);
+  if (dtype === DT_INT32 && size === 4) return new DataView(reader.bytes.buffer, reader.bytes.byteOffset + start, 4).getInt32(0, true);
+  if (dtype === DT_INT64 && size === 8) return Number(new DataView(reader.bytes.buffer, reader.bytes.byteOffset + start, 8).getBigInt64(0, true));
+  return undefined;
+}
+
+/** 16-bit floats: IEEE half, or bfloat16 (the top half of a float32). */
+function halfBits(bits: number, dtype: number): number {
+  if (dtype === DT_BFLOAT16) {
+    const view = new DataView(new ArrayBuffer(4));
+    view.setUint32(0, (bits & 0xffff) << 16);
+    return view.getFloat32(0);
+  }
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 31) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}

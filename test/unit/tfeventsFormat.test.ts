@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import test from 'node:test';
+import { crc32c, maskedCrc32c } from '../../src/core/formats/crc32c';
+import { classifyLogFile } from '../../src/core/formats/registry';
+import { TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
+import { pointTuples, readWhole } from './formatHarness';
+import { eventFile, frameRecord, encodeEvent } from './tfeventsWriter';
+
+const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+test('CRC-32C matches the published check values (RFC 3720 B.4 and the "123456789" check)', () => {
+  assert.equal(crc32c(ascii('123456789')), 0xe3069283);
+  assert.equal(crc32c(new Uint8Array(32)), 0x8a9136aa);
+  assert.equal(crc32c(new Uint8Array(32).fill(0xff)), 0x62a8ab43);
+  assert.equal(crc32c(Uint8Array.from({ length: 32 }, (_, i) => i)), 0x46dd794e);
+  assert.equal(crc32c(Uint8Array.from({ length: 32 }, (_, i) => 31 - i)), 0x113fdb5c);
+  assert.equal(crc32c(new Uint8Array(0)), 0);
+  // A sub-range equals the CRC of a copy of it, across the 8-byte stride and its tail.
+  const bytes = ascii('xx123456789yy');
+  assert.equal(crc32c(bytes, 2, 11), 0xe3069283);
+  // TFRecord's mask: rotate right by 15, add 0xa282ead8 (tensorflow/core/lib/hash/crc32c.h).
+  const c = 0xe3069283;
+  assert.equal(maskedCrc32c(ascii('123456789')), ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0);
+});
+
+test('scalars in every encoding the writers use are read, a missing step is 0, non-scalars are skipped', () => {
+  const file = eventFile([
+    { wallTime: 1700000000.5, fileVersion: 'brain.Event:2' },
+    { wallTime: 1700000001, values: [{ tag: 'hp_metric', simple: -1 }] },
+    { wallTime: 1700000002, step: 10, values: [{ tag: 'train/loss', simple: 2.5 }, { tag: 'args/text_summary', text: '{"lr": 1}' }] },
+    { step: 20, values: [{ tag: 'new_style', floatVal: 0.25 }, { tag: 'unpacked', floatVal: 0.75, packed: false }, { tag: 'double', doubleVal: 0.1 }] },
+    { step: 30, values: [{ tag: 'tf2', content: 1.5 }, { tag: 'picture', image: 300 }, { tag: 'hist', floatVal: 3, plugin: 'histograms' }] },
+    { step: 2 ** 40, values: [{ tag: 'big_step', simple: 4 }] },
+  ]);
+  const result = readWhole(TFEVENTS_FORMAT, file);
+  assert.deepEqual(result.problems, []);
+  assert.deepEqual(pointTuples(result.points), [
+    ['hp_metric', 0, -1],
+    ['train/loss', 10, 2.5],
+    ['new_style', 20, 0.25],
+    ['unpacked', 20, 0.75],
+    ['double', 20, 0.1],
+    ['tf2', 30, 1.5],
+    ['big_step', 2 ** 40, 4],
+  ]);
+  assert.equal(result.points[0]?.wallTime, 1700000001);
+  assert.equal(result.points[3]?.wallTime, undefined);
+});
+
+test('float32 values come out as the float32 the writer stored', () => {
+  const result = readWhole(TFEVENTS_FORMAT, eventFile([{ step: 1, values: [{ tag: 'loss', simple: 1.9963 }] }]));
+  assert.equal(result.points[0]?.value, Math.fround(1.9963));
+});
+
+test('a bad data checksum skips that record; a bad length checksum stops the file', () => {
+  const records = [1, 2, 3].map((step) => frameRecord(encodeEvent({ step, values: [{ tag: 'loss', simple: step }] })));
+  const [first, second, third] = records as [Uint8Array, Uint8Array, Uint8Array];
+  const join = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((part) => [...part]));
+  const badData = second.slice();
+  badData[14] = (badData[14] as number) ^ 0xff;
+  const skipped = readWhole(TFEVENTS_FORMAT, join(first, badData, third));
+  assert.deepEqual(pointTuples(skipped.points), [['loss', 1, 1], ['loss', 3, 3]]);
+  assert.match(skipped.problems[0] ?? '', new RegExp(`record at byte ${first.length} is damaged`));
+  const badLength = second.slice();
+  badLength[9] = (badLength[9] as number) ^ 0x01;
+  const stopped = readWhole(TFEVENTS_FORMAT, join(first, badLength, third));
+  assert.deepEqual(pointTuples(stopped.points), [['loss', 1, 1]]);
+  assert.match(stopped.problems[0] ?? '', /corrupt length/);
+  // Nothing more is read from a stopped file, even when more bytes arrive.
+  const later = TFEVENTS_FORMAT.readChunk(TFEVENTS_FORMAT.readChunk(TFEVENTS_FORMAT.initialCursor, join(first, badLength), 'f').cursor, third, 'f');
+  assert.deepEqual(later.points, []);
+});
+
+test('a half-written last record waits in the cursor until its bytes arrive', () => {
+  const file = eventFile([{ step: 1, values: [{ tag: 'loss', simple: 1 }] }, { step: 2, values: [{ tag: 'loss', simple: 0.5 }] }]);
+  const cut = file.length - 5;
+  const first = TFEVENTS_FORMAT.readChunk(TFEVENTS_FORMAT.initialCursor, file.subarray(0, cut), 'f');
+  assert.deepEqual(pointTuples(first.points), [['loss', 1, 1]]);
+  assert.deepEqual(first.problems, []);
+  const rest = TFEVENTS_FORMAT.readChunk(first.cursor, file.subarray(cut), 'f');
+  assert.deepEqual(pointTuples(rest.points), [['loss', 2, 0.5]]);
+  assert.equal(rest.cursor.pending.length, 0);
+  assert.equal(rest.cursor.offset, file.length);
+});
+
+test('a record that passes its checksum but is not an Event is a problem, not a crash', () => {
+  const garbage = frameRecord(Uint8Array.from([0x2a, 0xff, 0xff]));
+  const result = readWhole(TFEVENTS_FORMAT, garbage);
+  assert.deepEqual(result.points, []);
+  assert.match(result.problems[0] ?? '', /not a TensorBoard event/);
+});
+
+test('runs: events files are grouped by folder; Keras splits, eval folders and hparams subfolders join their run', () => {
+  assert.deepEqual(classifyLogFile('/w/runs/Jan28_15-12-11_host/events.out.tfevents.1674944078.host.1.0'), { format: 'tfevents', runDirectory: '/w/runs/Jan28_15-12-11_host' });
+  assert.deepEqual(classifyLogFile('/w/runs/Jan28_15-12-11_host/1674944078.0620234/events.out.tfevents.1674944078.host.1.1'), { format: 'tfevents', runDirectory: '/w/runs/Jan28_15-12-11_host' });
+  assert.deepEqual(classifyLogFile('/w/logs/fit/train/events.out.tfevents.1.host.1.0.v2'), { format: 'tfevents', runDirectory: '/w/logs/fit' });
+  assert.deepEqual(classifyLogFile('/w/logs/fit/validation/events.out.tfevents.1.host.1.0.v2'), { format: 'tfevents', runDirectory: '/w/logs/fit' });
+  assert.deepEqual(classifyLogFile('/w/catboost_info/events.out.tfevents'), { format: 'tfevents', runDirectory: '/w/catboost_info' });
+  assert.deepEqual(classifyLogFile('/w/runs/2/events.out.tfevents.1.h'), { format: 'tfevents', runDirectory: '/w/runs/2' });
+  assert.equal(classifyLogFile('/w/plugins/profile/x/events.out.tfevents.1.h.profile-empty'), undefined);
+});
+
+test('Keras writes the same tags under train/ and validation/: the folder keeps the splits apart', () => {
+  const file = eventFile([{ step: 1, values: [{ tag: 'epoch_loss', content: 0.5 }] }]);
+  const train = TFEVENTS_FORMAT.readChunk(TFEVENTS_FORMAT.initialCursor, file, '/w/fit/train/events.out.tfevents.1.h.v2');
+  const validation = TFEVENTS_FORMAT.readChunk(TFEVENTS_FORMAT.initialCursor, file, '/w/fit/validation/events.out.tfevents.1.h.v2');
+  assert.deepEqual(pointTuples(train.points), [['train/epoch_loss', 1, 0.5]]);
+  assert.deepEqual(pointTuples(validation.points), [['validation/epoch_loss', 1, 0.5]]);
+});

@@ -1,0 +1,84 @@
+import { maskedCrc32c } from '../../src/core/formats/crc32c';
+
+/** Test fixtures written the way TensorBoard's writers lay out bytes: protobuf fields in TFRecord framing. */
+
+function varint(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value;
+  while (rest >= 0x80) {
+    bytes.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  bytes.push(rest);
+  return bytes;
+}
+
+const key = (field: number, wireType: number): number[] => varint(field * 8 + wireType);
+const lengthField = (field: number, body: readonly number[]): number[] => [...key(field, 2), ...varint(body.length), ...body];
+const text = (value: string): number[] => [...new TextEncoder().encode(value)];
+
+function le(size: 4 | 8, write: (view: DataView) => void): number[] {
+  const view = new DataView(new ArrayBuffer(size));
+  write(view);
+  return [...new Uint8Array(view.buffer)];
+}
+
+export type FixtureValue =
+  | { readonly tag: string; readonly simple: number }
+  | { readonly tag: string; readonly floatVal: number; readonly packed?: boolean; readonly plugin?: string }
+  | { readonly tag: string; readonly doubleVal: number }
+  | { readonly tag: string; readonly content: number }
+  | { readonly tag: string; readonly text: string }
+  | { readonly tag: string; readonly image: number };
+
+function encodeValue(value: FixtureValue): number[] {
+  const tag = lengthField(1, text(value.tag));
+  const scalarsPlugin = lengthField(9, lengthField(1, lengthField(1, text('scalars'))));
+  if ('simple' in value) return [...tag, ...key(2, 5), ...le(4, (v) => v.setFloat32(0, value.simple, true))];
+  if ('floatVal' in value) {
+    const float = le(4, (v) => v.setFloat32(0, value.floatVal, true));
+    const vals = value.packed === false ? [...key(5, 5), ...float] : lengthField(5, float);
+    const plugin = lengthField(9, lengthField(1, lengthField(1, text(value.plugin ?? 'scalars'))));
+    return [...tag, ...plugin, ...lengthField(8, [...key(1, 0), ...varint(1), ...lengthField(2, []), ...vals])];
+  }
+  if ('doubleVal' in value) return [...tag, ...scalarsPlugin, ...lengthField(8, [...key(1, 0), ...varint(2), ...lengthField(6, le(8, (v) => v.setFloat64(0, value.doubleVal, true)))])];
+  if ('content' in value) return [...tag, ...scalarsPlugin, ...lengthField(8, [...key(1, 0), ...varint(1), ...lengthField(2, []), ...lengthField(4, le(4, (v) => v.setFloat32(0, value.content, true)))])];
+  if ('text' in value) {
+    const textPlugin = lengthField(9, lengthField(1, lengthField(1, text('text'))));
+    return [...tag, ...textPlugin, ...lengthField(8, [...key(1, 0), ...varint(7), ...lengthField(8, text(value.text))])];
+  }
+  return [...tag, ...lengthField(4, [...key(1, 0), ...varint(28), ...key(2, 0), ...varint(28), ...lengthField(4, new Array<number>(value.image).fill(7))])];
+}
+
+/** One Event: wall_time, step (left out when 0, as proto3 does) and a summary of values. */
+export function encodeEvent(event: { wallTime?: number; step?: number; values?: readonly FixtureValue[]; fileVersion?: string }): Uint8Array {
+  const bytes: number[] = [];
+  if (event.wallTime !== undefined) bytes.push(...key(1, 1), ...le(8, (v) => v.setFloat64(0, event.wallTime ?? 0, true)));
+  if (event.step !== undefined && event.step !== 0) bytes.push(...key(2, 0), ...varint(event.step));
+  if (event.fileVersion !== undefined) bytes.push(...lengthField(3, text(event.fileVersion)));
+  if (event.values !== undefined) bytes.push(...lengthField(5, event.values.flatMap((value) => lengthField(1, encodeValue(value)))));
+  return new Uint8Array(bytes);
+}
+
+/** TFRecord framing: length, masked CRC-32C of the length, data, masked CRC-32C of the data. */
+export function frameRecord(data: Uint8Array): Uint8Array {
+  const record = new Uint8Array(data.length + 16);
+  const view = new DataView(record.buffer);
+  view.setUint32(0, data.length, true);
+  view.setUint32(4, 0, true);
+  view.setUint32(8, maskedCrc32c(record, 0, 8), true);
+  record.set(data, 12);
+  view.setUint32(12 + data.length, maskedCrc32c(data), true);
+  return record;
+}
+
+export function eventFile(events: readonly Parameters<typeof encodeEvent>[0][]): Uint8Array {
+  const records = events.map((event) => frameRecord(encodeEvent(event)));
+  const file = new Uint8Array(records.reduce((sum, record) => sum + record.length, 0));
+  let offset = 0;
+  for (const record of records) {
+    file.set(record, offset);
+    offset += record.length;
+  }
+  return file;
+}
