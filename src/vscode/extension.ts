@@ -1,6 +1,9 @@
 import * as vscode from 'vscode';
 import { LensController } from './lensController';
 import { PANEL_VIEW_TYPE } from './metricsPanel';
+import { distGrammarFiles } from '../node/python/pythonParser';
+import { LossTrustCodeActions } from './codeActions';
+import { CodeDiagnostics } from './codeDiagnostics';
 
 /** Wires the parts together and nothing else; the first scan runs after activation returns. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -14,6 +17,13 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.commands.registerCommand('tokenAccuracyLens.rescan', () => controller.rescan()),
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => controller.attachPanel(panel),
+      }),
+    );
+    const codeDiagnostics = new CodeDiagnostics(distGrammarFiles(vscode.Uri.joinPath(context.extensionUri, 'dist').fsPath), controller, log);
+    context.subscriptions.push(
+      codeDiagnostics,
+      vscode.languages.registerCodeActionsProvider({ language: 'python' }, new LossTrustCodeActions(codeDiagnostics), {
+        providedCodeActionKinds: LossTrustCodeActions.providedCodeActionKinds,
       }),
     );
     setTimeout(() => {

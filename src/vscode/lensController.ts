@@ -16,6 +16,9 @@ export class LensController extends Disposable {
   private views = new Map<string, RunView>();
   private reportedProblems = new Set<string>();
   private panel: MetricsPanel | undefined;
+  private readonly runsChanged = this.own(new vscode.EventEmitter<void>());
+  /** Fires after the run views change, for the views that read them on demand (code diagnostics). */
+  readonly onDidChangeRuns = this.runsChanged.event;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -65,6 +68,15 @@ export class LensController extends Disposable {
     this.statusBar.update(activeRun(this.session, this.views), [...this.views.values()], this.settings.statusBarEnabled);
     this.panel?.update(changed, removed);
     this.logNewProblems();
+    this.runsChanged.fire();
+  }
+
+  runs(): readonly RunView[] {
+    return [...this.views.values()];
+  }
+
+  activeRunId(): string | undefined {
+    return activeRun(this.session, this.views)?.id;
   }
 
   /** Each problem is written to the output channel once, when it first appears. */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { RoleOverrides } from '../core/analysis/metricRoles';
 import type { WarningKind } from '../core/analysis/warning';
 import { DEFAULT_WARNING_SETTINGS, RULE_SETTING_NAMES, isWarningSeverity, type WarningSettings } from '../core/analysis/warningSettings';
+import { RULE_IDS, type RuleId } from '../node/python/finding';
 
 /** A typed mirror of the `tokenAccuracyLens.*` settings declared in package.json. */
 export interface Settings {
@@ -44,6 +45,26 @@ export function readSettings(): Settings {
     statusBarEnabled: config.get<boolean>('statusBar.enabled', true),
     warnings: warningSettings(config),
   };
+}
+
+export const CODE_WARNING_LEVELS = ['default', 'off', 'hint', 'information', 'warning', 'error'] as const;
+export type CodeWarningLevel = (typeof CODE_WARNING_LEVELS)[number];
+
+/** `tokenAccuracyLens.codeWarnings.*`: inline warnings in training scripts, read apart from the rest as only they use it. */
+export interface CodeWarningSettings {
+  readonly enabled: boolean;
+  readonly levels: ReadonlyMap<RuleId, CodeWarningLevel>;
+}
+
+export function readCodeWarningSettings(): CodeWarningSettings {
+  const config = vscode.workspace.getConfiguration(`${SECTION}.codeWarnings`);
+  const levels = new Map<RuleId, CodeWarningLevel>();
+  const configured = config.get<Record<string, unknown>>('rules', {});
+  for (const rule of RULE_IDS) {
+    const level = configured[rule];
+    if (CODE_WARNING_LEVELS.some((known) => known === level)) levels.set(rule, level as CodeWarningLevel);
+  }
+  return { enabled: config.get<boolean>('enabled', true), levels };
 }
 
 export function affectsSettings(event: vscode.ConfigurationChangeEvent, name?: string): boolean {

@@ -11,6 +11,7 @@ export interface FindingReport {
   readonly metricKey: string;
   /** The run quoted as evidence, or the run the script writes; the panel opens at it. */
   readonly runId: string | null;
+  readonly runLabel: string | null;
 }
 
 /**
@@ -38,11 +39,12 @@ export function reportFinding(finding: Finding, run: RunView | undefined): Findi
   const metricKey = accuracyKeyFor(finding.framework, runKey, finding.defaultMetric);
   const evidence = misleadingLossOf(run);
   const runId = run?.id ?? null;
+  const runLabel = run?.label ?? null;
   if (run !== undefined && evidence !== undefined) {
     const quoted = `In run "${run.label}": ${evidence.message}${checkpointSentence(run, runKey ?? metricKey)}`;
-    return { level: 'warning', metricKey, runId, message: `${finding.message} ${quoted}${finding.fix.length > 0 ? ` Follow "${metricKey}" instead.` : ''}` };
+    return { level: 'warning', metricKey, runId, runLabel, message: `${finding.message} ${quoted}${finding.fix.length > 0 ? ` Follow "${metricKey}" instead.` : ''}` };
   }
-  if (finding.bug) return { level: 'warning', metricKey, runId, message: finding.message };
+  if (finding.bug) return { level: 'warning', metricKey, runId, runLabel, message: finding.message };
   const advice = finding.fix.length > 0 ? `; consider following "${metricKey}".` : '.';
-  return { level: 'information', metricKey, runId, message: `${finding.message} Loss can rise while token accuracy still improves${advice}` };
+  return { level: 'information', metricKey, runId, runLabel, message: `${finding.message} Loss can rise while token accuracy still improves${advice}` };
 }

@@ -1,0 +1,167 @@
+import * as vscode from 'vscode';
+import { dirname } from 'node:path';
+import type { RunView } from '../core/runView';
+import { lossTrustIn } from '../node/python/codeRules';
+import type { Finding } from '../node/python/finding';
+import { evidenceRun, reportFinding, type FindingReport } from '../node/python/findingReport';
+import { loadPythonParser, type GrammarFiles, type PythonParser } from '../node/python/pythonParser';
+import { runsWrittenBy } from '../node/python/scriptRuns';
+import { Disposable } from './disposable';
+import { affectsSettings, readCodeWarningSettings, type CodeWarningLevel } from './settings';
+
+/** What the diagnostics need of the runs: the views, the active run, and when they change. */
+export interface RunsSource {
+  runs(): readonly RunView[];
+  activeRunId(): string | undefined;
+  readonly onDidChangeRuns: vscode.Event<void>;
+}
+
+/** A finding as shown in one version of a document; the code actions read these. */
+export interface ShownFinding {
+  readonly finding: Finding;
+  readonly report: FindingReport;
+  readonly diagnostic: vscode.Diagnostic;
+}
+
+interface DocumentState {
+  readonly version: number;
+  readonly folder: string | undefined;
+  readonly strings: readonly string[];
+  readonly findings: readonly { readonly finding: Finding; readonly range: vscode.Range }[];
+  shown: ShownFinding[];
+}
+
+/** Typing pauses shorter than this do not reparse; a parse of a long script costs tens of milliseconds. */
+const DEBOUNCE_MS = 300;
+/** Generated or data files with a .py name are not training scripts worth parsing on every edit. */
+const MAX_CHARS = 2_000_000;
+
+const SEVERITY: Readonly<Record<Exclude<CodeWarningLevel, 'default' | 'off'>, vscode.DiagnosticSeverity>> = {
+  hint: vscode.DiagnosticSeverity.Hint,
+  information: vscode.DiagnosticSeverity.Information,
+  warning: vscode.DiagnosticSeverity.Warning,
+  error: vscode.DiagnosticSeverity.Error,
+};
+
+const isPython = (document: vscode.TextDocument): boolean => document.languageId === 'python' && (document.uri.scheme === 'file' || document.uri.scheme === 'untitled');
+
+/**
+ * Inline warnings in Python training scripts: configurations that trust the loss, weighed by what the run
+ * the script writes shows. Parsing is debounced per document; a change of the runs only re-weighs the
+ * findings already parsed.
+ */
+export class CodeDiagnostics extends Disposable {
+  private readonly collection = this.own(vscode.languages.createDiagnosticCollection('tokenAccuracyLens.code'));
+  private readonly states = new Map<string, DocumentState>();
+  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
+  private parser: Promise<PythonParser> | undefined;
+  private settings = readCodeWarningSettings();
+
+  constructor(
+    private readonly grammar: GrammarFiles,
+    private readonly source: RunsSource,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    super();
+    this.own(vscode.workspace.onDidOpenTextDocument((document) => this.schedule(document, 0)));
+    this.own(vscode.workspace.onDidChangeTextDocument((event) => this.schedule(event.document, DEBOUNCE_MS)));
+    this.own(vscode.workspace.onDidCloseTextDocument((document) => this.forget(document.uri)));
+    this.own(source.onDidChangeRuns(() => this.showAll()));
+    this.own(
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (!affectsSettings(event, 'codeWarnings')) return;
+        this.settings = readCodeWarningSettings();
+        for (const document of vscode.workspace.textDocuments) this.schedule(document, 0);
+      }),
+    );
+    this.own({
+      dispose: () => {
+        for (const timer of this.timers.values()) clearTimeout(timer);
+        void this.parser?.then((parser) => parser.dispose());
+      },
+    });
+    for (const document of vscode.workspace.textDocuments) this.schedule(document, 0);
+  }
+
+  /** The findings shown at a range of the document as it is now; stale ones (edited since) are left out. */
+  shownAt(document: vscode.TextDocument, range: vscode.Range): ShownFinding[] {
+    const state = this.states.get(document.uri.toString());
+    if (state === undefined || state.version !== document.version) return [];
+    return state.shown.filter((shown) => shown.diagnostic.range.intersection(range) !== undefined);
+  }
+
+  private schedule(document: vscode.TextDocument, delay: number): void {
+    if (!isPython(document)) return;
+    const key = document.uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        this.analyze(document).catch((error: unknown) => this.log.warn(`Could not read ${document.uri.fsPath}: ${(error as Error).message}`));
+      }, delay),
+    );
+  }
+
+  private forget(uri: vscode.Uri): void {
+    const key = uri.toString();
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+    this.states.delete(key);
+    this.collection.delete(uri);
+  }
+
+  private loadParser(): Promise<PythonParser> {
+    this.parser ??= loadPythonParser(this.grammar);
+    return this.parser;
+  }
+
+  private async analyze(document: vscode.TextDocument): Promise<void> {
+    if (!this.settings.enabled || document.isClosed || document.getText().length > MAX_CHARS) {
+      this.forget(document.uri);
+      return;
+    }
+    const parser = await this.loadParser();
+    if (document.isClosed || this.isDisposed) return;
+    const started = performance.now();
+    const { script, findings } = lossTrustIn(parser, document.getText());
+    const elapsed = performance.now() - started;
+    if (elapsed > 50) this.log.debug(`Parsing ${document.uri.fsPath} took ${elapsed.toFixed(0)} ms`);
+    const state: DocumentState = {
+      version: document.version,
+      folder: document.uri.scheme === 'file' ? dirname(document.uri.fsPath) : undefined,
+      strings: script.strings,
+      findings: findings.map((finding) => ({ finding, range: new vscode.Range(document.positionAt(finding.span.start), document.positionAt(finding.span.end)) })),
+      shown: [],
+    };
+    this.states.set(document.uri.toString(), state);
+    this.show(document.uri, state);
+  }
+
+  private showAll(): void {
+    for (const [key, state] of this.states) this.show(vscode.Uri.parse(key), state);
+  }
+
+  /** Weighs each finding by the run the script writes (else the active run) and publishes the diagnostics. */
+  private show(uri: vscode.Uri, state: DocumentState): void {
+    const views = this.source.runs();
+    const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
+    const bases = state.folder === undefined ? folders : [state.folder, ...folders];
+    const written = runsWrittenBy(state.strings, bases, views.map((view) => view.id));
+    const run = evidenceRun(written, views, this.source.activeRunId());
+    state.shown = state.findings.flatMap(({ finding, range }) => {
+      const level = this.settings.levels.get(finding.rule) ?? 'default';
+      if (level === 'off') return [];
+      const report = reportFinding(finding, run);
+      const severity = level === 'default' ? (report.level === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information) : SEVERITY[level];
+      const diagnostic = new vscode.Diagnostic(range, report.message, severity);
+      diagnostic.source = 'Token Accuracy Lens';
+      diagnostic.code = finding.rule;
+      return [{ finding, report, diagnostic }];
+    });
+    this.collection.set(
+      uri,
+      state.shown.map((shown) => shown.diagnostic),
+    );
+  }
+}
