@@ -3,6 +3,7 @@ import { JSONL_FORMAT } from './jsonlFormat';
 import { LIGHTNING_CSV_FORMAT } from './lightningCsvFormat';
 import { LIGHTNING_HPARAMS_FORMAT } from './lightningHparamsFormat';
 import type { LogFile, LogFormat } from './logFormat';
+import { MLFLOW_METRIC_FORMAT, MLFLOW_RUN_NAME_FORMAT } from './mlflowMetricFormat';
 import { TFEVENTS_FORMAT } from './tfeventsFormat';
 import { TRAINER_STATE_FORMAT } from './trainerStateFormat';
 
@@ -10,7 +11,7 @@ import { TRAINER_STATE_FORMAT } from './trainerStateFormat';
  * Every format the extension reads, most specific first: the first whose `classify` claims a path reads it.
  * Adding a format is adding its descriptor here; the watcher, the views and the CLI need no other change.
  */
-export const LOG_FORMATS: readonly LogFormat[] = [TRAINER_STATE_FORMAT, LIGHTNING_CSV_FORMAT, LIGHTNING_HPARAMS_FORMAT, JSONL_FORMAT, TFEVENTS_FORMAT];
+export const LOG_FORMATS: readonly LogFormat[] = [TRAINER_STATE_FORMAT, MLFLOW_METRIC_FORMAT, MLFLOW_RUN_NAME_FORMAT, LIGHTNING_CSV_FORMAT, LIGHTNING_HPARAMS_FORMAT, JSONL_FORMAT, TFEVENTS_FORMAT];
 
 const byId = new Map(LOG_FORMATS.map((format) => [format.id, format]));
 
