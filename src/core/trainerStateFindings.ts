@@ -2,6 +2,8 @@ import type { Warning, WarningKind } from './analysis/warning';
 import { DEFAULT_WARNING_SETTINGS, type WarningSeverity } from './analysis/warningSettings';
 import { formatPoints, percentScale } from './analysis/evalPoints';
 import { logEntryMember, type JsonMember, type TrainerStateLayout } from './jsonLocator';
+import { baseName, parentOf } from './paths';
+import type { RunSource } from './runStore';
 
 /** A warning placed on a span of a trainer_state.json text (UTF-16 offsets). */
 export interface LogFinding {
@@ -93,4 +95,16 @@ export function trainerStateFindings(layout: TrainerStateLayout, warnings: reado
       if (warning.kind === 'plateau') return [];
       return startFinding(layout, warning, keys);
     });
+}
+
+/**
+ * The run's own state file: `<run>/trainer_state.json`, else the one in its latest checkpoint. The older
+ * checkpoints' files were true when written; marking them with today's verdict would mislead.
+ */
+export function currentStateFile(runId: string, sources: readonly RunSource[]): string | undefined {
+  const states = sources.filter((source) => source.format === 'hf-trainer-state').map((source) => source.path);
+  const top = states.find((path) => parentOf(path) === runId && baseName(path) === 'trainer_state.json');
+  if (top !== undefined) return top;
+  const checkpoint = (path: string): number => Number(/^checkpoint-(\d+)$/.exec(baseName(parentOf(path)))?.[1] ?? -1);
+  return [...states].sort((a, b) => checkpoint(b) - checkpoint(a))[0];
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { LensController } from './lensController';
 import { PANEL_VIEW_TYPE } from './metricsPanel';
+import { LogDiagnostics } from './logDiagnostics';
 import { distGrammarFiles } from '../node/python/pythonParser';
 import { LossTrustCodeActions } from './codeActions';
 import { CodeDiagnostics } from './codeDiagnostics';
@@ -13,6 +14,7 @@ export function activate(context: vscode.ExtensionContext): void {
     const controller = new LensController(context.extensionUri, log);
     context.subscriptions.push(
       controller,
+      new LogDiagnostics(controller.onDidChangeRunViews),
       vscode.commands.registerCommand('tokenAccuracyLens.openPanel', () => controller.openPanel()),
       vscode.commands.registerCommand('tokenAccuracyLens.rescan', () => controller.rescan()),
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {

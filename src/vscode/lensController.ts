@@ -7,12 +7,16 @@ import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
 import { activeRun, runViews } from './runViews';
 import { affectsSettings, readSettings, type Settings } from './settings';
 import { StatusBar } from './statusBar';
+import type { RunViewsChange } from './logDiagnostics';
 
 /** Owns the session, the status bar and the panel, and carries each change of the runs to them. */
 export class LensController extends Disposable {
   private settings: Settings = readSettings();
   private readonly session: RunSession;
   private readonly statusBar = this.own(new StatusBar());
+  private readonly runViewsChanged = this.own(new vscode.EventEmitter<RunViewsChange>());
+  /** Each refresh's changed and removed runs, for the views that live outside the controller (diagnostics). */
+  readonly onDidChangeRunViews = this.runViewsChanged.event;
   private views = new Map<string, RunView>();
   private reportedProblems = new Set<string>();
   private panel: MetricsPanel | undefined;
@@ -67,6 +71,7 @@ export class LensController extends Disposable {
     this.views = new Map([...this.views].sort(([a], [b]) => a.localeCompare(b)));
     this.statusBar.update(activeRun(this.session, this.views), [...this.views.values()], this.settings.statusBarEnabled);
     this.panel?.update(changed, removed);
+    this.runViewsChanged.fire({ changed, removed });
     this.logNewProblems();
     this.runsChanged.fire();
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { locateTrainerState, logEntryMember, positionAt } from '../../src/core/jsonLocator';
-import { trainerStateFindings } from '../../src/core/trainerStateFindings';
+import { currentStateFile, trainerStateFindings } from '../../src/core/trainerStateFindings';
 import { misleadingLoss } from '../../src/core/analysis/misleadingLoss';
 import { checkpointDisagreement } from '../../src/core/analysis/checkpointDisagreement';
 import { nonFiniteValues } from '../../src/core/analysis/instability';
@@ -99,4 +99,12 @@ test('every real trainer_state.json sample is located, with the same log entries
     const evalSteps = parsed.kind === 'ok' ? parsed.points.filter((point) => point.key === 'eval_loss') : [];
     for (const point of evalSteps) assert.equal(Number(logEntryMember(layout, point.step, 'eval_loss')?.raw), point.value, `${name} step ${point.step}`);
   }
+});
+
+test('the marks go in the run’s own trainer_state.json, else in its latest checkpoint’s', () => {
+  const source = (path: string) => ({ path, format: 'hf-trainer-state' as const });
+  const checkpoints = [source('/r/out/checkpoint-500/trainer_state.json'), source('/r/out/checkpoint-1500/trainer_state.json'), source('/r/out/checkpoint-900/trainer_state.json')];
+  assert.equal(currentStateFile('/r/out', checkpoints), '/r/out/checkpoint-1500/trainer_state.json');
+  assert.equal(currentStateFile('/r/out', [...checkpoints, source('/r/out/trainer_state.json')]), '/r/out/trainer_state.json');
+  assert.equal(currentStateFile('/r/out', [{ path: '/r/out/log.jsonl', format: 'jsonl' }]), undefined);
 });
