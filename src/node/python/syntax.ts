@@ -86,49 +86,18 @@ function stringValue(node: Node): string | null {
     .join('');
 }
 
+/**
+ * Builds the view from the node types the rules read, which the parser finds natively
+ * (`descendantsOfType`): walking every node from JavaScript costs several times the parse itself.
+ * Calls and dictionaries are cached by node id, as one can be both found on its own and read as a value.
+ */
 class ScriptBuilder {
-  readonly calls: PyCall[] = [];
-  readonly dicts: Extract<PyValue, { kind: 'dict' }>[] = [];
-  readonly assignments: PyAssignment[] = [];
-  readonly comparisons: PyComparison[] = [];
-  readonly strings: string[] = [];
+  private readonly callCache = new Map<number, PyCall | null>();
+  private readonly dictCache = new Map<number, Extract<PyValue, { kind: 'dict' }>>();
 
   constructor(private readonly imports: Imports) {}
 
-  /** Each node is read once: values are built on the way down and the lists filled in document order. */
-  visit(node: Node): void {
-    switch (node.type) {
-      case 'call':
-      case 'dictionary':
-        this.value(node);
-        return;
-      case 'string':
-      case 'concatenated_string': {
-        const value = stringValue(node);
-        if (value !== null) this.strings.push(value);
-        break;
-      }
-      case 'assignment': {
-        const left = node.childForFieldName('left');
-        const right = node.childForFieldName('right');
-        if (left !== null && right !== null && (left.type === 'identifier' || left.type === 'attribute')) {
-          this.assignments.push({ target: compact(left.text), value: this.value(right) });
-          return;
-        }
-        break;
-      }
-      case 'comparison_operator':
-        this.comparisons.push({
-          operands: node.namedChildren.map((child) => compact(child.text)),
-          operators: node.children.filter((child) => !child.isNamed).map((child) => child.text),
-          span: spanOf(node),
-        });
-        break;
-    }
-    for (const child of node.namedChildren) this.visit(child);
-  }
-
-  private value(node: Node): PyValue {
+  value(node: Node): PyValue {
     const span = spanOf(node);
     switch (node.type) {
       case 'true':
@@ -137,64 +106,88 @@ class ScriptBuilder {
       case 'string':
       case 'concatenated_string': {
         const value = stringValue(node);
-        if (value === null) break;
-        this.strings.push(value);
-        return { kind: 'string', value, span };
+        if (value !== null) return { kind: 'string', value, span };
+        break;
       }
-      case 'dictionary': {
-        const entries: DictEntry[] = [];
-        for (const pair of node.namedChildren) {
-          const key = pair.childForFieldName('key');
-          const value = pair.childForFieldName('value');
-          if (pair.type === 'pair' && key !== null && value !== null) entries.push({ key: this.value(key), value: this.value(value), span: spanOf(pair) });
-          else this.visit(pair);
-        }
-        const dict = { kind: 'dict' as const, entries, hasSplat: node.namedChildren.some((child) => child.type === 'dictionary_splat'), lastItemEnd: lastItemEnd(node), span };
-        this.dicts.push(dict);
-        return dict;
-      }
+      case 'dictionary':
+        return this.dict(node);
       case 'call': {
         const call = this.call(node);
         if (call !== null) return { kind: 'call', call, span };
         break;
       }
     }
-    for (const child of node.namedChildren) this.visit(child);
     return { kind: 'other', text: node.text, span };
   }
 
-  private call(node: Node): PyCall | null {
+  dict(node: Node): Extract<PyValue, { kind: 'dict' }> {
+    const cached = this.dictCache.get(node.id);
+    if (cached !== undefined) return cached;
+    const entries: DictEntry[] = [];
+    for (const pair of node.namedChildren) {
+      const key = pair.childForFieldName('key');
+      const value = pair.childForFieldName('value');
+      if (pair.type === 'pair' && key !== null && value !== null) entries.push({ key: this.value(key), value: this.value(value), span: spanOf(pair) });
+    }
+    const dict = { kind: 'dict' as const, entries, hasSplat: node.namedChildren.some((child) => child.type === 'dictionary_splat'), lastItemEnd: lastItemEnd(node), span: spanOf(node) };
+    this.dictCache.set(node.id, dict);
+    return dict;
+  }
+
+  call(node: Node): PyCall | null {
+    const cached = this.callCache.get(node.id);
+    if (cached !== undefined) return cached;
     const fn = node.childForFieldName('function');
     const list = node.childForFieldName('arguments');
-    if (fn === null || list === null || list.type !== 'argument_list') return null;
-    const callee = compact(fn.text);
-    this.visit(fn);
-    const args: PyArgument[] = [];
-    let hasSplat = false;
-    for (const arg of list.namedChildren) {
-      if (arg.type === 'comment') continue;
-      if (arg.type === 'list_splat' || arg.type === 'dictionary_splat') {
-        hasSplat = true;
-        this.visit(arg);
-      } else if (arg.type === 'keyword_argument') {
-        const name = arg.childForFieldName('name');
-        const value = arg.childForFieldName('value');
-        if (name !== null && value !== null) args.push({ name: name.text, value: this.value(value), span: spanOf(arg) });
-      } else args.push({ name: null, value: this.value(arg), span: spanOf(arg) });
+    let call: PyCall | null = null;
+    if (fn !== null && list !== null && list.type === 'argument_list') {
+      const callee = compact(fn.text);
+      const args: PyArgument[] = [];
+      let hasSplat = false;
+      for (const arg of list.namedChildren) {
+        if (arg.type === 'comment') continue;
+        if (arg.type === 'list_splat' || arg.type === 'dictionary_splat') hasSplat = true;
+        else if (arg.type === 'keyword_argument') {
+          const name = arg.childForFieldName('name');
+          const value = arg.childForFieldName('value');
+          if (name !== null && value !== null) args.push({ name: name.text, value: this.value(value), span: spanOf(arg) });
+        } else args.push({ name: null, value: this.value(arg), span: spanOf(arg) });
+      }
+      call = { callee, qualified: qualify(this.imports, callee), calleeSpan: spanOf(fn), args, hasSplat, argsSpan: spanOf(list), lastItemEnd: lastItemEnd(list), span: spanOf(node) };
     }
-    const call: PyCall = { callee, qualified: qualify(this.imports, callee), calleeSpan: spanOf(fn), args, hasSplat, argsSpan: spanOf(list), lastItemEnd: lastItemEnd(list), span: spanOf(node) };
-    this.calls.push(call);
+    this.callCache.set(node.id, call);
     return call;
   }
+
+  assignment(node: Node): PyAssignment | null {
+    const left = node.childForFieldName('left');
+    const right = node.childForFieldName('right');
+    if (left === null || right === null || (left.type !== 'identifier' && left.type !== 'attribute')) return null;
+    return { target: compact(left.text), value: this.value(right) };
+  }
+}
+
+function comparison(node: Node): PyComparison {
+  return {
+    operands: node.namedChildren.map((child) => compact(child.text)),
+    operators: node.children.filter((child) => !child.isNamed).map((child) => child.text),
+    span: spanOf(node),
+  };
 }
 
 export function readScript(root: Node): PythonScript {
   const imports = collectImports(root);
   const builder = new ScriptBuilder(imports);
-  builder.visit(root);
-  // Calls and dictionaries are recorded after their contents: put them back in document order.
-  const inOrder = <T extends { readonly span: Span }>(items: T[]): T[] => items.sort((a, b) => a.span.start - b.span.start);
-  return { imports, calls: inOrder(builder.calls), dicts: inOrder(builder.dicts), assignments: builder.assignments, comparisons: builder.comparisons, strings: builder.strings };
+  const nodes = root.descendantsOfType(['call', 'dictionary', 'assignment', 'comparison_operator', 'string']);
+  const of = (type: string): Node[] => nodes.filter((node) => node.type === type);
+  return {
+    imports,
+    calls: of('call').flatMap((node) => builder.call(node) ?? []),
+    dicts: of('dictionary').map((node) => builder.dict(node)),
+    assignments: of('assignment').flatMap((node) => builder.assignment(node) ?? []),
+    comparisons: of('comparison_operator').map(comparison),
+    strings: of('string').flatMap((node) => stringValue(node) ?? []),
+  };
 }
 
 /** A keyword argument by name, or the positional one at `position` when the callee takes it there. */

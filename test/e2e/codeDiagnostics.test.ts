@@ -1,0 +1,106 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import type { CodeServer } from '../../scripts/vscode-host/codeServer.mjs';
+import { ARTIFACTS, launchChromium } from '../chromium';
+import { misleadingRunPoints } from '../fixtures/runs';
+
+const REPO = resolve(__dirname, '../../..');
+const VSIX = join(REPO, 'dist', 'token-accuracy-lens.vsix');
+
+async function codeServerModule(): Promise<typeof import('../../scripts/vscode-host/codeServer.mjs')> {
+  return import(pathToFileURL(join(REPO, 'scripts', 'vscode-host', 'codeServer.mjs')).href) as Promise<typeof import('../../scripts/vscode-host/codeServer.mjs')>;
+}
+
+const SCRIPT = `from trl import SFTConfig as Config
+
+config = Config(
+    output_dir="outputs/sft-run",
+    load_best_model_at_end=True,
+    eval_steps=100,
+)
+`;
+
+let server: CodeServer;
+let browser: Browser;
+let page: Page;
+let workspace: string;
+
+/** A training script beside the Hugging Face run it writes, a run whose eval loss turns up at step 300. */
+function makeWorkspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-e2e-code-'));
+  const byStep = new Map<string, Record<string, number>>();
+  for (const point of misleadingRunPoints()) {
+    const id = `${point.key.startsWith('eval') ? 'eval' : 'train'}:${point.step}`;
+    byStep.set(id, { ...(byStep.get(id) ?? { step: point.step }), [point.key]: point.value });
+  }
+  const history = [...byStep.values()].sort((a, b) => (a['step'] as number) - (b['step'] as number));
+  mkdirSync(join(dir, 'outputs', 'sft-run'), { recursive: true });
+  writeFileSync(join(dir, 'outputs', 'sft-run', 'trainer_state.json'), JSON.stringify({ global_step: 1000, log_history: history }, null, 2));
+  writeFileSync(join(dir, 'train.py'), SCRIPT);
+  return dir;
+}
+
+async function quickInput(text: string, row: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor();
+  await input.fill(text);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+const problemRows = () => page.locator('.markers-panel .monaco-list-row', { hasText: 'load_best_model_at_end' });
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  workspace = makeWorkspace();
+  const { startCodeServer } = await codeServerModule();
+  server = await startCodeServer({ workspace, vsix: VSIX });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.goto(server.url);
+});
+
+after(async () => {
+  if (page !== undefined) await page.screenshot({ path: join(ARTIFACTS, 'e2e-code-last.png') }).catch(() => undefined);
+  await browser?.close();
+  await server?.stop();
+  if (workspace !== undefined) rmSync(workspace, { recursive: true, force: true });
+});
+
+test('a training script beside its run gets a Warning on load_best_model_at_end that quotes the run', { timeout: 120_000 }, async () => {
+  await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'Token acc' }).waitFor({ timeout: 90_000 });
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input.input').fill('train.py');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'train.py' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 20_000 });
+  await quickInput('>View: Toggle Problems', 'Toggle Problems');
+  await problemRows().first().waitFor({ timeout: 10_000 });
+  const text = await problemRows().first().innerText();
+  assert.match(text, /load_best_model_at_end/);
+  assert.match(text, /In run "outputs\/sft-run": Eval loss is up \d+% since step 300/);
+  assert.match(text, /Follow "eval_mean_token_accuracy" instead/);
+  await page.screenshot({ path: join(ARTIFACTS, 'e2e-code-warning.png') });
+});
+
+test('the quick fix rewrites the call to follow token accuracy upwards, and the warning goes', { timeout: 60_000 }, async () => {
+  await quickInput(':5:10', 'line 5');
+  await page.keyboard.press('Control+.');
+  const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Set metric_for_best_model' }).first();
+  await fix.waitFor({ timeout: 10_000 });
+  assert.ok((await page.locator('.action-widget .monaco-list-row', { hasText: 'Open run "outputs/sft-run"' }).count()) === 1);
+  await fix.click();
+  await page.keyboard.press('Control+s');
+  const path = join(workspace, 'train.py');
+  const deadline = Date.now() + 10_000;
+  while (!readFileSync(path, 'utf8').includes('greater_is_better') && Date.now() < deadline) await new Promise((done) => setTimeout(done, 200));
+  assert.equal(readFileSync(path, 'utf8'), SCRIPT.replace('    eval_steps=100,\n', '    eval_steps=100,\n    metric_for_best_model="eval_mean_token_accuracy",\n    greater_is_better=True,\n'));
+  await problemRows().first().waitFor({ state: 'detached', timeout: 10_000 });
+  assert.equal(await page.locator('.monaco-editor .squiggly-warning').count(), 0);
+});
