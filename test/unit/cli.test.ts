@@ -36,7 +36,8 @@ test('report --json follows the documented contract', async () => {
   assert.equal(run.metrics['eval_loss']?.steps.length, 10);
   assert.deepEqual(run.best.byLoss?.step, 300);
   assert.deepEqual(run.best.byAccuracy?.step, 1000);
-  assert.deepEqual(run.warnings.map((w) => w.kind).sort(), ['checkpoint-disagreement', 'misleading-loss']);
+  // The NaN train log at step 50 is rule (d): a run that logged a non-finite loss has broken down once.
+  assert.deepEqual(run.warnings.map((w) => w.kind).sort(), ['checkpoint-disagreement', 'instability', 'misleading-loss']);
   for (const warning of run.warnings) assert.deepEqual(Object.keys(warning).sort(), ['confidence', 'kind', 'message', 'step']);
   assert.deepEqual(document.problems, []);
   assert.match(formatText(document), /best by loss: +step 300/);
