@@ -4,6 +4,11 @@ import { mergeSorted, SortedSeries } from './sortedSeries';
 export interface RunSource {
   readonly path: string;
   readonly format: FormatId;
+  /**
+   * Its values are rounded copies of numbers another source holds exactly (TensorBoard's float32 of a
+   * trainer_state.json value): on a (key, step) both hold, any exact source wins, however fresh this one is.
+   */
+  readonly approximate?: boolean;
 }
 
 /** Where each logged step sits in epochs and in wall-clock time, for x axes other than the step. */
@@ -27,6 +32,7 @@ interface SourceAxes {
 
 interface SourceState {
   readonly format: FormatId;
+  readonly approximate: boolean;
   series: Map<string, SortedSeries>;
   axes: SourceAxes;
   /** Bumped on every write, so that when sources disagree on a step the freshest one wins. */
@@ -101,7 +107,7 @@ export class RunStore {
     let run = this.runs.get(runId);
     if (run === undefined) this.runs.set(runId, (run = { sources: new Map(), merged: undefined, mergedAxes: undefined }));
     let state = run.sources.get(source.path);
-    if (state === undefined) run.sources.set(source.path, (state = { format: source.format, series: new Map(), axes: newAxes(), revision: 0 }));
+    if (state === undefined) run.sources.set(source.path, (state = { format: source.format, approximate: source.approximate === true, series: new Map(), axes: newAxes(), revision: 0 }));
     return state;
   }
 
@@ -112,6 +118,18 @@ export class RunStore {
       run.merged = undefined;
       run.mergedAxes = undefined;
     }
+  }
+
+  /** Forgets a source (a file that turned out to belong to another run); a run left with no source is gone. */
+  removeSource(runId: string, path: string): boolean {
+    const run = this.runs.get(runId);
+    if (run === undefined || !run.sources.delete(path)) return false;
+    if (run.sources.size === 0) this.runs.delete(runId);
+    else {
+      run.merged = undefined;
+      run.mergedAxes = undefined;
+    }
+    return true;
   }
 
   runIds(): string[] {
@@ -132,15 +150,20 @@ export class RunStore {
   }
 }
 
+/** Later wins: exact sources after approximate ones, then the freshest last. */
+function byPrecedence(a: SourceState, b: SourceState): number {
+  return Number(b.approximate) - Number(a.approximate) || a.revision - b.revision;
+}
+
 function mergeAxes(sources: Map<string, SourceState>): RunAxes {
-  const ordered = [...sources.values()].sort((a, b) => a.revision - b.revision);
+  const ordered = [...sources.values()].sort(byPrecedence);
   const layers = (pick: (axes: SourceAxes) => Series): Series[] => ordered.map((source) => pick(source.axes)).filter((series) => series.steps.length > 0);
   return { epoch: mergeSorted(layers((axes) => axes.epoch)), wallTime: mergeSorted(layers((axes) => axes.wallTime)) };
 }
 
 /** Sources in the order they were last written, so the freshest wins where two disagree on a step. */
 function mergeSources(sources: Map<string, SourceState>): Map<string, Series> {
-  const ordered = [...sources.values()].sort((a, b) => a.revision - b.revision);
+  const ordered = [...sources.values()].sort(byPrecedence);
   const layersByKey = new Map<string, Series[]>();
   for (const source of ordered) {
     for (const [key, series] of source.series) {

@@ -1,9 +1,17 @@
 import { classifyLogFile, logFormat } from '../core/formats/registry';
 import { RunStore } from '../core/runStore';
 import type { RunInfo } from '../core/formats/logFormat';
-import type { Problem } from '../core/types';
+import type { MetricPoint, Problem } from '../core/types';
 import { createSourceReader } from './hostReaders';
+import { planSource, type SourcePlan } from './sourcePlan';
 import type { SourceReader } from './sourceReader';
+
+interface FileEntry {
+  /** None for a file whose numbers a better source of its run already holds. */
+  readonly reader: SourceReader | undefined;
+  readonly runId: string;
+  readonly plan: SourcePlan;
+}
 
 /** How often and how long a half-written trainer_state.json is retried before it is reported. */
 const RETRY_DELAY_MS = 150;
@@ -15,7 +23,12 @@ const RETRIES_BEFORE_REPORT = 10;
  */
 export class LogIngest {
   readonly store = new RunStore();
-  private readonly readers = new Map<string, { reader: SourceReader; runId: string }>();
+  private readonly readers = new Map<string, FileEntry>();
+  /** Output dirs known to hold a trainer_state.json: files that depend on that are planned again when one appears. */
+  private readonly trainerStateRuns = new Set<string>();
+  /** Points of files that hold a run's final values (results JSON), kept so they can follow the run's last step. */
+  private readonly finalPoints = new Map<string, { runId: string; format: string; points: readonly MetricPoint[] }>();
+  private readonly lastStepByRun = new Map<string, number>();
   private readonly reading = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
   private readonly retries = new Map<string, number>();
@@ -36,7 +49,7 @@ export class LogIngest {
   /** When any file of the run was last written: the newest run is the one being trained now. */
   runModifiedMs(runId: string): number {
     let newest = 0;
-    for (const { reader, runId: id } of this.readers.values()) if (id === runId) newest = Math.max(newest, reader.modifiedMs);
+    for (const { reader, runId: id } of this.readers.values()) if (id === runId && reader !== undefined) newest = Math.max(newest, reader.modifiedMs);
     return newest;
   }
 
@@ -79,22 +92,31 @@ export class LogIngest {
     if (entry === undefined) {
       const file = classifyLogFile(path);
       const format = file === undefined ? undefined : logFormat(file.format);
-      const reader = file === undefined || format === undefined ? undefined : createSourceReader(path, format);
-      if (file === undefined || reader === undefined) return;
-      entry = { reader, runId: file.runDirectory };
+      if (file === undefined || format === undefined) return;
+      const plan = await planSource(file);
+      const reader = plan.redundant ? undefined : createSourceReader(path, format);
+      if (reader === undefined && !plan.redundant) return;
+      entry = { reader, runId: plan.runId, plan };
       this.readers.set(path, entry);
     }
-    const { reader, runId } = entry;
+    const { reader, runId, plan } = entry;
+    if (reader === undefined) return;
     const outcome = await reader.read();
-    const source = { path, format: reader.format };
+    // Planned again while it was being read (its output_dir turned out to be an HF run): this read is void.
+    if (this.readers.get(path) !== entry) return;
+    const source = { path, format: reader.format, approximate: plan.approximate };
+    const changedRuns = new Set<string>();
     let changed = false;
     switch (outcome.kind) {
-      case 'points':
+      case 'points': {
         this.retries.delete(path);
         if (outcome.runInfo !== undefined) changed = this.mergeRunInfo(runId, outcome.runInfo);
-        changed = (outcome.replace ? this.store.replaceSource(runId, source, outcome.points) : this.store.addPoints(runId, source, outcome.points)) || changed;
+        const points = plan.mapPoints === undefined ? outcome.points : plan.mapPoints(outcome.points);
+        changed = this.storePoints(runId, source, points, outcome.replace) || changed;
+        if (reader.format === 'hf-trainer-state') for (const id of this.trainerStateFound(runId)) changedRuns.add(id);
         changed = this.setProblem(path, outcome.problems.length > 0 ? outcome.problems.slice(-3).join(' ') : undefined) || changed;
         break;
+      }
       case 'retry':
         if (this.options.retryIncomplete) this.scheduleRetry(path, outcome.message);
         else changed = this.setProblem(path, outcome.message);
@@ -106,7 +128,49 @@ export class LogIngest {
       case 'unchanged':
         break;
     }
-    if (changed) this.onChange([runId]);
+    if (changed) changedRuns.add(runId);
+    if (changedRuns.size > 0) this.onChange([...changedRuns]);
+  }
+
+  /**
+   * Adds a read's points. A file of final values (results JSON) is placed at the run's last step; any
+   * other file that takes the run further moves those final values along.
+   */
+  private storePoints(runId: string, source: { path: string; format: string; approximate: boolean }, points: MetricPoint[], replace: boolean): boolean {
+    if (logFormat(source.format)?.finalValues === true) {
+      this.finalPoints.set(source.path, { runId, format: source.format, points });
+      return this.store.replaceSource(runId, source, atStep(points, this.lastStepByRun.get(runId) ?? 0));
+    }
+    let changed = replace ? this.store.replaceSource(runId, source, points) : this.store.addPoints(runId, source, points);
+    let last = this.lastStepByRun.get(runId) ?? 0;
+    const before = last;
+    for (const point of points) if (point.step > last) last = point.step;
+    if (last === before) return changed;
+    this.lastStepByRun.set(runId, last);
+    for (const [path, final] of this.finalPoints) {
+      if (final.runId === runId) changed = this.store.replaceSource(runId, { path, format: final.format }, atStep(final.points, last)) || changed;
+    }
+    return changed;
+  }
+
+  /**
+   * A trainer_state.json makes its folder an HF output_dir: the TensorBoard files under its `runs/` join
+   * it (keys mapped back, values below the state's), and a console log beside it is left out. Files
+   * already read under the old plan are read again. Returns the runs that lost a source.
+   */
+  private trainerStateFound(outputDir: string): string[] {
+    if (this.trainerStateRuns.has(outputDir)) return [];
+    this.trainerStateRuns.add(outputDir);
+    const emptied: string[] = [];
+    for (const [path, entry] of this.readers) {
+      if (entry.plan.dependsOn !== outputDir) continue;
+      this.readers.delete(path);
+      entry.reader?.dispose?.();
+      if (this.store.removeSource(entry.runId, path)) emptied.push(entry.runId);
+      this.problemsByPath.delete(path);
+      void this.ingest(path);
+    }
+    return emptied;
   }
 
   /** A trainer_state.json caught mid-rewrite is read again shortly; only one that stays broken is reported. */
@@ -149,8 +213,12 @@ export class LogIngest {
 
   dispose(): void {
     this.disposed = true;
-    for (const { reader } of this.readers.values()) reader.dispose?.();
+    for (const { reader } of this.readers.values()) reader?.dispose?.();
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
   }
+}
+
+function atStep(points: readonly MetricPoint[], step: number): MetricPoint[] {
+  return points.map((point) => ({ ...point, step }));
 }

@@ -30,6 +30,11 @@ interface FormatBase {
   readonly label: string;
   /** The run this path belongs to when it is a file of this format; undefined when it is not. */
   classify(path: string): LogFile | undefined;
+  /**
+   * The file holds the run's final values with no step of their own (HF's `all_results.json`): whatever step
+   * its points carry, the ingest places them at the run's last step, and moves them when the run goes on.
+   */
+  readonly finalValues?: boolean;
 }
 
 /**

@@ -1,0 +1,145 @@
+import { baseName, parentOf } from '../paths';
+import type { MetricPoint } from '../types';
+import { hfDictLine, isMetricsBlockHeader, isTrainingMarker, metricsBlockEntry, scriptLine, userPatternLine, type LineValues, type UserLinePattern } from './consoleLines';
+import type { AppendOnlyFormat, LogFile, SniffResult } from './logFormat';
+
+/**
+ * Where reading a console log stopped: the bytes of an unfinished line, and the step that lines without
+ * one of their own (HF's printed dicts, its `***** eval metrics *****` block, `validation loss: …`) belong to.
+ */
+export interface ConsoleCursor {
+  readonly pendingBytes: Uint8Array;
+  /** How many HF train logs (dicts with `loss`) have been printed: HF prints no step, so its logs are numbered. */
+  readonly logCount: number;
+  readonly lastStep: number;
+  readonly inMetricsBlock: boolean;
+  /** Keys of the last printed dict: the metrics block repeats them rounded, and the dict's full precision wins. */
+  readonly lastDictKeys: readonly string[];
+}
+
+export const EMPTY_CONSOLE_CURSOR: ConsoleCursor = { pendingBytes: new Uint8Array(0), logCount: 0, lastStep: 0, inMetricsBlock: false, lastDictKeys: [] };
+
+const NEWLINE = 0x0a;
+/** Lines sniffed before an unrecognised text file is judged not to be a training console. */
+const SNIFF_LINES = 400;
+const decoder = new TextDecoder('utf-8');
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a, 0);
+  joined.set(b, a.length);
+  return joined;
+}
+
+interface MutableState {
+  logCount: number;
+  lastStep: number;
+  inMetricsBlock: boolean;
+  lastDictKeys: readonly string[];
+}
+
+function push(points: MetricPoint[], line: LineValues, step: number, skip: readonly string[] = []): void {
+  for (const [key, value] of line.values) {
+    if (skip.includes(key)) continue;
+    const point: { key: string; step: number; value: number; epoch?: number } = { key, step, value };
+    if (line.epoch !== undefined) point.epoch = line.epoch;
+    points.push(point);
+  }
+}
+
+/** One line (a `\r`-separated piece of one: tqdm redraws its bar with `\r`) into points. */
+function readSegment(segment: string, state: MutableState, patterns: readonly UserLinePattern[], points: MetricPoint[]): void {
+  if (state.inMetricsBlock) {
+    const entry = metricsBlockEntry(segment);
+    if (entry !== undefined) {
+      push(points, { values: [entry] }, state.lastStep, state.lastDictKeys);
+      return;
+    }
+    state.inMetricsBlock = false;
+  }
+  if (isMetricsBlockHeader(segment)) {
+    state.inMetricsBlock = true;
+    return;
+  }
+  const known = patterns.length > 0 ? userPatternLine(segment, patterns) : undefined;
+  const line = known ?? scriptLine(segment);
+  if (line !== undefined) {
+    if (line.step !== undefined) state.lastStep = line.step;
+    push(points, line, state.lastStep);
+    return;
+  }
+  const dict = hfDictLine(segment);
+  if (dict === undefined) return;
+  if (dict.countsAsLog === true) state.logCount++;
+  state.lastStep = dict.step ?? state.logCount;
+  state.lastDictKeys = dict.values.map(([key]) => key);
+  push(points, dict, state.lastStep);
+}
+
+export function readConsoleChunk(cursor: ConsoleCursor, chunk: Uint8Array, patterns: readonly UserLinePattern[] = []): { points: MetricPoint[]; cursor: ConsoleCursor } {
+  const bytes = concat(cursor.pendingBytes, chunk);
+  const lastNewline = bytes.lastIndexOf(NEWLINE);
+  const points: MetricPoint[] = [];
+  const state: MutableState = { logCount: cursor.logCount, lastStep: cursor.lastStep, inMetricsBlock: cursor.inMetricsBlock, lastDictKeys: cursor.lastDictKeys };
+  if (lastNewline >= 0) {
+    for (const line of decoder.decode(bytes.subarray(0, lastNewline)).split('\n')) {
+      if (line.includes('\r')) {
+        for (const segment of line.split('\r')) if (segment.trim() !== '') readSegment(segment, state, patterns, points);
+      } else readSegment(line, state, patterns, points);
+    }
+  }
+  return { points, cursor: { pendingBytes: bytes.slice(lastNewline + 1), ...state } };
+}
+
+/** A console is worth reading when one of its first lines is a metric line or a training framework's own output. */
+export function sniffConsole(head: Uint8Array, patterns: readonly UserLinePattern[] = []): SniffResult {
+  const text = decoder.decode(head);
+  const lines = text.split('\n');
+  const complete = lines.slice(0, -1);
+  for (const line of complete) {
+    for (const segment of line.split('\r')) {
+      if (isTrainingMarker(segment) || userPatternLine(segment, patterns) !== undefined || scriptLine(segment) !== undefined || hfDictLine(segment) !== undefined) return 'log';
+    }
+  }
+  return complete.length >= SNIFF_LINES ? 'not-a-log' : 'need-more';
+}
+
+const RUN_FOLDER = /^(offline-)?run-/;
+const TORCHTUNE_LOG = /^log_\d+\.txt$/;
+
+/**
+ * Which run a console log belongs to: W&B's `wandb/<run>/files/output.log` to `wandb/<run>`, torchtune's
+ * `<output_dir>/logs/log_<time>.txt` to its output_dir, any other `.log`/`.txt` to its folder. W&B's own
+ * debug logs are never metrics.
+ */
+export function classifyConsole(path: string): LogFile | undefined {
+  const name = baseName(path);
+  if (!name.endsWith('.log') && !name.endsWith('.txt')) return undefined;
+  const folder = parentOf(path);
+  if (name === 'output.log' && baseName(folder) === 'files' && RUN_FOLDER.test(baseName(parentOf(folder)))) return { format: 'console', runDirectory: parentOf(folder) };
+  if (name.startsWith('debug') && name.endsWith('.log') && /[\\/]wandb[\\/]/.test(path)) return undefined;
+  if (TORCHTUNE_LOG.test(name) && baseName(folder) === 'logs') return { format: 'console', runDirectory: parentOf(folder) };
+  return { format: 'console', runDirectory: folder };
+}
+
+/**
+ * Console logs (HF's printed dicts and metrics blocks, the nanoGPT family, torchtune, the user's own patterns).
+ * The user's patterns come from a setting: `consoleFormat(patterns)` builds the reader that knows them.
+ */
+export function consoleFormat(patterns: readonly UserLinePattern[]): AppendOnlyFormat<ConsoleCursor> {
+  return {
+    id: 'console',
+    label: 'Console log',
+    kind: 'append',
+    initialCursor: EMPTY_CONSOLE_CURSOR,
+    classify: classifyConsole,
+    sniff: (head) => sniffConsole(head, patterns),
+    readChunk(cursor, chunk) {
+      const result = readConsoleChunk(cursor, chunk, patterns);
+      return { points: result.points, cursor: result.cursor, problems: [] };
+    },
+  };
+}
+
+export const CONSOLE_FORMAT = consoleFormat([]);

@@ -1,0 +1,177 @@
+/**
+ * Metric lines that training scripts print, one recogniser each. A recogniser reads one line (already
+ * split at `\n` and at tqdm's `\r`) and says what it holds; the console reader keeps the step between lines.
+ */
+
+export interface LineValues {
+  /** The step the line gives; undefined when it gives none (HF's printed dicts, nanoGPT's `validation loss`). */
+  readonly step?: number;
+  readonly values: ReadonlyArray<readonly [string, number]>;
+  readonly epoch?: number;
+  /** An HF train log (it has `loss`): the next of HF's numbered log lines. */
+  readonly countsAsLog?: boolean;
+}
+
+/** A user's pattern: a regular expression with a named group `step` and one named group per metric. */
+export interface UserLinePattern {
+  readonly regex: RegExp;
+}
+
+const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/** Python's str(float) and the console's spellings: `nan`, `inf`, `-inf`, plain numbers; anything else is not a number. */
+export function parseNumber(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (NUMBER.test(trimmed)) return Number(trimmed);
+  const lower = trimmed.toLowerCase();
+  if (lower === 'nan') return NaN;
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity') return Infinity;
+  if (lower === '-inf' || lower === '-infinity') return -Infinity;
+  return undefined;
+}
+
+/** `0:21:13.92` (HF's runtimes in `log_metrics`) as seconds. */
+function parseDuration(text: string): number | undefined {
+  const match = /^(\d+):(\d\d):(\d\d(?:\.\d+)?)$/.exec(text.trim());
+  return match === null ? undefined : Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]);
+}
+
+const HF_DICT = /^\s*\{'[^']+': .*\}\s*$/;
+const HF_ENTRY = /'([^']+)': ('(?:[^'\\]|\\.)*'|"[^"]*"|[^,{}[\]]+)(?=,|\}$)/g;
+
+/**
+ * HF's `Trainer.log` output: `{'loss': 2.0905, 'epoch': 0.44}` (4.x) or `{'loss': '2.0905', …}` (5.x
+ * quotes the values). It prints no step; the reader numbers the train logs. Lists and nested dicts are skipped.
+ */
+export function hfDictLine(line: string): LineValues | undefined {
+  if (!HF_DICT.test(line)) return undefined;
+  const values: [string, number][] = [];
+  let epoch: number | undefined;
+  const body = line.trim();
+  for (const match of body.matchAll(HF_ENTRY)) {
+    const key = match[1] as string;
+    let raw = (match[2] as string).trim();
+    if (raw.startsWith("'") || raw.startsWith('"')) raw = raw.slice(1, -1);
+    const value = parseNumber(raw);
+    if (value === undefined) continue;
+    if (key === 'epoch') epoch = value;
+    else if (key !== 'step') values.push([key, value]);
+  }
+  if (values.length === 0) return undefined;
+  const step = parseNumber(/'step': '?(\d+)'?/.exec(body)?.[1] ?? '');
+  return { values, ...(epoch === undefined ? {} : { epoch }), ...(step === undefined ? {} : { step }), countsAsLog: values.some(([key]) => key === 'loss') };
+}
+
+const METRICS_BLOCK = /^\s*\*{5} (\w+) metrics \*{5}\s*$/;
+const BLOCK_ENTRY = /^\s+(\S+)\s+=\s+(\S+)\s*$/;
+
+/** The header of HF's `log_metrics` block (`***** eval metrics *****`). */
+export function isMetricsBlockHeader(line: string): boolean {
+  return METRICS_BLOCK.test(line);
+}
+
+/** One `  eval_loss               =     1.7931` line of that block; runtimes are turned into seconds. */
+export function metricsBlockEntry(line: string): readonly [string, number] | undefined {
+  const match = BLOCK_ENTRY.exec(line);
+  if (match === null) return undefined;
+  const value = parseNumber(match[2] as string) ?? parseDuration(match[2] as string);
+  return value === undefined ? undefined : [match[1] as string, value];
+}
+
+const NANOGPT_EVAL = /^step (\d+): train loss (\S+), val loss (\S+)\s*$/;
+const NANOGPT_ITER = /^iter (\d+): loss (\S+), time (\S+)ms, mfu (\S+)%\s*$/;
+const BUILD_NANOGPT_LOG = /^(\d+) (train|val|hella) (\S+)\s*$/;
+const BUILD_NANOGPT_STDOUT = /^step\s+(\d+) \| loss: (\S+) \| lr (\S+) \| norm: (\S+) \| dt: (\S+)ms \| tok\/sec: (\S+)\s*$/;
+const BUILD_NANOGPT_VAL = /^validation loss: (\S+)\s*$/;
+const BUILD_NANOGPT_HELLA = /^HellaSwag accuracy: \d+\/\d+=(\S+)\s*$/;
+const MODDED_NANOGPT = /^step:(\d+)\/\d+ (.*)$/;
+const LLMC = /^s:(\d+) (tel|trl):(\S+)\s*$/;
+const TORCHTUNE = /^Step (\d+) \| (.*)$/;
+const KEY_VALUE = /([A-Za-z_][\w./-]*):(\S+)/g;
+
+/** build-nanogpt's log.txt says `train`, `val`, `hella`; llm.c says `trl`, `tel`: named for what they measure. */
+const SHORT_NAMES: Readonly<Record<string, string>> = { train: 'train_loss', val: 'val_loss', hella: 'hellaswag_accuracy', trl: 'train_loss', tel: 'val_loss' };
+
+function numbers(step: number | undefined, pairs: ReadonlyArray<readonly [string, string]>): LineValues {
+  const values: [string, number][] = [];
+  for (const [key, raw] of pairs) {
+    const value = parseNumber(raw);
+    if (value !== undefined) values.push([key, value]);
+  }
+  return step === undefined ? { values } : { step, values };
+}
+
+/** `key:value` pairs with units (`278ms`, `12%`) dropped from the value. */
+function keyValues(text: string): Array<[string, string]> {
+  return [...text.matchAll(KEY_VALUE)].map((match) => [match[1] as string, (match[2] as string).replace(/(ms|s|%)$/, '')]);
+}
+
+/** The line formats of the nanoGPT family and torchtune; each carries its own step. */
+export function scriptLine(line: string): LineValues | undefined {
+  let m = BUILD_NANOGPT_LOG.exec(line);
+  if (m !== null) return numbers(Number(m[1]), [[SHORT_NAMES[m[2] as string] as string, m[3] as string]]);
+  m = MODDED_NANOGPT.exec(line);
+  if (m !== null) return numbers(Number(m[1]), keyValues(m[2] as string));
+  m = LLMC.exec(line);
+  if (m !== null) return numbers(Number(m[1]), [[SHORT_NAMES[m[2] as string] as string, m[3] as string]]);
+  m = TORCHTUNE.exec(line);
+  if (m !== null) return numbers(Number(m[1]), keyValues(m[2] as string));
+  m = NANOGPT_EVAL.exec(line);
+  if (m !== null) return numbers(Number(m[1]), [['train_loss', m[2] as string], ['val_loss', m[3] as string]]);
+  m = NANOGPT_ITER.exec(line);
+  if (m !== null) {
+    // nanoGPT prints mfu -100.00% until it has timed enough iterations: not a measurement.
+    const mfu: Array<[string, string]> = m[4] === '-100.00' ? [] : [['mfu', m[4] as string]];
+    return numbers(Number(m[1]), [['loss', m[2] as string], ['time_ms', m[3] as string], ...mfu]);
+  }
+  m = BUILD_NANOGPT_STDOUT.exec(line);
+  if (m !== null) return numbers(Number(m[1]), [['loss', m[2] as string], ['lr', m[3] as string], ['norm', m[4] as string], ['dt_ms', m[5] as string], ['tok_per_sec', m[6] as string]]);
+  m = BUILD_NANOGPT_VAL.exec(line);
+  if (m !== null) return numbers(undefined, [['val_loss', m[1] as string]]);
+  m = BUILD_NANOGPT_HELLA.exec(line);
+  if (m !== null) return numbers(undefined, [['hellaswag_accuracy', m[1] as string]]);
+  return undefined;
+}
+
+/** A line matched by a user's pattern: its `step` group and every other named group that holds a number. */
+export function userPatternLine(line: string, patterns: readonly UserLinePattern[]): LineValues | undefined {
+  for (const { regex } of patterns) {
+    const groups = regex.exec(line)?.groups;
+    if (groups === undefined) continue;
+    const step = parseNumber(groups['step'] ?? '');
+    if (step === undefined) continue;
+    const values: [string, number][] = [];
+    for (const [key, raw] of Object.entries(groups)) {
+      const value = key === 'step' || raw === undefined ? undefined : parseNumber(raw);
+      if (value !== undefined) values.push([key, value]);
+    }
+    if (values.length > 0) return { step, values };
+  }
+  return undefined;
+}
+
+/** Lines that say a file is a training console even before any metric is printed. */
+const TRAINING_MARKERS = [/\*{5} Running training \*{5}/, /^\[(INFO|WARNING)\|/, /\d+\/\d+ \[\d+:\d+</, /^\s*\*{5} \w+ metrics \*{5}/];
+
+export function isTrainingMarker(line: string): boolean {
+  return TRAINING_MARKERS.some((marker) => marker.test(line));
+}
+
+/**
+ * Compiles the user's patterns (a setting), keeping those that are valid and have a `step` group; the
+ * others come back as messages.
+ */
+export function compileUserPatterns(sources: readonly string[]): { patterns: UserLinePattern[]; errors: string[] } {
+  const patterns: UserLinePattern[] = [];
+  const errors: string[] = [];
+  for (const source of sources) {
+    try {
+      const regex = new RegExp(source);
+      if (!source.includes('(?<step>')) errors.push(`The console pattern ${source} has no named group \`step\`; it is not used.`);
+      else patterns.push({ regex });
+    } catch (error) {
+      errors.push(`The console pattern ${source} is not a valid regular expression (${(error as Error).message}).`);
+    }
+  }
+  return { patterns, errors };
+}

@@ -1,0 +1,43 @@
+import { baseName, parentOf } from '../paths';
+import type { MetricPoint } from '../types';
+import { parseLenientJson } from './lenientJson';
+import type { WholeFileFormat, WholeFileResult } from './logFormat';
+import { isRecord } from './metricRecord';
+
+/** `trainer.save_metrics(split, …)` writes `<split>_results.json` and merges every split into `all_results.json`. */
+const RESULTS_FILE = /^(all|train|eval|test|predict)_results\.json$/;
+
+/**
+ * A results file is one JSON object of summary numbers with no step: the points come out at step 0 and,
+ * because the format says `finalValues`, the ingest moves them to the run's last step. `epoch` says where
+ * in training they stand, so it goes with the points rather than being a series of its own.
+ */
+export function parseHfResults(text: string): WholeFileResult {
+  if (text.trim() === '') return { kind: 'incomplete', message: 'The file is empty (it may be being written).' };
+  let value: unknown;
+  try {
+    value = parseLenientJson(text);
+  } catch (error) {
+    return { kind: 'incomplete', message: `The file is not complete JSON (${(error as Error).message}); it may be being rewritten.` };
+  }
+  if (!isRecord(value)) return { kind: 'invalid', message: 'This results file is not a JSON object of metrics.' };
+  const epoch = typeof value['epoch'] === 'number' ? value['epoch'] : undefined;
+  const points: MetricPoint[] = [];
+  for (const [key, number] of Object.entries(value)) {
+    if (typeof number !== 'number' || key === 'epoch') continue;
+    points.push(epoch === undefined ? { key, step: 0, value: number } : { key, step: 0, value: number, epoch });
+  }
+  return { kind: 'ok', points, problems: [] };
+}
+
+const decoder = new TextDecoder('utf-8');
+
+/** Hugging Face's `all_results.json`, `train_results.json`, `eval_results.json`: the run's summary, in its output_dir. */
+export const HF_RESULTS_FORMAT: WholeFileFormat = {
+  id: 'hf-results',
+  label: 'Hugging Face results file',
+  kind: 'whole',
+  finalValues: true,
+  classify: (path) => (RESULTS_FILE.test(baseName(path)) ? { format: 'hf-results', runDirectory: parentOf(path) } : undefined),
+  parse: (bytes) => parseHfResults(decoder.decode(bytes)),
+};

@@ -1,0 +1,77 @@
+import { readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { undoHfRewrite } from '../core/formats/hfKeys';
+import type { LogFile } from '../core/formats/logFormat';
+import type { MetricPoint } from '../core/types';
+
+/**
+ * How one file's points enter the run store, decided by what sits beside it on disk. Files of one Hugging
+ * Face output_dir hold the same numbers several times: its TensorBoardCallback writes
+ * `<output_dir>/runs/<name>/events…` with renamed keys and float32 values, and a console log beside
+ * `trainer_state.json` prints every logged dict again (without steps). The output_dir is recognised by
+ * its `trainer_state.json`, or one in a `checkpoint-N` folder; a plain PyTorch `runs/<date>` folder
+ * beside other files stays its own run.
+ */
+export interface SourcePlan {
+  readonly runId: string;
+  /** Applied to every point read: HF's tfevents keys back to trainer_state's names. */
+  readonly mapPoints?: (points: MetricPoint[]) => MetricPoint[];
+  /** Rounded copies of numbers an exact source holds: those win on every (key, step) both have. */
+  readonly approximate: boolean;
+  /** Everything it holds is in a better source of the same run (a console log beside trainer_state.json). */
+  readonly redundant: boolean;
+  /** The output_dir whose trainer state, when it appears, changes this plan: the file is then read again. */
+  readonly dependsOn?: string;
+}
+
+export async function hasTrainerState(directory: string): Promise<boolean> {
+  if (await isFile(join(directory, 'trainer_state.json'))) return true;
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return false;
+  }
+  for (const name of names) if (/^checkpoint-\d+$/.test(name) && (await isFile(join(directory, name, 'trainer_state.json')))) return true;
+  return false;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** HF's TensorBoard keys (`train/loss`, `eval/loss`) as trainer_state.json names them; `train/epoch` is its position, not a metric. */
+export function fromHfTensorboard(points: MetricPoint[]): MetricPoint[] {
+  const mapped: MetricPoint[] = [];
+  for (const point of points) {
+    const key = undoHfRewrite(point.key);
+    if (key === 'epoch') continue;
+    mapped.push(key === point.key ? point : { ...point, key });
+  }
+  return mapped;
+}
+
+/** The output_dir that an events file in `<output_dir>/runs/<name>/` would belong to. */
+function hfOutputDirOfEvents(runDirectory: string): string | undefined {
+  const runs = dirname(runDirectory);
+  return basename(runs) === 'runs' ? dirname(runs) : undefined;
+}
+
+export async function planSource(file: LogFile): Promise<SourcePlan> {
+  const plain: SourcePlan = { runId: file.runDirectory, approximate: false, redundant: false };
+  if (file.format === 'tfevents') {
+    const outputDir = hfOutputDirOfEvents(file.runDirectory);
+    if (outputDir === undefined) return plain;
+    if (await hasTrainerState(outputDir)) return { runId: outputDir, mapPoints: fromHfTensorboard, approximate: true, redundant: false };
+    return { ...plain, dependsOn: outputDir };
+  }
+  if (file.format === 'console') {
+    if (await hasTrainerState(file.runDirectory)) return { ...plain, redundant: true };
+    return { ...plain, dependsOn: file.runDirectory };
+  }
+  return plain;
+}
