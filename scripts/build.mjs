@@ -18,7 +18,9 @@ const testFiles = (dir) =>
     .map((name) => join(dir, name));
 
 const cli = build({ ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', external: ['fsevents'], banner: { js: '#!/usr/bin/env node' } });
-const jobs = [cli];
+// The worker that scores evaluation outputs beside the extension and the CLI (both look for it in dist/).
+const evalWorker = build({ ...node, entryPoints: ['src/node/tokens/evalWorker.ts'], outfile: 'dist/evalWorker.js' });
+const jobs = [cli, evalWorker];
 if (!args.has('--tests') && !args.has('--bench')) {
   jobs.push(
     build({ ...node, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'fsevents'] }),

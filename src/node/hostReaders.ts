@@ -1,11 +1,13 @@
 import type { LogFormat } from '../core/formats/logFormat';
 import { lightningHparamsReader } from './lightningHparamsReader';
 import { AppendOnlyReader, WholeFileReader } from './logSourceReader';
+import { EvalOutputsReader } from './tokens/evalOutputsReader';
 import type { SourceReader } from './sourceReader';
 
 /** Readers for formats whose bytes src/core cannot read alone (SQLite, tensors read in workers), by format id. */
 const HOST_READERS = new Map<string, (path: string) => SourceReader>([
   ['lightning-hparams', lightningHparamsReader],
+  ['eval-outputs', (path) => new EvalOutputsReader(path)],
 ]);
 
 /** The reader for one file of a format; undefined for a host format with no reader registered. */

@@ -1,4 +1,5 @@
 import { isIgnoredPath } from '../logFiles';
+import { EVAL_OUTPUTS_FORMAT } from '../tokens/evalOutputsFormat';
 import { CONSOLE_FORMAT } from './consoleFormat';
 import { HF_RESULTS_FORMAT } from './hfResultsFormat';
 import { JSONL_FORMAT } from './jsonlFormat';
@@ -13,7 +14,7 @@ import { TRAINER_STATE_FORMAT } from './trainerStateFormat';
  * Every format the extension reads, most specific first: the first whose `classify` claims a path reads it.
  * Adding a format is adding its descriptor here; the watcher, the views and the CLI need no other change.
  */
-export const LOG_FORMATS: readonly LogFormat[] = [TRAINER_STATE_FORMAT, MLFLOW_METRIC_FORMAT, MLFLOW_RUN_NAME_FORMAT, LIGHTNING_CSV_FORMAT, LIGHTNING_HPARAMS_FORMAT, HF_RESULTS_FORMAT, JSONL_FORMAT, TFEVENTS_FORMAT, CONSOLE_FORMAT];
+export const LOG_FORMATS: readonly LogFormat[] = [EVAL_OUTPUTS_FORMAT, TRAINER_STATE_FORMAT, MLFLOW_METRIC_FORMAT, MLFLOW_RUN_NAME_FORMAT, LIGHTNING_CSV_FORMAT, LIGHTNING_HPARAMS_FORMAT, HF_RESULTS_FORMAT, JSONL_FORMAT, TFEVENTS_FORMAT, CONSOLE_FORMAT];
 
 const byId = new Map(LOG_FORMATS.map((format) => [format.id, format]));
 

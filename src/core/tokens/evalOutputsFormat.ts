@@ -1,8 +1,8 @@
 import type { HostReadFormat, LogFile } from '../formats/logFormat';
 import { baseName, parentOf, pathSegments } from '../paths';
 import type { MetricPoint } from '../types';
-import type { EvalResult } from './evalComputation';
 import { tensorRole } from './evalPlan';
+import type { TokenSummary } from './tokenStatistics';
 
 export const EVAL_OUTPUTS_FOLDER = 'eval_outputs';
 const CHECKPOINT = /^checkpoint-(\d+)$/;
@@ -69,8 +69,7 @@ export const COMPUTED_KEYS = {
 } as const;
 
 /** The series an evaluation adds to its run, at its step. */
-export function evaluationPoints(result: EvalResult, step: number): MetricPoint[] {
-  const { summary } = result;
+export function evaluationPoints(summary: TokenSummary, step: number): MetricPoint[] {
   const values: [string, number][] = [
     [COMPUTED_KEYS.accuracy, summary.accuracy],
     [COMPUTED_KEYS.tokens, summary.tokens],

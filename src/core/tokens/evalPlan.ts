@@ -12,13 +12,13 @@ export type ChoiceSource = 'metadata' | 'setting' | 'default' | 'layout';
 
 export type EvalForm = 'predictions' | 'logits' | 'compact';
 
-export interface EvalPlan {
+export interface EvalPlan<T extends TensorInfo = TensorInfo> {
   readonly form: EvalForm;
-  readonly labels: TensorInfo;
-  readonly predictions?: TensorInfo;
-  readonly logits?: TensorInfo;
-  readonly labelLogProbs?: TensorInfo;
-  readonly maxLogProbs?: TensorInfo;
+  readonly labels: T;
+  readonly predictions?: T;
+  readonly logits?: T;
+  readonly labelLogProbs?: T;
+  readonly maxLogProbs?: T;
   /** Positions per sequence (the whole flat array when it is 1-D) and the number of sequences. */
   readonly sequenceLength: number;
   readonly sequences: number;
@@ -68,8 +68,8 @@ function parseBoolean(text: string | undefined): boolean | undefined {
  * (`causal_shift`), else the setting, else Hugging Face's convention for [batch, seq] outputs; outputs that
  * are per-token log-probabilities of the label, or a flat list of tokens, are aligned by construction.
  */
-export function planEvaluation(tensors: readonly TensorInfo[], metadata: Readonly<Record<string, string>>, options: EvalOutputOptions): { plan: EvalPlan } | { error: string } {
-  const found: Partial<Record<Role, TensorInfo>> = {};
+export function planEvaluation<T extends TensorInfo>(tensors: readonly T[], metadata: Readonly<Record<string, string>>, options: EvalOutputOptions): { plan: EvalPlan<T> } | { error: string } {
+  const found: Partial<Record<Role, T>> = {};
   for (const tensor of tensors) {
     const role = tensorRole(tensor.name);
     if (role !== undefined && found[role] === undefined) found[role] = tensor;
@@ -102,7 +102,7 @@ export function planEvaluation(tensors: readonly TensorInfo[], metadata: Readonl
   const [ignoreIndex, ignoreIndexSource]: [number, ChoiceSource] = Number.isInteger(metadataIgnore) ? [metadataIgnore, 'metadata'] : options.ignoreIndex !== undefined ? [options.ignoreIndex, 'setting'] : [-100, 'default'];
   const sequenceLength = flat ? (shape[0] as number) : (shape[1] as number);
   const sequences = flat ? 1 : (shape[0] as number);
-  const plan: EvalPlan = {
+  const plan: EvalPlan<T> = {
     form,
     labels,
     ...(predictions === undefined ? {} : { predictions }),

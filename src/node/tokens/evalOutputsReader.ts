@@ -1,0 +1,96 @@
+import { readdir, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { EVAL_OUTPUTS_FORMAT, evaluationPoints } from '../../core/tokens/evalOutputsFormat';
+import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
+import { EvalCache, cacheKey, type FileIdentity } from './evalCache';
+import type { EvalComputeOptions } from './evalFileStats';
+import { EvalOutputsStore } from './evalOutputsStore';
+import { EvalRunner } from './evalRunner';
+
+/** How evaluation outputs are read; the extension sets it from its settings and global storage. */
+export interface EvalOutputsConfig {
+  readonly options: EvalComputeOptions;
+  readonly cacheDirectory: string;
+  readonly workerScript: string | undefined;
+  readonly onProgress?: (path: string, fraction: number) => void;
+}
+
+/** A file written in the last few seconds may still be being written: a failure then is retried, not reported. */
+const FRESH_MS = 5000;
+
+let config: EvalOutputsConfig = {
+  options: {},
+  cacheDirectory: join(tmpdir(), 'token-accuracy-lens', 'eval-cache'),
+  workerScript: join(__dirname, 'evalWorker.js'),
+};
+let runner = new EvalRunner(config.workerScript);
+let cache = new EvalCache(config.cacheDirectory);
+
+/** Every evaluation read, for the calibration view and warning (a)'s paired test. */
+export const evalOutputsStore = new EvalOutputsStore();
+
+export function configureEvalOutputs(update: Partial<EvalOutputsConfig>): void {
+  config = { ...config, ...update };
+  runner = new EvalRunner(config.workerScript);
+  cache = new EvalCache(config.cacheDirectory);
+}
+
+async function identities(path: string): Promise<FileIdentity[]> {
+  // A .npy labels file stands for its folder: a sibling rewritten (the logits of the next save) changes it.
+  const paths = path.toLowerCase().endsWith('.npy') ? (await readdir(dirname(path))).filter((name) => name.toLowerCase().endsWith('.npy')).sort().map((name) => join(dirname(path), name)) : [path];
+  return Promise.all(
+    paths.map(async (file) => {
+      const info = await stat(file);
+      return { path: file, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+    }),
+  );
+}
+
+/** Reads one evaluation: its computed statistics become points at its step; its details go to the store. */
+export class EvalOutputsReader implements SourceReader {
+  readonly format = EVAL_OUTPUTS_FORMAT.id;
+  private key: string | undefined;
+  private modified = 0;
+  private readonly runId: string;
+
+  constructor(readonly path: string) {
+    this.runId = EVAL_OUTPUTS_FORMAT.classify(path)?.runDirectory ?? dirname(path);
+  }
+
+  get modifiedMs(): number {
+    return this.modified;
+  }
+
+  async read(): Promise<ReadOutcome> {
+    let files: FileIdentity[];
+    try {
+      files = await identities(this.path);
+    } catch (error) {
+      return { kind: 'failed', message: describeReadError(error) };
+    }
+    const key = cacheKey(files, config.options);
+    if (key === this.key) return { kind: 'unchanged' };
+    this.modified = Math.max(...files.map((file) => file.mtimeMs));
+    const result = (await cache.get(key)) ?? (await runner.run(this.path, config.options, (fraction) => config.onProgress?.(this.path, fraction)));
+    if ('error' in result) {
+      if (Date.now() - this.modified < FRESH_MS) return { kind: 'retry', message: result.error };
+      this.key = key;
+      this.evalStoreRemove();
+      return { kind: 'failed', message: result.error };
+    }
+    this.key = key;
+    await cache.set(key, result).catch(() => undefined);
+    evalOutputsStore.set(this.runId, { ...result, path: this.path });
+    const problems = [...result.problems];
+    return { kind: 'points', points: evaluationPoints(result.summary, result.step), replace: true, problems };
+  }
+
+  private evalStoreRemove(): void {
+    evalOutputsStore.remove(this.runId, this.path);
+  }
+
+  dispose(): void {
+    this.evalStoreRemove();
+  }
+}

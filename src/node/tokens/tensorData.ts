@@ -1,0 +1,79 @@
+import { open } from 'node:fs/promises';
+import { readRange } from '../fileRange';
+import { DTYPE_BYTES } from '../../core/tokens/tensorInfo';
+import { inflatedChunks } from './inflateStream';
+import type { LocatedTensor } from './tensorFiles';
+
+/** A tensor's bytes whole: for labels, predictions and per-token log-probs, which are small. */
+export async function readTensorBytes(tensor: LocatedTensor): Promise<Uint8Array> {
+  if (tensor.deflated === undefined) return readRange(tensor.path, tensor.offset, tensor.offset + tensor.byteLength);
+  const whole = new Uint8Array(tensor.byteLength);
+  let filled = 0;
+  for await (const bytes of skipThenTake(inflatedChunks(tensor.path, tensor.deflated.start, tensor.deflated.size), tensor.offset, tensor.byteLength)) {
+    whole.set(bytes, filled);
+    filled += bytes.length;
+  }
+  return whole.subarray(0, filled);
+}
+
+async function* skipThenTake(chunks: AsyncIterable<Buffer>, skip: number, take: number): AsyncGenerator<Uint8Array> {
+  let position = 0;
+  let taken = 0;
+  for await (const chunk of chunks) {
+    const from = Math.max(0, skip - position);
+    position += chunk.length;
+    if (from >= chunk.length) continue;
+    const piece = chunk.subarray(from, Math.min(chunk.length, from + take - taken));
+    taken += piece.length;
+    yield piece;
+    if (taken >= take) return;
+  }
+}
+
+/**
+ * A tensor in chunks of whole rows (`rowElements` each), about `chunkBytes` at a time, each chunk a fresh
+ * aligned buffer, with the number of bytes delivered so far for progress.
+ */
+export async function* tensorRowChunks(tensor: LocatedTensor, rowElements: number, chunkBytes: number): AsyncGenerator<{ bytes: Uint8Array; firstRow: number }> {
+  const rowBytes = rowElements * DTYPE_BYTES[tensor.dtype];
+  const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / rowBytes));
+  const totalRows = Math.floor(tensor.byteLength / rowBytes);
+  if (tensor.deflated === undefined) {
+    const handle = await open(tensor.path, 'r');
+    try {
+      for (let row = 0; row < totalRows; row += rowsPerChunk) {
+        const rows = Math.min(rowsPerChunk, totalRows - row);
+        const buffer = new Uint8Array(rows * rowBytes);
+        let filled = 0;
+        while (filled < buffer.length) {
+          const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, tensor.offset + row * rowBytes + filled);
+          if (bytesRead === 0) throw new Error('The file ended before its tensor did.');
+          filled += bytesRead;
+        }
+        yield { bytes: buffer, firstRow: row };
+      }
+    } finally {
+      await handle.close();
+    }
+    return;
+  }
+  let pending = new Uint8Array(rowsPerChunk * rowBytes);
+  let filled = 0;
+  let row = 0;
+  for await (const piece of skipThenTake(inflatedChunks(tensor.path, tensor.deflated.start, tensor.deflated.size), tensor.offset, tensor.byteLength)) {
+    let at = 0;
+    while (at < piece.length) {
+      const copy = Math.min(piece.length - at, pending.length - filled);
+      pending.set(piece.subarray(at, at + copy), filled);
+      filled += copy;
+      at += copy;
+      if (filled === pending.length) {
+        yield { bytes: pending, firstRow: row };
+        row += rowsPerChunk;
+        pending = new Uint8Array(rowsPerChunk * rowBytes);
+        filled = 0;
+      }
+    }
+  }
+  if (filled >= rowBytes) yield { bytes: pending.subarray(0, filled - (filled % rowBytes)), firstRow: row };
+}

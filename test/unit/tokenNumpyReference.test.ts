@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { mcnemarExact, splitNllChange } from '../../src/core/tokens/evaluationComparison';
+import { computeEvalFile, type EvalFileResult } from '../../src/node/tokens/evalFileStats';
+import { numpySkipReason, REPO_ROOT, runPython } from './tokenPython';
+
+type Expected = Record<string, Record<string, number>>;
+
+let dir = '';
+let expected: Expected = {};
+const skip = numpySkipReason;
+
+before(() => {
+  if (skip !== false) return;
+  dir = mkdtempSync(join(tmpdir(), 'tal-tokens-'));
+  expected = JSON.parse(runPython([join(REPO_ROOT, 'test/fixtures/tokens/numpy_reference.py'), dir])) as Expected;
+});
+after(() => {
+  if (dir !== '') rmSync(dir, { recursive: true, force: true });
+});
+
+function close(actual: number | undefined, wanted: number | undefined, tolerance: number, what: string): void {
+  assert.ok(actual !== undefined && wanted !== undefined, `${what}: missing`);
+  assert.ok(Math.abs(actual - wanted) <= tolerance * Math.max(1, Math.abs(wanted)), `${what}: ${actual} vs numpy ${wanted}`);
+}
+
+async function compute(name: string, chunkBytes = 1000): Promise<EvalFileResult> {
+  const path = name.endsWith('step-600') ? join(dir, 'run/eval_outputs', name, 'labels.npy') : join(dir, 'run/eval_outputs', name);
+  const result = await computeEvalFile(path, { chunkBytes });
+  if ('error' in result) assert.fail(result.error);
+  return result;
+}
+
+function assertMatches(result: EvalFileResult, wanted: Record<string, number>, name: string): void {
+  const { summary } = result;
+  assert.equal(summary.tokens, wanted['tokens'], `${name}: token count`);
+  close(summary.accuracy, wanted['accuracy'], 1e-12, `${name} accuracy`);
+  const p = summary.probabilities;
+  const l = summary.logits;
+  assert.ok(p !== undefined && l !== undefined, `${name}: statistics from logits`);
+  for (const key of ['meanNll', 'nllCorrect', 'nllWrong', 'wrongConfidenceTerm', 'wrongGapTerm', 'meanConfidence', 'ece', 'maxCalibrationError', 'brierTopLabel'] as const) close(p[key], wanted[key], 1e-5, `${name} ${key}`);
+  // Kept per token as float32 (median, equal-mass bins, worst share): float32 precision.
+  for (const key of ['medianNll', 'eceEqualMass', 'worstPercentNllShare'] as const) close(p[key], wanted[key], 1e-5, `${name} ${key}`);
+  close(l.meanEntropy, wanted['meanEntropy'], 1e-5, `${name} entropy`);
+  close(l.top5Accuracy, wanted['top5Accuracy'], 1e-12, `${name} top-5`);
+  assert.ok(l.temperature !== undefined, `${name}: a fitted temperature`);
+  close(l.temperature.temperature, wanted['temperature'], 0.01, `${name} temperature`);
+  close(l.temperature.nll, wanted['temperatureNll'], 2e-4, `${name} temperature-scaled NLL`);
+}
+
+test('fp32 logits in safetensors, shifted by default, match numpy', { skip }, async () => {
+  const result = await compute('step-100.safetensors');
+  assert.equal(result.step, 100);
+  assert.match(result.alignment, /shifted .* from default; ignore index -100, from default/);
+  assertMatches(result, expected['step-100.safetensors'] ?? {}, 'fp32');
+});
+
+test('fp16 logits with I32 labels and ignore index from metadata match numpy on the same half values', { skip }, async () => {
+  const result = await compute('step-200.safetensors');
+  assert.match(result.alignment, /ignore index -100, from metadata/);
+  assertMatches(result, expected['step-200.safetensors'] ?? {}, 'fp16');
+});
+
+test('bf16 logits with the shift from metadata match numpy', { skip }, async () => {
+  const result = await compute('step-300.safetensors', 4096);
+  assert.match(result.alignment, /from metadata/);
+  assertMatches(result, expected['step-300.safetensors'] ?? {}, 'bf16');
+});
+
+test('npz: stored (np.savez) and deflated (np.savez_compressed) members, streamed in small chunks', { skip }, async () => {
+  assertMatches(await compute('step-400.npz', 200), expected['step-400.npz'] ?? {}, 'npz stored');
+  assertMatches(await compute('step-500.npz', 333), expected['step-500.npz'] ?? {}, 'npz deflated');
+});
+
+test('a folder of .npy arrays with predictions gives accuracy only', { skip }, async () => {
+  const result = await compute('step-600');
+  assert.equal(result.step, 600);
+  assert.equal(result.summary.tokens, expected['step-600']?.['tokens']);
+  close(result.summary.accuracy, expected['step-600']?.['accuracy'], 1e-12, 'npy accuracy');
+  assert.equal(result.summary.probabilities, undefined);
+});
+
+test('McNemar and the NLL split between two evaluations match numpy and add up exactly', { skip }, async () => {
+  const first = await compute('step-100.safetensors');
+  const second = await compute('step-500.npz');
+  const mcnemar = mcnemarExact(first.correctness, second.correctness);
+  const wanted = expected['mcnemar'] ?? {};
+  assert.equal(mcnemar?.onlyFirst, wanted['onlyFirst']);
+  assert.equal(mcnemar?.onlySecond, wanted['onlySecond']);
+  close(mcnemar?.pValue, wanted['pValue'], 1e-9, 'McNemar p');
+  const split = splitNllChange(first.summary, second.summary);
+  assert.ok(split !== undefined);
+  close(split.correctTokens + split.wrongTokens + split.accuracyChange, split.change, 1e-12, 'split sums to the change');
+  close(split.change, (expected['step-500.npz']?.['meanNll'] ?? NaN) - (expected['step-100.safetensors']?.['meanNll'] ?? NaN), 1e-5, 'NLL change');
+});
+
+test('a pickled object array is refused with a clear message', { skip }, async () => {
+  const { parseNpyHeader } = await import('../../src/core/tokens/npyHeader');
+  const { readFileSync } = await import('node:fs');
+  const result = parseNpyHeader(new Uint8Array(readFileSync(join(dir, 'objects_labels.npy'))), 'objects_labels');
+  assert.equal(result.kind, 'invalid');
+  assert.match(result.kind === 'invalid' ? result.message : '', /Python objects \(a pickle\), which is never loaded/);
+});

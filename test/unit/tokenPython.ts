@@ -1,0 +1,17 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The repository root, from the bundled test file in out/test/unit. */
+export const REPO_ROOT = join(__dirname, '../../..');
+
+/** A python3 that has numpy (Debian's python3-numpy in CI), or undefined: tests that need it say they are skipped. */
+export const PYTHON_WITH_NUMPY: string | undefined = ['python3', '/usr/bin/python3'].find((python) => spawnSync(python, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
+
+export const numpySkipReason: string | false = PYTHON_WITH_NUMPY === undefined ? 'python3 with numpy not found (apt-get install python3-numpy)' : false;
+
+/** Runs a Python script and returns what it printed, failing the test on a non-zero exit. */
+export function runPython(args: readonly string[]): string {
+  const result = spawnSync(PYTHON_WITH_NUMPY ?? 'python3', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.status !== 0) throw new Error(`python3 ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
+}
