@@ -3,10 +3,12 @@ import { lightningHparamsReader } from './lightningHparamsReader';
 import { AppendOnlyReader, WholeFileReader } from './logSourceReader';
 import { EvalOutputsReader } from './tokens/evalOutputsReader';
 import type { SourceReader } from './sourceReader';
+import { wandbSummaryReader } from './wandbSummaryReader';
 
 /** Readers for formats whose bytes src/core cannot read alone (SQLite, tensors read in workers), by format id. */
 const HOST_READERS = new Map<string, (path: string) => SourceReader>([
   ['lightning-hparams', lightningHparamsReader],
+  ['wandb-summary', wandbSummaryReader],
   ['eval-outputs', (path) => new EvalOutputsReader(path)],
 ]);
 

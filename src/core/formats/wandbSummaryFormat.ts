@@ -1,0 +1,35 @@
+import { baseName, parentOf } from '../paths';
+import type { HostReadFormat, WholeFileResult } from './logFormat';
+import { parseLenientJson } from './lenientJson';
+import { isRecord } from './metricRecord';
+import { isHfRecord, wandbRecordPoints } from './wandbValues';
+
+/**
+ * `wandb/run-…/files/wandb-summary.json`: the latest value of every key, rewritten during the run. Beside a
+ * `.wandb` file it adds nothing (the history holds every value, its summary records the rest), and its
+ * values put at the last step would repeat history points at the wrong step; so the host reads it only for
+ * runs whose `.wandb` is missing (src/node/wandbSummaryReader.ts).
+ */
+export const WANDB_SUMMARY_FORMAT: HostReadFormat = {
+  id: 'wandb-summary',
+  label: 'W&B wandb-summary.json',
+  kind: 'host',
+  classify(path) {
+    if (baseName(path) !== 'wandb-summary.json') return undefined;
+    const files = parentOf(path);
+    return baseName(files) === 'files' ? { format: 'wandb-summary', runDirectory: parentOf(files) } : undefined;
+  },
+};
+
+/** The summary's numbers as points at its last step (`train/global_step` in a Hugging Face run, else `_step`). */
+export function parseWandbSummary(text: string): WholeFileResult {
+  if (text.trim() === '') return { kind: 'incomplete', message: 'wandb-summary.json is empty (it may be being written).' };
+  let summary: unknown;
+  try {
+    summary = parseLenientJson(text);
+  } catch (error) {
+    return { kind: 'incomplete', message: `wandb-summary.json is not complete JSON (${(error as Error).message}); it may be being rewritten.` };
+  }
+  if (!isRecord(summary)) return { kind: 'invalid', message: 'wandb-summary.json is not a JSON object.' };
+  return { kind: 'ok', points: wandbRecordPoints(summary, isHfRecord(summary), 0).points, problems: [] };
+}

@@ -1,0 +1,87 @@
+import { crc32 } from 'node:zlib';
+
+/**
+ * Writes `.wandb` files as W&B's datastore.py does, for fixtures: a second implementation of the format,
+ * written from W&B's writer rather than from our reader, with Node's own zlib CRC-32.
+ */
+function varint(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value;
+  while (rest >= 0x80) {
+    bytes.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  bytes.push(rest);
+  return bytes;
+}
+
+export function lengthField(field: number, payload: Uint8Array | string): Uint8Array {
+  const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+  return Uint8Array.from([...varint((field << 3) | 2), ...varint(bytes.length), ...bytes]);
+}
+
+export function varintField(field: number, value: number): Uint8Array {
+  return Uint8Array.from([...varint(field << 3), ...varint(value)]);
+}
+
+export function message(...fields: Uint8Array[]): Uint8Array {
+  return Uint8Array.from(fields.flatMap((field) => [...field]));
+}
+
+/** `{key = 1, value_json = 16}`: a history, summary or config item. */
+function item(key: string, value: unknown): Uint8Array {
+  return message(lengthField(1, key), lengthField(16, typeof value === 'string' && value.startsWith('RAW:') ? value.slice(4) : JSON.stringify(value)));
+}
+
+/** Record { history = 2: HistoryRecord { item = 1 …, step = 2 { num = 1 } } }, step 0 left out as proto3 does. */
+export function historyRecord(values: Record<string, unknown>, step: number): Uint8Array {
+  const items = Object.entries(values).map(([key, value]) => lengthField(1, item(key, value)));
+  const stepField = step === 0 ? new Uint8Array(0) : lengthField(2, varintField(1, step));
+  return message(varintField(1, step + 1), lengthField(2, message(...items, stepField)));
+}
+
+export function summaryRecord(values: Record<string, unknown>): Uint8Array {
+  return lengthField(3, message(...Object.entries(values).map(([key, value]) => lengthField(1, item(key, value)))));
+}
+
+export function runRecord(displayName: string, config: Record<string, unknown>): Uint8Array {
+  const configRecord = message(...Object.entries(config).map(([key, value]) => lengthField(1, item(key, value))));
+  return lengthField(17, message(lengthField(1, 'abc123'), lengthField(4, configRecord), lengthField(8, displayName)));
+}
+
+/** Record { output_raw = 13 { line = 2 } }: console output, which the reader must step over. */
+export function outputRecord(text: string): Uint8Array {
+  return lengthField(13, lengthField(2, text));
+}
+
+const BLOCK = 32 * 1024;
+
+/** The framed file, with the byte range [start, end) that each record's chunks span. */
+export function wandbFile(records: readonly Uint8Array[]): { bytes: Uint8Array; spans: Array<[number, number]> } {
+  const out: number[] = [0x3a, 0x57, 0x26, 0x42, 0xe1, 0xbe, 0];
+  const spans: Array<[number, number]> = [];
+  for (const record of records) {
+    let start = -1;
+    let rest = record;
+    let first = true;
+    for (;;) {
+      const left = BLOCK - (out.length % BLOCK);
+      if (left < 7) {
+        for (let i = 0; i < left; i++) out.push(0);
+        continue;
+      }
+      const take = Math.min(rest.length, left - 7);
+      const last = take === rest.length;
+      const type = first && last ? 1 : first ? 2 : last ? 4 : 3;
+      const data = rest.subarray(0, take);
+      const crc = crc32(Uint8Array.from([type, ...data])) >>> 0;
+      if (start < 0) start = out.length;
+      out.push(crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24, take & 0xff, take >>> 8, type, ...data);
+      rest = rest.subarray(take);
+      first = false;
+      if (last) break;
+    }
+    spans.push([start, out.length]);
+  }
+  return { bytes: Uint8Array.from(out), spans };
+}
