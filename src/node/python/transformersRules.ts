@@ -21,11 +21,11 @@ function isPlateau(arg: PyArgument | undefined): boolean {
 function triggers(call: PyCall): { arg: PyArgument; does: string }[] {
   const found: { arg: PyArgument; does: string }[] = [];
   const loadBest = argument(call, 'load_best_model_at_end');
-  if (loadBest?.value.kind === 'bool' && loadBest.value.value) found.push({ arg: loadBest, does: 'loads the checkpoint with the lowest eval loss at the end' });
+  if (loadBest?.value.kind === 'bool' && loadBest.value.value) found.push({ arg: loadBest, does: 'load_best_model_at_end=True loads the checkpoint with the lowest eval loss at the end' });
   const saveStrategy = argument(call, 'save_strategy');
-  if (stringOf(saveStrategy?.value) === 'best' && saveStrategy !== undefined) found.push({ arg: saveStrategy, does: 'saves a checkpoint only when the eval loss reaches a new low' });
+  if (stringOf(saveStrategy?.value) === 'best' && saveStrategy !== undefined) found.push({ arg: saveStrategy, does: 'save_strategy="best" saves a checkpoint only when the eval loss reaches a new low' });
   const scheduler = argument(call, 'lr_scheduler_type');
-  if (isPlateau(scheduler) && scheduler !== undefined) found.push({ arg: scheduler, does: 'cuts the learning rate whenever the eval loss stops falling' });
+  if (isPlateau(scheduler) && scheduler !== undefined) found.push({ arg: scheduler, does: 'the plateau scheduler cuts the learning rate whenever the eval loss stops falling' });
   return found;
 }
 
@@ -63,7 +63,7 @@ function argumentFindings(call: PyCall): { findings: Finding[]; followsLoss: boo
   const fired = triggers(call);
   if (metricArg === undefined && !call.hasSplat) {
     for (const { arg, does } of fired) {
-      findings.push({ ...base, rule: 'hf-loss-metric', span: arg.span, bug: false, fix: followAccuracy(call), message: `With no metric_for_best_model, this ${does}.` });
+      findings.push({ ...base, rule: 'hf-loss-metric', span: arg.span, bug: false, fix: followAccuracy(call), message: `With no metric_for_best_model, ${does}.` });
     }
     return { findings, followsLoss: fired.length > 0 };
   }
