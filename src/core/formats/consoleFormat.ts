@@ -53,7 +53,8 @@ function readSegment(segment: string, state: MutableState, patterns: readonly Us
   if (state.inMetricsBlock) {
     const entry = metricsBlockEntry(segment);
     if (entry !== undefined) {
-      push(points, { values: [entry] }, state.lastStep, state.lastDictKeys);
+      // `epoch` says where the block stands, not a metric; the dict before it gave the other keys in full precision.
+      if (entry[0] !== 'epoch') push(points, { values: [entry] }, state.lastStep, state.lastDictKeys);
       return;
     }
     state.inMetricsBlock = false;
