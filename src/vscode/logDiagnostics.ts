@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { sep } from 'node:path';
 import type { RunView } from '../core/runView';
 import type { WarningSeverity } from '../core/analysis/warningSettings';
 import { locateTrainerState, positionAt } from '../core/jsonLocator';
@@ -39,6 +40,18 @@ export class LogDiagnostics extends Disposable {
   constructor(onDidChange: vscode.Event<RunViewsChange>) {
     super();
     this.own(onDidChange((change) => this.update(change)));
+    // A deleted run folder or state file takes its marks with it at once, whether or not the run's
+    // sources are still held by the session. Deletes only: VS Code already watches the workspace.
+    const deletions = this.own(vscode.workspace.createFileSystemWatcher('**', true, true, false));
+    this.own(deletions.onDidDelete((uri) => this.forgetUnder(uri.fsPath)));
+  }
+
+  private forgetUnder(deleted: string): void {
+    for (const [runId, uri] of [...this.fileByRun]) {
+      if (uri.fsPath !== deleted && !uri.fsPath.startsWith(deleted.endsWith(sep) ? deleted : deleted + sep)) continue;
+      this.nextGeneration(runId);
+      this.clear(runId);
+    }
   }
 
   update({ changed, removed }: RunViewsChange): void {
