@@ -34,10 +34,20 @@ test('with a run that shows misleading loss, the finding is a Warning that quote
   assert.equal(report.level, 'warning');
   assert.equal(report.runId, '/ws/sft-run');
   assert.equal(report.metricKey, 'eval_mean_token_accuracy');
-  assert.ok(report.message.includes(`In run "sft-run": ${warning.message}`), report.message);
+  assert.equal(warning.form, 'rising');
+  const gain = warning.evidence['accuracyGain'] ?? assert.fail('no accuracy gain in the evidence');
+  const expected = `In run "sft-run", eval loss was lowest at step ${warning.startStep}, but token accuracy is still rising at step ${warning.step}: +${(gain * 100).toFixed(1)} points.`;
+  assert.ok(report.message.includes(expected), report.message);
   const { byLoss, byAccuracy } = misleading.best;
   assert.ok(byLoss !== null && byAccuracy !== null && byLoss.step !== byAccuracy.step);
   assert.ok(report.message.includes(`best checkpoint is step ${byLoss.step}; by eval_mean_token_accuracy, step ${byAccuracy.step}`), report.message);
+});
+
+test('a warning without the numbers of its form is quoted whole', () => {
+  const { misleading } = views();
+  const warning = misleadingLossOf(misleading) ?? assert.fail('the fixture run should show misleading loss');
+  const bare = { ...misleading, warnings: [{ ...warning, evidence: {} }] };
+  assert.ok(reportFinding(firstFinding(TRL), bare).message.includes(`In run "sft-run": ${warning.message}`));
 });
 
 test('with a healthy run or none, it is a short Information hint naming the key to follow', () => {

@@ -28,6 +28,24 @@ export function misleadingLossOf(run: RunView | undefined): Warning | undefined 
   return run?.warnings.find((warning) => warning.kind === 'misleading-loss' && warning.confidence !== 'low');
 }
 
+/**
+ * The run's case in one sentence, from the warning's typed fields: where the loss bottomed and what
+ * accuracy did since. The engine's own message is quoted when the numbers it rests on are not there.
+ */
+function evidenceSentence(run: RunView, warning: Warning): string {
+  const gain = warning.evidence['accuracyGain'];
+  const accuracies = run.evalAccuracy?.values.filter((value): value is number => value !== null) ?? [];
+  const scale = accuracies.some((value) => value > 1.5) ? 1 : 100;
+  if (warning.form === 'rising' && gain !== undefined && Number.isFinite(gain)) {
+    return `In run "${run.label}", eval loss was lowest at step ${warning.startStep}, but token accuracy is still rising at step ${warning.step}: +${(gain * scale).toFixed(1)} points.`;
+  }
+  const rise = warning.evidence['lossRisePercent'];
+  if (warning.form === 'holding' && rise !== undefined && Number.isFinite(rise)) {
+    return `In run "${run.label}", eval loss was lowest at step ${warning.startStep} and is up ${Math.round(rise)}% at step ${warning.step}, yet token accuracy has not fallen.`;
+  }
+  return `In run "${run.label}": ${warning.message}`;
+}
+
 function checkpointSentence(run: RunView, accuracyKey: string): string {
   const { byLoss, byAccuracy } = run.best;
   if (byLoss === null || byAccuracy === null || byLoss.step === byAccuracy.step) return '';
@@ -41,7 +59,7 @@ export function reportFinding(finding: Finding, run: RunView | undefined): Findi
   const runId = run?.id ?? null;
   const runLabel = run?.label ?? null;
   if (run !== undefined && evidence !== undefined) {
-    const quoted = `In run "${run.label}": ${evidence.message}${checkpointSentence(run, runKey ?? metricKey)}`;
+    const quoted = `${evidenceSentence(run, evidence)}${checkpointSentence(run, runKey ?? metricKey)}`;
     return { level: 'warning', metricKey, runId, runLabel, message: `${finding.message} ${quoted}${finding.fix.length > 0 ? ` Follow "${metricKey}" instead.` : ''}` };
   }
   if (finding.bug) return { level: 'warning', metricKey, runId, runLabel, message: finding.message };

@@ -30,7 +30,7 @@ function plateauStepFindings(script: PythonScript): Finding[] {
 /** nanoGPT keeps the checkpoint with the lowest `best_val_loss`. */
 function bestValLossFindings(script: PythonScript): Finding[] {
   return script.comparisons
-    .filter((comparison) => comparison.operators.some((op) => op === '<' || op === '>' || op === '<=' || op === '>=') && comparison.operands.some((operand) => /^best_val(id(ation)?)?_loss$/.test(operand)))
+    .filter((comparison) => comparison.operators.some((op) => op === '<' || op === '>' || op === '<=' || op === '>=') && comparison.operands.some((operand) => /(^|\.)best_val(id(ation)?)?_loss$/.test(operand)))
     .map((comparison) => ({
       framework: 'nanogpt' as const,
       defaultMetric: 'val_acc',
