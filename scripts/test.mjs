@@ -8,6 +8,7 @@ const steps = [
   ['types', 'npx', ['tsc', '-p', 'tsconfig.webview.json']],
   ['types', 'npx', ['tsc', '-p', 'tsconfig.browser-tests.json']],
   ['lint', 'npx', ['eslint', '.']],
+  ['python3-numpy for the token statistics tests', 'node', ['scripts/vscode-host/ensureHost.mjs', '--python-numpy']],
   ['unit', 'npm', ['run', 'test:unit']],
 ];
 steps.push(['package', 'npm', ['run', 'package']]);

@@ -17,11 +17,15 @@ function run(command, args, cwd, extraEnv = {}) {
   execFileSync(command, args, { cwd, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...extraEnv } });
 }
 
-function ensureDebianPackages(log, chromium) {
+// Debian's numpy, for the unit tests that check token statistics against numpy and run the Python dump helper.
+const NUMPY = '/usr/lib/python3/dist-packages/numpy';
+
+function ensureDebianPackages(log, chromium, host = true) {
   const missing = [];
-  if (chromium && !existsSync(CHROMIUM)) missing.push('chromium');
-  if (!existsSync('/usr/bin/rg')) missing.push('ripgrep');
-  if (!existsSync('/usr/include/krb5.h') && !existsSync('/usr/include/krb5/krb5.h')) missing.push('libkrb5-dev');
+  if (host && chromium && !existsSync(CHROMIUM)) missing.push('chromium');
+  if (host && !existsSync('/usr/bin/rg')) missing.push('ripgrep');
+  if (host && !existsSync('/usr/include/krb5.h') && !existsSync('/usr/include/krb5/krb5.h')) missing.push('libkrb5-dev');
+  if (!existsSync(NUMPY)) missing.push('python3-numpy');
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) throw new Error(`Missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install ${missing.join(' ')}`);
   log(`installing Debian packages: ${missing.join(' ')}`);
@@ -68,4 +72,7 @@ export function ensureHost({ log = (message) => process.stderr.write(`[host] ${m
   return { codeServerBin: CODE_SERVER_BIN, chromiumPath: CHROMIUM };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) ensureHost();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv.includes('--python-numpy')) ensureDebianPackages((message) => process.stderr.write(`[host] ${message}\n`), false, false);
+  else ensureHost();
+}

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 /** The repository root, from the bundled test file in out/test/unit. */
 export const REPO_ROOT = join(__dirname, '../../..');
 
-/** A python3 that has numpy (Debian's python3-numpy in CI), or undefined: tests that need it say they are skipped. */
-export const PYTHON_WITH_NUMPY: string | undefined = ['python3', '/usr/bin/python3'].find((python) => spawnSync(python, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
+/** A python3 that has numpy (Debian's, from python3-numpy, first), or undefined: tests that need it say they are skipped. */
+export const PYTHON_WITH_NUMPY: string | undefined = ['/usr/bin/python3', 'python3'].find((python) => spawnSync(python, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
 
 export const numpySkipReason: string | false = PYTHON_WITH_NUMPY === undefined ? 'python3 with numpy not found (apt-get install python3-numpy)' : false;
 
