@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { level, mad, mannKendallP, median, noiseSigma, theilSen } from '../../src/core/analysis/statistics';
+import { kendallS, level, mad, mannKendallP, median, noiseSigma, theilSen } from '../../src/core/analysis/statistics';
 import { smoothDebiased } from '../../src/core/analysis/smoothing';
 
 test('Mann–Kendall: a monotone series of 4 gives exactly 1/4!', () => {
@@ -64,4 +64,19 @@ test('Theil–Sen interval covers the true slope about 90% of the time', () => {
 
 test('MAD is the median absolute deviation from the median', () => {
   assert.equal(mad([1, 2, 3, 4, 100]), 1);
+});
+
+test('Kendall S counted in O(n log n) equals the pairwise count, ties included', () => {
+  let state = 99;
+  const next = () => {
+    state = (state * 1664525 + 1013904223) % 2 ** 32;
+    return state / 2 ** 32;
+  };
+  for (const n of [65, 300]) {
+    // Values rounded to two digits, so that many are tied.
+    const values = Array.from({ length: n }, (_, i) => Math.round((i / n + next()) * 100) / 100);
+    let pairwise = 0;
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) pairwise += Math.sign((values[j] as number) - (values[i] as number));
+    assert.equal(kendallS(values), pairwise);
+  }
 });

@@ -43,3 +43,13 @@ test('(c) noisy near miss: a slow real rise is not called a plateau', () => {
   for (let seed = 1; seed <= 100; seed++) if (plateau(undefined, seriesOf(24, (k) => 0.5 + 0.0006 * k, seed, 0.0005, 100)) !== undefined) alarms++;
   assert.ok(alarms <= 5, `${alarms} plateaus claimed in 100 slowly rising runs`);
 });
+
+test('(c) a long run is judged on its window thinned to 100 points: still a plateau when flat, and fast', () => {
+  const long = seriesOf(3000, (k) => (k < 300 ? 0.3 + 0.001 * k : 0.6), 8, 0.001, 10);
+  const start = performance.now();
+  const warning = plateau(undefined, long);
+  assert.ok(performance.now() - start < 500, 'Theil–Sen over every pair of 1,000 points would take far longer');
+  assert.equal(warning?.form, 'accuracy-plateau');
+  assert.equal(warning?.evidence['windowPoints'], 1000);
+  assert.equal(plateau(undefined, seriesOf(3000, (k) => 0.3 + 0.0001 * k, 8, 0.001, 10)), undefined, 'a slow steady rise over 1,000 points is not flat');
+});

@@ -24,6 +24,19 @@ function finitePoints(series: Series): { steps: number[]; values: number[] } {
   return { steps, values };
 }
 
+/** Theil–Sen needs every pair: cost grows with W². */
+const MAX_FIT_POINTS = 100;
+
+/**
+ * A long window thinned evenly to at most MAX_FIT_POINTS, first and last kept. Fewer points only widen
+ * the slope's interval, so thinning can make a plateau harder to claim, never easier.
+ */
+function thinned(steps: readonly number[], values: readonly number[]): [number[], number[]] {
+  if (steps.length <= MAX_FIT_POINTS) return [[...steps], [...values]];
+  const picks = Array.from({ length: MAX_FIT_POINTS }, (_, i) => Math.round((i * (steps.length - 1)) / (MAX_FIT_POINTS - 1)));
+  return [picks.map((i) => steps[i] as number), picks.map((i) => values[i] as number)];
+}
+
 /**
  * Over the last W = max(5, ⌈n/3⌉) points, flat when even the steepest slope in the 90% Theil–Sen interval
  * moves the series by less than ε across the window: a plateau is claimed only when a trend is ruled out,
@@ -35,7 +48,7 @@ function flatness(series: Series, epsilonOf: (window: readonly number[]) => numb
   if (values.length < width) return undefined;
   const windowSteps = steps.slice(-width);
   const windowValues = values.slice(-width);
-  const fit = theilSen(windowSteps, windowValues, 0.1);
+  const fit = theilSen(...thinned(windowSteps, windowValues), 0.1);
   if (fit === undefined) return undefined;
   const span = (windowSteps[width - 1] as number) - (windowSteps[0] as number);
   const bound = Math.max(Math.abs(fit.low), Math.abs(fit.high)) * span;

@@ -27,11 +27,33 @@ export function level(values: readonly number[]): number {
   return median(values.slice(values.length - Math.ceil(values.length / 2)));
 }
 
-function kendallS(values: readonly number[]): number {
+/**
+ * S = Σ_{i<j} sign(x_j − x_i). Pairwise for short series; above that, in O(n log n) with a Fenwick tree
+ * over the ranks (how many earlier values lie below and above each one), so that a run with thousands
+ * of evals is analysed in milliseconds on every update.
+ */
+export function kendallS(values: readonly number[]): number {
+  const n = values.length;
   let s = 0;
-  for (let i = 0; i < values.length; i++) {
-    for (let j = i + 1; j < values.length; j++) s += Math.sign((values[j] as number) - (values[i] as number));
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) s += Math.sign((values[j] as number) - (values[i] as number));
+    return s;
   }
+  const distinct = [...new Set(values)].sort((a, b) => a - b);
+  const rank = new Map(distinct.map((value, i) => [value, i + 1]));
+  const tree = new Array<number>(distinct.length + 1).fill(0);
+  const countUpTo = (r: number): number => {
+    let total = 0;
+    for (let i = r; i > 0; i -= i & -i) total += tree[i] as number;
+    return total;
+  };
+  values.forEach((value, seen) => {
+    const r = rank.get(value) as number;
+    const below = countUpTo(r - 1);
+    const above = seen - countUpTo(r);
+    s += below - above;
+    for (let i = r; i < tree.length; i += i & -i) tree[i] = (tree[i] as number) + 1;
+  });
   return s;
 }
 
