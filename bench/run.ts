@@ -9,6 +9,7 @@ import { RunStore } from '../src/core/runStore';
 import { buildRunView } from '../src/core/runView';
 import { downsampleMinMax } from '../src/core/downsample';
 import { LogIngest } from '../src/node/logIngest';
+import { tfeventsBench } from './tfeventsBench';
 
 const dir = mkdtempSync(join(tmpdir(), 'tal-bench-'));
 const rows: [string, string, string][] = [];
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
     await trainerStateReparse();
     await analysisPerUpdate();
     await downsampling();
+    rows.push(...(await tfeventsBench(dir)));
     storeMemory();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -10,17 +10,25 @@ export const WIRE_FIXED64 = 1;
 export const WIRE_LENGTH = 2;
 export const WIRE_FIXED32 = 5;
 
+/** One reader serves every record of a chunk: `reset` points it at the next one, so nothing is allocated per record. */
 export class WireReader {
   pos: number;
+  end: number;
   private readonly view: DataView;
 
   constructor(
     readonly bytes: Uint8Array,
     start: number,
-    readonly end: number,
+    end: number,
   ) {
     this.pos = start;
+    this.end = end;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  reset(start: number, end: number): void {
+    this.pos = start;
+    this.end = end;
   }
 
   /** A varint as a number: exact up to 2^53, which covers every step a log can hold. Negative int64s come out negative. */

@@ -25,19 +25,19 @@ const DT_HALF = 19;
 const NOT_SCALAR_PLUGINS = new Set(['histograms', 'images', 'audio', 'text', 'pr_curves', 'hparams', 'mesh', 'custom_scalars', 'graphs', 'projector']);
 
 /**
- * Decodes one serialized `Event` (tensorboard/compat/proto/event.proto), keeping only its scalars: a
- * `Value.simple_value`, or a one-element numeric `tensor` (`float_val`, `double_val`, TF2's raw
- * `tensor_content`). Graphs, images, histograms and text are stepped over unread. Throws
- * `MalformedMessage` when the bytes are not a well-formed Event.
+ * Decodes one serialized `Event` (tensorboard/compat/proto/event.proto) from `[reader.pos, reader.end)`,
+ * keeping only its scalars: a `Value.simple_value`, or a one-element numeric `tensor` (`float_val`,
+ * `double_val`, TF2's raw `tensor_content`). Graphs, images, histograms and text are stepped over unread.
+ * Throws `MalformedMessage` when the bytes are not a well-formed Event.
  */
-export function decodeEvent(bytes: Uint8Array, start: number, end: number): TfEvent {
-  const reader = new WireReader(bytes, start, end);
+export function decodeEvent(reader: WireReader): TfEvent {
+  const end = reader.end;
   let wallTime: number | undefined;
   let step = 0;
   const scalars: TfScalar[] = [];
   while (reader.pos < end) {
     const key = reader.varint();
-    const field = Math.floor(key / 8);
+    const field = key >>> 3;
     const wireType = key & 7;
     if (field === 1 && wireType === WIRE_FIXED64) wallTime = reader.float64();
     else if (field === 2 && wireType === WIRE_VARINT) step = reader.varint();

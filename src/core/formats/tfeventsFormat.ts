@@ -2,7 +2,7 @@ import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
 import { maskedCrc32c } from './crc32c';
 import type { AppendOnlyFormat, LogFile } from './logFormat';
-import { MalformedMessage } from './protobufWire';
+import { MalformedMessage, WireReader } from './protobufWire';
 import { decodeEvent } from './tfEvent';
 
 /**
@@ -65,6 +65,7 @@ export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, key
   if (cursor.stopped) return { points: [], problems: [], cursor: { ...cursor, offset: cursor.offset + chunk.length } };
   const bytes = concat(cursor.pending, chunk);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const reader = new WireReader(bytes, 0, 0);
   const points: MetricPoint[] = [];
   const problems: string[] = [];
   let pos = 0;
@@ -82,7 +83,8 @@ export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, key
     if (maskedCrc32c(bytes, dataStart, dataEnd) !== view.getUint32(dataEnd, true)) {
       problems.push(`The record at byte ${cursor.offset + pos} is damaged (checksum mismatch); it was skipped.`);
     } else {
-      decodeInto(bytes, dataStart, dataEnd, keyPrefix, points, problems, cursor.offset + pos);
+      reader.reset(dataStart, dataEnd);
+      decodeInto(reader, keyPrefix, points, problems, cursor.offset + pos);
     }
     pos = dataEnd + FOOTER_BYTES;
   }
@@ -94,9 +96,9 @@ export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, key
   };
 }
 
-function decodeInto(bytes: Uint8Array, start: number, end: number, keyPrefix: string, points: MetricPoint[], problems: string[], at: number): void {
+function decodeInto(reader: WireReader, keyPrefix: string, points: MetricPoint[], problems: string[], at: number): void {
   try {
-    const event = decodeEvent(bytes, start, end);
+    const event = decodeEvent(reader);
     for (const scalar of event.scalars) {
       const point: { key: string; step: number; value: number; wallTime?: number } = { key: keyPrefix + scalar.tag, step: event.step, value: scalar.value };
       if (event.wallTime !== undefined) point.wallTime = event.wallTime;
