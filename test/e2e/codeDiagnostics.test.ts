@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import type { CodeServer } from '../../scripts/vscode-host/codeServer.mjs';
 import { ARTIFACTS, launchChromium } from '../chromium';
-import { misleadingRunPoints } from '../fixtures/runs';
+import { healthyRunPoints, misleadingRunPoints } from '../fixtures/runs';
 
 const REPO = resolve(__dirname, '../../..');
 const VSIX = join(REPO, 'dist', 'token-accuracy-lens.vsix');
@@ -23,6 +23,13 @@ config = Config(
     load_best_model_at_end=True,
     eval_steps=100,
 )
+`;
+
+/** Writes into the healthy run (a file inside its folder): its warning can only be a hint. */
+const KERAS_SCRIPT = `import keras
+
+stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)
+log = keras.callbacks.CSVLogger("outputs/healthy/log.csv")
 `;
 
 let server: CodeServer;
@@ -42,6 +49,11 @@ function makeWorkspace(): string {
   mkdirSync(join(dir, 'outputs', 'sft-run'), { recursive: true });
   writeFileSync(join(dir, 'outputs', 'sft-run', 'trainer_state.json'), JSON.stringify({ global_step: 1000, log_history: history }, null, 2));
   writeFileSync(join(dir, 'train.py'), SCRIPT);
+  const lines = new Map<number, Record<string, number>>();
+  for (const point of healthyRunPoints()) lines.set(point.step, { ...(lines.get(point.step) ?? { step: point.step }), [point.key]: point.value });
+  mkdirSync(join(dir, 'outputs', 'healthy'), { recursive: true });
+  writeFileSync(join(dir, 'outputs', 'healthy', 'metrics.jsonl'), [...lines.values()].map((line) => JSON.stringify(line) + '\n').join(''));
+  writeFileSync(join(dir, 'keras_train.py'), KERAS_SCRIPT);
   return dir;
 }
 
@@ -54,7 +66,15 @@ async function quickInput(text: string, row: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
-const problemRows = () => page.locator('.markers-panel .monaco-list-row', { hasText: 'load_best_model_at_end' });
+const problemRows = (text = 'load_best_model_at_end') => page.locator('.markers-panel .monaco-list-row', { hasText: text });
+
+async function openFile(name: string): Promise<void> {
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input.input').fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: name }).waitFor();
+}
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -75,10 +95,7 @@ after(async () => {
 
 test('a training script beside its run gets a Warning on load_best_model_at_end that quotes the run', { timeout: 120_000 }, async () => {
   await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'Token acc' }).waitFor({ timeout: 90_000 });
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input.input').fill('train.py');
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'train.py' }).first().waitFor();
-  await page.keyboard.press('Enter');
+  await openFile('train.py');
   await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 20_000 });
   await quickInput('>View: Toggle Problems', 'Toggle Problems');
   await problemRows().first().waitFor({ timeout: 10_000 });
@@ -106,4 +123,22 @@ test('the quick fix rewrites the call to follow token accuracy upwards, and the 
   assert.equal(readFileSync(path, 'utf8'), SCRIPT.replace('    eval_steps=100,\n', '    eval_steps=100,\n    metric_for_best_model="eval_mean_token_accuracy",\n    greater_is_better=True,\n'));
   await problemRows().first().waitFor({ state: 'detached', timeout: 10_000 });
   assert.equal(await page.locator('.monaco-editor .squiggly-warning').count(), 0);
+});
+
+test('a script that writes a healthy run gets a short hint, and its other action opens that run in the panel', { timeout: 60_000 }, async () => {
+  await openFile('keras_train.py');
+  await page.locator('.monaco-editor .squiggly-info').first().waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator('.monaco-editor .squiggly-warning').count(), 0);
+  const text = await problemRows('EarlyStopping monitors').first().innerText();
+  assert.match(text, /EarlyStopping monitors "val_loss": it stops training when the validation loss stops falling\. Loss can rise while token accuracy still improves; consider following "val_accuracy"\./);
+  await quickInput(':3:40', 'line 3');
+  await page.keyboard.press('Control+.');
+  await page.locator('.action-widget .monaco-list-row', { hasText: 'Set monitor="val_accuracy", mode="max"' }).first().waitFor({ timeout: 10_000 });
+  const open = page.locator('.action-widget .monaco-list-row', { hasText: 'Open run "outputs/healthy" in the metrics panel' });
+  await open.waitFor();
+  await page.keyboard.press('ArrowDown');
+  assert.match((await open.getAttribute('class')) ?? '', /\bfocused\b/);
+  await page.keyboard.press('Enter');
+  await page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator('#accuracy-chart').waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: join(ARTIFACTS, 'e2e-code-open-run.png') });
 });

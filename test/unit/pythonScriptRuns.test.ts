@@ -26,3 +26,7 @@ test('".", "..", messages and format strings match nothing', () => {
 test('a literal that only shares a prefix with a run folder does not match it', () => {
   assert.deepEqual(runsWrittenBy(['outputs/sft'], [workspace], runs), []);
 });
+
+test('a file the script writes inside a run folder names that run', () => {
+  assert.deepEqual(runsWrittenBy(['outputs/sft-run/best.keras'], [workspace], runs), [join(workspace, 'outputs', 'sft-run')]);
+});

@@ -7,8 +7,8 @@ function pathLike(literal: string): boolean {
 
 /**
  * The runs a script writes, found by its string literals (`output_dir="outputs/sft"`, `save_dir="logs"`)
- * resolved against the script's folder and the workspace folders. A run matches when it is that folder or
- * lies inside it (Lightning's `version_N/`). A literal naming the script's own folder or one above it
+ * resolved against the script's folder and the workspace folders. A run matches when it is that folder, lies
+ * inside it (Lightning's `version_N/`), or holds it (`ModelCheckpoint("outputs/run/best.keras")`). A literal naming the script's own folder or one above it
  * (".", "..") would match every run and says nothing, so it is left out.
  */
 export function runsWrittenBy(literals: readonly string[], bases: readonly string[], runIds: readonly string[]): string[] {
@@ -21,5 +21,5 @@ export function runsWrittenBy(literals: readonly string[], bases: readonly strin
       dirs.add(dir);
     }
   }
-  return runIds.filter((id) => [...dirs].some((dir) => id === dir || id.startsWith(dir + sep)));
+  return runIds.filter((id) => [...dirs].some((dir) => id === dir || id.startsWith(dir + sep) || dir.startsWith(id + sep)));
 }
