@@ -1,6 +1,7 @@
 import type { LogFormat } from '../core/formats/logFormat';
 import { lightningHparamsReader } from './lightningHparamsReader';
 import { AppendOnlyReader, WholeFileReader } from './logSourceReader';
+import { MlflowDbReader } from './mlflowDbReader';
 import { EvalOutputsReader } from './tokens/evalOutputsReader';
 import type { SourceReader } from './sourceReader';
 import { wandbSummaryReader } from './wandbSummaryReader';
@@ -9,6 +10,7 @@ import { wandbSummaryReader } from './wandbSummaryReader';
 const HOST_READERS = new Map<string, (path: string) => SourceReader>([
   ['lightning-hparams', lightningHparamsReader],
   ['wandb-summary', wandbSummaryReader],
+  ['mlflow-db', (path) => new MlflowDbReader(path)],
   ['eval-outputs', (path) => new EvalOutputsReader(path)],
 ]);
 

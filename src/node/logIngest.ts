@@ -49,7 +49,8 @@ export class LogIngest {
   /** When any file of the run was last written: the newest run is the one being trained now. */
   runModifiedMs(runId: string): number {
     let newest = 0;
-    for (const { reader, runId: id } of this.readers.values()) if (id === runId && reader !== undefined) newest = Math.max(newest, reader.modifiedMs);
+    // A source of several runs (an MLflow database) feeds `<its run id>#<suffix>`.
+    for (const { reader, runId: id } of this.readers.values()) if ((id === runId || runId.startsWith(`${id}#`)) && reader !== undefined) newest = Math.max(newest, reader.modifiedMs);
     return newest;
   }
 
@@ -117,6 +118,15 @@ export class LogIngest {
         changed = this.setProblem(path, outcome.problems.length > 0 ? outcome.problems.slice(-3).join(' ') : undefined) || changed;
         break;
       }
+      case 'runs':
+        this.retries.delete(path);
+        for (const part of outcome.runs) {
+          const partId = `${runId}#${part.suffix}`;
+          const info = part.runInfo !== undefined && this.mergeRunInfo(partId, part.runInfo);
+          if (this.storePoints(partId, source, part.points, outcome.replace) || info) changedRuns.add(partId);
+        }
+        changed = this.setProblem(path, outcome.problems.length > 0 ? outcome.problems.slice(-3).join(' ') : undefined);
+        break;
       case 'retry':
         if (this.options.retryIncomplete) this.scheduleRetry(path, outcome.message);
         else changed = this.setProblem(path, outcome.message);

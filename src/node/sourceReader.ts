@@ -10,10 +10,23 @@ export type ReadOutcome =
       readonly problems: readonly string[];
       readonly runInfo?: RunInfo;
     }
+  | {
+      /** A source that holds several runs (an MLflow SQLite store): each part is the run `<run id>#<suffix>`. */
+      readonly kind: 'runs';
+      readonly runs: readonly RunPart[];
+      readonly replace: boolean;
+      readonly problems: readonly string[];
+    }
   | { readonly kind: 'retry'; readonly message: string }
   | { readonly kind: 'not-a-log' }
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'failed'; readonly message: string };
+
+export interface RunPart {
+  readonly suffix: string;
+  readonly points: MetricPoint[];
+  readonly runInfo?: RunInfo;
+}
 
 /** Reads one source incrementally; reads of one source never overlap (the ingest sees to it). */
 export interface SourceReader {

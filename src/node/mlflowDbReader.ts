@@ -1,0 +1,146 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { Database, SqlValue } from 'sql.js';
+import { MLFLOW_DB_FORMAT, mlflowDbValue } from '../core/formats/mlflowDbFormat';
+import type { RunInfo } from '../core/formats/logFormat';
+import type { MetricPoint } from '../core/types';
+import { loadSqlJs } from './sqlJs';
+import { describeReadError, type ReadOutcome, type RunPart, type SourceReader } from './sourceReader';
+
+interface RunRow {
+  readonly name: string | undefined;
+  readonly deleted: boolean;
+}
+
+const RUNS_QUERY = 'SELECT run_uuid, name, lifecycle_stage FROM runs';
+/** Only rows added since the last read: `metrics` is a rowid table and MLflow only inserts into it. */
+const METRICS_QUERY = 'SELECT rowid, run_uuid, key, value, timestamp, step, is_nan FROM metrics WHERE rowid > ? ORDER BY rowid';
+
+function text(value: SqlValue | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function number(value: SqlValue | undefined): number {
+  return typeof value === 'number' ? value : Number(value ?? Number.NaN);
+}
+
+function parameter(value: string): string | number | boolean {
+  const parsed = Number(value);
+  return value.trim() !== '' && Number.isFinite(parsed) ? parsed : value;
+}
+
+/**
+ * Reads an MLflow SQLite store. Each change costs a stat (nothing more when the file is as it was), then the
+ * file's bytes and the metric rows added since the last read: `metrics` joined to `runs` by run uuid for
+ * names, deleted runs left out. A journal beside the database means a transaction is being written: the
+ * read is retried rather than risking a half-written page. A store whose rows went back (rebuilt, or rows
+ * deleted) is read again whole.
+ */
+export class MlflowDbReader implements SourceReader {
+  private identity = '';
+  private lastRowid = 0;
+  private paramCount = -1;
+  private readonly runs = new Map<string, RunRow>();
+  private modified = 0;
+
+  constructor(readonly path: string) {}
+
+  get format(): string {
+    return MLFLOW_DB_FORMAT.id;
+  }
+
+  get modifiedMs(): number {
+    return this.modified;
+  }
+
+  async read(): Promise<ReadOutcome> {
+    try {
+      const info = await stat(this.path);
+      if (await exists(`${this.path}-journal`)) return { kind: 'retry', message: 'mlflow.db is in the middle of a write.' };
+      const identity = `${info.ino}:${info.size}:${info.mtimeMs}`;
+      if (identity === this.identity) return { kind: 'unchanged' };
+      const sql = await loadSqlJs();
+      let db: Database;
+      try {
+        db = new sql.Database(await readFile(this.path));
+      } catch (error) {
+        return { kind: 'retry', message: `mlflow.db cannot be opened (${(error as Error).message}).` };
+      }
+      try {
+        const outcome = this.query(db);
+        this.identity = identity;
+        this.modified = info.mtimeMs;
+        return outcome;
+      } catch (error) {
+        // A page caught mid-write reads as a malformed database; the writer will finish it.
+        return { kind: 'retry', message: `mlflow.db could not be read (${(error as Error).message}).` };
+      } finally {
+        db.close();
+      }
+    } catch (error) {
+      return { kind: 'failed', message: describeReadError(error) };
+    }
+  }
+
+  private query(db: Database): ReadOutcome {
+    const maxRowid = number(db.exec('SELECT coalesce(max(rowid), 0) FROM metrics')[0]?.values[0]?.[0]);
+    const replace = maxRowid < this.lastRowid;
+    if (replace) this.lastRowid = 0;
+    const parts = new Map<string, { points: MetricPoint[]; runInfo?: RunInfo }>();
+    const part = (uuid: string): { points: MetricPoint[]; runInfo?: RunInfo } => {
+      let found = parts.get(uuid);
+      if (found === undefined) parts.set(uuid, (found = { points: [] }));
+      return found;
+    };
+    for (const row of db.exec(RUNS_QUERY)[0]?.values ?? []) {
+      const uuid = text(row[0]);
+      if (uuid === undefined) continue;
+      const run = { name: text(row[1]), deleted: row[2] === 'deleted' };
+      const known = this.runs.get(uuid);
+      this.runs.set(uuid, run);
+      if (run.deleted) continue;
+      if (known === undefined || known.name !== run.name || replace) part(uuid).runInfo = run.name === undefined || run.name === '' ? {} : { name: run.name };
+    }
+    this.readParameters(db, part);
+    const statement = db.prepare(METRICS_QUERY);
+    try {
+      statement.bind([this.lastRowid]);
+      while (statement.step()) {
+        const [rowid, uuid, key, value, timestamp, step, isNan] = statement.get();
+        this.lastRowid = Math.max(this.lastRowid, number(rowid));
+        const run = text(uuid);
+        if (run === undefined || this.runs.get(run)?.deleted !== false || typeof key !== 'string') continue;
+        part(run).points.push({ key, step: number(step ?? 0), value: mlflowDbValue(number(value), isNan === 1), wallTime: number(timestamp) / 1000 });
+      }
+    } finally {
+      statement.free();
+    }
+    const runs: RunPart[] = [...parts].map(([suffix, { points, runInfo }]) => (runInfo === undefined ? { suffix, points } : { suffix, points, runInfo }));
+    return { kind: 'runs', runs, replace, problems: [] };
+  }
+
+  /** Parameters are logged at a run's start; they are read again only when their count changes. */
+  private readParameters(db: Database, part: (uuid: string) => { runInfo?: RunInfo }): void {
+    const count = number(db.exec('SELECT count(*) FROM params')[0]?.values[0]?.[0]);
+    if (count === this.paramCount) return;
+    this.paramCount = count;
+    const byRun = new Map<string, Record<string, string | number | boolean>>();
+    for (const [uuid, key, value] of db.exec('SELECT run_uuid, key, value FROM params')[0]?.values ?? []) {
+      if (typeof uuid !== 'string' || typeof key !== 'string' || this.runs.get(uuid)?.deleted !== false) continue;
+      let parameters = byRun.get(uuid);
+      if (parameters === undefined) byRun.set(uuid, (parameters = {}));
+      parameters[key] = parameter(text(value) ?? String(value));
+    }
+    for (const [uuid, parameters] of byRun) {
+      const target = part(uuid);
+      target.runInfo = { ...target.runInfo, parameters };
+    }
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).size > 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import fc from 'fast-check';
+import { classifyLogFile } from '../../src/core/formats/registry';
+import { LogIngest } from '../../src/node/logIngest';
+import { MlflowDbReader } from '../../src/node/mlflowDbReader';
+
+/** MLflow's SQLAlchemy schema for the tables the reader touches (mlflow/store/tracking/dbmodels, alembic head). */
+const SCHEMA = `
+CREATE TABLE experiments (experiment_id INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, name VARCHAR(256) NOT NULL UNIQUE, artifact_location VARCHAR(256), lifecycle_stage VARCHAR(32), creation_time BIGINT, last_update_time BIGINT);
+CREATE TABLE runs (run_uuid VARCHAR(32) NOT NULL, name VARCHAR(250), source_type VARCHAR(20), source_name VARCHAR(500), entry_point_name VARCHAR(50), user_id VARCHAR(256), status VARCHAR(9), start_time BIGINT, end_time BIGINT, deleted_time BIGINT, source_version VARCHAR(50), lifecycle_stage VARCHAR(20), artifact_uri VARCHAR(200), experiment_id INTEGER, CONSTRAINT run_pk PRIMARY KEY (run_uuid), FOREIGN KEY(experiment_id) REFERENCES experiments (experiment_id));
+CREATE TABLE metrics (key VARCHAR(250) NOT NULL, value FLOAT NOT NULL, timestamp BIGINT NOT NULL, run_uuid VARCHAR(32) NOT NULL, step BIGINT DEFAULT '0' NOT NULL, is_nan BOOLEAN DEFAULT '0' NOT NULL, CONSTRAINT metric_pk PRIMARY KEY (key, timestamp, step, run_uuid, value, is_nan), FOREIGN KEY(run_uuid) REFERENCES runs (run_uuid));
+CREATE TABLE latest_metrics (key VARCHAR(250) NOT NULL, value FLOAT NOT NULL, timestamp BIGINT, step BIGINT NOT NULL, is_nan BOOLEAN NOT NULL, run_uuid VARCHAR(32) NOT NULL, CONSTRAINT latest_metric_pk PRIMARY KEY (key, run_uuid));
+CREATE TABLE params (key VARCHAR(250) NOT NULL, value VARCHAR(8000) NOT NULL, run_uuid VARCHAR(32) NOT NULL, CONSTRAINT param_pk PRIMARY KEY (key, run_uuid));
+CREATE TABLE tags (key VARCHAR(250) NOT NULL, value VARCHAR(8000), run_uuid VARCHAR(32) NOT NULL, CONSTRAINT tag_pk PRIMARY KEY (key, run_uuid));
+INSERT INTO experiments VALUES (0, 'Default', 'mlflow-artifacts:/0', 'active', 1700000000000, 1700000000000);
+`;
+
+const A = 'a'.repeat(32);
+const B = 'b'.repeat(32);
+const GONE = 'c'.repeat(32);
+
+/** Runs SQL through Python's sqlite3 (the standard library), the way MLflow's SQLAlchemy store writes. */
+function sqlite(db: string, sql: string): void {
+  execFileSync('python3', ['-c', 'import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.executescript(sys.argv[2])\nc.commit()\nc.close()', db, sql]);
+}
+
+/** Metric rows as Python reads them back: an independent reader for the values the extension shows. */
+function pythonRows(db: string): Array<[string, string, number, number | null, number]> {
+  const script = 'import json, sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nprint(json.dumps([list(r) for r in c.execute("SELECT m.run_uuid, m.key, m.step, CASE WHEN m.is_nan THEN NULL ELSE m.value END, m.timestamp FROM metrics m JOIN runs r USING (run_uuid) WHERE r.lifecycle_stage = \'active\' ORDER BY m.rowid")]))';
+  return JSON.parse(execFileSync('python3', ['-c', script, db], { encoding: 'utf8' })) as Array<[string, string, number, number | null, number]>;
+}
+
+function metric(run: string, key: string, value: number, step: number, isNan = 0): string {
+  return `INSERT INTO metrics VALUES ('${key}', ${value}, ${1700000000000 + step * 1000}, '${run}', ${step}, ${isNan});`;
+}
+
+function newStore(): { dir: string; db: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-mlflowdb-'));
+  const db = join(dir, 'mlflow.db');
+  const rows = [
+    SCHEMA,
+    `INSERT INTO runs (run_uuid, name, status, lifecycle_stage, experiment_id, start_time) VALUES ('${A}', 'bright-owl-7', 'RUNNING', 'active', 0, 1700000000000), ('${B}', 'calm-fox-2', 'FINISHED', 'active', 0, 1700000000000), ('${GONE}', 'deleted-run', 'FINISHED', 'deleted', 0, 1700000000000);`,
+    `INSERT INTO params VALUES ('learning_rate', '3e-05', '${A}'), ('model', 'gpt2', '${A}'), ('epochs', '3', '${B}');`,
+  ];
+  for (let step = 0; step < 5; step++) rows.push(metric(A, 'eval_loss', 2 - step / 10, step * 100), metric(A, 'eval_mean_token_accuracy', 0.4 + step / 50, step * 100), metric(B, 'loss', 3 - step / 5, step * 10));
+  rows.push(metric(A, 'loss', 0, 300, 1), metric(B, 'grad_norm', 1.7976931348623157e308, 20), metric(B, 'loss', 2.5, 20), metric(GONE, 'loss', 9, 0));
+  sqlite(db, rows.join('\n'));
+  return { dir, db };
+}
+
+test('mlflow.db: each MLflow run is a run of its own, named, with its parameters; NaN, inf and repeated steps as MLflow means them', async () => {
+  const { dir, db } = newStore();
+  assert.deepEqual(classifyLogFile(db), { format: 'mlflow-db', runDirectory: db });
+  const ingest = new LogIngest();
+  await ingest.ingest(db);
+  assert.deepEqual(ingest.store.runIds(), [`${db}#${A}`, `${db}#${B}`]);
+  const a = ingest.store.snapshot(`${db}#${A}`);
+  assert.deepEqual(a?.metrics.get('eval_loss'), { steps: [0, 100, 200, 300, 400], values: [2, 1.9, 1.8, 1.7, 1.6] });
+  assert.ok(Number.isNaN(a?.metrics.get('loss')?.values[0]));
+  const b = ingest.store.snapshot(`${db}#${B}`);
+  assert.deepEqual(b?.metrics.get('grad_norm'), { steps: [20], values: [Number.POSITIVE_INFINITY] });
+  // Two rows for step 20: the one written last wins, as in MLflow's own history view.
+  assert.equal(b?.metrics.get('loss')?.values[b.metrics.get('loss')?.steps.indexOf(20) ?? -1], 2.5);
+  assert.deepEqual(ingest.runInfo(`${db}#${A}`), { name: 'bright-owl-7', parameters: { learning_rate: 3e-5, model: 'gpt2' } });
+  assert.deepEqual(ingest.runInfo(`${db}#${B}`), { name: 'calm-fox-2', parameters: { epochs: 3 } });
+  // Every value Python reads back is in the store at its (run, key, step), the last row for a step winning.
+  const last = new Map(pythonRows(db).map(([run, key, step, value]) => [`${run}|${key}|${step}`, value]));
+  assert.equal(last.size, 17);
+  for (const [id, value] of last) {
+    const [run = '', key = '', step = ''] = id.split('|');
+    const series = ingest.store.snapshot(`${db}#${run}`)?.metrics.get(key);
+    const stored = series?.values[series.steps.indexOf(Number(step))];
+    if (value === null) assert.ok(Number.isNaN(stored), id);
+    else assert.equal(stored === Number.POSITIVE_INFINITY ? 1.7976931348623157e308 : stored, value, id);
+  }
+  rmSync(dir, { recursive: true });
+});
+
+test('mlflow.db live: rows added by the writer arrive; an unchanged file costs a stat and changes nothing', async () => {
+  const { dir, db } = newStore();
+  const changes: string[] = [];
+  const ingest = new LogIngest((ids) => changes.push(...ids));
+  await ingest.ingest(db);
+  changes.length = 0;
+  await ingest.ingest(db);
+  assert.deepEqual(changes, []);
+  sqlite(db, [metric(A, 'eval_loss', 1.65, 500), metric(A, 'eval_mean_token_accuracy', 0.52, 500), `INSERT INTO runs (run_uuid, name, lifecycle_stage, experiment_id) VALUES ('${'d'.repeat(32)}', 'new-run', 'active', 0);`, metric('d'.repeat(32), 'loss', 4, 1)].join('\n'));
+  await ingest.ingest(db);
+  assert.deepEqual(ingest.store.snapshot(`${db}#${A}`)?.metrics.get('eval_loss')?.steps, [0, 100, 200, 300, 400, 500]);
+  assert.deepEqual(ingest.store.snapshot(`${db}#${'d'.repeat(32)}`)?.metrics.get('loss'), { steps: [1], values: [4] });
+  assert.equal(ingest.runInfo(`${db}#${'d'.repeat(32)}`)?.name, 'new-run');
+  assert.deepEqual([...new Set(changes)].sort(), [`${db}#${A}`, `${db}#${'d'.repeat(32)}`]);
+  assert.ok(ingest.runModifiedMs(`${db}#${A}`) > 0);
+  rmSync(dir, { recursive: true });
+});
+
+test('mlflow.db cut short or with a damaged byte never throws and never hangs: the read is retried or reported', async () => {
+  const { dir, db } = newStore();
+  const bytes = readFileSync(db);
+  const damaged = join(dir, 'damaged', 'mlflow.db');
+  execFileSync('mkdir', ['-p', join(dir, 'damaged')]);
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 0, max: bytes.length }), fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 0, max: 255 }), async (cut, at, byte) => {
+      const copy = Buffer.from(bytes);
+      copy[at] = byte;
+      for (const variant of [bytes.subarray(0, cut), copy]) {
+        writeFileSync(damaged, variant);
+        const outcome = await new MlflowDbReader(damaged).read();
+        assert.ok(['runs', 'retry', 'failed'].includes(outcome.kind), outcome.kind);
+      }
+    }),
+    { numRuns: 40 },
+  );
+  rmSync(dir, { recursive: true });
+});
