@@ -24,7 +24,7 @@ const jobs = [cli, evalWorker];
 // SQLite as WebAssembly (sql.js) ships beside the CLI and the extension, which read mlflow.db with it from dist/.
 mkdirSync('dist', { recursive: true });
 copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
-if (!args.has('--tests') && !args.has('--bench')) {
+if (!args.has('--tests') && !args.has('--bench') && !args.has('--bench-tokens')) {
   jobs.push(
     build({ ...node, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'fsevents'] }),
     build({ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' }),
@@ -39,4 +39,5 @@ if (args.has('--tests')) {
   jobs.push(build({ ...node, entryPoints: [...testFiles('test/unit'), ...testFiles('test/webview'), ...testFiles('test/e2e')], outdir: 'out/test', outbase: 'test', external: ['fsevents', 'playwright-core'] }));
 }
 if (args.has('--bench')) jobs.push(build({ ...node, entryPoints: ['bench/run.ts'], outfile: 'out/bench/run.js', external: ['fsevents'] }));
+if (args.has('--bench-tokens')) jobs.push(build({ ...node, entryPoints: ['bench/tokens.ts'], outfile: 'out/bench/tokens.js' }));
 await Promise.all(jobs);

@@ -1,3 +1,4 @@
+import { EXP_LIMIT, EXP_STEPS, EXP_TABLE } from './fastExp';
 import { BIN_WIDTH, BINS, type TemperatureAccumulator } from './temperatureFit';
 
 /** What one row of logits says about its label; reused between rows so the hot loop allocates nothing. */
@@ -15,13 +16,16 @@ export function emptyRowScore(): RowScore {
   return { argmax: -1, labelLogProb: NaN, maxLogProb: NaN, entropy: NaN, rank: 0 };
 }
 
-const INVERSE_WIDTH = 1 / BIN_WIDTH;
+/** Table steps per temperature bin: the bin of a logit is its table index divided by this. */
+const STEPS_PER_BIN = EXP_STEPS * BIN_WIDTH;
 const TAIL = BINS - 1;
+const INVERSE_STEPS = 1 / EXP_STEPS;
 
 /**
  * Scores logits[start, start + vocab) against `label` in two passes: the first finds the max and the first
  * index holding it (numpy's and torch's argmax), the second sums e^(z − max) for the log partition and the
- * entropy, counts the logits above the label's, and bins the rest for the temperature fit.
+ * entropy, counts the logits above the label's, and bins the rest for the temperature fit. A NaN logit makes
+ * the row's statistics NaN, as in torch.
  */
 export function scoreRow(logits: Float32Array, start: number, vocab: number, label: number, score: RowScore, temperature: TemperatureAccumulator | undefined): void {
   const end = start + vocab;
@@ -38,32 +42,47 @@ export function scoreRow(logits: Float32Array, start: number, vocab: number, lab
   let partition = 0;
   let weighted = 0;
   let above = 0;
+  let invalid = false;
+  const table = EXP_TABLE;
   if (temperature === undefined) {
     for (let i = start; i < end; i++) {
       const value = logits[i] as number;
-      const u = value - max;
-      const e = Math.exp(u);
-      partition += e;
-      weighted += e * u;
       if (value > labelLogit) above++;
+      const scaled = (max - value) * EXP_STEPS;
+      if (!(scaled < EXP_LIMIT)) {
+        invalid ||= value !== value;
+        continue;
+      }
+      const k = scaled | 0;
+      const r = (k - scaled) * INVERSE_STEPS;
+      const e = (table[k] as number) * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24)))));
+      partition += e;
+      weighted += e * (value - max);
     }
   } else {
     const { count, sum, sumSquares } = temperature;
     for (let i = start; i < end; i++) {
       const value = logits[i] as number;
-      const u = value - max;
-      const e = Math.exp(u);
-      partition += e;
-      weighted += e * u;
       if (value > labelLogit) above++;
-      if (i === argmax) continue;
-      const bin = Math.min(TAIL, Math.floor(-u * INVERSE_WIDTH));
+      const u = value - max;
+      const scaled = -u * EXP_STEPS;
+      let bin = TAIL;
+      if (scaled < EXP_LIMIT) {
+        const k = scaled | 0;
+        const r = (k - scaled) * INVERSE_STEPS;
+        const e = (table[k] as number) * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24)))));
+        partition += e;
+        weighted += e * u;
+        bin = Math.min(TAIL, (k / STEPS_PER_BIN) | 0);
+      } else if (value !== value) invalid = true;
+      if (i === argmax || u === -Infinity) continue;
       count[bin] = (count[bin] as number) + 1;
       sum[bin] = (sum[bin] as number) + u;
       sumSquares[bin] = (sumSquares[bin] as number) + u * u;
     }
     temperature.finishRow(labelLogit - max);
   }
+  if (invalid || max === -Infinity || max !== max) partition = NaN;
   const logPartition = Math.log(partition);
   score.argmax = argmax - start;
   score.maxLogProb = -logPartition;

@@ -1,0 +1,105 @@
+// `npm run bench:tokens`: token statistics over generated logits files (fp32, fp16, bf16), as ratios against
+// references measured in the same run: reading the same bytes raw, and numpy and torch (CPU, one thread,
+// when installed) doing argmax and log-softmax NLL over the same chunks.
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { computeEvalFile } from '../src/node/tokens/evalFileStats';
+import { tensorRowChunks } from '../src/node/tokens/tensorData';
+import { locateEvalTensors } from '../src/node/tokens/tensorFiles';
+
+const ROWS = Number(process.env['BENCH_ROWS'] ?? 2048);
+const VOCAB = Number(process.env['BENCH_VOCAB'] ?? 32000);
+const CHUNK_BYTES = 8 << 20;
+const dir = mkdtempSync(join(tmpdir(), 'tal-bench-tokens-'));
+
+/** Writes a safetensors file of [ROWS, VOCAB] logits and int64 labels, a slab at a time (no whole-file buffer). */
+function writeLogits(dtype: 'F32' | 'F16' | 'BF16'): string {
+  const width = dtype === 'F32' ? 4 : 2;
+  const logitBytes = ROWS * VOCAB * width;
+  const header = JSON.stringify({ __metadata__: { causal_shift: 'false' }, logits: { dtype, shape: [ROWS, VOCAB], data_offsets: [0, logitBytes] }, labels: { dtype: 'I64', shape: [ROWS], data_offsets: [logitBytes, logitBytes + ROWS * 8] } });
+  const path = join(dir, `step-1-${dtype}.safetensors`);
+  const fd = openSync(path, 'w');
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(header.length));
+  writeSync(fd, length);
+  writeSync(fd, header);
+  let seed = 12345;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) * 6 - 3;
+  const row = new Float32Array(VOCAB);
+  const halves = new Uint16Array(VOCAB);
+  const words = new Uint32Array(row.buffer);
+  for (let r = 0; r < ROWS; r++) {
+    for (let v = 0; v < VOCAB; v++) row[v] = random();
+    if (dtype === 'F32') writeSync(fd, new Uint8Array(row.buffer));
+    else {
+      for (let v = 0; v < VOCAB; v++) halves[v] = dtype === 'BF16' ? (words[v] as number) >>> 16 : toHalf(row[v] as number);
+      writeSync(fd, new Uint8Array(halves.buffer));
+    }
+  }
+  writeSync(fd, new Uint8Array(BigInt64Array.from({ length: ROWS }, (_, i) => BigInt((i * 7919) % VOCAB)).buffer));
+  closeSync(fd);
+  return path;
+}
+
+function toHalf(value: number): number {
+  const f = new Float32Array([value]);
+  const bits = new Uint32Array(f.buffer)[0] as number;
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+  if (exponent <= 0) return sign;
+  return sign | (exponent << 10) | ((bits >>> 13) & 0x3ff);
+}
+
+async function seconds(repeats: number, work: () => Promise<unknown>): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    await work();
+    best = Math.min(best, (performance.now() - start) / 1000);
+  }
+  return best;
+}
+
+async function rawRead(path: string): Promise<number> {
+  const files = await locateEvalTensors(path);
+  if ('error' in files) throw new Error(files.error);
+  const logits = files.tensors.find((tensor) => tensor.name === 'logits');
+  if (logits === undefined) throw new Error('no logits');
+  let bytes = 0;
+  for await (const chunk of tensorRowChunks(logits, VOCAB, CHUNK_BYTES)) bytes += chunk.bytes.length;
+  return bytes;
+}
+
+function python(): string | undefined {
+  return ['/usr/bin/python3', 'python3'].find((candidate) => spawnSync(candidate, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
+}
+
+async function main(): Promise<void> {
+  const rows: string[][] = [['logits', 'ours (all statistics)', 'ours (no temperature fit)', 'vs raw read', 'vs numpy', 'vs torch']];
+  const interpreter = python();
+  for (const dtype of ['F32', 'F16', 'BF16'] as const) {
+    const path = writeLogits(dtype);
+    const megabytes = (ROWS * VOCAB * (dtype === 'F32' ? 4 : 2)) / 1e6;
+    const raw = await seconds(3, () => rawRead(path));
+    const full = await seconds(2, () => computeEvalFile(path, { chunkBytes: CHUNK_BYTES }));
+    const plain = await seconds(2, () => computeEvalFile(path, { chunkBytes: CHUNK_BYTES, temperature: false }));
+    let numpy = 'n/a';
+    let torch = 'torch not installed';
+    if (interpreter !== undefined) {
+      const result = spawnSync(interpreter, [join(__dirname, '../../bench/tokens_reference.py'), path, String(ROWS), String(VOCAB), dtype, String(Math.max(1, Math.floor(CHUNK_BYTES / (VOCAB * (dtype === 'F32' ? 4 : 2)))))], { encoding: 'utf8' });
+      const reference = JSON.parse(result.stdout || '{}') as { numpy?: number; torch?: number | null };
+      if (reference.numpy !== undefined) numpy = `${(reference.numpy / plain).toFixed(2)}× (numpy ${(megabytes / reference.numpy).toFixed(0)} MB/s)`;
+      if (typeof reference.torch === 'number') torch = `${(reference.torch / plain).toFixed(2)}× (torch ${(megabytes / reference.torch).toFixed(0)} MB/s)`;
+    } else numpy = 'python3 with numpy not found';
+    rows.push([`${dtype} ${ROWS}×${VOCAB} (${megabytes.toFixed(0)} MB)`, `${(megabytes / full).toFixed(0)} MB/s`, `${(megabytes / plain).toFixed(0)} MB/s`, `${(raw / plain).toFixed(2)}× raw read speed (${(megabytes / raw).toFixed(0)} MB/s)`, numpy, torch]);
+    rmSync(path);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  process.stdout.write('Throughput ratios: above 1× is faster than the reference (the reference\'s time over ours, without the temperature fit).\n');
+  for (const row of rows) process.stdout.write(row.join(' | ') + '\n');
+}
+
+void main();
