@@ -1,4 +1,8 @@
 import type { RunView } from './runView';
+import { DEFAULT_WARNING_SETTINGS, demandsAttention, type WarningSeverity } from './analysis/warningSettings';
+
+/** A plateau is advice: it gets the info icon, not the warning triangle. */
+const WARNING_ICON: Readonly<Record<WarningSeverity, string>> = { error: '$(error)', warning: '$(warning)', information: '$(info)', hint: '$(info)' };
 
 export function percent(value: number): string {
   return `${(value <= 1.5 ? value * 100 : value).toFixed(1)}%`;
@@ -37,9 +41,9 @@ export function statusTooltip(run: RunView | undefined, allRuns: readonly RunVie
   ];
   if (best.byLoss !== null) lines.push(`| Best by loss | step ${best.byLoss.step} (loss ${best.byLoss.loss.toFixed(4)}, acc ${percent(best.byLoss.accuracy)}) |`);
   if (best.byAccuracy !== null) lines.push(`| Best by accuracy | step ${best.byAccuracy.step} (loss ${best.byAccuracy.loss.toFixed(4)}, acc ${percent(best.byAccuracy.accuracy)}) |`);
-  for (const warning of run.warnings) lines.push('', `$(warning) **${warning.kind}** (${warning.confidence} confidence): ${escapeMarkdown(warning.message)}`);
+  for (const warning of run.warnings) lines.push('', `${WARNING_ICON[warning.severity ?? DEFAULT_WARNING_SETTINGS[warning.kind].severity]} **${warning.kind}** (${warning.confidence} confidence): ${escapeMarkdown(warning.message)}`);
   if (run.accuracyDefinition !== null) lines.push('', `_Accuracy: ${escapeMarkdown(run.accuracyDefinition)}._`);
-  const othersWarned = allRuns.filter((other) => other.id !== run.id && other.warnings.length > 0);
+  const othersWarned = allRuns.filter((other) => other.id !== run.id && other.warnings.some(demandsAttention));
   if (othersWarned.length > 0) lines.push('', `$(warning) Also warned: ${othersWarned.map((other) => escapeMarkdown(other.label)).join(', ')}.`);
   if (runCount > 1) lines.push('', `${runCount} runs watched.`);
   lines.push('', '[Open Metrics Panel](command:tokenAccuracyLens.openPanel)');
