@@ -43,7 +43,19 @@ const SEVERITY: Readonly<Record<Exclude<CodeWarningLevel, 'default' | 'off'>, vs
   error: vscode.DiagnosticSeverity.Error,
 };
 
-const isPython = (document: vscode.TextDocument): boolean => document.languageId === 'python' && (document.uri.scheme === 'file' || document.uri.scheme === 'untitled');
+const SCHEMES = new Set(['file', 'untitled', 'vscode-notebook-cell']);
+const isPython = (document: vscode.TextDocument): boolean => document.languageId === 'python' && SCHEMES.has(document.uri.scheme);
+
+/** The code of a notebook cell's siblings: the imports and paths the cell relies on are often in another cell. */
+function notebookContext(cell: vscode.TextDocument): string | undefined {
+  if (cell.uri.scheme !== 'vscode-notebook-cell') return undefined;
+  const notebook = vscode.workspace.notebookDocuments.find((candidate) => candidate.getCells().some((c) => c.document === cell));
+  return notebook
+    ?.getCells()
+    .filter((c) => c.kind === vscode.NotebookCellKind.Code && c.document !== cell && c.document.languageId === 'python')
+    .map((c) => c.document.getText())
+    .join('\n');
+}
 
 /**
  * Inline warnings in Python training scripts: configurations that trust the loss, weighed by what the run
@@ -124,12 +136,12 @@ export class CodeDiagnostics extends Disposable {
     const parser = await this.loadParser();
     if (document.isClosed || this.isDisposed) return;
     const started = performance.now();
-    const { script, findings } = lossTrustIn(parser, document.getText());
+    const { script, findings } = lossTrustIn(parser, document.getText(), notebookContext(document));
     const elapsed = performance.now() - started;
     if (elapsed > 50) this.log.debug(`Parsing ${document.uri.fsPath} took ${elapsed.toFixed(0)} ms`);
     const state: DocumentState = {
       version: document.version,
-      folder: document.uri.scheme === 'file' ? dirname(document.uri.fsPath) : undefined,
+      folder: document.uri.scheme === 'untitled' ? undefined : dirname(document.uri.fsPath),
       strings: script.strings,
       findings: findings.map((finding) => ({ finding, range: new vscode.Range(document.positionAt(finding.span.start), document.positionAt(finding.span.end)) })),
       shown: [],

@@ -118,3 +118,20 @@ describe('parsing while the user types', () => {
     assert.equal(text.slice(finding?.span.start, finding?.span.end), 'load_best_model_at_end=True');
   });
 });
+
+describe('notebook cells', () => {
+  test('a cell is read with the imports and directory literals of the other cells', () => {
+    const imports = 'from transformers import TrainingArguments as TA\nOUT = "outputs/nb-run"\n';
+    const cell = 'args = TA(output_dir=OUT, load_best_model_at_end=True)\n';
+    assert.deepEqual(lossTrustIn(parser, cell).findings, []);
+    const { script, findings } = lossTrustIn(parser, cell, imports);
+    assert.deepEqual(findings.map((f) => `${cell.slice(f.span.start, f.span.end)}:${f.rule}`), ['load_best_model_at_end=True:hf-loss-metric']);
+    assert.ok(script.strings.includes('outputs/nb-run'));
+  });
+
+  test("a cell's own import wins over another cell's", () => {
+    const context = 'from keras.callbacks import EarlyStopping\n';
+    const cell = 'from lightning.pytorch.callbacks import EarlyStopping\nstop = EarlyStopping(monitor="val_acc")\n';
+    assert.deepEqual(lossTrustIn(parser, cell, context).findings.map((f) => f.rule), ['lightning-mode']);
+  });
+});

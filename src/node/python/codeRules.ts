@@ -1,6 +1,7 @@
 import type { Finding } from './finding';
 import { kerasFindings } from './kerasRules';
 import { lightningFindings } from './lightningRules';
+import type { Node } from 'web-tree-sitter';
 import type { PythonParser } from './pythonParser';
 import { readScript, type PythonScript } from './syntax';
 import { torchFindings } from './torchRules';
@@ -11,13 +12,23 @@ export function findLossTrust(script: PythonScript): Finding[] {
   return [...transformersFindings(script), ...kerasFindings(script), ...lightningFindings(script), ...torchFindings(script)].sort((a, b) => a.span.start - b.span.start);
 }
 
-/** Parses and reads the script, and frees the tree: WebAssembly memory is not garbage-collected. */
-export function lossTrustIn(parser: PythonParser, text: string): { script: PythonScript; findings: Finding[] } {
+function parsed<T>(parser: PythonParser, text: string, read: (root: Node) => T): T {
   const tree = parser.parse(text);
   try {
-    const script = readScript(tree.rootNode);
-    return { script, findings: findLossTrust(script) };
+    return read(tree.rootNode);
   } finally {
+    // WebAssembly memory is not garbage-collected: a tree not deleted is a leak.
     tree.delete();
   }
+}
+
+/**
+ * Parses and reads the script and finds what trusts the loss. `context` is code run before it (the other
+ * cells of a notebook): its imports resolve the script's names and its literals can name the run.
+ */
+export function lossTrustIn(parser: PythonParser, text: string, context?: string): { script: PythonScript; findings: Finding[] } {
+  const outer = context === undefined ? undefined : parsed(parser, context, (root) => readScript(root));
+  const own = parsed(parser, text, (root) => readScript(root, outer?.imports));
+  const script = outer === undefined ? own : { ...own, strings: [...own.strings, ...outer.strings] };
+  return { script, findings: findLossTrust(script) };
 }

@@ -54,3 +54,8 @@ export function qualify(imports: Imports, dotted: string): string | null {
   const root = first.split('.')[0];
   return imports.starModules.every((module) => module.split('.')[0] === root) ? `${first}.${dotted}` : null;
 }
+
+/** Imports seen elsewhere (earlier notebook cells) under the script's own, which win where both bind a name. */
+export function mergeImports(inherited: Imports, own: Imports): Imports {
+  return { aliases: new Map([...inherited.aliases, ...own.aliases]), starModules: [...new Set([...inherited.starModules, ...own.starModules])] };
+}

@@ -1,5 +1,5 @@
 import type { Node } from 'web-tree-sitter';
-import { collectImports, qualify, type Imports } from './imports';
+import { collectImports, mergeImports, qualify, type Imports } from './imports';
 
 /** Offsets in UTF-16 code units into the script's text, as VS Code's `positionAt` takes them. */
 export interface Span {
@@ -175,8 +175,10 @@ function comparison(node: Node): PyComparison {
   };
 }
 
-export function readScript(root: Node): PythonScript {
-  const imports = collectImports(root);
+/** `inherited`: imports in force from elsewhere, as in a notebook cell run after the cells that import. */
+export function readScript(root: Node, inherited?: Imports): PythonScript {
+  const own = collectImports(root);
+  const imports = inherited === undefined ? own : mergeImports(inherited, own);
   const builder = new ScriptBuilder(imports);
   const nodes = root.descendantsOfType(['call', 'dictionary', 'assignment', 'comparison_operator', 'string']);
   const of = (type: string): Node[] => nodes.filter((node) => node.type === type);
