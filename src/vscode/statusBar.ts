@@ -21,14 +21,15 @@ export class StatusBar extends Disposable {
       return;
     }
     // A plateau (information) or a low-confidence hint stays in the tooltip without turning the item yellow.
-    const warned = run !== undefined && run.warnings.some(demandsAttention);
+    const loudest = run?.warnings.find(demandsAttention);
+    const warned = loudest !== undefined;
     this.item.text = `${warned ? '$(warning)' : '$(graph-line)'} ${statusText(run)}`;
     const tooltip = new vscode.MarkdownString(statusTooltip(run, allRuns), true);
     tooltip.isTrusted = { enabledCommands: ['tokenAccuracyLens.openPanel'] };
     this.item.tooltip = tooltip;
     this.item.backgroundColor = warned ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.color = warned ? new vscode.ThemeColor('statusBarItem.warningForeground') : undefined;
-    this.item.accessibilityInformation = { label: `${statusText(run)}${warned ? `, warning: ${run.warnings[0]?.message ?? ''}` : ''}` };
+    this.item.accessibilityInformation = { label: `${statusText(run)}${loudest === undefined ? '' : `, warning: ${loudest.message}`}` };
     this.item.show();
   }
 }
