@@ -1,0 +1,78 @@
+import { mcnemarExact, splitNllChange, type NllSplit } from './evaluationComparison';
+import type { ReliabilityBin, TokenSummary } from './tokenStatistics';
+
+/** One evaluation as the calibration view draws it. JSON carries no NaN: missing numbers are null. */
+export interface CalibrationPoint {
+  readonly step: number;
+  readonly tokens: number;
+  readonly accuracy: number;
+  readonly confidence: number | null;
+  readonly meanNll: number | null;
+  readonly medianNll: number | null;
+  readonly scaledNll: number | null;
+  readonly temperature: number | null;
+  readonly ece: number | null;
+  readonly reliability: readonly { readonly lower: number; readonly upper: number; readonly count: number; readonly confidence: number | null; readonly accuracy: number | null }[];
+  /** This evaluation's NLL change from the best-loss one, split exactly (null for the best itself or without log-probs). */
+  readonly split: NllSplit | null;
+}
+
+export interface CalibrationView {
+  readonly runId: string;
+  /** How tokens were paired in each evaluation (shift, ignore index, and where each came from), deduplicated. */
+  readonly alignments: readonly string[];
+  readonly points: readonly CalibrationPoint[];
+  /** The evaluation with the least mean NLL: the split and the paired test are against it. */
+  readonly bestLossStep: number | null;
+  /** McNemar's exact test between the best-loss evaluation and the last one. */
+  readonly paired: { readonly fromStep: number; readonly toStep: number; readonly onlyFirst: number; readonly onlySecond: number; readonly pValue: number } | null;
+}
+
+export interface CalibrationInput {
+  readonly step: number;
+  readonly alignment: string;
+  readonly summary: TokenSummary;
+  readonly correctness: Uint8Array;
+}
+
+const finite = (value: number | undefined): number | null => (value === undefined || !Number.isFinite(value) ? null : value);
+
+function bins(reliability: readonly ReliabilityBin[]): CalibrationPoint['reliability'] {
+  return reliability.map((bin) => ({ lower: bin.lower, upper: bin.upper, count: bin.count, confidence: finite(bin.confidence), accuracy: finite(bin.accuracy) }));
+}
+
+/** The calibration view of a run's evaluations (in any order): what the panel's calibration section shows. */
+export function buildCalibrationView(runId: string, inputs: readonly CalibrationInput[]): CalibrationView {
+  const evaluations = [...inputs].sort((a, b) => a.step - b.step);
+  let best: CalibrationInput | undefined;
+  for (const evaluation of evaluations) {
+    const nll = evaluation.summary.probabilities?.meanNll;
+    if (nll !== undefined && Number.isFinite(nll) && (best?.summary.probabilities === undefined || nll < best.summary.probabilities.meanNll)) best = evaluation;
+  }
+  const points = evaluations.map((evaluation): CalibrationPoint => {
+    const p = evaluation.summary.probabilities;
+    const t = evaluation.summary.logits?.temperature;
+    return {
+      step: evaluation.step,
+      tokens: evaluation.summary.tokens,
+      accuracy: evaluation.summary.accuracy,
+      confidence: finite(p?.meanConfidence),
+      meanNll: finite(p?.meanNll),
+      medianNll: finite(p?.medianNll),
+      scaledNll: finite(t?.nll),
+      temperature: finite(t?.temperature),
+      ece: finite(p?.ece),
+      reliability: p === undefined ? [] : bins(p.reliability),
+      split: best === undefined || best === evaluation ? null : (splitNllChange(best.summary, evaluation.summary) ?? null),
+    };
+  });
+  const last = evaluations[evaluations.length - 1];
+  const test = best !== undefined && last !== undefined && best !== last ? mcnemarExact(best.correctness, last.correctness) : undefined;
+  return {
+    runId,
+    alignments: [...new Set(evaluations.map((evaluation) => evaluation.alignment))],
+    points,
+    bestLossStep: best?.step ?? null,
+    paired: test === undefined || best === undefined || last === undefined ? null : { fromStep: best.step, toStep: last.step, ...test },
+  };
+}
