@@ -26,7 +26,7 @@ test('(d) a spike: ≥ 1.5× the trailing median and ≥ 6 robust deviations', (
   assert.equal(warning?.form, 'spike');
   assert.equal(warning?.startStep, 1510);
   assert.equal(warning?.evidence['spikes'], 1);
-  assert.match(warning?.message ?? '', /loss spiked once, worst at step 1510/);
+  assert.match(warning?.message ?? '', /^The train loss \(loss\) spiked once, worst at step 1510/);
 });
 
 test('(d) no spike on a healthy noisy curve, nor on a jump that is large in deviations but under 1.5×', () => {
@@ -47,7 +47,7 @@ test('(d) divergence: the smoothed loss climbs back above 1.5× its minimum and 
   assert.ok((warning?.evidence['logsAboveMinimum'] ?? 0) >= 20);
   assert.ok((warning?.evidence['trendP'] ?? 1) <= 0.01);
   assert.ok((warning?.startStep ?? 0) > 600 && (warning?.startStep ?? 0) < 900, `starts at ${warning?.startStep}`);
-  assert.match(warning?.message ?? '', /Training is diverging: the smoothed loss has stayed above 1\.5× its earlier minimum/);
+  assert.match(warning?.message ?? '', /Training is diverging: the smoothed train loss \(loss\) has stayed above 1\.5× its earlier minimum/);
 });
 
 test('(d) divergence above the initial loss, and none on a healthy or a settled run', () => {

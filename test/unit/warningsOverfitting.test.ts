@@ -17,7 +17,7 @@ test('(b) eval loss up, accuracy down and train loss falling: overfitting, high 
   assert.equal(warning?.startStep, 400);
   const gl = 100 * ((points.loss[11] as number) / Math.min(...points.loss) - 1);
   assert.equal(warning?.evidence['generalizationLoss'], gl);
-  assert.match(warning?.message ?? '', new RegExp(`since step 400 eval loss is up \\d+% and token accuracy is down \\d\\.\\d points, while train loss keeps falling \\(generalization loss GL = ${gl.toFixed(0)}\\)`));
+  assert.match(warning?.message ?? '', new RegExp(`since step 400 eval loss is up \\d+% and token accuracy is down \\d\\.\\d points, while train loss keeps falling \\(Prechelt's generalization loss GL = ${gl.toFixed(0)}\\)`));
   assert.equal(misleadingLoss(points), undefined, '(a) and (b) never both fire');
 });
 

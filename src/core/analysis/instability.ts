@@ -83,7 +83,7 @@ export function lossSpikes(trainLoss: { readonly key: string; readonly series: S
     confidence: 'medium',
     step: last.step,
     startStep: first.step,
-    message: `${trainLoss.key} spiked ${spikes.length === 1 ? 'once' : `${spikes.length} times`}, worst at step ${worst.step} (${worst.value.toPrecision(3)}, ${times}× the median of the 20 logs before it). Spikes often come before divergence: consider a lower learning rate, more warm-up or gradient clipping.`,
+    message: `The train loss (${trainLoss.key}) spiked ${spikes.length === 1 ? 'once' : `${spikes.length} times`}, worst at step ${worst.step} (${worst.value.toPrecision(3)}, ${times}× the median of the 20 logs before it). Spikes often come before divergence: consider a lower learning rate, more warm-up or gradient clipping.`,
     evidence: { spikes: spikes.length, firstSpikeStep: first.step, worstSpikeStep: worst.step, worstSpikeValue: worst.value, worstSpikeMedian: worst.center, ...(Number.isFinite(worst.score) ? { worstSpikeScore: worst.score } : {}) },
   };
 }
@@ -120,7 +120,7 @@ export function divergence(trainLoss: { readonly key: string; readonly series: S
     confidence: 'high',
     step: steps[steps.length - 1] as number,
     startStep,
-    message: `Training is diverging: the smoothed ${trainLoss.key} ${reason} and is still rising (Mann–Kendall p = ${recentP.toPrecision(2)} over the last ${DIVERGENCE_LOGS} logs). Lower the learning rate or restart from an earlier checkpoint.`,
+    message: `Training is diverging: the smoothed train loss (${trainLoss.key}) ${reason} and is still rising (Mann–Kendall p = ${recentP.toPrecision(2)} over the last ${DIVERGENCE_LOGS} logs). Lower the learning rate or restart from an earlier checkpoint.`,
     evidence: { startStep, logsAboveMinimum: above, earlierMinimum, initialLoss: initial, lastSmoothedLoss: last, trendP: recentP },
   };
 }

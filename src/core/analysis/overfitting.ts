@@ -55,7 +55,7 @@ export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | u
     ...(train.length > 0 ? { trainLossAtBest: train[0] as number, lastTrainLoss: train[train.length - 1] as number, trainTrendP: trainP } : {}),
   };
   const drop = formatPoints(-gain, scale);
-  const gl = `generalization loss GL = ${generalizationLoss.toFixed(0)}`;
+  const gl = `Prechelt's generalization loss GL = ${generalizationLoss.toFixed(0)}`;
   if (trainFalling) {
     return {
       kind: 'overfitting',
