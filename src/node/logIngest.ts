@@ -2,6 +2,7 @@ import { classifyLogFile, logFormat } from '../core/formats/registry';
 import { RunStore } from '../core/runStore';
 import type { RunInfo } from '../core/formats/logFormat';
 import type { MetricPoint, Problem } from '../core/types';
+import type { FormatOverrides } from './formatSettings';
 import { createSourceReader } from './hostReaders';
 import { planSource, type SourcePlan } from './sourcePlan';
 import type { SourceReader } from './sourceReader';
@@ -43,7 +44,7 @@ export class LogIngest {
    */
   constructor(
     private readonly onChange: (runIds: readonly string[]) => void = () => undefined,
-    private readonly options: { readonly retryIncomplete: boolean } = { retryIncomplete: true },
+    private readonly options: { readonly retryIncomplete: boolean; readonly formats?: FormatOverrides } = { retryIncomplete: true },
   ) {}
 
   /** When any file of the run was last written: the newest run is the one being trained now. */
@@ -92,7 +93,7 @@ export class LogIngest {
     let entry = this.readers.get(path);
     if (entry === undefined) {
       const file = classifyLogFile(path);
-      const format = file === undefined ? undefined : logFormat(file.format);
+      const format = file === undefined ? undefined : (this.options.formats?.get(file.format) ?? logFormat(file.format));
       if (file === undefined || format === undefined) return;
       const plan = await planSource(file);
       const reader = plan.redundant ? undefined : createSourceReader(path, format);

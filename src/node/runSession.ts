@@ -1,4 +1,5 @@
 import { relative, sep } from 'node:path';
+import type { FormatOverrides } from './formatSettings';
 import { LogIngest } from './logIngest';
 import { LogWatcher } from './logWatcher';
 
@@ -16,13 +17,22 @@ export class RunSession {
   private pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new Set<(runIds: readonly string[]) => void>();
-
-  constructor(private readonly onError: (message: string) => void) {
+  /** `formats`: readers built from settings (the user's console patterns), replacing the registry's by id. */
+  constructor(
+    private readonly onError: (message: string) => void,
+    private formats: FormatOverrides = new Map(),
+  ) {
     this.ingest = this.createIngest();
   }
 
   private createIngest(): LogIngest {
-    return new LogIngest((runIds) => this.queue(runIds));
+    return new LogIngest((runIds) => this.queue(runIds), { retryIncomplete: true, formats: this.formats });
+  }
+
+  /** Readers built from settings (the user's console patterns): what was read is read again with them. */
+  async setFormats(formats: FormatOverrides): Promise<void> {
+    this.formats = formats;
+    await this.restart();
   }
 
   private queue(runIds: readonly string[]): void {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { isAbsolute, resolve } from 'node:path';
 import type { RunView } from '../core/runView';
+import { formatOverrides, type FormatOverrides } from '../node/formatSettings';
 import { RunSession } from '../node/runSession';
 import { Disposable } from './disposable';
 import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
@@ -29,14 +30,15 @@ export class LensController extends Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this.session = new RunSession((message) => this.log.warn(message));
+    this.session = new RunSession((message) => this.log.warn(message), this.formatOverrides());
     this.own({ dispose: () => void this.session.dispose() });
     this.own(this.session.onRunsChanged((ids) => this.refresh(ids)));
     this.own(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!affectsSettings(event)) return;
         this.settings = readSettings();
-        if (affectsSettings(event, 'logDirectories')) void this.watchRoots();
+        if (affectsSettings(event, 'console.patterns')) void this.session.setFormats(this.formatOverrides()).then(() => this.watchRoots());
+        else if (affectsSettings(event, 'logDirectories')) void this.watchRoots();
         else this.refresh(this.session.store.runIds());
       }),
     );
@@ -61,6 +63,13 @@ export class LensController extends Disposable {
   /** Reads every log again from the start, for when the user doubts what is shown. */
   async rescan(): Promise<void> {
     await this.session.restart();
+  }
+
+  /** Readers the settings configure (the user's console patterns); a pattern that cannot be used is said in the log. */
+  private formatOverrides(): FormatOverrides {
+    const { overrides, errors } = formatOverrides(this.settings.consolePatterns);
+    for (const error of errors) this.log.warn(error);
+    return overrides;
   }
 
   private refresh(runIds: readonly string[]): void {

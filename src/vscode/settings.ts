@@ -7,6 +7,8 @@ import { RULE_IDS, type RuleId } from '../node/python/finding';
 /** A typed mirror of the `tokenAccuracyLens.*` settings declared in package.json. */
 export interface Settings {
   readonly logDirectories: readonly string[];
+  /** `console.patterns`: the user's own console-log lines, regular expressions with named groups. */
+  readonly consolePatterns: readonly string[];
   readonly roleOverrides: RoleOverrides;
   readonly smoothing: number;
   readonly statusBarEnabled: boolean;
@@ -36,6 +38,7 @@ export function readSettings(): Settings {
   const smoothing = config.get<number>('chart.smoothing', 0.6);
   return {
     logDirectories: strings(config.get('logDirectories')),
+    consolePatterns: strings(config.get('console.patterns')),
     roleOverrides: {
       evalLoss: strings(config.get('metrics.evalLossKeys')),
       evalAccuracy: strings(config.get('metrics.evalAccuracyKeys')),
