@@ -142,3 +142,19 @@ test('a script that writes a healthy run gets a short hint, and its other action
   await page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator('#accuracy-chart').waitFor({ timeout: 30_000 });
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-code-open-run.png') });
 });
+
+test('settings turn a rule off and give it another severity', { timeout: 60_000 }, async () => {
+  await openFile('keras_train.py');
+  await page.locator('.monaco-editor .squiggly-info').first().waitFor({ timeout: 10_000 });
+  mkdirSync(join(workspace, '.vscode'), { recursive: true });
+  const settings = join(workspace, '.vscode', 'settings.json');
+  writeFileSync(settings, JSON.stringify({ 'tokenAccuracyLens.codeWarnings.rules': { 'keras-monitor': 'off' } }));
+  await problemRows('EarlyStopping monitors').first().waitFor({ state: 'detached', timeout: 20_000 });
+  assert.equal(await page.locator('.monaco-editor .squiggly-info').count(), 0);
+  writeFileSync(settings, JSON.stringify({ 'tokenAccuracyLens.codeWarnings.rules': { 'keras-monitor': 'error' } }));
+  await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 20_000 });
+  // The rule keeps its severity, so only the switch can take the mark away.
+  writeFileSync(settings, JSON.stringify({ 'tokenAccuracyLens.codeWarnings.rules': { 'keras-monitor': 'error' }, 'tokenAccuracyLens.codeWarnings.enabled': false }));
+  await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'detached', timeout: 20_000 });
+  assert.equal(await page.locator('.monaco-editor .squiggly-info, .monaco-editor .squiggly-warning').count(), 0);
+});
