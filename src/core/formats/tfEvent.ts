@@ -1,16 +1,48 @@
 import { decodeUtf8, MalformedMessage, WIRE_FIXED32, WIRE_FIXED64, WIRE_LENGTH, WIRE_VARINT, WireReader } from './protobufWire';
 
-/** One scalar an Event held. */
-export interface TfScalar {
-  readonly tag: string;
-  readonly value: number;
+/**
+ * The scalars of the Event decoded last. One is reused for every record of a chunk: a file holds
+ * hundreds of thousands of small events, and objects per event would cost more than decoding them.
+ */
+export class EventScalars {
+  wallTime: number | undefined = undefined;
+  /** proto3 leaves out a zero step, so a missing step is 0. */
+  step = 0;
+  count = 0;
+  readonly tags: string[] = [];
+  readonly values: number[] = [];
+  /** Tags repeat in every record: decoded once, the same string comes back (and hashes once in the store's maps). */
+  private readonly tagCache = new Map<number, { readonly bytes: Uint8Array; readonly text: string }[]>();
+
+  reset(): void {
+    this.wallTime = undefined;
+    this.step = 0;
+    this.count = 0;
+  }
+
+  add(tag: string, value: number): void {
+    this.tags[this.count] = tag;
+    this.values[this.count] = value;
+    this.count++;
+  }
+
+  tag(bytes: Uint8Array, start: number, end: number): string {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+    const bucket = this.tagCache.get(hash);
+    if (bucket !== undefined) for (const known of bucket) if (sameBytes(known.bytes, bytes, start, end)) return known.text;
+    const text = decodeUtf8(bytes, start, end);
+    const entry = { bytes: bytes.slice(start, end), text };
+    if (bucket === undefined) this.tagCache.set(hash, [entry]);
+    else bucket.push(entry);
+    return text;
+  }
 }
 
-export interface TfEvent {
-  readonly wallTime: number | undefined;
-  /** proto3 leaves out a zero step, so a missing step is 0. */
-  readonly step: number;
-  readonly scalars: TfScalar[];
+function sameBytes(known: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
+  if (known.length !== end - start) return false;
+  for (let i = 0; i < known.length; i++) if (known[i] !== bytes[start + i]) return false;
+  return true;
 }
 
 // TensorProto dtypes that hold one number a scalar summary can be.
@@ -30,24 +62,21 @@ const NOT_SCALAR_PLUGINS = new Set(['histograms', 'images', 'audio', 'text', 'pr
  * `double_val`, TF2's raw `tensor_content`). Graphs, images, histograms and text are stepped over unread.
  * Throws `MalformedMessage` when the bytes are not a well-formed Event.
  */
-export function decodeEvent(reader: WireReader): TfEvent {
+export function decodeEvent(reader: WireReader, out: EventScalars): void {
+  out.reset();
   const end = reader.end;
-  let wallTime: number | undefined;
-  let step = 0;
-  const scalars: TfScalar[] = [];
   while (reader.pos < end) {
     const key = reader.varint();
     const field = key >>> 3;
     const wireType = key & 7;
-    if (field === 1 && wireType === WIRE_FIXED64) wallTime = reader.float64();
-    else if (field === 2 && wireType === WIRE_VARINT) step = reader.varint();
-    else if (field === 5 && wireType === WIRE_LENGTH) readSummary(reader, reader.lengthEnd(), scalars);
+    if (field === 1 && wireType === WIRE_FIXED64) out.wallTime = reader.float64();
+    else if (field === 2 && wireType === WIRE_VARINT) out.step = reader.varint();
+    else if (field === 5 && wireType === WIRE_LENGTH) readSummary(reader, reader.lengthEnd(), out);
     else reader.skip(wireType);
   }
-  return { wallTime, step, scalars };
 }
 
-function readSummary(reader: WireReader, end: number, out: TfScalar[]): void {
+function readSummary(reader: WireReader, end: number, out: EventScalars): void {
   while (reader.pos < end) {
     const key = reader.varint();
     if (key === (1 << 3) + WIRE_LENGTH) readValue(reader, reader.lengthEnd(), out);
@@ -56,18 +85,18 @@ function readSummary(reader: WireReader, end: number, out: TfScalar[]): void {
   reader.pos = end;
 }
 
-function readValue(reader: WireReader, end: number, out: TfScalar[]): void {
+function readValue(reader: WireReader, end: number, out: EventScalars): void {
   let tag = '';
   let value: number | undefined;
   let tensorValue: number | undefined;
   let plugin = '';
   while (reader.pos < end) {
     const key = reader.varint();
-    const field = Math.floor(key / 8);
+    const field = key >>> 3;
     const wireType = key & 7;
     if (field === 1 && wireType === WIRE_LENGTH) {
       const tagEnd = reader.lengthEnd();
-      tag = decodeUtf8(reader.bytes, reader.pos, tagEnd);
+      tag = out.tag(reader.bytes, reader.pos, tagEnd);
       reader.pos = tagEnd;
     } else if (field === 2 && wireType === WIRE_FIXED32) value = reader.float32();
     else if (field === 8 && wireType === WIRE_LENGTH) tensorValue = readScalarTensor(reader, reader.lengthEnd());
@@ -76,7 +105,7 @@ function readValue(reader: WireReader, end: number, out: TfScalar[]): void {
   }
   if (reader.pos !== end) throw new MalformedMessage('value runs past its length');
   const number = value ?? (NOT_SCALAR_PLUGINS.has(plugin) ? undefined : tensorValue);
-  if (number !== undefined) out.push({ tag, value: number });
+  if (number !== undefined) out.add(tag, number);
 }
 
 /** `SummaryMetadata.plugin_data.plugin_name`, which says how to read a tensor. */
@@ -107,7 +136,7 @@ function readScalarTensor(reader: WireReader, end: number): number | undefined {
   let content: [number, number] | undefined;
   while (reader.pos < end) {
     const key = reader.varint();
-    const field = Math.floor(key / 8);
+    const field = key >>> 3;
     const wireType = key & 7;
     if (field === 1 && wireType === WIRE_VARINT) dtype = reader.varint();
     else if (field === 4 && wireType === WIRE_LENGTH) {

@@ -3,7 +3,7 @@ import type { MetricPoint } from '../types';
 import { maskedCrc32c } from './crc32c';
 import type { AppendOnlyFormat, LogFile } from './logFormat';
 import { MalformedMessage, WireReader } from './protobufWire';
-import { decodeEvent } from './tfEvent';
+import { decodeEvent, EventScalars } from './tfEvent';
 
 /**
  * Where reading a TFRecord file stopped. A record whose bytes have not all arrived waits in `pending`
@@ -66,6 +66,7 @@ export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, key
   const bytes = concat(cursor.pending, chunk);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const reader = new WireReader(bytes, 0, 0);
+  const event = new EventScalars();
   const points: MetricPoint[] = [];
   const problems: string[] = [];
   let pos = 0;
@@ -84,7 +85,7 @@ export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, key
       problems.push(`The record at byte ${cursor.offset + pos} is damaged (checksum mismatch); it was skipped.`);
     } else {
       reader.reset(dataStart, dataEnd);
-      decodeInto(reader, keyPrefix, points, problems, cursor.offset + pos);
+      decodeInto(reader, event, keyPrefix, points, problems, cursor.offset + pos);
     }
     pos = dataEnd + FOOTER_BYTES;
   }
@@ -96,17 +97,20 @@ export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, key
   };
 }
 
-function decodeInto(reader: WireReader, keyPrefix: string, points: MetricPoint[], problems: string[], at: number): void {
+function decodeInto(reader: WireReader, event: EventScalars, keyPrefix: string, points: MetricPoint[], problems: string[], at: number): void {
   try {
-    const event = decodeEvent(reader);
-    for (const scalar of event.scalars) {
-      const point: { key: string; step: number; value: number; wallTime?: number } = { key: keyPrefix + scalar.tag, step: event.step, value: scalar.value };
-      if (event.wallTime !== undefined) point.wallTime = event.wallTime;
-      points.push(point);
-    }
+    decodeEvent(reader, event);
   } catch (error) {
     if (!(error instanceof MalformedMessage)) throw error;
     problems.push(`The record at byte ${at} passed its checksum but is not a TensorBoard event (${error.message}); it was skipped.`);
+    return;
+  }
+  const { step, wallTime } = event;
+  for (let i = 0; i < event.count; i++) {
+    const tag = event.tags[i] as string;
+    const key = keyPrefix === '' ? tag : keyPrefix + tag;
+    const value = event.values[i] as number;
+    points.push(wallTime === undefined ? { key, step, value } : { key, step, value, wallTime });
   }
 }
 
