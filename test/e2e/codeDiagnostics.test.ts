@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -143,14 +143,25 @@ test('a script that writes a healthy run gets a short hint, and its other action
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-code-open-run.png') });
 });
 
-test('settings turn a rule off and give it another severity', { timeout: 60_000 }, async () => {
+test('when the run the script writes starts to show misleading loss, the hint becomes a Warning that says so', { timeout: 60_000 }, async () => {
   await openFile('keras_train.py');
   await page.locator('.monaco-editor .squiggly-info').first().waitFor({ timeout: 10_000 });
+  // Eval loss turns up after step 400 while token accuracy keeps rising.
+  const lines = [450, 500, 550, 600, 650, 700, 750].map((step, k) => JSON.stringify({ step, 'eval/loss': 1.85 + 0.15 * k, 'eval/mean_token_accuracy': 0.43 + 0.01 * k, 'train/loss': 1.8 - 0.1 * k }) + '\n');
+  appendFileSync(join(workspace, 'outputs', 'healthy', 'metrics.jsonl'), lines.join(''));
+  await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 20_000 });
+  // The Problems view refreshes a little after the editor's marks.
+  await problemRows('In run "outputs/healthy", eval loss was lowest at step 400, but token accuracy is still rising at step 750').first().waitFor({ timeout: 10_000 });
+});
+
+test('settings turn a rule off and give it another severity', { timeout: 60_000 }, async () => {
+  await openFile('keras_train.py');
+  await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 10_000 });
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   const settings = join(workspace, '.vscode', 'settings.json');
   writeFileSync(settings, JSON.stringify({ 'tokenAccuracyLens.codeWarnings.rules': { 'keras-monitor': 'off' } }));
   await problemRows('EarlyStopping monitors').first().waitFor({ state: 'detached', timeout: 20_000 });
-  assert.equal(await page.locator('.monaco-editor .squiggly-info').count(), 0);
+  assert.equal(await page.locator('.monaco-editor .squiggly-info, .monaco-editor .squiggly-warning').count(), 0);
   writeFileSync(settings, JSON.stringify({ 'tokenAccuracyLens.codeWarnings.rules': { 'keras-monitor': 'error' } }));
   await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 20_000 });
   // The rule keeps its severity, so only the switch can take the mark away.
