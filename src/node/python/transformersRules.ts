@@ -35,7 +35,7 @@ function followAccuracy(call: PyCall): FixStep[] {
     { kind: 'keyword', call, name: 'metric_for_best_model', value: { metric: true } },
     { kind: 'keyword', call, name: 'greater_is_better', value: { code: 'True' } },
   ];
-  if (isPlateau(argument(call, 'lr_scheduler_type')) && modeIsMaxOrUnknown(call) === false) steps.push(plateauModeStep(call));
+  if (isPlateau(argument(call, 'lr_scheduler_type')) && plateauModeIsMax(call) === false) steps.push(plateauModeStep(call));
   return steps;
 }
 
@@ -43,8 +43,8 @@ function plateauModeStep(call: PyCall): FixStep {
   return { kind: 'keyword-entry', call, name: 'lr_scheduler_kwargs', key: 'mode', value: { code: '"max"' } };
 }
 
-/** true when `lr_scheduler_kwargs` sets mode "max"; undefined when it cannot be read (a variable, `**`). */
-function modeIsMaxOrUnknown(call: PyCall): boolean | undefined {
+/** Whether `lr_scheduler_kwargs` sets mode "max"; undefined when that cannot be read (a variable, `**`). */
+function plateauModeIsMax(call: PyCall): boolean | undefined {
   const kwargs = argument(call, 'lr_scheduler_kwargs');
   if (kwargs === undefined) return call.hasSplat ? undefined : false;
   if (kwargs.value.kind !== 'dict') return undefined;
@@ -76,8 +76,10 @@ function argumentFindings(call: PyCall): { findings: Finding[]; followsLoss: boo
   if (isAccuracyLikeMetric(metric) && greater?.value.kind === 'bool' && !greater.value.value) {
     findings.push({ ...base, rule: 'hf-metric-direction', span: greater.span, bug: true, fix: [{ kind: 'keyword', call, name: 'greater_is_better', value: { code: 'True' } }], message: `greater_is_better=False makes "${metric}" count as better when it falls: this keeps the worst checkpoint. This is a bug.` });
   }
+  // Transformers hands the plateau scheduler the metric's raw value: minimising is a bug only for a metric that should rise.
+  const rises = isAccuracyLikeMetric(metric) || (greater?.value.kind === 'bool' && greater.value.value);
   const scheduler = argument(call, 'lr_scheduler_type');
-  if (isPlateau(scheduler) && scheduler !== undefined && modeIsMaxOrUnknown(call) === false) {
+  if (rises && isPlateau(scheduler) && scheduler !== undefined && plateauModeIsMax(call) === false) {
     findings.push({ ...base, rule: 'hf-plateau-mode', span: scheduler.span, bug: true, fix: [plateauModeStep(call)], message: `The plateau scheduler minimises its metric by default, but "${metric}" should rise: without lr_scheduler_kwargs={"mode": "max"} it cuts the learning rate while accuracy improves. This is a bug.` });
   }
   return { findings, followsLoss: false };
