@@ -10,6 +10,7 @@ import { buildRunView } from '../src/core/runView';
 import { downsampleMinMax } from '../src/core/downsample';
 import { LogIngest } from '../src/node/logIngest';
 import { tfeventsBench } from './tfeventsBench';
+import { trackersBench } from './trackersBench';
 
 const dir = mkdtempSync(join(tmpdir(), 'tal-bench-'));
 const rows: [string, string, string][] = [];
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
     await analysisPerUpdate();
     await downsampling();
     rows.push(...(await tfeventsBench(dir)));
+    rows.push(...(await trackersBench(dir)));
     storeMemory();
   } finally {
     rmSync(dir, { recursive: true, force: true });

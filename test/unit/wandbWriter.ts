@@ -17,7 +17,7 @@ function varint(value: number): number[] {
 
 export function lengthField(field: number, payload: Uint8Array | string): Uint8Array {
   const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
-  return Uint8Array.from([...varint((field << 3) | 2), ...varint(bytes.length), ...bytes]);
+  return message(Uint8Array.from([...varint((field << 3) | 2), ...varint(bytes.length)]), bytes);
 }
 
 export function varintField(field: number, value: number): Uint8Array {
@@ -25,7 +25,7 @@ export function varintField(field: number, value: number): Uint8Array {
 }
 
 export function message(...fields: Uint8Array[]): Uint8Array {
-  return Uint8Array.from(fields.flatMap((field) => [...field]));
+  return new Uint8Array(Buffer.concat(fields));
 }
 
 /** `{key = 1, value_json = 16}`: a history, summary or config item. */
@@ -58,30 +58,33 @@ const BLOCK = 32 * 1024;
 
 /** The framed file, with the byte range [start, end) that each record's chunks span. */
 export function wandbFile(records: readonly Uint8Array[]): { bytes: Uint8Array; spans: Array<[number, number]> } {
-  const out: number[] = [0x3a, 0x57, 0x26, 0x42, 0xe1, 0xbe, 0];
+  const parts: Uint8Array[] = [Uint8Array.from([0x3a, 0x57, 0x26, 0x42, 0xe1, 0xbe, 0])];
+  let length = 7;
   const spans: Array<[number, number]> = [];
   for (const record of records) {
     let start = -1;
     let rest = record;
     let first = true;
     for (;;) {
-      const left = BLOCK - (out.length % BLOCK);
+      const left = BLOCK - (length % BLOCK);
       if (left < 7) {
-        for (let i = 0; i < left; i++) out.push(0);
+        parts.push(new Uint8Array(left));
+        length += left;
         continue;
       }
       const take = Math.min(rest.length, left - 7);
       const last = take === rest.length;
       const type = first && last ? 1 : first ? 2 : last ? 4 : 3;
       const data = rest.subarray(0, take);
-      const crc = crc32(Uint8Array.from([type, ...data])) >>> 0;
-      if (start < 0) start = out.length;
-      out.push(crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24, take & 0xff, take >>> 8, type, ...data);
+      const crc = crc32(data, crc32(Uint8Array.of(type))) >>> 0;
+      if (start < 0) start = length;
+      parts.push(Uint8Array.of(crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24, take & 0xff, take >>> 8, type), data);
+      length += 7 + take;
       rest = rest.subarray(take);
       first = false;
       if (last) break;
     }
-    spans.push([start, out.length]);
+    spans.push([start, length]);
   }
-  return { bytes: Uint8Array.from(out), spans };
+  return { bytes: new Uint8Array(Buffer.concat(parts)), spans };
 }

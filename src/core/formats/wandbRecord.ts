@@ -1,4 +1,4 @@
-import { decodeUtf8, WIRE_LENGTH, WIRE_VARINT, WireReader } from './protobufWire';
+import { decodeUtf8, MalformedMessage, WIRE_LENGTH, WIRE_VARINT, WireReader } from './protobufWire';
 
 /**
  * The few parts of W&B's `Record` proto (wandb_internal.proto) that hold numbers and names: `history = 2`,
@@ -21,24 +21,28 @@ function fieldNumber(tag: number): number {
   return Math.floor(tag / 8);
 }
 
-function readItem(bytes: Uint8Array, start: number, end: number): WandbItem | undefined {
-  const reader = new WireReader(bytes, start, end);
+/** One item, read with its parent's reader (a reader per item costs more than the item): `[reader.pos, end)`. */
+function readItem(reader: WireReader, end: number): WandbItem | undefined {
+  const bytes = reader.bytes;
   let key = '';
-  const nested: string[] = [];
+  let nested: string[] | undefined;
   let valueJson: string | undefined;
   while (reader.pos < end) {
     const tag = reader.varint();
     const wire = tag & 7;
-    if (wire === WIRE_LENGTH && (fieldNumber(tag) === 1 || fieldNumber(tag) === 2 || fieldNumber(tag) === 16)) {
+    const field = fieldNumber(tag);
+    if (wire === WIRE_LENGTH && (field === 1 || field === 2 || field === 16)) {
       const fieldEnd = reader.lengthEnd();
+      if (fieldEnd > end) throw new MalformedMessage('item field runs past the item');
       const text = decodeUtf8(bytes, reader.pos, fieldEnd);
       reader.pos = fieldEnd;
-      if (fieldNumber(tag) === 1) key = text;
-      else if (fieldNumber(tag) === 2) nested.push(text);
+      if (field === 1) key = text;
+      else if (field === 2) (nested ??= []).push(text);
       else valueJson = text;
     } else reader.skip(wire);
   }
-  const name = key !== '' ? key : nested.join('.');
+  if (reader.pos > end) throw new MalformedMessage('item runs past its end');
+  const name = key !== '' ? key : (nested?.join('.') ?? '');
   return name === '' || valueJson === undefined ? undefined : { key: name, valueJson };
 }
 
@@ -50,9 +54,8 @@ function readItems(bytes: Uint8Array, start: number, end: number, onOther?: (rea
     const tag = reader.varint();
     if (tag === ((1 << 3) | WIRE_LENGTH)) {
       const itemEnd = reader.lengthEnd();
-      const item = readItem(bytes, reader.pos, itemEnd);
+      const item = readItem(reader, itemEnd);
       if (item !== undefined) items.push(item);
-      reader.pos = itemEnd;
     } else if (onOther === undefined || !onOther(reader, tag)) reader.skip(tag & 7);
   }
   return items;

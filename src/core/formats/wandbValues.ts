@@ -15,8 +15,9 @@ export const HF_STEP_KEY = 'train/global_step';
 
 /** A value_json as a number when it is one (bare `NaN`/`Infinity` included); images, tables and text are not. */
 export function jsonValue(text: string): unknown {
+  // Most values are plain numbers: Number() reads them (and never a JSON string, which starts with a quote).
   const number = Number(text);
-  if (!Number.isNaN(number) && text.trim() !== '') return number;
+  if (!Number.isNaN(number) && text !== '') return number;
   try {
     return parseLenientJson(text);
   } catch {
@@ -34,12 +35,24 @@ export function isHfRecord(record: Readonly<Record<string, unknown>>): boolean {
   return typeof record[HF_STEP_KEY] === 'number';
 }
 
+/** Keys repeat in every record of a run: their original names are worked out once. */
+const originalNames = new Map<string, string>();
+
+function originalName(key: string): string {
+  let original = originalNames.get(key);
+  if (original === undefined) {
+    original = undoHfRewrite(key);
+    if (originalNames.size < 10_000) originalNames.set(key, original);
+  }
+  return original;
+}
+
 /** The record with HF's renames undone; a key already present under its original name keeps that value. */
 function undoRewrite(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const renamed: Record<string, unknown> = {};
   for (const key in record) {
-    const original = undoHfRewrite(key);
-    if (!(original in renamed) || original === key) renamed[original] = record[key];
+    const original = originalName(key);
+    if (original === key || renamed[original] === undefined) renamed[original] = record[key];
   }
   return renamed;
 }
