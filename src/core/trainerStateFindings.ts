@@ -76,8 +76,8 @@ function startFinding(layout: TrainerStateLayout, warning: Warning, keys: RunKey
 
 function firstNonFiniteAt(layout: TrainerStateLayout, step: number): JsonMember | undefined {
   for (const entry of layout.logHistory) {
-    if (!entry.some((member) => member.key === 'step' && Number(member.raw) === step)) continue;
-    const found = entry.find((member) => NON_FINITE.test(member.raw));
+    if (entry.step !== step) continue;
+    const found = layout.membersOf(entry).find((member) => NON_FINITE.test(member.raw));
     if (found !== undefined) return found;
   }
   return undefined;

@@ -108,3 +108,24 @@ test('the marks go in the run’s own trainer_state.json, else in its latest che
   assert.equal(currentStateFile('/r/out', [...checkpoints, source('/r/out/trainer_state.json')]), '/r/out/trainer_state.json');
   assert.equal(currentStateFile('/r/out', [{ path: '/r/out/log.jsonl', format: 'jsonl' }]), undefined);
 });
+
+test('escaped quotes and backslashes inside strings do not end them early', () => {
+  const text = '{"note": "a \\"quoted\\" \\\\", "best_model_checkpoint": "C:\\\\runs\\\\checkpoint-7", "log_history": [{"step": 7, "eval_loss": 1}]}';
+  const layout = locateTrainerState(text);
+  assert.ok(layout);
+  assert.equal(layout.topLevel.get('note')?.raw, '"a \\"quoted\\" \\\\"');
+  assert.equal(layout.topLevel.get('best_model_checkpoint')?.raw, '"C:\\\\runs\\\\checkpoint-7"');
+  assert.equal(logEntryMember(layout, 7, 'eval_loss')?.raw, '1');
+});
+
+test('a long run’s state (20,000 log entries) is located in one quick pass', () => {
+  const history = Array.from({ length: 20_000 }, (_, i) => ({ epoch: i / 100, grad_norm: 1.25, learning_rate: 1e-5, loss: 2 - i / 1e5, step: i + 1 }));
+  const text = JSON.stringify({ best_metric: null, log_history: history }, null, 2);
+  const start = performance.now();
+  const layout = locateTrainerState(text);
+  const elapsed = performance.now() - start;
+  assert.ok(layout);
+  assert.equal(layout.logHistory.length, 20_000);
+  assert.equal(logEntryMember(layout, 12_345, 'loss')?.raw, String(2 - 12_344 / 1e5));
+  assert.ok(elapsed < 1000, `${elapsed.toFixed(0)} ms for ${(text.length / 1e6).toFixed(1)} MB`);
+});
