@@ -14,6 +14,9 @@ interface FileEntry {
   readonly plan: SourcePlan;
 }
 
+/** Formats that hold, with real steps, what a console log or a TensorBoard file of the same run repeats. */
+const BETTER_SOURCES = new Set(['hf-trainer-state', 'wandb']);
+
 /** How often and how long a half-written trainer_state.json is retried before it is reported. */
 const RETRY_DELAY_MS = 150;
 const RETRIES_BEFORE_REPORT = 10;
@@ -25,8 +28,8 @@ const RETRIES_BEFORE_REPORT = 10;
 export class LogIngest {
   readonly store = new RunStore();
   private readonly readers = new Map<string, FileEntry>();
-  /** Output dirs known to hold a trainer_state.json: files that depend on that are planned again when one appears. */
-  private readonly trainerStateRuns = new Set<string>();
+  /** Runs known to hold a trainer state or a W&B history: files that depend on that are planned again when one appears. */
+  private readonly runsWithBetterSource = new Set<string>();
   /** Points of files that hold a run's final values (results JSON), kept so they can follow the run's last step. */
   private readonly finalPoints = new Map<string, { runId: string; format: string; points: readonly MetricPoint[] }>();
   private readonly lastStepByRun = new Map<string, number>();
@@ -115,7 +118,7 @@ export class LogIngest {
         if (outcome.runInfo !== undefined) changed = this.mergeRunInfo(runId, outcome.runInfo);
         const points = plan.mapPoints === undefined ? outcome.points : plan.mapPoints(outcome.points);
         changed = this.storePoints(runId, source, points, outcome.replace) || changed;
-        if (reader.format === 'hf-trainer-state') for (const id of this.trainerStateFound(runId)) changedRuns.add(id);
+        if (BETTER_SOURCES.has(reader.format)) for (const id of this.betterSourceFound(runId)) changedRuns.add(id);
         changed = this.setProblem(path, outcome.problems.length > 0 ? outcome.problems.slice(-3).join(' ') : undefined) || changed;
         break;
       }
@@ -166,15 +169,16 @@ export class LogIngest {
 
   /**
    * A trainer_state.json makes its folder an HF output_dir: the TensorBoard files under its `runs/` join
-   * it (keys mapped back, values below the state's), and a console log beside it is left out. Files
-   * already read under the old plan are read again. Returns the runs that lost a source.
+   * it (keys mapped back, values below the state's), and a console log beside it is left out, as is a W&B
+   * run's output.log once its history is read. Files already read under the old plan are read again.
+   * Returns the runs that lost a source.
    */
-  private trainerStateFound(outputDir: string): string[] {
-    if (this.trainerStateRuns.has(outputDir)) return [];
-    this.trainerStateRuns.add(outputDir);
+  private betterSourceFound(runId: string): string[] {
+    if (this.runsWithBetterSource.has(runId)) return [];
+    this.runsWithBetterSource.add(runId);
     const emptied: string[] = [];
     for (const [path, entry] of this.readers) {
-      if (entry.plan.dependsOn !== outputDir) continue;
+      if (entry.plan.dependsOn !== runId) continue;
       this.readers.delete(path);
       entry.reader?.dispose?.();
       if (this.store.removeSource(entry.runId, path)) emptied.push(entry.runId);

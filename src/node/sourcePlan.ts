@@ -8,7 +8,8 @@ import type { MetricPoint } from '../core/types';
  * How one file's points enter the run store, decided by what sits beside it on disk. Files of one Hugging
  * Face output_dir hold the same numbers several times: its TensorBoardCallback writes
  * `<output_dir>/runs/<name>/events…` with renamed keys and float32 values, and a console log beside
- * `trainer_state.json` prints every logged dict again (without steps). The output_dir is recognised by
+ * `trainer_state.json` prints every logged dict again (without steps); so does a W&B run's `files/output.log`
+ * beside its `run-<id>.wandb` history. The output_dir is recognised by
  * its `trainer_state.json`, or one in a `checkpoint-N` folder; a plain PyTorch `runs/<date>` folder
  * beside other files stays its own run.
  */
@@ -20,7 +21,7 @@ export interface SourcePlan {
   readonly approximate: boolean;
   /** Everything it holds is in a better source of the same run (a console log beside trainer_state.json). */
   readonly redundant: boolean;
-  /** The output_dir whose trainer state, when it appears, changes this plan: the file is then read again. */
+  /** The run whose better source (a trainer state, a W&B history), when it appears, changes this plan: the file is then read again. */
   readonly dependsOn?: string;
 }
 
@@ -34,6 +35,15 @@ export async function hasTrainerState(directory: string): Promise<boolean> {
   }
   for (const name of names) if (/^checkpoint-\d+$/.test(name) && (await isFile(join(directory, name, 'trainer_state.json')))) return true;
   return false;
+}
+
+/** A W&B run folder with its binary history (`run-<id>.wandb`), which holds what `files/output.log` printed, with steps. */
+export async function hasWandbHistory(runDirectory: string): Promise<boolean> {
+  try {
+    return (await readdir(runDirectory)).some((name) => name.endsWith('.wandb'));
+  } catch {
+    return false;
+  }
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -70,7 +80,7 @@ export async function planSource(file: LogFile): Promise<SourcePlan> {
     return { ...plain, dependsOn: outputDir };
   }
   if (file.format === 'console') {
-    if (await hasTrainerState(file.runDirectory)) return { ...plain, redundant: true };
+    if ((await hasTrainerState(file.runDirectory)) || (await hasWandbHistory(file.runDirectory))) return { ...plain, redundant: true };
     return { ...plain, dependsOn: file.runDirectory };
   }
   return plain;

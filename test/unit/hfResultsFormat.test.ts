@@ -23,7 +23,9 @@ test('a results file caught empty or half-written is retried; one that is not an
 test('results files belong to their output_dir and are final values', () => {
   assert.deepEqual(HF_RESULTS_FORMAT.classify('/w/out/all_results.json'), { format: 'hf-results', runDirectory: '/w/out' });
   assert.equal(HF_RESULTS_FORMAT.classify('/w/out/eval_results.json')?.format, 'hf-results');
+  assert.equal(HF_RESULTS_FORMAT.classify('/w/out/final_eval_results.json')?.format, 'hf-results');
   assert.equal(HF_RESULTS_FORMAT.classify('/w/out/my_results.json'), undefined);
+  assert.equal(HF_RESULTS_FORMAT.classify('/w/out/retrieval_results.json'), undefined);
   assert.equal(HF_RESULTS_FORMAT.finalValues, true);
 });
 

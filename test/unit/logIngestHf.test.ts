@@ -116,3 +116,19 @@ test('a console log beside trainer_state.json is left out (the state has every n
   assert.deepEqual(ingest.store.snapshot(join(dir, 'elsewhere'))?.metrics.get('loss'), { steps: [1], values: [1.9963] });
   rmSync(dir, { recursive: true });
 });
+
+test("a W&B run's output.log is left out when the run has its .wandb history, and read when it has none", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-wandb-'));
+  const consoleLog = "{'loss': 0.294, 'learning_rate': 2.66e-06, 'epoch': 0.87}\n";
+  for (const [run, history] of [['run-20240505_113706-aaaa', true], ['offline-run-20240505_113706-bbbb', false]] as const) {
+    mkdirSync(join(dir, 'wandb', run, 'files'), { recursive: true });
+    writeFileSync(join(dir, 'wandb', run, 'files', 'output.log'), consoleLog);
+    if (history) writeFileSync(join(dir, 'wandb', run, `${run.slice(-4)}.wandb`), '');
+  }
+  const ingest = new LogIngest();
+  await ingest.ingest(join(dir, 'wandb', 'run-20240505_113706-aaaa', 'files', 'output.log'));
+  await ingest.ingest(join(dir, 'wandb', 'offline-run-20240505_113706-bbbb', 'files', 'output.log'));
+  assert.deepEqual(ingest.store.runIds(), [join(dir, 'wandb', 'offline-run-20240505_113706-bbbb')]);
+  assert.deepEqual(ingest.store.snapshot(join(dir, 'wandb', 'offline-run-20240505_113706-bbbb'))?.metrics.get('loss'), { steps: [1], values: [0.294] });
+  rmSync(dir, { recursive: true });
+});

@@ -4,8 +4,11 @@ import { parseLenientJson } from './lenientJson';
 import type { WholeFileFormat, WholeFileResult } from './logFormat';
 import { isRecord } from './metricRecord';
 
-/** `trainer.save_metrics(split, …)` writes `<split>_results.json` and merges every split into `all_results.json`. */
-const RESULTS_FILE = /^(all|train|eval|test|predict)_results\.json$/;
+/**
+ * `trainer.save_metrics(split, …)` writes `<split>_results.json` and merges every split into `all_results.json`;
+ * scripts that keep several often prefix them (`final_eval_results.json`, `run3-all_results.json`).
+ */
+const RESULTS_FILE = /(^|[_.-])(all|train|eval|test|predict)_results\.json$/;
 
 /**
  * A results file is one JSON object of summary numbers with no step: the points come out at step 0 and,
