@@ -1,7 +1,7 @@
 import { formatText } from './core/reportText';
 import { reportPaths } from './node/reportPaths';
 
-const USAGE = 'Usage: token-accuracy-lens report <path>... [--json]\n  Reads training logs (Hugging Face trainer_state.json, JSONL) under the given files or directories\n  and prints each run\'s eval loss, token accuracy, best checkpoints and warnings.';
+const USAGE = 'Usage: token-accuracy-lens report <path>... [--json]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run\'s eval loss, token accuracy, best checkpoints and warnings.';
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
