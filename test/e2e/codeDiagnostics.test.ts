@@ -130,7 +130,7 @@ test('a script that writes a healthy run gets a short hint, and its other action
   await page.locator('.monaco-editor .squiggly-info').first().waitFor({ timeout: 20_000 });
   assert.equal(await page.locator('.monaco-editor .squiggly-warning').count(), 0);
   const text = await problemRows('EarlyStopping monitors').first().innerText();
-  assert.match(text, /EarlyStopping monitors "val_loss": it stops training when the validation loss stops falling\. Loss can rise while token accuracy still improves; consider following "val_accuracy"\./);
+  assert.match(text, /EarlyStopping monitors "val_loss": it stops training when it stops falling\. Loss can rise while token accuracy still improves; consider following "val_accuracy"\./);
   await quickInput(':3:40', 'line 3');
   await page.keyboard.press('Control+.');
   await page.locator('.action-widget .monaco-list-row', { hasText: 'Set monitor="val_accuracy", mode="max"' }).first().waitFor({ timeout: 10_000 });

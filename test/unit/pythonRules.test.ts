@@ -135,3 +135,24 @@ describe('notebook cells', () => {
     assert.deepEqual(lossTrustIn(parser, cell, context).findings.map((f) => f.rule), ['lightning-mode']);
   });
 });
+
+describe('where added arguments go', () => {
+  const fixed = (text: string): string => {
+    const [finding] = lossTrustIn(parser, text).findings;
+    return applyEdits(text, planFix(text, finding?.fix ?? [], 'val_acc'));
+  };
+
+  test('after a last argument with no trailing comma, and after the comment on its line', () => {
+    const text = 'import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3  # three epochs\n)\n';
+    assert.equal(fixed(text), 'import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,  # three epochs\n    monitor="val_acc",\n    mode="max"\n)\n');
+  });
+
+  test('into empty parentheses', () => {
+    assert.equal(fixed('import keras\nkeras.callbacks.EarlyStopping()\n'), 'import keras\nkeras.callbacks.EarlyStopping(monitor="val_acc", mode="max")\n');
+  });
+
+  test('on the first line when the list starts there', () => {
+    const text = 'import keras\nkeras.callbacks.EarlyStopping(patience=3,\n    verbose=1)\n';
+    assert.equal(fixed(text), 'import keras\nkeras.callbacks.EarlyStopping(patience=3,\n    verbose=1,\n    monitor="val_acc",\n    mode="max")\n');
+  });
+});

@@ -43,7 +43,13 @@ function insertion(text: string, container: Container): TextEdit {
   if (lineStart <= open) return { start: last, end: last, newText: container.items.map((item) => `, ${item}`).join('') };
   const indent = /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
   const comma = /^[ \t]*,/.exec(text.slice(last, close));
-  if (comma === null) return { start: last, end: last, newText: container.items.map((item) => `,\n${indent}${item}`).join('') };
+  if (comma === null) {
+    // A comment after the last item stays with it: the comma goes before the comment, the items after it.
+    const lineEnd = text.indexOf('\n', last);
+    const rest = lineEnd !== -1 && lineEnd < close ? text.slice(last, lineEnd) : '';
+    const kept = /^[ \t]*#/.test(rest) ? rest : '';
+    return { start: last, end: last + kept.length, newText: `,${kept}` + container.items.map((item) => `\n${indent}${item}`).join(',') };
+  }
   const afterComma = last + comma[0].length;
   const lineEnd = text.indexOf('\n', afterComma);
   const at = lineEnd !== -1 && lineEnd < close ? lineEnd : afterComma;

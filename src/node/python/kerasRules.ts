@@ -6,10 +6,11 @@ import { argument, type PythonScript } from './syntax';
 /** Where each callback takes `monitor` when it is passed by position. */
 const MONITOR_POSITION: Readonly<Record<string, number>> = { EarlyStopping: 0, ReduceLROnPlateau: 0, ModelCheckpoint: 1 };
 
+/** Said of the monitored loss, whichever it is ("val_loss", or the train "loss"). */
 const DOES: Readonly<Record<string, string>> = {
-  EarlyStopping: 'stops training when the validation loss stops falling',
-  ReduceLROnPlateau: 'cuts the learning rate when the validation loss stops falling',
-  ModelCheckpoint: 'judges checkpoints by the validation loss',
+  EarlyStopping: 'stops training when it stops falling',
+  ReduceLROnPlateau: 'cuts the learning rate when it stops falling',
+  ModelCheckpoint: 'judges checkpoints by it',
 };
 
 /** Keras 3 `EarlyStopping`, `ModelCheckpoint`, `ReduceLROnPlateau`: `monitor` defaults to "val_loss". */

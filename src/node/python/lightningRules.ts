@@ -11,7 +11,6 @@ const DOES: Readonly<Record<string, string>> = {
   ModelCheckpoint: 'keeps the checkpoints where it is lowest',
 };
 
-
 function modeMax(call: PyCall): FixStep {
   return { kind: 'keyword', call, name: 'mode', value: { code: '"max"' } };
 }
