@@ -1,4 +1,5 @@
 import type { RunView } from './core/runView';
+import type { CalibrationView } from './core/tokens/calibrationView';
 import type { Problem } from './core/types';
 
 /**
@@ -7,9 +8,10 @@ import type { Problem } from './core/types';
  */
 export type HostMessage =
   | { readonly type: 'snapshot'; readonly runs: readonly RunView[]; readonly problems: readonly Problem[]; readonly defaultSmoothing: number }
-  | { readonly type: 'update'; readonly runs: readonly RunView[]; readonly removedRunIds: readonly string[]; readonly problems: readonly Problem[] };
+  | { readonly type: 'update'; readonly runs: readonly RunView[]; readonly removedRunIds: readonly string[]; readonly problems: readonly Problem[] }
+  | { readonly type: 'calibration'; readonly runId: string; readonly view: CalibrationView | null };
 
-export type WebviewMessage = { readonly type: 'ready' } | { readonly type: 'revealSource'; readonly runId: string };
+export type WebviewMessage = { readonly type: 'ready' } | { readonly type: 'revealSource'; readonly runId: string } | { readonly type: 'requestCalibration'; readonly runId: string };
 
 /** Every message from the webview is checked before it is acted on. */
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
@@ -19,6 +21,7 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
     case 'ready':
       return true;
     case 'revealSource':
+    case 'requestCalibration':
       return typeof message['runId'] === 'string';
     default:
       return false;

@@ -5,6 +5,7 @@ import '@vscode-elements/elements/dist/vscode-divider/index.js';
 import type { HostMessage, RunView, Problem, WebviewMessage } from '../src/protocol';
 import { buildChartModel, pointCount } from './chartData';
 import { MetricChart } from './charts';
+import { CalibrationSection } from './calibration';
 import { el } from './dom';
 import { renderDefinitions, renderProblems, renderSummary, renderWarnings } from './summary';
 import { onThemeChange, readThemeColors, runColor } from './theme';
@@ -57,6 +58,8 @@ document.getElementById('app')?.append(
 
 const lossChart = new MetricChart(lossCanvas, 'loss', theme);
 const accuracyChart = new MetricChart(accuracyCanvas, 'token accuracy (%)', theme);
+const calibration = new CalibrationSection((message) => vscode.postMessage(message), theme);
+document.getElementById('app')?.append(calibration.element);
 
 function setUi(next: UiState): void {
   ui = next;
@@ -100,6 +103,7 @@ function render(): void {
   renderWarnings(warningList, runs);
   renderProblems(problemList, problems);
   renderDefinitions(definition, runs);
+  calibration.render(runs, null, theme);
 }
 
 let renderPending = false;
@@ -117,6 +121,9 @@ function receive(message: HostMessage): void {
     case 'snapshot':
       runs = [...message.runs];
       break;
+    case 'calibration':
+      calibration.receive(message.runId, message.view);
+      return;
     case 'update': {
       const changed = new Map(message.runs.map((run) => [run.id, run]));
       const removed = new Set(message.removedRunIds);

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isWebviewMessage, type HostMessage, type Problem, type RunView } from '../protocol';
+import { calibrationFor } from '../node/tokens/calibrationSource';
 import { Disposable } from './disposable';
 import { localResourceRoots, panelHtml } from './panelHtml';
 
@@ -60,6 +61,9 @@ export class MetricsPanel extends Disposable {
         break;
       case 'revealSource':
         this.data.revealRun(message.runId);
+        break;
+      case 'requestCalibration':
+        this.post({ type: 'calibration', runId: message.runId, view: calibrationFor(message.runId) });
         break;
     }
   }

@@ -31,6 +31,8 @@ const EVAL_ACCURACY = [
   /^eval_(.+_)?acc(uracy)?$/,
   /^(eval|val|valid|validation)[_/](.+[_/])?acc(uracy)?$/,
   /^val_acc(uracy)?_epoch$/,
+  // Computed from evaluation outputs (src/core/tokens): used only when the run logs no accuracy itself.
+  /^eval_token_accuracy_computed$/,
 ];
 const TRAIN_LOSS = [/^loss$/, /^train[_/]loss$/, /^train_loss_step$/, /^train[_/](.+[_/])?loss$/];
 
