@@ -24,6 +24,7 @@ export interface ShownFinding {
 }
 
 interface DocumentState {
+  readonly uri: vscode.Uri;
   readonly version: number;
   readonly folder: string | undefined;
   readonly strings: readonly string[];
@@ -140,6 +141,7 @@ export class CodeDiagnostics extends Disposable {
     const elapsed = performance.now() - started;
     if (elapsed > 50) this.log.debug(`Parsing ${document.uri.fsPath} took ${elapsed.toFixed(0)} ms`);
     const state: DocumentState = {
+      uri: document.uri,
       version: document.version,
       folder: document.uri.scheme === 'untitled' ? undefined : dirname(document.uri.fsPath),
       strings: script.strings,
@@ -147,15 +149,15 @@ export class CodeDiagnostics extends Disposable {
       shown: [],
     };
     this.states.set(document.uri.toString(), state);
-    this.show(document.uri, state);
+    this.show(state);
   }
 
   private showAll(): void {
-    for (const [key, state] of this.states) this.show(vscode.Uri.parse(key), state);
+    for (const state of this.states.values()) this.show(state);
   }
 
   /** Weighs each finding by the run the script writes (else the active run) and publishes the diagnostics. */
-  private show(uri: vscode.Uri, state: DocumentState): void {
+  private show(state: DocumentState): void {
     const views = this.source.runs();
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
     const bases = state.folder === undefined ? folders : [state.folder, ...folders];
@@ -172,7 +174,7 @@ export class CodeDiagnostics extends Disposable {
       return [{ finding, report, diagnostic }];
     });
     this.collection.set(
-      uri,
+      state.uri,
       state.shown.map((shown) => shown.diagnostic),
     );
   }
