@@ -1,28 +1,35 @@
 import type { Finding } from './finding';
 import { isCallOf, stringOf } from './frameworks';
-import { isLossMetric } from './metricNames';
-import { argument, type PythonScript } from './syntax';
+import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
+import { argument, type PyCall, type PythonScript } from './syntax';
 
 const LOSS_NAME = /loss/i;
 
-/** A PyTorch `ReduceLROnPlateau` whose `.step(...)` is given a validation loss. */
+/**
+ * A PyTorch `ReduceLROnPlateau` whose `.step(...)` is given a loss (advice), or an accuracy while the
+ * scheduler minimises (a bug, fixed by turning its mode).
+ */
 function plateauStepFindings(script: PythonScript): Finding[] {
-  const schedulers = new Set(script.assignments.filter((a) => a.value.kind === 'call' && isCallOf(a.value.call, 'torch', ['ReduceLROnPlateau'])).map((a) => a.target));
+  const schedulers = new Map<string, PyCall>();
+  for (const assignment of script.assignments) {
+    if (assignment.value.kind === 'call' && isCallOf(assignment.value.call, 'torch', ['ReduceLROnPlateau'])) schedulers.set(assignment.target, assignment.value.call);
+  }
   const findings: Finding[] = [];
+  const base = { framework: 'torch' as const, defaultMetric: 'val_acc', rule: 'torch-plateau-step' as const };
   for (const call of script.calls) {
-    if (!call.callee.endsWith('.step') || !schedulers.has(call.callee.slice(0, -'.step'.length))) continue;
-    const value = argument(call, 'metrics', 0);
+    const scheduler = call.callee.endsWith('.step') ? schedulers.get(call.callee.slice(0, -'.step'.length)) : undefined;
+    const value = scheduler === undefined ? undefined : argument(call, 'metrics', 0);
     const text = value?.value.kind === 'other' ? value.value.text : '';
-    if (value === undefined || !LOSS_NAME.test(text)) continue;
-    findings.push({
-      framework: 'torch',
-      defaultMetric: 'val_acc',
-      rule: 'torch-plateau-step',
-      span: value.span,
-      bug: false,
-      fix: [],
-      message: `ReduceLROnPlateau is stepped with ${text}: it cuts the learning rate when the loss stops falling. Stepping it with a validation accuracy needs mode="max".`,
-    });
+    if (scheduler === undefined || value === undefined) continue;
+    if (LOSS_NAME.test(text)) {
+      findings.push({ ...base, span: value.span, bug: false, fix: [], message: `ReduceLROnPlateau is stepped with ${text}: it cuts the learning rate when the loss stops falling. Stepping it with a validation accuracy needs mode="max".` });
+      continue;
+    }
+    const mode = argument(scheduler, 'mode', 1);
+    const minimises = mode === undefined ? !scheduler.hasSplat : stringOf(mode.value) === 'min';
+    if (isAccuracyLikeMetric(text) && minimises && mode?.name !== null) {
+      findings.push({ ...base, span: value.span, bug: true, fix: [{ kind: 'keyword', call: scheduler, name: 'mode', value: { code: '"max"' } }], message: `ReduceLROnPlateau is stepped with ${text} but minimises (mode="min"): it cuts the learning rate while accuracy improves. This is a bug.` });
+    }
   }
   return findings;
 }
