@@ -5,12 +5,14 @@ import { LogDiagnostics } from './logDiagnostics';
 import { distGrammarFiles } from '../node/python/pythonParser';
 import { LossTrustCodeActions } from './codeActions';
 import { CodeDiagnostics } from './codeDiagnostics';
+import { wireEvalOutputs } from './evalOutputsSettings';
 
 /** Wires the parts together and nothing else; the first scan runs after activation returns. */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Token Accuracy Lens', { log: true });
   context.subscriptions.push(log);
   try {
+    context.subscriptions.push(wireEvalOutputs(context));
     const controller = new LensController(context.extensionUri, log);
     context.subscriptions.push(
       controller,

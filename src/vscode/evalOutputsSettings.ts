@@ -1,0 +1,67 @@
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { EvalOutputOptions } from '../core/tokens/evalPlan';
+import { configureEvalOutputs } from '../node/tokens/evalOutputsReader';
+
+const SECTION = 'tokenAccuracyLens.evalOutputs';
+/** Files scored faster than this never show a progress notification. */
+const PROGRESS_AFTER_MS = 1500;
+
+/** `tokenAccuracyLens.evalOutputs.*`: how evaluation outputs are paired when their metadata does not say. */
+export function readEvalOutputOptions(): EvalOutputOptions {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const shift = config.get<string>('causalShift', 'fromMetadata');
+  // Only a value the user set counts: the declared default must not hide the file's own metadata.
+  const inspected = config.inspect<unknown>('ignoreIndex');
+  const ignoreIndex = inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+  return {
+    ...(shift === 'shift' ? { causalShift: true } : shift === 'aligned' ? { causalShift: false } : {}),
+    ...(typeof ignoreIndex === 'number' && Number.isInteger(ignoreIndex) ? { ignoreIndex } : {}),
+  };
+}
+
+/**
+ * Evaluation outputs are cached in the extension's global storage (a restart does not score them again),
+ * follow the settings, and show their progress in the status area while a large file is read.
+ */
+export function wireEvalOutputs(context: vscode.ExtensionContext): vscode.Disposable {
+  const running = new Map<string, { report: (fraction: number) => void; done: () => void }>();
+  const started = new Map<string, number>();
+  const onProgress = (path: string, fraction: number): void => {
+    const known = running.get(path);
+    if (known !== undefined) {
+      known.report(fraction);
+      if (fraction >= 1) known.done();
+      return;
+    }
+    const start = started.get(path) ?? Date.now();
+    started.set(path, start);
+    if (fraction >= 1 || Date.now() - start < PROGRESS_AFTER_MS) {
+      if (fraction >= 1) started.delete(path);
+      return;
+    }
+    void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'Token Accuracy Lens' }, (progress) => {
+      let last = 0;
+      return new Promise<void>((resolve) => {
+        const report = (next: number): void => {
+          progress.report({ message: `scoring ${vscode.workspace.asRelativePath(path)}: ${Math.round(next * 100)}%`, increment: (next - last) * 100 });
+          last = next;
+        };
+        running.set(path, {
+          report,
+          done: () => {
+            running.delete(path);
+            started.delete(path);
+            resolve();
+          },
+        });
+        report(fraction);
+      });
+    });
+  };
+  const apply = (): void => configureEvalOutputs({ options: readEvalOutputOptions(), cacheDirectory: join(context.globalStorageUri.fsPath, 'eval-cache'), onProgress });
+  apply();
+  return vscode.workspace.onDidChangeConfiguration((event) => {
+    if (event.affectsConfiguration(SECTION)) apply();
+  });
+}
