@@ -19,7 +19,15 @@ export interface RunReport {
   readonly roles: { readonly evalLoss: string | null; readonly evalAccuracy: string | null; readonly trainLoss: string | null };
   readonly accuracyDefinition: string | null;
   readonly best: { readonly byLoss: Pick | null; readonly byAccuracy: Pick | null };
-  readonly warnings: readonly { readonly kind: string; readonly confidence: string; readonly step: number; readonly message: string }[];
+  readonly warnings: readonly {
+    readonly kind: string;
+    readonly form: string;
+    readonly confidence: string;
+    readonly step: number;
+    readonly startStep: number;
+    readonly message: string;
+    readonly evidence: Readonly<Record<string, number | null>>;
+  }[];
 }
 
 interface Pick {
@@ -42,7 +50,15 @@ export function buildRunReport(run: RunSnapshot, overrides: RoleOverrides = {}, 
     roles: analysis.roles,
     accuracyDefinition: analysis.accuracyDefinition,
     best: analysis.best,
-    warnings: analysis.warnings.map(({ kind, confidence, step, message }) => ({ kind, confidence, step, message })),
+    warnings: analysis.warnings.map(({ kind, form, confidence, step, startStep, message, evidence }) => ({
+      kind,
+      form,
+      confidence,
+      step,
+      startStep,
+      message,
+      evidence: Object.fromEntries(Object.entries(evidence).map(([name, value]) => [name, finiteOrNull(value)])),
+    })),
   };
 }
 

@@ -38,7 +38,10 @@ test('report --json follows the documented contract', async () => {
   assert.deepEqual(run.best.byAccuracy?.step, 1000);
   // The NaN train log at step 50 is rule (d): a run that logged a non-finite loss has broken down once.
   assert.deepEqual(run.warnings.map((w) => w.kind).sort(), ['checkpoint-disagreement', 'instability', 'misleading-loss']);
-  for (const warning of run.warnings) assert.deepEqual(Object.keys(warning).sort(), ['confidence', 'kind', 'message', 'step']);
+  for (const warning of run.warnings) assert.deepEqual(Object.keys(warning).sort(), ['confidence', 'evidence', 'form', 'kind', 'message', 'startStep', 'step']);
+  const misleading = run.warnings.find((warning) => warning.kind === 'misleading-loss');
+  assert.equal(misleading?.startStep, 300);
+  assert.equal(misleading?.evidence['bestLossStep'], 300);
   assert.deepEqual(document.problems, []);
   assert.match(formatText(document), /best by loss: +step 300/);
   rmSync(dir, { recursive: true });
