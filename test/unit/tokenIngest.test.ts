@@ -24,22 +24,22 @@ test("the Python helper's dumps, read through the ingest in a worker, match nump
   const snapshot = ingest.store.snapshot(run);
   assert.ok(snapshot !== undefined, 'the run is the folder that holds eval_outputs/');
   const accuracy = snapshot.metrics.get(COMPUTED_KEYS.accuracy);
-  assert.deepEqual(accuracy?.steps, [100, 200]);
-  assert.deepEqual(accuracy?.values, [expected['100']?.['accuracy'], expected['200']?.['accuracy']]);
+  assert.deepEqual(accuracy?.steps, [100, 200, 300], 'step 300 went through the Trainer hooks');
+  assert.deepEqual(accuracy?.values, [expected['100']?.['accuracy'], expected['200']?.['accuracy'], expected['300']?.['accuracy']]);
   const nll = snapshot.metrics.get(COMPUTED_KEYS.meanNll);
-  for (const [i, step] of ['100', '200'].entries()) {
+  for (const [i, step] of ['100', '200', '300'].entries()) {
     assert.ok(Math.abs((nll?.values[i] ?? NaN) - (expected[step]?.['meanNll'] ?? NaN)) < 1e-5, `NLL at ${step}`);
     assert.equal(snapshot.metrics.get(COMPUTED_KEYS.tokens)?.values[i], expected[step]?.['tokens']);
   }
   assert.equal(assignRoles([...snapshot.metrics.keys()]).evalAccuracy, COMPUTED_KEYS.accuracy, 'computed accuracy is the accuracy when the run logs none');
   assert.equal(assignRoles([...snapshot.metrics.keys(), 'eval_accuracy']).evalAccuracy, 'eval_accuracy', 'a logged accuracy comes first');
   const evaluations = evalOutputsStore.evaluations(run);
-  assert.deepEqual(evaluations.map((evaluation) => evaluation.step), [100, 200]);
+  assert.deepEqual(evaluations.map((evaluation) => evaluation.step), [100, 200, 300]);
   assert.match(evaluations[0]?.alignment ?? '', /compact; aligned \(no shift\), from metadata; ignore index -100, from metadata/);
   const evidence = evalOutputsStore.evidence(run, 100, 200);
   assert.equal(evidence?.mcnemar.onlyFirst, 0, 'sharpening logits never changes the argmax');
   assert.ok((evidence?.split.wrongTokens ?? 0) > (evidence?.split.change ?? Infinity) / 2, 'the rise is on wrong tokens');
-  assert.equal(readdirSync(cacheDirectory).filter((name) => name.endsWith('.json')).length, 2, 'both results cached');
+  assert.equal(readdirSync(cacheDirectory).filter((name) => name.endsWith('.json')).length, 3, 'every result cached');
 
   // A restart reads the cache: with the worker script gone, the numbers still come back the same.
   configureEvalOutputs({ cacheDirectory, workerScript: join(dir, 'no-such-worker.js') });
