@@ -107,3 +107,24 @@ test('Keras writes the same tags under train/ and validation/: the folder keeps 
   assert.deepEqual(pointTuples(train.points), [['train/epoch_loss', 1, 0.5]]);
   assert.deepEqual(pointTuples(validation.points), [['validation/epoch_loss', 1, 0.5]]);
 });
+
+test('a record of megabytes (a TF1 merged summary: an image beside a scalar) arriving in small chunks is buffered once, at its size', () => {
+  const file = eventFile([
+    { step: 5, values: [{ tag: 'picture', image: 1_000_000 }, { tag: 'loss', simple: 0.5 }] },
+    { step: 6, values: [{ tag: 'loss', simple: 0.25 }] },
+  ]);
+  let cursor = TFEVENTS_FORMAT.initialCursor;
+  const buffers = new Set<Uint8Array>();
+  const points = [];
+  for (let offset = 0; offset < file.length; offset += 65536) {
+    const result = TFEVENTS_FORMAT.readChunk(cursor, file.subarray(offset, offset + 65536), 'f');
+    cursor = result.cursor;
+    points.push(...result.points);
+    if (cursor.filled > 0) buffers.add(cursor.pending);
+  }
+  assert.deepEqual(pointTuples(points), [['loss', 5, 0.5], ['loss', 6, 0.25]]);
+  // The first record's buffer is allocated once at its full size (the second record fits in the last chunk).
+  const [first] = buffers;
+  assert.equal(first?.length, file.length - frameRecord(encodeEvent({ step: 6, values: [{ tag: 'loss', simple: 0.25 }] })).length);
+  assert.equal(buffers.size, 1);
+});

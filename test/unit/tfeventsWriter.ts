@@ -52,12 +52,13 @@ function encodeValue(value: FixtureValue): number[] {
 
 /** One Event: wall_time, step (left out when 0, as proto3 does) and a summary of values. */
 export function encodeEvent(event: { wallTime?: number; step?: number; values?: readonly FixtureValue[]; fileVersion?: string }): Uint8Array {
-  const bytes: number[] = [];
-  if (event.wallTime !== undefined) bytes.push(...key(1, 1), ...le(8, (v) => v.setFloat64(0, event.wallTime ?? 0, true)));
-  if (event.step !== undefined && event.step !== 0) bytes.push(...key(2, 0), ...varint(event.step));
-  if (event.fileVersion !== undefined) bytes.push(...lengthField(3, text(event.fileVersion)));
-  if (event.values !== undefined) bytes.push(...lengthField(5, event.values.flatMap((value) => lengthField(1, encodeValue(value)))));
-  return new Uint8Array(bytes);
+  const parts: number[][] = [];
+  if (event.wallTime !== undefined) parts.push(key(1, 1), le(8, (v) => v.setFloat64(0, event.wallTime ?? 0, true)));
+  if (event.step !== undefined && event.step !== 0) parts.push(key(2, 0), varint(event.step));
+  if (event.fileVersion !== undefined) parts.push(lengthField(3, text(event.fileVersion)));
+  if (event.values !== undefined) parts.push(lengthField(5, event.values.flatMap((value) => lengthField(1, encodeValue(value)))));
+  // Joined without spreading into a call: an image of megabytes would overflow the stack as arguments.
+  return Uint8Array.from(parts.flat());
 }
 
 /** TFRecord framing: length, masked CRC-32C of the length, data, masked CRC-32C of the data. */

@@ -7,21 +7,27 @@ import { decodeEvent, EventScalars } from './tfEvent';
 
 /**
  * Where reading a TFRecord file stopped. A record whose bytes have not all arrived waits in `pending`
- * (writers flush whenever their queue fills, so a half-written last record is normal). After a record
- * whose length fails its checksum nothing later can be framed, so the file is `stopped`.
+ * (writers flush whenever their queue fills, so a half-written last record is normal). Once its length is
+ * known, `pending` is a buffer of the record's exact size, filled as bytes arrive, so a record of many
+ * megabytes (a TF1 merged summary with histograms) is copied once, not once per chunk. Only the bytes
+ * past `filled` are ever written, so an earlier cursor still sees what it saw. After a record whose
+ * length fails its checksum nothing later can be framed, so the file is `stopped`.
  */
 export interface TfeventsCursor {
   /** File offset of the first byte of `pending`, for problems that name where a record is. */
   readonly offset: number;
   readonly pending: Uint8Array;
+  readonly filled: number;
   readonly stopped: boolean;
 }
 
-export const EMPTY_TFEVENTS_CURSOR: TfeventsCursor = { offset: 0, pending: new Uint8Array(0), stopped: false };
+export const EMPTY_TFEVENTS_CURSOR: TfeventsCursor = { offset: 0, pending: new Uint8Array(0), filled: 0, stopped: false };
 
 /** Length (8) + its CRC (4) before the data; the data's CRC (4) after it. */
 const HEADER_BYTES = 12;
 const FOOTER_BYTES = 4;
+/** No writer emits a record this large; a length beyond it whose checksum passes is still not to be allocated. */
+const MAX_RECORD_BYTES = 1 << 30;
 
 /** Folders that Keras (`train/`, `validation/`) and the TF Estimator/Object Detection API (`eval/`) use for splits of one run. */
 const SPLIT_FOLDERS = new Set(['train', 'validation', 'eval']);
@@ -63,38 +69,66 @@ export interface TfeventsChunkResult {
 /** Frames and decodes the records in the bytes appended since `cursor`; cost follows the chunk, not the file. */
 export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, keyPrefix = ''): TfeventsChunkResult {
   if (cursor.stopped) return { points: [], problems: [], cursor: { ...cursor, offset: cursor.offset + chunk.length } };
-  const bytes = concat(cursor.pending, chunk);
+  const out: Framed = { points: [], problems: [], keyPrefix, event: new EventScalars() };
+  let offset = cursor.offset;
+  let bytes = chunk;
+  if (cursor.filled > 0 && cursor.filled < HEADER_BYTES) bytes = concat(cursor.pending.subarray(0, cursor.filled), chunk);
+  else if (cursor.filled > 0) {
+    const record = cursor.pending;
+    const take = Math.min(chunk.length, record.length - cursor.filled);
+    record.set(chunk.subarray(0, take), cursor.filled);
+    const filled = cursor.filled + take;
+    if (filled < record.length) return { points: out.points, problems: out.problems, cursor: { offset, pending: record, filled, stopped: false } };
+    frame(record, offset, out);
+    offset += record.length;
+    bytes = chunk.subarray(take);
+  }
+  const { consumed, stopped, needed } = frame(bytes, offset, out);
+  const rest = bytes.subarray(consumed);
+  let pending: Uint8Array;
+  if (stopped) pending = new Uint8Array(0);
+  else if (needed === undefined) pending = rest.slice();
+  else {
+    pending = new Uint8Array(needed);
+    pending.set(rest);
+  }
+  return { points: out.points, problems: out.problems, cursor: { offset: offset + consumed, pending, filled: stopped ? 0 : rest.length, stopped } };
+}
+
+interface Framed {
+  readonly points: MetricPoint[];
+  readonly problems: string[];
+  readonly keyPrefix: string;
+  readonly event: EventScalars;
+}
+
+/**
+ * Reads the complete records at the start of `bytes` (which begin at file offset `offset`). Says how many
+ * bytes they took, whether a corrupt length stopped the file, and, when an unfinished record's length is
+ * known, how many bytes that record needs in all.
+ */
+function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: number; stopped: boolean; needed?: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const reader = new WireReader(bytes, 0, 0);
-  const event = new EventScalars();
-  const points: MetricPoint[] = [];
-  const problems: string[] = [];
   let pos = 0;
-  let stopped = false;
   while (bytes.length - pos >= HEADER_BYTES) {
-    if (maskedCrc32c(bytes, pos, pos + 8) !== view.getUint32(pos + 8, true)) {
-      problems.push(`The record at byte ${cursor.offset + pos} has a corrupt length (checksum mismatch), so the rest of the file cannot be read.`);
-      stopped = true;
-      break;
-    }
     const length = view.getUint32(pos, true) + view.getUint32(pos + 4, true) * 2 ** 32;
+    if (maskedCrc32c(bytes, pos, pos + 8) !== view.getUint32(pos + 8, true) || length > MAX_RECORD_BYTES) {
+      out.problems.push(`The record at byte ${offset + pos} has a corrupt length (checksum mismatch), so the rest of the file cannot be read.`);
+      return { consumed: bytes.length, stopped: true };
+    }
     const dataStart = pos + HEADER_BYTES;
     const dataEnd = dataStart + length;
-    if (dataEnd + FOOTER_BYTES > bytes.length) break;
+    if (dataEnd + FOOTER_BYTES > bytes.length) return { consumed: pos, stopped: false, needed: HEADER_BYTES + length + FOOTER_BYTES };
     if (maskedCrc32c(bytes, dataStart, dataEnd) !== view.getUint32(dataEnd, true)) {
-      problems.push(`The record at byte ${cursor.offset + pos} is damaged (checksum mismatch); it was skipped.`);
+      out.problems.push(`The record at byte ${offset + pos} is damaged (checksum mismatch); it was skipped.`);
     } else {
       reader.reset(dataStart, dataEnd);
-      decodeInto(reader, event, keyPrefix, points, problems, cursor.offset + pos);
+      decodeInto(reader, out.event, out.keyPrefix, out.points, out.problems, offset + pos);
     }
     pos = dataEnd + FOOTER_BYTES;
   }
-  const consumed = stopped ? bytes.length : pos;
-  return {
-    points,
-    problems,
-    cursor: { offset: cursor.offset + consumed, pending: stopped ? new Uint8Array(0) : bytes.slice(pos), stopped },
-  };
+  return { consumed: pos, stopped: false };
 }
 
 function decodeInto(reader: WireReader, event: EventScalars, keyPrefix: string, points: MetricPoint[], problems: string[], at: number): void {
