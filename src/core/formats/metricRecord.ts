@@ -6,6 +6,11 @@ const POSITION_KEYS = new Set(['step', 'global_step', 'current_steps', 'total_st
 export const STEP_KEYS = ['step', 'global_step', 'current_steps', 'trainer/global_step', '_step', 'iter', 'iteration'] as const;
 const NOT_METRICS = new Set<string>([...POSITION_KEYS, ...STEP_KEYS]);
 
+/** False for keys that place a record (`step`, `epoch`, `_timestamp`, …) rather than measure something. */
+export function isMetricKey(key: string): boolean {
+  return !NOT_METRICS.has(key);
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

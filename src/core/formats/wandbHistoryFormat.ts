@@ -4,7 +4,7 @@ import { framingCursorAt, readFrames, type FramingCursor } from './levelDbLog';
 import type { AppendOnlyFormat, ChunkResult, RunInfo } from './logFormat';
 import { MalformedMessage } from './protobufWire';
 import { decodeWandbRecord, type WandbItem } from './wandbRecord';
-import { isHfRecord, itemsToRecord, jsonValue, wandbRecordPoints } from './wandbValues';
+import { HF_STEP_KEY, itemRow, jsonValue, rowPoints } from './wandbValues';
 
 /**
  * Where reading a `.wandb` file stopped. `seen` (history keys met so far) and `info` grow as the file is read;
@@ -73,11 +73,12 @@ export function readWandbChunk(cursor: WandbCursor, chunk: Uint8Array): ChunkRes
     if (record === undefined) continue;
     switch (record.kind) {
       case 'history': {
-        const values = itemsToRecord(record.items);
-        for (const item of record.items) seen.add(item.key);
-        const isHf = isHfRecord(values);
-        hf ||= isHf;
-        const result = wandbRecordPoints(values, isHf, record.step ?? 0);
+        const row = itemRow(record.items);
+        for (const key of row.keys) {
+          seen.add(key);
+          if (key === HF_STEP_KEY) hf = true;
+        }
+        const result = rowPoints(row.keys, row.values, record.step ?? 0);
         lastStep = result.step;
         for (const point of result.points) points.push(point);
         break;
@@ -85,7 +86,8 @@ export function readWandbChunk(cursor: WandbCursor, chunk: Uint8Array): ChunkRes
       case 'summary': {
         // The summary repeats the last value of every history key: only keys that history never had add anything.
         const fresh = record.items.filter((item) => !seen.has(item.key));
-        const result = wandbRecordPoints(itemsToRecord(fresh), hf, lastStep);
+        const row = itemRow(fresh);
+        const result = rowPoints(row.keys, row.values, lastStep, hf);
         for (const point of result.points) points.push(point);
         break;
       }

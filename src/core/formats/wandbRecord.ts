@@ -21,6 +21,31 @@ function fieldNumber(tag: number): number {
   return Math.floor(tag / 8);
 }
 
+/** Keys repeat in every row of a run: each distinct key is decoded once, found again by its bytes. */
+const keysByHash = new Map<number, { readonly bytes: Uint8Array; readonly text: string }[]>();
+const MAX_KEYS = 10_000;
+
+function internedKey(bytes: Uint8Array, start: number, end: number): string {
+  let hash = 0x811c9dc5;
+  for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+  const bucket = keysByHash.get(hash);
+  if (bucket !== undefined) {
+    for (const known of bucket) {
+      if (known.bytes.length !== end - start) continue;
+      let same = true;
+      for (let i = start; i < end && same; i++) same = known.bytes[i - start] === bytes[i];
+      if (same) return known.text;
+    }
+  }
+  const text = decodeUtf8(bytes, start, end);
+  if (keysByHash.size < MAX_KEYS) {
+    const entry = { bytes: bytes.slice(start, end), text };
+    if (bucket === undefined) keysByHash.set(hash, [entry]);
+    else bucket.push(entry);
+  }
+  return text;
+}
+
 /** One item, read with its parent's reader (a reader per item costs more than the item): `[reader.pos, end)`. */
 function readItem(reader: WireReader, end: number): WandbItem | undefined {
   const bytes = reader.bytes;
@@ -34,11 +59,10 @@ function readItem(reader: WireReader, end: number): WandbItem | undefined {
     if (wire === WIRE_LENGTH && (field === 1 || field === 2 || field === 16)) {
       const fieldEnd = reader.lengthEnd();
       if (fieldEnd > end) throw new MalformedMessage('item field runs past the item');
-      const text = decodeUtf8(bytes, reader.pos, fieldEnd);
+      if (field === 1) key = internedKey(bytes, reader.pos, fieldEnd);
+      else if (field === 2) (nested ??= []).push(decodeUtf8(bytes, reader.pos, fieldEnd));
+      else valueJson = decodeUtf8(bytes, reader.pos, fieldEnd);
       reader.pos = fieldEnd;
-      if (field === 1) key = text;
-      else if (field === 2) (nested ??= []).push(text);
-      else valueJson = text;
     } else reader.skip(wire);
   }
   if (reader.pos > end) throw new MalformedMessage('item runs past its end');
@@ -96,27 +120,60 @@ function readRun(bytes: Uint8Array, start: number, end: number): WandbRecord {
   return { kind: 'run', displayName, config };
 }
 
+/** A varint at `pos` of a top-level field; `varintEnd` is where it ended. Most records are stepped over, so no reader is built for them. */
+let varintEnd = 0;
+
+function varintAt(bytes: Uint8Array, pos: number): number {
+  let result = 0;
+  let scale = 1;
+  for (let i = pos; i < pos + 10; i++) {
+    if (i >= bytes.length) throw new MalformedMessage('varint runs past the end');
+    const byte = bytes[i] as number;
+    result += (byte & 0x7f) * scale;
+    if (byte < 0x80) {
+      varintEnd = i + 1;
+      return result;
+    }
+    scale *= 128;
+  }
+  throw new MalformedMessage('varint longer than 10 bytes');
+}
+
 /** The record's history, summary, config or run part; undefined for the many other kinds. Throws MalformedMessage. */
 export function decodeWandbRecord(bytes: Uint8Array): WandbRecord | undefined {
-  const reader = new WireReader(bytes, 0, bytes.length);
-  while (reader.pos < bytes.length) {
-    const tag = reader.varint();
-    const field = fieldNumber(tag);
-    if ((tag & 7) !== WIRE_LENGTH || (field !== 2 && field !== 3 && field !== 5 && field !== 17)) {
-      reader.skip(tag & 7);
+  let pos = 0;
+  while (pos < bytes.length) {
+    const tag = varintAt(bytes, pos);
+    pos = varintEnd;
+    const wire = tag % 8;
+    if (wire === WIRE_VARINT) {
+      varintAt(bytes, pos);
+      pos = varintEnd;
       continue;
     }
-    const end = reader.lengthEnd();
-    switch (field) {
+    if (wire !== WIRE_LENGTH) {
+      // Fixed-width fields: W&B's Record has none at the top level, but stepping over them is cheap.
+      if (wire === 1) pos += 8;
+      else if (wire === 5) pos += 4;
+      else throw new MalformedMessage(`unknown wire type ${wire}`);
+      continue;
+    }
+    const length = varintAt(bytes, pos);
+    const start = varintEnd;
+    const end = start + length;
+    if (end > bytes.length) throw new MalformedMessage('field runs past the end');
+    pos = end;
+    switch (fieldNumber(tag)) {
       case 2:
-        return readHistory(bytes, reader.pos, end);
+        return readHistory(bytes, start, end);
       case 3:
-        return { kind: 'summary', items: readItems(bytes, reader.pos, end) };
+        return { kind: 'summary', items: readItems(bytes, start, end) };
       case 5:
-        return { kind: 'config', items: readItems(bytes, reader.pos, end) };
-      default:
-        return readRun(bytes, reader.pos, end);
+        return { kind: 'config', items: readItems(bytes, start, end) };
+      case 17:
+        return readRun(bytes, start, end);
     }
   }
+  if (pos > bytes.length) throw new MalformedMessage('field runs past the end');
   return undefined;
 }

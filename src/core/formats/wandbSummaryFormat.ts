@@ -2,7 +2,7 @@ import { baseName, parentOf } from '../paths';
 import type { HostReadFormat, WholeFileResult } from './logFormat';
 import { parseLenientJson } from './lenientJson';
 import { isRecord } from './metricRecord';
-import { isHfRecord, wandbRecordPoints } from './wandbValues';
+import { rowPoints } from './wandbValues';
 
 /**
  * `wandb/run-…/files/wandb-summary.json`: the latest value of every key, rewritten during the run. Beside a
@@ -31,5 +31,5 @@ export function parseWandbSummary(text: string): WholeFileResult {
     return { kind: 'incomplete', message: `wandb-summary.json is not complete JSON (${(error as Error).message}); it may be being rewritten.` };
   }
   if (!isRecord(summary)) return { kind: 'invalid', message: 'wandb-summary.json is not a JSON object.' };
-  return { kind: 'ok', points: wandbRecordPoints(summary, isHfRecord(summary), 0).points, problems: [] };
+  return { kind: 'ok', points: rowPoints(Object.keys(summary), Object.values(summary), 0).points, problems: [] };
 }

@@ -1,7 +1,7 @@
 import type { MetricPoint } from '../types';
 import { undoHfRewrite } from './hfKeys';
 import { parseLenientJson } from './lenientJson';
-import { readStep, recordToPoints } from './metricRecord';
+import { isMetricKey, STEP_KEYS } from './metricRecord';
 import type { WandbItem } from './wandbRecord';
 
 /**
@@ -25,16 +25,6 @@ export function jsonValue(text: string): unknown {
   }
 }
 
-export function itemsToRecord(items: readonly WandbItem[]): Record<string, unknown> {
-  const record: Record<string, unknown> = {};
-  for (const item of items) record[item.key] = jsonValue(item.valueJson);
-  return record;
-}
-
-export function isHfRecord(record: Readonly<Record<string, unknown>>): boolean {
-  return typeof record[HF_STEP_KEY] === 'number';
-}
-
 /** Keys repeat in every record of a run: their original names are worked out once. */
 const originalNames = new Map<string, string>();
 
@@ -47,19 +37,58 @@ function originalName(key: string): string {
   return original;
 }
 
-/** The record with HF's renames undone; a key already present under its original name keeps that value. */
-function undoRewrite(record: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const renamed: Record<string, unknown> = {};
-  for (const key in record) {
-    const original = originalName(key);
-    if (original === key || renamed[original] === undefined) renamed[original] = record[key];
-  }
-  return renamed;
+function finite(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
 }
 
-/** The step a record is logged at, and its points. `fallbackStep` is W&B's HistoryStep when `_step` is absent. */
-export function wandbRecordPoints(record: Readonly<Record<string, unknown>>, hf: boolean, fallbackStep: number): { step: number; points: MetricPoint[] } {
-  const keyed = hf ? undoRewrite(record) : record;
-  const step = readStep(keyed) ?? fallbackStep;
-  return { step, points: recordToPoints(keyed, step) };
+/**
+ * The points of one logged row, given as parallel keys and values (no object is built per row: a run logs
+ * hundreds of thousands). `hf` says the run is a Hugging Face one when the row itself does not show it (a
+ * summary row). In an HF row, a key logged under its original name wins over a renamed one.
+ */
+export function rowPoints(keys: readonly string[], values: readonly unknown[], fallbackStep: number, hf = false): { step: number; points: MetricPoint[] } {
+  let isHf = hf;
+  for (let i = 0; i < keys.length; i++) if (keys[i] === HF_STEP_KEY && typeof values[i] === 'number') isHf = true;
+  const names = isHf ? keys.map(originalName) : keys;
+  let step: number | undefined;
+  for (const stepKey of STEP_KEYS) {
+    for (let i = 0; i < names.length && step === undefined; i++) if (names[i] === stepKey && finite(values[i])) step = values[i] as number;
+    if (step !== undefined) break;
+  }
+  let epoch: number | undefined;
+  let wallTime: number | undefined;
+  let timestamp: number | undefined;
+  for (let i = 0; i < names.length; i++) {
+    const value = values[i];
+    if (typeof value !== 'number') continue;
+    if (names[i] === 'epoch' && Number.isFinite(value)) epoch = value;
+    else if (names[i] === '_timestamp') wallTime = value;
+    else if (names[i] === 'timestamp') timestamp = value;
+  }
+  wallTime ??= timestamp;
+  const at = step ?? fallbackStep;
+  const points: MetricPoint[] = [];
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i] as string;
+    const value = values[i];
+    if (typeof value !== 'number' || !isMetricKey(name)) continue;
+    if (isHf && name !== keys[i] && keys.includes(name)) continue;
+    const point: { key: string; step: number; value: number; epoch?: number; wallTime?: number } = { key: name, step: at, value };
+    if (epoch !== undefined) point.epoch = epoch;
+    if (wallTime !== undefined) point.wallTime = wallTime;
+    points.push(point);
+  }
+  return { step: at, points };
+}
+
+/** A history, summary or config row's items as parallel keys and values. */
+export function itemRow(items: readonly WandbItem[]): { keys: string[]; values: unknown[] } {
+  const keys: string[] = new Array<string>(items.length);
+  const values: unknown[] = new Array<unknown>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as WandbItem;
+    keys[i] = item.key;
+    values[i] = jsonValue(item.valueJson);
+  }
+  return { keys, values };
 }
