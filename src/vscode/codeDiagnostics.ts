@@ -26,14 +26,19 @@ export interface ShownFinding {
 interface DocumentState {
   readonly uri: vscode.Uri;
   readonly version: number;
+  readonly parseMs: number;
   readonly folder: string | undefined;
   readonly strings: readonly string[];
   readonly findings: readonly { readonly finding: Finding; readonly range: vscode.Range }[];
   shown: ShownFinding[];
 }
 
-/** Typing pauses shorter than this do not reparse; a parse of a long script costs tens of milliseconds. */
+/**
+ * Typing pauses shorter than this do not reparse. A script whose parse is slow waits longer, so that the
+ * parser never takes more than a tenth of the extension host's time while the user types.
+ */
 const DEBOUNCE_MS = 300;
+const PAUSE_PER_PARSE_MS = 10;
 /** Generated or data files with a .py name are not training scripts worth parsing on every edit. */
 const MAX_CHARS = 2_000_000;
 
@@ -77,7 +82,12 @@ export class CodeDiagnostics extends Disposable {
   ) {
     super();
     this.own(vscode.workspace.onDidOpenTextDocument((document) => this.schedule(document, 0)));
-    this.own(vscode.workspace.onDidChangeTextDocument((event) => this.schedule(event.document, DEBOUNCE_MS)));
+    this.own(
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        const parseMs = this.states.get(event.document.uri.toString())?.parseMs ?? 0;
+        this.schedule(event.document, Math.max(DEBOUNCE_MS, PAUSE_PER_PARSE_MS * parseMs));
+      }),
+    );
     this.own(vscode.workspace.onDidCloseTextDocument((document) => this.forget(document.uri)));
     this.own(source.onDidChangeRuns(() => this.showAll()));
     this.own(
@@ -143,6 +153,7 @@ export class CodeDiagnostics extends Disposable {
     const state: DocumentState = {
       uri: document.uri,
       version: document.version,
+      parseMs: elapsed,
       folder: document.uri.scheme === 'untitled' ? undefined : dirname(document.uri.fsPath),
       strings: script.strings,
       findings: findings.map((finding) => ({ finding, range: new vscode.Range(document.positionAt(finding.span.start), document.positionAt(finding.span.end)) })),
