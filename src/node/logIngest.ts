@@ -72,6 +72,16 @@ export class LogIngest {
     return [...this.problemsByPath].map(([path, message]) => ({ path, message })).sort((a, b) => a.path.localeCompare(b.path));
   }
 
+  /**
+   * A log file was deleted. What was read from it stays (a deleted checkpoint folder takes nothing from its
+   * run, and a run whose folder is gone can still be compared), and the user is told so.
+   */
+  deleted(path: string): void {
+    const entry = this.readers.get(path);
+    if (entry === undefined || this.disposed) return;
+    if (this.setProblem(path, 'The file was deleted; what was read from it is kept until the runs are rescanned.')) this.onChange([entry.runId]);
+  }
+
   /** Reads what is new in `path`. Resolves when the file has been read up to at least the moment of the call. */
   ingest(path: string): Promise<void> {
     if (this.disposed) return Promise.resolve();

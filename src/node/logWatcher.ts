@@ -31,6 +31,7 @@ export class LogWatcher {
       if (this.ingest.accepts(path)) void this.ingest.ingest(path);
     };
     watcher.on('add', onFile).on('change', onFile);
+    watcher.on('unlink', (path) => this.ingest.deleted(path));
     // chokidar stops at a deleted root; a training restart often deletes and recreates its output_dir.
     watcher.on('unlinkDir', (path) => {
       if (path !== this.root || this.disposed) return;

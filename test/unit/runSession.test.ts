@@ -42,7 +42,8 @@ test('a watched folder: runs appear, grow, and survive their folder being delete
     assert.deepEqual(session.recentlyChanged().at(-1), join(root, 'b'));
 
     rmSync(join(root, 'a'), { recursive: true });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await waitFor(session, () => session.problems().some((problem) => problem.path === join(root, 'a', 'metrics.jsonl')));
+    assert.match(session.problems().find((problem) => problem.path === join(root, 'a', 'metrics.jsonl'))?.message ?? '', /deleted; what was read from it is kept/);
     assert.deepEqual(session.store.snapshot(join(root, 'a'))?.metrics.get('eval_loss')?.values, [2, 1.5], 'points complete on disk are kept');
     assert.deepEqual(errors, []);
   } finally {
