@@ -77,5 +77,6 @@ export function pairedTestText(view: CalibrationView): string {
   if (paired === null) return 'The paired test needs two evaluations with log-probabilities.';
   const p = paired.pValue < 1e-4 ? paired.pValue.toExponential(1) : paired.pValue.toPrecision(2);
   const direction = paired.onlySecond > paired.onlyFirst ? 'more tokens right' : paired.onlySecond < paired.onlyFirst ? 'more tokens wrong' : 'no change';
-  return `McNemar's exact test, step ${paired.fromStep} (least loss) against step ${paired.toStep}: ${paired.onlySecond} tokens became right, ${paired.onlyFirst} became wrong (${direction}), p = ${p}.`;
+  const test = `McNemar's exact test, step ${paired.fromStep} (least loss) against step ${paired.toStep}: ${paired.onlySecond} tokens became right, ${paired.onlyFirst} became wrong (${direction}), p = ${p}.`;
+  return paired.confirmsMisleadingLoss ? `${test} Misleading loss confirmed: more tokens are right while the loss rose, mostly on wrong tokens.` : test;
 }

@@ -32,7 +32,7 @@ test('the calibration view: splits and the paired test are against the least-los
   assert.ok(split !== null && split !== undefined);
   assert.ok(Math.abs(split.change - (1.28 - 0.98)) < 1e-12);
   assert.ok(Math.abs(split.wrongTokens - 0.3 * 4) < 1e-12, '(1 − ā)·ΔW with ā = 0.7, ΔW = 4');
-  assert.deepEqual(view.paired, { fromStep: 200, toStep: 300, onlyFirst: 0, onlySecond: 2, pValue: 0.5 });
+  assert.deepEqual(view.paired, { fromStep: 200, toStep: 300, onlyFirst: 0, onlySecond: 2, pValue: 0.5, confirmsMisleadingLoss: false });
   assert.deepEqual(view.alignments, ['logits; shifted']);
   assert.equal(view.points[0]?.reliability[0]?.accuracy, null, 'an empty bin has no accuracy (JSON has no NaN)');
 });
@@ -51,6 +51,13 @@ test('chart shaping for the calibration section', () => {
   assert.deepEqual(split.labels, ['100', '300']);
   assert.ok(Math.abs((split.wrongTokens[1] ?? 0) + (split.correctTokens[1] ?? 0) + (split.accuracyChange[1] ?? 0) - (split.total[1] ?? 0)) < 1e-12);
   assert.match(pairedTestText(view), /step 200 \(least loss\) against step 300: 2 tokens became right, 0 became wrong \(more tokens right\), p = 0\.50/);
+  const many = (right: number): Uint8Array => Uint8Array.from({ length: 100 }, (_, i) => (i < right ? 1 : 0));
+  const confirmed = buildCalibrationView('/run', [
+    { ...inputs[2], correctness: many(60) } as CalibrationInput,
+    { ...inputs[0], correctness: many(80) } as CalibrationInput,
+  ]);
+  assert.equal(confirmed.paired?.confirmsMisleadingLoss, true, '20 more tokens right (p = 2^-19) and the rise all on wrong tokens');
+  assert.match(pairedTestText(confirmed), /Misleading loss confirmed/);
   const runs = [{ id: 'a', keys: ['eval_loss'] }, { id: 'b', keys: ['eval_token_accuracy_computed'] }, { id: 'c', keys: ['eval_token_accuracy_computed'] }];
   assert.equal(calibrationRunId(runs, 'c'), 'c');
   assert.equal(calibrationRunId(runs, 'a'), 'b');

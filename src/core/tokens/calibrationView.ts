@@ -1,4 +1,4 @@
-import { mcnemarExact, splitNllChange, type NllSplit } from './evaluationComparison';
+import { misleadingLossEvidence, splitNllChange, type NllSplit } from './evaluationComparison';
 import type { ReliabilityBin, TokenSummary } from './tokenStatistics';
 
 /** One evaluation as the calibration view draws it. JSON carries no NaN: missing numbers are null. */
@@ -24,8 +24,11 @@ export interface CalibrationView {
   readonly points: readonly CalibrationPoint[];
   /** The evaluation with the least mean NLL: the split and the paired test are against it. */
   readonly bestLossStep: number | null;
-  /** McNemar's exact test between the best-loss evaluation and the last one. */
-  readonly paired: { readonly fromStep: number; readonly toStep: number; readonly onlyFirst: number; readonly onlySecond: number; readonly pValue: number } | null;
+  /**
+   * McNemar's exact test between the best-loss evaluation and the last one; `confirmsMisleadingLoss` when
+   * the loss rose mostly on wrong tokens while significantly more tokens became right (warning (a), WARNINGS.md).
+   */
+  readonly paired: { readonly fromStep: number; readonly toStep: number; readonly onlyFirst: number; readonly onlySecond: number; readonly pValue: number; readonly confirmsMisleadingLoss: boolean } | null;
 }
 
 export interface CalibrationInput {
@@ -67,12 +70,12 @@ export function buildCalibrationView(runId: string, inputs: readonly Calibration
     };
   });
   const last = evaluations[evaluations.length - 1];
-  const test = best !== undefined && last !== undefined && best !== last ? mcnemarExact(best.correctness, last.correctness) : undefined;
+  const evidence = best !== undefined && last !== undefined && best !== last ? misleadingLossEvidence(best, last) : undefined;
   return {
     runId,
     alignments: [...new Set(evaluations.map((evaluation) => evaluation.alignment))],
     points,
     bestLossStep: best?.step ?? null,
-    paired: test === undefined || best === undefined || last === undefined ? null : { fromStep: best.step, toStep: last.step, ...test },
+    paired: evidence === undefined || best === undefined || last === undefined ? null : { fromStep: best.step, toStep: last.step, ...evidence.mcnemar, confirmsMisleadingLoss: evidence.confirmed },
   };
 }
