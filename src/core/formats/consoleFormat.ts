@@ -39,12 +39,12 @@ interface MutableState {
   lastDictKeys: readonly string[];
 }
 
-function push(points: MetricPoint[], line: LineValues, step: number, skip: readonly string[] = []): void {
-  for (const [key, value] of line.values) {
-    if (skip.includes(key)) continue;
-    const point: { key: string; step: number; value: number; epoch?: number } = { key, step, value };
-    if (line.epoch !== undefined) point.epoch = line.epoch;
-    points.push(point);
+function push(points: MetricPoint[], line: LineValues, step: number, skip?: readonly string[]): void {
+  const { values, epoch } = line;
+  for (let i = 0; i < values.length; i++) {
+    const [key, value] = values[i] as readonly [string, number];
+    if (skip !== undefined && skip.includes(key)) continue;
+    points.push(epoch === undefined ? { key, step, value } : { key, step, value, epoch });
   }
 }
 

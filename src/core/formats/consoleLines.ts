@@ -21,6 +21,12 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /** Python's str(float) and the console's spellings: `nan`, `inf`, `-inf`, plain numbers; anything else is not a number. */
 export function parseNumber(text: string): number | undefined {
+  const first = text.charCodeAt(0);
+  // Most values are plain decimals: Number() alone decides them; the expression only checks the rest.
+  if (first >= 0x30 && first <= 0x39 && text.charCodeAt(text.length - 1) >= 0x30 && text.charCodeAt(text.length - 1) <= 0x39 && !text.includes('x') && !text.includes('b') && !text.includes('o')) {
+    const value = Number(text);
+    if (!Number.isNaN(value)) return value;
+  }
   const trimmed = text.trim();
   if (NUMBER.test(trimmed)) return Number(trimmed);
   const lower = trimmed.toLowerCase();
@@ -106,31 +112,35 @@ function keyValues(text: string): Array<[string, string]> {
   return [...text.matchAll(KEY_VALUE)].map((match) => [match[1] as string, (match[2] as string).replace(/(ms|s|%)$/, '')]);
 }
 
-/** The line formats of the nanoGPT family and torchtune; each carries its own step. */
+/**
+ * The line formats of the nanoGPT family and torchtune; each carries its own step. Lines are told apart by
+ * their first character before any expression runs: most lines of a console are none of these.
+ */
 export function scriptLine(line: string): LineValues | undefined {
-  let m = BUILD_NANOGPT_LOG.exec(line);
-  if (m !== null) return numbers(Number(m[1]), [[SHORT_NAMES[m[2] as string] as string, m[3] as string]]);
-  m = MODDED_NANOGPT.exec(line);
-  if (m !== null) return numbers(Number(m[1]), keyValues(m[2] as string));
-  m = LLMC.exec(line);
-  if (m !== null) return numbers(Number(m[1]), [[SHORT_NAMES[m[2] as string] as string, m[3] as string]]);
-  m = TORCHTUNE.exec(line);
-  if (m !== null) return numbers(Number(m[1]), keyValues(m[2] as string));
-  m = NANOGPT_EVAL.exec(line);
-  if (m !== null) return numbers(Number(m[1]), [['train_loss', m[2] as string], ['val_loss', m[3] as string]]);
-  m = NANOGPT_ITER.exec(line);
-  if (m !== null) {
-    // nanoGPT prints mfu -100.00% until it has timed enough iterations: not a measurement.
-    const mfu: Array<[string, string]> = m[4] === '-100.00' ? [] : [['mfu', m[4] as string]];
-    return numbers(Number(m[1]), [['loss', m[2] as string], ['time_ms', m[3] as string], ...mfu]);
+  let m: RegExpExecArray | null;
+  switch (line.charCodeAt(0)) {
+    case 0x73: // s
+      if ((m = MODDED_NANOGPT.exec(line)) !== null) return numbers(Number(m[1]), keyValues(m[2] as string));
+      if ((m = LLMC.exec(line)) !== null) return numbers(Number(m[1]), [[SHORT_NAMES[m[2] as string] as string, m[3] as string]]);
+      if ((m = NANOGPT_EVAL.exec(line)) !== null) return numbers(Number(m[1]), [['train_loss', m[2] as string], ['val_loss', m[3] as string]]);
+      if ((m = BUILD_NANOGPT_STDOUT.exec(line)) !== null) {
+        return numbers(Number(m[1]), [['loss', m[2] as string], ['lr', m[3] as string], ['norm', m[4] as string], ['dt_ms', m[5] as string], ['tok_per_sec', m[6] as string]]);
+      }
+      return undefined;
+    case 0x53: // S
+      return (m = TORCHTUNE.exec(line)) === null ? undefined : numbers(Number(m[1]), keyValues(m[2] as string));
+    case 0x69: // i
+      if ((m = NANOGPT_ITER.exec(line)) === null) return undefined;
+      // nanoGPT prints mfu -100.00% until it has timed enough iterations: not a measurement.
+      return numbers(Number(m[1]), [['loss', m[2] as string], ['time_ms', m[3] as string], ...(m[4] === '-100.00' ? [] : [['mfu', m[4] as string] as const])]);
+    case 0x76: // v
+      return (m = BUILD_NANOGPT_VAL.exec(line)) === null ? undefined : numbers(undefined, [['val_loss', m[1] as string]]);
+    case 0x48: // H
+      return (m = BUILD_NANOGPT_HELLA.exec(line)) === null ? undefined : numbers(undefined, [['hellaswag_accuracy', m[1] as string]]);
+    default:
+      if ((m = BUILD_NANOGPT_LOG.exec(line)) !== null) return numbers(Number(m[1]), [[SHORT_NAMES[m[2] as string] as string, m[3] as string]]);
+      return undefined;
   }
-  m = BUILD_NANOGPT_STDOUT.exec(line);
-  if (m !== null) return numbers(Number(m[1]), [['loss', m[2] as string], ['lr', m[3] as string], ['norm', m[4] as string], ['dt_ms', m[5] as string], ['tok_per_sec', m[6] as string]]);
-  m = BUILD_NANOGPT_VAL.exec(line);
-  if (m !== null) return numbers(undefined, [['val_loss', m[1] as string]]);
-  m = BUILD_NANOGPT_HELLA.exec(line);
-  if (m !== null) return numbers(undefined, [['hellaswag_accuracy', m[1] as string]]);
-  return undefined;
 }
 
 /** A line matched by a user's pattern: its `step` group and every other named group that holds a number. */
