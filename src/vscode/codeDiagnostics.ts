@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { dirname } from 'node:path';
 import type { RunView } from '../core/runView';
-import { lossTrustIn } from '../node/python/codeRules';
+import { lossTrustIn, measuresAccuracy } from '../node/python/codeRules';
 import type { Finding } from '../node/python/finding';
 import { evidenceRun, reportFinding, type FindingReport } from '../node/python/findingReport';
 import { loadPythonParser, type GrammarFiles, type PythonParser } from '../node/python/pythonParser';
@@ -29,6 +29,7 @@ interface DocumentState {
   readonly parseMs: number;
   readonly folder: string | undefined;
   readonly strings: readonly string[];
+  readonly measuresAccuracy: boolean;
   readonly findings: readonly { readonly finding: Finding; readonly range: vscode.Range }[];
   shown: ShownFinding[];
 }
@@ -156,6 +157,7 @@ export class CodeDiagnostics extends Disposable {
       parseMs: elapsed,
       folder: document.uri.scheme === 'untitled' ? undefined : dirname(document.uri.fsPath),
       strings: script.strings,
+      measuresAccuracy: measuresAccuracy(script),
       findings: findings.map((finding) => ({ finding, range: new vscode.Range(document.positionAt(finding.span.start), document.positionAt(finding.span.end)) })),
       shown: [],
     };
@@ -177,8 +179,8 @@ export class CodeDiagnostics extends Disposable {
     state.shown = state.findings.flatMap(({ finding, range }) => {
       const level = this.settings.levels.get(finding.rule) ?? 'default';
       if (level === 'off') return [];
-      const report = reportFinding(finding, run);
-      const severity = level === 'default' ? (report.level === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information) : SEVERITY[level];
+      const report = reportFinding(finding, run, state.measuresAccuracy);
+      const severity = SEVERITY[level === 'default' ? report.level : level];
       const diagnostic = new vscode.Diagnostic(range, report.message, severity);
       diagnostic.source = 'Token Accuracy Lens';
       diagnostic.code = finding.rule;

@@ -2,7 +2,7 @@ import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { buildRunView, type RunView } from '../../src/core/runView';
-import { lossTrustIn } from '../../src/node/python/codeRules';
+import { lossTrustIn, measuresAccuracy } from '../../src/node/python/codeRules';
 import type { Finding } from '../../src/node/python/finding';
 import { evidenceRun, misleadingLossOf, reportFinding } from '../../src/node/python/findingReport';
 import { fixTitle } from '../../src/node/python/fixEdits';
@@ -86,4 +86,24 @@ test('the run a script writes wins over the active run; among several, the most 
 test('the fix title says what will be written', () => {
   const finding = firstFinding('from trl import SFTConfig\nSFTConfig(lr_scheduler_type="reduce_lr_on_plateau")\n');
   assert.equal(fixTitle(finding.fix, 'eval_mean_token_accuracy'), 'Set metric_for_best_model="eval_mean_token_accuracy", greater_is_better=True, lr_scheduler_kwargs["mode"]="max"');
+});
+
+test('in a script that measures no accuracy and writes no run, the advice is only a faint hint', () => {
+  const regression = 'from lightning.pytorch.callbacks import EarlyStopping\nstop = EarlyStopping(monitor="val_loss")\n';
+  const { script, findings } = lossTrustIn(parser, regression);
+  assert.equal(measuresAccuracy(script), false);
+  const [finding] = findings;
+  assert.ok(finding !== undefined);
+  assert.equal(reportFinding(finding, undefined, measuresAccuracy(script)).level, 'hint');
+  assert.equal(reportFinding(finding, views().healthy, measuresAccuracy(script)).level, 'information', 'a run that logs accuracy is a sign enough');
+});
+
+test('an accuracy named in a string, metrics passed to a trainer, or TRL SFT count as measuring accuracy', () => {
+  const scripts = [
+    'self.log("val_acc", acc)\n',
+    'from fastai.vision.all import *\nlearn = vision_learner(dls, resnet34, metrics=error_rate)\n',
+    'from transformers import Trainer\nTrainer(model=m, args=a, compute_metrics=compute)\n',
+    'from trl import SFTTrainer\nSFTTrainer(model="m", train_dataset=d)\n',
+  ];
+  for (const text of scripts) assert.equal(measuresAccuracy(lossTrustIn(parser, text).script), true, text);
 });

@@ -1,4 +1,6 @@
 import type { Finding } from './finding';
+import { isCallOf } from './frameworks';
+import { isAccuracyLikeMetric } from './metricNames';
 import { kerasFindings } from './kerasRules';
 import { lightningFindings } from './lightningRules';
 import type { Node } from 'web-tree-sitter';
@@ -6,6 +8,17 @@ import type { PythonParser } from './pythonParser';
 import { readScript, type PythonScript } from './syntax';
 import { torchFindings } from './torchRules';
 import { transformersFindings } from './transformersRules';
+
+/**
+ * Whether the script measures an accuracy: names one in a string (`monitor="val_acc"`, `self.log("val_f1", …)`),
+ * passes metrics to a trainer (`metrics=`, `compute_metrics=`), or uses TRL's SFT, which logs token accuracy itself.
+ */
+export function measuresAccuracy(script: PythonScript): boolean {
+  return (
+    script.strings.some(isAccuracyLikeMetric) ||
+    script.calls.some((call) => call.args.some((arg) => arg.name === 'metrics' || arg.name === 'compute_metrics') || isCallOf(call, 'transformers', ['SFTConfig', 'SFTTrainer']))
+  );
+}
 
 /** Every configuration in the script that trusts the loss, in document order. */
 export function findLossTrust(script: PythonScript): Finding[] {

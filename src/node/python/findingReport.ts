@@ -5,7 +5,7 @@ import { accuracyKeyFor } from './metricNames';
 
 /** How a finding is shown: its weight and words follow what the run it belongs to shows. */
 export interface FindingReport {
-  readonly level: 'warning' | 'information';
+  readonly level: 'warning' | 'information' | 'hint';
   readonly message: string;
   /** The accuracy key a fix writes, spelled as this framework and this run log it. */
   readonly metricKey: string;
@@ -52,7 +52,11 @@ function checkpointSentence(run: RunView, accuracyKey: string): string {
   return ` By eval loss the best checkpoint is step ${byLoss.step}; by ${accuracyKey}, step ${byAccuracy.step}.`;
 }
 
-export function reportFinding(finding: Finding, run: RunView | undefined): FindingReport {
+/**
+ * `measuresAccuracy`: whether the script computes or logs an accuracy at all. Advice to follow accuracy
+ * in a script that has none (a regression model) is only a faint hint; where one exists, Information.
+ */
+export function reportFinding(finding: Finding, run: RunView | undefined, measuresAccuracy = true): FindingReport {
   const runKey = run?.evalAccuracy?.key ?? null;
   const metricKey = accuracyKeyFor(finding.framework, runKey, finding.defaultMetric);
   const evidence = misleadingLossOf(run);
@@ -64,5 +68,6 @@ export function reportFinding(finding: Finding, run: RunView | undefined): Findi
   }
   if (finding.bug) return { level: 'warning', metricKey, runId, runLabel, message: finding.message };
   const advice = finding.fix.length > 0 ? `; consider following "${metricKey}".` : '.';
-  return { level: 'information', metricKey, runId, runLabel, message: `${finding.message} Loss can rise while token accuracy still improves${advice}` };
+  const level = measuresAccuracy || runKey !== null ? 'information' : 'hint';
+  return { level, metricKey, runId, runLabel, message: `${finding.message} Loss can rise while token accuracy still improves${advice}` };
 }
