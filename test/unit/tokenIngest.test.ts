@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { assignRoles } from '../../src/core/analysis/metricRoles';
+import { accuracyDefinition, assignRoles } from '../../src/core/analysis/metricRoles';
 import { COMPUTED_KEYS } from '../../src/core/tokens/evalOutputsFormat';
 import { LogIngest } from '../../src/node/logIngest';
 import { configureEvalOutputs, evalOutputsStore } from '../../src/node/tokens/evalOutputsReader';
@@ -33,6 +33,9 @@ test("the Python helper's dumps, read through the ingest in a worker, match nump
   }
   assert.equal(assignRoles([...snapshot.metrics.keys()]).evalAccuracy, COMPUTED_KEYS.accuracy, 'computed accuracy is the accuracy when the run logs none');
   assert.equal(assignRoles([...snapshot.metrics.keys(), 'eval_accuracy']).evalAccuracy, 'eval_accuracy', 'a logged accuracy comes first');
+  assert.equal(assignRoles([...snapshot.metrics.keys()]).evalLoss, COMPUTED_KEYS.meanNll, 'computed NLL is the eval loss of a run that logs none');
+  assert.equal(assignRoles([...snapshot.metrics.keys(), 'eval_loss']).evalLoss, 'eval_loss');
+  assert.equal(accuracyDefinition(COMPUTED_KEYS.accuracy), 'computed-token-accuracy');
   const evaluations = evalOutputsStore.evaluations(run);
   assert.deepEqual(evaluations.map((evaluation) => evaluation.step), [100, 200, 300]);
   assert.match(evaluations[0]?.alignment ?? '', /compact; aligned \(no shift\), from metadata; ignore index -100, from metadata/);

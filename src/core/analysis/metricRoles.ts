@@ -12,16 +12,17 @@ export interface RoleOverrides {
 }
 
 /** How an accuracy was computed matters: the UI says which definition a number follows. */
-export type AccuracyDefinition = 'trl-token-accuracy' | 'token-accuracy' | 'generic-accuracy';
+export type AccuracyDefinition = 'trl-token-accuracy' | 'computed-token-accuracy' | 'token-accuracy' | 'generic-accuracy';
 
 export const ACCURACY_DEFINITION_TEXT: Readonly<Record<AccuracyDefinition, string>> = {
   'trl-token-accuracy': "TRL's token accuracy: argmax of the shifted logits against the shifted labels, positions labelled -100 ignored",
+  'computed-token-accuracy': 'token accuracy computed from evaluation outputs: argmax against the label, positions with the ignore index skipped (the calibration view says how tokens were paired)',
   'token-accuracy': 'token accuracy as the log names it (its masking is not known)',
   'generic-accuracy': 'a generic accuracy: it may not be per token (transformers run_clm does not mask -100; LLaMA-Factory averages per sample)',
 };
 
 /** Patterns in order of preference; the first key that matches the earliest pattern wins. */
-const EVAL_LOSS = [/^eval[_/]loss$/, /^(val|valid|validation)[_/]loss$/, /^eval_(.+_)?loss$/, /^(eval|val|valid|validation)[_/](.+[_/])?loss$/, /^val_loss_epoch$/];
+const EVAL_LOSS = [/^eval[_/]loss$/, /^(val|valid|validation)[_/]loss$/, /^eval_(.+_)?loss$/, /^(eval|val|valid|validation)[_/](.+[_/])?loss$/, /^val_loss_epoch$/, /^eval_nll_computed$/];
 const EVAL_ACCURACY = [
   /^eval[_/]mean_token_accuracy$/,
   /^(eval|val|valid|validation)[_/](mean_)?token_acc(uracy)?$/,
@@ -64,6 +65,7 @@ export function gradNormKey(keys: readonly string[]): string | null {
 export function accuracyDefinition(key: string): AccuracyDefinition {
   const lower = key.toLowerCase();
   if (lower.includes('mean_token_accuracy')) return 'trl-token-accuracy';
+  if (lower === 'eval_token_accuracy_computed') return 'computed-token-accuracy';
   if (lower.includes('token_acc')) return 'token-accuracy';
   return 'generic-accuracy';
 }
