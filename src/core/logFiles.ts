@@ -6,9 +6,14 @@ const WEIGHT_FILE = /\.(safetensors|bin|pt|pth|ckpt|gguf|onnx|h5|npz|npy|pkl|msg
 /** Folders of evaluation outputs: their tensors are read (in workers), unlike model weights. */
 const EVAL_OUTPUT_DIRECTORIES = new Set(['eval_outputs']);
 
-/** Paths the watcher and the walker skip: heavy folders, and model weights outside evaluation-output folders. */
+/** W&B's `wandb/latest-run` is a symlink to the newest run folder: followed, it would be a second copy of that run. */
+function isWandbLatestRun(parts: readonly string[]): boolean {
+  return parts.some((part, i) => part === 'latest-run' && parts[i - 1] === 'wandb');
+}
+
+/** Paths the watcher and the walker skip: heavy folders, W&B's latest-run link, and model weights outside evaluation-output folders. */
 export function isIgnoredPath(path: string): boolean {
   const parts = pathSegments(path);
-  if (parts.some((part) => HEAVY_DIRECTORIES.has(part))) return true;
+  if (parts.some((part) => HEAVY_DIRECTORIES.has(part)) || isWandbLatestRun(parts)) return true;
   return WEIGHT_FILE.test(baseName(path)) && !parts.some((part) => EVAL_OUTPUT_DIRECTORIES.has(part));
 }

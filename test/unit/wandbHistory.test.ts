@@ -112,6 +112,8 @@ test('W&B: a file that is not a .wandb log is refused by its header; paths class
   assert.match(readWhole(WANDB_HISTORY_FORMAT, new TextEncoder().encode('plain text, not W&B')).problems[0] ?? '', /W&B header/);
   assert.deepEqual(classifyLogFile('/w/wandb/run-20240505_113706-pepl8n0h/run-pepl8n0h.wandb'), { format: 'wandb', runDirectory: '/w/wandb/run-20240505_113706-pepl8n0h' });
   assert.deepEqual(classifyLogFile('/w/wandb/offline-run-20240505_113706-x/files/wandb-summary.json'), { format: 'wandb-summary', runDirectory: '/w/wandb/offline-run-20240505_113706-x' });
+  // wandb/latest-run links to the newest run: read through it, that run would appear twice.
+  assert.equal(classifyLogFile('/w/wandb/latest-run/run-pepl8n0h.wandb'), undefined);
 });
 
 test('W&B: a non-HF run keeps its keys and W&B step; Lightning\'s trainer/global_step is the step', () => {
