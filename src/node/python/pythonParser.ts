@@ -1,4 +1,4 @@
-import { Language, Parser, type Tree } from 'web-tree-sitter';
+import type { Tree } from 'web-tree-sitter';
 import { join } from 'node:path';
 
 /** Where the two WebAssembly files are: `dist/` in the VSIX, `node_modules` when tests run from source. */
@@ -24,16 +24,23 @@ export interface PythonParser {
   dispose(): void;
 }
 
-let runtime: Promise<void> | undefined;
+type TreeSitter = typeof import('web-tree-sitter');
+let runtime: Promise<TreeSitter> | undefined;
 
-/** The runtime is one per process (Emscripten's module is global); loading it twice would waste ~20 ms and memory. */
-function initRuntime(file: string): Promise<void> {
-  runtime ??= Parser.init({ locateFile: () => file });
+/**
+ * The module is loaded on first use, not at activation (its glue code costs ~10 ms to evaluate), and the
+ * runtime is initialised once per process: Emscripten's module is global.
+ */
+function initRuntime(file: string): Promise<TreeSitter> {
+  runtime ??= import('web-tree-sitter').then(async (treeSitter) => {
+    await treeSitter.Parser.init({ locateFile: () => file });
+    return treeSitter;
+  });
   return runtime;
 }
 
 export async function loadPythonParser(files: GrammarFiles): Promise<PythonParser> {
-  await initRuntime(files.runtime);
+  const { Language, Parser } = await initRuntime(files.runtime);
   const language = await Language.load(files.python);
   const parser = new Parser();
   parser.setLanguage(language);
