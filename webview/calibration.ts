@@ -28,6 +28,7 @@ export class CalibrationSection {
   private readonly canvases: Record<ChartId, HTMLCanvasElement>;
   private readonly charts = new Map<ChartId, Chart>();
   private runId: string | null = null;
+  private runLabel = '';
   private signature = '';
   private view: CalibrationView | null = null;
   private step: number | null = null;
@@ -60,6 +61,7 @@ export class CalibrationSection {
     this.theme = theme;
     const runId = calibrationRunId(runs, focusedRunId);
     const run = runs.find((candidate) => candidate.id === runId);
+    this.runLabel = run?.label ?? '';
     const signature = run === undefined ? '' : JSON.stringify([run.id, run.updatedAt, run.sources.length, run.latest?.step ?? null]);
     if (runId === null) {
       this.element.hidden = true;
@@ -89,7 +91,7 @@ export class CalibrationSection {
   private draw(): void {
     const view = this.view;
     if (view === null) return;
-    this.heading.textContent = `Calibration, computed from evaluation outputs: ${view.runId}`;
+    this.heading.textContent = `Calibration of ${this.runLabel || view.runId}, computed from its evaluation outputs`;
     this.alignment.textContent = `Tokens paired as: ${view.alignments.join(' | ')}.`;
     this.paired.textContent = pairedTestText(view);
     const colors = this.theme.runs;
@@ -118,10 +120,11 @@ export class CalibrationSection {
       data: {
         labels: split.labels,
         datasets: [
-          { type: 'bar', label: 'wrong tokens', data: split.wrongTokens, backgroundColor: red, stack: 'split' },
-          { type: 'bar', label: 'correct tokens', data: split.correctTokens, backgroundColor: blue, stack: 'split' },
-          { type: 'bar', label: 'accuracy change', data: split.accuracyChange, backgroundColor: purple, stack: 'split' },
-          { type: 'line', label: 'total ΔNLL', data: split.total, borderColor: this.theme.foreground, backgroundColor: this.theme.foreground, pointRadius: 3, borderWidth: 1 },
+          // The total is drawn over the bars (lower order is drawn last) and outside their stack.
+          { type: 'line', label: 'total ΔNLL', data: split.total, borderColor: this.theme.foreground, backgroundColor: this.theme.foreground, pointRadius: 4, borderWidth: 2, order: 0, stack: 'total' },
+          { type: 'bar', label: 'wrong tokens', data: split.wrongTokens, backgroundColor: red, stack: 'split', order: 1 },
+          { type: 'bar', label: 'correct tokens', data: split.correctTokens, backgroundColor: blue, stack: 'split', order: 1 },
+          { type: 'bar', label: 'accuracy change', data: split.accuracyChange, backgroundColor: purple, stack: 'split', order: 1 },
         ],
       },
       options: this.options(`step (against ${view.bestLossStep ?? '–'})`, 'Δ nats per token', 'category', true),
