@@ -1,4 +1,15 @@
-import { crc32 } from 'node:zlib';
+import * as zlib from 'node:zlib';
+
+/** Node's zlib CRC-32 (Node ≥ 20.15), else the plain bit-by-bit definition: either way not the reader's table code. */
+function crc32(data: Uint8Array, previous = 0): number {
+  if (typeof zlib.crc32 === 'function') return zlib.crc32(data, previous);
+  let crc = ~previous >>> 0;
+  for (const byte of data) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return ~crc >>> 0;
+}
 
 /**
  * Writes `.wandb` files as W&B's datastore.py does, for fixtures: a second implementation of the format,
