@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { computeEvalFile } from '../../src/node/tokens/evalFileStats';
+import { tensorRowChunks } from '../../src/node/tokens/tensorData';
+import { locateEvalTensors } from '../../src/node/tokens/tensorFiles';
+
+const ROWS = 3000;
+const VOCAB = 100;
+
+/** [ROWS, VOCAB] bf16 logits from a fixed generator, labels that are sometimes the argmax, -100 now and then. */
+function writeDump(path: string): void {
+  let seed = 99;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff) * 8 - 4;
+  const logits = new Float32Array(ROWS * VOCAB).map(() => random());
+  const bf16 = Uint16Array.from(new Uint32Array(logits.buffer), (bits) => bits >>> 16);
+  const labels = BigInt64Array.from({ length: ROWS }, (_, row) => (row % 17 === 0 ? -100n : BigInt((row * 31) % VOCAB)));
+  const header = JSON.stringify({ logits: { dtype: 'BF16', shape: [ROWS, VOCAB], data_offsets: [0, bf16.byteLength] }, labels: { dtype: 'I64', shape: [ROWS], data_offsets: [bf16.byteLength, bf16.byteLength + labels.byteLength] } });
+  const bytes = new Uint8Array(8 + header.length + bf16.byteLength + labels.byteLength);
+  new DataView(bytes.buffer).setUint32(0, header.length, true);
+  bytes.set(new TextEncoder().encode(header), 8);
+  bytes.set(new Uint8Array(bf16.buffer), 8 + header.length);
+  bytes.set(new Uint8Array(labels.buffer), 8 + header.length + bf16.byteLength);
+  writeFileSync(path, bytes);
+}
+
+test('logits stream in chunks of whole rows no larger than asked, with progress, and give the same numbers as one big chunk', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-stream-'));
+  try {
+    const path = join(dir, 'step-7.safetensors');
+    writeDump(path);
+    const files = await locateEvalTensors(path);
+    assert.ok(!('error' in files));
+    const logits = files.tensors.find((tensor) => tensor.name === 'logits');
+    assert.ok(logits !== undefined);
+    const sizes: number[] = [];
+    for await (const chunk of tensorRowChunks(logits, VOCAB, 4096)) sizes.push(chunk.bytes.length);
+    assert.ok(sizes.every((size) => size <= 4096 && size % (VOCAB * 2) === 0), 'whole bf16 rows, at most 4 KiB');
+    assert.equal(sizes.reduce((sum, size) => sum + size, 0), ROWS * VOCAB * 2);
+    const progress: number[] = [];
+    const small = await computeEvalFile(path, { chunkBytes: 4096 }, (fraction) => progress.push(fraction));
+    const whole = await computeEvalFile(path, { chunkBytes: 64 << 20 });
+    assert.ok(!('error' in small) && !('error' in whole));
+    assert.equal(progress.length, sizes.length);
+    assert.ok(progress.every((fraction, i) => i === 0 || fraction > (progress[i - 1] ?? 0)), 'progress only grows');
+    assert.equal(progress.at(-1), 1);
+    assert.equal(small.summary.tokens, ROWS - Math.ceil(ROWS / 17), 'flat logits are aligned; -100 skipped');
+    assert.deepEqual(small.summary, whole.summary, 'chunking changes nothing');
+    assert.match(small.alignment, /aligned \(no shift\), from layout/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
