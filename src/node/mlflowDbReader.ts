@@ -82,6 +82,8 @@ export class MlflowDbReader implements SourceReader {
   }
 
   private query(db: Database): ReadOutcome {
+    const tables = db.exec("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'metrics')")[0]?.values[0]?.[0];
+    if (tables !== 2) return { kind: 'not-a-log' };
     const maxRowid = number(db.exec('SELECT coalesce(max(rowid), 0) FROM metrics')[0]?.values[0]?.[0]);
     const replace = maxRowid < this.lastRowid;
     if (replace) this.lastRowid = 0;

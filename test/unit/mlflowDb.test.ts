@@ -56,6 +56,8 @@ function newStore(): { dir: string; db: string } {
 test('mlflow.db: each MLflow run is a run of its own, named, with its parameters; NaN, inf and repeated steps as MLflow means them', async () => {
   const { dir, db } = newStore();
   assert.deepEqual(classifyLogFile(db), { format: 'mlflow-db', runDirectory: db });
+  assert.deepEqual(classifyLogFile('/w/mlruns.db'), { format: 'mlflow-db', runDirectory: '/w/mlruns.db' });
+  assert.equal(classifyLogFile('/w/data/cache.db'), undefined);
   const ingest = new LogIngest();
   await ingest.ingest(db);
   assert.deepEqual(ingest.store.runIds(), [`${db}#${A}`, `${db}#${B}`]);
@@ -99,6 +101,14 @@ test('mlflow.db live: rows added by the writer arrive; an unchanged file costs a
   rmSync(dir, { recursive: true });
 });
 
+test('a SQLite file named mlflow.db without the tables of MLflow is not a log', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-mlflowdb-'));
+  const db = join(dir, 'mlflow.db');
+  sqlite(db, 'CREATE TABLE notes (text VARCHAR(20)); INSERT INTO notes VALUES (\'hello\');');
+  assert.equal((await new MlflowDbReader(db).read()).kind, 'not-a-log');
+  rmSync(dir, { recursive: true });
+});
+
 test('mlflow.db cut short or with a damaged byte never throws and never hangs: the read is retried or reported', async () => {
   const { dir, db } = newStore();
   const bytes = readFileSync(db);
@@ -111,7 +121,7 @@ test('mlflow.db cut short or with a damaged byte never throws and never hangs: t
       for (const variant of [bytes.subarray(0, cut), copy]) {
         writeFileSync(damaged, variant);
         const outcome = await new MlflowDbReader(damaged).read();
-        assert.ok(['runs', 'retry', 'failed'].includes(outcome.kind), outcome.kind);
+        assert.ok(['runs', 'retry', 'failed', 'not-a-log'].includes(outcome.kind), outcome.kind);
       }
     }),
     { numRuns: 40 },

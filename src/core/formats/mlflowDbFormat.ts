@@ -6,11 +6,17 @@ import type { HostReadFormat } from './logFormat';
  * as a run of its own, `<db path>#<run uuid>`. SQLite needs a database engine, so the host reads it with
  * sql.js (src/node/mlflowDbReader.ts); this descriptor only claims the file.
  */
+/**
+ * MLflow's default name, and the one its docs use for `sqlite:///mlruns.db`. Other `.db` files are not
+ * opened: a database is read whole into memory, and an unrelated one can be large.
+ */
+const DB_NAMES = new Set(['mlflow.db', 'mlruns.db']);
+
 export const MLFLOW_DB_FORMAT: HostReadFormat = {
   id: 'mlflow-db',
   label: 'MLflow SQLite store (mlflow.db)',
   kind: 'host',
-  classify: (path) => (baseName(path) === 'mlflow.db' ? { format: 'mlflow-db', runDirectory: path } : undefined),
+  classify: (path) => (DB_NAMES.has(baseName(path)) ? { format: 'mlflow-db', runDirectory: path } : undefined),
 };
 
 /** SQLAlchemyStore writes ±inf as ±DBL_MAX (a NaN as 0 with `is_nan` set), as no SQL float holds them. */
