@@ -102,6 +102,23 @@ test('hparams flatten into parameters with dotted paths; a run_name names the ru
   assert.deepEqual(hparamsRunInfo({}), { parameters: {} });
 });
 
+test('hparams.yaml with Python tags (argparse.Namespace) keeps its values; empty `{}` gives no parameters', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-hparams-'));
+  const tagged = join(dir, 'version_1');
+  const empty = join(dir, 'version_2');
+  mkdirSync(tagged);
+  mkdirSync(empty);
+  writeFileSync(join(tagged, 'hparams.yaml'), 'args: !!python/object:argparse.Namespace\n  lr: 0.01\n  layers: !!python/tuple\n  - 2\n  - 3\n');
+  writeFileSync(join(empty, 'hparams.yaml'), '{}\n');
+  const ingest = new LogIngest();
+  await ingest.ingest(join(tagged, 'hparams.yaml'));
+  await ingest.ingest(join(empty, 'hparams.yaml'));
+  assert.deepEqual(ingest.runInfo(tagged), { parameters: { 'args.lr': 0.01, 'args.layers': '[2,3]' } });
+  assert.deepEqual(ingest.runInfo(empty), { parameters: {} });
+  assert.deepEqual(ingest.problems(), []);
+  rmSync(dir, { recursive: true });
+});
+
 /** Every filled cell of a CSV as Python's csv module reads it: an independent reader for the real samples. */
 function pythonCells(path: string): Array<[string, number, number]> {
   const script = [
