@@ -4,7 +4,7 @@ import type { RunInfo } from '../core/formats/logFormat';
 import type { MetricPoint, Problem } from '../core/types';
 import type { FormatOverrides } from './formatSettings';
 import { createSourceReader } from './hostReaders';
-import { planSource, type SourcePlan } from './sourcePlan';
+import { isBetterSource, planSource, type SourcePlan } from './sourcePlan';
 import type { SourceReader } from './sourceReader';
 
 interface FileEntry {
@@ -13,9 +13,6 @@ interface FileEntry {
   readonly runId: string;
   readonly plan: SourcePlan;
 }
-
-/** Formats that hold, with real steps, what a console log or a TensorBoard file of the same run repeats. */
-const BETTER_SOURCES = new Set(['hf-trainer-state', 'wandb']);
 
 /** How often and how long a half-written trainer_state.json is retried before it is reported. */
 const RETRY_DELAY_MS = 150;
@@ -28,8 +25,8 @@ const RETRIES_BEFORE_REPORT = 10;
 export class LogIngest {
   readonly store = new RunStore();
   private readonly readers = new Map<string, FileEntry>();
-  /** Runs known to hold a trainer state or a W&B history: files that depend on that are planned again when one appears. */
-  private readonly runsWithBetterSource = new Set<string>();
+  /** Better sources (trainer states, W&B histories) already read once: each makes the files of its run be planned again once. */
+  private readonly betterSourcesSeen = new Set<string>();
   /** Points of files that hold a run's final values (results JSON), kept so they can follow the run's last step. */
   private readonly finalPoints = new Map<string, { runId: string; format: string; points: readonly MetricPoint[] }>();
   private readonly lastStepByRun = new Map<string, number>();
@@ -128,7 +125,7 @@ export class LogIngest {
         if (outcome.runInfo !== undefined) changed = this.mergeRunInfo(runId, outcome.runInfo);
         const points = plan.mapPoints === undefined ? outcome.points : plan.mapPoints(outcome.points);
         changed = this.storePoints(runId, source, points, outcome.replace) || changed;
-        if (BETTER_SOURCES.has(reader.format)) for (const id of this.betterSourceFound(runId)) changedRuns.add(id);
+        if (isBetterSource(reader.format, path)) for (const id of await this.betterSourceFound(runId, path)) changedRuns.add(id);
         changed = this.setProblem(path, outcome.problems.length > 0 ? outcome.problems.slice(-3).join(' ') : undefined) || changed;
         break;
       }
@@ -183,12 +180,16 @@ export class LogIngest {
    * run's output.log once its history is read. Files already read under the old plan are read again.
    * Returns the runs that lost a source.
    */
-  private betterSourceFound(runId: string): string[] {
-    if (this.runsWithBetterSource.has(runId)) return [];
-    this.runsWithBetterSource.add(runId);
+  private async betterSourceFound(runId: string, sourcePath: string): Promise<string[]> {
+    if (this.betterSourcesSeen.has(sourcePath)) return [];
+    this.betterSourcesSeen.add(sourcePath);
     const emptied: string[] = [];
-    for (const [path, entry] of this.readers) {
+    for (const [path, entry] of [...this.readers]) {
       if (entry.plan.dependsOn !== runId) continue;
+      const file = classifyLogFile(path);
+      const plan = file === undefined ? undefined : await planSource(file);
+      // A trainer_log.jsonl changes nothing for TensorBoard files: only a plan that differs is acted on.
+      if (plan === undefined || samePlan(plan, entry.plan) || this.readers.get(path) !== entry) continue;
       this.readers.delete(path);
       entry.reader?.dispose?.();
       if (this.store.removeSource(entry.runId, path)) emptied.push(entry.runId);
@@ -246,4 +247,8 @@ export class LogIngest {
 
 function atStep(points: readonly MetricPoint[], step: number): MetricPoint[] {
   return points.map((point) => ({ ...point, step }));
+}
+
+function samePlan(a: SourcePlan, b: SourcePlan): boolean {
+  return a.runId === b.runId && a.redundant === b.redundant && a.approximate === b.approximate && a.dependsOn === b.dependsOn;
 }

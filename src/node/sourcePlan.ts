@@ -8,8 +8,8 @@ import type { MetricPoint } from '../core/types';
  * How one file's points enter the run store, decided by what sits beside it on disk. Files of one Hugging
  * Face output_dir hold the same numbers several times: its TensorBoardCallback writes
  * `<output_dir>/runs/<name>/events…` with renamed keys and float32 values, and a console log beside
- * `trainer_state.json` prints every logged dict again (without steps); so does a W&B run's `files/output.log`
- * beside its `run-<id>.wandb` history. The output_dir is recognised by
+ * `trainer_state.json` (or LLaMA-Factory's `trainer_log.jsonl`) prints every logged dict again (without
+ * steps); so does a W&B run's `files/output.log` beside its `run-<id>.wandb` history. The output_dir is recognised by
  * its `trainer_state.json`, or one in a `checkpoint-N` folder; a plain PyTorch `runs/<date>` folder
  * beside other files stays its own run.
  */
@@ -23,6 +23,14 @@ export interface SourcePlan {
   readonly redundant: boolean;
   /** The run whose better source (a trainer state, a W&B history), when it appears, changes this plan: the file is then read again. */
   readonly dependsOn?: string;
+}
+
+/** LLaMA-Factory's own log of every Trainer.log call, appended beside its console output. */
+export const LLAMAFACTORY_LOG = 'trainer_log.jsonl';
+
+/** True when `path` is a source that holds, with real steps, what a console log or a TensorBoard file of its run repeats. */
+export function isBetterSource(format: string, path: string): boolean {
+  return format === 'hf-trainer-state' || format === 'wandb' || basename(path) === LLAMAFACTORY_LOG;
 }
 
 export async function hasTrainerState(directory: string): Promise<boolean> {
@@ -80,7 +88,8 @@ export async function planSource(file: LogFile): Promise<SourcePlan> {
     return { ...plain, dependsOn: outputDir };
   }
   if (file.format === 'console') {
-    if ((await hasTrainerState(file.runDirectory)) || (await hasWandbHistory(file.runDirectory))) return { ...plain, redundant: true };
+    const better = (await hasTrainerState(file.runDirectory)) || (await isFile(join(file.runDirectory, LLAMAFACTORY_LOG))) || (await hasWandbHistory(file.runDirectory));
+    if (better) return { ...plain, redundant: true };
     return { ...plain, dependsOn: file.runDirectory };
   }
   return plain;

@@ -132,3 +132,18 @@ test("a W&B run's output.log is left out when the run has its .wandb history, an
   assert.deepEqual(ingest.store.snapshot(join(dir, 'wandb', 'offline-run-20240505_113706-bbbb'))?.metrics.get('loss'), { steps: [1], values: [0.294] });
   rmSync(dir, { recursive: true });
 });
+
+test("a LLaMA-Factory console read before its trainer_log.jsonl existed is dropped when the JSONL log is read", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-llamafactory-'));
+  writeFileSync(join(dir, 'running_log.txt'), "[INFO|2025-03-06 08:43:29] logging.py:157 >> start\n{'loss': 2.0905, 'epoch': 0.44}\n");
+  const changes: string[][] = [];
+  const ingest = new LogIngest((ids) => changes.push([...ids]));
+  await ingest.ingest(join(dir, 'running_log.txt'));
+  assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss'), { steps: [1], values: [2.0905] });
+  writeFileSync(join(dir, 'trainer_log.jsonl'), '{"current_steps": 5, "total_steps": 240, "loss": 2.0905, "epoch": 0.44}\n');
+  await ingest.ingest(join(dir, 'trainer_log.jsonl'));
+  await ingest.ingest(join(dir, 'running_log.txt'));
+  assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss'), { steps: [5], values: [2.0905] });
+  assert.deepEqual(ingest.store.snapshot(dir)?.sources.map((source) => source.format), ['jsonl']);
+  rmSync(dir, { recursive: true });
+});
