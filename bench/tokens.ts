@@ -1,7 +1,7 @@
 // `npm run bench:tokens`: token statistics over generated logits files (fp32, fp16, bf16), as ratios against
 // references measured in the same run: reading the same bytes raw, and numpy and torch (CPU, one thread,
 // when installed) doing argmax and log-softmax NLL over the same chunks.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { locateEvalTensors } from '../src/node/tokens/tensorFiles';
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 2048);
 const VOCAB = Number(process.env['BENCH_VOCAB'] ?? 32000);
 const CHUNK_BYTES = 8 << 20;
-const dir = mkdtempSync(join(tmpdir(), 'tal-bench-tokens-'));
+let dir = '';
 
 /** Writes a safetensors file of [ROWS, VOCAB] logits and int64 labels, a slab at a time (no whole-file buffer). */
 function writeLogits(dtype: 'F32' | 'F16' | 'BF16'): string {
@@ -77,9 +77,17 @@ function python(): string | undefined {
   return ['/usr/bin/python3', 'python3'].find((candidate) => spawnSync(candidate, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
 }
 
+/** Peak resident memory of a fresh process scoring `path` (and of one that only starts), in MB. */
+function peakMemory(path: string): { scoring: number; idle: number } {
+  const run = (mode: string): number => Number(execFileSync(process.execPath, [__filename, mode, path], { encoding: 'utf8' }).trim()) / 1024;
+  return { scoring: run('--peak-memory'), idle: run('--idle-memory') };
+}
+
 async function main(): Promise<void> {
+  dir = mkdtempSync(join(tmpdir(), 'tal-bench-tokens-'));
   const rows: string[][] = [['logits', 'ours (all statistics)', 'ours (no temperature fit)', 'vs raw read', 'vs numpy', 'vs torch']];
   const interpreter = python();
+  let memoryLine = '';
   for (const dtype of ['F32', 'F16', 'BF16'] as const) {
     const path = writeLogits(dtype);
     const megabytes = (ROWS * VOCAB * (dtype === 'F32' ? 4 : 2)) / 1e6;
@@ -94,12 +102,21 @@ async function main(): Promise<void> {
       if (reference.numpy !== undefined) numpy = `${(reference.numpy / plain).toFixed(2)}× (numpy ${(megabytes / reference.numpy).toFixed(0)} MB/s)`;
       if (typeof reference.torch === 'number') torch = `${(reference.torch / plain).toFixed(2)}× (torch ${(megabytes / reference.torch).toFixed(0)} MB/s)`;
     } else numpy = 'python3 with numpy not found';
+    if (dtype === 'F32') {
+      const memory = peakMemory(path);
+      memoryLine = `Peak memory scoring the ${megabytes.toFixed(0)} MB fp32 file: ${memory.scoring.toFixed(0)} MB resident, ${(memory.scoring - memory.idle).toFixed(0)} MB above an idle Node process (chunks of ${CHUNK_BYTES >> 20} MB).`;
+    }
     rows.push([`${dtype} ${ROWS}×${VOCAB} (${megabytes.toFixed(0)} MB)`, `${(megabytes / full).toFixed(0)} MB/s`, `${(megabytes / plain).toFixed(0)} MB/s`, `${(raw / plain).toFixed(2)}× raw read speed (${(megabytes / raw).toFixed(0)} MB/s)`, numpy, torch]);
     rmSync(path);
   }
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write('Throughput ratios: above 1× is faster than the reference (the reference\'s time over ours, without the temperature fit).\n');
   for (const row of rows) process.stdout.write(row.join(' | ') + '\n');
+  process.stdout.write(memoryLine + '\n');
 }
 
-void main();
+// The same script, run again in a fresh process, reports its own peak memory (KB) with and without scoring.
+const [mode, target] = process.argv.slice(2);
+if (mode === '--peak-memory' && target !== undefined) void computeEvalFile(target, { chunkBytes: CHUNK_BYTES }).then(() => process.stdout.write(`${process.resourceUsage().maxRSS}\n`));
+else if (mode === '--idle-memory') process.stdout.write(`${process.resourceUsage().maxRSS}\n`);
+else void main();
