@@ -50,8 +50,12 @@ export class LogIngest {
   /** When any file of the run was last written: the newest run is the one being trained now. */
   runModifiedMs(runId: string): number {
     let newest = 0;
-    // A source of several runs (an MLflow database) feeds `<its run id>#<suffix>`.
-    for (const { reader, runId: id } of this.readers.values()) if ((id === runId || runId.startsWith(`${id}#`)) && reader !== undefined) newest = Math.max(newest, reader.modifiedMs);
+    for (const { reader, runId: id } of this.readers.values()) {
+      if (reader === undefined) continue;
+      if (id === runId) newest = Math.max(newest, reader.modifiedMs);
+      // A source of several runs (an MLflow database) feeds `<its run id>#<suffix>`: the part's own time, not the file's.
+      else if (runId.startsWith(`${id}#`)) newest = Math.max(newest, reader.partModifiedMs?.(runId.slice(id.length + 1)) ?? reader.modifiedMs);
+    }
     return newest;
   }
 

@@ -40,6 +40,8 @@ export class MlflowDbReader implements SourceReader {
   private lastRowid = 0;
   private paramCount = -1;
   private readonly runs = new Map<string, RunRow>();
+  /** Each run's newest metric timestamp (ms): the run being trained is the one written last, not the file's mtime. */
+  private readonly runWritten = new Map<string, number>();
   private modified = 0;
 
   constructor(readonly path: string) {}
@@ -50,6 +52,10 @@ export class MlflowDbReader implements SourceReader {
 
   get modifiedMs(): number {
     return this.modified;
+  }
+
+  partModifiedMs(suffix: string): number | undefined {
+    return this.runWritten.get(suffix);
   }
 
   async read(): Promise<ReadOutcome> {
@@ -111,7 +117,9 @@ export class MlflowDbReader implements SourceReader {
         this.lastRowid = Math.max(this.lastRowid, number(rowid));
         const run = text(uuid);
         if (run === undefined || this.runs.get(run)?.deleted !== false || typeof key !== 'string') continue;
-        part(run).points.push({ key, step: number(step ?? 0), value: mlflowDbValue(number(value), isNan === 1), wallTime: number(timestamp) / 1000 });
+        const written = number(timestamp);
+        part(run).points.push({ key, step: number(step ?? 0), value: mlflowDbValue(number(value), isNan === 1), wallTime: written / 1000 });
+        if (written > (this.runWritten.get(run) ?? 0)) this.runWritten.set(run, written);
       }
     } finally {
       statement.free();

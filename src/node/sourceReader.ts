@@ -34,6 +34,8 @@ export interface SourceReader {
   readonly format: string;
   /** When the source was last written, as of the last read (0 before the first). */
   readonly modifiedMs: number;
+  /** For a source of several runs: when the part `suffix` was last written (its newest row), if known. */
+  partModifiedMs?(suffix: string): number | undefined;
   read(): Promise<ReadOutcome>;
   dispose?(): void;
 }

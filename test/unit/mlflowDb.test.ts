@@ -97,7 +97,9 @@ test('mlflow.db live: rows added by the writer arrive; an unchanged file costs a
   assert.deepEqual(ingest.store.snapshot(`${db}#${'d'.repeat(32)}`)?.metrics.get('loss'), { steps: [1], values: [4] });
   assert.equal(ingest.runInfo(`${db}#${'d'.repeat(32)}`)?.name, 'new-run');
   assert.deepEqual([...new Set(changes)].sort(), [`${db}#${A}`, `${db}#${'d'.repeat(32)}`]);
-  assert.ok(ingest.runModifiedMs(`${db}#${A}`) > 0);
+  // The run written last is the active one: its newest row, not the database file's time, says so.
+  assert.equal(ingest.runModifiedMs(`${db}#${A}`), 1700000000000 + 500 * 1000);
+  assert.equal(ingest.runModifiedMs(`${db}#${B}`), 1700000000000 + 40 * 1000);
   rmSync(dir, { recursive: true });
 });
 
