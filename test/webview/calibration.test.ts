@@ -75,7 +75,9 @@ after(async () => {
 });
 
 test('a run with evaluation outputs asks for its calibration view and draws it', async () => {
-  await send({ type: 'snapshot', runs: [view], problems: [], defaultSmoothing: 0.6, now: Date.now() });
+  // The host's clock rides along for the panel's live/idle marks; a panel that does not read it ignores it.
+  const snapshot = { type: 'snapshot' as const, runs: [view], problems: [], defaultSmoothing: 0.6, now: Date.now() };
+  await send(snapshot);
   await page.waitForFunction(() => (window as unknown as { posted: { type: string }[] }).posted.some((message) => message.type === 'requestCalibration'));
   assert.deepEqual((await posted()).filter((message) => message.type === 'requestCalibration'), [{ type: 'requestCalibration', runId: RUN }]);
   await send({ type: 'calibration', runId: RUN, view: calibration });
