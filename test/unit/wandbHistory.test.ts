@@ -106,6 +106,20 @@ test('W&B history with a corrupted byte never throws and keeps every record outs
   );
 });
 
+test('W&B history with a corrupted byte reads the same in random chunk sizes as in one read', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 7, max: FILE.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 8 }), (at, byte, sizes) => {
+      const corrupted = FILE.slice();
+      corrupted[at] = byte;
+      const whole = readWhole(WANDB_HISTORY_FORMAT, corrupted);
+      const chunked = readInChunks(WANDB_HISTORY_FORMAT, corrupted, sizes);
+      assert.deepEqual(pointTuples(chunked.points), pointTuples(whole.points));
+      assert.deepEqual(chunked.problems, whole.problems);
+    }),
+    { numRuns: 100 },
+  );
+});
+
 test('W&B: a file that is not a .wandb log is refused by its header; paths classify into the run folder', () => {
   assert.equal(WANDB_HISTORY_FORMAT.sniff?.(new TextEncoder().encode('{"not": "wandb"}')), 'not-a-log');
   assert.equal(WANDB_HISTORY_FORMAT.sniff?.(FILE.subarray(0, 3)), 'need-more');
