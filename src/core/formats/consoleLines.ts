@@ -22,8 +22,9 @@ const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 /** Python's str(float) and the console's spellings: `nan`, `inf`, `-inf`, plain numbers; anything else is not a number. */
 export function parseNumber(text: string): number | undefined {
   const first = text.charCodeAt(0);
-  // Most values are plain decimals: Number() alone decides them; the expression only checks the rest.
-  if (first >= 0x30 && first <= 0x39 && text.charCodeAt(text.length - 1) >= 0x30 && text.charCodeAt(text.length - 1) <= 0x39 && !text.includes('x') && !text.includes('b') && !text.includes('o')) {
+  const last = text.charCodeAt(text.length - 1);
+  // Most values are plain decimals: Number() alone decides them (a leading 0 could be 0x…, left to the expression).
+  if (first >= 0x31 && first <= 0x39 && last >= 0x30 && last <= 0x39) {
     const value = Number(text);
     if (!Number.isNaN(value)) return value;
   }
