@@ -80,3 +80,30 @@ test('Kendall S counted in O(n log n) equals the pairwise count, ties included',
     assert.equal(kendallS(values), pairwise);
   }
 });
+
+/** P(S ≥ S_observed) over every distinct arrangement of the values: the exact null the p-value must match. */
+function enumeratedP(values: readonly number[]): number {
+  const arrangements = new Set<string>();
+  const permute = (rest: number[], prefix: number[]): void => {
+    if (rest.length === 0) arrangements.add(prefix.join(','));
+    rest.forEach((value, i) => permute([...rest.slice(0, i), ...rest.slice(i + 1)], [...prefix, value]));
+  };
+  permute([...values], []);
+  const observed = kendallS(values);
+  const all = [...arrangements].map((key) => kendallS(key.split(',').map(Number)));
+  return all.filter((s) => s >= observed).length / all.length;
+}
+
+test('Mann–Kendall with ties: the exact null counts the distinct arrangements of the tied values', () => {
+  // Sorted 1, 2, 2, 3 is one of 12 arrangements, not one of 24: a tie makes 4 points too few for p ≤ 0.05.
+  assert.equal(mannKendallP([1, 2, 2, 3], 'up'), 1 / 12);
+  assert.equal(mannKendallP([1, 1, 2, 2, 3], 'up'), 1 / 30);
+  assert.equal(mannKendallP([2, 2, 2, 2, 2], 'up'), 1, 'a constant series shows no trend');
+  for (const values of [
+    [0.41, 0.42, 0.42, 0.43, 0.42, 0.44, 0.44],
+    [3, 1, 2, 2, 5, 5, 5, 4],
+    [1, 2, 3, 3, 4, 5, 6, 7, 7],
+  ]) {
+    assert.ok(Math.abs(mannKendallP(values, 'up') - enumeratedP(values)) < 1e-12, values.join(', '));
+  }
+});

@@ -57,15 +57,47 @@ export function kendallS(values: readonly number[]): number {
   return s;
 }
 
-/** Counts of permutations of n items by number of inversions (Mahonian numbers): the exact null of S. */
-function inversionCounts(n: number): number[] {
+/**
+ * Counts of the words with `a` zeros and `b` ones by inversions (a one before a zero): the Gaussian
+ * binomial [a+b choose b]_q, the ways a group of tied larger values interleaves with the smaller ones.
+ */
+function interleavings(a: number, b: number): number[] {
+  // row[j] holds the counts for words of i zeros and j ones; a last zero lies after all j ones.
+  let row = Array.from({ length: b + 1 }, () => [1]);
+  for (let i = 1; i <= a; i++) {
+    const next: number[][] = [];
+    for (let j = 0; j <= b; j++) {
+      const counts = new Array<number>(i * j + 1).fill(0);
+      (row[j] as number[]).forEach((count, k) => (counts[k + j] = (counts[k + j] as number) + count));
+      (next[j - 1] ?? []).forEach((count, k) => (counts[k] = (counts[k] as number) + count));
+      next.push(counts);
+    }
+    row = next;
+  }
+  return row[b] as number[];
+}
+
+/**
+ * Counts of the distinct arrangements of a multiset by inversions (q-multinomial coefficients): the exact
+ * null of S. Groups of tied values are merged in one at a time; with no ties these are the Mahonian numbers.
+ */
+function inversionCounts(groupSizes: readonly number[]): number[] {
   let counts = [1];
-  for (let k = 2; k <= n; k++) {
-    const next = new Array<number>(counts.length + k - 1).fill(0);
-    for (let i = 0; i < counts.length; i++) for (let j = 0; j < k; j++) next[i + j] = (next[i + j] as number) + (counts[i] as number);
+  let placed = 0;
+  for (const size of groupSizes) {
+    const ways = interleavings(placed, size);
+    const next = new Array<number>(counts.length + ways.length - 1).fill(0);
+    counts.forEach((count, i) => ways.forEach((way, j) => (next[i + j] = (next[i + j] as number) + count * way)));
     counts = next;
+    placed += size;
   }
   return counts;
+}
+
+function tieGroups(values: readonly number[]): number[] {
+  const groups = new Map<number, number>();
+  for (const value of values) groups.set(value, (groups.get(value) ?? 0) + 1);
+  return [...groups.values()];
 }
 
 export function normalUpperTail(z: number): number {
@@ -84,19 +116,19 @@ export function mannKendallP(values: readonly number[], direction: 'up' | 'down'
   const n = values.length;
   if (n < 4) return 1;
   const s = direction === 'up' ? kendallS(values) : -kendallS(values);
+  const groups = tieGroups(values);
   if (n < 10) {
-    // S = pairs in order − pairs out of order = n(n−1)/2 − 2·inversions.
-    const counts = inversionCounts(n);
+    // S = (pairs of unequal values) − 2·inversions, over the distinct arrangements of the values as they
+    // are, ties included: the untied null misstates p (1/24 instead of 1/12 for 1, 2, 2, 3).
+    const counts = inversionCounts(groups);
     const total = counts.reduce((sum, count) => sum + count, 0);
-    const pairs = (n * (n - 1)) / 2;
+    const unequal = groups.reduce((pairs, t) => pairs - (t * (t - 1)) / 2, (n * (n - 1)) / 2);
     let atLeast = 0;
-    for (let inversions = 0; inversions < counts.length; inversions++) if (pairs - 2 * inversions >= s) atLeast += counts[inversions] as number;
+    for (let inversions = 0; inversions < counts.length; inversions++) if (unequal - 2 * inversions >= s) atLeast += counts[inversions] as number;
     return atLeast / total;
   }
-  const ties = new Map<number, number>();
-  for (const value of values) ties.set(value, (ties.get(value) ?? 0) + 1);
   let tieTerm = 0;
-  for (const t of ties.values()) tieTerm += t * (t - 1) * (2 * t + 5);
+  for (const t of groups) tieTerm += t * (t - 1) * (2 * t + 5);
   const variance = (n * (n - 1) * (2 * n + 5) - tieTerm) / 18;
   if (variance <= 0) return 1;
   const z = s > 0 ? (s - 1) / Math.sqrt(variance) : s < 0 ? (s + 1) / Math.sqrt(variance) : 0;
@@ -116,7 +148,7 @@ export function mad(values: readonly number[]): number {
 function kendallCritical(n: number, alpha: number): number {
   const pairs = (n * (n - 1)) / 2;
   if (n >= 10) return upperNormalQuantile(alpha / 2) * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
-  const counts = inversionCounts(n);
+  const counts = inversionCounts(new Array<number>(n).fill(1));
   const total = counts.reduce((sum, count) => sum + count, 0);
   // S = pairs − 2·inversions, so P(S ≥ pairs − 2k) is the share of permutations with at most k inversions.
   let atMost = 0;
