@@ -50,6 +50,20 @@ function endsScalar(code: number): boolean {
 }
 
 /**
+ * A quoted key's text. An escape JSON does not allow (a hand-edited file) leaves the key as written: it
+ * then matches no metric, which is all a wrong key can mean here, and members are read long after the
+ * scan, where nothing may throw.
+ */
+function keyText(quoted: string): string {
+  if (!quoted.includes('\\')) return quoted.slice(1, -1);
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    return quoted.slice(1, -1);
+  }
+}
+
+/**
  * One pass over the text, charCode by charCode (a multi-megabyte state must not hold up the editor).
  * `visit` lets the caller scan a member's value itself and keep what it finds.
  */
@@ -108,9 +122,7 @@ class Scanner {
       const valueStart = this.skipSpace(this.expect(keyEnd, COLON));
       const valueEnd = visit?.(keyStart, keyEnd, valueStart) ?? this.valueEnd(valueStart);
       if (keep) {
-        const quoted = this.text.slice(keyStart, keyEnd);
-        const key = quoted.includes('\\') ? (JSON.parse(quoted) as string) : quoted.slice(1, -1);
-        members.push(new Member(this.text, key, keyStart, valueStart, valueEnd));
+        members.push(new Member(this.text, keyText(this.text.slice(keyStart, keyEnd)), keyStart, valueStart, valueEnd));
       }
       i = this.skipSpace(valueEnd);
       const next = this.text.charCodeAt(i);
@@ -182,7 +194,8 @@ export function locateTrainerState(text: string): TrainerStateLayout | undefined
       membersOf: (logEntry) => scanner.objectMembers(logEntry.start, true).members,
     };
   } catch (error) {
-    if (error instanceof Truncated || error instanceof SyntaxError) return undefined;
+    // RangeError: nesting deeper than the stack (no trainer writes that; a garbage file can).
+    if (error instanceof Truncated || error instanceof RangeError) return undefined;
     throw error;
   }
 }

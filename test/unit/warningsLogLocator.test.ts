@@ -129,3 +129,11 @@ test('a long run’s state (20,000 log entries) is located in one quick pass', (
   assert.equal(logEntryMember(layout, 12_345, 'loss')?.raw, String(2 - 12_344 / 1e5));
   assert.ok(elapsed < 1000, `${elapsed.toFixed(0)} ms for ${(text.length / 1e6).toFixed(1)} MB`);
 });
+
+test('odd JSON (a key with an invalid escape in a log entry, nesting thousands deep) is not located rather than thrown', () => {
+  const badKey = '{"log_history": [{"step": 5, "eval\\qloss": 1.5}], "best_metric": 1.5}';
+  const layout = locateTrainerState(badKey);
+  assert.doesNotThrow(() => layout !== undefined && logEntryMember(layout, 5, 'eval_loss'));
+  const deep = `{"log_history": [], "x": ${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+  assert.equal(locateTrainerState(deep), undefined);
+});
