@@ -119,3 +119,19 @@ test('console logs: W&B output.log belongs to its run folder, torchtune logs to 
   assert.equal(classifyLogFile('/w/out/all_results.json')?.format, 'hf-results');
   assert.equal(classifyLogFile('/w/out/notes.md'), undefined);
 });
+
+test('HF dicts: strings with commas, braces and escaped quotes, nested values and a step of its own are read right', () => {
+  const log = [
+    `{'loss': 1.5, 'note': 'a, b} c', 'quoted': 'it\\'s', 'nested': {'x': [1, 2]}, 'rewards/acc/mean': '0.75', 'step': 40, 'epoch': 2.0}`,
+    "{'eval_loss': 1.25, 'eval_thresholds': (0.5, 0.2)}",
+    "{'loss': 1.0, 'broken': 'unterminated}",
+    "  {'loss': 0.5}  ",
+  ].join('\n') + '\n';
+  const result = readWhole(CONSOLE_FORMAT, encode(log));
+  assert.deepEqual(pointTuples(result.points), [
+    ['loss', 40, 1.5], ['rewards/acc/mean', 40, 0.75],
+    ['eval_loss', 40, 1.25],
+    ['loss', 2, 0.5],
+  ]);
+  assert.equal(result.points[0]?.epoch, 2);
+});

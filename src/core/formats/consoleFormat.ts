@@ -73,7 +73,8 @@ function readSegment(segment: string, state: MutableState, patterns: readonly Us
   const dict = hfDictLine(segment);
   if (dict === undefined) return;
   if (dict.countsAsLog === true) state.logCount++;
-  state.lastStep = dict.step ?? state.logCount;
+  // A dict with no step of its own: a train log takes the next number, anything else (an eval) the step before it.
+  state.lastStep = dict.step ?? (dict.countsAsLog === true ? state.logCount : state.lastStep);
   state.lastDictKeys = dict.values.map(([key]) => key);
   push(points, dict, state.lastStep);
 }

@@ -43,30 +43,78 @@ function parseDuration(text: string): number | undefined {
   return match === null ? undefined : Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]);
 }
 
-const HF_DICT = /^\s*\{'[^']+': .*\}\s*$/;
-const HF_ENTRY = /'([^']+)': ('(?:[^'\\]|\\.)*'|"[^"]*"|[^,{}[\]]+)(?=,|\}$)/g;
+const QUOTE = 0x27;
+const DOUBLE_QUOTE = 0x22;
+
+/** The index just past the string literal opening at `start` (Python's repr escapes with a backslash), or -1. */
+function stringEnd(text: string, start: number): number {
+  const quote = text.charCodeAt(start);
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i++;
+    else if (c === quote) return i + 1;
+  }
+  return -1;
+}
+
+/** The index of the `,` or `}` that ends a value starting at `start`, stepping over nested lists, dicts and strings; -1 if none. */
+function valueEnd(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE || c === DOUBLE_QUOTE) {
+      i = stringEnd(text, i) - 1;
+      if (i < 0) return -1;
+    } else if (c === 0x5b || c === 0x7b || c === 0x28) depth++;
+    else if ((c === 0x5d || c === 0x7d || c === 0x29) && depth > 0) depth--;
+    else if (depth === 0 && (c === 0x2c || c === 0x7d)) return i;
+  }
+  return -1;
+}
 
 /**
  * HF's `Trainer.log` output: `{'loss': 2.0905, 'epoch': 0.44}` (4.x) or `{'loss': '2.0905', …}` (5.x
- * quotes the values). It prints no step; the reader numbers the train logs. Lists and nested dicts are skipped.
+ * quotes the values). It prints no step; the reader numbers the train logs. Lists and nested dicts are
+ * skipped. Scanned by hand rather than by expressions: a console has many of these lines.
  */
 export function hfDictLine(line: string): LineValues | undefined {
-  if (!HF_DICT.test(line)) return undefined;
+  let i = 0;
+  while (line.charCodeAt(i) === 0x20) i++;
+  if (line.charCodeAt(i) !== 0x7b || line.charCodeAt(i + 1) !== QUOTE) return undefined;
+  let end = line.length;
+  while (end > i && line.charCodeAt(end - 1) <= 0x20) end--;
+  if (line.charCodeAt(end - 1) !== 0x7d) return undefined;
   const values: [string, number][] = [];
   let epoch: number | undefined;
-  const body = line.trim();
-  for (const match of body.matchAll(HF_ENTRY)) {
-    const key = match[1] as string;
-    let raw = (match[2] as string).trim();
-    if (raw.startsWith("'") || raw.startsWith('"')) raw = raw.slice(1, -1);
+  let step: number | undefined;
+  i++;
+  while (i < end) {
+    while (line.charCodeAt(i) === 0x20) i++;
+    const c = line.charCodeAt(i);
+    if (c !== QUOTE && c !== DOUBLE_QUOTE) return undefined;
+    const keyEnd = stringEnd(line, i);
+    if (keyEnd < 0 || line.charCodeAt(keyEnd) !== 0x3a) return undefined;
+    const key = line.slice(i + 1, keyEnd - 1);
+    i = keyEnd + 1;
+    while (line.charCodeAt(i) === 0x20) i++;
+    const stop = valueEnd(line, i);
+    if (stop < 0) return undefined;
+    let raw = line.slice(i, stop).trimEnd();
+    const first = raw.charCodeAt(0);
+    if (first === QUOTE || first === DOUBLE_QUOTE) raw = raw.slice(1, -1);
     const value = parseNumber(raw);
-    if (value === undefined) continue;
-    if (key === 'epoch') epoch = value;
-    else if (key !== 'step') values.push([key, value]);
+    if (value !== undefined) {
+      if (key === 'epoch') epoch = value;
+      else if (key === 'step') step = value;
+      else values.push([key, value]);
+    }
+    i = stop + 1;
   }
   if (values.length === 0) return undefined;
-  const step = parseNumber(/'step': '?(\d+)'?/.exec(body)?.[1] ?? '');
-  return { values, ...(epoch === undefined ? {} : { epoch }), ...(step === undefined ? {} : { step }), countsAsLog: values.some(([key]) => key === 'loss') };
+  const dict: { values: [string, number][]; countsAsLog: boolean; epoch?: number; step?: number } = { values, countsAsLog: values.some(([key]) => key === 'loss') };
+  if (epoch !== undefined) dict.epoch = epoch;
+  if (step !== undefined) dict.step = step;
+  return dict;
 }
 
 const METRICS_BLOCK = /^\s*\*{5} (\w+) metrics \*{5}\s*$/;
