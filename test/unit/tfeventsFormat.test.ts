@@ -128,3 +128,11 @@ test('a record of megabytes (a TF1 merged summary: an image beside a scalar) arr
   assert.equal(first?.length, file.length - frameRecord(encodeEvent({ step: 6, values: [{ tag: 'loss', simple: 0.25 }] })).length);
   assert.equal(buffers.size, 1);
 });
+
+test('a file named like an event file but holding something else (tfevents_utils.py) is sniffed out; an empty one waits', () => {
+  const sniff = TFEVENTS_FORMAT.sniff ?? assert.fail('tfevents has a sniff');
+  assert.equal(sniff(eventFile([{ wallTime: 1, fileVersion: 'brain.Event:2' }])), 'log');
+  assert.equal(sniff(ascii('import struct\nfrom tensorboard.compat.proto import event_pb2\n')), 'not-a-log');
+  assert.equal(sniff(eventFile([{ wallTime: 1 }]).subarray(0, 11)), 'need-more');
+  assert.equal(classifyLogFile('/w/tools/tfevents_utils.py')?.format, 'tfevents');
+});

@@ -1,7 +1,7 @@
 import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
 import { maskedCrc32c } from './crc32c';
-import type { AppendOnlyFormat, LogFile } from './logFormat';
+import type { AppendOnlyFormat, LogFile, SniffResult } from './logFormat';
 import { MalformedMessage, WireReader } from './protobufWire';
 import { decodeEvent, EventScalars } from './tfEvent';
 
@@ -148,6 +148,16 @@ function decodeInto(reader: WireReader, event: EventScalars, keyPrefix: string, 
   }
 }
 
+/**
+ * TensorBoard counts any file whose name contains `tfevents` as an event file, which also takes in a
+ * `tfevents_utils.py`: a real one starts with a record header whose length passes its checksum.
+ */
+export function sniffTfevents(head: Uint8Array): SniffResult {
+  if (head.length < HEADER_BYTES) return 'need-more';
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  return maskedCrc32c(head, 0, 8) === view.getUint32(8, true) ? 'log' : 'not-a-log';
+}
+
 /** TensorBoard event files (`*tfevents*`): TFRecord framing with CRC-32C, scalars only. */
 export const TFEVENTS_FORMAT: AppendOnlyFormat<TfeventsCursor> = {
   id: 'tfevents',
@@ -155,5 +165,6 @@ export const TFEVENTS_FORMAT: AppendOnlyFormat<TfeventsCursor> = {
   kind: 'append',
   initialCursor: EMPTY_TFEVENTS_CURSOR,
   classify: (path): LogFile | undefined => (isTfeventsFile(path) ? { format: 'tfevents', runDirectory: tfeventsRunDirectory(path) } : undefined),
+  sniff: sniffTfevents,
   readChunk: (cursor, chunk, path) => readTfeventsChunk(cursor, chunk, tfeventsKeyPrefix(path)),
 };
