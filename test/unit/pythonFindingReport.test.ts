@@ -107,3 +107,17 @@ test('an accuracy named in a string, metrics passed to a trainer, or TRL SFT cou
   ];
   for (const text of scripts) assert.equal(measuresAccuracy(lossTrustIn(parser, text).script), true, text);
 });
+
+test('metric words inside prose do not count as measuring accuracy: "according", "previous", "indices"', () => {
+  const regression = [
+    '"""Fit house prices according to the previous sale indices."""',
+    'from lightning.pytorch.callbacks import EarlyStopping',
+    'print("accumulating gradients over various batches")',
+    'stop = EarlyStopping(monitor="val_loss")',
+    '',
+  ].join('\n');
+  assert.equal(measuresAccuracy(lossTrustIn(parser, regression).script), false);
+  for (const text of ['self.log("valAcc", acc)\n', 'self.log("val/mIoU", iou)\n', 'self.log("eval_rougeL", r)\n']) {
+    assert.equal(measuresAccuracy(lossTrustIn(parser, text).script), true, text);
+  }
+});

@@ -22,6 +22,17 @@ function applyEdits(text: string, edits: readonly TextEdit[]): string {
   return result;
 }
 
+function parsesCleanly(text: string): boolean {
+  const tree = parser.parse(text);
+  try {
+    return !tree.rootNode.hasError;
+  } finally {
+    tree.delete();
+  }
+}
+
+const ruleCount = (findings: readonly Finding[], rule: string): number => findings.filter((f) => f.rule === rule).length;
+
 const lineOf = (text: string, offset: number): number => text.slice(0, offset).split('\n').length;
 
 /** Each fixture marks the lines where a finding must start with `# expect: <rule>`; every other line must stay clean. */
@@ -46,15 +57,20 @@ describe('code rules on fixture scripts', () => {
 });
 
 describe('quick fixes', () => {
-  /** Applying every offered fix leaves no finding that had one, and never adds a new one. */
+  /** Applying every offered fix leaves valid Python with fewer findings of its rule and no new ones of any. */
   for (const name of fixtureNames) {
     test(`fixes in ${name} remove their findings`, () => {
       const text = readFileSync(join(FIXTURES, name), 'utf8');
-      for (const finding of lossTrustIn(parser, text).findings.filter((f) => f.fix.length > 0)) {
+      assert.equal(parsesCleanly(text), true, 'the fixture itself is valid Python');
+      const before = lossTrustIn(parser, text).findings;
+      for (const finding of before.filter((f) => f.fix.length > 0)) {
         const fixed = applyEdits(text, planFix(text, finding.fix, 'eval_mean_token_accuracy'));
+        assert.equal(parsesCleanly(fixed), true, `${finding.rule} at line ${lineOf(text, finding.span.start)} leaves invalid Python:\n${fixed}`);
         const after = lossTrustIn(parser, fixed).findings;
-        const before = lossTrustIn(parser, text).findings;
         assert.ok(after.length < before.length, `${finding.rule} at line ${lineOf(text, finding.span.start)} still there after:\n${fixed}`);
+        for (const rule of new Set(after.map((f) => f.rule))) {
+          assert.ok(ruleCount(after, rule) <= ruleCount(before, rule), `fixing ${finding.rule} at line ${lineOf(text, finding.span.start)} adds ${rule}:\n${fixed}`);
+        }
         assert.ok(!after.some((f) => f.rule === finding.rule && lineOf(fixed, f.span.start) === lineOf(text, finding.span.start) && f.span.start === finding.span.start));
       }
     });

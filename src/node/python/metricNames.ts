@@ -5,9 +5,17 @@ export function isLossMetric(name: string): boolean {
   return /loss$/i.test(name.trim());
 }
 
+/**
+ * A metric name as a word of a key (`val_acc`, `eval/accuracy`, `roc_auc`, `rougeL`), not as letters inside
+ * another word: "according", "previous" and "indices" are prose, which docstrings and prints are full of.
+ */
+const ACCURACY_WORD = /(?:^|[^a-z])(?:acc(?:uracy)?|f1|auc|auroc|precision|recall|m?iou|dice|(?:sacre)?bleu|rouge\w*|exact_match)(?![a-z])/i;
+/** The same word in camelCase: `valAcc`, `valF1`, `mIoU`. */
+const ACCURACY_CAMEL = /[a-z0-9](?:Acc(?:uracy)?|F1|AUC|Auc|Auroc|AUROC|Precision|Recall|IoU|IOU|Dice|Bleu|BLEU|Rouge\w*)(?![a-z])/;
+
 /** Metrics where more is better; minimising one of these is a bug, not a judgement call. */
 export function isAccuracyLikeMetric(name: string): boolean {
-  return /acc|f1|auc|precision|recall|iou|dice|bleu|rouge|exact_match/i.test(name) && !isLossMetric(name);
+  return (ACCURACY_WORD.test(name) || ACCURACY_CAMEL.test(name)) && !isLossMetric(name);
 }
 
 /**
