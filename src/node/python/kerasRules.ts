@@ -1,7 +1,7 @@
 import type { Finding, FixStep } from './finding';
 import { isCallOf, stringOf } from './frameworks';
 import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
-import { argument, type PythonScript } from './syntax';
+import { argument, type PyCall, type PythonScript } from './syntax';
 
 /** Where each callback takes `monitor` when it is passed by position. */
 const MONITOR_POSITION: Readonly<Record<string, number>> = { EarlyStopping: 0, ReduceLROnPlateau: 0, ModelCheckpoint: 1 };
@@ -13,12 +13,22 @@ const DOES: Readonly<Record<string, string>> = {
   ModelCheckpoint: 'judges checkpoints by it',
 };
 
+/**
+ * Keras's ModelCheckpoint saves every epoch unless `save_best_only=True` (fourth by position): only then does
+ * its monitor choose what is kept. Anything but a literal True (a variable, `**`) is not guessed at.
+ */
+function savesBestOnly(call: PyCall): boolean {
+  const saveBest = argument(call, 'save_best_only', 3);
+  return saveBest?.value.kind === 'bool' && saveBest.value.value;
+}
+
 /** Keras 3 `EarlyStopping`, `ModelCheckpoint`, `ReduceLROnPlateau`: `monitor` defaults to "val_loss". */
 export function kerasFindings(script: PythonScript): Finding[] {
   const findings: Finding[] = [];
   for (const call of script.calls) {
     if (!isCallOf(call, 'keras', Object.keys(MONITOR_POSITION))) continue;
     const name = call.qualified?.split('.').pop() ?? '';
+    if (name === 'ModelCheckpoint' && !savesBestOnly(call)) continue;
     const base = { framework: 'keras' as const, defaultMetric: 'val_accuracy' };
     const monitorArg = argument(call, 'monitor', MONITOR_POSITION[name]);
     const modeMax: FixStep = { kind: 'keyword', call, name: 'mode', value: { code: '"max"' } };
