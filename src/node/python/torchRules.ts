@@ -4,6 +4,8 @@ import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
 import { argument, type PyCall, type PythonScript } from './syntax';
 
 const LOSS_NAME = /loss/i;
+/** `-val_acc`, `1 - val_acc`, `100.0 - acc`: an accuracy turned into something to minimise, as mode "min" wants. */
+const NEGATED = /^[(\s]*(?:-|\d[\d.]*\s*-)/;
 
 /**
  * A PyTorch `ReduceLROnPlateau` whose `.step(...)` is given a loss (advice), or an accuracy while the
@@ -27,7 +29,7 @@ function plateauStepFindings(script: PythonScript): Finding[] {
     }
     const mode = argument(scheduler, 'mode', 1);
     const minimises = mode === undefined ? !scheduler.hasSplat : stringOf(mode.value) === 'min';
-    if (isAccuracyLikeMetric(text) && minimises && mode?.name !== null) {
+    if (isAccuracyLikeMetric(text) && !NEGATED.test(text) && minimises && mode?.name !== null) {
       findings.push({ ...base, span: value.span, bug: true, fix: [{ kind: 'keyword', call: scheduler, name: 'mode', value: { code: '"max"' } }], message: `ReduceLROnPlateau is stepped with ${text} but minimises (mode="min"): it cuts the learning rate while accuracy improves. This is a bug.` });
     }
   }
