@@ -1,6 +1,6 @@
 import { labelIndexFor, type EvalPlan } from './evalPlan';
 import { emptyRowScore, scoreRow } from './logitsRow';
-import { TemperatureAccumulator } from './temperatureFit';
+import { TEMPERATURE_SAMPLE_ROWS, TemperatureAccumulator } from './temperatureFit';
 import { TokenAccumulator, type TokenSummary } from './tokenStatistics';
 
 /** What an evaluation yields: its summary, the per-token correctness (for McNemar) and what was skipped. */
@@ -20,6 +20,9 @@ export class EvalComputation {
   private readonly temperature: TemperatureAccumulator | undefined;
   private readonly score = emptyRowScore();
   private outOfRange = 0;
+  /** Rows whose hash falls below this feed the temperature fit: all of them unless the evaluation is large. */
+  private readonly sampleBelow: number;
+  private scored = 0;
 
   constructor(
     private readonly plan: EvalPlan,
@@ -27,6 +30,7 @@ export class EvalComputation {
     options: { readonly temperature: boolean } = { temperature: true },
   ) {
     this.temperature = options.temperature && plan.form === 'logits' ? new TemperatureAccumulator() : undefined;
+    this.sampleBelow = Math.min(1, TEMPERATURE_SAMPLE_ROWS / (plan.sequences * plan.sequenceLength)) * 4294967296;
   }
 
   private labelFor(row: number): number | undefined {
@@ -58,13 +62,23 @@ export class EvalComputation {
         this.outOfRange++;
         continue;
       }
-      scoreRow(rows, r * vocab, vocab, label, this.score, this.temperature);
+      scoreRow(rows, r * vocab, vocab, label, this.score, rowHash(this.scored++) < this.sampleBelow ? this.temperature : undefined);
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank);
     }
   }
 
   finish(): EvalResult {
-    return { summary: this.tokens.summary(this.temperature?.result()), correctness: this.tokens.correctnessView(), outOfRangeLabels: this.outOfRange };
+    return { summary: this.tokens.summary(this.temperature?.result(this.tokens.meanNll())), correctness: this.tokens.correctnessView(), outOfRangeLabels: this.outOfRange };
   }
+}
+
+/**
+ * A row's place in the temperature sample, from a hash of its index rather than a stride: a stride would
+ * line up with the sequence length and sample the same positions of every sequence, whose loss differs.
+ */
+function rowHash(index: number): number {
+  let x = Math.imul(index ^ (index >>> 16), 0x45d9f3b);
+  x = Math.imul(x ^ (x >>> 16), 0x45d9f3b);
+  return (x ^ (x >>> 16)) >>> 0;
 }

@@ -80,13 +80,13 @@ export function scoreRow(logits: Float32Array, start: number, vocab: number, lab
       sum[bin] = (sum[bin] as number) + u;
       sumSquares[bin] = (sumSquares[bin] as number) + u * u;
     }
-    temperature.finishRow(labelLogit - max);
   }
   if (invalid || max === -Infinity || max !== max) partition = NaN;
   const logPartition = Math.log(partition);
   score.argmax = argmax - start;
   score.maxLogProb = -logPartition;
   score.labelLogProb = labelLogit - max - logPartition;
+  temperature?.finishRow(labelLogit - max, -score.labelLogProb);
   score.entropy = logPartition - weighted / partition;
   score.rank = above;
 }

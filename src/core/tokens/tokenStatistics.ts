@@ -127,6 +127,11 @@ export class TokenAccumulator {
     this.withLogits++;
   }
 
+  /** Mean NLL so far, without the sorting the full summary needs. */
+  meanNll(): number {
+    return this.withProbabilities === 0 ? NaN : (this.nllCorrectSum + this.nllWrongSum) / this.withProbabilities;
+  }
+
   /** Per-token correctness in the order tokens were added: the input of McNemar's test. */
   correctnessView(): Uint8Array {
     return this.correctness.view();
