@@ -107,6 +107,17 @@ describe('quick fixes', () => {
     assert.match(fixed, /lr_scheduler_kwargs=\{"mode": "max", "patience": 2\}/);
   });
 
+  test('a dict(...) lr_scheduler_kwargs gets mode "max" as a keyword; one in a variable gets no fix, which could leave it minimising', () => {
+    const text = readFileSync(join(FIXTURES, 'hf_plateau_dict_call.py'), 'utf8');
+    const findings = lossTrustIn(parser, text).findings;
+    const [byLoss, , byAccuracyMin] = findings;
+    assert.match(applyEdits(text, planFix(text, byLoss?.fix ?? [], 'eval_accuracy')), /lr_scheduler_kwargs=dict\(factor=0\.5, patience=1, mode="max"\),\n {4}metric_for_best_model="eval_accuracy",\n {4}greater_is_better=True,\n\)/);
+    assert.match(applyEdits(text, planFix(text, byAccuracyMin?.fix ?? [], 'unused')), /lr_scheduler_kwargs=dict\(factor=0\.5, mode="max"\),/);
+    const unknown = findings.filter((f) => lineOf(text, f.span.start) >= 17);
+    assert.equal(unknown.length, 2);
+    assert.deepEqual(unknown.map((f) => f.fix), [[], []]);
+  });
+
   test('Keras and Lightning fixes monitor the accuracy key upwards', () => {
     const text = readFileSync(join(FIXTURES, 'keras_callbacks.py'), 'utf8');
     const [noMonitor] = lossTrustIn(parser, text).findings;

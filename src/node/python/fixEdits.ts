@@ -1,6 +1,6 @@
 import type { FixStep, FixText } from './finding';
 import { stringOf } from './frameworks';
-import type { Span } from './syntax';
+import { dictCall, type PyCall, type Span } from './syntax';
 
 /** A replacement of [start, end) in the script's text (UTF-16 offsets). */
 export interface TextEdit {
@@ -65,18 +65,19 @@ export function planFix(text: string, steps: readonly FixStep[], metricKey: stri
     container.items.push(item);
     containers.set(span.start, container);
   };
+  const setKeyword = (call: PyCall, name: string, value: FixText, quote: string): void => {
+    const existing = call.args.find((arg) => arg.name === name);
+    if (existing !== undefined) edits.push({ ...existing.value.span, newText: code(value, metricKey, quote) });
+    else add(call.argsSpan, call.lastItemEnd, `${name}=${code(value, metricKey, quote)}`);
+  };
   for (const step of steps) {
     switch (step.kind) {
       case 'replace':
         edits.push({ ...step.span, newText: code(step.value, metricKey, quoteIn(text, step.span)) });
         break;
-      case 'keyword': {
-        const quote = quoteIn(text, step.call.argsSpan);
-        const existing = step.call.args.find((arg) => arg.name === step.name);
-        if (existing !== undefined) edits.push({ ...existing.value.span, newText: code(step.value, metricKey, quote) });
-        else add(step.call.argsSpan, step.call.lastItemEnd, `${step.name}=${code(step.value, metricKey, quote)}`);
+      case 'keyword':
+        setKeyword(step.call, step.name, step.value, quoteIn(text, step.call.argsSpan));
         break;
-      }
       case 'entry': {
         const quote = quoteIn(text, step.dict.span);
         const existing = step.dict.entries.find((entry) => stringOf(entry.key) === step.key);
@@ -87,8 +88,11 @@ export function planFix(text: string, steps: readonly FixStep[], metricKey: stri
       case 'keyword-entry': {
         const quote = quoteIn(text, step.call.argsSpan);
         const existing = step.call.args.find((arg) => arg.name === step.name);
+        const asCall = existing === undefined ? undefined : dictCall(existing.value);
         if (existing === undefined) {
           add(step.call.argsSpan, step.call.lastItemEnd, `${step.name}={${literal(step.key, quote)}: ${code(step.value, metricKey, quote)}}`);
+        } else if (asCall !== undefined) {
+          setKeyword(asCall, step.key, step.value, quote);
         } else if (existing.value.kind === 'dict') {
           const dict = existing.value;
           const entry = dict.entries.find((e) => stringOf(e.key) === step.key);

@@ -199,3 +199,8 @@ export function argument(call: PyCall, name: string, position?: number): PyArgum
   const positional = call.args.filter((arg) => arg.name === null);
   return positional[position];
 }
+
+/** A `dict(key=value, …)` call, which code writes for a dictionary as often as `{…}`; undefined for anything else. */
+export function dictCall(value: PyValue): PyCall | undefined {
+  return value.kind === 'call' && value.call.callee === 'dict' && value.call.qualified === null ? value.call : undefined;
+}

@@ -1,7 +1,7 @@
 import type { Finding, FixStep } from './finding';
 import { isCallOf, stringOf } from './frameworks';
 import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
-import { argument, type PyArgument, type PyCall, type PythonScript } from './syntax';
+import { argument, dictCall, type PyArgument, type PyCall, type PythonScript } from './syntax';
 
 const ARGUMENT_CLASSES = ['TrainingArguments', 'Seq2SeqTrainingArguments', 'SFTConfig'];
 
@@ -35,18 +35,28 @@ function followAccuracy(call: PyCall): FixStep[] {
     { kind: 'keyword', call, name: 'metric_for_best_model', value: { metric: true } },
     { kind: 'keyword', call, name: 'greater_is_better', value: { code: 'True' } },
   ];
-  if (isPlateau(argument(call, 'lr_scheduler_type')) && plateauModeIsMax(call) === false) steps.push(plateauModeStep(call));
-  return steps;
+  if (!isPlateau(argument(call, 'lr_scheduler_type'))) return steps;
+  const modeIsMax = plateauModeIsMax(call);
+  // A mode that cannot be read may be "min": following accuracy could then make the bug this rule names.
+  if (modeIsMax === undefined) return [];
+  return modeIsMax ? steps : [...steps, plateauModeStep(call)];
 }
 
 function plateauModeStep(call: PyCall): FixStep {
   return { kind: 'keyword-entry', call, name: 'lr_scheduler_kwargs', key: 'mode', value: { code: '"max"' } };
 }
 
-/** Whether `lr_scheduler_kwargs` sets mode "max"; undefined when that cannot be read (a variable, `**`). */
+/** Whether `lr_scheduler_kwargs` (`{…}` or `dict(…)`) sets mode "max"; undefined when that cannot be read (a variable, `**`). */
 function plateauModeIsMax(call: PyCall): boolean | undefined {
   const kwargs = argument(call, 'lr_scheduler_kwargs');
   if (kwargs === undefined) return call.hasSplat ? undefined : false;
+  const asCall = dictCall(kwargs.value);
+  if (asCall !== undefined) {
+    const mode = argument(asCall, 'mode');
+    if (mode === undefined) return asCall.hasSplat || asCall.args.some((arg) => arg.name === null) ? undefined : false;
+    const value = stringOf(mode.value);
+    return value === undefined ? undefined : value === 'max';
+  }
   if (kwargs.value.kind !== 'dict') return undefined;
   const mode = kwargs.value.entries.find((entry) => stringOf(entry.key) === 'mode');
   if (mode === undefined) return kwargs.value.hasSplat ? undefined : false;
