@@ -118,6 +118,13 @@ describe('quick fixes', () => {
     assert.deepEqual(unknown.map((f) => f.fix), [[], []]);
   });
 
+  test('no fix adds a keyword to a call that also takes **kwargs', () => {
+    const text = readFileSync(join(FIXTURES, 'splat_calls_no_fix.py'), 'utf8');
+    const findings = lossTrustIn(parser, text).findings;
+    assert.equal(findings.length, 3);
+    assert.deepEqual(findings.map((f) => f.fix), [[], [], []]);
+  });
+
   test('Keras and Lightning fixes monitor the accuracy key upwards', () => {
     const text = readFileSync(join(FIXTURES, 'keras_callbacks.py'), 'utf8');
     const [noMonitor] = lossTrustIn(parser, text).findings;

@@ -1,5 +1,6 @@
 import type { Finding } from './finding';
 import { isCallOf } from './frameworks';
+import { addsToUnknownArguments } from './fixEdits';
 import { isAccuracyLikeMetric } from './metricNames';
 import { kerasFindings } from './kerasRules';
 import { lightningFindings } from './lightningRules';
@@ -22,7 +23,9 @@ export function measuresAccuracy(script: PythonScript): boolean {
 
 /** Every configuration in the script that trusts the loss, in document order. */
 export function findLossTrust(script: PythonScript): Finding[] {
-  return [...transformersFindings(script), ...kerasFindings(script), ...lightningFindings(script), ...torchFindings(script)].sort((a, b) => a.span.start - b.span.start);
+  return [...transformersFindings(script), ...kerasFindings(script), ...lightningFindings(script), ...torchFindings(script)]
+    .map((finding) => (addsToUnknownArguments(finding.fix) ? { ...finding, fix: [] } : finding))
+    .sort((a, b) => a.span.start - b.span.start);
 }
 
 function parsed<T>(parser: PythonParser, text: string, read: (root: Node) => T): T {

@@ -56,6 +56,14 @@ function insertion(text: string, container: Container): TextEdit {
   return { start: at, end: at, newText: container.items.map((item) => `\n${indent}${item},`).join('') };
 }
 
+/**
+ * Whether a fix would add a keyword to a call that also takes `*args` or `**kwargs`: what they hold is not
+ * known, and a keyword given twice is a TypeError when the script runs. Such a finding is shown without a fix.
+ */
+export function addsToUnknownArguments(steps: readonly FixStep[]): boolean {
+  return steps.some((step) => (step.kind === 'keyword' || step.kind === 'keyword-entry') && step.call.hasSplat && !step.call.args.some((arg) => arg.name === step.name));
+}
+
 /** The edits that carry out a fix; steps that cannot be carried out safely (a non-literal dict) are skipped. */
 export function planFix(text: string, steps: readonly FixStep[], metricKey: string): TextEdit[] {
   const edits: TextEdit[] = [];
