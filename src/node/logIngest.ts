@@ -5,7 +5,7 @@ import type { MetricPoint, Problem } from '../core/types';
 import type { FormatOverrides } from './formatSettings';
 import { createSourceReader } from './hostReaders';
 import { isBetterSource, planSource, type SourcePlan } from './sourcePlan';
-import type { SourceReader } from './sourceReader';
+import { DELETED_FILE_MESSAGE, type SourceReader } from './sourceReader';
 
 interface FileEntry {
   /** None for a file whose numbers a better source of its run already holds. */
@@ -80,7 +80,7 @@ export class LogIngest {
   deleted(path: string): void {
     const entry = this.readers.get(path);
     if (entry === undefined || this.disposed) return;
-    if (this.setProblem(path, 'The file was deleted; what was read from it is kept until the runs are rescanned.')) this.onChange([entry.runId]);
+    if (this.setProblem(path, DELETED_FILE_MESSAGE)) this.onChange([entry.runId]);
   }
 
   /** Reads what is new in `path`. Resolves when the file has been read up to at least the moment of the call. */

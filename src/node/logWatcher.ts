@@ -5,6 +5,13 @@ import { isIgnoredPath } from '../core/logFiles';
 import type { LogIngest } from './logIngest';
 
 /**
+ * chokidar drops a file's `change` events for 50 ms after one it reported (it throttles, with no trailing
+ * event), so a write that lands just after another would wait for the next write, maybe forever at the end of
+ * a run. Every event is therefore followed by one more read this long after the last event for that file.
+ */
+const TRAILING_READ_MS = 80;
+
+/**
  * Watches one root with chokidar (native file events, no polling) and hands every log file that appears
  * or changes to the ingest. The initial scan is chokidar's own: files found then are read like new ones.
  * A root that does not exist yet (an output_dir before training starts) is waited for by watching its
@@ -14,6 +21,7 @@ export class LogWatcher {
   private watcher: FSWatcher | undefined;
   private ancestorWatcher: DirectoryWatcher | undefined;
   private disposed = false;
+  private readonly trailingReads = new Map<string, ReturnType<typeof setTimeout>>();
   readonly ready: Promise<void>;
 
   constructor(
@@ -28,7 +36,16 @@ export class LogWatcher {
     const watcher = watch(this.root, { ignored: (path) => isIgnoredPath(path), ignoreInitial: false, persistent: true });
     this.watcher = watcher;
     const onFile = (path: string): void => {
-      if (this.ingest.accepts(path)) void this.ingest.ingest(path);
+      if (!this.ingest.accepts(path)) return;
+      void this.ingest.ingest(path);
+      clearTimeout(this.trailingReads.get(path));
+      this.trailingReads.set(
+        path,
+        setTimeout(() => {
+          this.trailingReads.delete(path);
+          if (!this.disposed) void this.ingest.ingest(path);
+        }, TRAILING_READ_MS),
+      );
     };
     watcher.on('add', onFile).on('change', onFile);
     watcher.on('unlink', (path) => this.ingest.deleted(path));
@@ -62,6 +79,8 @@ export class LogWatcher {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    for (const timer of this.trailingReads.values()) clearTimeout(timer);
+    this.trailingReads.clear();
     this.ancestorWatcher?.close();
     await this.watcher?.close();
   }

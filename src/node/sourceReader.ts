@@ -40,9 +40,12 @@ export interface SourceReader {
   dispose?(): void;
 }
 
+/** What the user reads when a log they were watching is deleted: that nothing already read is lost. */
+export const DELETED_FILE_MESSAGE = 'The file was deleted; what was read from it is kept until the runs are rescanned.';
+
 export function describeReadError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'The file was deleted.';
+  if (code === 'ENOENT') return DELETED_FILE_MESSAGE;
   if (code === 'EACCES' || code === 'EPERM') return 'The file cannot be read (permission denied).';
   return `The file cannot be read: ${(error as Error).message}`;
 }

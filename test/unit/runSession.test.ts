@@ -105,3 +105,22 @@ test('the most recently written run comes last, whatever order the files were re
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a write that lands just after another is read, though the watcher reports only the first', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tal-session-'));
+  const path = join(root, 'metrics.jsonl');
+  writeFileSync(path, '{"step": 1, "eval_loss": 2}\n');
+  const session = new RunSession(() => undefined);
+  try {
+    await session.watch([root]);
+    await waitFor(session, () => session.store.snapshot(root)?.metrics.get('eval_loss')?.steps.length === 1);
+    appendFileSync(path, '{"step": 2, "eval_loss": 1.9}\n');
+    await waitFor(session, () => session.store.snapshot(root)?.metrics.get('eval_loss')?.steps.length === 2);
+    // The last line of a run, written a few milliseconds after the one before: no later write will announce it.
+    appendFileSync(path, '{"step": 3, "eval_loss": 1.8}\n');
+    await waitFor(session, () => session.store.snapshot(root)?.metrics.get('eval_loss')?.steps.length === 3);
+  } finally {
+    await session.dispose();
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,20 @@
+export interface TensorboardWriter {
+  readonly path: string;
+  add(tag: string, step: number, value: number): void;
+}
+export interface LightningCsvWriter {
+  readonly path: string;
+  add(row: Record<string, number>): void;
+}
+export interface MlflowWriter {
+  readonly dir: string;
+  add(key: string, step: number, value: number): void;
+}
+export interface ConsoleLogWriter {
+  readonly path: string;
+  add(record: Record<string, number>): void;
+}
+export function tensorboardWriter(dir: string, wallTime?: number): TensorboardWriter;
+export function lightningCsvWriter(dir: string, hparams?: Record<string, string | number>): LightningCsvWriter;
+export function mlflowWriter(root: string, options: { experimentId?: string; runId: string; runName: string }): MlflowWriter;
+export function consoleLogWriter(path: string): ConsoleLogWriter;
