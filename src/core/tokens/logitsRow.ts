@@ -16,8 +16,8 @@ export function emptyRowScore(): RowScore {
   return { argmax: -1, labelLogProb: NaN, maxLogProb: NaN, entropy: NaN, rank: 0 };
 }
 
-/** Table steps per temperature bin: the bin of a logit is its table index divided by this. */
-const STEPS_PER_BIN = EXP_STEPS * BIN_WIDTH;
+/** The bin of a logit is its table index shifted right by this: EXP_STEPS · BIN_WIDTH = 16 steps a bin. */
+const BIN_SHIFT = Math.log2(EXP_STEPS * BIN_WIDTH);
 const TAIL = BINS - 1;
 const INVERSE_STEPS = 1 / EXP_STEPS;
 
@@ -73,13 +73,18 @@ export function scoreRow(logits: Float32Array, start: number, vocab: number, lab
         const e = (table[k] as number) * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24)))));
         partition += e;
         weighted += e * u;
-        bin = Math.min(TAIL, (k / STEPS_PER_BIN) | 0);
-      } else if (value !== value) invalid = true;
-      if (i === argmax || u === -Infinity) continue;
+        // A shift and a compare, and the argmax taken out once after the loop: no per-logit Math.min or index test.
+        bin = k >> BIN_SHIFT < TAIL ? k >> BIN_SHIFT : TAIL;
+      } else {
+        invalid ||= value !== value;
+        if (u === -Infinity) continue;
+      }
       count[bin] = (count[bin] as number) + 1;
       sum[bin] = (sum[bin] as number) + u;
       sumSquares[bin] = (sumSquares[bin] as number) + u * u;
     }
+    // The argmax (u = 0, bin 0) was binned with the rest; the fit counts it exactly instead.
+    count[0] = (count[0] as number) - 1;
   }
   if (invalid || max === -Infinity || max !== max) partition = NaN;
   const logPartition = Math.log(partition);
