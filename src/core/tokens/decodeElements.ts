@@ -20,7 +20,7 @@ function getHalfTable(): Float32Array {
   return halfTable;
 }
 
-/** A view of `bytes` as `Type`, copying only when the bytes are not aligned for it. */
+/** The buffer to view `bytes` through as elements of `width` bytes: its own, or an aligned copy when it is not aligned. */
 function aligned(bytes: Uint8Array, width: number): ArrayBuffer {
   if (bytes.byteOffset % width === 0) return bytes.buffer as ArrayBuffer;
   return bytes.slice().buffer as ArrayBuffer;

@@ -11,14 +11,12 @@ export interface StoredEvaluation extends EvalFileResult {
  */
 export class EvalOutputsStore {
   private readonly runs = new Map<string, Map<number, StoredEvaluation>>();
-  private readonly listeners = new Set<(runId: string) => void>();
 
   set(runId: string, evaluation: StoredEvaluation): void {
     const run = this.runs.get(runId) ?? new Map<number, StoredEvaluation>();
     for (const [step, known] of run) if (known.path === evaluation.path) run.delete(step);
     run.set(evaluation.step, evaluation);
     this.runs.set(runId, run);
-    for (const listener of this.listeners) listener(runId);
   }
 
   remove(runId: string, path: string): void {
@@ -38,10 +36,5 @@ export class EvalOutputsStore {
     const best = run?.get(bestStep);
     const last = run?.get(lastStep);
     return best === undefined || last === undefined ? undefined : misleadingLossEvidence(best, last);
-  }
-
-  onChange(listener: (runId: string) => void): { dispose(): void } {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
   }
 }

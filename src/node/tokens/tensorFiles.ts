@@ -1,4 +1,4 @@
-import { open, readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { parseNpyHeader } from '../../core/tokens/npyHeader';
 import { parseSafetensorsHeader } from '../../core/tokens/safetensorsHeader';
@@ -41,9 +41,7 @@ async function safetensorsFiles(path: string): Promise<EvalFiles | { error: stri
 }
 
 async function npzFiles(path: string): Promise<EvalFiles | { error: string }> {
-  const handle = await open(path, 'r');
-  const size = (await handle.stat()).size;
-  await handle.close();
+  const { size } = await stat(path);
   let tailSize = Math.min(size, 65_536 + 22);
   let directory;
   for (;;) {
