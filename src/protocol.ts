@@ -1,17 +1,47 @@
-import type { RunView } from './core/runView';
+import type { RunView, SeriesData } from './core/runView';
 import type { CalibrationView } from './core/tokens/calibrationView';
 import type { Problem } from './core/types';
+
+/** One series the webview asks for: a metric key of a run, between two steps (null: the whole run). */
+export interface SeriesRequest {
+  readonly runId: string;
+  readonly key: string;
+  readonly from: number | null;
+  readonly to: number | null;
+}
+
+/** Requests larger than this are refused: the webview never needs more than the runs it draws. */
+export const MAX_SERIES_PER_REQUEST = 4000;
 
 /**
  * The only messages between the extension host and the webview. The host owns the data and sends it
  * after the webview says `ready`; the webview owns only UI intent (smoothing, hidden runs, train loss).
  */
 export type HostMessage =
-  | { readonly type: 'snapshot'; readonly runs: readonly RunView[]; readonly problems: readonly Problem[]; readonly defaultSmoothing: number }
-  | { readonly type: 'update'; readonly runs: readonly RunView[]; readonly removedRunIds: readonly string[]; readonly problems: readonly Problem[] }
+  | { readonly type: 'snapshot'; readonly runs: readonly RunView[]; readonly problems: readonly Problem[]; readonly defaultSmoothing: number; readonly now: number }
+  | { readonly type: 'update'; readonly runs: readonly RunView[]; readonly removedRunIds: readonly string[]; readonly problems: readonly Problem[]; readonly now: number }
+  | { readonly type: 'series'; readonly requestId: number; readonly series: readonly (SeriesRequest & { readonly data: SeriesData | null })[] }
+  | { readonly type: 'focusRun'; readonly runId: string }
   | { readonly type: 'calibration'; readonly runId: string; readonly view: CalibrationView | null };
 
-export type WebviewMessage = { readonly type: 'ready' } | { readonly type: 'revealSource'; readonly runId: string } | { readonly type: 'requestCalibration'; readonly runId: string };
+export type WebviewMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'revealSource'; readonly runId: string }
+  | { readonly type: 'requestCalibration'; readonly runId: string }
+  | { readonly type: 'openLog'; readonly runId: string; readonly path: string; readonly step: number | null }
+  | { readonly type: 'requestSeries'; readonly requestId: number; readonly items: readonly SeriesRequest[] }
+  | { readonly type: 'export'; readonly format: 'png' | 'csv'; readonly fileName: string; readonly data: string };
+
+const isStepBound = (value: unknown): boolean => value === null || (typeof value === 'number' && Number.isFinite(value));
+
+function isSeriesRequest(value: unknown): value is SeriesRequest {
+  if (typeof value !== 'object' || value === null) return false;
+  const item = value as Record<string, unknown>;
+  return typeof item['runId'] === 'string' && typeof item['key'] === 'string' && isStepBound(item['from']) && isStepBound(item['to']);
+}
+
+/** A file name the user will see in the save dialog: no folders, nothing but a plain name. */
+const isPlainFileName = (value: unknown): boolean => typeof value === 'string' && /^[\w.\- ]{1,100}$/.test(value);
 
 /** Every message from the webview is checked before it is acted on. */
 export function isWebviewMessage(value: unknown): value is WebviewMessage {
@@ -23,9 +53,17 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
     case 'revealSource':
     case 'requestCalibration':
       return typeof message['runId'] === 'string';
+    case 'openLog':
+      return typeof message['runId'] === 'string' && typeof message['path'] === 'string' && isStepBound(message['step']);
+    case 'requestSeries': {
+      const items = message['items'];
+      return Number.isInteger(message['requestId']) && Array.isArray(items) && items.length <= MAX_SERIES_PER_REQUEST && items.every(isSeriesRequest);
+    }
+    case 'export':
+      return (message['format'] === 'png' || message['format'] === 'csv') && isPlainFileName(message['fileName']) && typeof message['data'] === 'string';
     default:
       return false;
   }
 }
 
-export type { RunView, Problem };
+export type { RunView, Problem, SeriesData };

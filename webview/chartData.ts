@@ -1,6 +1,16 @@
 import { smoothDebiased } from '../src/core/analysis/smoothing';
+import { downsampleMinMax } from '../src/core/downsample';
+import type { Warning } from '../src/core/analysis/warning';
 import type { RunView, SeriesData } from '../src/core/runView';
-import type { UiState } from './uiState';
+import { runMatcher } from './runFilter';
+import type { ChartId, UiState } from './uiState';
+import { xMapping, type XMapping } from './xAxis';
+
+/** A range of the x axis (zoomed or whole), in the axis's own units. */
+export interface XRange {
+  readonly min: number;
+  readonly max: number;
+}
 
 export interface XY {
   readonly x: number;
@@ -11,43 +21,69 @@ export interface XY {
 export interface ChartLine {
   readonly runId: string;
   readonly label: string;
+  readonly key: string;
   readonly colorIndex: number;
   readonly raw: boolean;
+  /** Train loss: dashed while few runs are drawn, only thinner when many are (see MAX_DASHED_RUNS). */
+  readonly train: boolean;
   readonly dashed: boolean;
+  /** Another run is focused: this one steps back. */
+  readonly faded: boolean;
   readonly points: readonly XY[];
 }
 
-/** A step worth marking on a curve: a run's best checkpoint by loss or by accuracy. */
-export interface StepMarker {
-  readonly colorIndex: number;
-  readonly step: number;
-  readonly kind: 'best-loss' | 'best-accuracy';
-  readonly label: string;
-}
-
-/** A stretch of steps a warning is about, shaded on the charts. */
-export interface WarningRegion {
-  readonly colorIndex: number;
-  readonly from: number;
-  readonly to: number;
-  readonly label: string;
-}
+/** What the annotation layer draws, already on the chart's x axis. */
+export type ChartAnnotation =
+  | { readonly kind: 'best-gap'; readonly runId: string; readonly colorIndex: number; readonly from: number; readonly to: number; readonly label: string }
+  | { readonly kind: 'warning-start'; readonly runId: string; readonly colorIndex: number; readonly x: number; readonly label: string }
+  | { readonly kind: 'best-loss' | 'best-accuracy'; readonly runId: string; readonly colorIndex: number; readonly x: number; readonly y: number; readonly label: string };
 
 export interface ChartModel {
   readonly loss: readonly ChartLine[];
   readonly accuracy: readonly ChartLine[];
-  readonly markers: readonly StepMarker[];
-  readonly regions: readonly WarningRegion[];
+  readonly extra: readonly ChartLine[];
+  readonly annotations: Readonly<Record<ChartId, readonly ChartAnnotation[]>>;
+  /** Runs drawn; runs shown in the list but without the chosen x axis (no epochs logged) are `unplaced`. */
+  readonly drawnRunIds: readonly string[];
+  readonly unplacedRunIds: readonly string[];
+  readonly trainDashed: boolean;
 }
 
-function linesFor(run: RunView, series: SeriesData | null, colorIndex: number, smoothing: number, dashed: boolean, scale: number): ChartLine[] {
-  if (series === null || series.steps.length === 0) return [];
-  const values = series.values.map((value) => (value === null ? Number.NaN : value * scale));
-  const toPoints = (ys: readonly number[]): XY[] => series.steps.map((x, i) => ({ x, y: Number.isFinite(ys[i]) ? (ys[i] as number) : null }));
-  const name = `${run.label} · ${series.key}`;
-  const smoothed: ChartLine = { runId: run.id, label: name, colorIndex, raw: false, dashed, points: toPoints(smoothing > 0 ? smoothDebiased(values, smoothing) : values) };
-  if (smoothing <= 0) return [smoothed];
-  return [{ runId: run.id, label: `${name} (raw)`, colorIndex, raw: true, dashed, points: toPoints(values) }, smoothed];
+/** Series fetched from the host at more detail than the snapshot's, by `detailKey`. */
+export type DetailMap = ReadonlyMap<string, SeriesData>;
+
+export function detailKey(runId: string, key: string): string {
+  return `${runId}\u0000${key}`;
+}
+
+/** Past this many drawn runs, per-run annotations would bury the curves: only a focused run gets them. */
+export const MAX_ANNOTATED_RUNS = 6;
+
+/** Dashes over thousands of segments cost more than everything else drawn; past this many runs train loss is thin, not dashed. */
+export const MAX_DASHED_RUNS = 12;
+
+/** A zoomed window at full detail, spliced into the downsampled whole so smoothing still starts at the run's start. */
+export function mergeDetail(base: SeriesData, detail: SeriesData | undefined): SeriesData {
+  if (detail === undefined || detail.steps.length === 0) return base;
+  const first = detail.steps[0] as number;
+  const last = detail.steps[detail.steps.length - 1] as number;
+  const steps: number[] = [];
+  const values: (number | null)[] = [];
+  base.steps.forEach((step, i) => {
+    if (step < first) {
+      steps.push(step);
+      values.push(base.values[i] ?? null);
+    }
+  });
+  steps.push(...detail.steps);
+  values.push(...detail.values);
+  base.steps.forEach((step, i) => {
+    if (step > last) {
+      steps.push(step);
+      values.push(base.values[i] ?? null);
+    }
+  });
+  return { key: base.key, steps, values, total: base.total };
 }
 
 /** Accuracies are logged as fractions or as percentages; the chart shows percent, so fractions are scaled. */
@@ -55,31 +91,186 @@ export function percentScaleOf(series: SeriesData | null): number {
   return series !== null && series.values.some((value) => value !== null && value > 1.5) ? 1 : 100;
 }
 
-/** Shapes runs into what the two charts draw. Colours follow the run's place among all runs, hidden or not, so they never shift. */
-export function buildChartModel(runs: readonly RunView[], ui: UiState): ChartModel {
-  const loss: ChartLine[] = [];
-  const accuracy: ChartLine[] = [];
-  const markers: StepMarker[] = [];
-  const regions: WarningRegion[] = [];
-  runs.forEach((run, colorIndex) => {
-    if (ui.hiddenRunIds.includes(run.id)) return;
-    loss.push(...linesFor(run, run.evalLoss, colorIndex, ui.smoothing, false, 1));
-    if (ui.showTrainLoss) loss.push(...linesFor(run, run.trainLoss, colorIndex, ui.smoothing, true, 1));
-    accuracy.push(...linesFor(run, run.evalAccuracy, colorIndex, ui.smoothing, false, percentScaleOf(run.evalAccuracy)));
-    const { byLoss, byAccuracy } = run.best;
-    if (byLoss !== null && byAccuracy !== null && byLoss.step !== byAccuracy.step) {
-      markers.push({ colorIndex, step: byLoss.step, kind: 'best-loss', label: `best loss (step ${byLoss.step})` });
-      markers.push({ colorIndex, step: byAccuracy.step, kind: 'best-accuracy', label: `best accuracy (step ${byAccuracy.step})` });
+interface LineSpec {
+  readonly run: RunView;
+  readonly series: SeriesData | null;
+  readonly colorIndex: number;
+  readonly train: boolean;
+  readonly dashed: boolean;
+  readonly scale: number;
+  readonly faded: boolean;
+}
+
+/** What the drawing can use: more points than pixels are not seen, and points off screen are not drawn. */
+export interface DrawBudget {
+  readonly maxPointsPerLine: number;
+  readonly xWindow: { readonly min: number; readonly max: number } | null;
+}
+
+const NO_BUDGET: DrawBudget = { maxPointsPerLine: Number.POSITIVE_INFINITY, xWindow: null };
+
+/**
+ * Indices of the points worth drawing: those inside the window (and one beyond each edge, so the line
+ * reaches it), thinned min/max per bucket to the budget so that spikes stay visible.
+ */
+function drawnIndices(xs: readonly (number | null)[], values: readonly number[], budget: DrawBudget): number[] {
+  const inWindow: number[] = [];
+  const window = budget.xWindow;
+  xs.forEach((x, i) => {
+    if (x === null) return;
+    if (window !== null) {
+      const next = xs[i + 1] ?? null;
+      const previous = xs[i - 1] ?? null;
+      if ((next !== null && next < window.min) || (previous !== null && previous > window.max)) return;
     }
-    for (const warning of run.warnings) {
-      const from = warning.evidence['bestLossStep'];
-      if (warning.kind === 'misleading-loss' && from !== undefined) regions.push({ colorIndex, from, to: warning.step, label: 'loss misleads' });
-    }
+    inWindow.push(i);
   });
-  return { loss, accuracy, markers, regions };
+  if (inWindow.length <= budget.maxPointsPerLine) return inWindow;
+  const kept = downsampleMinMax({ steps: inWindow, values: inWindow.map((i) => values[i] as number) }, budget.maxPointsPerLine);
+  return [...kept.steps];
+}
+
+function linesFor(spec: LineSpec, mapping: XMapping, ui: UiState, log: boolean, budget: DrawBudget): ChartLine[] {
+  const { run, series } = spec;
+  if (series === null || series.steps.length === 0) return [];
+  const values = series.values.map((value) => (value === null || (log && value <= 0) ? Number.NaN : value * spec.scale));
+  const xs = series.steps.map((step) => mapping.toX(step));
+  const indices = drawnIndices(xs, values, budget);
+  const toPoints = (ys: readonly number[], kept: readonly number[] = indices): XY[] =>
+    kept.map((i) => {
+      const y = ys[i] as number;
+      return { x: xs[i] as number, y: Number.isFinite(y) ? y : null };
+    });
+  const common = { runId: run.id, key: series.key, colorIndex: spec.colorIndex, train: spec.train, dashed: spec.dashed, faded: spec.faded };
+  const name = `${run.label} · ${series.key}`;
+  if (ui.smoothing <= 0) return [{ ...common, label: name, raw: false, points: toPoints(values) }];
+  return [
+    // The faint raw line is never dashed: dashes of thousands of short segments cost more than the rest of the chart.
+    // The raw line behind is faint and busy: half the points (min/max kept, so spikes still show) draw it as well.
+    { ...common, label: `${name} (raw)`, raw: true, dashed: false, points: toPoints(values, drawnIndices(xs, values, { ...budget, maxPointsPerLine: budget.maxPointsPerLine / 2 })) },
+    { ...common, label: name, raw: false, points: toPoints(smoothDebiased(values, ui.smoothing)) },
+  ];
+}
+
+/** The step where a warning's condition begins; older warnings carry only the step they are about. */
+export function warningStart(warning: Warning): number {
+  const start: unknown = (warning as { readonly startStep?: unknown }).startStep;
+  return typeof start === 'number' ? start : warning.step;
+}
+
+function annotationsFor(run: RunView, colorIndex: number, mapping: XMapping, accuracyScale: number): Record<ChartId, ChartAnnotation[]> {
+  const both: ChartAnnotation[] = [];
+  const loss: ChartAnnotation[] = [];
+  const accuracy: ChartAnnotation[] = [];
+  const { byLoss, byAccuracy } = run.best;
+  if (byLoss !== null && byAccuracy !== null) {
+    const lossX = mapping.toX(byLoss.step);
+    const accuracyX = mapping.toX(byAccuracy.step);
+    if (lossX !== null && accuracyX !== null) {
+      if (byLoss.step !== byAccuracy.step) {
+        both.push({ kind: 'best-gap', runId: run.id, colorIndex, from: Math.min(lossX, accuracyX), to: Math.max(lossX, accuracyX), label: `best: loss ${byLoss.step} · accuracy ${byAccuracy.step}` });
+      }
+      loss.push({ kind: 'best-loss', runId: run.id, colorIndex, x: lossX, y: byLoss.loss, label: `best loss, step ${byLoss.step}` });
+      accuracy.push({ kind: 'best-accuracy', runId: run.id, colorIndex, x: accuracyX, y: byAccuracy.accuracy * accuracyScale, label: `best accuracy, step ${byAccuracy.step}` });
+    }
+  }
+  for (const warning of run.warnings) {
+    const x = mapping.toX(warningStart(warning));
+    if (x !== null) both.push({ kind: 'warning-start', runId: run.id, colorIndex, x, label: `⚠ ${warning.kind.replace(/-/g, ' ')}` });
+  }
+  return { loss: [...both, ...loss], accuracy: [...both, ...accuracy], extra: both };
+}
+
+/** Runs the list shows: those the filter matches (hidden ones included, so they can be shown again). */
+export function listedRuns(runs: readonly RunView[], filter: string): RunView[] {
+  const matcher = runMatcher(filter);
+  return runs.filter((run) => matcher.matches(run.label));
+}
+
+/**
+ * Shapes runs into what the charts draw: the runs the filter matches and the user has not hidden, on the
+ * chosen x axis, with detail spliced in where the host sent it. Colours come from `colors`, fixed per run.
+ */
+export function buildChartModel(runs: readonly RunView[], ui: UiState, colors: Readonly<Record<string, number>>, extras: ReadonlyMap<string, SeriesData> = new Map(), detail: DetailMap = new Map(), budget: DrawBudget = NO_BUDGET): ChartModel {
+  const lines: Record<ChartId, ChartLine[]> = { loss: [], accuracy: [], extra: [] };
+  const annotations: Record<ChartId, ChartAnnotation[]> = { loss: [], accuracy: [], extra: [] };
+  const drawn = listedRuns(runs, ui.filter).filter((run) => !ui.hiddenRunIds.includes(run.id));
+  const focused = drawn.some((run) => run.id === ui.focusedRunId) ? ui.focusedRunId : null;
+  const annotate = (runId: string): boolean => (focused !== null ? runId === focused : drawn.length <= MAX_ANNOTATED_RUNS);
+  const trainDashed = drawn.length <= MAX_DASHED_RUNS;
+  const drawnRunIds: string[] = [];
+  const unplacedRunIds: string[] = [];
+  for (const run of drawn) {
+    const mapping = xMapping(run, ui.xAxis);
+    if (mapping === null) {
+      unplacedRunIds.push(run.id);
+      continue;
+    }
+    drawnRunIds.push(run.id);
+    const colorIndex = colors[run.id] ?? 0;
+    const faded = focused !== null && run.id !== focused;
+    const withDetail = (series: SeriesData | null): SeriesData | null => (series === null ? null : mergeDetail(series, detail.get(detailKey(run.id, series.key))));
+    const spec = (series: SeriesData | null, train: boolean, scale: number): LineSpec => ({ run, series: withDetail(series), colorIndex, train, dashed: train && trainDashed, scale, faded });
+    const accuracyScale = percentScaleOf(run.evalAccuracy);
+    if (ui.showEvalLoss) lines.loss.push(...linesFor(spec(run.evalLoss, false, 1), mapping, ui, ui.logScale.includes('loss'), budget));
+    if (ui.showTrainLoss) lines.loss.push(...linesFor(spec(run.trainLoss, true, 1), mapping, ui, ui.logScale.includes('loss'), budget));
+    if (ui.showAccuracy) lines.accuracy.push(...linesFor(spec(run.evalAccuracy, false, accuracyScale), mapping, ui, ui.logScale.includes('accuracy'), budget));
+    const extra = extras.get(run.id);
+    if (ui.extraKey !== null && extra !== undefined && extra.key === ui.extraKey) lines.extra.push(...linesFor(spec(extra, false, 1), mapping, ui, ui.logScale.includes('extra'), budget));
+    if (annotate(run.id)) {
+      const forRun = annotationsFor(run, colorIndex, mapping, accuracyScale);
+      for (const chart of ['loss', 'accuracy', 'extra'] as const) annotations[chart].push(...forRun[chart]);
+    }
+  }
+  return { ...lines, annotations, drawnRunIds, unplacedRunIds, trainDashed };
 }
 
 /** Finite points drawn, counting each series once (its smoothed line), for tests and the screen reader summary. */
 export function pointCount(lines: readonly ChartLine[]): number {
   return lines.filter((line) => !line.raw).reduce((sum, line) => sum + line.points.filter((point) => point.y !== null).length, 0);
+}
+
+/** The x extent of what is drawn, so that both charts share one axis. */
+export function xExtent(lines: readonly ChartLine[]): { min: number; max: number } | undefined {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const line of lines) {
+    const first = line.points[0];
+    const last = line.points[line.points.length - 1];
+    if (first !== undefined) min = Math.min(min, first.x);
+    if (last !== undefined) max = Math.max(max, last.x);
+  }
+  return min <= max ? { min, max: max === min ? min + 1 : max } : undefined;
+}
+
+export interface ValueAt {
+  readonly runId: string;
+  readonly label: string;
+  readonly colorIndex: number;
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * For the crosshair: each visible (smoothed) line's value at the point nearest to `x`, found by binary
+ * search, provided that point is within `tolerance` of `x` (a run that ended earlier shows nothing).
+ */
+export function valuesAt(lines: readonly ChartLine[], x: number, tolerance: number): ValueAt[] {
+  const found: ValueAt[] = [];
+  for (const line of lines) {
+    if (line.raw || line.points.length === 0) continue;
+    let low = 0;
+    let high = line.points.length - 1;
+    while (high - low > 1) {
+      const middle = (low + high) >> 1;
+      if ((line.points[middle] as XY).x <= x) low = middle;
+      else high = middle;
+    }
+    const a = line.points[low] as XY;
+    const b = line.points[high] as XY;
+    const nearest = Math.abs(a.x - x) <= Math.abs(b.x - x) ? a : b;
+    if (nearest.y === null || Math.abs(nearest.x - x) > tolerance) continue;
+    found.push({ runId: line.runId, label: line.label, colorIndex: line.colorIndex, x: nearest.x, y: nearest.y });
+  }
+  return found;
 }

@@ -1,57 +1,70 @@
-import { Chart, LineController, LineElement, LinearScale, PointElement, Tooltip, type ChartDataset, type Plugin } from 'chart.js';
-import type { ChartLine, StepMarker, WarningRegion } from './chartData';
+import { Chart, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, type ChartDataset, type Plugin } from 'chart.js';
+import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotation';
+import zoomPlugin from 'chartjs-plugin-zoom';
+import type { ChartAnnotation, ChartLine, XRange } from './chartData';
 import { runColor, withAlpha, type ThemeColors } from './theme';
+import { formatX, X_AXIS_LABELS, type XAxisMode } from './xAxis';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, annotationPlugin, zoomPlugin);
+
+/** What a chart tells the page: the user zoomed or panned (null: reset), or the pointer is over an x value. */
+export interface ChartEvents {
+  onRange(range: XRange | null): void;
+  onHover(x: number | null): void;
+}
+
+export interface ChartFrame {
+  readonly lines: readonly ChartLine[];
+  readonly annotations: readonly ChartAnnotation[];
+  readonly xRange: XRange | undefined;
+  readonly xMode: XAxisMode;
+  readonly log: boolean;
+}
+
+type LineChart = Chart<'line', { x: number; y: number | null }[]>;
 
 interface Overlay {
-  markers: readonly StepMarker[];
-  regions: readonly WarningRegion[];
+  crosshair: number | null;
   theme: ThemeColors;
 }
 
-/** Draws the warnings on the curves: shaded stretches where the loss misleads, dashed lines at the best checkpoints. */
-function overlayPlugin(overlay: Overlay): Plugin<'line'> {
+/** The synced crosshair: a vertical line at the x the pointer is over, in whichever chart it is. */
+function crosshairPlugin(overlay: Overlay, events: ChartEvents): Plugin<'line'> {
   return {
-    id: 'warningOverlay',
-    beforeDatasetsDraw(chart) {
-      const { ctx, chartArea, scales } = chart;
-      const x = scales['x'];
-      if (x === undefined) return;
-      ctx.save();
-      // Several runs can share a stretch or a step: each run's label gets its own line, in the run's colour.
-      overlay.regions.forEach((region, index) => {
-        const from = Math.max(chartArea.left, x.getPixelForValue(region.from));
-        const to = Math.min(chartArea.right, x.getPixelForValue(region.to));
-        if (to <= from) return;
-        const color = runColor(overlay.theme, region.colorIndex);
-        ctx.fillStyle = withAlpha(overlay.theme.warning, 0.1);
-        ctx.fillRect(from, chartArea.top, to - from, chartArea.bottom - chartArea.top);
-        ctx.fillStyle = color;
-        ctx.font = `11px ${overlay.theme.font}`;
-        ctx.fillText(`⚠ ${region.label}`, from + 4, chartArea.top + 12 + index * 13);
-      });
-      const drawn = { 'best-loss': 0, 'best-accuracy': 0 };
-      for (const marker of overlay.markers) {
-        const px = x.getPixelForValue(marker.step);
-        if (px < chartArea.left || px > chartArea.right) continue;
-        const color = runColor(overlay.theme, marker.colorIndex);
-        ctx.strokeStyle = color;
-        ctx.setLineDash(marker.kind === 'best-loss' ? [2, 3] : [6, 3]);
-        ctx.lineWidth = 1;
-        ctx.beginPath();
-        ctx.moveTo(px, chartArea.top);
-        ctx.lineTo(px, chartArea.bottom);
-        ctx.stroke();
-        ctx.fillStyle = color;
-        ctx.font = `10px ${overlay.theme.font}`;
-        const text = marker.kind === 'best-loss' ? '▼ best loss' : '▲ best acc';
-        const width = ctx.measureText(text).width;
-        // Near the right edge the label goes to the left of its line, so that it is never cut off.
-        const textX = px + 3 + width > chartArea.right ? px - 3 - width : px + 3;
-        const line = drawn[marker.kind]++ * 2 + (marker.kind === 'best-loss' ? 0 : 1);
-        ctx.fillText(text, textX, chartArea.bottom - 4 - line * 12);
+    id: 'crosshair',
+    afterEvent(chart, args) {
+      const { event } = args;
+      if (event.type === 'mouseout' || !args.inChartArea || event.x === null) {
+        if (overlay.crosshair !== null) events.onHover(null);
+        return;
       }
+      if (event.type === 'mousemove') events.onHover(chart.scales['x']?.getValueForPixel(event.x) ?? null);
+    },
+    afterDatasetsDraw(chart) {
+      const x = overlay.crosshair === null ? undefined : chart.scales['x']?.getPixelForValue(overlay.crosshair);
+      const { ctx, chartArea } = chart;
+      if (x === undefined || x < chartArea.left || x > chartArea.right) return;
+      ctx.save();
+      ctx.strokeStyle = withAlpha(overlay.theme.foreground, 0.5);
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(x, chartArea.top);
+      ctx.lineTo(x, chartArea.bottom);
+      ctx.stroke();
+      ctx.restore();
+    },
+  };
+}
+
+/** Paints the editor background under the chart, so that an exported PNG reads as it did on screen. */
+function backgroundPlugin(overlay: Overlay): Plugin<'line'> {
+  return {
+    id: 'background',
+    beforeDraw(chart) {
+      const { ctx, width, height } = chart;
+      ctx.save();
+      ctx.fillStyle = overlay.theme.background;
+      ctx.fillRect(0, 0, width, height);
       ctx.restore();
     },
   };
@@ -59,45 +72,116 @@ function overlayPlugin(overlay: Overlay): Plugin<'line'> {
 
 function toDataset(line: ChartLine, theme: ThemeColors): ChartDataset<'line', { x: number; y: number | null }[]> {
   const color = runColor(theme, line.colorIndex);
+  const alpha = (line.raw ? 0.25 : 1) * (line.faded ? 0.2 : 1);
   return {
     label: line.label,
     data: line.points as { x: number; y: number | null }[],
-    borderColor: line.raw ? withAlpha(color, 0.25) : color,
+    borderColor: alpha === 1 ? color : withAlpha(color, alpha),
     backgroundColor: color,
-    borderWidth: line.raw ? 1 : 2,
+    borderWidth: line.raw ? 1 : line.train ? 1.25 : 2,
     borderDash: line.dashed ? [5, 4] : [],
     pointRadius: line.raw || line.points.length > 60 ? 0 : 2,
-    pointHoverRadius: 4,
+    pointHoverRadius: 0,
     spanGaps: true,
     tension: 0,
+    order: line.faded ? 2 : line.raw ? 1 : 0,
   };
 }
 
-/** One chart of the pair; both share the step axis so that a step lines up across them. */
-export class MetricChart {
-  private readonly chart: Chart<'line', { x: number; y: number | null }[]>;
-  private readonly overlay: Overlay;
+/** The annotation plugin's options for what chartData decided to mark; labels of several runs stack. */
+export function toAnnotations(annotations: readonly ChartAnnotation[], theme: ThemeColors): Record<string, AnnotationOptions> {
+  const result: Record<string, AnnotationOptions> = {};
+  const font = { family: theme.font, size: 10 };
+  let gaps = 0;
+  let warnings = 0;
+  annotations.forEach((annotation, index) => {
+    const color = runColor(theme, annotation.colorIndex);
+    switch (annotation.kind) {
+      case 'best-gap':
+        result[`gap${index}`] = {
+          type: 'box',
+          xMin: annotation.from,
+          xMax: annotation.to,
+          backgroundColor: withAlpha(color, 0.1),
+          borderWidth: 0,
+          drawTime: 'beforeDatasetsDraw',
+          label: { display: true, content: annotation.label, position: { x: 'center', y: 'end' }, yAdjust: -13 * gaps++, color, font, padding: 2 },
+        };
+        break;
+      case 'warning-start':
+        result[`warning${index}`] = {
+          type: 'line',
+          xMin: annotation.x,
+          xMax: annotation.x,
+          borderColor: theme.warning,
+          borderWidth: 1,
+          borderDash: [4, 3],
+          label: { display: true, content: annotation.label, position: 'end', yAdjust: -15 * warnings++, color, backgroundColor: withAlpha(theme.background, 0.85), font, padding: 2 },
+        };
+        break;
+      case 'best-loss':
+      case 'best-accuracy':
+        result[`best${index}`] = {
+          type: 'point',
+          xValue: annotation.x,
+          yValue: annotation.y,
+          pointStyle: 'triangle',
+          rotation: annotation.kind === 'best-loss' ? 180 : 0,
+          radius: 6,
+          backgroundColor: color,
+          borderColor: theme.foreground,
+          borderWidth: 1,
+        };
+        result[`bestLabel${index}`] = { type: 'label', xValue: annotation.x, yValue: annotation.y, content: annotation.kind === 'best-loss' ? '▼ best loss' : '▲ best acc', yAdjust: annotation.kind === 'best-loss' ? 14 : -14, color, font };
+        break;
+    }
+  });
+  return result;
+}
 
-  constructor(canvas: HTMLCanvasElement, yTitle: string, theme: ThemeColors) {
-    this.overlay = { markers: [], regions: [], theme };
+/** One chart of the set; all share the x axis, its range and the crosshair. */
+export class MetricChart {
+  private readonly chart: LineChart;
+  private readonly overlay: Overlay;
+  private frame: ChartFrame | undefined;
+
+  constructor(
+    readonly canvas: HTMLCanvasElement,
+    private readonly yTitle: string,
+    theme: ThemeColors,
+    events: ChartEvents,
+  ) {
+    this.overlay = { crosshair: null, theme };
+    const range = (chart: { chart: Chart }): void => {
+      const x = chart.chart.scales['x'];
+      if (x !== undefined) events.onRange({ min: x.min, max: x.max });
+    };
     this.chart = new Chart(canvas, {
       type: 'line',
       data: { datasets: [] },
-      plugins: [overlayPlugin(this.overlay)],
+      plugins: [backgroundPlugin(this.overlay), crosshairPlugin(this.overlay, events)],
       options: {
         animation: false,
         parsing: false,
         normalized: true,
         responsive: true,
         maintainAspectRatio: false,
-        interaction: { mode: 'nearest', intersect: false, axis: 'x' },
-        plugins: { tooltip: { filter: (item) => !String(item.dataset.label).endsWith('(raw)') } },
+        events: ['mousemove', 'mouseout', 'click'],
+        plugins: {
+          tooltip: { enabled: false },
+          legend: { display: false },
+          zoom: {
+            zoom: { drag: { enabled: true, threshold: 5 }, wheel: { enabled: true, modifierKey: 'ctrl' }, pinch: { enabled: true }, mode: 'x', onZoomComplete: range },
+            pan: { enabled: true, mode: 'x', modifierKey: 'shift', onPanComplete: range },
+          },
+        },
         scales: {
           x: { type: 'linear', title: { display: true, text: 'step' } },
           y: { type: 'linear', title: { display: true, text: yTitle } },
         },
       },
     });
+    canvas.addEventListener('dblclick', () => events.onRange(null));
     this.applyTheme(theme);
   }
 
@@ -107,20 +191,49 @@ export class MetricChart {
     for (const scale of [scales['x'], scales['y']]) {
       if (scale === undefined) continue;
       scale.grid = { color: theme.grid };
-      scale.ticks = { color: theme.foreground };
+      scale.ticks = { ...scale.ticks, color: theme.foreground };
       if ('title' in scale && scale.title !== undefined) scale.title.color = theme.foreground;
     }
+    if (this.frame !== undefined) this.render(this.frame);
   }
 
-  render(lines: readonly ChartLine[], markers: readonly StepMarker[], regions: readonly WarningRegion[], stepRange: { min: number; max: number } | undefined): void {
-    this.overlay.markers = markers;
-    this.overlay.regions = regions;
-    this.chart.data.datasets = lines.map((line) => toDataset(line, this.overlay.theme));
-    const x = this.chart.options.scales?.['x'];
-    if (x !== undefined) {
-      x.min = stepRange?.min;
-      x.max = stepRange?.max;
-    }
+  render(frame: ChartFrame): void {
+    this.frame = frame;
+    const { theme } = this.overlay;
+    this.chart.data.datasets = frame.lines.map((line) => toDataset(line, theme));
+    const annotation = this.chart.options.plugins?.annotation;
+    const annotations = toAnnotations(frame.annotations, theme);
+    if (annotation === undefined) this.chart.options.plugins = { ...this.chart.options.plugins, annotation: { annotations } };
+    else annotation.annotations = annotations;
+    this.chart.options.scales = {
+      x: {
+        type: 'linear',
+        min: frame.xRange?.min,
+        max: frame.xRange?.max,
+        title: { display: true, text: X_AXIS_LABELS[frame.xMode], color: theme.foreground },
+        grid: { color: theme.grid },
+        ticks: { color: theme.foreground, maxRotation: 0, callback: (value) => formatX(Number(value), frame.xMode) },
+      },
+      y: { type: frame.log ? 'logarithmic' : 'linear', title: { display: true, text: this.yTitle + (frame.log ? ' (log)' : ''), color: theme.foreground }, grid: { color: theme.grid }, ticks: { color: theme.foreground } },
+    };
+    this.canvas.dataset['annotations'] = String(frame.annotations.length);
     this.chart.update('none');
+  }
+
+  setCrosshair(x: number | null): void {
+    if (this.overlay.crosshair === x) return;
+    this.overlay.crosshair = x;
+    this.chart.draw();
+  }
+
+  /** The chart as drawn, for export. */
+  toPng(): string {
+    return this.chart.toBase64Image('image/png', 1);
+  }
+
+  /** Pixels per x unit, so the crosshair can say how near a point must be to count as "at" the pointer. */
+  xUnitsPerPixel(): number {
+    const x = this.chart.scales['x'];
+    return x === undefined || x.width === 0 ? 1 : (x.max - x.min) / x.width;
   }
 }

@@ -1,6 +1,14 @@
 import type { Problem, RunView } from '../src/protocol';
+import { isLive } from '../src/core/runStatus';
+import { warningStart } from './chartData';
 import { el, formatNumber, formatPercent } from './dom';
 import { runColor, type ThemeColors } from './theme';
+
+export interface TableEvents {
+  onFocus(runId: string | null): void;
+  onRevealFolder(runId: string): void;
+  onOpenLog(runId: string, path: string, step: number | null): void;
+}
 
 function trendArrow(run: RunView): string {
   const latest = run.latest;
@@ -8,33 +16,96 @@ function trendArrow(run: RunView): string {
   return latest.accuracy > latest.previousAccuracy ? ' ↑' : latest.accuracy < latest.previousAccuracy ? ' ↓' : ' →';
 }
 
-/** The table under the charts: the numbers behind the curves, readable without the canvas. */
-export function renderSummary(table: HTMLTableElement, runs: readonly RunView[], theme: ThemeColors): void {
-  const head = el('tr', {}, ...['Run', 'Step', 'Eval token accuracy', 'Eval loss', 'Best by loss', 'Best by accuracy'].map((title) => el('th', { scope: 'col' }, title)));
-  const rows = runs.map((run, index) => {
-    const swatch = el('span', { class: 'swatch' });
-    swatch.style.backgroundColor = runColor(theme, index);
-    const { byLoss, byAccuracy } = run.best;
-    return el(
-      'tr',
-      { 'data-run-id': run.id },
-      el('td', { title: run.id }, swatch, run.label),
-      el('td', {}, run.latest === null ? '–' : String(run.latest.step)),
-      el('td', { class: 'accuracy', title: run.accuracyDefinition ?? 'no eval accuracy found' }, formatPercent(run.latest?.accuracy) + trendArrow(run)),
-      el('td', {}, formatNumber(run.latest?.loss)),
-      el('td', {}, byLoss === null ? '–' : `step ${byLoss.step} (${formatPercent(byLoss.accuracy)})`),
-      el('td', {}, byAccuracy === null ? '–' : `step ${byAccuracy.step} (${formatPercent(byAccuracy.accuracy)})`),
-    );
-  });
-  table.replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows));
+function lastValue(values: readonly (number | null)[] | undefined): number | null {
+  if (values === undefined) return null;
+  for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null && values[i] !== undefined) return values[i] as number;
+  return null;
 }
 
-/** Warnings as sentences, with their confidence; the same words the status bar and the CLI use. */
-export function renderWarnings(list: HTMLElement, runs: readonly RunView[]): void {
+function button(label: string, accessibleName: string, onClick: () => void): HTMLButtonElement {
+  const result = el('button', { type: 'button', class: 'link-button', 'aria-label': accessibleName, title: accessibleName }, label);
+  result.addEventListener('click', (event) => {
+    event.stopPropagation();
+    onClick();
+  });
+  return result;
+}
+
+/**
+ * The runs table: final and best values, the best step by loss against the best by accuracy, the accuracy
+ * definition, live or idle, warnings. A row focuses its run (click, Enter or Space); a second time unfocuses.
+ */
+export function renderRunsTable(table: HTMLTableElement, runs: readonly RunView[], colors: Readonly<Record<string, number>>, theme: ThemeColors, focused: string | null, hostNow: number, events: TableEvents): void {
+  const titles = ['Run', 'Status', 'Step', 'Eval token accuracy', 'Best accuracy', 'Eval loss', 'Best loss', 'Best step: loss vs accuracy', 'Accuracy definition', 'Warnings', 'Files'];
+  const head = el('tr', {}, ...titles.map((title) => el('th', { scope: 'col' }, title)));
+  const rows = runs.map((run) => {
+    const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+    swatch.style.backgroundColor = runColor(theme, colors[run.id] ?? 0);
+    const { byLoss, byAccuracy } = run.best;
+    const live = isLive(run.updatedAt, hostNow);
+    const disagree = byLoss !== null && byAccuracy !== null && byLoss.step !== byAccuracy.step;
+    const firstLog = run.sources[0];
+    const row = el(
+      'tr',
+      { 'data-run-id': run.id, tabindex: '0', 'aria-selected': String(run.id === focused), class: run.id === focused ? 'focused' : '' },
+      el('th', { scope: 'row', title: run.id }, swatch, run.label),
+      el('td', { class: live ? 'live' : 'idle' }, live ? '● live' : 'idle'),
+      el('td', {}, run.latest === null ? '–' : String(run.latest.step)),
+      el('td', { class: 'accuracy' }, formatPercent(run.latest?.accuracy) + trendArrow(run)),
+      el('td', {}, byAccuracy === null ? '–' : `${formatPercent(byAccuracy.accuracy)} @ ${byAccuracy.step}`),
+      el('td', {}, formatNumber(run.latest?.loss ?? lastValue(run.evalLoss?.values))),
+      el('td', {}, byLoss === null ? '–' : `${formatNumber(byLoss.loss)} @ ${byLoss.step}`),
+      el('td', { class: disagree ? 'disagree' : '' }, byLoss === null || byAccuracy === null ? '–' : disagree ? `${byLoss.step} vs ${byAccuracy.step}` : `${byLoss.step} (same)`),
+      el('td', { class: 'definition', title: run.accuracyDefinition ?? '' }, run.accuracyDefinition === null ? 'none found' : (run.accuracyDefinition.split(':')[0] ?? run.accuracyDefinition)),
+      el('td', {}, run.warnings.length === 0 ? '–' : `⚠ ${run.warnings.length}`),
+      el(
+        'td',
+        { class: 'actions' },
+        button('Folder', `Reveal the folder of ${run.label}`, () => events.onRevealFolder(run.id)),
+        firstLog === undefined ? '' : button('Log', `Open ${firstLog.path}`, () => events.onOpenLog(run.id, firstLog.path, null)),
+      ),
+    );
+    const toggle = (): void => events.onFocus(run.id === focused ? null : run.id);
+    row.addEventListener('click', toggle);
+    row.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        toggle();
+      }
+    });
+    return row;
+  });
+  table.replaceChildren(el('caption', { class: 'visually-hidden' }, 'Runs: click or press Enter on a row to focus its run on the charts'), el('thead', {}, head), el('tbody', {}, ...rows));
+}
+
+function evidenceText(name: string, value: number): string {
+  const shown = Number.isInteger(value) ? String(value) : Math.abs(value) < 0.01 ? value.toExponential(2) : value.toFixed(4);
+  return `${name} = ${shown}`;
+}
+
+/** Warnings as sentences with their confidence, the numbers they rest on, and a link to the log at that step. */
+export function renderWarnings(list: HTMLElement, runs: readonly RunView[], events: TableEvents): void {
   const items = runs.flatMap((run) =>
     run.warnings.map((warning) => {
       const badge = el('vscode-badge', { class: `confidence-${warning.confidence}` }, warning.confidence);
-      return el('li', { class: `warning ${warning.kind}`, 'data-kind': warning.kind }, badge, el('strong', {}, ` ${run.label}: `), warning.message);
+      const evidence = el('ul', { class: 'evidence' }, ...Object.entries(warning.evidence).map(([name, value]) => el('li', {}, evidenceText(name, value))));
+      const start = warningStart(warning);
+      const log = run.sources[0];
+      const actions = el(
+        'p',
+        { class: 'warning-actions' },
+        button('Show on chart', `Focus ${run.label} on the charts`, () => events.onFocus(run.id)),
+        log === undefined ? '' : button(`Open log at step ${start}`, `Open ${log.path} at step ${start}`, () => events.onOpenLog(run.id, log.path, start)),
+      );
+      return el(
+        'li',
+        { class: `warning ${warning.kind}`, 'data-kind': warning.kind, 'data-run-id': run.id },
+        badge,
+        el('strong', {}, ` ${run.label}: `),
+        warning.message,
+        el('details', {}, el('summary', {}, 'Evidence'), evidence),
+        actions,
+      );
     }),
   );
   list.replaceChildren(...items);

@@ -2,9 +2,13 @@
 const RUN_COLOR_VARIABLES = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red'];
 const FALLBACKS = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#cca700', '#f14c4c'];
 
+/** Palette slots: the theme's six chart colours, then the same six blended toward the text colour. */
+export const PALETTE_SIZE = RUN_COLOR_VARIABLES.length * 2;
+
 export interface ThemeColors {
   readonly runs: readonly string[];
   readonly foreground: string;
+  readonly background: string;
   readonly grid: string;
   readonly warning: string;
   readonly font: string;
@@ -16,9 +20,12 @@ function variable(name: string, fallback: string): string {
 }
 
 export function readThemeColors(): ThemeColors {
+  const base = RUN_COLOR_VARIABLES.map((name, i) => variable(name, FALLBACKS[i] as string));
+  const foreground = variable('--vscode-foreground', '#cccccc');
   return {
-    runs: RUN_COLOR_VARIABLES.map((name, i) => variable(name, FALLBACKS[i] as string)),
-    foreground: variable('--vscode-foreground', '#cccccc'),
+    runs: [...base, ...base.map((color) => `color-mix(in srgb, ${color} 55%, ${foreground})`)],
+    foreground,
+    background: variable('--vscode-editor-background', '#1e1e1e'),
     grid: variable('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)'),
     warning: variable('--vscode-editorWarning-foreground', '#cca700'),
     font: variable('--vscode-font-family', 'sans-serif'),

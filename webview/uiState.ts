@@ -1,12 +1,38 @@
+import type { XAxisMode } from './xAxis';
+
+export type ChartId = 'loss' | 'accuracy' | 'extra';
+
 /** What the webview owns and persists with setState: the user's intent, never the data. */
 export interface UiState {
   readonly smoothing: number;
   readonly hiddenRunIds: readonly string[];
   readonly showTrainLoss: boolean;
+  readonly showEvalLoss: boolean;
+  readonly showAccuracy: boolean;
+  /** A run-list filter (a regular expression, or plain text while it is not a valid one). */
+  readonly filter: string;
+  readonly xAxis: XAxisMode;
+  readonly logScale: readonly ChartId[];
+  /** Any other logged key, drawn in a third chart (learning rate, grad norm, perplexity…). */
+  readonly extraKey: string | null;
+  /** Palette slot per run, kept so that a run's colour never changes. */
+  readonly colors: Readonly<Record<string, number>>;
+  readonly focusedRunId: string | null;
 }
 
 export function defaultUiState(smoothing: number): UiState {
-  return { smoothing, hiddenRunIds: [], showTrainLoss: true };
+  return { smoothing, hiddenRunIds: [], showTrainLoss: true, showEvalLoss: true, showAccuracy: true, filter: '', xAxis: 'step', logScale: [], extraKey: null, colors: {}, focusedRunId: null };
+}
+
+const X_AXES: readonly XAxisMode[] = ['step', 'epoch', 'relative', 'wall'];
+const CHARTS: readonly ChartId[] = ['loss', 'accuracy', 'extra'];
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+function bool(value: unknown, fallback: boolean): boolean {
+  return typeof value === 'boolean' ? value : fallback;
 }
 
 /** State restored after a reload is checked like any other input: a stale or foreign shape falls back to defaults. */
@@ -15,10 +41,23 @@ export function restoreUiState(saved: unknown, smoothing: number): UiState {
   if (typeof saved !== 'object' || saved === null) return fallback;
   const state = saved as Record<string, unknown>;
   const savedSmoothing = state['smoothing'];
-  const hidden = state['hiddenRunIds'];
+  const xAxis = X_AXES.find((mode) => mode === state['xAxis']);
+  const colors: Record<string, number> = {};
+  const savedColors = state['colors'];
+  if (typeof savedColors === 'object' && savedColors !== null) {
+    for (const [id, slot] of Object.entries(savedColors)) if (typeof slot === 'number' && Number.isInteger(slot) && slot >= 0) colors[id] = slot;
+  }
   return {
     smoothing: typeof savedSmoothing === 'number' && savedSmoothing >= 0 && savedSmoothing < 1 ? savedSmoothing : fallback.smoothing,
-    hiddenRunIds: Array.isArray(hidden) ? hidden.filter((id): id is string => typeof id === 'string') : [],
-    showTrainLoss: typeof state['showTrainLoss'] === 'boolean' ? state['showTrainLoss'] : true,
+    hiddenRunIds: strings(state['hiddenRunIds']),
+    showTrainLoss: bool(state['showTrainLoss'], true),
+    showEvalLoss: bool(state['showEvalLoss'], true),
+    showAccuracy: bool(state['showAccuracy'], true),
+    filter: typeof state['filter'] === 'string' ? state['filter'] : '',
+    xAxis: xAxis ?? 'step',
+    logScale: strings(state['logScale']).filter((id): id is ChartId => (CHARTS as readonly string[]).includes(id)),
+    extraKey: typeof state['extraKey'] === 'string' ? state['extraKey'] : null,
+    colors,
+    focusedRunId: typeof state['focusedRunId'] === 'string' ? state['focusedRunId'] : null,
   };
 }

@@ -7,6 +7,13 @@ import { LossTrustCodeActions } from './codeActions';
 import { CodeDiagnostics } from './codeDiagnostics';
 import { wireEvalOutputs } from './evalOutputsSettings';
 
+/** Run commands are called with a run id (tree item clicks, links) or with the tree's element (context menus). */
+function runIdOf(target: unknown): string | undefined {
+  if (typeof target === 'string') return target;
+  if (typeof target === 'object' && target !== null && typeof (target as { id?: unknown }).id === 'string') return (target as { id: string }).id;
+  return undefined;
+}
+
 /** Wires the parts together and nothing else; the first scan runs after activation returns. */
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Token Accuracy Lens', { log: true });
@@ -19,6 +26,11 @@ export function activate(context: vscode.ExtensionContext): void {
       new LogDiagnostics(controller.onDidChangeRunViews),
       vscode.commands.registerCommand('tokenAccuracyLens.openPanel', () => controller.openPanel()),
       vscode.commands.registerCommand('tokenAccuracyLens.rescan', () => controller.rescan()),
+      vscode.commands.registerCommand('tokenAccuracyLens.openPanelAtRun', (target: unknown) => controller.openPanel(runIdOf(target))),
+      vscode.commands.registerCommand('tokenAccuracyLens.revealRun', (target: unknown) => {
+        const runId = runIdOf(target);
+        if (runId !== undefined) controller.revealRun(runId);
+      }),
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => controller.attachPanel(panel),
       }),

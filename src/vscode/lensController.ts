@@ -5,7 +5,9 @@ import { formatOverrides, type FormatOverrides } from '../node/formatSettings';
 import { RunSession } from '../node/runSession';
 import { Disposable } from './disposable';
 import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
-import { activeRun, runViews } from './runViews';
+import { openRunLog } from './openLog';
+import { activeRun, requestedSeries, runViews } from './runViews';
+import { RunsTree } from './runsTree';
 import { affectsSettings, readSettings, type Settings } from './settings';
 import { StatusBar } from './statusBar';
 import type { RunViewsChange } from './logDiagnostics';
@@ -18,6 +20,7 @@ export class LensController extends Disposable {
   private readonly runViewsChanged = this.own(new vscode.EventEmitter<RunViewsChange>());
   /** Each refresh's changed and removed runs, for the views that live outside the controller (diagnostics). */
   readonly onDidChangeRunViews = this.runViewsChanged.event;
+  private readonly runsTree = this.own(new RunsTree());
   private views = new Map<string, RunView>();
   private reportedProblems = new Set<string>();
   private panel: MetricsPanel | undefined;
@@ -79,6 +82,7 @@ export class LensController extends Disposable {
     for (const view of changed) this.views.set(view.id, view);
     this.views = new Map([...this.views].sort(([a], [b]) => a.localeCompare(b)));
     this.statusBar.update(activeRun(this.session, this.views), [...this.views.values()], this.settings.statusBarEnabled);
+    this.runsTree.update([...this.views.values()]);
     this.panel?.update(changed, removed);
     this.runViewsChanged.fire({ changed, removed });
     this.logNewProblems();
@@ -100,13 +104,18 @@ export class LensController extends Disposable {
     this.reportedProblems = current;
   }
 
-  openPanel(): void {
-    if (this.panel !== undefined) {
-      this.panel.reveal();
-      return;
+  /** Opens (or shows) the panel; with a run id, the panel brings that run to the front. */
+  openPanel(runId?: string): void {
+    if (this.panel === undefined) {
+      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Token Accuracy', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
+      this.attachPanel(panel);
     }
-    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Token Accuracy', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
-    this.attachPanel(panel);
+    if (runId !== undefined && this.views.has(runId)) this.panel?.focusRun(runId);
+    else this.panel?.reveal();
+  }
+
+  revealRun(runId: string): void {
+    if (this.views.has(runId)) void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(runId));
   }
 
   /** A panel restored after a reload gets its options, HTML and handlers anew: nothing of the old one is trusted. */
@@ -116,7 +125,9 @@ export class LensController extends Disposable {
       views: () => [...this.views.values()],
       problems: () => this.session.problems(),
       smoothing: () => this.settings.smoothing,
-      revealRun: (runId) => void vscode.commands.executeCommand('revealInExplorer', vscode.Uri.file(runId)),
+      revealRun: (runId) => this.revealRun(runId),
+      series: (request) => requestedSeries(this.session, request),
+      openLog: (runId, path, step) => void openRunLog(this.views.get(runId), path, step).catch((error: unknown) => this.log.warn(`Could not open ${path}: ${(error as Error).message}`)),
     });
     this.panel = panel;
     panel.onDidDispose(() => {

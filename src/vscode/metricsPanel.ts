@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
-import { isWebviewMessage, type HostMessage, type Problem, type RunView } from '../protocol';
+import { isWebviewMessage, type HostMessage, type Problem, type RunView, type SeriesData, type SeriesRequest } from '../protocol';
 import { calibrationFor } from '../node/tokens/calibrationSource';
 import { Disposable } from './disposable';
+import { saveExport } from './exportFile';
 import { localResourceRoots, panelHtml } from './panelHtml';
 
 export const PANEL_VIEW_TYPE = 'tokenAccuracyLens.metrics';
@@ -12,6 +13,9 @@ export interface PanelDataSource {
   problems(): readonly Problem[];
   smoothing(): number;
   revealRun(runId: string): void;
+  /** A series from the store (not the downsampled view), for detail when the user zooms or picks a key. */
+  series(request: SeriesRequest): SeriesData | null;
+  openLog(runId: string, path: string, step: number | null): void;
 }
 
 /**
@@ -21,6 +25,7 @@ export interface PanelDataSource {
 export class MetricsPanel extends Disposable {
   private ready = false;
   private stale = false;
+  private pendingFocus: string | undefined;
   private readonly onDisposed = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.onDisposed.event;
 
@@ -52,18 +57,36 @@ export class MetricsPanel extends Disposable {
     this.panel.reveal(undefined, false);
   }
 
+  /** Brings a run to the front of the panel; waits for the webview if it is still loading. */
+  focusRun(runId: string): void {
+    this.reveal();
+    if (this.ready) this.post({ type: 'focusRun', runId });
+    else this.pendingFocus = runId;
+  }
+
   private receive(message: unknown): void {
     if (!isWebviewMessage(message)) return;
     switch (message.type) {
       case 'ready':
         this.ready = true;
         this.sendSnapshot();
+        if (this.pendingFocus !== undefined) this.post({ type: 'focusRun', runId: this.pendingFocus });
+        this.pendingFocus = undefined;
         break;
       case 'revealSource':
         this.data.revealRun(message.runId);
         break;
       case 'requestCalibration':
         this.post({ type: 'calibration', runId: message.runId, view: calibrationFor(message.runId) });
+        break;
+      case 'openLog':
+        this.data.openLog(message.runId, message.path, message.step);
+        break;
+      case 'requestSeries':
+        this.post({ type: 'series', requestId: message.requestId, series: message.items.map((item) => ({ ...item, data: this.data.series(item) })) });
+        break;
+      case 'export':
+        void saveExport(message.format, message.fileName, message.data);
         break;
     }
   }
@@ -74,7 +97,7 @@ export class MetricsPanel extends Disposable {
 
   private sendSnapshot(): void {
     this.stale = false;
-    this.post({ type: 'snapshot', runs: this.data.views(), problems: this.data.problems(), defaultSmoothing: this.data.smoothing() });
+    this.post({ type: 'snapshot', runs: this.data.views(), problems: this.data.problems(), defaultSmoothing: this.data.smoothing(), now: Date.now() });
   }
 
   /** Sends the runs that changed; a hidden or not-yet-ready panel is only marked stale. */
@@ -84,7 +107,7 @@ export class MetricsPanel extends Disposable {
       this.stale = true;
       return;
     }
-    this.post({ type: 'update', runs: changed, removedRunIds, problems: this.data.problems() });
+    this.post({ type: 'update', runs: changed, removedRunIds, problems: this.data.problems(), now: Date.now() });
   }
 
   override dispose(): void {

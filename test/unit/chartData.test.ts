@@ -1,42 +1,145 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRunView } from '../../src/core/runView';
-import { buildChartModel, pointCount } from '../../webview/chartData';
-import { restoreUiState } from '../../webview/uiState';
-import { fixtureStore } from '../fixtures/runs';
+import { RunStore } from '../../src/core/runStore';
+import { buildRunView, type SeriesData } from '../../src/core/runView';
+import { buildChartModel, detailKey, mergeDetail, pointCount, valuesAt, xExtent } from '../../webview/chartData';
+import { visibleCsv } from '../../webview/exportCsv';
+import { assignColors } from '../../webview/runColors';
+import { runMatcher } from '../../webview/runFilter';
+import { defaultUiState, restoreUiState, type UiState } from '../../webview/uiState';
+import { formatX, xMapping } from '../../webview/xAxis';
+import { fixtureStore, misleadingRunPoints } from '../fixtures/runs';
 
 const store = fixtureStore();
 const runs = store.runIds().map((id) => buildRunView(store.snapshot(id) ?? assert.fail(), id));
+const colors = assignColors({}, runs.map((run) => run.id), 12);
+const ui = (change: Partial<UiState> = {}): UiState => ({ ...defaultUiState(0.6), ...change });
+
+function timedRun(): ReturnType<typeof buildRunView> {
+  const timed = new RunStore();
+  timed.addPoints('/ws/timed', { path: '/ws/timed/metrics.jsonl', format: 'jsonl' }, misleadingRunPoints().map((point) => ({ ...point, epoch: point.step / 500, wallTime: 1_760_000_000_000 + point.step * 6000 })));
+  return buildRunView(timed.snapshot('/ws/timed') ?? assert.fail(), 'timed');
+}
 
 test('each series gets a faint raw line behind its smoothed line; accuracy is shown in percent', () => {
-  const model = buildChartModel(runs, { smoothing: 0.6, hiddenRunIds: [], showTrainLoss: true });
+  const model = buildChartModel(runs, ui(), colors);
   assert.equal(model.loss.length, 8, 'two runs × (eval + train) × (raw + smoothed)');
   assert.equal(model.accuracy.length, 4);
   const raw = model.accuracy.find((line) => line.raw && line.runId === '/ws/sft-run');
   assert.ok(Math.abs((raw?.points[0]?.y ?? 0) - 40) < 1e-9);
   assert.equal(pointCount(model.accuracy), 18);
+  assert.ok(model.loss.filter((line) => line.raw).every((line) => !line.dashed), 'raw lines are never dashed');
+  assert.ok(model.loss.some((line) => !line.raw && line.dashed && line.key === 'loss'));
 });
 
-test('without smoothing only raw values are drawn, and hidden runs and train loss drop out', () => {
-  const model = buildChartModel(runs, { smoothing: 0, hiddenRunIds: ['/ws/healthy'], showTrainLoss: false });
+test('without smoothing only raw values are drawn; hidden runs, filtered runs and toggled series drop out', () => {
+  const model = buildChartModel(runs, ui({ smoothing: 0, hiddenRunIds: ['/ws/healthy'], showTrainLoss: false }), colors);
   assert.equal(model.loss.length, 1);
   assert.equal(model.loss[0]?.raw, false);
   assert.equal(model.loss[0]?.points[0]?.y, runs.find((r) => r.id === '/ws/sft-run')?.evalLoss?.values[0]);
+  assert.deepEqual(buildChartModel(runs, ui({ filter: 'health' }), colors).drawnRunIds, ['/ws/healthy']);
+  assert.equal(buildChartModel(runs, ui({ showAccuracy: false }), colors).accuracy.length, 0);
 });
 
-test('colours follow a run’s place among all runs, so hiding one does not recolour the others', () => {
-  const all = buildChartModel(runs, { smoothing: 0, hiddenRunIds: [], showTrainLoss: false });
-  const some = buildChartModel(runs, { smoothing: 0, hiddenRunIds: ['/ws/healthy'], showTrainLoss: false });
+test('colours are kept per run: new runs take the least used slot, and hiding or removing a run recolours nobody', () => {
+  const first = assignColors({}, ['a', 'b', 'c'], 3);
+  assert.deepEqual(first, { a: 0, b: 1, c: 2 });
+  const grown = assignColors(first, ['0-new', 'a', 'b', 'c'], 3);
+  assert.deepEqual([grown['a'], grown['b'], grown['c']], [0, 1, 2], 'a run sorted before the others does not shift them');
+  assert.deepEqual(assignColors({ a: 0, c: 2 }, ['a', 'c', 'd'], 3), { a: 0, c: 2, d: 1 });
+  const all = buildChartModel(runs, ui({ smoothing: 0, showTrainLoss: false }), colors);
+  const some = buildChartModel(runs, ui({ smoothing: 0, hiddenRunIds: ['/ws/healthy'], showTrainLoss: false }), colors);
   assert.equal(all.loss.find((line) => line.runId === '/ws/sft-run')?.colorIndex, some.loss[0]?.colorIndex);
 });
 
-test('the misleading stretch and both best checkpoints are marked', () => {
-  const model = buildChartModel(runs, { smoothing: 0.6, hiddenRunIds: [], showTrainLoss: true });
-  assert.deepEqual(model.regions.map((r) => [r.from, r.to]), [[300, 1000]]);
-  assert.deepEqual(model.markers.map((m) => [m.kind, m.step]), [['best-loss', 300], ['best-accuracy', 1000]]);
+test('the filter is a case-insensitive regular expression, and plain text while it is not a valid one', () => {
+  assert.equal(runMatcher('^SFT-.*run$').matches('sft-lr3e-5-run'), true);
+  assert.equal(runMatcher('^SFT').matches('base-sft'), false);
+  const broken = runMatcher('lr[3');
+  assert.equal(broken.regexValid, false);
+  assert.equal(broken.matches('run-lr[3e-5]'), true);
+  assert.equal(broken.matches('run-lr3'), false);
+});
+
+test('the stretch from best by loss to best by accuracy, the warning starts and both best checkpoints are annotated', () => {
+  const model = buildChartModel(runs, ui(), colors);
+  const gap = model.annotations.loss.find((a) => a.kind === 'best-gap');
+  assert.deepEqual(gap !== undefined && gap.kind === 'best-gap' ? [gap.from, gap.to] : [], [300, 1000]);
+  const best = model.annotations.accuracy.find((a) => a.kind === 'best-accuracy' && a.runId === '/ws/sft-run');
+  assert.deepEqual(best !== undefined && best.kind === 'best-accuracy' ? [best.x, Math.round(best.y * 10) / 10] : [], [1000, 50.9]);
+  assert.ok(model.annotations.loss.some((a) => a.kind === 'best-loss' && a.x === 300 && a.y === 2));
+  assert.ok(model.annotations.accuracy.some((a) => a.kind === 'warning-start' && a.runId === '/ws/sft-run'));
+  const focused = buildChartModel(runs, ui({ focusedRunId: '/ws/healthy' }), colors);
+  assert.ok(focused.annotations.loss.every((a) => a.runId === '/ws/healthy'));
+  assert.ok(focused.loss.filter((line) => line.runId === '/ws/sft-run').every((line) => line.faded));
+});
+
+test('x by epoch and by time: steps map through the logged epochs and clock, and back', () => {
+  const run = timedRun();
+  const epoch = xMapping(run, 'epoch') ?? assert.fail();
+  assert.equal(epoch.toX(500), 1);
+  assert.equal(epoch.toX(250), 0.5);
+  assert.equal(epoch.toStep(1.5), 750);
+  const relative = xMapping(run, 'relative') ?? assert.fail();
+  assert.equal(relative.toX(25), 0, 'relative time starts at the first logged point');
+  assert.equal(relative.toX(1000), (1000 - 25) * 6, 'milliseconds are read as such');
+  const wall = xMapping(run, 'wall') ?? assert.fail();
+  assert.equal(wall.toX(25), 1_760_000_000 + 150);
+  assert.equal(xMapping(runs[0] ?? assert.fail(), 'epoch'), null, 'a run that logs no epochs has no place on that axis');
+  const model = buildChartModel([...runs, run], ui({ xAxis: 'epoch' }), { ...colors, '/ws/timed': 2 });
+  assert.deepEqual(model.drawnRunIds, ['/ws/timed']);
+  assert.deepEqual([...model.unplacedRunIds].sort(), ['/ws/healthy', '/ws/sft-run']);
+  assert.equal(formatX(3725, 'relative'), '1:02:05');
+  assert.equal(formatX(1.25, 'epoch'), '1.25');
+});
+
+test('log scale drops values that a logarithm cannot place', () => {
+  const view = { ...(runs[0] ?? assert.fail()), evalLoss: { key: 'eval_loss', steps: [1, 2, 3], values: [1, 0, -2], total: 3 } };
+  const model = buildChartModel([view], ui({ smoothing: 0, showTrainLoss: false, logScale: ['loss'] }), colors);
+  assert.deepEqual(model.loss[0]?.points.map((point) => point.y), [1, null, null]);
+});
+
+test('a zoomed window at full detail is spliced into the downsampled whole', () => {
+  const base: SeriesData = { key: 'loss', steps: [0, 100, 200, 300], values: [4, 3, 2, 1], total: 301 };
+  const detail: SeriesData = { key: 'loss', steps: [100, 150, 200], values: [3, 9, 2], total: 3 };
+  assert.deepEqual(mergeDetail(base, detail).steps, [0, 100, 150, 200, 300]);
+  assert.deepEqual(mergeDetail(base, detail).values, [4, 3, 9, 2, 1]);
+  const view = { ...(runs[0] ?? assert.fail()), trainLoss: base };
+  const model = buildChartModel([view], ui({ smoothing: 0, showEvalLoss: false }), colors, new Map(), new Map([[detailKey(view.id, 'loss'), detail]]));
+  assert.equal(Math.max(...model.loss.flatMap((line) => line.points.map((point) => point.y ?? 0))), 9, 'the spike only the detail holds is drawn');
+});
+
+test('the draw budget keeps spikes and drops what is off screen', () => {
+  const steps = Array.from({ length: 10_000 }, (_, i) => i);
+  const values = steps.map((i) => (i === 7777 ? 50 : Math.sin(i / 100)));
+  const view = { ...(runs[0] ?? assert.fail()), trainLoss: { key: 'loss', steps, values, total: steps.length } };
+  const model = buildChartModel([view], ui({ smoothing: 0, showEvalLoss: false }), colors, new Map(), new Map(), { maxPointsPerLine: 600, xWindow: { min: 5000, max: 9000 } });
+  const points = model.loss[0]?.points ?? assert.fail();
+  assert.ok(points.length <= 601, `${points.length} points`);
+  assert.ok(points.some((point) => point.x === 7777 && point.y === 50));
+  assert.ok(points.every((point) => point.x >= 4999 && point.x <= 9001));
+});
+
+test('the crosshair lists each run’s value at the nearest point, if near enough', () => {
+  const model = buildChartModel(runs, ui({ smoothing: 0, showTrainLoss: false }), colors);
+  const at300 = valuesAt(model.loss, 300, 10);
+  assert.deepEqual(at300.map((value) => [value.runId, value.x]).sort(), [['/ws/healthy', 300], ['/ws/sft-run', 300]]);
+  assert.deepEqual(valuesAt(model.loss, 900, 10).map((value) => value.runId), ['/ws/sft-run'], 'the healthy run ended at step 400');
+  assert.deepEqual(xExtent(model.loss), { min: 50, max: 1000 });
+});
+
+test('the CSV holds what is visible, raw and smoothed side by side, and defuses formulas in names', () => {
+  const model = buildChartModel(runs, ui({ showTrainLoss: false }), colors);
+  const csv = visibleCsv([model.accuracy], new Map([['/ws/sft-run', '=sft'], ['/ws/healthy', 'healthy']]), 'step', { min: 200, max: 400 });
+  const lines = csv.trim().split('\n');
+  assert.equal(lines[0], 'run,metric,step,value,smoothed');
+  assert.equal(lines.filter((line) => line.startsWith(`"'=sft"`)).length, 3, 'steps 200, 300, 400');
+  const row = lines.find((line) => line.startsWith('"healthy","eval/mean_token_accuracy",200,')) ?? assert.fail();
+  assert.equal(Number(row.split(',')[3]), 38);
 });
 
 test('restored UI state is validated', () => {
-  assert.deepEqual(restoreUiState({ smoothing: 5, hiddenRunIds: ['a', 3], showTrainLoss: 'yes' }, 0.6), { smoothing: 0.6, hiddenRunIds: ['a'], showTrainLoss: true });
-  assert.deepEqual(restoreUiState(undefined, 0.3), { smoothing: 0.3, hiddenRunIds: [], showTrainLoss: true });
+  const restored = restoreUiState({ smoothing: 5, hiddenRunIds: ['a', 3], showTrainLoss: 'yes', xAxis: 'days', logScale: ['loss', 'x'], colors: { a: 1, b: -1 }, filter: 7 }, 0.6);
+  assert.deepEqual(restored, { ...defaultUiState(0.6), hiddenRunIds: ['a'], logScale: ['loss'], colors: { a: 1 } });
+  assert.deepEqual(restoreUiState(undefined, 0.3), defaultUiState(0.3));
 });

@@ -4,9 +4,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS, launchChromium } from '../chromium';
+import { RunStore } from '../../src/core/runStore';
 import { buildRunView } from '../../src/core/runView';
-import type { HostMessage } from '../../src/protocol';
-import { fixtureStore } from '../fixtures/runs';
+import type { HostMessage, WebviewMessage } from '../../src/protocol';
+import { fixtureStore, misleadingRunPoints } from '../fixtures/runs';
 import { startStandInHost } from './standInHost';
 
 let browser: Browser;
@@ -14,17 +15,34 @@ let host: Awaited<ReturnType<typeof startStandInHost>>;
 let page: Page;
 
 const store = fixtureStore('/ws/sft-run', '/ws/<img src=x onerror=alert(1)>');
-const views = store.runIds().map((id) => buildRunView(store.snapshot(id) ?? assert.fail(), id.replace('/ws/', '')));
+// A third run that logs epochs and wall time, so the time axes have something to place.
+store.addPoints('/ws/timed-run', { path: '/ws/timed-run/metrics.jsonl', format: 'jsonl' }, misleadingRunPoints().map((point) => ({ ...point, epoch: point.step / 500, wallTime: 1_760_000_000 + point.step * 6 })));
+const now = Date.now();
+const views = store.runIds().map((id) => buildRunView(store.snapshot(id) ?? assert.fail(), id.replace('/ws/', ''), {}, id === '/ws/timed-run' ? now : now - 3_600_000));
+const snapshot: HostMessage = { type: 'snapshot', runs: views, problems: [{ path: '/ws/x/trainer_state.json', message: 'This trainer_state.json is a Git LFS pointer' }], defaultSmoothing: 0.6, now };
 
-async function send(message: HostMessage): Promise<void> {
-  await page.evaluate((m) => window.postMessage(m, '*'), message);
+async function send(target: Page, message: HostMessage): Promise<void> {
+  await target.evaluate((m) => window.postMessage(m, '*'), message);
+}
+
+async function posted(target: Page = page): Promise<WebviewMessage[]> {
+  return target.evaluate(() => (window as unknown as { posted: WebviewMessage[] }).posted);
+}
+
+async function attr(selector: string, name: string): Promise<string | null> {
+  return page.getAttribute(selector, name);
+}
+
+async function waitAttr(selector: string, name: string, value: string, target: Page = page): Promise<void> {
+  await target.waitForFunction(([s, n, v]) => document.querySelector(s as string)?.getAttribute(n as string) === v, [selector, name, value]);
 }
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await launchChromium();
   host = await startStandInHost();
-  page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.setDefaultTimeout(10_000);
   await page.goto(host.url);
 });
 
@@ -33,66 +51,255 @@ after(async () => {
   await host?.close();
 });
 
-test('the webview says ready before anything is sent, and shows a waiting note', async () => {
+test('the webview says ready before anything is sent, and teaches what it looks for', async () => {
   await page.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
-  assert.deepEqual(await page.evaluate(() => (window as unknown as { posted: unknown[] }).posted), [{ type: 'ready' }]);
-  assert.equal(await page.locator('#empty').isVisible(), true);
+  assert.deepEqual(await posted(), [{ type: 'ready' }]);
+  const empty = await page.locator('#empty').innerText();
+  assert.match(empty, /trainer_state\.json/);
+  assert.match(empty, /compute_metrics/);
+  assert.match(empty, /tokenAccuracyLens\.logDirectories/);
+  await page.screenshot({ path: join(ARTIFACTS, 'webview-empty.png'), fullPage: true });
 });
 
-test('a snapshot draws both runs on both charts, the table and the warnings', async () => {
-  await send({ type: 'snapshot', runs: views, problems: [{ path: '/ws/x/trainer_state.json', message: 'This trainer_state.json is a Git LFS pointer' }], defaultSmoothing: 0.6 });
-  await page.waitForFunction(() => document.querySelector('#accuracy-chart')?.getAttribute('data-runs') === '2');
-  assert.equal(await page.getAttribute('#loss-chart', 'data-runs'), '2');
-  assert.equal(await page.getAttribute('#accuracy-chart', 'data-points'), '18');
-  assert.equal(await page.locator('#summary tbody tr').count(), 2);
-  assert.match(await page.locator('#summary tbody tr', { hasText: 'sft-run' }).innerText(), /50\.9% ↑/);
+test('a snapshot draws every run on both charts, the runs table and the warnings with evidence', async () => {
+  await send(page, snapshot);
+  await waitAttr('#accuracy-chart', 'data-runs', '3');
+  assert.equal(await attr('#loss-chart', 'data-runs'), '3');
+  assert.equal(await attr('#accuracy-chart', 'data-points'), String(10 + 8 + 10));
+  assert.equal(await page.locator('#summary tbody tr').count(), 3);
+  const sft = await page.locator('#summary tbody tr', { hasText: 'sft-run' }).innerText();
+  assert.match(sft, /50\.9% ↑/);
+  assert.match(sft, /300 vs 1000/, 'best step by loss against best step by accuracy');
+  assert.match(sft, /idle/);
+  assert.match(await page.locator('#summary tbody tr', { hasText: 'timed-run' }).innerText(), /live/);
   assert.match(await page.locator('#warnings').innerText(), /Eval loss is up \d+% since step 300, but token accuracy is up/);
-  assert.match(await page.locator('#definitions').innerText(), /TRL's token accuracy/);
+  assert.match((await page.locator('#warnings .evidence').first().textContent()) ?? '', /bestLossStep = 300/);
   assert.match(await page.locator('#problems').innerText(), /Git LFS pointer/);
-  await page.screenshot({ path: join(ARTIFACTS, 'webview-panel.png'), fullPage: true });
+  assert.equal(await page.locator('#empty').isVisible(), false);
 });
 
 test('text from logs is shown as text, never run as HTML', async () => {
-  assert.equal(await page.locator('#summary img').count(), 0);
+  assert.equal(await page.locator('#summary img, #run-list img').count(), 0);
   assert.match(await page.locator('#summary').innerText(), /<img src=x onerror=alert\(1\)>/);
+});
+
+test('the filter takes a regular expression, falls back to plain text, and hides what does not match', async () => {
+  await page.fill('#run-filter', '^(sft|timed)');
+  await waitAttr('#accuracy-chart', 'data-runs', '2');
+  assert.equal(await page.locator('#run-list li').count(), 2);
+  await page.fill('#run-filter', 'alert(1');
+  await waitAttr('#accuracy-chart', 'data-runs', '1');
+  assert.equal(await page.locator('#run-filter.plain-text').count(), 1);
+  await page.fill('#run-filter', '');
+  await waitAttr('#accuracy-chart', 'data-runs', '3');
+});
+
+test('colours stay with their run when runs are hidden', async () => {
+  const colorOf = (): Promise<string> => page.locator('#run-list li', { hasText: 'timed-run' }).locator('.swatch').evaluate((node) => (node as HTMLElement).style.backgroundColor);
+  const before = await colorOf();
+  await page.click('#run-list input[data-run-id="/ws/sft-run"]');
+  await waitAttr('#accuracy-chart', 'data-runs', '2');
+  assert.equal(await colorOf(), before);
+  await page.click('#run-list input[data-run-id="/ws/sft-run"]');
+  await waitAttr('#accuracy-chart', 'data-runs', '3');
+});
+
+test('smoothing draws a faint raw line behind each smoothed one; at zero only raw lines remain', async () => {
+  assert.equal(await attr('#accuracy-chart', 'data-lines'), '6');
+  await page.locator('#smoothing').fill('0');
+  await waitAttr('#accuracy-chart', 'data-lines', '3');
+  await page.locator('#smoothing').fill('0.6');
+  await waitAttr('#accuracy-chart', 'data-lines', '6');
+});
+
+test('zooming one chart zooms the other; reset zoom brings both back', async () => {
+  const full = [await attr('#loss-chart', 'data-x-min'), await attr('#loss-chart', 'data-x-max')];
+  const box = (await page.locator('#loss-chart').boundingBox()) ?? assert.fail();
+  await page.mouse.move(box.x + box.width * 0.35, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.5, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction((min) => document.querySelector('#loss-chart')?.getAttribute('data-x-min') !== min, full[0]);
+  const lossRange = [Number(await attr('#loss-chart', 'data-x-min')), Number(await attr('#loss-chart', 'data-x-max'))] as const;
+  assert.ok(lossRange[0] > Number(full[0]) && lossRange[1] < Number(full[1]), `zoomed into ${lossRange.join('–')}`);
+  assert.deepEqual([Number(await attr('#accuracy-chart', 'data-x-min')), Number(await attr('#accuracy-chart', 'data-x-max'))], [...lossRange]);
+  assert.equal(await page.isEnabled('#reset-zoom'), true);
+  await page.click('#reset-zoom');
+  await waitAttr('#accuracy-chart', 'data-x-min', String(full[0]));
+  await page.focus('#accuracy-chart');
+  await page.keyboard.press('+');
+  await page.waitForSelector('#reset-zoom:not([disabled])');
+  await page.waitForFunction((max) => document.querySelector('#loss-chart')?.getAttribute('data-x-max') !== max, full[1]);
+  assert.ok(Number(await attr('#loss-chart', 'data-x-max')) - Number(await attr('#loss-chart', 'data-x-min')) < (Number(full[1]) - Number(full[0])) * 0.6);
+  await page.keyboard.press('0');
+  await waitAttr('#loss-chart', 'data-x-min', String(full[0]));
+});
+
+test('the crosshair is synced: both charts list every drawn run’s value at the step under the pointer', async () => {
+  const box = (await page.locator('#loss-chart').boundingBox()) ?? assert.fail();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.4);
+  await page.waitForSelector('#accuracy-tip:not([hidden])');
+  // Past step 400 the healthy run has ended: the two runs that go on are listed, in both charts.
+  const tip = await page.locator('#accuracy-tip').innerText();
+  assert.equal(await page.locator('#accuracy-tip li').count(), 2);
+  assert.match(tip, /step \d+/);
+  assert.match(tip, /sft-run · eval_mean_token_accuracy\s+\d+\.\d{4}/);
+  assert.doesNotMatch(tip, /img src/);
+  assert.equal(await page.locator('#loss-tip li').count(), 4, 'eval and train loss of both runs');
+  await page.screenshot({ path: join(ARTIFACTS, 'webview-crosshair.png') });
+  await page.mouse.move(box.x - 40, box.y - 40);
+  await page.waitForSelector('#accuracy-tip', { state: 'hidden' });
+});
+
+test('annotations mark the best-by-loss to best-by-accuracy stretch, warning starts and best checkpoints', async () => {
+  // Three runs: within the limit, every run is annotated; two of them have a stretch, a warning and two bests.
+  assert.ok(Number(await attr('#accuracy-chart', 'data-annotations')) >= 6);
+  await send(page, { type: 'focusRun', runId: '/ws/timed-run' });
+  await waitAttr('#summary tr[data-run-id="/ws/timed-run"]', 'aria-selected', 'true');
+  const focused = Number(await attr('#accuracy-chart', 'data-annotations'));
+  assert.ok(focused >= 2 && focused <= 4, `only the focused run is annotated (${focused})`);
+  await page.screenshot({ path: join(ARTIFACTS, 'webview-panel.png'), fullPage: true });
+  await page.click('#summary tr[data-run-id="/ws/timed-run"]');
+  await waitAttr('#summary tr[data-run-id="/ws/timed-run"]', 'aria-selected', 'false');
+});
+
+test('x axis by epoch and by time: runs that log no times are named, not drawn', async () => {
+  await page.selectOption('#x-axis', 'epoch');
+  await waitAttr('#accuracy-chart', 'data-runs', '1');
+  assert.match(await page.locator('#unplaced').innerText(), /2 run\(s\) log no epoch/);
+  assert.equal(await attr('#accuracy-chart', 'data-x-max'), '2');
+  await page.selectOption('#x-axis', 'relative');
+  await waitAttr('#accuracy-chart', 'data-x-max', String(1000 * 6 - 25 * 6));
+  await page.selectOption('#x-axis', 'step');
+  await waitAttr('#accuracy-chart', 'data-runs', '3');
+});
+
+test('log scale per chart; another logged key can be charted, fetched from the host', async () => {
+  await page.check('#loss-log');
+  await page.waitForFunction(() => document.querySelector('#loss-chart')?.getAttribute('aria-label')?.includes('Loss'));
+  await page.selectOption('#extra-key', 'loss');
+  const request = await page.waitForFunction(() => (window as unknown as { posted: { type: string }[] }).posted.find((m) => m.type === 'requestSeries'));
+  const message = (await request.jsonValue()) as Extract<WebviewMessage, { type: 'requestSeries' }>;
+  assert.deepEqual(message.items.map((item) => item.runId).sort(), ['/ws/sft-run', '/ws/timed-run']);
+  const series = message.items.map((item) => ({ ...item, data: views.find((view) => view.id === item.runId)?.trainLoss ?? null }));
+  await send(page, { type: 'series', requestId: message.requestId, series });
+  await waitAttr('#extra-chart', 'data-runs', '2');
+  assert.equal(await page.locator('#extra-figure').isVisible(), true);
+  await page.uncheck('#loss-log');
+  await page.selectOption('#extra-key', '');
+  await page.waitForSelector('#extra-figure', { state: 'hidden' });
+});
+
+test('export: a PNG of a chart and a CSV of the visible data go to the host to be saved', async () => {
+  await page.click('#loss-png');
+  await page.click('#export-csv');
+  const exports = (await posted()).filter((m): m is Extract<WebviewMessage, { type: 'export' }> => m.type === 'export');
+  const png = exports.find((m) => m.format === 'png') ?? assert.fail();
+  assert.equal(png.fileName, 'loss.png');
+  assert.ok(png.data.startsWith('data:image/png;base64,') && png.data.length > 5000);
+  const csv = exports.find((m) => m.format === 'csv') ?? assert.fail();
+  const lines = csv.data.trim().split('\n');
+  assert.equal(lines[0], 'run,metric,step,value,smoothed');
+  assert.equal(lines.filter((line) => line.startsWith('"sft-run","eval_mean_token_accuracy"')).length, 10);
+  assert.ok(lines.some((line) => /^"sft-run","eval_mean_token_accuracy",1000,50\.9\d*,\d+\.\d+$/.test(line)));
 });
 
 test('an update appends points live', async () => {
   const run = views.find((view) => view.id === '/ws/sft-run') ?? assert.fail();
   const accuracy = run.evalAccuracy ?? assert.fail();
   const grown = { ...run, evalAccuracy: { ...accuracy, steps: [...accuracy.steps, 1100], values: [...accuracy.values, 0.52] } };
-  await send({ type: 'update', runs: [grown], removedRunIds: [], problems: [] });
-  await page.waitForFunction(() => document.querySelector('#accuracy-chart')?.getAttribute('data-points') === '19');
+  await send(page, { type: 'update', runs: [grown], removedRunIds: [], problems: [], now: Date.now() });
+  await waitAttr('#accuracy-chart', 'data-points', String(11 + 8 + 10));
   assert.equal(await page.locator('#problems').isVisible(), false);
 });
 
 test('UI intent survives a reload; the data is asked for again', async () => {
   await page.locator('#smoothing').fill('0.9');
-  await page.locator('vscode-checkbox[data-run-id="/ws/sft-run"]').click();
-  await page.waitForFunction(() => document.querySelector('#accuracy-chart')?.getAttribute('data-runs') === '1');
+  await page.click('#run-list input[data-run-id="/ws/sft-run"]');
+  await waitAttr('#accuracy-chart', 'data-runs', '2');
   await page.reload();
   await page.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
-  await send({ type: 'snapshot', runs: views, problems: [], defaultSmoothing: 0.6 });
-  await page.waitForFunction(() => document.querySelector('#accuracy-chart')?.getAttribute('data-runs') === '1');
+  await send(page, snapshot);
+  await waitAttr('#accuracy-chart', 'data-runs', '2');
   assert.equal(await page.inputValue('#smoothing'), '0.9');
+  await page.click('#run-list input[data-run-id="/ws/sft-run"]');
+  await waitAttr('#accuracy-chart', 'data-runs', '3');
 });
 
 test('the strict CSP is never violated', async () => {
   assert.deepEqual(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []), []);
 });
 
-test('the light theme is followed: text takes the theme’s foreground colour', async () => {
-  const light = await startStandInHost('light');
-  const lightPage = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+test('50 runs of 100,000 points: drawn promptly after downsampling, with full detail asked for when zoomed', async () => {
+  const big = new RunStore();
+  for (let r = 0; r < 50; r++) {
+    const points = [];
+    for (let step = 1; step <= 100_000; step++) {
+      points.push({ key: 'loss', step, value: 2 / Math.log(step + 2) + 0.01 * Math.sin(step + r) });
+      if (step % 10 === 0) points.push({ key: 'eval_loss', step, value: 1.5 + 0.1 * Math.sin(step / 5000 + r) }, { key: 'eval_mean_token_accuracy', step, value: 0.5 + step / 1e6 });
+    }
+    big.addPoints(`/big/run-${String(r).padStart(2, '0')}`, { path: `/big/run-${r}/metrics.jsonl`, format: 'jsonl' }, points);
+  }
+  const bigViews = big.runIds().map((id) => buildRunView(big.snapshot(id) ?? assert.fail(), id.slice(5)));
+  const bigPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   try {
-    await lightPage.goto(light.url);
-    await lightPage.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
-    await lightPage.evaluate((m) => window.postMessage(m, '*'), { type: 'snapshot', runs: views, problems: [], defaultSmoothing: 0.6 } satisfies HostMessage);
-    await lightPage.waitForFunction(() => document.querySelector('#accuracy-chart')?.getAttribute('data-runs') === '2');
-    assert.equal(await lightPage.evaluate(() => getComputedStyle(document.body).color), 'rgb(59, 59, 59)');
-    await lightPage.screenshot({ path: join(ARTIFACTS, 'webview-panel-light.png'), fullPage: true });
+    await bigPage.goto(host.url);
+    await bigPage.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
+    const message: HostMessage = { type: 'snapshot', runs: bigViews, problems: [], defaultSmoothing: 0.6, now: Date.now() };
+    const ms = await bigPage.evaluate(async (m) => {
+      const before = document.body.dataset['rendered'];
+      const start = performance.now();
+      window.postMessage(m, '*');
+      await new Promise<void>((done) => {
+        const check = (): void => (document.body.dataset['rendered'] !== before ? done() : void requestAnimationFrame(check));
+        check();
+      });
+      return performance.now() - start;
+    }, message);
+    console.log(`# 50 runs × 100,000 points (downsampled to ≤2,000 per series): first render ${ms.toFixed(0)} ms`);
+    assert.equal(await bigPage.getAttribute('#loss-chart', 'data-runs'), '50');
+    assert.ok(ms < 3000, `first render took ${ms} ms`);
+    await bigPage.focus('#loss-chart');
+    await bigPage.keyboard.press('+');
+    const request = await bigPage.waitForFunction(() => (window as unknown as { posted: { type: string }[] }).posted.find((m) => m.type === 'requestSeries'), undefined, { timeout: 5000 });
+    const detail = (await request.jsonValue()) as Extract<WebviewMessage, { type: 'requestSeries' }>;
+    assert.equal(detail.items.filter((item) => item.key === 'loss').length, 50, 'every downsampled train loss asks for its window');
+    assert.ok(detail.items.every((item) => item.from !== null && item.to !== null && item.to - item.from < 60_000));
+    await bigPage.screenshot({ path: join(ARTIFACTS, 'webview-50-runs.png') });
   } finally {
-    await lightPage.close();
+    await bigPage.close();
+  }
+});
+
+async function themedPage(theme: 'light' | 'dark' | 'high-contrast', width: number): Promise<{ page: Page; close(): Promise<void> }> {
+  const themedHost = await startStandInHost(theme);
+  const themed = await browser.newPage({ viewport: { width, height: 900 } });
+  await themed.goto(themedHost.url);
+  await themed.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
+  await send(themed, snapshot);
+  await waitAttr('#accuracy-chart', 'data-runs', '3', themed);
+  return { page: themed, close: async () => (await themed.close(), await themedHost.close()) };
+}
+
+test('the light theme is followed: text takes the theme’s foreground colour', async () => {
+  const light = await themedPage('light', 1280);
+  try {
+    assert.equal(await light.page.evaluate(() => getComputedStyle(document.body).color), 'rgb(59, 59, 59)');
+    await light.page.screenshot({ path: join(ARTIFACTS, 'webview-panel-light.png'), fullPage: true });
+  } finally {
     await light.close();
+  }
+});
+
+test('a narrow editor group stacks the run list above one chart per row', async () => {
+  const narrow = await themedPage('dark', 480);
+  try {
+    const [runsBox, chartsBox] = await Promise.all([narrow.page.locator('.runs-pane').boundingBox(), narrow.page.locator('#accuracy-figure').boundingBox()]);
+    assert.ok(runsBox !== null && chartsBox !== null && chartsBox.y > runsBox.y + runsBox.height - 1, 'charts below the run list');
+    const loss = (await narrow.page.locator('#loss-figure').boundingBox()) ?? assert.fail();
+    assert.ok(chartsBox.y >= loss.y + loss.height, 'one chart per row');
+    await narrow.page.screenshot({ path: join(ARTIFACTS, 'webview-narrow.png'), fullPage: true });
+  } finally {
+    await narrow.close();
   }
 });

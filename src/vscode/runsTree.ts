@@ -1,0 +1,67 @@
+import * as vscode from 'vscode';
+import type { RunView } from '../core/runView';
+import { Disposable } from './disposable';
+import { isLive } from '../core/runStatus';
+
+export const RUNS_VIEW_ID = 'tokenAccuracyLens.runs';
+
+function percent(value: number): string {
+  return `${(value <= 1.5 ? value * 100 : value).toFixed(1)}%`;
+}
+
+/** One run as the tree shows it: warnings first in the icon, then live or idle. */
+export function runTreeItem(view: RunView, now: number): vscode.TreeItem {
+  const item = new vscode.TreeItem(view.label, vscode.TreeItemCollapsibleState.None);
+  const live = isLive(view.updatedAt, now);
+  const parts = [view.latest === null ? 'no eval accuracy yet' : `${percent(view.latest.accuracy)} @ ${view.latest.step}`, live ? 'live' : 'idle'];
+  if (view.warnings.length > 0) parts.push(`${view.warnings.length} warning${view.warnings.length === 1 ? '' : 's'}`);
+  item.id = view.id;
+  item.description = parts.join(' · ');
+  item.resourceUri = vscode.Uri.file(view.id);
+  item.contextValue = 'run';
+  item.iconPath =
+    view.warnings.length > 0
+      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+      : new vscode.ThemeIcon(live ? 'pulse' : 'graph-line', live ? new vscode.ThemeColor('charts.green') : undefined);
+  const tooltip = new vscode.MarkdownString(undefined, true);
+  tooltip.appendText(`${view.label}\n\n`);
+  if (view.accuracyDefinition !== null) tooltip.appendText(`Accuracy: ${view.accuracyDefinition}\n\n`);
+  for (const warning of view.warnings) tooltip.appendText(`⚠ ${warning.message}\n\n`);
+  item.tooltip = tooltip;
+  item.accessibilityInformation = { label: `${view.label}, ${parts.join(', ')}` };
+  item.command = { command: 'tokenAccuracyLens.openPanelAtRun', title: 'Open in Metrics Panel', arguments: [view.id] };
+  return item;
+}
+
+/** The "Training Runs" view: every discovered run, with live status and a badge counting runs that warn. */
+export class RunsTree extends Disposable implements vscode.TreeDataProvider<RunView> {
+  private views: readonly RunView[] = [];
+  private readonly changed = this.own(new vscode.EventEmitter<void>());
+  readonly onDidChangeTreeData = this.changed.event;
+  private readonly treeView: vscode.TreeView<RunView>;
+
+  constructor() {
+    super();
+    this.treeView = this.own(vscode.window.createTreeView(RUNS_VIEW_ID, { treeDataProvider: this, showCollapseAll: false }));
+    // Live turns to idle with time alone, so the view is redrawn now and then while it is visible.
+    const timer = setInterval(() => {
+      if (this.treeView.visible && this.views.length > 0) this.changed.fire();
+    }, 30_000);
+    this.own({ dispose: () => clearInterval(timer) });
+  }
+
+  update(views: readonly RunView[]): void {
+    this.views = views;
+    const warning = views.filter((view) => view.warnings.length > 0).length;
+    this.treeView.badge = warning === 0 ? undefined : { value: warning, tooltip: `${warning} run${warning === 1 ? '' : 's'} with warnings` };
+    this.changed.fire();
+  }
+
+  getTreeItem(view: RunView): vscode.TreeItem {
+    return runTreeItem(view, Date.now());
+  }
+
+  getChildren(parent?: RunView): RunView[] {
+    return parent === undefined ? [...this.views] : [];
+  }
+}
