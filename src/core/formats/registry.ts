@@ -1,4 +1,5 @@
 import { isIgnoredPath } from '../logFiles';
+import { baseName, parentOf } from '../paths';
 import { EVAL_OUTPUTS_FORMAT } from '../tokens/evalOutputsFormat';
 import { CONSOLE_FORMAT } from './consoleFormat';
 import { HF_RESULTS_FORMAT } from './hfResultsFormat';
@@ -8,6 +9,7 @@ import { LIGHTNING_HPARAMS_FORMAT } from './lightningHparamsFormat';
 import type { LogFile, LogFormat } from './logFormat';
 import { MLFLOW_DB_FORMAT } from './mlflowDbFormat';
 import { MLFLOW_METRIC_FORMAT, MLFLOW_RUN_NAME_FORMAT } from './mlflowMetricFormat';
+import { mlflowFile } from './mlflowPaths';
 import { TFEVENTS_FORMAT } from './tfeventsFormat';
 import { TRAINER_STATE_FORMAT } from './trainerStateFormat';
 import { WANDB_HISTORY_FORMAT } from './wandbHistoryFormat';
@@ -29,12 +31,30 @@ export function formatLabel(id: string): string {
   return byId.get(id)?.label ?? id;
 }
 
-/** Which reader a path needs, judged by its path alone (content is sniffed later, by the reader). */
-export function classifyLogFile(path: string): LogFile | undefined {
-  if (isIgnoredPath(path)) return undefined;
+function classifyAs(path: string): LogFile | undefined {
   for (const format of LOG_FORMATS) {
     const file = format.classify(path);
     if (file !== undefined) return file;
   }
   return undefined;
+}
+
+/**
+ * Logs copied out of their run folders are often saved flat, the folders folded into the name with `__`
+ * (`user__repo__checkpoint-100__trainer_state.json`). Read as the path it came from, such a file is
+ * recognised, and copies of different runs in one folder stay different runs. MLflow's metric files are
+ * named by the metric's key, which may hold `__` itself, so they are never unfolded.
+ */
+function unfoldedPath(path: string): string | undefined {
+  const name = baseName(path);
+  if (!name.includes('__') || mlflowFile(path) !== undefined) return undefined;
+  const parts = name.split('__').filter((part) => part !== '');
+  return parts.length < 2 ? undefined : `${parentOf(path)}/${parts.join('/')}`;
+}
+
+/** Which reader a path needs, judged by its path alone (content is sniffed later, by the reader). */
+export function classifyLogFile(path: string): LogFile | undefined {
+  if (isIgnoredPath(path)) return undefined;
+  const unfolded = unfoldedPath(path);
+  return (unfolded === undefined ? undefined : classifyAs(unfolded)) ?? classifyAs(path);
 }
