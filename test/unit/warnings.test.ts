@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { misleadingLoss } from '../../src/core/analysis/misleadingLoss';
 import { checkpointDisagreement } from '../../src/core/analysis/checkpointDisagreement';
+import { overfitting } from '../../src/core/analysis/overfitting';
 import { evalRun as run, valley } from './warningFixtures';
 
 test('(a) rising form: loss turns up while token accuracy keeps rising', () => {
@@ -65,4 +66,16 @@ test('(e) noisy near miss: with many evals the best of noise needs z = 3', () =>
   let alarms = 0;
   for (let seed = 1; seed <= 100; seed++) if (checkpointDisagreement(run(30, () => 2, () => 0.5, seed, 0.02, 0.02)) !== undefined) alarms++;
   assert.ok(alarms <= 5, `${alarms} false disagreements in 100 flat noisy runs of 30 evals`);
+});
+
+test('(a) and (b) from an eval loss of exactly 0 give the rise as it is: no "Infinity%", and every evidence value finite', () => {
+  const steps = [10, 20, 30, 40, 50, 60, 70, 80];
+  const loss = [1, 0.5, 0, 0.1, 0.2, 0.3, 0.4, 0.5];
+  const holding = misleadingLoss({ steps, loss, accuracy: [0.1, 0.2, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3] });
+  assert.equal(holding?.message, 'Eval loss is up 0.400 from 0 since step 30, yet token accuracy has not fallen (30.0% → 30.0%): the rise is calibration, not worse predictions.');
+  assert.ok(Object.values(holding?.evidence ?? {}).every(Number.isFinite));
+  const worse = overfitting({ steps, loss, accuracy: [0.1, 0.2, 0.5, 0.48, 0.46, 0.44, 0.42, 0.4] });
+  assert.equal(worse?.form, 'cause-unknown');
+  assert.match(worse?.message ?? '', /^Validation is getting worse, cause unknown: since step 30 eval loss is up 0\.400 from 0 and token accuracy is down 7\.0 points; no train loss/);
+  assert.ok(Object.values(worse?.evidence ?? {}).every(Number.isFinite));
 });

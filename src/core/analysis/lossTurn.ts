@@ -15,6 +15,8 @@ export interface LossTurn {
   readonly lossP: number;
   readonly lossRise: number;
   readonly lossRisePercent: number;
+  /** "up 18%"; from a minimum of exactly 0 a percentage is infinite, so the rise is given as it is. */
+  readonly riseText: string;
   /** gain = mean(last ⌈m/2⌉ of A) − mean(A_{i*}, A_{i*+1}); floor = max(0.3 points, 2σ_A·√(1/2 + 1/⌈m/2⌉)). */
   readonly gain: number;
   readonly floor: number;
@@ -39,6 +41,7 @@ export function lossTurn(points: EvalPoints): LossTurn | undefined {
   const lossUp = lossP <= 0.05 && lossRise >= Math.max(0.02 * Math.abs(bestLoss), 3 * noiseSigma(loss.slice(best)));
   const fromBest = accuracy.slice(best);
   const half = Math.ceil(m / 2);
+  const lossRisePercent = Math.round((100 * lossRise) / Math.abs(bestLoss));
   return {
     best,
     tailPoints: m,
@@ -46,7 +49,8 @@ export function lossTurn(points: EvalPoints): LossTurn | undefined {
     lossUp,
     lossP,
     lossRise,
-    lossRisePercent: Math.round((100 * lossRise) / Math.abs(bestLoss)),
+    lossRisePercent,
+    riseText: Number.isFinite(lossRisePercent) ? `up ${lossRisePercent}%` : `up ${lossRise.toPrecision(3)} from 0`,
     gain: mean(accuracy.slice(n - half)) - mean(accuracy.slice(best, best + 2)),
     floor: Math.max(0.3 / percentScale(accuracy), 2 * noiseSigma(fromBest) * Math.sqrt(0.5 + 1 / half)),
     accuracyUpP: mannKendallP(fromBest, 'up'),

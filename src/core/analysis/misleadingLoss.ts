@@ -11,7 +11,7 @@ export function misleadingLoss(points: EvalPoints): Warning | undefined {
   if (turn === undefined || !turn.lossUp) return undefined;
   const { loss, accuracy, steps } = points;
   const n = loss.length;
-  const { best, scale, gain, floor, lossP, accuracyUpP, accuracyDownP, lossRisePercent, tailPoints } = turn;
+  const { best, scale, gain, floor, lossP, accuracyUpP, accuracyDownP, lossRisePercent, riseText, tailPoints } = turn;
   const bestStep = steps[best] as number;
   const lastStep = steps[n - 1] as number;
   const evidence = {
@@ -21,7 +21,7 @@ export function misleadingLoss(points: EvalPoints): Warning | undefined {
     lastLoss: loss[n - 1] as number,
     accuracyAtBestLoss: accuracy[best] as number,
     lastAccuracy: accuracy[n - 1] as number,
-    lossRisePercent,
+    ...(Number.isFinite(lossRisePercent) ? { lossRisePercent } : {}),
     lossTrendP: lossP,
     accuracyGain: gain,
     accuracyFloor: floor,
@@ -36,7 +36,7 @@ export function misleadingLoss(points: EvalPoints): Warning | undefined {
       confidence: confidenceOf(lossP, accuracyUpP, tailPoints),
       step: lastStep,
       startStep: bestStep,
-      message: `Eval loss is up ${lossRisePercent}% since step ${bestStep}, but token accuracy is up ${formatPoints(gain, scale)}: the model is getting over-confident, not worse. Judge this run by token accuracy.`,
+      message: `Eval loss is ${riseText} since step ${bestStep}, but token accuracy is up ${formatPoints(gain, scale)}: the model is getting over-confident, not worse. Judge this run by token accuracy.`,
       evidence,
     };
   }
@@ -50,7 +50,7 @@ export function misleadingLoss(points: EvalPoints): Warning | undefined {
       confidence: lossP <= 0.01 ? 'medium' : 'low',
       step: lastStep,
       startStep: bestStep,
-      message: `Eval loss is up ${lossRisePercent}% since step ${bestStep}, yet token accuracy has not fallen (${from} → ${to}): the rise is calibration, not worse predictions.`,
+      message: `Eval loss is ${riseText} since step ${bestStep}, yet token accuracy has not fallen (${from} → ${to}): the rise is calibration, not worse predictions.`,
       evidence,
     };
   }

@@ -45,17 +45,18 @@ export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | u
     lastLoss: loss[n - 1] as number,
     accuracyAtBestLoss: accuracy[best] as number,
     lastAccuracy: accuracy[n - 1] as number,
-    lossRisePercent: turn.lossRisePercent,
+    ...(Number.isFinite(turn.lossRisePercent) ? { lossRisePercent: turn.lossRisePercent } : {}),
     lossTrendP: lossP,
     accuracyDrop: -gain,
     accuracyFloor: floor,
     accuracyTrendP: accuracyDownP,
-    generalizationLoss,
+    ...(Number.isFinite(generalizationLoss) ? { generalizationLoss } : {}),
     tailPoints,
     ...(train.length > 0 ? { trainLossAtBest: train[0] as number, lastTrainLoss: train[train.length - 1] as number, trainTrendP: trainP } : {}),
   };
   const drop = formatPoints(-gain, scale);
-  const gl = `Prechelt's generalization loss GL = ${generalizationLoss.toFixed(0)}`;
+  // From a minimum loss of exactly 0, GL is infinite and says nothing.
+  const gl = Number.isFinite(generalizationLoss) ? ` (Prechelt's generalization loss GL = ${generalizationLoss.toFixed(0)})` : '';
   if (trainFalling) {
     return {
       kind: 'overfitting',
@@ -63,7 +64,7 @@ export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | u
       confidence: confidenceOf(lossP, accuracyDownP, tailPoints),
       step: lastStep,
       startStep: bestStep,
-      message: `The model is overfitting: since step ${bestStep} eval loss is up ${turn.lossRisePercent}% and token accuracy is down ${drop}, while train loss keeps falling (${gl}). The checkpoint at step ${bestStep} is better than the latest.`,
+      message: `The model is overfitting: since step ${bestStep} eval loss is ${turn.riseText} and token accuracy is down ${drop}, while train loss keeps falling${gl}. The checkpoint at step ${bestStep} is better than the latest.`,
       evidence,
     };
   }
@@ -74,7 +75,7 @@ export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | u
     confidence: confidenceOf(lossP, accuracyDownP, tailPoints) === 'low' ? 'low' : 'medium',
     step: lastStep,
     startStep: bestStep,
-    message: `Validation is getting worse, cause unknown: since step ${bestStep} eval loss is up ${turn.lossRisePercent}% and token accuracy is down ${drop} (${gl})${trainLoss === undefined ? '; no train loss is logged to tell overfitting from other trouble' : ', but train loss is not falling'}.`,
+    message: `Validation is getting worse, cause unknown: since step ${bestStep} eval loss is ${turn.riseText} and token accuracy is down ${drop}${gl}${trainLoss === undefined ? '; no train loss is logged to tell overfitting from other trouble' : ', but train loss is not falling'}.`,
     evidence,
   };
 }
