@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { divergence, instability, lossSpikes, nonFiniteValues } from '../../src/core/analysis/instability';
 import { seriesOf } from './warningFixtures';
+import { mad, median } from '../../src/core/analysis/statistics';
 
 const key = 'loss';
 const healthy = seriesOf(200, (k) => 2 * Math.exp(-k / 60) + 0.8, 11, 0.05);
@@ -62,4 +63,48 @@ test('(d) divergence above the initial loss, and none on a healthy or a settled 
 test('(d) eval loss rising while train loss falls is never divergence', () => {
   const evalLoss = { key: 'eval_loss', series: seriesOf(40, (k) => 1 + 0.05 * k, 2, 0.01, 100) };
   assert.deepEqual(instability({ trainLoss: { key, series: healthy }, evalLoss }), []);
+});
+
+/** The spikes by the rule's definition, each window sorted anew: the reference the sliding window must match. */
+function referenceSpikes(values: readonly number[]): { count: number; first: number; worstRatio: number } {
+  const found: number[] = [];
+  let worstRatio = 0;
+  for (let t = 10; t < values.length; t++) {
+    const window = values.slice(Math.max(0, t - 20), t);
+    const center = median(window);
+    const spread = 1.4826 * mad(window);
+    const value = values[t] as number;
+    const score = spread > 0 ? (value - center) / spread : value > center ? Number.POSITIVE_INFINITY : 0;
+    if (center > 0 && value >= 1.5 * center && score >= 6) {
+      found.push(t);
+      worstRatio = Math.max(worstRatio, value / center);
+    }
+  }
+  return { count: found.length, first: found[0] ?? -1, worstRatio };
+}
+
+test('(d) spikes found with a sliding window are those of the definition, ties and plateaus included', () => {
+  let state = 7;
+  const next = (): number => {
+    state = (state * 1664525 + 1013904223) % 2 ** 32;
+    return state / 2 ** 32;
+  };
+  // Rounded to two digits so that windows hold ties; a spike every 37 logs and flat stretches of one value.
+  const values = Array.from({ length: 3000 }, (_, i) => (i % 37 === 36 ? 6 : i % 500 < 60 ? 1 : Math.round((1 + next()) * 100) / 100));
+  const steps = values.map((_, i) => i + 1);
+  const reference = referenceSpikes(values);
+  assert.ok(reference.count > 50, `only ${reference.count} spikes in the test series`);
+  const warning = lossSpikes({ key, series: { steps, values } });
+  assert.equal(warning?.evidence['spikes'], reference.count);
+  assert.equal(warning?.startStep, reference.first + 1);
+  assert.equal((warning?.evidence['worstSpikeValue'] ?? 0) / (warning?.evidence['worstSpikeMedian'] ?? 1), reference.worstRatio);
+});
+
+test('(d) a run that logs every step (300,000 train logs) is checked for spikes in well under a second', () => {
+  const values = Array.from({ length: 300_000 }, (_, i) => 2 + 0.01 * Math.sin(i));
+  const steps = values.map((_, i) => i + 1);
+  const started = performance.now();
+  assert.equal(lossSpikes({ key, series: { steps, values } }), undefined);
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < 800, `took ${elapsed.toFixed(0)} ms`);
 });

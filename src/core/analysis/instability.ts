@@ -1,6 +1,6 @@
 import type { Series } from '../types';
 import { smoothDebiased } from './smoothing';
-import { mad, mannKendallP, median } from './statistics';
+import { mannKendallP } from './statistics';
 import type { Warning } from './warning';
 
 /** The series rule (d) watches, by the keys the log used. */
@@ -56,6 +56,55 @@ function finite(series: Series): { steps: number[]; values: number[] } {
 }
 
 /**
+ * The last `size` values kept in order as new ones come: a run that logs every step has hundreds of
+ * thousands of logs, and sorting each one's window anew made the analysis take seconds on every update.
+ */
+class TrailingWindow {
+  private readonly arrived: number[] = [];
+  private readonly sorted: number[] = [];
+
+  constructor(private readonly size: number) {}
+
+  push(value: number): void {
+    this.sorted.splice(this.lowerBound(value), 0, value);
+    this.arrived.push(value);
+    if (this.arrived.length > this.size) this.sorted.splice(this.lowerBound(this.arrived.shift() as number), 1);
+  }
+
+  median(): number {
+    const n = this.sorted.length;
+    return n % 2 === 1 ? (this.sorted[n >> 1] as number) : ((this.sorted[(n >> 1) - 1] as number) + (this.sorted[n >> 1] as number)) / 2;
+  }
+
+  /** MAD about `center` without a sort: the deviations below and above it are each in order, so they are merged. */
+  mad(center: number): number {
+    const n = this.sorted.length;
+    const deviations: number[] = [];
+    let below = this.lowerBound(center) - 1;
+    let above = below + 1;
+    while (deviations.length <= n >> 1) {
+      const down = below >= 0 ? center - (this.sorted[below] as number) : Number.POSITIVE_INFINITY;
+      const up = above < n ? (this.sorted[above] as number) - center : Number.POSITIVE_INFINITY;
+      if (down <= up) below--;
+      else above++;
+      deviations.push(Math.min(down, up));
+    }
+    return n % 2 === 1 ? (deviations[n >> 1] as number) : ((deviations[(n >> 1) - 1] as number) + (deviations[n >> 1] as number)) / 2;
+  }
+
+  private lowerBound(value: number): number {
+    let low = 0;
+    let high = this.sorted.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((this.sorted[middle] as number) < value) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+}
+
+/**
  * A spike: against the trailing 20 logs (at least 10), x_t ≥ 1.5·μ and (x_t − μ)/(1.4826·MAD) ≥ 6, with μ
  * their median. Both tests, so that neither a tiny MAD on a flat stretch nor a big jump on a noisy one
  * alone makes a spike. A loss that has collapsed to a median of 0 has no scale to spike against: a later
@@ -64,14 +113,16 @@ function finite(series: Series): { steps: number[]; values: number[] } {
 export function lossSpikes(trainLoss: { readonly key: string; readonly series: Series }): Warning | undefined {
   const { steps, values } = finite(trainLoss.series);
   const spikes: { step: number; value: number; center: number; score: number }[] = [];
-  for (let t = SPIKE_MIN_WINDOW; t < values.length; t++) {
-    const window = values.slice(Math.max(0, t - SPIKE_WINDOW), t);
-    const center = median(window);
-    const spread = 1.4826 * mad(window);
-    const value = values[t] as number;
-    const score = spread > 0 ? (value - center) / spread : value > center ? Number.POSITIVE_INFINITY : 0;
-    if (center > 0 && value >= 1.5 * center && score >= 6) spikes.push({ step: steps[t] as number, value, center, score });
-  }
+  const window = new TrailingWindow(SPIKE_WINDOW);
+  values.forEach((value, t) => {
+    if (t >= SPIKE_MIN_WINDOW) {
+      const center = window.median();
+      const spread = 1.4826 * window.mad(center);
+      const score = spread > 0 ? (value - center) / spread : value > center ? Number.POSITIVE_INFINITY : 0;
+      if (center > 0 && value >= 1.5 * center && score >= 6) spikes.push({ step: steps[t] as number, value, center, score });
+    }
+    window.push(value);
+  });
   const first = spikes[0];
   const worst = spikes.reduce<(typeof spikes)[number] | undefined>((top, spike) => (top === undefined || spike.value / spike.center > top.value / top.center ? spike : top), undefined);
   const last = spikes[spikes.length - 1];
