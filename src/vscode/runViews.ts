@@ -5,6 +5,7 @@ import type { RunSession } from '../node/runSession';
 import type { SeriesRequest } from '../protocol';
 import type { Settings } from './settings';
 import { withWarningSettings } from '../core/analysis/warningSettings';
+import { withOutputEvidence } from '../node/tokens/confirmWarnings';
 
 /** When a run's files were last written: what "live" and "idle" are judged by, not when they were read. */
 function modifiedMs(view: { readonly sources: readonly { readonly path: string }[] }): number | null {
@@ -24,7 +25,7 @@ function modifiedMs(view: { readonly sources: readonly { readonly path: string }
 export function runViews(session: RunSession, settings: Settings, runIds: readonly string[] = session.store.runIds()): RunView[] {
   return runIds.flatMap((id) => {
     const snapshot = session.store.snapshot(id);
-    return snapshot === undefined ? [] : [withWarningSettings(buildRunView(snapshot, session.label(id), settings.roleOverrides, modifiedMs(snapshot)), settings.warnings)];
+    return snapshot === undefined ? [] : [withWarningSettings(withOutputEvidence(buildRunView(snapshot, session.label(id), settings.roleOverrides, modifiedMs(snapshot))), settings.warnings)];
   });
 }
 

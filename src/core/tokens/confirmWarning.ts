@@ -1,0 +1,23 @@
+import type { Warning } from '../analysis/warning';
+import type { MisleadingLossEvidence } from './evaluationComparison';
+
+/**
+ * Warning (a) with per-token outputs at its two ends (the least-loss evaluation and the last): the paired
+ * numbers join its evidence, and when McNemar's exact test (p ≤ 0.01) finds more tokens right while more
+ * than half of the rise is on wrong tokens, the warning is confirmed: high confidence, and it says why.
+ */
+export function confirmMisleadingLoss(warning: Warning, evidence: MisleadingLossEvidence | undefined): Warning {
+  if (warning.kind !== 'misleading-loss' || evidence === undefined) return warning;
+  const { mcnemar, split, confirmed } = evidence;
+  const wrongShare = split.change === 0 ? 0 : split.wrongTokens / split.change;
+  const numbers = { pairedTestP: mcnemar.pValue, tokensNowRight: mcnemar.onlySecond, tokensNowWrong: mcnemar.onlyFirst, nllChangeOnWrongTokens: split.wrongTokens, nllChangeOnCorrectTokens: split.correctTokens, nllChangeFromAccuracy: split.accuracyChange };
+  if (!confirmed) return { ...warning, evidence: { ...warning.evidence, ...numbers } };
+  const p = mcnemar.pValue < 1e-4 ? mcnemar.pValue.toExponential(1) : mcnemar.pValue.toPrecision(2);
+  const share = `${Math.round(Math.min(1, wrongShare) * 100)}%`;
+  return {
+    ...warning,
+    confidence: 'high',
+    message: `${warning.message} The evaluation outputs confirm it: ${mcnemar.onlySecond} tokens became right and ${mcnemar.onlyFirst} wrong (McNemar p = ${p}), and ${share} of the loss rise is on tokens the model gets wrong.`,
+    evidence: { ...warning.evidence, ...numbers },
+  };
+}
