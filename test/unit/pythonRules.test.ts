@@ -181,6 +181,14 @@ describe('where added arguments go', () => {
     assert.equal(fixed(text), 'import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,  # three epochs\n    monitor="val_acc",\n    mode="max"\n)\n');
   });
 
+  test('in a script with \\r\\n line ends, added lines end with \\r\\n too', () => {
+    const crlf = (text: string): string => text.replace(/\n/g, '\r\n');
+    const comment = 'import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3  # three epochs\n)\n';
+    assert.equal(fixed(crlf(comment)), crlf('import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,  # three epochs\n    monitor="val_acc",\n    mode="max"\n)\n'));
+    const trailingComma = 'import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,\n)\n';
+    assert.equal(fixed(crlf(trailingComma)), crlf('import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,\n    monitor="val_acc",\n    mode="max",\n)\n'));
+  });
+
   test('into empty parentheses', () => {
     assert.equal(fixed('import keras\nkeras.callbacks.EarlyStopping()\n'), 'import keras\nkeras.callbacks.EarlyStopping(monitor="val_acc", mode="max")\n');
   });

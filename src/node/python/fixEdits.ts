@@ -42,18 +42,26 @@ function insertion(text: string, container: Container): TextEdit {
   const lineStart = text.lastIndexOf('\n', last - 1) + 1;
   if (lineStart <= open) return { start: last, end: last, newText: container.items.map((item) => `, ${item}`).join('') };
   const indent = /^[ \t]*/.exec(text.slice(lineStart))?.[0] ?? '';
+  // New lines end as the script's do: a \n inside a \r\n file would split its line ends.
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const comma = /^[ \t]*,/.exec(text.slice(last, close));
   if (comma === null) {
     // A comment after the last item stays with it: the comma goes before the comment, the items after it.
-    const lineEnd = text.indexOf('\n', last);
+    const lineEnd = lineEndFrom(text, last);
     const rest = lineEnd !== -1 && lineEnd < close ? text.slice(last, lineEnd) : '';
     const kept = /^[ \t]*#/.test(rest) ? rest : '';
-    return { start: last, end: last + kept.length, newText: `,${kept}` + container.items.map((item) => `\n${indent}${item}`).join(',') };
+    return { start: last, end: last + kept.length, newText: `,${kept}` + container.items.map((item) => `${eol}${indent}${item}`).join(',') };
   }
   const afterComma = last + comma[0].length;
-  const lineEnd = text.indexOf('\n', afterComma);
+  const lineEnd = lineEndFrom(text, afterComma);
   const at = lineEnd !== -1 && lineEnd < close ? lineEnd : afterComma;
-  return { start: at, end: at, newText: container.items.map((item) => `\n${indent}${item},`).join('') };
+  return { start: at, end: at, newText: container.items.map((item) => `${eol}${indent}${item},`).join('') };
+}
+
+/** Where the line that holds `from` ends, before its \r\n or \n; -1 on the last line. */
+function lineEndFrom(text: string, from: number): number {
+  const newline = text.indexOf('\n', from);
+  return newline > from && text.charCodeAt(newline - 1) === 0x0d ? newline - 1 : newline;
 }
 
 /**
