@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { buildReport, type ReportDocument } from '../core/report';
 import { LogIngest } from './logIngest';
+import { withOutputEvidence } from './tokens/confirmWarnings';
 import { walkLogs } from './walkLogs';
 
 /** Reads every log under `paths` once, as the CLI does: no watching, a half-written file reported at once. */
@@ -14,5 +15,6 @@ export async function reportPaths(paths: readonly string[]): Promise<ReportDocum
       problems.push({ path, message: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory.' : (error as Error).message });
     }
   }
-  return buildReport(ingest.store.snapshots(), [...problems, ...ingest.problems()], {}, (runId) => ingest.runInfo(runId));
+  const document = buildReport(ingest.store.snapshots(), [...problems, ...ingest.problems()], {}, (runId) => ingest.runInfo(runId));
+  return { ...document, runs: document.runs.map(withOutputEvidence) };
 }

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { RunStore } from '../../src/core/runStore';
 import { buildRunView } from '../../src/core/runView';
 import { TokenAccumulator } from '../../src/core/tokens/tokenStatistics';
 import { withOutputEvidence } from '../../src/node/tokens/confirmWarnings';
-import { evalOutputsStore } from '../../src/node/tokens/evalOutputsReader';
+import { configureEvalOutputs, evalOutputsStore } from '../../src/node/tokens/evalOutputsReader';
+import { reportPaths } from '../../src/node/reportPaths';
+import { compactSafetensors } from './tokenFiles';
 import { misleadingRunPoints } from '../fixtures/runs';
 
 /** An evaluation of 400 tokens: the first `right` correct, each with the given NLL, confident at `confidence`. */
@@ -42,4 +47,32 @@ test('warning (a) is confirmed by the paired test when the run has outputs at th
   assert.equal(unconfirmed?.confidence, warning.confidence);
   assert.equal(unconfirmed?.message, warning.message);
   assert.equal(unconfirmed?.evidence['pairedTestP'], 1);
+});
+
+test('the command-line report confirms warning (a) from evaluation outputs beside the log', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-confirm-'));
+  try {
+    const lines = misleadingRunPoints()
+      .filter((point) => point.key !== 'loss')
+      .reduce((byStep, point) => byStep.set(point.step, { ...byStep.get(point.step), step: point.step, [point.key]: point.value }), new Map<number, Record<string, number>>());
+    writeFileSync(join(dir, 'metrics.jsonl'), [...lines.values()].map((line) => JSON.stringify(line)).join('\n') + '\n');
+    mkdirSync(join(dir, 'eval_outputs'));
+    const tokens = (right: number, nllRight: number, nllWrong: number): Uint8Array => {
+      const labels = Array.from({ length: 400 }, (_, i) => i % 50);
+      const predictions = labels.map((label, i) => (i < right ? label : label + 1));
+      const nll = labels.map((_, i) => (i < right ? nllRight : nllWrong));
+      return compactSafetensors(labels, predictions, nll.map((value) => -value), nll.map(() => Math.log(0.9)));
+    };
+    writeFileSync(join(dir, 'eval_outputs', 'step-300.safetensors'), tokens(160, 0.5, 2.5));
+    writeFileSync(join(dir, 'eval_outputs', 'step-1000.safetensors'), tokens(200, 0.3, 5));
+    configureEvalOutputs({ cacheDirectory: join(dir, '.cache'), workerScript: undefined });
+    const report = await reportPaths([dir]);
+    const run = report.runs.find((candidate) => candidate.id === dir);
+    assert.deepEqual(run?.roles, { evalLoss: 'eval_loss', evalAccuracy: 'eval_mean_token_accuracy', trainLoss: null }, 'the logged keys keep their roles');
+    const warning = run?.warnings.find((candidate) => candidate.kind === 'misleading-loss');
+    assert.equal(warning?.confidence, 'high');
+    assert.match(warning?.message ?? '', /The evaluation outputs confirm it: 40 tokens became right and 0 wrong/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

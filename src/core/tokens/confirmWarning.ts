@@ -1,12 +1,19 @@
-import type { Warning } from '../analysis/warning';
 import type { MisleadingLossEvidence } from './evaluationComparison';
+
+/** A warning as analysis makes it, or as the report prints it (evidence values there may be null). */
+export interface ConfirmableWarning {
+  readonly kind: string;
+  readonly confidence: string;
+  readonly message: string;
+  readonly evidence: Readonly<Record<string, number | null>>;
+}
 
 /**
  * Warning (a) with per-token outputs at its two ends (the least-loss evaluation and the last): the paired
  * numbers join its evidence, and when McNemar's exact test (p ≤ 0.01) finds more tokens right while more
  * than half of the rise is on wrong tokens, the warning is confirmed: high confidence, and it says why.
  */
-export function confirmMisleadingLoss(warning: Warning, evidence: MisleadingLossEvidence | undefined): Warning {
+export function confirmMisleadingLoss<W extends ConfirmableWarning>(warning: W, evidence: MisleadingLossEvidence | undefined): W {
   if (warning.kind !== 'misleading-loss' || evidence === undefined) return warning;
   const { mcnemar, split, confirmed } = evidence;
   const wrongShare = split.change === 0 ? 0 : split.wrongTokens / split.change;
