@@ -121,3 +121,12 @@ test('metric words inside prose do not count as measuring accuracy: "according",
     assert.equal(measuresAccuracy(lossTrustIn(parser, text).script), true, text);
   }
 });
+
+test('metrics given only by names that are no accuracy (a Keras regression) do not count as measuring accuracy', () => {
+  const regression = 'import keras\nmodel.compile(loss="mse", metrics=["mae", "mse"])\nstop = keras.callbacks.EarlyStopping(monitor="val_loss")\n';
+  const { script, findings } = lossTrustIn(parser, regression);
+  assert.equal(measuresAccuracy(script), false);
+  assert.equal(reportFinding(findings[0] ?? assert.fail('no finding'), undefined, measuresAccuracy(script)).level, 'hint');
+  assert.equal(measuresAccuracy(lossTrustIn(parser, 'import keras\nmodel.compile(loss="mse", metrics=["mae", "accuracy"])\n').script), true);
+  assert.equal(measuresAccuracy(lossTrustIn(parser, 'model.compile(metrics=[keras.metrics.SparseCategoricalAccuracy()])\n').script), true);
+});

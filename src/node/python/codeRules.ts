@@ -6,19 +6,22 @@ import { kerasFindings } from './kerasRules';
 import { lightningFindings } from './lightningRules';
 import type { Node } from 'web-tree-sitter';
 import type { PythonParser } from './pythonParser';
-import { readScript, type PythonScript } from './syntax';
+import { readScript, type PyArgument, type PythonScript } from './syntax';
 import { torchFindings } from './torchRules';
 import { transformersFindings } from './transformersRules';
 
+/** A list, tuple or single string literal of metric names: `["mae", "mse"]`. Its names are among the script's strings. */
+const NAMES_ONLY = /^[[(]?\s*(?:(?:["'][\w/@.-]*["'])\s*,?\s*)*[\])]?$/;
+
 /**
  * Whether the script measures an accuracy: names one in a string (`monitor="val_acc"`, `self.log("val_f1", …)`),
- * passes metrics to a trainer (`metrics=`, `compute_metrics=`), or uses TRL's SFT, which logs token accuracy itself.
+ * passes metrics to a trainer (`metrics=error_rate`, `compute_metrics=`), or uses TRL's SFT, which logs token
+ * accuracy itself. Metrics given only by name count by those names: Keras regression compiles `metrics=["mae"]`.
  */
 export function measuresAccuracy(script: PythonScript): boolean {
-  return (
-    script.strings.some(isAccuracyLikeMetric) ||
-    script.calls.some((call) => call.args.some((arg) => arg.name === 'metrics' || arg.name === 'compute_metrics') || isCallOf(call, 'transformers', ['SFTConfig', 'SFTTrainer']))
-  );
+  const passesMetrics = (arg: PyArgument): boolean =>
+    arg.name === 'compute_metrics' || (arg.name === 'metrics' && !(arg.value.kind === 'string' || (arg.value.kind === 'other' && NAMES_ONLY.test(arg.value.text))));
+  return script.strings.some(isAccuracyLikeMetric) || script.calls.some((call) => call.args.some(passesMetrics) || isCallOf(call, 'transformers', ['SFTConfig', 'SFTTrainer']));
 }
 
 /** Every configuration in the script that trusts the loss, in document order. */
