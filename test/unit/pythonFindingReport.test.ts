@@ -74,6 +74,13 @@ test('the key a fix writes follows the framework: a Keras script next to an HF-s
   assert.equal(reportFinding(firstFinding(lightning), lightningRun).metricKey, 'val/acc');
 });
 
+test('a fix never writes the accuracy computed from evaluation outputs, which the trainer does not log', () => {
+  const computedRun = { ...views().misleading, evalAccuracy: { key: 'eval_token_accuracy_computed', steps: [], values: [], total: 0 } };
+  assert.equal(reportFinding(firstFinding(TRL), computedRun).metricKey, 'eval_mean_token_accuracy');
+  const hf = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", load_best_model_at_end=True)\n';
+  assert.equal(reportFinding(firstFinding(hf), computedRun).metricKey, 'eval_accuracy');
+});
+
 test('the run a script writes wins over the active run; among several, the most recently written', () => {
   const { misleading, healthy } = views();
   const older = { ...healthy, id: '/ws/out/a', updatedAt: 1000 };

@@ -1,4 +1,7 @@
+import { COMPUTED_KEYS } from '../../core/tokens/evalOutputsFormat';
 import type { Framework } from './finding';
+
+const COMPUTED_KEY_NAMES: ReadonlySet<string> = new Set(Object.values(COMPUTED_KEYS));
 
 /** Transformers' own test: `greater_is_better` defaults to `not metric.endswith("loss")`. */
 export function isLossMetric(name: string): boolean {
@@ -23,7 +26,9 @@ export function isAccuracyLikeMetric(name: string): boolean {
  * metrics (Transformers prefixes `eval_`, Keras `val_`, fastai none), else the framework's usual name.
  */
 export function accuracyKeyFor(framework: Framework, runKey: string | null, fallback: string): string {
-  if (runKey === null) return fallback;
+  // A key computed from evaluation outputs is the extension's, not the trainer's: a Trainer told to follow
+  // it fails at its first evaluation, as the metric is not among those it logs.
+  if (runKey === null || COMPUTED_KEY_NAMES.has(runKey)) return fallback;
   switch (framework) {
     case 'transformers':
       return runKey.startsWith('eval_') ? runKey : fallback;
