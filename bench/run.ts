@@ -11,6 +11,7 @@ import { downsampleMinMax } from '../src/core/downsample';
 import { LogIngest } from '../src/node/logIngest';
 import { tfeventsBench } from './tfeventsBench';
 import { trackersBench } from './trackersBench';
+import { panelBench } from './panelBench';
 
 const dir = mkdtempSync(join(tmpdir(), 'tal-bench-'));
 const rows: [string, string, string][] = [];
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
     await downsampling();
     rows.push(...(await tfeventsBench(dir)));
     rows.push(...(await trackersBench(dir)));
+    rows.push(...(await panelBench()));
     storeMemory();
   } finally {
     rmSync(dir, { recursive: true, force: true });

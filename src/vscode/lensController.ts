@@ -126,7 +126,7 @@ export class LensController extends Disposable {
       problems: () => this.session.problems(),
       smoothing: () => this.settings.smoothing,
       revealRun: (runId) => this.revealRun(runId),
-      series: (request) => requestedSeries(this.session, request),
+      series: (request) => requestedSeries(this.session.store, request),
       openLog: (runId, path, step) => void openRunLog(this.views.get(runId), path, step).catch((error: unknown) => this.log.warn(`Could not open ${path}: ${(error as Error).message}`)),
     });
     this.panel = panel;

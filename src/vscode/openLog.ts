@@ -1,10 +1,6 @@
 import * as vscode from 'vscode';
+import { stepLinePattern } from '../core/logStepLine';
 import type { RunView } from '../core/runView';
-
-/** The line that logs a step, in the shapes the readers accept (`"step": 300`, `"current_steps": 300`, …). */
-export function stepLinePattern(step: number): RegExp {
-  return new RegExp(`"(?:step|global_step|current_steps|_step|trainer/global_step|iter|iteration)"\\s*:\\s*${step}(?![\\d.])`);
-}
 
 /**
  * Opens one of a run's log files, at the line that logs `step` when there is one. The path must be one

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { buildRunView, seriesData, type RunView, type SeriesData } from '../core/runView';
+import type { RunStore } from '../core/runStore';
 import { seriesWindow } from '../core/seriesWindow';
 import type { RunSession } from '../node/runSession';
 import type { SeriesRequest } from '../protocol';
@@ -30,8 +31,8 @@ export function runViews(session: RunSession, settings: Settings, runIds: readon
 }
 
 /** A series from the store at the detail the webview asked for: a window when zoomed, the whole run when not. */
-export function requestedSeries(session: RunSession, request: SeriesRequest): SeriesData | null {
-  const series = session.store.snapshot(request.runId)?.metrics.get(request.key);
+export function requestedSeries(store: Pick<RunStore, 'snapshot'>, request: SeriesRequest): SeriesData | null {
+  const series = store.snapshot(request.runId)?.metrics.get(request.key);
   if (series === undefined) return null;
   const from = request.from ?? Number.NEGATIVE_INFINITY;
   const to = request.to ?? Number.POSITIVE_INFINITY;

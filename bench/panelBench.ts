@@ -1,0 +1,45 @@
+// The panel with 50 runs of 100,000 points: what the host does before the first draw (views, downsampled,
+// and the snapshot message) and for a zoom (windows at full detail), against serializing the raw series.
+import { performance } from 'node:perf_hooks';
+import { RunStore } from '../src/core/runStore';
+import { analyzeRun } from '../src/core/analysis/runAnalysis';
+import { buildRunView, type RunView } from '../src/core/runView';
+import { requestedSeries } from '../src/vscode/runViews';
+
+type Row = [string, string, string];
+
+async function medianMs(repeats: number, work: () => unknown): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    await work();
+    samples.push(performance.now() - start);
+  }
+  return samples.sort((a, b) => a - b)[samples.length >> 1] as number;
+}
+
+export async function panelBench(): Promise<Row[]> {
+  const store = new RunStore();
+  const runs = 50;
+  const points = 100_000;
+  for (let r = 0; r < runs; r++) {
+    const batch = [];
+    for (let step = 1; step <= points; step++) {
+      batch.push({ key: 'loss', step, value: 2 / Math.log(step + 2) + 0.01 * Math.sin(step + r), epoch: step / 1e4 });
+      if (step % 10 === 0) batch.push({ key: 'eval_loss', step, value: 1.5 + 0.1 * Math.sin(step / 5000 + r) }, { key: 'eval_mean_token_accuracy', step, value: 0.5 + step / 1e6 });
+    }
+    store.addPoints(`/runs/${r}`, { path: `/runs/${r}/metrics.jsonl`, format: 'jsonl' }, batch);
+  }
+  const snapshots = store.snapshots();
+  const reference = await medianMs(3, () => snapshots.map((run) => JSON.stringify(run.metrics.get('loss'))));
+  let views: RunView[] = [];
+  const build = await medianMs(3, () => (views = snapshots.map((run) => buildRunView(run, run.id))));
+  const analysis = await medianMs(3, () => snapshots.map((run) => analyzeRun(run)));
+  let message = '';
+  const serialize = await medianMs(3, () => (message = JSON.stringify({ type: 'snapshot', runs: views })));
+  const zoom = await medianMs(5, () => snapshots.flatMap((run) => ['loss', 'eval_loss', 'eval_mean_token_accuracy'].map((key) => requestedSeries(store, { runId: run.id, key, from: 40_000, to: 45_000 }))));
+  return [
+    ['panel snapshot: 50 runs × 100,000 points', `views ${build.toFixed(0)} ms (warning analysis ${analysis.toFixed(0)} ms of it) + message ${serialize.toFixed(0)} ms (${(message.length / 1e6).toFixed(1)} MB)`, `${((build + serialize) / reference).toFixed(2)}× serializing the raw train-loss series alone`],
+    ['panel zoom detail: 150 windows of 5,000 steps', `${zoom.toFixed(1)} ms`, `${(zoom / reference).toFixed(3)}× serializing the raw train-loss series`],
+  ];
+}
