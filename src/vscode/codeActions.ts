@@ -15,7 +15,7 @@ export class LossTrustCodeActions implements vscode.CodeActionProvider {
     const actions: vscode.CodeAction[] = [];
     const runs = new Set<string>();
     for (const { finding, report, diagnostic } of this.diagnostics.shownAt(document, range)) {
-      if (finding.fix.length > 0) {
+      if (report.offersFix) {
         const fix = new vscode.CodeAction(fixTitle(finding.fix, report.metricKey), vscode.CodeActionKind.QuickFix);
         fix.edit = new vscode.WorkspaceEdit();
         for (const edit of planFix(document.getText(), finding.fix, report.metricKey)) {

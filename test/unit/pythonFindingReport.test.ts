@@ -137,3 +137,14 @@ test('metrics given only by names that are no accuracy (a Keras regression) do n
   assert.equal(measuresAccuracy(lossTrustIn(parser, 'import keras\nmodel.compile(loss="mse", metrics=["mae", "accuracy"])\n').script), true);
   assert.equal(measuresAccuracy(lossTrustIn(parser, 'model.compile(metrics=[keras.metrics.SparseCategoricalAccuracy()])\n').script), true);
 });
+
+test('no fix writes an accuracy key where neither the script nor a run logs one; a fix that only turns a mode still comes', () => {
+  const noMetrics = 'from transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", load_best_model_at_end=True)\n';
+  const { script, findings } = lossTrustIn(parser, noMetrics);
+  const report = reportFinding(findings[0] ?? assert.fail('no finding'), undefined, measuresAccuracy(script));
+  assert.equal(report.offersFix, false);
+  assert.equal(report.message, 'With no metric_for_best_model, load_best_model_at_end=True loads the checkpoint with the lowest eval loss at the end. Loss can rise while token accuracy still improves.');
+  assert.equal(reportFinding(findings[0] ?? assert.fail('no finding'), views().healthy, false).offersFix, true, 'the run logs an accuracy');
+  const modeOnly = 'import torch\ns = torch.optim.lr_scheduler.ReduceLROnPlateau(opt)\ns.step(val_acc)\n';
+  assert.equal(reportFinding(firstFinding(modeOnly), undefined, false).offersFix, true);
+});

@@ -9,6 +9,12 @@ export interface FindingReport {
   readonly message: string;
   /** The accuracy key a fix writes, spelled as this framework and this run log it. */
   readonly metricKey: string;
+  /**
+   * Whether to offer the finding's fix. One that writes an accuracy key needs an accuracy that the script or
+   * its run logs: told to follow a metric that is never logged, Trainer and Lightning stop with an error and
+   * Keras callbacks do nothing.
+   */
+  readonly offersFix: boolean;
   /** The run quoted as evidence, or the run the script writes; the panel opens at it. */
   readonly runId: string | null;
   readonly runLabel: string | null;
@@ -62,12 +68,13 @@ export function reportFinding(finding: Finding, run: RunView | undefined, measur
   const evidence = misleadingLossOf(run);
   const runId = run?.id ?? null;
   const runLabel = run?.label ?? null;
+  const hasAccuracy = measuresAccuracy || runKey !== null;
+  const offersFix = finding.fix.length > 0 && (hasAccuracy || !finding.fix.some((step) => 'metric' in step.value));
   if (run !== undefined && evidence !== undefined) {
     const quoted = `${evidenceSentence(run, evidence)}${checkpointSentence(run, runKey ?? metricKey)}`;
-    return { level: 'warning', metricKey, runId, runLabel, message: `${finding.message} ${quoted}${finding.fix.length > 0 ? ` Follow "${metricKey}" instead.` : ''}` };
+    return { level: 'warning', metricKey, offersFix, runId, runLabel, message: `${finding.message} ${quoted}${offersFix ? ` Follow "${metricKey}" instead.` : ''}` };
   }
-  if (finding.bug) return { level: 'warning', metricKey, runId, runLabel, message: finding.message };
-  const advice = finding.fix.length > 0 ? `; consider following "${metricKey}".` : '.';
-  const level = measuresAccuracy || runKey !== null ? 'information' : 'hint';
-  return { level, metricKey, runId, runLabel, message: `${finding.message} Loss can rise while token accuracy still improves${advice}` };
+  if (finding.bug) return { level: 'warning', metricKey, offersFix, runId, runLabel, message: finding.message };
+  const advice = offersFix ? `; consider following "${metricKey}".` : '.';
+  return { level: hasAccuracy ? 'information' : 'hint', metricKey, offersFix, runId, runLabel, message: `${finding.message} Loss can rise while token accuracy still improves${advice}` };
 }
