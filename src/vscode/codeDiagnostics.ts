@@ -122,7 +122,11 @@ export class CodeDiagnostics extends Disposable {
       key,
       setTimeout(() => {
         this.timers.delete(key);
-        this.analyze(document).catch((error: unknown) => this.log.warn(`Could not read ${document.uri.fsPath}: ${(error as Error).message}`));
+        this.analyze(document).catch((error: unknown) => {
+          // Marks from an earlier version would no longer match the text that could not be read.
+          this.forget(document.uri);
+          this.log.warn(`Could not read ${document.uri.fsPath}: ${error instanceof Error ? error.message : String(error)}`);
+        });
       }, delay),
     );
   }

@@ -153,6 +153,21 @@ describe('parsing while the user types', () => {
   });
 });
 
+describe('text that is not Python', () => {
+  test('binary data saved as .py stops parsing within its time budget, and the next script parses from its own start', () => {
+    let state = 1;
+    const garbage = Array.from({ length: 1_000_000 }, () => {
+      state = (state * 1664525 + 1013904223) % 2 ** 32;
+      return String.fromCharCode(state >>> 24);
+    }).join('');
+    const started = performance.now();
+    assert.throws(() => parser.parse(garbage), /Parsing stopped after 1000 ms/);
+    assert.ok(performance.now() - started < 2500, `took ${(performance.now() - started).toFixed(0)} ms`);
+    const text = 'from transformers import TrainingArguments\nargs = TrainingArguments(load_best_model_at_end=True)\n';
+    assert.deepEqual(lossTrustIn(parser, text).findings.map((f) => text.slice(f.span.start, f.span.end)), ['load_best_model_at_end=True']);
+  });
+});
+
 describe('notebook cells', () => {
   test('a cell is read with the imports and directory literals of the other cells', () => {
     const imports = 'from transformers import TrainingArguments as TA\nOUT = "outputs/nb-run"\n';

@@ -18,8 +18,15 @@ export function nodeModulesGrammarFiles(root: string): GrammarFiles {
   };
 }
 
+/**
+ * Real scripts parse in milliseconds (two megabytes of code in about 0.4 s), but error recovery on text that
+ * is not Python, such as binary data saved as .py, takes seconds a megabyte, and the extension host would wait.
+ */
+const PARSE_BUDGET_MS = 1000;
+
 /** A Python parser that owns its WebAssembly instance; trees it returns must be deleted by the caller. */
 export interface PythonParser {
+  /** Throws when the text takes longer than the budget to parse. */
   parse(text: string): Tree;
   dispose(): void;
 }
@@ -46,8 +53,13 @@ export async function loadPythonParser(files: GrammarFiles): Promise<PythonParse
   parser.setLanguage(language);
   return {
     parse(text) {
-      const tree = parser.parse(text);
-      if (tree === null) throw new Error('The Python parser returned no tree.');
+      const deadline = performance.now() + PARSE_BUDGET_MS;
+      const tree = parser.parse(text, null, { progressCallback: () => performance.now() > deadline });
+      if (tree === null) {
+        // A cancelled parse resumes on the next call unless the parser is reset, whatever text that call brings.
+        parser.reset();
+        throw new Error(`Parsing stopped after ${PARSE_BUDGET_MS} ms: the text does not read as Python.`);
+      }
       return tree;
     },
     dispose: () => parser.delete(),
