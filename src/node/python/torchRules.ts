@@ -36,19 +36,27 @@ function plateauStepFindings(script: PythonScript): Finding[] {
   return findings;
 }
 
-/** nanoGPT keeps the checkpoint with the lowest `best_val_loss`. */
+/** `best_val_loss` (nanoGPT), `self.best_eval_loss` (a Trainer callback), `best_dev_loss`. */
+const BEST_VALIDATION_LOSS = /(?:^|\.)(best_(?:val(?:id(?:ation)?)?|eval|dev)_loss)$/;
+
+/** nanoGPT, and hand-written loops and callbacks like it, keep the checkpoint with the lowest validation loss. */
 function bestValLossFindings(script: PythonScript): Finding[] {
-  return script.comparisons
-    .filter((comparison) => comparison.operators.some((op) => op === '<' || op === '>' || op === '<=' || op === '>=') && comparison.operands.some((operand) => /(^|\.)best_val(id(ation)?)?_loss$/.test(operand)))
-    .map((comparison) => ({
-      framework: 'nanogpt' as const,
+  const ordering = new Set(['<', '>', '<=', '>=']);
+  return script.comparisons.flatMap((comparison) => {
+    if (!comparison.operators.some((op) => ordering.has(op))) return [];
+    const name = comparison.operands.map((operand) => BEST_VALIDATION_LOSS.exec(operand)?.[1]).find((found) => found !== undefined);
+    if (name === undefined) return [];
+    const finding: Finding = {
+      framework: 'nanogpt',
       defaultMetric: 'val_acc',
-      rule: 'nanogpt-best-val-loss' as const,
+      rule: 'nanogpt-best-val-loss',
       span: comparison.span,
       bug: false,
       fix: [],
-      message: 'The checkpoint is saved only when the validation loss reaches a new low (best_val_loss).',
-    }));
+      message: `The checkpoint is saved only when the validation loss reaches a new low (${name}).`,
+    };
+    return [finding];
+  });
 }
 
 const FASTAI_CALLBACKS = ['SaveModelCallback', 'EarlyStoppingCallback', 'ReduceLROnPlateau'];
