@@ -89,7 +89,9 @@ function toDataset(line: ChartLine, theme: ThemeColors): ChartDataset<'line', { 
 }
 
 /** The annotation plugin's options for what chartData decided to mark; labels of several runs stack. */
-export function toAnnotations(annotations: readonly ChartAnnotation[], theme: ThemeColors): Record<string, AnnotationOptions> {
+export function toAnnotations(annotations: readonly ChartAnnotation[], theme: ThemeColors, range: XRange | undefined): Record<string, AnnotationOptions> {
+  // A label near the right edge is drawn to the left of its point, so that the chart does not cut it off.
+  const nearRight = (x: number): boolean => range !== undefined && x > range.min + 0.85 * (range.max - range.min);
   const result: Record<string, AnnotationOptions> = {};
   const font = { family: theme.font, size: 10 };
   let gaps = 0;
@@ -132,7 +134,7 @@ export function toAnnotations(annotations: readonly ChartAnnotation[], theme: Th
           borderColor: theme.foreground,
           borderWidth: 1,
         };
-        result[`bestLabel${index}`] = { type: 'label', xValue: annotation.x, yValue: annotation.y, content: annotation.kind === 'best-loss' ? '▼ best loss' : '▲ best acc', yAdjust: annotation.kind === 'best-loss' ? 14 : -14, color, font };
+        result[`bestLabel${index}`] = { type: 'label', xValue: annotation.x, yValue: annotation.y, content: annotation.kind === 'best-loss' ? '▼ best loss' : '▲ best acc', yAdjust: annotation.kind === 'best-loss' ? 14 : -14, xAdjust: nearRight(annotation.x) ? -30 : 0, color, font };
         break;
     }
   });
@@ -202,7 +204,7 @@ export class MetricChart {
     const { theme } = this.overlay;
     this.chart.data.datasets = frame.lines.map((line) => toDataset(line, theme));
     const annotation = this.chart.options.plugins?.annotation;
-    const annotations = toAnnotations(frame.annotations, theme);
+    const annotations = toAnnotations(frame.annotations, theme, frame.xRange);
     if (annotation === undefined) this.chart.options.plugins = { ...this.chart.options.plugins, annotation: { annotations } };
     else annotation.annotations = annotations;
     this.chart.options.scales = {

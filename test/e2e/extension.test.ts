@@ -105,6 +105,22 @@ test('a line appended to the live log reaches the panel and the status bar', { t
   assert.ok(panelMs < 1000 && statusMs < 1000, `the append took ${panelMs} ms to reach the panel and ${statusMs} ms to reach the status bar`);
 });
 
+test('the Training Runs view lists every run with live status and a warning badge, and opens the panel at a run', { timeout: 60_000 }, async () => {
+  // The warning badge sits over the icon: the click goes to the icon itself.
+  await page.locator('.activitybar .action-item a[aria-label^="Token Accuracy Lens"]').click({ force: true });
+  const sidebar = page.locator('#workbench\\.parts\\.sidebar');
+  const row = (name: string) => sidebar.locator('.monaco-list-row', { hasText: name });
+  await row('live-run').waitFor({ timeout: 20_000 });
+  assert.match(await row('live-run').innerText(), /61\.0% @ 450 · live/);
+  assert.match(await row('sft-run').innerText(), /50\.9% @ 1000 · (live|idle) · \d+ warnings?/);
+  assert.equal(await page.locator('.activitybar .action-item', { has: page.locator('a[aria-label^="Token Accuracy Lens"]') }).locator('.badge-content').innerText(), '1');
+  await row('sft-run').click();
+  const frame = panelFrame();
+  await frame.locator('#summary tr[aria-selected="true"]', { hasText: 'sft-run' }).waitFor({ timeout: 10_000 });
+  assert.match(await frame.locator('#run-list li.focused').innerText(), /sft-run/);
+  await page.screenshot({ path: join(ARTIFACTS, 'e2e-runs-view.png') });
+});
+
 test('the status-bar hover card gives loss, both best steps and the warning', { timeout: 30_000 }, async () => {
   await statusItem().hover();
   const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Token Accuracy Lens' }).first();
