@@ -34,13 +34,12 @@ function callbackFindings(call: PyCall): Finding[] {
   return [];
 }
 
-/** The `ReduceLROnPlateau` a scheduler dict holds, written inline or assigned to a name earlier. */
-function plateauCall(script: PythonScript, value: PyValue | undefined): PyCall | undefined {
-  if (value === undefined) return undefined;
-  if (value.kind === 'call') return isCallOf(value.call, 'torch', ['ReduceLROnPlateau']) ? value.call : undefined;
-  if (value.kind !== 'other') return undefined;
+/** The call that builds a scheduler dict's scheduler, written inline or assigned to a name earlier. */
+function schedulerCall(script: PythonScript, value: PyValue | undefined): PyCall | undefined {
+  if (value?.kind === 'call') return value.call;
+  if (value?.kind !== 'other') return undefined;
   const assigned = script.assignments.filter((assignment) => assignment.target === value.text.trim()).pop();
-  return assigned?.value.kind === 'call' && isCallOf(assigned.value.call, 'torch', ['ReduceLROnPlateau']) ? assigned.value.call : undefined;
+  return assigned?.value.kind === 'call' ? assigned.value.call : undefined;
 }
 
 /** `{"scheduler": ..., "monitor": "val_loss"}` returned from `configure_optimizers`. */
@@ -51,7 +50,10 @@ function schedulerDictFindings(script: PythonScript): Finding[] {
     const monitorEntry = dict.entries.find((entry) => stringOf(entry.key) === 'monitor');
     const monitor = stringOf(monitorEntry?.value);
     if (scheduler === undefined || monitorEntry === undefined || monitor === undefined) continue;
-    const plateau = plateauCall(script, scheduler.value);
+    const built = schedulerCall(script, scheduler.value);
+    const plateau = built !== undefined && isCallOf(built, 'torch', ['ReduceLROnPlateau']) ? built : undefined;
+    // Only ReduceLROnPlateau reads "monitor": beside an imported scheduler of another kind it does nothing.
+    if (built !== undefined && built.qualified !== null && plateau === undefined) continue;
     const plateauMode = plateau === undefined ? undefined : argument(plateau, 'mode', 1);
     const base = { framework: 'lightning' as const, defaultMetric: 'val_acc' };
     if (isLossMetric(monitor)) {
