@@ -34,11 +34,14 @@ function callbackFindings(call: PyCall): Finding[] {
   return [];
 }
 
-/** The call that builds a scheduler dict's scheduler, written inline or assigned to a name earlier. */
+/**
+ * The call that builds a scheduler dict's scheduler, written inline or assigned to a name earlier: the
+ * nearest assignment above, as two modules in one script often reuse the name `scheduler`.
+ */
 function schedulerCall(script: PythonScript, value: PyValue | undefined): PyCall | undefined {
   if (value?.kind === 'call') return value.call;
   if (value?.kind !== 'other') return undefined;
-  const assigned = script.assignments.filter((assignment) => assignment.target === value.text.trim()).pop();
+  const assigned = script.assignments.filter((assignment) => assignment.target === value.text.trim() && assignment.value.span.start < value.span.start).pop();
   return assigned?.value.kind === 'call' ? assigned.value.call : undefined;
 }
 
