@@ -1,7 +1,7 @@
 import type { Finding, FixStep } from './finding';
 import { frameworkOf, isCallOf, stringOf } from './frameworks';
 import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
-import { argument, type PyCall, type PythonScript, type PyValue } from './syntax';
+import { argument, assignedCall, type PyCall, type PythonScript, type PyValue } from './syntax';
 
 /** Where each callback takes `monitor` when it is passed by position. */
 const MONITOR_POSITION: Readonly<Record<string, number>> = { EarlyStopping: 0, ModelCheckpoint: 2 };
@@ -34,15 +34,10 @@ function callbackFindings(call: PyCall): Finding[] {
   return [];
 }
 
-/**
- * The call that builds a scheduler dict's scheduler, written inline or assigned to a name earlier: the
- * nearest assignment above, as two modules in one script often reuse the name `scheduler`.
- */
+/** The call that builds a scheduler dict's scheduler, written inline or assigned to a name. */
 function schedulerCall(script: PythonScript, value: PyValue | undefined): PyCall | undefined {
   if (value?.kind === 'call') return value.call;
-  if (value?.kind !== 'other') return undefined;
-  const assigned = script.assignments.filter((assignment) => assignment.target === value.text.trim() && assignment.value.span.start < value.span.start).pop();
-  return assigned?.value.kind === 'call' ? assigned.value.call : undefined;
+  return value?.kind === 'other' ? assignedCall(script, value.text.trim(), value.span.start) : undefined;
 }
 
 /** `{"scheduler": ..., "monitor": "val_loss"}` returned from `configure_optimizers`. */

@@ -204,3 +204,13 @@ export function argument(call: PyCall, name: string, position?: number): PyArgum
 export function dictCall(value: PyValue): PyCall | undefined {
   return value.kind === 'call' && value.call.callee === 'dict' && value.call.qualified === null ? value.call : undefined;
 }
+
+/**
+ * The call last assigned to `target` above offset `at` (else the first below it, for a name bound at the end
+ * of a script and used in a function above): a script with two training loops often reuses one name.
+ */
+export function assignedCall(script: PythonScript, target: string, at: number): PyCall | undefined {
+  const named = script.assignments.filter((assignment) => assignment.target === target);
+  const nearest = named.filter((assignment) => assignment.value.span.start < at).pop() ?? named.find((assignment) => assignment.value.span.start > at);
+  return nearest?.value.kind === 'call' ? nearest.value.call : undefined;
+}

@@ -1,7 +1,7 @@
 import type { Finding } from './finding';
 import { isCallOf, stringOf } from './frameworks';
 import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
-import { argument, type PyCall, type PythonScript } from './syntax';
+import { argument, assignedCall, type PyCall, type PythonScript } from './syntax';
 
 const LOSS_NAME = /loss/i;
 /** `-val_acc`, `1 - val_acc`, `100.0 - acc`: an accuracy turned into something to minimise, as mode "min" wants. */
@@ -12,14 +12,15 @@ const NEGATED = /^[(\s]*(?:-|\d[\d.]*\s*-)/;
  * scheduler minimises (a bug, fixed by turning its mode).
  */
 function plateauStepFindings(script: PythonScript): Finding[] {
-  const schedulers = new Map<string, PyCall>();
-  for (const assignment of script.assignments) {
-    if (assignment.value.kind === 'call' && isCallOf(assignment.value.call, 'torch', ['ReduceLROnPlateau'])) schedulers.set(assignment.target, assignment.value.call);
-  }
+  const plateauAt = (call: PyCall): PyCall | undefined => {
+    if (!call.callee.endsWith('.step')) return undefined;
+    const built = assignedCall(script, call.callee.slice(0, -'.step'.length), call.span.start);
+    return built !== undefined && isCallOf(built, 'torch', ['ReduceLROnPlateau']) ? built : undefined;
+  };
   const findings: Finding[] = [];
   const base = { framework: 'torch' as const, defaultMetric: 'val_acc', rule: 'torch-plateau-step' as const };
   for (const call of script.calls) {
-    const scheduler = call.callee.endsWith('.step') ? schedulers.get(call.callee.slice(0, -'.step'.length)) : undefined;
+    const scheduler = plateauAt(call);
     const value = scheduler === undefined ? undefined : argument(call, 'metrics', 0);
     const text = value?.value.kind === 'other' ? value.value.text : '';
     if (scheduler === undefined || value === undefined) continue;
