@@ -16,6 +16,13 @@ const ACCURACY_WORD = /(?:^|[^a-z])(?:acc(?:uracy)?|f1|auc|auroc|precision|recal
 /** The same word in camelCase: `valAcc`, `valF1`, `mIoU`. */
 const ACCURACY_CAMEL = /[a-z0-9](?:Acc(?:uracy)?|F1|AUC|Auc|Auroc|AUROC|Precision|Recall|IoU|IOU|Dice|Bleu|BLEU|Rouge\w*)(?![a-z])/;
 
+/** Errors and perplexity: less is better, though their names do not end in "loss". */
+const ERROR_WORD = /(?:^|[^a-z])(?:perplexity|ppl|wer|cer|error(?:_rate)?|mae|mse|rmse|mape)(?![a-z])/i;
+
+export function isErrorMetric(name: string): boolean {
+  return ERROR_WORD.test(name) && !isLossMetric(name);
+}
+
 /** Metrics where more is better; minimising one of these is a bug, not a judgement call. */
 export function isAccuracyLikeMetric(name: string): boolean {
   return (ACCURACY_WORD.test(name) || ACCURACY_CAMEL.test(name)) && !isLossMetric(name);

@@ -1,6 +1,6 @@
 import type { Finding, FixStep } from './finding';
 import { isCallOf, stringOf } from './frameworks';
-import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
+import { isAccuracyLikeMetric, isErrorMetric, isLossMetric } from './metricNames';
 import { argument, dictCall, type PyArgument, type PyCall, type PythonScript } from './syntax';
 
 const ARGUMENT_CLASSES = ['TrainingArguments', 'Seq2SeqTrainingArguments', 'SFTConfig'];
@@ -85,6 +85,12 @@ function argumentFindings(call: PyCall): { findings: Finding[]; followsLoss: boo
   const greater = argument(call, 'greater_is_better');
   if (isAccuracyLikeMetric(metric) && greater?.value.kind === 'bool' && !greater.value.value) {
     findings.push({ ...base, rule: 'hf-metric-direction', span: greater.span, bug: true, fix: [{ kind: 'keyword', call, name: 'greater_is_better', value: { code: 'True' } }], message: `greater_is_better=False makes "${metric}" count as better when it falls: this keeps the worst checkpoint. This is a bug.` });
+  }
+  // Transformers' default direction comes from the name alone: anything not ending in "loss" is maximised.
+  const maximised = greater === undefined ? !call.hasSplat : greater.value.kind === 'bool' && greater.value.value;
+  if (isErrorMetric(metric) && maximised) {
+    const said = greater === undefined ? 'greater_is_better defaults to True for a name that does not end in "loss"' : 'greater_is_better=True';
+    findings.push({ ...base, rule: 'hf-metric-direction', span: greater?.span ?? metricArg.span, bug: true, fix: [{ kind: 'keyword', call, name: 'greater_is_better', value: { code: 'False' } }], message: `"${metric}" is better when it falls, but ${said}: this keeps the worst checkpoint. This is a bug.` });
   }
   // Transformers hands the plateau scheduler the metric's raw value: minimising is a bug only for a metric that should rise.
   const rises = isAccuracyLikeMetric(metric) || (greater?.value.kind === 'bool' && greater.value.value);
