@@ -75,7 +75,11 @@ export function renderRunsTable(table: HTMLTableElement, runs: readonly RunView[
     });
     return row;
   });
+  // Rows are rebuilt on every update: keyboard focus stays on the same run's row instead of falling to the page.
+  const active = document.activeElement;
+  const focusedRowId = active instanceof HTMLTableRowElement && table.contains(active) ? active.dataset['runId'] : undefined;
   table.replaceChildren(el('caption', { class: 'visually-hidden' }, 'Runs: click or press Enter on a row to focus its run on the charts'), el('thead', {}, head), el('tbody', {}, ...rows));
+  if (focusedRowId !== undefined) rows.find((row) => row.dataset['runId'] === focusedRowId)?.focus();
 }
 
 function evidenceText(name: string, value: number): string {

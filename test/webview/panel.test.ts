@@ -8,7 +8,7 @@ import { RunStore } from '../../src/core/runStore';
 import { buildRunView } from '../../src/core/runView';
 import type { HostMessage, WebviewMessage } from '../../src/protocol';
 import { fixtureStore, misleadingRunPoints } from '../fixtures/runs';
-import { startStandInHost } from './standInHost';
+import { startStandInHost, THEME_VARIABLES } from './standInHost';
 
 let browser: Browser;
 let host: Awaited<ReturnType<typeof startStandInHost>>;
@@ -158,7 +158,8 @@ test('annotations mark the best-by-loss to best-by-accuracy stretch, warning sta
   await waitAttr('#summary tr[data-run-id="/ws/timed-run"]', 'aria-selected', 'true');
   const focused = Number(await attr('#accuracy-chart', 'data-annotations'));
   assert.ok(focused >= 2 && focused <= 4, `only the focused run is annotated (${focused})`);
-  await page.screenshot({ path: join(ARTIFACTS, 'webview-panel.png'), fullPage: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(ARTIFACTS, 'webview-panel.png') });
   await page.click('#summary tr[data-run-id="/ws/timed-run"]');
   await waitAttr('#summary tr[data-run-id="/ws/timed-run"]', 'aria-selected', 'false');
 });
@@ -224,6 +225,47 @@ test('UI intent survives a reload; the data is asked for again', async () => {
   assert.equal(await page.inputValue('#smoothing'), '0.9');
   await page.click('#run-list input[data-run-id="/ws/sft-run"]');
   await waitAttr('#accuracy-chart', 'data-runs', '3');
+});
+
+test('every control has an accessible name, and the runs table is reachable and usable by keyboard', async () => {
+  const unnamed = await page.locator('button, input, select, [tabindex="0"]').evaluateAll((elements) =>
+    elements
+      .filter((element) => {
+        const labels = (element as HTMLInputElement).labels;
+        return !(element.getAttribute('aria-label') || (labels !== null && labels !== undefined && labels.length > 0) || element.textContent?.trim());
+      })
+      .map((element) => element.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unnamed, []);
+  await page.focus('#summary tbody tr[data-run-id="/ws/sft-run"]');
+  await page.keyboard.press('Enter');
+  await waitAttr('#summary tr[data-run-id="/ws/sft-run"]', 'aria-selected', 'true');
+  await page.keyboard.press('Space');
+  await waitAttr('#summary tr[data-run-id="/ws/sft-run"]', 'aria-selected', 'false');
+});
+
+test('a theme change applies live: the charts repaint in the new theme’s colours', async () => {
+  const corner = (): Promise<number[]> => page.evaluate(() => [...((document.querySelector('#loss-chart') as HTMLCanvasElement).getContext('2d')?.getImageData(2, 2, 1, 1).data ?? [])].slice(0, 3));
+  assert.deepEqual(await corner(), [0x1e, 0x1e, 0x1e]);
+  // As VS Code does it: the variables on the body's style and a class, changed together (CSSOM, which the CSP allows).
+  await page.evaluate((style) => {
+    document.body.style.cssText = style;
+    document.body.className = 'vscode-light';
+  }, THEME_VARIABLES.light);
+  await page.waitForFunction(() => (document.querySelector('#loss-chart') as HTMLCanvasElement).getContext('2d')?.getImageData(2, 2, 1, 1).data[0] === 255);
+  assert.deepEqual(await corner(), [255, 255, 255]);
+  await page.evaluate((style) => {
+    document.body.style.cssText = style;
+    document.body.className = 'vscode-high-contrast';
+  }, THEME_VARIABLES['high-contrast']);
+  await page.waitForFunction(() => (document.querySelector('#loss-chart') as HTMLCanvasElement).getContext('2d')?.getImageData(2, 2, 1, 1).data[0] === 0);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(ARTIFACTS, 'webview-panel-high-contrast.png') });
+  await page.evaluate(() => {
+    document.body.style.cssText = '';
+    document.body.className = 'vscode-dark';
+  });
+  await page.waitForFunction(() => (document.querySelector('#loss-chart') as HTMLCanvasElement).getContext('2d')?.getImageData(2, 2, 1, 1).data[0] === 0x1e);
 });
 
 test('the strict CSP is never violated', async () => {
