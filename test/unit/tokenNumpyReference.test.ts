@@ -75,6 +75,25 @@ test('npz: stored (np.savez) and deflated (np.savez_compressed) members, streame
   assertMatches(await compute('step-500.npz', 333), expected['step-500.npz'] ?? {}, 'npz deflated');
 });
 
+test('the SIMD kernel (every row, no temperature fit) matches numpy in fp32, fp16 and bf16', { skip }, async () => {
+  for (const name of ['step-100.safetensors', 'step-200.safetensors', 'step-300.safetensors', 'step-500.npz']) {
+    const path = join(dir, 'run/eval_outputs', name);
+    const kernel = await computeEvalFile(path, { chunkBytes: 1000, temperature: false });
+    const scalar = await computeEvalFile(path, { chunkBytes: 1000, temperature: false, kernel: false });
+    if ('error' in kernel || 'error' in scalar) assert.fail('unreadable');
+    const wanted = expected[name] ?? {};
+    assert.equal(kernel.summary.tokens, wanted['tokens']);
+    close(kernel.summary.accuracy, wanted['accuracy'], 1e-12, `${name} kernel accuracy`);
+    const p = kernel.summary.probabilities;
+    assert.ok(p !== undefined);
+    // The kernel's exponential is float32-accurate (about 1e-7): its sums agree with float64 numpy to 1e-5.
+    for (const key of ['meanNll', 'medianNll', 'nllCorrect', 'nllWrong', 'meanConfidence', 'ece', 'eceEqualMass', 'brierTopLabel', 'worstPercentNllShare'] as const) close(p[key], wanted[key], 1e-5, `${name} kernel ${key}`);
+    close(kernel.summary.logits?.meanEntropy, wanted['meanEntropy'], 1e-5, `${name} kernel entropy`);
+    close(kernel.summary.logits?.top5Accuracy, wanted['top5Accuracy'], 1e-12, `${name} kernel top-5`);
+    assert.deepEqual([...kernel.correctness], [...scalar.correctness], `${name}: the same tokens right`);
+  }
+});
+
 test('a folder of .npy arrays with predictions gives accuracy only', { skip }, async () => {
   const result = await compute('step-600');
   assert.equal(result.step, 600);

@@ -152,7 +152,7 @@ test('a large evaluation fits its temperature on a sample of rows, close to the 
   computation.addLogitRows(logits, 0);
   const fitted = computation.finish().summary.logits?.temperature;
   assert.ok(fitted !== undefined);
-  assert.ok(Math.abs(fitted.sampledRows - 16_384) < 500, `about 16,384 rows sampled (${fitted.sampledRows})`);
+  assert.ok(Math.abs(fitted.sampledRows - 8192) < 300, `about 8,192 rows sampled (${fitted.sampledRows})`);
   // The exact fit, independently: NLL(T) over all rows in float64, minimised by golden-section search on log T.
   const nllAt = (t: number): number => {
     let sum = 0;
@@ -174,7 +174,7 @@ test('a large evaluation fits its temperature on a sample of rows, close to the 
   }
   const exactT = Math.exp((lo + hi) / 2);
   assert.ok(Math.abs(fitted.temperature / exactT - 1) < 0.03, `T ${fitted.temperature} vs exact ${exactT}`);
-  // The gain from T is measured on ~16k of the 40k rows: its standard error here is about 0.006 nats.
-  assert.ok(Math.abs(fitted.nll - nllAt(exactT)) < 0.015, `scaled NLL ${fitted.nll} vs exact ${nllAt(exactT)}`);
+  // The gain from T is measured on ~8k of the 40k rows: its standard error here is about 0.01 nats.
+  assert.ok(Math.abs(fitted.nll - nllAt(exactT)) < 0.03, `scaled NLL ${fitted.nll} vs exact ${nllAt(exactT)}`);
   assert.ok(exactT > 1.2, `the over-confident logits want T > 1 (${exactT})`);
 });

@@ -1,5 +1,5 @@
 import { labelIndexFor, type EvalPlan } from './evalPlan';
-import { emptyRowScore, scoreRow } from './logitsRow';
+import { emptyRowScore, scoreFromBatch, scoreRow, type RowBatchScorer } from './logitsRow';
 import { TEMPERATURE_SAMPLE_ROWS, TemperatureAccumulator } from './temperatureFit';
 import { TokenAccumulator, type TokenSummary } from './tokenStatistics';
 
@@ -23,12 +23,14 @@ export class EvalComputation {
   /** Rows whose hash falls below this feed the temperature fit: all of them unless the evaluation is large. */
   private readonly sampleBelow: number;
   private scored = 0;
+  private readonly batch: RowBatchScorer | undefined;
 
   constructor(
     private readonly plan: EvalPlan,
     private readonly labels: Float64Array,
-    options: { readonly temperature: boolean } = { temperature: true },
+    options: { readonly temperature: boolean; readonly batch?: RowBatchScorer } = { temperature: true },
   ) {
+    this.batch = options.batch;
     this.temperature = options.temperature && plan.form === 'logits' ? new TemperatureAccumulator() : undefined;
     this.sampleBelow = Math.min(1, TEMPERATURE_SAMPLE_ROWS / (plan.sequences * plan.sequenceLength)) * 4294967296;
   }
@@ -53,6 +55,7 @@ export class EvalComputation {
 
   /** Rows firstRow.. of logits, `rows.length / vocab` of them. */
   addLogitRows(rows: Float32Array, firstRow: number): void {
+    if (this.batch !== undefined) return this.addLogitRowsInBatch(rows, firstRow, this.batch);
     const vocab = this.plan.vocab;
     const count = Math.floor(rows.length / vocab);
     for (let r = 0; r < count; r++) {
@@ -64,6 +67,34 @@ export class EvalComputation {
       }
       scoreRow(rows, r * vocab, vocab, label, this.score, rowHash(this.scored++) < this.sampleBelow ? this.temperature : undefined);
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
+      this.tokens.addLogitExtras(this.score.entropy, this.score.rank);
+    }
+  }
+
+  /**
+   * The same, with the batch scorer doing the rows that do not feed the temperature fit. Tokens are still
+   * added in row order, so per-token correctness lines up between evaluations.
+   */
+  private addLogitRowsInBatch(rows: Float32Array, firstRow: number, batch: RowBatchScorer): void {
+    const vocab = this.plan.vocab;
+    const count = Math.floor(rows.length / vocab);
+    const batchLabels = new Int32Array(count).fill(-1);
+    const ownLabels = new Float64Array(count).fill(-1);
+    for (let r = 0; r < count; r++) {
+      const label = this.labelFor(firstRow + r);
+      if (label === undefined) continue;
+      if (!(label >= 0 && label < vocab && Number.isInteger(label))) this.outOfRange++;
+      else if (this.temperature !== undefined && rowHash(this.scored++) < this.sampleBelow) ownLabels[r] = label;
+      else batchLabels[r] = label;
+    }
+    const out = batch.scoreRows(rows, count, vocab, batchLabels);
+    for (let r = 0; r < count; r++) {
+      const batchLabel = batchLabels[r] as number;
+      const ownLabel = ownLabels[r] as number;
+      if (batchLabel >= 0) scoreFromBatch(out, 5 * r, rows[r * vocab + batchLabel] as number, this.score);
+      else if (ownLabel >= 0) scoreRow(rows, r * vocab, vocab, ownLabel, this.score, this.temperature);
+      else continue;
+      this.tokens.addProbabilities(this.score.argmax === (batchLabel >= 0 ? batchLabel : ownLabel), this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank);
     }
   }

@@ -12,6 +12,29 @@ export interface RowScore {
   rank: number;
 }
 
+/**
+ * Scores many rows at once (a SIMD kernel on the Node side). For each row whose label is ≥ 0 it returns,
+ * at 5·row: the argmax, the max, Σ e^(z − max), Σ e^(z − max)·(z − max) and how many logits are above the
+ * label's; rows labelled -1 are left alone.
+ */
+export interface RowBatchScorer {
+  scoreRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array): Float64Array;
+  /** Where to decode `rows` rows of `elements` logits in all, so that scoring them needs no copy. */
+  inputBuffer(elements: number, rows: number): Float32Array;
+}
+
+/** A row's score from a batch scorer's five numbers; the label's logit is read from the row itself. */
+export function scoreFromBatch(out: Float64Array, at: number, labelLogit: number, score: RowScore): void {
+  const max = out[at + 1] as number;
+  const partition = out[at + 2] as number;
+  const logPartition = Math.log(partition);
+  score.argmax = out[at] as number;
+  score.maxLogProb = -logPartition;
+  score.labelLogProb = labelLogit - max - logPartition;
+  score.entropy = logPartition - (out[at + 3] as number) / partition;
+  score.rank = out[at + 4] as number;
+}
+
 export function emptyRowScore(): RowScore {
   return { argmax: -1, labelLogProb: NaN, maxLogProb: NaN, entropy: NaN, rank: 0 };
 }

@@ -12,13 +12,13 @@ const STEP_LOG = (5 / 32) * Math.LN2;
 export const BIN_WIDTH = 0.25;
 /** u ≤ −48 falls in one tail bin: e^(−48/T) is negligible for every T on the grid but the largest. */
 export const BINS = 193;
-export const TEMPERATURE_SAMPLE_ROWS = 16_384;
+export const TEMPERATURE_SAMPLE_ROWS = 8192;
 
 export interface TemperatureResult {
   readonly temperature: number;
   /** Mean NLL after dividing the logits by `temperature`. */
   readonly nll: number;
-  /** Rows the fit used: all of them, or a sample of about 16,384 of a large evaluation. */
+  /** Rows the fit used: all of them, or a sample of about 8,192 of a large evaluation. */
   readonly sampledRows: number;
   /** True when the best T is at an end of the grid [0.25, 8]: the true optimum may lie beyond. */
   readonly atGridEdge: boolean;

@@ -3,6 +3,7 @@ import { EvalComputation } from '../../core/tokens/evalComputation';
 import { evaluationStep } from '../../core/tokens/evalOutputsFormat';
 import { describePlan, planEvaluation, type EvalOutputOptions } from '../../core/tokens/evalPlan';
 import type { TokenSummary } from '../../core/tokens/tokenStatistics';
+import { createWasmRowScorer } from './kernel/wasmRowScorer';
 import { readTensorBytes, tensorRowChunks } from './tensorData';
 import { locateEvalTensors } from './tensorFiles';
 
@@ -20,6 +21,8 @@ export interface EvalComputeOptions extends EvalOutputOptions {
   /** Bytes of logits decoded at a time: the memory a file needs, whatever its size. */
   readonly chunkBytes?: number;
   readonly temperature?: boolean;
+  /** false: score every row with the scalar loop instead of the SIMD kernel (for comparisons). */
+  readonly kernel?: boolean;
 }
 
 const DEFAULT_CHUNK_BYTES = 8 << 20;
@@ -34,13 +37,17 @@ export async function computeEvalFile(path: string, options: EvalComputeOptions,
   const step = evaluationStep(path, files.metadata);
   if (step === undefined) return { error: 'No step for this evaluation: name it step-<N> (or put it in checkpoint-<N>/, or give "step" in its metadata).' };
   const labels = decodeIntegers(await readTensorBytes(plan.labels), plan.labels.dtype);
-  const computation = new EvalComputation(plan, labels, { temperature: options.temperature ?? true });
+  const batch = options.kernel === false ? undefined : createWasmRowScorer();
+  const computation = new EvalComputation(plan, labels, { temperature: options.temperature ?? true, ...(batch === undefined ? {} : { batch }) });
   if (plan.form === 'logits' && plan.logits !== undefined) {
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    const buffer = plan.logits.dtype === 'F32' ? undefined : new Float32Array(Math.max(plan.vocab, Math.floor(chunkBytes / 2)));
+    const bufferElements = Math.max(plan.vocab, Math.floor(chunkBytes / 2));
+    const ownBuffer = plan.logits.dtype === 'F32' || batch !== undefined ? undefined : new Float32Array(bufferElements);
     const totalRows = plan.sequences * plan.sequenceLength;
     const rowBytes = plan.logits.byteLength / totalRows;
     for await (const { bytes, firstRow } of tensorRowChunks(plan.logits, plan.vocab, chunkBytes)) {
+      // fp16 and bf16 are widened straight into the kernel's memory; the kernel is asked again each chunk as its memory may grow.
+      const buffer = plan.logits.dtype === 'F32' ? undefined : (batch?.inputBuffer(bufferElements, Math.ceil(bufferElements / plan.vocab)) ?? ownBuffer);
       computation.addLogitRows(decodeFloats(bytes, plan.logits.dtype, buffer), firstRow);
       onProgress?.((firstRow + bytes.length / rowBytes) / totalRows);
     }

@@ -1,0 +1,154 @@
+;; Per-row log-softmax statistics over float32 logits with 128-bit SIMD: four lanes at a time for the max and
+;; its first index, then e^(z - max) by a range-reduced polynomial (Cephes' expf, float32-accurate), summed
+;; in float32 lanes over blocks of 64 logits and in float64 across blocks. Regenerate logitsKernel.ts with `node scripts/buildKernel.mjs` (needs Debian's wabt).
+(module
+  (memory (export "memory") 1)
+
+  ;; e^x for each lane, x <= 0 (below -87 the result is below 2^-125 and only its size matters).
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.max (local.get $x) (v128.const f32x4 -87 -87 -87 -87)))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341))))
+    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))
+    (local.set $r (f32x4.add (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 2.12194440e-4 2.12194440e-4 2.12194440e-4 2.12194440e-4))))
+    (local.set $p (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+    ;; times 2^n, built in the exponent bits
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+
+  ;; For each of `rows` rows of `vocab` float32 logits at `logits`, with labels (int32, -1: not scored) at
+  ;; `labels`, writes five float64 at `out`: argmax, max, sum of e^(z - max), sum of e^(z - max)(z - max),
+  ;; and how many logits are above the label's. A NaN logit makes the sums NaN.
+  (func (export "scoreRows") (param $logits i32) (param $rows i32) (param $vocab i32) (param $labels i32) (param $out i32)
+    (local $row i32) (local $base i32) (local $i i32) (local $end4 i32)
+    (local $v v128) (local $vmax v128) (local $vidx v128) (local $cur v128) (local $mask v128)
+    (local $max f32) (local $argmax i32) (local $lane i32) (local $value f32) (local $index i32)
+    (local $label i32) (local $labelLogit f32) (local $splatMax v128) (local $splatLabel v128)
+    (local $u v128) (local $e v128) (local $part v128) (local $weight v128) (local $above v128)
+    (local $sum f64) (local $weighted f64) (local $count i32) (local $x f32) (local $ex f32)
+    (local $blockEnd i32) (local $accP v128) (local $accW v128) (local $n v128) (local $r v128) (local $p v128) (local $t v128)
+    (local.set $end4 (i32.and (local.get $vocab) (i32.const -4)))
+    (block $done
+      (loop $rowLoop
+        (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $base (i32.add (local.get $logits) (i32.shl (i32.mul (local.get $row) (local.get $vocab)) (i32.const 2))))
+        (local.set $label (i32.load (i32.add (local.get $labels) (i32.shl (local.get $row) (i32.const 2)))))
+        (if (i32.ge_s (local.get $label) (i32.const 0))
+          (then
+            ;; pass 1: per-lane max and the first index holding it
+            (local.set $vmax (v128.const f32x4 -inf -inf -inf -inf))
+            (local.set $vidx (v128.const i32x4 0 0 0 0))
+            (local.set $cur (v128.const i32x4 0 1 2 3))
+            (local.set $i (i32.const 0))
+            (block $p1done
+              (loop $p1
+                (br_if $p1done (i32.ge_u (local.get $i) (local.get $end4)))
+                (local.set $v (v128.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
+                (local.set $mask (f32x4.gt (local.get $v) (local.get $vmax)))
+                (local.set $vmax (v128.bitselect (local.get $v) (local.get $vmax) (local.get $mask)))
+                (local.set $vidx (v128.bitselect (local.get $cur) (local.get $vidx) (local.get $mask)))
+                (local.set $cur (i32x4.add (local.get $cur) (v128.const i32x4 4 4 4 4)))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br $p1)))
+            ;; the lanes: the largest value, and on a tie the smallest index
+            (local.set $max (f32.const -inf))
+            (local.set $argmax (i32.const 0))
+            (local.set $lane (i32.const 0))
+            (if (i32.gt_u (local.get $end4) (i32.const 0))
+              (then
+                (local.set $max (f32x4.extract_lane 0 (local.get $vmax)))
+                (local.set $argmax (i32x4.extract_lane 0 (local.get $vidx)))
+                (local.set $value (f32x4.extract_lane 1 (local.get $vmax)))
+                (local.set $index (i32x4.extract_lane 1 (local.get $vidx)))
+                (if (i32.or (f32.gt (local.get $value) (local.get $max)) (i32.and (f32.eq (local.get $value) (local.get $max)) (i32.lt_u (local.get $index) (local.get $argmax))))
+                  (then (local.set $max (local.get $value)) (local.set $argmax (local.get $index))))
+                (local.set $value (f32x4.extract_lane 2 (local.get $vmax)))
+                (local.set $index (i32x4.extract_lane 2 (local.get $vidx)))
+                (if (i32.or (f32.gt (local.get $value) (local.get $max)) (i32.and (f32.eq (local.get $value) (local.get $max)) (i32.lt_u (local.get $index) (local.get $argmax))))
+                  (then (local.set $max (local.get $value)) (local.set $argmax (local.get $index))))
+                (local.set $value (f32x4.extract_lane 3 (local.get $vmax)))
+                (local.set $index (i32x4.extract_lane 3 (local.get $vidx)))
+                (if (i32.or (f32.gt (local.get $value) (local.get $max)) (i32.and (f32.eq (local.get $value) (local.get $max)) (i32.lt_u (local.get $index) (local.get $argmax))))
+                  (then (local.set $max (local.get $value)) (local.set $argmax (local.get $index))))))
+            ;; the tail, whose indices come after every lane's
+            (local.set $i (local.get $end4))
+            (block $t1done
+              (loop $t1
+                (br_if $t1done (i32.ge_u (local.get $i) (local.get $vocab)))
+                (local.set $value (f32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
+                (if (f32.gt (local.get $value) (local.get $max))
+                  (then (local.set $max (local.get $value)) (local.set $argmax (local.get $i))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $t1)))
+            ;; pass 2: the partition, the entropy's weighted sum and the label's rank
+            (local.set $labelLogit (f32.load (i32.add (local.get $base) (i32.shl (local.get $label) (i32.const 2)))))
+            (local.set $splatMax (f32x4.splat (local.get $max)))
+            (local.set $splatLabel (f32x4.splat (local.get $labelLogit)))
+            (local.set $part (v128.const f64x2 0 0))
+            (local.set $weight (v128.const f64x2 0 0))
+            (local.set $above (v128.const i32x4 0 0 0 0))
+            (local.set $i (i32.const 0))
+            ;; blocks of 64 logits summed in float32 lanes, each block's sums added in float64
+            (block $p2done
+              (loop $p2
+                (br_if $p2done (i32.ge_u (local.get $i) (local.get $end4)))
+                (local.set $blockEnd (i32.add (local.get $i) (i32.const 64)))
+                (if (i32.gt_u (local.get $blockEnd) (local.get $end4)) (then (local.set $blockEnd (local.get $end4))))
+                (local.set $accP (v128.const f32x4 0 0 0 0))
+                (local.set $accW (v128.const f32x4 0 0 0 0))
+                (block $blockDone
+                  (loop $block
+                    (br_if $blockDone (i32.ge_u (local.get $i) (local.get $blockEnd)))
+                    (local.set $v (v128.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
+                    ;; -inf logits (masked tokens) weigh nothing: clamped, e^u·u is -87·2^-125, not -inf·0
+                    (local.set $u (f32x4.max (f32x4.sub (local.get $v) (local.get $splatMax)) (v128.const f32x4 -87 -87 -87 -87)))
+                    ;; e^u, inlined: n = round(u / ln 2), r = u - n ln 2 (in two parts), a degree-6 polynomial, times 2^n
+                    ;; adding 1.5·2^23 rounds to an integer, which then sits in the low mantissa bits of $t
+                    (local.set $t (f32x4.add (f32x4.mul (local.get $u) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+                    (local.set $n (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+                    (local.set $r (f32x4.add (f32x4.sub (local.get $u) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))) (f32x4.mul (local.get $n) (v128.const f32x4 2.12194440e-4 2.12194440e-4 2.12194440e-4 2.12194440e-4))))
+                    (local.set $p (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+                    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+                    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+                    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+                    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+                    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+                    ;; 2^n: n + 127 into the exponent field (the shift drops $t's other bits; -126 <= n <= 0)
+                    (local.set $e (f32x4.mul (local.get $p) (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+                    (local.set $accP (f32x4.add (local.get $accP) (local.get $e)))
+                    (local.set $accW (f32x4.add (local.get $accW) (f32x4.mul (local.get $e) (local.get $u))))
+                    (local.set $above (i32x4.sub (local.get $above) (f32x4.gt (local.get $v) (local.get $splatLabel))))
+                    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                    (br $block)))
+                (local.set $part (f64x2.add (local.get $part) (f64x2.add (f64x2.promote_low_f32x4 (local.get $accP)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $accP) (local.get $accP))))))
+                (local.set $weight (f64x2.add (local.get $weight) (f64x2.add (f64x2.promote_low_f32x4 (local.get $accW)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $accW) (local.get $accW))))))
+                (br $p2)))
+            (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $part)) (f64x2.extract_lane 1 (local.get $part))))
+            (local.set $weighted (f64.add (f64x2.extract_lane 0 (local.get $weight)) (f64x2.extract_lane 1 (local.get $weight))))
+            (local.set $count (i32.add (i32.add (i32x4.extract_lane 0 (local.get $above)) (i32x4.extract_lane 1 (local.get $above))) (i32.add (i32x4.extract_lane 2 (local.get $above)) (i32x4.extract_lane 3 (local.get $above)))))
+            (local.set $i (local.get $end4))
+            (block $t2done
+              (loop $t2
+                (br_if $t2done (i32.ge_u (local.get $i) (local.get $vocab)))
+                (local.set $value (f32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
+                (local.set $x (f32.max (f32.sub (local.get $value) (local.get $max)) (f32.const -87)))
+                (local.set $ex (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (local.get $x)))))
+                (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (local.get $ex))))
+                (local.set $weighted (f64.add (local.get $weighted) (f64.promote_f32 (f32.mul (local.get $ex) (local.get $x)))))
+                (if (f32.gt (local.get $value) (local.get $labelLogit)) (then (local.set $count (i32.add (local.get $count) (i32.const 1)))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $t2)))
+            (f64.store (local.get $out) (f64.convert_i32_u (local.get $argmax)))
+            (f64.store offset=8 (local.get $out) (f64.promote_f32 (local.get $max)))
+            (f64.store offset=16 (local.get $out) (local.get $sum))
+            (f64.store offset=24 (local.get $out) (local.get $weighted))
+            (f64.store offset=32 (local.get $out) (f64.convert_i32_u (local.get $count)))))
+        (local.set $out (i32.add (local.get $out) (i32.const 40)))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rowLoop)))))
