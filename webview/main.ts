@@ -180,7 +180,9 @@ function setCrosshair(x: number | null): void {
     const lines = model[id];
     const values = x === null ? [] : valuesAt(lines, x, 8 * slot.chart.xUnitsPerPixel());
     const leftSide = x !== null && range !== undefined && x > (range.min + range.max) / 2;
-    renderCrosshairTip(slot.tip, x === null ? '' : `${X_AXIS_LABELS[ui.xAxis]} ${formatX(x, ui.xAxis)}`, values, theme, leftSide);
+    // The title names the logged point the values come from, not the pixel between two of them.
+    const at = values[0]?.x ?? x;
+    renderCrosshairTip(slot.tip, at === null ? '' : `${X_AXIS_LABELS[ui.xAxis]} ${formatX(at, ui.xAxis)}`, values, theme, leftSide);
   }
 }
 
