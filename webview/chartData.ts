@@ -174,9 +174,18 @@ function annotationsFor(run: RunView, colorIndex: number, mapping: XMapping, acc
       accuracy.push({ kind: 'best-accuracy', runId: run.id, colorIndex, x: accuracyX, y: byAccuracy.accuracy * accuracyScale, label: `best accuracy, step ${byAccuracy.step}` });
     }
   }
+  // Warnings of a run that begin at the same step share one marker, their names joined.
+  const byStart = new Map<number, string[]>();
   for (const warning of run.warnings) {
-    const x = mapping.toX(warningStart(warning));
-    if (x !== null) both.push({ kind: 'warning-start', runId: run.id, colorIndex, x, label: `⚠ ${warning.kind.replace(/-/g, ' ')}` });
+    const start = warningStart(warning);
+    const name = warning.kind.replace(/-/g, ' ');
+    const names = byStart.get(start) ?? [];
+    if (!names.includes(name)) names.push(name);
+    byStart.set(start, names);
+  }
+  for (const [start, names] of byStart) {
+    const x = mapping.toX(start);
+    if (x !== null) both.push({ kind: 'warning-start', runId: run.id, colorIndex, x, label: `⚠ ${names.join(', ')}` });
   }
   return { loss: [...both, ...loss], accuracy: [...both, ...accuracy], extra: both };
 }

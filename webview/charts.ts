@@ -118,7 +118,7 @@ export function toAnnotations(annotations: readonly ChartAnnotation[], theme: Th
           borderColor: theme.warning,
           borderWidth: 1,
           borderDash: [4, 3],
-          label: { display: true, content: annotation.label, position: 'end', yAdjust: -15 * warnings++, color, backgroundColor: withAlpha(theme.background, 0.85), font, padding: 2 },
+          label: { display: true, content: annotation.label, position: 'end', yAdjust: 15 * warnings++, color, backgroundColor: withAlpha(theme.background, 0.85), font, padding: 2 },
         };
         break;
       case 'best-loss':
@@ -134,7 +134,7 @@ export function toAnnotations(annotations: readonly ChartAnnotation[], theme: Th
           borderColor: theme.foreground,
           borderWidth: 1,
         };
-        result[`bestLabel${index}`] = { type: 'label', xValue: annotation.x, yValue: annotation.y, content: annotation.kind === 'best-loss' ? '▼ best loss' : '▲ best acc', yAdjust: annotation.kind === 'best-loss' ? 14 : -14, xAdjust: nearRight(annotation.x) ? -30 : 0, color, font };
+        result[`bestLabel${index}`] = { type: 'label', xValue: annotation.x, yValue: annotation.y, content: annotation.kind === 'best-loss' ? '▼ best loss' : '▲ best acc', yAdjust: annotation.kind === 'best-loss' ? -14 : 14, xAdjust: nearRight(annotation.x) ? -30 : 0, color, font };
         break;
     }
   });

@@ -16,7 +16,7 @@ let page: Page;
 
 const store = fixtureStore('/ws/sft-run', '/ws/<img src=x onerror=alert(1)>');
 // A third run that logs epochs and wall time, so the time axes have something to place.
-store.addPoints('/ws/timed-run', { path: '/ws/timed-run/metrics.jsonl', format: 'jsonl' }, misleadingRunPoints().map((point) => ({ ...point, epoch: point.step / 500, wallTime: 1_760_000_000 + point.step * 6 })));
+store.addPoints('/ws/timed-run', { path: '/ws/timed-run/metrics.jsonl', format: 'jsonl' }, misleadingRunPoints().map((point) => ({ ...point, value: point.key.includes('accuracy') ? point.value + 0.03 : point.value * 0.9, epoch: point.step / 500, wallTime: 1_760_000_000 + point.step * 6 })));
 const now = Date.now();
 const views = store.runIds().map((id) => buildRunView(store.snapshot(id) ?? assert.fail(), id.replace('/ws/', ''), {}, id === '/ws/timed-run' ? now : now - 3_600_000));
 const snapshot: HostMessage = { type: 'snapshot', runs: views, problems: [{ path: '/ws/x/trainer_state.json', message: 'This trainer_state.json is a Git LFS pointer' }], defaultSmoothing: 0.6, now };
