@@ -5,6 +5,7 @@ import { EvalComputation } from '../../src/core/tokens/evalComputation';
 import { EVAL_OUTPUTS_FORMAT, evaluationStep } from '../../src/core/tokens/evalOutputsFormat';
 import { planEvaluation } from '../../src/core/tokens/evalPlan';
 import { mcnemarPValue, splitNllChange } from '../../src/core/tokens/evaluationComparison';
+import { parseNpyHeader } from '../../src/core/tokens/npyHeader';
 import { parseSafetensorsHeader } from '../../src/core/tokens/safetensorsHeader';
 import type { TensorInfo } from '../../src/core/tokens/tensorInfo';
 import type { TokenSummary } from '../../src/core/tokens/tokenStatistics';
@@ -177,4 +178,32 @@ test('a large evaluation fits its temperature on a sample of rows, close to the 
   // The gain from T is measured on ~8k of the 40k rows: its standard error here is about 0.01 nats.
   assert.ok(Math.abs(fitted.nll - nllAt(exactT)) < 0.03, `scaled NLL ${fitted.nll} vs exact ${nllAt(exactT)}`);
   assert.ok(exactT > 1.2, `the over-confident logits want T > 1 (${exactT})`);
+});
+
+test('.npy headers of versions 1, 2 and 3 (a 4-byte header length from version 2, UTF-8 from 3), and what is refused', () => {
+  const npy = (major: number, header: string): Uint8Array => {
+    const text = new TextEncoder().encode(header);
+    const prefix = major === 1 ? 10 : 12;
+    const bytes = new Uint8Array(prefix + text.length);
+    bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, major, 0]);
+    if (major === 1) new DataView(bytes.buffer).setUint16(8, text.length, true);
+    else new DataView(bytes.buffer).setUint32(8, text.length, true);
+    bytes.set(text, prefix);
+    return bytes;
+  };
+  const header = "{'descr': '<f2', 'fortran_order': False, 'shape': (3, 5), }\n";
+  for (const major of [1, 2, 3]) {
+    const parsed = parseNpyHeader(npy(major, header), 'logits', 100);
+    assert.ok(parsed.kind === 'ok', `version ${major}`);
+    assert.deepEqual(parsed.value, { name: 'logits', dtype: 'F16', shape: [3, 5], offset: 100 + (major === 1 ? 10 : 12) + header.length, byteLength: 30 });
+  }
+  const refused = (text: string): string => {
+    const parsed = parseNpyHeader(npy(1, text), 'x');
+    return parsed.kind === 'invalid' ? parsed.message : '';
+  };
+  assert.match(refused("{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }"), /little-endian/);
+  assert.match(refused("{'descr': '<i8', 'fortran_order': True, 'shape': (3, 2), }"), /Fortran/);
+  assert.match(refused("{'descr': [('a', '<i4')], 'fortran_order': False, 'shape': (3,), }"), /structured/);
+  assert.equal(parseNpyHeader(npy(1, header).subarray(0, 20), 'x').kind, 'need-more');
+  assert.equal(parseNpyHeader(npy(4, header), 'x').kind, 'invalid');
 });
