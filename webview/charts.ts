@@ -134,7 +134,7 @@ export function toAnnotations(annotations: readonly ChartAnnotation[], theme: Th
           borderColor: theme.foreground,
           borderWidth: 1,
         };
-        result[`bestLabel${index}`] = { type: 'label', xValue: annotation.x, yValue: annotation.y, content: annotation.kind === 'best-loss' ? '▼ best loss' : '▲ best acc', yAdjust: annotation.kind === 'best-loss' ? -14 : 14, xAdjust: nearRight(annotation.x) ? -30 : 0, color, font };
+        result[`bestLabel${index}`] = { type: 'label', xValue: annotation.x, yValue: annotation.y, content: annotation.kind === 'best-loss' ? '▼ best loss' : '▲ best acc', yAdjust: annotation.kind === 'best-loss' ? -14 : 14, xAdjust: nearRight(annotation.x) ? -40 : 0, color, font };
         break;
     }
   });
