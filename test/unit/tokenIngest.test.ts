@@ -49,6 +49,8 @@ test("the Python helper's dumps, read through the ingest in a worker, match nump
   const again = new LogIngest();
   for (const name of readdirSync(join(run, 'eval_outputs'))) await again.ingest(join(run, 'eval_outputs', name));
   assert.deepEqual(again.store.snapshot(run)?.metrics.get(COMPUTED_KEYS.meanNll), nll);
+  assert.deepEqual(evalOutputsStore.evaluations(run).map((evaluation) => [...evaluation.correctness]), evaluations.map((evaluation) => [...evaluation.correctness]), 'per-token correctness comes back from the cache bit for bit');
+  assert.deepEqual(evalOutputsStore.evidence(run, 100, 200), evidence);
 });
 
 test('real sample: a BERT classifier’s predictions.npy and test_labels.npy give its accuracy', { skip: samplesSkipReason('npy') }, async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { EvalComputeOptions, EvalFileResult } from './evalFileStats';
 
 /** Bumped whenever a statistic's definition changes, so old cached results are not reused. */
-const CACHE_VERSION = 3;
+const CACHE_VERSION = 4;
 
 export interface FileIdentity {
   readonly path: string;
@@ -21,7 +21,21 @@ export function cacheKey(files: readonly FileIdentity[], options: EvalComputeOpt
 }
 
 interface Stored extends Omit<EvalFileResult, 'correctness'> {
+  /** Per-token correctness, one bit a token, base64; `tokens` says how many bits count. */
   readonly correctness: string;
+  readonly tokens: number;
+}
+
+function packBits(values: Uint8Array): Buffer {
+  const packed = Buffer.alloc(Math.ceil(values.length / 8));
+  for (let i = 0; i < values.length; i++) if (values[i] === 1) packed[i >> 3] = (packed[i >> 3] as number) | (1 << (i & 7));
+  return packed;
+}
+
+function unpackBits(packed: Buffer, count: number): Uint8Array {
+  const values = new Uint8Array(count);
+  for (let i = 0; i < count; i++) values[i] = ((packed[i >> 3] as number) >> (i & 7)) & 1;
+  return values;
 }
 
 /** Results by file identity on disk, so a restart does not read gigabytes of logits again. */
@@ -31,14 +45,15 @@ export class EvalCache {
   async get(key: string): Promise<EvalFileResult | undefined> {
     try {
       const stored = JSON.parse(await readFile(join(this.directory, `${key}.json`), 'utf8'), (_, value: unknown) => (value === '__NaN__' ? NaN : value)) as Stored;
-      return { ...stored, correctness: new Uint8Array(Buffer.from(stored.correctness, 'base64')) };
+      const { tokens, ...rest } = stored;
+      return { ...rest, correctness: unpackBits(Buffer.from(stored.correctness, 'base64'), tokens) };
     } catch {
       return undefined;
     }
   }
 
   async set(key: string, result: EvalFileResult): Promise<void> {
-    const stored: Stored = { ...result, correctness: Buffer.from(result.correctness.buffer, result.correctness.byteOffset, result.correctness.byteLength).toString('base64') };
+    const stored: Stored = { ...result, correctness: packBits(result.correctness).toString('base64'), tokens: result.correctness.length };
     await mkdir(this.directory, { recursive: true });
     const file = join(this.directory, `${key}.json`);
     // Written aside and renamed, so a reader never sees half a result.
