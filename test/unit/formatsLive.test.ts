@@ -3,25 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { lightningCsvWriter, mlflowWriter, tensorboardWriter } from '../../scripts/logWriters.mjs';
 import { RunSession } from '../../src/node/runSession';
-
-/** Resolves when `check` holds after a change the session reports (real chokidar watcher), with the time it took. */
-function waitFor(session: RunSession, check: () => boolean): Promise<number> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    if (check()) return resolve(0);
-    const state = (): string => JSON.stringify(session.store.runIds().map((id) => [id, [...(session.store.snapshot(id)?.metrics ?? [])]]));
-    const timer = setTimeout(() => reject(new Error(`no change reported within 10 s; the store holds ${state()}`)), 10_000);
-    const subscription = session.onRunsChanged(() => {
-      if (!check()) return;
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve(performance.now() - started);
-    });
-  });
-}
+import { waitFor } from './sessionWait';
 
 const stepsOf = (session: RunSession, runId: string, key: string): readonly number[] => session.store.snapshot(runId)?.metrics.get(key)?.steps ?? [];
 

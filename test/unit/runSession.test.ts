@@ -4,20 +4,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunSession } from '../../src/node/runSession';
-
-/** Resolves when `check` holds after a change the session reports; the watcher is real (chokidar, native events). */
-function waitFor(session: RunSession, check: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (check()) return resolve();
-    const timer = setTimeout(() => reject(new Error('no change reported within 10 s')), 10_000);
-    const subscription = session.onRunsChanged(() => {
-      if (!check()) return;
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve();
-    });
-  });
-}
+import { waitFor } from './sessionWait';
 
 test('a watched folder: runs appear, grow, and survive their folder being deleted', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-session-'));

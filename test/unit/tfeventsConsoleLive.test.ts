@@ -3,24 +3,9 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { RunSession } from '../../src/node/runSession';
 import { eventFile } from './tfeventsWriter';
-
-/** Resolves with the milliseconds it took until `check` holds after a change the session reports (real watcher). */
-function waitFor(session: RunSession, check: () => boolean): Promise<number> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    if (check()) return resolve(0);
-    const timer = setTimeout(() => reject(new Error('no change reported within 10 s')), 10_000);
-    const subscription = session.onRunsChanged(() => {
-      if (!check()) return;
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve(performance.now() - started);
-    });
-  });
-}
+import { waitFor } from './sessionWait';
 
 test('watched live: console lines, Keras split event files and an HF run whose trainer state appears later', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-live-'));

@@ -7,19 +7,7 @@ import { COMPUTED_KEYS } from '../../src/core/tokens/evalOutputsFormat';
 import { RunSession } from '../../src/node/runSession';
 import { configureEvalOutputs } from '../../src/node/tokens/evalOutputsReader';
 import { compactSafetensors, npyInt64 } from './tokenFiles';
-
-function waitFor(session: RunSession, check: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (check()) return resolve();
-    const timeout = setTimeout(() => reject(new Error('timed out')), 8000);
-    const subscription = session.onRunsChanged(() => {
-      if (!check()) return;
-      clearTimeout(timeout);
-      subscription.dispose();
-      resolve();
-    });
-  });
-}
+import { waitFor } from './sessionWait';
 
 test('evaluation outputs written into a watched run are scored as they appear, in any order', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-eval-live-'));

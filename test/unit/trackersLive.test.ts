@@ -6,20 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { RunSession } from '../../src/node/runSession';
 import { historyRecord, wandbFile } from './wandbWriter';
-
-/** Resolves when `check` holds after a change the session reports; the watcher is real (chokidar, native events). */
-function waitFor(session: RunSession, check: () => boolean): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (check()) return resolve();
-    const timer = setTimeout(() => reject(new Error('no change reported within 10 s')), 10_000);
-    const subscription = session.onRunsChanged(() => {
-      if (!check()) return;
-      clearTimeout(timer);
-      subscription.dispose();
-      resolve();
-    });
-  });
-}
+import { waitFor } from './sessionWait';
 
 const RUN_UUID = 'f'.repeat(32);
 
