@@ -26,7 +26,7 @@ test('HF printed dicts: 4.x numbers and 5.x quoted strings; train logs numbered,
   assert.deepEqual(result.points.map((point) => point.epoch), [0.44, 0.44, 0.44, 0.89, 0.89, 0.89, 0.89, 0.89, 1, 1]);
 });
 
-test('an HF metrics block: values at the last step, runtimes in seconds, the dict before it keeps full precision', () => {
+test('an HF metrics block: values at the last step, runtimes in seconds, total_flos from GiB, the dict before it keeps full precision', () => {
   const log = [
     "{'loss': 0.07, 'epoch': 20.0}",
     "{'train_runtime': 1273.9239, 'train_loss': 0.19847503900527955, 'epoch': 20.0}",
@@ -44,6 +44,7 @@ test('an HF metrics block: values at the last step, runtimes in seconds, the dic
     ['loss', 1, 0.07],
     ['train_runtime', 1, 1273.9239],
     ['train_loss', 1, 0.19847503900527955],
+    ['total_flos', 1, 9406556 * 2 ** 30],
     ['eval_accuracy', 1, 0.9029],
     ['eval_runtime', 1, 4.25],
   ]);

@@ -125,11 +125,18 @@ export function isMetricsBlockHeader(line: string): boolean {
   return METRICS_BLOCK.test(line);
 }
 
+/** transformers' `log_metrics` prints total_flos as `f"{int(v) >> 30}GF"`: the count of GiB of FLOs, rounded down. */
+function parseGigaflos(text: string): number | undefined {
+  const match = /^(\d+)GF$/.exec(text);
+  return match === null ? undefined : Number(match[1]) * 2 ** 30;
+}
+
 /** One `  eval_loss               =     1.7931` line of that block; runtimes are turned into seconds. */
 export function metricsBlockEntry(line: string): readonly [string, number] | undefined {
   const match = BLOCK_ENTRY.exec(line);
   if (match === null) return undefined;
-  const value = parseNumber(match[2] as string) ?? parseDuration(match[2] as string);
+  const text = match[2] as string;
+  const value = parseNumber(text) ?? parseDuration(text) ?? parseGigaflos(text);
   return value === undefined ? undefined : [match[1] as string, value];
 }
 
