@@ -1,22 +1,10 @@
 // The panel with 50 runs of 100,000 points: what the host does before the first draw (views, downsampled,
 // and the snapshot message) and for a zoom (windows at full detail), against serializing the raw series.
-import { performance } from 'node:perf_hooks';
 import { RunStore } from '../src/core/runStore';
 import { analyzeRun } from '../src/core/analysis/runAnalysis';
 import { buildRunView, type RunView } from '../src/core/runView';
 import { requestedSeries } from '../src/vscode/runViews';
-
-type Row = [string, string, string];
-
-async function medianMs(repeats: number, work: () => unknown): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await work();
-    samples.push(performance.now() - start);
-  }
-  return samples.sort((a, b) => a - b)[samples.length >> 1] as number;
-}
+import { medianMs, type Row } from './timing';
 
 export async function panelBench(): Promise<Row[]> {
   const store = new RunStore();

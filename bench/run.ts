@@ -3,7 +3,6 @@
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { parseTrainerState } from '../src/core/formats/trainerStateFormat';
 import { RunStore } from '../src/core/runStore';
 import { buildRunView } from '../src/core/runView';
@@ -12,24 +11,10 @@ import { LogIngest } from '../src/node/logIngest';
 import { tfeventsBench } from './tfeventsBench';
 import { trackersBench } from './trackersBench';
 import { panelBench } from './panelBench';
+import { medianMs, type Row } from './timing';
 
 const dir = mkdtempSync(join(tmpdir(), 'tal-bench-'));
-const rows: [string, string, string][] = [];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1] as number;
-}
-
-async function timeMs(repeats: number, work: () => unknown): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await work();
-    samples.push(performance.now() - start);
-  }
-  return median(samples);
-}
+const rows: Row[] = [];
 
 function jsonlLine(step: number): string {
   return JSON.stringify({ current_steps: step, total_steps: 1e6, loss: 2 / Math.log(step + 2), lr: 1e-5, epoch: step / 1e4, eval_loss: 1.5 + Math.sin(step), eval_mean_token_accuracy: 0.5, elapsed_time: '0:01:02' }) + '\n';
@@ -46,9 +31,9 @@ async function coldRead(): Promise<void> {
   const path = join(dir, 'cold', 'trainer_log.jsonl');
   mkdirSync(join(dir, 'cold'));
   const bytes = writeJsonl(path, 200_000);
-  const raw = await timeMs(5, () => readFileSync(path));
-  const parseOnly = await timeMs(3, () => readFileSync(path, 'utf8').split('\n').forEach((line) => line && JSON.parse(line)));
-  const ours = await timeMs(3, () => new LogIngest().ingest(path));
+  const raw = await medianMs(5, () => readFileSync(path));
+  const parseOnly = await medianMs(3, () => readFileSync(path, 'utf8').split('\n').forEach((line) => line && JSON.parse(line)));
+  const ours = await medianMs(3, () => new LogIngest().ingest(path));
   const mb = bytes / 1e6;
   rows.push(['cold read of a JSONL log', `${mb.toFixed(0)} MB: ours ${(mb / (ours / 1000)).toFixed(0)} MB/s`, `${(raw / ours).toFixed(3)}× raw disk read; ${(parseOnly / ours).toFixed(2)}× a bare JSON.parse per line`]);
 }
@@ -61,7 +46,7 @@ async function appendCost(): Promise<void> {
     const ingest = new LogIngest();
     await ingest.ingest(path);
     let step = lines;
-    return timeMs(300, async () => {
+    return medianMs(300, async () => {
       appendFileSync(path, jsonlLine(++step));
       await ingest.ingest(path);
     });
@@ -74,8 +59,8 @@ async function appendCost(): Promise<void> {
 async function trainerStateReparse(): Promise<void> {
   const history = Array.from({ length: 5000 }, (_, i) => (i % 10 === 9 ? { epoch: i / 100, eval_loss: 1.5, eval_mean_token_accuracy: 0.5, eval_runtime: 1, step: i } : { epoch: i / 100, grad_norm: 1.2, learning_rate: 1e-5, loss: 2, step: i }));
   const text = JSON.stringify({ global_step: 5000, log_history: history }, null, 2);
-  const reference = await timeMs(20, () => JSON.parse(text));
-  const ours = await timeMs(20, () => parseTrainerState(text));
+  const reference = await medianMs(20, () => JSON.parse(text));
+  const ours = await medianMs(20, () => parseTrainerState(text));
   rows.push(['trainer_state.json rewrite (5,000 entries)', `${ours.toFixed(1)} ms`, `${(ours / reference).toFixed(2)}× JSON.parse alone`]);
 }
 
@@ -106,18 +91,18 @@ async function analysisPerUpdate(): Promise<void> {
   store.addPoints('/r', { path: '/r/m.jsonl', format: 'jsonl' }, batch);
   const snapshot = store.snapshot('/r');
   if (snapshot === undefined) throw new Error('no run');
-  const reference = await timeMs(50, () => JSON.stringify(snapshot.metrics.get('loss')));
-  const ours = await timeMs(50, () => buildRunView(snapshot, 'r'));
+  const reference = await medianMs(50, () => JSON.stringify(snapshot.metrics.get('loss')));
+  const ours = await medianMs(50, () => buildRunView(snapshot, 'r'));
   rows.push(['analysis + view of a 10,000-point run', `${ours.toFixed(2)} ms`, `${(ours / reference).toFixed(2)}× serializing its train-loss series once`]);
 }
 
 async function downsampling(): Promise<void> {
   const steps = Array.from({ length: 100_000 }, (_, i) => i);
   const values = steps.map((i) => Math.sin(i / 100) + Math.random() * 0.1);
-  const reference = await timeMs(5, () => {
+  const reference = await medianMs(5, () => {
     for (let r = 0; r < 50; r++) values.reduce((a, b) => a + b, 0);
   });
-  const ours = await timeMs(5, () => {
+  const ours = await medianMs(5, () => {
     for (let r = 0; r < 50; r++) downsampleMinMax({ steps, values }, 2000);
   });
   rows.push(['downsampling 50 runs × 100,000 points', `${ours.toFixed(0)} ms`, `${(ours / reference).toFixed(2)}× one pass summing the same values`]);

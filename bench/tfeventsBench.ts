@@ -2,22 +2,10 @@
 // of one appended tfevents record in a large file against a small one, measured in the same run.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { EMPTY_TFEVENTS_CURSOR, readTfeventsChunk } from '../src/core/formats/tfeventsFormat';
 import { LogIngest } from '../src/node/logIngest';
 import { eventFile } from '../test/unit/tfeventsWriter';
-
-type Row = [string, string, string];
-
-async function medianMs(repeats: number, work: () => unknown): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await work();
-    samples.push(performance.now() - start);
-  }
-  return samples.sort((a, b) => a - b)[samples.length >> 1] as number;
-}
+import { medianMs, type Row } from './timing';
 
 /** What PyTorch's SummaryWriter writes for one logged step: two scalars, one event each. */
 function steps(from: number, count: number): Uint8Array {

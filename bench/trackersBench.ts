@@ -3,22 +3,10 @@
 // small one, measured in the same run.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { readWandbChunk, WANDB_HISTORY_FORMAT } from '../src/core/formats/wandbHistoryFormat';
 import { LogIngest } from '../src/node/logIngest';
 import { historyRecord, outputRecord, wandbFile } from '../test/unit/wandbWriter';
-
-type Row = [string, string, string];
-
-async function medianMs(repeats: number, work: () => unknown): Promise<number> {
-  const samples: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = performance.now();
-    await work();
-    samples.push(performance.now() - start);
-  }
-  return samples.sort((a, b) => a - b)[samples.length >> 1] as number;
-}
+import { medianMs, type Row } from './timing';
 
 /** One HF logging step as W&B's callback records it, and a console line between steps as a real run has. */
 function hfStep(step: number): Uint8Array[] {
