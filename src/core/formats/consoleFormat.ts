@@ -2,6 +2,7 @@ import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
 import { hfDictLine, isMetricsBlockHeader, isTrainingMarker, metricsBlockEntry, scriptLine, userPatternLine, type LineValues, type UserLinePattern } from './consoleLines';
 import type { AppendOnlyFormat, LogFile, SniffResult } from './logFormat';
+import { completeLines } from './textLines';
 
 /**
  * Where reading a console log stopped: the bytes of an unfinished line, and the step that lines without
@@ -19,18 +20,9 @@ export interface ConsoleCursor {
 
 export const EMPTY_CONSOLE_CURSOR: ConsoleCursor = { pendingBytes: new Uint8Array(0), logCount: 0, lastStep: 0, inMetricsBlock: false, lastDictKeys: [] };
 
-const NEWLINE = 0x0a;
 /** Lines sniffed before an unrecognised text file is judged not to be a training console. */
 const SNIFF_LINES = 400;
 const decoder = new TextDecoder('utf-8');
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a, 0);
-  joined.set(b, a.length);
-  return joined;
-}
 
 interface MutableState {
   logCount: number;
@@ -80,18 +72,15 @@ function readSegment(segment: string, state: MutableState, patterns: readonly Us
 }
 
 export function readConsoleChunk(cursor: ConsoleCursor, chunk: Uint8Array, patterns: readonly UserLinePattern[] = []): { points: MetricPoint[]; cursor: ConsoleCursor } {
-  const bytes = concat(cursor.pendingBytes, chunk);
-  const lastNewline = bytes.lastIndexOf(NEWLINE);
+  const { lines, pending } = completeLines(cursor.pendingBytes, chunk);
   const points: MetricPoint[] = [];
   const state: MutableState = { logCount: cursor.logCount, lastStep: cursor.lastStep, inMetricsBlock: cursor.inMetricsBlock, lastDictKeys: cursor.lastDictKeys };
-  if (lastNewline >= 0) {
-    for (const line of decoder.decode(bytes.subarray(0, lastNewline)).split('\n')) {
-      if (line.includes('\r')) {
-        for (const segment of line.split('\r')) if (segment.trim() !== '') readSegment(segment, state, patterns, points);
-      } else readSegment(line, state, patterns, points);
-    }
+  for (const line of lines) {
+    if (line.includes('\r')) {
+      for (const segment of line.split('\r')) if (segment.trim() !== '') readSegment(segment, state, patterns, points);
+    } else readSegment(line, state, patterns, points);
   }
-  return { points, cursor: { pendingBytes: bytes.slice(lastNewline + 1), ...state } };
+  return { points, cursor: { pendingBytes: pending, ...state } };
 }
 
 /** A console is worth reading when one of its first lines is a metric line or a training framework's own output. */
