@@ -190,6 +190,13 @@ function annotationsFor(run: RunView, colorIndex: number, mapping: XMapping, acc
   return { loss: [...both, ...loss], accuracy: [...both, ...accuracy], extra: both };
 }
 
+/**
+ * Lines already shaped, per run view: a live update replaces only the runs that changed (the others keep
+ * their objects), so only those are smoothed and thinned again. An entry holds while the settings it was
+ * shaped with and the fetched series it used are the same.
+ */
+export type LineCache = WeakMap<RunView, { readonly signature: string; readonly deps: readonly (SeriesData | undefined)[]; readonly lines: Record<ChartId, ChartLine[]> }>;
+
 /** Runs the list shows: those the filter matches (hidden ones included, so they can be shown again). */
 export function listedRuns(runs: readonly RunView[], filter: string): RunView[] {
   const matcher = runMatcher(filter);
@@ -200,7 +207,15 @@ export function listedRuns(runs: readonly RunView[], filter: string): RunView[] 
  * Shapes runs into what the charts draw: the runs the filter matches and the user has not hidden, on the
  * chosen x axis, with detail spliced in where the host sent it. Colours come from `colors`, fixed per run.
  */
-export function buildChartModel(runs: readonly RunView[], ui: UiState, colors: Readonly<Record<string, number>>, extras: ReadonlyMap<string, SeriesData> = new Map(), detail: DetailMap = new Map(), budget: DrawBudget = NO_BUDGET): ChartModel {
+export function buildChartModel(
+  runs: readonly RunView[],
+  ui: UiState,
+  colors: Readonly<Record<string, number>>,
+  extras: ReadonlyMap<string, SeriesData> = new Map(),
+  detail: DetailMap = new Map(),
+  budget: DrawBudget = NO_BUDGET,
+  cache?: LineCache,
+): ChartModel {
   const lines: Record<ChartId, ChartLine[]> = { loss: [], accuracy: [], extra: [] };
   const annotations: Record<ChartId, ChartAnnotation[]> = { loss: [], accuracy: [], extra: [] };
   const drawn = listedRuns(runs, ui.filter).filter((run) => !ui.hiddenRunIds.includes(run.id));
@@ -218,17 +233,28 @@ export function buildChartModel(runs: readonly RunView[], ui: UiState, colors: R
     drawnRunIds.push(run.id);
     const colorIndex = colors[run.id] ?? 0;
     const faded = focused !== null && run.id !== focused;
-    const withDetail = (series: SeriesData | null): SeriesData | null => (series === null ? null : mergeDetail(series, detail.get(detailKey(run.id, series.key))));
-    const spec = (series: SeriesData | null, train: boolean, scale: number): LineSpec => ({ run, series: withDetail(series), colorIndex, train, dashed: train && trainDashed, scale, faded });
-    const accuracyScale = percentScaleOf(run.evalAccuracy);
-    if (ui.showEvalLoss) lines.loss.push(...linesFor(spec(run.evalLoss, false, 1), mapping, ui, ui.logScale.includes('loss'), budget));
-    if (ui.showTrainLoss) lines.loss.push(...linesFor(spec(run.trainLoss, true, 1), mapping, ui, ui.logScale.includes('loss'), budget));
-    if (ui.showAccuracy) lines.accuracy.push(...linesFor(spec(run.evalAccuracy, false, accuracyScale), mapping, ui, ui.logScale.includes('accuracy'), budget));
     const extra = extras.get(run.id);
-    if (ui.extraKey !== null && extra !== undefined && extra.key === ui.extraKey) lines.extra.push(...linesFor(spec(extra, false, 1), mapping, ui, ui.logScale.includes('extra'), budget));
+    const details = [run.evalLoss, run.trainLoss, run.evalAccuracy, extra ?? null].map((series) => (series === null ? undefined : detail.get(detailKey(run.id, series.key))));
+    const signature = JSON.stringify([ui.smoothing, ui.xAxis, ui.logScale, ui.showEvalLoss, ui.showTrainLoss, ui.showAccuracy, ui.extraKey, colorIndex, faded, trainDashed, budget.maxPointsPerLine, budget.xWindow]);
+    const deps = [extra, ...details];
+    const cached = cache?.get(run);
+    let forRun = cached !== undefined && cached.signature === signature && cached.deps.every((dep, i) => dep === deps[i]) ? cached.lines : undefined;
+    if (forRun === undefined) {
+      const withDetail = (series: SeriesData | null, i: number): SeriesData | null => (series === null ? null : mergeDetail(series, details[i]));
+      const spec = (series: SeriesData | null, i: number, train: boolean, scale: number): LineSpec => ({ run, series: withDetail(series, i), colorIndex, train, dashed: train && trainDashed, scale, faded });
+      const accuracyScale = percentScaleOf(run.evalAccuracy);
+      forRun = { loss: [], accuracy: [], extra: [] };
+      if (ui.showEvalLoss) forRun.loss.push(...linesFor(spec(run.evalLoss, 0, false, 1), mapping, ui, ui.logScale.includes('loss'), budget));
+      if (ui.showTrainLoss) forRun.loss.push(...linesFor(spec(run.trainLoss, 1, true, 1), mapping, ui, ui.logScale.includes('loss'), budget));
+      if (ui.showAccuracy) forRun.accuracy.push(...linesFor(spec(run.evalAccuracy, 2, false, accuracyScale), mapping, ui, ui.logScale.includes('accuracy'), budget));
+      if (ui.extraKey !== null && extra !== undefined && extra.key === ui.extraKey) forRun.extra.push(...linesFor(spec(extra, 3, false, 1), mapping, ui, ui.logScale.includes('extra'), budget));
+      cache?.set(run, { signature, deps, lines: forRun });
+    }
+    for (const chart of ['loss', 'accuracy', 'extra'] as const) lines[chart].push(...forRun[chart]);
     if (annotate(run.id)) {
-      const forRun = annotationsFor(run, colorIndex, mapping, accuracyScale);
-      for (const chart of ['loss', 'accuracy', 'extra'] as const) annotations[chart].push(...forRun[chart]);
+      const accuracyScale = percentScaleOf(run.evalAccuracy);
+      const marks = annotationsFor(run, colorIndex, mapping, accuracyScale);
+      for (const chart of ['loss', 'accuracy', 'extra'] as const) annotations[chart].push(...marks[chart]);
     }
   }
   return { ...lines, annotations, drawnRunIds, unplacedRunIds, trainDashed };

@@ -1,6 +1,6 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { HostMessage, Problem, RunView, WebviewMessage } from '../src/protocol';
-import { buildChartModel, pointCount, valuesAt, xExtent, type ChartLine, type ChartModel, type XRange } from './chartData';
+import { buildChartModel, pointCount, valuesAt, xExtent, type ChartLine, type ChartModel, type LineCache, type XRange } from './chartData';
 import { MetricChart } from './charts';
 import { controlBar } from './controls';
 import { renderCrosshairTip } from './crosshairTip';
@@ -37,6 +37,7 @@ let crosshair: number | null = null;
 /** Host clock minus ours: live and idle are judged on the host's clock, where the files are. */
 let hostOffset = 0;
 const fetcher = new SeriesFetcher((message) => vscode.postMessage(message));
+const lineCache: LineCache = new WeakMap();
 
 function setUi(next: UiState, render = true): void {
   ui = next;
@@ -205,7 +206,7 @@ function render(): void {
   colors = assigned;
   // About a point per pixel of the widest chart (min/max kept per bucket): more are not seen, and each costs drawing time.
   const width = Math.max(...CHART_IDS.map((id) => charts[id].chart.canvas.clientWidth), 300);
-  model = buildChartModel(runs, ui, colors, fetcher.extras, fetcher.detail, { maxPointsPerLine: Math.ceil(width), xWindow: xRange });
+  model = buildChartModel(runs, ui, colors, fetcher.extras, fetcher.detail, { maxPointsPerLine: Math.ceil(width), xWindow: xRange }, lineCache);
   const range = currentRange();
   for (const id of CHART_IDS) {
     const slot = charts[id];
@@ -237,13 +238,33 @@ function render(): void {
 }
 
 let renderPending = false;
+let dataRenderTimer: ReturnType<typeof setTimeout> | undefined;
+let lastRender = { end: 0, ms: 0 };
 function scheduleRender(): void {
   if (renderPending) return;
   renderPending = true;
+  clearTimeout(dataRenderTimer);
+  dataRenderTimer = undefined;
   requestAnimationFrame(() => {
     renderPending = false;
+    const start = performance.now();
     render();
+    lastRender = { end: performance.now(), ms: performance.now() - start };
   });
+}
+
+/**
+ * New data from live runs is drawn at most every other render's length: with many runs appending, the
+ * panel spends at least half its time free for the user (what the user does is drawn at once).
+ */
+function scheduleDataRender(): void {
+  if (renderPending || dataRenderTimer !== undefined) return;
+  const wait = lastRender.end + lastRender.ms - performance.now();
+  if (wait <= 0) return scheduleRender();
+  dataRenderTimer = setTimeout(() => {
+    dataRenderTimer = undefined;
+    scheduleRender();
+  }, wait);
 }
 
 /** A run focused from the tree view or a warning: shown, listed, highlighted and scrolled to. */
@@ -287,7 +308,8 @@ function receive(message: HostMessage): void {
   }
   fetcher.requestExtras(runs, ui.extraKey);
   if (xRange !== null) fetcher.requestDetail(runs, ui, xRange);
-  scheduleRender();
+  if (message.type === 'snapshot') scheduleRender();
+  else scheduleDataRender();
 }
 
 onThemeChange(() => {

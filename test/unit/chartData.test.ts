@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RunStore } from '../../src/core/runStore';
 import { buildRunView, type SeriesData } from '../../src/core/runView';
-import { buildChartModel, detailKey, mergeDetail, pointCount, valuesAt, xExtent } from '../../webview/chartData';
+import { buildChartModel, detailKey, mergeDetail, pointCount, valuesAt, xExtent, type LineCache } from '../../webview/chartData';
 import { visibleCsv } from '../../webview/exportCsv';
 import { assignColors } from '../../webview/runColors';
 import { runMatcher } from '../../webview/runFilter';
@@ -136,6 +136,20 @@ test('the CSV holds what is visible, raw and smoothed side by side, and defuses 
   assert.equal(lines.filter((line) => line.startsWith(`"'=sft"`)).length, 3, 'steps 200, 300, 400');
   const row = lines.find((line) => line.startsWith('"healthy","eval/mean_token_accuracy",200,')) ?? assert.fail();
   assert.equal(Number(row.split(',')[3]), 38);
+});
+
+test('with a cache, unchanged runs keep their shaped lines and only what changed is shaped again', () => {
+  const cache: LineCache = new WeakMap();
+  const first = buildChartModel(runs, ui(), colors, new Map(), new Map(), undefined, cache);
+  const changed = runs.map((run) => (run.id === '/ws/healthy' ? { ...run } : run));
+  const second = buildChartModel(changed, ui(), colors, new Map(), new Map(), undefined, cache);
+  const line = (model: typeof first, runId: string) => model.loss.find((item) => item.runId === runId && !item.raw);
+  assert.equal(line(second, '/ws/sft-run'), line(first, '/ws/sft-run'), 'the same objects, not shaped again');
+  assert.notEqual(line(second, '/ws/healthy'), line(first, '/ws/healthy'));
+  assert.deepEqual(line(second, '/ws/healthy')?.points, line(first, '/ws/healthy')?.points);
+  const resmoothed = buildChartModel(changed, ui({ smoothing: 0.9 }), colors, new Map(), new Map(), undefined, cache);
+  assert.notEqual(line(resmoothed, '/ws/sft-run'), line(first, '/ws/sft-run'));
+  assert.notDeepEqual(line(resmoothed, '/ws/sft-run')?.points, line(first, '/ws/sft-run')?.points);
 });
 
 test('restored UI state is validated', () => {

@@ -301,6 +301,22 @@ test('50 runs of 100,000 points: drawn promptly after downsampling, with full de
     console.log(`# 50 runs × 100,000 points (downsampled to ≤2,000 per series): first render ${ms.toFixed(0)} ms`);
     assert.equal(await bigPage.getAttribute('#loss-chart', 'data-runs'), '50');
     assert.ok(ms < 3000, `first render took ${ms} ms`);
+    const grown = bigViews[7] ?? assert.fail();
+    const loss = grown.trainLoss ?? assert.fail();
+    const update: HostMessage = { type: 'update', runs: [{ ...grown, trainLoss: { ...loss, steps: [...loss.steps, 100_001], values: [...loss.values, 0.1] } }], removedRunIds: [], problems: [], now: Date.now() };
+    const updateMs = await bigPage.evaluate(async (m) => {
+      await new Promise((done) => setTimeout(done, 1000));
+      const before = document.body.dataset['rendered'];
+      const start = performance.now();
+      window.postMessage(m, '*');
+      await new Promise<void>((done) => {
+        const check = (): void => (document.body.dataset['rendered'] !== before ? done() : void requestAnimationFrame(check));
+        check();
+      });
+      return performance.now() - start;
+    }, update);
+    console.log(`# one run of the 50 updated: drawn ${updateMs.toFixed(0)} ms after the message`);
+    assert.ok(updateMs < 3000, `the update took ${updateMs} ms`);
     await bigPage.focus('#loss-chart');
     await bigPage.keyboard.press('+');
     const request = await bigPage.waitForFunction(() => (window as unknown as { posted: { type: string }[] }).posted.find((m) => m.type === 'requestSeries'), undefined, { timeout: 5000 });
