@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { EvalComputation } from '../../src/core/tokens/evalComputation';
+import { planEvaluation } from '../../src/core/tokens/evalPlan';
 import { emptyRowScore, scoreFromBatch, scoreRow } from '../../src/core/tokens/logitsRow';
 import { createWasmRowScorer } from '../../src/node/tokens/kernel/wasmRowScorer';
 
@@ -16,7 +18,7 @@ test('the SIMD kernel agrees with the scalar loop on awkward rows', () => {
   ];
   const labels = Int32Array.from([3, 10, 0, 1, 10]);
   const logits = Float32Array.from(rows.flat());
-  const out = kernel.scoreRows(logits, rows.length, vocab, labels);
+  const out = kernel.scoreRows(logits, rows.length, vocab, labels).scores;
   for (let r = 0; r < rows.length; r++) {
     const viaKernel = emptyRowScore();
     const viaLoop = emptyRowScore();
@@ -31,6 +33,34 @@ test('the SIMD kernel agrees with the scalar loop on awkward rows', () => {
   }
   assert.equal(out[0], 1, 'first of the tied maxima');
   assert.ok(Number.isNaN(out[5 * 3 + 2] as number), 'NaN partition');
-  const skipped = kernel.scoreRows(logits, 2, vocab, Int32Array.from([-1, 10]));
+  const skipped = kernel.scoreRows(logits, 2, vocab, Int32Array.from([-1, 10])).scores;
   assert.equal(skipped[5], 10, 'a row labelled -1 is skipped, the next scored');
+});
+
+test('with the kernel binning the sampled rows, the temperature fit is the scalar loop’s', () => {
+  const kernel = createWasmRowScorer();
+  assert.ok(kernel !== undefined);
+  const rows = 300;
+  const vocab = 37;
+  let seed = 3;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  // Token 0 is masked (-inf) in every fifth row and is never a label; every 13th position is ignored.
+  const logits = Float32Array.from({ length: rows * vocab }, (_, i) => (i % vocab === 0 && Math.floor(i / vocab) % 5 === 0 ? -Infinity : (random() - 0.5) * 12));
+  const labels = Float64Array.from({ length: rows }, (_, r) => (r % 13 === 0 ? -100 : 1 + Math.floor(random() * (vocab - 1))));
+  const planned = planEvaluation([{ name: 'labels', dtype: 'I64', shape: [rows], offset: 0, byteLength: 0 }, { name: 'logits', dtype: 'F32', shape: [rows, vocab], offset: 0, byteLength: 0 }], {}, {});
+  assert.ok('plan' in planned);
+  const viaKernel = new EvalComputation(planned.plan, labels, { temperature: true, batch: kernel });
+  const viaLoop = new EvalComputation(planned.plan, labels, { temperature: true });
+  for (let first = 0; first < rows; first += 64) {
+    const chunk = logits.subarray(first * vocab, Math.min(rows, first + 64) * vocab);
+    viaKernel.addLogitRows(chunk, first);
+    viaLoop.addLogitRows(chunk, first);
+  }
+  const [a, b] = [viaKernel.finish(), viaLoop.finish()];
+  assert.deepEqual([...a.correctness], [...b.correctness]);
+  const [ta, tb] = [a.summary.logits?.temperature, b.summary.logits?.temperature];
+  assert.ok(ta !== undefined && tb !== undefined);
+  assert.equal(ta.sampledRows, tb.sampledRows);
+  assert.ok(Math.abs(ta.temperature - tb.temperature) < 1e-6 && Math.abs(ta.nll - tb.nll) < 1e-6, `${ta.temperature}/${ta.nll} vs ${tb.temperature}/${tb.nll}`);
+  assert.ok(Math.abs((a.summary.probabilities?.meanNll ?? 0) - (b.summary.probabilities?.meanNll ?? 1)) < 1e-6);
 });

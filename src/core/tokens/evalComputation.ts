@@ -1,6 +1,6 @@
 import { labelIndexFor, type EvalPlan } from './evalPlan';
 import { emptyRowScore, scoreFromBatch, scoreRow, type RowBatchScorer } from './logitsRow';
-import { TEMPERATURE_SAMPLE_ROWS, TemperatureAccumulator } from './temperatureFit';
+import { BINS, TEMPERATURE_SAMPLE_ROWS, TemperatureAccumulator } from './temperatureFit';
 import { TokenAccumulator, type TokenSummary } from './tokenStatistics';
 
 /** What an evaluation yields: its summary, the per-token correctness (for McNemar) and what was skipped. */
@@ -72,29 +72,38 @@ export class EvalComputation {
   }
 
   /**
-   * The same, with the batch scorer doing the rows that do not feed the temperature fit. Tokens are still
-   * added in row order, so per-token correctness lines up between evaluations.
+   * The same, with the batch scorer doing the work (and binning the rows sampled for the temperature fit).
+   * Tokens are still added in row order, so per-token correctness lines up between evaluations.
    */
   private addLogitRowsInBatch(rows: Float32Array, firstRow: number, batch: RowBatchScorer): void {
     const vocab = this.plan.vocab;
     const count = Math.floor(rows.length / vocab);
-    const batchLabels = new Int32Array(count).fill(-1);
-    const ownLabels = new Float64Array(count).fill(-1);
+    const labels = new Int32Array(count).fill(-1);
+    const bin = new Int32Array(count);
     for (let r = 0; r < count; r++) {
       const label = this.labelFor(firstRow + r);
       if (label === undefined) continue;
-      if (!(label >= 0 && label < vocab && Number.isInteger(label))) this.outOfRange++;
-      else if (this.temperature !== undefined && rowHash(this.scored++) < this.sampleBelow) ownLabels[r] = label;
-      else batchLabels[r] = label;
+      if (!(label >= 0 && label < vocab && Number.isInteger(label))) {
+        this.outOfRange++;
+        continue;
+      }
+      labels[r] = label;
+      if (this.temperature !== undefined && rowHash(this.scored++) < this.sampleBelow) bin[r] = 1;
     }
-    const out = batch.scoreRows(rows, count, vocab, batchLabels);
+    const { scores, bins } = batch.scoreRows(rows, count, vocab, labels, this.temperature === undefined ? undefined : bin);
     for (let r = 0; r < count; r++) {
-      const batchLabel = batchLabels[r] as number;
-      const ownLabel = ownLabels[r] as number;
-      if (batchLabel >= 0) scoreFromBatch(out, 5 * r, rows[r * vocab + batchLabel] as number, this.score);
-      else if (ownLabel >= 0) scoreRow(rows, r * vocab, vocab, ownLabel, this.score, this.temperature);
-      else continue;
-      this.tokens.addProbabilities(this.score.argmax === (batchLabel >= 0 ? batchLabel : ownLabel), this.score.labelLogProb, this.score.maxLogProb);
+      const label = labels[r] as number;
+      if (label < 0) continue;
+      const labelLogit = rows[r * vocab + label] as number;
+      scoreFromBatch(scores, 5 * r, labelLogit, this.score);
+      if (bin[r] === 1 && bins !== undefined && this.temperature !== undefined) {
+        const at = 3 * BINS * r;
+        this.temperature.count.set(bins.subarray(at, at + BINS));
+        this.temperature.sum.set(bins.subarray(at + BINS, at + 2 * BINS));
+        this.temperature.sumSquares.set(bins.subarray(at + 2 * BINS, at + 3 * BINS));
+        this.temperature.finishRow(labelLogit - (scores[5 * r + 1] as number), -this.score.labelLogProb);
+      }
+      this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank);
     }
   }

@@ -13,12 +13,13 @@ export interface RowScore {
 }
 
 /**
- * Scores many rows at once (a SIMD kernel on the Node side). For each row whose label is ≥ 0 it returns,
+ * Scores many rows at once (a SIMD kernel on the Node side). For each row whose label is ≥ 0, `scores` holds
  * at 5·row: the argmax, the max, Σ e^(z − max), Σ e^(z − max)·(z − max) and how many logits are above the
- * label's; rows labelled -1 are left alone.
+ * label's; rows labelled -1 are left alone. Rows flagged 1 in `bin` also get the temperature fit's histogram
+ * in `bins`, BINS counts, sums and sums of squares at 3·BINS·row, the argmax left out.
  */
 export interface RowBatchScorer {
-  scoreRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array): Float64Array;
+  scoreRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, bin?: Int32Array): { readonly scores: Float64Array; readonly bins: Float64Array | undefined };
   /** Where to decode `rows` rows of `elements` logits in all, so that scoring them needs no copy. */
   inputBuffer(elements: number, rows: number): Float32Array;
 }

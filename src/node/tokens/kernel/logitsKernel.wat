@@ -151,4 +151,42 @@
             (f64.store offset=32 (local.get $out) (f64.convert_i32_u (local.get $count)))))
         (local.set $out (i32.add (local.get $out) (i32.const 40)))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
-        (br $rowLoop)))))
+        (br $rowLoop))))
+
+  ;; The temperature fit's histogram of u = z - max for each row flagged in `flags` (int32, 1: bin it), using
+  ;; the argmax and max that scoreRows wrote at `scores`: 193 counts, then 193 sums of u, then 193 sums of u²
+  ;; (float64) per row at `bins` + row·4632. Bins are 1/4 nat wide; the last holds u <= -48; the argmax is
+  ;; left out and -inf logits are skipped, as src/core/tokens/logitsRow.ts does.
+  (func (export "binRows") (param $logits i32) (param $rows i32) (param $vocab i32) (param $flags i32) (param $scores i32) (param $bins i32)
+    (local $row i32) (local $base i32) (local $i i32) (local $hist i32) (local $max f64) (local $argmax i32)
+    (local $u f64) (local $bin i32) (local $at i32)
+    (block $done
+      (loop $rowLoop
+        (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
+        (if (i32.load (i32.add (local.get $flags) (i32.shl (local.get $row) (i32.const 2))))
+          (then
+            (local.set $base (i32.add (local.get $logits) (i32.shl (i32.mul (local.get $row) (local.get $vocab)) (i32.const 2))))
+            (local.set $hist (i32.add (local.get $bins) (i32.mul (local.get $row) (i32.const 4632))))
+            (memory.fill (local.get $hist) (i32.const 0) (i32.const 4632))
+            (local.set $argmax (i32.trunc_f64_u (f64.load (i32.add (local.get $scores) (i32.mul (local.get $row) (i32.const 40))))))
+            (local.set $max (f64.load offset=8 (i32.add (local.get $scores) (i32.mul (local.get $row) (i32.const 40)))))
+            (local.set $i (i32.const 0))
+            (block $binned
+              (loop $bin
+                (br_if $binned (i32.ge_u (local.get $i) (local.get $vocab)))
+                (local.set $u (f64.sub (f64.promote_f32 (f32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))) (local.get $max)))
+                (if (f64.ne (local.get $u) (f64.const -inf))
+                  (then
+                    (local.set $bin (i32.trunc_sat_f64_s (f64.mul (local.get $u) (f64.const -4))))
+                    (if (i32.gt_u (local.get $bin) (i32.const 192)) (then (local.set $bin (i32.const 192))))
+                    (local.set $at (i32.add (local.get $hist) (i32.shl (local.get $bin) (i32.const 3))))
+                    (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (f64.const 1)))
+                    (f64.store offset=1544 (local.get $at) (f64.add (f64.load offset=1544 (local.get $at)) (local.get $u)))
+                    (f64.store offset=3088 (local.get $at) (f64.add (f64.load offset=3088 (local.get $at)) (f64.mul (local.get $u) (local.get $u))))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $bin)))
+            ;; the argmax (u = 0, bin 0) is counted exactly by the fit, not binned
+            (f64.store (local.get $hist) (f64.sub (f64.load (local.get $hist)) (f64.const 1)))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rowLoop))))
+)

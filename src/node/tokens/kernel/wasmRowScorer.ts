@@ -1,4 +1,5 @@
 import type { RowBatchScorer } from '../../../core/tokens/logitsRow';
+import { BINS } from '../../../core/tokens/temperatureFit';
 import { LOGITS_KERNEL_BASE64 } from './logitsKernelBytes';
 
 const PAGE = 65536;
@@ -12,7 +13,11 @@ interface WasmApi {
 interface KernelExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   scoreRows(logits: number, rows: number, vocab: number, labels: number, out: number): void;
+  binRows(logits: number, rows: number, vocab: number, flags: number, scores: number, bins: number): void;
 }
+
+/** Float64 numbers of one row's temperature histogram: counts, sums and sums of squares of 193 bins. */
+const BIN_NUMBERS = 3 * BINS;
 
 /**
  * The SIMD kernel behind a RowBatchScorer: each chunk of logits is decoded (fp16, bf16) or copied (fp32)
@@ -27,28 +32,34 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
   } catch {
     return undefined;
   }
-  /** The kernel's memory: logits from 0, then the labels, then the float64 results (8-byte aligned). */
-  const layout = (elements: number, rows: number): { labelsAt: number; outAt: number } => {
+  /** The kernel's memory: logits from 0, the labels, the float64 results (8-byte aligned), the bin flags, the histograms. */
+  const layout = (elements: number, rows: number): { labelsAt: number; outAt: number; flagsAt: number; binsAt: number } => {
     const labelsAt = elements * 4;
     const outAt = Math.ceil((labelsAt + rows * 4) / 8) * 8;
-    const needed = outAt + rows * 40;
+    const flagsAt = outAt + rows * 40;
+    const binsAt = Math.ceil((flagsAt + rows * 4) / 8) * 8;
+    const needed = binsAt + rows * BIN_NUMBERS * 8;
     const memory = kernel.memory;
     if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
-    return { labelsAt, outAt };
+    return { labelsAt, outAt, flagsAt, binsAt };
   };
   return {
     inputBuffer(elements: number, rows: number): Float32Array {
       layout(elements, rows);
       return new Float32Array(kernel.memory.buffer, 0, elements);
     },
-    scoreRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array): Float64Array {
-      const { labelsAt, outAt } = layout(rows * vocab, rows);
+    scoreRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, bin?: Int32Array): { scores: Float64Array; bins: Float64Array | undefined } {
+      const { labelsAt, outAt, flagsAt, binsAt } = layout(rows * vocab, rows);
       const buffer = kernel.memory.buffer;
       // Logits decoded into inputBuffer() are in place already; others (an fp32 file's bytes) are copied in.
       if (logits.buffer !== buffer || logits.byteOffset !== 0) new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
       new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
       kernel.scoreRows(0, rows, vocab, labelsAt, outAt);
-      return new Float64Array(buffer, outAt, rows * 5).slice();
+      const scores = new Float64Array(buffer, outAt, rows * 5).slice();
+      if (bin === undefined || !bin.includes(1)) return { scores, bins: undefined };
+      new Int32Array(buffer, flagsAt, rows).set(bin.subarray(0, rows));
+      kernel.binRows(0, rows, vocab, flagsAt, outAt, binsAt);
+      return { scores, bins: new Float64Array(buffer, binsAt, rows * BIN_NUMBERS).slice() };
     },
   };
 }
