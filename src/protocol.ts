@@ -29,6 +29,7 @@ export type WebviewMessage =
   | { readonly type: 'revealSource'; readonly runId: string }
   | { readonly type: 'requestCalibration'; readonly runId: string }
   | { readonly type: 'openLog'; readonly runId: string; readonly path: string; readonly step: number | null }
+  | { readonly type: 'findLossTrustingCode' }
   | { readonly type: 'requestSeries'; readonly requestId: number; readonly items: readonly SeriesRequest[] }
   | { readonly type: 'export'; readonly format: 'png' | 'csv'; readonly fileName: string; readonly data: string };
 
@@ -53,6 +54,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
     case 'revealSource':
     case 'requestCalibration':
       return typeof message['runId'] === 'string';
+    case 'findLossTrustingCode':
+      return true;
     case 'openLog':
       return typeof message['runId'] === 'string' && typeof message['path'] === 'string' && isStepBound(message['step']);
     case 'requestSeries': {

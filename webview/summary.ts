@@ -8,7 +8,11 @@ export interface TableEvents {
   onFocus(runId: string | null): void;
   onRevealFolder(runId: string): void;
   onOpenLog(runId: string, path: string, step: number | null): void;
+  onFindCode(): void;
 }
+
+/** Warnings about which checkpoint to keep: the code or config that picks it by loss is worth finding. */
+const CHECKPOINT_KINDS: readonly string[] = ['misleading-loss', 'checkpoint-disagreement'];
 
 function trendArrow(run: RunView): string {
   const latest = run.latest;
@@ -100,6 +104,7 @@ export function renderWarnings(list: HTMLElement, runs: readonly RunView[], even
         { class: 'warning-actions' },
         button('Show on chart', `Focus ${run.label} on the charts`, () => events.onFocus(run.id)),
         log === undefined ? '' : button(`Open log at step ${start}`, `Open ${log.path} at step ${start}`, () => events.onOpenLog(run.id, log.path, start)),
+        CHECKPOINT_KINDS.includes(warning.kind) ? button('Find code that picks by loss', 'Search the workspace for code and configs that choose checkpoints or stop training by a metric', () => events.onFindCode()) : '',
       );
       return el(
         'li',

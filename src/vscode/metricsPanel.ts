@@ -3,6 +3,7 @@ import { isWebviewMessage, type HostMessage, type Problem, type RunView, type Se
 import { calibrationFor } from '../node/tokens/calibrationSource';
 import { Disposable } from './disposable';
 import { saveExport } from './exportFile';
+import { searchLossTrustingCode } from './lossTrustSearch';
 import { localResourceRoots, panelHtml } from './panelHtml';
 
 export const PANEL_VIEW_TYPE = 'tokenAccuracyLens.metrics';
@@ -84,6 +85,9 @@ export class MetricsPanel extends Disposable {
         break;
       case 'requestSeries':
         this.post({ type: 'series', requestId: message.requestId, series: message.items.map((item) => ({ ...item, data: this.data.series(item) })) });
+        break;
+      case 'findLossTrustingCode':
+        void searchLossTrustingCode();
         break;
       case 'export':
         void saveExport(message.format, message.fileName, message.data);
