@@ -1,8 +1,8 @@
 import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
-import { parseLenientJson } from './lenientJson';
 import type { WholeFileFormat, WholeFileResult } from './logFormat';
 import { isRecord } from './metricRecord';
+import { parseWholeFileJson } from './wholeFileJson';
 
 /**
  * `trainer.save_metrics(split, …)` writes `<split>_results.json` and merges every split into `all_results.json`;
@@ -16,13 +16,9 @@ const RESULTS_FILE = /(^|[_.-])(all|train|eval|test|predict)_results\.json$/;
  * in training they stand, so it goes with the points rather than being a series of its own.
  */
 export function parseHfResults(text: string): WholeFileResult {
-  if (text.trim() === '') return { kind: 'incomplete', message: 'The file is empty (it may be being written).' };
-  let value: unknown;
-  try {
-    value = parseLenientJson(text);
-  } catch (error) {
-    return { kind: 'incomplete', message: `The file is not complete JSON (${(error as Error).message}); it may be being rewritten.` };
-  }
+  const json = parseWholeFileJson(text);
+  if (json.kind === 'incomplete') return json;
+  const value = json.value;
   if (!isRecord(value)) return { kind: 'invalid', message: 'This results file is not a JSON object of metrics.' };
   const epoch = typeof value['epoch'] === 'number' ? value['epoch'] : undefined;
   const points: MetricPoint[] = [];

@@ -1,8 +1,8 @@
 import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
 import type { WholeFileFormat } from './logFormat';
-import { parseLenientJson } from './lenientJson';
 import { isRecord, recordToPoints } from './metricRecord';
+import { parseWholeFileJson } from './wholeFileJson';
 
 /**
  * Hugging Face's Trainer rewrites `trainer_state.json` whole and not atomically, so a reader can catch it
@@ -19,13 +19,9 @@ export function parseTrainerState(text: string): TrainerStateResult {
   if (LFS_POINTER.test(text)) {
     return { kind: 'invalid', message: 'This trainer_state.json is a Git LFS pointer, not the file itself: run `git lfs pull` to fetch it.' };
   }
-  if (text.trim() === '') return { kind: 'incomplete', message: 'The file is empty (it may be being written).' };
-  let state: unknown;
-  try {
-    state = parseLenientJson(text);
-  } catch (error) {
-    return { kind: 'incomplete', message: `The file is not complete JSON (${(error as Error).message}); it may be being rewritten.` };
-  }
+  const json = parseWholeFileJson(text);
+  if (json.kind === 'incomplete') return json;
+  const state = json.value;
   if (!isRecord(state) || !Array.isArray(state['log_history'])) {
     return { kind: 'invalid', message: 'This JSON has no `log_history` array, so it is not a Trainer state.' };
   }

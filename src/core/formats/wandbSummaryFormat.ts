@@ -1,8 +1,8 @@
 import { baseName, parentOf } from '../paths';
 import type { HostReadFormat, WholeFileResult } from './logFormat';
-import { parseLenientJson } from './lenientJson';
 import { isRecord } from './metricRecord';
 import { rowPoints } from './wandbValues';
+import { parseWholeFileJson } from './wholeFileJson';
 
 /**
  * `wandb/run-…/files/wandb-summary.json`: the latest value of every key, rewritten during the run. Beside a
@@ -23,13 +23,9 @@ export const WANDB_SUMMARY_FORMAT: HostReadFormat = {
 
 /** The summary's numbers as points at its last step (`train/global_step` in a Hugging Face run, else `_step`). */
 export function parseWandbSummary(text: string): WholeFileResult {
-  if (text.trim() === '') return { kind: 'incomplete', message: 'wandb-summary.json is empty (it may be being written).' };
-  let summary: unknown;
-  try {
-    summary = parseLenientJson(text);
-  } catch (error) {
-    return { kind: 'incomplete', message: `wandb-summary.json is not complete JSON (${(error as Error).message}); it may be being rewritten.` };
-  }
+  const json = parseWholeFileJson(text, 'wandb-summary.json');
+  if (json.kind === 'incomplete') return json;
+  const summary = json.value;
   if (!isRecord(summary)) return { kind: 'invalid', message: 'wandb-summary.json is not a JSON object.' };
   return { kind: 'ok', points: rowPoints(Object.keys(summary), Object.values(summary), 0).points, problems: [] };
 }
