@@ -8,8 +8,7 @@ import { isBetterSource, planSource, type SourcePlan } from './sourcePlan';
 import { DELETED_FILE_MESSAGE, type SourceReader } from './sourceReader';
 
 interface FileEntry {
-  /** None for a file whose numbers a better source of its run already holds. */
-  readonly reader: SourceReader | undefined;
+  readonly reader: SourceReader;
   readonly runId: string;
   readonly plan: SourcePlan;
 }
@@ -51,7 +50,6 @@ export class LogIngest {
   runModifiedMs(runId: string): number {
     let newest = 0;
     for (const { reader, runId: id } of this.readers.values()) {
-      if (reader === undefined) continue;
       if (id === runId) newest = Math.max(newest, reader.modifiedMs);
       // A source of several runs (an MLflow database) feeds `<its run id>#<suffix>`: the part's own time, not the file's.
       else if (runId.startsWith(`${id}#`)) newest = Math.max(newest, reader.partModifiedMs?.(runId.slice(id.length + 1)) ?? reader.modifiedMs);
@@ -110,13 +108,12 @@ export class LogIngest {
       const format = file === undefined ? undefined : (this.options.formats?.get(file.format) ?? logFormat(file.format));
       if (file === undefined || format === undefined) return;
       const plan = await planSource(file);
-      const reader = plan.redundant ? undefined : createSourceReader(path, format);
-      if (reader === undefined && !plan.redundant) return;
+      const reader = createSourceReader(path, (plan.readAs === undefined ? undefined : logFormat(plan.readAs)) ?? format);
+      if (reader === undefined) return;
       entry = { reader, runId: plan.runId, plan };
       this.readers.set(path, entry);
     }
     const { reader, runId, plan } = entry;
-    if (reader === undefined) return;
     const outcome = await reader.read();
     // Planned again while it was being read (its output_dir turned out to be an HF run): this read is void.
     if (this.readers.get(path) !== entry) return;
@@ -195,7 +192,7 @@ export class LogIngest {
       // A trainer_log.jsonl changes nothing for TensorBoard files: only a plan that differs is acted on.
       if (plan === undefined || samePlan(plan, entry.plan) || this.readers.get(path) !== entry) continue;
       this.readers.delete(path);
-      entry.reader?.dispose?.();
+      entry.reader.dispose?.();
       if (this.store.removeSource(entry.runId, path)) emptied.push(entry.runId);
       this.problemsByPath.delete(path);
       void this.ingest(path);
@@ -243,7 +240,7 @@ export class LogIngest {
 
   dispose(): void {
     this.disposed = true;
-    for (const { reader } of this.readers.values()) reader?.dispose?.();
+    for (const { reader } of this.readers.values()) reader.dispose?.();
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
   }
@@ -254,5 +251,5 @@ function atStep(points: readonly MetricPoint[], step: number): MetricPoint[] {
 }
 
 function samePlan(a: SourcePlan, b: SourcePlan): boolean {
-  return a.runId === b.runId && a.redundant === b.redundant && a.approximate === b.approximate && a.dependsOn === b.dependsOn;
+  return a.runId === b.runId && a.readAs === b.readAs && a.approximate === b.approximate && a.dependsOn === b.dependsOn;
 }

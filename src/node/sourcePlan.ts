@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { CONSOLE_METRICS_FORMAT } from '../core/formats/consoleMetricsFormat';
 import { undoHfRewrite } from '../core/formats/hfKeys';
 import type { LogFile } from '../core/formats/logFormat';
 import type { MetricPoint } from '../core/types';
@@ -9,7 +10,8 @@ import type { MetricPoint } from '../core/types';
  * Face output_dir hold the same numbers several times: its TensorBoardCallback writes
  * `<output_dir>/runs/<name>/events…` with renamed keys and float32 values, and a console log beside
  * `trainer_state.json` (or LLaMA-Factory's `trainer_log.jsonl`) prints every logged dict again (without
- * steps); so does a W&B run's `files/output.log` beside its `run-<id>.wandb` history. The output_dir is recognised by
+ * steps); so does a W&B run's `files/output.log` beside its `run-<id>.wandb` history. Such a console gives
+ * only its `log_metrics` values that no dict printed (`train_samples`, `eval_samples`). The output_dir is recognised by
  * its `trainer_state.json`, or one in a `checkpoint-N` folder; a plain PyTorch `runs/<date>` folder
  * beside other files stays its own run.
  */
@@ -19,8 +21,8 @@ export interface SourcePlan {
   readonly mapPoints?: (points: MetricPoint[]) => MetricPoint[];
   /** Rounded copies of numbers an exact source holds: those win on every (key, step) both have. */
   readonly approximate: boolean;
-  /** Everything it holds is in a better source of the same run (a console log beside trainer_state.json). */
-  readonly redundant: boolean;
+  /** The format the file is read with instead of its own: a console log beside a better source gives only what that source lacks. */
+  readonly readAs?: string;
   /** The run whose better source (a trainer state, a W&B history), when it appears, changes this plan: the file is then read again. */
   readonly dependsOn?: string;
 }
@@ -80,16 +82,17 @@ function hfOutputDirOfEvents(runDirectory: string): string | undefined {
 }
 
 export async function planSource(file: LogFile): Promise<SourcePlan> {
-  const plain: SourcePlan = { runId: file.runDirectory, approximate: false, redundant: false };
+  const plain: SourcePlan = { runId: file.runDirectory, approximate: false };
   if (file.format === 'tfevents') {
     const outputDir = hfOutputDirOfEvents(file.runDirectory);
     if (outputDir === undefined) return plain;
-    if (await hasTrainerState(outputDir)) return { runId: outputDir, mapPoints: fromHfTensorboard, approximate: true, redundant: false };
+    if (await hasTrainerState(outputDir)) return { runId: outputDir, mapPoints: fromHfTensorboard, approximate: true };
     return { ...plain, dependsOn: outputDir };
   }
   if (file.format === 'console') {
     const better = (await hasTrainerState(file.runDirectory)) || (await isFile(join(file.runDirectory, LLAMAFACTORY_LOG))) || (await hasWandbHistory(file.runDirectory));
-    if (better) return { ...plain, redundant: true };
+    // Printed rounded: where the better source holds the same key at the run's last step, its exact value wins.
+    if (better) return { ...plain, approximate: true, readAs: CONSOLE_METRICS_FORMAT.id };
     return { ...plain, dependsOn: file.runDirectory };
   }
   return plain;

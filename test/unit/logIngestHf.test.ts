@@ -104,22 +104,27 @@ test("results files sit at the run's last step, and move when the run goes on", 
   rmSync(dir, { recursive: true });
 });
 
-test('a console log beside trainer_state.json is left out (the state has every number, with real steps); elsewhere it is read', async () => {
+test('a console log beside trainer_state.json gives only the log_metrics values it alone holds, at the last step; elsewhere it is read whole', async () => {
   const { dir, out, state } = hfOutputDir(true);
-  const consoleLog = "[INFO|trainer.py:2409] >> ***** Running training *****\n{'loss': 1.9963, 'epoch': 0.5}\n";
+  // The eval block repeats eval_loss rounded, which the state holds exactly at the same step, and adds eval_samples.
+  const consoleLog = "[INFO|trainer.py:2409] >> ***** Running training *****\n{'loss': 1.9963, 'epoch': 0.5}\n***** eval metrics *****\n  epoch        =    0.5\n  eval_loss    =  2.2501\n  eval_samples =    640\n";
   writeFileSync(join(out, 'train.log'), consoleLog);
   mkdirSync(join(dir, 'elsewhere'));
   writeFileSync(join(dir, 'elsewhere', 'train.log'), consoleLog);
   const ingest = new LogIngest();
   for (const path of [join(out, 'train.log'), state, join(dir, 'elsewhere', 'train.log')]) await ingest.ingest(path);
-  assert.deepEqual(ingest.store.snapshot(out)?.sources.map((source) => source.format), ['hf-trainer-state']);
+  const run = ingest.store.snapshot(out);
+  assert.deepEqual(run?.sources.map((source) => source.format).sort(), ['console-metrics', 'hf-trainer-state']);
+  assert.deepEqual(run?.metrics.get('loss'), { steps: [10], values: [1.9963] });
+  assert.deepEqual(run?.metrics.get('eval_loss'), { steps: [10], values: [2.25] });
+  assert.deepEqual(run?.metrics.get('eval_samples'), { steps: [10], values: [640] });
   assert.deepEqual(ingest.store.snapshot(join(dir, 'elsewhere'))?.metrics.get('loss'), { steps: [1], values: [1.9963] });
   rmSync(dir, { recursive: true });
 });
 
-test("a W&B run's output.log is left out when the run has its .wandb history, and read when it has none", async () => {
+test("a W&B run's output.log gives only its log_metrics values when the run has its .wandb history, and is read whole when it has none", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tal-wandb-'));
-  const consoleLog = "{'loss': 0.294, 'learning_rate': 2.66e-06, 'epoch': 0.87}\n";
+  const consoleLog = "{'loss': 0.294, 'learning_rate': 2.66e-06, 'epoch': 0.87}\n***** train metrics *****\n  train_samples =  18449\n";
   for (const [run, history] of [['run-20240505_113706-aaaa', true], ['offline-run-20240505_113706-bbbb', false]] as const) {
     mkdirSync(join(dir, 'wandb', run, 'files'), { recursive: true });
     writeFileSync(join(dir, 'wandb', run, 'files', 'output.log'), consoleLog);
@@ -128,12 +133,13 @@ test("a W&B run's output.log is left out when the run has its .wandb history, an
   const ingest = new LogIngest();
   await ingest.ingest(join(dir, 'wandb', 'run-20240505_113706-aaaa', 'files', 'output.log'));
   await ingest.ingest(join(dir, 'wandb', 'offline-run-20240505_113706-bbbb', 'files', 'output.log'));
-  assert.deepEqual(ingest.store.runIds(), [join(dir, 'wandb', 'offline-run-20240505_113706-bbbb')]);
+  const withHistory = ingest.store.snapshot(join(dir, 'wandb', 'run-20240505_113706-aaaa'));
+  assert.deepEqual([...(withHistory?.metrics.keys() ?? [])], ['train_samples']);
   assert.deepEqual(ingest.store.snapshot(join(dir, 'wandb', 'offline-run-20240505_113706-bbbb'))?.metrics.get('loss'), { steps: [1], values: [0.294] });
   rmSync(dir, { recursive: true });
 });
 
-test("a LLaMA-Factory console read before its trainer_log.jsonl existed is dropped when the JSONL log is read", async () => {
+test("a LLaMA-Factory console read before its trainer_log.jsonl existed loses its dicts when the JSONL log is read", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tal-llamafactory-'));
   writeFileSync(join(dir, 'running_log.txt'), "[INFO|2025-03-06 08:43:29] logging.py:157 >> start\n{'loss': 2.0905, 'epoch': 0.44}\n");
   const changes: string[][] = [];
@@ -144,6 +150,6 @@ test("a LLaMA-Factory console read before its trainer_log.jsonl existed is dropp
   await ingest.ingest(join(dir, 'trainer_log.jsonl'));
   await ingest.ingest(join(dir, 'running_log.txt'));
   assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss'), { steps: [5], values: [2.0905] });
-  assert.deepEqual(ingest.store.snapshot(dir)?.sources.map((source) => source.format), ['jsonl']);
+  assert.deepEqual(ingest.store.snapshot(dir)?.sources.map((source) => source.format).sort(), ['console-metrics', 'jsonl']);
   rmSync(dir, { recursive: true });
 });
