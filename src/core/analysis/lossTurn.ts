@@ -59,6 +59,22 @@ export function lossTurn(points: EvalPoints): LossTurn | undefined {
   };
 }
 
+/** The evidence rules (a) and (b) both give: the minimum and the last evaluation, and the loss's rise between them. */
+export function turnEvidence(points: EvalPoints, turn: LossTurn): Record<string, number> {
+  const { steps, loss, accuracy } = points;
+  const n = steps.length;
+  return {
+    bestLossStep: steps[turn.best] as number,
+    bestLoss: turn.bestLoss,
+    lastStep: steps[n - 1] as number,
+    lastLoss: loss[n - 1] as number,
+    accuracyAtBestLoss: accuracy[turn.best] as number,
+    lastAccuracy: accuracy[n - 1] as number,
+    ...(Number.isFinite(turn.lossRisePercent) ? { lossRisePercent: turn.lossRisePercent } : {}),
+    lossTrendP: turn.lossP,
+  };
+}
+
 /** High when both p-values are ≤ 0.01 with m ≥ 5, medium when both are ≤ 0.05, low otherwise. */
 export function confidenceOf(pA: number, pB: number, m: number): 'high' | 'medium' | 'low' {
   if (pA <= 0.01 && pB <= 0.01 && m >= 5) return 'high';

@@ -1,5 +1,5 @@
 import { formatAccuracy, formatPoints, type EvalPoints } from './evalPoints';
-import { confidenceOf, lossTurn } from './lossTurn';
+import { confidenceOf, lossTurn, turnEvidence } from './lossTurn';
 import type { Warning } from './warning';
 
 /**
@@ -11,18 +11,11 @@ export function misleadingLoss(points: EvalPoints): Warning | undefined {
   if (turn === undefined || !turn.lossUp) return undefined;
   const { loss, accuracy, steps } = points;
   const n = loss.length;
-  const { best, scale, gain, floor, lossP, accuracyUpP, accuracyDownP, lossRisePercent, riseText, tailPoints } = turn;
+  const { best, scale, gain, floor, lossP, accuracyUpP, accuracyDownP, riseText, tailPoints } = turn;
   const bestStep = steps[best] as number;
   const lastStep = steps[n - 1] as number;
   const evidence = {
-    bestLossStep: bestStep,
-    bestLoss: turn.bestLoss,
-    lastStep,
-    lastLoss: loss[n - 1] as number,
-    accuracyAtBestLoss: accuracy[best] as number,
-    lastAccuracy: accuracy[n - 1] as number,
-    ...(Number.isFinite(lossRisePercent) ? { lossRisePercent } : {}),
-    lossTrendP: lossP,
+    ...turnEvidence(points, turn),
     accuracyGain: gain,
     accuracyFloor: floor,
     accuracyTrendP: accuracyUpP,

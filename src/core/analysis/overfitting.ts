@@ -1,6 +1,6 @@
 import type { Series } from '../types';
 import { formatPoints, type EvalPoints } from './evalPoints';
-import { confidenceOf, lossTurn } from './lossTurn';
+import { confidenceOf, lossTurn, turnEvidence } from './lossTurn';
 import { mannKendallP, mean } from './statistics';
 import type { Warning } from './warning';
 
@@ -30,7 +30,7 @@ export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | u
   if (turn === undefined || !turn.lossUp) return undefined;
   const { gain, floor, accuracyDownP, lossP, best, scale, tailPoints } = turn;
   if (accuracyDownP > 0.05 || -gain < floor) return undefined;
-  const { steps, loss, accuracy } = points;
+  const { steps, loss } = points;
   const n = steps.length;
   const bestStep = steps[best] as number;
   const lastStep = steps[n - 1] as number;
@@ -39,14 +39,7 @@ export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | u
   const trainP = mannKendallP(train, 'down');
   const trainFalling = train.length >= 4 && trainP <= 0.05 && (train[train.length - 1] as number) < (train[0] as number);
   const evidence = {
-    bestLossStep: bestStep,
-    bestLoss: turn.bestLoss,
-    lastStep,
-    lastLoss: loss[n - 1] as number,
-    accuracyAtBestLoss: accuracy[best] as number,
-    lastAccuracy: accuracy[n - 1] as number,
-    ...(Number.isFinite(turn.lossRisePercent) ? { lossRisePercent: turn.lossRisePercent } : {}),
-    lossTrendP: lossP,
+    ...turnEvidence(points, turn),
     accuracyDrop: -gain,
     accuracyFloor: floor,
     accuracyTrendP: accuracyDownP,
