@@ -69,3 +69,9 @@ test('real LLaMA-Factory trainer_log.jsonl files read the same in one piece and 
     assert.deepEqual(feed(bytes, 97).points, whole.points, file);
   }
 });
+
+test("LLaMA-Factory's throughput written as text is a number; elapsed and remaining times are not", () => {
+  const line = '{"current_steps": 10, "total_steps": 8660, "loss": 2.4977, "throughput": "1234.56", "elapsed_time": "0:00:24", "remaining_time": "1 day, 0:08:23", "total_tokens": 0}\n';
+  const { points } = feed(encoder.encode(line), line.length);
+  assert.deepEqual(points.map((point) => [point.key, point.step, point.value]), [['loss', 10, 2.4977], ['throughput', 10, 1234.56], ['total_tokens', 10, 0]]);
+});

@@ -1,4 +1,5 @@
 import type { MetricPoint } from '../types';
+import { parseNumber } from './consoleLines';
 
 /** Keys that say where a record sits in training rather than measuring it. */
 const POSITION_KEYS = new Set(['step', 'global_step', 'current_steps', 'total_steps', 'epoch', '_step', '_timestamp', '_runtime', 'timestamp', 'percentage']);
@@ -24,7 +25,8 @@ export function readStep(record: Record<string, unknown>): number | undefined {
 }
 
 /**
- * Turns one logged record into points. Only numbers count: strings (elapsed times), lists (thresholds),
+ * Turns one logged record into points. Numbers count, and so do strings that hold one (LLaMA-Factory
+ * writes `"throughput": "1234.56"`, formatted); other strings (elapsed times), lists (thresholds),
  * nested objects and nulls (LLaMA-Factory's absent keys) are skipped.
  */
 export function recordToPoints(record: Record<string, unknown>, step: number): MetricPoint[] {
@@ -32,8 +34,9 @@ export function recordToPoints(record: Record<string, unknown>, step: number): M
   const wallTime = typeof record['_timestamp'] === 'number' ? record['_timestamp'] : typeof record['timestamp'] === 'number' ? record['timestamp'] : undefined;
   const points: MetricPoint[] = [];
   for (const key in record) {
-    const value = record[key];
-    if (typeof value !== 'number' || NOT_METRICS.has(key)) continue;
+    const raw = record[key];
+    const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseNumber(raw) : undefined;
+    if (value === undefined || NOT_METRICS.has(key)) continue;
     // Built field by field: spreading optional fields into literals costs more than the parse itself.
     const point: { key: string; step: number; value: number; epoch?: number; wallTime?: number } = { key, step, value };
     if (epoch !== undefined) point.epoch = epoch;
