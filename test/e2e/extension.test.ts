@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
@@ -119,6 +119,27 @@ test('the Training Runs view lists every run with live status and a warning badg
   await frame.locator('#summary tr[aria-selected="true"]', { hasText: 'sft-run' }).waitFor({ timeout: 10_000 });
   assert.match(await frame.locator('#run-list li.focused').innerText(), /sft-run/);
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-runs-view.png') });
+});
+
+test('export: the visible data as CSV and a chart as PNG are saved where the save dialog says', { timeout: 60_000 }, async () => {
+  const frame = panelFrame();
+  const save = async (button: string, fileName: string): Promise<Buffer> => {
+    await frame.locator(button).click();
+    // code-server's save dialog is a quick input holding the proposed path (the workspace folder and the name).
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ timeout: 10_000 });
+    await page.waitForFunction((name) => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value.endsWith(`/${name}`), fileName, { timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    const target = join(workspace, fileName);
+    for (let i = 0; i < 50 && !existsSync(target); i++) await new Promise((done) => setTimeout(done, 200));
+    return readFileSync(target);
+  };
+  const csv = (await save('#export-csv', 'token-accuracy-visible.csv')).toString('utf8').split('\n');
+  assert.equal(csv[0], 'run,metric,step,value,smoothed');
+  assert.ok(csv.some((line) => line.startsWith('"live-run","eval/mean_token_accuracy",450,61,')));
+  const png = await save('#loss-png', 'loss.png');
+  assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+  assert.ok(png.length > 5000);
 });
 
 test('the status-bar hover card gives loss, both best steps and the warning', { timeout: 30_000 }, async () => {
