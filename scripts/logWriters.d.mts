@@ -14,6 +14,8 @@ export interface ConsoleLogWriter {
   readonly path: string;
   add(record: Record<string, number>): void;
 }
+/** One TFRecord: length, its masked CRC-32C, the data, the data's masked CRC-32C. */
+export function tfRecord(data: Uint8Array): Uint8Array;
 export function tensorboardWriter(dir: string, wallTime?: number): TensorboardWriter;
 export function lightningCsvWriter(dir: string, hparams?: Record<string, string | number>): LightningCsvWriter;
 export function mlflowWriter(root: string, options: { experimentId?: string; runId: string; runName: string }): MlflowWriter;

@@ -48,8 +48,11 @@ function float(value) {
   return bytes;
 }
 
-/** One TFRecord: length, its masked CRC, the data, the data's masked CRC. */
-function tfRecord(data) {
+/**
+ * One TFRecord: length, its masked CRC, the data, the data's masked CRC. The unit tests frame their fixtures
+ * with it too: its CRC is written apart from the reader's, so a fixture cannot share the reader's mistake.
+ */
+export function tfRecord(data) {
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(data.length));
   const lengthCrc = Buffer.alloc(4);

@@ -3,10 +3,11 @@ import test from 'node:test';
 import fc from 'fast-check';
 import { TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
 import { pointTuples, readInChunks, readWhole } from './formatHarness';
-import { encodeEvent, frameRecord } from './tfeventsWriter';
+import { tfRecord } from '../../scripts/logWriters.mjs';
+import { encodeEvent } from './tfeventsWriter';
 
 const RECORDS = Array.from({ length: 30 }, (_, i) =>
-  frameRecord(
+  tfRecord(
     encodeEvent({
       wallTime: 1.7e9 + i,
       step: i * 10,

@@ -4,7 +4,8 @@ import { crc32c, maskedCrc32c } from '../../src/core/formats/crc32c';
 import { classifyLogFile } from '../../src/core/formats/registry';
 import { TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
 import { pointTuples, readWhole } from './formatHarness';
-import { eventFile, frameRecord, encodeEvent } from './tfeventsWriter';
+import { tfRecord } from '../../scripts/logWriters.mjs';
+import { eventFile, encodeEvent } from './tfeventsWriter';
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -53,7 +54,7 @@ test('float32 values come out as the float32 the writer stored', () => {
 });
 
 test('a bad data checksum skips that record; a bad length checksum stops the file', () => {
-  const records = [1, 2, 3].map((step) => frameRecord(encodeEvent({ step, values: [{ tag: 'loss', simple: step }] })));
+  const records = [1, 2, 3].map((step) => tfRecord(encodeEvent({ step, values: [{ tag: 'loss', simple: step }] })));
   const [first, second, third] = records as [Uint8Array, Uint8Array, Uint8Array];
   const join = (...parts: Uint8Array[]): Uint8Array => Uint8Array.from(parts.flatMap((part) => [...part]));
   const badData = second.slice();
@@ -84,7 +85,7 @@ test('a half-written last record waits in the cursor until its bytes arrive', ()
 });
 
 test('a record that passes its checksum but is not an Event is a problem, not a crash', () => {
-  const garbage = frameRecord(Uint8Array.from([0x2a, 0xff, 0xff]));
+  const garbage = tfRecord(Uint8Array.from([0x2a, 0xff, 0xff]));
   const result = readWhole(TFEVENTS_FORMAT, garbage);
   assert.deepEqual(result.points, []);
   assert.match(result.problems[0] ?? '', /not a TensorBoard event/);
@@ -125,7 +126,7 @@ test('a record of megabytes (a TF1 merged summary: an image beside a scalar) arr
   assert.deepEqual(pointTuples(points), [['loss', 5, 0.5], ['loss', 6, 0.25]]);
   // The first record's buffer is allocated once at its full size (the second record fits in the last chunk).
   const [first] = buffers;
-  assert.equal(first?.length, file.length - frameRecord(encodeEvent({ step: 6, values: [{ tag: 'loss', simple: 0.25 }] })).length);
+  assert.equal(first?.length, file.length - tfRecord(encodeEvent({ step: 6, values: [{ tag: 'loss', simple: 0.25 }] })).length);
   assert.equal(buffers.size, 1);
 });
 

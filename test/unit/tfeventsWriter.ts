@@ -1,4 +1,4 @@
-import { maskedCrc32c } from '../../src/core/formats/crc32c';
+import { tfRecord } from '../../scripts/logWriters.mjs';
 
 /** Test fixtures written the way TensorBoard's writers lay out bytes: protobuf fields in TFRecord framing. */
 
@@ -61,20 +61,8 @@ export function encodeEvent(event: { wallTime?: number; step?: number; values?: 
   return Uint8Array.from(parts.flat());
 }
 
-/** TFRecord framing: length, masked CRC-32C of the length, data, masked CRC-32C of the data. */
-export function frameRecord(data: Uint8Array): Uint8Array {
-  const record = new Uint8Array(data.length + 16);
-  const view = new DataView(record.buffer);
-  view.setUint32(0, data.length, true);
-  view.setUint32(4, 0, true);
-  view.setUint32(8, maskedCrc32c(record, 0, 8), true);
-  record.set(data, 12);
-  view.setUint32(12 + data.length, maskedCrc32c(data), true);
-  return record;
-}
-
 export function eventFile(events: readonly Parameters<typeof encodeEvent>[0][]): Uint8Array {
-  const records = events.map((event) => frameRecord(encodeEvent(event)));
+  const records = events.map((event) => tfRecord(encodeEvent(event)));
   const file = new Uint8Array(records.reduce((sum, record) => sum + record.length, 0));
   let offset = 0;
   for (const record of records) {
