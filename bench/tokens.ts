@@ -92,8 +92,8 @@ async function main(): Promise<void> {
     const path = writeLogits(dtype);
     const megabytes = (ROWS * VOCAB * (dtype === 'F32' ? 4 : 2)) / 1e6;
     const raw = await seconds(3, () => rawRead(path));
-    const full = await seconds(2, () => computeEvalFile(path, { chunkBytes: CHUNK_BYTES }));
-    const plain = await seconds(2, () => computeEvalFile(path, { chunkBytes: CHUNK_BYTES, temperature: false }));
+    const full = await seconds(3, () => computeEvalFile(path, { chunkBytes: CHUNK_BYTES }));
+    const plain = await seconds(3, () => computeEvalFile(path, { chunkBytes: CHUNK_BYTES, temperature: false }));
     let numpy = 'n/a';
     let torch = 'torch not installed';
     if (interpreter !== undefined) {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { decodeFloats } from '../../src/core/tokens/decodeElements';
 import { EvalComputation } from '../../src/core/tokens/evalComputation';
 import { planEvaluation } from '../../src/core/tokens/evalPlan';
 import { emptyRowScore, scoreFromBatch, scoreRow } from '../../src/core/tokens/logitsRow';
@@ -63,4 +64,23 @@ test('with the kernel binning the sampled rows, the temperature fit is the scala
   assert.equal(ta.sampledRows, tb.sampledRows);
   assert.ok(Math.abs(ta.temperature - tb.temperature) < 1e-6 && Math.abs(ta.nll - tb.nll) < 1e-6, `${ta.temperature}/${ta.nll} vs ${tb.temperature}/${tb.nll}`);
   assert.ok(Math.abs((a.summary.probabilities?.meanNll ?? 0) - (b.summary.probabilities?.meanNll ?? 1)) < 1e-6);
+});
+
+test('the kernel widens fp16 and bf16 exactly as the scalar decoder does, specials included', () => {
+  const kernel = createWasmRowScorer();
+  assert.ok(kernel !== undefined);
+  // Every half-precision bit pattern: normals, subnormals, zeros, infinities, NaNs (19 rows of 3449, a tail).
+  const all = Uint16Array.from({ length: 65536 }, (_, bits) => bits);
+  const bytes = new Uint8Array(all.buffer, 0, 65531 * 2);
+  for (const dtype of ['F16', 'BF16'] as const) {
+    const widened = kernel.load(bytes, dtype, 19, 3449);
+    assert.ok(widened !== undefined);
+    const wanted = decodeFloats(bytes, dtype);
+    assert.equal(widened.length, wanted.length);
+    for (let i = 0; i < wanted.length; i++) {
+      const [a, b] = [widened[i] as number, wanted[i] as number];
+      if (!(Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)))) assert.fail(`${dtype} 0x${i.toString(16)}: ${a} vs ${b}`);
+    }
+  }
+  assert.equal(kernel.load(new Uint8Array(16), 'F64', 1, 2), undefined, 'float64 is decoded by the caller');
 });

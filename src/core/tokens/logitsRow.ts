@@ -1,4 +1,5 @@
 import { EXP_LIMIT, EXP_STEPS, EXP_TABLE } from './fastExp';
+import type { DType } from './tensorInfo';
 import { BIN_WIDTH, BINS, type TemperatureAccumulator } from './temperatureFit';
 
 /** What one row of logits says about its label; reused between rows so the hot loop allocates nothing. */
@@ -20,8 +21,11 @@ export interface RowScore {
  */
 export interface RowBatchScorer {
   scoreRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, bin?: Int32Array): { readonly scores: Float64Array; readonly bins: Float64Array | undefined };
-  /** Where to decode `rows` rows of `elements` logits in all, so that scoring them needs no copy. */
-  inputBuffer(elements: number, rows: number): Float32Array;
+  /**
+   * Puts `rows` rows of `vocab` logits, as stored (`dtype`), where the scorer reads them, widened to float32;
+   * undefined for a dtype it does not widen (the caller decodes those).
+   */
+  load(bytes: Uint8Array, dtype: DType, rows: number, vocab: number): Float32Array | undefined;
 }
 
 /** A row's score from a batch scorer's five numbers; the label's logit is read from the row itself. */

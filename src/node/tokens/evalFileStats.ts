@@ -41,14 +41,13 @@ export async function computeEvalFile(path: string, options: EvalComputeOptions,
   const computation = new EvalComputation(plan, labels, { temperature: options.temperature ?? true, ...(batch === undefined ? {} : { batch }) });
   if (plan.form === 'logits' && plan.logits !== undefined) {
     const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    const bufferElements = Math.max(plan.vocab, Math.floor(chunkBytes / 2));
-    const ownBuffer = plan.logits.dtype === 'F32' || batch !== undefined ? undefined : new Float32Array(bufferElements);
+    const ownBuffer = plan.logits.dtype === 'F32' ? undefined : new Float32Array(Math.max(plan.vocab, Math.floor(chunkBytes / 2)));
     const totalRows = plan.sequences * plan.sequenceLength;
     const rowBytes = plan.logits.byteLength / totalRows;
     for await (const { bytes, firstRow } of tensorRowChunks(plan.logits, plan.vocab, chunkBytes)) {
-      // fp16 and bf16 are widened straight into the kernel's memory; the kernel is asked again each chunk as its memory may grow.
-      const buffer = plan.logits.dtype === 'F32' ? undefined : (batch?.inputBuffer(bufferElements, Math.ceil(bufferElements / plan.vocab)) ?? ownBuffer);
-      computation.addLogitRows(decodeFloats(bytes, plan.logits.dtype, buffer), firstRow);
+      // The kernel takes the bytes as stored (and widens fp16 and bf16 itself); without it they are decoded here.
+      const rows = batch?.load(bytes, plan.logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, plan.logits.dtype, ownBuffer);
+      computation.addLogitRows(rows, firstRow);
       onProgress?.((firstRow + bytes.length / rowBytes) / totalRows);
     }
   } else if (plan.predictions !== undefined) {

@@ -1,4 +1,5 @@
 import type { RowBatchScorer } from '../../../core/tokens/logitsRow';
+import type { DType } from '../../../core/tokens/tensorInfo';
 import { BINS } from '../../../core/tokens/temperatureFit';
 import { LOGITS_KERNEL_BASE64 } from './logitsKernelBytes';
 
@@ -14,15 +15,17 @@ interface KernelExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   scoreRows(logits: number, rows: number, vocab: number, labels: number, out: number): void;
   binRows(logits: number, rows: number, vocab: number, flags: number, scores: number, bins: number): void;
+  widenF16(source: number, target: number, count: number): void;
+  widenBF16(source: number, target: number, count: number): void;
 }
 
 /** Float64 numbers of one row's temperature histogram: counts, sums and sums of squares of 193 bins. */
 const BIN_NUMBERS = 3 * BINS;
 
 /**
- * The SIMD kernel behind a RowBatchScorer: each chunk of logits is decoded (fp16, bf16) or copied (fp32)
- * into the kernel's memory, which grows to the largest chunk seen and so stays at one chunk, and scored
- * there, about three times faster than the scalar loop. Undefined where the runtime has no WebAssembly SIMD.
+ * The SIMD kernel behind a RowBatchScorer: each chunk of logits is copied (fp32) or widened (fp16, bf16,
+ * by the kernel) into the kernel's memory, which grows to the largest chunk seen and so stays at one chunk,
+ * and scored there, about three times faster than the scalar loop. Undefined where the runtime has no WebAssembly SIMD.
  */
 export function createWasmRowScorer(): RowBatchScorer | undefined {
   let kernel: KernelExports;
@@ -33,25 +36,37 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
     return undefined;
   }
   /** The kernel's memory: logits from 0, the labels, the float64 results (8-byte aligned), the bin flags, the histograms. */
-  const layout = (elements: number, rows: number): { labelsAt: number; outAt: number; flagsAt: number; binsAt: number } => {
+  const layout = (elements: number, rows: number, rawBytes = 0): { labelsAt: number; outAt: number; flagsAt: number; binsAt: number; rawAt: number } => {
     const labelsAt = elements * 4;
     const outAt = Math.ceil((labelsAt + rows * 4) / 8) * 8;
     const flagsAt = outAt + rows * 40;
     const binsAt = Math.ceil((flagsAt + rows * 4) / 8) * 8;
-    const needed = binsAt + rows * BIN_NUMBERS * 8;
+    // Half-precision bytes wait here, after everything else, to be widened into the logits region.
+    const rawAt = Math.ceil((binsAt + rows * BIN_NUMBERS * 8) / 16) * 16;
+    const needed = rawAt + rawBytes;
     const memory = kernel.memory;
     if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
-    return { labelsAt, outAt, flagsAt, binsAt };
+    return { labelsAt, outAt, flagsAt, binsAt, rawAt };
   };
   return {
-    inputBuffer(elements: number, rows: number): Float32Array {
-      layout(elements, rows);
+    load(bytes: Uint8Array, dtype: DType, rows: number, vocab: number): Float32Array | undefined {
+      const elements = rows * vocab;
+      if (dtype === 'F32') {
+        layout(elements, rows);
+        new Uint8Array(kernel.memory.buffer, 0, elements * 4).set(bytes.subarray(0, elements * 4));
+        return new Float32Array(kernel.memory.buffer, 0, elements);
+      }
+      if (dtype !== 'F16' && dtype !== 'BF16') return undefined;
+      const { rawAt } = layout(elements, rows, elements * 2);
+      new Uint8Array(kernel.memory.buffer, rawAt, elements * 2).set(bytes.subarray(0, elements * 2));
+      if (dtype === 'F16') kernel.widenF16(rawAt, 0, elements);
+      else kernel.widenBF16(rawAt, 0, elements);
       return new Float32Array(kernel.memory.buffer, 0, elements);
     },
     scoreRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, bin?: Int32Array): { scores: Float64Array; bins: Float64Array | undefined } {
       const { labelsAt, outAt, flagsAt, binsAt } = layout(rows * vocab, rows);
       const buffer = kernel.memory.buffer;
-      // Logits decoded into inputBuffer() are in place already; others (an fp32 file's bytes) are copied in.
+      // Logits put there by load() are in place already; others are copied in.
       if (logits.buffer !== buffer || logits.byteOffset !== 0) new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
       new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
       kernel.scoreRows(0, rows, vocab, labelsAt, outAt);
