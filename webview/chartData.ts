@@ -59,7 +59,11 @@ export function detailKey(runId: string, key: string): string {
 /** Past this many drawn runs, per-run annotations would bury the curves: only a focused run gets them. */
 export const MAX_ANNOTATED_RUNS = 6;
 
-/** Dashes over thousands of segments cost more than everything else drawn; past this many runs train loss is thin, not dashed. */
+/**
+ * Past this many drawn runs a chart is crowded. Dashes over thousands of segments cost more than everything
+ * else drawn, so train loss is thin rather than dashed; the faint raw lines, a texture by then, get a
+ * quarter of the point budget instead of half.
+ */
 export const MAX_DASHED_RUNS = 12;
 
 /** A zoomed window at full detail, spliced into the downsampled whole so smoothing still starts at the run's start. */
@@ -99,6 +103,7 @@ interface LineSpec {
   readonly dashed: boolean;
   readonly scale: number;
   readonly faded: boolean;
+  readonly crowded: boolean;
 }
 
 /** What the drawing can use: more points than pixels are not seen, and points off screen are not drawn. */
@@ -146,8 +151,8 @@ function linesFor(spec: LineSpec, mapping: XMapping, ui: UiState, log: boolean, 
   if (ui.smoothing <= 0) return [{ ...common, label: name, raw: false, points: toPoints(values) }];
   return [
     // The faint raw line is never dashed: dashes of thousands of short segments cost more than the rest of the chart.
-    // The raw line behind is faint and busy: half the points (min/max kept, so spikes still show) draw it as well.
-    { ...common, label: `${name} (raw)`, raw: true, dashed: false, points: toPoints(values, drawnIndices(xs, values, { ...budget, maxPointsPerLine: budget.maxPointsPerLine / 2 })) },
+    // The raw line behind is faint and busy: fewer points (min/max kept, so spikes still show) draw it as well.
+    { ...common, label: `${name} (raw)`, raw: true, dashed: false, points: toPoints(values, drawnIndices(xs, values, { ...budget, maxPointsPerLine: budget.maxPointsPerLine / (spec.crowded ? 4 : 2) })) },
     { ...common, label: name, raw: false, points: toPoints(smoothDebiased(values, ui.smoothing)) },
   ];
 }
@@ -241,7 +246,7 @@ export function buildChartModel(
     let forRun = cached !== undefined && cached.signature === signature && cached.deps.every((dep, i) => dep === deps[i]) ? cached.lines : undefined;
     if (forRun === undefined) {
       const withDetail = (series: SeriesData | null, i: number): SeriesData | null => (series === null ? null : mergeDetail(series, details[i]));
-      const spec = (series: SeriesData | null, i: number, train: boolean, scale: number): LineSpec => ({ run, series: withDetail(series, i), colorIndex, train, dashed: train && trainDashed, scale, faded });
+      const spec = (series: SeriesData | null, i: number, train: boolean, scale: number): LineSpec => ({ run, series: withDetail(series, i), colorIndex, train, dashed: train && trainDashed, scale, faded, crowded: !trainDashed });
       const accuracyScale = percentScaleOf(run.evalAccuracy);
       forRun = { loss: [], accuracy: [], extra: [] };
       if (ui.showEvalLoss) forRun.loss.push(...linesFor(spec(run.evalLoss, 0, false, 1), mapping, ui, ui.logScale.includes('loss'), budget));
