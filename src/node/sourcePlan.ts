@@ -56,6 +56,30 @@ export async function hasWandbHistory(runDirectory: string): Promise<boolean> {
   }
 }
 
+/** W&B's run folders: `run-<date>_<time>-<run id>` (or `offline-run-…`). */
+const WANDB_RUN_FOLDER = /^(?:offline-)?run-(\d{8}_\d{6})-([A-Za-z0-9]+)$/;
+
+/**
+ * The run a W&B run folder belongs to. A resumed run (`wandb.init(id=…, resume=…)`) writes a new folder with
+ * the same run id, its history going on from the last step: all of them are one run, named by the first.
+ */
+export async function wandbRunOf(runDirectory: string): Promise<string> {
+  const id = WANDB_RUN_FOLDER.exec(basename(runDirectory))?.[2];
+  if (id === undefined) return runDirectory;
+  let names: string[];
+  try {
+    names = await readdir(dirname(runDirectory));
+  } catch {
+    return runDirectory;
+  }
+  let first: { name: string; time: string } | undefined;
+  for (const name of names) {
+    const match = WANDB_RUN_FOLDER.exec(name);
+    if (match?.[2] === id && (first === undefined || (match[1] ?? '') < first.time)) first = { name, time: match[1] ?? '' };
+  }
+  return first === undefined ? runDirectory : join(dirname(runDirectory), first.name);
+}
+
 async function isFile(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isFile();
@@ -82,7 +106,7 @@ function hfOutputDirOfEvents(runDirectory: string): string | undefined {
 }
 
 export async function planSource(file: LogFile): Promise<SourcePlan> {
-  const plain: SourcePlan = { runId: file.runDirectory, approximate: false };
+  const plain: SourcePlan = { runId: await wandbRunOf(file.runDirectory), approximate: false };
   if (file.format === 'tfevents') {
     const outputDir = hfOutputDirOfEvents(file.runDirectory);
     if (outputDir === undefined) return plain;
@@ -93,7 +117,7 @@ export async function planSource(file: LogFile): Promise<SourcePlan> {
     const better = (await hasTrainerState(file.runDirectory)) || (await isFile(join(file.runDirectory, LLAMAFACTORY_LOG))) || (await hasWandbHistory(file.runDirectory));
     // Printed rounded: where the better source holds the same key at the run's last step, its exact value wins.
     if (better) return { ...plain, approximate: true, readAs: CONSOLE_METRICS_FORMAT.id };
-    return { ...plain, dependsOn: file.runDirectory };
+    return { ...plain, dependsOn: plain.runId };
   }
   return plain;
 }
