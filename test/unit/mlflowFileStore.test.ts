@@ -4,11 +4,10 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
-import fc from 'fast-check';
 import { metaRunName, MLFLOW_METRIC_FORMAT } from '../../src/core/formats/mlflowMetricFormat';
 import { classifyLogFile } from '../../src/core/formats/registry';
 import { LogIngest } from '../../src/node/logIngest';
-import { pointTuples, readInChunks, readWhole } from './formatHarness';
+import { assertChunkSizesDoNotMatter, forEveryCorruptedByte, forEveryCut, readWhole } from './formatHarness';
 import { SAMPLES_DIR, samplesSkipReason } from './helpers';
 
 const encoder = new TextEncoder();
@@ -34,32 +33,30 @@ test('MLflow metric lines: key from the path (nested folders), ms timestamps as 
 });
 
 test('MLflow metric file read in random chunk sizes gives exactly the points of one read', () => {
-  const whole = pointTuples(readWhole(MLFLOW_METRIC_FORMAT, FILE, METRIC_PATH).points);
-  assert.equal(whole.length, 60);
-  fc.assert(
-    fc.property(fc.array(fc.integer({ min: 1, max: 41 }), { minLength: 1, maxLength: 20 }), (sizes) => {
-      assert.deepEqual(pointTuples(readInChunks(MLFLOW_METRIC_FORMAT, FILE, sizes, METRIC_PATH).points), whole);
-    }),
-  );
+  assert.equal(readWhole(MLFLOW_METRIC_FORMAT, FILE, METRIC_PATH).points.length, 60);
+  assertChunkSizesDoNotMatter(MLFLOW_METRIC_FORMAT, FILE, { maxChunk: 41, path: METRIC_PATH });
 });
 
 test('MLflow metric file cut anywhere never throws and keeps every complete line', () => {
-  fc.assert(
-    fc.property(fc.integer({ min: 0, max: FILE.length }), (cut) => {
+  forEveryCut(
+    MLFLOW_METRIC_FORMAT,
+    FILE,
+    (result, cut) => {
       const complete = new TextDecoder().decode(FILE.subarray(0, cut)).split('\n').length - 1;
-      assert.equal(readWhole(MLFLOW_METRIC_FORMAT, FILE.subarray(0, cut), METRIC_PATH).points.length, complete);
-    }),
+      assert.equal(result.points.length, complete);
+    },
+    { path: METRIC_PATH },
   );
 });
 
 test('MLflow metric file with a corrupted byte never throws and keeps the lines it did not touch', () => {
-  fc.assert(
-    fc.property(fc.integer({ min: 0, max: FILE.length - 1 }), fc.integer({ min: 0, max: 255 }), (at, byte) => {
-      const corrupted = FILE.slice();
-      corrupted[at] = byte;
-      const { points } = readWhole(MLFLOW_METRIC_FORMAT, corrupted, METRIC_PATH);
+  forEveryCorruptedByte(
+    MLFLOW_METRIC_FORMAT,
+    FILE,
+    ({ points }) => {
       assert.ok(points.length >= 58, `only ${points.length} of 60 lines survived one bad byte`);
-    }),
+    },
+    { path: METRIC_PATH },
   );
 });
 
