@@ -156,10 +156,12 @@
   ;; The temperature fit's histogram of u = z - max for each row flagged in `flags` (int32, 1: bin it), using
   ;; the argmax and max that scoreRows wrote at `scores`: 193 counts, then 193 sums of u, then 193 sums of u²
   ;; (float64) per row at `bins` + row·4632. Bins are 1/4 nat wide; the last holds u <= -48; the argmax is
-  ;; left out and -inf logits are skipped, as src/core/tokens/logitsRow.ts does.
-  (func (export "binRows") (param $logits i32) (param $rows i32) (param $vocab i32) (param $flags i32) (param $scores i32) (param $bins i32)
-    (local $row i32) (local $base i32) (local $i i32) (local $hist i32) (local $max f64) (local $argmax i32)
-    (local $u f64) (local $bin i32) (local $at i32)
+  ;; left out and -inf logits are skipped, as src/core/tokens/logitsRow.ts does. Neighbouring logits often
+  ;; share a bin, so they are binned into four copies (by index mod 4) at `scratch` and merged after: one
+  ;; copy would make each update wait for the last.
+  (func (export "binRows") (param $logits i32) (param $rows i32) (param $vocab i32) (param $flags i32) (param $scores i32) (param $bins i32) (param $scratch i32)
+    (local $row i32) (local $base i32) (local $i i32) (local $hist i32) (local $max f64)
+    (local $u f64) (local $bin i32) (local $at i32) (local $k i32)
     (block $done
       (loop $rowLoop
         (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
@@ -167,8 +169,7 @@
           (then
             (local.set $base (i32.add (local.get $logits) (i32.shl (i32.mul (local.get $row) (local.get $vocab)) (i32.const 2))))
             (local.set $hist (i32.add (local.get $bins) (i32.mul (local.get $row) (i32.const 4632))))
-            (memory.fill (local.get $hist) (i32.const 0) (i32.const 4632))
-            (local.set $argmax (i32.trunc_f64_u (f64.load (i32.add (local.get $scores) (i32.mul (local.get $row) (i32.const 40))))))
+            (memory.fill (local.get $scratch) (i32.const 0) (i32.const 18528))
             (local.set $max (f64.load offset=8 (i32.add (local.get $scores) (i32.mul (local.get $row) (i32.const 40)))))
             (local.set $i (i32.const 0))
             (block $binned
@@ -179,12 +180,23 @@
                   (then
                     (local.set $bin (i32.trunc_sat_f64_s (f64.mul (local.get $u) (f64.const -4))))
                     (if (i32.gt_u (local.get $bin) (i32.const 192)) (then (local.set $bin (i32.const 192))))
-                    (local.set $at (i32.add (local.get $hist) (i32.shl (local.get $bin) (i32.const 3))))
+                    (local.set $at (i32.add (i32.add (local.get $scratch) (i32.mul (i32.and (local.get $i) (i32.const 3)) (i32.const 4632))) (i32.shl (local.get $bin) (i32.const 3))))
                     (f64.store (local.get $at) (f64.add (f64.load (local.get $at)) (f64.const 1)))
                     (f64.store offset=1544 (local.get $at) (f64.add (f64.load offset=1544 (local.get $at)) (local.get $u)))
                     (f64.store offset=3088 (local.get $at) (f64.add (f64.load offset=3088 (local.get $at)) (f64.mul (local.get $u) (local.get $u))))))
                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
                 (br $bin)))
+            ;; merge the four copies into the row's histogram
+            (local.set $k (i32.const 0))
+            (block $merged
+              (loop $merge
+                (br_if $merged (i32.ge_u (local.get $k) (i32.const 4632)))
+                (local.set $at (i32.add (local.get $scratch) (local.get $k)))
+                (f64.store (i32.add (local.get $hist) (local.get $k))
+                  (f64.add (f64.add (f64.load (local.get $at)) (f64.load offset=4632 (local.get $at)))
+                           (f64.add (f64.load offset=9264 (local.get $at)) (f64.load offset=13896 (local.get $at)))))
+                (local.set $k (i32.add (local.get $k) (i32.const 8)))
+                (br $merge)))
             ;; the argmax (u = 0, bin 0) is counted exactly by the fit, not binned
             (f64.store (local.get $hist) (f64.sub (f64.load (local.get $hist)) (f64.const 1)))))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))

@@ -14,7 +14,7 @@ interface WasmApi {
 interface KernelExports {
   readonly memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   scoreRows(logits: number, rows: number, vocab: number, labels: number, out: number): void;
-  binRows(logits: number, rows: number, vocab: number, flags: number, scores: number, bins: number): void;
+  binRows(logits: number, rows: number, vocab: number, flags: number, scores: number, bins: number, scratch: number): void;
   widenF16(source: number, target: number, count: number): void;
   widenBF16(source: number, target: number, count: number): void;
 }
@@ -36,17 +36,18 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
     return undefined;
   }
   /** The kernel's memory: logits from 0, the labels, the float64 results (8-byte aligned), the bin flags, the histograms. */
-  const layout = (elements: number, rows: number, rawBytes = 0): { labelsAt: number; outAt: number; flagsAt: number; binsAt: number; rawAt: number } => {
+  const layout = (elements: number, rows: number, rawBytes = 0): { labelsAt: number; outAt: number; flagsAt: number; binsAt: number; scratchAt: number; rawAt: number } => {
     const labelsAt = elements * 4;
     const outAt = Math.ceil((labelsAt + rows * 4) / 8) * 8;
     const flagsAt = outAt + rows * 40;
     const binsAt = Math.ceil((flagsAt + rows * 4) / 8) * 8;
-    // Half-precision bytes wait here, after everything else, to be widened into the logits region.
-    const rawAt = Math.ceil((binsAt + rows * BIN_NUMBERS * 8) / 16) * 16;
+    // Four histograms the kernel bins one row into, then half-precision bytes waiting to be widened.
+    const scratchAt = binsAt + rows * BIN_NUMBERS * 8;
+    const rawAt = Math.ceil((scratchAt + 4 * BIN_NUMBERS * 8) / 16) * 16;
     const needed = rawAt + rawBytes;
     const memory = kernel.memory;
     if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
-    return { labelsAt, outAt, flagsAt, binsAt, rawAt };
+    return { labelsAt, outAt, flagsAt, binsAt, scratchAt, rawAt };
   };
   return {
     load(bytes: Uint8Array, dtype: DType, rows: number, vocab: number): Float32Array | undefined {
@@ -64,7 +65,7 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
       return new Float32Array(kernel.memory.buffer, 0, elements);
     },
     scoreRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, bin?: Int32Array): { scores: Float64Array; bins: Float64Array | undefined } {
-      const { labelsAt, outAt, flagsAt, binsAt } = layout(rows * vocab, rows);
+      const { labelsAt, outAt, flagsAt, binsAt, scratchAt } = layout(rows * vocab, rows);
       const buffer = kernel.memory.buffer;
       // Logits put there by load() are in place already; others are copied in.
       if (logits.buffer !== buffer || logits.byteOffset !== 0) new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
@@ -73,7 +74,7 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
       const scores = new Float64Array(buffer, outAt, rows * 5).slice();
       if (bin === undefined || !bin.includes(1)) return { scores, bins: undefined };
       new Int32Array(buffer, flagsAt, rows).set(bin.subarray(0, rows));
-      kernel.binRows(0, rows, vocab, flagsAt, outAt, binsAt);
+      kernel.binRows(0, rows, vocab, flagsAt, outAt, binsAt, scratchAt);
       return { scores, bins: new Float64Array(buffer, binsAt, rows * BIN_NUMBERS).slice() };
     },
   };
