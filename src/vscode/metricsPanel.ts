@@ -43,7 +43,10 @@ export class MetricsPanel extends Disposable {
     this.own(panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)));
     this.own(
       panel.onDidChangeViewState(() => {
-        if (panel.visible && this.stale) this.sendSnapshot();
+        // Hidden, the page is destroyed (there is no retainContextWhenHidden): it reloads and says `ready`
+        // again when shown, and nothing posted meanwhile would arrive.
+        if (!panel.visible) this.ready = false;
+        else if (this.stale) this.sendSnapshot();
       }),
     );
     this.own(
@@ -58,10 +61,11 @@ export class MetricsPanel extends Disposable {
     this.panel.reveal(undefined, false);
   }
 
-  /** Brings a run to the front of the panel; waits for the webview if it is still loading. */
+  /** Brings a run to the front of the panel; waits for the webview if it is loading (or will reload when shown). */
   focusRun(runId: string): void {
+    const showing = this.ready && this.panel.visible;
     this.reveal();
-    if (this.ready) this.post({ type: 'focusRun', runId });
+    if (showing) this.post({ type: 'focusRun', runId });
     else this.pendingFocus = runId;
   }
 

@@ -114,6 +114,9 @@ test('the Training Runs view lists every run with live status and a warning badg
   assert.match(await row('live-run').innerText(), /61\.0% @ 450 · live/);
   assert.match(await row('sft-run').innerText(), /50\.9% @ 1000 · (live|idle) · \d+ warnings?/);
   assert.equal(await page.locator('.activitybar .action-item', { has: page.locator('a[aria-label^="Token Accuracy Lens"]') }).locator('.badge-content').innerText(), '1');
+  // The panel goes to a background tab: a click on a run brings it back, focused on that run.
+  await runCommand('File: New Untitled Text File');
+  await page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 10_000 });
   await row('sft-run').click();
   const frame = panelFrame();
   await frame.locator('#summary tr[aria-selected="true"]', { hasText: 'sft-run' }).waitFor({ timeout: 10_000 });
