@@ -114,18 +114,27 @@ export class LogIngest {
       this.readers.set(path, entry);
     }
     const { reader, runId, plan } = entry;
-    const outcome = await reader.read();
-    // Planned again while it was being read (its output_dir turned out to be an HF run): this read is void.
-    if (this.readers.get(path) !== entry) return;
     const source = { path, format: reader.format, approximate: plan.approximate };
+    const current = entry;
+    let streamed = false;
+    const outcome = await reader.read((points, replace) => {
+      // Planned again while it was being read (its output_dir turned out to be an HF run): the rest of this read is void.
+      if (this.readers.get(path) !== current) return;
+      streamed = this.storePoints(runId, source, plan.mapPoints === undefined ? points : plan.mapPoints(points), replace) || streamed;
+    });
+    if (this.readers.get(path) !== entry) return;
     const changedRuns = new Set<string>();
-    let changed = false;
+    // Points streamed before a read failed midway (the file deleted) are kept, and shown.
+    let changed = streamed;
     switch (outcome.kind) {
       case 'points': {
         this.retries.delete(path);
-        if (outcome.runInfo !== undefined) changed = this.mergeRunInfo(runId, outcome.runInfo);
-        const points = plan.mapPoints === undefined ? outcome.points : plan.mapPoints(outcome.points);
-        changed = this.storePoints(runId, source, points, outcome.replace) || changed;
+        if (outcome.runInfo !== undefined) changed = this.mergeRunInfo(runId, outcome.runInfo) || changed;
+        // An append-only reader streamed its points already: its empty outcome must not read as a file of final values that now holds none.
+        if (outcome.points.length > 0 || outcome.replace) {
+          const points = plan.mapPoints === undefined ? outcome.points : plan.mapPoints(outcome.points);
+          changed = this.storePoints(runId, source, points, outcome.replace) || changed;
+        }
         if (isBetterSource(reader.format, path)) for (const id of await this.betterSourceFound(runId, path)) changedRuns.add(id);
         changed = this.setProblem(path, outcome.problems.length > 0 ? outcome.problems.slice(-3).join(' ') : undefined) || changed;
         break;
@@ -144,7 +153,7 @@ export class LogIngest {
         else changed = this.setProblem(path, outcome.message);
         break;
       case 'failed':
-        changed = this.setProblem(path, outcome.message);
+        changed = this.setProblem(path, outcome.message) || changed;
         break;
       case 'not-a-log':
       case 'unchanged':

@@ -28,6 +28,13 @@ export interface RunPart {
   readonly runInfo?: RunInfo;
 }
 
+/**
+ * Takes a read's points a chunk at a time, as they are parsed, so that a large backlog never sits in memory
+ * as objects all at once (they would outlive the young generation and make the collector copy them).
+ * `replace` is true on the first batch of a read that starts the file over.
+ */
+export type PointSink = (points: MetricPoint[], replace: boolean) => void;
+
 /** Reads one source incrementally; reads of one source never overlap (the ingest sees to it). */
 export interface SourceReader {
   readonly path: string;
@@ -36,7 +43,8 @@ export interface SourceReader {
   readonly modifiedMs: number;
   /** For a source of several runs: when the part `suffix` was last written (its newest row), if known. */
   partModifiedMs?(suffix: string): number | undefined;
-  read(): Promise<ReadOutcome>;
+  /** A reader that streams (an append-only log) hands its points to `sink` and returns none in the outcome. */
+  read(sink: PointSink): Promise<ReadOutcome>;
   dispose?(): void;
 }
 
