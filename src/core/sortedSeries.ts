@@ -12,9 +12,17 @@ export class SortedSeries implements Series {
   /** Sets the value at `step`, the last write winning; returns whether anything changed. */
   set(step: number, value: number): boolean {
     const n = this.steps.length;
-    if (n === 0 || step > (this.steps[n - 1] as number)) {
+    const last = this.steps[n - 1];
+    if (last === undefined || step > last) {
       this.steps.push(step);
       this.values.push(value);
+      return true;
+    }
+    // The last step again is as common as a new one (every metric of a record sets the record's epoch and
+    // wall time at its step): answered without a search.
+    if (step === last) {
+      if (Object.is(this.values[n - 1], value)) return false;
+      this.values[n - 1] = value;
       return true;
     }
     let low = 0;
