@@ -4,12 +4,14 @@ import { AppendOnlyReader, WholeFileReader } from './logSourceReader';
 import { MlflowDbReader } from './mlflowDbReader';
 import { EvalOutputsReader } from './tokens/evalOutputsReader';
 import type { SourceReader } from './sourceReader';
+import { wandbConfigReader } from './wandbConfigReader';
 import { wandbSummaryReader } from './wandbSummaryReader';
 
 /** Readers for formats whose bytes src/core cannot read alone (SQLite, tensors read in workers), by format id. */
 const HOST_READERS = new Map<string, (path: string) => SourceReader>([
   ['lightning-hparams', lightningHparamsReader],
   ['wandb-summary', wandbSummaryReader],
+  ['wandb-config', wandbConfigReader],
   ['mlflow-db', (path) => new MlflowDbReader(path)],
   ['eval-outputs', (path) => new EvalOutputsReader(path)],
 ]);

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
 import { LogIngest } from '../../src/node/logIngest';
+import { reportPaths } from '../../src/node/reportPaths';
 import { walkLogs } from '../../src/node/walkLogs';
-import { historyRecord, wandbFile } from './wandbWriter';
+import { SAMPLES_DIR, samplesSkipReason } from './helpers';
+import { historyRecord, runRecord, wandbFile } from './wandbWriter';
 
 function runFolder(root: string, folder: string, id: string, rows: ReadonlyArray<readonly [number, number]>): string {
   const dir = join(root, 'wandb', folder);
@@ -30,4 +32,28 @@ test('a resumed W&B run (a new folder with the same run id) is one run with the 
   assert.deepEqual(run?.metrics.get('train_samples')?.values, [640]);
   ingest.dispose();
   rmSync(root, { recursive: true });
+});
+
+const CONFIG_YAML = 'wandb_version: 1\n\n_wandb:\n  desc: null\n  value:\n    cli_version: 0.16.5\nrun_name:\n  desc: null\n  value: ckpts/\nlearning_rate:\n  desc: null\n  value: 2.0e-05\nid2label:\n  desc: null\n  value:\n    0: negative\n';
+
+test("a W&B run is named by its config's run_name when its history gives no name, and by the history's name when it does", async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tal-wandb-name-'));
+  const unnamed = runFolder(root, 'run-20240505_113706-aaaa1111', 'aaaa1111', [[0, 1]]);
+  writeFileSync(join(unnamed, 'files', 'config.yaml'), CONFIG_YAML);
+  const named = join(root, 'wandb', 'run-20240505_113706-bbbb2222');
+  mkdirSync(join(named, 'files'), { recursive: true });
+  writeFileSync(join(named, 'run-bbbb2222.wandb'), wandbFile([runRecord('lyrical-rat-42', {}), historyRecord({ loss: 1 }, 0)]).bytes);
+  writeFileSync(join(named, 'files', 'config.yaml'), CONFIG_YAML);
+  const ingest = new LogIngest();
+  // The config is read after the history, as when W&B rewrites it at the end of a run.
+  for (const path of (await walkLogs(root)).sort((a, b) => Number(a.endsWith('.yaml')) - Number(b.endsWith('.yaml')))) await ingest.ingest(path);
+  assert.deepEqual(ingest.runInfo(unnamed), { name: 'ckpts/', parameters: { run_name: 'ckpts/', learning_rate: 2e-5 } });
+  assert.equal(ingest.runInfo(named)?.name, 'lyrical-rat-42');
+  ingest.dispose();
+  rmSync(root, { recursive: true });
+});
+
+test('the real W&B sample, an HF run whose history gives no name, is named by its run_name', { skip: samplesSkipReason('wandb') }, async () => {
+  const document = await reportPaths([join(SAMPLES_DIR, 'wandb')]);
+  assert.deepEqual(document.runs.map((run) => run.info?.name), ['ckpts/']);
 });
