@@ -2,19 +2,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import type { CodeServer } from '../../scripts/vscode-host/codeServer.mjs';
-import { ARTIFACTS, launchChromium } from '../chromium';
-import { healthyRunPoints, misleadingRunPoints } from '../fixtures/runs';
-
-const REPO = resolve(__dirname, '../../..');
-const VSIX = join(REPO, 'dist', 'token-accuracy-lens.vsix');
-
-async function codeServerModule(): Promise<typeof import('../../scripts/vscode-host/codeServer.mjs')> {
-  return import(pathToFileURL(join(REPO, 'scripts', 'vscode-host', 'codeServer.mjs')).href) as Promise<typeof import('../../scripts/vscode-host/codeServer.mjs')>;
-}
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS } from '../chromium';
+import { healthyRunPoints, jsonlText, logHistory, misleadingRunPoints } from '../fixtures/runs';
+import { openFile, panelFrame, quickInput, runCommand, statusItem, Workbench } from './workbench';
 
 const SCRIPT = `from trl import SFTConfig as Config
 
@@ -32,72 +24,39 @@ stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)
 log = keras.callbacks.CSVLogger("outputs/healthy/log.csv")
 `;
 
-let server: CodeServer;
-let browser: Browser;
+const workbench = new Workbench();
 let page: Page;
 let workspace: string;
 
 /** A training script beside the Hugging Face run it writes, a run whose eval loss turns up at step 300. */
 function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tal-e2e-code-'));
-  const byStep = new Map<string, Record<string, number>>();
-  for (const point of misleadingRunPoints()) {
-    const id = `${point.key.startsWith('eval') ? 'eval' : 'train'}:${point.step}`;
-    byStep.set(id, { ...(byStep.get(id) ?? { step: point.step }), [point.key]: point.value });
-  }
-  const history = [...byStep.values()].sort((a, b) => (a['step'] as number) - (b['step'] as number));
   mkdirSync(join(dir, 'outputs', 'sft-run'), { recursive: true });
-  writeFileSync(join(dir, 'outputs', 'sft-run', 'trainer_state.json'), JSON.stringify({ global_step: 1000, log_history: history }, null, 2));
+  writeFileSync(join(dir, 'outputs', 'sft-run', 'trainer_state.json'), JSON.stringify({ global_step: 1000, log_history: logHistory(misleadingRunPoints()) }, null, 2));
   writeFileSync(join(dir, 'train.py'), SCRIPT);
-  const lines = new Map<number, Record<string, number>>();
-  for (const point of healthyRunPoints()) lines.set(point.step, { ...(lines.get(point.step) ?? { step: point.step }), [point.key]: point.value });
   mkdirSync(join(dir, 'outputs', 'healthy'), { recursive: true });
-  writeFileSync(join(dir, 'outputs', 'healthy', 'metrics.jsonl'), [...lines.values()].map((line) => JSON.stringify(line) + '\n').join(''));
+  writeFileSync(join(dir, 'outputs', 'healthy', 'metrics.jsonl'), jsonlText(healthyRunPoints()));
   writeFileSync(join(dir, 'keras_train.py'), KERAS_SCRIPT);
   return dir;
 }
 
-async function quickInput(text: string, row: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor();
-  await input.fill(text);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: row }).first().waitFor();
-  await page.keyboard.press('Enter');
-}
-
 const problemRows = (text = 'load_best_model_at_end') => page.locator('.markers-panel .monaco-list-row', { hasText: text });
 
-async function openFile(name: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input.input').fill(name);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).waitFor();
-}
-
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   workspace = makeWorkspace();
-  const { startCodeServer } = await codeServerModule();
-  server = await startCodeServer({ workspace, vsix: VSIX });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(server.url);
+  page = await workbench.open(workspace);
 });
 
 after(async () => {
-  if (page !== undefined) await page.screenshot({ path: join(ARTIFACTS, 'e2e-code-last.png') }).catch(() => undefined);
-  await browser?.close();
-  await server?.stop();
+  await workbench.close('e2e-code-last.png');
   if (workspace !== undefined) rmSync(workspace, { recursive: true, force: true });
 });
 
 test('a training script beside its run gets a Warning on load_best_model_at_end that quotes the run', { timeout: 120_000 }, async () => {
-  await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'Token acc' }).waitFor({ timeout: 90_000 });
-  await openFile('train.py');
+  await statusItem(page).waitFor({ timeout: 90_000 });
+  await openFile(page, 'train.py');
   await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 20_000 });
-  await quickInput('>View: Toggle Problems', 'Toggle Problems');
+  await runCommand(page, 'View: Toggle Problems');
   await problemRows().first().waitFor({ timeout: 10_000 });
   const text = await problemRows().first().innerText();
   assert.match(text, /load_best_model_at_end/);
@@ -108,7 +67,7 @@ test('a training script beside its run gets a Warning on load_best_model_at_end 
 });
 
 test('the quick fix rewrites the call to follow token accuracy upwards, and the warning goes', { timeout: 60_000 }, async () => {
-  await quickInput(':5:10', 'line 5');
+  await quickInput(page, ':5:10', 'line 5');
   await page.keyboard.press('Control+.');
   const fix = page.locator('.action-widget .monaco-list-row', { hasText: 'Set metric_for_best_model' }).first();
   await fix.waitFor({ timeout: 10_000 });
@@ -126,12 +85,12 @@ test('the quick fix rewrites the call to follow token accuracy upwards, and the 
 });
 
 test('a script that writes a healthy run gets a short hint, and its other action opens that run in the panel', { timeout: 60_000 }, async () => {
-  await openFile('keras_train.py');
+  await openFile(page, 'keras_train.py');
   await page.locator('.monaco-editor .squiggly-info').first().waitFor({ timeout: 20_000 });
   assert.equal(await page.locator('.monaco-editor .squiggly-warning').count(), 0);
   const text = await problemRows('EarlyStopping monitors').first().innerText();
   assert.match(text, /EarlyStopping monitors "val_loss": it stops training when it stops falling\. Loss can rise while token accuracy still improves; consider following "val_accuracy"\./);
-  await quickInput(':3:40', 'line 3');
+  await quickInput(page, ':3:40', 'line 3');
   await page.keyboard.press('Control+.');
   await page.locator('.action-widget .monaco-list-row', { hasText: 'Set monitor="val_accuracy", mode="max"' }).first().waitFor({ timeout: 10_000 });
   const open = page.locator('.action-widget .monaco-list-row', { hasText: 'Open run "outputs/healthy" in the metrics panel' });
@@ -139,12 +98,12 @@ test('a script that writes a healthy run gets a short hint, and its other action
   await page.keyboard.press('ArrowDown');
   assert.match((await open.getAttribute('class')) ?? '', /\bfocused\b/);
   await page.keyboard.press('Enter');
-  await page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame').locator('#accuracy-chart').waitFor({ timeout: 30_000 });
+  await panelFrame(page).locator('#accuracy-chart').waitFor({ timeout: 30_000 });
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-code-open-run.png') });
 });
 
 test('when the run the script writes starts to show misleading loss, the hint becomes a Warning that says so', { timeout: 60_000 }, async () => {
-  await openFile('keras_train.py');
+  await openFile(page, 'keras_train.py');
   await page.locator('.monaco-editor .squiggly-info').first().waitFor({ timeout: 10_000 });
   // Eval loss turns up after step 400 while token accuracy keeps rising.
   const lines = [450, 500, 550, 600, 650, 700, 750].map((step, k) => JSON.stringify({ step, 'eval/loss': 1.85 + 0.15 * k, 'eval/mean_token_accuracy': 0.43 + 0.01 * k, 'train/loss': 1.8 - 0.1 * k }) + '\n');
@@ -155,7 +114,7 @@ test('when the run the script writes starts to show misleading loss, the hint be
 });
 
 test('settings turn a rule off and give it another severity', { timeout: 60_000 }, async () => {
-  await openFile('keras_train.py');
+  await openFile(page, 'keras_train.py');
   await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 10_000 });
   mkdirSync(join(workspace, '.vscode'), { recursive: true });
   const settings = join(workspace, '.vscode', 'settings.json');
