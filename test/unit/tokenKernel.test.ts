@@ -78,7 +78,8 @@ test('the kernel widens fp16 and bf16 exactly as the scalar decoder does, specia
     const wanted = decodeFloats(bytes, dtype);
     assert.equal(widened.length, wanted.length);
     for (let i = 0; i < wanted.length; i++) {
-      const [a, b] = [widened[i] as number, wanted[i] as number];
+      const a: number = widened[i] ?? 0;
+      const b: number = wanted[i] ?? 0;
       if (!(Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)))) assert.fail(`${dtype} 0x${i.toString(16)}: ${a} vs ${b}`);
     }
   }
