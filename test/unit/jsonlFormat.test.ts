@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { EMPTY_JSONL_CURSOR, looksLikeJsonlMetricLog, readJsonlChunk, type JsonlCursor } from '../../src/core/formats/jsonlFormat';
+import fc from 'fast-check';
+import { EMPTY_JSONL_CURSOR, looksLikeJsonlMetricLog, parseJsonlLine, readJsonlChunk, type JsonlCursor } from '../../src/core/formats/jsonlFormat';
 import type { MetricPoint } from '../../src/core/types';
 import { byKey, sampleFiles, samplesSkipReason } from './helpers';
 
@@ -74,4 +75,22 @@ test("LLaMA-Factory's throughput written as text is a number; elapsed and remain
   const line = '{"current_steps": 10, "total_steps": 8660, "loss": 2.4977, "throughput": "1234.56", "elapsed_time": "0:00:24", "remaining_time": "1 day, 0:08:23", "total_tokens": 0}\n';
   const { points } = feed(encoder.encode(line), line.length);
   assert.deepEqual(points.map((point) => [point.key, point.step, point.value]), [['loss', 10, 2.4977], ['throughput', 10, 1234.56], ['total_tokens', 10, 0]]);
+});
+
+test('a chunk gives, line by line, exactly what parseJsonlLine gives: the strict fast path and the lenient one agree', () => {
+  const line = fc.oneof(
+    fc.record({ step: fc.integer({ min: 0, max: 1e6 }), loss: fc.double(), epoch: fc.option(fc.double({ noNaN: true }), { nil: undefined }), note: fc.string() }).map((record) => JSON.stringify(record)),
+    fc.constantFrom('', '   ', '\r', '\ufeff{"step": 1, "loss": 2}', '{"step": 2, "loss": NaN}', '{"step": 3, "loss": -Infinity}', '[1, 2]', '7', '{"step": 4, "loss": 1', ' {"step": 5, "loss": 0.5} \r', '{"loss": 1}'),
+  );
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
+      const result = readJsonlChunk(EMPTY_JSONL_CURSOR, encoder.encode(lines.map((text) => `${text}\n`).join('')));
+      const expected = lines.map((text) => parseJsonlLine(text));
+      assert.deepEqual(result.points, expected.flatMap((parsed) => ('points' in parsed ? parsed.points : [])));
+      assert.deepEqual(
+        result.badLines,
+        expected.flatMap((parsed, i) => ('error' in parsed ? [{ line: i + 1, message: parsed.error }] : [])),
+      );
+    }),
+  );
 });

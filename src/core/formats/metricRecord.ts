@@ -30,9 +30,15 @@ export function readStep(record: Record<string, unknown>): number | undefined {
  * nested objects and nulls (LLaMA-Factory's absent keys) are skipped.
  */
 export function recordToPoints(record: Record<string, unknown>, step: number): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  pushRecordPoints(record, step, points);
+  return points;
+}
+
+/** `recordToPoints` into an array the caller owns: a log of many records then builds one array, not one per record. */
+export function pushRecordPoints(record: Record<string, unknown>, step: number, points: MetricPoint[]): void {
   const epoch = typeof record['epoch'] === 'number' && Number.isFinite(record['epoch']) ? record['epoch'] : undefined;
   const wallTime = typeof record['_timestamp'] === 'number' ? record['_timestamp'] : typeof record['timestamp'] === 'number' ? record['timestamp'] : undefined;
-  const points: MetricPoint[] = [];
   for (const key in record) {
     const raw = record[key];
     const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseNumber(raw) : undefined;
@@ -43,5 +49,4 @@ export function recordToPoints(record: Record<string, unknown>, step: number): M
     if (wallTime !== undefined) point.wallTime = wallTime;
     points.push(point);
   }
-  return points;
 }
