@@ -2,22 +2,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { pathToFileURL } from 'node:url';
-import type { CodeServer } from '../../scripts/vscode-host/codeServer.mjs';
-import { ARTIFACTS, launchChromium } from '../chromium';
-import { healthyRunPoints, misleadingRunPoints } from '../fixtures/runs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS } from '../chromium';
+import { healthyRunPoints, jsonlText, logHistory, misleadingRunPoints } from '../fixtures/runs';
+import { panelFrame, runCommand, statusItem, Workbench } from './workbench';
 
-const REPO = resolve(__dirname, '../../..');
-const VSIX = join(REPO, 'dist', 'token-accuracy-lens.vsix');
-
-/** The host scripts are plain ES modules shared with the demo; loaded at run time so the bundle keeps their own paths. */
-async function codeServerModule(): Promise<typeof import('../../scripts/vscode-host/codeServer.mjs')> {
-  return import(pathToFileURL(join(REPO, 'scripts', 'vscode-host', 'codeServer.mjs')).href) as Promise<typeof import('../../scripts/vscode-host/codeServer.mjs')>;
-}
-let server: CodeServer;
-let browser: Browser;
+const workbench = new Workbench();
 let page: Page;
 let workspace: string;
 let jsonlPath: string;
@@ -25,64 +16,34 @@ let jsonlPath: string;
 /** A workspace with one finished Hugging Face run and one JSONL run that the test keeps appending to. */
 function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tal-e2e-'));
-  const history: Record<string, number>[] = [];
-  for (const point of misleadingRunPoints()) {
-    let entry = history.find((e) => e['step'] === point.step && (point.key.startsWith('eval') ? 'eval_loss' in e || 'eval_mean_token_accuracy' in e : 'loss' in e));
-    if (entry === undefined) history.push((entry = { step: point.step }));
-    entry[point.key] = point.value;
-  }
-  history.sort((a, b) => (a['step'] as number) - (b['step'] as number));
+  const history = logHistory(misleadingRunPoints());
   mkdirSync(join(dir, 'outputs', 'sft-run', 'checkpoint-500'), { recursive: true });
   writeFileSync(join(dir, 'outputs', 'sft-run', 'trainer_state.json'), JSON.stringify({ global_step: 1000, log_history: history }, null, 2));
   writeFileSync(join(dir, 'outputs', 'sft-run', 'checkpoint-500', 'trainer_state.json'), JSON.stringify({ global_step: 500, log_history: history.filter((e) => (e['step'] as number) <= 500) }, null, 2));
   mkdirSync(join(dir, 'live-run'));
-  const lines = new Map<number, Record<string, number>>();
-  for (const point of healthyRunPoints()) lines.set(point.step, { ...(lines.get(point.step) ?? { step: point.step }), [point.key]: point.value });
-  writeFileSync(join(dir, 'live-run', 'metrics.jsonl'), [...lines.values()].map((line) => JSON.stringify(line) + '\n').join(''));
+  writeFileSync(join(dir, 'live-run', 'metrics.jsonl'), jsonlText(healthyRunPoints()));
   return dir;
 }
 
-function panelFrame(): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
-}
-
-async function runCommand(title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor();
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title.split(': ')[1] ?? title }).first().waitFor();
-  await page.keyboard.press('Enter');
-}
-
-const statusItem = () => page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: 'Token acc' });
-
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   workspace = makeWorkspace();
   jsonlPath = join(workspace, 'live-run', 'metrics.jsonl');
-  const { startCodeServer } = await codeServerModule();
-  server = await startCodeServer({ workspace, vsix: VSIX });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  await page.goto(server.url);
+  page = await workbench.open(workspace);
 });
 
 after(async () => {
-  if (page !== undefined) await page.screenshot({ path: join(ARTIFACTS, 'e2e-last.png') }).catch(() => undefined);
-  await browser?.close();
-  await server?.stop();
+  await workbench.close('e2e-last.png');
   if (workspace !== undefined) rmSync(workspace, { recursive: true, force: true });
 });
 
 test('the status bar shows the active run’s eval token accuracy', { timeout: 90_000 }, async () => {
-  await statusItem().waitFor({ timeout: 80_000 });
-  assert.match(await statusItem().innerText(), /Token acc \d+\.\d% [↑↓→]/);
+  await statusItem(page).waitFor({ timeout: 80_000 });
+  assert.match(await statusItem(page).innerText(), /Token acc \d+\.\d% [↑↓→]/);
 });
 
 test('the panel opens from the command palette and draws both runs on both charts', { timeout: 60_000 }, async () => {
-  await runCommand('Token Accuracy Lens: Open Metrics Panel');
-  const frame = panelFrame();
+  await runCommand(page, 'Token Accuracy Lens: Open Metrics Panel');
+  const frame = panelFrame(page);
   await frame.locator('#accuracy-chart[data-runs="2"]').waitFor({ timeout: 30_000 });
   assert.equal(await frame.locator('#loss-chart').getAttribute('data-runs'), '2');
   assert.equal(await frame.locator('#accuracy-chart').getAttribute('data-points'), String(10 + 8));
@@ -92,8 +53,8 @@ test('the panel opens from the command palette and draws both runs on both chart
 });
 
 test('a line appended to the live log reaches the panel and the status bar', { timeout: 30_000 }, async () => {
-  const frame = panelFrame();
-  const before = await statusItem().innerText();
+  const frame = panelFrame(page);
+  const before = await statusItem(page).innerText();
   const started = Date.now();
   appendFileSync(jsonlPath, JSON.stringify({ step: 450, 'eval/loss': 1.6, 'eval/mean_token_accuracy': 0.61, 'train/loss': 1.7 }) + '\n');
   await frame.locator('#accuracy-chart[data-points="19"]').waitFor({ timeout: 10_000 });
@@ -115,17 +76,17 @@ test('the Training Runs view lists every run with live status and a warning badg
   assert.match(await row('sft-run').innerText(), /50\.9% @ 1000 · (live|idle) · \d+ warnings?/);
   assert.equal(await page.locator('.activitybar .action-item', { has: page.locator('a[aria-label^="Token Accuracy Lens"]') }).locator('.badge-content').innerText(), '1');
   // The panel goes to a background tab: a click on a run brings it back, focused on that run.
-  await runCommand('File: New Untitled Text File');
+  await runCommand(page, 'File: New Untitled Text File');
   await page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 10_000 });
   await row('sft-run').click();
-  const frame = panelFrame();
+  const frame = panelFrame(page);
   await frame.locator('#summary tr[aria-selected="true"]', { hasText: 'sft-run' }).waitFor({ timeout: 10_000 });
   assert.match(await frame.locator('#run-list li.focused').innerText(), /sft-run/);
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-runs-view.png') });
 });
 
 test('export: the visible data as CSV and a chart as PNG are saved where the save dialog says', { timeout: 60_000 }, async () => {
-  const frame = panelFrame();
+  const frame = panelFrame(page);
   const save = async (button: string, fileName: string): Promise<Buffer> => {
     await frame.locator(button).click();
     // code-server's save dialog is a quick input holding the proposed path (the workspace folder and the name).
@@ -146,7 +107,7 @@ test('export: the visible data as CSV and a chart as PNG are saved where the sav
 });
 
 test('the status-bar hover card gives loss, both best steps and the warning', { timeout: 30_000 }, async () => {
-  await statusItem().hover();
+  await statusItem(page).hover();
   const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Token Accuracy Lens' }).first();
   await hover.waitFor({ timeout: 10_000 });
   const text = await hover.innerText();
@@ -159,15 +120,15 @@ test('the status-bar hover card gives loss, both best steps and the warning', { 
 });
 
 test('after a window reload the panel comes back (serializer) with its data and the smoothing the user chose', { timeout: 90_000 }, async () => {
-  const frame = panelFrame();
+  const frame = panelFrame(page);
   await frame.locator('#smoothing').fill('0.8');
   await frame.locator('#smoothing-value', { hasText: '0.80' }).waitFor();
   // Through the workbench's own reload, which saves its state (webview state included) before it goes.
   await page.evaluate(() => document.documentElement.setAttribute('data-before-reload', ''));
-  await runCommand('Developer: Reload Window');
+  await runCommand(page, 'Developer: Reload Window');
   await page.waitForFunction(() => !document.documentElement.hasAttribute('data-before-reload') && document.querySelector('.monaco-workbench') !== null, undefined, { timeout: 60_000 });
-  await statusItem().waitFor({ timeout: 80_000 });
-  const restored = panelFrame();
+  await statusItem(page).waitFor({ timeout: 80_000 });
+  const restored = panelFrame(page);
   await restored.locator('#accuracy-chart[data-runs="2"]').waitFor({ timeout: 30_000 });
   assert.equal(await restored.locator('#smoothing').inputValue(), '0.8');
   assert.equal(await restored.locator('#summary tbody tr').count(), 2);
