@@ -2,6 +2,7 @@ import type { LogFormat } from '../core/formats/logFormat';
 import { lightningHparamsReader } from './lightningHparamsReader';
 import { AppendOnlyReader, WholeFileReader } from './logSourceReader';
 import { MlflowDbReader } from './mlflowDbReader';
+import { mlflowRunInfoReader } from './mlflowRunInfoReader';
 import { EvalOutputsReader } from './tokens/evalOutputsReader';
 import type { SourceReader } from './sourceReader';
 import { wandbConfigReader } from './wandbConfigReader';
@@ -13,6 +14,7 @@ const HOST_READERS = new Map<string, (path: string) => SourceReader>([
   ['wandb-summary', wandbSummaryReader],
   ['wandb-config', wandbConfigReader],
   ['mlflow-db', (path) => new MlflowDbReader(path)],
+  ['mlflow-run-name', mlflowRunInfoReader],
   ['eval-outputs', (path) => new EvalOutputsReader(path)],
 ]);
 

@@ -7,6 +7,7 @@ import test from 'node:test';
 import { metaRunName, MLFLOW_METRIC_FORMAT } from '../../src/core/formats/mlflowMetricFormat';
 import { classifyLogFile } from '../../src/core/formats/registry';
 import { LogIngest } from '../../src/node/logIngest';
+import { reportPaths } from '../../src/node/reportPaths';
 import { assertChunkSizesDoNotMatter, forEveryCorruptedByte, forEveryCut, readWhole } from './formatHarness';
 import { SAMPLES_DIR, samplesSkipReason } from './helpers';
 
@@ -129,4 +130,33 @@ test('MLflow live: lines appended to a metric file arrive; a new nested metric j
   assert.deepEqual(snapshot?.metrics.get('loss'), { steps: [10, 20], values: [2.5, 2.25] });
   assert.deepEqual(snapshot?.metrics.get('eval/loss'), { steps: [20], values: [3] });
   rmSync(dir, { recursive: true });
+});
+
+test("MLflow: a run's params/ are its parameters, read with its meta.yaml, and again when the folder gains one", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-mlflow-params-'));
+  const run = join(dir, 'mlruns', '0', '0123456789abcdef0123456789abcdef');
+  mkdirSync(run, { recursive: true });
+  writeFileSync(join(run, 'meta.yaml'), "artifact_uri: x\nrun_name: bright-owl-7\nstatus: 1\n");
+  const ingest = new LogIngest();
+  await ingest.ingest(join(run, 'meta.yaml'));
+  assert.deepEqual(ingest.runInfo(run), { name: 'bright-owl-7' });
+  mkdirSync(join(run, 'params', 'optimizer'), { recursive: true });
+  writeFileSync(join(run, 'params', 'lr'), '0.001');
+  writeFileSync(join(run, 'params', 'optimizer', 'name'), 'AdamW');
+  await ingest.ingest(join(run, 'meta.yaml'));
+  assert.deepEqual(ingest.runInfo(run), { name: 'bright-owl-7', parameters: { lr: '0.001', 'optimizer/name': 'AdamW' } });
+  // Only the one meta.yaml is a source of the run, however many params it has.
+  assert.deepEqual(ingest.store.snapshot(run)?.sources.map((source) => source.path), [join(run, 'meta.yaml')]);
+  ingest.dispose();
+  rmSync(dir, { recursive: true });
+});
+
+test('MLflow: the real runs carry their params, a failed run with no metrics too', { skip: samplesSkipReason('mlflow') }, async () => {
+  const root = join(SAMPLES_DIR, 'mlflow', 'DiegoFabianTondo__DS20_DeepLearning', 'mlruns', '1');
+  const document = await reportPaths([root]);
+  const failed = join(root, '61dffdd8e8c549208e148ffb9ee57f21');
+  const params = Object.fromEntries(readdirSync(join(failed, 'params')).map((name) => [name, readFileSync(join(failed, 'params', name), 'utf8')]));
+  assert.equal(Object.keys(params).length, 6);
+  assert.deepEqual(document.runs.find((run) => run.id === failed)?.info?.parameters, params);
+  assert.ok(document.runs.every((run) => run.info?.parameters?.['model_type'] === 'Multilayer Perceptron'));
 });

@@ -1,6 +1,6 @@
 import type { MetricPoint } from '../types';
 import { parsePythonNumber } from './csvRows';
-import type { AppendOnlyFormat, WholeFileFormat } from './logFormat';
+import type { AppendOnlyFormat, HostReadFormat, WholeFileResult } from './logFormat';
 import { mlflowFile } from './mlflowPaths';
 import { completeLines } from './textLines';
 
@@ -70,20 +70,25 @@ export function metaRunName(text: string): string | undefined {
   return name;
 }
 
-/** The run's name: `tags/mlflow.runName` (a raw value, no newline) or the run's `meta.yaml`. */
-export const MLFLOW_RUN_NAME_FORMAT: WholeFileFormat = {
+/** The run's name from `tags/mlflow.runName` (a raw value, no newline) or from the run's `meta.yaml`. */
+export function parseMlflowRunName(bytes: Uint8Array, path: string): WholeFileResult {
+  const text = decoder.decode(bytes);
+  const name = mlflowFile(path)?.area === 'meta' ? metaRunName(text) : text.trim();
+  if (name === undefined && text.trim() === '') return { kind: 'incomplete', message: 'The file is empty (it may be being written).' };
+  return { kind: 'ok', points: [], problems: [], ...(name === undefined || name === '' ? {} : { runInfo: { name } }) };
+}
+
+/**
+ * The run's name (`tags/mlflow.runName` or `meta.yaml`) and, with `meta.yaml`, its `params/`: the host reads
+ * the params folder beside it (src/node/mlflowRunInfoReader.ts) rather than each param file as a source.
+ */
+export const MLFLOW_RUN_NAME_FORMAT: HostReadFormat = {
   id: 'mlflow-run-name',
-  label: 'MLflow run name',
-  kind: 'whole',
+  label: 'MLflow run name and parameters',
+  kind: 'host',
   classify(path) {
     const file = mlflowFile(path);
     if (file === undefined || !(file.area === 'meta' || (file.area === 'tags' && file.key === 'mlflow.runName'))) return undefined;
     return { format: 'mlflow-run-name', runDirectory: file.runDirectory };
-  },
-  parse(bytes, path) {
-    const text = decoder.decode(bytes);
-    const name = mlflowFile(path)?.area === 'meta' ? metaRunName(text) : text.trim();
-    if (name === undefined && text.trim() === '') return { kind: 'incomplete', message: 'The file is empty (it may be being written).' };
-    return { kind: 'ok', points: [], problems: [], ...(name === undefined || name === '' ? {} : { runInfo: { name } }) };
   },
 };
