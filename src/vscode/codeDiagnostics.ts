@@ -7,7 +7,8 @@ import { evidenceRun, reportFinding, type FindingReport } from '../node/python/f
 import { loadPythonParser, type GrammarFiles, type PythonParser } from '../node/python/pythonParser';
 import { runsWrittenBy } from '../node/python/scriptRuns';
 import { Disposable } from './disposable';
-import { affectsSettings, readCodeWarningSettings, type CodeWarningLevel } from './settings';
+import { lensDiagnostic } from './lensDiagnostic';
+import { affectsSettings, readCodeWarningSettings } from './settings';
 
 /** What the diagnostics need of the runs: the views, the active run, and when they change. */
 export interface RunsSource {
@@ -42,13 +43,6 @@ const DEBOUNCE_MS = 300;
 const PAUSE_PER_PARSE_MS = 10;
 /** Generated or data files with a .py name are not training scripts worth parsing on every edit. */
 const MAX_CHARS = 2_000_000;
-
-const SEVERITY: Readonly<Record<Exclude<CodeWarningLevel, 'default' | 'off'>, vscode.DiagnosticSeverity>> = {
-  hint: vscode.DiagnosticSeverity.Hint,
-  information: vscode.DiagnosticSeverity.Information,
-  warning: vscode.DiagnosticSeverity.Warning,
-  error: vscode.DiagnosticSeverity.Error,
-};
 
 const SCHEMES = new Set(['file', 'untitled', 'vscode-notebook-cell']);
 const isPython = (document: vscode.TextDocument): boolean => document.languageId === 'python' && SCHEMES.has(document.uri.scheme);
@@ -184,10 +178,7 @@ export class CodeDiagnostics extends Disposable {
       const level = this.settings.levels.get(finding.rule) ?? 'default';
       if (level === 'off') return [];
       const report = reportFinding(finding, run, state.measuresAccuracy);
-      const severity = SEVERITY[level === 'default' ? report.level : level];
-      const diagnostic = new vscode.Diagnostic(range, report.message, severity);
-      diagnostic.source = 'Token Accuracy Lens';
-      diagnostic.code = finding.rule;
+      const diagnostic = lensDiagnostic(range, report.message, level === 'default' ? report.level : level, finding.rule);
       return [{ finding, report, diagnostic }];
     });
     this.collection.set(

@@ -1,23 +1,16 @@
 import * as vscode from 'vscode';
 import { sep } from 'node:path';
 import type { RunView } from '../core/runView';
-import type { WarningSeverity } from '../core/analysis/warningSettings';
 import { locateTrainerState, positionAt } from '../core/jsonLocator';
 import { currentStateFile, trainerStateFindings } from '../core/trainerStateFindings';
 import { Disposable } from './disposable';
+import { lensDiagnostic } from './lensDiagnostic';
 
 /** What the views carry from one refresh to the next: the runs that changed and the runs that went. */
 export interface RunViewsChange {
   readonly changed: readonly RunView[];
   readonly removed: readonly string[];
 }
-
-const SEVERITY: Readonly<Record<WarningSeverity, vscode.DiagnosticSeverity>> = {
-  error: vscode.DiagnosticSeverity.Error,
-  warning: vscode.DiagnosticSeverity.Warning,
-  information: vscode.DiagnosticSeverity.Information,
-  hint: vscode.DiagnosticSeverity.Hint,
-};
 
 /** The file on disk, unless the user holds unsaved edits of it: then the positions must follow those. */
 async function readText(uri: vscode.Uri): Promise<string> {
@@ -99,10 +92,7 @@ export class LogDiagnostics extends Disposable {
     const diagnostics = findings.map((finding) => {
       const start = positionAt(text, finding.start);
       const end = positionAt(text, finding.end);
-      const diagnostic = new vscode.Diagnostic(new vscode.Range(start.line, start.character, end.line, end.character), finding.message, SEVERITY[finding.severity]);
-      diagnostic.source = 'Token Accuracy Lens';
-      diagnostic.code = finding.kind;
-      return diagnostic;
+      return lensDiagnostic(new vscode.Range(start.line, start.character, end.line, end.character), finding.message, finding.severity, finding.kind);
     });
     if (this.fileByRun.get(view.id)?.toString() !== uri.toString()) this.clear(view.id);
     this.fileByRun.set(view.id, uri);
