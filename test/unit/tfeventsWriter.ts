@@ -1,17 +1,7 @@
 import { tfRecord } from '../../scripts/logWriters.mjs';
+import { varint } from './varint';
 
 /** Test fixtures written the way TensorBoard's writers lay out bytes: protobuf fields in TFRecord framing. */
-
-function varint(value: number): number[] {
-  const bytes: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    bytes.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  bytes.push(rest);
-  return bytes;
-}
 
 const key = (field: number, wireType: number): number[] => varint(field * 8 + wireType);
 const lengthField = (field: number, body: readonly number[]): number[] => [...key(field, 2), ...varint(body.length), ...body];

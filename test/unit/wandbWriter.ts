@@ -1,4 +1,5 @@
 import * as zlib from 'node:zlib';
+import { varint } from './varint';
 
 /** Node's zlib CRC-32 (Node ≥ 20.15), else the plain bit-by-bit definition: either way not the reader's table code. */
 function crc32(data: Uint8Array, previous = 0): number {
@@ -15,17 +16,6 @@ function crc32(data: Uint8Array, previous = 0): number {
  * Writes `.wandb` files as W&B's datastore.py does, for fixtures: a second implementation of the format,
  * written from W&B's writer rather than from our reader, with Node's own zlib CRC-32.
  */
-function varint(value: number): number[] {
-  const bytes: number[] = [];
-  let rest = value;
-  while (rest >= 0x80) {
-    bytes.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  bytes.push(rest);
-  return bytes;
-}
-
 export function lengthField(field: number, payload: Uint8Array | string): Uint8Array {
   const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
   return message(Uint8Array.from([...varint((field << 3) | 2), ...varint(bytes.length)]), bytes);
