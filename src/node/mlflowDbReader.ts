@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Database, SqlValue } from 'sql.js';
 import { MLFLOW_DB_FORMAT, mlflowDbValue } from '../core/formats/mlflowDbFormat';
 import type { RunInfo } from '../core/formats/logFormat';
+import { applyWal } from '../core/formats/sqliteWal';
 import type { MetricPoint } from '../core/types';
 import { loadSqlJs } from './sqlJs';
 import { describeReadError, type ReadOutcome, type RunPart, type SourceReader } from './sourceReader';
@@ -33,7 +34,10 @@ function parameter(value: string): string | number | boolean {
  * file's bytes and the metric rows added since the last read: `metrics` joined to `runs` by run uuid for
  * names, deleted runs left out. A journal beside the database means a transaction is being written: the
  * read is retried rather than risking a half-written page. A store whose rows went back (rebuilt, or rows
- * deleted) is read again whole.
+ * deleted) is read again whole. A store in WAL mode keeps its newest rows in `mlflow.db-wal` until a
+ * checkpoint: they are laid over the database's pages before it is opened, so no committed row is missed.
+ * Only mlflow.db itself is watched, though, so the user is told that rows written to the WAL alone wait for
+ * the next checkpoint (or the next change to mlflow.db) to show.
  */
 export class MlflowDbReader implements SourceReader {
   private identity = '';
@@ -62,12 +66,16 @@ export class MlflowDbReader implements SourceReader {
     try {
       const info = await stat(this.path);
       if (await exists(`${this.path}-journal`)) return { kind: 'retry', message: 'mlflow.db is in the middle of a write.' };
-      const identity = `${info.ino}:${info.size}:${info.mtimeMs}`;
+      const wal = await walStamp(`${this.path}-wal`);
+      const identity = `${info.ino}:${info.size}:${info.mtimeMs}:${wal}`;
       if (identity === this.identity) return { kind: 'unchanged' };
       const sql = await loadSqlJs();
       let db: Database;
+      let walFrames = 0;
       try {
-        db = new sql.Database(await readFile(this.path));
+        const image = applyWal(await readFile(this.path), wal === '' ? new Uint8Array(0) : await readOptional(`${this.path}-wal`));
+        walFrames = image.frames;
+        db = new sql.Database(image.bytes);
       } catch (error) {
         return { kind: 'retry', message: `mlflow.db cannot be opened (${(error as Error).message}).` };
       }
@@ -75,7 +83,8 @@ export class MlflowDbReader implements SourceReader {
         const outcome = this.query(db);
         this.identity = identity;
         this.modified = info.mtimeMs;
-        return outcome;
+        if (walFrames === 0 || outcome.kind !== 'runs') return outcome;
+        return { ...outcome, problems: [...outcome.problems, WAL_MODE_MESSAGE] };
       } catch (error) {
         // A page caught mid-write reads as a malformed database; the writer will finish it.
         return { kind: 'retry', message: `mlflow.db could not be read (${(error as Error).message}).` };
@@ -144,6 +153,27 @@ export class MlflowDbReader implements SourceReader {
       const target = part(uuid);
       target.runInfo = { ...target.runInfo, parameters };
     }
+  }
+}
+
+const WAL_MODE_MESSAGE =
+  'mlflow.db is in WAL mode: the rows in mlflow.db-wal were read, but only mlflow.db is watched, so rows written since show when SQLite checkpoints them into mlflow.db or when the store is read again.';
+
+/** Size and time of the WAL beside the database ('' when there is none): rows can change there alone. */
+async function walStamp(path: string): Promise<string> {
+  try {
+    const info = await stat(path);
+    return `${info.size}:${info.mtimeMs}`;
+  } catch {
+    return '';
+  }
+}
+
+async function readOptional(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch {
+    return new Uint8Array(0);
   }
 }
 

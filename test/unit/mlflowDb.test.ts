@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -128,5 +128,56 @@ test('mlflow.db cut short or with a damaged byte never throws and never hangs: t
     }),
     { numRuns: 40 },
   );
+  rmSync(dir, { recursive: true });
+});
+
+/**
+ * Commits `sql` in WAL mode with checkpoints off and copies the database and its WAL while the connection is
+ * still open, as a reader finds them beside a live writer (closing would checkpoint the WAL away).
+ */
+function walSnapshot(db: string, sql: readonly string[], into: string): void {
+  const script = [
+    'import shutil, sqlite3, sys',
+    'c = sqlite3.connect(sys.argv[1])',
+    'c.execute("PRAGMA journal_mode=WAL")',
+    'c.execute("PRAGMA wal_autocheckpoint=0")',
+    'for statement in sys.argv[3:]:',
+    '    c.executescript(statement)',
+    '    c.commit()',
+    'shutil.copy(sys.argv[1], sys.argv[2])',
+    'shutil.copy(sys.argv[1] + "-wal", sys.argv[2] + "-wal")',
+  ].join('\n');
+  execFileSync('python3', ['-c', script, db, into, ...sql]);
+}
+
+test('mlflow.db in WAL mode: committed rows still in mlflow.db-wal are read, and the user is told only mlflow.db is watched', async () => {
+  const { dir, db } = newStore();
+  const copy = join(dir, 'copy', 'mlflow.db');
+  mkdirSync(join(dir, 'copy'));
+  walSnapshot(db, [metric(A, 'eval_loss', 1.5, 500), `${metric(B, 'loss', 1.25, 30)}${metric(B, 'loss', 1.0, 40)}`], copy);
+  assert.ok(readFileSync(`${copy}-wal`).length > 0, 'the rows are in the WAL');
+  const ingest = new LogIngest(undefined, { retryIncomplete: false });
+  await ingest.ingest(copy);
+  assert.deepEqual(ingest.store.snapshot(`${copy}#${A}`)?.metrics.get('eval_loss')?.steps, [0, 100, 200, 300, 400, 500]);
+  assert.deepEqual(ingest.store.snapshot(`${copy}#${B}`)?.metrics.get('loss'), { steps: [0, 10, 20, 30, 40], values: [3, 2.8, 2.5, 1.25, 1] });
+  assert.match(ingest.problems()[0]?.message ?? '', /WAL mode/);
+  // Python, honouring the WAL, reads the same rows.
+  const points = ingest.store.runIds().reduce((sum, id) => sum + [...(ingest.store.snapshot(id)?.metrics.values() ?? [])].reduce((n, series) => n + series.steps.length, 0), 0);
+  assert.equal(points, new Set(pythonRows(copy).map(([run, key, step]) => `${run}|${key}|${step}`)).size);
+  rmSync(dir, { recursive: true });
+});
+
+test('mlflow.db in WAL mode: a WAL cut inside its last transaction gives the transactions before it', async () => {
+  const { dir, db } = newStore();
+  const copy = join(dir, 'mlflow.db.copy');
+  walSnapshot(db, [metric(A, 'eval_loss', 1.5, 500), metric(A, 'eval_loss', 1.4, 600)], copy);
+  const cut = join(dir, 'cut', 'mlflow.db');
+  mkdirSync(join(dir, 'cut'));
+  writeFileSync(cut, readFileSync(copy));
+  const wal = readFileSync(`${copy}-wal`);
+  writeFileSync(`${cut}-wal`, wal.subarray(0, wal.length - 100));
+  const ingest = new LogIngest(undefined, { retryIncomplete: false });
+  await ingest.ingest(cut);
+  assert.deepEqual(ingest.store.snapshot(`${cut}#${A}`)?.metrics.get('eval_loss')?.steps, [0, 100, 200, 300, 400, 500]);
   rmSync(dir, { recursive: true });
 });
