@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import fc from 'fast-check';
 import { crc32c, maskedCrc32c } from '../../src/core/formats/crc32c';
 import { classifyLogFile } from '../../src/core/formats/registry';
 import { TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
@@ -136,4 +137,17 @@ test('a file named like an event file but holding something else (tfevents_utils
   assert.equal(sniff(ascii('import struct\nfrom tensorboard.compat.proto import event_pb2\n')), 'not-a-log');
   assert.equal(sniff(eventFile([{ wallTime: 1 }]).subarray(0, 11)), 'need-more');
   assert.equal(classifyLogFile('/w/tools/tfevents_utils.py')?.format, 'tfevents');
+});
+
+test('every tag reads back as written, whatever order tags come in: a cycle, a broken cycle, one tag a prefix of another', () => {
+  const tags = ['train/loss', 'train/lost', 'train/loss_scaled', 'train/los', 'eval/loss', 'λ/loss'];
+  fc.assert(
+    fc.property(fc.array(fc.array(fc.constantFrom(...tags), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 40 }), (records) => {
+      const bytes = eventFile(records.map((recordTags, step) => ({ step, values: recordTags.map((tag) => ({ tag, simple: step })) })));
+      assert.deepEqual(
+        readWhole(TFEVENTS_FORMAT, bytes).points.map((point) => point.key),
+        records.flat(),
+      );
+    }),
+  );
 });

@@ -33,6 +33,14 @@ export class WireReader {
 
   /** A varint as a number: exact up to 2^53, which covers every step a log can hold. Negative int64s come out negative. */
   varint(): number {
+    // Field keys, small steps and short lengths are one byte: most varints of a record end here.
+    if (this.pos < this.end) {
+      const first = this.bytes[this.pos] as number;
+      if (first < 0x80) {
+        this.pos++;
+        return first;
+      }
+    }
     let result = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {

@@ -12,7 +12,9 @@ export class EventScalars {
   readonly tags: string[] = [];
   readonly values: number[] = [];
   /** Tags repeat in every record: decoded once, the same string comes back (and hashes once in the store's maps). */
-  private readonly tagCache = new Map<number, { readonly bytes: Uint8Array; readonly text: string }[]>();
+  private readonly tagCache = new Map<number, TagEntry[]>();
+  /** The tag decoded last: writers log their tags in the same cycle every step, so its successor is usually the next one. */
+  private lastTag: TagEntry | undefined = undefined;
 
   reset(): void {
     this.wallTime = undefined;
@@ -27,16 +29,35 @@ export class EventScalars {
   }
 
   tag(bytes: Uint8Array, start: number, end: number): string {
+    // The predicted tag costs one comparison; hashing first would read the bytes twice.
+    const predicted = this.lastTag?.next;
+    if (predicted !== undefined && sameBytes(predicted.bytes, bytes, start, end)) {
+      this.lastTag = predicted;
+      return predicted.text;
+    }
+    const entry = this.lookUp(bytes, start, end);
+    if (this.lastTag !== undefined) this.lastTag.next = entry;
+    this.lastTag = entry;
+    return entry.text;
+  }
+
+  private lookUp(bytes: Uint8Array, start: number, end: number): TagEntry {
     let hash = 0x811c9dc5;
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
     const bucket = this.tagCache.get(hash);
-    if (bucket !== undefined) for (const known of bucket) if (sameBytes(known.bytes, bytes, start, end)) return known.text;
-    const text = decodeUtf8(bytes, start, end);
-    const entry = { bytes: bytes.slice(start, end), text };
+    if (bucket !== undefined) for (const known of bucket) if (sameBytes(known.bytes, bytes, start, end)) return known;
+    const entry: TagEntry = { bytes: bytes.slice(start, end), text: decodeUtf8(bytes, start, end), next: undefined };
     if (bucket === undefined) this.tagCache.set(hash, [entry]);
     else bucket.push(entry);
-    return text;
+    return entry;
   }
+}
+
+interface TagEntry {
+  readonly bytes: Uint8Array;
+  readonly text: string;
+  /** The tag that followed this one last time. */
+  next: TagEntry | undefined;
 }
 
 function sameBytes(known: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
