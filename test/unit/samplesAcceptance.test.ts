@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import test from 'node:test';
 import type { RunReport } from '../../src/core/report';
 import { reportPaths } from '../../src/node/reportPaths';
+import { RunSession } from '../../src/node/runSession';
 import { SAMPLES_DIR, samplesSkipReason } from './helpers';
+import { waitFor } from './sessionWait';
 import { REPO_ROOT } from './tokenPython';
 
 /**
@@ -204,6 +206,33 @@ for (const [folder, expected] of Object.entries(EXPECTED)) {
     for (const copy of copies) {
       const series = runs.get(copy.run)?.metrics[copy.key];
       assert.ok(series?.values.some((value) => closeTo(reported(copy.value), value)), `${copy.key} = ${copy.value} of ${copy.file} (a copy of ${copy.copyOf}) is not in the run`);
+    }
+  });
+}
+
+/** A run's numbers as the report writes them (non-finite values as null), to compare the session with the report. */
+function sessionMetrics(session: RunSession, runId: string): RunReport['metrics'] {
+  const metrics: Record<string, { steps: readonly number[]; values: (number | null)[] }> = {};
+  for (const [key, series] of session.store.snapshot(runId)?.metrics ?? []) metrics[key] = { steps: [...series.steps], values: series.values.map((value) => (Number.isFinite(value) ? value : null)) };
+  return metrics;
+}
+
+for (const folder of Object.keys(EXPECTED)) {
+  test(`${folder}: the extension watching the tree holds what report --json gives, whatever order the watcher finds the files in`, { skip: samplesSkipReason(folder) }, async () => {
+    const root = join(SAMPLES_DIR, folder);
+    const document = await reportPaths([root]);
+    const session = new RunSession(() => undefined);
+    const same = (): boolean => document.runs.every((run) => JSON.stringify(sessionMetrics(session, run.id)) === JSON.stringify(run.metrics)) && session.store.runIds().length === document.runs.length;
+    try {
+      await session.watch([root]);
+      await waitFor(session, same);
+      for (const run of document.runs) {
+        assert.deepEqual(sessionMetrics(session, run.id), run.metrics, run.id);
+        assert.deepEqual(session.runInfo(run.id), run.info, `what ${run.id} is called`);
+      }
+      assert.deepEqual(session.problems(), []);
+    } finally {
+      await session.dispose();
     }
   });
 }
