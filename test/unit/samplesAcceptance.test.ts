@@ -13,6 +13,13 @@ import { REPO_ROOT } from './tokenPython';
  * Issue 3's acceptance: `report --json` on each real sample tree gives every scalar the files hold. The
  * files are read a second time by test/fixtures/samples/reference_reader.py, which shares no code with the
  * extension, and the two readings are compared per run, per key and per step.
+ *
+ * What the reference does not count as a metric's scalar, on purpose (the extension keeps it elsewhere or
+ * it is not a measurement): trainer_state.json's top-level fields (global_step, best_metric, the final
+ * total_flos repeated from log_history); text and other non-scalar TensorBoard summaries (HF's args and
+ * model config); the Git LFS pointer, which holds no history; MLflow params and tags and W&B's config
+ * (run parameters and names, checked in mlflowFileStore and wandbRuns tests); LLaMA-Factory's elapsed and
+ * remaining times ("0:02:12"), which place a line in time as W&B's `_runtime` does.
  */
 
 interface ReferencePoint {
