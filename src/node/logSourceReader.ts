@@ -26,6 +26,8 @@ export class AppendOnlyReader implements SourceReader {
   private isLog: boolean | undefined;
   /** The file's first bytes as last read: if they change, the file was rewritten, whatever its size. */
   private head: Uint8Array = new Uint8Array(0);
+  /** A restart not yet answered with points (its new content still too short to sniff): the next points replace. */
+  private restartPending = false;
 
   constructor(
     readonly path: string,
@@ -65,6 +67,7 @@ export class AppendOnlyReader implements SourceReader {
       this.offset = 0;
       this.isLog = undefined;
       this.head = new Uint8Array(0);
+      this.restartPending = true;
     }
     this.identity = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
     if (this.isLog === undefined) {
@@ -78,10 +81,11 @@ export class AppendOnlyReader implements SourceReader {
     if (!this.isLog) return { kind: 'not-a-log' };
     const headBytes = Math.min(info.size, this.logFormat.headBytes ?? HEAD_BYTES);
     if (this.head.length < headBytes) this.head = await readRange(this.path, 0, headBytes);
-    if (info.size === this.offset && !replaced) return { kind: 'unchanged' };
+    if (info.size === this.offset && !this.restartPending) return { kind: 'unchanged' };
     const problems: string[] = [];
     let runInfo;
-    let replace = replaced;
+    let replace = this.restartPending;
+    this.restartPending = false;
     const handle = await open(this.path, 'r');
     // The next chunk is read while this one is parsed: the disk (or page cache) and the parse overlap.
     let next = readHandleRange(handle, this.offset, Math.min(info.size, this.offset + CHUNK_BYTES));

@@ -44,6 +44,35 @@ test('JSONL: a file that shrinks is a restart and is read again from the start',
   rmSync(dir, { recursive: true });
 });
 
+test('JSONL: a log of many chunks, streamed into the store, reads as it would in one piece; one change is reported; a restart of it, even one that was empty for a while, drops what the new content lacks', async () => {
+  const lines = (count: number, scale: number): string => Array.from({ length: count }, (_, i) => `{"step": ${i}, "loss": ${i * scale}, "epoch": ${i / 100}}\n`).join('');
+  // About 1.3 MB: several of the reader's chunks, with lines cut across their edges.
+  const changes: string[] = [];
+  const dir = workspace();
+  const file = join(dir, 'log.jsonl');
+  writeFileSync(file, lines(30_000, 1));
+  const ingest = new LogIngest((ids) => changes.push(...ids));
+  await ingest.ingest(file);
+  const loss = ingest.store.snapshot(dir)?.metrics.get('loss');
+  assert.equal(loss?.steps.length, 30_000);
+  assert.deepEqual(loss?.steps.slice(-2), [29_998, 29_999]);
+  assert.deepEqual(loss?.values.slice(-2), [29_998, 29_999]);
+  assert.deepEqual(ingest.store.snapshot(dir)?.axes?.epoch.values.slice(-1), [299.99]);
+  assert.deepEqual(changes, [dir]);
+  writeFileSync(file, lines(20_000, 2));
+  await ingest.ingest(file);
+  const restarted = ingest.store.snapshot(dir)?.metrics.get('loss');
+  assert.equal(restarted?.steps.length, 20_000);
+  assert.deepEqual(restarted?.values.slice(-1), [39_998]);
+  // Restarted empty, it cannot be told from a dataset yet; once it can, its points replace the old ones.
+  writeFileSync(file, '');
+  await ingest.ingest(file);
+  writeFileSync(file, lines(2, 5));
+  await ingest.ingest(file);
+  assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss'), { steps: [0, 1], values: [0, 5] });
+  rmSync(dir, { recursive: true });
+});
+
 test('JSONL: a file deleted and written again is a restart, even when it is longer and reuses the inode', async () => {
   const { dir, file, ingest } = await readJsonlRun('{"step": 1, "loss": 3}\n');
   rmSync(file);
