@@ -32,7 +32,7 @@ async function* skipThenTake(chunks: AsyncIterable<Buffer>, skip: number, take: 
 
 /**
  * A tensor in chunks of whole rows (`rowElements` each), about `chunkBytes` at a time, each chunk a fresh
- * aligned buffer, with the number of bytes delivered so far for progress.
+ * aligned buffer, with the row it starts at.
  */
 export async function* tensorRowChunks(tensor: LocatedTensor, rowElements: number, chunkBytes: number): AsyncGenerator<{ bytes: Uint8Array; firstRow: number }> {
   const rowBytes = rowElements * DTYPE_BYTES[tensor.dtype];
@@ -40,19 +40,36 @@ export async function* tensorRowChunks(tensor: LocatedTensor, rowElements: numbe
   const totalRows = Math.floor(tensor.byteLength / rowBytes);
   if (tensor.deflated === undefined) {
     const handle = await open(tensor.path, 'r');
+    const readRows = async (row: number): Promise<{ bytes: Uint8Array; firstRow: number }> => {
+      const buffer = new Uint8Array(Math.min(rowsPerChunk, totalRows - row) * rowBytes);
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, tensor.offset + row * rowBytes + filled);
+        if (bytesRead === 0) throw new Error('The file ended before its tensor did.');
+        filled += bytesRead;
+      }
+      return { bytes: buffer, firstRow: row };
+    };
+    // The next chunk is read (on libuv's threads) while this one is scored: two chunks in memory, not one.
+    // Its failure is marked handled at once (it is rethrown when awaited), so it cannot end the process first.
+    const prefetch = (row: number): Promise<{ bytes: Uint8Array; firstRow: number }> => {
+      const read = readRows(row);
+      read.catch(() => undefined);
+      return read;
+    };
+    let next = totalRows > 0 ? prefetch(0) : undefined;
     try {
-      for (let row = 0; row < totalRows; row += rowsPerChunk) {
-        const rows = Math.min(rowsPerChunk, totalRows - row);
-        const buffer = new Uint8Array(rows * rowBytes);
-        let filled = 0;
-        while (filled < buffer.length) {
-          const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, tensor.offset + row * rowBytes + filled);
-          if (bytesRead === 0) throw new Error('The file ended before its tensor did.');
-          filled += bytesRead;
-        }
-        yield { bytes: buffer, firstRow: row };
+      for (let row = 0; next !== undefined; row += rowsPerChunk) {
+        const current = await next;
+        next = row + rowsPerChunk < totalRows ? prefetch(row + rowsPerChunk) : undefined;
+        yield current;
       }
     } finally {
+      // A consumer that stops early leaves a read in flight: let it land before the handle closes.
+      await next?.then(
+        () => undefined,
+        () => undefined,
+      );
       await handle.close();
     }
     return;
