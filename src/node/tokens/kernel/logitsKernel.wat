@@ -235,14 +235,27 @@
 
   ;; Widens `count` IEEE half-precision values at `src` to float32 at `dst`, eight at a time.
   (func (export "widenF16") (param $src i32) (param $dst i32) (param $count i32)
-    (local $i i32) (local $v v128) (local $end8 i32)
+    (local $i i32) (local $v v128) (local $end8 i32) (local $h v128) (local $m v128)
     (local.set $end8 (i32.and (local.get $count) (i32.const -8)))
     (block $done
       (loop $lanes
         (br_if $done (i32.ge_u (local.get $i) (local.get $end8)))
         (local.set $v (v128.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 1)))))
-        (v128.store (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2))) (call $half4 (i32x4.extend_low_i16x8_u (local.get $v))))
-        (v128.store offset=16 (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2))) (call $half4 (i32x4.extend_high_i16x8_u (local.get $v))))
+        ;; $half4, written out twice: a call per four lanes costs as much as the conversion
+        (v128.store (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2)))
+          (v128.or
+            (v128.bitselect
+              (v128.or (local.tee $m (i32x4.shl (v128.and (local.tee $h (i32x4.extend_low_i16x8_u (local.get $v))) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13))) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              (f32x4.mul (local.get $m) (v128.const i32x4 0x77800000 0x77800000 0x77800000 0x77800000))
+              (i32x4.eq (v128.and (local.get $h) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00)) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00)))
+            (i32x4.shl (v128.and (local.get $h) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)) (i32.const 16))))
+        (v128.store offset=16 (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2)))
+          (v128.or
+            (v128.bitselect
+              (v128.or (local.tee $m (i32x4.shl (v128.and (local.tee $h (i32x4.extend_high_i16x8_u (local.get $v))) (v128.const i32x4 0x7fff 0x7fff 0x7fff 0x7fff)) (i32.const 13))) (v128.const i32x4 0x7f800000 0x7f800000 0x7f800000 0x7f800000))
+              (f32x4.mul (local.get $m) (v128.const i32x4 0x77800000 0x77800000 0x77800000 0x77800000))
+              (i32x4.eq (v128.and (local.get $h) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00)) (v128.const i32x4 0x7c00 0x7c00 0x7c00 0x7c00)))
+            (i32x4.shl (v128.and (local.get $h) (v128.const i32x4 0x8000 0x8000 0x8000 0x8000)) (i32.const 16))))
         (local.set $i (i32.add (local.get $i) (i32.const 8)))
         (br $lanes)))
     (block $tailDone
