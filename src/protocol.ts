@@ -29,7 +29,7 @@ export type WebviewMessage =
   | { readonly type: 'revealSource'; readonly runId: string }
   | { readonly type: 'requestCalibration'; readonly runId: string }
   | { readonly type: 'openLog'; readonly runId: string; readonly path: string; readonly step: number | null }
-  | { readonly type: 'findLossTrustingCode' }
+  | { readonly type: 'findLossTrustingCode'; readonly runId: string }
   | { readonly type: 'requestSeries'; readonly requestId: number; readonly items: readonly SeriesRequest[] }
   | { readonly type: 'export'; readonly format: 'png' | 'csv'; readonly fileName: string; readonly data: string };
 
@@ -53,9 +53,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return true;
     case 'revealSource':
     case 'requestCalibration':
-      return typeof message['runId'] === 'string';
     case 'findLossTrustingCode':
-      return true;
+      return typeof message['runId'] === 'string';
     case 'openLog':
       return typeof message['runId'] === 'string' && typeof message['path'] === 'string' && isStepBound(message['step']);
     case 'requestSeries': {

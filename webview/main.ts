@@ -49,7 +49,7 @@ const tableEvents: TableEvents = {
   onFocus: (runId) => setUi({ ...ui, focusedRunId: runId }),
   onRevealFolder: (runId) => vscode.postMessage({ type: 'revealSource', runId }),
   onOpenLog: (runId, path, step) => vscode.postMessage({ type: 'openLog', runId, path, step }),
-  onFindCode: () => vscode.postMessage({ type: 'findLossTrustingCode' }),
+  onFindCode: (runId) => vscode.postMessage({ type: 'findLossTrustingCode', runId }),
 };
 
 const runList = new RunList(ui.filter, {

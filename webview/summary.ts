@@ -8,7 +8,7 @@ export interface TableEvents {
   onFocus(runId: string | null): void;
   onRevealFolder(runId: string): void;
   onOpenLog(runId: string, path: string, step: number | null): void;
-  onFindCode(): void;
+  onFindCode(runId: string): void;
 }
 
 /** Warnings about which checkpoint to keep: the code or config that picks it by loss is worth finding. */
@@ -104,7 +104,9 @@ export function renderWarnings(list: HTMLElement, runs: readonly RunView[], even
         { class: 'warning-actions' },
         button('Show on chart', `Focus ${run.label} on the charts`, () => events.onFocus(run.id)),
         log === undefined ? '' : button(`Open log at step ${start}`, `Open ${log.path} at step ${start}`, () => events.onOpenLog(run.id, log.path, start)),
-        CHECKPOINT_KINDS.includes(warning.kind) ? button('Find code that picks by loss', 'Search the workspace for code and configs that choose checkpoints or stop training by a metric', () => events.onFindCode()) : '',
+        CHECKPOINT_KINDS.includes(warning.kind)
+          ? button('Find code that picks by loss', `Open the code that chooses checkpoints or stops training by the loss for ${run.label}, or search the workspace when none is known`, () => events.onFindCode(run.id))
+          : '',
       );
       return el(
         'li',

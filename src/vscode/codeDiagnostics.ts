@@ -5,7 +5,7 @@ import { lossTrustIn, measuresAccuracy } from '../node/python/codeRules';
 import type { Finding } from '../node/python/finding';
 import { evidenceRun, reportFinding, type FindingReport } from '../node/python/findingReport';
 import { loadPythonParser, type GrammarFiles, type PythonParser } from '../node/python/pythonParser';
-import { runsWrittenBy } from '../node/python/scriptRuns';
+import { findingsForRun, runsWrittenBy } from '../node/python/scriptRuns';
 import { Disposable } from './disposable';
 import { lensDiagnostic } from './lensDiagnostic';
 import { affectsSettings, readCodeWarningSettings } from './settings';
@@ -33,6 +33,8 @@ interface DocumentState {
   readonly measuresAccuracy: boolean;
   readonly findings: readonly { readonly finding: Finding; readonly range: vscode.Range }[];
   shown: ShownFinding[];
+  /** The runs the script writes, as last weighed. */
+  writes: readonly string[];
 }
 
 /**
@@ -108,6 +110,16 @@ export class CodeDiagnostics extends Disposable {
     return state.shown.filter((shown) => shown.diagnostic.range.intersection(range) !== undefined);
   }
 
+  /** Where the open scripts that write a run trust the loss, as shown now (rules turned off are left out). */
+  codeTrustingLossOf(runId: string): vscode.Location[] {
+    const scripts = [...this.states.values()].map((state) => ({
+      path: state.uri.toString(),
+      writes: state.writes,
+      findings: state.shown.map((shown) => new vscode.Location(state.uri, shown.diagnostic.range)),
+    }));
+    return findingsForRun(scripts, runId);
+  }
+
   private schedule(document: vscode.TextDocument, delay: number): void {
     if (!isPython(document)) return;
     const key = document.uri.toString();
@@ -158,6 +170,7 @@ export class CodeDiagnostics extends Disposable {
       measuresAccuracy: measuresAccuracy(script),
       findings: findings.map((finding) => ({ finding, range: new vscode.Range(document.positionAt(finding.span.start), document.positionAt(finding.span.end)) })),
       shown: [],
+      writes: [],
     };
     this.states.set(document.uri.toString(), state);
     this.show(state);
@@ -173,6 +186,7 @@ export class CodeDiagnostics extends Disposable {
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
     const bases = state.folder === undefined ? folders : [state.folder, ...folders];
     const written = runsWrittenBy(state.strings, bases, views.map((view) => view.id));
+    state.writes = written;
     const run = evidenceRun(written, views, this.source.activeRunId());
     state.shown = state.findings.flatMap(({ finding, range }) => {
       const level = this.settings.levels.get(finding.rule) ?? 'default';

@@ -5,6 +5,7 @@ import { LogDiagnostics } from './logDiagnostics';
 import { distGrammarFiles } from '../node/python/pythonParser';
 import { LossTrustCodeActions } from './codeActions';
 import { CodeDiagnostics } from './codeDiagnostics';
+import { SHOW_LOSS_TRUSTING_CODE, showLossTrustingCode } from './lossTrustSearch';
 import { wireEvalOutputs } from './evalOutputsSettings';
 
 /** Run commands are called with a run id (tree item clicks, links) or with the tree's element (context menus). */
@@ -40,6 +41,10 @@ export function activate(context: vscode.ExtensionContext): void {
       codeDiagnostics,
       vscode.languages.registerCodeActionsProvider({ language: 'python' }, new LossTrustCodeActions(codeDiagnostics), {
         providedCodeActionKinds: LossTrustCodeActions.providedCodeActionKinds,
+      }),
+      vscode.commands.registerCommand(SHOW_LOSS_TRUSTING_CODE, (target: unknown) => {
+        const runId = runIdOf(target);
+        return showLossTrustingCode(runId === undefined ? [] : codeDiagnostics.codeTrustingLossOf(runId));
       }),
     );
     setTimeout(() => {

@@ -3,7 +3,7 @@ import { isWebviewMessage, type HostMessage, type Problem, type RunView, type Se
 import { calibrationFor } from '../node/tokens/calibrationSource';
 import { Disposable } from './disposable';
 import { saveExport } from './exportFile';
-import { searchLossTrustingCode } from './lossTrustSearch';
+import { SHOW_LOSS_TRUSTING_CODE } from './lossTrustSearch';
 import { localResourceRoots, panelHtml } from './panelHtml';
 
 export const PANEL_VIEW_TYPE = 'tokenAccuracyLens.metrics';
@@ -91,7 +91,8 @@ export class MetricsPanel extends Disposable {
         this.post({ type: 'series', requestId: message.requestId, series: message.items.map((item) => ({ ...item, data: this.data.series(item) })) });
         break;
       case 'findLossTrustingCode':
-        void searchLossTrustingCode();
+        // The code diagnostics, not the panel, know the scripts; the command is where both meet.
+        void vscode.commands.executeCommand(SHOW_LOSS_TRUSTING_CODE, message.runId);
         break;
       case 'export':
         void saveExport(message.format, message.fileName, message.data);

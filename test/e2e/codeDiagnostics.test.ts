@@ -66,6 +66,17 @@ test('a training script beside its run gets a Warning on load_best_model_at_end 
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-code-warning.png') });
 });
 
+test("the panel's warning on that run opens the script at the argument that trusts the loss", { timeout: 60_000 }, async () => {
+  await runCommand(page, 'Token Accuracy Lens: Open Metrics Panel');
+  const warning = panelFrame(page).locator('#warnings li[data-kind="misleading-loss"][data-run-id$="sft-run"]');
+  await warning.getByRole('button', { name: /^Open the code that chooses checkpoints/ }).click({ timeout: 30_000 });
+  await page.locator('.tab.active', { hasText: 'train.py' }).waitFor({ timeout: 10_000 });
+  // The finding is selected: `load_best_model_at_end=True` on line 5, not a search of the workspace.
+  await page.locator('#workbench\\.parts\\.statusbar .statusbar-item', { hasText: /Ln 5, Col \d+ \(27 selected\)/ }).waitFor({ timeout: 10_000 });
+  assert.equal(await page.locator('.search-view').count(), 0);
+  await page.screenshot({ path: join(ARTIFACTS, 'e2e-code-from-warning.png') });
+});
+
 test('the quick fix rewrites the call to follow token accuracy upwards, and the warning goes', { timeout: 60_000 }, async () => {
   await quickInput(page, ':5:10', 'line 5');
   await page.keyboard.press('Control+.');

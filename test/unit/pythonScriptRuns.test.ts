@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { runsWrittenBy } from '../../src/node/python/scriptRuns';
+import { findingsForRun, runsWrittenBy } from '../../src/node/python/scriptRuns';
 
 const workspace = join('/', 'work', 'project');
 const scriptDir = join(workspace, 'train');
@@ -29,4 +29,21 @@ test('a literal that only shares a prefix with a run folder does not match it', 
 
 test('a file the script writes inside a run folder names that run', () => {
   assert.deepEqual(runsWrittenBy(['outputs/sft-run/best.keras'], [workspace], runs), [join(workspace, 'outputs', 'sft-run')]);
+});
+
+test('a run warning links to the findings of the scripts that write that run, and to none of the others', () => {
+  const sft = join(workspace, 'outputs', 'sft-run');
+  const lightning = join(workspace, 'lightning_logs', 'version_3');
+  const tiny = join(workspace, 'train', 'runs', 'tiny');
+  const scripts = [
+    { path: join(workspace, 'train_sft.py'), writes: [sft, tiny], findings: ['sft:5', 'sft:9'] },
+    { path: join(workspace, 'eval.py'), writes: [], findings: ['eval:3'] },
+    { path: join(workspace, 'lit.py'), writes: [lightning], findings: ['lit:12'] },
+    { path: join(workspace, 'a_tiny.py'), writes: [tiny], findings: ['tiny:2'] },
+    { path: join(workspace, 'clean.py'), writes: [sft], findings: [] },
+  ];
+  assert.deepEqual(findingsForRun(scripts, sft), ['sft:5', 'sft:9']);
+  assert.deepEqual(findingsForRun(scripts, tiny), ['tiny:2', 'sft:5', 'sft:9']);
+  assert.deepEqual(findingsForRun(scripts, lightning), ['lit:12']);
+  assert.deepEqual(findingsForRun(scripts, join('/', 'data', 'exp1')), []);
 });

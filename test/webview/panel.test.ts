@@ -207,10 +207,10 @@ test('export: a PNG of a chart and a CSV of the visible data go to the host to b
 
 test('a checkpoint warning links to the code that picks by loss, and to the log at the step it begins', async () => {
   const warning = page.locator('#warnings li[data-kind="checkpoint-disagreement"][data-run-id="/ws/sft-run"]');
-  await warning.getByRole('button', { name: /Search the workspace for code/ }).click();
+  await warning.getByRole('button', { name: /^Open the code that chooses checkpoints or stops training by the loss for sft-run/ }).click();
   await warning.getByRole('button', { name: 'Open /ws/sft-run/trainer_state.json at step 300' }).click();
   const sent = (await posted()).filter((m) => m.type === 'findLossTrustingCode' || m.type === 'openLog');
-  assert.deepEqual(sent, [{ type: 'findLossTrustingCode' }, { type: 'openLog', runId: '/ws/sft-run', path: '/ws/sft-run/trainer_state.json', step: 300 }]);
+  assert.deepEqual(sent, [{ type: 'findLossTrustingCode', runId: '/ws/sft-run' }, { type: 'openLog', runId: '/ws/sft-run', path: '/ws/sft-run/trainer_state.json', step: 300 }]);
 });
 
 test('an update appends points live', async () => {

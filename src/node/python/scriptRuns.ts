@@ -23,3 +23,22 @@ export function runsWrittenBy(literals: readonly string[], bases: readonly strin
   }
   return runIds.filter((id) => [...dirs].some((dir) => id === dir || id.startsWith(dir + sep) || dir.startsWith(id + sep)));
 }
+
+/** The findings of one parsed script, with the runs it writes. */
+export interface ScriptFindings<T> {
+  readonly path: string;
+  readonly writes: readonly string[];
+  readonly findings: readonly T[];
+}
+
+/**
+ * The findings that stand behind a run's warning: those of the scripts that write that run, in path order.
+ * A script that writes no known run is not guessed at (the workspace's active run, which its diagnostics
+ * may quote, is not what the warning's run is), so a run no script is known to write has none.
+ */
+export function findingsForRun<T>(scripts: Iterable<ScriptFindings<T>>, runId: string): T[] {
+  return [...scripts]
+    .filter((script) => script.writes.includes(runId))
+    .sort((a, b) => a.path.localeCompare(b.path))
+    .flatMap((script) => script.findings);
+}
