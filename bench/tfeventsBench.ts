@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { EMPTY_TFEVENTS_CURSOR, readTfeventsChunk } from '../src/core/formats/tfeventsFormat';
 import { LogIngest } from '../src/node/logIngest';
 import { eventFile } from '../test/unit/tfeventsWriter';
-import { medianMs, type Row } from './timing';
+import { longestBlockMs, medianMs, type Row } from './timing';
 
 /** What PyTorch's SummaryWriter writes for one logged step: two scalars, one event each. */
 function steps(from: number, count: number): Uint8Array {
@@ -35,11 +35,12 @@ export async function tfeventsBench(dir: string): Promise<Row[]> {
     for (let offset = 0; offset < bytes.length; offset += 1 << 20) cursor = readTfeventsChunk(cursor, bytes.subarray(offset, offset + (1 << 20))).cursor;
   });
   const ours = await medianMs(3, () => new LogIngest().ingest(path));
+  const blocked = await longestBlockMs(() => new LogIngest().ingest(path));
   const mb = bytes.length / 1e6;
   const rows: Row[] = [
     [
       'cold read of a tfevents file',
-      `${mb.toFixed(0)} MB, 400,000 records: ours ${(mb / (ours / 1000)).toFixed(0)} MB/s`,
+      `${mb.toFixed(0)} MB, 400,000 records: ours ${(mb / (ours / 1000)).toFixed(0)} MB/s, event loop blocked ${blocked.toFixed(0)} ms at most`,
       `${(raw / ours).toFixed(3)}× raw disk read (parse alone, no file or store: ${(raw / decodeOnly).toFixed(2)}×)`,
     ],
   ];

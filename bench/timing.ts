@@ -1,4 +1,4 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 /** One line of the report: what was measured, the figures, and the ratio against its reference. */
 export type Row = [string, string, string];
@@ -12,4 +12,16 @@ export async function medianMs(repeats: number, work: () => unknown): Promise<nu
     samples.push(performance.now() - start);
   }
   return samples.sort((a, b) => a - b)[samples.length >> 1] as number;
+}
+
+/**
+ * The longest the event loop waited while `work` ran, in ms: how long the extension host would stop
+ * answering the editor. Sampled every millisecond, so it is exact to about that.
+ */
+export async function longestBlockMs(work: () => Promise<unknown>): Promise<number> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  await work();
+  delay.disable();
+  return delay.max / 1e6;
 }
