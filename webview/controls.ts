@@ -38,7 +38,7 @@ export function controlBar(ui: UiState, events: ControlEvents): { element: HTMLE
   const extra = el('select', { id: 'extra-key', 'aria-label': 'Another metric to chart' }, el('option', { value: '' }, 'none'));
   extra.addEventListener('change', () => events.onExtraKey(extra.value === '' ? null : extra.value));
   const reset = button('reset-zoom', 'Reset zoom', 'Reset zoom (double-click a chart, or press 0 on it)', () => events.onResetZoom());
-  reset.disabled = true;
+  reset.disabled = ui.xRange === null;
   let knownKeys = '';
   const element = el(
     'header',

@@ -32,7 +32,6 @@ let problems: readonly Problem[] = [];
 let theme = readThemeColors();
 let colors: Record<string, number> = { ...ui.colors };
 let model: ChartModel = buildChartModel([], ui, colors);
-let xRange: XRange | null = null;
 let crosshair: number | null = null;
 /** Host clock minus ours: live and idle are judged on the host's clock, where the files are. */
 let hostOffset = 0;
@@ -146,11 +145,12 @@ function allLines(): ChartLine[] {
 }
 
 function currentRange(): XRange | undefined {
-  return xRange ?? xExtent(allLines());
+  return ui.xRange ?? xExtent(allLines());
 }
 
 function setRange(range: XRange | null): void {
-  xRange = range;
+  // Kept with the UI intent, so that a reload (or the panel hidden and shown) opens on the same window.
+  setUi({ ...ui, xRange: range }, false);
   controls.setZoomed(range !== null);
   fetcher.requestDetail(runs.filter((run) => model.drawnRunIds.includes(run.id)), ui, range);
   scheduleRender();
@@ -190,7 +190,7 @@ function setCrosshair(x: number | null): void {
 
 function exportCsv(): void {
   const labels = new Map(runs.map((run) => [run.id, run.label]));
-  const data = visibleCsv([model.loss, model.accuracy, model.extra], labels, X_AXIS_LABELS[ui.xAxis], xRange ?? undefined);
+  const data = visibleCsv([model.loss, model.accuracy, model.extra], labels, X_AXIS_LABELS[ui.xAxis], ui.xRange ?? undefined);
   vscode.postMessage({ type: 'export', format: 'csv', fileName: 'token-accuracy-visible.csv', data });
 }
 
@@ -207,7 +207,7 @@ function render(): void {
   colors = assigned;
   // About a point per pixel of the widest chart (min/max kept per bucket): more are not seen, and each costs drawing time.
   const width = Math.max(...CHART_IDS.map((id) => charts[id].chart.canvas.clientWidth), 300);
-  model = buildChartModel(runs, ui, colors, fetcher.extras, fetcher.detail, { maxPointsPerLine: Math.ceil(width), xWindow: xRange }, lineCache);
+  model = buildChartModel(runs, ui, colors, fetcher.extras, fetcher.detail, { maxPointsPerLine: Math.ceil(width), xWindow: ui.xRange }, lineCache);
   const range = currentRange();
   for (const id of CHART_IDS) {
     const slot = charts[id];
@@ -308,7 +308,7 @@ function receive(message: HostMessage): void {
       return;
   }
   fetcher.requestExtras(runs, ui.extraKey);
-  if (xRange !== null) fetcher.requestDetail(runs, ui, xRange);
+  if (ui.xRange !== null) fetcher.requestDetail(runs, ui, ui.xRange);
   if (message.type === 'snapshot') scheduleRender();
   else scheduleDataRender();
 }

@@ -1,3 +1,4 @@
+import type { XRange } from './chartData';
 import type { XAxisMode } from './xAxis';
 
 export type ChartId = 'loss' | 'accuracy' | 'extra';
@@ -18,10 +19,12 @@ export interface UiState {
   /** Palette slot per run, kept so that a run's colour never changes. */
   readonly colors: Readonly<Record<string, number>>;
   readonly focusedRunId: string | null;
+  /** The zoom window on the x axis in use (null: the whole run); reset whenever the axis changes. */
+  readonly xRange: XRange | null;
 }
 
 export function defaultUiState(smoothing: number): UiState {
-  return { smoothing, hiddenRunIds: [], showTrainLoss: true, showEvalLoss: true, showAccuracy: true, filter: '', xAxis: 'step', logScale: [], extraKey: null, colors: {}, focusedRunId: null };
+  return { smoothing, hiddenRunIds: [], showTrainLoss: true, showEvalLoss: true, showAccuracy: true, filter: '', xAxis: 'step', logScale: [], extraKey: null, colors: {}, focusedRunId: null, xRange: null };
 }
 
 const X_AXES: readonly XAxisMode[] = ['step', 'epoch', 'relative', 'wall'];
@@ -33,6 +36,12 @@ function strings(value: unknown): string[] {
 
 function bool(value: unknown, fallback: boolean): boolean {
   return typeof value === 'boolean' ? value : fallback;
+}
+
+function range(value: unknown): XRange | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { min, max } = value as Record<string, unknown>;
+  return typeof min === 'number' && typeof max === 'number' && Number.isFinite(min) && Number.isFinite(max) && min < max ? { min, max } : null;
 }
 
 /** State restored after a reload is checked like any other input: a stale or foreign shape falls back to defaults. */
@@ -59,5 +68,7 @@ export function restoreUiState(saved: unknown, smoothing: number): UiState {
     extraKey: typeof state['extraKey'] === 'string' ? state['extraKey'] : null,
     colors,
     focusedRunId: typeof state['focusedRunId'] === 'string' ? state['focusedRunId'] : null,
+    // A window is in its axis's units: when the saved axis is unknown (steps are used instead), it means nothing.
+    xRange: xAxis === undefined ? null : range(state['xRange']),
   };
 }

@@ -156,4 +156,7 @@ test('restored UI state is validated', () => {
   const restored = restoreUiState({ smoothing: 5, hiddenRunIds: ['a', 3], showTrainLoss: 'yes', xAxis: 'days', logScale: ['loss', 'x'], colors: { a: 1, b: -1 }, filter: 7 }, 0.6);
   assert.deepEqual(restored, { ...defaultUiState(0.6), hiddenRunIds: ['a'], logScale: ['loss'], colors: { a: 1 } });
   assert.deepEqual(restoreUiState(undefined, 0.3), defaultUiState(0.3));
+  assert.deepEqual(restoreUiState({ xAxis: 'epoch', xRange: { min: 0.5, max: 1.25 } }, 0.6).xRange, { min: 0.5, max: 1.25 });
+  for (const xRange of [{ min: 2, max: 1 }, { min: 0, max: Number.POSITIVE_INFINITY }, { min: '0', max: 5 }, [0, 5]]) assert.equal(restoreUiState({ xAxis: 'step', xRange }, 0.6).xRange, null);
+  assert.equal(restoreUiState({ xRange: { min: 0, max: 5 } }, 0.6).xRange, null, 'a window of an unknown axis');
 });

@@ -222,15 +222,23 @@ test('an update appends points live', async () => {
   assert.equal(await page.locator('#problems').isVisible(), false);
 });
 
-test('UI intent survives a reload; the data is asked for again', async () => {
+test('UI intent survives a reload, the zoom window too; the data is asked for again', async () => {
   await page.locator('#smoothing').fill('0.9');
   await page.click('#run-list input[data-run-id="/ws/sft-run"]');
   await waitAttr('#accuracy-chart', 'data-runs', '2');
+  await page.focus('#loss-chart');
+  await page.keyboard.press('+');
+  await page.waitForSelector('#reset-zoom:not([disabled])');
+  const zoomed = [await attr('#loss-chart', 'data-x-min'), await attr('#loss-chart', 'data-x-max')];
   await page.reload();
   await page.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
   await send(page, snapshot);
   await waitAttr('#accuracy-chart', 'data-runs', '2');
   assert.equal(await page.inputValue('#smoothing'), '0.9');
+  assert.deepEqual([await attr('#loss-chart', 'data-x-min'), await attr('#loss-chart', 'data-x-max')], zoomed);
+  assert.deepEqual([await attr('#accuracy-chart', 'data-x-min'), await attr('#accuracy-chart', 'data-x-max')], zoomed);
+  assert.equal(await page.isEnabled('#reset-zoom'), true);
+  await page.click('#reset-zoom');
   await page.click('#run-list input[data-run-id="/ws/sft-run"]');
   await waitAttr('#accuracy-chart', 'data-runs', '3');
 });
