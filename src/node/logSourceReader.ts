@@ -11,6 +11,39 @@ import { describeReadError, type PointSink, type ReadOutcome, type SourceReader 
 const CHUNK_BYTES = 256 * 1024;
 const SNIFF_BYTES = 64 * 1024;
 const HEAD_BYTES = 64;
+/**
+ * Backlogs (a file's first read, or more unread bytes than this) parsed at once. A scan finds hundreds of
+ * logs together and their reads complete together: parsed side by side, their chunks run back to back and
+ * hold the event loop for a second or more. Two keep the disk busy while one parses; an append to a file
+ * already read, smaller than this, never waits.
+ */
+const BACKLOG_BYTES = 64 * 1024;
+const BACKLOGS_AT_ONCE = 2;
+
+/** First come, first served: at most `size` holders at once. */
+class Gate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {}
+
+  async enter(): Promise<void> {
+    if (this.active < this.size) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** The slot passes straight to the next in line, so one arriving meanwhile cannot jump the queue. */
+  leave(): void {
+    const next = this.waiting.shift();
+    if (next !== undefined) next();
+    else this.active--;
+  }
+}
+
+const backlogs = new Gate(BACKLOGS_AT_ONCE);
 
 interface FileIdentity {
   readonly ino: number;
@@ -86,27 +119,33 @@ export class AppendOnlyReader implements SourceReader {
     let runInfo;
     let replace = this.restartPending;
     this.restartPending = false;
-    const handle = await open(this.path, 'r');
-    // The next chunk is read while this one is parsed: the disk (or page cache) and the parse overlap.
-    let next = readHandleRange(handle, this.offset, Math.min(info.size, this.offset + CHUNK_BYTES));
+    const backlog = this.offset === 0 || info.size - this.offset > BACKLOG_BYTES;
+    if (backlog) await backlogs.enter();
     try {
-      while (this.offset < info.size) {
-        const chunk = await next;
-        if (chunk.length === 0) break;
-        const end = this.offset + chunk.length;
-        if (end < info.size) next = readHandleRange(handle, end, Math.min(info.size, end + CHUNK_BYTES));
-        const result = this.logFormat.readChunk(this.cursor, chunk, this.path);
-        this.cursor = result.cursor;
-        this.offset = end;
-        sink(result.points, replace);
-        replace = false;
-        for (const problem of result.problems) problems.push(problem);
-        runInfo = result.runInfo ?? runInfo;
+      const handle = await open(this.path, 'r');
+      // The next chunk is read while this one is parsed: the disk (or page cache) and the parse overlap.
+      let next = readHandleRange(handle, this.offset, Math.min(info.size, this.offset + CHUNK_BYTES));
+      try {
+        while (this.offset < info.size) {
+          const chunk = await next;
+          if (chunk.length === 0) break;
+          const end = this.offset + chunk.length;
+          if (end < info.size) next = readHandleRange(handle, end, Math.min(info.size, end + CHUNK_BYTES));
+          const result = this.logFormat.readChunk(this.cursor, chunk, this.path);
+          this.cursor = result.cursor;
+          this.offset = end;
+          sink(result.points, replace);
+          replace = false;
+          for (const problem of result.problems) problems.push(problem);
+          runInfo = result.runInfo ?? runInfo;
+        }
+      } finally {
+        // A read still in flight (the loop left early) finishes before the handle closes; its error is moot.
+        await next.catch(() => undefined);
+        await handle.close();
       }
     } finally {
-      // A read still in flight (the loop left early) finishes before the handle closes; its error is moot.
-      await next.catch(() => undefined);
-      await handle.close();
+      if (backlog) backlogs.leave();
     }
     // A file restarted empty still replaces what its earlier content said.
     if (replace) sink([], true);

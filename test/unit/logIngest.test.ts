@@ -73,6 +73,27 @@ test('JSONL: a log of many chunks, streamed into the store, reads as it would in
   rmSync(dir, { recursive: true });
 });
 
+test('JSONL: many logs found at once (a scan) are all read whole, first reads taking turns; appends to them are read after', async () => {
+  const dir = workspace();
+  const files = Array.from({ length: 12 }, (_, run) => {
+    mkdirSync(join(dir, `run${run}`));
+    const file = join(dir, `run${run}`, 'log.jsonl');
+    // Some past the size at which a read waits its turn, some under it.
+    const lines = run % 2 === 0 ? 4000 : 10;
+    writeFileSync(file, Array.from({ length: lines }, (_, step) => `{"step": ${step}, "loss": ${run}}\n`).join(''));
+    return { file, lines };
+  });
+  const ingest = new LogIngest();
+  await Promise.all(files.map(({ file }) => ingest.ingest(file)));
+  for (const [run, { file, lines }] of files.entries()) {
+    assert.equal(ingest.store.snapshot(join(dir, `run${run}`))?.metrics.get('loss')?.steps.length, lines);
+    appendFileSync(file, `{"step": ${lines}, "loss": -1}\n`);
+  }
+  await Promise.all(files.map(({ file }) => ingest.ingest(file)));
+  for (const [run, { lines }] of files.entries()) assert.equal(ingest.store.snapshot(join(dir, `run${run}`))?.metrics.get('loss')?.steps.length, lines + 1);
+  rmSync(dir, { recursive: true });
+});
+
 test('JSONL: a file deleted and written again is a restart, even when it is longer and reuses the inode', async () => {
   const { dir, file, ingest } = await readJsonlRun('{"step": 1, "loss": 3}\n');
   rmSync(file);
