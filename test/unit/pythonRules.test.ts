@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { lossTrustIn } from '../../src/node/python/codeRules';
-import type { Finding } from '../../src/node/python/finding';
+import { RULE_IDS, type Finding } from '../../src/node/python/finding';
 import { planFix, type TextEdit } from '../../src/node/python/fixEdits';
 import { loadPythonParser, nodeModulesGrammarFiles, type PythonParser } from '../../src/node/python/pythonParser';
 
@@ -212,4 +212,16 @@ describe('where added arguments go', () => {
     const text = 'import keras\nkeras.callbacks.EarlyStopping(patience=3,\n    verbose=1)\n';
     assert.equal(fixed(text), 'import keras\nkeras.callbacks.EarlyStopping(patience=3,\n    verbose=1,\n    monitor="val_acc",\n    mode="max")\n');
   });
+});
+
+test('the settings offer every rule, each with a description of its own', () => {
+  const manifest = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, { properties?: Record<string, { markdownDescription?: string }> }> } };
+  };
+  const rules = manifest.contributes.configuration.properties['tokenAccuracyLens.codeWarnings.rules']?.properties ?? {};
+  assert.deepEqual(Object.keys(rules), [...RULE_IDS]);
+  const descriptions = Object.values(rules).map((rule) => rule.markdownDescription ?? '');
+  assert.equal(new Set(descriptions).size, RULE_IDS.length);
+  assert.match(rules['keras-monitor']?.markdownDescription ?? '', /save_best_only=True/, 'ModelCheckpoint is only judged when it keeps the best');
+  assert.match(rules['hf-metric-direction']?.markdownDescription ?? '', /error metric/, 'an error metric maximised is the same bug');
 });
