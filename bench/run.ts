@@ -3,6 +3,7 @@
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { EMPTY_JSONL_CURSOR, readJsonlChunk } from '../src/core/formats/jsonlFormat';
 import { parseTrainerState } from '../src/core/formats/trainerStateFormat';
 import { RunStore } from '../src/core/runStore';
@@ -48,6 +49,24 @@ async function coldRead(): Promise<void> {
     // A bare JSON.parse per line is the ceiling of any reader built on JSON.parse.
     `${(raw / ours).toFixed(3)}× raw disk read (parse alone, no file or store: ${(raw / decodeOnly).toFixed(3)}×; a bare JSON.parse per line alone: ${(raw / parseOnly).toFixed(3)}×)`,
   ]);
+}
+
+/** Runs found at once, as the watcher's first scan hands them over: the total time, and the longest the event loop was held. */
+async function scan(): Promise<void> {
+  const runs = 100;
+  const paths: string[] = [];
+  for (let run = 0; run < runs; run++) {
+    mkdirSync(join(dir, 'scan', `run${run}`), { recursive: true });
+    let text = '';
+    for (let step = 0; step < 5000; step++) text += JSON.stringify({ step, loss: 2 / Math.log(step + 2), eval_loss: 1.5 + Math.sin(step), epoch: step / 1000 }) + '\n';
+    paths.push(join(dir, 'scan', `run${run}`, 'metrics.jsonl'));
+    writeFileSync(paths[run] as string, text);
+  }
+  const ingest = new LogIngest();
+  const start = performance.now();
+  const blocked = await longestBlockMs(() => Promise.all(paths.map((path) => ingest.ingest(path))));
+  const seconds = (performance.now() - start) / 1000;
+  rows.push(['scan: 100 runs × 10,000 points found at once', `${seconds.toFixed(1)} s (${((seconds * 1000) / runs).toFixed(0)} s for 1,000 runs)`, `event loop blocked ${blocked.toFixed(0)} ms at most`]);
 }
 
 async function appendCost(): Promise<void> {
@@ -123,6 +142,7 @@ async function downsampling(): Promise<void> {
 async function main(): Promise<void> {
   try {
     await coldRead();
+    await scan();
     await appendCost();
     await trainerStateReparse();
     await analysisPerUpdate();
