@@ -31,6 +31,8 @@ const USER_SETTINGS = {
   'extensions.autoUpdate': false,
   'chat.commandCenter.enabled': false,
   'workbench.colorTheme': 'Default Dark Modern',
+  // The demo's workspace sits inside this repository: no prompt to open the parent repository.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 function commonArgs(home, port) {
