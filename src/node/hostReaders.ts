@@ -9,13 +9,13 @@ import { wandbConfigReader } from './wandbConfigReader';
 import { wandbSummaryReader } from './wandbSummaryReader';
 
 /** Readers for formats whose bytes src/core cannot read alone (SQLite, tensors read in workers), by format id. */
-const HOST_READERS = new Map<string, (path: string) => SourceReader>([
+const HOST_READERS = new Map<string, (path: string, format: LogFormat) => SourceReader>([
   ['lightning-hparams', lightningHparamsReader],
   ['wandb-summary', wandbSummaryReader],
   ['wandb-config', wandbConfigReader],
   ['mlflow-db', (path) => new MlflowDbReader(path)],
   ['mlflow-run-name', mlflowRunInfoReader],
-  ['eval-outputs', (path) => new EvalOutputsReader(path)],
+  ['eval-outputs', (path, format) => new EvalOutputsReader(path, format)],
 ]);
 
 /** The reader for one file of a format; undefined for a host format with no reader registered. */
@@ -26,6 +26,6 @@ export function createSourceReader(path: string, format: LogFormat): SourceReade
     case 'whole':
       return new WholeFileReader(path, format);
     case 'host':
-      return HOST_READERS.get(format.id)?.(path);
+      return HOST_READERS.get(format.id)?.(path, format);
   }
 }

@@ -1,4 +1,4 @@
-import { classifyLogFile, logFormat } from '../core/formats/registry';
+import { classifyLogFile, isIgnoredWith, logFormat } from '../core/formats/registry';
 import { RunStore } from '../core/runStore';
 import type { RunInfo } from '../core/formats/logFormat';
 import type { MetricPoint, Problem } from '../core/types';
@@ -59,7 +59,12 @@ export class LogIngest {
 
   /** True when the path is a log this ingest reads. */
   accepts(path: string): boolean {
-    return classifyLogFile(path) !== undefined;
+    return classifyLogFile(path, this.options.formats) !== undefined;
+  }
+
+  /** True when the watcher need not look at the path at all (heavy folders, weights outside the tensor folders in use). */
+  ignores(path: string): boolean {
+    return isIgnoredWith(path, this.options.formats);
   }
 
   /** What the run's files said about it (its name, its hyperparameters), merged over its sources. */
@@ -104,7 +109,7 @@ export class LogIngest {
   private async readOnce(path: string): Promise<void> {
     let entry = this.readers.get(path);
     if (entry === undefined) {
-      const file = classifyLogFile(path);
+      const file = classifyLogFile(path, this.options.formats);
       const format = file === undefined ? undefined : (this.options.formats?.get(file.format) ?? logFormat(file.format));
       if (file === undefined || format === undefined) return;
       const plan = await planSource(file);
@@ -196,7 +201,7 @@ export class LogIngest {
     const emptied: string[] = [];
     for (const [path, entry] of [...this.readers]) {
       if (entry.plan.dependsOn !== runId) continue;
-      const file = classifyLogFile(path);
+      const file = classifyLogFile(path, this.options.formats);
       const plan = file === undefined ? undefined : await planSource(file);
       // A trainer_log.jsonl changes nothing for TensorBoard files: only a plan that differs is acted on.
       if (plan === undefined || samePlan(plan, entry.plan) || this.readers.get(path) !== entry) continue;

@@ -1,7 +1,6 @@
 import { existsSync, watch as watchDirectory, type FSWatcher as DirectoryWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { isIgnoredPath } from '../core/logFiles';
 import type { LogIngest } from './logIngest';
 
 /**
@@ -33,7 +32,7 @@ export class LogWatcher {
   }
 
   private start(): Promise<void> {
-    const watcher = watch(this.root, { ignored: (path) => isIgnoredPath(path), ignoreInitial: false, persistent: true });
+    const watcher = watch(this.root, { ignored: (path) => this.ingest.ignores(path), ignoreInitial: false, persistent: true });
     this.watcher = watcher;
     const onFile = (path: string): void => {
       if (!this.ingest.accepts(path)) return;

@@ -40,7 +40,7 @@ export class LensController extends Disposable {
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!affectsSettings(event)) return;
         this.settings = readSettings();
-        if (affectsSettings(event, 'console.patterns')) void this.session.setFormats(this.formatOverrides()).then(() => this.watchRoots());
+        if (affectsSettings(event, 'console.patterns') || affectsSettings(event, 'evalOutputs.folders')) void this.session.setFormats(this.formatOverrides()).then(() => this.watchRoots());
         else if (affectsSettings(event, 'logDirectories')) void this.watchRoots();
         else this.refresh(this.session.store.runIds());
       }),
@@ -68,9 +68,9 @@ export class LensController extends Disposable {
     await this.session.restart();
   }
 
-  /** Readers the settings configure (the user's console patterns); a pattern that cannot be used is said in the log. */
+  /** Readers the settings configure (console patterns, evaluation-output folders); what cannot be used is said in the log. */
   private formatOverrides(): FormatOverrides {
-    const { overrides, errors } = formatOverrides(this.settings.consolePatterns);
+    const { overrides, errors } = formatOverrides(this.settings.consolePatterns, this.settings.evalOutputFolders);
     for (const error of errors) this.log.warn(error);
     return overrides;
   }

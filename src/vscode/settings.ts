@@ -9,6 +9,8 @@ export interface Settings {
   readonly logDirectories: readonly string[];
   /** `console.patterns`: the user's own console-log lines, regular expressions with named groups. */
   readonly consolePatterns: readonly string[];
+  /** `evalOutputs.folders`: names of the folders whose tensor files are evaluation outputs. */
+  readonly evalOutputFolders: readonly string[];
   readonly roleOverrides: RoleOverrides;
   readonly smoothing: number;
   readonly statusBarEnabled: boolean;
@@ -39,6 +41,7 @@ export function readSettings(): Settings {
   return {
     logDirectories: strings(config.get('logDirectories')),
     consolePatterns: strings(config.get('console.patterns')),
+    evalOutputFolders: strings(config.get('evalOutputs.folders')),
     roleOverrides: {
       evalLoss: strings(config.get('metrics.evalLossKeys')),
       evalAccuracy: strings(config.get('metrics.evalAccuracyKeys')),

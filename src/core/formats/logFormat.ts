@@ -35,6 +35,11 @@ interface FormatBase {
    * its points carry, the ingest places them at the run's last step, and moves them when the run goes on.
    */
   readonly finalValues?: boolean;
+  /**
+   * Folder names inside which this format reads files that are otherwise skipped unread as model weights
+   * (`.safetensors`, `.npy`): the watcher and the walker must let them through there.
+   */
+  readonly tensorFolders?: readonly string[];
 }
 
 /**

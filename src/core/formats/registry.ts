@@ -33,8 +33,30 @@ export function formatLabel(id: string): string {
   return byId.get(id)?.label ?? id;
 }
 
-function classifyAs(path: string): LogFile | undefined {
-  for (const format of LOG_FORMATS) {
+/** Formats built from the user's settings, replacing the registry's by id: the hook through which settings reach readers. */
+export type FormatOverrides = ReadonlyMap<string, LogFormat>;
+
+const NO_OVERRIDES: FormatOverrides = new Map();
+/** The formats and tensor folders of each set of overrides, worked out once: classification runs for every file found. */
+const resolved = new WeakMap<FormatOverrides, { formats: readonly LogFormat[]; tensorFolders: readonly string[] }>();
+
+function withOverrides(overrides: FormatOverrides): { formats: readonly LogFormat[]; tensorFolders: readonly string[] } {
+  let known = resolved.get(overrides);
+  if (known === undefined) {
+    const formats = LOG_FORMATS.map((format) => overrides.get(format.id) ?? format);
+    known = { formats, tensorFolders: formats.flatMap((format) => format.tensorFolders ?? []) };
+    resolved.set(overrides, known);
+  }
+  return known;
+}
+
+/** `isIgnoredPath` with the tensor folders of the formats in use: evaluation outputs in the user's folders are let through. */
+export function isIgnoredWith(path: string, overrides: FormatOverrides = NO_OVERRIDES): boolean {
+  return isIgnoredPath(path, withOverrides(overrides).tensorFolders);
+}
+
+function classifyAs(path: string, formats: readonly LogFormat[]): LogFile | undefined {
+  for (const format of formats) {
     const file = format.classify(path);
     if (file !== undefined) return file;
   }
@@ -55,8 +77,9 @@ function unfoldedPath(path: string): string | undefined {
 }
 
 /** Which reader a path needs, judged by its path alone (content is sniffed later, by the reader). */
-export function classifyLogFile(path: string): LogFile | undefined {
-  if (isIgnoredPath(path)) return undefined;
+export function classifyLogFile(path: string, overrides: FormatOverrides = NO_OVERRIDES): LogFile | undefined {
+  const { formats, tensorFolders } = withOverrides(overrides);
+  if (isIgnoredPath(path, tensorFolders)) return undefined;
   const unfolded = unfoldedPath(path);
-  return (unfolded === undefined ? undefined : classifyAs(unfolded)) ?? classifyAs(path);
+  return (unfolded === undefined ? undefined : classifyAs(unfolded, formats)) ?? classifyAs(path, formats);
 }

@@ -8,33 +8,46 @@ export const EVAL_OUTPUTS_FOLDER = 'eval_outputs';
 const CHECKPOINT = /^checkpoint-(\d+)$/;
 const STEP_IN_NAME = /(?:^|[^a-z])(?:step|global_step|checkpoint|ckpt|iter)[-_]?(\d+)/i;
 
+/** Where the last evaluation-output folder sits on a path; -1 when there is none. */
+function evalFolderIndex(parts: readonly string[], folders: readonly string[]): number {
+  return Math.max(-1, ...folders.map((folder) => parts.lastIndexOf(folder)));
+}
+
 /**
  * Evaluation outputs: one safetensors or npz file per evaluation, or a folder of .npy arrays (the labels file
- * stands for the evaluation; its siblings are read with it). The run is the folder holding `eval_outputs/`,
- * or the output_dir above a `checkpoint-N/` that holds it.
+ * stands for the evaluation; its siblings are read with it), inside a folder named one of `folders`. The
+ * run is the folder holding that folder, or the output_dir above a `checkpoint-N/` that holds it.
  */
-export const EVAL_OUTPUTS_FORMAT: HostReadFormat = {
-  id: 'eval-outputs',
-  label: 'evaluation outputs (per-token)',
-  kind: 'host',
-  classify(path: string): LogFile | undefined {
-    const parts = pathSegments(path);
-    const folder = parts.lastIndexOf(EVAL_OUTPUTS_FOLDER);
-    if (folder < 0 || folder === parts.length - 1) return undefined;
-    const name = baseName(path).toLowerCase();
-    const isTensorFile = name.endsWith('.safetensors') || name.endsWith('.npz') || (name.endsWith('.npy') && tensorRole(name) === 'labels');
-    if (!isTensorFile) return undefined;
-    const runDepth = CHECKPOINT.test(parts[folder - 1] ?? '') ? folder - 1 : folder;
-    let runDirectory = path;
-    for (let level = parts.length; level > runDepth; level--) runDirectory = parentOf(runDirectory);
-    return { format: 'eval-outputs', runDirectory };
-  },
-};
+export function evalOutputsFormat(folders: readonly string[]): HostReadFormat {
+  return {
+    id: 'eval-outputs',
+    label: 'evaluation outputs (per-token)',
+    kind: 'host',
+    tensorFolders: folders,
+    classify(path: string): LogFile | undefined {
+      const parts = pathSegments(path);
+      const folder = evalFolderIndex(parts, folders);
+      if (folder < 0 || folder === parts.length - 1) return undefined;
+      const name = baseName(path).toLowerCase();
+      const isTensorFile = name.endsWith('.safetensors') || name.endsWith('.npz') || (name.endsWith('.npy') && tensorRole(name) === 'labels');
+      if (!isTensorFile) return undefined;
+      const runDepth = CHECKPOINT.test(parts[folder - 1] ?? '') ? folder - 1 : folder;
+      let runDirectory = path;
+      for (let level = parts.length; level > runDepth; level--) runDirectory = parentOf(runDirectory);
+      return { format: 'eval-outputs', runDirectory };
+    },
+  };
+}
 
-/** The training step of an evaluation file: from its name (`step-1200`), a folder on its path, or metadata. */
-export function evaluationStep(path: string, metadata: Readonly<Record<string, string>> = {}): number | undefined {
+export const EVAL_OUTPUTS_FORMAT = evalOutputsFormat([EVAL_OUTPUTS_FOLDER]);
+
+/**
+ * The training step of an evaluation file: from its name (`step-1200`), a folder on its path up to the one
+ * just above its evaluation-output folder (`checkpoint-500/`), or metadata.
+ */
+export function evaluationStep(path: string, metadata: Readonly<Record<string, string>> = {}, folders: readonly string[] = [EVAL_OUTPUTS_FOLDER]): number | undefined {
   const parts = pathSegments(path);
-  const folder = parts.lastIndexOf(EVAL_OUTPUTS_FOLDER);
+  const folder = evalFolderIndex(parts, folders);
   const name = (parts[parts.length - 1] ?? '').replace(/\.(safetensors|npz|npy)$/i, '');
   const fromName = STEP_IN_NAME.exec(name);
   if (fromName?.[1] !== undefined) return Number(fromName[1]);

@@ -16,7 +16,7 @@ export interface FileIdentity {
 /** The cache key: every file read, by identity, and the options that change the numbers. */
 export function cacheKey(files: readonly FileIdentity[], options: EvalComputeOptions): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ version: CACHE_VERSION, files, shift: options.causalShift ?? null, ignore: options.ignoreIndex ?? null, temperature: options.temperature ?? true }));
+  hash.update(JSON.stringify({ version: CACHE_VERSION, files, shift: options.causalShift ?? null, ignore: options.ignoreIndex ?? null, temperature: options.temperature ?? true, folders: options.evalOutputFolders ?? null }));
   return hash.digest('hex').slice(0, 40);
 }
 

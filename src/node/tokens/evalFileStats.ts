@@ -23,6 +23,8 @@ export interface EvalComputeOptions extends EvalOutputOptions {
   readonly temperature?: boolean;
   /** false: score every row with the scalar loop instead of the SIMD kernel (for comparisons). */
   readonly kernel?: boolean;
+  /** Names of the folders that hold evaluations (`eval_outputs` unless given): a step is looked for in folders below them. */
+  readonly evalOutputFolders?: readonly string[];
 }
 
 const DEFAULT_CHUNK_BYTES = 8 << 20;
@@ -34,7 +36,7 @@ export async function computeEvalFile(path: string, options: EvalComputeOptions,
   const planned = planEvaluation(files.tensors, files.metadata, options);
   if ('error' in planned) return planned;
   const { plan } = planned;
-  const step = evaluationStep(path, files.metadata);
+  const step = evaluationStep(path, files.metadata, options.evalOutputFolders);
   if (step === undefined) return { error: 'No step for this evaluation: name it step-<N> (or put it in checkpoint-<N>/, or give "step" in its metadata).' };
   const labels = decodeIntegers(await readTensorBytes(plan.labels), plan.labels.dtype);
   const batch = options.kernel === false ? undefined : createWasmRowScorer();

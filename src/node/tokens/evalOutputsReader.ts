@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { LogFormat } from '../../core/formats/logFormat';
 import { EVAL_OUTPUTS_FORMAT, evaluationPoints } from '../../core/tokens/evalOutputsFormat';
 import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
 import { EvalCache, cacheKey, type FileIdentity } from './evalCache';
@@ -53,9 +54,15 @@ export class EvalOutputsReader implements SourceReader {
   private key: string | undefined;
   private modified = 0;
   private readonly runId: string;
+  /** The folders the format was built with (the user's may differ from `eval_outputs`): the step is looked for below them. */
+  private readonly folders: readonly string[] | undefined;
 
-  constructor(readonly path: string) {
-    this.runId = EVAL_OUTPUTS_FORMAT.classify(path)?.runDirectory ?? dirname(path);
+  constructor(
+    readonly path: string,
+    format: LogFormat = EVAL_OUTPUTS_FORMAT,
+  ) {
+    this.runId = format.classify(path)?.runDirectory ?? dirname(path);
+    this.folders = format.tensorFolders;
   }
 
   get modifiedMs(): number {
@@ -69,10 +76,11 @@ export class EvalOutputsReader implements SourceReader {
     } catch (error) {
       return { kind: 'failed', message: describeReadError(error) };
     }
-    const key = cacheKey(files, config.options);
+    const options = { ...config.options, ...(this.folders === undefined ? {} : { evalOutputFolders: this.folders }) };
+    const key = cacheKey(files, options);
     if (key === this.key) return { kind: 'unchanged' };
     this.modified = Math.max(...files.map((file) => file.mtimeMs));
-    const result = (await cache.get(key)) ?? (await runner.run(this.path, config.options, (fraction) => config.onProgress?.(this.path, fraction)));
+    const result = (await cache.get(key)) ?? (await runner.run(this.path, options, (fraction) => config.onProgress?.(this.path, fraction)));
     if ('error' in result) {
       if (Date.now() - this.modified < FRESH_MS) return { kind: 'retry', message: result.error };
       this.key = key;
