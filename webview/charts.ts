@@ -2,6 +2,8 @@ import { Chart, LineController, LineElement, LinearScale, LogarithmicScale, Poin
 import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotation';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { ChartAnnotation, ChartLine, XRange } from './chartData';
+import { labelsPlugin, type LabelState } from './chartLabels';
+import type { Box } from './labelLayout';
 import { runColor, withAlpha, type ThemeColors } from './theme';
 import { formatX, X_AXIS_LABELS, type XAxisMode } from './xAxis';
 
@@ -88,38 +90,17 @@ function toDataset(line: ChartLine, theme: ThemeColors): ChartDataset<'line', { 
   };
 }
 
-/** The annotation plugin's options for what chartData decided to mark; labels of several runs stack. */
-export function toAnnotations(annotations: readonly ChartAnnotation[], theme: ThemeColors, range: XRange | undefined): Record<string, AnnotationOptions> {
-  // A label near the right edge is drawn to the left of its point, so that the chart does not cut it off.
-  const nearRight = (x: number): boolean => range !== undefined && x > range.min + 0.85 * (range.max - range.min);
+/** The annotation plugin's options for what chartData decided to mark; their labels are drawn apart (chartLabels.ts). */
+export function toAnnotations(annotations: readonly ChartAnnotation[], theme: ThemeColors): Record<string, AnnotationOptions> {
   const result: Record<string, AnnotationOptions> = {};
-  const font = { family: theme.font, size: 10 };
-  let gaps = 0;
-  let warnings = 0;
   annotations.forEach((annotation, index) => {
     const color = runColor(theme, annotation.colorIndex);
     switch (annotation.kind) {
       case 'best-gap':
-        result[`gap${index}`] = {
-          type: 'box',
-          xMin: annotation.from,
-          xMax: annotation.to,
-          backgroundColor: withAlpha(color, 0.1),
-          borderWidth: 0,
-          drawTime: 'beforeDatasetsDraw',
-          label: { display: true, content: annotation.label, position: { x: 'center', y: 'end' }, yAdjust: -13 * gaps++, color, font, padding: 2 },
-        };
+        result[`gap${index}`] = { type: 'box', xMin: annotation.from, xMax: annotation.to, backgroundColor: withAlpha(color, 0.1), borderWidth: 0, drawTime: 'beforeDatasetsDraw' };
         break;
       case 'warning-start':
-        result[`warning${index}`] = {
-          type: 'line',
-          xMin: annotation.x,
-          xMax: annotation.x,
-          borderColor: theme.warning,
-          borderWidth: 1,
-          borderDash: [4, 3],
-          label: { display: true, content: annotation.label, position: 'end', yAdjust: 15 * warnings++, color, backgroundColor: withAlpha(theme.background, 0.85), font, padding: 2 },
-        };
+        result[`warning${index}`] = { type: 'line', xMin: annotation.x, xMax: annotation.x, borderColor: theme.warning, borderWidth: 1, borderDash: [4, 3] };
         break;
       case 'best-loss':
       case 'best-accuracy':
@@ -134,7 +115,6 @@ export function toAnnotations(annotations: readonly ChartAnnotation[], theme: Th
           borderColor: theme.foreground,
           borderWidth: 1,
         };
-        result[`bestLabel${index}`] = { type: 'label', xValue: annotation.x, yValue: annotation.y, content: annotation.kind === 'best-loss' ? '▼ best loss' : '▲ best acc', yAdjust: annotation.kind === 'best-loss' ? -14 : 14, xAdjust: nearRight(annotation.x) ? -40 : 0, color, font };
         break;
     }
   });
@@ -145,6 +125,7 @@ export function toAnnotations(annotations: readonly ChartAnnotation[], theme: Th
 export class MetricChart {
   private readonly chart: LineChart;
   private readonly overlay: Overlay;
+  private readonly labels: LabelState;
   private frame: ChartFrame | undefined;
 
   constructor(
@@ -154,6 +135,7 @@ export class MetricChart {
     events: ChartEvents,
   ) {
     this.overlay = { crosshair: null, theme };
+    this.labels = { annotations: [], theme, drawn: [] };
     const range = (chart: { chart: Chart }): void => {
       const x = chart.chart.scales['x'];
       if (x !== undefined) events.onRange({ min: x.min, max: x.max });
@@ -161,7 +143,7 @@ export class MetricChart {
     this.chart = new Chart(canvas, {
       type: 'line',
       data: { datasets: [] },
-      plugins: [backgroundPlugin(this.overlay), crosshairPlugin(this.overlay, events)],
+      plugins: [backgroundPlugin(this.overlay), crosshairPlugin(this.overlay, events), labelsPlugin(this.labels)],
       options: {
         animation: false,
         parsing: false,
@@ -189,6 +171,7 @@ export class MetricChart {
 
   applyTheme(theme: ThemeColors): void {
     this.overlay.theme = theme;
+    this.labels.theme = theme;
     const scales = this.chart.options.scales ?? {};
     for (const scale of [scales['x'], scales['y']]) {
       if (scale === undefined) continue;
@@ -204,7 +187,8 @@ export class MetricChart {
     const { theme } = this.overlay;
     this.chart.data.datasets = frame.lines.map((line) => toDataset(line, theme));
     const annotation = this.chart.options.plugins?.annotation;
-    const annotations = toAnnotations(frame.annotations, theme, frame.xRange);
+    const annotations = toAnnotations(frame.annotations, theme);
+    this.labels.annotations = frame.annotations;
     if (annotation === undefined) this.chart.options.plugins = { ...this.chart.options.plugins, annotation: { annotations } };
     else annotation.annotations = annotations;
     this.chart.options.scales = {
@@ -226,6 +210,12 @@ export class MetricChart {
     if (this.overlay.crosshair === x) return;
     this.overlay.crosshair = x;
     this.chart.draw();
+  }
+
+  /** The plot area and the labels drawn in it, in CSS pixels of the canvas: the crosshair tooltip keeps off them. */
+  labelLayout(): { area: Box; labels: Box[] } {
+    const { left, top, right, bottom } = this.chart.chartArea;
+    return { area: { x: left, y: top, width: right - left, height: bottom - top }, labels: this.labels.drawn.map((label) => label.box) };
   }
 
   /** The chart as drawn, for export. */

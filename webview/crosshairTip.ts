@@ -11,7 +11,7 @@ function formatValue(value: number): string {
 }
 
 /** The synced tooltip: every drawn run's value at the crosshair, highest first, in the run's colour. */
-export function renderCrosshairTip(tip: HTMLElement, title: string, values: readonly ValueAt[], theme: ThemeColors, leftSide: boolean): void {
+export function renderCrosshairTip(tip: HTMLElement, title: string, values: readonly ValueAt[], theme: ThemeColors): void {
   if (values.length === 0) {
     tip.hidden = true;
     return;
@@ -24,6 +24,5 @@ export function renderCrosshairTip(tip: HTMLElement, title: string, values: read
   });
   if (sorted.length > MAX_ROWS) rows.push(el('li', { class: 'note' }, `+${sorted.length - MAX_ROWS} more`));
   tip.replaceChildren(el('strong', {}, title), el('ul', {}, ...rows));
-  tip.classList.toggle('left', leftSide);
   tip.hidden = false;
 }

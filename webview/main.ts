@@ -6,6 +6,7 @@ import { controlBar } from './controls';
 import { renderCrosshairTip } from './crosshairTip';
 import { CalibrationSection } from './calibration';
 import { el } from './dom';
+import { tipPosition } from './labelLayout';
 import { emptyState } from './emptyState';
 import { visibleCsv } from './exportCsv';
 import { assignColors } from './runColors';
@@ -184,7 +185,15 @@ function setCrosshair(x: number | null): void {
     const leftSide = x !== null && range !== undefined && x > (range.min + range.max) / 2;
     // The title names the logged point the values come from, not the pixel between two of them.
     const at = values[0]?.x ?? x;
-    renderCrosshairTip(slot.tip, at === null ? '' : `${X_AXIS_LABELS[ui.xAxis]} ${formatX(at, ui.xAxis)}`, values, theme, leftSide);
+    renderCrosshairTip(slot.tip, at === null ? '' : `${X_AXIS_LABELS[ui.xAxis]} ${formatX(at, ui.xAxis)}`, values, theme);
+    if (slot.tip.hidden) continue;
+    // Measured at the corner: placed near the right edge, an absolute box would shrink to the room left there.
+    slot.tip.style.left = '0px';
+    slot.tip.style.top = '0px';
+    const { area, labels } = slot.chart.labelLayout();
+    const place = tipPosition(slot.tip.offsetWidth, slot.tip.offsetHeight, area, labels, leftSide);
+    slot.tip.style.left = `${place.x}px`;
+    slot.tip.style.top = `${place.y}px`;
   }
 }
 

@@ -365,6 +365,91 @@ test('the light theme is followed: text takes the theme’s foreground colour', 
   }
 });
 
+/** Six runs (as many as are annotated) whose warnings and best checkpoints fall on the same steps: the worst case for labels. */
+function crowdedSnapshot(): HostMessage {
+  const crowded = fixtureStore('/ws/sft-run', '/ws/healthy-run');
+  for (let k = 1; k <= 4; k++) {
+    const points = misleadingRunPoints().map((point) => ({ ...point, value: point.key.includes('accuracy') ? point.value + 0.004 * k : point.value * (1 - 0.01 * k) }));
+    crowded.addPoints(`/ws/variant-${k}`, { path: `/ws/variant-${k}/metrics.jsonl`, format: 'jsonl' }, points);
+  }
+  const runs = crowded.runIds().map((id) => buildRunView(crowded.snapshot(id) ?? assert.fail(), id.replace('/ws/', ''), {}, now));
+  return { type: 'snapshot', runs, problems: [], defaultSmoothing: 0.6, now };
+}
+
+interface LabelBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly text: string;
+}
+
+const overlap = (a: Omit<LabelBox, 'text'>, b: Omit<LabelBox, 'text'>): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/**
+ * The labels a chart drew, and how many pixels inside each are text in the theme's foreground: grey (the
+ * runs' swatches are coloured) and nearer the foreground than the background.
+ */
+async function drawnLabels(target: Page, chart: string): Promise<(LabelBox & { foregroundPixels: number })[]> {
+  return target.evaluate((id) => {
+    const canvas = document.getElementById(id) as HTMLCanvasElement;
+    const labels = JSON.parse(canvas.dataset['labels'] ?? '[]') as LabelBox[];
+    const rgb = (name: string): number[] => {
+      const hex = getComputedStyle(document.body).getPropertyValue(name).trim();
+      return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+    };
+    const fg = rgb('--vscode-foreground');
+    const bg = rgb('--vscode-editor-background');
+    const distance = (to: number[], r: number, g: number, b: number): number => Math.abs(r - (to[0] ?? 0)) + Math.abs(g - (to[1] ?? 0)) + Math.abs(b - (to[2] ?? 0));
+    const scale = canvas.width / canvas.clientWidth;
+    const context = canvas.getContext('2d');
+    return labels.map((label) => {
+      const data = context?.getImageData(Math.round(label.x * scale), Math.round(label.y * scale), Math.round(label.width * scale), Math.round(label.height * scale)).data ?? [];
+      let foregroundPixels = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        const [r, g, b] = [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0];
+        if (Math.max(r, g, b) - Math.min(r, g, b) < 24 && distance(fg, r, g, b) < distance(bg, r, g, b)) foregroundPixels++;
+      }
+      return { ...label, foregroundPixels };
+    });
+  }, chart);
+}
+
+for (const theme of ['dark', 'light', 'high-contrast'] as const) {
+  test(`chart labels of six runs never overlap each other or the crosshair tooltip, and read in the ${theme} theme`, async () => {
+    const themed = await themedPage(theme, 1280);
+    try {
+      await send(themed.page, crowdedSnapshot());
+      await waitAttr('#accuracy-chart', 'data-runs', '6', themed.page);
+      await themed.page.evaluate(() => window.scrollTo(0, 0));
+      await themed.page.screenshot({ path: join(ARTIFACTS, `webview-labels-${theme}.png`) });
+      for (const chart of ['loss-chart', 'accuracy-chart']) {
+        const labels = await drawnLabels(themed.page, chart);
+        const texts = labels.map((label) => label.text).join(' | ');
+        assert.ok(labels.some((label) => label.text.startsWith('⚠')) && labels.some((label) => label.text.startsWith('best:')), `${chart}: ${texts}`);
+        assert.ok(labels.filter((label) => label.text.includes('best l') || label.text.includes('best a')).length >= 4, `${chart}: the best points of several runs are labelled (${texts})`);
+        labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => assert.ok(!overlap(a, b), `${chart}: "${a.text}" overlaps "${b.text}"`)));
+        for (const label of labels) assert.ok(label.foregroundPixels >= 20, `${chart}: "${label.text}" is written in the theme's foreground`);
+        const canvas = (await themed.page.locator(`#${chart}`).boundingBox()) ?? assert.fail();
+        // The tooltip shows only with the pointer near a logged point: sweep the chart and check wherever it shows.
+        const tip = themed.page.locator(`#${chart.replace('-chart', '-tip')}`);
+        let shown = 0;
+        for (let at = 0.1; at < 1; at += 0.02) {
+          await themed.page.mouse.move(canvas.x + canvas.width * at, canvas.y + canvas.height * 0.6);
+          const tipBox = await tip.boundingBox();
+          if (tipBox === null) continue;
+          shown++;
+          const box = { x: tipBox.x - canvas.x, y: tipBox.y - canvas.y, width: tipBox.width, height: tipBox.height };
+          for (const label of labels) assert.ok(!overlap(box, label), `${chart}: the tooltip with the pointer at ${at.toFixed(2)} covers "${label.text}"`);
+        }
+        assert.ok(shown >= 5, `${chart}: the tooltip showed at ${shown} places`);
+      }
+    } finally {
+      await themed.close();
+    }
+  });
+}
+
 test('a narrow editor group stacks the run list above one chart per row', async () => {
   const narrow = await themedPage('dark', 480);
   try {
