@@ -1,11 +1,14 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { EvalOutputOptions } from '../core/tokens/evalPlan';
-import { configureEvalOutputs } from '../node/tokens/evalOutputsReader';
+import { configureEvalOutputs, pruneEvalCache } from '../node/tokens/evalOutputsReader';
 
 const SECTION = 'tokenAccuracyLens.evalOutputs';
 /** Files scored faster than this never show a progress notification. */
 const PROGRESS_AFTER_MS = 1500;
+/** Pruning reads the first line of every cached entry: left until start-up is over, then repeated for long sessions. */
+const PRUNE_AFTER_MS = 60_000;
+const PRUNE_EVERY_MS = 6 * 60 * 60 * 1000;
 
 /** `tokenAccuracyLens.evalOutputs.*`: how evaluation outputs are paired when their metadata does not say. */
 export function readEvalOutputOptions(): EvalOutputOptions {
@@ -21,8 +24,8 @@ export function readEvalOutputOptions(): EvalOutputOptions {
 }
 
 /**
- * Evaluation outputs are cached in the extension's global storage (a restart does not score them again),
- * follow the settings, and show their progress in the status area while a large file is read.
+ * Evaluation outputs are cached in the extension's global storage (a restart does not score them again;
+ * entries nothing can reach again are pruned), follow the settings, and show their progress in the status area while a large file is read.
  */
 export function wireEvalOutputs(context: vscode.ExtensionContext): vscode.Disposable {
   const running = new Map<string, { report: (fraction: number) => void; done: () => void }>();
@@ -61,7 +64,18 @@ export function wireEvalOutputs(context: vscode.ExtensionContext): vscode.Dispos
   };
   const apply = (): void => configureEvalOutputs({ options: readEvalOutputOptions(), cacheDirectory: join(context.globalStorageUri.fsPath, 'eval-cache'), onProgress });
   apply();
-  return vscode.workspace.onDidChangeConfiguration((event) => {
-    if (event.affectsConfiguration(SECTION)) apply();
-  });
+  const prune = (): void => void pruneEvalCache().catch(() => undefined);
+  const first = setTimeout(prune, PRUNE_AFTER_MS);
+  const every = setInterval(prune, PRUNE_EVERY_MS);
+  return vscode.Disposable.from(
+    vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration(SECTION)) apply();
+    }),
+    {
+      dispose: () => {
+        clearTimeout(first);
+        clearInterval(every);
+      },
+    },
+  );
 }

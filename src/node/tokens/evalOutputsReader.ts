@@ -37,6 +37,11 @@ export function configureEvalOutputs(update: Partial<EvalOutputsConfig>): void {
   cache = new EvalCache(config.cacheDirectory);
 }
 
+/** Drops cached results nothing can ask for again and keeps the cache within its size and age limits. */
+export function pruneEvalCache(): Promise<string[]> {
+  return cache.prune();
+}
+
 async function identities(path: string): Promise<FileIdentity[]> {
   // A .npy labels file stands for its folder: a sibling rewritten (the logits of the next save) changes it.
   const paths = path.toLowerCase().endsWith('.npy') ? (await readdir(dirname(path))).filter((name) => name.toLowerCase().endsWith('.npy')).sort().map((name) => join(dirname(path), name)) : [path];
@@ -80,7 +85,8 @@ export class EvalOutputsReader implements SourceReader {
     const key = cacheKey(files, options);
     if (key === this.key) return { kind: 'unchanged' };
     this.modified = Math.max(...files.map((file) => file.mtimeMs));
-    const result = (await cache.get(key)) ?? (await runner.run(this.path, options, (fraction) => config.onProgress?.(this.path, fraction)));
+    const cached = await cache.get(key);
+    const result = cached ?? (await runner.run(this.path, options, (fraction) => config.onProgress?.(this.path, fraction)));
     if ('error' in result) {
       if (Date.now() - this.modified < FRESH_MS) return { kind: 'retry', message: result.error };
       this.key = key;
@@ -88,7 +94,7 @@ export class EvalOutputsReader implements SourceReader {
       return { kind: 'failed', message: result.error };
     }
     this.key = key;
-    await cache.set(key, result).catch(() => undefined);
+    if (cached === undefined) await cache.set(key, files, result).catch(() => undefined);
     evalOutputsStore.set(this.runId, { ...result, path: this.path });
     const problems = [...result.problems];
     return { kind: 'points', points: evaluationPoints(result.summary, result.step), replace: true, problems };
