@@ -3,6 +3,7 @@ import type { Problem } from './types';
 import type { RunInfo } from './formats/logFormat';
 import { analyzeRun } from './analysis/runAnalysis';
 import type { RoleOverrides } from './analysis/metricRoles';
+import type { EvalPairing } from './tokens/evalPlan';
 
 /** The CLI's `--json` document. This shape is a contract: formats may be added, fields are not renamed. */
 export interface ReportDocument {
@@ -28,6 +29,14 @@ export interface RunReport {
     readonly message: string;
     readonly evidence: Readonly<Record<string, number | null>>;
   }[];
+  /** The run's evaluation outputs, when it has any: each file, its step, and how its tokens were paired. */
+  readonly evaluations?: readonly EvaluationReport[];
+}
+
+export interface EvaluationReport {
+  readonly path: string;
+  readonly step: number;
+  readonly pairing: EvalPairing;
 }
 
 interface Pick {

@@ -1,4 +1,5 @@
-import type { ReportDocument, RunReport } from './report';
+import type { EvaluationReport, ReportDocument, RunReport } from './report';
+import { describePairing } from './tokens/evalPlan';
 
 function formatNumber(value: number | undefined | null, digits = 4): string {
   return value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
@@ -9,12 +10,23 @@ function summarize(run: RunReport): string {
   lines.push(`  sources: ${run.sources.map((source) => `${source.path} (${source.format})`).join(', ')}`);
   lines.push(`  eval loss: ${run.roles.evalLoss ?? 'not found'}; eval accuracy: ${run.roles.evalAccuracy ?? 'not found'}; train loss: ${run.roles.trainLoss ?? 'not found'}`);
   if (run.accuracyDefinition !== null) lines.push(`  accuracy definition: ${run.accuracyDefinition}`);
+  lines.push(...pairingLines(run.evaluations ?? []));
   const { byLoss, byAccuracy } = run.best;
   if (byLoss !== null) lines.push(`  best by loss:     step ${byLoss.step} (loss ${formatNumber(byLoss.loss)}, accuracy ${formatNumber(byLoss.accuracy)})`);
   if (byAccuracy !== null) lines.push(`  best by accuracy: step ${byAccuracy.step} (loss ${formatNumber(byAccuracy.loss)}, accuracy ${formatNumber(byAccuracy.accuracy)})`);
   for (const warning of run.warnings) lines.push(`  ⚠ ${warning.kind} (${warning.confidence}): ${warning.message}`);
   if (run.warnings.length === 0) lines.push('  no warnings');
   return lines.join('\n');
+}
+
+/** How computed token accuracy paired tokens: one line per distinct choice, with the steps it applies to. */
+function pairingLines(evaluations: readonly EvaluationReport[]): string[] {
+  const steps = new Map<string, number[]>();
+  for (const evaluation of evaluations) {
+    const description = describePairing(evaluation.pairing);
+    steps.set(description, [...(steps.get(description) ?? []), evaluation.step]);
+  }
+  return [...steps].map(([description, at]) => `  tokens paired as ${description} (step${at.length === 1 ? '' : 's'} ${at.join(', ')})`);
 }
 
 /** The readable form of the report, for a terminal. */

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
-import { buildReport, type ReportDocument } from '../core/report';
+import { buildReport, type ReportDocument, type RunReport } from '../core/report';
 import { LogIngest } from './logIngest';
 import { withOutputEvidence } from './tokens/confirmWarnings';
+import { evalOutputsStore } from './tokens/evalOutputsReader';
 import { walkLogs } from './walkLogs';
 
 /** Reads every log under `paths` once, as the CLI does: no watching, a half-written file reported at once. */
@@ -16,5 +17,18 @@ export async function reportPaths(paths: readonly string[]): Promise<ReportDocum
     }
   }
   const document = buildReport(ingest.store.snapshots(), [...problems, ...ingest.problems()], {}, (runId) => ingest.runInfo(runId));
-  return { ...document, runs: document.runs.map(withOutputEvidence) };
+  return { ...document, runs: document.runs.map((run) => withEvaluations(withOutputEvidence(run))) };
+}
+
+/**
+ * The run's evaluation outputs and how each paired its tokens, so a computed accuracy can be checked. The
+ * store outlives one report (it is the process's): only files this report read are its sources.
+ */
+function withEvaluations(run: RunReport): RunReport {
+  const read = new Set(run.sources.map((source) => source.path));
+  const evaluations = evalOutputsStore
+    .evaluations(run.id)
+    .filter((evaluation) => read.has(evaluation.path))
+    .map(({ path, step, pairing }) => ({ path, step, pairing }));
+  return evaluations.length === 0 ? run : { ...run, evaluations };
 }

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { formatText } from '../../src/core/reportText';
 import { reportPaths as report } from '../../src/node/reportPaths';
+import { COMPUTED_KEYS } from '../../src/core/tokens/evalOutputsFormat';
 import { SAMPLES_DIR, samplesSkipReason, trainerStateText } from './helpers';
+import { compactSafetensors, predictionsSafetensors } from './tokenFiles';
 
 function fixture(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tal-cli-'));
@@ -44,6 +46,31 @@ test('report --json follows the documented contract', async () => {
   assert.equal(misleading?.evidence['bestLossStep'], 300);
   assert.deepEqual(document.problems, []);
   assert.match(formatText(document), /best by loss: +step 300/);
+  rmSync(dir, { recursive: true });
+});
+
+test('the report says how computed token accuracy paired tokens, and where each choice came from', async () => {
+  const dir = fixture();
+  const outputs = join(dir, 'sft', 'eval_outputs');
+  mkdirSync(outputs);
+  // Compact outputs whose metadata says they are aligned; the ignore index is the default.
+  writeFileSync(join(outputs, 'step-100.safetensors'), compactSafetensors([1, 2, 3, -100], [1, 2, 0, 5], [-0.1, -0.2, -3, 0], [-0.1, -0.2, -0.5, 0]));
+  // [batch, seq] predictions with no metadata: shifted by default, so each row's last prediction has no label.
+  writeFileSync(join(outputs, 'step-200.safetensors'), predictionsSafetensors([[5, 6, 7], [8, 9, -100]], [[6, 7, 0], [9, 1, 0]]));
+  const document = await report([dir]);
+  const run = document.runs[0];
+  assert.ok(run);
+  assert.deepEqual(run.metrics[COMPUTED_KEYS.accuracy], { steps: [100, 200], values: [2 / 3, 1] }, 'shifted, step 200 gets all three scored tokens right');
+  assert.deepEqual(run.evaluations, [
+    { path: join(outputs, 'step-100.safetensors'), step: 100, pairing: { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'default' } },
+    { path: join(outputs, 'step-200.safetensors'), step: 200, pairing: { form: 'predictions', causalShift: true, causalShiftSource: 'default', ignoreIndex: -100, ignoreIndexSource: 'default' } },
+  ]);
+  const text = formatText(document);
+  assert.match(text, /\n {2}tokens paired as compact; aligned \(no shift\), from metadata; ignore index -100, from default \(step 100\)\n/);
+  assert.match(text, /\n {2}tokens paired as predictions; shifted \(position t predicts label t\+1\), from default; ignore index -100, from default \(step 200\)\n/);
+  const plain = await report([join(dir, 'sft', 'trainer_state.json')]);
+  assert.equal(plain.runs[0]?.evaluations, undefined, 'a run without evaluation outputs has no such field');
+  assert.doesNotMatch(formatText(plain), /tokens paired/);
   rmSync(dir, { recursive: true });
 });
 

@@ -14,7 +14,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 function result(step: number, correctness: number[]): EvalFileResult {
   const right = correctness.filter((bit) => bit === 1).length;
   const summary: TokenSummary = { tokens: correctness.length, correct: right, accuracy: right / correctness.length };
-  return { step, alignment: 'compact, aligned, ignore index -100 (metadata)', summary, correctness: Uint8Array.from(correctness), problems: [] };
+  const pairing = { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'metadata' } as const;
+  return { step, alignment: 'compact; aligned (no shift), from metadata; ignore index -100, from metadata', pairing, summary, correctness: Uint8Array.from(correctness), problems: [] };
 }
 
 /** A source file written now, and its identity as the reader takes it. */

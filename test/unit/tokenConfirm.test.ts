@@ -31,8 +31,9 @@ test('warning (a) is confirmed by the paired test when the run has outputs at th
 
   // 160 → 200 of 400 tokens right (40 turned right, none wrong: p = 2^-39); the wrong ones got far more expensive.
   const alignment = 'compact; aligned (no shift), from metadata; ignore index -100, from metadata';
-  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-300.safetensors`, step: 300, alignment, problems: [], ...evaluation(160, 0.5, 2.5, 0.5) });
-  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, problems: [], ...evaluation(200, 0.3, 5, 0.9) });
+  const pairing = { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'metadata' } as const;
+  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-300.safetensors`, step: 300, alignment, pairing, problems: [], ...evaluation(160, 0.5, 2.5, 0.5) });
+  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(200, 0.3, 5, 0.9) });
   const confirmed = withOutputEvidence(view).warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.equal(confirmed?.confidence, 'high');
   assert.match(confirmed?.message ?? '', /The evaluation outputs confirm it: 40 tokens became right and 0 wrong \(McNemar p = 1\.8e-12\), and \d+% of the loss rise is on tokens the model gets wrong\./);
@@ -42,7 +43,7 @@ test('warning (a) is confirmed by the paired test when the run has outputs at th
   assert.ok(Math.abs((confirmed?.evidence['nllChangeOnWrongTokens'] ?? 0) - 1.375) < 1e-9);
 
   // The same rise with accuracy unchanged: the numbers are added, the warning is not upgraded.
-  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, problems: [], ...evaluation(160, 0.3, 5, 0.9) });
+  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(160, 0.3, 5, 0.9) });
   const unconfirmed = withOutputEvidence(view).warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.equal(unconfirmed?.confidence, warning.confidence);
   assert.equal(unconfirmed?.message, warning.message);

@@ -31,3 +31,19 @@ export function compactSafetensors(labels: readonly number[], predictions: reado
   bytes.set(new Uint8Array(Float32Array.from(maxLogProbs).buffer), data + 20 * n);
   return bytes;
 }
+
+/** A safetensors evaluation of [batch, seq] labels and argmax predictions, with no metadata: how it pairs is left to settings or defaults. */
+export function predictionsSafetensors(labels: readonly (readonly number[])[], predictions: readonly (readonly number[])[]): Uint8Array {
+  const shape = [labels.length, labels[0]?.length ?? 0];
+  const n = shape[0] * shape[1];
+  const header = JSON.stringify({
+    labels: { dtype: 'I64', shape, data_offsets: [0, 8 * n] },
+    predictions: { dtype: 'I64', shape, data_offsets: [8 * n, 16 * n] },
+  });
+  const bytes = new Uint8Array(8 + header.length + 16 * n);
+  new DataView(bytes.buffer).setUint32(0, header.length, true);
+  bytes.set(new TextEncoder().encode(header), 8);
+  bytes.set(new Uint8Array(BigInt64Array.from(labels.flat().map(BigInt)).buffer), 8 + header.length);
+  bytes.set(new Uint8Array(BigInt64Array.from(predictions.flat().map(BigInt)).buffer), 8 + header.length + 8 * n);
+  return bytes;
+}

@@ -126,7 +126,24 @@ export function labelIndexFor(plan: EvalPlan, row: number): number | undefined {
   return row % plan.sequenceLength === plan.sequenceLength - 1 ? undefined : row + 1;
 }
 
+/** How an evaluation's tokens were paired, for reports: the form read, the shift and the ignore index, and where each came from. */
+export interface EvalPairing {
+  readonly form: EvalForm;
+  readonly causalShift: boolean;
+  readonly causalShiftSource: ChoiceSource;
+  readonly ignoreIndex: number;
+  readonly ignoreIndexSource: ChoiceSource;
+}
+
+export function planPairing(plan: EvalPlan): EvalPairing {
+  return { form: plan.form, causalShift: plan.shift, causalShiftSource: plan.shiftSource, ignoreIndex: plan.ignoreIndex, ignoreIndexSource: plan.ignoreIndexSource };
+}
+
+export function describePairing(pairing: EvalPairing): string {
+  const shift = pairing.causalShift ? 'shifted (position t predicts label t+1)' : 'aligned (no shift)';
+  return `${pairing.form}; ${shift}, from ${pairing.causalShiftSource}; ignore index ${pairing.ignoreIndex}, from ${pairing.ignoreIndexSource}`;
+}
+
 export function describePlan(plan: EvalPlan): string {
-  const shift = plan.shift ? 'shifted (position t predicts label t+1)' : 'aligned (no shift)';
-  return `${plan.form}; ${shift}, from ${plan.shiftSource}; ignore index ${plan.ignoreIndex}, from ${plan.ignoreIndexSource}`;
+  return describePairing(planPairing(plan));
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { EvalComputeOptions, EvalFileResult } from './evalFileStats';
 
 /** Bumped whenever a statistic's definition changes, so old cached results are not reused. */
-const CACHE_VERSION = 4;
+const CACHE_VERSION = 5;
 
 export interface FileIdentity {
   readonly path: string;

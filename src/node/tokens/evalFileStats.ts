@@ -1,7 +1,7 @@
 import { decodeFloats, decodeIntegers } from '../../core/tokens/decodeElements';
 import { EvalComputation } from '../../core/tokens/evalComputation';
 import { evaluationStep } from '../../core/tokens/evalOutputsFormat';
-import { describePlan, planEvaluation, type EvalOutputOptions } from '../../core/tokens/evalPlan';
+import { describePlan, planEvaluation, planPairing, type EvalOutputOptions, type EvalPairing } from '../../core/tokens/evalPlan';
 import type { TokenSummary } from '../../core/tokens/tokenStatistics';
 import { createWasmRowScorer } from './kernel/wasmRowScorer';
 import { readTensorBytes, tensorRowChunks } from './tensorData';
@@ -12,6 +12,8 @@ export interface EvalFileResult {
   readonly step: number;
   /** How tokens were paired: the form, the shift and the ignore index, and where each choice came from. */
   readonly alignment: string;
+  /** The same choices, as fields for the CLI's JSON. */
+  readonly pairing: EvalPairing;
   readonly summary: TokenSummary;
   readonly correctness: Uint8Array;
   readonly problems: readonly string[];
@@ -61,5 +63,5 @@ export async function computeEvalFile(path: string, options: EvalComputeOptions,
   const result = computation.finish();
   const problems = result.outOfRangeLabels > 0 ? [`${result.outOfRangeLabels} labels are outside the vocabulary (0..${plan.vocab - 1}) and not the ignore index ${plan.ignoreIndex}: not scored.`] : [];
   if (result.summary.tokens === 0) problems.push('No token was scored: every label is the ignore index (or the shift left none).');
-  return { step, alignment: describePlan(plan), summary: result.summary, correctness: result.correctness, problems };
+  return { step, alignment: describePlan(plan), pairing: planPairing(plan), summary: result.summary, correctness: result.correctness, problems };
 }
