@@ -35,7 +35,7 @@ export function compactSafetensors(labels: readonly number[], predictions: reado
 /** A safetensors evaluation of [batch, seq] labels and argmax predictions, with no metadata: how it pairs is left to settings or defaults. */
 export function predictionsSafetensors(labels: readonly (readonly number[])[], predictions: readonly (readonly number[])[]): Uint8Array {
   const shape = [labels.length, labels[0]?.length ?? 0];
-  const n = shape[0] * shape[1];
+  const n = labels.length * (labels[0]?.length ?? 0);
   const header = JSON.stringify({
     labels: { dtype: 'I64', shape, data_offsets: [0, 8 * n] },
     predictions: { dtype: 'I64', shape, data_offsets: [8 * n, 16 * n] },
