@@ -8,8 +8,8 @@ export type { FormatOverrides } from '../core/formats/registry';
 
 /**
  * The readers the user's settings configure, by format id: the console reader with the user's own line
- * patterns (`tokenAccuracyLens.console.patterns`), and evaluation outputs in the folders the user names
- * (`tokenAccuracyLens.evalOutputs.folders`). Patterns that do not compile, or have no `step` group, and
+ * patterns (`tokenAccuracyLens.console.patterns`), and evaluation outputs (tensors and per-sample results)
+ * in the folders the user names (`tokenAccuracyLens.evalOutputs.folders`). Patterns that do not compile, or have no `step` group, and
  * folder names that are paths, are left out and come back as messages for the user.
  */
 export function formatOverrides(consolePatterns: readonly string[], evalOutputFolders: readonly string[] = [EVAL_OUTPUTS_FOLDER]): { overrides: FormatOverrides; errors: string[] } {

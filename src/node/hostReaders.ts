@@ -4,6 +4,7 @@ import { AppendOnlyReader, WholeFileReader } from './logSourceReader';
 import { MlflowDbReader } from './mlflowDbReader';
 import { mlflowRunInfoReader } from './mlflowRunInfoReader';
 import { EvalOutputsReader } from './tokens/evalOutputsReader';
+import { SampleResultsReader } from './tokens/sampleResultsReader';
 import type { SourceReader } from './sourceReader';
 import { wandbConfigReader } from './wandbConfigReader';
 import { wandbSummaryReader } from './wandbSummaryReader';
@@ -15,7 +16,7 @@ const HOST_READERS = new Map<string, (path: string, format: LogFormat) => Source
   ['wandb-config', wandbConfigReader],
   ['mlflow-db', (path) => new MlflowDbReader(path)],
   ['mlflow-run-name', mlflowRunInfoReader],
-  ['eval-outputs', (path, format) => new EvalOutputsReader(path, format)],
+  ['eval-outputs', (path, format) => (path.toLowerCase().endsWith('.json') ? new SampleResultsReader(path, format) : new EvalOutputsReader(path, format))],
 ]);
 
 /** The reader for one file of a format; undefined for a host format with no reader registered. */

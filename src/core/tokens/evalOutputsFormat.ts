@@ -15,7 +15,8 @@ function evalFolderIndex(parts: readonly string[], folders: readonly string[]): 
 
 /**
  * Evaluation outputs: one safetensors or npz file per evaluation, or a folder of .npy arrays (the labels file
- * stands for the evaluation; its siblings are read with it), inside a folder named one of `folders`. The
+ * stands for the evaluation; its siblings are read with it), or a JSON file of per-sample results, inside a
+ * folder named one of `folders`. The
  * run is the folder holding that folder, or the output_dir above a `checkpoint-N/` that holds it.
  */
 export function evalOutputsFormat(folders: readonly string[]): HostReadFormat {
@@ -30,7 +31,8 @@ export function evalOutputsFormat(folders: readonly string[]): HostReadFormat {
       if (folder < 0 || folder === parts.length - 1) return undefined;
       const name = baseName(path).toLowerCase();
       const isTensorFile = name.endsWith('.safetensors') || name.endsWith('.npz') || (name.endsWith('.npy') && tensorRole(name) === 'labels');
-      if (!isTensorFile) return undefined;
+      // JSON beside them may hold per-sample results of a generation evaluation (`sampleResults.ts`).
+      if (!isTensorFile && !name.endsWith('.json')) return undefined;
       const runDepth = CHECKPOINT.test(parts[folder - 1] ?? '') ? folder - 1 : folder;
       let runDirectory = path;
       for (let level = parts.length; level > runDepth; level--) runDirectory = parentOf(runDirectory);

@@ -1,0 +1,87 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { LogFormat } from '../../core/formats/logFormat';
+import { mcnemarExact, type McNemarResult } from '../../core/tokens/evaluationComparison';
+import { EVAL_OUTPUTS_FOLDER, EVAL_OUTPUTS_FORMAT } from '../../core/tokens/evalOutputsFormat';
+import { pairSamples, readSampleResults } from '../../core/tokens/sampleResults';
+import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
+
+interface SampleEvaluation {
+  readonly path: string;
+  readonly step: number;
+  readonly correct: ReadonlyMap<string, boolean>;
+}
+
+/** Every per-sample evaluation read, by run and step: warning (a)'s paired test between two of them. */
+export class SampleResultsStore {
+  private readonly runs = new Map<string, Map<number, SampleEvaluation>>();
+
+  set(runId: string, evaluation: SampleEvaluation): void {
+    const run = this.runs.get(runId) ?? new Map<number, SampleEvaluation>();
+    for (const [step, known] of run) if (known.path === evaluation.path) run.delete(step);
+    run.set(evaluation.step, evaluation);
+    this.runs.set(runId, run);
+  }
+
+  remove(runId: string, path: string): void {
+    const run = this.runs.get(runId);
+    if (run === undefined) return;
+    for (const [step, known] of run) if (known.path === path) run.delete(step);
+  }
+
+  /** McNemar's exact test on the samples the evaluations at `fromStep` and `toStep` share; undefined without both. */
+  pairedTest(runId: string, fromStep: number, toStep: number): McNemarResult | undefined {
+    const run = this.runs.get(runId);
+    const first = run?.get(fromStep);
+    const second = run?.get(toStep);
+    if (first === undefined || second === undefined) return undefined;
+    const paired = pairSamples(first.correct, second.correct);
+    return mcnemarExact(paired.first, paired.second);
+  }
+}
+
+export const sampleResultsStore = new SampleResultsStore();
+
+/** Reads a JSON file in an evaluation-output folder: per-sample results become a series and join the store; any other JSON is no log. */
+export class SampleResultsReader implements SourceReader {
+  readonly format = EVAL_OUTPUTS_FORMAT.id;
+  private identity: { size: number; mtimeMs: number; ino: number } | undefined;
+  private readonly runId: string;
+  private readonly folders: readonly string[];
+
+  constructor(
+    readonly path: string,
+    format: LogFormat = EVAL_OUTPUTS_FORMAT,
+  ) {
+    this.runId = format.classify(path)?.runDirectory ?? dirname(path);
+    this.folders = format.tensorFolders ?? [EVAL_OUTPUTS_FOLDER];
+  }
+
+  get modifiedMs(): number {
+    return this.identity?.mtimeMs ?? 0;
+  }
+
+  async read(): Promise<ReadOutcome> {
+    try {
+      const info = await stat(this.path);
+      const identity = { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
+      const known = this.identity;
+      if (known !== undefined && known.size === identity.size && known.mtimeMs === identity.mtimeMs && known.ino === identity.ino) return { kind: 'unchanged' };
+      const read = readSampleResults(await readFile(this.path, 'utf8'), this.path, this.folders);
+      if (read.kind === 'incomplete') return { kind: 'retry', message: read.message };
+      this.identity = identity;
+      if (read.kind !== 'ok') {
+        sampleResultsStore.remove(this.runId, this.path);
+        return read.kind === 'invalid' ? { kind: 'failed', message: read.message } : { kind: 'not-a-log' };
+      }
+      sampleResultsStore.set(this.runId, { path: this.path, step: read.results.step, correct: read.results.correct });
+      return { kind: 'points', points: read.results.points, replace: true, problems: [] };
+    } catch (error) {
+      return { kind: 'failed', message: describeReadError(error) };
+    }
+  }
+
+  dispose(): void {
+    sampleResultsStore.remove(this.runId, this.path);
+  }
+}
