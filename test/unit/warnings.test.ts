@@ -79,3 +79,13 @@ test('(a) and (b) from an eval loss of exactly 0 give the rise as it is: no "Inf
   assert.match(worse?.message ?? '', /^Validation is getting worse, cause unknown: since step 30 eval loss is up 0\.400 from 0 and token accuracy is down 7\.0 points; no train loss/);
   assert.ok(Object.values(worse?.evidence ?? {}).every(Number.isFinite));
 });
+
+test('(e) measures noise from the checkpoints under test on, not over the early climb of the whole run', () => {
+  const accuracy = [0.2, 0.32, 0.41, 0.47, 0.5, 0.505, 0.506, 0.508, 0.507, 0.51, 0.514, 0.512];
+  const loss = [2, 1.8, 1.6, 1.5, 1.45, 1.42, 1.4, 1.41, 1.43, 1.44, 1.46, 1.47];
+  const warning = checkpointDisagreement({ steps: accuracy.map((_, k) => (k + 1) * 100), loss, accuracy });
+  // 0.8 points between steps 700 and 1100, where accuracy moves by about 0.2 points an eval; the climb from 20% would hide it.
+  assert.equal(warning?.evidence['lossStep'], 700);
+  assert.equal(warning?.evidence['accuracyStep'], 1100);
+  assert.ok((warning?.evidence['threshold'] ?? 1) < 0.008);
+});

@@ -20,6 +20,8 @@ interface Row {
   readonly reason: string;
   /** For near misses: the numbers that come close to a rule, checked so that the reason stays true. */
   readonly nearMiss?: (run: RunSnapshot) => void;
+  /** Warnings the run raised while it was at a step that the finished run rightly no longer raises (the reason says why). */
+  readonly replay?: Readonly<Record<number, readonly string[]>>;
 }
 
 const series = (run: RunSnapshot, key: string): { steps: readonly number[]; values: readonly number[] } => {
@@ -104,15 +106,17 @@ const TABLE: readonly Row[] = [
     file: 'trainer_state/subro608__Deep_learning_Bert_project2__checkpoint-2400__trainer_state.json',
     raises: [],
     reason:
-      'Near miss of (e) and (c): 24 evals, eval loss lowest at the end (0.306) while accuracy peaked at step 1900 (90.94%), 0.31 points (two examples of 640) above the accuracy at the loss pick: over 0.3 points, but with more than 20 evals the best of noisy points must clear 3·√2·σ_A, 0.69 points here. Accuracy over the last 8 evals moves by one or two examples, but the interval still allows 0.44 points (ε 0.3); the loss still falls (interval up to 1.6% of its level, ε 1%).',
+      'Near miss of (e) and (c): 24 evals, eval loss lowest at the end (0.306) while accuracy peaked at step 1900 (90.94%), 0.31 points (two examples of 640) above the accuracy at the loss pick: over 0.3 points, but with more than 20 evals the best of noisy points must clear 3·√2·σ_A, 0.70 points here (σ_A from the last 8 evals, where accuracy moves by one or two examples; the whole run, with its early climb, gave 0.69 by chance). Accuracy over the last 8 evals moves by one or two examples, but the interval still allows 0.44 points (ε 0.3); the loss still falls (interval up to 1.6% of its level, ε 1%). ' +
+      'Live, from step 1800 to 2000, it did raise (e), and rightly: the loss was lowest at step 1600 (90.31%) while accuracy reached 90.78% at 1800 and 90.94% at 1900, three and then four examples more (0.47–0.63 points against 2·√2·σ_A ≈ 0.46, σ_A from the evals since 1300); a loss-based configuration stopped then would have loaded step 1600. Past 20 evals the best of noisy points must clear 3·√2·σ_A, and at step 2300 the loss pick moves on and the gap closes to two examples: the finished run is silent.',
     nearMiss: (run) => {
       const loss = series(run, 'eval_loss').values;
       const accuracy = series(run, 'eval_accuracy').values;
       const delta = (accuracy[argmax(accuracy)] as number) - (accuracy[argmin(loss)] as number);
-      const threshold = 3 * Math.SQRT2 * noiseSigma(accuracy);
+      const threshold = 3 * Math.SQRT2 * noiseSigma(accuracy.slice(-8));
       assert.ok(delta > 0.003 && delta < threshold, `ΔA = ${delta}, threshold ${threshold}`);
       assert.ok(plateauBound(run, 'eval_accuracy') > 0.003);
     },
+    replay: Object.fromEntries([1800, 1900, 2000].map((step) => [step, ['checkpoint-disagreement/disagreement']])),
   },
   {
     file: 'trainer_state/subro608__Deep_learning_Bert_project2__checkpoint-500__trainer_state.json',
@@ -186,13 +190,13 @@ for (const row of TABLE) {
   });
 }
 
-test('real runs replayed eval by eval, as they were written, never raise a warning the finished run does not', { skip: samplesSkipReason('trainer_state') }, () => {
+test('real runs replayed eval by eval, as they were written, raise only what the finished run does, unless their row says why', { skip: samplesSkipReason('trainer_state') }, () => {
   for (const row of TABLE.filter((entry) => entry.file.startsWith('trainer_state/'))) {
     const run = readRun(row.file);
     const evalSteps = run.metrics.get('eval_loss')?.steps ?? [];
     for (const step of evalSteps) {
       const metrics = new Map([...run.metrics].map(([key, { steps, values }]) => [key, { steps: steps.filter((s) => s <= step), values: values.filter((_, i) => (steps[i] as number) <= step) }]));
-      assert.deepEqual(raised({ ...run, metrics }), [...row.raises].sort(), `${row.file} at step ${step}`);
+      assert.deepEqual(raised({ ...run, metrics }), [...(row.replay?.[step] ?? row.raises)].sort(), `${row.file} at step ${step}`);
     }
   }
 });

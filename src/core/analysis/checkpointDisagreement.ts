@@ -17,7 +17,11 @@ export function checkpointDisagreement(points: EvalPoints): Warning | undefined 
   const scale = percentScale(accuracy);
   const deltaAccuracy = (accuracy[byAccuracy] as number) - (accuracy[byLoss] as number);
   const z = n > 20 ? 3 : 2;
-  const threshold = Math.max(0.3 / scale, z * Math.SQRT2 * noiseSigma(accuracy));
+  // σ_A on the segment under test (WARNINGS.md: never the whole run, whose early climb inflates it): the
+  // evals from the earlier of the two picks on, widened to rule (c)'s trailing window W. Fewer differences
+  // give no scale: an accuracy counted in whole examples often repeats, and the MAD of a few steps is then 0.
+  const segment = Math.min(n, Math.max(n - Math.min(byLoss, byAccuracy), Math.max(5, Math.ceil(n / 3))));
+  const threshold = Math.max(0.3 / scale, z * Math.SQRT2 * noiseSigma(accuracy.slice(n - segment)));
   if (deltaAccuracy < threshold) return undefined;
   const deltaLoss = (loss[byAccuracy] as number) - (loss[byLoss] as number);
   const lossStep = steps[byLoss] as number;
