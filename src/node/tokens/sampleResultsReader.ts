@@ -5,6 +5,7 @@ import { mcnemarExact, type McNemarResult } from '../../core/tokens/evaluationCo
 import { EVAL_OUTPUTS_FOLDER, EVAL_OUTPUTS_FORMAT } from '../../core/tokens/evalOutputsFormat';
 import { pairSamples, readSampleResults } from '../../core/tokens/sampleResults';
 import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
+import { EvaluationsByStep } from './evaluationsByStep';
 
 interface SampleEvaluation {
   readonly path: string;
@@ -13,27 +14,11 @@ interface SampleEvaluation {
 }
 
 /** Every per-sample evaluation read, by run and step: warning (a)'s paired test between two of them. */
-export class SampleResultsStore {
-  private readonly runs = new Map<string, Map<number, SampleEvaluation>>();
-
-  set(runId: string, evaluation: SampleEvaluation): void {
-    const run = this.runs.get(runId) ?? new Map<number, SampleEvaluation>();
-    for (const [step, known] of run) if (known.path === evaluation.path) run.delete(step);
-    run.set(evaluation.step, evaluation);
-    this.runs.set(runId, run);
-  }
-
-  remove(runId: string, path: string): void {
-    const run = this.runs.get(runId);
-    if (run === undefined) return;
-    for (const [step, known] of run) if (known.path === path) run.delete(step);
-  }
-
+export class SampleResultsStore extends EvaluationsByStep<SampleEvaluation> {
   /** McNemar's exact test on the samples the evaluations at `fromStep` and `toStep` share; undefined without both. */
   pairedTest(runId: string, fromStep: number, toStep: number): McNemarResult | undefined {
-    const run = this.runs.get(runId);
-    const first = run?.get(fromStep);
-    const second = run?.get(toStep);
+    const first = this.at(runId, fromStep);
+    const second = this.at(runId, toStep);
     if (first === undefined || second === undefined) return undefined;
     const paired = pairSamples(first.correct, second.correct);
     return mcnemarExact(paired.first, paired.second);
