@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { RunView } from '../core/runView';
 import { formatOverrides, type FormatOverrides } from '../node/formatSettings';
 import { RunSession } from '../node/runSession';
+import { SlicedQueue } from '../node/slicedQueue';
 import { Disposable } from './disposable';
 import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
 import { openRunLog } from './openLog';
@@ -75,9 +76,21 @@ export class LensController extends Disposable {
     return overrides;
   }
 
+  /** Analysis of many changed runs (a first scan) is spread over slices, so the extension host stays responsive. */
+  private readonly pendingViews = this.own(
+    new SlicedQueue<RunView | undefined>(
+      (id) => runViews(this.session, this.settings, [id])[0],
+      (results) => this.applyViews(results),
+    ),
+  );
+
   private refresh(runIds: readonly string[]): void {
-    const changed = runViews(this.session, this.settings, runIds);
-    const removed = runIds.filter((id) => !changed.some((view) => view.id === id));
+    this.pendingViews.add(runIds);
+  }
+
+  private applyViews(results: ReadonlyMap<string, RunView | undefined>): void {
+    const changed = [...results.values()].filter((view): view is RunView => view !== undefined);
+    const removed = [...results].filter(([, view]) => view === undefined).map(([id]) => id);
     for (const id of removed) this.views.delete(id);
     for (const view of changed) this.views.set(view.id, view);
     this.views = new Map([...this.views].sort(([a], [b]) => a.localeCompare(b)));
