@@ -80,6 +80,12 @@ export class RunSession {
     return this.ingest.problems();
   }
 
+  /** When the run's files were last written, as the readers saw it; null before any was read. */
+  modifiedMs(runId: string): number | null {
+    const modified = this.ingest.runModifiedMs(runId);
+    return modified > 0 ? modified : null;
+  }
+
   /** Run ids, the one whose files were written most recently last (file times, not the order of reading). */
   recentlyChanged(): string[] {
     const modified = new Map(this.ingest.store.runIds().map((id) => [id, this.ingest.runModifiedMs(id)]));

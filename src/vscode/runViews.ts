@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { buildRunView, seriesData, type RunView, type SeriesData } from '../core/runView';
 import type { RunStore } from '../core/runStore';
 import { seriesWindow } from '../core/seriesWindow';
@@ -8,25 +7,11 @@ import type { Settings } from './settings';
 import { withWarningSettings } from '../core/analysis/warningSettings';
 import { withOutputEvidence } from '../node/tokens/confirmWarnings';
 
-/** When a run's files were last written: what "live" and "idle" are judged by, not when they were read. */
-function modifiedMs(view: { readonly sources: readonly { readonly path: string }[] }): number | null {
-  let latest: number | null = null;
-  for (const source of view.sources) {
-    try {
-      const mtime = statSync(source.path).mtimeMs;
-      latest = latest === null ? mtime : Math.max(latest, mtime);
-    } catch {
-      // A source that vanished since it was read says nothing about when the run was last written.
-    }
-  }
-  return latest;
-}
-
 /** Builds what the views show from the session's store; analysis runs here, once per change, not per view. */
 export function runViews(session: RunSession, settings: Settings, runIds: readonly string[] = session.store.runIds()): RunView[] {
   return runIds.flatMap((id) => {
     const snapshot = session.store.snapshot(id);
-    return snapshot === undefined ? [] : [withWarningSettings(withOutputEvidence(buildRunView(snapshot, session.label(id), settings.roleOverrides, modifiedMs(snapshot))), settings.warnings)];
+    return snapshot === undefined ? [] : [withWarningSettings(withOutputEvidence(buildRunView(snapshot, session.label(id), settings.roleOverrides, session.modifiedMs(id))), settings.warnings)];
   });
 }
 

@@ -3,6 +3,7 @@ import type { MetricPoint } from '../types';
 import type { AppendOnlyFormat } from './logFormat';
 import { parseLenientJson } from './lenientJson';
 import { isRecord, pushRecordPoints, readStep, recordToPoints } from './metricRecord';
+import { concatBytes } from './concatBytes';
 
 /**
  * Where reading a JSONL log stopped. Bytes after the last newline wait in `pendingBytes` until their line
@@ -25,14 +26,6 @@ export const EMPTY_JSONL_CURSOR: JsonlCursor = { offset: 0, lineNumber: 0, pendi
 
 const NEWLINE = 0x0a;
 const decoder = new TextDecoder('utf-8');
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a, 0);
-  joined.set(b, a.length);
-  return joined;
-}
 
 /** Parses one complete line. Lines without a step are not metric records (headers, config dumps) and yield nothing. */
 export function parseJsonlLine(line: string): { points: MetricPoint[] } | { error: string } {
@@ -71,7 +64,7 @@ function addLinePoints(line: string, points: MetricPoint[]): string | undefined 
 
 /** Reads the bytes appended since `cursor`: the cost depends on the chunk, never on the size of the file. */
 export function readJsonlChunk(cursor: JsonlCursor, chunk: Uint8Array): JsonlChunkResult {
-  const bytes = concat(cursor.pendingBytes, chunk);
+  const bytes = concatBytes(cursor.pendingBytes, chunk);
   const lastNewline = bytes.lastIndexOf(NEWLINE);
   const points: MetricPoint[] = [];
   const badLines: { line: number; message: string }[] = [];

@@ -1,4 +1,5 @@
 import { crc32 } from './crc32';
+import { concatBytes } from './concatBytes';
 
 /**
  * LevelDB's log framing as W&B writes it in `.wandb` files: 32 KiB blocks of chunks, each
@@ -35,16 +36,6 @@ export function framingCursorAt(offset: number): FramingCursor {
   return { offset, pending: new Uint8Array(0), skip: 0, fragments: undefined, suspect: false };
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const joined = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
-  }
-  return joined;
-}
-
 export function readFrames(cursor: FramingCursor, chunk: Uint8Array): FramingResult {
   const records: Uint8Array[] = [];
   const problems: string[] = [];
@@ -57,7 +48,7 @@ export function readFrames(cursor: FramingCursor, chunk: Uint8Array): FramingRes
     offset += skipped;
     input = input.subarray(skipped);
   }
-  const bytes = cursor.pending.length > 0 ? concat([cursor.pending, input]) : input;
+  const bytes = concatBytes(cursor.pending, input);
   let { fragments, suspect } = cursor;
   let pos = 0;
   /** Steps to the next block: the rest of this one cannot be trusted, or is padding. */
@@ -110,7 +101,7 @@ export function readFrames(cursor: FramingCursor, chunk: Uint8Array): FramingRes
     } else if (fragments !== undefined) {
       if (type === MIDDLE) fragments = [...fragments, data.slice()];
       else {
-        records.push(concat([...fragments, data]));
+        records.push(concatBytes(...fragments, data));
         fragments = undefined;
       }
     }

@@ -4,6 +4,7 @@ import { maskedCrc32c } from './crc32c';
 import type { AppendOnlyFormat, LogFile, SniffResult } from './logFormat';
 import { MalformedMessage, WireReader } from './protobufWire';
 import { decodeEvent, EventScalars } from './tfEvent';
+import { concatBytes } from './concatBytes';
 
 /**
  * Where reading a TFRecord file stopped. A record whose bytes have not all arrived waits in `pending`
@@ -52,14 +53,6 @@ export function tfeventsKeyPrefix(path: string): string {
   return SPLIT_FOLDERS.has(name) ? `${name}/` : '';
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const joined = new Uint8Array(a.length + b.length);
-  joined.set(a, 0);
-  joined.set(b, a.length);
-  return joined;
-}
-
 export interface TfeventsChunkResult {
   readonly points: MetricPoint[];
   readonly cursor: TfeventsCursor;
@@ -72,7 +65,7 @@ export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, key
   const out: Framed = { points: [], problems: [], keyPrefix, event: new EventScalars() };
   let offset = cursor.offset;
   let bytes = chunk;
-  if (cursor.filled > 0 && cursor.filled < HEADER_BYTES) bytes = concat(cursor.pending.subarray(0, cursor.filled), chunk);
+  if (cursor.filled > 0 && cursor.filled < HEADER_BYTES) bytes = concatBytes(cursor.pending.subarray(0, cursor.filled), chunk);
   else if (cursor.filled > 0) {
     const record = cursor.pending;
     const take = Math.min(chunk.length, record.length - cursor.filled);

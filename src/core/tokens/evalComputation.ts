@@ -59,16 +59,21 @@ export class EvalComputation {
     const vocab = this.plan.vocab;
     const count = Math.floor(rows.length / vocab);
     for (let r = 0; r < count; r++) {
-      const label = this.labelFor(firstRow + r);
+      const label = this.scorableLabel(firstRow + r, vocab);
       if (label === undefined) continue;
-      if (!(label >= 0 && label < vocab && Number.isInteger(label))) {
-        this.outOfRange++;
-        continue;
-      }
       scoreRow(rows, r * vocab, vocab, label, this.score, rowHash(this.scored++) < this.sampleBelow ? this.temperature : undefined);
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank);
     }
+  }
+
+  /** The label of a logits row when it is scored: masked rows give none, labels outside the vocabulary are counted. */
+  private scorableLabel(row: number, vocab: number): number | undefined {
+    const label = this.labelFor(row);
+    if (label === undefined) return undefined;
+    if (label >= 0 && label < vocab && Number.isInteger(label)) return label;
+    this.outOfRange++;
+    return undefined;
   }
 
   /**
@@ -81,12 +86,8 @@ export class EvalComputation {
     const labels = new Int32Array(count).fill(-1);
     const bin = new Int32Array(count);
     for (let r = 0; r < count; r++) {
-      const label = this.labelFor(firstRow + r);
+      const label = this.scorableLabel(firstRow + r, vocab);
       if (label === undefined) continue;
-      if (!(label >= 0 && label < vocab && Number.isInteger(label))) {
-        this.outOfRange++;
-        continue;
-      }
       labels[r] = label;
       if (this.temperature !== undefined && rowHash(this.scored++) < this.sampleBelow) bin[r] = 1;
     }
