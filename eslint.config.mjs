@@ -1,4 +1,5 @@
-// The lint rule that, with tsconfig.core.json, holds the layer boundary: src/core imports nothing outside itself.
+// The lint rules that, with tsconfig.core.json, hold the layer boundaries: src/core imports nothing outside itself,
+// and src/node and the CLI never reach VS Code.
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -21,6 +22,18 @@ export default tseslint.config(
             { regex: '^\\.\\./\\.\\./', message: 'src/core must not import from outside src/core.' },
             { regex: '^\\.\\./(node|vscode|cli|protocol)', message: 'src/core must not import from outside src/core.' },
           ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/node/**/*.ts', 'src/cli.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/node and the CLI run outside VS Code: the adapter in src/vscode hands them what they need.' }],
+          patterns: [{ regex: '^\\.\\.?/(\\.\\./)?vscode/', message: 'src/node and the CLI must not import the VS Code adapter.' }],
         },
       ],
     },
