@@ -39,6 +39,14 @@ test('(a) holding beside a small fall says "no significant fall, within ±x poin
   assert.match(warning?.message ?? '', /token accuracy shows no significant fall: 48\.0% \(mean of steps 400–500\) → 47\.8% \(mean of the last 4 evaluations\), −0\.2 points, within ±0\.4 points/);
 });
 
+test('(a) holding with a gain past the floor but no significant trend does not call the gain "within" the floor', () => {
+  const accuracy = [0.4, 0.44, 0.46, 0.47, 0.47, 0.48, 0.48, 0.48, 0.478, 0.478, 0.478, 0.478];
+  const warning = misleadingLoss(evalPoints(steps, valleyLoss, accuracy));
+  assert.equal(warning?.form, 'holding');
+  assert.match(warning?.message ?? '', /47\.0% \(mean of steps 400–500\) → 47\.8% \(mean of the last 4 evaluations\), \+0\.8 points, beyond the ±0\.3 points floor but with no significant trend \(Mann–Kendall p = [\d.]+ for a rise\)\./);
+  assert.doesNotMatch(warning?.message ?? '', /within ±/);
+});
+
 test('(a) calls the rise calibration only when the temperature-scaled NLL of evaluation outputs did not rise', () => {
   const accuracy = steps.map(() => 0.48);
   const withScaled = (before: number, after: number): string => {

@@ -1,7 +1,7 @@
 import type { Series } from '../types';
 import { pText, type EvalPoints } from './evalPoints';
 import { accuracyNoun, formatPoints } from './accuracyMeasure';
-import { accuracyChangeText, cappedConfidence, confidenceOf, lossRiseText, lossTurn, turnEvidence } from './lossTurn';
+import { accuracyChangeText, cappedConfidence, confidenceOf, lossRiseText, lossTurn, turnEvidence, type LossTurn } from './lossTurn';
 import type { Warning } from './warning';
 
 /**
@@ -30,6 +30,16 @@ function calibrationText(scaled: { before: number; after: number } | undefined):
 }
 
 /**
+ * Why the accuracy counts as holding: a change within the noise floor, or a gain past it whose trend is not
+ * significant (the rising form needs both); "within ±x" is said only of a change that is within it.
+ */
+function holdingText(turn: LossTurn): string {
+  const floor = formatPoints(turn.floor, turn.scale);
+  if (Math.abs(turn.gain) < turn.floor) return `within ±${floor} (Mann–Kendall p = ${pText(turn.accuracyDownP)} for a fall)`;
+  return `beyond the ±${floor} floor but with no significant trend (Mann–Kendall p = ${pText(turn.accuracyUpP)} for a rise)`;
+}
+
+/**
  * Rule (a): the eval loss rises after its minimum while the accuracy does not get worse. Thresholds as in
  * WARNINGS.md. `scaledNll` is the temperature-scaled NLL computed from evaluation outputs, where the run has them.
  */
@@ -38,7 +48,7 @@ export function misleadingLoss(points: EvalPoints, scaledNll?: Series): Warning 
   if (turn === undefined || !turn.lossUp) return undefined;
   const { loss, steps, measure } = points;
   const n = loss.length;
-  const { best, scale, gain, floor, lossP, accuracyUpP, accuracyDownP, tailPoints, evaluations } = turn;
+  const { best, gain, floor, lossP, accuracyUpP, accuracyDownP, tailPoints, evaluations } = turn;
   const bestStep = steps[best] as number;
   const lastStep = steps[n - 1] as number;
   const noun = accuracyNoun(measure);
@@ -72,7 +82,7 @@ export function misleadingLoss(points: EvalPoints, scaledNll?: Series): Warning 
       confidence: cappedConfidence(lossP <= 0.01 ? 'medium' : 'low', 'medium', evaluations),
       step: lastStep,
       startStep: bestStep,
-      message: `Eval loss ${lossRiseText(turn)}; ${noun} shows no significant fall: ${accuracyChangeText(turn)}, within ±${formatPoints(floor, scale)} (Mann–Kendall p = ${pText(accuracyDownP)} for a fall).${calibrationText(scaled)}`,
+      message: `Eval loss ${lossRiseText(turn)}; ${noun} shows no significant fall: ${accuracyChangeText(turn)}, ${holdingText(turn)}.${calibrationText(scaled)}`,
       evidence,
     };
   }
