@@ -1,6 +1,7 @@
 import { smoothDebiased } from '../src/core/analysis/smoothing';
 import { downsampleMinMax } from '../src/core/downsample';
 import type { Warning } from '../src/core/analysis/warning';
+import { percentFactor } from '../src/core/analysis/accuracyMeasure';
 import type { RunView, SeriesData } from '../src/core/runView';
 import { runMatcher } from './runFilter';
 import type { ChartId, UiState } from './uiState';
@@ -90,9 +91,9 @@ export function mergeDetail(base: SeriesData, detail: SeriesData | undefined): S
   return { key: base.key, steps, values, total: base.total };
 }
 
-/** Accuracies are logged as fractions or as percentages; the chart shows percent, so fractions are scaled. */
-export function percentScaleOf(series: SeriesData | null): number {
-  return series !== null && series.values.some((value) => value !== null && value > 1.5) ? 1 : 100;
+/** The chart shows percent: the factor from the run's accuracy scale, decided once for the run by the host. */
+export function percentScaleOf(run: RunView): number {
+  return run.accuracyMeasure === null ? 100 : percentFactor(run.accuracyMeasure.scale);
 }
 
 interface LineSpec {
@@ -247,7 +248,7 @@ export function buildChartModel(
     if (forRun === undefined) {
       const withDetail = (series: SeriesData | null, i: number): SeriesData | null => (series === null ? null : mergeDetail(series, details[i]));
       const spec = (series: SeriesData | null, i: number, train: boolean, scale: number): LineSpec => ({ run, series: withDetail(series, i), colorIndex, train, dashed: train && trainDashed, scale, faded, crowded: !trainDashed });
-      const accuracyScale = percentScaleOf(run.evalAccuracy);
+      const accuracyScale = percentScaleOf(run);
       forRun = { loss: [], accuracy: [], extra: [] };
       if (ui.showEvalLoss) forRun.loss.push(...linesFor(spec(run.evalLoss, 0, false, 1), mapping, ui, ui.logScale.includes('loss'), budget));
       if (ui.showTrainLoss) forRun.loss.push(...linesFor(spec(run.trainLoss, 1, true, 1), mapping, ui, ui.logScale.includes('loss'), budget));
@@ -257,7 +258,7 @@ export function buildChartModel(
     }
     for (const chart of ['loss', 'accuracy', 'extra'] as const) lines[chart].push(...forRun[chart]);
     if (annotate(run.id)) {
-      const accuracyScale = percentScaleOf(run.evalAccuracy);
+      const accuracyScale = percentScaleOf(run);
       const marks = annotationsFor(run, colorIndex, mapping, accuracyScale);
       for (const chart of ['loss', 'accuracy', 'extra'] as const) annotations[chart].push(...marks[chart]);
     }

@@ -79,8 +79,8 @@ const controls = controlBar(ui, {
   onExportCsv: () => exportCsv(),
 });
 
-const CHART_TITLES: Record<ChartId, string> = { loss: 'Loss', accuracy: 'Eval token accuracy', extra: 'Metric' };
-const Y_TITLES: Record<ChartId, string> = { loss: 'loss', accuracy: 'token accuracy (%)', extra: 'value' };
+const CHART_TITLES: Record<ChartId, string> = { loss: 'Loss', accuracy: 'Eval accuracy', extra: 'Metric' };
+const Y_TITLES: Record<ChartId, string> = { loss: 'loss', accuracy: 'accuracy (%)', extra: 'value' };
 const CHART_IDS: readonly ChartId[] = ['loss', 'accuracy', 'extra'];
 
 interface ChartSlot {

@@ -40,7 +40,7 @@ function button(label: string, accessibleName: string, onClick: () => void): HTM
  * definition, live or idle, warnings. A row focuses its run (click, Enter or Space); a second time unfocuses.
  */
 export function renderRunsTable(table: HTMLTableElement, runs: readonly RunView[], colors: Readonly<Record<string, number>>, theme: ThemeColors, focused: string | null, hostNow: number, events: TableEvents): void {
-  const titles = ['Run', 'Status', 'Step', 'Eval token accuracy', 'Best accuracy', 'Eval loss', 'Best loss', 'Best step: loss vs accuracy', 'Accuracy definition', 'Warnings', 'Files'];
+  const titles = ['Run', 'Status', 'Step', 'Eval accuracy', 'Best accuracy', 'Eval loss', 'Best loss', 'Best step: loss vs accuracy', 'Accuracy definition', 'Warnings', 'Files'];
   const head = el('tr', {}, ...titles.map((title) => el('th', { scope: 'col' }, title)));
   const rows = runs.map((run) => {
     const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
@@ -55,12 +55,12 @@ export function renderRunsTable(table: HTMLTableElement, runs: readonly RunView[
       el('th', { scope: 'row', title: run.id }, swatch, run.label),
       el('td', { class: live ? 'live' : 'idle' }, live ? '● live' : 'idle'),
       el('td', {}, run.latest === null ? '–' : String(run.latest.step)),
-      el('td', { class: 'accuracy' }, formatPercent(run.latest?.accuracy) + trendArrow(run)),
-      el('td', {}, byAccuracy === null ? '–' : `${formatPercent(byAccuracy.accuracy)} @ ${byAccuracy.step}`),
+      el('td', { class: 'accuracy' }, formatPercent(run.latest?.accuracy, run.accuracyMeasure) + trendArrow(run)),
+      el('td', {}, byAccuracy === null ? '–' : `${formatPercent(byAccuracy.accuracy, run.accuracyMeasure)} @ ${byAccuracy.step}`),
       el('td', {}, formatNumber(run.latest?.loss ?? lastValue(run.evalLoss?.values))),
       el('td', {}, byLoss === null ? '–' : `${formatNumber(byLoss.loss)} @ ${byLoss.step}`),
       el('td', { class: disagree ? 'disagree' : '' }, byLoss === null || byAccuracy === null ? '–' : disagree ? `${byLoss.step} vs ${byAccuracy.step}` : `${byLoss.step} (same)`),
-      el('td', { class: 'definition', title: run.accuracyDefinition ?? '' }, run.accuracyDefinition === null ? 'none found' : (run.accuracyDefinition.split(':')[0] ?? run.accuracyDefinition)),
+      el('td', { class: 'definition', title: [run.accuracyDefinition, run.accuracyNote].filter((text) => text !== null).join('\n\n') }, run.accuracyDefinition === null ? 'none found' : (run.accuracyDefinition.split(':')[0] ?? run.accuracyDefinition)),
       el('td', {}, run.warnings.length === 0 ? '–' : `⚠ ${run.warnings.length}`),
       el(
         'td',
@@ -130,5 +130,6 @@ export function renderProblems(list: HTMLElement, problems: readonly Problem[]):
 
 export function renderDefinitions(element: HTMLElement, runs: readonly RunView[]): void {
   const definitions = [...new Set(runs.flatMap((run) => (run.accuracyDefinition === null ? [] : [run.accuracyDefinition])))];
-  element.textContent = definitions.length === 0 ? 'No eval accuracy found yet.' : `Accuracy: ${definitions.join('; ')}.`;
+  const notes = runs.flatMap((run) => (run.accuracyNote === null ? [] : [`${run.label}: ${run.accuracyNote}`]));
+  element.textContent = [definitions.length === 0 ? 'No eval accuracy found yet.' : `Accuracy: ${definitions.join('; ')}.`, ...notes].join(' ');
 }

@@ -4,6 +4,8 @@ import type { RunInfo } from './formats/logFormat';
 import { analyzeRun } from './analysis/runAnalysis';
 import type { RoleOverrides } from './analysis/metricRoles';
 import type { EvalPairing } from './tokens/evalPlan';
+import type { AccuracyMeasure } from './analysis/accuracyMeasure';
+import type { AccuracyComparison } from './analysis/accuracyComparison';
 
 /** The CLI's `--json` document. This shape is a contract: formats may be added, fields are not renamed. */
 export interface ReportDocument {
@@ -19,6 +21,10 @@ export interface RunReport {
   readonly metrics: Readonly<Record<string, { readonly steps: readonly number[]; readonly values: readonly (number | null)[] }>>;
   readonly roles: { readonly evalLoss: string | null; readonly evalAccuracy: string | null; readonly trainLoss: string | null };
   readonly accuracyDefinition: string | null;
+  /** The eval accuracy's scale ("fraction" or "percent", decided once over its series) and whether it is per token. */
+  readonly accuracyMeasure?: AccuracyMeasure;
+  /** TRL's logged token accuracy against the one computed from evaluation outputs, with why they differ. */
+  readonly accuracyComparison?: AccuracyComparison;
   readonly best: { readonly byLoss: Pick | null; readonly byAccuracy: Pick | null };
   readonly warnings: readonly {
     readonly kind: string;
@@ -58,6 +64,8 @@ export function buildRunReport(run: RunSnapshot, overrides: RoleOverrides = {}, 
     metrics,
     roles: analysis.roles,
     accuracyDefinition: analysis.accuracyDefinition,
+    ...(analysis.accuracyMeasure === null ? {} : { accuracyMeasure: analysis.accuracyMeasure }),
+    ...(analysis.accuracyComparison === null ? {} : { accuracyComparison: analysis.accuracyComparison }),
     best: analysis.best,
     warnings: analysis.warnings.map(({ kind, form, confidence, step, startStep, message, evidence }) => ({
       kind,

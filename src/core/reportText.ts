@@ -1,5 +1,6 @@
 import type { EvaluationReport, ReportDocument, RunReport } from './report';
 import { describePairing } from './tokens/evalPlan';
+import { formatAccuracy } from './analysis/accuracyMeasure';
 
 function formatNumber(value: number | undefined | null, digits = 4): string {
   return value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
@@ -10,10 +11,13 @@ function summarize(run: RunReport): string {
   lines.push(`  sources: ${run.sources.map((source) => `${source.path} (${source.format})`).join(', ')}`);
   lines.push(`  eval loss: ${run.roles.evalLoss ?? 'not found'}; eval accuracy: ${run.roles.evalAccuracy ?? 'not found'}; train loss: ${run.roles.trainLoss ?? 'not found'}`);
   if (run.accuracyDefinition !== null) lines.push(`  accuracy definition: ${run.accuracyDefinition}`);
+  if (run.accuracyComparison?.explanation != null) lines.push(`  ${run.accuracyComparison.explanation}`);
   lines.push(...pairingLines(run.evaluations ?? []));
   const { byLoss, byAccuracy } = run.best;
-  if (byLoss !== null) lines.push(`  best by loss:     step ${byLoss.step} (loss ${formatNumber(byLoss.loss)}, accuracy ${formatNumber(byLoss.accuracy)})`);
-  if (byAccuracy !== null) lines.push(`  best by accuracy: step ${byAccuracy.step} (loss ${formatNumber(byAccuracy.loss)}, accuracy ${formatNumber(byAccuracy.accuracy)})`);
+  // The run's one scale decision: a fraction 0.48 and a percentage 48 both print as 48.0%.
+  const accuracy = (value: number): string => (run.accuracyMeasure === undefined || !Number.isFinite(value) ? formatNumber(value) : formatAccuracy(value, run.accuracyMeasure.scale));
+  if (byLoss !== null) lines.push(`  best by loss:     step ${byLoss.step} (loss ${formatNumber(byLoss.loss)}, accuracy ${accuracy(byLoss.accuracy)})`);
+  if (byAccuracy !== null) lines.push(`  best by accuracy: step ${byAccuracy.step} (loss ${formatNumber(byAccuracy.loss)}, accuracy ${accuracy(byAccuracy.accuracy)})`);
   for (const warning of run.warnings) lines.push(`  ⚠ ${warning.kind} (${warning.confidence}): ${warning.message}`);
   if (run.warnings.length === 0) lines.push('  no warnings');
   return lines.join('\n');

@@ -3,6 +3,7 @@ import type { Series } from './types';
 import { analyzeRun, latestTwo, type CheckpointPick } from './analysis/runAnalysis';
 import { ACCURACY_DEFINITION_TEXT, type RoleOverrides } from './analysis/metricRoles';
 import type { Warning } from './analysis/warning';
+import type { AccuracyMeasure } from './analysis/accuracyMeasure';
 import { downsampleMinMax } from './downsample';
 
 /** A series as it crosses to the webview: non-finite values become null (JSON has no NaN). */
@@ -22,6 +23,10 @@ export interface RunView {
   readonly evalAccuracy: SeriesData | null;
   readonly trainLoss: SeriesData | null;
   readonly accuracyDefinition: string | null;
+  /** The eval accuracy's scale (fraction or percent) and whether it is per token: decided once, used by every view. */
+  readonly accuracyMeasure: AccuracyMeasure | null;
+  /** Why TRL's logged token accuracy and the computed one differ, when the run has both and they do. */
+  readonly accuracyNote: string | null;
   readonly latest: { readonly step: number; readonly accuracy: number; readonly previousAccuracy: number | null; readonly loss: number | null } | null;
   readonly best: { readonly byLoss: CheckpointPick | null; readonly byAccuracy: CheckpointPick | null };
   readonly warnings: readonly Warning[];
@@ -71,6 +76,8 @@ export function buildRunView(run: RunSnapshot, label: string, overrides: RoleOve
     evalAccuracy: toData(roles.evalAccuracy, run),
     trainLoss: toData(roles.trainLoss, run),
     accuracyDefinition: analysis.accuracyDefinition === null ? null : ACCURACY_DEFINITION_TEXT[analysis.accuracyDefinition],
+    accuracyMeasure: analysis.accuracyMeasure,
+    accuracyNote: analysis.accuracyComparison?.explanation ?? null,
     latest:
       accuracy === undefined
         ? null

@@ -1,11 +1,18 @@
 import type { RunView } from './runView';
 import { DEFAULT_WARNING_SETTINGS, demandsAttention, type WarningSeverity } from './analysis/warningSettings';
+import { accuracyNoun, formatAccuracy, type AccuracyMeasure } from './analysis/accuracyMeasure';
 
 /** A plateau is advice: it gets the info icon, not the warning triangle. */
 const WARNING_ICON: Readonly<Record<WarningSeverity, string>> = { error: '$(error)', warning: '$(warning)', information: '$(info)', hint: '$(info)' };
 
-export function percent(value: number): string {
-  return `${(value <= 1.5 ? value * 100 : value).toFixed(1)}%`;
+/** A run with no accuracy measure yet shows nothing as a percentage: every value goes through the run's one scale. */
+function percent(value: number, measure: AccuracyMeasure | null): string {
+  return measure === null ? '–' : formatAccuracy(value, measure.scale);
+}
+
+/** "Token acc" only for a per-token definition: a generic accuracy may be per sample. */
+function shortName(measure: AccuracyMeasure | null): string {
+  return measure?.perToken === false ? 'Acc' : 'Token acc';
 }
 
 export function trendArrow(latest: number, previous: number | null): string {
@@ -17,7 +24,7 @@ export function trendArrow(latest: number, previous: number | null): string {
 export function statusText(run: RunView | undefined): string {
   if (run?.latest == null) return 'Token acc: –';
   const arrow = trendArrow(run.latest.accuracy, run.latest.previousAccuracy);
-  return `Token acc ${percent(run.latest.accuracy)}${arrow === '' ? '' : ` ${arrow}`}`;
+  return `${shortName(run.accuracyMeasure)} ${percent(run.latest.accuracy, run.accuracyMeasure)}${arrow === '' ? '' : ` ${arrow}`}`;
 }
 
 function escapeMarkdown(text: string): string {
@@ -30,19 +37,20 @@ export function statusTooltip(run: RunView | undefined, allRuns: readonly RunVie
   if (run?.latest == null) {
     return runCount === 0 ? '**Token Accuracy Lens**\n\nNo training logs found yet.' : '**Token Accuracy Lens**\n\nNo run logs an eval accuracy yet.';
   }
-  const { latest, best } = run;
+  const { latest, best, accuracyMeasure: measure } = run;
   const lines = [
     `**Token Accuracy Lens** · ${escapeMarkdown(run.label)}`,
     '',
     `| | |`,
     `|:--|--:|`,
-    `| Eval token accuracy (step ${latest.step}) | ${percent(latest.accuracy)} ${trendArrow(latest.accuracy, latest.previousAccuracy)} |`,
+    `| Eval ${measure === null ? 'accuracy' : accuracyNoun(measure)} (step ${latest.step}) | ${percent(latest.accuracy, measure)} ${trendArrow(latest.accuracy, latest.previousAccuracy)} |`,
     `| Eval loss | ${latest.loss === null ? '–' : latest.loss.toFixed(4)} |`,
   ];
-  if (best.byLoss !== null) lines.push(`| Best by loss | step ${best.byLoss.step} (loss ${best.byLoss.loss.toFixed(4)}, acc ${percent(best.byLoss.accuracy)}) |`);
-  if (best.byAccuracy !== null) lines.push(`| Best by accuracy | step ${best.byAccuracy.step} (loss ${best.byAccuracy.loss.toFixed(4)}, acc ${percent(best.byAccuracy.accuracy)}) |`);
+  if (best.byLoss !== null) lines.push(`| Best by loss | step ${best.byLoss.step} (loss ${best.byLoss.loss.toFixed(4)}, acc ${percent(best.byLoss.accuracy, measure)}) |`);
+  if (best.byAccuracy !== null) lines.push(`| Best by accuracy | step ${best.byAccuracy.step} (loss ${best.byAccuracy.loss.toFixed(4)}, acc ${percent(best.byAccuracy.accuracy, measure)}) |`);
   for (const warning of run.warnings) lines.push('', `${WARNING_ICON[warning.severity ?? DEFAULT_WARNING_SETTINGS[warning.kind].severity]} **${warning.kind}** (${warning.confidence} confidence): ${escapeMarkdown(warning.message)}`);
   if (run.accuracyDefinition !== null) lines.push('', `_Accuracy: ${escapeMarkdown(run.accuracyDefinition)}._`);
+  if (run.accuracyNote !== null) lines.push('', escapeMarkdown(run.accuracyNote));
   const othersWarned = allRuns.filter((other) => other.id !== run.id && other.warnings.some(demandsAttention));
   if (othersWarned.length > 0) lines.push('', `$(warning) Also warned: ${othersWarned.map((other) => escapeMarkdown(other.label)).join(', ')}.`);
   if (runCount > 1) lines.push('', `${runCount} runs watched.`);

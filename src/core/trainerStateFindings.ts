@@ -1,6 +1,6 @@
 import type { Warning, WarningKind } from './analysis/warning';
 import { DEFAULT_WARNING_SETTINGS, type WarningSeverity } from './analysis/warningSettings';
-import { formatPoints, percentScale } from './analysis/evalPoints';
+import { accuracyNoun, type AccuracyMeasure } from './analysis/accuracyMeasure';
 import { logEntryMember, type JsonMember, type TrainerStateLayout } from './jsonLocator';
 import { baseName, parentOf } from './paths';
 import type { RunSource } from './runStore';
@@ -18,6 +18,8 @@ export interface LogFinding {
 export interface RunKeys {
   readonly evalLoss: string | null;
   readonly trainLoss: string | null;
+  /** The eval accuracy's measure, so that a generic accuracy is not called token accuracy; unknown says "accuracy". */
+  readonly accuracy?: AccuracyMeasure | null;
 }
 
 const NON_FINITE = /^-?(NaN|Infinity)$/;
@@ -32,21 +34,21 @@ function checkpointStep(raw: string): number | undefined {
 }
 
 /**
- * On `best_model_checkpoint` and `best_metric` when they follow the loss and the best checkpoint by token
+ * On `best_model_checkpoint` and `best_metric` when they follow the loss and the best checkpoint by
  * accuracy is another. Nothing when the file already keeps the accuracy's best (the user set
  * `metric_for_best_model` to it), and nothing on a `best_metric` that is not the lowest eval loss.
  */
-function disagreementFindings(layout: TrainerStateLayout, warning: Warning): LogFinding[] {
-  const { lossStep, accuracyStep, deltaAccuracy, lossAtLossStep, accuracyAtLossStep, accuracyAtAccuracyStep } = warning.evidence;
-  if (lossStep === undefined || accuracyStep === undefined || deltaAccuracy === undefined) return [];
-  const scale = percentScale([accuracyAtLossStep ?? 0, accuracyAtAccuracyStep ?? 0]);
-  const gain = formatPoints(deltaAccuracy, scale);
-  const advice = `the best by token accuracy is step ${accuracyStep} (${gain} higher). To keep that one, set metric_for_best_model to the accuracy metric with greater_is_better=True.`;
+function disagreementFindings(layout: TrainerStateLayout, warning: Warning, keys: RunKeys): LogFinding[] {
+  // ΔA in points as the analysis computed it with the run's one scale decision: two values alone cannot tell a fraction from a percentage.
+  const { lossStep, accuracyStep, deltaAccuracyPoints, lossAtLossStep } = warning.evidence;
+  if (lossStep === undefined || accuracyStep === undefined || deltaAccuracyPoints === undefined) return [];
+  const noun = keys.accuracy == null ? 'accuracy' : accuracyNoun(keys.accuracy);
+  const advice = `the best by ${noun} is step ${accuracyStep} (${deltaAccuracyPoints.toFixed(1)} points higher). To keep that one, set metric_for_best_model to the accuracy metric with greater_is_better=True.`;
   const findings: LogFinding[] = [];
   const checkpoint = layout.topLevel.get('best_model_checkpoint');
   const kept = checkpoint === undefined ? undefined : checkpointStep(checkpoint.raw);
   if (checkpoint !== undefined && kept !== undefined && kept !== accuracyStep) {
-    const which = kept === lossStep ? `the best checkpoint by eval loss (step ${lossStep})` : `step ${kept}, which is not the best by token accuracy`;
+    const which = kept === lossStep ? `the best checkpoint by eval loss (step ${lossStep})` : `step ${kept}, which is not the best by ${noun}`;
     findings.push(span(checkpoint, warning.kind, warning, `load_best_model_at_end would load ${which}, but ${advice}`));
   }
   const metric = layout.topLevel.get('best_metric');
@@ -91,7 +93,7 @@ export function trainerStateFindings(layout: TrainerStateLayout, warnings: reado
   return warnings
     .filter((warning) => warning.confidence !== 'low')
     .flatMap((warning) => {
-      if (warning.kind === 'checkpoint-disagreement') return disagreementFindings(layout, warning);
+      if (warning.kind === 'checkpoint-disagreement') return disagreementFindings(layout, warning, keys);
       if (warning.kind === 'plateau') return [];
       return startFinding(layout, warning, keys);
     });

@@ -2,18 +2,15 @@ import * as vscode from 'vscode';
 import type { RunView } from '../core/runView';
 import { Disposable } from './disposable';
 import { isLive } from '../core/runStatus';
+import { formatAccuracy } from '../core/analysis/accuracyMeasure';
 
 export const RUNS_VIEW_ID = 'tokenAccuracyLens.runs';
-
-function percent(value: number): string {
-  return `${(value <= 1.5 ? value * 100 : value).toFixed(1)}%`;
-}
 
 /** One run as the tree shows it: warnings first in the icon, then live or idle. */
 export function runTreeItem(view: RunView, now: number): vscode.TreeItem {
   const item = new vscode.TreeItem(view.label, vscode.TreeItemCollapsibleState.None);
   const live = isLive(view.updatedAt, now);
-  const parts = [view.latest === null ? 'no eval accuracy yet' : `${percent(view.latest.accuracy)} @ ${view.latest.step}`, live ? 'live' : 'idle'];
+  const parts = [view.latest === null ? 'no eval accuracy yet' : `${view.accuracyMeasure === null ? '–' : formatAccuracy(view.latest.accuracy, view.accuracyMeasure.scale)} @ ${view.latest.step}`, live ? 'live' : 'idle'];
   if (view.warnings.length > 0) parts.push(`${view.warnings.length} warning${view.warnings.length === 1 ? '' : 's'}`);
   item.id = view.id;
   item.description = parts.join(' · ');
@@ -26,6 +23,7 @@ export function runTreeItem(view: RunView, now: number): vscode.TreeItem {
   const tooltip = new vscode.MarkdownString(undefined, true);
   tooltip.appendText(`${view.label}\n\n`);
   if (view.accuracyDefinition !== null) tooltip.appendText(`Accuracy: ${view.accuracyDefinition}\n\n`);
+  if (view.accuracyNote !== null) tooltip.appendText(`${view.accuracyNote}\n\n`);
   for (const warning of view.warnings) tooltip.appendText(`⚠ ${warning.message}\n\n`);
   item.tooltip = tooltip;
   item.accessibilityInformation = { label: `${view.label}, ${parts.join(', ')}` };

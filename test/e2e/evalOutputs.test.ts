@@ -56,7 +56,7 @@ test('the panel shows the confirmed warning and the calibration section of the r
   assert.equal(await frame.locator('#calibration').getAttribute('data-points'), '8');
   assert.match(await frame.locator('#calibration-alignment').innerText(), /compact; aligned \(no shift\), from metadata; ignore index -100, from default/);
   assert.match(await frame.locator('#calibration-paired').innerText(), /step 300 \(least loss\) against step 800: 100 tokens became right, 0 became wrong .* Misleading loss confirmed/);
-  assert.match(await frame.locator('#warnings').innerText(), /since step 300.*The evaluation outputs confirm it: 100 tokens became right and 0 wrong/s);
+  assert.match(await frame.locator('#warnings').innerText(), /from its minimum at step 300.*The evaluation outputs confirm it: 100 tokens became right and 0 wrong/s);
   await frame.locator('#calibration').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-calibration.png') });
 });

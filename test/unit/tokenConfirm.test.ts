@@ -36,7 +36,7 @@ test('warning (a) is confirmed by the paired test when the run has outputs at th
   evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(200, 0.3, 5, 0.9) });
   const confirmed = withOutputEvidence(view).warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.equal(confirmed?.confidence, 'high');
-  assert.match(confirmed?.message ?? '', /The evaluation outputs confirm it: 40 tokens became right and 0 wrong \(McNemar p = 1\.8e-12\), and \d+% of the loss rise is on tokens the model gets wrong\./);
+  assert.match(confirmed?.message ?? '', /The evaluation outputs confirm it: 40 tokens became right and 0 wrong \(McNemar p = 1\.8e-12\), and the tokens the model gets wrong add \+1\.375 nats, more than the whole rise of \+0\.950 \(145% of it: the other terms of the split lower it by 0\.425\)\./);
   assert.equal(confirmed?.evidence['tokensNowRight'], 40);
   assert.ok(Math.abs((confirmed?.evidence['pairedTestP'] ?? 0) - 2 ** -39) < 1e-20);
   // ΔNLL = 0.5·0.3 + 0.5·5 − (0.4·0.5 + 0.6·2.5) = 0.95; the wrong-token term is (1 − 0.45)·2.5 = 1.375.

@@ -31,7 +31,7 @@ const warnings = (): Warning[] => {
     DEFAULT_WARNING_SETTINGS,
   );
 };
-const keys = { evalLoss: 'eval_loss', trainLoss: 'loss' };
+const keys = { evalLoss: 'eval_loss', trainLoss: 'loss', accuracy: points.measure };
 
 test('the locator finds top-level members and log entries, NaN included', () => {
   const text = stateText('out/checkpoint-400', minLoss);
@@ -76,7 +76,7 @@ test('a loss-based best checkpoint, the start of misleading loss and the first N
       ['instability', 'warning', '"loss": NaN,'],
     ],
   );
-  assert.match(findings[0]?.message ?? '', /^From this eval on, the loss misleads\. Eval loss is up \d+% since step 400/);
+  assert.match(findings[0]?.message ?? '', /^From this eval on, the loss misleads\. Eval loss is up \d+% from its minimum at step 400/);
   assert.match(findings[1]?.message ?? '', /would load the best checkpoint by eval loss \(step 400\), but the best by token accuracy is step 1200 \(\d+\.\d points higher\)/);
 });
 

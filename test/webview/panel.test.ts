@@ -72,7 +72,7 @@ test('a snapshot draws every run on both charts, the runs table and the warnings
   assert.match(sft, /300 vs 1000/, 'best step by loss against best step by accuracy');
   assert.match(sft, /idle/);
   assert.match(await page.locator('#summary tbody tr', { hasText: 'timed-run' }).innerText(), /live/);
-  assert.match(await page.locator('#warnings').innerText(), /Eval loss is up \d+% since step 300, but token accuracy is up/);
+  assert.match(await page.locator('#warnings').innerText(), /Eval loss is up \d+% from its minimum at step 300 \(.*\), but token accuracy is up/);
   assert.match((await page.locator('#warnings .evidence').first().textContent()) ?? '', /bestLossStep = 300/);
   assert.match(await page.locator('#problems').innerText(), /Git LFS pointer/);
   assert.equal(await page.locator('#empty').isVisible(), false);

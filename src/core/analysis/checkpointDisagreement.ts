@@ -1,10 +1,11 @@
 import { noiseSigma } from './statistics';
-import { argmax, argmin, formatPoints, percentScale, type EvalPoints } from './evalPoints';
+import { argmax, argmin, MIN_EVALS_ABOVE_LOW, type EvalPoints } from './evalPoints';
+import { accuracyNoun, formatAccuracy, formatPoints, pointsInUnits, toPercent } from './accuracyMeasure';
 import type { Warning } from './warning';
 
 /**
- * Rule (e): the checkpoint with the lowest eval loss is not the one with the highest token accuracy,
- * by more than noise. A configuration that keeps the best checkpoint by loss would load the wrong one.
+ * Rule (e): the checkpoint with the lowest eval loss is not the one with the highest accuracy, by more
+ * than noise. A configuration that keeps the best checkpoint by loss would load the wrong one.
  * Raw values only: a smoothed curve lags and would name the wrong step.
  */
 export function checkpointDisagreement(points: EvalPoints): Warning | undefined {
@@ -14,25 +15,30 @@ export function checkpointDisagreement(points: EvalPoints): Warning | undefined 
   const byLoss = argmin(loss);
   const byAccuracy = argmax(accuracy);
   if (byLoss === byAccuracy) return undefined;
-  const scale = percentScale(accuracy);
+  const { scale } = points.measure;
   const deltaAccuracy = (accuracy[byAccuracy] as number) - (accuracy[byLoss] as number);
   const z = n > 20 ? 3 : 2;
   // σ_A on the segment under test (WARNINGS.md: never the whole run, whose early climb inflates it): the
   // evals from the earlier of the two picks on, widened to rule (c)'s trailing window W. Fewer differences
   // give no scale: an accuracy counted in whole examples often repeats, and the MAD of a few steps is then 0.
   const segment = Math.min(n, Math.max(n - Math.min(byLoss, byAccuracy), Math.max(5, Math.ceil(n / 3))));
-  const threshold = Math.max(0.3 / scale, z * Math.SQRT2 * noiseSigma(accuracy.slice(n - segment)));
+  const threshold = Math.max(pointsInUnits(0.3, scale), z * Math.SQRT2 * noiseSigma(accuracy.slice(n - segment)));
   if (deltaAccuracy < threshold) return undefined;
   const deltaLoss = (loss[byAccuracy] as number) - (loss[byLoss] as number);
   const lossStep = steps[byLoss] as number;
   const accuracyStep = steps[byAccuracy] as number;
+  const noun = accuracyNoun(points.measure);
+  // A gain just over its threshold would read "0.5 points … the threshold is 0.5 points": then both get two decimals.
+  const digits = formatPoints(deltaAccuracy, scale) === formatPoints(threshold, scale) ? 2 : 1;
   return {
     kind: 'checkpoint-disagreement',
     form: 'disagreement',
-    confidence: 'medium',
+    // The z rule gives medium; from fewer than 8 evaluations the best of a few noisy points is no more than low.
+    confidence: n < MIN_EVALS_ABOVE_LOW ? 'low' : 'medium',
     step: accuracyStep,
     startStep: Math.min(lossStep, accuracyStep),
-    message: `The best checkpoint by eval loss (step ${lossStep}) is not the best by token accuracy (step ${accuracyStep}): keeping the best by loss would load step ${lossStep} and give up ${formatPoints(deltaAccuracy, scale)} of token accuracy for an eval loss ${deltaLoss.toFixed(3)} lower.`,
-    evidence: { lossStep, accuracyStep, lossAtLossStep: loss[byLoss] as number, accuracyAtLossStep: accuracy[byLoss] as number, accuracyAtAccuracyStep: accuracy[byAccuracy] as number, deltaAccuracy, deltaLoss, threshold },
+    message: `The best checkpoint by eval loss (step ${lossStep}) is not the best by ${noun} (step ${accuracyStep}): keeping the best by loss would load step ${lossStep} and give up ${formatPoints(deltaAccuracy, scale, digits)} of ${noun} (${formatAccuracy(accuracy[byLoss] as number, scale)} against ${formatAccuracy(accuracy[byAccuracy] as number, scale)}; the threshold for noise is ${formatPoints(threshold, scale, digits)}) for an eval loss ${deltaLoss.toFixed(3)} lower.`,
+    // ΔA in percentage points too, so that views quoting it need not decide the scale again.
+    evidence: { lossStep, accuracyStep, lossAtLossStep: loss[byLoss] as number, accuracyAtLossStep: accuracy[byLoss] as number, accuracyAtAccuracyStep: accuracy[byAccuracy] as number, deltaAccuracy, deltaAccuracyPoints: toPercent(deltaAccuracy, scale), deltaLoss, threshold, evaluations: n },
   };
 }

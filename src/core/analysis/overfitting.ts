@@ -1,6 +1,7 @@
 import type { Series } from '../types';
-import { formatPoints, type EvalPoints } from './evalPoints';
-import { confidenceOf, lossTurn, turnEvidence } from './lossTurn';
+import { pText, type EvalPoints } from './evalPoints';
+import { accuracyNoun } from './accuracyMeasure';
+import { accuracyChangeText, cappedConfidence, lossRiseText, confidenceOf, lossTurn, turnEvidence } from './lossTurn';
 import { mannKendallP, mean } from './statistics';
 import type { Warning } from './warning';
 
@@ -21,16 +22,16 @@ export function trainLossAtEvals(evalSteps: readonly number[], train: Series): n
 }
 
 /**
- * Rule (b): eval loss up and token accuracy down by more than noise, while train loss keeps falling: the
+ * Rule (b): eval loss up and accuracy down by more than noise, while train loss keeps falling: the
  * model memorises the training set. Without a falling train loss the cause is not known, so the warning
  * says only that validation is getting worse. GL is Prechelt's generalization loss, 100·(L_n/L_min − 1).
  */
 export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | undefined {
   const turn = lossTurn(points);
   if (turn === undefined || !turn.lossUp) return undefined;
-  const { gain, floor, accuracyDownP, lossP, best, scale, tailPoints } = turn;
+  const { gain, floor, accuracyDownP, lossP, best, tailPoints, evaluations } = turn;
   if (accuracyDownP > 0.05 || -gain < floor) return undefined;
-  const { steps, loss } = points;
+  const { steps, loss, measure } = points;
   const n = steps.length;
   const bestStep = steps[best] as number;
   const lastStep = steps[n - 1] as number;
@@ -47,17 +48,19 @@ export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | u
     tailPoints,
     ...(train.length > 0 ? { trainLossAtBest: train[0] as number, lastTrainLoss: train[train.length - 1] as number, trainTrendP: trainP } : {}),
   };
-  const drop = formatPoints(-gain, scale);
+  const noun = accuracyNoun(measure);
+  // GL compares the last evaluation with the minimum, the rise above compares the later median with it: each is named.
   // From a minimum loss of exactly 0, GL is infinite and says nothing.
-  const gl = Number.isFinite(generalizationLoss) ? ` (Prechelt's generalization loss GL = ${generalizationLoss.toFixed(0)})` : '';
+  const gl = Number.isFinite(generalizationLoss) ? `; the last evaluation alone is ${generalizationLoss.toFixed(0)}% above it, Prechelt's generalization loss GL = ${generalizationLoss.toFixed(0)}` : '';
+  const change = `eval loss ${lossRiseText(turn, gl)} and ${noun} is down: ${accuracyChangeText(turn)} (Mann–Kendall p = ${pText(accuracyDownP)} for a fall)`;
   if (trainFalling) {
     return {
       kind: 'overfitting',
       form: 'train-loss-falling',
-      confidence: confidenceOf(lossP, accuracyDownP, tailPoints),
+      confidence: confidenceOf(lossP, accuracyDownP, tailPoints, evaluations),
       step: lastStep,
       startStep: bestStep,
-      message: `The model is overfitting: since step ${bestStep} eval loss is ${turn.riseText} and token accuracy is down ${drop}, while train loss keeps falling${gl}. The checkpoint at step ${bestStep} is better than the latest.`,
+      message: `The model is overfitting: ${change}, while train loss keeps falling. The checkpoint at step ${bestStep} is better than the later ones on both loss and ${noun}.`,
       evidence,
     };
   }
@@ -65,10 +68,10 @@ export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | u
     kind: 'overfitting',
     form: 'cause-unknown',
     // Without the train loss to tell memorising from other trouble, the rule never claims more than medium.
-    confidence: confidenceOf(lossP, accuracyDownP, tailPoints) === 'low' ? 'low' : 'medium',
+    confidence: cappedConfidence(confidenceOf(lossP, accuracyDownP, tailPoints, evaluations), 'medium', evaluations),
     step: lastStep,
     startStep: bestStep,
-    message: `Validation is getting worse, cause unknown: since step ${bestStep} eval loss is ${turn.riseText} and token accuracy is down ${drop}${gl}${trainLoss === undefined ? '; no train loss is logged to tell overfitting from other trouble' : ', but train loss is not falling'}.`,
+    message: `Validation is getting worse, cause unknown: ${change}${trainLoss === undefined ? '; no train loss is logged to tell overfitting from other trouble' : ', but train loss is not falling'}.`,
     evidence,
   };
 }

@@ -1,5 +1,6 @@
 import type { Series } from '../types';
-import { formatPoints, percentScale } from './evalPoints';
+import { evaluationCount, pText } from './evalPoints';
+import { accuracyNoun, accuracyNounCapitalized, formatPoints, pointsInUnits, type AccuracyMeasure } from './accuracyMeasure';
 import { level, mannKendallP, theilSen } from './statistics';
 import type { Confidence, Warning } from './warning';
 
@@ -10,6 +11,9 @@ interface Flatness {
   /** The largest change over the window that the 90% interval of the Theil–Sen slope allows. */
   readonly bound: number;
   readonly epsilon: number;
+  /** One-sided Mann–Kendall p-values over the window. */
+  readonly upP: number;
+  readonly downP: number;
 }
 
 function finitePoints(series: Series): { steps: number[]; values: number[] } {
@@ -39,8 +43,10 @@ function thinned(steps: readonly number[], values: readonly number[]): [number[]
 
 /**
  * Over the last W = max(5, ⌈n/3⌉) points, flat when even the steepest slope in the 90% Theil–Sen interval
- * moves the series by less than ε across the window: a plateau is claimed only when a trend is ruled out,
- * not merely when none was found.
+ * moves the series by less than ε across the window, and the Mann–Kendall test finds no trend either way
+ * (p > 0.05): a plateau is claimed only when a trend is ruled out, not merely when none was found. The
+ * interval alone let a steady rise pass: a slope small in absolute points over a short window is still a
+ * rise, and a run that keeps rising is not done.
  */
 function flatness(series: Series, epsilonOf: (window: readonly number[]) => number): Flatness | undefined {
   const { steps, values } = finitePoints(series);
@@ -53,20 +59,26 @@ function flatness(series: Series, epsilonOf: (window: readonly number[]) => numb
   const span = (windowSteps[width - 1] as number) - (windowSteps[0] as number);
   const bound = Math.max(Math.abs(fit.low), Math.abs(fit.high)) * span;
   const epsilon = epsilonOf(windowValues);
-  return { flat: bound < epsilon, steps: windowSteps, values: windowValues, bound, epsilon };
+  const upP = mannKendallP(windowValues, 'up');
+  const downP = mannKendallP(windowValues, 'down');
+  return { flat: bound < epsilon && upP > 0.05 && downP > 0.05, steps: windowSteps, values: windowValues, bound, epsilon, upP, downP };
 }
 
 const confidenceFor = (window: Flatness): Confidence => (window.steps.length >= 8 ? 'medium' : 'low');
 
+/** "over the last 8 evaluations, by the 90% interval of its Theil–Sen trend, with no Mann–Kendall trend (p = 0.40 up, 0.66 down)" */
+function measuredText(window: Flatness): string {
+  return `over ${evaluationCount(window.steps.length)}, by the 90% interval of its Theil–Sen trend, with no Mann–Kendall trend (p = ${pText(window.upP)} up, ${pText(window.downP)} down)`;
+}
+
 /**
- * Rule (c). An accuracy plateau means stopping is safe; a loss plateau while token accuracy still rises
- * means it is not (a loss-based early stop would end the run too soon). ε is 0.3 points for accuracy and
- * 1% of the level for loss.
+ * Rule (c). An accuracy plateau suggests more training is unlikely to improve it; a loss plateau while the
+ * accuracy still rises says a loss-based early stop would end the run too soon. ε is 0.3 points for
+ * accuracy and 1% of the level for loss.
  */
-export function plateau(loss: Series | undefined, accuracy: Series | undefined): Warning | undefined {
-  const scale = accuracy === undefined ? 100 : percentScale(accuracy.values.filter(Number.isFinite));
-  const accuracyWindow = accuracy === undefined ? undefined : flatness(accuracy, () => 0.3 / scale);
-  if (accuracyWindow?.flat === true) {
+export function plateau(loss: Series | undefined, accuracy: { readonly series: Series; readonly measure: AccuracyMeasure } | undefined): Warning | undefined {
+  const accuracyWindow = accuracy === undefined ? undefined : flatness(accuracy.series, () => pointsInUnits(0.3, accuracy.measure.scale));
+  if (accuracy !== undefined && accuracyWindow?.flat === true) {
     const from = accuracyWindow.steps[0] as number;
     return {
       kind: 'plateau',
@@ -74,32 +86,36 @@ export function plateau(loss: Series | undefined, accuracy: Series | undefined):
       confidence: confidenceFor(accuracyWindow),
       step: accuracyWindow.steps[accuracyWindow.steps.length - 1] as number,
       startStep: from,
-      message: `Token accuracy has levelled off since step ${from} (at most ${formatPoints(accuracyWindow.bound, scale)} of change over the last ${accuracyWindow.steps.length} evals, within the 90% interval): stopping now is safe.`,
-      evidence: { windowPoints: accuracyWindow.steps.length, firstStep: from, changeBound: accuracyWindow.bound, epsilon: accuracyWindow.epsilon, level: level(accuracyWindow.values) },
+      message: `${accuracyNounCapitalized(accuracy.measure)} has levelled off since step ${from}: it changed by at most ${formatPoints(accuracyWindow.bound, accuracy.measure.scale)} ${measuredText(accuracyWindow)}. More training is unlikely to improve it.`,
+      evidence: { windowPoints: accuracyWindow.steps.length, firstStep: from, changeBound: accuracyWindow.bound, epsilon: accuracyWindow.epsilon, level: level(accuracyWindow.values), trendUpP: accuracyWindow.upP, trendDownP: accuracyWindow.downP },
     };
   }
   const lossWindow = loss === undefined ? undefined : flatness(loss, (window) => 0.01 * Math.abs(level(window)));
   if (lossWindow?.flat !== true) return undefined;
   const from = lossWindow.steps[0] as number;
+  const lossLevel = level(lossWindow.values);
   const common = {
     kind: 'plateau' as const,
     confidence: confidenceFor(lossWindow),
     step: lossWindow.steps[lossWindow.steps.length - 1] as number,
     startStep: from,
-    evidence: { windowPoints: lossWindow.steps.length, firstStep: from, changeBound: lossWindow.bound, epsilon: lossWindow.epsilon, level: level(lossWindow.values) },
+    evidence: { windowPoints: lossWindow.steps.length, firstStep: from, changeBound: lossWindow.bound, epsilon: lossWindow.epsilon, level: lossLevel, trendUpP: lossWindow.upP, trendDownP: lossWindow.downP },
   };
+  const lossChange = `it changed by at most ${((100 * lossWindow.bound) / Math.abs(lossLevel)).toFixed(2)}% of its level ${measuredText(lossWindow)}`;
   if (accuracy === undefined) {
-    return { ...common, form: 'loss-plateau', message: `Eval loss has levelled off since step ${from} (it moves less than 1% over the last ${lossWindow.steps.length} evals). No token accuracy is logged to tell whether predictions still improve.` };
+    return { ...common, form: 'loss-plateau', message: `Eval loss has levelled off since step ${from}: ${lossChange}. No accuracy is logged to tell whether predictions still improve.` };
   }
-  const recent = finitePoints(accuracy);
+  const recent = finitePoints(accuracy.series);
+  const sinceSteps = recent.steps.filter((step) => step >= from);
   const since = recent.values.filter((_, i) => (recent.steps[i] as number) >= from);
   const risingP = mannKendallP(since, 'up');
   const gain = (since[since.length - 1] ?? Number.NaN) - (since[0] ?? Number.NaN);
   if (!(risingP <= 0.05 && gain > 0)) return undefined;
+  const noun = accuracyNoun(accuracy.measure);
   return {
     ...common,
     form: 'loss-plateau-accuracy-rising',
-    message: `Eval loss has flattened since step ${from}, but token accuracy is still rising (+${formatPoints(gain, scale)} over the same evals): a loss-based early stop would end this run too soon.`,
+    message: `Eval loss has flattened since step ${from}: ${lossChange}; but ${noun} is still rising: +${formatPoints(gain, accuracy.measure.scale)} from step ${sinceSteps[0]} to step ${sinceSteps[sinceSteps.length - 1]} (Mann–Kendall p = ${pText(risingP)}). A loss-based early stop would end this run too soon.`,
     evidence: { ...common.evidence, accuracyGain: gain, accuracyTrendP: risingP },
   };
 }

@@ -8,6 +8,9 @@ import { overfitting } from './overfitting';
 import { plateau } from './plateau';
 import { instability, type InstabilityInputs } from './instability';
 import type { Warning } from './warning';
+import { accuracyMeasure, type AccuracyMeasure } from './accuracyMeasure';
+import { compareLoggedAccuracy, type AccuracyComparison } from './accuracyComparison';
+import { COMPUTED_KEYS } from '../tokens/evalOutputsFormat';
 
 export interface CheckpointPick {
   readonly step: number;
@@ -18,6 +21,10 @@ export interface CheckpointPick {
 export interface RunAnalysis {
   readonly roles: MetricRoles;
   readonly accuracyDefinition: AccuracyDefinition | null;
+  /** The eval accuracy's scale and whether it is per token, decided once here for every view. */
+  readonly accuracyMeasure: AccuracyMeasure | null;
+  /** TRL's logged token accuracy against the computed one, when the run has both. */
+  readonly accuracyComparison: AccuracyComparison | null;
   readonly evalPoints: EvalPoints;
   readonly best: { readonly byLoss: CheckpointPick | null; readonly byAccuracy: CheckpointPick | null };
   readonly warnings: readonly Warning[];
@@ -45,19 +52,23 @@ export function analyzeRun(run: RunSnapshot, overrides: RoleOverrides = {}): Run
   const roles = assignRoles([...run.metrics.keys()], overrides);
   const loss = roles.evalLoss === null ? EMPTY_SERIES : (run.metrics.get(roles.evalLoss) ?? EMPTY_SERIES);
   const accuracy = roles.evalAccuracy === null ? EMPTY_SERIES : (run.metrics.get(roles.evalAccuracy) ?? EMPTY_SERIES);
-  const evalPoints = joinEvalPoints(loss, accuracy);
+  const definition = roles.evalAccuracy === null ? null : accuracyDefinition(roles.evalAccuracy);
+  const measure = accuracyMeasure(accuracy.values, definition ?? 'generic-accuracy');
+  const evalPoints = joinEvalPoints(loss, accuracy, measure);
   const hasPoints = evalPoints.steps.length > 0;
   const trainLoss = roles.trainLoss === null ? undefined : run.metrics.get(roles.trainLoss);
   const warnings = [
     ...instability(instabilityInputs(run, roles)),
-    misleadingLoss(evalPoints),
+    misleadingLoss(evalPoints, run.metrics.get(COMPUTED_KEYS.scaledNll)),
     overfitting(evalPoints, trainLoss),
     checkpointDisagreement(evalPoints),
-    plateau(roles.evalLoss === null ? undefined : run.metrics.get(roles.evalLoss), roles.evalAccuracy === null ? undefined : run.metrics.get(roles.evalAccuracy)),
+    plateau(roles.evalLoss === null ? undefined : run.metrics.get(roles.evalLoss), roles.evalAccuracy === null ? undefined : { series: accuracy, measure }),
   ].filter((warning): warning is Warning => warning !== undefined);
   return {
     roles,
-    accuracyDefinition: roles.evalAccuracy === null ? null : accuracyDefinition(roles.evalAccuracy),
+    accuracyDefinition: definition,
+    accuracyMeasure: definition === null ? null : measure,
+    accuracyComparison: compareLoggedAccuracy(run.metrics, roles.evalAccuracy, definition === null ? null : measure),
     evalPoints,
     best: {
       byLoss: hasPoints ? pickAt(evalPoints, argmin(evalPoints.loss)) : null,

@@ -11,8 +11,8 @@ export interface RuleSetting {
 export type WarningSettings = Readonly<Record<WarningKind, RuleSetting>>;
 
 /**
- * The rule names of the `tokenAccuracyLens.warnings.<rule>.*` settings. A plateau of token accuracy is
- * good news (stopping is safe), so it defaults to information rather than a warning.
+ * The rule names of the `tokenAccuracyLens.warnings.<rule>.*` settings. A plateau is advice (more
+ * training is unlikely to help), not a fault, so it defaults to information rather than a warning.
  */
 export const RULE_SETTING_NAMES: Readonly<Record<WarningKind, string>> = {
   'misleading-loss': 'misleadingLoss',

@@ -1,4 +1,5 @@
 import type { McNemarResult, MisleadingLossEvidence } from './evaluationComparison';
+import { wrongTokenShareText } from '../analysis/lossRiseShare';
 
 /** A warning as analysis makes it, or as the report prints it (evidence values there may be null). */
 export interface ConfirmableWarning {
@@ -16,15 +17,13 @@ export interface ConfirmableWarning {
 export function confirmMisleadingLoss<W extends ConfirmableWarning>(warning: W, evidence: MisleadingLossEvidence | undefined): W {
   if (warning.kind !== 'misleading-loss' || evidence === undefined) return warning;
   const { mcnemar, split, confirmed } = evidence;
-  const wrongShare = split.change === 0 ? 0 : split.wrongTokens / split.change;
   const numbers = { pairedTestP: mcnemar.pValue, tokensNowRight: mcnemar.onlySecond, tokensNowWrong: mcnemar.onlyFirst, nllChangeOnWrongTokens: split.wrongTokens, nllChangeOnCorrectTokens: split.correctTokens, nllChangeFromAccuracy: split.accuracyChange };
   if (!confirmed) return { ...warning, evidence: { ...warning.evidence, ...numbers } };
   const p = mcnemar.pValue < 1e-4 ? mcnemar.pValue.toExponential(1) : mcnemar.pValue.toPrecision(2);
-  const share = `${Math.round(Math.min(1, wrongShare) * 100)}%`;
   return {
     ...warning,
     confidence: 'high',
-    message: `${warning.message} The evaluation outputs confirm it: ${mcnemar.onlySecond} tokens became right and ${mcnemar.onlyFirst} wrong (McNemar p = ${p}), and ${share} of the loss rise is on tokens the model gets wrong.`,
+    message: `${warning.message} The evaluation outputs confirm it: ${mcnemar.onlySecond} tokens became right and ${mcnemar.onlyFirst} wrong (McNemar p = ${p}), and ${wrongTokenShareText(split.wrongTokens, split.change)}.`,
     evidence: { ...warning.evidence, ...numbers },
   };
 }

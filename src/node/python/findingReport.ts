@@ -2,6 +2,7 @@ import type { RunView } from '../../core/runView';
 import type { Warning } from '../../core/analysis/warning';
 import type { Finding } from './finding';
 import { accuracyKeyFor } from './metricNames';
+import { accuracyNoun, percentFactor } from '../../core/analysis/accuracyMeasure';
 
 /** How a finding is shown: its weight and words follow what the run it belongs to shows. */
 export interface FindingReport {
@@ -40,14 +41,14 @@ export function misleadingLossOf(run: RunView | undefined): Warning | undefined 
  */
 function evidenceSentence(run: RunView, warning: Warning): string {
   const gain = warning.evidence['accuracyGain'];
-  const accuracies = run.evalAccuracy?.values.filter((value): value is number => value !== null) ?? [];
-  const scale = accuracies.some((value) => value > 1.5) ? 1 : 100;
+  const scale = run.accuracyMeasure === null ? 100 : percentFactor(run.accuracyMeasure.scale);
+  const noun = run.accuracyMeasure === null ? 'accuracy' : accuracyNoun(run.accuracyMeasure);
   if (warning.form === 'rising' && gain !== undefined && Number.isFinite(gain)) {
-    return `In run "${run.label}", eval loss was lowest at step ${warning.startStep}, but token accuracy is still rising at step ${warning.step}: +${(gain * scale).toFixed(1)} points.`;
+    return `In run "${run.label}", eval loss was lowest at step ${warning.startStep}, but ${noun} is still rising at step ${warning.step}: +${(gain * scale).toFixed(1)} points.`;
   }
   const rise = warning.evidence['lossRisePercent'];
   if (warning.form === 'holding' && rise !== undefined && Number.isFinite(rise)) {
-    return `In run "${run.label}", eval loss was lowest at step ${warning.startStep} and is up ${Math.round(rise)}% at step ${warning.step}, yet token accuracy has not fallen.`;
+    return `In run "${run.label}", eval loss was lowest at step ${warning.startStep} and is up ${Math.round(rise)}% by step ${warning.step} (the median of the later evaluations against that minimum), yet ${noun} shows no significant fall.`;
   }
   return `In run "${run.label}": ${warning.message}`;
 }
