@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { RunView } from '../core/runView';
 import { formatOverrides, type FormatOverrides } from '../node/formatSettings';
 import { RunSession } from '../node/runSession';
+import { calibrationFor } from '../node/tokens/calibrationSource';
 import { SlicedQueue } from '../node/slicedQueue';
 import { Disposable } from './disposable';
 import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
@@ -140,6 +141,7 @@ export class LensController extends Disposable {
       smoothing: () => this.settings.smoothing,
       revealRun: (runId) => this.revealRun(runId),
       series: (request) => requestedSeries(this.session.store, request),
+      calibration: (runId) => calibrationFor(this.session.store.snapshot(runId), this.settings.roleOverrides),
       openLog: (runId, path, step) => void openRunLog(this.views.get(runId), path, step).catch((error: unknown) => this.log.warn(`Could not open ${path}: ${(error as Error).message}`)),
     });
     this.panel = panel;

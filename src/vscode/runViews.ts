@@ -6,12 +6,16 @@ import type { SeriesRequest } from '../protocol';
 import type { Settings } from './settings';
 import { withWarningSettings } from '../core/analysis/warningSettings';
 import { withOutputEvidence } from '../node/tokens/confirmWarnings';
+import { resolveStoredRun } from '../node/tokens/resolvedEvaluations';
 
 /** Builds what the views show from the session's store; analysis runs here, once per change, not per view. */
 export function runViews(session: RunSession, settings: Settings, runIds: readonly string[] = session.store.runIds()): RunView[] {
   return runIds.flatMap((id) => {
     const snapshot = session.store.snapshot(id);
-    return snapshot === undefined ? [] : [withWarningSettings(withOutputEvidence(buildRunView(snapshot, session.label(id), settings.roleOverrides, session.modifiedMs(id))), settings.warnings)];
+    if (snapshot === undefined) return [];
+    // Evaluations whose pairing the run's logged loss settles join the run here, before analysis sees it.
+    const { run, evaluations } = resolveStoredRun(snapshot, settings.roleOverrides);
+    return [withWarningSettings(withOutputEvidence(buildRunView(run, session.label(id), settings.roleOverrides, session.modifiedMs(id)), evaluations), settings.warnings)];
   });
 }
 

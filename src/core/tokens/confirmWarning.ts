@@ -1,4 +1,4 @@
-import type { McNemarResult, MisleadingLossEvidence } from './evaluationComparison';
+import type { McNemarResult, MisleadingLossEvidence, PairedTest } from './evaluationComparison';
 
 /** A warning as analysis makes it, or as the report prints it (evidence values there may be null). */
 export interface ConfirmableWarning {
@@ -8,24 +8,47 @@ export interface ConfirmableWarning {
   readonly evidence: Readonly<Record<string, number | null>>;
 }
 
+const formatP = (p: number): string => (p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
+
+function describeTest(test: PairedTest): string {
+  if (test.sequences === null) return `McNemar p = ${formatP(test.pValue)}, tokens assumed independent: the outputs do not say which sequence each token is from`;
+  const method = test.method === 'sign-flip' ? 'exact sign-flip test over sequences' : 'McNemar clustered by sequence';
+  return `${method}, ${test.sequences} sequences, p = ${formatP(test.pValue)}`;
+}
+
 /**
  * Warning (a) with per-token outputs at its two ends (the least-loss evaluation and the last): the paired
- * numbers join its evidence, and when McNemar's exact test (p ≤ 0.01) finds more tokens right while more
- * than half of the rise is on wrong tokens, the warning is confirmed: high confidence, and it says why.
+ * numbers join its evidence. When the paired test (p ≤ 0.01) finds more tokens right while more than half of
+ * the rise is on wrong tokens, the warning is confirmed: high confidence where the test counted sequences,
+ * medium at most where it had to assume tokens independent. Evidence the other way counts too: more tokens
+ * wrong at the end at p ≤ 0.05 lowers the warning to low, at p ≤ 0.01 withdraws it (undefined).
  */
-export function confirmMisleadingLoss<W extends ConfirmableWarning>(warning: W, evidence: MisleadingLossEvidence | undefined): W {
+export function confirmMisleadingLoss<W extends ConfirmableWarning>(warning: W, evidence: MisleadingLossEvidence | undefined): W | undefined {
   if (warning.kind !== 'misleading-loss' || evidence === undefined) return warning;
-  const { mcnemar, split, confirmed } = evidence;
+  const { mcnemar, split, confirmed, contradicted } = evidence;
   const wrongShare = split.change === 0 ? 0 : split.wrongTokens / split.change;
-  const numbers = { pairedTestP: mcnemar.pValue, tokensNowRight: mcnemar.onlySecond, tokensNowWrong: mcnemar.onlyFirst, nllChangeOnWrongTokens: split.wrongTokens, nllChangeOnCorrectTokens: split.correctTokens, nllChangeFromAccuracy: split.accuracyChange };
-  if (!confirmed) return { ...warning, evidence: { ...warning.evidence, ...numbers } };
-  const p = mcnemar.pValue < 1e-4 ? mcnemar.pValue.toExponential(1) : mcnemar.pValue.toPrecision(2);
-  const share = `${Math.round(Math.min(1, wrongShare) * 100)}%`;
+  const numbers = {
+    pairedTestP: mcnemar.pValue,
+    pairedTestSequences: mcnemar.sequences ?? NaN,
+    tokensNowRight: mcnemar.onlySecond,
+    tokensNowWrong: mcnemar.onlyFirst,
+    nllChangeOnWrongTokens: split.wrongTokens,
+    nllChangeOnCorrectTokens: split.correctTokens,
+    nllChangeFromAccuracy: split.accuracyChange,
+  };
+  const withNumbers = { ...warning, evidence: { ...warning.evidence, ...numbers } };
+  if (contradicted) {
+    if (mcnemar.pValue <= 0.01) return undefined;
+    return { ...withNumbers, confidence: 'low', message: `${warning.message} The evaluation outputs point the other way: ${mcnemar.onlyFirst} tokens became wrong and ${mcnemar.onlySecond} right (${describeTest(mcnemar)}).` };
+  }
+  if (!confirmed) return withNumbers;
+  // Above 100% the other terms of the split fell: the share is said as what it is, not capped.
+  const share = wrongShare > 1 ? 'the rise on wrong tokens is larger than the whole loss rise' : `${Math.round(wrongShare * 100)}% of the loss rise is on tokens the model gets wrong`;
+  const confidence = mcnemar.sequences !== null ? 'high' : warning.confidence === 'high' ? 'high' : 'medium';
   return {
-    ...warning,
-    confidence: 'high',
-    message: `${warning.message} The evaluation outputs confirm it: ${mcnemar.onlySecond} tokens became right and ${mcnemar.onlyFirst} wrong (McNemar p = ${p}), and ${share} of the loss rise is on tokens the model gets wrong.`,
-    evidence: { ...warning.evidence, ...numbers },
+    ...withNumbers,
+    confidence,
+    message: `${warning.message} The evaluation outputs confirm it: ${mcnemar.onlySecond} tokens became right and ${mcnemar.onlyFirst} wrong (${describeTest(mcnemar)}), and ${share}.`,
   };
 }
 
@@ -33,12 +56,17 @@ export function confirmMisleadingLoss<W extends ConfirmableWarning>(warning: W, 
  * Warning (a) with per-sample results at its two ends instead (a generation evaluation's right or wrong
  * answers, no log-probabilities): McNemar's exact test on the samples both share. Significantly more samples
  * right at the end (p ≤ 0.01) while the loss rose confirms that the loss misleads; there is no NLL to split.
+ * Significantly more samples wrong lowers the warning (p ≤ 0.05) or withdraws it (p ≤ 0.01), as for tokens.
  */
-export function confirmBySamples<W extends ConfirmableWarning>(warning: W, mcnemar: McNemarResult | undefined): W {
+export function confirmBySamples<W extends ConfirmableWarning>(warning: W, mcnemar: McNemarResult | undefined): W | undefined {
   if (warning.kind !== 'misleading-loss' || mcnemar === undefined) return warning;
   const numbers = { pairedSampleTestP: mcnemar.pValue, samplesNowRight: mcnemar.onlySecond, samplesNowWrong: mcnemar.onlyFirst };
+  const p = formatP(mcnemar.pValue);
+  if (mcnemar.pValue <= 0.05 && mcnemar.onlyFirst > mcnemar.onlySecond) {
+    if (mcnemar.pValue <= 0.01) return undefined;
+    return { ...warning, confidence: 'low', message: `${warning.message} The per-sample results point the other way: ${mcnemar.onlyFirst} samples became wrong and ${mcnemar.onlySecond} right (McNemar p = ${p}).`, evidence: { ...warning.evidence, ...numbers } };
+  }
   if (!(mcnemar.pValue <= 0.01 && mcnemar.onlySecond > mcnemar.onlyFirst)) return { ...warning, evidence: { ...warning.evidence, ...numbers } };
-  const p = mcnemar.pValue < 1e-4 ? mcnemar.pValue.toExponential(1) : mcnemar.pValue.toPrecision(2);
   return {
     ...warning,
     confidence: 'high',
