@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { confirmMisleadingLoss, type ConfirmableWarning } from '../../src/core/tokens/confirmWarning';
+import { mcnemarExact, misleadingLossEvidence, pairedTokenTest } from '../../src/core/tokens/evaluationComparison';
+import type { SequenceRuns } from '../../src/core/tokens/sequenceRuns';
+import { TokenAccumulator } from '../../src/core/tokens/tokenStatistics';
+
+/**
+ * Two evaluations of `sequences.length` sequences of `length` tokens: in sequence k, `onlyFirst[k]` tokens
+ * right in the first and wrong in the second, `onlySecond[k]` the reverse, the rest wrong in both. Wrong
+ * tokens cost more in the second, so the loss rises mostly on them (warning (a)'s shape).
+ */
+function pair(onlyFirst: readonly number[], onlySecond: readonly number[], length: number, withSequences = true) {
+  const first = new TokenAccumulator();
+  const second = new TokenAccumulator();
+  const ids: number[] = [];
+  onlyFirst.forEach((b, k) => {
+    const c = onlySecond[k] as number;
+    for (let t = 0; t < length; t++) {
+      const right1 = t < b;
+      const right2 = t >= b && t < b + c;
+      first.addProbabilities(right1, right1 ? -0.5 : -2, -0.4);
+      second.addProbabilities(right2, right2 ? -0.3 : -4, -0.1);
+      ids.push(k);
+    }
+  });
+  const sequences: SequenceRuns | undefined = withSequences ? { ids: onlyFirst.map((_, k) => k), lengths: onlyFirst.map(() => length) } : undefined;
+  return {
+    first: { summary: first.summary(), correctness: first.correctnessView(), ...(sequences === undefined ? {} : { sequences }) },
+    second: { summary: second.summary(), correctness: second.correctnessView(), ...(sequences === undefined ? {} : { sequences }) },
+  };
+}
+
+// The issue's example: 3,968 tokens of 32 sequences of 124; 36 tokens turned wrong and 66 right.
+const B = [1, 2, 0, 1, 2, 2, 2, 1, 2, 0, 2, 1, 2, 0, 0, 2, 1, 2, 0, 2, 0, 1, 2, 1, 2, 1, 1, 1, 0, 0, 0, 2];
+const C = [0, 1, 3, 3, 5, 2, 0, 3, 3, 2, 0, 1, 1, 2, 3, 2, 0, 3, 2, 1, 4, 2, 0, 3, 0, 2, 2, 2, 3, 0, 3, 8];
+
+const warning: ConfirmableWarning = { kind: 'misleading-loss', confidence: 'medium', message: 'Eval loss is up.', evidence: {} };
+
+test("Durkalski's clustered McNemar on the issue's example: plain p = 0.0039, clustered p = 0.0137, not confirmed at 0.01", () => {
+  const { first, second } = pair(B, C, 124);
+  assert.equal(first.correctness.length, 3968);
+  // scipy.stats.binomtest(36, 102, 0.5).pvalue = 0.003865583588338323
+  assert.ok(Math.abs((mcnemarExact(first.correctness, second.correctness)?.pValue ?? NaN) - 0.003865583588338323) < 1e-12);
+  // By hand: dₖ = (bₖ − cₖ)/124, so X² = (Σ(bₖ − cₖ))² / Σ(bₖ − cₖ)² = (−30)² / 148 = 6.0811 (28 sequences changed);
+  // scipy.stats.chi2.sf(900 / 148, 1) = 0.013663712868181228.
+  const clustered = pairedTokenTest(first, second);
+  assert.equal(clustered?.method, 'clustered-mcnemar');
+  assert.equal(clustered?.sequences, 32);
+  assert.equal(clustered?.tokens, 3968);
+  assert.deepEqual([clustered?.onlyFirst, clustered?.onlySecond], [36, 66]);
+  assert.ok(Math.abs((clustered?.pValue ?? NaN) - 0.013663712868181228) < 1e-8, `p = ${clustered?.pValue}`);
+  const evidence = misleadingLossEvidence(first, second);
+  assert.ok(evidence !== undefined && evidence.split.wrongTokens > evidence.split.change / 2, 'the rise is on wrong tokens');
+  assert.equal(evidence.confirmed, false, 'p = 0.014 does not confirm at p ≤ 0.01');
+  const checked = confirmMisleadingLoss(warning, evidence);
+  assert.equal(checked?.confidence, 'medium');
+  assert.equal(checked?.message, warning.message);
+  assert.equal(checked?.evidence['pairedTestSequences'], 32);
+});
+
+test('without sequences the tokens are assumed independent, said so, and the confirmation gives medium at most', () => {
+  const { first, second } = pair(B, C, 124, false);
+  const evidence = misleadingLossEvidence(first, second);
+  assert.equal(evidence?.mcnemar.method, 'exact-mcnemar');
+  assert.equal(evidence?.mcnemar.sequences, null);
+  assert.equal(evidence?.confirmed, true);
+  const checked = confirmMisleadingLoss({ ...warning, confidence: 'low' }, evidence);
+  assert.equal(checked?.confidence, 'medium');
+  assert.match(checked?.message ?? '', /\(McNemar p = 0\.0039, tokens assumed independent: the outputs do not say which sequence each token is from\)/);
+  assert.ok(Number.isNaN(checked?.evidence['pairedTestSequences']), 'no sequence count (null in the JSON report)');
+});
+
+test('few changed sequences are tested exactly by sign flips: 4 sequences all one way give p = 2/16', () => {
+  const { first, second } = pair([0, 0, 0, 0, 0, 0], [5, 5, 5, 5, 0, 0], 20);
+  const test = pairedTokenTest(first, second);
+  assert.equal(test?.method, 'sign-flip');
+  assert.equal(test?.pValue, 2 / 16);
+  assert.equal(test?.sequences, 6);
+  // Plain McNemar would call the same 20 tokens overwhelming: 2^-19.
+  assert.ok((mcnemarExact(first.correctness, second.correctness)?.pValue ?? 1) < 1e-5);
+  assert.equal(misleadingLossEvidence(first, second)?.confirmed, false);
+});
+
+test('a sequence written in several runs (a compact dump in any order) is one unit', () => {
+  const { first, second } = pair(B, C, 124);
+  // The same tokens, each sequence's tokens announced in two halves: same clusters, same test.
+  const split: SequenceRuns = { ids: B.flatMap((_, k) => [k, k]), lengths: B.flatMap(() => [62, 62]) };
+  const again = pairedTokenTest({ ...first, sequences: split }, { ...second, sequences: split });
+  assert.equal(again?.sequences, 32);
+  assert.equal(again?.pValue, pairedTokenTest(first, second)?.pValue);
+  // Structures that disagree between the two evaluations are not trusted: tokens assumed independent.
+  assert.equal(pairedTokenTest(first, { ...second, sequences: split })?.sequences, null);
+});
+
+test('evidence against warning (a) lowers it at p ≤ 0.05 and withdraws it at p ≤ 0.01', () => {
+  // Every one of 40 sequences lost a token: strongly against "accuracy did not get worse".
+  const strong = pair(Array.from({ length: 40 }, () => 1), Array.from({ length: 40 }, () => 0), 10);
+  const against = misleadingLossEvidence(strong.first, strong.second);
+  assert.equal(against?.contradicted, true);
+  assert.equal(confirmMisleadingLoss(warning, against), undefined, 'withdrawn');
+  // 22 sequences lost a token and 8 gained one, 10 unchanged: X² = 14² / 30 = 6.53, p = 0.0106.
+  const weak = pair([...Array.from({ length: 22 }, () => 1), ...Array.from({ length: 18 }, () => 0)], [...Array.from({ length: 22 }, () => 0), ...Array.from({ length: 8 }, () => 1), ...Array.from({ length: 10 }, () => 0)], 10);
+  const lowered = confirmMisleadingLoss({ ...warning, confidence: 'high' }, misleadingLossEvidence(weak.first, weak.second));
+  assert.equal(lowered?.confidence, 'low');
+  assert.match(lowered?.message ?? '', /The evaluation outputs point the other way: 22 tokens became wrong and 8 right \(McNemar clustered by sequence, 40 sequences, p = 0\.011\)\./);
+});
