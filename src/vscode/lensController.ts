@@ -4,6 +4,7 @@ import type { RunView } from '../core/runView';
 import { formatOverrides, type FormatOverrides } from '../node/formatSettings';
 import { RunSession } from '../node/runSession';
 import { calibrationFor } from '../node/tokens/calibrationSource';
+import { unverifiedProblems } from '../node/tokens/resolvedEvaluations';
 import { SlicedQueue } from '../node/slicedQueue';
 import { Disposable } from './disposable';
 import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
@@ -137,7 +138,7 @@ export class LensController extends Disposable {
     this.panel?.dispose();
     const panel = new MetricsPanel(webviewPanel, this.extensionUri, {
       views: () => [...this.views.values()],
-      problems: () => this.session.problems(),
+      problems: () => [...this.session.problems(), ...unverifiedProblems(this.session.store, this.settings.roleOverrides)],
       smoothing: () => this.settings.smoothing,
       revealRun: (runId) => this.revealRun(runId),
       series: (request) => requestedSeries(this.session.store, request),

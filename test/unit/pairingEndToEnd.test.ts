@@ -6,7 +6,9 @@ import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import type { ReportDocument } from '../../src/core/report';
 import { COMPUTED_KEYS } from '../../src/core/tokens/evalOutputsFormat';
+import { LogIngest } from '../../src/node/logIngest';
 import { reportPaths } from '../../src/node/reportPaths';
+import { unverifiedProblems } from '../../src/node/tokens/resolvedEvaluations';
 import { EvalCache } from '../../src/node/tokens/evalCache';
 import { computeEvalFile } from '../../src/node/tokens/evalFileStats';
 import { configureEvalOutputs } from '../../src/node/tokens/evalOutputsReader';
@@ -112,6 +114,10 @@ test('the same dumps without a logged loss are unverified: shown so, never the r
   assert.equal(evaluation?.pairing.causalShiftSource, 'undecided');
   const problem = document.problems.find((candidate) => candidate.path === evaluation?.path);
   assert.match(problem?.message ?? '', /logs no eval loss or accuracy at this step.*metadata\.json beside the arrays.*tokenAccuracyLens\.evalOutputs\.causalShift.*report --causal-shift yes\|no/);
+  // The extension's panel lists the same problem beside the files it could not read.
+  const ingest = new LogIngest();
+  for (const file of [join(run, 'trainer_state.json'), join(run, 'eval_outputs', 'step-100', 'labels.npy')]) await ingest.ingest(file);
+  assert.deepEqual(unverifiedProblems(ingest.store), [problem]);
 });
 
 test('shifted dumps without metadata are decided shifted by the logged loss', async () => {
