@@ -141,7 +141,7 @@ export class LensController extends Disposable {
       problems: () => [...this.session.problems(), ...unverifiedProblems(this.session.store, this.settings.roleOverrides)],
       smoothing: () => this.settings.smoothing,
       revealRun: (runId) => this.revealRun(runId),
-      series: (request) => requestedSeries(this.session.store, request),
+      series: (request) => requestedSeries(this.session.store, request, this.settings.roleOverrides),
       calibration: (runId) => calibrationFor(this.session.store.snapshot(runId), this.settings.roleOverrides),
       openLog: (runId, path, step) => void openRunLog(this.views.get(runId), path, step).catch((error: unknown) => this.log.warn(`Could not open ${path}: ${(error as Error).message}`)),
     });

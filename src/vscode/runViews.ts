@@ -1,4 +1,5 @@
 import { buildRunView, seriesData, type RunView, type SeriesData } from '../core/runView';
+import type { RoleOverrides } from '../core/analysis/metricRoles';
 import type { RunStore } from '../core/runStore';
 import { seriesWindow } from '../core/seriesWindow';
 import type { RunSession } from '../node/runSession';
@@ -19,9 +20,13 @@ export function runViews(session: RunSession, settings: Settings, runIds: readon
   });
 }
 
-/** A series from the store at the detail the webview asked for: a window when zoomed, the whole run when not. */
-export function requestedSeries(store: Pick<RunStore, 'snapshot'>, request: SeriesRequest): SeriesData | null {
-  const series = store.snapshot(request.runId)?.metrics.get(request.key);
+/**
+ * A series from the store at the detail the webview asked for: a window when zoomed, the whole run when not.
+ * The run is joined with its evaluation outputs as its view was, so a series they settled is there too.
+ */
+export function requestedSeries(store: Pick<RunStore, 'snapshot'>, request: SeriesRequest, overrides: RoleOverrides = {}): SeriesData | null {
+  const snapshot = store.snapshot(request.runId);
+  const series = snapshot === undefined ? undefined : resolveStoredRun(snapshot, overrides).run.metrics.get(request.key);
   if (series === undefined) return null;
   const from = request.from ?? Number.NEGATIVE_INFINITY;
   const to = request.to ?? Number.POSITIVE_INFINITY;

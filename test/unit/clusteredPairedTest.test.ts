@@ -3,10 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { confirmMisleadingLoss, type ConfirmableWarning } from '../../src/core/tokens/confirmWarning';
+import { confirmCheckpointDisagreement, confirmMisleadingLoss, type ConfirmableWarning } from '../../src/core/tokens/confirmWarning';
 import { mcnemarExact, misleadingLossEvidence, pairedTokenTest } from '../../src/core/tokens/evaluationComparison';
+import type { ResolvedEvaluation } from '../../src/core/tokens/resolvedRun';
 import type { SequenceRuns } from '../../src/core/tokens/sequenceRuns';
 import { TokenAccumulator } from '../../src/core/tokens/tokenStatistics';
+import { withOutputEvidence } from '../../src/node/tokens/confirmWarnings';
 import { computeEvalFile } from '../../src/node/tokens/evalFileStats';
 import { compactSafetensors } from './tokenFiles';
 
@@ -39,6 +41,8 @@ function pair(onlyFirst: readonly number[], onlySecond: readonly number[], lengt
 // The issue's example: 3,968 tokens of 32 sequences of 124; 36 tokens turned wrong and 66 right.
 const B = [1, 2, 0, 1, 2, 2, 2, 1, 2, 0, 2, 1, 2, 0, 0, 2, 1, 2, 0, 2, 0, 1, 2, 1, 2, 1, 1, 1, 0, 0, 0, 2];
 const C = [0, 1, 3, 3, 5, 2, 0, 3, 3, 2, 0, 1, 1, 2, 3, 2, 0, 3, 2, 1, 4, 2, 0, 3, 0, 2, 2, 2, 3, 0, 3, 8];
+
+const PAIRING = { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'metadata' } as const;
 
 const warning: ConfirmableWarning = { kind: 'misleading-loss', confidence: 'medium', message: 'Eval loss is up.', evidence: {} };
 
@@ -155,4 +159,27 @@ test('flat tokens without sequence_index carry no sequences: the paired test wil
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('warning (e) is confirmed, lowered or withdrawn by the paired test between the two checkpoints it names', () => {
+  const disagreement = { kind: 'checkpoint-disagreement', confidence: 'medium', message: 'Step 300 has the least loss; step 900 the best accuracy.', evidence: { lossStep: 300, accuracyStep: 900 } };
+  const ones = (count: number): number[] => Array.from({ length: count }, () => 1);
+  const zeros = (count: number): number[] => Array.from({ length: count }, () => 0);
+  // One more token right at the best-accuracy checkpoint in each of 40 sequences: X² = 40, p = 2.5e-10.
+  const better = pair(zeros(40), ones(40), 10);
+  const evaluations: ResolvedEvaluation[] = [
+    { ...better.first, path: '/r/eval_outputs/step-300.safetensors', step: 300, problems: [], alignment: '', pairing: PAIRING, status: 'decided' },
+    { ...better.second, path: '/r/eval_outputs/step-900.safetensors', step: 900, problems: [], alignment: '', pairing: PAIRING, status: 'decided' },
+  ];
+  const confirmed = withOutputEvidence({ id: '/r', warnings: [{ ...disagreement, step: 900, startStep: 300 }] }, evaluations).warnings[0];
+  assert.equal(confirmed?.confidence, 'high');
+  assert.match(confirmed?.message ?? '', /The evaluation outputs confirm it: 40 tokens are right only at the best-accuracy checkpoint and 0 only at the best-loss one \(McNemar clustered by sequence, 40 sequences, p = 2\.5e-10\)\.$/);
+  // Unverified evaluations are no evidence: the warning stays as analysis made it.
+  const unverified = evaluations.map((evaluation) => ({ ...evaluation, status: 'unverified' as const }));
+  assert.equal(withOutputEvidence({ id: '/r', warnings: [{ ...disagreement, step: 900, startStep: 300 }] }, unverified).warnings[0]?.confidence, 'medium');
+  const independent = pair(zeros(40), ones(40), 10, false);
+  assert.equal(confirmCheckpointDisagreement(disagreement, pairedTokenTest(independent.first, independent.second))?.confidence, 'medium');
+  assert.equal(confirmCheckpointDisagreement(disagreement, pairedTokenTest(better.second, better.first)), undefined, 'the loss picked the better checkpoint: withdrawn');
+  const weak = pair([...ones(22), ...zeros(18)], [...zeros(22), ...ones(8), ...zeros(10)], 10);
+  assert.equal(confirmCheckpointDisagreement({ ...disagreement, confidence: 'high' }, pairedTokenTest(weak.first, weak.second))?.confidence, 'low');
 });

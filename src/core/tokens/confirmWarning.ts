@@ -74,3 +74,22 @@ export function confirmBySamples<W extends ConfirmableWarning>(warning: W, mcnem
     evidence: { ...warning.evidence, ...numbers },
   };
 }
+
+/**
+ * Warning (e) with per-token outputs at both checkpoints it names: the paired test between the best-loss
+ * checkpoint (first) and the best-accuracy one (second). Significantly more tokens right at the accuracy
+ * checkpoint (p ≤ 0.01) makes the disagreement high confidence where the test counted sequences, medium at
+ * most where it assumed tokens independent; more tokens right at the loss checkpoint lowers the warning
+ * (p ≤ 0.05) or withdraws it (p ≤ 0.01): the outputs say the loss picked the better checkpoint.
+ */
+export function confirmCheckpointDisagreement<W extends ConfirmableWarning>(warning: W, test: PairedTest | undefined): W | undefined {
+  if (warning.kind !== 'checkpoint-disagreement' || test === undefined) return warning;
+  const withNumbers = { ...warning, evidence: { ...warning.evidence, pairedTestP: test.pValue, pairedTestSequences: test.sequences ?? NaN, tokensRightOnlyAtAccuracyStep: test.onlySecond, tokensRightOnlyAtLossStep: test.onlyFirst } };
+  if (test.onlyFirst > test.onlySecond && test.pValue <= 0.05) {
+    if (test.pValue <= 0.01) return undefined;
+    return { ...withNumbers, confidence: 'low', message: `${warning.message} The evaluation outputs point the other way: ${test.onlyFirst} tokens are right only at the best-loss checkpoint and ${test.onlySecond} only at the best-accuracy one (${describeTest(test)}).` };
+  }
+  if (!(test.onlySecond > test.onlyFirst && test.pValue <= 0.01)) return withNumbers;
+  const confidence = test.sequences !== null ? 'high' : warning.confidence === 'high' ? 'high' : 'medium';
+  return { ...withNumbers, confidence, message: `${warning.message} The evaluation outputs confirm it: ${test.onlySecond} tokens are right only at the best-accuracy checkpoint and ${test.onlyFirst} only at the best-loss one (${describeTest(test)}).` };
+}

@@ -28,22 +28,30 @@ function valueAt(series: Series | undefined, step: number): number | undefined {
 }
 
 /**
- * The eval loss and accuracy the run logged itself at `step` (the roles analysis gives them, the user's
- * overrides included). An accuracy series with any value above 1 is in percent (a fraction cannot be).
+ * The eval loss and accuracy the run logged itself, by step (the roles analysis gives them, the user's
+ * overrides included; computed series never count). An accuracy series with any value above 1 is in
+ * percent (a fraction cannot be). Roles are assigned once, however many evaluations ask.
  */
-export function loggedAtStep(run: RunSnapshot, step: number, overrides: RoleOverrides = {}): LoggedAtStep {
+export function loggedValues(run: RunSnapshot, overrides: RoleOverrides = {}): (step: number) => LoggedAtStep {
   const roles = assignRoles(
     [...run.metrics.keys()].filter((key) => !COMPUTED.test(key)),
     overrides,
   );
-  const loss = roles.evalLoss === null ? undefined : valueAt(run.metrics.get(roles.evalLoss), step);
+  const lossSeries = roles.evalLoss === null ? undefined : run.metrics.get(roles.evalLoss);
   const accuracySeries = roles.evalAccuracy === null ? undefined : run.metrics.get(roles.evalAccuracy);
-  const accuracy = valueAt(accuracySeries, step);
   const percent = accuracySeries?.values.some((value) => value > 1) === true;
-  return {
-    ...(loss === undefined || roles.evalLoss === null ? {} : { loss: { key: roles.evalLoss, value: loss } }),
-    ...(accuracy === undefined || roles.evalAccuracy === null ? {} : { accuracy: { key: roles.evalAccuracy, value: percent ? accuracy / 100 : accuracy } }),
+  return (step) => {
+    const loss = valueAt(lossSeries, step);
+    const accuracy = valueAt(accuracySeries, step);
+    return {
+      ...(loss === undefined || roles.evalLoss === null ? {} : { loss: { key: roles.evalLoss, value: loss } }),
+      ...(accuracy === undefined || roles.evalAccuracy === null ? {} : { accuracy: { key: roles.evalAccuracy, value: percent ? accuracy / 100 : accuracy } }),
+    };
   };
+}
+
+export function loggedAtStep(run: RunSnapshot, step: number, overrides: RoleOverrides = {}): LoggedAtStep {
+  return loggedValues(run, overrides)(step);
 }
 
 /** One evaluation settled: by its files when they said how it pairs, else by the run's logged values. */
@@ -64,7 +72,9 @@ export function resolveEvaluation(evaluation: ScoredEvaluation & { readonly path
  * outputs decides them then. The computed series of evaluations settled here join the run's metrics.
  */
 export function resolveRun(run: RunSnapshot, evaluations: readonly (ScoredEvaluation & { readonly path: string })[], overrides: RoleOverrides = {}): { readonly run: RunSnapshot; readonly evaluations: readonly ResolvedEvaluation[] } {
-  const resolved = evaluations.map((evaluation) => (evaluation.aligned === undefined ? resolveEvaluation(evaluation, {}) : resolveEvaluation(evaluation, loggedAtStep(run, evaluation.step, overrides))));
+  const open = evaluations.some((evaluation) => evaluation.aligned !== undefined);
+  const logged = open ? loggedValues(run, overrides) : () => ({});
+  const resolved = evaluations.map((evaluation) => resolveEvaluation(evaluation, evaluation.aligned === undefined ? {} : logged(evaluation.step)));
   const added = new Map<string, { steps: number[]; values: number[] }>();
   for (const evaluation of resolved) {
     if (evaluation.decision === undefined || evaluation.status !== 'decided') continue;
