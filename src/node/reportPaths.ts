@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { buildReport, type EvaluationReport, type ReportDocument, type RunReport } from '../core/report';
-import type { ResolvedEvaluation } from '../core/tokens/resolvedRun';
+import { buildReport, type EvaluationReport, type PairingNumbers, type ReportDocument, type RunReport } from '../core/report';
+import type { CandidateNumbers, ResolvedEvaluation } from '../core/tokens/resolvedRun';
 import { LogIngest } from './logIngest';
 import { withOutputEvidence } from './tokens/confirmWarnings';
 import { resolveStoredRun } from './tokens/resolvedEvaluations';
@@ -40,12 +40,13 @@ function readBy(run: RunReport, evaluations: readonly ResolvedEvaluation[]): Res
 }
 
 const finiteOrNull = (value: number | undefined): number | null => (value !== undefined && Number.isFinite(value) ? value : null);
+const numbersOf = (numbers: CandidateNumbers): PairingNumbers => ({ accuracy: finiteOrNull(numbers.accuracy), meanNll: finiteOrNull(numbers.meanNll) });
 
 /** The run's evaluation outputs, how each paired its tokens and how that was decided, so a computed accuracy can be checked. */
 function withEvaluations(run: RunReport, evaluations: readonly ResolvedEvaluation[]): RunReport {
   if (evaluations.length === 0) return run;
   const reports = evaluations.map((evaluation): EvaluationReport => {
-    const { path, step, pairing, status, summary, decision } = evaluation;
+    const { path, step, pairing, status, summary, decision, candidates } = evaluation;
     const check =
       decision === undefined
         ? {}
@@ -55,7 +56,9 @@ function withEvaluations(run: RunReport, evaluations: readonly ResolvedEvaluatio
               comparisons: decision.comparisons.map(({ against, key, logged, shifted, aligned, agrees }) => ({ against, key, logged, shifted: finiteOrNull(shifted), aligned: finiteOrNull(aligned), agrees })),
             },
           };
-    return { path, step, pairing, status, accuracy: finiteOrNull(summary.accuracy), meanNll: finiteOrNull(summary.probabilities?.meanNll), ...check };
+    const verified = status === 'decided';
+    const pairings = candidates === undefined ? {} : { pairings: { shifted: numbersOf(candidates.shifted), aligned: numbersOf(candidates.aligned) } };
+    return { path, step, pairing, status, accuracy: verified ? finiteOrNull(summary.accuracy) : null, meanNll: verified ? finiteOrNull(summary.probabilities?.meanNll) : null, ...pairings, ...check };
   });
   return { ...run, evaluations: reports };
 }

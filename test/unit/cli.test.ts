@@ -66,12 +66,14 @@ test('the report says how computed token accuracy paired tokens, and where each 
   assert.deepEqual(compact, { path: join(outputs, 'step-100.safetensors'), step: 100, pairing: { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'default' }, status: 'decided', accuracy: 2 / 3, meanNll: compact?.meanNll ?? null });
   assert.deepEqual(bare?.pairing, { form: 'predictions', causalShift: true, causalShiftSource: 'undecided', ignoreIndex: -100, ignoreIndexSource: 'default' });
   assert.equal(bare?.status, 'unverified');
+  assert.equal(bare?.accuracy, null, 'no accuracy is claimed for an unverified pairing');
+  assert.deepEqual(bare?.pairings, { shifted: { accuracy: 1, meanNll: null }, aligned: { accuracy: 0, meanNll: null } });
   assert.deepEqual(bare?.pairingCheck?.comparisons, [{ against: 'logged-accuracy', key: 'eval_mean_token_accuracy', logged: 0.4 + 0.01 * 1, shifted: 1, aligned: 0, agrees: null }]);
   assert.match(bare?.pairingCheck?.reason ?? '', /neither pairing agrees .* metadata\.json .* tokenAccuracyLens\.evalOutputs\.causalShift, or `report --causal-shift yes\|no`/);
   assert.ok(document.problems.some((problem) => problem.path === bare?.path && /Nothing says how these tokens pair/.test(problem.message)), 'a problem says how to settle it');
   const text = formatText(document);
   assert.match(text, /\n {2}tokens paired as compact; aligned \(no shift\), from metadata; ignore index -100, from default \(step 100\)\n/);
-  assert.match(text, /\n {2}tokens paired as predictions; shifted \(position t predicts label t\+1\), unverified: nothing said how tokens pair; ignore index -100, from default \(step 200\)\n/);
+  assert.match(text, /\n {2}tokens paired as predictions; pairing unverified \(scored shifted and aligned, nothing settled which\); ignore index -100, from default \(step 200\)\n/);
   const plain = await report([join(dir, 'sft', 'trainer_state.json')]);
   assert.equal(plain.runs[0]?.evaluations, undefined, 'a run without evaluation outputs has no such field');
   assert.doesNotMatch(formatText(plain), /tokens paired/);

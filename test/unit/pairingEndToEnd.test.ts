@@ -91,6 +91,8 @@ test('aligned .npy dumps without metadata get their true accuracy, decided by th
   assert.equal(check?.key, 'eval_loss');
   assert.equal(check?.agrees, 'aligned');
   close(check?.aligned, truth.meanNll, 1e-4, 'aligned mean NLL');
+  close(evaluation?.accuracy, truth.accuracy, 1e-12, 'the accuracy of the pairing used');
+  close(evaluation?.pairings?.aligned.meanNll, truth.meanNll, 1e-4, 'both pairings listed');
   assert.ok((check?.shifted ?? 0) > 1.5 * (check?.logged ?? Infinity), `the shifted pairing is far off: ${check?.shifted} against ${check?.logged}`);
   assert.match(evaluation?.pairingCheck?.reason ?? '', /^Paired aligned \(no shift\), decided by the logged eval_loss: the shifted pairing's mean NLL is .* \(\d\.\d\d× the logged value\), the aligned one's .* \(\+0\.8%\)/);
 
@@ -101,7 +103,7 @@ test('aligned .npy dumps without metadata get their true accuracy, decided by th
 
 test('the same dumps without a logged loss are unverified: shown so, never the run’s accuracy, and a problem says how to settle it', async () => {
   const run = join(root, 'bare');
-  writeDump(join(run, 'eval_outputs', 'step-100'), false);
+  const truth = writeDump(join(run, 'eval_outputs', 'step-100'), false);
   writeFileSync(join(run, 'trainer_state.json'), trainerStateText([{ loss: 2.5, step: 50 }]));
   configure('cache-bare');
   const document = await reportPaths([run]);
@@ -112,7 +114,11 @@ test('the same dumps without a logged loss are unverified: shown so, never the r
   const [evaluation] = report.evaluations ?? [];
   assert.equal(evaluation?.status, 'unverified');
   assert.equal(evaluation?.pairing.causalShiftSource, 'undecided');
+  assert.equal(evaluation?.accuracy, null);
+  close(evaluation?.pairings?.aligned.accuracy, truth.accuracy, 1e-12, 'the aligned pairing, listed but not claimed');
+  assert.ok((evaluation?.pairings?.shifted.accuracy ?? 1) < 0.15, 'the shifted pairing of an aligned dump is near chance');
   const problem = document.problems.find((candidate) => candidate.path === evaluation?.path);
+  assert.match(problem?.message ?? '', /Rescan Log Directories/);
   assert.match(problem?.message ?? '', /logs no eval loss or accuracy at this step.*metadata\.json beside the arrays.*tokenAccuracyLens\.evalOutputs\.causalShift.*report --causal-shift yes\|no/);
   // The extension's panel lists the same problem beside the files it could not read.
   const ingest = new LogIngest();

@@ -153,9 +153,10 @@ export function planPairing(plan: EvalPlan): EvalPairing {
 }
 
 export function describePairing(pairing: EvalPairing): string {
+  const ignore = `ignore index ${pairing.ignoreIndex}, from ${pairing.ignoreIndexSource}`;
+  if (pairing.causalShiftSource === 'undecided') return `${pairing.form}; pairing unverified (scored shifted and aligned, nothing settled which); ${ignore}`;
   const shift = pairing.causalShift ? 'shifted (position t predicts label t+1)' : 'aligned (no shift)';
-  const from = pairing.causalShiftSource === 'undecided' ? 'unverified: nothing said how tokens pair' : `from ${pairing.causalShiftSource}`;
-  return `${pairing.form}; ${shift}, ${from}; ignore index ${pairing.ignoreIndex}, from ${pairing.ignoreIndexSource}`;
+  return `${pairing.form}; ${shift}, from ${pairing.causalShiftSource}; ${ignore}`;
 }
 
 export function describePlan(plan: EvalPlan): string {

@@ -5,6 +5,7 @@ import type { Series } from '../types';
 import { evaluationPoints } from './evalOutputsFormat';
 import { describePairing } from './evalPlan';
 import { decidePairing, type LoggedAtStep, type PairingDecision, type ScoredEvaluation, type ScoredPairing } from './pairingDecision';
+import type { TokenSummary } from './tokenStatistics';
 
 /** An evaluation with its pairing settled, or marked unverified when nothing could settle it. */
 export interface ResolvedEvaluation extends ScoredPairing {
@@ -15,7 +16,16 @@ export interface ResolvedEvaluation extends ScoredPairing {
   readonly status: 'decided' | 'unverified';
   /** How the run's logged values decided it (or failed to), for an evaluation whose files did not say. */
   readonly decision?: PairingDecision;
+  /** The accuracy and mean NLL of both pairings, when both were scored. */
+  readonly candidates?: { readonly shifted: CandidateNumbers; readonly aligned: CandidateNumbers };
 }
+
+export interface CandidateNumbers {
+  readonly accuracy: number;
+  readonly meanNll: number | undefined;
+}
+
+const numbers = (summary: TokenSummary): CandidateNumbers => ({ accuracy: summary.accuracy, meanNll: summary.probabilities?.meanNll });
 
 /** Keys the evaluation outputs add to a run: never the logged values a pairing is checked against. */
 const COMPUTED = /_computed$/;
@@ -59,10 +69,11 @@ export function resolveEvaluation(evaluation: ScoredEvaluation & { readonly path
   const { aligned, ...shifted } = evaluation;
   if (aligned === undefined) return { ...shifted, status: 'decided' };
   const decision = decidePairing(evaluation.summary, aligned.summary, logged);
-  if (decision.causalShift === null) return { ...shifted, status: 'unverified', decision };
+  const candidates = { shifted: numbers(evaluation.summary), aligned: numbers(aligned.summary) };
+  if (decision.causalShift === null) return { ...shifted, status: 'unverified', decision, candidates };
   const chosen = decision.causalShift ? shifted : { ...shifted, ...aligned };
   const pairing = { ...chosen.pairing, causalShiftSource: decision.source };
-  return { ...chosen, pairing, alignment: describePairing(pairing), status: 'decided', decision };
+  return { ...chosen, pairing, alignment: describePairing(pairing), status: 'decided', decision, candidates };
 }
 
 /**
