@@ -66,7 +66,10 @@ export interface PairingDecision {
  * times away (0.405) and three times as far as the agreeing one: the wrong pairing of a trained model is
  * far off (aligned logits scored shifted gave an NLL of 5.5 against a logged 1.94, 2.8 times or 1.04; their
  * accuracy 7–11% against 25–50%, at least 0.82), while a barely trained model, whose two pairings score
- * alike, is left unverified rather than guessed.
+ * alike, is left unverified rather than guessed. Measured on a character trigram model of this project's
+ * docs (114 symbols, 5,376 held-out characters) mixed with the uniform distribution to mimic training: the
+ * wrong pairing's NLL is 1.16 times the right one's at 4.07 nats (uniform: 4.74), 1.54 times at 3.10 and
+ * 2.77 times fully fitted (2.35); its accuracy 2.4% against 37.9% from the first step.
  */
 export const AGREE_DISTANCE = Math.log(1.1);
 export const RIVAL_DISTANCE = Math.log(1.5);
