@@ -5,7 +5,7 @@ import { parseReportArgs } from '../../src/core/reportArgs';
 import { COMPUTED_KEYS } from '../../src/core/tokens/evalOutputsFormat';
 import { isMetadataSidecar, metadataSidecarPath, parseMetadataSidecar } from '../../src/core/tokens/metadataSidecar';
 import { decidePairing, type ScoredEvaluation } from '../../src/core/tokens/pairingDecision';
-import { loggedAtStep, resolveRun } from '../../src/core/tokens/resolvedRun';
+import { loggedValues, resolveRun } from '../../src/core/tokens/resolvedRun';
 import { TokenAccumulator, type TokenSummary } from '../../src/core/tokens/tokenStatistics';
 
 /** A summary of 100 tokens with the given accuracy and mean NLL. */
@@ -65,9 +65,10 @@ test('the logged values come from the run, never from computed series, an accura
   ]);
   store.addPoints('/run', { path: '/run/eval_outputs/step-300.npz', format: 'eval-outputs' }, [{ key: COMPUTED_KEYS.meanNll, step: 300, value: 1.5 }]);
   const run = store.snapshot('/run') ?? assert.fail();
-  assert.deepEqual(loggedAtStep(run, 100), { loss: { key: 'eval_loss', value: 2 }, accuracy: { key: 'eval_accuracy', value: 0.41 } });
-  assert.deepEqual(loggedAtStep(run, 300), {}, 'the computed NLL is not a logged loss');
-  assert.deepEqual(loggedAtStep(run, 100, { evalLoss: ['nope'], evalAccuracy: ['eval_accuracy'] }).accuracy, { key: 'eval_accuracy', value: 0.41 });
+  const logged = loggedValues(run);
+  assert.deepEqual(logged(100), { loss: { key: 'eval_loss', value: 2 }, accuracy: { key: 'eval_accuracy', value: 0.41 } });
+  assert.deepEqual(logged(300), {}, 'the computed NLL is not a logged loss');
+  assert.deepEqual(loggedValues(run, { evalLoss: ['nope'], evalAccuracy: ['eval_accuracy'] })(100).accuracy, { key: 'eval_accuracy', value: 0.41 });
 });
 
 test('a run joined with an undecided evaluation gains the chosen pairing’s series, an unverified one gains nothing', () => {

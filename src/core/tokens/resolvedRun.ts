@@ -60,10 +60,6 @@ export function loggedValues(run: RunSnapshot, overrides: RoleOverrides = {}): (
   };
 }
 
-export function loggedAtStep(run: RunSnapshot, step: number, overrides: RoleOverrides = {}): LoggedAtStep {
-  return loggedValues(run, overrides)(step);
-}
-
 /** One evaluation settled: by its files when they said how it pairs, else by the run's logged values. */
 export function resolveEvaluation(evaluation: ScoredEvaluation & { readonly path: string }, logged: LoggedAtStep): ResolvedEvaluation {
   const { aligned, ...shifted } = evaluation;
