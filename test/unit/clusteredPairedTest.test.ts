@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { confirmCheckpointDisagreement, confirmMisleadingLoss, type ConfirmableWarning } from '../../src/core/tokens/confirmWarning';
-import { mcnemarExact, misleadingLossEvidence, pairedTokenTest } from '../../src/core/tokens/evaluationComparison';
+import { mcnemarExact, misleadingLossEvidence, pairedNllTest, pairedTokenTest } from '../../src/core/tokens/evaluationComparison';
 import type { ResolvedEvaluation } from '../../src/core/tokens/resolvedRun';
 import type { SequenceRuns } from '../../src/core/tokens/sequenceRuns';
 import { TokenAccumulator } from '../../src/core/tokens/tokenStatistics';
@@ -142,7 +142,10 @@ test("a compact dump's sequence_index gives the sequences of its flat tokens", a
     const result = await computeEvalFile(join(dir, 'eval_outputs', 'step-1.safetensors'), {});
     if ('error' in result) assert.fail(result.error);
     assert.equal(result.summary.tokens, 5);
-    assert.deepEqual(result.sequences, { ids: [4, 9, 2], lengths: [2, 2, 1] });
+    assert.deepEqual([result.sequences?.ids, result.sequences?.lengths], [[4, 9, 2], [2, 2, 1]]);
+    // Each run's summed NLL (the label's log-probabilities, float32): 0.1 + 2, 0.2 + 0.3, 3.
+    const nll = result.sequences?.nll ?? [];
+    [2.1, 0.5, 3].forEach((expected, i) => assert.ok(Math.abs((nll[i] ?? NaN) - expected) < 1e-6, `run ${i}: ${nll[i]}`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -182,4 +185,16 @@ test('warning (e) is confirmed, lowered or withdrawn by the paired test between 
   assert.equal(confirmCheckpointDisagreement(disagreement, pairedTokenTest(better.second, better.first)), undefined, 'the loss picked the better checkpoint: withdrawn');
   const weak = pair([...ones(22), ...zeros(18)], [...zeros(22), ...ones(8), ...zeros(10)], 10);
   assert.equal(confirmCheckpointDisagreement({ ...disagreement, confidence: 'high' }, pairedTokenTest(weak.first, weak.second))?.confidence, 'low');
+});
+
+test('the NLL change is tested with sequences as units: 3 sequences exactly, 20 by the normal approximation', () => {
+  const runs = (count: number, nll: (k: number) => number): SequenceRuns => ({ ids: Array.from({ length: count }, (_, k) => k), lengths: Array.from({ length: count }, () => 10), nll: Array.from({ length: count }, (_, k) => nll(k)) });
+  // Every sequence's mean NLL up by 0.1: with 3 sequences the sign flips give 2 of 8 patterns as extreme.
+  const few = pairedNllTest({ sequences: runs(3, () => 10) }, { sequences: runs(3, () => 11) });
+  assert.deepEqual(few, { pValue: 2 / 8, method: 'sign-flip', sequences: 3 });
+  // 20 equal changes: (Σd)² / Σd² = 20, p = erfc(√10) = 7.74e-6 (scipy.stats.chi2.sf(20, 1) = 7.744216e-06).
+  const many = pairedNllTest({ sequences: runs(20, () => 10) }, { sequences: runs(20, () => 11) });
+  assert.equal(many?.method, 'sign-flip-normal');
+  assert.ok(Math.abs((many?.pValue ?? NaN) - 7.744216e-6) < 1e-10, `p = ${many?.pValue}`);
+  assert.equal(pairedNllTest({ sequences: { ids: [0], lengths: [10] } }, { sequences: { ids: [0], lengths: [10] } }), undefined, 'no NLL, no test');
 });

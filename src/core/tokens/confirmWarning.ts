@@ -35,6 +35,7 @@ export function confirmMisleadingLoss<W extends ConfirmableWarning>(warning: W, 
     nllChangeOnWrongTokens: split.wrongTokens,
     nllChangeOnCorrectTokens: split.correctTokens,
     nllChangeFromAccuracy: split.accuracyChange,
+    nllChangeP: evidence.nllChange?.pValue ?? NaN,
   };
   const withNumbers = { ...warning, evidence: { ...warning.evidence, ...numbers } };
   if (contradicted) {

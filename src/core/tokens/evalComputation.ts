@@ -44,9 +44,9 @@ export class EvalComputation {
     this.sampleBelow = Math.min(1, TEMPERATURE_SAMPLE_ROWS / (plan.sequences * plan.sequenceLength)) * 4294967296;
   }
 
-  /** Records the sequence of a token just added (row `row`; with a shift its label is in the same sequence). */
-  private addSequence(row: number): void {
-    this.sequences?.push(this.sequenceIndex === undefined ? Math.floor(row / this.plan.sequenceLength) : (this.sequenceIndex[row] as number));
+  /** Records the sequence of a token just added (row `row`; with a shift its label is in the same sequence), and its NLL. */
+  private addSequence(row: number, nll?: number): void {
+    this.sequences?.push(this.sequenceIndex === undefined ? Math.floor(row / this.plan.sequenceLength) : (this.sequenceIndex[row] as number), nll);
   }
 
   private labelFor(row: number): number | undefined {
@@ -62,9 +62,13 @@ export class EvalComputation {
       const label = this.labelFor(row);
       if (label === undefined) continue;
       const isCorrect = predictions[row] === label;
-      if (labelLogProbs !== undefined && maxLogProbs !== undefined) this.tokens.addProbabilities(isCorrect, labelLogProbs[row] as number, maxLogProbs[row] as number);
-      else this.tokens.addPrediction(isCorrect);
-      this.addSequence(row);
+      if (labelLogProbs !== undefined && maxLogProbs !== undefined) {
+        this.tokens.addProbabilities(isCorrect, labelLogProbs[row] as number, maxLogProbs[row] as number);
+        this.addSequence(row, -(labelLogProbs[row] as number));
+      } else {
+        this.tokens.addPrediction(isCorrect);
+        this.addSequence(row);
+      }
     }
   }
 
@@ -79,7 +83,7 @@ export class EvalComputation {
       scoreRow(rows, r * vocab, vocab, label, this.score, rowHash(this.scored++) < this.sampleBelow ? this.temperature : undefined);
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank);
-      this.addSequence(firstRow + r);
+      this.addSequence(firstRow + r, -this.score.labelLogProb);
     }
   }
 
@@ -122,7 +126,7 @@ export class EvalComputation {
       }
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank);
-      this.addSequence(firstRow + r);
+      this.addSequence(firstRow + r, -this.score.labelLogProb);
     }
   }
 

@@ -88,6 +88,34 @@ export function pairedTokenTest(first: { readonly correctness: Uint8Array; reado
   return { ...plain, ...clusteredP(differences), sequences: bySequence.size, tokens };
 }
 
+/**
+ * Whether the mean NLL changed between two evaluations of the same tokens, with sequences as the units: the
+ * per-sequence mean NLL change dₖ tested as the sign-flip test of `pairedTokenTest` does (exactly for at
+ * most 16 sequences, else by its normal approximation (Σdₖ)² / Σdₖ² against χ²₁). Undefined when the
+ * sequences or their NLL are not known: the NLL split then stays a description.
+ */
+export interface NllChangeTest {
+  readonly pValue: number;
+  readonly method: 'sign-flip' | 'sign-flip-normal';
+  readonly sequences: number;
+}
+
+export function pairedNllTest(first: { readonly sequences?: SequenceRuns | undefined }, second: { readonly sequences?: SequenceRuns | undefined }): NllChangeTest | undefined {
+  const a = first.sequences;
+  const b = second.sequences;
+  if (a?.nll === undefined || b?.nll === undefined || !sameRuns(a, b)) return undefined;
+  const bySequence = new Map<number, { change: number; n: number }>();
+  a.ids.forEach((id, i) => {
+    const known = bySequence.get(id) ?? { change: 0, n: 0 };
+    known.change += (b.nll?.[i] as number) - (a.nll?.[i] as number);
+    known.n += a.lengths[i] as number;
+    bySequence.set(id, known);
+  });
+  const differences = [...bySequence.values()].map(({ change, n }) => change / n).filter((d) => d !== 0 && Number.isFinite(d));
+  const { pValue, method } = clusteredP(differences);
+  return { pValue, method: method === 'sign-flip' ? 'sign-flip' : 'sign-flip-normal', sequences: bySequence.size };
+}
+
 function clusteredP(differences: readonly number[]): { pValue: number; method: 'clustered-mcnemar' | 'sign-flip' } {
   if (differences.length === 0) return { pValue: 1, method: 'clustered-mcnemar' };
   const total = differences.reduce((sum, d) => sum + d, 0);
@@ -157,6 +185,8 @@ export function splitNllChange(before: TokenSummary, after: TokenSummary): NllSp
 export interface MisleadingLossEvidence {
   readonly split: NllSplit;
   readonly mcnemar: PairedTest;
+  /** The NLL change tested by sequence, when the outputs give each sequence's NLL. */
+  readonly nllChange: NllChangeTest | undefined;
   readonly confirmed: boolean;
   readonly contradicted: boolean;
 }
@@ -174,5 +204,5 @@ export function misleadingLossEvidence(best: ScoredTokens, last: ScoredTokens): 
   const wrongDominates = split.change > 0 && split.wrongTokens > split.change / 2;
   const significant = mcnemar.pValue <= 0.01 && mcnemar.onlySecond > mcnemar.onlyFirst;
   const contradicted = mcnemar.pValue <= 0.05 && mcnemar.onlyFirst > mcnemar.onlySecond;
-  return { split, mcnemar, confirmed: wrongDominates && significant, contradicted };
+  return { split, mcnemar, nllChange: pairedNllTest(best, last), confirmed: wrongDominates && significant, contradicted };
 }
