@@ -43,6 +43,30 @@ export interface EvaluationReport {
   readonly path: string;
   readonly step: number;
   readonly pairing: EvalPairing;
+  /** `unverified`: nothing settled how its tokens pair; it is not the run's accuracy nor evidence for a warning. */
+  readonly status: 'decided' | 'unverified';
+  /** Token accuracy and mean NLL of the pairing used; null when unverified or not computed. */
+  readonly accuracy: number | null;
+  readonly meanNll: number | null;
+  /** When both pairings were scored (nothing in the files said how they pair): each one's accuracy and mean NLL. */
+  readonly pairings?: { readonly shifted: PairingNumbers; readonly aligned: PairingNumbers };
+  /** For outputs whose files did not say how they pair: each pairing checked against what the run logged at the step. */
+  readonly pairingCheck?: {
+    readonly reason: string;
+    readonly comparisons: readonly {
+      readonly against: string;
+      readonly key: string;
+      readonly logged: number;
+      readonly shifted: number | null;
+      readonly aligned: number | null;
+      readonly agrees: string | null;
+    }[];
+  };
+}
+
+export interface PairingNumbers {
+  readonly accuracy: number | null;
+  readonly meanNll: number | null;
 }
 
 interface Pick {

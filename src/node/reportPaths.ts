@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
-import { buildReport, type ReportDocument, type RunReport } from '../core/report';
+import { buildReport, type EvaluationReport, type PairingNumbers, type ReportDocument, type RunReport } from '../core/report';
+import type { CandidateNumbers, ResolvedEvaluation } from '../core/tokens/resolvedRun';
 import { LogIngest } from './logIngest';
 import { withOutputEvidence } from './tokens/confirmWarnings';
-import { evalOutputsStore } from './tokens/evalOutputsReader';
+import { resolveStoredRun } from './tokens/resolvedEvaluations';
 import { walkLogs } from './walkLogs';
 
 /** Reads every log under `paths` once, as the CLI does: no watching, a half-written file reported at once. */
@@ -16,19 +17,48 @@ export async function reportPaths(paths: readonly string[]): Promise<ReportDocum
       problems.push({ path, message: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory.' : (error as Error).message });
     }
   }
-  const document = buildReport(ingest.store.snapshots(), [...problems, ...ingest.problems()], {}, (runId) => ingest.runInfo(runId));
-  return { ...document, runs: document.runs.map((run) => withEvaluations(withOutputEvidence(run))) };
+  // Evaluations whose pairing is left to the logged loss are settled against their run before analysis.
+  const resolved = new Map(ingest.store.snapshots().map((snapshot) => [snapshot.id, resolveStoredRun(snapshot)]));
+  const document = buildReport(
+    [...resolved.values()].map(({ run }) => run),
+    [...problems, ...ingest.problems()],
+    {},
+    (runId) => ingest.runInfo(runId),
+  );
+  const runs = document.runs.map((run) => {
+    const evaluations = readBy(run, resolved.get(run.id)?.evaluations ?? []);
+    return withEvaluations(withOutputEvidence(run, evaluations), evaluations);
+  });
+  const unverified = runs.flatMap((run) => (run.evaluations ?? []).flatMap((evaluation) => (evaluation.status === 'unverified' && evaluation.pairingCheck !== undefined ? [{ path: evaluation.path, message: evaluation.pairingCheck.reason }] : [])));
+  return { runs, problems: [...document.problems, ...unverified].sort((a, b) => a.path.localeCompare(b.path)) };
 }
 
-/**
- * The run's evaluation outputs and how each paired its tokens, so a computed accuracy can be checked. The
- * store outlives one report (it is the process's): only files this report read are its sources.
- */
-function withEvaluations(run: RunReport): RunReport {
+/** The store outlives one report (it is the process's): only files this report read are its evaluations. */
+function readBy(run: RunReport, evaluations: readonly ResolvedEvaluation[]): ResolvedEvaluation[] {
   const read = new Set(run.sources.map((source) => source.path));
-  const evaluations = evalOutputsStore
-    .evaluations(run.id)
-    .filter((evaluation) => read.has(evaluation.path))
-    .map(({ path, step, pairing }) => ({ path, step, pairing }));
-  return evaluations.length === 0 ? run : { ...run, evaluations };
+  return evaluations.filter((evaluation) => read.has(evaluation.path));
+}
+
+const finiteOrNull = (value: number | undefined): number | null => (value !== undefined && Number.isFinite(value) ? value : null);
+const numbersOf = (numbers: CandidateNumbers): PairingNumbers => ({ accuracy: finiteOrNull(numbers.accuracy), meanNll: finiteOrNull(numbers.meanNll) });
+
+/** The run's evaluation outputs, how each paired its tokens and how that was decided, so a computed accuracy can be checked. */
+function withEvaluations(run: RunReport, evaluations: readonly ResolvedEvaluation[]): RunReport {
+  if (evaluations.length === 0) return run;
+  const reports = evaluations.map((evaluation): EvaluationReport => {
+    const { path, step, pairing, status, summary, decision, candidates } = evaluation;
+    const check =
+      decision === undefined
+        ? {}
+        : {
+            pairingCheck: {
+              reason: decision.reason,
+              comparisons: decision.comparisons.map(({ against, key, logged, shifted, aligned, agrees }) => ({ against, key, logged, shifted: finiteOrNull(shifted), aligned: finiteOrNull(aligned), agrees })),
+            },
+          };
+    const verified = status === 'decided';
+    const pairings = candidates === undefined ? {} : { pairings: { shifted: numbersOf(candidates.shifted), aligned: numbersOf(candidates.aligned) } };
+    return { path, step, pairing, status, accuracy: verified ? finiteOrNull(summary.accuracy) : null, meanNll: verified ? finiteOrNull(summary.probabilities?.meanNll) : null, ...pairings, ...check };
+  });
+  return { ...run, evaluations: reports };
 }

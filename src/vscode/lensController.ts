@@ -3,6 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import type { RunView } from '../core/runView';
 import { formatOverrides, type FormatOverrides } from '../node/formatSettings';
 import { RunSession } from '../node/runSession';
+import { calibrationFor } from '../node/tokens/calibrationSource';
+import { unverifiedProblems } from '../node/tokens/resolvedEvaluations';
 import { SlicedQueue } from '../node/slicedQueue';
 import { Disposable } from './disposable';
 import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
@@ -136,10 +138,11 @@ export class LensController extends Disposable {
     this.panel?.dispose();
     const panel = new MetricsPanel(webviewPanel, this.extensionUri, {
       views: () => [...this.views.values()],
-      problems: () => this.session.problems(),
+      problems: () => [...this.session.problems(), ...unverifiedProblems(this.session.store, this.settings.roleOverrides)],
       smoothing: () => this.settings.smoothing,
       revealRun: (runId) => this.revealRun(runId),
-      series: (request) => requestedSeries(this.session.store, request),
+      series: (request) => requestedSeries(this.session.store, request, this.settings.roleOverrides),
+      calibration: (runId) => calibrationFor(this.session.store.snapshot(runId), this.settings.roleOverrides),
       openLog: (runId, path, step) => void openRunLog(this.views.get(runId), path, step).catch((error: unknown) => this.log.warn(`Could not open ${path}: ${(error as Error).message}`)),
     });
     this.panel = panel;

@@ -32,7 +32,7 @@ test('the calibration view: splits and the paired test are against the least-los
   assert.ok(split !== null && split !== undefined);
   assert.ok(Math.abs(split.change - (1.28 - 0.98)) < 1e-12);
   assert.ok(Math.abs(split.wrongTokens - 0.3 * 4) < 1e-12, '(1 − ā)·ΔW with ā = 0.7, ΔW = 4');
-  assert.deepEqual(view.paired, { fromStep: 200, toStep: 300, onlyFirst: 0, onlySecond: 2, pValue: 0.5, confirmsMisleadingLoss: false });
+  assert.deepEqual(view.paired, { fromStep: 200, toStep: 300, onlyFirst: 0, onlySecond: 2, pValue: 0.5, method: 'exact-mcnemar', sequences: null, tokens: 10, confirmsMisleadingLoss: false });
   assert.deepEqual(view.alignments, ['logits; shifted']);
   assert.equal(view.points[0]?.reliability[0]?.accuracy, null, 'an empty bin has no accuracy (JSON has no NaN)');
 });

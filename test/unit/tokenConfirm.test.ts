@@ -6,18 +6,27 @@ import { test } from 'node:test';
 import { RunStore } from '../../src/core/runStore';
 import { buildRunView } from '../../src/core/runView';
 import { TokenAccumulator } from '../../src/core/tokens/tokenStatistics';
+import type { ResolvedEvaluation } from '../../src/core/tokens/resolvedRun';
+import type { SequenceRuns } from '../../src/core/tokens/sequenceRuns';
 import { withOutputEvidence } from '../../src/node/tokens/confirmWarnings';
+import { resolveStoredRun } from '../../src/node/tokens/resolvedEvaluations';
 import { configureEvalOutputs, evalOutputsStore } from '../../src/node/tokens/evalOutputsReader';
 import { reportPaths } from '../../src/node/reportPaths';
 import { compactSafetensors } from './tokenFiles';
 import { misleadingRunPoints } from '../fixtures/runs';
 
-/** An evaluation of 400 tokens: the first `right` correct, each with the given NLL, confident at `confidence`. */
-function evaluation(right: number, nllRight: number, nllWrong: number, confidence: number): { summary: ReturnType<TokenAccumulator['summary']>; correctness: Uint8Array } {
+/**
+ * An evaluation of 400 tokens: the first `right` correct, each with the given NLL, confident at `confidence`.
+ * Token i is from sequence i mod 40, so a change of the first tokens is spread over every sequence.
+ */
+function evaluation(right: number, nllRight: number, nllWrong: number, confidence: number): { summary: ReturnType<TokenAccumulator['summary']>; correctness: Uint8Array; sequences: SequenceRuns } {
   const tokens = new TokenAccumulator();
   for (let i = 0; i < 400; i++) tokens.addProbabilities(i < right, i < right ? -nllRight : -nllWrong, Math.log(confidence));
-  return { summary: tokens.summary(), correctness: tokens.correctnessView() };
+  const ids = Array.from({ length: 400 }, (_, i) => i % 40);
+  return { summary: tokens.summary(), correctness: tokens.correctnessView(), sequences: { ids, lengths: ids.map(() => 1) } };
 }
+
+const resolved = (store: RunStore, run: string): ResolvedEvaluation[] => [...resolveStoredRun(store.snapshot(run) ?? assert.fail()).evaluations];
 
 test('warning (a) is confirmed by the paired test when the run has outputs at the least-loss and last evaluations', () => {
   const run = '/ws/confirmed';
@@ -27,24 +36,25 @@ test('warning (a) is confirmed by the paired test when the run has outputs at th
   const warning = view.warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.ok(warning !== undefined, 'the fixture run shows misleading loss');
   assert.deepEqual([warning.startStep, warning.step], [300, 1000]);
-  assert.equal(withOutputEvidence(view), view, 'without outputs nothing changes');
+  assert.equal(withOutputEvidence(view, resolved(store, run)), view, 'without outputs nothing changes');
 
   // 160 → 200 of 400 tokens right (40 turned right, none wrong: p = 2^-39); the wrong ones got far more expensive.
   const alignment = 'compact; aligned (no shift), from metadata; ignore index -100, from metadata';
   const pairing = { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'metadata' } as const;
   evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-300.safetensors`, step: 300, alignment, pairing, problems: [], ...evaluation(160, 0.5, 2.5, 0.5) });
   evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(200, 0.3, 5, 0.9) });
-  const confirmed = withOutputEvidence(view).warnings.find((candidate) => candidate.kind === 'misleading-loss');
+  const confirmed = withOutputEvidence(view, resolved(store, run)).warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.equal(confirmed?.confidence, 'high');
-  assert.match(confirmed?.message ?? '', /The evaluation outputs confirm it: 40 tokens became right and 0 wrong \(McNemar p = 1\.8e-12\), and the tokens the model gets wrong add \+1\.375 nats, more than the whole rise of \+0\.950 \(145% of it: the other terms of the split lower it by 0\.425\)\./);
+  // One token of each of the 40 sequences turned right: Durkalski's X² = (40 · 0.1)² / (40 · 0.01) = 40.
+  assert.match(confirmed?.message ?? '', /The evaluation outputs confirm it: 40 tokens became right and 0 wrong \(McNemar clustered by sequence, 40 sequences, p = 2\.5e-10\), and the tokens the model gets wrong add \+1\.375 nats, more than the whole rise of \+0\.950 \(145% of it: the other terms of the split lower it by 0\.425\)\./);
   assert.equal(confirmed?.evidence['tokensNowRight'], 40);
-  assert.ok(Math.abs((confirmed?.evidence['pairedTestP'] ?? 0) - 2 ** -39) < 1e-20);
+  assert.equal(confirmed?.evidence['pairedTestSequences'], 40);
   // ΔNLL = 0.5·0.3 + 0.5·5 − (0.4·0.5 + 0.6·2.5) = 0.95; the wrong-token term is (1 − 0.45)·2.5 = 1.375.
   assert.ok(Math.abs((confirmed?.evidence['nllChangeOnWrongTokens'] ?? 0) - 1.375) < 1e-9);
 
   // The same rise with accuracy unchanged: the numbers are added, the warning is not upgraded.
   evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(160, 0.3, 5, 0.9) });
-  const unconfirmed = withOutputEvidence(view).warnings.find((candidate) => candidate.kind === 'misleading-loss');
+  const unconfirmed = withOutputEvidence(view, resolved(store, run)).warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.equal(unconfirmed?.confidence, warning.confidence);
   assert.equal(unconfirmed?.message, warning.message);
   assert.equal(unconfirmed?.evidence['pairedTestP'], 1);
@@ -71,8 +81,10 @@ test('the command-line report confirms warning (a) from evaluation outputs besid
     const run = report.runs.find((candidate) => candidate.id === dir);
     assert.deepEqual(run?.roles, { evalLoss: 'eval_loss', evalAccuracy: 'eval_mean_token_accuracy', trainLoss: null }, 'the logged keys keep their roles');
     const warning = run?.warnings.find((candidate) => candidate.kind === 'misleading-loss');
+    // Flat compact outputs without `sequence_index` do not say which tokens share a sequence: the paired test
+    // says so and lifts nothing above medium (this warning is high by its own trend tests already).
     assert.equal(warning?.confidence, 'high');
-    assert.match(warning?.message ?? '', /The evaluation outputs confirm it: 40 tokens became right and 0 wrong/);
+    assert.match(warning?.message ?? '', /The evaluation outputs confirm it: 40 tokens became right and 0 wrong \(McNemar p = 1\.8e-12, tokens assumed independent/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -51,11 +51,18 @@ function assertMatches(result: EvalFileResult, wanted: Record<string, number>, n
   close(l.temperature.nll, wanted['temperatureNll'], 2e-4, `${name} temperature-scaled NLL`);
 }
 
-test('fp32 logits in safetensors, shifted by default, match numpy', { skip }, async () => {
+test('fp32 logits in safetensors without metadata: both pairings scored, the shifted one matches numpy', { skip }, async () => {
   const result = await compute('step-100.safetensors');
   assert.equal(result.step, 100);
-  assert.match(result.alignment, /shifted .* from default; ignore index -100, from default/);
+  assert.match(result.alignment, /logits; pairing unverified \(scored shifted and aligned, nothing settled which\); ignore index -100, from default/);
+  assert.equal(result.pairing.causalShift, true, 'the top-level numbers are the shifted pairing');
   assertMatches(result, expected['step-100.safetensors'] ?? {}, 'fp32');
+  // The aligned pairing, scored from the same chunks, is what an explicit `aligned` gives, token for token.
+  const alignedOnly = await computeEvalFile(join(dir, 'run/eval_outputs/step-100.safetensors'), { chunkBytes: 1000, causalShift: false });
+  if ('error' in alignedOnly) assert.fail(alignedOnly.error);
+  assert.deepEqual(result.aligned?.summary, alignedOnly.summary);
+  assert.deepEqual(result.aligned?.correctness, alignedOnly.correctness);
+  assert.equal(result.aligned?.pairing.causalShift, false);
 });
 
 test('fp16 logits with I32 labels and ignore index from metadata match numpy on the same half values', { skip }, async () => {

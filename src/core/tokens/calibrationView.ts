@@ -1,4 +1,4 @@
-import { misleadingLossEvidence, splitNllChange, type NllSplit } from './evaluationComparison';
+import { misleadingLossEvidence, splitNllChange, type NllSplit, type PairedTest } from './evaluationComparison';
 import type { ReliabilityBin, TokenSummary } from './tokenStatistics';
 
 /** One evaluation as the calibration view draws it. JSON carries no NaN: missing numbers are null. */
@@ -25,10 +25,11 @@ export interface CalibrationView {
   /** The evaluation with the least mean NLL: the split and the paired test are against it. */
   readonly bestLossStep: number | null;
   /**
-   * McNemar's exact test between the best-loss evaluation and the last one; `confirmsMisleadingLoss` when
+   * The paired test between the best-loss evaluation and the last one (clustered by sequence where the
+   * outputs say which tokens share one, `sequences` then counting them); `confirmsMisleadingLoss` when
    * the loss rose mostly on wrong tokens while significantly more tokens became right (warning (a), WARNINGS.md).
    */
-  readonly paired: { readonly fromStep: number; readonly toStep: number; readonly onlyFirst: number; readonly onlySecond: number; readonly pValue: number; readonly confirmsMisleadingLoss: boolean } | null;
+  readonly paired: (PairedTest & { readonly fromStep: number; readonly toStep: number; readonly confirmsMisleadingLoss: boolean }) | null;
 }
 
 export interface CalibrationInput {

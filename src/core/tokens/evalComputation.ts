@@ -1,12 +1,15 @@
 import { labelIndexFor, type EvalPlan } from './evalPlan';
 import { emptyRowScore, scoreFromBatch, scoreRow, type RowBatchScorer } from './logitsRow';
 import { BINS, TEMPERATURE_SAMPLE_ROWS, TemperatureAccumulator } from './temperatureFit';
+import { SequenceRunsBuilder, type SequenceRuns } from './sequenceRuns';
 import { TokenAccumulator, type TokenSummary } from './tokenStatistics';
 
 /** What an evaluation yields: its summary, the per-token correctness (for McNemar) and what was skipped. */
 export interface EvalResult {
   readonly summary: TokenSummary;
   readonly correctness: Uint8Array;
+  /** The sequence of each scored token; undefined when the outputs do not say (flat tokens without `sequence_index`). */
+  readonly sequences: SequenceRuns | undefined;
   /** Labels outside [0, vocab) that are not the ignore index: counted, not scored. */
   readonly outOfRangeLabels: number;
 }
@@ -24,15 +27,26 @@ export class EvalComputation {
   private readonly sampleBelow: number;
   private scored = 0;
   private readonly batch: RowBatchScorer | undefined;
+  private readonly sequences: SequenceRunsBuilder | undefined;
+  private readonly sequenceIndex: Float64Array | undefined;
 
+  /** `sequenceIndex`: the compact form's sequence of each row, when the outputs carry one. */
   constructor(
     private readonly plan: EvalPlan,
     private readonly labels: Float64Array,
-    options: { readonly temperature: boolean; readonly batch?: RowBatchScorer } = { temperature: true },
+    options: { readonly temperature: boolean; readonly batch?: RowBatchScorer; readonly sequenceIndex?: Float64Array } = { temperature: true },
   ) {
     this.batch = options.batch;
+    this.sequenceIndex = options.sequenceIndex?.length === labels.length ? options.sequenceIndex : undefined;
+    // [batch, seq] outputs carry their sequences in their shape; flat ones only in a `sequence_index` array.
+    this.sequences = plan.labels.shape.length === 2 || this.sequenceIndex !== undefined ? new SequenceRunsBuilder() : undefined;
     this.temperature = options.temperature && plan.form === 'logits' ? new TemperatureAccumulator() : undefined;
     this.sampleBelow = Math.min(1, TEMPERATURE_SAMPLE_ROWS / (plan.sequences * plan.sequenceLength)) * 4294967296;
+  }
+
+  /** Records the sequence of a token just added (row `row`; with a shift its label is in the same sequence), and its NLL. */
+  private addSequence(row: number, nll?: number): void {
+    this.sequences?.push(this.sequenceIndex === undefined ? Math.floor(row / this.plan.sequenceLength) : (this.sequenceIndex[row] as number), nll);
   }
 
   private labelFor(row: number): number | undefined {
@@ -48,8 +62,13 @@ export class EvalComputation {
       const label = this.labelFor(row);
       if (label === undefined) continue;
       const isCorrect = predictions[row] === label;
-      if (labelLogProbs !== undefined && maxLogProbs !== undefined) this.tokens.addProbabilities(isCorrect, labelLogProbs[row] as number, maxLogProbs[row] as number);
-      else this.tokens.addPrediction(isCorrect);
+      if (labelLogProbs !== undefined && maxLogProbs !== undefined) {
+        this.tokens.addProbabilities(isCorrect, labelLogProbs[row] as number, maxLogProbs[row] as number);
+        this.addSequence(row, -(labelLogProbs[row] as number));
+      } else {
+        this.tokens.addPrediction(isCorrect);
+        this.addSequence(row);
+      }
     }
   }
 
@@ -64,6 +83,7 @@ export class EvalComputation {
       scoreRow(rows, r * vocab, vocab, label, this.score, rowHash(this.scored++) < this.sampleBelow ? this.temperature : undefined);
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank);
+      this.addSequence(firstRow + r, -this.score.labelLogProb);
     }
   }
 
@@ -106,11 +126,12 @@ export class EvalComputation {
       }
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank);
+      this.addSequence(firstRow + r, -this.score.labelLogProb);
     }
   }
 
   finish(): EvalResult {
-    return { summary: this.tokens.summary(this.temperature?.result(this.tokens.meanNll())), correctness: this.tokens.correctnessView(), outOfRangeLabels: this.outOfRange };
+    return { summary: this.tokens.summary(this.temperature?.result(this.tokens.meanNll())), correctness: this.tokens.correctnessView(), sequences: this.sequences?.result(), outOfRangeLabels: this.outOfRange };
   }
 }
 

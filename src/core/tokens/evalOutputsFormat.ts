@@ -2,6 +2,7 @@ import type { HostReadFormat, LogFile } from '../formats/logFormat';
 import { baseName, parentOf, pathSegments } from '../paths';
 import type { MetricPoint } from '../types';
 import { tensorRole } from './evalPlan';
+import { isMetadataSidecar } from './metadataSidecar';
 import type { TokenSummary } from './tokenStatistics';
 
 export const EVAL_OUTPUTS_FOLDER = 'eval_outputs';
@@ -30,6 +31,7 @@ export function evalOutputsFormat(folders: readonly string[]): HostReadFormat {
       const folder = evalFolderIndex(parts, folders);
       if (folder < 0 || folder === parts.length - 1) return undefined;
       const name = baseName(path).toLowerCase();
+      if (isMetadataSidecar(name)) return undefined;
       const isTensorFile = name.endsWith('.safetensors') || name.endsWith('.npz') || (name.endsWith('.npy') && tensorRole(name) === 'labels');
       // JSON beside them may hold per-sample results of a generation evaluation (`sampleResults.ts`).
       if (!isTensorFile && !name.endsWith('.json')) return undefined;

@@ -7,8 +7,11 @@ export interface EvalOutputOptions {
   readonly ignoreIndex?: number;
 }
 
-/** Where a choice came from, so the panel can say it. */
-export type ChoiceSource = 'metadata' | 'setting' | 'default' | 'layout';
+/**
+ * Where a choice came from, so the panel can say it. `undecided`: nothing said how [batch, seq] outputs pair,
+ * so both pairings are scored; `logged-loss` and `logged-accuracy` name what then decided it (pairingDecision.ts).
+ */
+export type ChoiceSource = 'metadata' | 'setting' | 'default' | 'layout' | 'undecided' | 'logged-loss' | 'logged-accuracy';
 
 export type EvalForm = 'predictions' | 'logits' | 'compact';
 
@@ -19,6 +22,8 @@ export interface EvalPlan<T extends TensorInfo = TensorInfo> {
   readonly logits?: T;
   readonly labelLogProbs?: T;
   readonly maxLogProbs?: T;
+  /** The compact form's sequence of each token (int32 or int64), when it was written. */
+  readonly sequenceIndex?: T;
   /** Positions per sequence (the whole flat array when it is 1-D) and the number of sequences. */
   readonly sequenceLength: number;
   readonly sequences: number;
@@ -35,6 +40,7 @@ const NAMES = {
   logits: ['logits'],
   labelLogProbs: ['label_logprobs', 'label_log_probs'],
   maxLogProbs: ['max_logprobs', 'max_log_probs'],
+  sequenceIndex: ['sequence_index'],
 } as const;
 
 type Role = keyof typeof NAMES;
@@ -74,7 +80,7 @@ export function planEvaluation<T extends TensorInfo>(tensors: readonly T[], meta
     const role = tensorRole(tensor.name);
     if (role !== undefined && found[role] === undefined) found[role] = tensor;
   }
-  const { labels, predictions, logits, labelLogProbs, maxLogProbs } = found;
+  const { labels, predictions, logits, labelLogProbs, maxLogProbs, sequenceIndex } = found;
   if (labels === undefined) return { error: `No labels among the tensors (${tensors.map((t) => t.name).join(', ') || 'none'}); name them "labels".` };
   const form: EvalForm | undefined = labelLogProbs !== undefined && maxLogProbs !== undefined && predictions !== undefined ? 'compact' : logits !== undefined ? 'logits' : predictions !== undefined ? 'predictions' : undefined;
   if (form === undefined) return { error: 'Labels need predictions, logits, or predictions with label_logprobs and max_logprobs beside them.' };
@@ -86,7 +92,7 @@ export function planEvaluation<T extends TensorInfo>(tensors: readonly T[], meta
     vocab = logits.shape[logits.shape.length - 1] ?? 0;
     if (logits.dtype.startsWith('I') || logits.dtype === 'U8' || logits.dtype === 'BOOL') return { error: `logits have integer dtype ${logits.dtype}.` };
   } else {
-    for (const tensor of [predictions, labelLogProbs, maxLogProbs]) {
+    for (const tensor of [predictions, labelLogProbs, maxLogProbs, sequenceIndex]) {
       if (tensor !== undefined && !sameShape(tensor.shape, shape)) return { error: `${tensor.name} [${tensor.shape.join(', ')}] does not match labels [${shape.join(', ')}].` };
     }
   }
@@ -97,7 +103,8 @@ export function planEvaluation<T extends TensorInfo>(tensors: readonly T[], meta
   if (metadataShift !== undefined) [shift, shiftSource] = [metadataShift, 'metadata'];
   else if (form === 'compact' || flat) [shift, shiftSource] = [false, 'layout'];
   else if (options.causalShift !== undefined) [shift, shiftSource] = [options.causalShift, 'setting'];
-  else [shift, shiftSource] = [true, 'default'];
+  // Hugging Face's convention is a guess here, not a fact: both pairings are scored and the logged loss decides.
+  else [shift, shiftSource] = [true, 'undecided'];
   const metadataIgnore = metadata['ignore_index'] === undefined ? NaN : Number(metadata['ignore_index']);
   const [ignoreIndex, ignoreIndexSource]: [number, ChoiceSource] = Number.isInteger(metadataIgnore) ? [metadataIgnore, 'metadata'] : options.ignoreIndex !== undefined ? [options.ignoreIndex, 'setting'] : [-100, 'default'];
   const sequenceLength = flat ? (shape[0] as number) : (shape[1] as number);
@@ -109,6 +116,7 @@ export function planEvaluation<T extends TensorInfo>(tensors: readonly T[], meta
     ...(logits === undefined || form !== 'logits' ? {} : { logits }),
     ...(labelLogProbs === undefined || form !== 'compact' ? {} : { labelLogProbs }),
     ...(maxLogProbs === undefined || form !== 'compact' ? {} : { maxLogProbs }),
+    ...(sequenceIndex === undefined || form !== 'compact' || !flat || sequenceIndex.dtype.startsWith('F') ? {} : { sequenceIndex }),
     sequenceLength,
     sequences,
     vocab,
@@ -118,6 +126,11 @@ export function planEvaluation<T extends TensorInfo>(tensors: readonly T[], meta
     ignoreIndexSource,
   };
   return { plan };
+}
+
+/** The plans to score: the one given, or, when its pairing is undecided, the shifted and the aligned one. */
+export function candidatePlans<T extends TensorInfo>(plan: EvalPlan<T>): EvalPlan<T>[] {
+  return plan.shiftSource === 'undecided' ? [{ ...plan, shift: true }, { ...plan, shift: false }] : [plan];
 }
 
 /** The label that row `row` (batch-major position) is scored against, or undefined when it has none. */
@@ -140,8 +153,10 @@ export function planPairing(plan: EvalPlan): EvalPairing {
 }
 
 export function describePairing(pairing: EvalPairing): string {
+  const ignore = `ignore index ${pairing.ignoreIndex}, from ${pairing.ignoreIndexSource}`;
+  if (pairing.causalShiftSource === 'undecided') return `${pairing.form}; pairing unverified (scored shifted and aligned, nothing settled which); ${ignore}`;
   const shift = pairing.causalShift ? 'shifted (position t predicts label t+1)' : 'aligned (no shift)';
-  return `${pairing.form}; ${shift}, from ${pairing.causalShiftSource}; ignore index ${pairing.ignoreIndex}, from ${pairing.ignoreIndexSource}`;
+  return `${pairing.form}; ${shift}, from ${pairing.causalShiftSource}; ${ignore}`;
 }
 
 export function describePlan(plan: EvalPlan): string {

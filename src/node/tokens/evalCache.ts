@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { EvalComputeOptions, EvalFileResult } from './evalFileStats';
 
 /** Bumped whenever a statistic's definition changes, so old cached results are not reused. */
-const CACHE_VERSION = 5;
+const CACHE_VERSION = 6;
 
 export interface FileIdentity {
   readonly path: string;
@@ -20,10 +20,21 @@ export function cacheKey(files: readonly FileIdentity[], options: EvalComputeOpt
   return hash.digest('hex').slice(0, 40);
 }
 
-interface Stored extends Omit<EvalFileResult, 'correctness'> {
+interface Stored extends Omit<EvalFileResult, 'correctness' | 'aligned'> {
   /** Per-token correctness, one bit a token, base64; `tokens` says how many bits count. */
   readonly correctness: string;
   readonly tokens: number;
+  /** The aligned pairing of an evaluation whose pairing is left to the host, its correctness packed the same way. */
+  readonly aligned?: Omit<NonNullable<EvalFileResult['aligned']>, 'correctness'> & { readonly correctness: string; readonly tokens: number };
+}
+
+function packed<T extends { readonly correctness: Uint8Array }>(value: T): Omit<T, 'correctness'> & { correctness: string; tokens: number } {
+  return { ...value, correctness: packBits(value.correctness).toString('base64'), tokens: value.correctness.length };
+}
+
+function unpacked<T extends { readonly correctness: string; readonly tokens: number }>(value: T): Omit<T, 'correctness' | 'tokens'> & { correctness: Uint8Array } {
+  const { tokens, correctness, ...rest } = value;
+  return { ...rest, correctness: unpackBits(Buffer.from(correctness, 'base64'), tokens) };
 }
 
 function packBits(values: Uint8Array): Buffer {
@@ -94,17 +105,18 @@ export class EvalCache {
     try {
       const text = await readFile(file, 'utf8');
       const stored = JSON.parse(text.slice(text.indexOf('\n') + 1), (_, value: unknown) => (value === '__NaN__' ? NaN : value)) as Stored;
-      const { tokens, ...rest } = stored;
+      const { aligned, ...rest } = stored;
       const now = new Date();
       await utimes(file, now, now).catch(() => undefined);
-      return { ...rest, correctness: unpackBits(Buffer.from(stored.correctness, 'base64'), tokens) };
+      return { ...unpacked(rest), ...(aligned === undefined ? {} : { aligned: unpacked(aligned) }) };
     } catch {
       return undefined;
     }
   }
 
   async set(key: string, files: readonly FileIdentity[], result: EvalFileResult): Promise<void> {
-    const stored: Stored = { ...result, correctness: packBits(result.correctness).toString('base64'), tokens: result.correctness.length };
+    const { aligned, ...rest } = result;
+    const stored: Stored = { ...packed(rest), ...(aligned === undefined ? {} : { aligned: packed(aligned) }) };
     await mkdir(this.directory, { recursive: true });
     const file = join(this.directory, `${key}.json`);
     const body = JSON.stringify(stored, (_, value: unknown) => (typeof value === 'number' && Number.isNaN(value) ? '__NaN__' : value));

@@ -1,24 +1,19 @@
 import { decodeFloats, decodeIntegers } from '../../core/tokens/decodeElements';
-import { EvalComputation } from '../../core/tokens/evalComputation';
+import { EvalComputation, type EvalResult } from '../../core/tokens/evalComputation';
 import { evaluationStep } from '../../core/tokens/evalOutputsFormat';
-import { describePlan, planEvaluation, planPairing, type EvalOutputOptions, type EvalPairing } from '../../core/tokens/evalPlan';
-import type { TokenSummary } from '../../core/tokens/tokenStatistics';
+import { candidatePlans, describePlan, planEvaluation, planPairing, type EvalOutputOptions, type EvalPlan } from '../../core/tokens/evalPlan';
+import type { ScoredEvaluation, ScoredPairing } from '../../core/tokens/pairingDecision';
 import { createWasmRowScorer } from './kernel/wasmRowScorer';
+import { readMetadataSidecar } from './metadataSidecarReader';
 import { readTensorBytes, tensorRowChunks } from './tensorData';
-import { locateEvalTensors } from './tensorFiles';
+import { locateEvalTensors, type LocatedTensor } from './tensorFiles';
 
-/** What one evaluation file yields, in a form that crosses a worker boundary and a JSON cache. */
-export interface EvalFileResult {
-  readonly step: number;
-  /** How tokens were paired: the form, the shift and the ignore index, and where each choice came from. */
-  readonly alignment: string;
-  /** The same choices, as fields for the CLI's JSON. */
-  readonly pairing: EvalPairing;
-  readonly summary: TokenSummary;
-  readonly correctness: Uint8Array;
-  readonly problems: readonly string[];
-}
-
+/**
+ * What one evaluation file yields, in a form that crosses a worker boundary and a JSON cache: its step, how
+ * its tokens were paired, its statistics and per-token correctness, and, when nothing said how it pairs, the
+ * aligned pairing scored as well (pairingDecision.ts).
+ */
+export type EvalFileResult = ScoredEvaluation;
 export interface EvalComputeOptions extends EvalOutputOptions {
   /** Bytes of logits decoded at a time: the memory a file needs, whatever its size. */
   readonly chunkBytes?: number;
@@ -31,37 +26,57 @@ export interface EvalComputeOptions extends EvalOutputOptions {
 
 const DEFAULT_CHUNK_BYTES = 8 << 20;
 
-/** Reads and scores one evaluation, streaming its logits; `onProgress` gets the fraction of logits done. */
+/**
+ * Reads and scores one evaluation, streaming its logits; `onProgress` gets the fraction of logits done. When
+ * nothing says how its tokens pair, both pairings are scored from the same chunks (two passes over each chunk
+ * in memory, one read of the file) and the host decides between them.
+ */
 export async function computeEvalFile(path: string, options: EvalComputeOptions, onProgress?: (fraction: number) => void): Promise<EvalFileResult | { error: string }> {
   const files = await locateEvalTensors(path);
   if ('error' in files) return files;
-  const planned = planEvaluation(files.tensors, files.metadata, options);
+  const sidecar = await readMetadataSidecar(path);
+  if ('error' in sidecar) return sidecar;
+  // A file's own header (safetensors) is the writer's word; the sidecar speaks for files that have none.
+  const metadata = { ...sidecar.metadata, ...files.metadata };
+  const planned = planEvaluation(files.tensors, metadata, options);
   if ('error' in planned) return planned;
   const { plan } = planned;
-  const step = evaluationStep(path, files.metadata, options.evalOutputFolders);
+  const step = evaluationStep(path, metadata, options.evalOutputFolders);
   if (step === undefined) return { error: 'No step for this evaluation: name it step-<N> (or put it in checkpoint-<N>/, or give "step" in its metadata).' };
   const labels = decodeIntegers(await readTensorBytes(plan.labels), plan.labels.dtype);
+  const sequenceIndex = plan.sequenceIndex === undefined ? undefined : decodeIntegers(await readTensorBytes(plan.sequenceIndex), plan.sequenceIndex.dtype);
   const batch = options.kernel === false ? undefined : createWasmRowScorer();
-  const computation = new EvalComputation(plan, labels, { temperature: options.temperature ?? true, ...(batch === undefined ? {} : { batch }) });
-  if (plan.form === 'logits' && plan.logits !== undefined) {
-    const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-    const ownBuffer = plan.logits.dtype === 'F32' ? undefined : new Float32Array(Math.max(plan.vocab, Math.floor(chunkBytes / 2)));
-    const totalRows = plan.sequences * plan.sequenceLength;
-    const rowBytes = plan.logits.byteLength / totalRows;
-    for await (const { bytes, firstRow } of tensorRowChunks(plan.logits, plan.vocab, chunkBytes)) {
-      // The kernel takes the bytes as stored (and widens fp16 and bf16 itself); without it they are decoded here.
-      const rows = batch?.load(bytes, plan.logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, plan.logits.dtype, ownBuffer);
-      computation.addLogitRows(rows, firstRow);
-      onProgress?.((firstRow + bytes.length / rowBytes) / totalRows);
-    }
-  } else if (plan.predictions !== undefined) {
+  const plans = candidatePlans(plan);
+  const computations = plans.map((candidate) => new EvalComputation(candidate, labels, { temperature: options.temperature ?? true, ...(batch === undefined ? {} : { batch }), ...(sequenceIndex === undefined ? {} : { sequenceIndex }) }));
+  if (plan.form === 'logits' && plan.logits !== undefined) await scoreLogits(plan, plan.logits, computations, options, batch, onProgress);
+  else if (plan.predictions !== undefined) {
     const predictions = decodeIntegers(await readTensorBytes(plan.predictions), plan.predictions.dtype);
     const labelLogProbs = plan.labelLogProbs === undefined ? undefined : decodeFloats(await readTensorBytes(plan.labelLogProbs), plan.labelLogProbs.dtype).slice();
     const maxLogProbs = plan.maxLogProbs === undefined ? undefined : decodeFloats(await readTensorBytes(plan.maxLogProbs), plan.maxLogProbs.dtype).slice();
-    computation.addPredictions(predictions, labelLogProbs, maxLogProbs);
+    for (const computation of computations) computation.addPredictions(predictions, labelLogProbs, maxLogProbs);
   }
-  const result = computation.finish();
-  const problems = result.outOfRangeLabels > 0 ? [`${result.outOfRangeLabels} labels are outside the vocabulary (0..${plan.vocab - 1}) and not the ignore index ${plan.ignoreIndex}: not scored.`] : [];
-  if (result.summary.tokens === 0) problems.push('No token was scored: every label is the ignore index (or the shift left none).');
-  return { step, alignment: describePlan(plan), pairing: planPairing(plan), summary: result.summary, correctness: result.correctness, problems };
+  const [first, second] = computations.map((computation, i) => scored(plans[i] as EvalPlan, computation.finish()));
+  if (first === undefined) return { error: 'The evaluation could not be planned.' };
+  const problems = first.outOfRangeLabels > 0 ? [`${first.outOfRangeLabels} labels are outside the vocabulary (0..${plan.vocab - 1}) and not the ignore index ${plan.ignoreIndex}: not scored.`] : [];
+  if (first.pairing.summary.tokens === 0) problems.push('No token was scored: every label is the ignore index (or the shift left none).');
+  return { step, ...first.pairing, problems, ...(second === undefined ? {} : { aligned: second.pairing }) };
+}
+
+function scored(plan: EvalPlan, result: EvalResult): { pairing: ScoredPairing; outOfRangeLabels: number } {
+  const pairing = { alignment: describePlan(plan), pairing: planPairing(plan), summary: result.summary, correctness: result.correctness, ...(result.sequences === undefined ? {} : { sequences: result.sequences }) };
+  return { pairing, outOfRangeLabels: result.outOfRangeLabels };
+}
+
+/** Streams the logits once; each chunk is scored by every candidate pairing while it is in memory. */
+async function scoreLogits(plan: EvalPlan, logits: LocatedTensor, computations: readonly EvalComputation[], options: EvalComputeOptions, batch: ReturnType<typeof createWasmRowScorer>, onProgress?: (fraction: number) => void): Promise<void> {
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const ownBuffer = logits.dtype === 'F32' ? undefined : new Float32Array(Math.max(plan.vocab, Math.floor(chunkBytes / 2)));
+  const totalRows = plan.sequences * plan.sequenceLength;
+  const rowBytes = logits.byteLength / totalRows;
+  for await (const { bytes, firstRow } of tensorRowChunks(logits, plan.vocab, chunkBytes)) {
+    // The kernel takes the bytes as stored (and widens fp16 and bf16 itself); without it they are decoded here.
+    const rows = batch?.load(bytes, logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, logits.dtype, ownBuffer);
+    for (const computation of computations) computation.addLogitRows(rows, firstRow);
+    onProgress?.((firstRow + bytes.length / rowBytes) / totalRows);
+  }
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { LogFormat } from '../../core/formats/logFormat';
 import { EVAL_OUTPUTS_FORMAT, evaluationPoints } from '../../core/tokens/evalOutputsFormat';
+import { metadataSidecarPath } from '../../core/tokens/metadataSidecar';
 import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
 import { EvalCache, cacheKey, type FileIdentity } from './evalCache';
 import type { EvalComputeOptions } from './evalFileStats';
@@ -45,12 +46,16 @@ export function pruneEvalCache(): Promise<string[]> {
 async function identities(path: string): Promise<FileIdentity[]> {
   // A .npy labels file stands for its folder: a sibling rewritten (the logits of the next save) changes it.
   const paths = path.toLowerCase().endsWith('.npy') ? (await readdir(dirname(path))).filter((name) => name.toLowerCase().endsWith('.npy')).sort().map((name) => join(dirname(path), name)) : [path];
-  return Promise.all(
+  // The metadata sidecar, when there is one, changes how the tokens pair: it is part of the identity too.
+  const sidecar = metadataSidecarPath(path);
+  const sidecarInfo = sidecar === undefined ? undefined : await stat(sidecar).catch(() => undefined);
+  const found = await Promise.all(
     paths.map(async (file) => {
       const info = await stat(file);
       return { path: file, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
     }),
   );
+  return sidecar === undefined || sidecarInfo === undefined ? found : [...found, { path: sidecar, size: sidecarInfo.size, mtimeMs: sidecarInfo.mtimeMs, ino: sidecarInfo.ino }];
 }
 
 /** Reads one evaluation: its computed statistics become points at its step; its details go to the store. */
@@ -97,7 +102,8 @@ export class EvalOutputsReader implements SourceReader {
     if (cached === undefined) await cache.set(key, files, result).catch(() => undefined);
     evalOutputsStore.set(this.runId, { ...result, path: this.path });
     const problems = [...result.problems];
-    return { kind: 'points', points: evaluationPoints(result.summary, result.step), replace: true, problems };
+    // An evaluation whose pairing is left to the run's logged loss adds its points only once that decides it (resolvedRun.ts).
+    return { kind: 'points', points: result.aligned === undefined ? evaluationPoints(result.summary, result.step) : [], replace: true, problems };
   }
 
   private evalStoreRemove(): void {

@@ -82,7 +82,7 @@ async function npzMember(path: string, entry: ZipEntry): Promise<LocatedTensor |
   return { ...header.value, path, deflated: { start, size: entry.compressedSize } };
 }
 
-const CANONICAL_NAMES = { labels: 'labels', predictions: 'predictions', logits: 'logits', labelLogProbs: 'label_logprobs', maxLogProbs: 'max_logprobs' } as const;
+const CANONICAL_NAMES = { labels: 'labels', predictions: 'predictions', logits: 'logits', labelLogProbs: 'label_logprobs', maxLogProbs: 'max_logprobs', sequenceIndex: 'sequence_index' } as const;
 
 /** A folder of .npy arrays: the labels file and its siblings with the same prefix (or the only ones of their role). */
 async function npyFiles(labelsPath: string): Promise<EvalFiles | { error: string }> {

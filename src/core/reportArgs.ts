@@ -1,0 +1,45 @@
+import type { EvalOutputOptions } from './tokens/evalPlan';
+
+/** What `report` was asked for: the paths, JSON or text, and how evaluation outputs pair when their metadata does not say. */
+export interface ReportArgs {
+  readonly paths: readonly string[];
+  readonly json: boolean;
+  readonly evalOutputs: EvalOutputOptions;
+}
+
+const SHIFT: Readonly<Record<string, boolean | undefined>> = { yes: true, true: true, shift: true, no: false, false: false, aligned: false, auto: undefined };
+
+/**
+ * `report <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]`, each flag as `--flag value` or
+ * `--flag=value`. `auto` (the default) leaves an evaluation without metadata to be decided by the run's
+ * logged loss. An unknown flag or a bad value is an error that says what is accepted.
+ */
+export function parseReportArgs(args: readonly string[]): ReportArgs | { readonly error: string } {
+  const paths: string[] = [];
+  let json = false;
+  let causalShift: boolean | undefined;
+  let ignoreIndex: number | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (!arg.startsWith('--')) {
+      paths.push(arg);
+      continue;
+    }
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag === '--json' && inline === undefined) {
+      json = true;
+      continue;
+    }
+    if (flag !== '--causal-shift' && flag !== '--ignore-index') return { error: `Unknown option ${flag}.` };
+    const value = inline ?? args[++i];
+    if (value === undefined) return { error: `${flag} needs a value.` };
+    if (flag === '--causal-shift') {
+      if (!(value.toLowerCase() in SHIFT)) return { error: `--causal-shift takes yes, no or auto, not ${JSON.stringify(value)}.` };
+      causalShift = SHIFT[value.toLowerCase()];
+    } else {
+      if (!/^-?\d+$/.test(value)) return { error: `--ignore-index takes an integer, not ${JSON.stringify(value)}.` };
+      ignoreIndex = Number(value);
+    }
+  }
+  return { paths, json, evalOutputs: { ...(causalShift === undefined ? {} : { causalShift }), ...(ignoreIndex === undefined ? {} : { ignoreIndex }) } };
+}
