@@ -8,6 +8,7 @@ import { buildRunView } from '../../src/core/runView';
 import { TokenAccumulator } from '../../src/core/tokens/tokenStatistics';
 import type { ResolvedEvaluation } from '../../src/core/tokens/resolvedRun';
 import type { SequenceRuns } from '../../src/core/tokens/sequenceRuns';
+import { confirmCheckpointDisagreement } from '../../src/core/tokens/confirmWarning';
 import { withOutputEvidence } from '../../src/node/tokens/confirmWarnings';
 import { resolveStoredRun } from '../../src/node/tokens/resolvedEvaluations';
 import { configureEvalOutputs, evalOutputsStore } from '../../src/node/tokens/evalOutputsReader';
@@ -88,4 +89,12 @@ test('the command-line report confirms warning (a) from evaluation outputs besid
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a confirming paired test lifts a warning from fewer than 8 evaluations no higher than low; with 8 or more it counts sequences', () => {
+  const test = { onlyFirst: 2, onlySecond: 40, pValue: 1e-6, method: 'clustered-mcnemar', sequences: 40, tokens: 4000 } as const;
+  const warning = (evaluations: number) => ({ kind: 'checkpoint-disagreement', confidence: 'low', message: 'The best checkpoint by loss is not the best by accuracy.', evidence: { evaluations } });
+  assert.equal(confirmCheckpointDisagreement(warning(5), test)?.confidence, 'low');
+  assert.equal(confirmCheckpointDisagreement(warning(8), test)?.confidence, 'high');
+  assert.equal(confirmCheckpointDisagreement(warning(8), { ...test, method: 'exact-mcnemar', sequences: null })?.confidence, 'medium');
 });
