@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'node:test';
+import { WANDB_HISTORY_FORMAT } from '../../src/core/formats/wandbHistoryFormat';
+import { pointTuples, readInChunks } from './formatHarness';
+import { REPO_ROOT } from './tokenPython';
+
+/**
+ * A Python that imports the real W&B SDK: `$TAL_WANDB_PYTHON`, the repository's trainers venv, or python3.
+ * wandb installs from a local index with `pip install --no-deps wandb opentelemetry-api opentelemetry-sdk
+ * opentelemetry-exporter-otlp-proto-http opentelemetry-exporter-otlp-proto-common opentelemetry-proto` plus its
+ * plain dependencies (click, packaging, platformdirs, protobuf, pydantic, pyyaml, requests, xxhash).
+ */
+const WANDB_PYTHON = [process.env['TAL_WANDB_PYTHON'], join(REPO_ROOT, '.venv-trainers', 'bin', 'python'), 'python3'].find(
+  (python) => python !== undefined && python !== '' && spawnSync(python, ['-c', 'import wandb'], { stdio: 'ignore', timeout: 60_000 }).status === 0,
+);
+const skip = WANDB_PYTHON === undefined ? 'no Python with the wandb SDK (set TAL_WANDB_PYTHON to one; see this file for the install)' : false;
+
+/** Runs `script` with the real SDK in offline mode and returns the .wandb file it wrote. */
+function writeOfflineRun(dir: string, script: string): Uint8Array {
+  const result = spawnSync(WANDB_PYTHON ?? 'python3', ['-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, WANDB_MODE: 'offline', WANDB_SILENT: 'true', WANDB_DIR: dir }, timeout: 120_000 });
+  assert.equal(result.status, 0, result.stderr);
+  const wandbDir = join(dir, 'wandb');
+  const run = readdirSync(wandbDir).find((name) => name.startsWith('offline-run-')) ?? '';
+  const file = readdirSync(join(wandbDir, run)).find((name) => name.endsWith('.wandb')) ?? '';
+  return new Uint8Array(readFileSync(join(wandbDir, run, file)));
+}
+
+test('W&B SDK (real writer): auto steps, an explicit step, a summary-only value; no internal key becomes a metric', { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-wandb-sdk-'));
+  try {
+    const bytes = writeOfflineRun(
+      dir,
+      `import wandb
+run = wandb.init(project="tal", config={"lr": 0.1})
+for i in range(5):
+    run.log({"loss": 2.0 - i / 10, "acc": i / 10})
+run.log({"x": 1}, step=10)
+run.log({"x": 2})
+run.summary["best_acc"] = 0.4
+run.log({"loss": 1.0})
+run.finish()
+`,
+    );
+    const { points, problems } = readInChunks(WANDB_HISTORY_FORMAT, bytes, [4096, 7, 100]);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(pointTuples(points.filter((point) => point.key === 'loss')), [0, 1, 2, 3, 4, 11].map((step, i) => ['loss', step, i === 5 ? 1 : 2 - i / 10]));
+    // x is logged twice at step 10 (the second call completes the row): one point, not one more at step 4.
+    assert.deepEqual(pointTuples(points.filter((point) => point.key === 'x')), [['x', 10, 2]]);
+    assert.deepEqual(pointTuples(points.filter((point) => point.key === 'best_acc')), [['best_acc', 10, 0.4]]);
+    assert.deepEqual([...new Set(points.map((point) => point.key))].sort(), ['acc', 'best_acc', 'loss', 'x']);
+    assert.ok(points.every((point) => point.wallTime === undefined || point.wallTime > 1.7e9), 'wall time is _timestamp, in seconds');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
