@@ -99,9 +99,16 @@ export function fromHfTensorboard(points: MetricPoint[]): MetricPoint[] {
   return mapped;
 }
 
-/** The output_dir that an events file in `<output_dir>/runs/<name>/` would belong to. */
+/** PyTorch's `add_hparams` writes each call into a subfolder named by the time (`1698933274.5762074`). */
+const HPARAMS_TRIAL_FOLDER = /^\d{9,}\.\d+$/;
+
+/**
+ * The output_dir that an events file in `<output_dir>/runs/<name>/` would belong to; also one in the
+ * `add_hparams` subfolder that HF's TensorBoardCallback writes there (the run's arguments, no metric).
+ */
 function hfOutputDirOfEvents(runDirectory: string): string | undefined {
-  const runs = dirname(runDirectory);
+  const folder = HPARAMS_TRIAL_FOLDER.test(basename(runDirectory)) ? dirname(runDirectory) : runDirectory;
+  const runs = dirname(folder);
   return basename(runs) === 'runs' ? dirname(runs) : undefined;
 }
 

@@ -32,19 +32,22 @@ const MAX_RECORD_BYTES = 1 << 30;
 
 /** Folders that Keras (`train/`, `validation/`) and the TF Estimator/Object Detection API (`eval/`) use for splits of one run. */
 const SPLIT_FOLDERS = new Set(['train', 'validation', 'eval']);
-/** PyTorch's `add_hparams` writes into a subfolder named by a float timestamp (`runs/Jan28_…/1674944078.0620234/`). */
-const TIMESTAMP_FOLDER = /^\d{9,}\.\d+$/;
 
 export function isTfeventsFile(path: string): boolean {
   const name = baseName(path);
   return name.includes('tfevents') && !name.endsWith('.profile-empty');
 }
 
-/** The run an events file belongs to: its folder, or the folder above a split or an hparams subfolder. */
+/**
+ * The run an events file belongs to: its folder, or the folder above a split. PyTorch's `add_hparams` writes
+ * each call into a subfolder of its own (`runs/Jan28_…/1674944078.0620234/`, named by the time unless given a
+ * `run_name`) holding that trial's metric values: each such folder is a run, as TensorBoard's HParams
+ * dashboard shows one session per folder. Folded into the folder above, five trials' values met at one step
+ * and four were lost.
+ */
 export function tfeventsRunDirectory(path: string): string {
   const folder = parentOf(path);
-  const name = baseName(folder);
-  return SPLIT_FOLDERS.has(name) || TIMESTAMP_FOLDER.test(name) ? parentOf(folder) : folder;
+  return SPLIT_FOLDERS.has(baseName(folder)) ? parentOf(folder) : folder;
 }
 
 /** Keras writes the same tags (`epoch_loss`) into `train/` and `validation/`: the folder keeps the two apart. */
