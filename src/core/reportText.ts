@@ -1,3 +1,4 @@
+import { visibleText } from './displayText';
 import type { EvaluationReport, ReportDocument, RunReport } from './report';
 import { describePairing } from './tokens/evalPlan';
 
@@ -5,16 +6,18 @@ function formatNumber(value: number | undefined | null, digits = 4): string {
   return value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
 }
 
+/** Run ids, paths, keys and messages quoting them come from file names and file contents: see visibleText. */
 function summarize(run: RunReport): string {
-  const lines = [`Run ${run.id}`];
-  lines.push(`  sources: ${run.sources.map((source) => `${source.path} (${source.format})`).join(', ')}`);
-  lines.push(`  eval loss: ${run.roles.evalLoss ?? 'not found'}; eval accuracy: ${run.roles.evalAccuracy ?? 'not found'}; train loss: ${run.roles.trainLoss ?? 'not found'}`);
-  if (run.accuracyDefinition !== null) lines.push(`  accuracy definition: ${run.accuracyDefinition}`);
+  const lines = [`Run ${visibleText(run.id)}`];
+  lines.push(`  sources: ${run.sources.map((source) => `${visibleText(source.path)} (${source.format})`).join(', ')}`);
+  const role = (key: string | null | undefined): string => (key === null || key === undefined ? 'not found' : visibleText(key));
+  lines.push(`  eval loss: ${role(run.roles.evalLoss)}; eval accuracy: ${role(run.roles.evalAccuracy)}; train loss: ${role(run.roles.trainLoss)}`);
+  if (run.accuracyDefinition !== null) lines.push(`  accuracy definition: ${visibleText(run.accuracyDefinition)}`);
   lines.push(...pairingLines(run.evaluations ?? []));
   const { byLoss, byAccuracy } = run.best;
   if (byLoss !== null) lines.push(`  best by loss:     step ${byLoss.step} (loss ${formatNumber(byLoss.loss)}, accuracy ${formatNumber(byLoss.accuracy)})`);
   if (byAccuracy !== null) lines.push(`  best by accuracy: step ${byAccuracy.step} (loss ${formatNumber(byAccuracy.loss)}, accuracy ${formatNumber(byAccuracy.accuracy)})`);
-  for (const warning of run.warnings) lines.push(`  ⚠ ${warning.kind} (${warning.confidence}): ${warning.message}`);
+  for (const warning of run.warnings) lines.push(`  ⚠ ${warning.kind} (${warning.confidence}): ${visibleText(warning.message)}`);
   if (run.warnings.length === 0) lines.push('  no warnings');
   return lines.join('\n');
 }
@@ -33,6 +36,6 @@ function pairingLines(evaluations: readonly EvaluationReport[]): string[] {
 export function formatText(report: ReportDocument): string {
   const parts = report.runs.map(summarize);
   if (report.runs.length === 0) parts.push('No training logs found.');
-  for (const problem of report.problems) parts.push(`problem: ${problem.path}: ${problem.message}`);
+  for (const problem of report.problems) parts.push(`problem: ${visibleText(problem.path)}: ${visibleText(problem.message)}`);
   return parts.join('\n\n') + '\n';
 }

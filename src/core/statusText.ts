@@ -1,4 +1,5 @@
 import type { RunView } from './runView';
+import { escapeMarkdown } from './displayText';
 import { DEFAULT_WARNING_SETTINGS, demandsAttention, type WarningSeverity } from './analysis/warningSettings';
 
 /** A plateau is advice: it gets the info icon, not the warning triangle. */
@@ -18,10 +19,6 @@ export function statusText(run: RunView | undefined): string {
   if (run?.latest == null) return 'Token acc: –';
   const arrow = trendArrow(run.latest.accuracy, run.latest.previousAccuracy);
   return `Token acc ${percent(run.latest.accuracy)}${arrow === '' ? '' : ` ${arrow}`}`;
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
 
 /** The hover card: eval loss, the best step by loss against the best by accuracy, and any warning. */
