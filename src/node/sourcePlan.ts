@@ -1,9 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CONSOLE_METRICS_FORMAT } from '../core/formats/consoleMetricsFormat';
 import { undoHfRewrite } from '../core/formats/hfKeys';
 import type { LogFile } from '../core/formats/logFormat';
 import type { MetricPoint } from '../core/types';
+import { wandbConfigOutputDir } from './wandbOutputDir';
 
 /**
  * How one file's points enter the run store, decided by what sits beside it on disk. Files of one Hugging
@@ -112,8 +113,32 @@ function hfOutputDirOfEvents(runDirectory: string): string | undefined {
   return basename(runs) === 'runs' ? dirname(runs) : undefined;
 }
 
+/** How many folders above the one holding `wandb/` a relative output_dir is looked for (a `wandb.init(dir=…)` below the working folder). */
+const OUTPUT_DIR_LEVELS = 3;
+
+/**
+ * The HF output_dir a W&B run of that training belongs to. Its config names the output_dir as the script
+ * gave it; a relative one is relative to the script's working folder, which the W&B folder does not record
+ * for every SDK. W&B writes `<dir>/wandb/run-…/`, where `dir` is the working folder unless `wandb.init(dir=…)`
+ * or WANDB_DIR moved it, so the folder holding `wandb/` is tried first, then the folders above it; the first
+ * where the output_dir holds a trainer_state.json (the run's own numbers, HF's mark) is the run. Until one
+ * does (before the first checkpoint), `waitFor` is where it is expected: a trainer state read there plans
+ * the run's files again.
+ */
+async function hfRunOfWandb(runDirectory: string): Promise<{ joined?: string; waitFor: string }> {
+  const outputDir = await wandbConfigOutputDir(runDirectory);
+  // No config yet (the run has just started): its history, once read, plans the run's files again.
+  if (outputDir === undefined) return { waitFor: runDirectory };
+  const root = dirname(dirname(runDirectory));
+  const candidates = [resolve(root, outputDir)];
+  for (let up = root, level = 0; level < OUTPUT_DIR_LEVELS && !isAbsolute(outputDir) && dirname(up) !== up; level++) candidates.push(resolve((up = dirname(up)), outputDir));
+  for (const candidate of candidates) if (await hasTrainerState(candidate)) return { joined: candidate, waitFor: candidate };
+  return { waitFor: candidates[0] ?? runDirectory };
+}
+
 export async function planSource(file: LogFile): Promise<SourcePlan> {
-  const plain: SourcePlan = { runId: await wandbRunOf(file.runDirectory), approximate: false };
+  const wandb = WANDB_RUN_FOLDER.test(basename(file.runDirectory)) ? await hfRunOfWandb(await wandbRunOf(file.runDirectory)) : undefined;
+  const plain: SourcePlan = { runId: wandb?.joined ?? (await wandbRunOf(file.runDirectory)), approximate: false, ...(wandb === undefined || wandb.joined !== undefined ? {} : { dependsOn: wandb.waitFor }) };
   if (file.format === 'tfevents') {
     const outputDir = hfOutputDirOfEvents(file.runDirectory);
     if (outputDir === undefined) return plain;

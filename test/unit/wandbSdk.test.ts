@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
 import { WANDB_HISTORY_FORMAT } from '../../src/core/formats/wandbHistoryFormat';
+import { LogIngest } from '../../src/node/logIngest';
+import { walkLogs } from '../../src/node/walkLogs';
 import { pointTuples, readInChunks } from './formatHarness';
+import { trainerStateText } from './helpers';
 import { REPO_ROOT } from './tokenPython';
 
 /**
@@ -53,6 +56,37 @@ run.finish()
     assert.deepEqual(pointTuples(points.filter((point) => point.key === 'best_acc')), [['best_acc', 10, 0.4]]);
     assert.deepEqual([...new Set(points.map((point) => point.key))].sort(), ['acc', 'best_acc', 'loss', 'x']);
     assert.ok(points.every((point) => point.wallTime === undefined || point.wallTime > 1.7e9), 'wall time is _timestamp, in seconds');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('W&B SDK (real writer): a run logged as HF\'s WandbCallback logs it joins the output_dir its config names', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-wandb-sdk-hf-'));
+  try {
+    // WandbCallback.setup: wandb.init, then the TrainingArguments into the config; on_log: rewritten keys with train/global_step.
+    writeOfflineRun(
+      dir,
+      `import wandb
+run = wandb.init(project="tal")
+run.config.update({"output_dir": "out", "learning_rate": 5e-05, "run_name": "out"}, allow_val_change=True)
+run.define_metric("train/global_step")
+run.define_metric("*", step_metric="train/global_step", step_sync=True)
+run.log({"train/loss": 2.5, "train/learning_rate": 5e-05, "train/epoch": 0.5, "train/global_step": 10})
+run.log({"eval/loss": 2.25, "eval/accuracy": 0.4, "train/epoch": 0.5, "train/global_step": 10})
+run.log({"train/loss": 2.0, "train/epoch": 1.0, "train/global_step": 20})
+run.finish()
+`,
+    );
+    const out = join(dir, 'out');
+    mkdirSync(join(out, 'checkpoint-20'), { recursive: true });
+    writeFileSync(join(out, 'checkpoint-20', 'trainer_state.json'), trainerStateText([{ loss: 2.5, learning_rate: 5e-5, step: 10, epoch: 0.5 }, { eval_loss: 2.25, eval_accuracy: 0.4, step: 10, epoch: 0.5 }, { loss: 2.0, step: 20, epoch: 1 }]));
+    const ingest = new LogIngest();
+    for (const path of await walkLogs(dir)) await ingest.ingest(path);
+    assert.deepEqual(ingest.store.runIds(), [out]);
+    assert.deepEqual(ingest.store.snapshot(out)?.metrics.get('loss'), { steps: [10, 20], values: [2.5, 2.0] });
+    assert.deepEqual(ingest.store.snapshot(out)?.metrics.get('eval_loss'), { steps: [10], values: [2.25] });
+    ingest.dispose();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

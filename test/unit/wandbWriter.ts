@@ -45,6 +45,11 @@ export function historyRecord(values: Record<string, unknown>, step: number | un
   return message(varintField(1, (step ?? 0) + 1), lengthField(2, message(...items, stepField)));
 }
 
+/** Record { config = 5: ConfigRecord { update = 1 … } }: what `wandb.config.update` writes (HF's TrainingArguments). */
+export function configRecord(values: Record<string, unknown>): Uint8Array {
+  return lengthField(5, message(...Object.entries(values).map(([key, value]) => lengthField(1, item(key, value)))));
+}
+
 export function summaryRecord(values: Record<string, unknown>): Uint8Array {
   return lengthField(3, message(...Object.entries(values).map(([key, value]) => lengthField(1, item(key, value)))));
 }
