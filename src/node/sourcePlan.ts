@@ -2,9 +2,12 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CONSOLE_METRICS_FORMAT } from '../core/formats/consoleMetricsFormat';
 import { undoHfRewrite } from '../core/formats/hfKeys';
-import type { LogFile } from '../core/formats/logFormat';
+import type { LogFile, LogFormat } from '../core/formats/logFormat';
+import { logFormat } from '../core/formats/registry';
+import { WANDB_HISTORY_FORMAT, wandbHistoryFrom } from '../core/formats/wandbHistoryFormat';
 import type { MetricPoint } from '../core/types';
 import { wandbConfigOutputDir } from './wandbOutputDir';
+import { resumedStartingStep } from './wandbResume';
 
 /**
  * How one file's points enter the run store, decided by what sits beside it on disk. Files of one Hugging
@@ -26,6 +29,14 @@ export interface SourcePlan {
   readonly readAs?: string;
   /** The run whose better source (a trainer state, a W&B history), when it appears, changes this plan: the file is then read again. */
   readonly dependsOn?: string;
+  /** A W&B history in a resumed run's later folder: the step its rows go on from (see wandbResume.ts). */
+  readonly startingStep?: number;
+}
+
+/** The format a planned file is read with. */
+export function planFormat(plan: SourcePlan, format: LogFormat): LogFormat {
+  if (plan.startingStep !== undefined && format.id === WANDB_HISTORY_FORMAT.id) return wandbHistoryFrom(plan.startingStep);
+  return (plan.readAs === undefined ? undefined : logFormat(plan.readAs)) ?? format;
 }
 
 /** LLaMA-Factory's own log of every Trainer.log call, appended beside its console output. */
@@ -57,28 +68,39 @@ export async function hasWandbHistory(runDirectory: string): Promise<boolean> {
   }
 }
 
-/** W&B's run folders: `run-<date>_<time>-<run id>` (or `offline-run-…`). */
-const WANDB_RUN_FOLDER = /^(?:offline-)?run-(\d{8}_\d{6})-([A-Za-z0-9]+)$/;
+/** W&B's run folders: `run-<date>_<time>-<run id>` (or `offline-run-…`), `-<n>` added when the name was taken that second. */
+const WANDB_RUN_FOLDER = /^(?:offline-)?run-(\d{8}_\d{6})-([A-Za-z0-9]+)(?:-(\d+))?$/;
 
 /**
  * The run a W&B run folder belongs to. A resumed run (`wandb.init(id=…, resume=…)`) writes a new folder with
  * the same run id, its history going on from the last step: all of them are one run, named by the first.
  */
 export async function wandbRunOf(runDirectory: string): Promise<string> {
-  const id = WANDB_RUN_FOLDER.exec(basename(runDirectory))?.[2];
-  if (id === undefined) return runDirectory;
+  return (await wandbRunFolders(runDirectory))[0] ?? runDirectory;
+}
+
+/** Where a folder sits among its run's folders: by time, then by the suffix W&B adds within one second. */
+function folderOrder(match: RegExpExecArray): string {
+  return `${match[1] ?? ''}-${(match[3] ?? '').padStart(6, '0')}`;
+}
+
+/** The folders of the W&B run `runDirectory` is a folder of, oldest first, up to and with it; empty for a folder W&B did not name. */
+async function wandbRunFolders(runDirectory: string): Promise<string[]> {
+  const own = WANDB_RUN_FOLDER.exec(basename(runDirectory));
+  if (own === null) return [];
   let names: string[];
   try {
     names = await readdir(dirname(runDirectory));
   } catch {
-    return runDirectory;
+    return [runDirectory];
   }
-  let first: { name: string; time: string } | undefined;
+  const folders: { name: string; order: string }[] = [];
   for (const name of names) {
     const match = WANDB_RUN_FOLDER.exec(name);
-    if (match?.[2] === id && (first === undefined || (match[1] ?? '') < first.time)) first = { name, time: match[1] ?? '' };
+    if (match !== null && match[2] === own[2] && folderOrder(match) <= folderOrder(own)) folders.push({ name, order: folderOrder(match) });
   }
-  return first === undefined ? runDirectory : join(dirname(runDirectory), first.name);
+  folders.sort((a, b) => a.order.localeCompare(b.order) || a.name.localeCompare(b.name));
+  return folders.length === 0 ? [runDirectory] : folders.map((folder) => join(dirname(runDirectory), folder.name));
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -144,6 +166,10 @@ export async function planSource(file: LogFile): Promise<SourcePlan> {
     if (outputDir === undefined) return plain;
     if (await hasTrainerState(outputDir)) return { runId: outputDir, mapPoints: fromHfTensorboard, approximate: true };
     return { ...plain, dependsOn: outputDir };
+  }
+  if (file.format === WANDB_HISTORY_FORMAT.id) {
+    const folders = await wandbRunFolders(file.runDirectory);
+    return folders.length > 1 ? { ...plain, startingStep: await resumedStartingStep(folders.slice(0, -1)) } : plain;
   }
   if (file.format === 'console') {
     const better = (await hasTrainerState(file.runDirectory)) || (await isFile(join(file.runDirectory, LLAMAFACTORY_LOG))) || (await hasWandbHistory(file.runDirectory));

@@ -91,3 +91,27 @@ run.finish()
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('W&B SDK (real writer): a run resumed offline is one run whose rows go on, none replaced', { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-wandb-sdk-resume-'));
+  try {
+    writeOfflineRun(
+      dir,
+      `import wandb
+for part in range(2):
+    run = wandb.init(project="tal", id="resumeme", resume="allow")
+    for i in range(3):
+        run.log({"loss": part + i / 10})
+    run.finish()
+`,
+    );
+    const ingest = new LogIngest();
+    for (const path of await walkLogs(dir)) await ingest.ingest(path);
+    const runs = ingest.store.runIds();
+    assert.equal(runs.length, 1, runs.join(', '));
+    assert.deepEqual(ingest.store.snapshot(runs[0] ?? '')?.metrics.get('loss'), { steps: [0, 1, 2, 3, 4, 5], values: [0, 0.1, 0.2, 1, 1.1, 1.2] });
+    ingest.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

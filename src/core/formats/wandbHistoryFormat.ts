@@ -152,7 +152,7 @@ export function readWandbChunk(cursor: WandbCursor, chunk: Uint8Array): ChunkRes
           infoChanged = true;
         }
         infoChanged = addParameters(info.parameters, record.config) || infoChanged;
-        if (steps.next === undefined) steps = { ...steps, startingStep: record.startingStep };
+        if (steps.next === undefined) steps = { ...steps, startingStep: Math.max(steps.startingStep, record.startingStep) };
         resumeUnplaced = record.resume && record.startingStep === 0;
         break;
     }
@@ -176,3 +176,17 @@ export const WANDB_HISTORY_FORMAT: AppendOnlyFormat<WandbCursor> = {
   sniff: (head) => (head.length < FILE_HEADER ? 'need-more' : isWandbHeader(head) ? 'log' : 'not-a-log'),
   readChunk: readWandbChunk,
 };
+
+/**
+ * The format reading a `.wandb` whose rows go on from `startingStep`: a later folder of a resumed run, whose
+ * earlier folders' rows the SDK could not see (an offline resume numbers its rows from 0 again; W&B's server
+ * moves them on past the run's last step when they are synced).
+ */
+export function wandbHistoryFrom(startingStep: number): AppendOnlyFormat<WandbCursor> {
+  return { ...WANDB_HISTORY_FORMAT, initialCursor: { ...INITIAL, steps: { next: undefined, startingStep } } };
+}
+
+/** The step the next row without one would get, after what a cursor has read: one past the file's last row. */
+export function nextWandbStep(cursor: WandbCursor): number {
+  return cursor.steps.next ?? cursor.steps.startingStep;
+}
