@@ -71,20 +71,16 @@ export async function hasWandbHistory(runDirectory: string): Promise<boolean> {
 /** W&B's run folders: `run-<date>_<time>-<run id>` (or `offline-run-…`), `-<n>` added when the name was taken that second. */
 const WANDB_RUN_FOLDER = /^(?:offline-)?run-(\d{8}_\d{6})-([A-Za-z0-9]+)(?:-(\d+))?$/;
 
-/**
- * The run a W&B run folder belongs to. A resumed run (`wandb.init(id=…, resume=…)`) writes a new folder with
- * the same run id, its history going on from the last step: all of them are one run, named by the first.
- */
-export async function wandbRunOf(runDirectory: string): Promise<string> {
-  return (await wandbRunFolders(runDirectory))[0] ?? runDirectory;
-}
-
 /** Where a folder sits among its run's folders: by time, then by the suffix W&B adds within one second. */
 function folderOrder(match: RegExpExecArray): string {
   return `${match[1] ?? ''}-${(match[3] ?? '').padStart(6, '0')}`;
 }
 
-/** The folders of the W&B run `runDirectory` is a folder of, oldest first, up to and with it; empty for a folder W&B did not name. */
+/**
+ * The folders of the W&B run `runDirectory` is a folder of, oldest first, up to and with it; empty for a
+ * folder W&B did not name. A resumed run (`wandb.init(id=…, resume=…)`) writes a new folder with the same run
+ * id, its history going on from the last step: all of them are one run, named by the first.
+ */
 async function wandbRunFolders(runDirectory: string): Promise<string[]> {
   const own = WANDB_RUN_FOLDER.exec(basename(runDirectory));
   if (own === null) return [];
@@ -159,18 +155,17 @@ async function hfRunOfWandb(runDirectory: string): Promise<{ joined?: string; wa
 }
 
 export async function planSource(file: LogFile): Promise<SourcePlan> {
-  const wandb = WANDB_RUN_FOLDER.test(basename(file.runDirectory)) ? await hfRunOfWandb(await wandbRunOf(file.runDirectory)) : undefined;
-  const plain: SourcePlan = { runId: wandb?.joined ?? (await wandbRunOf(file.runDirectory)), approximate: false, ...(wandb === undefined || wandb.joined !== undefined ? {} : { dependsOn: wandb.waitFor }) };
+  const folders = await wandbRunFolders(file.runDirectory);
+  const wandbRun = folders[0] ?? file.runDirectory;
+  const wandb = folders.length > 0 ? await hfRunOfWandb(wandbRun) : undefined;
+  const plain: SourcePlan = { runId: wandb?.joined ?? wandbRun, approximate: false, ...(wandb === undefined || wandb.joined !== undefined ? {} : { dependsOn: wandb.waitFor }) };
   if (file.format === 'tfevents') {
     const outputDir = hfOutputDirOfEvents(file.runDirectory);
     if (outputDir === undefined) return plain;
     if (await hasTrainerState(outputDir)) return { runId: outputDir, mapPoints: fromHfTensorboard, approximate: true };
     return { ...plain, dependsOn: outputDir };
   }
-  if (file.format === WANDB_HISTORY_FORMAT.id) {
-    const folders = await wandbRunFolders(file.runDirectory);
-    return folders.length > 1 ? { ...plain, startingStep: await resumedStartingStep(folders.slice(0, -1)) } : plain;
-  }
+  if (file.format === WANDB_HISTORY_FORMAT.id) return folders.length > 1 ? { ...plain, startingStep: await resumedStartingStep(folders.slice(0, -1)) } : plain;
   if (file.format === 'console') {
     const better = (await hasTrainerState(file.runDirectory)) || (await isFile(join(file.runDirectory, LLAMAFACTORY_LOG))) || (await hasWandbHistory(file.runDirectory));
     // Printed rounded: where the better source holds the same key at the run's last step, its exact value wins.
