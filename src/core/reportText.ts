@@ -26,7 +26,7 @@ function summarize(run: RunReport): string {
 function pairingLines(evaluations: readonly EvaluationReport[]): string[] {
   const steps = new Map<string, number[]>();
   for (const evaluation of evaluations) {
-    const description = describePairing(evaluation.pairing);
+    const description = visibleText(describePairing(evaluation.pairing));
     steps.set(description, [...(steps.get(description) ?? []), evaluation.step]);
   }
   return [...steps].map(([description, at]) => `  tokens paired as ${description} (step${at.length === 1 ? '' : 's'} ${at.join(', ')})`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { WANDB_HISTORY_FORMAT } from '../../src/core/formats/wandbHistoryFormat';
+import { WANDB_HISTORY_FORMAT, wandbHistoryFrom } from '../../src/core/formats/wandbHistoryFormat';
 import { pointTuples, readInChunks, readWhole } from './formatHarness';
 import { exitRecord, historyRecord, nestedSummaryRecord, runRecord, summaryRecord, wandbFile } from './wandbWriter';
 
@@ -80,6 +80,10 @@ test('W&B new_resume_mode: a resumed run whose rows carry no step is numbered fr
   ]);
   assert.equal(problems.length, 1);
   assert.match(problems[0] ?? '', /resumed an earlier one.*numbered from 0/);
+  // With the run's earlier folders read, where its rows go on is known: no problem, rows from there.
+  const placed = readWhole(wandbHistoryFrom(5), wandbFile(records).bytes);
+  assert.deepEqual(placed.problems, []);
+  assert.deepEqual(pointTuples(placed.points).map(([, step]) => step), [5, 6, 7]);
 });
 
 test('W&B internal keys are not metrics: _wandb.runtime in every summary, _runtime and _step; _timestamp is the wall time', () => {

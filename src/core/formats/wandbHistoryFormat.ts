@@ -153,7 +153,8 @@ export function readWandbChunk(cursor: WandbCursor, chunk: Uint8Array): ChunkRes
         }
         infoChanged = addParameters(info.parameters, record.config) || infoChanged;
         if (steps.next === undefined) steps = { ...steps, startingStep: Math.max(steps.startingStep, record.startingStep) };
-        resumeUnplaced = record.resume && record.startingStep === 0;
+        // Known when the record says, or when the run's earlier folders were read (wandbHistoryFrom).
+        resumeUnplaced = record.resume && steps.next === undefined && steps.startingStep === 0;
         break;
     }
   }
