@@ -18,6 +18,7 @@ function trial(logdir: string, name: string, accuracy: number): void {
     eventFile([
       { wallTime: 1, fileVersion: 'brain.Event:2' },
       { wallTime: 2, values: [{ tag: '_hparams_/experiment', floatVal: 0, plugin: 'hparams' }] },
+      { wallTime: 2, values: [{ tag: '_hparams_/session_start_info', hparams: { lr: accuracy / 10, optimizer: 'adamw', warmup: true } }] },
       { wallTime: 2, values: [{ tag: 'hparam/accuracy', simple: accuracy }] },
     ]),
   );
@@ -35,6 +36,8 @@ test('five add_hparams trials in one TensorBoard run are five runs, each with it
     for (const path of await walkLogs(root)) await ingest.ingest(path);
     assert.deepEqual(ingest.store.runIds(), [logdir, ...names.map((name) => join(logdir, name))].sort());
     names.forEach((name, i) => assert.deepEqual(ingest.store.snapshot(join(logdir, name))?.metrics.get('hparam/accuracy'), { steps: [0], values: [Math.fround(0.5 + i / 10)] }));
+    // Each trial's hyperparameters are its run's parameters: what tells five runs named by a time apart.
+    names.forEach((name, i) => assert.deepEqual(ingest.runInfo(join(logdir, name)), { parameters: { lr: (0.5 + i / 10) / 10, optimizer: 'adamw', warmup: true } }));
     assert.deepEqual([...(ingest.store.snapshot(logdir)?.metrics.keys() ?? [])], ['train/loss']);
   } finally {
     ingest.dispose();
@@ -87,6 +90,11 @@ w.close()
     assert.equal(trials.length, 5);
     const accuracies = trials.map((id) => ingest.store.snapshot(id)?.metrics.get('hparam/accuracy')?.values[0] ?? NaN).sort();
     assert.deepEqual(accuracies, [0.9, 0.99, 0.999, 0.9999, 0.99999].map((value) => Math.fround(value)));
+    for (const id of trials) {
+      const parameters = ingest.runInfo(id)?.parameters;
+      assert.equal(parameters?.['bs'], 32);
+      assert.equal(Math.fround(1 - Number(parameters?.['lr'])), ingest.store.snapshot(id)?.metrics.get('hparam/accuracy')?.values[0], 'the trial\'s own lr');
+    }
     assert.deepEqual(ingest.store.snapshot(logdir)?.metrics.get('train/loss')?.steps, [0, 1, 2]);
   } finally {
     ingest.dispose();
