@@ -13,9 +13,11 @@ import { REPO_ROOT } from './tokenPython';
 
 /**
  * A Python that imports the real W&B SDK: `$TAL_WANDB_PYTHON`, the repository's trainers venv, or python3.
- * wandb installs from a local index with `pip install --no-deps wandb opentelemetry-api opentelemetry-sdk
- * opentelemetry-exporter-otlp-proto-http opentelemetry-exporter-otlp-proto-common opentelemetry-proto` plus its
- * plain dependencies (click, packaging, platformdirs, protobuf, pydantic, pyyaml, requests, xxhash).
+ * Where an index lacks one of its dependencies (opentelemetry-semantic-conventions, imported but unused
+ * offline), wandb installs with `pip install --no-deps wandb opentelemetry-api opentelemetry-sdk
+ * opentelemetry-exporter-otlp-proto-http opentelemetry-exporter-otlp-proto-common opentelemetry-proto`, its
+ * plain dependencies (click, packaging, platformdirs, protobuf, pydantic, pyyaml, requests, xxhash), and a
+ * stand-in `opentelemetry/semconv` package whose attributes are their own names.
  */
 const WANDB_PYTHON = [process.env['TAL_WANDB_PYTHON'], join(REPO_ROOT, '.venv-trainers', 'bin', 'python'), 'python3'].find(
   (python) => python !== undefined && python !== '' && spawnSync(python, ['-c', 'import wandb'], { stdio: 'ignore', timeout: 60_000 }).status === 0,
