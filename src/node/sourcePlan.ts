@@ -149,7 +149,11 @@ async function hfRunOfWandb(runDirectory: string): Promise<{ joined?: string; wa
   if (outputDir === undefined) return { waitFor: runDirectory };
   const root = dirname(dirname(runDirectory));
   const candidates = [resolve(root, outputDir)];
-  for (let up = root, level = 0; level < OUTPUT_DIR_LEVELS && !isAbsolute(outputDir) && dirname(up) !== up; level++) candidates.push(resolve((up = dirname(up)), outputDir));
+  let base = root;
+  for (let level = 0; level < OUTPUT_DIR_LEVELS && !isAbsolute(outputDir) && dirname(base) !== base; level++) {
+    base = dirname(base);
+    candidates.push(resolve(base, outputDir));
+  }
   for (const candidate of candidates) if (await hasTrainerState(candidate)) return { joined: candidate, waitFor: candidate };
   return { waitFor: candidates[0] ?? runDirectory };
 }
