@@ -80,6 +80,10 @@ test('W&B new_resume_mode: a resumed run whose rows carry no step is numbered fr
   ]);
   assert.equal(problems.length, 1);
   assert.match(problems[0] ?? '', /resumed an earlier one.*numbered from 0/);
+  // Said with every read, so a live file's next append does not clear it.
+  const bytes = wandbFile(records).bytes;
+  const first = WANDB_HISTORY_FORMAT.readChunk(WANDB_HISTORY_FORMAT.initialCursor, bytes.subarray(0, bytes.length - 3), 'run.wandb');
+  assert.equal(WANDB_HISTORY_FORMAT.readChunk(first.cursor, bytes.subarray(bytes.length - 3), 'run.wandb').problems.length, 1);
   // With the run's earlier folders read, where its rows go on is known: no problem, rows from there.
   const placed = readWhole(wandbHistoryFrom(5), wandbFile(records).bytes);
   assert.deepEqual(placed.problems, []);

@@ -29,8 +29,10 @@ export interface WandbCursor {
   readonly hf: boolean;
   readonly lastStep: number;
   readonly steps: WandbSteps;
-  /** The run says it resumed another (`resume`) without saying where its steps go on: said once, at the first row without a step. */
+  /** The run says it resumed another (`resume`) without saying where its steps go on. */
   readonly resumeUnplaced: boolean;
+  /** The step its first row without a step got, once one came: said with every read, so the problem stays while the file is read. */
+  readonly unplacedFrom: number | undefined;
 }
 
 const FILE_HEADER = 7;
@@ -45,6 +47,7 @@ const INITIAL: WandbCursor = {
   lastStep: 0,
   steps: INITIAL_WANDB_STEPS,
   resumeUnplaced: false,
+  unplacedFrom: undefined,
 };
 
 /** `":W&B"`, magic 0xBEE1 (little-endian), version 0. */
@@ -95,7 +98,7 @@ export function readWandbChunk(cursor: WandbCursor, chunk: Uint8Array): ChunkRes
   const seen = cursor.seen ?? new Set<string>();
   const pending = cursor.pending ?? new Map<string, MetricPoint>();
   const info = cursor.info ?? { parameters: {} };
-  let { hf, lastStep, steps, resumeUnplaced } = cursor;
+  let { hf, lastStep, steps, resumeUnplaced, unplacedFrom } = cursor;
   let infoChanged = false;
   const flushPending = (): void => {
     for (const point of pending.values()) points.push(point);
@@ -115,12 +118,7 @@ export function readWandbChunk(cursor: WandbCursor, chunk: Uint8Array): ChunkRes
       case 'history': {
         const assigned = assignStep(steps, record.items, record.step);
         steps = assigned.steps;
-        if (resumeUnplaced && record.step === undefined && !record.items.some((item) => item.key === '_step')) {
-          problems.push(
-            `This run resumed an earlier one and its rows carry no step: W&B's server numbers them on from the step the run had reached, which this file does not hold, so they are numbered from ${assigned.step} here.`,
-          );
-          resumeUnplaced = false;
-        }
+        if (resumeUnplaced && unplacedFrom === undefined && record.step === undefined && !record.items.some((item) => item.key === '_step')) unplacedFrom = assigned.step;
         const row = historyRow(record.items, assigned.step);
         for (const key of row.keys) {
           seen.add(key);
@@ -158,11 +156,16 @@ export function readWandbChunk(cursor: WandbCursor, chunk: Uint8Array): ChunkRes
         break;
     }
   }
+  if (unplacedFrom !== undefined) {
+    problems.push(
+      `This run resumed an earlier one and its rows carry no step: W&B's server numbers them on from the step the run had reached, which this file does not hold, so they are numbered from ${unplacedFrom} here.`,
+    );
+  }
   const runInfo: RunInfo | undefined = infoChanged ? { ...info, parameters: { ...info.parameters } } : undefined;
   return {
     points,
     problems,
-    cursor: { header: undefined, framing: framed.cursor, broken: false, seen, pending, info, hf, lastStep, steps, resumeUnplaced },
+    cursor: { header: undefined, framing: framed.cursor, broken: false, seen, pending, info, hf, lastStep, steps, resumeUnplaced, unplacedFrom },
     ...(runInfo === undefined ? {} : { runInfo }),
   };
 }
