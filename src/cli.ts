@@ -1,4 +1,5 @@
 import { parseReportArgs } from './core/reportArgs';
+import { visibleText } from './core/displayText';
 import { formatText } from './core/reportText';
 import { reportPaths } from './node/reportPaths';
 import { configureEvalOutputs } from './node/tokens/evalOutputsReader';
@@ -22,7 +23,7 @@ async function main(argv: readonly string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (error: unknown) => {
-    process.stderr.write(`token-accuracy-lens: ${(error as Error).message}\n`);
+    process.stderr.write(`token-accuracy-lens: ${visibleText((error as Error).message)}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,4 +1,5 @@
 import type { RunView } from './runView';
+import { escapeMarkdown } from './displayText';
 import { DEFAULT_WARNING_SETTINGS, demandsAttention, type WarningSeverity } from './analysis/warningSettings';
 import { accuracyNoun, formatAccuracy, type AccuracyMeasure } from './analysis/accuracyMeasure';
 
@@ -25,10 +26,6 @@ export function statusText(run: RunView | undefined): string {
   if (run?.latest == null) return 'Token acc: –';
   const arrow = trendArrow(run.latest.accuracy, run.latest.previousAccuracy);
   return `${shortName(run.accuracyMeasure)} ${percent(run.latest.accuracy, run.accuracyMeasure)}${arrow === '' ? '' : ` ${arrow}`}`;
-}
-
-function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
 
 /** The hover card: eval loss, the best step by loss against the best by accuracy, and any warning. */

@@ -4,7 +4,7 @@ import type { RunInfo } from '../core/formats/logFormat';
 import type { MetricPoint, Problem } from '../core/types';
 import type { FormatOverrides } from './formatSettings';
 import { createSourceReader } from './hostReaders';
-import { isBetterSource, planSource, type SourcePlan } from './sourcePlan';
+import { isBetterSource, planFormat, planSource, type SourcePlan } from './sourcePlan';
 import { DELETED_FILE_MESSAGE, type SourceReader } from './sourceReader';
 
 interface FileEntry {
@@ -113,7 +113,7 @@ export class LogIngest {
       const format = file === undefined ? undefined : (this.options.formats?.get(file.format) ?? logFormat(file.format));
       if (file === undefined || format === undefined) return;
       const plan = await planSource(file);
-      const reader = createSourceReader(path, (plan.readAs === undefined ? undefined : logFormat(plan.readAs)) ?? format);
+      const reader = createSourceReader(path, planFormat(plan, format));
       if (reader === undefined) return;
       entry = { reader, runId: plan.runId, plan };
       this.readers.set(path, entry);
@@ -265,5 +265,5 @@ function atStep(points: readonly MetricPoint[], step: number): MetricPoint[] {
 }
 
 function samePlan(a: SourcePlan, b: SourcePlan): boolean {
-  return a.runId === b.runId && a.readAs === b.readAs && a.approximate === b.approximate && a.dependsOn === b.dependsOn;
+  return a.runId === b.runId && a.readAs === b.readAs && a.approximate === b.approximate && a.dependsOn === b.dependsOn && a.startingStep === b.startingStep;
 }

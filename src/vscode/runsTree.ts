@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { escapeMarkdown } from '../core/displayText';
 import type { RunView } from '../core/runView';
 import { Disposable } from './disposable';
 import { isLive } from '../core/runStatus';
@@ -20,11 +21,12 @@ export function runTreeItem(view: RunView, now: number): vscode.TreeItem {
     view.warnings.length > 0
       ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
       : new vscode.ThemeIcon(live ? 'pulse' : 'graph-line', live ? new vscode.ThemeColor('charts.green') : undefined);
+  // appendText leaves line breaks, `=`, `|` and `<` to the Markdown: a run name could start a heading, a table or HTML.
   const tooltip = new vscode.MarkdownString(undefined, true);
-  tooltip.appendText(`${view.label}\n\n`);
-  if (view.accuracyDefinition !== null) tooltip.appendText(`Accuracy: ${view.accuracyDefinition}\n\n`);
-  if (view.accuracyNote !== null) tooltip.appendText(`${view.accuracyNote}\n\n`);
-  for (const warning of view.warnings) tooltip.appendText(`⚠ ${warning.message}\n\n`);
+  tooltip.appendMarkdown(`${escapeMarkdown(view.label)}\n\n`);
+  if (view.accuracyDefinition !== null) tooltip.appendMarkdown(`Accuracy: ${escapeMarkdown(view.accuracyDefinition)}\n\n`);
+  if (view.accuracyNote !== null) tooltip.appendMarkdown(`${escapeMarkdown(view.accuracyNote)}\n\n`);
+  for (const warning of view.warnings) tooltip.appendMarkdown(`⚠ ${escapeMarkdown(warning.message)}\n\n`);
   item.tooltip = tooltip;
   item.accessibilityInformation = { label: `${view.label}, ${parts.join(', ')}` };
   item.command = { command: 'tokenAccuracyLens.openPanelAtRun', title: 'Open in Metrics Panel', arguments: [view.id] };

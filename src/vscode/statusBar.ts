@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { visibleText } from '../core/displayText';
 import type { RunView } from '../core/runView';
 import { statusText, statusTooltip } from '../core/statusText';
 import { demandsAttention } from '../core/analysis/warningSettings';
@@ -29,7 +30,8 @@ export class StatusBar extends Disposable {
     this.item.tooltip = tooltip;
     this.item.backgroundColor = warned ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.color = warned ? new vscode.ThemeColor('statusBarItem.warningForeground') : undefined;
-    this.item.accessibilityInformation = { label: `${statusText(run)}${loudest === undefined ? '' : `, warning: ${loudest.message}`}` };
+    // The tooltip's Markdown is escaped where it is built (statusTooltip); the screen-reader label is plain text, but a key quoted in the message may hold controls.
+    this.item.accessibilityInformation = { label: `${statusText(run)}${loudest === undefined ? '' : `, warning: ${visibleText(loudest.message)}`}` };
     this.item.show();
   }
 }

@@ -92,9 +92,9 @@ test('a record that passes its checksum but is not an Event is a problem, not a 
   assert.match(result.problems[0] ?? '', /not a TensorBoard event/);
 });
 
-test('runs: events files are grouped by folder; Keras splits, eval folders and hparams subfolders join their run', () => {
+test('runs: events files are grouped by folder; Keras splits and eval folders join their run, each add_hparams trial is one', () => {
   assert.deepEqual(classifyLogFile('/w/runs/Jan28_15-12-11_host/events.out.tfevents.1674944078.host.1.0'), { format: 'tfevents', runDirectory: '/w/runs/Jan28_15-12-11_host' });
-  assert.deepEqual(classifyLogFile('/w/runs/Jan28_15-12-11_host/1674944078.0620234/events.out.tfevents.1674944078.host.1.1'), { format: 'tfevents', runDirectory: '/w/runs/Jan28_15-12-11_host' });
+  assert.deepEqual(classifyLogFile('/w/runs/Jan28_15-12-11_host/1674944078.0620234/events.out.tfevents.1674944078.host.1.1'), { format: 'tfevents', runDirectory: '/w/runs/Jan28_15-12-11_host/1674944078.0620234' });
   assert.deepEqual(classifyLogFile('/w/logs/fit/train/events.out.tfevents.1.host.1.0.v2'), { format: 'tfevents', runDirectory: '/w/logs/fit' });
   assert.deepEqual(classifyLogFile('/w/logs/fit/validation/events.out.tfevents.1.host.1.0.v2'), { format: 'tfevents', runDirectory: '/w/logs/fit' });
   assert.deepEqual(classifyLogFile('/w/catboost_info/events.out.tfevents'), { format: 'tfevents', runDirectory: '/w/catboost_info' });

@@ -19,7 +19,21 @@ export type FixtureValue =
   | { readonly tag: string; readonly doubleVal: number }
   | { readonly tag: string; readonly content: number }
   | { readonly tag: string; readonly text: string }
-  | { readonly tag: string; readonly image: number };
+  | { readonly tag: string; readonly image: number }
+  | { readonly tag: string; readonly hparams: Readonly<Record<string, number | string | boolean>> };
+
+/** google.protobuf.Value: number_value = 2 (double), string_value = 3, bool_value = 4. */
+function protobufValue(value: number | string | boolean): number[] {
+  if (typeof value === 'number') return [...key(2, 1), ...le(8, (v) => v.setFloat64(0, value, true))];
+  if (typeof value === 'string') return lengthField(3, text(value));
+  return [...key(4, 0), ...varint(value ? 1 : 0)];
+}
+
+/** The HParams plugin's `session_start_info` as `add_hparams` writes it: `HParamsPluginData { version = 1, session_start_info = 3 { hparams = 1 (map) } }`. */
+function sessionStart(hparams: Readonly<Record<string, number | string | boolean>>): number[] {
+  const entries = Object.entries(hparams).flatMap(([name, value]) => lengthField(1, [...lengthField(1, text(name)), ...lengthField(2, protobufValue(value))]));
+  return [...key(1, 0), ...varint(0), ...lengthField(3, entries)];
+}
 
 function encodeValue(value: FixtureValue): number[] {
   const tag = lengthField(1, text(value.tag));
@@ -33,6 +47,10 @@ function encodeValue(value: FixtureValue): number[] {
   }
   if ('doubleVal' in value) return [...tag, ...scalarsPlugin, ...lengthField(8, [...key(1, 0), ...varint(2), ...lengthField(6, le(8, (v) => v.setFloat64(0, value.doubleVal, true)))])];
   if ('content' in value) return [...tag, ...scalarsPlugin, ...lengthField(8, [...key(1, 0), ...varint(1), ...lengthField(2, []), ...lengthField(4, le(4, (v) => v.setFloat32(0, value.content, true)))])];
+  if ('hparams' in value) {
+    const plugin = lengthField(9, lengthField(1, [...lengthField(1, text('hparams')), ...lengthField(2, sessionStart(value.hparams))]));
+    return [...tag, ...plugin];
+  }
   if ('text' in value) {
     const textPlugin = lengthField(9, lengthField(1, lengthField(1, text('text'))));
     return [...tag, ...textPlugin, ...lengthField(8, [...key(1, 0), ...varint(7), ...lengthField(8, text(value.text))])];

@@ -57,3 +57,17 @@ test('the real W&B sample, an HF run whose history gives no name, is named by it
   const document = await reportPaths([join(SAMPLES_DIR, 'wandb')]);
   assert.deepEqual(document.runs.map((run) => run.info?.name), ['ckpts/']);
 });
+
+test('an offline resume numbers its rows from 0 again: they go on after the earlier folder\'s last step, as W&B numbers them when synced', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tal-wandb-resume-'));
+  // wandb 0.30 offline: the resumed folder took the same second's name with "-1"; its rows carry steps 0, 1, 2 again.
+  const first = runFolder(root, 'offline-run-20261202_165346-resumeme', 'resumeme', [[0, 2.5], [1, 2.0], [2, 1.8]]);
+  runFolder(root, 'offline-run-20261202_165346-resumeme-1', 'resumeme', [[0, 1.6], [1, 1.5], [2, 1.4]]);
+  runFolder(root, 'offline-run-20261203_080000-resumeme', 'resumeme', [[0, 1.3]]);
+  const ingest = new LogIngest();
+  for (const path of (await walkLogs(root)).reverse()) await ingest.ingest(path);
+  assert.deepEqual(ingest.store.runIds(), [first]);
+  assert.deepEqual(ingest.store.snapshot(first)?.metrics.get('loss'), { steps: [0, 1, 2, 3, 4, 5, 6], values: [2.5, 2.0, 1.8, 1.6, 1.5, 1.4, 1.3] });
+  ingest.dispose();
+  rmSync(root, { recursive: true });
+});

@@ -34,20 +34,43 @@ function item(key: string, value: unknown): Uint8Array {
   return message(lengthField(1, key), lengthField(16, typeof value === 'string' && value.startsWith('RAW:') ? value.slice(4) : JSON.stringify(value)));
 }
 
-/** Record { history = 2: HistoryRecord { item = 1 …, step = 2 { num = 1 } } }, step 0 left out as proto3 does. */
-export function historyRecord(values: Record<string, unknown>, step: number): Uint8Array {
+/**
+ * Record { history = 2: HistoryRecord { item = 1 …, step = 2 { num = 1 } } }. Step 0 is an empty HistoryStep, as
+ * W&B 0.30 writes it (proto3 leaves out the zero `num`, not the message); an undefined step leaves the message
+ * out, as newer SDKs and shared mode do for rows logged without one.
+ */
+export function historyRecord(values: Record<string, unknown>, step: number | undefined): Uint8Array {
   const items = Object.entries(values).map(([key, value]) => lengthField(1, item(key, value)));
-  const stepField = step === 0 ? new Uint8Array(0) : lengthField(2, varintField(1, step));
-  return message(varintField(1, step + 1), lengthField(2, message(...items, stepField)));
+  const stepField = step === undefined ? new Uint8Array(0) : lengthField(2, step === 0 ? new Uint8Array(0) : varintField(1, step));
+  return message(varintField(1, (step ?? 0) + 1), lengthField(2, message(...items, stepField)));
+}
+
+/** Record { config = 5: ConfigRecord { update = 1 … } }: what `wandb.config.update` writes (HF's TrainingArguments). */
+export function configRecord(values: Record<string, unknown>): Uint8Array {
+  return lengthField(5, message(...Object.entries(values).map(([key, value]) => lengthField(1, item(key, value)))));
 }
 
 export function summaryRecord(values: Record<string, unknown>): Uint8Array {
   return lengthField(3, message(...Object.entries(values).map(([key, value]) => lengthField(1, item(key, value)))));
 }
 
-export function runRecord(displayName: string, config: Record<string, unknown>): Uint8Array {
+/** RunRecord { run_id = 1, config = 4, display_name = 8, starting_step = 14, resume = 24 }. */
+export function runRecord(displayName: string, config: Record<string, unknown>, resume: { startingStep?: number; resume?: boolean } = {}): Uint8Array {
   const configRecord = message(...Object.entries(config).map(([key, value]) => lengthField(1, item(key, value))));
-  return lengthField(17, message(lengthField(1, 'abc123'), lengthField(4, configRecord), lengthField(8, displayName)));
+  const fields = [lengthField(1, 'abc123'), lengthField(4, configRecord), lengthField(8, displayName)];
+  if (resume.startingStep !== undefined) fields.push(varintField(14, resume.startingStep));
+  if (resume.resume === true) fields.push(varintField(24, 1));
+  return lengthField(17, message(...fields));
+}
+
+/** Record { exit = 18 { exit_code = 1 } }: the run finished (code 0 left out, as proto3 does). */
+export function exitRecord(code = 0): Uint8Array {
+  return lengthField(18, code === 0 ? new Uint8Array(0) : varintField(1, code));
+}
+
+/** A summary update with a nested key (`_wandb` → `runtime`), as W&B writes its run-time bookkeeping. */
+export function nestedSummaryRecord(path: readonly string[], value: unknown): Uint8Array {
+  return lengthField(3, lengthField(1, message(...path.map((part) => lengthField(2, part)), lengthField(16, JSON.stringify(value)))));
 }
 
 /** Record { output_raw = 13 { line = 2 } }: console output, which the reader must step over. */

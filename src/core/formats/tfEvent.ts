@@ -9,6 +9,8 @@ export class EventScalars {
   /** proto3 leaves out a zero step, so a missing step is 0. */
   step = 0;
   count = 0;
+  /** The hyperparameters of an `add_hparams` session (HParams plugin `session_start_info`), when the event holds them. */
+  hparams: Record<string, string | number | boolean> | undefined = undefined;
   readonly tags: string[] = [];
   readonly values: number[] = [];
   /** Tags repeat in every record: decoded once, the same string comes back (and hashes once in the store's maps). */
@@ -20,6 +22,7 @@ export class EventScalars {
     this.wallTime = undefined;
     this.step = 0;
     this.count = 0;
+    this.hparams = undefined;
   }
 
   add(tag: string, value: number): void {
@@ -121,7 +124,7 @@ function readValue(reader: WireReader, end: number, out: EventScalars): void {
       reader.pos = tagEnd;
     } else if (field === 2 && wireType === WIRE_FIXED32) value = reader.float32();
     else if (field === 8 && wireType === WIRE_LENGTH) tensorValue = readScalarTensor(reader, reader.lengthEnd());
-    else if (field === 9 && wireType === WIRE_LENGTH) plugin = readPluginName(reader, reader.lengthEnd());
+    else if (field === 9 && wireType === WIRE_LENGTH) plugin = readPluginData(reader, reader.lengthEnd(), out);
     else reader.skip(wireType);
   }
   if (reader.pos !== end) throw new MalformedMessage('value runs past its length');
@@ -129,25 +132,81 @@ function readValue(reader: WireReader, end: number, out: EventScalars): void {
   if (number !== undefined) out.add(tag, number);
 }
 
-/** `SummaryMetadata.plugin_data.plugin_name`, which says how to read a tensor. */
-function readPluginName(reader: WireReader, end: number): string {
+/**
+ * `SummaryMetadata.plugin_data`: its `plugin_name`, which says how to read a tensor, and for the HParams plugin
+ * its `content`, whose session start names the trial's hyperparameters.
+ */
+function readPluginData(reader: WireReader, end: number, out: EventScalars): string {
   let name = '';
+  let content: [number, number] | undefined;
   while (reader.pos < end) {
     const key = reader.varint();
     if (key === (1 << 3) + WIRE_LENGTH) {
       const pluginEnd = reader.lengthEnd();
       while (reader.pos < pluginEnd) {
         const inner = reader.varint();
-        if (inner === (1 << 3) + WIRE_LENGTH) {
-          const nameEnd = reader.lengthEnd();
-          name = decodeUtf8(reader.bytes, reader.pos, nameEnd);
-          reader.pos = nameEnd;
+        if (inner === (1 << 3) + WIRE_LENGTH || inner === (2 << 3) + WIRE_LENGTH) {
+          const fieldEnd = reader.lengthEnd();
+          if (inner === (1 << 3) + WIRE_LENGTH) name = decodeUtf8(reader.bytes, reader.pos, fieldEnd);
+          else content = [reader.pos, fieldEnd];
+          reader.pos = fieldEnd;
         } else reader.skip(inner & 7);
       }
     } else reader.skip(key & 7);
   }
   reader.pos = end;
+  if (name === 'hparams' && content !== undefined) out.hparams = readSessionStart(new WireReader(reader.bytes, content[0], content[1]));
   return name;
+}
+
+/** `HParamsPluginData { session_start_info = 3 { map<string, google.protobuf.Value> hparams = 1 } }`; undefined for its other kinds. */
+function readSessionStart(reader: WireReader): Record<string, string | number | boolean> | undefined {
+  let hparams: Record<string, string | number | boolean> | undefined;
+  while (reader.pos < reader.end) {
+    const key = reader.varint();
+    if (key !== (3 << 3) + WIRE_LENGTH) {
+      reader.skip(key & 7);
+      continue;
+    }
+    const sessionEnd = reader.lengthEnd();
+    hparams ??= {};
+    while (reader.pos < sessionEnd) {
+      const inner = reader.varint();
+      if (inner === (1 << 3) + WIRE_LENGTH) readHparam(reader, reader.lengthEnd(), hparams);
+      else reader.skip(inner & 7);
+    }
+    reader.pos = sessionEnd;
+  }
+  return hparams;
+}
+
+/** One map entry `{ key = 1, value = 2: Value { number_value = 2, string_value = 3, bool_value = 4 } }`. */
+function readHparam(reader: WireReader, end: number, into: Record<string, string | number | boolean>): void {
+  let name: string | undefined;
+  let value: string | number | boolean | undefined;
+  while (reader.pos < end) {
+    const key = reader.varint();
+    if (key === (1 << 3) + WIRE_LENGTH) {
+      const nameEnd = reader.lengthEnd();
+      name = decodeUtf8(reader.bytes, reader.pos, nameEnd);
+      reader.pos = nameEnd;
+    } else if (key === (2 << 3) + WIRE_LENGTH) {
+      const valueEnd = reader.lengthEnd();
+      while (reader.pos < valueEnd) {
+        const inner = reader.varint();
+        if (inner === (2 << 3) + WIRE_FIXED64) value = reader.float64();
+        else if (inner === (3 << 3) + WIRE_LENGTH) {
+          const textEnd = reader.lengthEnd();
+          value = decodeUtf8(reader.bytes, reader.pos, textEnd);
+          reader.pos = textEnd;
+        } else if (inner === (4 << 3) + WIRE_VARINT) value = reader.varint() !== 0;
+        else reader.skip(inner & 7);
+      }
+      reader.pos = valueEnd;
+    } else reader.skip(key & 7);
+  }
+  if (reader.pos !== end) throw new MalformedMessage('hparam runs past its length');
+  if (name !== undefined && value !== undefined) into[name] = value;
 }
 
 /** The value of a TensorProto holding exactly one number; undefined for strings, empty or larger tensors. */

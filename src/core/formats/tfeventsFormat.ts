@@ -1,7 +1,7 @@
 import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
 import { maskedCrc32c } from './crc32c';
-import type { AppendOnlyFormat, LogFile, SniffResult } from './logFormat';
+import type { AppendOnlyFormat, LogFile, RunInfo, SniffResult } from './logFormat';
 import { MalformedMessage, WireReader } from './protobufWire';
 import { decodeEvent, EventScalars } from './tfEvent';
 import { concatBytes } from './concatBytes';
@@ -32,19 +32,22 @@ const MAX_RECORD_BYTES = 1 << 30;
 
 /** Folders that Keras (`train/`, `validation/`) and the TF Estimator/Object Detection API (`eval/`) use for splits of one run. */
 const SPLIT_FOLDERS = new Set(['train', 'validation', 'eval']);
-/** PyTorch's `add_hparams` writes into a subfolder named by a float timestamp (`runs/Jan28_…/1674944078.0620234/`). */
-const TIMESTAMP_FOLDER = /^\d{9,}\.\d+$/;
 
 export function isTfeventsFile(path: string): boolean {
   const name = baseName(path);
   return name.includes('tfevents') && !name.endsWith('.profile-empty');
 }
 
-/** The run an events file belongs to: its folder, or the folder above a split or an hparams subfolder. */
+/**
+ * The run an events file belongs to: its folder, or the folder above a split. PyTorch's `add_hparams` writes
+ * each call into a subfolder of its own (`runs/Jan28_…/1674944078.0620234/`, named by the time unless given a
+ * `run_name`) holding that trial's metric values: each such folder is a run, as TensorBoard's HParams
+ * dashboard shows one session per folder. Folded into the folder above, five trials' values met at one step
+ * and four were lost.
+ */
 export function tfeventsRunDirectory(path: string): string {
   const folder = parentOf(path);
-  const name = baseName(folder);
-  return SPLIT_FOLDERS.has(name) || TIMESTAMP_FOLDER.test(name) ? parentOf(folder) : folder;
+  return SPLIT_FOLDERS.has(baseName(folder)) ? parentOf(folder) : folder;
 }
 
 /** Keras writes the same tags (`epoch_loss`) into `train/` and `validation/`: the folder keeps the two apart. */
@@ -57,12 +60,14 @@ export interface TfeventsChunkResult {
   readonly points: MetricPoint[];
   readonly cursor: TfeventsCursor;
   readonly problems: string[];
+  /** An `add_hparams` session's hyperparameters, as the parameters of its run. */
+  readonly runInfo?: RunInfo;
 }
 
 /** Frames and decodes the records in the bytes appended since `cursor`; cost follows the chunk, not the file. */
 export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, keyPrefix = ''): TfeventsChunkResult {
   if (cursor.stopped) return { points: [], problems: [], cursor: { ...cursor, offset: cursor.offset + chunk.length } };
-  const out: Framed = { points: [], problems: [], keyPrefix, event: new EventScalars() };
+  const out: Framed = { points: [], problems: [], keyPrefix, event: new EventScalars(), hparams: undefined };
   let offset = cursor.offset;
   let bytes = chunk;
   if (cursor.filled > 0 && cursor.filled < HEADER_BYTES) bytes = concatBytes(cursor.pending.subarray(0, cursor.filled), chunk);
@@ -85,7 +90,8 @@ export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, key
     pending = new Uint8Array(needed);
     pending.set(rest);
   }
-  return { points: out.points, problems: out.problems, cursor: { offset: offset + consumed, pending, filled: stopped ? 0 : rest.length, stopped } };
+  const cursorAfter = { offset: offset + consumed, pending, filled: stopped ? 0 : rest.length, stopped };
+  return { points: out.points, problems: out.problems, cursor: cursorAfter, ...(out.hparams === undefined ? {} : { runInfo: { parameters: out.hparams } }) };
 }
 
 interface Framed {
@@ -93,6 +99,7 @@ interface Framed {
   readonly problems: string[];
   readonly keyPrefix: string;
   readonly event: EventScalars;
+  hparams: Record<string, string | number | boolean> | undefined;
 }
 
 /**
@@ -118,6 +125,7 @@ function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: numb
     } else {
       reader.reset(dataStart, dataEnd);
       decodeInto(reader, out.event, out.keyPrefix, out.points, out.problems, offset + pos);
+      if (out.event.hparams !== undefined) out.hparams = { ...out.hparams, ...out.event.hparams };
     }
     pos = dataEnd + FOOTER_BYTES;
   }

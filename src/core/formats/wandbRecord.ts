@@ -2,9 +2,9 @@ import { decodeUtf8, MalformedMessage, WIRE_LENGTH, WIRE_VARINT, WireReader } fr
 
 /**
  * The few parts of W&B's `Record` proto (wandb_internal.proto) that hold numbers and names: `history = 2`,
- * `summary = 3`, `config = 5`, `run = 17`. Everything else (console output, system stats, telemetry, requests)
- * is stepped over without decoding. Items are `{key = 1, nested_key = 2 (repeated), value_json = 16}` in
- * history, summary and config alike.
+ * `summary = 3`, `config = 5`, `run = 17`, and `exit = 18`, which ends the run. Everything else (console output,
+ * system stats, telemetry, requests) is stepped over without decoding. Items are `{key = 1, nested_key = 2
+ * (repeated), value_json = 16}` in history, summary and config alike.
  */
 export interface WandbItem {
   readonly key: string;
@@ -15,7 +15,8 @@ export type WandbRecord =
   | { readonly kind: 'history'; readonly items: WandbItem[]; readonly step: number | undefined }
   | { readonly kind: 'summary'; readonly items: WandbItem[] }
   | { readonly kind: 'config'; readonly items: WandbItem[] }
-  | { readonly kind: 'run'; readonly displayName: string | undefined; readonly config: WandbItem[] };
+  | { readonly kind: 'run'; readonly displayName: string | undefined; readonly config: WandbItem[]; readonly startingStep: number; readonly resume: boolean }
+  | { readonly kind: 'exit' };
 
 function fieldNumber(tag: number): number {
   return Math.floor(tag / 8);
@@ -104,10 +105,16 @@ function readHistory(bytes: Uint8Array, start: number, end: number): WandbRecord
   return { kind: 'history', items, step };
 }
 
+/**
+ * RunRecord: `config = 4`, `display_name = 8`, `starting_step = 14` (where a resumed run's history goes on, when
+ * the SDK knew it) and `resume = 24` (the run was started to resume an earlier one).
+ */
 function readRun(bytes: Uint8Array, start: number, end: number): WandbRecord {
   const reader = new WireReader(bytes, start, end);
   let displayName: string | undefined;
   let config: WandbItem[] = [];
+  let startingStep = 0;
+  let resume = false;
   while (reader.pos < end) {
     const tag = reader.varint();
     if (tag === ((8 << 3) | WIRE_LENGTH) || tag === ((4 << 3) | WIRE_LENGTH)) {
@@ -115,9 +122,11 @@ function readRun(bytes: Uint8Array, start: number, end: number): WandbRecord {
       if (tag === ((8 << 3) | WIRE_LENGTH)) displayName = decodeUtf8(bytes, reader.pos, fieldEnd);
       else config = readItems(bytes, reader.pos, fieldEnd);
       reader.pos = fieldEnd;
-    } else reader.skip(tag & 7);
+    } else if (tag === ((14 << 3) | WIRE_VARINT)) startingStep = reader.varint();
+    else if (tag === ((24 << 3) | WIRE_VARINT)) resume = reader.varint() !== 0;
+    else reader.skip(tag & 7);
   }
-  return { kind: 'run', displayName, config };
+  return { kind: 'run', displayName, config, startingStep, resume };
 }
 
 /** A varint at `pos` of a top-level field; `varintEnd` is where it ended. Most records are stepped over, so no reader is built for them. */
@@ -139,7 +148,7 @@ function varintAt(bytes: Uint8Array, pos: number): number {
   throw new MalformedMessage('varint longer than 10 bytes');
 }
 
-/** The record's history, summary, config or run part; undefined for the many other kinds. Throws MalformedMessage. */
+/** The record's history, summary, config, run or exit part; undefined for the many other kinds. Throws MalformedMessage. */
 export function decodeWandbRecord(bytes: Uint8Array): WandbRecord | undefined {
   let pos = 0;
   while (pos < bytes.length) {
@@ -172,6 +181,8 @@ export function decodeWandbRecord(bytes: Uint8Array): WandbRecord | undefined {
         return { kind: 'config', items: readItems(bytes, start, end) };
       case 17:
         return readRun(bytes, start, end);
+      case 18:
+        return { kind: 'exit' };
     }
   }
   if (pos > bytes.length) throw new MalformedMessage('field runs past the end');

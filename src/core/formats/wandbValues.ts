@@ -37,6 +37,14 @@ function originalName(key: string): string {
   return original;
 }
 
+/**
+ * W&B's own bookkeeping, never a user's metric: `_wandb.runtime` (the run's age, in every summary W&B writes)
+ * and the rest of its `_wandb` namespace. `_step`, `_runtime` and `_timestamp` are positions (isMetricKey).
+ */
+function isWandbInternal(key: string): boolean {
+  return key === '_wandb' || key.startsWith('_wandb.');
+}
+
 function finite(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
@@ -71,7 +79,7 @@ export function rowPoints(keys: readonly string[], values: readonly unknown[], f
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string;
     const value = values[i];
-    if (typeof value !== 'number' || !isMetricKey(name)) continue;
+    if (typeof value !== 'number' || !isMetricKey(name) || isWandbInternal(name)) continue;
     if (isHf && name !== keys[i] && keys.includes(name)) continue;
     const point: { key: string; step: number; value: number; epoch?: number; wallTime?: number } = { key: name, step: at, value };
     if (epoch !== undefined) point.epoch = epoch;
