@@ -217,3 +217,37 @@ test('a FIFO named like an evaluation is skipped with a problem', () =>
     execFileSync('mkfifo', [path]);
     return path;
   }, /it is a FIFO \(named pipe\), not a regular file/, true));
+
+/** A Git LFS pointer as `git lfs` writes it in place of a file whose content was never fetched. */
+const LFS_POINTER = 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n';
+
+const POINTER_FILES = [
+  'hf/trainer_state.json',
+  'hf/all_results.json',
+  'tb/events.out.tfevents.1700000000.host.1.0',
+  'jsonl/metrics.jsonl',
+  'lightning_logs/version_0/metrics.csv',
+  'lightning_logs/version_0/hparams.yaml',
+  'wandb/run-20240101_000000-abcd1234/run-abcd1234.wandb',
+  'wandb/run-20240102_000000-efgh5678/files/wandb-summary.json',
+  'wandb/run-20240102_000000-efgh5678/files/config.yaml',
+  `mlruns/0/${RUN_ID}/metrics/eval_loss`,
+  `mlruns/0/${RUN_ID}/meta.yaml`,
+  'db/mlflow.db',
+  'evals/eval_outputs/step-10.safetensors',
+  'evals/eval_outputs/step-20.npz',
+  'evals/eval_outputs/step-30/labels.npy',
+];
+
+test('a Git LFS pointer in place of a log of any format is one clear problem, and the good run is kept', async () => {
+  const { root, dispose } = hostileFolder();
+  try {
+    const logs = join(root, 'logs');
+    writeGoodRun(join(logs, 'good'));
+    for (const file of POINTER_FILES) write(join(logs, 'pointers', file), LFS_POINTER);
+    const run = await runReport(root, logs);
+    for (const file of POINTER_FILES) assertSurvived(run, join(logs, 'pointers', file), /Git LFS pointer, not its content .*`git lfs pull`/);
+  } finally {
+    dispose();
+  }
+});
