@@ -15,7 +15,7 @@ const HOST_READERS = new Map<string, (path: string, options: ReaderOptions, form
   ['wandb-config', wandbConfigReader],
   ['mlflow-db', (path) => new MlflowDbReader(path)],
   ['mlflow-run-name', mlflowRunInfoReader],
-  ['eval-outputs', (path, _options, format) => (path.toLowerCase().endsWith('.json') ? new SampleResultsReader(path, format) : new EvalOutputsReader(path, format))],
+  ['eval-outputs', (path, options, format) => (path.toLowerCase().endsWith('.json') ? new SampleResultsReader(path, format, options) : new EvalOutputsReader(path, format))],
 ]);
 
 function formatReader(path: string, format: LogFormat, options: ReaderOptions): SourceReader | undefined {

@@ -77,6 +77,7 @@ const WHOLE_FILE_LOGS: readonly [string, string][] = [
   ['hparams.yaml', 'bad/lightning_logs/version_0/hparams.yaml'],
   ['mlflow.runName', `bad/mlruns/0/${RUN_ID}/tags/mlflow.runName`],
   ['meta.yaml', `bad/mlruns/0/${RUN_ID}/meta.yaml`],
+  ['per-sample evaluation JSON', 'bad/eval_outputs/step-10.json'],
 ];
 
 for (const [name, relative] of WHOLE_FILE_LOGS) {
