@@ -1,6 +1,6 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { AppendOnlyFormat } from '../core/formats/logFormat';
-import { readHandleRange, readRange } from './fileRange';
+import { openRegularFile, readHandleRange, readRange } from './fileRange';
 import { describeReadError, type PointSink, type ReadOutcome, type SourceReader } from './sourceReader';
 
 /**
@@ -122,7 +122,7 @@ export class AppendOnlyReader implements SourceReader {
     const backlog = this.offset === 0 || info.size - this.offset > BACKLOG_BYTES;
     if (backlog) await backlogs.enter();
     try {
-      const handle = await open(this.path, 'r');
+      const handle = await openRegularFile(this.path);
       // The next chunk is read while this one is parsed: the disk (or page cache) and the parse overlap.
       let next = readHandleRange(handle, this.offset, Math.min(info.size, this.offset + CHUNK_BYTES));
       try {

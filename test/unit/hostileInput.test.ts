@@ -252,3 +252,11 @@ test('a Git LFS pointer in place of a log of any format is one clear problem, an
     dispose();
   }
 });
+
+test('a FIFO named like the SQLite WAL beside an mlflow.db is never opened', () =>
+  hostileCase((root) => {
+    const path = join(root, 'bad', 'mlflow.db');
+    write(path, 'SQLite format 3\0'.padEnd(4096, '\0'));
+    execFileSync('mkfifo', [`${path}-wal`]);
+    return path;
+  }, /./));

@@ -101,4 +101,6 @@ export async function* tensorRowChunks(tensor: LocatedTensor, rowElements: numbe
     }
   }
   if (filled >= rowBytes) yield { bytes: pending.subarray(0, filled - (filled % rowBytes)), firstRow: row };
+  // A member that inflates to less than its header declares is cut short, not a smaller evaluation.
+  if (row * rowBytes + filled < totalRows * rowBytes) throw new Error(`${tensor.name} ends after ${row * rowBytes + filled} of the ${tensor.byteLength} bytes its header declares.`);
 }
