@@ -117,14 +117,19 @@ test('writing an entry never follows a planted link: a .tmp or entry symlink lea
   assert.equal((await cache.get(otherKey, [other]))?.step, 6);
 });
 
-test('a cache folder other users can write to is not used; the default folder is the user\'s own cache, made private', { skip: process.platform === 'win32' }, async () => {
+test('a cache folder other users can write to is closed to them, a link is not used; the default folder is the user\'s own cache, made private', { skip: process.platform === 'win32' }, async () => {
   const shared = join(dir, 'shared');
   mkdirSync(shared);
   chmodSync(shared, 0o777);
   const file = source('shared.safetensors', 'evaluation');
   const cache = new EvalCache(shared);
-  assert.match((await cache.refusal()) ?? '', /writable by other users/);
-  await cache.set(cacheKey([file], {}), [file], result(1, [1]));
+  assert.equal(await cache.refusal(), undefined);
+  assert.equal(statSync(shared).mode & 0o777, 0o700);
+  const linked = join(dir, 'linked-cache');
+  symlinkSync(shared, linked);
+  const throughLink = new EvalCache(linked);
+  assert.match((await throughLink.refusal()) ?? '', /not a folder \(a link or a file\)/);
+  await throughLink.set(cacheKey([file], {}), [file], result(1, [1]));
   assert.deepEqual(readdirSync(shared), []);
   const home = join(dir, 'xdg');
   const chosen = defaultCacheDirectory({ XDG_CACHE_HOME: home }, 'linux');

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { openRegularFile, readHandleRange } from '../fileRange';
@@ -147,8 +147,8 @@ async function entrySources(path: string): Promise<SourceRecord[] | undefined> {
  * lines: the files it was computed from (identity and a fingerprint of their content), then the result; its
  * modification time is when it was last used, so `prune` can drop what nothing will ask for again.
  *
- * Nothing in it can be planted: the folder must be this user's and writable by no one else (else the cache
- * is not used), an entry is used only when the files it names still have the content it was computed from,
+ * Nothing in it can be planted: the folder must be a real folder of this user's, writable by no one else
+ * (it is closed to others if it is not; a folder of another user is not used), an entry is used only when the files it names still have the content it was computed from,
  * and writes go to a fresh temp file created exclusively, never through a link, then renamed into place.
  */
 export class EvalCache {
@@ -168,8 +168,12 @@ export class EvalCache {
       const info = await lstat(this.directory);
       if (!info.isDirectory()) return `The evaluation cache folder ${this.directory} is not a folder (a link or a file): the cache is not used.`;
       if (process.getuid !== undefined && info.uid !== process.getuid()) return `The evaluation cache folder ${this.directory} belongs to another user: the cache is not used.`;
-      if (process.platform !== 'win32' && (info.mode & 0o022) !== 0) return `The evaluation cache folder ${this.directory} is writable by other users: the cache is not used.`;
-      return undefined;
+      if (process.platform === 'win32' || (info.mode & 0o022) === 0) return undefined;
+      // This user's folder, made writable to others by a umask of 002 (the default of many Linux systems for
+      // folders made before it was created private): closed again rather than refused. Entries that others
+      // may have put there meanwhile are theirs, and openEntry reads only this user's.
+      await chmod(this.directory, 0o700);
+      return ((await lstat(this.directory)).mode & 0o022) === 0 ? undefined : `The evaluation cache folder ${this.directory} is writable by other users: the cache is not used.`;
     } catch (error) {
       return `The evaluation cache folder ${this.directory} cannot be made: ${(error as Error).message}`;
     }
