@@ -34,28 +34,32 @@ export function notRegularFileMessage(info: Stats): string {
 
 /**
  * Opens a regular file for reading, and nothing else: the path is checked before the open (a FIFO is never
- * opened) and the handle after it (the path may have been swapped in between).
+ * opened) and the handle after it (the path may have been swapped in between). Returns the handle's stat too.
  */
-export async function openRegularFile(path: string): Promise<FileHandle> {
+async function openChecked(path: string): Promise<{ handle: FileHandle; info: Stats }> {
   const before = await stat(path);
   if (!before.isFile()) throw new NotRegularFileError(before);
   const handle = await open(path, OPEN_FLAGS);
   try {
-    const after = await handle.stat();
-    if (!after.isFile()) throw new NotRegularFileError(after);
-    return handle;
+    const info = await handle.stat();
+    if (!info.isFile()) throw new NotRegularFileError(info);
+    return { handle, info };
   } catch (error) {
     await handle.close();
     throw error;
   }
 }
 
+/** A handle on a regular file (see openChecked), for readers that read many ranges of it. */
+export async function openRegularFile(path: string): Promise<FileHandle> {
+  return (await openChecked(path)).handle;
+}
+
 /** Reads bytes [start, end) of a regular file; fewer when the file is shorter than `end` (nothing is allocated past its end). */
 export async function readRange(path: string, start: number, end: number): Promise<Uint8Array> {
-  const handle = await openRegularFile(path);
+  const { handle, info } = await openChecked(path);
   try {
-    const { size } = await handle.stat();
-    return await readHandleRange(handle, start, Math.min(end, size));
+    return await readHandleRange(handle, start, Math.min(end, info.size));
   } finally {
     await handle.close();
   }

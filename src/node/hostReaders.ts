@@ -1,4 +1,10 @@
-import type { LogFormat } from '../core/formats/logFormat';
+import { LIGHTNING_HPARAMS_FORMAT } from '../core/formats/lightningHparamsFormat';
+import type { HostReadFormat, LogFormat } from '../core/formats/logFormat';
+import { MLFLOW_DB_FORMAT } from '../core/formats/mlflowDbFormat';
+import { MLFLOW_RUN_NAME_FORMAT } from '../core/formats/mlflowMetricFormat';
+import { WANDB_CONFIG_FORMAT } from '../core/formats/wandbConfigFormat';
+import { WANDB_SUMMARY_FORMAT } from '../core/formats/wandbSummaryFormat';
+import { EVAL_OUTPUTS_FORMAT } from '../core/tokens/evalOutputsFormat';
 import { AppendOnlyReader } from './logSourceReader';
 import { MlflowDbReader } from './mlflowDbReader';
 import { GuardedReader } from './readerGuard';
@@ -8,15 +14,26 @@ import { SampleResultsReader } from './tokens/sampleResultsReader';
 import { DEFAULT_READER_OPTIONS, WholeFileReader, type ReaderOptions } from './wholeFileReader';
 import { lightningHparamsReader, mlflowRunInfoReader, wandbConfigReader, wandbSummaryReader } from './wholeFileSources';
 
-/** Readers for formats whose bytes src/core cannot read alone (YAML, SQLite, tensors read in workers), by format id. */
-const HOST_READERS = new Map<string, (path: string, options: ReaderOptions, format: LogFormat) => SourceReader>([
-  ['lightning-hparams', lightningHparamsReader],
-  ['wandb-summary', wandbSummaryReader],
-  ['wandb-config', wandbConfigReader],
-  ['mlflow-db', (path) => new MlflowDbReader(path)],
-  ['mlflow-run-name', mlflowRunInfoReader],
-  ['eval-outputs', (path, options, format) => (path.toLowerCase().endsWith('.json') ? new SampleResultsReader(path, format, options) : new EvalOutputsReader(path, format))],
-]);
+type HostReaderFactory = (path: string, options: ReaderOptions, format: LogFormat) => SourceReader;
+
+/**
+ * The Node reader of each format src/core cannot read alone (YAML, SQLite, tensors read in workers), beside
+ * the descriptor it reads: the table names descriptors, not their ids, so a renamed or missing format is a
+ * compile error here rather than a file silently left unread. A descriptor the settings rebuilt (evaluation
+ * outputs in the user's folders) keeps its id, which is how it finds its reader.
+ */
+export const HOST_READERS: readonly (readonly [HostReadFormat, HostReaderFactory])[] = [
+  [LIGHTNING_HPARAMS_FORMAT, lightningHparamsReader],
+  [WANDB_SUMMARY_FORMAT, wandbSummaryReader],
+  [WANDB_CONFIG_FORMAT, wandbConfigReader],
+  [MLFLOW_DB_FORMAT, (path) => new MlflowDbReader(path)],
+  [MLFLOW_RUN_NAME_FORMAT, mlflowRunInfoReader],
+  [EVAL_OUTPUTS_FORMAT, (path, options, format) => (path.toLowerCase().endsWith('.json') ? new SampleResultsReader(path, format, options) : new EvalOutputsReader(path, format))],
+];
+
+function hostReader(format: HostReadFormat): HostReaderFactory | undefined {
+  return HOST_READERS.find(([described]) => described.id === format.id)?.[1];
+}
 
 function formatReader(path: string, format: LogFormat, options: ReaderOptions): SourceReader | undefined {
   switch (format.kind) {
@@ -25,7 +42,7 @@ function formatReader(path: string, format: LogFormat, options: ReaderOptions): 
     case 'whole':
       return new WholeFileReader(path, format, options);
     case 'host':
-      return HOST_READERS.get(format.id)?.(path, options, format);
+      return hostReader(format)?.(path, options, format);
   }
 }
 
