@@ -5,12 +5,18 @@
  */
 export const LFS_POINTER_MAX_BYTES = 1024;
 
-const VERSION_LINES: readonly number[][] = ['version https://git-lfs.github.com/spec/v1', 'version https://hawser.github.com/spec/v1'].map((line) => [...line].map((char) => char.charCodeAt(0)));
+const VERSION_TEXTS = ['version https://git-lfs.github.com/spec/v1', 'version https://hawser.github.com/spec/v1'];
+const VERSION_LINES: readonly number[][] = VERSION_TEXTS.map((line) => [...line].map((char) => char.charCodeAt(0)));
 
 /** True when `head` (a file's first bytes, `fileSize` in all) is a Git LFS pointer rather than the file itself. */
 export function isLfsPointer(head: Uint8Array, fileSize: number): boolean {
   if (fileSize >= LFS_POINTER_MAX_BYTES) return false;
   return VERSION_LINES.some((line) => head.length >= line.length && line.every((byte, i) => head[i] === byte));
+}
+
+/** The same test on a file already decoded (a pointer is ASCII, so its length in characters is its size). */
+export function isLfsPointerText(text: string): boolean {
+  return text.length < LFS_POINTER_MAX_BYTES && VERSION_TEXTS.some((line) => text.startsWith(line));
 }
 
 /** The one message every format gives for a pointer. */
