@@ -10,14 +10,24 @@ export interface ReaderOptions {
   readonly maxWholeFileBytes: number;
 }
 
+/**
+ * A fixed limit below the setting, for files that only name the run and list its hyperparameters (YAML
+ * parses into many times its size in memory): `why` says why raising the setting would not help.
+ */
+export interface FixedLimit {
+  readonly maxBytes: number;
+  readonly why: string;
+}
+
 /** `tokenAccuracyLens.files.maxWholeFileMB`'s default: the largest real trainer_state.json seen is a few tens of MB. */
 export const DEFAULT_MAX_WHOLE_FILE_MB = 256;
 export const DEFAULT_READER_OPTIONS: ReaderOptions = { maxWholeFileBytes: DEFAULT_MAX_WHOLE_FILE_MB * 1024 * 1024 };
 
 const MB = 1024 * 1024;
 
-/** The problem for a file over the limit, saying which setting raises it. */
-export function tooLargeMessage(path: string, size: number, maxBytes: number): string {
+/** The problem for a file over the limit, saying which setting raises it (or, for a fixed limit, why none does). */
+export function tooLargeMessage(path: string, size: number, maxBytes: number, fixed?: FixedLimit): string {
+  if (fixed !== undefined && fixed.maxBytes < maxBytes) return `${basename(path)} is ${Math.ceil(size / MB)} MB, over the ${Math.floor(fixed.maxBytes / MB)} MB read for it (${fixed.why}): it is not read.`;
   return `${basename(path)} is ${Math.ceil(size / MB)} MB, over the ${Math.floor(maxBytes / MB)} MB limit for files read whole (setting tokenAccuracyLens.files.maxWholeFileMB): it is not read.`;
 }
 
@@ -50,6 +60,7 @@ interface FileIdentity {
 export interface WholeFileHooks {
   readonly skip?: () => Promise<boolean>;
   readonly finish?: (outcome: ReadOutcome) => Promise<ReadOutcome>;
+  readonly fixedLimit?: FixedLimit;
 }
 
 /** Reads a file that is rewritten whole, again only when its identity (inode, size, mtime) changed, and never past the size limit. */
@@ -84,9 +95,10 @@ export class WholeFileReader implements SourceReader {
         const info = await handle.stat();
         const identity = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
         if (this.identity && sameIdentity(this.identity, identity)) return { kind: 'unchanged' };
-        if (info.size > this.options.maxWholeFileBytes) {
+        const fixed = this.hooks.fixedLimit;
+        if (info.size > Math.min(this.options.maxWholeFileBytes, fixed?.maxBytes ?? Infinity)) {
           this.identity = identity;
-          return { kind: 'failed', message: tooLargeMessage(this.path, info.size, this.options.maxWholeFileBytes) };
+          return { kind: 'failed', message: tooLargeMessage(this.path, info.size, this.options.maxWholeFileBytes, fixed) };
         }
         // Read up to the size it had when stat'ed: a file growing meanwhile is caught mid-rewrite, and retried.
         const result = this.logFormat.parse(await readHandleRange(handle, 0, info.size), this.path);

@@ -10,7 +10,7 @@ import { WANDB_HISTORY_FORMAT } from '../core/formats/wandbHistoryFormat';
 import { parseWandbSummary, WANDB_SUMMARY_FORMAT } from '../core/formats/wandbSummaryFormat';
 import { readRange } from './fileRange';
 import type { ReadOutcome, SourceReader } from './sourceReader';
-import { readWholeFile, WholeFileReader, type ReaderOptions } from './wholeFileReader';
+import { readWholeFile, WholeFileReader, type FixedLimit, type ReaderOptions } from './wholeFileReader';
 
 /**
  * The host formats read whole (W&B summary and config, Lightning hparams, MLflow run name and meta): one
@@ -34,6 +34,12 @@ function yamlRunInfoFormat(format: HostReadFormat, subject: string, runInfo: (va
   };
 }
 
+/**
+ * Names and hyperparameters take kilobytes. The YAML parser takes about 3.6 s and 180 MB of memory per MB of
+ * a long list (measured: a 30 MB hparams.yaml took 170 s and 4.5 GB), on the extension host's thread.
+ */
+const RUN_INFO_LIMIT: FixedLimit = { maxBytes: 1024 * 1024, why: 'a file of run names and hyperparameters is never near this large' };
+
 const HPARAMS_PARSER = yamlRunInfoFormat(LIGHTNING_HPARAMS_FORMAT, 'hparams.yaml', hparamsRunInfo);
 const CONFIG_PARSER = yamlRunInfoFormat(WANDB_CONFIG_FORMAT, 'config.yaml', wandbConfigRunInfo);
 const SUMMARY_PARSER: WholeFileFormat = { ...WANDB_SUMMARY_FORMAT, kind: 'whole', parse: (bytes) => parseWandbSummary(decoder.decode(bytes)) };
@@ -41,7 +47,7 @@ const NAME_PARSER: WholeFileFormat = { ...MLFLOW_RUN_NAME_FORMAT, kind: 'whole',
 
 /** `hparams.yaml` read whole when it changes. */
 export function lightningHparamsReader(path: string, options: ReaderOptions): SourceReader {
-  return new WholeFileReader(path, HPARAMS_PARSER, options);
+  return new WholeFileReader(path, HPARAMS_PARSER, options, { fixedLimit: RUN_INFO_LIMIT });
 }
 
 /** The run's `.wandb` history file, if any. */
@@ -82,6 +88,7 @@ async function historyName(runDirectory: string): Promise<string | undefined> {
 export function wandbConfigReader(path: string, options: ReaderOptions): SourceReader {
   const runDirectory = dirname(dirname(path));
   return new WholeFileReader(path, CONFIG_PARSER, options, {
+    fixedLimit: RUN_INFO_LIMIT,
     async finish(outcome) {
       if (outcome.kind !== 'points' || outcome.runInfo?.name === undefined) return outcome;
       const named = await historyName(runDirectory);
@@ -122,7 +129,7 @@ async function paramsStamp(directory: string): Promise<number> {
  * after it) and rewritten when the run ends, so params reach the run at its start or at the latest its end.
  */
 export function mlflowRunInfoReader(path: string, options: ReaderOptions): SourceReader {
-  if (mlflowFile(path)?.area !== 'meta') return new WholeFileReader(path, NAME_PARSER, options);
+  if (mlflowFile(path)?.area !== 'meta') return new WholeFileReader(path, NAME_PARSER, options, { fixedLimit: RUN_INFO_LIMIT });
   const directory = join(dirname(path), 'params');
   let name: string | undefined;
   let stamp: number | undefined;
@@ -130,6 +137,7 @@ export function mlflowRunInfoReader(path: string, options: ReaderOptions): Sourc
   let paramProblems: readonly string[] = [];
   const info = (): RunInfo => ({ ...(name === undefined ? {} : { name }), ...(Object.keys(parameters).length === 0 ? {} : { parameters }) });
   return new WholeFileReader(path, NAME_PARSER, options, {
+    fixedLimit: RUN_INFO_LIMIT,
     async finish(outcome: ReadOutcome): Promise<ReadOutcome> {
       if (outcome.kind === 'points') name = outcome.runInfo?.name;
       const now = await paramsStamp(directory);

@@ -80,14 +80,25 @@ const WHOLE_FILE_LOGS: readonly [string, string][] = [
   ['per-sample evaluation JSON', 'bad/eval_outputs/step-10.json'],
 ];
 
+const RUN_INFO_FILES = new Set(['config.yaml', 'hparams.yaml', 'mlflow.runName', 'meta.yaml']);
+
 for (const [name, relative] of WHOLE_FILE_LOGS) {
   test(`a sparse 3 GiB ${name} is a problem, not a read`, () =>
     hostileCase((root) => {
       const path = join(root, relative);
       sparse(path, 3 * GIB, name.endsWith('.json') ? '{"log_history": [' : 'a: 1\n');
       return path;
-    }, /over the \d+ MB limit .*maxWholeFileMB/));
+    }, RUN_INFO_FILES.has(name) ? /over the 1 MB read for it \(a file of run names and hyperparameters/ : /over the 256 MB limit .*maxWholeFileMB/));
 }
+
+// Under the setting's limit, but YAML parses slowly into many times its size (a 2 MB list took 7 s and 400 MB):
+// a run-info file has a fixed limit of its own.
+test('a 2 MB hparams.yaml is not parsed', () =>
+  hostileCase((root) => {
+    const path = join(root, 'bad', 'lightning_logs', 'version_0', 'hparams.yaml');
+    write(path, `lr:\n${'  - 1\n'.repeat(350_000)}`);
+    return path;
+  }, /hparams.yaml is \d+ MB, over the 1 MB read for it/));
 
 test('a 128-byte .npy claiming 3e9 elements is refused by its size', () =>
   hostileCase((root) => {
