@@ -1,32 +1,53 @@
-import type { LogFormat } from '../core/formats/logFormat';
-import { lightningHparamsReader } from './lightningHparamsReader';
-import { AppendOnlyReader, WholeFileReader } from './logSourceReader';
+import { LIGHTNING_HPARAMS_FORMAT } from '../core/formats/lightningHparamsFormat';
+import type { HostReadFormat, LogFormat } from '../core/formats/logFormat';
+import { MLFLOW_DB_FORMAT } from '../core/formats/mlflowDbFormat';
+import { MLFLOW_RUN_NAME_FORMAT } from '../core/formats/mlflowMetricFormat';
+import { WANDB_CONFIG_FORMAT } from '../core/formats/wandbConfigFormat';
+import { WANDB_SUMMARY_FORMAT } from '../core/formats/wandbSummaryFormat';
+import { EVAL_OUTPUTS_FORMAT } from '../core/tokens/evalOutputsFormat';
+import { AppendOnlyReader } from './logSourceReader';
 import { MlflowDbReader } from './mlflowDbReader';
-import { mlflowRunInfoReader } from './mlflowRunInfoReader';
+import { GuardedReader } from './readerGuard';
+import type { SourceReader } from './sourceReader';
 import { EvalOutputsReader } from './tokens/evalOutputsReader';
 import { SampleResultsReader } from './tokens/sampleResultsReader';
-import type { SourceReader } from './sourceReader';
-import { wandbConfigReader } from './wandbConfigReader';
-import { wandbSummaryReader } from './wandbSummaryReader';
+import { DEFAULT_READER_OPTIONS, WholeFileReader, type ReaderOptions } from './wholeFileReader';
+import { lightningHparamsReader, mlflowRunInfoReader, wandbConfigReader, wandbSummaryReader } from './wholeFileSources';
 
-/** Readers for formats whose bytes src/core cannot read alone (SQLite, tensors read in workers), by format id. */
-const HOST_READERS = new Map<string, (path: string, format: LogFormat) => SourceReader>([
-  ['lightning-hparams', lightningHparamsReader],
-  ['wandb-summary', wandbSummaryReader],
-  ['wandb-config', wandbConfigReader],
-  ['mlflow-db', (path) => new MlflowDbReader(path)],
-  ['mlflow-run-name', mlflowRunInfoReader],
-  ['eval-outputs', (path, format) => (path.toLowerCase().endsWith('.json') ? new SampleResultsReader(path, format) : new EvalOutputsReader(path, format))],
-]);
+type HostReaderFactory = (path: string, options: ReaderOptions, format: LogFormat) => SourceReader;
 
-/** The reader for one file of a format; undefined for a host format with no reader registered. */
-export function createSourceReader(path: string, format: LogFormat): SourceReader | undefined {
+/**
+ * The Node reader of each format src/core cannot read alone (YAML, SQLite, tensors read in workers), beside
+ * the descriptor it reads: the table names descriptors, not their ids, so a renamed or missing format is a
+ * compile error here rather than a file silently left unread. A descriptor the settings rebuilt (evaluation
+ * outputs in the user's folders) keeps its id, which is how it finds its reader.
+ */
+export const HOST_READERS: readonly (readonly [HostReadFormat, HostReaderFactory])[] = [
+  [LIGHTNING_HPARAMS_FORMAT, lightningHparamsReader],
+  [WANDB_SUMMARY_FORMAT, wandbSummaryReader],
+  [WANDB_CONFIG_FORMAT, wandbConfigReader],
+  [MLFLOW_DB_FORMAT, (path) => new MlflowDbReader(path)],
+  [MLFLOW_RUN_NAME_FORMAT, mlflowRunInfoReader],
+  [EVAL_OUTPUTS_FORMAT, (path, options, format) => (path.toLowerCase().endsWith('.json') ? new SampleResultsReader(path, format, options) : new EvalOutputsReader(path, format))],
+];
+
+function hostReader(format: HostReadFormat): HostReaderFactory | undefined {
+  return HOST_READERS.find(([described]) => described.id === format.id)?.[1];
+}
+
+function formatReader(path: string, format: LogFormat, options: ReaderOptions): SourceReader | undefined {
   switch (format.kind) {
     case 'append':
       return new AppendOnlyReader(path, format);
     case 'whole':
-      return new WholeFileReader(path, format);
+      return new WholeFileReader(path, format, options);
     case 'host':
-      return HOST_READERS.get(format.id)?.(path, format);
+      return hostReader(format)?.(path, options, format);
   }
+}
+
+/** The reader for one file of a format, behind the checks every read needs; undefined for a host format with no reader registered. */
+export function createSourceReader(path: string, format: LogFormat, options: ReaderOptions = DEFAULT_READER_OPTIONS): SourceReader | undefined {
+  const reader = formatReader(path, format, options);
+  return reader === undefined ? undefined : new GuardedReader(reader);
 }

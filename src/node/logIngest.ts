@@ -6,6 +6,7 @@ import type { FormatOverrides } from './formatSettings';
 import { createSourceReader } from './hostReaders';
 import { isBetterSource, planFormat, planSource, type SourcePlan } from './sourcePlan';
 import { DELETED_FILE_MESSAGE, type SourceReader } from './sourceReader';
+import type { ReaderOptions } from './wholeFileReader';
 
 interface FileEntry {
   readonly reader: SourceReader;
@@ -43,7 +44,7 @@ export class LogIngest {
    */
   constructor(
     private readonly onChange: (runIds: readonly string[]) => void = () => undefined,
-    private readonly options: { readonly retryIncomplete: boolean; readonly formats?: FormatOverrides } = { retryIncomplete: true },
+    private readonly options: { readonly retryIncomplete: boolean; readonly formats?: FormatOverrides; readonly readers?: ReaderOptions } = { retryIncomplete: true },
   ) {}
 
   /** When any file of the run was last written: the newest run is the one being trained now. */
@@ -113,7 +114,7 @@ export class LogIngest {
       const format = file === undefined ? undefined : (this.options.formats?.get(file.format) ?? logFormat(file.format));
       if (file === undefined || format === undefined) return;
       const plan = await planSource(file);
-      const reader = createSourceReader(path, planFormat(plan, format));
+      const reader = createSourceReader(path, planFormat(plan, format), this.options.readers);
       if (reader === undefined) return;
       entry = { reader, runId: plan.runId, plan };
       this.readers.set(path, entry);

@@ -1,6 +1,6 @@
-import { open, stat } from 'node:fs/promises';
-import type { AppendOnlyFormat, WholeFileFormat } from '../core/formats/logFormat';
-import { readHandleRange, readRange } from './fileRange';
+import { stat } from 'node:fs/promises';
+import type { AppendOnlyFormat } from '../core/formats/logFormat';
+import { openRegularFile, readHandleRange, readRange } from './fileRange';
 import { describeReadError, type PointSink, type ReadOutcome, type SourceReader } from './sourceReader';
 
 /**
@@ -122,7 +122,7 @@ export class AppendOnlyReader implements SourceReader {
     const backlog = this.offset === 0 || info.size - this.offset > BACKLOG_BYTES;
     if (backlog) await backlogs.enter();
     try {
-      const handle = await open(this.path, 'r');
+      const handle = await openRegularFile(this.path);
       // The next chunk is read while this one is parsed: the disk (or page cache) and the parse overlap.
       let next = readHandleRange(handle, this.offset, Math.min(info.size, this.offset + CHUNK_BYTES));
       try {
@@ -153,45 +153,8 @@ export class AppendOnlyReader implements SourceReader {
   }
 }
 
-/** Reads a file that is rewritten whole, again only when its identity (inode, size, mtime) changed. */
-export class WholeFileReader implements SourceReader {
-  private identity: FileIdentity | undefined;
-
-  constructor(
-    readonly path: string,
-    private readonly logFormat: WholeFileFormat,
-  ) {}
-
-  get format(): string {
-    return this.logFormat.id;
-  }
-
-  get modifiedMs(): number {
-    return this.identity?.mtimeMs ?? 0;
-  }
-
-  async read(): Promise<ReadOutcome> {
-    try {
-      const info = await stat(this.path);
-      const identity = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
-      if (this.identity && sameIdentity(this.identity, identity)) return { kind: 'unchanged' };
-      const result = this.logFormat.parse(await readRange(this.path, 0, info.size), this.path);
-      if (result.kind === 'incomplete') return { kind: 'retry', message: result.message };
-      this.identity = identity;
-      if (result.kind === 'invalid') return { kind: 'failed', message: result.message };
-      return { kind: 'points', points: result.points, replace: true, problems: result.problems, ...(result.runInfo === undefined ? {} : { runInfo: result.runInfo }) };
-    } catch (error) {
-      return { kind: 'failed', message: describeReadError(error) };
-    }
-  }
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
-  return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }

@@ -1,4 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
+import { readRange } from './fileRange';
 import type { Database, SqlValue } from 'sql.js';
 import { MLFLOW_DB_FORMAT, mlflowDbValue } from '../core/formats/mlflowDbFormat';
 import type { RunInfo } from '../core/formats/logFormat';
@@ -171,7 +172,8 @@ async function walStamp(path: string): Promise<string> {
 
 async function readOptional(path: string): Promise<Uint8Array> {
   try {
-    return await readFile(path);
+    // Bounded reads of a regular file only: a FIFO named like the WAL would block its reader forever.
+    return await readRange(path, 0, Number.MAX_SAFE_INTEGER);
   } catch {
     return new Uint8Array(0);
   }

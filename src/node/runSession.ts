@@ -2,6 +2,7 @@ import { relative, sep } from 'node:path';
 import type { FormatOverrides } from './formatSettings';
 import { LogIngest } from './logIngest';
 import { LogWatcher } from './logWatcher';
+import { DEFAULT_READER_OPTIONS, type ReaderOptions } from './wholeFileReader';
 
 /** Changes arriving within this window reach the views as one update: a burst of appends costs one redraw. */
 const BATCH_MS = 25;
@@ -17,21 +18,28 @@ export class RunSession {
   private pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new Set<(runIds: readonly string[]) => void>();
-  /** `formats`: readers built from settings (the user's console patterns), replacing the registry's by id. */
+  /** `formats`: readers built from settings (the user's console patterns), replacing the registry's by id; `readers`: their limits. */
   constructor(
     private readonly onError: (message: string) => void,
     private formats: FormatOverrides = new Map(),
+    private readers: ReaderOptions = DEFAULT_READER_OPTIONS,
   ) {
     this.ingest = this.createIngest();
   }
 
   private createIngest(): LogIngest {
-    return new LogIngest((runIds) => this.queue(runIds), { retryIncomplete: true, formats: this.formats });
+    return new LogIngest((runIds) => this.queue(runIds), { retryIncomplete: true, formats: this.formats, readers: this.readers });
   }
 
   /** Readers built from settings (the user's console patterns): what was read is read again with them. */
   async setFormats(formats: FormatOverrides): Promise<void> {
     this.formats = formats;
+    await this.restart();
+  }
+
+  /** New limits for the readers (the size of a file read whole): what was read is read again under them. */
+  async setReaders(readers: ReaderOptions): Promise<void> {
+    this.readers = readers;
     await this.restart();
   }
 

@@ -11,7 +11,7 @@ import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
 import { openRunLog } from './openLog';
 import { activeRun, requestedSeries, runViews } from './runViews';
 import { RunsTree } from './runsTree';
-import { affectsSettings, readSettings, type Settings } from './settings';
+import { affectsSettings, readReaderOptions, readSettings, type Settings } from './settings';
 import { StatusBar } from './statusBar';
 import type { RunViewsChange } from './logDiagnostics';
 
@@ -36,7 +36,7 @@ export class LensController extends Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this.session = new RunSession((message) => this.log.warn(message), this.formatOverrides());
+    this.session = new RunSession((message) => this.log.warn(message), this.formatOverrides(), readReaderOptions());
     this.own({ dispose: () => void this.session.dispose() });
     this.own(this.session.onRunsChanged((ids) => this.refresh(ids)));
     this.own(
@@ -44,6 +44,7 @@ export class LensController extends Disposable {
         if (!affectsSettings(event)) return;
         this.settings = readSettings();
         if (affectsSettings(event, 'console.patterns') || affectsSettings(event, 'evalOutputs.folders')) void this.session.setFormats(this.formatOverrides()).then(() => this.watchRoots());
+        else if (affectsSettings(event, 'files.maxWholeFileMB')) void this.session.setReaders(readReaderOptions()).then(() => this.watchRoots());
         else if (affectsSettings(event, 'logDirectories')) void this.watchRoots();
         else this.refresh(this.session.store.runIds());
       }),

@@ -5,6 +5,7 @@ import { locateTrainerState, positionAt } from '../core/jsonLocator';
 import { currentStateFile, trainerStateFindings } from '../core/trainerStateFindings';
 import { Disposable } from './disposable';
 import { lensDiagnostic } from './lensDiagnostic';
+import { readReaderOptions } from './settings';
 
 /** What the views carry from one refresh to the next: the runs that changed and the runs that went. */
 export interface RunViewsChange {
@@ -16,6 +17,9 @@ export interface RunViewsChange {
 async function readText(uri: vscode.Uri): Promise<string> {
   const open = vscode.workspace.textDocuments.find((document) => document.uri.toString() === uri.toString());
   if (open?.isDirty === true) return open.getText();
+  // A file swapped for a huge one (or a FIFO) since the run was read is not read here either: no marks rather than a blocked host.
+  const info = await vscode.workspace.fs.stat(uri);
+  if ((info.type & vscode.FileType.File) === 0 || info.size > readReaderOptions().maxWholeFileBytes) return '';
   return new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
 }
 

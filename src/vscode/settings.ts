@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { DEFAULT_MAX_WHOLE_FILE_MB, type ReaderOptions } from '../node/wholeFileReader';
 import type { RoleOverrides } from '../core/analysis/metricRoles';
 import type { WarningKind } from '../core/analysis/warning';
 import { DEFAULT_WARNING_SETTINGS, RULE_SETTING_NAMES, isWarningSeverity, type WarningSettings } from '../core/analysis/warningSettings';
@@ -75,4 +76,10 @@ export function readCodeWarningSettings(): CodeWarningSettings {
 
 export function affectsSettings(event: vscode.ConfigurationChangeEvent, name?: string): boolean {
   return event.affectsConfiguration(name === undefined ? SECTION : `${SECTION}.${name}`);
+}
+
+/** `tokenAccuracyLens.files.maxWholeFileMB`: files read whole above it are a problem, not a read (a whole number of MB, at least 1). */
+export function readReaderOptions(): ReaderOptions {
+  const megabytes = vscode.workspace.getConfiguration(SECTION).get<number>('files.maxWholeFileMB', DEFAULT_MAX_WHOLE_FILE_MB);
+  return { maxWholeFileBytes: (Number.isFinite(megabytes) && megabytes >= 1 ? Math.floor(megabytes) : DEFAULT_MAX_WHOLE_FILE_MB) * 1024 * 1024 };
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -193,8 +193,10 @@ test('the cache keeps both pairings of an undecided evaluation, bit for bit', as
   const result = await computeEvalFile(join(folder, 'labels.npy'), {});
   if ('error' in result) assert.fail(result.error);
   const cache = new EvalCache(join(root, 'cache-direct'));
-  await cache.set('key', [], result);
-  assert.deepEqual(await cache.get('key'), result);
+  const labels = statSync(join(folder, 'labels.npy'));
+  const files = [{ path: join(folder, 'labels.npy'), size: labels.size, mtimeMs: labels.mtimeMs, ino: labels.ino }];
+  await cache.set('key', files, result);
+  assert.deepEqual(await cache.get('key', files), result);
 });
 
 function readBytes(path: string): Uint8Array {

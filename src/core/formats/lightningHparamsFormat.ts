@@ -3,7 +3,7 @@ import type { HostReadFormat } from './logFormat';
 
 /**
  * Lightning's `hparams.yaml` beside a version's `metrics.csv` (or its tfevents): the run's hyperparameters.
- * YAML needs a parser package, so the host reads it (src/node/lightningHparamsReader.ts).
+ * YAML needs a parser package, so the host reads it (src/node/wholeFileSources.ts).
  */
 export const LIGHTNING_HPARAMS_FORMAT: HostReadFormat = {
   id: 'lightning-hparams',

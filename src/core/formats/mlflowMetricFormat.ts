@@ -80,7 +80,7 @@ export function parseMlflowRunName(bytes: Uint8Array, path: string): WholeFileRe
 
 /**
  * The run's name (`tags/mlflow.runName` or `meta.yaml`) and, with `meta.yaml`, its `params/`: the host reads
- * the params folder beside it (src/node/mlflowRunInfoReader.ts) rather than each param file as a source.
+ * the params folder beside it (src/node/wholeFileSources.ts) rather than each param file as a source.
  */
 export const MLFLOW_RUN_NAME_FORMAT: HostReadFormat = {
   id: 'mlflow-run-name',

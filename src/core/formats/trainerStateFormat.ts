@@ -3,6 +3,7 @@ import type { MetricPoint } from '../types';
 import type { WholeFileFormat } from './logFormat';
 import { isRecord, recordToPoints } from './metricRecord';
 import { parseWholeFileJson } from './wholeFileJson';
+import { isLfsPointerText, LFS_POINTER_MESSAGE } from './lfsPointer';
 
 /**
  * Hugging Face's Trainer rewrites `trainer_state.json` whole and not atomically, so a reader can catch it
@@ -13,12 +14,8 @@ export type TrainerStateResult =
   | { readonly kind: 'incomplete'; readonly message: string }
   | { readonly kind: 'invalid'; readonly message: string };
 
-const LFS_POINTER = /^version https:\/\/git-lfs\.github\.com\/spec\//;
-
 export function parseTrainerState(text: string): TrainerStateResult {
-  if (LFS_POINTER.test(text)) {
-    return { kind: 'invalid', message: 'This trainer_state.json is a Git LFS pointer, not the file itself: run `git lfs pull` to fetch it.' };
-  }
+  if (isLfsPointerText(text)) return { kind: 'invalid', message: LFS_POINTER_MESSAGE };
   const json = parseWholeFileJson(text);
   if (json.kind === 'incomplete') return json;
   const state = json.value;

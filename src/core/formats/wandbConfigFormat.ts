@@ -7,7 +7,7 @@ const RUN_FOLDER = /^(offline-)?run-/;
  * `wandb/run-…/files/config.yaml`: the run's config, each key as `{desc, value}`. It names the run when the
  * `.wandb` history does not (W&B writes the display name there only when the script gave one): Hugging Face
  * logs its TrainingArguments, whose `run_name` is what it names the W&B run. YAML needs a parser package,
- * so the host reads it (src/node/wandbConfigReader.ts).
+ * so the host reads it (src/node/wholeFileSources.ts).
  */
 export const WANDB_CONFIG_FORMAT: HostReadFormat = {
   id: 'wandb-config',

@@ -8,7 +8,7 @@ import { parseWholeFileJson } from './wholeFileJson';
  * `wandb/run-…/files/wandb-summary.json`: the latest value of every key, rewritten during the run. Beside a
  * `.wandb` file it adds nothing (the history holds every value, its summary records the rest), and its
  * values put at the last step would repeat history points at the wrong step; so the host reads it only for
- * runs whose `.wandb` is missing (src/node/wandbSummaryReader.ts).
+ * runs whose `.wandb` is missing (src/node/wholeFileSources.ts).
  */
 export const WANDB_SUMMARY_FORMAT: HostReadFormat = {
   id: 'wandb-summary',

@@ -3,6 +3,11 @@ import { DTYPE_BYTES, elementCount, type DType, type HeaderResult, type TensorIn
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8');
+/**
+ * NumPy writes headers of a few hundred bytes and by default refuses to read one over 10,000 (`max_header_size`).
+ * A declared length above this is refused before anything is read or allocated for it.
+ */
+export const MAX_NPY_HEADER_BYTES = 65_536;
 
 /** NumPy dtype strings (without byte order) mapped to the element types read. */
 const DESCR: Readonly<Record<string, DType>> = { f8: 'F64', f4: 'F32', f2: 'F16', i8: 'I64', i4: 'I32', i2: 'I16', i1: 'I8', u1: 'U8', b1: 'BOOL' };
@@ -26,6 +31,7 @@ export function parseNpyHeader(head: Uint8Array, name: string, base = 0): Header
   const prefix = major === 1 ? 10 : 12;
   if (head.length < prefix) return { kind: 'need-more', bytes: prefix };
   const length = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (length > MAX_NPY_HEADER_BYTES) return { kind: 'invalid', message: `${name} declares a header of ${length} bytes; NumPy writes a few hundred (and reads at most 10,000 by default).` };
   if (head.length < prefix + length) return { kind: 'need-more', bytes: prefix + length };
   const header = (major === 3 ? utf8 : latin1).decode(head.subarray(prefix, prefix + length));
   const descr = field(header, 'descr');
@@ -47,5 +53,7 @@ export function parseNpyHeader(head: Uint8Array, name: string, base = 0): Header
   if (field(header, 'fortran_order') === 'True' && shape.filter((size) => size > 1).length > 1) {
     return { kind: 'invalid', message: `${name} is stored in Fortran (column-major) order; save it with np.ascontiguousarray.` };
   }
-  return { kind: 'ok', value: { name, dtype, shape, offset: base + prefix + length, byteLength: elementCount(shape) * DTYPE_BYTES[dtype] } };
+  const byteLength = elementCount(shape) * DTYPE_BYTES[dtype];
+  if (!Number.isSafeInteger(byteLength)) return { kind: 'invalid', message: `${name} has a shape ${shapeText} too large to be real.` };
+  return { kind: 'ok', value: { name, dtype, shape, offset: base + prefix + length, byteLength } };
 }

@@ -12,6 +12,17 @@ function isShape(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((size) => Number.isInteger(size) && size >= 0);
 }
 
+/** Two tensors whose byte ranges overlap (the safetensors library refuses such a file), if any. */
+function firstOverlap(tensors: readonly TensorInfo[]): [string, string] | undefined {
+  const ordered = tensors.filter((tensor) => tensor.byteLength > 0).sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < ordered.length; i++) {
+    const before = ordered[i - 1] as TensorInfo;
+    const after = ordered[i] as TensorInfo;
+    if (after.offset < before.offset + before.byteLength) return [before.name, after.name];
+  }
+  return undefined;
+}
+
 /**
  * Reads a safetensors header from the file's first bytes: an 8-byte little-endian length, then that many
  * bytes of JSON naming each tensor's dtype, shape and [begin, end) offsets after the header.
@@ -20,7 +31,7 @@ export function parseSafetensorsHeader(head: Uint8Array): HeaderResult<TensorDir
   if (head.length < 8) return { kind: 'need-more', bytes: 8 };
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const length = view.getUint32(0, true) + view.getUint32(4, true) * 4294967296;
-  if (length > MAX_HEADER_BYTES || length < 2) return { kind: 'invalid', message: `This is not a safetensors file (its header would be ${length} bytes).` };
+  if (length > MAX_HEADER_BYTES || length < 2) return { kind: 'invalid', message: `This is not a safetensors file: it declares a header of ${length} bytes (the safetensors library reads at most 100 MB).` };
   if (head.length < 8 + length) return { kind: 'need-more', bytes: 8 + length };
   let json: unknown;
   try {
@@ -42,10 +53,14 @@ export function parseSafetensorsHeader(head: Uint8Array): HeaderResult<TensorDir
     if (!isDType(dtype)) return { kind: 'invalid', message: `Tensor "${name}" has dtype ${String(dtype)}, which is not read (F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL are).` };
     if (!isShape(shape) || !Array.isArray(offsets) || offsets.length !== 2) return { kind: 'invalid', message: `Tensor "${name}" has a malformed shape or data_offsets.` };
     const [begin, end] = offsets as unknown[];
-    if (typeof begin !== 'number' || typeof end !== 'number' || end - begin !== elementCount(shape) * DTYPE_BYTES[dtype]) {
-      return { kind: 'invalid', message: `Tensor "${name}": its data_offsets do not match its shape and dtype.` };
+    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || (begin as number) < 0 || (end as number) < (begin as number)) {
+      return { kind: 'invalid', message: `Tensor "${name}": its data_offsets ${JSON.stringify(offsets)} are not two ordered, non-negative whole numbers.` };
     }
-    tensors.push({ name, dtype, shape, offset: dataStart + begin, byteLength: end - begin });
+    const byteLength = elementCount(shape) * DTYPE_BYTES[dtype];
+    if ((end as number) - (begin as number) !== byteLength) return { kind: 'invalid', message: `Tensor "${name}": its data_offsets do not match its shape and dtype.` };
+    tensors.push({ name, dtype, shape, offset: dataStart + (begin as number), byteLength });
   }
+  const overlap = firstOverlap(tensors);
+  if (overlap !== undefined) return { kind: 'invalid', message: `Tensors "${overlap[0]}" and "${overlap[1]}" share bytes (their data_offsets overlap): each tensor must have its own.` };
   return { kind: 'ok', value: { tensors, metadata } };
 }

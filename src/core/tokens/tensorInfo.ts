@@ -25,3 +25,15 @@ export type HeaderResult<T> = { readonly kind: 'ok'; readonly value: T } | { rea
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((product, size) => product * size, 1);
 }
+
+/**
+ * Why the tensors cannot be where their header says, given the bytes there are (`available`: the file's
+ * size, or the end of the zip member that holds them); undefined when each lies inside.
+ */
+export function extentProblem(tensors: readonly TensorInfo[], available: number, subject: string): string | undefined {
+  for (const tensor of tensors) {
+    if (tensor.offset + tensor.byteLength <= available) continue;
+    return `${subject}: ${tensor.name} declares ${tensor.byteLength} bytes of data (shape [${tensor.shape.join(', ')}], ${tensor.dtype}) but the file holds ${Math.max(0, available - tensor.offset)} after its header.`;
+  }
+  return undefined;
+}

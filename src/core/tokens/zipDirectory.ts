@@ -21,7 +21,15 @@ function u64(view: DataView, at: number): number {
   return view.getUint32(at, true) + view.getUint32(at + 4, true) * 4294967296;
 }
 
-/** Where the central directory is, from the file's last bytes (`tail` ends at `fileSize`). */
+/** The end record is 22 bytes after a comment of at most 65,535: it lies in the file's last this many bytes, or nowhere. */
+export const END_RECORD_SEARCH_BYTES = 65_535 + 22;
+/** NumPy's archives list a few members; even 65,535 members with long names take a few MB. */
+export const MAX_CENTRAL_DIRECTORY_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Where the central directory is, from the file's last bytes (`tail`, the last `END_RECORD_SEARCH_BYTES` or
+ * the whole file, ends at `fileSize`). Every size and offset it declares is checked against the file.
+ */
 export function locateCentralDirectory(tail: Uint8Array, fileSize: number): HeaderResult<{ offset: number; size: number; entries: number }> {
   const view = new DataView(tail.buffer, tail.byteOffset, tail.byteLength);
   for (let at = tail.length - 22; at >= 0; at--) {
@@ -29,18 +37,21 @@ export function locateCentralDirectory(tail: Uint8Array, fileSize: number): Head
     let entries = view.getUint16(at + 10, true);
     let size = view.getUint32(at + 12, true);
     let offset = view.getUint32(at + 16, true);
-    // NumPy writes zip64 records for large arrays: the 32-bit fields then say 0xffffffff.
+    // NumPy writes zip64 records for large arrays: the 32-bit fields then say 0xffffffff. The zip64 end
+    // record sits just before its locator, inside the tail.
     if (at >= 20 && view.getUint32(at - 20, true) === ZIP64_LOCATOR) {
       const recordAt = u64(view, at - 20 + 8) - (fileSize - tail.length);
-      if (recordAt < 0) return { kind: 'need-more', bytes: fileSize - u64(view, at - 20 + 8) };
-      if (view.getUint32(recordAt, true) !== ZIP64_EOCD) return { kind: 'invalid', message: 'The npz archive has a broken zip64 record.' };
+      if (recordAt < 0 || recordAt + 56 > tail.length || view.getUint32(recordAt, true) !== ZIP64_EOCD) return { kind: 'invalid', message: 'The npz archive has a broken zip64 record.' };
       entries = u64(view, recordAt + 32);
       size = u64(view, recordAt + 40);
       offset = u64(view, recordAt + 48);
     }
+    if (offset + size > fileSize || size > MAX_CENTRAL_DIRECTORY_BYTES || entries * 46 > size) {
+      return { kind: 'invalid', message: `The npz archive's central directory (${entries} members, ${size} bytes at ${offset}) does not fit in the file (${fileSize} bytes).` };
+    }
     return { kind: 'ok', value: { offset, size, entries } };
   }
-  return tail.length < fileSize ? { kind: 'need-more', bytes: Math.min(fileSize, tail.length * 4) } : { kind: 'invalid', message: 'This is not a zip (npz) archive: no end of central directory.' };
+  return { kind: 'invalid', message: 'This is not a complete zip (npz) archive: no end of central directory in its last 64 KiB (it may still be being written).' };
 }
 
 /** Lists the members of a zip archive from its central directory bytes. */
@@ -57,6 +68,7 @@ export function parseCentralDirectory(bytes: Uint8Array, count: number): HeaderR
     const extraLength = view.getUint16(at + 30, true);
     const commentLength = view.getUint16(at + 32, true);
     let localHeaderOffset = view.getUint32(at + 42, true);
+    if (at + 46 + nameLength + extraLength > bytes.length) return { kind: 'invalid', message: 'The npz archive has a broken central directory.' };
     const name = utf8.decode(bytes.subarray(at + 46, at + 46 + nameLength));
     // The zip64 extra field holds, in this order, only the sizes and offset whose 32-bit fields overflowed.
     let extra = at + 46 + nameLength;
@@ -64,7 +76,7 @@ export function parseCentralDirectory(bytes: Uint8Array, count: number): HeaderR
     while (extra + 4 <= extraEnd) {
       const id = view.getUint16(extra, true);
       const size = view.getUint16(extra + 2, true);
-      if (id === 1) {
+      if (id === 1 && extra + 4 + size <= extraEnd) {
         let field = extra + 4;
         if (uncompressedSize === 0xffffffff) {
           uncompressedSize = u64(view, field);

@@ -1,10 +1,13 @@
-import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chmod, lstat, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { openRegularFile, readHandleRange } from '../fileRange';
 import type { EvalComputeOptions, EvalFileResult } from './evalFileStats';
 
 /** Bumped whenever a statistic's definition changes, so old cached results are not reused. */
-const CACHE_VERSION = 6;
+const CACHE_VERSION = 7;
 
 export interface FileIdentity {
   readonly path: string;
@@ -49,6 +52,66 @@ function unpackBits(packed: Buffer, count: number): Uint8Array {
   return values;
 }
 
+/**
+ * Where the CLI keeps its cache: the user's own cache folder (`$XDG_CACHE_HOME`, else `~/.cache`; on Windows
+ * `%LOCALAPPDATA%`), never the shared temp folder where another user could plant entries or links.
+ */
+export function defaultCacheDirectory(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32' && env['LOCALAPPDATA'] !== undefined && env['LOCALAPPDATA'] !== '') return join(env['LOCALAPPDATA'], 'token-accuracy-lens', 'eval-cache');
+  const base = env['XDG_CACHE_HOME'] !== undefined && env['XDG_CACHE_HOME'].startsWith('/') ? env['XDG_CACHE_HOME'] : join(homedir(), '.cache');
+  return join(base, 'token-accuracy-lens', 'eval-cache');
+}
+
+/** How much of each end of a file its fingerprint hashes: a rewrite that keeps size and time still changes the head or the tail. */
+const FINGERPRINT_BYTES = 64 * 1024;
+
+/** A hash of a file's first and last 64 KiB: an entry is tied to the content it was computed from, not only to stat data anyone can copy. */
+async function fingerprint(path: string): Promise<string> {
+  const handle = await openRegularFile(path);
+  try {
+    const { size } = await handle.stat();
+    const hash = createHash('sha256');
+    hash.update(await readHandleRange(handle, 0, Math.min(size, FINGERPRINT_BYTES)));
+    if (size > FINGERPRINT_BYTES) hash.update(await readHandleRange(handle, Math.max(FINGERPRINT_BYTES, size - FINGERPRINT_BYTES), size));
+    return hash.update(String(size)).digest('hex');
+  } finally {
+    await handle.close();
+  }
+}
+
+interface SourceRecord extends FileIdentity {
+  readonly fingerprint: string;
+}
+
+/** Opens an entry for reading without following a link, and only if it is a regular file this user owns. */
+async function openEntry(path: string): Promise<FileHandle | undefined> {
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0)).catch(() => undefined);
+  if (handle === undefined) return undefined;
+  const info = await handle.stat();
+  if (!info.isFile() || (process.getuid !== undefined && info.uid !== process.getuid())) {
+    await handle.close();
+    return undefined;
+  }
+  return handle;
+}
+
+/** An entry's first line: the files it was computed from. */
+function parseSources(line: string): SourceRecord[] | undefined {
+  try {
+    const header = JSON.parse(line) as { files?: unknown };
+    return Array.isArray(header.files) ? (header.files as SourceRecord[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameFiles(stored: readonly SourceRecord[], files: readonly FileIdentity[]): boolean {
+  return stored.length === files.length && stored.every((record, i) => {
+    const file = files[i];
+    return file !== undefined && record.path === file.path && record.size === file.size && record.mtimeMs === file.mtimeMs && record.ino === file.ino && typeof record.fingerprint === 'string';
+  });
+}
+
 /** How much the cache may keep: entries unused for longer, or beyond the size (least recently used first), go. */
 export interface CacheLimits {
   readonly maxBytes: number;
@@ -73,20 +136,18 @@ async function unchanged(file: FileIdentity): Promise<boolean> {
   }
 }
 
+/** An entry is a few paths and the bits of at most a few million tokens; anything far larger was not written by this cache. */
+const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
+
 /** The files an entry was computed from, read from its first line alone; undefined for an entry of an older layout. */
-async function entrySources(path: string): Promise<FileIdentity[] | undefined> {
+async function entrySources(path: string): Promise<SourceRecord[] | undefined> {
   // Another window's prune may have removed it since it was listed.
-  const handle = await open(path, 'r').catch(() => undefined);
+  const handle = await openEntry(path);
   if (handle === undefined) return undefined;
   try {
-    const buffer = Buffer.alloc(HEADER_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, HEADER_BYTES, 0);
-    const end = buffer.subarray(0, bytesRead).indexOf(0x0a);
-    if (end < 0) return undefined;
-    const header = JSON.parse(buffer.subarray(0, end).toString('utf8')) as { files?: FileIdentity[] };
-    return Array.isArray(header.files) ? header.files : undefined;
-  } catch {
-    return undefined;
+    const head = await readHandleRange(handle, 0, HEADER_BYTES);
+    const end = head.indexOf(0x0a);
+    return end < 0 ? undefined : parseSources(Buffer.from(head.subarray(0, end)).toString('utf8'));
   } finally {
     await handle.close();
   }
@@ -94,35 +155,86 @@ async function entrySources(path: string): Promise<FileIdentity[] | undefined> {
 
 /**
  * Results by file identity on disk, so a restart does not read gigabytes of logits again. Each entry is two
- * lines: the identities of the files it was computed from, then the result; its modification time is when
- * it was last used, so `prune` can drop what nothing will ask for again.
+ * lines: the files it was computed from (identity and a fingerprint of their content), then the result; its
+ * modification time is when it was last used, so `prune` can drop what nothing will ask for again.
+ *
+ * Nothing in it can be planted: the folder must be a real folder of this user's, writable by no one else
+ * (it is closed to others if it is not; a folder of another user is not used), an entry is used only when the files it names still have the content it was computed from,
+ * and writes go to a fresh temp file created exclusively, never through a link, then renamed into place.
  */
 export class EvalCache {
+  private checked: Promise<string | undefined> | undefined;
+
   constructor(private readonly directory: string) {}
 
-  async get(key: string): Promise<EvalFileResult | undefined> {
-    const file = join(this.directory, `${key}.json`);
+  /** Why the folder cannot hold the cache (undefined when it can), creating it private (0700) if it is missing. */
+  refusal(): Promise<string | undefined> {
+    this.checked ??= this.checkDirectory();
+    return this.checked;
+  }
+
+  private async checkDirectory(): Promise<string | undefined> {
     try {
-      const text = await readFile(file, 'utf8');
-      const stored = JSON.parse(text.slice(text.indexOf('\n') + 1), (_, value: unknown) => (value === '__NaN__' ? NaN : value)) as Stored;
+      await mkdir(this.directory, { recursive: true, mode: 0o700 });
+      const info = await lstat(this.directory);
+      if (!info.isDirectory()) return `The evaluation cache folder ${this.directory} is not a folder (a link or a file): the cache is not used.`;
+      if (process.getuid !== undefined && info.uid !== process.getuid()) return `The evaluation cache folder ${this.directory} belongs to another user: the cache is not used.`;
+      if (process.platform === 'win32' || (info.mode & 0o022) === 0) return undefined;
+      // This user's folder, made writable to others by a umask of 002 (the default of many Linux systems for
+      // folders made before it was created private): closed again rather than refused. Entries that others
+      // may have put there meanwhile are theirs, and openEntry reads only this user's.
+      await chmod(this.directory, 0o700);
+      return ((await lstat(this.directory)).mode & 0o022) === 0 ? undefined : `The evaluation cache folder ${this.directory} is writable by other users: the cache is not used.`;
+    } catch (error) {
+      return `The evaluation cache folder ${this.directory} cannot be made: ${(error as Error).message}`;
+    }
+  }
+
+  /** The result cached for `key`, if the files it was computed from are `files` with the same content. */
+  async get(key: string, files: readonly FileIdentity[]): Promise<EvalFileResult | undefined> {
+    if ((await this.refusal()) !== undefined) return undefined;
+    const handle = await openEntry(join(this.directory, `${key}.json`));
+    if (handle === undefined) return undefined;
+    try {
+      const { size } = await handle.stat();
+      if (size > MAX_ENTRY_BYTES) return undefined;
+      const text = Buffer.from(await readHandleRange(handle, 0, size)).toString('utf8');
+      const newline = text.indexOf('\n');
+      const sources = newline < 0 ? undefined : parseSources(text.slice(0, newline));
+      if (sources === undefined || !sameFiles(sources, files)) return undefined;
+      for (const source of sources) if ((await fingerprint(source.path)) !== source.fingerprint) return undefined;
+      const stored = JSON.parse(text.slice(newline + 1), (_, value: unknown) => (value === '__NaN__' ? NaN : value)) as Stored;
       const { aligned, ...rest } = stored;
       const now = new Date();
-      await utimes(file, now, now).catch(() => undefined);
+      await handle.utimes(now, now).catch(() => undefined);
       return { ...unpacked(rest), ...(aligned === undefined ? {} : { aligned: unpacked(aligned) }) };
     } catch {
       return undefined;
+    } finally {
+      await handle.close();
     }
   }
 
   async set(key: string, files: readonly FileIdentity[], result: EvalFileResult): Promise<void> {
+    if ((await this.refusal()) !== undefined) return;
+    const sources: SourceRecord[] = [];
+    for (const file of files) sources.push({ ...file, fingerprint: await fingerprint(file.path) });
     const { aligned, ...rest } = result;
     const stored: Stored = { ...packed(rest), ...(aligned === undefined ? {} : { aligned: packed(aligned) }) };
-    await mkdir(this.directory, { recursive: true });
     const file = join(this.directory, `${key}.json`);
     const body = JSON.stringify(stored, (_, value: unknown) => (typeof value === 'number' && Number.isNaN(value) ? '__NaN__' : value));
-    // Written aside and renamed, so a reader never sees half a result.
-    await writeFile(`${file}.tmp`, `${JSON.stringify({ files })}\n${body}`);
-    await rename(`${file}.tmp`, file);
+    // Written aside under a name no one can guess, created here and now (never an existing file or a link), then renamed: a reader never sees half a result.
+    const temporary = `${file}.${randomBytes(8).toString('hex')}.tmp`;
+    const handle = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    try {
+      await handle.writeFile(`${JSON.stringify({ files: sources })}\n${body}`);
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file).catch(async (error: unknown) => {
+      await rm(temporary, { force: true });
+      throw error;
+    });
   }
 
   /**
@@ -144,7 +256,7 @@ export class EvalCache {
       const path = join(this.directory, name);
       const info = await stat(path).catch(() => undefined);
       if (info === undefined) continue;
-      if (name.endsWith('.json.tmp')) {
+      if (name.endsWith('.tmp')) {
         if (now - info.mtimeMs > ABANDONED_TMP_MS) await rm(path, { force: true });
         continue;
       }

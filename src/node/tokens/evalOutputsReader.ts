@@ -1,11 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { LogFormat } from '../../core/formats/logFormat';
 import { EVAL_OUTPUTS_FORMAT, evaluationPoints } from '../../core/tokens/evalOutputsFormat';
 import { metadataSidecarPath } from '../../core/tokens/metadataSidecar';
 import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
-import { EvalCache, cacheKey, type FileIdentity } from './evalCache';
+import { EvalCache, cacheKey, defaultCacheDirectory, type FileIdentity } from './evalCache';
 import type { EvalComputeOptions } from './evalFileStats';
 import { EvalOutputsStore } from './evalOutputsStore';
 import { EvalRunner } from './evalRunner';
@@ -23,7 +22,7 @@ const FRESH_MS = 5000;
 
 let config: EvalOutputsConfig = {
   options: {},
-  cacheDirectory: join(tmpdir(), 'token-accuracy-lens', 'eval-cache'),
+  cacheDirectory: defaultCacheDirectory(),
   workerScript: join(__dirname, 'evalWorker.js'),
 };
 let runner = new EvalRunner(config.workerScript);
@@ -90,7 +89,7 @@ export class EvalOutputsReader implements SourceReader {
     const key = cacheKey(files, options);
     if (key === this.key) return { kind: 'unchanged' };
     this.modified = Math.max(...files.map((file) => file.mtimeMs));
-    const cached = await cache.get(key);
+    const cached = await cache.get(key, files);
     const result = cached ?? (await runner.run(this.path, options, (fraction) => config.onProgress?.(this.path, fraction)));
     if ('error' in result) {
       if (Date.now() - this.modified < FRESH_MS) return { kind: 'retry', message: result.error };

@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
 import { createInflateRaw } from 'node:zlib';
+import { openRegularFile } from '../fileRange';
 
 /** The first `bytes` inflated bytes of a deflated zip member (enough for an .npy header). */
 export async function inflateEntryHead(path: string, start: number, compressedSize: number, bytes: number): Promise<Uint8Array> {
@@ -13,9 +13,14 @@ export async function inflateEntryHead(path: string, start: number, compressedSi
   return new Uint8Array(Buffer.concat(parts).subarray(0, bytes));
 }
 
-/** Inflates a deflated zip member as a stream: memory holds one chunk, not the member. */
+/**
+ * Inflates a deflated zip member as a stream: memory holds one chunk, not the member. The consumer stops it
+ * where the member's header says its data ends, however far the compressed bytes would go on inflating.
+ */
 export async function* inflatedChunks(path: string, start: number, compressedSize: number): AsyncGenerator<Buffer> {
-  const source = createReadStream(path, { start, end: start + compressedSize - 1, highWaterMark: 1 << 20 });
+  if (compressedSize <= 0) return;
+  const handle = await openRegularFile(path);
+  const source = handle.createReadStream({ start, end: start + compressedSize - 1, highWaterMark: 1 << 20 });
   const inflate = createInflateRaw({ chunkSize: 1 << 20 });
   source.pipe(inflate);
   try {

@@ -1,10 +1,11 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LogFormat } from '../../core/formats/logFormat';
 import { mcnemarExact, type McNemarResult } from '../../core/tokens/evaluationComparison';
 import { EVAL_OUTPUTS_FOLDER, EVAL_OUTPUTS_FORMAT } from '../../core/tokens/evalOutputsFormat';
 import { pairSamples, readSampleResults } from '../../core/tokens/sampleResults';
 import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
+import { DEFAULT_READER_OPTIONS, readWholeFile, tooLargeMessage, type ReaderOptions } from '../wholeFileReader';
 import { EvaluationsByStep } from './evaluationsByStep';
 
 interface SampleEvaluation {
@@ -37,6 +38,7 @@ export class SampleResultsReader implements SourceReader {
   constructor(
     readonly path: string,
     format: LogFormat = EVAL_OUTPUTS_FORMAT,
+    private readonly options: ReaderOptions = DEFAULT_READER_OPTIONS,
   ) {
     this.runId = format.classify(path)?.runDirectory ?? dirname(path);
     this.folders = format.tensorFolders ?? [EVAL_OUTPUTS_FOLDER];
@@ -52,7 +54,12 @@ export class SampleResultsReader implements SourceReader {
       const identity = { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
       const known = this.identity;
       if (known !== undefined && known.size === identity.size && known.mtimeMs === identity.mtimeMs && known.ino === identity.ino) return { kind: 'unchanged' };
-      const read = readSampleResults(await readFile(this.path, 'utf8'), this.path, this.folders);
+      const whole = await readWholeFile(this.path, this.options.maxWholeFileBytes);
+      if (whole.kind === 'too-large') {
+        this.identity = identity;
+        return { kind: 'failed', message: tooLargeMessage(this.path, whole.info.size, this.options.maxWholeFileBytes) };
+      }
+      const read = readSampleResults(new TextDecoder('utf-8').decode(whole.bytes), this.path, this.folders);
       if (read.kind === 'incomplete') return { kind: 'retry', message: read.message };
       this.identity = identity;
       if (read.kind !== 'ok') {

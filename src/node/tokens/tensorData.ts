@@ -1,19 +1,27 @@
-import { open } from 'node:fs/promises';
-import { readRange } from '../fileRange';
+import { openRegularFile, readRange } from '../fileRange';
 import { DTYPE_BYTES } from '../../core/tokens/tensorInfo';
 import { inflatedChunks } from './inflateStream';
 import type { LocatedTensor } from './tensorFiles';
 
-/** A tensor's bytes whole: for labels, predictions and per-token log-probs, which are small. */
+/**
+ * A tensor's bytes whole: for labels, predictions and per-token log-probs, which are small (their size was
+ * checked against the file and a cap when the header was read). Fewer bytes than declared is an error, not
+ * a shorter array.
+ */
 export async function readTensorBytes(tensor: LocatedTensor): Promise<Uint8Array> {
-  if (tensor.deflated === undefined) return readRange(tensor.path, tensor.offset, tensor.offset + tensor.byteLength);
-  const whole = new Uint8Array(tensor.byteLength);
-  let filled = 0;
-  for await (const bytes of skipThenTake(inflatedChunks(tensor.path, tensor.deflated.start, tensor.deflated.size), tensor.offset, tensor.byteLength)) {
-    whole.set(bytes, filled);
-    filled += bytes.length;
+  let bytes: Uint8Array;
+  if (tensor.deflated === undefined) bytes = await readRange(tensor.path, tensor.offset, tensor.offset + tensor.byteLength);
+  else {
+    bytes = new Uint8Array(tensor.byteLength);
+    let filled = 0;
+    for await (const piece of skipThenTake(inflatedChunks(tensor.path, tensor.deflated.start, tensor.deflated.size), tensor.offset, tensor.byteLength)) {
+      bytes.set(piece, filled);
+      filled += piece.length;
+    }
+    bytes = bytes.subarray(0, filled);
   }
-  return whole.subarray(0, filled);
+  if (bytes.length < tensor.byteLength) throw new Error(`${tensor.name} ends after ${bytes.length} of the ${tensor.byteLength} bytes its header declares.`);
+  return bytes;
 }
 
 async function* skipThenTake(chunks: AsyncIterable<Buffer>, skip: number, take: number): AsyncGenerator<Uint8Array> {
@@ -39,7 +47,7 @@ export async function* tensorRowChunks(tensor: LocatedTensor, rowElements: numbe
   const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / rowBytes));
   const totalRows = Math.floor(tensor.byteLength / rowBytes);
   if (tensor.deflated === undefined) {
-    const handle = await open(tensor.path, 'r');
+    const handle = await openRegularFile(tensor.path);
     const readRows = async (row: number): Promise<{ bytes: Uint8Array; firstRow: number }> => {
       const buffer = new Uint8Array(Math.min(rowsPerChunk, totalRows - row) * rowBytes);
       let filled = 0;
@@ -93,4 +101,6 @@ export async function* tensorRowChunks(tensor: LocatedTensor, rowElements: numbe
     }
   }
   if (filled >= rowBytes) yield { bytes: pending.subarray(0, filled - (filled % rowBytes)), firstRow: row };
+  // A member that inflates to less than its header declares is cut short, not a smaller evaluation.
+  if (row * rowBytes + filled < totalRows * rowBytes) throw new Error(`${tensor.name} ends after ${row * rowBytes + filled} of the ${tensor.byteLength} bytes its header declares.`);
 }
