@@ -10,6 +10,7 @@ import { RunStore } from '../src/core/runStore';
 import { buildRunView } from '../src/core/runView';
 import { downsampleMinMax } from '../src/core/downsample';
 import { LogIngest } from '../src/node/logIngest';
+import { linesBench } from './linesBench';
 import { tfeventsBench } from './tfeventsBench';
 import { trackersBench } from './trackersBench';
 import { panelBench } from './panelBench';
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
     await trainerStateReparse();
     await analysisPerUpdate();
     await downsampling();
+    rows.push(...(await linesBench()));
     rows.push(...(await tfeventsBench(dir)));
     rows.push(...(await trackersBench(dir)));
     rows.push(...(await panelBench()));
