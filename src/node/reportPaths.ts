@@ -2,12 +2,24 @@ import { resolve } from 'node:path';
 import { buildReport, type ReportDocument, type RunReport } from '../core/report';
 import { LogIngest } from './logIngest';
 import { withOutputEvidence } from './tokens/confirmWarnings';
-import { evalOutputsStore } from './tokens/evalOutputsReader';
+import { EvaluationContext, type EvalOutputsConfig } from './tokens/evaluationContext';
 import { walkLogs } from './walkLogs';
 
-/** Reads every log under `paths` once, as the CLI does: no watching, a half-written file reported at once. */
-export async function reportPaths(paths: readonly string[]): Promise<ReportDocument> {
-  const ingest = new LogIngest(undefined, { retryIncomplete: false });
+/**
+ * Reads every log under `paths` once, as the CLI does: no watching, a half-written file reported at once.
+ * The report owns its evaluation readers (`evaluations` settings, else the CLI's defaults) and ends them.
+ */
+export async function reportPaths(paths: readonly string[], settings: Partial<EvalOutputsConfig> = {}): Promise<ReportDocument> {
+  const evaluations = new EvaluationContext(settings);
+  try {
+    return await report(paths, evaluations);
+  } finally {
+    await evaluations.dispose();
+  }
+}
+
+async function report(paths: readonly string[], evaluations: EvaluationContext): Promise<ReportDocument> {
+  const ingest = new LogIngest(undefined, { retryIncomplete: false, evaluations });
   const problems: { path: string; message: string }[] = [];
   for (const path of paths.map((p) => resolve(p))) {
     try {
@@ -17,18 +29,11 @@ export async function reportPaths(paths: readonly string[]): Promise<ReportDocum
     }
   }
   const document = buildReport(ingest.store.snapshots(), [...problems, ...ingest.problems()], {}, (runId) => ingest.runInfo(runId));
-  return { ...document, runs: document.runs.map((run) => withEvaluations(withOutputEvidence(run))) };
+  return { ...document, runs: document.runs.map((run) => withEvaluations(withOutputEvidence(run, evaluations), evaluations)) };
 }
 
-/**
- * The run's evaluation outputs and how each paired its tokens, so a computed accuracy can be checked. The
- * store outlives one report (it is the process's): only files this report read are its sources.
- */
-function withEvaluations(run: RunReport): RunReport {
-  const read = new Set(run.sources.map((source) => source.path));
-  const evaluations = evalOutputsStore
-    .evaluations(run.id)
-    .filter((evaluation) => read.has(evaluation.path))
-    .map(({ path, step, pairing }) => ({ path, step, pairing }));
+/** The run's evaluation outputs and how each paired its tokens, so a computed accuracy can be checked. */
+function withEvaluations(run: RunReport, context: EvaluationContext): RunReport {
+  const evaluations = context.outputs.evaluations(run.id).map(({ path, step, pairing }) => ({ path, step, pairing }));
   return evaluations.length === 0 ? run : { ...run, evaluations };
 }

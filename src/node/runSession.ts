@@ -1,7 +1,11 @@
 import { relative, sep } from 'node:path';
+import type { CalibrationView } from '../core/tokens/calibrationView';
+import type { ConfirmableWarning } from '../core/tokens/confirmWarning';
 import type { FormatOverrides } from './formatSettings';
 import { LogIngest } from './logIngest';
 import { LogWatcher } from './logWatcher';
+import { withOutputEvidence } from './tokens/confirmWarnings';
+import { EvaluationContext, type EvalOutputsConfig } from './tokens/evaluationContext';
 
 /** Changes arriving within this window reach the views as one update: a burst of appends costs one redraw. */
 const BATCH_MS = 25;
@@ -9,9 +13,12 @@ const BATCH_MS = 25;
 /**
  * Watches a set of root directories and keeps their runs in a store. Views subscribe to `onRunsChanged`;
  * they never read files. Roots can change (settings, workspace folders): the session starts over.
+ * The session owns what its readers fill and use beyond the store: the evaluations read, the worker pool
+ * that scores them, their cache and options. Views ask the session for them.
  */
 export class RunSession {
   private ingest: LogIngest;
+  private readonly evaluations: EvaluationContext;
   private watchers: LogWatcher[] = [];
   private roots: readonly string[] = [];
   private pending = new Set<string>();
@@ -21,12 +28,34 @@ export class RunSession {
   constructor(
     private readonly onError: (message: string) => void,
     private formats: FormatOverrides = new Map(),
+    evaluations: Partial<EvalOutputsConfig> = {},
   ) {
+    this.evaluations = new EvaluationContext(evaluations);
     this.ingest = this.createIngest();
   }
 
   private createIngest(): LogIngest {
-    return new LogIngest((runIds) => this.queue(runIds), { retryIncomplete: true, formats: this.formats });
+    return new LogIngest((runIds) => this.queue(runIds), { retryIncomplete: true, formats: this.formats, evaluations: this.evaluations });
+  }
+
+  /** New evaluation settings (pairing options, cache folder, progress): files read from now on follow them. */
+  configureEvaluations(update: Partial<EvalOutputsConfig>): void {
+    this.evaluations.configure(update);
+  }
+
+  /** Drops cached evaluation results nothing can ask for again. */
+  pruneEvaluationCache(): Promise<string[]> {
+    return this.evaluations.pruneCache();
+  }
+
+  /** The calibration view of a run from the evaluation outputs read so far; null when it has none. */
+  calibration(runId: string): CalibrationView | null {
+    return this.evaluations.calibration(runId);
+  }
+
+  /** A run view's warnings with warning (a) checked against the run's evaluation outputs, where it has them. */
+  withOutputEvidence<View extends { readonly id: string; readonly warnings: readonly (ConfirmableWarning & { readonly step: number; readonly startStep: number })[] }>(view: View): View {
+    return withOutputEvidence(view, this.evaluations);
   }
 
   /** Readers built from settings (the user's console patterns): what was read is read again with them. */
@@ -124,5 +153,6 @@ export class RunSession {
     this.listeners.clear();
     this.ingest.dispose();
     await this.stopWatching();
+    await this.evaluations.dispose();
   }
 }

@@ -4,6 +4,7 @@ import type { RunView } from '../core/runView';
 import { formatOverrides, type FormatOverrides } from '../node/formatSettings';
 import { RunSession } from '../node/runSession';
 import { SlicedQueue } from '../node/slicedQueue';
+import type { EvalOutputsConfig } from '../node/tokens/evaluationContext';
 import { Disposable } from './disposable';
 import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
 import { openRunLog } from './openLog';
@@ -48,6 +49,15 @@ export class LensController extends Disposable {
     );
     this.own(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.watchRoots()));
     this.statusBar.update(undefined, [], this.settings.statusBarEnabled);
+  }
+
+  /** Evaluation settings (pairing options, cache folder, progress) for the session's readers. */
+  configureEvaluations(update: Partial<EvalOutputsConfig>): void {
+    this.session.configureEvaluations(update);
+  }
+
+  pruneEvaluationCache(): Promise<string[]> {
+    return this.session.pruneEvaluationCache();
   }
 
   /** Workspace folders plus the extra directories from settings, relative ones against the first folder. */
@@ -140,6 +150,7 @@ export class LensController extends Disposable {
       smoothing: () => this.settings.smoothing,
       revealRun: (runId) => this.revealRun(runId),
       series: (request) => requestedSeries(this.session.store, request),
+      calibration: (runId) => this.session.calibration(runId),
       openLog: (runId, path, step) => void openRunLog(this.views.get(runId), path, step).catch((error: unknown) => this.log.warn(`Could not open ${path}: ${(error as Error).message}`)),
     });
     this.panel = panel;

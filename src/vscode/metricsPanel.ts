@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { isWebviewMessage, type HostMessage, type Problem, type RunView, type SeriesData, type SeriesRequest } from '../protocol';
-import { calibrationFor } from '../node/tokens/calibrationSource';
+import type { CalibrationView } from '../core/tokens/calibrationView';
 import { Disposable } from './disposable';
 import { saveExport } from './exportFile';
 import { SHOW_LOSS_TRUSTING_CODE } from './lossTrustSearch';
@@ -17,6 +17,8 @@ export interface PanelDataSource {
   /** A series from the store (not the downsampled view), for detail when the user zooms or picks a key. */
   series(request: SeriesRequest): SeriesData | null;
   openLog(runId: string, path: string, step: number | null): void;
+  /** The run's calibration view from the evaluation outputs the session read; null when it has none. */
+  calibration(runId: string): CalibrationView | null;
 }
 
 /**
@@ -82,7 +84,7 @@ export class MetricsPanel extends Disposable {
         this.data.revealRun(message.runId);
         break;
       case 'requestCalibration':
-        this.post({ type: 'calibration', runId: message.runId, view: calibrationFor(message.runId) });
+        this.post({ type: 'calibration', runId: message.runId, view: this.data.calibration(message.runId) });
         break;
       case 'openLog':
         this.data.openLog(message.runId, message.path, message.step);

@@ -5,13 +5,12 @@ import type { RunSession } from '../node/runSession';
 import type { SeriesRequest } from '../protocol';
 import type { Settings } from './settings';
 import { withWarningSettings } from '../core/analysis/warningSettings';
-import { withOutputEvidence } from '../node/tokens/confirmWarnings';
 
 /** Builds what the views show from the session's store; analysis runs here, once per change, not per view. */
 export function runViews(session: RunSession, settings: Settings, runIds: readonly string[] = session.store.runIds()): RunView[] {
   return runIds.flatMap((id) => {
     const snapshot = session.store.snapshot(id);
-    return snapshot === undefined ? [] : [withWarningSettings(withOutputEvidence(buildRunView(snapshot, session.label(id), settings.roleOverrides, session.modifiedMs(id))), settings.warnings)];
+    return snapshot === undefined ? [] : [withWarningSettings(session.withOutputEvidence(buildRunView(snapshot, session.label(id), settings.roleOverrides, session.modifiedMs(id))), settings.warnings)];
   });
 }
 

@@ -7,7 +7,7 @@ import { RunStore } from '../../src/core/runStore';
 import { buildRunView } from '../../src/core/runView';
 import { TokenAccumulator } from '../../src/core/tokens/tokenStatistics';
 import { withOutputEvidence } from '../../src/node/tokens/confirmWarnings';
-import { configureEvalOutputs, evalOutputsStore } from '../../src/node/tokens/evalOutputsReader';
+import { EvaluationContext } from '../../src/node/tokens/evaluationContext';
 import { reportPaths } from '../../src/node/reportPaths';
 import { compactSafetensors } from './tokenFiles';
 import { misleadingRunPoints } from '../fixtures/runs';
@@ -27,14 +27,15 @@ test('warning (a) is confirmed by the paired test when the run has outputs at th
   const warning = view.warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.ok(warning !== undefined, 'the fixture run shows misleading loss');
   assert.deepEqual([warning.startStep, warning.step], [300, 1000]);
-  assert.equal(withOutputEvidence(view), view, 'without outputs nothing changes');
+  const context = new EvaluationContext({ workerScript: undefined });
+  assert.equal(withOutputEvidence(view, context), view, 'without outputs nothing changes');
 
   // 160 → 200 of 400 tokens right (40 turned right, none wrong: p = 2^-39); the wrong ones got far more expensive.
   const alignment = 'compact; aligned (no shift), from metadata; ignore index -100, from metadata';
   const pairing = { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'metadata' } as const;
-  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-300.safetensors`, step: 300, alignment, pairing, problems: [], ...evaluation(160, 0.5, 2.5, 0.5) });
-  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(200, 0.3, 5, 0.9) });
-  const confirmed = withOutputEvidence(view).warnings.find((candidate) => candidate.kind === 'misleading-loss');
+  context.outputs.set(run, { path: `${run}/eval_outputs/step-300.safetensors`, step: 300, alignment, pairing, problems: [], ...evaluation(160, 0.5, 2.5, 0.5) });
+  context.outputs.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(200, 0.3, 5, 0.9) });
+  const confirmed = withOutputEvidence(view, context).warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.equal(confirmed?.confidence, 'high');
   assert.match(confirmed?.message ?? '', /The evaluation outputs confirm it: 40 tokens became right and 0 wrong \(McNemar p = 1\.8e-12\), and \d+% of the loss rise is on tokens the model gets wrong\./);
   assert.equal(confirmed?.evidence['tokensNowRight'], 40);
@@ -43,8 +44,8 @@ test('warning (a) is confirmed by the paired test when the run has outputs at th
   assert.ok(Math.abs((confirmed?.evidence['nllChangeOnWrongTokens'] ?? 0) - 1.375) < 1e-9);
 
   // The same rise with accuracy unchanged: the numbers are added, the warning is not upgraded.
-  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(160, 0.3, 5, 0.9) });
-  const unconfirmed = withOutputEvidence(view).warnings.find((candidate) => candidate.kind === 'misleading-loss');
+  context.outputs.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(160, 0.3, 5, 0.9) });
+  const unconfirmed = withOutputEvidence(view, context).warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.equal(unconfirmed?.confidence, warning.confidence);
   assert.equal(unconfirmed?.message, warning.message);
   assert.equal(unconfirmed?.evidence['pairedTestP'], 1);
@@ -66,8 +67,7 @@ test('the command-line report confirms warning (a) from evaluation outputs besid
     };
     writeFileSync(join(dir, 'eval_outputs', 'step-300.safetensors'), tokens(160, 0.5, 2.5));
     writeFileSync(join(dir, 'eval_outputs', 'step-1000.safetensors'), tokens(200, 0.3, 5));
-    configureEvalOutputs({ cacheDirectory: join(dir, '.cache'), workerScript: undefined });
-    const report = await reportPaths([dir]);
+    const report = await reportPaths([dir], { cacheDirectory: join(dir, '.cache'), workerScript: undefined });
     const run = report.runs.find((candidate) => candidate.id === dir);
     assert.deepEqual(run?.roles, { evalLoss: 'eval_loss', evalAccuracy: 'eval_mean_token_accuracy', trainLoss: null }, 'the logged keys keep their roles');
     const warning = run?.warnings.find((candidate) => candidate.kind === 'misleading-loss');

@@ -1,46 +1,13 @@
 import { readdir, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { LogFormat } from '../../core/formats/logFormat';
 import { EVAL_OUTPUTS_FORMAT, evaluationPoints } from '../../core/tokens/evalOutputsFormat';
 import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
-import { EvalCache, cacheKey, type FileIdentity } from './evalCache';
-import type { EvalComputeOptions } from './evalFileStats';
-import { EvalOutputsStore } from './evalOutputsStore';
-import { EvalRunner } from './evalRunner';
-
-/** How evaluation outputs are read; the extension sets it from its settings and global storage. */
-export interface EvalOutputsConfig {
-  readonly options: EvalComputeOptions;
-  readonly cacheDirectory: string;
-  readonly workerScript: string | undefined;
-  readonly onProgress?: (path: string, fraction: number) => void;
-}
+import { cacheKey, type FileIdentity } from './evalCache';
+import type { EvaluationContext } from './evaluationContext';
 
 /** A file written in the last few seconds may still be being written: a failure then is retried, not reported. */
 const FRESH_MS = 5000;
-
-let config: EvalOutputsConfig = {
-  options: {},
-  cacheDirectory: join(tmpdir(), 'token-accuracy-lens', 'eval-cache'),
-  workerScript: join(__dirname, 'evalWorker.js'),
-};
-let runner = new EvalRunner(config.workerScript);
-let cache = new EvalCache(config.cacheDirectory);
-
-/** Every evaluation read, for the calibration view and warning (a)'s paired test. */
-export const evalOutputsStore = new EvalOutputsStore();
-
-export function configureEvalOutputs(update: Partial<EvalOutputsConfig>): void {
-  config = { ...config, ...update };
-  runner = new EvalRunner(config.workerScript);
-  cache = new EvalCache(config.cacheDirectory);
-}
-
-/** Drops cached results nothing can ask for again and keeps the cache within its size and age limits. */
-export function pruneEvalCache(): Promise<string[]> {
-  return cache.prune();
-}
 
 async function identities(path: string): Promise<FileIdentity[]> {
   // A .npy labels file stands for its folder: a sibling rewritten (the logits of the next save) changes it.
@@ -53,7 +20,7 @@ async function identities(path: string): Promise<FileIdentity[]> {
   );
 }
 
-/** Reads one evaluation: its computed statistics become points at its step; its details go to the store. */
+/** Reads one evaluation: its computed statistics become points at its step; its details go to the context's store. */
 export class EvalOutputsReader implements SourceReader {
   readonly format = EVAL_OUTPUTS_FORMAT.id;
   private key: string | undefined;
@@ -64,7 +31,8 @@ export class EvalOutputsReader implements SourceReader {
 
   constructor(
     readonly path: string,
-    format: LogFormat = EVAL_OUTPUTS_FORMAT,
+    format: LogFormat,
+    private readonly evaluations: EvaluationContext,
   ) {
     this.runId = format.classify(path)?.runDirectory ?? dirname(path);
     this.folders = format.tensorFolders;
@@ -81,12 +49,15 @@ export class EvalOutputsReader implements SourceReader {
     } catch (error) {
       return { kind: 'failed', message: describeReadError(error) };
     }
-    const options = { ...config.options, ...(this.folders === undefined ? {} : { evalOutputFolders: this.folders }) };
+    const { evaluations } = this;
+    const options = { ...evaluations.options, ...(this.folders === undefined ? {} : { evalOutputFolders: this.folders }) };
     const key = cacheKey(files, options);
     if (key === this.key) return { kind: 'unchanged' };
     this.modified = Math.max(...files.map((file) => file.mtimeMs));
+    // The cache and pool of the moment: new settings may have replaced them since the last read.
+    const cache = evaluations.cache;
     const cached = await cache.get(key);
-    const result = cached ?? (await runner.run(this.path, options, (fraction) => config.onProgress?.(this.path, fraction)));
+    const result = cached ?? (await evaluations.runner.run(this.path, options, (fraction) => evaluations.progress(this.path, fraction)));
     if ('error' in result) {
       if (Date.now() - this.modified < FRESH_MS) return { kind: 'retry', message: result.error };
       this.key = key;
@@ -95,13 +66,13 @@ export class EvalOutputsReader implements SourceReader {
     }
     this.key = key;
     if (cached === undefined) await cache.set(key, files, result).catch(() => undefined);
-    evalOutputsStore.set(this.runId, { ...result, path: this.path });
+    evaluations.outputs.set(this.runId, { ...result, path: this.path });
     const problems = [...result.problems];
     return { kind: 'points', points: evaluationPoints(result.summary, result.step), replace: true, problems };
   }
 
   private evalStoreRemove(): void {
-    evalOutputsStore.remove(this.runId, this.path);
+    this.evaluations.outputs.remove(this.runId, this.path);
   }
 
   dispose(): void {

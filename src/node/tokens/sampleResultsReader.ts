@@ -5,6 +5,7 @@ import { mcnemarExact, type McNemarResult } from '../../core/tokens/evaluationCo
 import { EVAL_OUTPUTS_FOLDER, EVAL_OUTPUTS_FORMAT } from '../../core/tokens/evalOutputsFormat';
 import { pairSamples, readSampleResults } from '../../core/tokens/sampleResults';
 import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
+import type { EvaluationContext } from './evaluationContext';
 import { EvaluationsByStep } from './evaluationsByStep';
 
 interface SampleEvaluation {
@@ -25,8 +26,6 @@ export class SampleResultsStore extends EvaluationsByStep<SampleEvaluation> {
   }
 }
 
-export const sampleResultsStore = new SampleResultsStore();
-
 /** Reads a JSON file in an evaluation-output folder: per-sample results become a series and join the store; any other JSON is no log. */
 export class SampleResultsReader implements SourceReader {
   readonly format = EVAL_OUTPUTS_FORMAT.id;
@@ -36,7 +35,8 @@ export class SampleResultsReader implements SourceReader {
 
   constructor(
     readonly path: string,
-    format: LogFormat = EVAL_OUTPUTS_FORMAT,
+    format: LogFormat,
+    private readonly evaluations: EvaluationContext,
   ) {
     this.runId = format.classify(path)?.runDirectory ?? dirname(path);
     this.folders = format.tensorFolders ?? [EVAL_OUTPUTS_FOLDER];
@@ -56,10 +56,10 @@ export class SampleResultsReader implements SourceReader {
       if (read.kind === 'incomplete') return { kind: 'retry', message: read.message };
       this.identity = identity;
       if (read.kind !== 'ok') {
-        sampleResultsStore.remove(this.runId, this.path);
+        this.evaluations.samples.remove(this.runId, this.path);
         return read.kind === 'invalid' ? { kind: 'failed', message: read.message } : { kind: 'not-a-log' };
       }
-      sampleResultsStore.set(this.runId, { path: this.path, step: read.results.step, correct: read.results.correct });
+      this.evaluations.samples.set(this.runId, { path: this.path, step: read.results.step, correct: read.results.correct });
       return { kind: 'points', points: read.results.points, replace: true, problems: [] };
     } catch (error) {
       return { kind: 'failed', message: describeReadError(error) };
@@ -67,6 +67,6 @@ export class SampleResultsReader implements SourceReader {
   }
 
   dispose(): void {
-    sampleResultsStore.remove(this.runId, this.path);
+    this.evaluations.samples.remove(this.runId, this.path);
   }
 }

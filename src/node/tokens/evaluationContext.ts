@@ -1,0 +1,84 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CalibrationView } from '../../core/tokens/calibrationView';
+import { calibrationFor } from './calibrationSource';
+import { EvalCache } from './evalCache';
+import type { EvalComputeOptions } from './evalFileStats';
+import { EvalOutputsStore } from './evalOutputsStore';
+import { EvalRunner } from './evalRunner';
+import { SampleResultsStore } from './sampleResultsReader';
+
+/** How evaluation outputs are read; the extension sets it from its settings and storage, the CLI takes the defaults. */
+export interface EvalOutputsConfig {
+  readonly options: EvalComputeOptions;
+  readonly cacheDirectory: string;
+  readonly workerScript: string | undefined;
+  readonly onProgress?: (path: string, fraction: number) => void;
+}
+
+/** The CLI's settings: no options, the cache in the temp folder, the worker bundled beside this script. */
+export function defaultEvalOutputsConfig(): EvalOutputsConfig {
+  return { options: {}, cacheDirectory: join(tmpdir(), 'token-accuracy-lens', 'eval-cache'), workerScript: join(__dirname, 'evalWorker.js') };
+}
+
+/**
+ * What reading evaluation outputs needs and fills, owned by the one that reads (a run session, the CLI's
+ * report): the per-token and per-sample results by run and step, the worker pool, the cache and the
+ * options. Readers are handed it; two sessions in one process share nothing.
+ */
+export class EvaluationContext {
+  /** Every per-token evaluation read: the calibration view and warning (a)'s paired test. */
+  readonly outputs = new EvalOutputsStore();
+  /** Every per-sample evaluation read: warning (a)'s paired test where no per-token outputs are. */
+  readonly samples = new SampleResultsStore();
+  private config: EvalOutputsConfig;
+  private runnerOf: EvalRunner;
+  private cacheOf: EvalCache;
+
+  constructor(config: Partial<EvalOutputsConfig> = {}) {
+    this.config = { ...defaultEvalOutputsConfig(), ...config };
+    this.runnerOf = new EvalRunner(this.config.workerScript);
+    this.cacheOf = new EvalCache(this.config.cacheDirectory);
+  }
+
+  get options(): EvalComputeOptions {
+    return this.config.options;
+  }
+
+  get runner(): EvalRunner {
+    return this.runnerOf;
+  }
+
+  get cache(): EvalCache {
+    return this.cacheOf;
+  }
+
+  progress(path: string, fraction: number): void {
+    this.config.onProgress?.(path, fraction);
+  }
+
+  /** New settings: what is read from now on follows them; a new worker script or cache folder replaces the pool or the cache. */
+  configure(update: Partial<EvalOutputsConfig>): void {
+    const before = this.config;
+    this.config = { ...before, ...update };
+    if (this.config.workerScript !== before.workerScript) {
+      void this.runnerOf.dispose();
+      this.runnerOf = new EvalRunner(this.config.workerScript);
+    }
+    if (this.config.cacheDirectory !== before.cacheDirectory) this.cacheOf = new EvalCache(this.config.cacheDirectory);
+  }
+
+  /** The calibration view of a run from the evaluation outputs read so far; null when it has none. */
+  calibration(runId: string): CalibrationView | null {
+    return calibrationFor(runId, this.outputs);
+  }
+
+  /** Drops cached results nothing can ask for again and keeps the cache within its size and age limits. */
+  pruneCache(): Promise<string[]> {
+    return this.cacheOf.prune();
+  }
+
+  dispose(): Promise<void> {
+    return this.runnerOf.dispose();
+  }
+}
