@@ -11,6 +11,7 @@ import { buildRunView } from '../src/core/runView';
 import { downsampleMinMax } from '../src/core/downsample';
 import { LogIngest } from '../src/node/logIngest';
 import { linesBench } from './linesBench';
+import { mlflowDbBench } from './mlflowDbBench';
 import { tfeventsBench } from './tfeventsBench';
 import { trackersBench } from './trackersBench';
 import { panelBench } from './panelBench';
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
     await analysisPerUpdate();
     await downsampling();
     rows.push(...(await linesBench()));
+    rows.push(...(await mlflowDbBench(dir)));
     rows.push(...(await tfeventsBench(dir)));
     rows.push(...(await trackersBench(dir)));
     rows.push(...(await panelBench()));
