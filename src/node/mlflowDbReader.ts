@@ -68,7 +68,8 @@ function parameter(value: string): string | number | boolean {
 
 /** Column positions of the tables read, from the schema's own `CREATE TABLE` text (MLflow's migrations added columns over time). */
 interface Layout {
-  readonly cookie: number;
+  /** The database file and its schema cookie: another file in its place, or a new schema, is read again. */
+  readonly key: string;
   readonly metrics: TableSchema;
   readonly runs: TableSchema;
   readonly params: TableSchema | undefined;
@@ -133,7 +134,7 @@ export class MlflowDbReader implements SourceReader {
       let outcome: ReadOutcome;
       let next: ReadState;
       try {
-        [outcome, next] = await this.readPages(before.size);
+        [outcome, next] = await this.readPages(before.size, before.ino);
       } catch (error) {
         if (!(error instanceof SqliteFormatError)) throw error;
         // A page caught mid-write reads as a damaged one; the writer will finish it.
@@ -151,15 +152,15 @@ export class MlflowDbReader implements SourceReader {
   }
 
   /** The database's and its WAL's identity; undefined while a rollback journal says a transaction is being written. */
-  private async stamp(): Promise<{ identity: string; size: number; mtimeMs: number } | undefined> {
+  private async stamp(): Promise<{ identity: string; size: number; mtimeMs: number; ino: number } | undefined> {
     const info = await stat(this.path);
     if (await nonEmpty(`${this.path}-journal`)) return undefined;
     const wal = await stat(`${this.path}-wal`).catch(() => undefined);
     const walStamp = wal === undefined ? '' : `${wal.ino}:${wal.size}:${wal.mtimeMs}`;
-    return { identity: `${info.ino}:${info.size}:${info.mtimeMs}:${walStamp}`, size: info.size, mtimeMs: info.mtimeMs };
+    return { identity: `${info.ino}:${info.size}:${info.mtimeMs}:${walStamp}`, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
   }
 
-  private async readPages(dbSize: number): Promise<[ReadOutcome, ReadState]> {
+  private async readPages(dbSize: number, ino: number): Promise<[ReadOutcome, ReadState]> {
     const db = await open(this.path, 'r');
     let walHandle: FileHandle | undefined;
     try {
@@ -171,7 +172,7 @@ export class MlflowDbReader implements SourceReader {
       try {
         // Page 1 as the WAL has it carries the schema cookie of the newest commit.
         const header = readSqliteHeader(await pages.get(1));
-        const layout = await this.readLayout(pages, header);
+        const layout = await this.readLayout(pages, header, `${ino}:${header.schemaCookie}`);
         if (layout === undefined) return [{ kind: 'not-a-log' }, this.state];
         const result = await this.readRows(pages, header, layout);
         const frames = wal?.committed.size ?? 0;
@@ -207,12 +208,12 @@ export class MlflowDbReader implements SourceReader {
     return index;
   }
 
-  private async readLayout(pages: PageSource, header: SqliteHeader): Promise<Layout | undefined> {
-    if (this.layout?.cookie === header.schemaCookie) return this.layout;
+  private async readLayout(pages: PageSource, header: SqliteHeader, key: string): Promise<Layout | undefined> {
+    if (this.layout?.key === key) return this.layout;
     const tables = await readSchema(pages.get, header);
     const metrics = tables.get('metrics');
     const runs = tables.get('runs');
-    this.layout = metrics === undefined || runs === undefined ? undefined : { cookie: header.schemaCookie, metrics, runs, params: tables.get('params') };
+    this.layout = metrics === undefined || runs === undefined ? undefined : { key, metrics, runs, params: tables.get('params') };
     return this.layout;
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -258,5 +258,22 @@ test('mlflow.db from an old MLflow: rows written before a migration added `step`
     [['loss', 0, 2.5], ['loss', 7, NaN]],
   );
   assert.deepEqual(outcome.runs[0]?.runInfo, { name: 'old-run' });
+  rmSync(dir, { recursive: true });
+});
+
+test('mlflow.db replaced by another store (a new file in its place) is read again whole with that file\u2019s own tables', async () => {
+  const { dir, db } = newStore();
+  const reader = new MlflowDbReader(db);
+  assert.equal((await reader.read()).kind, 'runs');
+  // The same statements in another order: the same schema cookie, the tables at other pages.
+  const statements = SCHEMA.trim().split('\n');
+  const reordered = [statements[2], statements[5], statements[4], statements[3], statements[1], statements[0], statements[6]].join('\n');
+  const other = join(dir, 'other.db');
+  sqlite(other, `${reordered}\nINSERT INTO runs (run_uuid, name, lifecycle_stage, experiment_id) VALUES ('${B}', 'replacement', 'active', 0);\n${metric(B, 'loss', 0.75, 3)}`);
+  renameSync(other, db);
+  const outcome = await reader.read();
+  assert.ok(outcome.kind === 'runs', outcome.kind);
+  assert.equal(outcome.replace, true);
+  assert.deepEqual(outcome.runs.map((run) => [run.suffix, run.runInfo?.name, run.points.map((point) => [point.key, point.step, point.value])]), [[B, 'replacement', [['loss', 3, 0.75]]]]);
   rmSync(dir, { recursive: true });
 });
