@@ -1,7 +1,10 @@
 import { resolve } from 'node:path';
 import { buildReport, type ReportDocument, type RunReport } from '../core/report';
+import { classifyLogFile, logFormat } from '../core/formats/registry';
+import { EVAL_OUTPUTS_FORMAT } from '../core/tokens/evalOutputsFormat';
 import { LogIngest } from './logIngest';
 import { withOutputEvidence } from './tokens/confirmWarnings';
+import { scoreAhead } from './tokens/evalOutputsReader';
 import { EvaluationContext, type EvalOutputsConfig } from './tokens/evaluationContext';
 import { walkLogs } from './walkLogs';
 
@@ -23,7 +26,14 @@ async function report(paths: readonly string[], evaluations: EvaluationContext):
   const problems: { path: string; message: string }[] = [];
   for (const path of paths.map((p) => resolve(p))) {
     try {
-      for (const file of await walkLogs(path)) await ingest.ingest(file);
+      const files = await walkLogs(path);
+      // Files are read one by one, so that which of two sources wins at a step never depends on which read
+      // finished first; evaluation files are scored ahead meanwhile, every worker of the pool busy.
+      for (const file of files) {
+        const format = classifyLogFile(file)?.format === EVAL_OUTPUTS_FORMAT.id ? logFormat(EVAL_OUTPUTS_FORMAT.id) : undefined;
+        if (format !== undefined && !file.toLowerCase().endsWith('.json')) void scoreAhead(file, format, evaluations);
+      }
+      for (const file of files) await ingest.ingest(file);
     } catch (error) {
       problems.push({ path, message: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory.' : (error as Error).message });
     }

@@ -3,6 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { EVAL_OUTPUTS_FORMAT } from '../../src/core/tokens/evalOutputsFormat';
+import { LogIngest } from '../../src/node/logIngest';
+import { scoreAhead } from '../../src/node/tokens/evalOutputsReader';
+import { EvaluationContext } from '../../src/node/tokens/evaluationContext';
 import { EvalRunner } from '../../src/node/tokens/evalRunner';
 import { predictionsSafetensors } from './tokenFiles';
 import { REPO_ROOT } from './tokenPython';
@@ -73,4 +77,22 @@ test('without a worker script the pool runs on this thread, its size at a time',
     [1, 2, 3, 4, 5, 6],
   );
   assert.equal(runner.stats.started, 0);
+});
+
+test('files scored ahead of a one-by-one read keep both workers busy, and each file is scored once', { skip }, async () => {
+  const paths = evaluations('ahead', 12);
+  const context = new EvaluationContext({ options: { causalShift: false }, cacheDirectory: join(dir, 'ahead-cache'), workerScript });
+  const runner = context.runner;
+  const ingest = new LogIngest(undefined, { retryIncomplete: false, evaluations: context });
+  try {
+    for (const path of paths) void scoreAhead(path, EVAL_OUTPUTS_FORMAT, context);
+    for (const path of paths) await ingest.ingest(path);
+    assert.deepEqual(context.outputs.evaluations(join(dir, 'ahead')).map((read) => read.summary.correct), paths.map((_, i) => (i % 8) + 1));
+    assert.equal(runner.stats.jobs, paths.length, 'the read took the result scored ahead instead of scoring again');
+    // Read one by one without scoring ahead, one worker would do all the work.
+    assert.equal(runner.stats.peak, Math.min(2, runner.size));
+  } finally {
+    ingest.dispose();
+    await context.dispose();
+  }
 });

@@ -4,6 +4,7 @@ import type { LogFormat } from '../../core/formats/logFormat';
 import { EVAL_OUTPUTS_FORMAT, evaluationPoints } from '../../core/tokens/evalOutputsFormat';
 import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
 import { cacheKey, type FileIdentity } from './evalCache';
+import type { EvalComputeOptions } from './evalFileStats';
 import type { EvaluationContext } from './evaluationContext';
 
 /** A file written in the last few seconds may still be being written: a failure then is retried, not reported. */
@@ -18,6 +19,25 @@ async function identities(path: string): Promise<FileIdentity[]> {
       return { path: file, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
     }),
   );
+}
+
+function optionsFor(folders: readonly string[] | undefined, evaluations: EvaluationContext): EvalComputeOptions {
+  return { ...evaluations.options, ...(folders === undefined ? {} : { evalOutputFolders: folders }) };
+}
+
+/**
+ * Starts scoring an evaluation file in the pool before its read: a reader that takes files one by one (the
+ * CLI's report, for a report that does not depend on which file finishes first) still keeps every worker
+ * busy. The read that follows takes the result; a failure is left for it to report.
+ */
+export async function scoreAhead(path: string, format: LogFormat, evaluations: EvaluationContext): Promise<void> {
+  try {
+    const files = await identities(path);
+    const options = optionsFor(format.tensorFolders, evaluations);
+    await evaluations.score(cacheKey(files, options), path, files, options);
+  } catch {
+    // The read reports what went wrong.
+  }
 }
 
 /** Reads one evaluation: its computed statistics become points at its step; its details go to the context's store. */
@@ -50,14 +70,11 @@ export class EvalOutputsReader implements SourceReader {
       return { kind: 'failed', message: describeReadError(error) };
     }
     const { evaluations } = this;
-    const options = { ...evaluations.options, ...(this.folders === undefined ? {} : { evalOutputFolders: this.folders }) };
+    const options = optionsFor(this.folders, evaluations);
     const key = cacheKey(files, options);
     if (key === this.key) return { kind: 'unchanged' };
     this.modified = Math.max(...files.map((file) => file.mtimeMs));
-    // The cache and pool of the moment: new settings may have replaced them since the last read.
-    const cache = evaluations.cache;
-    const cached = await cache.get(key);
-    const result = cached ?? (await evaluations.runner.run(this.path, options, (fraction) => evaluations.progress(this.path, fraction)));
+    const result = await evaluations.score(key, this.path, files, options);
     if ('error' in result) {
       if (Date.now() - this.modified < FRESH_MS) return { kind: 'retry', message: result.error };
       this.key = key;
@@ -65,7 +82,6 @@ export class EvalOutputsReader implements SourceReader {
       return { kind: 'failed', message: result.error };
     }
     this.key = key;
-    if (cached === undefined) await cache.set(key, files, result).catch(() => undefined);
     evaluations.outputs.set(this.runId, { ...result, path: this.path });
     const problems = [...result.problems];
     return { kind: 'points', points: evaluationPoints(result.summary, result.step), replace: true, problems };

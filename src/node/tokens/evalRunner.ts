@@ -46,18 +46,20 @@ export class EvalRunner {
   /** The most workers alive at once, and how many were ever started: what a test of the bound looks at. */
   private peak = 0;
   private started = 0;
+  private jobs = 0;
   private readonly workerScript: string | undefined;
 
   constructor(workerScript: string | undefined, readonly size = defaultPoolSize()) {
     this.workerScript = workerScript !== undefined && existsSync(workerScript) ? workerScript : undefined;
   }
 
-  get stats(): { readonly alive: number; readonly peak: number; readonly started: number } {
-    return { alive: this.workers.size, peak: this.peak, started: this.started };
+  get stats(): { readonly alive: number; readonly peak: number; readonly started: number; readonly jobs: number } {
+    return { alive: this.workers.size, peak: this.peak, started: this.started, jobs: this.jobs };
   }
 
   run(path: string, options: EvalComputeOptions, onProgress?: (fraction: number) => void): Promise<EvalOutcome> {
     if (this.disposed) return Promise.resolve({ error: 'The evaluation reader was stopped.' });
+    this.jobs++;
     return new Promise((resolve) => {
       this.queue.push({ path, options, onProgress, resolve });
       this.dispatch();

@@ -2,10 +2,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CalibrationView } from '../../core/tokens/calibrationView';
 import { calibrationFor } from './calibrationSource';
-import { EvalCache } from './evalCache';
+import { EvalCache, type FileIdentity } from './evalCache';
 import type { EvalComputeOptions } from './evalFileStats';
 import { EvalOutputsStore } from './evalOutputsStore';
-import { EvalRunner } from './evalRunner';
+import { EvalRunner, type EvalOutcome } from './evalRunner';
 import { SampleResultsStore } from './sampleResultsReader';
 
 /** How evaluation outputs are read; the extension sets it from its settings and storage, the CLI takes the defaults. */
@@ -34,6 +34,8 @@ export class EvaluationContext {
   private config: EvalOutputsConfig;
   private runnerOf: EvalRunner;
   private cacheOf: EvalCache;
+  /** Scorings under way by cache key: a file asked for again meanwhile (scored ahead, then read) waits for the same one. */
+  private readonly scoring = new Map<string, Promise<EvalOutcome>>();
 
   constructor(config: Partial<EvalOutputsConfig> = {}) {
     this.config = { ...defaultEvalOutputsConfig(), ...config };
@@ -66,6 +68,23 @@ export class EvaluationContext {
       this.runnerOf = new EvalRunner(this.config.workerScript);
     }
     if (this.config.cacheDirectory !== before.cacheDirectory) this.cacheOf = new EvalCache(this.config.cacheDirectory);
+  }
+
+  /** The result for `key`: from a scoring already under way, from the cache, else scored by the pool and cached. */
+  score(key: string, path: string, files: readonly FileIdentity[], options: EvalComputeOptions): Promise<EvalOutcome> {
+    const running = this.scoring.get(key);
+    if (running !== undefined) return running;
+    const work = (async (): Promise<EvalOutcome> => {
+      // The cache and pool of the moment: new settings may have replaced them since the last read.
+      const cache = this.cacheOf;
+      const cached = await cache.get(key);
+      if (cached !== undefined) return cached;
+      const result = await this.runnerOf.run(path, options, (fraction) => this.progress(path, fraction));
+      if (!('error' in result)) await cache.set(key, files, result).catch(() => undefined);
+      return result;
+    })().finally(() => this.scoring.delete(key));
+    this.scoring.set(key, work);
+    return work;
   }
 
   /** The calibration view of a run from the evaluation outputs read so far; null when it has none. */
