@@ -10,6 +10,8 @@ import { RunStore } from '../src/core/runStore';
 import { buildRunView } from '../src/core/runView';
 import { downsampleMinMax } from '../src/core/downsample';
 import { LogIngest } from '../src/node/logIngest';
+import { linesBench } from './linesBench';
+import { mlflowDbBench } from './mlflowDbBench';
 import { tfeventsBench } from './tfeventsBench';
 import { trackersBench } from './trackersBench';
 import { panelBench } from './panelBench';
@@ -147,6 +149,8 @@ async function main(): Promise<void> {
     await trainerStateReparse();
     await analysisPerUpdate();
     await downsampling();
+    rows.push(...(await linesBench()));
+    rows.push(...(await mlflowDbBench(dir)));
     rows.push(...(await tfeventsBench(dir)));
     rows.push(...(await trackersBench(dir)));
     rows.push(...(await panelBench()));

@@ -21,9 +21,6 @@ const cli = build({ ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js'
 // The worker that scores evaluation outputs beside the extension and the CLI (both look for it in dist/).
 const evalWorker = build({ ...node, entryPoints: ['src/node/tokens/evalWorker.ts'], outfile: 'dist/evalWorker.js' });
 const jobs = [cli, evalWorker];
-// SQLite as WebAssembly (sql.js) ships beside the CLI and the extension, which read mlflow.db with it from dist/.
-mkdirSync('dist', { recursive: true });
-copyFileSync('node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm');
 if (!args.has('--tests') && !args.has('--bench') && !args.has('--bench-tokens')) {
   jobs.push(
     build({ ...node, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'fsevents'] }),

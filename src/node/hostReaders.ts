@@ -10,11 +10,12 @@ import { MlflowDbReader } from './mlflowDbReader';
 import { GuardedReader } from './readerGuard';
 import type { SourceReader } from './sourceReader';
 import { EvalOutputsReader } from './tokens/evalOutputsReader';
+import type { EvaluationContext } from './tokens/evaluationContext';
 import { SampleResultsReader } from './tokens/sampleResultsReader';
 import { DEFAULT_READER_OPTIONS, WholeFileReader, type ReaderOptions } from './wholeFileReader';
 import { lightningHparamsReader, mlflowRunInfoReader, wandbConfigReader, wandbSummaryReader } from './wholeFileSources';
 
-type HostReaderFactory = (path: string, options: ReaderOptions, format: LogFormat) => SourceReader;
+type HostReaderFactory = (path: string, options: ReaderOptions, format: LogFormat, evaluations: EvaluationContext) => SourceReader;
 
 /**
  * The Node reader of each format src/core cannot read alone (YAML, SQLite, tensors read in workers), beside
@@ -28,26 +29,26 @@ export const HOST_READERS: readonly (readonly [HostReadFormat, HostReaderFactory
   [WANDB_CONFIG_FORMAT, wandbConfigReader],
   [MLFLOW_DB_FORMAT, (path) => new MlflowDbReader(path)],
   [MLFLOW_RUN_NAME_FORMAT, mlflowRunInfoReader],
-  [EVAL_OUTPUTS_FORMAT, (path, options, format) => (path.toLowerCase().endsWith('.json') ? new SampleResultsReader(path, format, options) : new EvalOutputsReader(path, format))],
+  [EVAL_OUTPUTS_FORMAT, (path, options, format, evaluations) => (path.toLowerCase().endsWith('.json') ? new SampleResultsReader(path, format, evaluations, options) : new EvalOutputsReader(path, format, evaluations))],
 ];
 
 function hostReader(format: HostReadFormat): HostReaderFactory | undefined {
   return HOST_READERS.find(([described]) => described.id === format.id)?.[1];
 }
 
-function formatReader(path: string, format: LogFormat, options: ReaderOptions): SourceReader | undefined {
+function formatReader(path: string, format: LogFormat, evaluations: EvaluationContext, options: ReaderOptions): SourceReader | undefined {
   switch (format.kind) {
     case 'append':
       return new AppendOnlyReader(path, format);
     case 'whole':
       return new WholeFileReader(path, format, options);
     case 'host':
-      return hostReader(format)?.(path, options, format);
+      return hostReader(format)?.(path, options, format, evaluations);
   }
 }
 
 /** The reader for one file of a format, behind the checks every read needs; undefined for a host format with no reader registered. */
-export function createSourceReader(path: string, format: LogFormat, options: ReaderOptions = DEFAULT_READER_OPTIONS): SourceReader | undefined {
-  const reader = formatReader(path, format, options);
+export function createSourceReader(path: string, format: LogFormat, evaluations: EvaluationContext, options: ReaderOptions = DEFAULT_READER_OPTIONS): SourceReader | undefined {
+  const reader = formatReader(path, format, evaluations, options);
   return reader === undefined ? undefined : new GuardedReader(reader);
 }

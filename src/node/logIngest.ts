@@ -7,6 +7,7 @@ import { createSourceReader } from './hostReaders';
 import { isBetterSource, planFormat, planSource, type SourcePlan } from './sourcePlan';
 import { DELETED_FILE_MESSAGE, type SourceReader } from './sourceReader';
 import type { ReaderOptions } from './wholeFileReader';
+import { EvaluationContext } from './tokens/evaluationContext';
 
 interface FileEntry {
   readonly reader: SourceReader;
@@ -37,15 +38,22 @@ export class LogIngest {
   private readonly problemsByPath = new Map<string, string>();
   private readonly infoByRun = new Map<string, RunInfo>();
   private disposed = false;
+  /** Where evaluation readers put what they read, with the pool and cache they use: the session's, or this ingest's own. */
+  readonly evaluations: EvaluationContext;
+  private readonly ownsEvaluations: boolean;
 
   /**
    * `onChange` gets the ids of the runs whose data (or problems) changed. A one-shot reader (the CLI) sets
    * `retryIncomplete` false: it reports a half-written file at once instead of waiting for the writer.
+   * Without `evaluations`, the ingest makes its own with the default settings and ends it with itself.
    */
   constructor(
     private readonly onChange: (runIds: readonly string[]) => void = () => undefined,
-    private readonly options: { readonly retryIncomplete: boolean; readonly formats?: FormatOverrides; readonly readers?: ReaderOptions } = { retryIncomplete: true },
-  ) {}
+    private readonly options: { readonly retryIncomplete: boolean; readonly formats?: FormatOverrides; readonly readers?: ReaderOptions; readonly evaluations?: EvaluationContext } = { retryIncomplete: true },
+  ) {
+    this.ownsEvaluations = options.evaluations === undefined;
+    this.evaluations = options.evaluations ?? new EvaluationContext();
+  }
 
   /** When any file of the run was last written: the newest run is the one being trained now. */
   runModifiedMs(runId: string): number {
@@ -114,7 +122,7 @@ export class LogIngest {
       const format = file === undefined ? undefined : (this.options.formats?.get(file.format) ?? logFormat(file.format));
       if (file === undefined || format === undefined) return;
       const plan = await planSource(file);
-      const reader = createSourceReader(path, planFormat(plan, format), this.options.readers);
+      const reader = createSourceReader(path, planFormat(plan, format), this.evaluations, this.options.readers);
       if (reader === undefined) return;
       entry = { reader, runId: plan.runId, plan };
       this.readers.set(path, entry);
@@ -258,6 +266,7 @@ export class LogIngest {
     for (const { reader } of this.readers.values()) reader.dispose?.();
     for (const timer of this.retryTimers.values()) clearTimeout(timer);
     this.retryTimers.clear();
+    if (this.ownsEvaluations) void this.evaluations.dispose();
   }
 }
 

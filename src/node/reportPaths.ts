@@ -1,24 +1,47 @@
 import { resolve } from 'node:path';
 import { buildReport, type EvaluationReport, type PairingNumbers, type ReportDocument, type RunReport } from '../core/report';
+import { classifyLogFile, logFormat } from '../core/formats/registry';
+import { EVAL_OUTPUTS_FORMAT } from '../core/tokens/evalOutputsFormat';
 import type { CandidateNumbers, ResolvedEvaluation } from '../core/tokens/resolvedRun';
 import { LogIngest } from './logIngest';
 import { withOutputEvidence } from './tokens/confirmWarnings';
+import { scoreAhead } from './tokens/evalOutputsReader';
+import { EvaluationContext, type EvalOutputsConfig } from './tokens/evaluationContext';
 import { resolveStoredRun } from './tokens/resolvedEvaluations';
 import { walkLogs } from './walkLogs';
 
-/** Reads every log under `paths` once, as the CLI does: no watching, a half-written file reported at once. */
-export async function reportPaths(paths: readonly string[]): Promise<ReportDocument> {
-  const ingest = new LogIngest(undefined, { retryIncomplete: false });
+/**
+ * Reads every log under `paths` once, as the CLI does: no watching, a half-written file reported at once.
+ * The report owns its evaluation readers (`evaluations` settings, else the CLI's defaults) and ends them.
+ */
+export async function reportPaths(paths: readonly string[], settings: Partial<EvalOutputsConfig> = {}): Promise<ReportDocument> {
+  const evaluations = new EvaluationContext(settings);
+  try {
+    return await report(paths, evaluations);
+  } finally {
+    await evaluations.dispose();
+  }
+}
+
+async function report(paths: readonly string[], evaluations: EvaluationContext): Promise<ReportDocument> {
+  const ingest = new LogIngest(undefined, { retryIncomplete: false, evaluations });
   const problems: { path: string; message: string }[] = [];
   for (const path of paths.map((p) => resolve(p))) {
     try {
-      for (const file of await walkLogs(path)) await ingest.ingest(file);
+      const files = await walkLogs(path);
+      // Files are read one by one, so that which of two sources wins at a step never depends on which read
+      // finished first; evaluation files are scored ahead meanwhile, every worker of the pool busy.
+      for (const file of files) {
+        const format = classifyLogFile(file)?.format === EVAL_OUTPUTS_FORMAT.id ? logFormat(EVAL_OUTPUTS_FORMAT.id) : undefined;
+        if (format !== undefined && !file.toLowerCase().endsWith('.json')) void scoreAhead(file, format, evaluations);
+      }
+      for (const file of files) await ingest.ingest(file);
     } catch (error) {
       problems.push({ path, message: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory.' : (error as Error).message });
     }
   }
   // Evaluations whose pairing is left to the logged loss are settled against their run before analysis.
-  const resolved = new Map(ingest.store.snapshots().map((snapshot) => [snapshot.id, resolveStoredRun(snapshot)]));
+  const resolved = new Map(ingest.store.snapshots().map((snapshot) => [snapshot.id, resolveStoredRun(snapshot, evaluations.outputs)]));
   const document = buildReport(
     [...resolved.values()].map(({ run }) => run),
     [...problems, ...ingest.problems()],
@@ -26,17 +49,11 @@ export async function reportPaths(paths: readonly string[]): Promise<ReportDocum
     (runId) => ingest.runInfo(runId),
   );
   const runs = document.runs.map((run) => {
-    const evaluations = readBy(run, resolved.get(run.id)?.evaluations ?? []);
-    return withEvaluations(withOutputEvidence(run, evaluations), evaluations);
+    const read = resolved.get(run.id)?.evaluations ?? [];
+    return withEvaluations(withOutputEvidence(run, read, evaluations.samples), read);
   });
   const unverified = runs.flatMap((run) => (run.evaluations ?? []).flatMap((evaluation) => (evaluation.status === 'unverified' && evaluation.pairingCheck !== undefined ? [{ path: evaluation.path, message: evaluation.pairingCheck.reason }] : [])));
   return { runs, problems: [...document.problems, ...unverified].sort((a, b) => a.path.localeCompare(b.path)) };
-}
-
-/** The store outlives one report (it is the process's): only files this report read are its evaluations. */
-function readBy(run: RunReport, evaluations: readonly ResolvedEvaluation[]): ResolvedEvaluation[] {
-  const read = new Set(run.sources.map((source) => source.path));
-  return evaluations.filter((evaluation) => read.has(evaluation.path));
 }
 
 const finiteOrNull = (value: number | undefined): number | null => (value !== undefined && Number.isFinite(value) ? value : null);

@@ -1,8 +1,17 @@
 import { relative, sep } from 'node:path';
+import type { CalibrationView } from '../core/tokens/calibrationView';
+import type { ConfirmableWarning } from '../core/tokens/confirmWarning';
 import type { FormatOverrides } from './formatSettings';
 import { LogIngest } from './logIngest';
 import { LogWatcher } from './logWatcher';
 import { DEFAULT_READER_OPTIONS, type ReaderOptions } from './wholeFileReader';
+import { withOutputEvidence } from './tokens/confirmWarnings';
+import { EvaluationContext, type EvalOutputsConfig } from './tokens/evaluationContext';
+import { resolveStoredRun, unverifiedProblems } from './tokens/resolvedEvaluations';
+import type { ResolvedEvaluation } from '../core/tokens/resolvedRun';
+import type { RunSnapshot } from '../core/runStore';
+import type { RoleOverrides } from '../core/analysis/metricRoles';
+import type { Problem } from '../core/types';
 
 /** Changes arriving within this window reach the views as one update: a burst of appends costs one redraw. */
 const BATCH_MS = 25;
@@ -10,25 +19,63 @@ const BATCH_MS = 25;
 /**
  * Watches a set of root directories and keeps their runs in a store. Views subscribe to `onRunsChanged`;
  * they never read files. Roots can change (settings, workspace folders): the session starts over.
+ * The session owns what its readers fill and use beyond the store: the evaluations read, the worker pool
+ * that scores them, their cache and options. Views ask the session for them.
  */
 export class RunSession {
   private ingest: LogIngest;
+  private readonly evaluations: EvaluationContext;
   private watchers: LogWatcher[] = [];
   private roots: readonly string[] = [];
   private pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new Set<(runIds: readonly string[]) => void>();
-  /** `formats`: readers built from settings (the user's console patterns), replacing the registry's by id; `readers`: their limits. */
+  /** `formats`: readers built from settings (the user's console patterns), replacing the registry's by id; `evaluations`: how evaluation outputs are read; `readers`: the readers' limits. */
   constructor(
     private readonly onError: (message: string) => void,
     private formats: FormatOverrides = new Map(),
+    evaluations: Partial<EvalOutputsConfig> = {},
     private readers: ReaderOptions = DEFAULT_READER_OPTIONS,
   ) {
+    this.evaluations = new EvaluationContext(evaluations);
     this.ingest = this.createIngest();
   }
 
   private createIngest(): LogIngest {
-    return new LogIngest((runIds) => this.queue(runIds), { retryIncomplete: true, formats: this.formats, readers: this.readers });
+    return new LogIngest((runIds) => this.queue(runIds), { retryIncomplete: true, formats: this.formats, readers: this.readers, evaluations: this.evaluations });
+  }
+
+  /** New evaluation settings (pairing options, cache folder, progress): files read from now on follow them. */
+  configureEvaluations(update: Partial<EvalOutputsConfig>): void {
+    this.evaluations.configure(update);
+  }
+
+  /** Drops cached evaluation results nothing can ask for again. */
+  pruneEvaluationCache(): Promise<string[]> {
+    return this.evaluations.pruneCache();
+  }
+
+  /**
+   * A run joined with the evaluation outputs read for it: evaluations whose pairing was left open are settled
+   * by the run's logged loss, and their computed series join the run.
+   */
+  resolve(run: RunSnapshot, overrides: RoleOverrides = {}): { readonly run: RunSnapshot; readonly evaluations: readonly ResolvedEvaluation[] } {
+    return resolveStoredRun(run, this.evaluations.outputs, overrides);
+  }
+
+  /** The calibration view of a run from the settled evaluation outputs read so far; null when it has none. */
+  calibration(runId: string, overrides: RoleOverrides = {}): CalibrationView | null {
+    return this.evaluations.calibration(this.store.snapshot(runId), overrides);
+  }
+
+  /** One problem per evaluation left unverified, saying how to settle its pairing. */
+  unverifiedProblems(overrides: RoleOverrides = {}): Problem[] {
+    return unverifiedProblems(this.store, this.evaluations.outputs, overrides);
+  }
+
+  /** A run view's warnings checked against the run's settled evaluation outputs or per-sample results, where it has them. */
+  withOutputEvidence<View extends { readonly id: string; readonly warnings: readonly (ConfirmableWarning & { readonly step: number; readonly startStep: number })[] }>(view: View, evaluations: readonly ResolvedEvaluation[]): View {
+    return withOutputEvidence(view, evaluations, this.evaluations.samples);
   }
 
   /** Readers built from settings (the user's console patterns): what was read is read again with them. */
@@ -132,5 +179,6 @@ export class RunSession {
     this.listeners.clear();
     this.ingest.dispose();
     await this.stopWatching();
+    await this.evaluations.dispose();
   }
 }

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { EvalOutputOptions } from '../core/tokens/evalPlan';
-import { configureEvalOutputs, pruneEvalCache } from '../node/tokens/evalOutputsReader';
+import type { EvalOutputsConfig } from '../node/tokens/evaluationContext';
+
+/** Where the settings go: the controller hands them to its run session, which owns the evaluation readers. */
+export interface EvaluationSettingsTarget {
+  configureEvaluations(update: Partial<EvalOutputsConfig>): void;
+  pruneEvaluationCache(): Promise<string[]>;
+}
 
 const SECTION = 'tokenAccuracyLens.evalOutputs';
 /** Files scored faster than this never show a progress notification. */
@@ -27,7 +33,7 @@ export function readEvalOutputOptions(): EvalOutputOptions {
  * Evaluation outputs are cached in the extension's global storage (a restart does not score them again;
  * entries nothing can reach again are pruned), follow the settings, and show their progress in the status area while a large file is read.
  */
-export function wireEvalOutputs(context: vscode.ExtensionContext): vscode.Disposable {
+export function wireEvalOutputs(context: vscode.ExtensionContext, target: EvaluationSettingsTarget): vscode.Disposable {
   const running = new Map<string, { report: (fraction: number) => void; done: () => void }>();
   const started = new Map<string, number>();
   const onProgress = (path: string, fraction: number): void => {
@@ -62,9 +68,9 @@ export function wireEvalOutputs(context: vscode.ExtensionContext): vscode.Dispos
       });
     });
   };
-  const apply = (): void => configureEvalOutputs({ options: readEvalOutputOptions(), cacheDirectory: join(context.globalStorageUri.fsPath, 'eval-cache'), onProgress });
+  const apply = (): void => target.configureEvaluations({ options: readEvalOutputOptions(), cacheDirectory: join(context.globalStorageUri.fsPath, 'eval-cache'), onProgress });
   apply();
-  const prune = (): void => void pruneEvalCache().catch(() => undefined);
+  const prune = (): void => void target.pruneEvaluationCache().catch(() => undefined);
   const first = setTimeout(prune, PRUNE_AFTER_MS);
   const every = setInterval(prune, PRUNE_EVERY_MS);
   return vscode.Disposable.from(

@@ -20,8 +20,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Token Accuracy Lens', { log: true });
   context.subscriptions.push(log);
   try {
-    context.subscriptions.push(wireEvalOutputs(context));
     const controller = new LensController(context.extensionUri, log);
+    // Before the first scan (after activation returns): the session reads evaluations with the user's settings.
+    context.subscriptions.push(wireEvalOutputs(context, controller));
     context.subscriptions.push(
       controller,
       new LogDiagnostics(controller.onDidChangeRunViews),

@@ -3,9 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import type { RunView } from '../core/runView';
 import { formatOverrides, type FormatOverrides } from '../node/formatSettings';
 import { RunSession } from '../node/runSession';
-import { calibrationFor } from '../node/tokens/calibrationSource';
-import { unverifiedProblems } from '../node/tokens/resolvedEvaluations';
 import { SlicedQueue } from '../node/slicedQueue';
+import type { EvalOutputsConfig } from '../node/tokens/evaluationContext';
 import { Disposable } from './disposable';
 import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
 import { openRunLog } from './openLog';
@@ -36,7 +35,7 @@ export class LensController extends Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     super();
-    this.session = new RunSession((message) => this.log.warn(message), this.formatOverrides(), readReaderOptions());
+    this.session = new RunSession((message) => this.log.warn(message), this.formatOverrides(), {}, readReaderOptions());
     this.own({ dispose: () => void this.session.dispose() });
     this.own(this.session.onRunsChanged((ids) => this.refresh(ids)));
     this.own(
@@ -51,6 +50,15 @@ export class LensController extends Disposable {
     );
     this.own(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.watchRoots()));
     this.statusBar.update(undefined, [], this.settings.statusBarEnabled);
+  }
+
+  /** Evaluation settings (pairing options, cache folder, progress) for the session's readers. */
+  configureEvaluations(update: Partial<EvalOutputsConfig>): void {
+    this.session.configureEvaluations(update);
+  }
+
+  pruneEvaluationCache(): Promise<string[]> {
+    return this.session.pruneEvaluationCache();
   }
 
   /** Workspace folders plus the extra directories from settings, relative ones against the first folder. */
@@ -139,11 +147,11 @@ export class LensController extends Disposable {
     this.panel?.dispose();
     const panel = new MetricsPanel(webviewPanel, this.extensionUri, {
       views: () => [...this.views.values()],
-      problems: () => [...this.session.problems(), ...unverifiedProblems(this.session.store, this.settings.roleOverrides)],
+      problems: () => [...this.session.problems(), ...this.session.unverifiedProblems(this.settings.roleOverrides)],
       smoothing: () => this.settings.smoothing,
       revealRun: (runId) => this.revealRun(runId),
-      series: (request) => requestedSeries(this.session.store, request, this.settings.roleOverrides),
-      calibration: (runId) => calibrationFor(this.session.store.snapshot(runId), this.settings.roleOverrides),
+      series: (request) => requestedSeries(this.session.store, request, (run) => this.session.resolve(run, this.settings.roleOverrides).run),
+      calibration: (runId) => this.session.calibration(runId, this.settings.roleOverrides),
       openLog: (runId, path, step) => void openRunLog(this.views.get(runId), path, step).catch((error: unknown) => this.log.warn(`Could not open ${path}: ${(error as Error).message}`)),
     });
     this.panel = panel;

@@ -17,7 +17,7 @@ export interface PanelDataSource {
   /** A series from the store (not the downsampled view), for detail when the user zooms or picks a key. */
   series(request: SeriesRequest): SeriesData | null;
   openLog(runId: string, path: string, step: number | null): void;
-  /** The run's calibration view from its evaluation outputs, null when it has none. */
+  /** The run's calibration view from the evaluation outputs the session read; null when it has none. */
   calibration(runId: string): CalibrationView | null;
 }
 

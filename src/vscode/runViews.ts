@@ -1,13 +1,10 @@
 import { buildRunView, seriesData, type RunView, type SeriesData } from '../core/runView';
-import type { RoleOverrides } from '../core/analysis/metricRoles';
-import type { RunStore } from '../core/runStore';
+import type { RunSnapshot, RunStore } from '../core/runStore';
 import { seriesWindow } from '../core/seriesWindow';
 import type { RunSession } from '../node/runSession';
 import type { SeriesRequest } from '../protocol';
 import type { Settings } from './settings';
 import { withWarningSettings } from '../core/analysis/warningSettings';
-import { withOutputEvidence } from '../node/tokens/confirmWarnings';
-import { resolveStoredRun } from '../node/tokens/resolvedEvaluations';
 
 /** Builds what the views show from the session's store; analysis runs here, once per change, not per view. */
 export function runViews(session: RunSession, settings: Settings, runIds: readonly string[] = session.store.runIds()): RunView[] {
@@ -15,8 +12,8 @@ export function runViews(session: RunSession, settings: Settings, runIds: readon
     const snapshot = session.store.snapshot(id);
     if (snapshot === undefined) return [];
     // Evaluations whose pairing the run's logged loss settles join the run here, before analysis sees it.
-    const { run, evaluations } = resolveStoredRun(snapshot, settings.roleOverrides);
-    return [withWarningSettings(withOutputEvidence(buildRunView(run, session.label(id), settings.roleOverrides, session.modifiedMs(id)), evaluations), settings.warnings)];
+    const { run, evaluations } = session.resolve(snapshot, settings.roleOverrides);
+    return [withWarningSettings(session.withOutputEvidence(buildRunView(run, session.label(id), settings.roleOverrides, session.modifiedMs(id)), evaluations), settings.warnings)];
   });
 }
 
@@ -24,9 +21,9 @@ export function runViews(session: RunSession, settings: Settings, runIds: readon
  * A series from the store at the detail the webview asked for: a window when zoomed, the whole run when not.
  * The run is joined with its evaluation outputs as its view was, so a series they settled is there too.
  */
-export function requestedSeries(store: Pick<RunStore, 'snapshot'>, request: SeriesRequest, overrides: RoleOverrides = {}): SeriesData | null {
+export function requestedSeries(store: Pick<RunStore, 'snapshot'>, request: SeriesRequest, resolve: (run: RunSnapshot) => RunSnapshot = (run) => run): SeriesData | null {
   const snapshot = store.snapshot(request.runId);
-  const series = snapshot === undefined ? undefined : resolveStoredRun(snapshot, overrides).run.metrics.get(request.key);
+  const series = snapshot === undefined ? undefined : resolve(snapshot).metrics.get(request.key);
   if (series === undefined) return null;
   const from = request.from ?? Number.NEGATIVE_INFINITY;
   const to = request.to ?? Number.POSITIVE_INFINITY;

@@ -9,6 +9,7 @@ import type { ResolvedEvaluation } from '../../src/core/tokens/resolvedRun';
 import type { SequenceRuns } from '../../src/core/tokens/sequenceRuns';
 import { TokenAccumulator } from '../../src/core/tokens/tokenStatistics';
 import { withOutputEvidence } from '../../src/node/tokens/confirmWarnings';
+import { SampleResultsStore } from '../../src/node/tokens/sampleResultsReader';
 import { computeEvalFile } from '../../src/node/tokens/evalFileStats';
 import { compactSafetensors } from './tokenFiles';
 
@@ -174,12 +175,12 @@ test('warning (e) is confirmed, lowered or withdrawn by the paired test between 
     { ...better.first, path: '/r/eval_outputs/step-300.safetensors', step: 300, problems: [], alignment: '', pairing: PAIRING, status: 'decided' },
     { ...better.second, path: '/r/eval_outputs/step-900.safetensors', step: 900, problems: [], alignment: '', pairing: PAIRING, status: 'decided' },
   ];
-  const confirmed = withOutputEvidence({ id: '/r', warnings: [{ ...disagreement, step: 900, startStep: 300 }] }, evaluations).warnings[0];
+  const confirmed = withOutputEvidence({ id: '/r', warnings: [{ ...disagreement, step: 900, startStep: 300 }] }, evaluations, new SampleResultsStore()).warnings[0];
   assert.equal(confirmed?.confidence, 'high');
   assert.match(confirmed?.message ?? '', /The evaluation outputs confirm it: 40 tokens are right only at the best-accuracy checkpoint and 0 only at the best-loss one \(McNemar clustered by sequence, 40 sequences, p = 2\.5e-10\)\.$/);
   // Unverified evaluations are no evidence: the warning stays as analysis made it.
   const unverified = evaluations.map((evaluation) => ({ ...evaluation, status: 'unverified' as const }));
-  assert.equal(withOutputEvidence({ id: '/r', warnings: [{ ...disagreement, step: 900, startStep: 300 }] }, unverified).warnings[0]?.confidence, 'medium');
+  assert.equal(withOutputEvidence({ id: '/r', warnings: [{ ...disagreement, step: 900, startStep: 300 }] }, unverified, new SampleResultsStore()).warnings[0]?.confidence, 'medium');
   const independent = pair(zeros(40), ones(40), 10, false);
   assert.equal(confirmCheckpointDisagreement(disagreement, pairedTokenTest(independent.first, independent.second))?.confidence, 'medium');
   assert.equal(confirmCheckpointDisagreement(disagreement, pairedTokenTest(better.second, better.first)), undefined, 'the loss picked the better checkpoint: withdrawn');

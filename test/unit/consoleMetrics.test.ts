@@ -22,7 +22,7 @@ function finalsInChunks(bytes: Uint8Array, sizes: readonly number[]): ConsoleMet
   let cursor = CONSOLE_METRICS_FORMAT.initialCursor;
   for (let offset = 0, i = 0; offset < bytes.length; i++) {
     const size = Math.max(1, sizes[i % sizes.length] ?? 1);
-    cursor = readConsoleMetricsChunk(cursor, bytes.subarray(offset, offset + size));
+    cursor = readConsoleMetricsChunk(cursor, bytes.subarray(offset, offset + size)).cursor;
     offset += size;
   }
   return cursor.finals;

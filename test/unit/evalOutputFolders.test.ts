@@ -7,7 +7,6 @@ import { classifyLogFile, isIgnoredWith } from '../../src/core/formats/registry'
 import { COMPUTED_KEYS, evaluationStep } from '../../src/core/tokens/evalOutputsFormat';
 import { formatOverrides } from '../../src/node/formatSettings';
 import { RunSession } from '../../src/node/runSession';
-import { configureEvalOutputs } from '../../src/node/tokens/evalOutputsReader';
 import { waitFor } from './sessionWait';
 import { compactSafetensors } from './tokenFiles';
 
@@ -37,14 +36,13 @@ test('evaluation outputs are classified, and let through as tensors, in the fold
 
 test('a watched run reads evaluation outputs in a folder named in the settings, and the same file elsewhere stays unread', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-eval-folders-'));
-  configureEvalOutputs({ cacheDirectory: join(root, '.cache'), workerScript: undefined });
   const evaluation = compactSafetensors([1, 2, 3, -100], [1, 2, 0, 5], [-0.1, -0.2, -3, 0], [-0.1, -0.2, -0.5, 0]);
   const run = join(root, 'sft');
   const other = join(root, 'other');
   for (const folder of [join(run, 'dumps'), join(run, 'weights'), join(other, 'eval_outputs')]) mkdirSync(folder, { recursive: true });
   writeFileSync(join(run, 'weights', 'step-20.safetensors'), evaluation);
   writeFileSync(join(other, 'eval_outputs', 'step-30.safetensors'), evaluation);
-  const session = new RunSession(() => undefined, formatOverrides([], ['dumps']).overrides);
+  const session = new RunSession(() => undefined, formatOverrides([], ['dumps']).overrides, { cacheDirectory: join(root, '.cache'), workerScript: undefined });
   const accuracy = (id: string) => session.store.snapshot(id)?.metrics.get(COMPUTED_KEYS.accuracy);
   try {
     await session.watch([root]);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
@@ -179,5 +179,101 @@ test('mlflow.db in WAL mode: a WAL cut inside its last transaction gives the tra
   const ingest = new LogIngest(undefined, { retryIncomplete: false });
   await ingest.ingest(cut);
   assert.deepEqual(ingest.store.snapshot(`${cut}#${A}`)?.metrics.get('eval_loss')?.steps, [0, 100, 200, 300, 400, 500]);
+  rmSync(dir, { recursive: true });
+});
+
+/** Rows of one run in one transaction: enough of them make the metrics b-tree three levels deep. */
+function manyRows(count: number, from = 0): string {
+  return `WITH RECURSIVE s(n) AS (SELECT ${from} UNION ALL SELECT n + 1 FROM s WHERE n < ${from + count - 1}) INSERT INTO metrics SELECT 'loss', 1.0 / (n + 1), 1700000000000 + n, '${A}', n, 0 FROM s;`;
+}
+
+test('mlflow.db live: a row added costs the pages on the right edge of the tables, the same for a store ten times larger', async () => {
+  const pagesPerRow: number[] = [];
+  for (const size of [5_000, 50_000]) {
+    const { dir, db } = newStore();
+    sqlite(db, manyRows(size, 1000));
+    const reader = new MlflowDbReader(db);
+    const first = await reader.read();
+    assert.equal(first.kind, 'runs');
+    const firstPages = reader.lastPagesRead;
+    sqlite(db, metric(A, 'eval_loss', 1.25, size + 5000));
+    const next = await reader.read();
+    assert.ok(next.kind === 'runs');
+    assert.deepEqual(next.runs.flatMap((run) => run.points.map((point) => [run.suffix, point.key, point.step, point.value])), [[A, 'eval_loss', size + 5000, 1.25]]);
+    // Re-read whole, a row cost every page of the file; now a few pages, whatever the size.
+    assert.ok(reader.lastPagesRead < 16, `${reader.lastPagesRead} pages for one row (first read: ${firstPages})`);
+    assert.ok(firstPages > 10 * reader.lastPagesRead);
+    pagesPerRow.push(reader.lastPagesRead);
+    rmSync(dir, { recursive: true });
+  }
+  assert.ok((pagesPerRow[1] ?? Infinity) <= (pagesPerRow[0] ?? 0) + 2, `pages per row: ${pagesPerRow.join(' then ')}`);
+});
+
+test('mlflow.db in WAL mode: a WAL that grew between reads gives only the new rows, for a few pages', async () => {
+  const { dir, db } = newStore();
+  const stages = [join(dir, 'one'), join(dir, 'two')];
+  for (const stage of stages) mkdirSync(stage);
+  const script = [
+    'import shutil, sqlite3, sys',
+    'c = sqlite3.connect(sys.argv[1])',
+    'c.execute("PRAGMA journal_mode=WAL")',
+    'c.execute("PRAGMA wal_autocheckpoint=0")',
+    `c.executescript(${JSON.stringify(manyRows(2000, 1000))}); c.commit()`,
+    'for name in ("", "-wal"): shutil.copy(sys.argv[1] + name, sys.argv[2] + "/mlflow.db" + name)',
+    `c.executescript(${JSON.stringify(metric(A, 'eval_loss', 1.25, 9000))}); c.commit()`,
+    'for name in ("", "-wal"): shutil.copy(sys.argv[1] + name, sys.argv[3] + "/mlflow.db" + name)',
+  ].join('\n');
+  execFileSync('python3', ['-c', script, db, ...stages]);
+  const live = join(dir, 'live');
+  mkdirSync(live);
+  const reader = new MlflowDbReader(join(live, 'mlflow.db'));
+  for (const name of ['mlflow.db', 'mlflow.db-wal']) writeFileSync(join(live, name), readFileSync(join(stages[0] as string, name)));
+  const first = await reader.read();
+  assert.ok(first.kind === 'runs');
+  assert.equal(first.runs.find((run) => run.suffix === A)?.points.length, 2000 + 11);
+  for (const name of ['mlflow.db', 'mlflow.db-wal']) writeFileSync(join(live, name), readFileSync(join(stages[1] as string, name)));
+  const second = await reader.read();
+  assert.ok(second.kind === 'runs');
+  assert.deepEqual(second.runs.flatMap((run) => run.points.map((point) => [point.key, point.step])), [['eval_loss', 9000]]);
+  assert.ok(reader.lastPagesRead < 16, `${reader.lastPagesRead} pages`);
+  rmSync(dir, { recursive: true });
+});
+
+test('mlflow.db from an old MLflow: rows written before a migration added `step` and `is_nan` read as step 0, as MLflow reads them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-mlflowdb-'));
+  const db = join(dir, 'mlflow.db');
+  sqlite(db, [
+    `CREATE TABLE runs (run_uuid VARCHAR(32) NOT NULL, name VARCHAR(250), lifecycle_stage VARCHAR(20), "experiment_id" INTEGER, CONSTRAINT run_pk PRIMARY KEY (run_uuid));`,
+    'CREATE TABLE metrics (key VARCHAR(250) NOT NULL, value FLOAT NOT NULL, timestamp BIGINT NOT NULL, run_uuid VARCHAR(32) NOT NULL, CONSTRAINT metric_pk PRIMARY KEY (key, timestamp, run_uuid, value));',
+    `INSERT INTO runs VALUES ('${A}', 'old-run', 'active', 0);`,
+    `INSERT INTO metrics VALUES ('loss', 2.5, 1600000000000, '${A}');`,
+    "ALTER TABLE metrics ADD COLUMN step BIGINT DEFAULT '0' NOT NULL;",
+    "ALTER TABLE metrics ADD COLUMN is_nan BOOLEAN DEFAULT '0' NOT NULL;",
+    metric(A, 'loss', 0, 7, 1),
+  ].join('\n'));
+  const outcome = await new MlflowDbReader(db).read();
+  assert.ok(outcome.kind === 'runs');
+  assert.deepEqual(
+    outcome.runs[0]?.points.map((point) => [point.key, point.step, point.value]),
+    [['loss', 0, 2.5], ['loss', 7, NaN]],
+  );
+  assert.deepEqual(outcome.runs[0]?.runInfo, { name: 'old-run' });
+  rmSync(dir, { recursive: true });
+});
+
+test('mlflow.db replaced by another store (a new file in its place) is read again whole with that file\u2019s own tables', async () => {
+  const { dir, db } = newStore();
+  const reader = new MlflowDbReader(db);
+  assert.equal((await reader.read()).kind, 'runs');
+  // The same statements in another order: the same schema cookie, the tables at other pages.
+  const statements = SCHEMA.trim().split('\n');
+  const reordered = [statements[2], statements[5], statements[4], statements[3], statements[1], statements[0], statements[6]].join('\n');
+  const other = join(dir, 'other.db');
+  sqlite(other, `${reordered}\nINSERT INTO runs (run_uuid, name, lifecycle_stage, experiment_id) VALUES ('${B}', 'replacement', 'active', 0);\n${metric(B, 'loss', 0.75, 3)}`);
+  renameSync(other, db);
+  const outcome = await reader.read();
+  assert.ok(outcome.kind === 'runs', outcome.kind);
+  assert.equal(outcome.replace, true);
+  assert.deepEqual(outcome.runs.map((run) => [run.suffix, run.runInfo?.name, run.points.map((point) => [point.key, point.step, point.value])]), [[B, 'replacement', [['loss', 3, 0.75]]]]);
   rmSync(dir, { recursive: true });
 });

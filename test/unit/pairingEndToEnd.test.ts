@@ -11,7 +11,7 @@ import { reportPaths } from '../../src/node/reportPaths';
 import { unverifiedProblems } from '../../src/node/tokens/resolvedEvaluations';
 import { EvalCache } from '../../src/node/tokens/evalCache';
 import { computeEvalFile } from '../../src/node/tokens/evalFileStats';
-import { configureEvalOutputs } from '../../src/node/tokens/evalOutputsReader';
+import { EvaluationContext, type EvalOutputsConfig } from '../../src/node/tokens/evaluationContext';
 import { trainerStateText } from './helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'tal-pairing-'));
@@ -66,8 +66,10 @@ function writeDump(folder: string, shifted: boolean): { accuracy: number; meanNl
   return { accuracy: right / scored, meanNll: nll / scored };
 }
 
+/** How the next report reads evaluation outputs: its own cache folder, the bundled worker where built. */
+let settings: Partial<EvalOutputsConfig> = {};
 function configure(cache: string, options = {}): void {
-  configureEvalOutputs({ options, cacheDirectory: join(root, cache), workerScript: existsSync(workerScript) ? workerScript : undefined });
+  settings = { options, cacheDirectory: join(root, cache), workerScript: existsSync(workerScript) ? workerScript : undefined };
 }
 
 const close = (actual: number | null | undefined, expected: number, tolerance: number, what: string): void => assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= tolerance, `${what}: ${actual} against ${expected}`);
@@ -78,7 +80,7 @@ test('aligned .npy dumps without metadata get their true accuracy, decided by th
   // The trainer's own number is a little off the per-token mean (127/128, as transformers 5.x logs GPT-2's).
   writeFileSync(join(run, 'trainer_state.json'), trainerStateText([{ eval_loss: (truth.meanNll * 127) / 128, step: 100 }]));
   configure('cache-aligned');
-  const report = (await reportPaths([run])).runs.find((candidate) => candidate.id === run) ?? assert.fail('the run is reported');
+  const report = (await reportPaths([run], settings)).runs.find((candidate) => candidate.id === run) ?? assert.fail('the run is reported');
   assert.ok(truth.accuracy > 0.3, `the dump is right ${truth.accuracy} of the time`);
   assert.equal(report.roles.evalAccuracy, COMPUTED_KEYS.accuracy, 'the computed accuracy is the run’s');
   assert.deepEqual(report.metrics[COMPUTED_KEYS.accuracy]?.steps, [100]);
@@ -97,7 +99,7 @@ test('aligned .npy dumps without metadata get their true accuracy, decided by th
   assert.match(evaluation?.pairingCheck?.reason ?? '', /^Paired aligned \(no shift\), decided by the logged eval_loss: the shifted pairing's mean NLL is .* \(\d\.\d\d× the logged value\), the aligned one's .* \(\+0\.8%\)/);
 
   // Read again, the result comes back from the cache with both pairings intact.
-  const again = (await reportPaths([run])).runs.find((candidate) => candidate.id === run);
+  const again = (await reportPaths([run], settings)).runs.find((candidate) => candidate.id === run);
   assert.deepEqual(again?.evaluations, report.evaluations);
 });
 
@@ -106,7 +108,7 @@ test('the same dumps without a logged loss are unverified: shown so, never the r
   const truth = writeDump(join(run, 'eval_outputs', 'step-100'), false);
   writeFileSync(join(run, 'trainer_state.json'), trainerStateText([{ loss: 2.5, step: 50 }]));
   configure('cache-bare');
-  const document = await reportPaths([run]);
+  const document = await reportPaths([run], settings);
   const report = document.runs.find((candidate) => candidate.id === run) ?? assert.fail();
   assert.equal(report.metrics[COMPUTED_KEYS.accuracy], undefined);
   assert.equal(report.roles.evalAccuracy, null);
@@ -121,9 +123,12 @@ test('the same dumps without a logged loss are unverified: shown so, never the r
   assert.match(problem?.message ?? '', /Rescan Log Directories/);
   assert.match(problem?.message ?? '', /logs no eval loss or accuracy at this step.*metadata\.json beside the arrays.*tokenAccuracyLens\.evalOutputs\.causalShift.*report --causal-shift yes\|no/);
   // The extension's panel lists the same problem beside the files it could not read.
-  const ingest = new LogIngest();
+  const evaluations = new EvaluationContext(settings);
+  const ingest = new LogIngest(undefined, { retryIncomplete: true, evaluations });
   for (const file of [join(run, 'trainer_state.json'), join(run, 'eval_outputs', 'step-100', 'labels.npy')]) await ingest.ingest(file);
-  assert.deepEqual(unverifiedProblems(ingest.store), [problem]);
+  assert.deepEqual(unverifiedProblems(ingest.store, evaluations.outputs), [problem]);
+  ingest.dispose();
+  await evaluations.dispose();
 });
 
 test('shifted dumps without metadata are decided shifted by the logged loss', async () => {
@@ -131,7 +136,7 @@ test('shifted dumps without metadata are decided shifted by the logged loss', as
   const truth = writeDump(join(run, 'eval_outputs', 'step-100'), true);
   writeFileSync(join(run, 'trainer_state.json'), trainerStateText([{ eval_loss: truth.meanNll, step: 100 }]));
   configure('cache-shifted');
-  const report = (await reportPaths([run])).runs.find((candidate) => candidate.id === run) ?? assert.fail();
+  const report = (await reportPaths([run], settings)).runs.find((candidate) => candidate.id === run) ?? assert.fail();
   close(report.metrics[COMPUTED_KEYS.accuracy]?.values[0], truth.accuracy, 1e-12, 'accuracy');
   assert.deepEqual(report.evaluations?.[0]?.pairing, { form: 'logits', causalShift: true, causalShiftSource: 'logged-loss', ignoreIndex: -100, ignoreIndexSource: 'default' });
 });
@@ -142,7 +147,7 @@ test('a metadata.json beside the arrays settles the pairing and the ignore index
   const truth = writeDump(folder, false);
   writeFileSync(join(folder, 'metadata.json'), JSON.stringify({ causal_shift: false, ignore_index: -100, producer: 'by hand' }));
   configure('cache-sidecar');
-  const document = await reportPaths([run]);
+  const document = await reportPaths([run], settings);
   const report = document.runs.find((candidate) => candidate.id === run) ?? assert.fail();
   close(report.metrics[COMPUTED_KEYS.accuracy]?.values[0], truth.accuracy, 1e-12, 'accuracy');
   assert.deepEqual(report.evaluations?.[0]?.pairing, { form: 'logits', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'metadata' });
@@ -152,7 +157,7 @@ test('a metadata.json beside the arrays settles the pairing and the ignore index
 
   // A sidecar rewritten is read again (it is part of the cached result's identity); a broken one is a problem.
   writeFileSync(join(folder, 'metadata.json'), '{"causal_shift": "maybe"}');
-  const broken = await reportPaths([run]);
+  const broken = await reportPaths([run], settings);
   assert.match(broken.problems.find((problem) => problem.path === join(folder, 'labels.npy'))?.message ?? '', /metadata\.json: "causal_shift" is "maybe"; it must be true or false\./);
 });
 

@@ -11,7 +11,7 @@ import type { SequenceRuns } from '../../src/core/tokens/sequenceRuns';
 import { confirmCheckpointDisagreement } from '../../src/core/tokens/confirmWarning';
 import { withOutputEvidence } from '../../src/node/tokens/confirmWarnings';
 import { resolveStoredRun } from '../../src/node/tokens/resolvedEvaluations';
-import { configureEvalOutputs, evalOutputsStore } from '../../src/node/tokens/evalOutputsReader';
+import { EvaluationContext } from '../../src/node/tokens/evaluationContext';
 import { reportPaths } from '../../src/node/reportPaths';
 import { compactSafetensors } from './tokenFiles';
 import { misleadingRunPoints } from '../fixtures/runs';
@@ -27,7 +27,7 @@ function evaluation(right: number, nllRight: number, nllWrong: number, confidenc
   return { summary: tokens.summary(), correctness: tokens.correctnessView(), sequences: { ids, lengths: ids.map(() => 1) } };
 }
 
-const resolved = (store: RunStore, run: string): ResolvedEvaluation[] => [...resolveStoredRun(store.snapshot(run) ?? assert.fail()).evaluations];
+const resolved = (store: RunStore, run: string, context: EvaluationContext): ResolvedEvaluation[] => [...resolveStoredRun(store.snapshot(run) ?? assert.fail(), context.outputs).evaluations];
 
 test('warning (a) is confirmed by the paired test when the run has outputs at the least-loss and last evaluations', () => {
   const run = '/ws/confirmed';
@@ -37,14 +37,15 @@ test('warning (a) is confirmed by the paired test when the run has outputs at th
   const warning = view.warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.ok(warning !== undefined, 'the fixture run shows misleading loss');
   assert.deepEqual([warning.startStep, warning.step], [300, 1000]);
-  assert.equal(withOutputEvidence(view, resolved(store, run)), view, 'without outputs nothing changes');
+  const context = new EvaluationContext({ workerScript: undefined });
+  assert.equal(withOutputEvidence(view, resolved(store, run, context), context.samples), view, 'without outputs nothing changes');
 
   // 160 → 200 of 400 tokens right (40 turned right, none wrong: p = 2^-39); the wrong ones got far more expensive.
   const alignment = 'compact; aligned (no shift), from metadata; ignore index -100, from metadata';
   const pairing = { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'metadata' } as const;
-  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-300.safetensors`, step: 300, alignment, pairing, problems: [], ...evaluation(160, 0.5, 2.5, 0.5) });
-  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(200, 0.3, 5, 0.9) });
-  const confirmed = withOutputEvidence(view, resolved(store, run)).warnings.find((candidate) => candidate.kind === 'misleading-loss');
+  context.outputs.set(run, { path: `${run}/eval_outputs/step-300.safetensors`, step: 300, alignment, pairing, problems: [], ...evaluation(160, 0.5, 2.5, 0.5) });
+  context.outputs.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(200, 0.3, 5, 0.9) });
+  const confirmed = withOutputEvidence(view, resolved(store, run, context), context.samples).warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.equal(confirmed?.confidence, 'high');
   // One token of each of the 40 sequences turned right: Durkalski's X² = (40 · 0.1)² / (40 · 0.01) = 40.
   assert.match(confirmed?.message ?? '', /The evaluation outputs confirm it: 40 tokens became right and 0 wrong \(McNemar clustered by sequence, 40 sequences, p = 2\.5e-10\), and the tokens the model gets wrong add \+1\.375 nats, more than the whole rise of \+0\.950 \(145% of it: the other terms of the split lower it by 0\.425\)\./);
@@ -54,8 +55,8 @@ test('warning (a) is confirmed by the paired test when the run has outputs at th
   assert.ok(Math.abs((confirmed?.evidence['nllChangeOnWrongTokens'] ?? 0) - 1.375) < 1e-9);
 
   // The same rise with accuracy unchanged: the numbers are added, the warning is not upgraded.
-  evalOutputsStore.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(160, 0.3, 5, 0.9) });
-  const unconfirmed = withOutputEvidence(view, resolved(store, run)).warnings.find((candidate) => candidate.kind === 'misleading-loss');
+  context.outputs.set(run, { path: `${run}/eval_outputs/step-1000.safetensors`, step: 1000, alignment, pairing, problems: [], ...evaluation(160, 0.3, 5, 0.9) });
+  const unconfirmed = withOutputEvidence(view, resolved(store, run, context), context.samples).warnings.find((candidate) => candidate.kind === 'misleading-loss');
   assert.equal(unconfirmed?.confidence, warning.confidence);
   assert.equal(unconfirmed?.message, warning.message);
   assert.equal(unconfirmed?.evidence['pairedTestP'], 1);
@@ -77,8 +78,7 @@ test('the command-line report confirms warning (a) from evaluation outputs besid
     };
     writeFileSync(join(dir, 'eval_outputs', 'step-300.safetensors'), tokens(160, 0.5, 2.5));
     writeFileSync(join(dir, 'eval_outputs', 'step-1000.safetensors'), tokens(200, 0.3, 5));
-    configureEvalOutputs({ cacheDirectory: join(dir, '.cache'), workerScript: undefined });
-    const report = await reportPaths([dir]);
+    const report = await reportPaths([dir], { cacheDirectory: join(dir, '.cache'), workerScript: undefined });
     const run = report.runs.find((candidate) => candidate.id === dir);
     assert.deepEqual(run?.roles, { evalLoss: 'eval_loss', evalAccuracy: 'eval_mean_token_accuracy', trainLoss: null }, 'the logged keys keep their roles');
     const warning = run?.warnings.find((candidate) => candidate.kind === 'misleading-loss');

@@ -5,14 +5,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { COMPUTED_KEYS } from '../../src/core/tokens/evalOutputsFormat';
 import { RunSession } from '../../src/node/runSession';
-import { configureEvalOutputs } from '../../src/node/tokens/evalOutputsReader';
 import { compactSafetensors, npyInt64 } from './tokenFiles';
 import { waitFor } from './sessionWait';
 
 test('evaluation outputs written into a watched run are scored as they appear, in any order', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-eval-live-'));
-  configureEvalOutputs({ cacheDirectory: join(root, '.cache'), workerScript: undefined });
-  const session = new RunSession(() => undefined);
+  const session = new RunSession(() => undefined, new Map(), { cacheDirectory: join(root, '.cache'), workerScript: undefined });
   const run = join(root, 'sft');
   const accuracy = (): readonly number[] | undefined => session.store.snapshot(run)?.metrics.get(COMPUTED_KEYS.accuracy)?.values;
   try {

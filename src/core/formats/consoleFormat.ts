@@ -2,14 +2,14 @@ import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
 import { hfDictLine, isMetricsBlockHeader, isTrainingMarker, metricsBlockEntry, scriptLine, userPatternLine, type LineValues, type UserLinePattern } from './consoleLines';
 import type { AppendOnlyFormat, LogFile, SniffResult } from './logFormat';
-import { completeLines } from './textLines';
+import { completeLines, NO_PENDING_LINE, overlongProblems, type PendingLine } from './textLines';
 
 /**
  * Where reading a console log stopped: the bytes of an unfinished line, and the step that lines without
  * one of their own (HF's printed dicts, its `***** eval metrics *****` block, `validation loss: …`) belong to.
  */
 export interface ConsoleCursor {
-  readonly pendingBytes: Uint8Array;
+  readonly pendingBytes: PendingLine;
   /** How many HF train logs (dicts with `loss`) have been printed: HF prints no step, so its logs are numbered. */
   readonly logCount: number;
   readonly lastStep: number;
@@ -18,7 +18,7 @@ export interface ConsoleCursor {
   readonly lastDictKeys: readonly string[];
 }
 
-export const EMPTY_CONSOLE_CURSOR: ConsoleCursor = { pendingBytes: new Uint8Array(0), logCount: 0, lastStep: 0, inMetricsBlock: false, lastDictKeys: [] };
+export const EMPTY_CONSOLE_CURSOR: ConsoleCursor = { pendingBytes: NO_PENDING_LINE, logCount: 0, lastStep: 0, inMetricsBlock: false, lastDictKeys: [] };
 
 /** Lines sniffed before an unrecognised text file is judged not to be a training console. */
 const SNIFF_LINES = 400;
@@ -40,7 +40,7 @@ function push(points: MetricPoint[], line: LineValues, step: number, skip?: read
   }
 }
 
-/** One line (a `\r`-separated piece of one: tqdm redraws its bar with `\r`) into points. */
+/** One line into points. */
 function readSegment(segment: string, state: MutableState, patterns: readonly UserLinePattern[], points: MetricPoint[]): void {
   if (state.inMetricsBlock) {
     const entry = metricsBlockEntry(segment);
@@ -71,16 +71,17 @@ function readSegment(segment: string, state: MutableState, patterns: readonly Us
   push(points, dict, state.lastStep);
 }
 
-export function readConsoleChunk(cursor: ConsoleCursor, chunk: Uint8Array, patterns: readonly UserLinePattern[] = []): { points: MetricPoint[]; cursor: ConsoleCursor } {
-  const { lines, pending } = completeLines(cursor.pendingBytes, chunk);
+/**
+ * `\r` ends a line here as `\n` does: tqdm redraws its bar with `\r`, and a log it was redirected into can
+ * hold megabytes with no `\n`. Each `\r`-separated piece was already read as a line of its own, so this changes
+ * no value read, and the bytes waiting for a line end stay one redraw long instead of the whole bar's history.
+ */
+export function readConsoleChunk(cursor: ConsoleCursor, chunk: Uint8Array, patterns: readonly UserLinePattern[] = []): { points: MetricPoint[]; cursor: ConsoleCursor; problems: string[] } {
+  const { lines, overlong, pending } = completeLines(cursor.pendingBytes, chunk, { carriageReturnEnds: true });
   const points: MetricPoint[] = [];
   const state: MutableState = { logCount: cursor.logCount, lastStep: cursor.lastStep, inMetricsBlock: cursor.inMetricsBlock, lastDictKeys: cursor.lastDictKeys };
-  for (const line of lines) {
-    if (line.includes('\r')) {
-      for (const segment of line.split('\r')) if (segment.trim() !== '') readSegment(segment, state, patterns, points);
-    } else readSegment(line, state, patterns, points);
-  }
-  return { points, cursor: { pendingBytes: pending, ...state } };
+  for (const line of lines) if (line.trim() !== '') readSegment(line, state, patterns, points);
+  return { points, cursor: { pendingBytes: pending, ...state }, problems: overlongProblems(overlong, lines.length) };
 }
 
 /** A console is worth reading when one of its first lines is a metric line or a training framework's own output. */
@@ -127,8 +128,7 @@ export function consoleFormat(patterns: readonly UserLinePattern[]): AppendOnlyF
     classify: classifyConsole,
     sniff: (head) => sniffConsole(head, patterns),
     readChunk(cursor, chunk) {
-      const result = readConsoleChunk(cursor, chunk, patterns);
-      return { points: result.points, cursor: result.cursor, problems: [] };
+      return readConsoleChunk(cursor, chunk, patterns);
     },
   };
 }

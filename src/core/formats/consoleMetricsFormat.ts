@@ -2,18 +2,18 @@ import type { MetricPoint } from '../types';
 import { sniffConsole } from './consoleFormat';
 import { hfDictLine, isMetricsBlockHeader, metricsBlockEntry } from './consoleLines';
 import type { AppendOnlyFormat } from './logFormat';
-import { completeLines } from './textLines';
+import { completeLines, NO_PENDING_LINE, overlongProblems, type PendingLine } from './textLines';
 
 /** Where reading stopped, and every `log_metrics` value seen so far (the last print of a key wins). */
 export interface ConsoleMetricsCursor {
-  readonly pending: Uint8Array;
+  readonly pending: PendingLine;
   readonly inBlock: boolean;
   /** Keys of the dict printed last: its block repeats them rounded, and the better source holds them exactly. */
   readonly dictKeys: readonly string[];
   readonly finals: readonly (readonly [string, number])[];
 }
 
-const INITIAL: ConsoleMetricsCursor = { pending: new Uint8Array(0), inBlock: false, dictKeys: [], finals: [] };
+const INITIAL: ConsoleMetricsCursor = { pending: NO_PENDING_LINE, inBlock: false, dictKeys: [], finals: [] };
 
 /**
  * A console log beside a better source of its run (a trainer state, a W&B history, LLaMA-Factory's
@@ -23,30 +23,29 @@ const INITIAL: ConsoleMetricsCursor = { pending: new Uint8Array(0), inBlock: fal
  * so they sit at the run's last step; the plan marks them approximate (printed rounded), so where the
  * better source holds the same key at that step, its exact value wins and nothing counts twice.
  */
-export function readConsoleMetricsChunk(cursor: ConsoleMetricsCursor, chunk: Uint8Array): ConsoleMetricsCursor {
-  const { lines, pending } = completeLines(cursor.pending, chunk);
+export function readConsoleMetricsChunk(cursor: ConsoleMetricsCursor, chunk: Uint8Array): { cursor: ConsoleMetricsCursor; problems: string[] } {
+  // `\r` ends a line, as in the console reader (tqdm's redraws).
+  const { lines, overlong, pending } = completeLines(cursor.pending, chunk, { carriageReturnEnds: true });
   let { inBlock, dictKeys } = cursor;
   const finals = new Map(cursor.finals);
   for (const line of lines) {
-    for (const segment of line.split('\r')) {
-      if (segment.trim() === '') continue;
-      if (inBlock) {
-        const entry = metricsBlockEntry(segment);
-        if (entry !== undefined) {
-          // `epoch` places the block; it is not a metric.
-          if (entry[0] !== 'epoch' && !dictKeys.includes(entry[0])) finals.set(entry[0], entry[1]);
-          continue;
-        }
-        inBlock = false;
+    if (line.trim() === '') continue;
+    if (inBlock) {
+      const entry = metricsBlockEntry(line);
+      if (entry !== undefined) {
+        // `epoch` places the block; it is not a metric.
+        if (entry[0] !== 'epoch' && !dictKeys.includes(entry[0])) finals.set(entry[0], entry[1]);
+        continue;
       }
-      if (isMetricsBlockHeader(segment)) inBlock = true;
-      else {
-        const dict = hfDictLine(segment);
-        if (dict !== undefined) dictKeys = dict.values.map(([key]) => key);
-      }
+      inBlock = false;
+    }
+    if (isMetricsBlockHeader(line)) inBlock = true;
+    else {
+      const dict = hfDictLine(line);
+      if (dict !== undefined) dictKeys = dict.values.map(([key]) => key);
     }
   }
-  return { pending, inBlock, dictKeys, finals: [...finals] };
+  return { cursor: { pending, inBlock, dictKeys, finals: [...finals] }, problems: overlongProblems(overlong, lines.length) };
 }
 
 /**
@@ -63,8 +62,8 @@ export const CONSOLE_METRICS_FORMAT: AppendOnlyFormat<ConsoleMetricsCursor> = {
   classify: () => undefined,
   sniff: (head) => sniffConsole(head),
   readChunk(cursor, chunk) {
-    const next = readConsoleMetricsChunk(cursor, chunk);
+    const { cursor: next, problems } = readConsoleMetricsChunk(cursor, chunk);
     const points: MetricPoint[] = next.finals.map(([key, value]) => ({ key, step: 0, value }));
-    return { points, cursor: next, problems: [] };
+    return { points, cursor: next, problems };
   },
 };

@@ -3,7 +3,7 @@ import type { MetricPoint } from '../types';
 import type { AppendOnlyFormat } from './logFormat';
 import { parseLenientJson } from './lenientJson';
 import { isRecord, pushRecordPoints, readStep, recordToPoints } from './metricRecord';
-import { concatBytes } from './concatBytes';
+import { completeText, MAX_LINE_BYTES, NO_PENDING_LINE, type PendingLine } from './textLines';
 
 /**
  * Where reading a JSONL log stopped. Bytes after the last newline wait in `pendingBytes` until their line
@@ -12,7 +12,7 @@ import { concatBytes } from './concatBytes';
 export interface JsonlCursor {
   readonly offset: number;
   readonly lineNumber: number;
-  readonly pendingBytes: Uint8Array;
+  readonly pendingBytes: PendingLine;
 }
 
 export interface JsonlChunkResult {
@@ -22,9 +22,8 @@ export interface JsonlChunkResult {
   readonly badLines: readonly { readonly line: number; readonly message: string }[];
 }
 
-export const EMPTY_JSONL_CURSOR: JsonlCursor = { offset: 0, lineNumber: 0, pendingBytes: new Uint8Array(0) };
+export const EMPTY_JSONL_CURSOR: JsonlCursor = { offset: 0, lineNumber: 0, pendingBytes: NO_PENDING_LINE };
 
-const NEWLINE = 0x0a;
 const decoder = new TextDecoder('utf-8');
 
 /** Parses one complete line. Lines without a step are not metric records (headers, config dumps) and yield nothing. */
@@ -64,27 +63,23 @@ function addLinePoints(line: string, points: MetricPoint[]): string | undefined 
 
 /** Reads the bytes appended since `cursor`: the cost depends on the chunk, never on the size of the file. */
 export function readJsonlChunk(cursor: JsonlCursor, chunk: Uint8Array): JsonlChunkResult {
-  const bytes = concatBytes(cursor.pendingBytes, chunk);
-  const lastNewline = bytes.lastIndexOf(NEWLINE);
+  const { text, overlong, pending } = completeText(cursor.pendingBytes, chunk);
   const points: MetricPoint[] = [];
   const badLines: { line: number; message: string }[] = [];
   let lineNumber = cursor.lineNumber;
-  if (lastNewline >= 0) {
-    const text = decoder.decode(bytes.subarray(0, lastNewline));
+  if (text !== undefined) {
     // Lines are cut out one by one rather than split into an array first: a chunk holds thousands.
     for (let start = 0; start <= text.length; lineNumber++) {
       let end = text.indexOf('\n', start);
       if (end < 0) end = text.length;
-      const error = addLinePoints(text.slice(start, end), points);
+      // An empty line is a line skipped for its length, or no record: nothing to parse either way.
+      const error = end === start ? undefined : addLinePoints(text.slice(start, end), points);
       if (error !== undefined) badLines.push({ line: lineNumber + 1, message: error });
       start = end + 1;
     }
   }
-  return {
-    points,
-    badLines,
-    cursor: { offset: cursor.offset + chunk.length, lineNumber, pendingBytes: bytes.slice(lastNewline + 1) },
-  };
+  for (const index of overlong) badLines.push({ line: cursor.lineNumber + index + 1, message: `longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB` });
+  return { points, badLines, cursor: { offset: cursor.offset + chunk.length, lineNumber, pendingBytes: pending } };
 }
 
 /** True when a file's first complete line looks like a metric log (it has a step and a number), so datasets in JSONL are never read whole. */

@@ -2,7 +2,7 @@ import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
 import { parsePythonNumber, splitCsvLine } from './csvRows';
 import type { AppendOnlyFormat } from './logFormat';
-import { completeLines } from './textLines';
+import { completeLines, NO_PENDING_LINE, overlongProblems, type PendingLine } from './textLines';
 
 /**
  * Where reading a Lightning `metrics.csv` stopped: its header once read, and the bytes of an unfinished row.
@@ -12,10 +12,10 @@ import { completeLines } from './textLines';
 export interface LightningCsvCursor {
   readonly columns: readonly string[] | undefined;
   readonly lineNumber: number;
-  readonly pending: Uint8Array;
+  readonly pending: PendingLine;
 }
 
-const INITIAL: LightningCsvCursor = { columns: undefined, lineNumber: 0, pending: new Uint8Array(0) };
+const INITIAL: LightningCsvCursor = { columns: undefined, lineNumber: 0, pending: NO_PENDING_LINE };
 const decoder = new TextDecoder('utf-8');
 
 /** One sparse row: an empty cell is a metric not logged in that flush group, not a zero. */
@@ -36,9 +36,9 @@ function rowPoints(columns: readonly string[], cells: readonly string[], stepInd
 }
 
 export function readLightningCsvChunk(cursor: LightningCsvCursor, chunk: Uint8Array): { points: MetricPoint[]; cursor: LightningCsvCursor; problems: string[] } {
-  const { lines, pending } = completeLines(cursor.pending, chunk);
+  const { lines, overlong, pending } = completeLines(cursor.pending, chunk);
   const points: MetricPoint[] = [];
-  const problems: string[] = [];
+  const problems = overlongProblems(overlong, lines.length, cursor.lineNumber + 1);
   let { columns, lineNumber } = cursor;
   let stepIndex = columns?.indexOf('step') ?? -1;
   const epochIndex = (): number => columns?.indexOf('epoch') ?? -1;

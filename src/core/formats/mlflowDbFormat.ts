@@ -3,12 +3,12 @@ import type { HostReadFormat } from './logFormat';
 
 /**
  * MLflow's SQLite tracking store (`mlflow.db`, the default from MLflow 3.7). It holds many runs, each shown
- * as a run of its own, `<db path>#<run uuid>`. SQLite needs a database engine, so the host reads it with
- * sql.js (src/node/mlflowDbReader.ts); this descriptor only claims the file.
+ * as a run of its own, `<db path>#<run uuid>`. The host reads its pages (src/node/mlflowDbReader.ts, with
+ * sqliteBtree.ts); this descriptor only claims the file.
  */
 /**
  * MLflow's default name, and the one its docs use for `sqlite:///mlruns.db`. Other `.db` files are not
- * opened: a database is read whole into memory, and an unrelated one can be large.
+ * opened: they are no MLflow store.
  */
 const DB_NAMES = new Set(['mlflow.db', 'mlruns.db']);
 

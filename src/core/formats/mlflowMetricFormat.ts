@@ -2,16 +2,16 @@ import type { MetricPoint } from '../types';
 import { parsePythonNumber } from './csvRows';
 import type { AppendOnlyFormat, HostReadFormat, WholeFileResult } from './logFormat';
 import { mlflowFile } from './mlflowPaths';
-import { completeLines } from './textLines';
+import { completeLines, NO_PENDING_LINE, overlongProblems, type PendingLine } from './textLines';
 
 /** Where reading one MLflow metric file stopped; its key comes from its path, so it is found once. */
 export interface MlflowMetricCursor {
   readonly key: string | undefined;
   readonly lineNumber: number;
-  readonly pending: Uint8Array;
+  readonly pending: PendingLine;
 }
 
-const INITIAL: MlflowMetricCursor = { key: undefined, lineNumber: 0, pending: new Uint8Array(0) };
+const INITIAL: MlflowMetricCursor = { key: undefined, lineNumber: 0, pending: NO_PENDING_LINE };
 
 /**
  * One line of `metrics/<key>`: `timestamp value step` (ms since the epoch, Python's `str(float)`, an int).
@@ -30,9 +30,9 @@ export function parseMlflowMetricLine(key: string, line: string): MetricPoint | 
 
 export function readMlflowMetricChunk(cursor: MlflowMetricCursor, chunk: Uint8Array, path: string): { points: MetricPoint[]; cursor: MlflowMetricCursor; problems: string[] } {
   const key = cursor.key ?? mlflowFile(path)?.key ?? '';
-  const { lines, pending } = completeLines(cursor.pending, chunk);
+  const { lines, overlong, pending } = completeLines(cursor.pending, chunk);
   const points: MetricPoint[] = [];
-  const problems: string[] = [];
+  const problems = overlongProblems(overlong, lines.length, cursor.lineNumber + 1);
   let lineNumber = cursor.lineNumber;
   for (const line of lines) {
     lineNumber++;

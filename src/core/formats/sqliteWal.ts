@@ -1,22 +1,18 @@
 /**
  * A SQLite database in WAL mode keeps its newest transactions in `<db>-wal` until a checkpoint copies them
- * into the database file, which can be never while the writer keeps its connection. sql.js opens a database
- * from bytes alone, with no WAL, so the committed frames of the WAL are laid over the database's pages here
+ * into the database file, which can be never while the writer keeps its connection. A reader of the pages
+ * takes each page from the WAL's last committed frame of it when there is one, else from the database
  * (the layout of https://www.sqlite.org/fileformat2.html#walformat): a 32-byte header, then frames of a
  * 24-byte header and one page, each checked by a checksum that runs on from the one before. Frames after
  * the last commit, or from before the WAL was restarted (other salts), are not part of the database.
+ *
+ * The index is built as the WAL grows: each read checks only the frames appended since the last one.
  */
 
-const WAL_HEADER = 32;
-const FRAME_HEADER = 24;
+export const WAL_HEADER_BYTES = 32;
+export const WAL_FRAME_HEADER_BYTES = 24;
 const MAGIC_LITTLE_ENDIAN = 0x377f0682;
 const MAGIC_BIG_ENDIAN = 0x377f0683;
-
-/** What laying a WAL over a database gave: the image to open, and how many committed frames it held. */
-export interface WalImage {
-  readonly bytes: Uint8Array;
-  readonly frames: number;
-}
 
 function checksum(view: DataView, start: number, end: number, littleEndian: boolean, seed: readonly [number, number]): [number, number] {
   let [s0, s1] = seed;
@@ -27,50 +23,73 @@ function checksum(view: DataView, start: number, end: number, littleEndian: bool
   return [s0, s1];
 }
 
-/**
- * The database as a reader that honours the WAL would see it. A WAL that is empty, cut short in its header or
- * not a WAL leaves the database as it is. The image is marked as a rollback-journal database (header bytes
- * 18 and 19), so that an engine with no WAL support opens it.
- */
-export function applyWal(database: Uint8Array, wal: Uint8Array): WalImage {
-  if (wal.length < WAL_HEADER) return { bytes: database, frames: 0 };
-  const view = new DataView(wal.buffer, wal.byteOffset, wal.byteLength);
-  const magic = view.getUint32(0);
-  if (magic !== MAGIC_LITTLE_ENDIAN && magic !== MAGIC_BIG_ENDIAN) return { bytes: database, frames: 0 };
-  const littleEndian = magic === MAGIC_LITTLE_ENDIAN;
-  const pageSize = view.getUint32(8);
-  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return { bytes: database, frames: 0 };
-  const salt1 = view.getUint32(16);
-  const salt2 = view.getUint32(20);
-  let sum = checksum(view, 0, 24, littleEndian, [0, 0]);
-  if (sum[0] !== view.getUint32(24) || sum[1] !== view.getUint32(28)) return { bytes: database, frames: 0 };
-  const pending: Array<[number, number]> = [];
-  const committed: Array<[number, number]> = [];
-  let pages = 0;
-  for (let offset = WAL_HEADER; offset + FRAME_HEADER + pageSize <= wal.length; offset += FRAME_HEADER + pageSize) {
-    if (view.getUint32(offset + 8) !== salt1 || view.getUint32(offset + 12) !== salt2) break;
-    sum = checksum(view, offset, offset + 8, littleEndian, sum);
-    sum = checksum(view, offset + FRAME_HEADER, offset + FRAME_HEADER + pageSize, littleEndian, sum);
-    if (sum[0] !== view.getUint32(offset + 16) || sum[1] !== view.getUint32(offset + 20)) break;
-    pending.push([view.getUint32(offset), offset + FRAME_HEADER]);
-    const sizeAfterCommit = view.getUint32(offset + 4);
-    if (sizeAfterCommit !== 0) {
-      committed.push(...pending.splice(0));
-      pages = sizeAfterCommit;
+/** Which pages the WAL's committed frames hold, and where; grown by `addFrames` as the WAL grows. */
+export class WalIndex {
+  /** Page number → offset in the WAL of the page's bytes in its last committed frame. */
+  readonly committed = new Map<number, number>();
+  /** The database's size in pages after the last commit (0 before one). */
+  pages = 0;
+  /** Where the next frame starts: everything before it is checked. */
+  scanned = WAL_HEADER_BYTES;
+  private pending: [number, number][] = [];
+  private sum: [number, number];
+
+  private constructor(
+    readonly header: Uint8Array,
+    readonly pageSize: number,
+    private readonly littleEndian: boolean,
+    private readonly salts: readonly [number, number],
+    sum: [number, number],
+  ) {
+    this.sum = sum;
+  }
+
+  /** The index of a WAL whose header is `header`; undefined for a WAL that is empty, cut short or not a WAL. */
+  static open(header: Uint8Array): WalIndex | undefined {
+    if (header.length < WAL_HEADER_BYTES) return undefined;
+    const view = new DataView(header.buffer, header.byteOffset, WAL_HEADER_BYTES);
+    const magic = view.getUint32(0);
+    if (magic !== MAGIC_LITTLE_ENDIAN && magic !== MAGIC_BIG_ENDIAN) return undefined;
+    const littleEndian = magic === MAGIC_LITTLE_ENDIAN;
+    const pageSize = view.getUint32(8);
+    if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) return undefined;
+    const sum = checksum(view, 0, 24, littleEndian, [0, 0]);
+    if (sum[0] !== view.getUint32(24) || sum[1] !== view.getUint32(28)) return undefined;
+    return new WalIndex(header.slice(0, WAL_HEADER_BYTES), pageSize, littleEndian, [view.getUint32(16), view.getUint32(20)], sum);
+  }
+
+  get frameBytes(): number {
+    return WAL_FRAME_HEADER_BYTES + this.pageSize;
+  }
+
+  /** True when `header` is still this WAL's (a restarted WAL has new salts and starts over). */
+  sameHeader(header: Uint8Array): boolean {
+    if (header.length < WAL_HEADER_BYTES) return false;
+    for (let i = 0; i < WAL_HEADER_BYTES; i++) if (header[i] !== this.header[i]) return false;
+    return true;
+  }
+
+  /**
+   * Checks the frames in `bytes`, which start at `scanned`: whole frames only, up to the first that does
+   * not belong (other salts, a checksum that fails: a frame still being written is checked again next time).
+   */
+  addFrames(bytes: Uint8Array): void {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const frame = this.frameBytes;
+    for (let at = 0; at + frame <= bytes.length; at += frame) {
+      if (view.getUint32(at + 8) !== this.salts[0] || view.getUint32(at + 12) !== this.salts[1]) return;
+      let sum = checksum(view, at, at + 8, this.littleEndian, this.sum);
+      sum = checksum(view, at + WAL_FRAME_HEADER_BYTES, at + frame, this.littleEndian, sum);
+      if (sum[0] !== view.getUint32(at + 16) || sum[1] !== view.getUint32(at + 20)) return;
+      this.sum = sum;
+      this.pending.push([view.getUint32(at), this.scanned + WAL_FRAME_HEADER_BYTES]);
+      this.scanned += frame;
+      const sizeAfterCommit = view.getUint32(at + 4);
+      if (sizeAfterCommit !== 0) {
+        for (const [page, offset] of this.pending) this.committed.set(page, offset);
+        this.pending = [];
+        this.pages = sizeAfterCommit;
+      }
     }
   }
-  if (committed.length === 0) return { bytes: markRollbackJournal(database), frames: 0 };
-  const image = new Uint8Array(pages * pageSize);
-  image.set(database.subarray(0, image.length));
-  for (const [page, start] of committed) if (page >= 1 && page <= pages) image.set(wal.subarray(start, start + pageSize), (page - 1) * pageSize);
-  return { bytes: markRollbackJournal(image), frames: committed.length };
-}
-
-/** Header bytes 18 and 19 say 2 in WAL mode; 1 opens the same pages with no WAL. */
-function markRollbackJournal(bytes: Uint8Array): Uint8Array {
-  if (bytes.length < 20 || (bytes[18] !== 2 && bytes[19] !== 2)) return bytes;
-  const copy = bytes.slice();
-  copy[18] = 1;
-  copy[19] = 1;
-  return copy;
 }

@@ -1,7 +1,7 @@
 import { confirmBySamples, confirmCheckpointDisagreement, confirmMisleadingLoss, type ConfirmableWarning } from '../../core/tokens/confirmWarning';
 import { misleadingLossEvidence, pairedTokenTest } from '../../core/tokens/evaluationComparison';
 import type { ResolvedEvaluation } from '../../core/tokens/resolvedRun';
-import { sampleResultsStore } from './sampleResultsReader';
+import type { SampleResultsStore } from './sampleResultsReader';
 
 /**
  * A run view's (or a report's run's) warnings with warnings (a) and (e) checked against the run's evaluation
@@ -10,7 +10,7 @@ import { sampleResultsStore } from './sampleResultsReader';
  * evaluations whose pairing is settled count: an unverified one is never evidence. A warning the outputs
  * contradict strongly is withdrawn.
  */
-export function withOutputEvidence<View extends { readonly id: string; readonly warnings: readonly (ConfirmableWarning & { readonly step: number; readonly startStep: number })[] }>(view: View, evaluations: readonly ResolvedEvaluation[]): View {
+export function withOutputEvidence<View extends { readonly id: string; readonly warnings: readonly (ConfirmableWarning & { readonly step: number; readonly startStep: number })[] }>(view: View, evaluations: readonly ResolvedEvaluation[], samples: SampleResultsStore): View {
   const settled = new Map(evaluations.filter((evaluation) => evaluation.status === 'decided').map((evaluation) => [evaluation.step, evaluation]));
   const warnings = view.warnings.flatMap((warning) => {
     if (warning.kind === 'checkpoint-disagreement') {
@@ -23,7 +23,7 @@ export function withOutputEvidence<View extends { readonly id: string; readonly 
     const best = settled.get(warning.startStep);
     const last = settled.get(warning.step);
     const tokens = best === undefined || last === undefined ? undefined : misleadingLossEvidence(best, last);
-    const checked = tokens !== undefined ? confirmMisleadingLoss(warning, tokens) : confirmBySamples(warning, sampleResultsStore.pairedTest(view.id, warning.startStep, warning.step));
+    const checked = tokens !== undefined ? confirmMisleadingLoss(warning, tokens) : confirmBySamples(warning, samples.pairedTest(view.id, warning.startStep, warning.step));
     return checked === undefined ? [] : [checked];
   });
   return warnings.length === view.warnings.length && warnings.every((warning, i) => warning === view.warnings[i]) ? view : { ...view, warnings };

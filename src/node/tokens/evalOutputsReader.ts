@@ -4,43 +4,12 @@ import type { LogFormat } from '../../core/formats/logFormat';
 import { EVAL_OUTPUTS_FORMAT, evaluationPoints } from '../../core/tokens/evalOutputsFormat';
 import { metadataSidecarPath } from '../../core/tokens/metadataSidecar';
 import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
-import { EvalCache, cacheKey, defaultCacheDirectory, type FileIdentity } from './evalCache';
+import { cacheKey, type FileIdentity } from './evalCache';
 import type { EvalComputeOptions } from './evalFileStats';
-import { EvalOutputsStore } from './evalOutputsStore';
-import { EvalRunner } from './evalRunner';
-
-/** How evaluation outputs are read; the extension sets it from its settings and global storage. */
-export interface EvalOutputsConfig {
-  readonly options: EvalComputeOptions;
-  readonly cacheDirectory: string;
-  readonly workerScript: string | undefined;
-  readonly onProgress?: (path: string, fraction: number) => void;
-}
+import type { EvaluationContext } from './evaluationContext';
 
 /** A file written in the last few seconds may still be being written: a failure then is retried, not reported. */
 const FRESH_MS = 5000;
-
-let config: EvalOutputsConfig = {
-  options: {},
-  cacheDirectory: defaultCacheDirectory(),
-  workerScript: join(__dirname, 'evalWorker.js'),
-};
-let runner = new EvalRunner(config.workerScript);
-let cache = new EvalCache(config.cacheDirectory);
-
-/** Every evaluation read, for the calibration view and warning (a)'s paired test. */
-export const evalOutputsStore = new EvalOutputsStore();
-
-export function configureEvalOutputs(update: Partial<EvalOutputsConfig>): void {
-  config = { ...config, ...update };
-  runner = new EvalRunner(config.workerScript);
-  cache = new EvalCache(config.cacheDirectory);
-}
-
-/** Drops cached results nothing can ask for again and keeps the cache within its size and age limits. */
-export function pruneEvalCache(): Promise<string[]> {
-  return cache.prune();
-}
 
 async function identities(path: string): Promise<FileIdentity[]> {
   // A .npy labels file stands for its folder: a sibling rewritten (the logits of the next save) changes it.
@@ -57,7 +26,26 @@ async function identities(path: string): Promise<FileIdentity[]> {
   return sidecar === undefined || sidecarInfo === undefined ? found : [...found, { path: sidecar, size: sidecarInfo.size, mtimeMs: sidecarInfo.mtimeMs, ino: sidecarInfo.ino }];
 }
 
-/** Reads one evaluation: its computed statistics become points at its step; its details go to the store. */
+function optionsFor(folders: readonly string[] | undefined, evaluations: EvaluationContext): EvalComputeOptions {
+  return { ...evaluations.options, ...(folders === undefined ? {} : { evalOutputFolders: folders }) };
+}
+
+/**
+ * Starts scoring an evaluation file in the pool before its read: a reader that takes files one by one (the
+ * CLI's report, for a report that does not depend on which file finishes first) still keeps every worker
+ * busy. The read that follows takes the result; a failure is left for it to report.
+ */
+export async function scoreAhead(path: string, format: LogFormat, evaluations: EvaluationContext): Promise<void> {
+  try {
+    const files = await identities(path);
+    const options = optionsFor(format.tensorFolders, evaluations);
+    await evaluations.score(cacheKey(files, options), path, files, options);
+  } catch {
+    // The read reports what went wrong.
+  }
+}
+
+/** Reads one evaluation: its computed statistics become points at its step; its details go to the context's store. */
 export class EvalOutputsReader implements SourceReader {
   readonly format = EVAL_OUTPUTS_FORMAT.id;
   private key: string | undefined;
@@ -68,7 +56,8 @@ export class EvalOutputsReader implements SourceReader {
 
   constructor(
     readonly path: string,
-    format: LogFormat = EVAL_OUTPUTS_FORMAT,
+    format: LogFormat,
+    private readonly evaluations: EvaluationContext,
   ) {
     this.runId = format.classify(path)?.runDirectory ?? dirname(path);
     this.folders = format.tensorFolders;
@@ -85,12 +74,12 @@ export class EvalOutputsReader implements SourceReader {
     } catch (error) {
       return { kind: 'failed', message: describeReadError(error) };
     }
-    const options = { ...config.options, ...(this.folders === undefined ? {} : { evalOutputFolders: this.folders }) };
+    const { evaluations } = this;
+    const options = optionsFor(this.folders, evaluations);
     const key = cacheKey(files, options);
     if (key === this.key) return { kind: 'unchanged' };
     this.modified = Math.max(...files.map((file) => file.mtimeMs));
-    const cached = await cache.get(key, files);
-    const result = cached ?? (await runner.run(this.path, options, (fraction) => config.onProgress?.(this.path, fraction)));
+    const result = await evaluations.score(key, this.path, files, options);
     if ('error' in result) {
       if (Date.now() - this.modified < FRESH_MS) return { kind: 'retry', message: result.error };
       this.key = key;
@@ -98,15 +87,14 @@ export class EvalOutputsReader implements SourceReader {
       return { kind: 'failed', message: result.error };
     }
     this.key = key;
-    if (cached === undefined) await cache.set(key, files, result).catch(() => undefined);
-    evalOutputsStore.set(this.runId, { ...result, path: this.path });
+    evaluations.outputs.set(this.runId, { ...result, path: this.path });
     const problems = [...result.problems];
     // An evaluation whose pairing is left to the run's logged loss adds its points only once that decides it (resolvedRun.ts).
     return { kind: 'points', points: result.aligned === undefined ? evaluationPoints(result.summary, result.step) : [], replace: true, problems };
   }
 
   private evalStoreRemove(): void {
-    evalOutputsStore.remove(this.runId, this.path);
+    this.evaluations.outputs.remove(this.runId, this.path);
   }
 
   dispose(): void {

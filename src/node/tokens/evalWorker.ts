@@ -1,18 +1,22 @@
-// The worker thread that scores evaluation outputs, so that reading gigabytes of logits never blocks the
-// extension host. It gets one job, posts progress and the result, and exits.
-import { parentPort, workerData } from 'node:worker_threads';
+// A worker thread of the pool that scores evaluation outputs (src/node/tokens/evalRunner.ts), so that
+// reading gigabytes of logits never blocks the extension host. It takes jobs one at a time, for as long as
+// the pool keeps it, and posts each job's progress and result.
+import { parentPort } from 'node:worker_threads';
 import { computeEvalFile, type EvalComputeOptions } from './evalFileStats';
+import type { WorkerMessage } from './evalRunner';
 
 interface Job {
   readonly path: string;
   readonly options: EvalComputeOptions;
 }
 
-const job = workerData as Job;
 const port = parentPort;
 if (port !== null) {
-  computeEvalFile(job.path, job.options, (fraction) => port.postMessage({ kind: 'progress', fraction })).then(
-    (result) => port.postMessage({ kind: 'done', result }),
-    (error: unknown) => port.postMessage({ kind: 'done', result: { error: `Reading the evaluation failed: ${(error as Error).message}` } }),
-  );
+  const post = (message: WorkerMessage): void => port.postMessage(message);
+  port.on('message', (job: Job) => {
+    computeEvalFile(job.path, job.options, (fraction) => post({ kind: 'progress', fraction })).then(
+      (result) => post({ kind: 'done', result }),
+      (error: unknown) => post({ kind: 'done', result: { error: `Reading the evaluation failed: ${(error as Error).message}` } }),
+    );
+  });
 }

@@ -6,6 +6,7 @@ import { EVAL_OUTPUTS_FOLDER, EVAL_OUTPUTS_FORMAT } from '../../core/tokens/eval
 import { pairSamples, readSampleResults } from '../../core/tokens/sampleResults';
 import { describeReadError, type ReadOutcome, type SourceReader } from '../sourceReader';
 import { DEFAULT_READER_OPTIONS, readWholeFile, tooLargeMessage, type ReaderOptions } from '../wholeFileReader';
+import type { EvaluationContext } from './evaluationContext';
 import { EvaluationsByStep } from './evaluationsByStep';
 
 interface SampleEvaluation {
@@ -26,8 +27,6 @@ export class SampleResultsStore extends EvaluationsByStep<SampleEvaluation> {
   }
 }
 
-export const sampleResultsStore = new SampleResultsStore();
-
 /** Reads a JSON file in an evaluation-output folder: per-sample results become a series and join the store; any other JSON is no log. */
 export class SampleResultsReader implements SourceReader {
   readonly format = EVAL_OUTPUTS_FORMAT.id;
@@ -37,7 +36,8 @@ export class SampleResultsReader implements SourceReader {
 
   constructor(
     readonly path: string,
-    format: LogFormat = EVAL_OUTPUTS_FORMAT,
+    format: LogFormat,
+    private readonly evaluations: EvaluationContext,
     private readonly options: ReaderOptions = DEFAULT_READER_OPTIONS,
   ) {
     this.runId = format.classify(path)?.runDirectory ?? dirname(path);
@@ -63,10 +63,10 @@ export class SampleResultsReader implements SourceReader {
       if (read.kind === 'incomplete') return { kind: 'retry', message: read.message };
       this.identity = identity;
       if (read.kind !== 'ok') {
-        sampleResultsStore.remove(this.runId, this.path);
+        this.evaluations.samples.remove(this.runId, this.path);
         return read.kind === 'invalid' ? { kind: 'failed', message: read.message } : { kind: 'not-a-log' };
       }
-      sampleResultsStore.set(this.runId, { path: this.path, step: read.results.step, correct: read.results.correct });
+      this.evaluations.samples.set(this.runId, { path: this.path, step: read.results.step, correct: read.results.correct });
       return { kind: 'points', points: read.results.points, replace: true, problems: [] };
     } catch (error) {
       return { kind: 'failed', message: describeReadError(error) };
@@ -74,6 +74,6 @@ export class SampleResultsReader implements SourceReader {
   }
 
   dispose(): void {
-    sampleResultsStore.remove(this.runId, this.path);
+    this.evaluations.samples.remove(this.runId, this.path);
   }
 }

@@ -1,0 +1,104 @@
+import { join } from 'node:path';
+import type { RoleOverrides } from '../../core/analysis/metricRoles';
+import type { RunSnapshot } from '../../core/runStore';
+import type { CalibrationView } from '../../core/tokens/calibrationView';
+import { calibrationFor } from './calibrationSource';
+import { EvalCache, defaultCacheDirectory, type FileIdentity } from './evalCache';
+import type { EvalComputeOptions } from './evalFileStats';
+import { EvalOutputsStore } from './evalOutputsStore';
+import { EvalRunner, type EvalOutcome } from './evalRunner';
+import { SampleResultsStore } from './sampleResultsReader';
+
+/** How evaluation outputs are read; the extension sets it from its settings and storage, the CLI takes the defaults. */
+export interface EvalOutputsConfig {
+  readonly options: EvalComputeOptions;
+  readonly cacheDirectory: string;
+  readonly workerScript: string | undefined;
+  readonly onProgress?: (path: string, fraction: number) => void;
+}
+
+/** The CLI's settings: no options, the cache in the user's own cache folder, the worker bundled beside this script. */
+export function defaultEvalOutputsConfig(): EvalOutputsConfig {
+  return { options: {}, cacheDirectory: defaultCacheDirectory(), workerScript: join(__dirname, 'evalWorker.js') };
+}
+
+/**
+ * What reading evaluation outputs needs and fills, owned by the one that reads (a run session, the CLI's
+ * report): the per-token and per-sample results by run and step, the worker pool, the cache and the
+ * options. Readers are handed it; two sessions in one process share nothing.
+ */
+export class EvaluationContext {
+  /** Every per-token evaluation read: the calibration view and warning (a)'s paired test. */
+  readonly outputs = new EvalOutputsStore();
+  /** Every per-sample evaluation read: warning (a)'s paired test where no per-token outputs are. */
+  readonly samples = new SampleResultsStore();
+  private config: EvalOutputsConfig;
+  private runnerOf: EvalRunner;
+  private cacheOf: EvalCache;
+  /** Scorings under way by cache key: a file asked for again meanwhile (scored ahead, then read) waits for the same one. */
+  private readonly scoring = new Map<string, Promise<EvalOutcome>>();
+
+  constructor(config: Partial<EvalOutputsConfig> = {}) {
+    this.config = { ...defaultEvalOutputsConfig(), ...config };
+    this.runnerOf = new EvalRunner(this.config.workerScript);
+    this.cacheOf = new EvalCache(this.config.cacheDirectory);
+  }
+
+  get options(): EvalComputeOptions {
+    return this.config.options;
+  }
+
+  get runner(): EvalRunner {
+    return this.runnerOf;
+  }
+
+  get cache(): EvalCache {
+    return this.cacheOf;
+  }
+
+  progress(path: string, fraction: number): void {
+    this.config.onProgress?.(path, fraction);
+  }
+
+  /** New settings: what is read from now on follows them; a new worker script or cache folder replaces the pool or the cache. */
+  configure(update: Partial<EvalOutputsConfig>): void {
+    const before = this.config;
+    this.config = { ...before, ...update };
+    if (this.config.workerScript !== before.workerScript) {
+      void this.runnerOf.dispose();
+      this.runnerOf = new EvalRunner(this.config.workerScript);
+    }
+    if (this.config.cacheDirectory !== before.cacheDirectory) this.cacheOf = new EvalCache(this.config.cacheDirectory);
+  }
+
+  /** The result for `key`: from a scoring already under way, from the cache, else scored by the pool and cached. */
+  score(key: string, path: string, files: readonly FileIdentity[], options: EvalComputeOptions): Promise<EvalOutcome> {
+    const running = this.scoring.get(key);
+    if (running !== undefined) return running;
+    const work = (async (): Promise<EvalOutcome> => {
+      // The cache and pool of the moment: new settings may have replaced them since the last read.
+      const cache = this.cacheOf;
+      const cached = await cache.get(key, files);
+      if (cached !== undefined) return cached;
+      const result = await this.runnerOf.run(path, options, (fraction) => this.progress(path, fraction));
+      if (!('error' in result)) await cache.set(key, files, result).catch(() => undefined);
+      return result;
+    })().finally(() => this.scoring.delete(key));
+    this.scoring.set(key, work);
+    return work;
+  }
+
+  /** The calibration view of a run from the settled evaluation outputs read so far; null when it has none. */
+  calibration(run: RunSnapshot | undefined, overrides: RoleOverrides = {}): CalibrationView | null {
+    return calibrationFor(run, this.outputs, overrides);
+  }
+
+  /** Drops cached results nothing can ask for again and keeps the cache within its size and age limits. */
+  pruneCache(): Promise<string[]> {
+    return this.cacheOf.prune();
+  }
+
+  dispose(): Promise<void> {
+    return this.runnerOf.dispose();
+  }
+}
