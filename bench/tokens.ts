@@ -73,8 +73,9 @@ async function rawRead(path: string): Promise<number> {
   return bytes;
 }
 
+/** A python3 with numpy: BENCH_PYTHON when set (a venv with torch, say), else Debian's, else the one on the PATH. */
 function python(): string | undefined {
-  return ['/usr/bin/python3', 'python3'].find((candidate) => spawnSync(candidate, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
+  return [process.env['BENCH_PYTHON'], '/usr/bin/python3', 'python3'].filter((candidate): candidate is string => candidate !== undefined && candidate !== '').find((candidate) => spawnSync(candidate, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
 }
 
 /** Peak resident memory of a fresh process scoring `path` (and of one that only starts), in MB. */

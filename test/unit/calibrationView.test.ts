@@ -11,7 +11,7 @@ function summary(accuracy: number, nllCorrect: number, nllWrong: number, confide
     correct: accuracy * 10,
     accuracy,
     probabilities: { meanNll: accuracy * nllCorrect + (1 - accuracy) * nllWrong, medianNll: 0.1, nllCorrect, nllWrong, wrongConfidenceTerm: 0, wrongGapTerm: 0, meanConfidence: confidence, ece: Math.abs(confidence - accuracy), eceEqualMass: 0, maxCalibrationError: 0, brierTopLabel: 0, worstPercentNllShare: 0, reliability },
-    logits: { meanEntropy: 1, top5Accuracy: 1, temperature: { temperature: 1.5, nll: 0.5, sampledRows: 1500, atGridEdge: false } },
+    logits: { meanEntropy: 1, top5Accuracy: 1, brier: 0.4, meanLabelRank: 2.5, temperature: { temperature: 1.5, nll: 0.5, method: 'exact', passes: 3, rows: 1500, atSearchEdge: false } },
   };
 }
 

@@ -153,7 +153,8 @@ test('a large evaluation fits its temperature on a sample of rows, close to the 
   computation.addLogitRows(logits, 0);
   const fitted = computation.finish().summary.logits?.temperature;
   assert.ok(fitted !== undefined);
-  assert.ok(Math.abs(fitted.sampledRows - 8192) < 300, `about 8,192 rows sampled (${fitted.sampledRows})`);
+  assert.equal(fitted.method, 'approximate', 'no further pass over the logits: the first stage, said to be approximate');
+  assert.ok(Math.abs(fitted.rows - 8192) < 300, `about 8,192 rows sampled (${fitted.rows})`);
   // The exact fit, independently: NLL(T) over all rows in float64, minimised by golden-section search on log T.
   const nllAt = (t: number): number => {
     let sum = 0;
@@ -178,6 +179,17 @@ test('a large evaluation fits its temperature on a sample of rows, close to the 
   // The gain from T is measured on ~8k of the 40k rows: its standard error here is about 0.01 nats.
   assert.ok(Math.abs(fitted.nll - nllAt(exactT)) < 0.03, `scaled NLL ${fitted.nll} vs exact ${nllAt(exactT)}`);
   assert.ok(exactT > 1.2, `the over-confident logits want T > 1 (${exactT})`);
+  // With its further passes over the logits, the fit is exact: every row, to 1e-6 in T.
+  const exactFit = new EvalComputation(planned.plan, labels);
+  exactFit.addLogitRows(logits, 0);
+  while (exactFit.nextTemperaturePass() !== undefined) exactFit.addTemperatureRows(logits, 0);
+  const exact = exactFit.finish().summary.logits?.temperature;
+  assert.ok(exact !== undefined);
+  assert.equal(exact.method, 'exact');
+  assert.equal(exact.rows, rows);
+  assert.ok(exact.passes >= 1 && exact.passes <= 6, `${exact.passes} passes`);
+  assert.ok(Math.abs(exact.temperature - exactT) < 1e-6, `T ${exact.temperature} vs golden-section ${exactT}`);
+  assert.ok(Math.abs(exact.nll - nllAt(exactT)) < 1e-9, `scaled NLL ${exact.nll} vs ${nllAt(exactT)}`);
 });
 
 test('.npy headers of versions 1, 2 and 3 (a 4-byte header length from version 2, UTF-8 from 3), and what is refused', () => {

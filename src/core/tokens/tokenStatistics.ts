@@ -42,7 +42,15 @@ export interface ProbabilityStatistics {
 
 export interface LogitStatistics {
   readonly meanEntropy: number;
+  /** Tokens whose label has fewer than 5 logits strictly above it. */
   readonly top5Accuracy: number;
+  /** Mean over tokens of Σ_j (p_j − 1[j = label])² over the whole vocabulary, in [0, 2]. */
+  readonly brier: number;
+  /**
+   * Mean rank of the label among the logits, 1 for the argmax. Ties share their ranks fairly (the mid-rank, as
+   * scipy's rankdata "average"): 1 + (logits above the label's) + (other logits equal to it) / 2.
+   */
+  readonly meanLabelRank: number;
   readonly temperature?: TemperatureResult;
 }
 
@@ -89,6 +97,8 @@ export class TokenAccumulator {
   private readonly binCorrect = new Float64Array(ECE_BINS);
   private entropySum = 0;
   private top5 = 0;
+  private fullBrierSum = 0;
+  private rankSum = 0;
   private withLogits = 0;
 
   /** A token known only by its prediction. */
@@ -120,10 +130,15 @@ export class TokenAccumulator {
     this.binCorrect[bin] = (this.binCorrect[bin] as number) + hit;
   }
 
-  /** What only full logits give: the row's entropy and the label's rank. */
-  addLogitExtras(entropy: number, rank: number): void {
+  /**
+   * What only full logits give: the row's entropy; the label's rank as logits strictly above it (`above`) and
+   * logits equal to it, itself included (`ties`); Σ p² over the vocabulary and log p(label), for the full Brier.
+   */
+  addLogitExtras(entropy: number, above: number, ties: number, sumSquaredProbabilities: number, labelLogProb: number): void {
     this.entropySum += entropy;
-    if (rank < 5) this.top5++;
+    if (above < 5) this.top5++;
+    this.rankSum += 1 + above + (ties - 1) / 2;
+    this.fullBrierSum += sumSquaredProbabilities - 2 * Math.exp(labelLogProb) + 1;
     this.withLogits++;
   }
 
@@ -141,7 +156,10 @@ export class TokenAccumulator {
     const tokens = this.correctness.length;
     const base = { tokens, correct: this.correct, accuracy: tokens === 0 ? NaN : this.correct / tokens };
     const probabilities = this.withProbabilities === tokens && tokens > 0 ? this.probabilityStatistics() : undefined;
-    const logits = this.withLogits === tokens && tokens > 0 ? { meanEntropy: this.entropySum / tokens, top5Accuracy: this.top5 / tokens, ...(temperature === undefined ? {} : { temperature }) } : undefined;
+    const logits =
+      this.withLogits === tokens && tokens > 0
+        ? { meanEntropy: this.entropySum / tokens, top5Accuracy: this.top5 / tokens, brier: this.fullBrierSum / tokens, meanLabelRank: this.rankSum / tokens, ...(temperature === undefined ? {} : { temperature }) }
+        : undefined;
     return { ...base, ...(probabilities === undefined ? {} : { probabilities }), ...(logits === undefined ? {} : { logits }) };
   }
 

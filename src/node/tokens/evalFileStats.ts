@@ -48,12 +48,17 @@ export async function computeEvalFile(path: string, options: EvalComputeOptions,
     const ownBuffer = plan.logits.dtype === 'F32' ? undefined : new Float32Array(Math.max(plan.vocab, Math.floor(chunkBytes / 2)));
     const totalRows = plan.sequences * plan.sequenceLength;
     const rowBytes = plan.logits.byteLength / totalRows;
-    for await (const { bytes, firstRow } of tensorRowChunks(plan.logits, plan.vocab, chunkBytes)) {
-      // The kernel takes the bytes as stored (and widens fp16 and bf16 itself); without it they are decoded here.
-      const rows = batch?.load(bytes, plan.logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, plan.logits.dtype, ownBuffer);
-      computation.addLogitRows(rows, firstRow);
-      onProgress?.((firstRow + bytes.length / rowBytes) / totalRows);
-    }
+    const logits = plan.logits;
+    const stream = async (add: (rows: Float32Array, firstRow: number) => void, progress?: (fraction: number) => void): Promise<void> => {
+      for await (const { bytes, firstRow } of tensorRowChunks(logits, plan.vocab, chunkBytes)) {
+        // The kernel takes the bytes as stored (and widens fp16 and bf16 itself); without it they are decoded here.
+        add(batch?.load(bytes, logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, logits.dtype, ownBuffer), firstRow);
+        progress?.((firstRow + bytes.length / rowBytes) / totalRows);
+      }
+    };
+    await stream((rows, firstRow) => computation.addLogitRows(rows, firstRow), onProgress);
+    // The exact temperature fit reads the logits again, once for each candidate temperature (2 to 4 passes).
+    while (computation.nextTemperaturePass() !== undefined) await stream((rows, firstRow) => computation.addTemperatureRows(rows, firstRow));
   } else if (plan.predictions !== undefined) {
     const predictions = decodeIntegers(await readTensorBytes(plan.predictions), plan.predictions.dtype);
     const labelLogProbs = plan.labelLogProbs === undefined ? undefined : decodeFloats(await readTensorBytes(plan.labelLogProbs), plan.labelLogProbs.dtype).slice();
