@@ -86,28 +86,36 @@ function peakMemory(path: string): { scoring: number; idle: number } {
 
 async function main(): Promise<void> {
   dir = mkdtempSync(join(tmpdir(), 'tal-bench-tokens-'));
-  const rows: string[][] = [['logits', 'ours (all statistics)', 'ours (no temperature fit)', 'vs raw read', 'vs numpy', 'vs torch']];
+  const rows: string[][] = [['logits', 'ours (all statistics)', 'ours (no temperature fit)', 'vs raw read', 'vs numpy', 'vs torch', 'all statistics vs torch']];
   const interpreter = python();
   let memoryLine = '';
   for (const dtype of ['F32', 'F16', 'BF16'] as const) {
     const path = writeLogits(dtype);
     const megabytes = (ROWS * VOCAB * (dtype === 'F32' ? 4 : 2)) / 1e6;
     const raw = await seconds(3, () => rawRead(path));
-    const full = await seconds(3, () => computeEvalFile(path, { chunkBytes: CHUNK_BYTES }));
+    let passes = 0;
+    const full = await seconds(3, async () => {
+      const result = await computeEvalFile(path, { chunkBytes: CHUNK_BYTES });
+      passes = 'error' in result ? 0 : (result.summary.logits?.temperature?.passes ?? 0);
+    });
     const plain = await seconds(3, () => computeEvalFile(path, { chunkBytes: CHUNK_BYTES, temperature: false }));
     let numpy = 'n/a';
     let torch = 'torch not installed';
+    let fullTorch = 'torch not installed';
     if (interpreter !== undefined) {
       const result = spawnSync(interpreter, [join(__dirname, '../../bench/tokens_reference.py'), path, String(ROWS), String(VOCAB), dtype, String(Math.max(1, Math.floor(CHUNK_BYTES / (VOCAB * (dtype === 'F32' ? 4 : 2)))))], { encoding: 'utf8' });
       const reference = JSON.parse(result.stdout || '{}') as { numpy?: number; torch?: number | null };
       if (reference.numpy !== undefined) numpy = `${(reference.numpy / plain).toFixed(2)}× (numpy ${(megabytes / reference.numpy).toFixed(0)} MB/s)`;
-      if (typeof reference.torch === 'number') torch = `${(reference.torch / plain).toFixed(2)}× (torch ${(megabytes / reference.torch).toFixed(0)} MB/s)`;
+      if (typeof reference.torch === 'number') {
+        torch = `${(reference.torch / plain).toFixed(2)}× (torch ${(megabytes / reference.torch).toFixed(0)} MB/s)`;
+        fullTorch = `${(reference.torch / full).toFixed(2)}×`;
+      }
     } else numpy = 'python3 with numpy not found';
     if (dtype === 'F32') {
       const memory = peakMemory(path);
       memoryLine = `Peak memory scoring the ${megabytes.toFixed(0)} MB fp32 file: ${memory.scoring.toFixed(0)} MB resident, ${(memory.scoring - memory.idle).toFixed(0)} MB above an idle Node process (chunks of ${CHUNK_BYTES >> 20} MB).`;
     }
-    rows.push([`${dtype} ${ROWS}×${VOCAB} (${megabytes.toFixed(0)} MB)`, `${(megabytes / full).toFixed(0)} MB/s`, `${(megabytes / plain).toFixed(0)} MB/s`, `${(raw / plain).toFixed(2)}× raw read speed (${(megabytes / raw).toFixed(0)} MB/s)`, numpy, torch]);
+    rows.push([`${dtype} ${ROWS}×${VOCAB} (${megabytes.toFixed(0)} MB)`, `${(megabytes / full).toFixed(0)} MB/s (${passes} temperature passes)`, `${(megabytes / plain).toFixed(0)} MB/s`, `${(raw / plain).toFixed(2)}× raw read speed (${(megabytes / raw).toFixed(0)} MB/s)`, numpy, torch, fullTorch]);
     rmSync(path);
   }
   rmSync(dir, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import type { RunInfo } from './formats/logFormat';
 import { analyzeRun } from './analysis/runAnalysis';
 import type { RoleOverrides } from './analysis/metricRoles';
 import type { EvalPairing } from './tokens/evalPlan';
+import type { ExportedStatistics } from './tokens/tokenStatistics';
 
 /** The CLI's `--json` document. This shape is a contract: formats may be added, fields are not renamed. */
 export interface ReportDocument {
@@ -37,6 +38,8 @@ export interface EvaluationReport {
   readonly path: string;
   readonly step: number;
   readonly pairing: EvalPairing;
+  /** Its per-token statistics; those its form cannot give say so ("not available: needs logits"). */
+  readonly statistics: ExportedStatistics;
 }
 
 interface Pick {

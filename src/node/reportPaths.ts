@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { buildReport, type ReportDocument, type RunReport } from '../core/report';
+import { exportedStatistics } from '../core/tokens/tokenStatistics';
 import { LogIngest } from './logIngest';
 import { withOutputEvidence } from './tokens/confirmWarnings';
 import { evalOutputsStore } from './tokens/evalOutputsReader';
@@ -29,6 +30,6 @@ function withEvaluations(run: RunReport): RunReport {
   const evaluations = evalOutputsStore
     .evaluations(run.id)
     .filter((evaluation) => read.has(evaluation.path))
-    .map(({ path, step, pairing }) => ({ path, step, pairing }));
+    .map(({ path, step, pairing, summary }) => ({ path, step, pairing, statistics: exportedStatistics(summary) }));
   return evaluations.length === 0 ? run : { ...run, evaluations };
 }

@@ -61,10 +61,19 @@ test('the report says how computed token accuracy paired tokens, and where each 
   const run = document.runs[0];
   assert.ok(run);
   assert.deepEqual(run.metrics[COMPUTED_KEYS.accuracy], { steps: [100, 200], values: [2 / 3, 1] }, 'shifted, step 200 gets all three scored tokens right');
-  assert.deepEqual(run.evaluations, [
+  assert.deepEqual(run.evaluations?.map(({ path, step, pairing }) => ({ path, step, pairing })), [
     { path: join(outputs, 'step-100.safetensors'), step: 100, pairing: { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'default' } },
     { path: join(outputs, 'step-200.safetensors'), step: 200, pairing: { form: 'predictions', causalShift: true, causalShiftSource: 'default', ignoreIndex: -100, ignoreIndexSource: 'default' } },
   ]);
+  // What the compact form and bare predictions cannot give says so instead of a number.
+  const [compact, predictions] = [run.evaluations?.[0]?.statistics, run.evaluations?.[1]?.statistics];
+  assert.ok(compact !== undefined && predictions !== undefined);
+  // One token in each of three bins: the wrong one at confidence e^−0.5 has the largest gap (log-probabilities are float32).
+  assert.ok(typeof compact.maxCalibrationError === 'number' && Math.abs(compact.maxCalibrationError - Math.exp(-0.5)) < 1e-7, `MCE ${String(compact.maxCalibrationError)}`);
+  for (const key of ['brier', 'meanLabelRank', 'meanEntropy', 'top5Accuracy', 'temperature'] as const) assert.equal(compact[key], 'not available: needs logits', key);
+  assert.equal(predictions.meanNll, 'not available: needs label and max log-probabilities, or logits');
+  assert.equal(predictions.brier, 'not available: needs logits');
+  assert.equal(predictions.accuracy, 1);
   const text = formatText(document);
   assert.match(text, /\n {2}tokens paired as compact; aligned \(no shift\), from metadata; ignore index -100, from default \(step 100\)\n/);
   assert.match(text, /\n {2}tokens paired as predictions; shifted \(position t predicts label t\+1\), from default; ignore index -100, from default \(step 200\)\n/);

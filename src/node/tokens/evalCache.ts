@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { EvalComputeOptions, EvalFileResult } from './evalFileStats';
 
 /** Bumped whenever a statistic's definition changes, so old cached results are not reused. */
-const CACHE_VERSION = 5;
+const CACHE_VERSION = 6;
 
 export interface FileIdentity {
   readonly path: string;
