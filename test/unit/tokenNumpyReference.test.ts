@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { mcnemarExact, splitNllChange } from '../../src/core/tokens/evaluationComparison';
 import { computeEvalFile, type EvalFileResult } from '../../src/node/tokens/evalFileStats';
-import { numpySkipReason, REPO_ROOT, runPython } from './tokenPython';
+import { numpySkipReason, REPO_ROOT, runPython, runTorchPython, torchSkipReason } from './tokenPython';
 
 type Expected = Record<string, Record<string, number>>;
 
@@ -119,6 +119,22 @@ test('the scalar loop (float64 throughout) fits the temperature exactly too, in 
     assert.equal(fitted.rows, wanted['tokens']);
     relative(fitted.temperature, wanted['temperature'], 1e-8, `${name} scalar temperature`);
     relative(fitted.nll, wanted['temperatureNll'], 1e-10, `${name} scalar temperature-scaled NLL`);
+  }
+});
+
+test('fp32, fp16 and bf16 logits match torch (argmax, cross_entropy, softmax, autograd for the temperature) to 1e-6', { skip: skip || torchSkipReason }, async () => {
+  const viaTorch = JSON.parse(runTorchPython([join(REPO_ROOT, 'test/fixtures/tokens/torch_reference.py'), join(dir, 'run/eval_outputs')])) as Expected;
+  for (const name of ['step-100.safetensors', 'step-200.safetensors', 'step-300.safetensors']) {
+    const { summary } = await compute(name);
+    const wanted = viaTorch[name] ?? {};
+    assert.equal(summary.tokens, wanted['tokens']);
+    relative(summary.accuracy, wanted['accuracy'], 1e-12, `${name} accuracy (torch)`);
+    relative(summary.probabilities?.meanNll, wanted['meanNll'], 1e-6, `${name} NLL (torch)`);
+    relative(summary.logits?.meanEntropy, wanted['meanEntropy'], 1e-6, `${name} entropy (torch)`);
+    relative(summary.logits?.brier, wanted['brier'], 1e-6, `${name} full Brier (torch)`);
+    relative(summary.logits?.meanLabelRank, wanted['meanLabelRank'], 1e-12, `${name} mean label rank (torch)`);
+    relative(summary.logits?.temperature?.temperature, wanted['temperature'], 1e-6, `${name} temperature (torch)`);
+    relative(summary.logits?.temperature?.nll, wanted['temperatureNll'], 1e-6, `${name} temperature-scaled NLL (torch)`);
   }
 });
 
