@@ -154,7 +154,7 @@ test('a large evaluation fits its temperature on a sample of rows, close to the 
   const fitted = computation.finish().summary.logits?.temperature;
   assert.ok(fitted !== undefined);
   assert.equal(fitted.method, 'approximate', 'no further pass over the logits: the first stage, said to be approximate');
-  assert.ok(Math.abs(fitted.rows - 8192) < 300, `about 8,192 rows sampled (${fitted.rows})`);
+  assert.ok(Math.abs(fitted.rows - 512) < 80, `about 512 rows sampled (${fitted.rows})`);
   // The exact fit, independently: NLL(T) over all rows in float64, minimised by golden-section search on log T.
   const nllAt = (t: number): number => {
     let sum = 0;
@@ -175,9 +175,10 @@ test('a large evaluation fits its temperature on a sample of rows, close to the 
     else lo = c;
   }
   const exactT = Math.exp((lo + hi) / 2);
-  assert.ok(Math.abs(fitted.temperature / exactT - 1) < 0.03, `T ${fitted.temperature} vs exact ${exactT}`);
-  // The gain from T is measured on ~8k of the 40k rows: its standard error here is about 0.01 nats.
-  assert.ok(Math.abs(fitted.nll - nllAt(exactT)) < 0.03, `scaled NLL ${fitted.nll} vs exact ${nllAt(exactT)}`);
+  // Only where the exact fit starts: from ~512 of the 40k rows, T within about 5%.
+  assert.ok(Math.abs(fitted.temperature / exactT - 1) < 0.1, `T ${fitted.temperature} vs exact ${exactT}`);
+  // The gain from T is measured on ~512 of the 40k rows.
+  assert.ok(Math.abs(fitted.nll - nllAt(exactT)) < 0.05, `scaled NLL ${fitted.nll} vs exact ${nllAt(exactT)}`);
   assert.ok(exactT > 1.2, `the over-confident logits want T > 1 (${exactT})`);
   // With its further passes over the logits, the fit is exact: every row, to 1e-6 in T.
   const exactFit = new EvalComputation(planned.plan, labels);
