@@ -113,7 +113,8 @@
                     (br_if $blockDone (i32.ge_u (local.get $i) (local.get $blockEnd)))
                     (local.set $v (v128.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
                     ;; -inf logits (masked tokens) weigh nothing: clamped, e^u·u is -87·2^-125, not -inf·0
-                    (local.set $u (f32x4.max (f32x4.sub (local.get $v) (local.get $splatMax)) (v128.const f32x4 -87 -87 -87 -87)))
+                    ;; pmax(u, c) is u < c ? c : u: one instruction where max's NaN rules take several, and a NaN u stays NaN
+                    (local.set $u (f32x4.pmax (f32x4.sub (local.get $v) (local.get $splatMax)) (v128.const f32x4 -87 -87 -87 -87)))
                     ;; e^u, inlined: n = round(u / ln 2), r = u - n ln 2 (in two parts), a degree-6 polynomial, times 2^n
                     ;; adding 1.5·2^23 rounds to an integer, which then sits in the low mantissa bits of $t
                     (local.set $t (f32x4.add (f32x4.mul (local.get $u) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
@@ -235,13 +236,13 @@
         (local.set $base (i32.add (local.get $logits) (i32.shl (i32.mul (local.get $row) (local.get $vocab)) (i32.const 2))))
         (if (i32.ge_s (i32.load (i32.add (local.get $labels) (i32.shl (local.get $row) (i32.const 2)))) (i32.const 0))
           (then
-            ;; the max, four lanes at a time (f32x4.max carries a NaN through)
+            ;; the max, four lanes at a time (pmax: a NaN logit is not carried into the max, but makes its u NaN below)
             (local.set $vmax (v128.const f32x4 -inf -inf -inf -inf))
             (local.set $i (i32.const 0))
             (block $m1done
               (loop $m1
                 (br_if $m1done (i32.ge_u (local.get $i) (local.get $end4)))
-                (local.set $vmax (f32x4.max (local.get $vmax) (v128.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))))
+                (local.set $vmax (f32x4.pmax (local.get $vmax) (v128.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))))
                 (local.set $i (i32.add (local.get $i) (i32.const 4)))
                 (br $m1)))
             (local.set $max (f32.max (f32.max (f32x4.extract_lane 0 (local.get $vmax)) (f32x4.extract_lane 1 (local.get $vmax))) (f32.max (f32x4.extract_lane 2 (local.get $vmax)) (f32x4.extract_lane 3 (local.get $vmax)))))
@@ -268,9 +269,9 @@
                   (loop $block
                     (br_if $blockDone (i32.ge_u (local.get $i) (local.get $blockEnd)))
                     (local.set $v (v128.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
-                    (local.set $u (f32x4.max (f32x4.sub (local.get $v) (local.get $splatMax)) (v128.const f32x4 -30000 -30000 -30000 -30000)))
+                    (local.set $u (f32x4.pmax (f32x4.sub (local.get $v) (local.get $splatMax)) (v128.const f32x4 -30000 -30000 -30000 -30000)))
                     ;; e^(beta·u) as in scoreRows, the argument clamped at -87
-                    (local.set $r (f32x4.max (f32x4.mul (local.get $u) (local.get $splatBeta)) (v128.const f32x4 -87 -87 -87 -87)))
+                    (local.set $r (f32x4.pmax (f32x4.mul (local.get $u) (local.get $splatBeta)) (v128.const f32x4 -87 -87 -87 -87)))
                     (local.set $t (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
                     (local.set $n (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
                     (local.set $r (f32x4.add (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))) (f32x4.mul (local.get $n) (v128.const f32x4 2.12194440e-4 2.12194440e-4 2.12194440e-4 2.12194440e-4))))
