@@ -220,3 +220,28 @@ test('.npy headers of versions 1, 2 and 3 (a 4-byte header length from version 2
   assert.equal(parseNpyHeader(npy(1, header).subarray(0, 20), 'x').kind, 'need-more');
   assert.equal(parseNpyHeader(npy(4, header), 'x').kind, 'invalid');
 });
+
+test('the exact temperature fit says when the optimum lies beyond the range searched, and gives none for NaN logits', () => {
+  const fit = (logits: Float32Array, labels: Float64Array, vocab: number): ReturnType<EvalComputation['finish']>['summary']['logits'] => {
+    const rows = labels.length;
+    const planned = planEvaluation([tensor('labels', [rows], 'I64'), tensor('logits', [rows, vocab])], {}, {});
+    assert.ok('plan' in planned);
+    const computation = new EvalComputation(planned.plan, labels);
+    computation.addLogitRows(logits, 0);
+    while (computation.nextTemperaturePass() !== undefined) computation.addTemperatureRows(logits, 0);
+    return computation.finish().summary.logits;
+  };
+  // Every label is the argmax by a wide margin: the sharper the better, so T runs to the lower end, 0.05.
+  const sharp = fit(Float32Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? 3 : 0)), new Float64Array(10), 4);
+  assert.equal(sharp?.temperature?.method, 'exact');
+  assert.equal(sharp?.temperature?.atSearchEdge, true);
+  assert.ok(Math.abs((sharp?.temperature?.temperature ?? 0) - 0.05) < 1e-12, `T ${sharp?.temperature?.temperature}`);
+  // Labels never the argmax and logits spread evenly: the flatter the better, so T runs to the upper end, 20.
+  const flat = fit(Float32Array.from({ length: 40 }, (_, i) => i % 4), Float64Array.from({ length: 10 }, () => 0), 4);
+  assert.equal(flat?.temperature?.atSearchEdge, true);
+  assert.ok(Math.abs((flat?.temperature?.temperature ?? 0) - 20) < 1e-12, `T ${flat?.temperature?.temperature}`);
+  // A NaN logit: the statistics of the logits are there (NaN), the temperature is not, rather than a binned guess.
+  const broken = fit(Float32Array.from({ length: 40 }, (_, i) => (i === 5 ? NaN : i % 3)), Float64Array.from({ length: 10 }, (_, r) => r % 4), 4);
+  assert.ok(broken !== undefined);
+  assert.equal(broken.temperature, undefined);
+});

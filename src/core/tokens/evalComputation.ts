@@ -149,8 +149,9 @@ export class EvalComputation {
   }
 
   finish(): EvalResult {
-    // A pass left open was not completed: its sums are not used.
-    const temperature = this.exact?.result(this.tokens.correctnessView().length) ?? this.temperature?.result(this.tokens.meanNll());
+    // Once passes were asked for, the exact fit's result stands (none where a pass met a NaN); a pass left open
+    // was not completed, and its sums are not used. Without passes, the first stage's estimate, said to be approximate.
+    const temperature = this.exact === undefined ? this.temperature?.result(this.tokens.meanNll()) : this.exact.result(this.tokens.correctnessView().length);
     return { summary: this.tokens.summary(temperature), correctness: this.tokens.correctnessView(), outOfRangeLabels: this.outOfRange };
   }
 }

@@ -127,6 +127,7 @@ export class ExactTemperatureFit {
   private outcome: TemperatureResult | undefined;
   private failed = false;
   private last: { temperature: number; nll: number } | undefined;
+  private lastStep = NaN;
 
   /** `startTemperature`: the first stage's estimate. */
   constructor(startTemperature: number) {
@@ -167,16 +168,18 @@ export class ExactTemperatureFit {
     // The optimum lies beyond an end of the range: that end is the answer, said to be one.
     if ((beta === BETA_MAX && slope < 0) || (beta === BETA_MIN && slope > 0)) return this.finish(beta, nll, rows, true);
     const newton = curvature > 0 ? beta - slope / curvature : NaN;
-    if (newton > this.low && newton < this.high) {
-      if (Math.abs(1 / newton - 1 / beta) <= TEMPERATURE_TOLERANCE) {
-        const step = newton - beta;
-        return this.finish(newton, nll + slope * step + 0.5 * curvature * step * step, rows, false);
-      }
+    const step = newton - beta;
+    // Steps that shrink slowly, toward an end of the range not yet passed, chase an optimum beyond it (logits
+    // sharp or flat enough that the NLL keeps falling): that end is tried next. A step past an end of the range
+    // tries that end too; one past a point already evaluated bisects the bracket (in log β).
+    const slow = Math.abs(step) > 0.5 * Math.abs(this.lastStep) && Math.sign(step) === Math.sign(this.lastStep);
+    this.lastStep = step;
+    if (slow && step > 0 && this.high === BETA_MAX) this.beta = BETA_MAX;
+    else if (slow && step < 0 && this.low === BETA_MIN) this.beta = BETA_MIN;
+    else if (newton > this.low && newton < this.high) {
+      if (Math.abs(1 / newton - 1 / beta) <= TEMPERATURE_TOLERANCE) return this.finish(newton, nll + slope * step + 0.5 * curvature * step * step, rows, false);
       this.beta = newton;
-      return;
-    }
-    // A step past an end of the range tries that end; one past a bracketing point bisects (in log β).
-    if (newton >= BETA_MAX && this.high === BETA_MAX) this.beta = BETA_MAX;
+    } else if (newton >= BETA_MAX && this.high === BETA_MAX) this.beta = BETA_MAX;
     else if (newton <= BETA_MIN && this.low === BETA_MIN) this.beta = BETA_MIN;
     else this.beta = Math.sqrt(this.low * this.high);
     if (Math.abs(1 / this.low - 1 / this.high) <= TEMPERATURE_TOLERANCE) this.finish(this.beta, nll, rows, false);
