@@ -1,5 +1,5 @@
 import { BarController, BarElement, CategoryScale, Chart, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip, type ChartConfiguration } from 'chart.js';
-import type { CalibrationView } from '../src/core/tokens/calibrationView';
+import { pointStatisticsText, type CalibrationView } from '../src/core/tokens/calibrationView';
 import type { RunView, WebviewMessage } from '../src/protocol';
 import { calibrationRunId, confidenceAndAccuracy, nllSplitBars, pairedTestText, rawAndScaledLoss, reliabilityAt } from './calibrationData';
 import { el } from './dom';
@@ -24,6 +24,7 @@ export class CalibrationSection {
   private readonly heading = el('h2', { class: 'calibration-title' }, 'Calibration');
   private readonly alignment = el('p', { class: 'note', id: 'calibration-alignment' });
   private readonly paired = el('p', { class: 'note', id: 'calibration-paired' });
+  private readonly statistics = el('p', { class: 'note', id: 'calibration-statistics' });
   private readonly stepPicker = el('select', { id: 'calibration-step', 'aria-label': 'Step of the reliability diagram' });
   private readonly canvases: Record<ChartId, HTMLCanvasElement>;
   private readonly charts = new Map<ChartId, Chart>();
@@ -51,6 +52,7 @@ export class CalibrationSection {
       this.heading,
       this.alignment,
       el('div', { class: 'charts' }, figure('trend'), figure('reliability', el('label', {}, 'step ', this.stepPicker)), figure('split'), figure('loss')),
+      this.statistics,
       this.paired,
     );
   }
@@ -103,6 +105,8 @@ export class CalibrationSection {
       options: this.options('step', '%', 'linear'),
     });
     const bars = this.step === null ? null : reliabilityAt(view, this.step);
+    const point = view.points.find((candidate) => candidate.step === this.step) ?? view.points[view.points.length - 1];
+    this.statistics.textContent = point === undefined ? '' : pointStatisticsText(point);
     this.show('reliability', {
       type: 'bar',
       data: {

@@ -6,6 +6,7 @@ import type { RoleOverrides } from './analysis/metricRoles';
 import type { EvalPairing } from './tokens/evalPlan';
 import type { AccuracyMeasure } from './analysis/accuracyMeasure';
 import type { AccuracyComparison } from './analysis/accuracyComparison';
+import type { ExportedStatistics } from './tokens/tokenStatistics';
 
 /** The CLI's `--json` document. This shape is a contract: formats may be added, fields are not renamed. */
 export interface ReportDocument {
@@ -43,6 +44,8 @@ export interface EvaluationReport {
   readonly path: string;
   readonly step: number;
   readonly pairing: EvalPairing;
+  /** Its per-token statistics, those its form cannot give saying so ("not available: needs logits"); absent when unverified. */
+  readonly statistics?: ExportedStatistics;
   /** `unverified`: nothing settled how its tokens pair; it is not the run's accuracy nor evidence for a warning. */
   readonly status: 'decided' | 'unverified';
   /** Token accuracy and mean NLL of the pairing used; null when unverified or not computed. */

@@ -3,6 +3,7 @@ import { buildReport, type EvaluationReport, type PairingNumbers, type ReportDoc
 import { classifyLogFile, logFormat } from '../core/formats/registry';
 import { EVAL_OUTPUTS_FORMAT } from '../core/tokens/evalOutputsFormat';
 import type { CandidateNumbers, ResolvedEvaluation } from '../core/tokens/resolvedRun';
+import { exportedStatistics } from '../core/tokens/tokenStatistics';
 import { LogIngest } from './logIngest';
 import { withOutputEvidence } from './tokens/confirmWarnings';
 import { scoreAhead } from './tokens/evalOutputsReader';
@@ -75,7 +76,7 @@ function withEvaluations(run: RunReport, evaluations: readonly ResolvedEvaluatio
           };
     const verified = status === 'decided';
     const pairings = candidates === undefined ? {} : { pairings: { shifted: numbersOf(candidates.shifted), aligned: numbersOf(candidates.aligned) } };
-    return { path, step, pairing, status, accuracy: verified ? finiteOrNull(summary.accuracy) : null, meanNll: verified ? finiteOrNull(summary.probabilities?.meanNll) : null, ...pairings, ...check };
+    return { path, step, pairing, status, ...(verified ? { statistics: exportedStatistics(summary) } : {}), accuracy: verified ? finiteOrNull(summary.accuracy) : null, meanNll: verified ? finiteOrNull(summary.probabilities?.meanNll) : null, ...pairings, ...check };
   });
   return { ...run, evaluations: reports };
 }

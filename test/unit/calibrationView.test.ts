@@ -11,7 +11,7 @@ function summary(accuracy: number, nllCorrect: number, nllWrong: number, confide
     correct: accuracy * 10,
     accuracy,
     probabilities: { meanNll: accuracy * nllCorrect + (1 - accuracy) * nllWrong, medianNll: 0.1, nllCorrect, nllWrong, wrongConfidenceTerm: 0, wrongGapTerm: 0, meanConfidence: confidence, ece: Math.abs(confidence - accuracy), eceEqualMass: 0, maxCalibrationError: 0, brierTopLabel: 0, worstPercentNllShare: 0, reliability },
-    logits: { meanEntropy: 1, top5Accuracy: 1, temperature: { temperature: 1.5, nll: 0.5, sampledRows: 1500, atGridEdge: false } },
+    logits: { meanEntropy: 1, top5Accuracy: 1, brier: 0.4, meanLabelRank: 2.5, temperature: { temperature: 1.5, nll: 0.5, method: 'exact', passes: 3, rows: 1500, atSearchEdge: false } },
   };
 }
 
@@ -62,4 +62,34 @@ test('chart shaping for the calibration section', () => {
   assert.equal(calibrationRunId(runs, 'c'), 'c');
   assert.equal(calibrationRunId(runs, 'a'), 'b');
   assert.equal(calibrationRunId(runs.slice(0, 1), null), null);
+});
+
+test('the view and the exported statistics carry the full Brier score, the label rank, the MCE and how the temperature was fitted', async () => {
+  const { exportedStatistics, NEEDS_LOGITS } = await import('../../src/core/tokens/tokenStatistics');
+  const { pointStatisticsText } = await import('../../src/core/tokens/calibrationView');
+  const withLogits = summary(0.8, 0.1, 6, 0.97);
+  const compactSummary: TokenSummary = { tokens: withLogits.tokens, correct: withLogits.correct, accuracy: withLogits.accuracy, ...(withLogits.probabilities === undefined ? {} : { probabilities: withLogits.probabilities }) };
+  const view = buildCalibrationView('/run', [
+    { step: 100, alignment: 'logits; shifted', summary: withLogits, correctness: bits(8) },
+    { step: 200, alignment: 'compact; shifted', summary: compactSummary, correctness: bits(8) },
+  ]);
+  const [logitsPoint, compactPoint] = view.points;
+  assert.ok(logitsPoint !== undefined && compactPoint !== undefined);
+  assert.equal(logitsPoint.brier, 0.4);
+  assert.equal(logitsPoint.meanLabelRank, 2.5);
+  assert.equal(logitsPoint.maxCalibrationError, 0);
+  assert.match(logitsPoint.temperatureFit ?? '', /^exact to 1e-6 in T: Newton's method on 1\/T with the exact NLL of all 1500 tokens, 3 more streamed passes over the logits$/);
+  assert.match(pointStatisticsText(logitsPoint), /full Brier score 0\.4000 .*mean label rank 2\.50 \(1 = the argmax; tied logits share their ranks\); temperature 1\.500000, exact to 1e-6/);
+  assert.equal(compactPoint.brier, NEEDS_LOGITS);
+  assert.equal(compactPoint.meanLabelRank, NEEDS_LOGITS);
+  assert.match(pointStatisticsText(compactPoint), /full Brier score and label rank not available: needs logits; temperature not available: needs logits\.$/);
+  const exported = exportedStatistics(withLogits);
+  assert.equal(exported.brier, 0.4);
+  assert.equal(exported.meanLabelRank, 2.5);
+  assert.deepEqual(exported.temperature, { value: 1.5, scaledNll: 0.5, method: 'exact', passes: 3, rows: 1500, atSearchEdge: false, how: logitsPoint.temperatureFit });
+  assert.equal(exportedStatistics(compactSummary).temperature, NEEDS_LOGITS);
+  assert.ok(withLogits.logits !== undefined);
+  const approximate = exportedStatistics({ ...withLogits, logits: { ...withLogits.logits, temperature: { temperature: 2, nll: 1, method: 'approximate', passes: 0, rows: 8100, atSearchEdge: true } } }).temperature;
+  assert.ok(typeof approximate === 'object' && approximate !== null);
+  assert.equal(approximate.how, 'approximate: from binned logits of 8100 rows; the optimum is at or beyond the end of the grid, [0.25, 8]');
 });

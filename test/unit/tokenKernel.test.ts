@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { decodeFloats } from '../../src/core/tokens/decodeElements';
 import { EvalComputation } from '../../src/core/tokens/evalComputation';
 import { planEvaluation } from '../../src/core/tokens/evalPlan';
-import { emptyRowScore, scoreFromBatch, scoreRow } from '../../src/core/tokens/logitsRow';
+import { BATCH_SCORE_WIDTH, emptyRowScore, scoreFromBatch, scoreRow, temperatureRowSums, TEMPERATURE_ROW_WIDTH } from '../../src/core/tokens/logitsRow';
 import { createWasmRowScorer } from '../../src/node/tokens/kernel/wasmRowScorer';
 
 test('the SIMD kernel agrees with the scalar loop on awkward rows', () => {
@@ -23,19 +23,34 @@ test('the SIMD kernel agrees with the scalar loop on awkward rows', () => {
   for (let r = 0; r < rows.length; r++) {
     const viaKernel = emptyRowScore();
     const viaLoop = emptyRowScore();
-    scoreFromBatch(out, 5 * r, logits[r * vocab + (labels[r] as number)] as number, viaKernel);
+    scoreFromBatch(out, BATCH_SCORE_WIDTH * r, logits[r * vocab + (labels[r] as number)] as number, viaKernel);
     scoreRow(logits, r * vocab, vocab, labels[r] as number, viaLoop, undefined);
     assert.equal(viaKernel.argmax, viaLoop.argmax, `row ${r} argmax`);
     assert.equal(viaKernel.rank, viaLoop.rank, `row ${r} rank`);
-    for (const key of ['labelLogProb', 'maxLogProb', 'entropy'] as const) {
+    assert.equal(viaKernel.ties, viaLoop.ties, `row ${r} ties`);
+    for (const key of ['labelLogProb', 'maxLogProb', 'entropy', 'sumSquaredProbabilities'] as const) {
       const [a, b] = [viaKernel[key], viaLoop[key]];
       assert.ok(Number.isNaN(a) ? Number.isNaN(b) : Math.abs(a - b) < 1e-6, `row ${r} ${key}: ${a} vs ${b}`);
     }
   }
   assert.equal(out[0], 1, 'first of the tied maxima');
-  assert.ok(Number.isNaN(out[5 * 3 + 2] as number), 'NaN partition');
+  assert.ok(Number.isNaN(out[BATCH_SCORE_WIDTH * 3 + 2] as number), 'NaN partition');
+  assert.equal(out[6], 3, 'row 0: the label ties with two other logits at 3');
   const skipped = kernel.scoreRows(logits, 2, vocab, Int32Array.from([-1, 10])).scores;
-  assert.equal(skipped[5], 10, 'a row labelled -1 is skipped, the next scored');
+  assert.equal(skipped[BATCH_SCORE_WIDTH], 10, 'a row labelled -1 is skipped, the next scored');
+  for (const beta of [0.3, 1, 2.5]) {
+    const sums = kernel.temperatureRows(logits, rows.length, vocab, labels, beta);
+    const viaLoop = new Float64Array(TEMPERATURE_ROW_WIDTH);
+    for (let r = 0; r < rows.length; r++) {
+      temperatureRowSums(logits, r * vocab, vocab, beta, viaLoop, 0);
+      for (let k = 0; k < TEMPERATURE_ROW_WIDTH; k++) {
+        const [a, b] = [sums[TEMPERATURE_ROW_WIDTH * r + k] as number, viaLoop[k] as number];
+        // A NaN logit makes the row's sums NaN (the kernel's max may pass it by; its u is NaN all the same).
+        if (r === 3) assert.ok(k === 1 ? Number.isNaN(a) && Number.isNaN(b) : true, `row 3 (a NaN) at β ${beta}: ${a} vs ${b}`);
+        else assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)), `row ${r} at β ${beta}, ${k}: ${a} vs ${b}`);
+      }
+    }
+  }
 });
 
 test('with the kernel binning the sampled rows, the temperature fit is the scalar loop’s', () => {
@@ -61,7 +76,7 @@ test('with the kernel binning the sampled rows, the temperature fit is the scala
   assert.deepEqual([...a.correctness], [...b.correctness]);
   const [ta, tb] = [a.summary.logits?.temperature, b.summary.logits?.temperature];
   assert.ok(ta !== undefined && tb !== undefined);
-  assert.equal(ta.sampledRows, tb.sampledRows);
+  assert.equal(ta.rows, tb.rows);
   assert.ok(Math.abs(ta.temperature - tb.temperature) < 1e-6 && Math.abs(ta.nll - tb.nll) < 1e-6, `${ta.temperature}/${ta.nll} vs ${tb.temperature}/${tb.nll}`);
   assert.ok(Math.abs((a.summary.probabilities?.meanNll ?? 0) - (b.summary.probabilities?.meanNll ?? 1)) < 1e-6);
 });
@@ -84,4 +99,31 @@ test('the kernel widens fp16 and bf16 exactly as the scalar decoder does, specia
     }
   }
   assert.equal(kernel.load(new Uint8Array(16), 'F64', 1, 2), undefined, 'float64 is decoded by the caller');
+});
+
+test('the exact temperature passes of the kernel (float32 sums) agree with the scalar loop (float64) to 1e-6', () => {
+  const kernel = createWasmRowScorer();
+  assert.ok(kernel !== undefined);
+  const rows = 300;
+  const vocab = 37;
+  let seed = 11;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const logits = Float32Array.from({ length: rows * vocab }, (_, i) => (i % vocab === 0 && Math.floor(i / vocab) % 5 === 0 ? -Infinity : (random() - 0.5) * 12));
+  const labels = Float64Array.from({ length: rows }, (_, r) => (r % 13 === 0 ? -100 : 1 + Math.floor(random() * (vocab - 1))));
+  const planned = planEvaluation([{ name: 'labels', dtype: 'I64', shape: [rows], offset: 0, byteLength: 0 }, { name: 'logits', dtype: 'F32', shape: [rows, vocab], offset: 0, byteLength: 0 }], {}, {});
+  assert.ok('plan' in planned);
+  const fits = [new EvalComputation(planned.plan, labels, { temperature: true, batch: kernel }), new EvalComputation(planned.plan, labels, { temperature: true })].map((computation) => {
+    const chunks = (add: (chunk: Float32Array, first: number) => void): void => {
+      for (let first = 0; first < rows; first += 64) add(logits.subarray(first * vocab, Math.min(rows, first + 64) * vocab), first);
+    };
+    chunks((chunk, first) => computation.addLogitRows(chunk, first));
+    while (computation.nextTemperaturePass() !== undefined) chunks((chunk, first) => computation.addTemperatureRows(chunk, first));
+    return computation.finish().summary.logits?.temperature;
+  });
+  const [viaKernel, viaLoop] = fits;
+  assert.ok(viaKernel !== undefined && viaLoop !== undefined);
+  assert.equal(viaKernel.method, 'exact');
+  assert.equal(viaLoop.method, 'exact');
+  assert.ok(Math.abs(viaKernel.temperature - viaLoop.temperature) < 1e-6, `${viaKernel.temperature} vs ${viaLoop.temperature}`);
+  assert.ok(Math.abs(viaKernel.nll - viaLoop.nll) < 1e-6 * viaLoop.nll, `${viaKernel.nll} vs ${viaLoop.nll}`);
 });

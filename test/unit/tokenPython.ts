@@ -15,3 +15,17 @@ export function runPython(args: readonly string[]): string {
   if (result.status !== 0) throw new Error(`python3 ${args.join(' ')} failed: ${result.stderr}`);
   return result.stdout;
 }
+
+/** A python3 with torch and numpy: TAL_TORCH_PYTHON when set (a venv, say), else one on the usual paths, else undefined. */
+export const PYTHON_WITH_TORCH: string | undefined = [process.env['TAL_TORCH_PYTHON'], '/usr/bin/python3', 'python3']
+  .filter((python): python is string => python !== undefined && python !== '')
+  .find((python) => spawnSync(python, ['-c', 'import numpy, torch'], { stdio: 'ignore' }).status === 0);
+
+export const torchSkipReason: string | false = PYTHON_WITH_TORCH === undefined ? 'no python3 with torch found (pip install torch, or set TAL_TORCH_PYTHON to a python that has it)' : false;
+
+/** Runs a Python script with the torch interpreter and returns what it printed. */
+export function runTorchPython(args: readonly string[]): string {
+  const result = spawnSync(PYTHON_WITH_TORCH ?? 'python3', args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (result.status !== 0) throw new Error(`python3 ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
+}

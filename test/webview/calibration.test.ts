@@ -37,7 +37,7 @@ function summary(i: number): TokenSummary {
     correct: Math.round(a * 1500),
     accuracy: a,
     probabilities: { meanNll, medianNll: meanNll / 3, nllCorrect: nllCorrect[i] ?? 0, nllWrong: nllWrong[i] ?? 0, wrongConfidenceTerm: 0, wrongGapTerm: 0, meanConfidence: c, ece: c - a, eceEqualMass: c - a, maxCalibrationError: 0, brierTopLabel: 0, worstPercentNllShare: 0.1, reliability },
-    logits: { meanEntropy: 1, top5Accuracy: 0.8, temperature: { temperature: 1 + i * 0.3, nll: meanNll * 0.8 - i * 0.05, sampledRows: 1500, atGridEdge: false } },
+    logits: { meanEntropy: 1, top5Accuracy: 0.8, brier: 0.5, meanLabelRank: 3, temperature: { temperature: 1 + i * 0.3, nll: meanNll * 0.8 - i * 0.05, method: 'exact', passes: 3, rows: 1500, atSearchEdge: false } },
   };
 }
 

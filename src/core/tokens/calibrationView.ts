@@ -1,5 +1,5 @@
 import { misleadingLossEvidence, splitNllChange, type NllSplit, type PairedTest } from './evaluationComparison';
-import type { ReliabilityBin, TokenSummary } from './tokenStatistics';
+import { NEEDS_LOGITS, temperatureFitText, type ReliabilityBin, type TokenSummary } from './tokenStatistics';
 
 /** One evaluation as the calibration view draws it. JSON carries no NaN: missing numbers are null. */
 export interface CalibrationPoint {
@@ -12,6 +12,13 @@ export interface CalibrationPoint {
   readonly scaledNll: number | null;
   readonly temperature: number | null;
   readonly ece: number | null;
+  /** The largest gap between accuracy and confidence over the 15 equal-width bins. */
+  readonly maxCalibrationError: number | null;
+  /** Full Brier score and mean label rank: a number from logits, else NEEDS_LOGITS (null: NaN). */
+  readonly brier: number | null | typeof NEEDS_LOGITS;
+  readonly meanLabelRank: number | null | typeof NEEDS_LOGITS;
+  /** How the temperature was fitted (temperatureFitText), null without a fit. */
+  readonly temperatureFit: string | null;
   readonly reliability: readonly { readonly lower: number; readonly upper: number; readonly count: number; readonly confidence: number | null; readonly accuracy: number | null }[];
   /** This evaluation's NLL change from the best-loss one, split exactly (null for the best itself or without log-probs). */
   readonly split: NllSplit | null;
@@ -66,6 +73,10 @@ export function buildCalibrationView(runId: string, inputs: readonly Calibration
       scaledNll: finite(t?.nll),
       temperature: finite(t?.temperature),
       ece: finite(p?.ece),
+      maxCalibrationError: finite(p?.maxCalibrationError),
+      brier: evaluation.summary.logits === undefined ? NEEDS_LOGITS : finite(evaluation.summary.logits.brier),
+      meanLabelRank: evaluation.summary.logits === undefined ? NEEDS_LOGITS : finite(evaluation.summary.logits.meanLabelRank),
+      temperatureFit: t === undefined ? null : temperatureFitText(t),
       reliability: p === undefined ? [] : bins(p.reliability),
       split: best === undefined || best === evaluation ? null : (splitNllChange(best.summary, evaluation.summary) ?? null),
     };
@@ -79,4 +90,20 @@ export function buildCalibrationView(runId: string, inputs: readonly Calibration
     bestLossStep: best?.step ?? null,
     paired: evidence === undefined || best === undefined || last === undefined ? null : { fromStep: best.step, toStep: last.step, ...evidence.mcnemar, confirmsMisleadingLoss: evidence.confirmed },
   };
+}
+
+const fixed = (value: number | null, digits: number): string => (value === null ? 'n/a' : value.toFixed(digits));
+
+/** The statistics of one evaluation that have no chart, in a line: what each measures, or why it is missing. */
+export function pointStatisticsText(point: CalibrationPoint): string {
+  const parts = [`Step ${point.step}, ${point.tokens} tokens`];
+  if (point.confidence !== null) parts.push(`ECE ${fixed(point.ece, 4)}, maximum calibration error ${fixed(point.maxCalibrationError, 4)} (largest accuracy–confidence gap of the 15 bins)`);
+  if (point.brier === NEEDS_LOGITS) parts.push(`full Brier score and label rank ${NEEDS_LOGITS}`);
+  else {
+    parts.push(`full Brier score ${fixed(point.brier, 4)} (over the whole vocabulary, 0 to 2)`);
+    parts.push(`mean label rank ${fixed(point.meanLabelRank === NEEDS_LOGITS ? null : point.meanLabelRank, 2)} (1 = the argmax; tied logits share their ranks)`);
+  }
+  if (point.temperature !== null) parts.push(`temperature ${point.temperature.toFixed(6)}, ${point.temperatureFit ?? ''}`);
+  else if (point.brier === NEEDS_LOGITS) parts.push(`temperature ${NEEDS_LOGITS}`);
+  return parts.join('; ') + '.';
 }

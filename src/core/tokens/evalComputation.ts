@@ -1,6 +1,6 @@
 import { labelIndexFor, type EvalPlan } from './evalPlan';
-import { emptyRowScore, scoreFromBatch, scoreRow, type RowBatchScorer } from './logitsRow';
-import { BINS, TEMPERATURE_SAMPLE_ROWS, TemperatureAccumulator } from './temperatureFit';
+import { BATCH_SCORE_WIDTH, emptyRowScore, scoreFromBatch, scoreRow, temperatureRowSums, TEMPERATURE_ROW_WIDTH, type RowBatchScorer } from './logitsRow';
+import { BINS, ExactTemperatureFit, TEMPERATURE_SAMPLE_ROWS, TemperatureAccumulator } from './temperatureFit';
 import { SequenceRunsBuilder, type SequenceRuns } from './sequenceRuns';
 import { TokenAccumulator, type TokenSummary } from './tokenStatistics';
 
@@ -29,6 +29,9 @@ export class EvalComputation {
   private readonly batch: RowBatchScorer | undefined;
   private readonly sequences: SequenceRunsBuilder | undefined;
   private readonly sequenceIndex: Float64Array | undefined;
+  private exact: ExactTemperatureFit | undefined;
+  private passOpen = false;
+  private readonly passSums = new Float64Array(TEMPERATURE_ROW_WIDTH);
 
   /** `sequenceIndex`: the compact form's sequence of each row, when the outputs carry one. */
   constructor(
@@ -82,7 +85,7 @@ export class EvalComputation {
       if (label === undefined) continue;
       scoreRow(rows, r * vocab, vocab, label, this.score, rowHash(this.scored++) < this.sampleBelow ? this.temperature : undefined);
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
-      this.tokens.addLogitExtras(this.score.entropy, this.score.rank);
+      this.tokens.addLogitExtras(this.score.entropy, this.score.rank, this.score.ties, this.score.sumSquaredProbabilities, this.score.labelLogProb);
       this.addSequence(firstRow + r, -this.score.labelLogProb);
     }
   }
@@ -116,22 +119,61 @@ export class EvalComputation {
       const label = labels[r] as number;
       if (label < 0) continue;
       const labelLogit = rows[r * vocab + label] as number;
-      scoreFromBatch(scores, 5 * r, labelLogit, this.score);
+      scoreFromBatch(scores, BATCH_SCORE_WIDTH * r, labelLogit, this.score);
       if (bin[r] === 1 && bins !== undefined && this.temperature !== undefined) {
         const at = 3 * BINS * r;
         this.temperature.count.set(bins.subarray(at, at + BINS));
         this.temperature.sum.set(bins.subarray(at + BINS, at + 2 * BINS));
         this.temperature.sumSquares.set(bins.subarray(at + 2 * BINS, at + 3 * BINS));
-        this.temperature.finishRow(labelLogit - (scores[5 * r + 1] as number), -this.score.labelLogProb);
+        this.temperature.finishRow(labelLogit - (scores[BATCH_SCORE_WIDTH * r + 1] as number), -this.score.labelLogProb);
       }
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
-      this.tokens.addLogitExtras(this.score.entropy, this.score.rank);
+      this.tokens.addLogitExtras(this.score.entropy, this.score.rank, this.score.ties, this.score.sumSquaredProbabilities, this.score.labelLogProb);
       this.addSequence(firstRow + r, -this.score.labelLogProb);
     }
   }
 
+  /**
+   * After the scoring pass: the inverse temperature of the next streamed pass over the logits the exact
+   * temperature fit needs (rows given to addTemperatureRows, in order), or undefined when it needs none.
+   */
+  nextTemperaturePass(): number | undefined {
+    if (this.temperature === undefined) return undefined;
+    if (this.passOpen) this.exact?.finishPass();
+    this.exact ??= new ExactTemperatureFit(this.temperature.result(this.tokens.meanNll())?.temperature ?? 1);
+    const beta = this.exact.nextBeta();
+    this.passOpen = beta !== undefined;
+    return beta;
+  }
+
+  /** Rows firstRow.. of logits again, for the temperature pass nextTemperaturePass opened. */
+  addTemperatureRows(rows: Float32Array, firstRow: number): void {
+    const exact = this.exact;
+    const beta = exact?.nextBeta();
+    if (exact === undefined || beta === undefined || !this.passOpen) return;
+    const vocab = this.plan.vocab;
+    const count = Math.floor(rows.length / vocab);
+    const labels = new Int32Array(count).fill(-1);
+    for (let r = 0; r < count; r++) {
+      const label = this.labelFor(firstRow + r);
+      if (label !== undefined && label >= 0 && label < vocab && Number.isInteger(label)) labels[r] = label;
+    }
+    const sums = this.batch?.temperatureRows(rows, count, vocab, labels, beta);
+    const row = this.passSums;
+    for (let r = 0; r < count; r++) {
+      const label = labels[r] as number;
+      if (label < 0) continue;
+      if (sums === undefined) temperatureRowSums(rows, r * vocab, vocab, beta, row, 0);
+      else row.set(sums.subarray(TEMPERATURE_ROW_WIDTH * r, TEMPERATURE_ROW_WIDTH * (r + 1)));
+      exact.addRow((rows[r * vocab + label] as number) - (row[0] as number), row[1] as number, row[2] as number, row[3] as number);
+    }
+  }
+
   finish(): EvalResult {
-    return { summary: this.tokens.summary(this.temperature?.result(this.tokens.meanNll())), correctness: this.tokens.correctnessView(), sequences: this.sequences?.result(), outOfRangeLabels: this.outOfRange };
+    // Once passes were asked for, the exact fit's result stands (none where a pass met a NaN); a pass left open
+    // was not completed, and its sums are not used. Without passes, the first stage's estimate, said to be approximate.
+    const temperature = this.exact === undefined ? this.temperature?.result(this.tokens.meanNll()) : this.exact.result(this.tokens.correctnessView().length);
+    return { summary: this.tokens.summary(temperature), correctness: this.tokens.correctnessView(), sequences: this.sequences?.result(), outOfRangeLabels: this.outOfRange };
   }
 }
 

@@ -78,6 +78,9 @@ export const COMPUTED_KEYS = {
   ece: 'eval_ece_computed',
   eceEqualMass: 'eval_ece_equal_mass_computed',
   brier: 'eval_brier_top_label_computed',
+  maxCalibrationError: 'eval_mce_computed',
+  fullBrier: 'eval_brier_computed',
+  labelRank: 'eval_label_rank_mean_computed',
   worstShare: 'eval_nll_worst_1pct_share_computed',
   entropy: 'eval_entropy_computed',
   top5: 'eval_top5_accuracy_computed',
@@ -102,12 +105,13 @@ export function evaluationPoints(summary: TokenSummary, step: number): MetricPoi
       [COMPUTED_KEYS.ece, p.ece],
       [COMPUTED_KEYS.eceEqualMass, p.eceEqualMass],
       [COMPUTED_KEYS.brier, p.brierTopLabel],
+      [COMPUTED_KEYS.maxCalibrationError, p.maxCalibrationError],
       [COMPUTED_KEYS.worstShare, p.worstPercentNllShare],
     );
   }
   const l = summary.logits;
   if (l !== undefined) {
-    values.push([COMPUTED_KEYS.entropy, l.meanEntropy], [COMPUTED_KEYS.top5, l.top5Accuracy]);
+    values.push([COMPUTED_KEYS.entropy, l.meanEntropy], [COMPUTED_KEYS.top5, l.top5Accuracy], [COMPUTED_KEYS.fullBrier, l.brier], [COMPUTED_KEYS.labelRank, l.meanLabelRank]);
     if (l.temperature !== undefined) values.push([COMPUTED_KEYS.temperature, l.temperature.temperature], [COMPUTED_KEYS.scaledNll, l.temperature.nll]);
   }
   return values.filter(([, value]) => !Number.isNaN(value)).map(([key, value]) => ({ key, step, value }));

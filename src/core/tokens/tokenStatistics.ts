@@ -42,7 +42,15 @@ export interface ProbabilityStatistics {
 
 export interface LogitStatistics {
   readonly meanEntropy: number;
+  /** Tokens whose label has fewer than 5 logits strictly above it. */
   readonly top5Accuracy: number;
+  /** Mean over tokens of Σ_j (p_j − 1[j = label])² over the whole vocabulary, in [0, 2]. */
+  readonly brier: number;
+  /**
+   * Mean rank of the label among the logits, 1 for the argmax. Ties share their ranks fairly (the mid-rank, as
+   * scipy's rankdata "average"): 1 + (logits above the label's) + (other logits equal to it) / 2.
+   */
+  readonly meanLabelRank: number;
   readonly temperature?: TemperatureResult;
 }
 
@@ -89,6 +97,8 @@ export class TokenAccumulator {
   private readonly binCorrect = new Float64Array(ECE_BINS);
   private entropySum = 0;
   private top5 = 0;
+  private fullBrierSum = 0;
+  private rankSum = 0;
   private withLogits = 0;
 
   /** A token known only by its prediction. */
@@ -120,10 +130,15 @@ export class TokenAccumulator {
     this.binCorrect[bin] = (this.binCorrect[bin] as number) + hit;
   }
 
-  /** What only full logits give: the row's entropy and the label's rank. */
-  addLogitExtras(entropy: number, rank: number): void {
+  /**
+   * What only full logits give: the row's entropy; the label's rank as logits strictly above it (`above`) and
+   * logits equal to it, itself included (`ties`); Σ p² over the vocabulary and log p(label), for the full Brier.
+   */
+  addLogitExtras(entropy: number, above: number, ties: number, sumSquaredProbabilities: number, labelLogProb: number): void {
     this.entropySum += entropy;
-    if (rank < 5) this.top5++;
+    if (above < 5) this.top5++;
+    this.rankSum += 1 + above + (ties - 1) / 2;
+    this.fullBrierSum += sumSquaredProbabilities - 2 * Math.exp(labelLogProb) + 1;
     this.withLogits++;
   }
 
@@ -141,7 +156,10 @@ export class TokenAccumulator {
     const tokens = this.correctness.length;
     const base = { tokens, correct: this.correct, accuracy: tokens === 0 ? NaN : this.correct / tokens };
     const probabilities = this.withProbabilities === tokens && tokens > 0 ? this.probabilityStatistics() : undefined;
-    const logits = this.withLogits === tokens && tokens > 0 ? { meanEntropy: this.entropySum / tokens, top5Accuracy: this.top5 / tokens, ...(temperature === undefined ? {} : { temperature }) } : undefined;
+    const logits =
+      this.withLogits === tokens && tokens > 0
+        ? { meanEntropy: this.entropySum / tokens, top5Accuracy: this.top5 / tokens, brier: this.fullBrierSum / tokens, meanLabelRank: this.rankSum / tokens, ...(temperature === undefined ? {} : { temperature }) }
+        : undefined;
     return { ...base, ...(probabilities === undefined ? {} : { probabilities }), ...(logits === undefined ? {} : { logits }) };
   }
 
@@ -221,4 +239,79 @@ function equalMassEce(confidence: Float32Array, correctness: Uint8Array): number
     at += size;
   }
   return ece;
+}
+
+/** What a statistic says when the evaluation's form cannot give it (WARNINGS.md, "Per-token statistics"). */
+export const NEEDS_LOGITS = 'not available: needs logits';
+export const NEEDS_LOG_PROBABILITIES = 'not available: needs label and max log-probabilities, or logits';
+
+type Exported = number | null | typeof NEEDS_LOGITS | typeof NEEDS_LOG_PROBABILITIES;
+
+/** One evaluation's statistics as the CLI's JSON gives them: a number, null (NaN: no such tokens), or why not. */
+export interface ExportedStatistics {
+  readonly tokens: number;
+  readonly accuracy: number | null;
+  readonly meanNll: Exported;
+  readonly medianNll: Exported;
+  readonly nllCorrect: Exported;
+  readonly nllWrong: Exported;
+  readonly meanConfidence: Exported;
+  readonly ece: Exported;
+  readonly eceEqualMass: Exported;
+  readonly maxCalibrationError: Exported;
+  readonly brierTopLabel: Exported;
+  readonly worstPercentNllShare: Exported;
+  readonly meanEntropy: Exported;
+  readonly top5Accuracy: Exported;
+  readonly brier: Exported;
+  readonly meanLabelRank: Exported;
+  readonly temperature:
+    | { readonly value: number | null; readonly scaledNll: number | null; readonly method: 'exact' | 'approximate'; readonly passes: number; readonly rows: number; readonly atSearchEdge: boolean; readonly how: string }
+    | typeof NEEDS_LOGITS
+    | null;
+}
+
+const numberOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+
+/** How a temperature was fitted, in words: which method, over how much, and how many passes over the logits. */
+export function temperatureFitText(fit: TemperatureResult): string {
+  if (fit.method === 'exact') {
+    const passes = `${fit.passes} more streamed pass${fit.passes === 1 ? '' : 'es'} over the logits`;
+    return `exact to 1e-6 in T: Newton's method on 1/T with the exact NLL of all ${fit.rows} tokens, ${passes}${fit.atSearchEdge ? '; the optimum is at or beyond the end of the range searched, [0.05, 20]' : ''}`;
+  }
+  const what = fit.passes === 0 ? 'from binned logits' : `not converged after ${fit.passes} passes over the logits, the last T evaluated`;
+  return `approximate: ${what} of ${fit.rows} rows${fit.atSearchEdge ? '; the optimum is at or beyond the end of the grid, [0.25, 8]' : ''}`;
+}
+
+export function exportedStatistics(summary: TokenSummary): ExportedStatistics {
+  const p = summary.probabilities;
+  const l = summary.logits;
+  const fromProbabilities = (value: number | undefined): Exported => (value === undefined ? NEEDS_LOG_PROBABILITIES : numberOrNull(value));
+  const fromLogits = (value: number | undefined): Exported => (value === undefined ? NEEDS_LOGITS : numberOrNull(value));
+  const t = l?.temperature;
+  return {
+    tokens: summary.tokens,
+    accuracy: numberOrNull(summary.accuracy),
+    meanNll: fromProbabilities(p?.meanNll),
+    medianNll: fromProbabilities(p?.medianNll),
+    nllCorrect: fromProbabilities(p?.nllCorrect),
+    nllWrong: fromProbabilities(p?.nllWrong),
+    meanConfidence: fromProbabilities(p?.meanConfidence),
+    ece: fromProbabilities(p?.ece),
+    eceEqualMass: fromProbabilities(p?.eceEqualMass),
+    maxCalibrationError: fromProbabilities(p?.maxCalibrationError),
+    brierTopLabel: fromProbabilities(p?.brierTopLabel),
+    worstPercentNllShare: fromProbabilities(p?.worstPercentNllShare),
+    meanEntropy: fromLogits(l?.meanEntropy),
+    top5Accuracy: fromLogits(l?.top5Accuracy),
+    brier: fromLogits(l?.brier),
+    meanLabelRank: fromLogits(l?.meanLabelRank),
+    // Logits without a fit: the fit was turned off or met a NaN.
+    temperature:
+      l === undefined
+        ? NEEDS_LOGITS
+        : t === undefined
+          ? null
+          : { value: numberOrNull(t.temperature), scaledNll: numberOrNull(t.nll), method: t.method, passes: t.passes, rows: t.rows, atSearchEdge: t.atSearchEdge, how: temperatureFitText(t) },
+  };
 }

@@ -7,7 +7,7 @@ import { openRegularFile, readHandleRange } from '../fileRange';
 import type { EvalComputeOptions, EvalFileResult } from './evalFileStats';
 
 /** Bumped whenever a statistic's definition changes, so old cached results are not reused. */
-const CACHE_VERSION = 7;
+const CACHE_VERSION = 8;
 
 export interface FileIdentity {
   readonly path: string;

@@ -67,16 +67,31 @@ function scored(plan: EvalPlan, result: EvalResult): { pairing: ScoredPairing; o
   return { pairing, outOfRangeLabels: result.outOfRangeLabels };
 }
 
-/** Streams the logits once; each chunk is scored by every candidate pairing while it is in memory. */
+/**
+ * Streams the logits once, each chunk scored by every candidate pairing while it is in memory; then again for
+ * each candidate temperature of the exact temperature fit (2 to 4 passes), both pairings of an undecided
+ * evaluation sharing each read.
+ */
 async function scoreLogits(plan: EvalPlan, logits: LocatedTensor, computations: readonly EvalComputation[], options: EvalComputeOptions, batch: ReturnType<typeof createWasmRowScorer>, onProgress?: (fraction: number) => void): Promise<void> {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const ownBuffer = logits.dtype === 'F32' ? undefined : new Float32Array(Math.max(plan.vocab, Math.floor(chunkBytes / 2)));
   const totalRows = plan.sequences * plan.sequenceLength;
   const rowBytes = logits.byteLength / totalRows;
-  for await (const { bytes, firstRow } of tensorRowChunks(logits, plan.vocab, chunkBytes)) {
-    // The kernel takes the bytes as stored (and widens fp16 and bf16 itself); without it they are decoded here.
-    const rows = batch?.load(bytes, logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, logits.dtype, ownBuffer);
+  const stream = async (add: (rows: Float32Array, firstRow: number) => void, progress?: (fraction: number) => void): Promise<void> => {
+    for await (const { bytes, firstRow } of tensorRowChunks(logits, plan.vocab, chunkBytes)) {
+      // The kernel takes the bytes as stored (and widens fp16 and bf16 itself); without it they are decoded here.
+      add(batch?.load(bytes, logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, logits.dtype, ownBuffer), firstRow);
+      progress?.((firstRow + bytes.length / rowBytes) / totalRows);
+    }
+  };
+  await stream((rows, firstRow) => {
     for (const computation of computations) computation.addLogitRows(rows, firstRow);
-    onProgress?.((firstRow + bytes.length / rowBytes) / totalRows);
+  }, onProgress);
+  for (;;) {
+    const open = computations.filter((computation) => computation.nextTemperaturePass() !== undefined);
+    if (open.length === 0) return;
+    await stream((rows, firstRow) => {
+      for (const computation of open) computation.addTemperatureRows(rows, firstRow);
+    });
   }
 }

@@ -1,6 +1,6 @@
 ;; Per-row log-softmax statistics over float32 logits with 128-bit SIMD: four lanes at a time for the max and
 ;; its first index, then e^(z - max) by a range-reduced polynomial (Cephes' expf, float32-accurate), summed
-;; in float32 lanes over blocks of 64 logits and in float64 across blocks. Regenerate logitsKernel.ts with `node scripts/buildKernel.mjs` (needs Debian's wabt).
+;; in float32 lanes over blocks of 64 logits and in float64 across blocks. Regenerate logitsKernelBytes.ts with `node scripts/buildKernel.mjs` (needs Debian's wabt).
 (module
   (memory (export "memory") 1)
 
@@ -23,14 +23,17 @@
       (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
 
   ;; For each of `rows` rows of `vocab` float32 logits at `logits`, with labels (int32, -1: not scored) at
-  ;; `labels`, writes five float64 at `out`: argmax, max, sum of e^(z - max), sum of e^(z - max)(z - max),
-  ;; and how many logits are above the label's. A NaN logit makes the sums NaN.
+  ;; `labels`, writes seven float64 at `out`: argmax, max, sum of e^(z - max), sum of e^(z - max)(z - max),
+  ;; how many logits are above the label's, sum of e^(2(z - max)) (the full Brier score's sum of p², from the
+  ;; same exponential squared) and how many logits equal the label's (itself included, for a fair rank on
+  ;; ties). A NaN logit makes the sums NaN.
   (func (export "scoreRows") (param $logits i32) (param $rows i32) (param $vocab i32) (param $labels i32) (param $out i32)
     (local $row i32) (local $base i32) (local $i i32) (local $end4 i32)
     (local $v v128) (local $vmax v128) (local $vidx v128) (local $cur v128) (local $mask v128)
     (local $max f32) (local $argmax i32) (local $lane i32) (local $value f32) (local $index i32)
     (local $label i32) (local $labelLogit f32) (local $splatMax v128) (local $splatLabel v128)
     (local $u v128) (local $e v128) (local $part v128) (local $weight v128) (local $above v128)
+    (local $squares v128) (local $accQ v128) (local $equal v128) (local $squareSum f64) (local $ties i32)
     (local $sum f64) (local $weighted f64) (local $count i32) (local $x f32) (local $ex f32)
     (local $blockEnd i32) (local $accP v128) (local $accW v128) (local $n v128) (local $r v128) (local $p v128) (local $t v128)
     (local.set $end4 (i32.and (local.get $vocab) (i32.const -4)))
@@ -93,6 +96,8 @@
             (local.set $part (v128.const f64x2 0 0))
             (local.set $weight (v128.const f64x2 0 0))
             (local.set $above (v128.const i32x4 0 0 0 0))
+            (local.set $squares (v128.const f64x2 0 0))
+            (local.set $equal (v128.const i32x4 0 0 0 0))
             (local.set $i (i32.const 0))
             ;; blocks of 64 logits summed in float32 lanes, each block's sums added in float64
             (block $p2done
@@ -102,12 +107,14 @@
                 (if (i32.gt_u (local.get $blockEnd) (local.get $end4)) (then (local.set $blockEnd (local.get $end4))))
                 (local.set $accP (v128.const f32x4 0 0 0 0))
                 (local.set $accW (v128.const f32x4 0 0 0 0))
+                (local.set $accQ (v128.const f32x4 0 0 0 0))
                 (block $blockDone
                   (loop $block
                     (br_if $blockDone (i32.ge_u (local.get $i) (local.get $blockEnd)))
                     (local.set $v (v128.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
                     ;; -inf logits (masked tokens) weigh nothing: clamped, e^u·u is -87·2^-125, not -inf·0
-                    (local.set $u (f32x4.max (f32x4.sub (local.get $v) (local.get $splatMax)) (v128.const f32x4 -87 -87 -87 -87)))
+                    ;; pmax(u, c) is u < c ? c : u: one instruction where max's NaN rules take several, and a NaN u stays NaN
+                    (local.set $u (f32x4.pmax (f32x4.sub (local.get $v) (local.get $splatMax)) (v128.const f32x4 -87 -87 -87 -87)))
                     ;; e^u, inlined: n = round(u / ln 2), r = u - n ln 2 (in two parts), a degree-6 polynomial, times 2^n
                     ;; adding 1.5·2^23 rounds to an integer, which then sits in the low mantissa bits of $t
                     (local.set $t (f32x4.add (f32x4.mul (local.get $u) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
@@ -123,15 +130,20 @@
                     (local.set $e (f32x4.mul (local.get $p) (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
                     (local.set $accP (f32x4.add (local.get $accP) (local.get $e)))
                     (local.set $accW (f32x4.add (local.get $accW) (f32x4.mul (local.get $e) (local.get $u))))
+                    (local.set $accQ (f32x4.add (local.get $accQ) (f32x4.mul (local.get $e) (local.get $e))))
                     (local.set $above (i32x4.sub (local.get $above) (f32x4.gt (local.get $v) (local.get $splatLabel))))
+                    (local.set $equal (i32x4.sub (local.get $equal) (f32x4.eq (local.get $v) (local.get $splatLabel))))
                     (local.set $i (i32.add (local.get $i) (i32.const 4)))
                     (br $block)))
                 (local.set $part (f64x2.add (local.get $part) (f64x2.add (f64x2.promote_low_f32x4 (local.get $accP)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $accP) (local.get $accP))))))
                 (local.set $weight (f64x2.add (local.get $weight) (f64x2.add (f64x2.promote_low_f32x4 (local.get $accW)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $accW) (local.get $accW))))))
+                (local.set $squares (f64x2.add (local.get $squares) (f64x2.add (f64x2.promote_low_f32x4 (local.get $accQ)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $accQ) (local.get $accQ))))))
                 (br $p2)))
             (local.set $sum (f64.add (f64x2.extract_lane 0 (local.get $part)) (f64x2.extract_lane 1 (local.get $part))))
             (local.set $weighted (f64.add (f64x2.extract_lane 0 (local.get $weight)) (f64x2.extract_lane 1 (local.get $weight))))
             (local.set $count (i32.add (i32.add (i32x4.extract_lane 0 (local.get $above)) (i32x4.extract_lane 1 (local.get $above))) (i32.add (i32x4.extract_lane 2 (local.get $above)) (i32x4.extract_lane 3 (local.get $above)))))
+            (local.set $squareSum (f64.add (f64x2.extract_lane 0 (local.get $squares)) (f64x2.extract_lane 1 (local.get $squares))))
+            (local.set $ties (i32.add (i32.add (i32x4.extract_lane 0 (local.get $equal)) (i32x4.extract_lane 1 (local.get $equal))) (i32.add (i32x4.extract_lane 2 (local.get $equal)) (i32x4.extract_lane 3 (local.get $equal)))))
             (local.set $i (local.get $end4))
             (block $t2done
               (loop $t2
@@ -141,15 +153,19 @@
                 (local.set $ex (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (local.get $x)))))
                 (local.set $sum (f64.add (local.get $sum) (f64.promote_f32 (local.get $ex))))
                 (local.set $weighted (f64.add (local.get $weighted) (f64.promote_f32 (f32.mul (local.get $ex) (local.get $x)))))
+                (local.set $squareSum (f64.add (local.get $squareSum) (f64.promote_f32 (f32.mul (local.get $ex) (local.get $ex)))))
                 (if (f32.gt (local.get $value) (local.get $labelLogit)) (then (local.set $count (i32.add (local.get $count) (i32.const 1)))))
+                (if (f32.eq (local.get $value) (local.get $labelLogit)) (then (local.set $ties (i32.add (local.get $ties) (i32.const 1)))))
                 (local.set $i (i32.add (local.get $i) (i32.const 1)))
                 (br $t2)))
             (f64.store (local.get $out) (f64.convert_i32_u (local.get $argmax)))
             (f64.store offset=8 (local.get $out) (f64.promote_f32 (local.get $max)))
             (f64.store offset=16 (local.get $out) (local.get $sum))
             (f64.store offset=24 (local.get $out) (local.get $weighted))
-            (f64.store offset=32 (local.get $out) (f64.convert_i32_u (local.get $count)))))
-        (local.set $out (i32.add (local.get $out) (i32.const 40)))
+            (f64.store offset=32 (local.get $out) (f64.convert_i32_u (local.get $count)))
+            (f64.store offset=40 (local.get $out) (local.get $squareSum))
+            (f64.store offset=48 (local.get $out) (f64.convert_i32_u (local.get $ties)))))
+        (local.set $out (i32.add (local.get $out) (i32.const 56)))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $rowLoop))))
 
@@ -170,7 +186,7 @@
             (local.set $base (i32.add (local.get $logits) (i32.shl (i32.mul (local.get $row) (local.get $vocab)) (i32.const 2))))
             (local.set $hist (i32.add (local.get $bins) (i32.mul (local.get $row) (i32.const 4632))))
             (memory.fill (local.get $scratch) (i32.const 0) (i32.const 18528))
-            (local.set $max (f64.load offset=8 (i32.add (local.get $scores) (i32.mul (local.get $row) (i32.const 40)))))
+            (local.set $max (f64.load offset=8 (i32.add (local.get $scores) (i32.mul (local.get $row) (i32.const 56)))))
             (local.set $i (i32.const 0))
             (block $binned
               (loop $bin
@@ -199,6 +215,104 @@
                 (br $merge)))
             ;; the argmax (u = 0, bin 0) is counted exactly by the fit, not binned
             (f64.store (local.get $hist) (f64.sub (f64.load (local.get $hist)) (f64.const 1)))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; One pass of the exact temperature fit at inverse temperature `beta`: for each row whose label is >= 0,
+  ;; writes four float64 at `out` + 32·row: the row's max, and with w = e^(beta(z - max)) the sums of w, w·u and
+  ;; w·u² for u = z - max (the row's NLL at 1/beta and its first two derivatives in beta come from them).
+  ;; u is clamped at -30000 so that -inf logits (masked tokens) weigh nothing instead of making -inf·0.
+  (func (export "temperatureRows") (param $logits i32) (param $rows i32) (param $vocab i32) (param $labels i32) (param $beta f32) (param $out i32)
+    (local $row i32) (local $base i32) (local $i i32) (local $end4 i32) (local $blockEnd i32)
+    (local $vmax v128) (local $max f32) (local $value f32) (local $splatMax v128) (local $splatBeta v128)
+    (local $v v128) (local $u v128) (local $e v128) (local $n v128) (local $r v128) (local $p v128) (local $t v128)
+    (local $acc0 v128) (local $acc1 v128) (local $acc2 v128) (local $s0 v128) (local $s1 v128) (local $s2 v128)
+    (local $x f32) (local $ex f32) (local $sum0 f64) (local $sum1 f64) (local $sum2 f64) (local $at i32)
+    (local.set $end4 (i32.and (local.get $vocab) (i32.const -4)))
+    (local.set $splatBeta (f32x4.splat (local.get $beta)))
+    (block $done
+      (loop $rowLoop
+        (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $base (i32.add (local.get $logits) (i32.shl (i32.mul (local.get $row) (local.get $vocab)) (i32.const 2))))
+        (if (i32.ge_s (i32.load (i32.add (local.get $labels) (i32.shl (local.get $row) (i32.const 2)))) (i32.const 0))
+          (then
+            ;; the max, four lanes at a time (pmax: a NaN logit is not carried into the max, but makes its u NaN below)
+            (local.set $vmax (v128.const f32x4 -inf -inf -inf -inf))
+            (local.set $i (i32.const 0))
+            (block $m1done
+              (loop $m1
+                (br_if $m1done (i32.ge_u (local.get $i) (local.get $end4)))
+                (local.set $vmax (f32x4.pmax (local.get $vmax) (v128.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br $m1)))
+            (local.set $max (f32.max (f32.max (f32x4.extract_lane 0 (local.get $vmax)) (f32x4.extract_lane 1 (local.get $vmax))) (f32.max (f32x4.extract_lane 2 (local.get $vmax)) (f32x4.extract_lane 3 (local.get $vmax)))))
+            (block $m2done
+              (loop $m2
+                (br_if $m2done (i32.ge_u (local.get $i) (local.get $vocab)))
+                (local.set $max (f32.max (local.get $max) (f32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $m2)))
+            (local.set $splatMax (f32x4.splat (local.get $max)))
+            (local.set $s0 (v128.const f64x2 0 0))
+            (local.set $s1 (v128.const f64x2 0 0))
+            (local.set $s2 (v128.const f64x2 0 0))
+            (local.set $i (i32.const 0))
+            (block $p2done
+              (loop $p2
+                (br_if $p2done (i32.ge_u (local.get $i) (local.get $end4)))
+                (local.set $blockEnd (i32.add (local.get $i) (i32.const 64)))
+                (if (i32.gt_u (local.get $blockEnd) (local.get $end4)) (then (local.set $blockEnd (local.get $end4))))
+                (local.set $acc0 (v128.const f32x4 0 0 0 0))
+                (local.set $acc1 (v128.const f32x4 0 0 0 0))
+                (local.set $acc2 (v128.const f32x4 0 0 0 0))
+                (block $blockDone
+                  (loop $block
+                    (br_if $blockDone (i32.ge_u (local.get $i) (local.get $blockEnd)))
+                    (local.set $v (v128.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
+                    (local.set $u (f32x4.pmax (f32x4.sub (local.get $v) (local.get $splatMax)) (v128.const f32x4 -30000 -30000 -30000 -30000)))
+                    ;; e^(beta·u) as in scoreRows, the argument clamped at -87
+                    (local.set $r (f32x4.pmax (f32x4.mul (local.get $u) (local.get $splatBeta)) (v128.const f32x4 -87 -87 -87 -87)))
+                    (local.set $t (f32x4.add (f32x4.mul (local.get $r) (v128.const f32x4 1.44269504088896341 1.44269504088896341 1.44269504088896341 1.44269504088896341)) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+                    (local.set $n (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))
+                    (local.set $r (f32x4.add (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))) (f32x4.mul (local.get $n) (v128.const f32x4 2.12194440e-4 2.12194440e-4 2.12194440e-4 2.12194440e-4))))
+                    (local.set $p (f32x4.add (f32x4.mul (v128.const f32x4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4 1.9875691500e-4) (local.get $r)) (v128.const f32x4 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3 1.3981999507e-3)))
+                    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3 8.3334519073e-3)))
+                    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2 4.1665795894e-2)))
+                    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1 1.6666665459e-1)))
+                    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1 5.0000001201e-1)))
+                    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r)) (v128.const f32x4 1 1 1 1)))
+                    (local.set $e (f32x4.mul (local.get $p) (i32x4.shl (i32x4.add (local.get $t) (v128.const i32x4 127 127 127 127)) (i32.const 23))))
+                    (local.set $acc0 (f32x4.add (local.get $acc0) (local.get $e)))
+                    (local.set $e (f32x4.mul (local.get $e) (local.get $u)))
+                    (local.set $acc1 (f32x4.add (local.get $acc1) (local.get $e)))
+                    (local.set $acc2 (f32x4.add (local.get $acc2) (f32x4.mul (local.get $e) (local.get $u))))
+                    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                    (br $block)))
+                (local.set $s0 (f64x2.add (local.get $s0) (f64x2.add (f64x2.promote_low_f32x4 (local.get $acc0)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $acc0) (local.get $acc0))))))
+                (local.set $s1 (f64x2.add (local.get $s1) (f64x2.add (f64x2.promote_low_f32x4 (local.get $acc1)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $acc1) (local.get $acc1))))))
+                (local.set $s2 (f64x2.add (local.get $s2) (f64x2.add (f64x2.promote_low_f32x4 (local.get $acc2)) (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15 (local.get $acc2) (local.get $acc2))))))
+                (br $p2)))
+            (local.set $sum0 (f64.add (f64x2.extract_lane 0 (local.get $s0)) (f64x2.extract_lane 1 (local.get $s0))))
+            (local.set $sum1 (f64.add (f64x2.extract_lane 0 (local.get $s1)) (f64x2.extract_lane 1 (local.get $s1))))
+            (local.set $sum2 (f64.add (f64x2.extract_lane 0 (local.get $s2)) (f64x2.extract_lane 1 (local.get $s2))))
+            (local.set $i (local.get $end4))
+            (block $t2done
+              (loop $t2
+                (br_if $t2done (i32.ge_u (local.get $i) (local.get $vocab)))
+                (local.set $value (f32.max (f32.sub (f32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))) (local.get $max)) (f32.const -30000)))
+                (local.set $x (f32.max (f32.mul (local.get $value) (local.get $beta)) (f32.const -87)))
+                (local.set $ex (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (local.get $x)))))
+                (local.set $sum0 (f64.add (local.get $sum0) (f64.promote_f32 (local.get $ex))))
+                (local.set $ex (f32.mul (local.get $ex) (local.get $value)))
+                (local.set $sum1 (f64.add (local.get $sum1) (f64.promote_f32 (local.get $ex))))
+                (local.set $sum2 (f64.add (local.get $sum2) (f64.promote_f32 (f32.mul (local.get $ex) (local.get $value)))))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $t2)))
+            (local.set $at (i32.add (local.get $out) (i32.shl (local.get $row) (i32.const 5))))
+            (f64.store (local.get $at) (f64.promote_f32 (local.get $max)))
+            (f64.store offset=8 (local.get $at) (local.get $sum0))
+            (f64.store offset=16 (local.get $at) (local.get $sum1))
+            (f64.store offset=24 (local.get $at) (local.get $sum2))))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $rowLoop))))
 

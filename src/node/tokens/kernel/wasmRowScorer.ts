@@ -1,4 +1,4 @@
-import type { RowBatchScorer } from '../../../core/tokens/logitsRow';
+import { BATCH_SCORE_WIDTH, TEMPERATURE_ROW_WIDTH, type RowBatchScorer } from '../../../core/tokens/logitsRow';
 import type { DType } from '../../../core/tokens/tensorInfo';
 import { BINS } from '../../../core/tokens/temperatureFit';
 import { LOGITS_KERNEL_BASE64 } from './logitsKernelBytes';
@@ -17,6 +17,7 @@ interface KernelExports {
   binRows(logits: number, rows: number, vocab: number, flags: number, scores: number, bins: number, scratch: number): void;
   widenF16(source: number, target: number, count: number): void;
   widenBF16(source: number, target: number, count: number): void;
+  temperatureRows(logits: number, rows: number, vocab: number, labels: number, beta: number, out: number): void;
 }
 
 /** Float64 numbers of one row's temperature histogram: counts, sums and sums of squares of 193 bins. */
@@ -39,7 +40,7 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
   const layout = (elements: number, rows: number, rawBytes = 0): { labelsAt: number; outAt: number; flagsAt: number; binsAt: number; scratchAt: number; rawAt: number } => {
     const labelsAt = elements * 4;
     const outAt = Math.ceil((labelsAt + rows * 4) / 8) * 8;
-    const flagsAt = outAt + rows * 40;
+    const flagsAt = outAt + rows * BATCH_SCORE_WIDTH * 8;
     const binsAt = Math.ceil((flagsAt + rows * 4) / 8) * 8;
     // Four histograms the kernel bins one row into, then half-precision bytes waiting to be widened.
     const scratchAt = binsAt + rows * BIN_NUMBERS * 8;
@@ -71,11 +72,20 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
       if (logits.buffer !== buffer || logits.byteOffset !== 0) new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
       new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
       kernel.scoreRows(0, rows, vocab, labelsAt, outAt);
-      const scores = new Float64Array(buffer, outAt, rows * 5).slice();
+      const scores = new Float64Array(buffer, outAt, rows * BATCH_SCORE_WIDTH).slice();
       if (bin === undefined || !bin.includes(1)) return { scores, bins: undefined };
       new Int32Array(buffer, flagsAt, rows).set(bin.subarray(0, rows));
       kernel.binRows(0, rows, vocab, flagsAt, outAt, binsAt, scratchAt);
       return { scores, bins: new Float64Array(buffer, binsAt, rows * BIN_NUMBERS).slice() };
+    },
+    temperatureRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, beta: number): Float64Array {
+      // The temperature sums (four numbers a row) go where the scores would: they need fewer bytes.
+      const { labelsAt, outAt } = layout(rows * vocab, rows);
+      const buffer = kernel.memory.buffer;
+      if (logits.buffer !== buffer || logits.byteOffset !== 0) new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
+      new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
+      kernel.temperatureRows(0, rows, vocab, labelsAt, beta, outAt);
+      return new Float64Array(buffer, outAt, rows * TEMPERATURE_ROW_WIDTH).slice();
     },
   };
 }
