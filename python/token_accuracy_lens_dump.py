@@ -101,9 +101,10 @@ def write_metadata(dump_path, causal_shift, ignore_index=IGNORE_INDEX, step=None
         path = dump_path[: -len(".npz")] + ".metadata.json"
     else:
         raise ValueError(f"{dump_path}: expected a folder of .npy arrays or an .npz file")
+    metadata = _metadata(causal_shift, ignore_index, step)  # refused before a file is opened
     tmp = f"{path}.tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(_metadata(causal_shift, ignore_index, step), f)
+        json.dump(metadata, f)
         f.write("\n")
     os.replace(tmp, path)
     return path
