@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO } from './vscode-host/ensureHost.mjs';
 
-const COMMON = ['torch', 'trl', 'datasets', 'accelerate', 'safetensors', 'tokenizers', 'numpy'];
+// Lightning and Keras (on the torch backend, no TensorFlow) for the quick fixes of their callbacks.
+const COMMON = ['torch', 'trl', 'datasets', 'accelerate', 'safetensors', 'tokenizers', 'numpy', 'lightning', 'keras'];
 
 /** One entry per transformers line the helper supports; the folder names are git-ignored. */
 export const TRAINER_VENVS = [
@@ -31,17 +32,24 @@ function ensureVenv({ name, label, packages }, log) {
   const dir = join(REPO, name);
   const installed = join(dir, '.installed');
   const failed = join(dir, '.failed');
-  if (existsSync(installed)) return;
+  // The marker holds the package list: a list that grew is installed into the venv there, not from scratch.
+  const wanted = packages.join(' ') + '\n';
+  if (existsSync(installed) && readFileSync(installed, 'utf8') === wanted) return;
   if (existsSync(failed)) {
     log(`${label}: not installable here (cached in ${failed}; delete ${dir} to retry)`);
     return;
   }
-  log(`${label}: creating ${dir} (about a minute, once)`);
-  rmSync(dir, { recursive: true, force: true });
-  const venv = spawnSync('python3', ['-m', 'venv', dir], { encoding: 'utf8' });
-  if (venv.status !== 0) {
-    log(`${label}: python3 -m venv failed: ${lastLines(venv.stderr ?? '', 3)}`);
-    return;
+  if (!existsSync(installed)) {
+    log(`${label}: creating ${dir} (about a minute, once)`);
+    rmSync(dir, { recursive: true, force: true });
+    const venv = spawnSync('python3', ['-m', 'venv', dir], { encoding: 'utf8' });
+    if (venv.status !== 0) {
+      log(`${label}: python3 -m venv failed: ${lastLines(venv.stderr ?? '', 3)}`);
+      return;
+    }
+  } else {
+    log(`${label}: installing ${packages.join(' ')} into ${dir}`);
+    rmSync(installed);
   }
   const pip = spawnSync(join(dir, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--retries', '1', ...packages], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (pip.status !== 0) {
@@ -50,7 +58,7 @@ function ensureVenv({ name, label, packages }, log) {
     log(`${label}: pip could not install; the tests that need it are skipped.\n${reason}`);
     return;
   }
-  writeFileSync(installed, new Date().toISOString() + '\n');
+  writeFileSync(installed, wanted);
   log(`${label}: installed`);
 }
 
