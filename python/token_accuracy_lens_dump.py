@@ -250,6 +250,8 @@ class TokenAccuracyLensDump(_CallbackBase):
 
         if isinstance(logits, (tuple, list)):
             logits = logits[0] if len(logits) > 0 else None
+        if labels is None:
+            raise ValueError("Token Accuracy Lens: the evaluation batches carry no labels; the helper scores the labels the trainer scores.")
         if not isinstance(logits, torch.Tensor) or logits.dim() != 3 or logits.shape[:2] != labels.shape:
             raise _no_logits_error("preprocess_logits_for_metrics")
         predictions, label_logprobs, max_logprobs = self._per_token(logits[:, :-1, :], labels[:, 1:])
