@@ -218,6 +218,17 @@ class _RandomState:
             self.torch.cuda.set_rng_state_all(self.cuda)
 
 
+def _accepts(function, name):
+    """Whether `function` takes the keyword `name` (or any keyword): some models' forward takes no use_cache."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
 def _no_logits_error(where):
     return ValueError(
         f"Token Accuracy Lens: no [batch, seq, vocab] logits reached {where} (TRL's SFTTrainer with "
@@ -242,6 +253,16 @@ class TokenAccuracyLensDump(_CallbackBase):
         self.user_compute_metrics = compute_metrics
         self.pending = None
         self.written = []
+
+    def on_init_end(self, args, state, control, **kwargs):
+        config = getattr(kwargs.get("model"), "config", None)
+        if getattr(config, "is_encoder_decoder", False):
+            raise ValueError(
+                "Token Accuracy Lens: the helper pairs tokens as causal language models do (the logits at position t "
+                "are scored against the label at t + 1), which an encoder-decoder model's aligned decoder logits are "
+                "not. Write them with dump_evaluation(output_dir, step, compact_from_logits(logits, labels, causal_shift=False))."
+            )
+        return control
 
     # The hooks: the trainer's own evaluation loop hands over the logits.
 
@@ -354,7 +375,7 @@ class TokenAccuracyLensDump(_CallbackBase):
             raise RuntimeError("Token Accuracy Lens: the evaluation batches carry no `labels`; the helper scores the labels the trainer scores.")
         device = next(model.parameters()).device
         inputs = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in batch.items() if k not in ("labels", "shift_labels")}
-        if getattr(getattr(model, "config", None), "use_cache", None) is not None:
+        if getattr(getattr(model, "config", None), "use_cache", None) is not None and _accepts(model.forward, "use_cache"):
             inputs["use_cache"] = False  # No key-value cache is needed for one pass.
         outputs = model(**inputs)
         logits = getattr(outputs, "logits", None)

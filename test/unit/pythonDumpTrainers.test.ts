@@ -27,7 +27,7 @@ interface Scenario {
   readonly reference?: Statistics;
   readonly userMetrics?: readonly number[];
 }
-type Results = Readonly<Record<'trainer' | 'trainerWithout' | 'trainerHooks' | 'sft' | 'sftWithout' | 'sftHooksChunked' | 'sftHooksNll', Scenario>>;
+type Results = Readonly<Record<'trainer' | 'trainerWithout' | 'trainerHooks' | 'sft' | 'sftWithout' | 'sftHooksChunked' | 'sftHooksNll' | 'encoderDecoder', Scenario>>;
 
 const dir = mkdtempSync(join(tmpdir(), 'tal-dump-trainers-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -78,6 +78,10 @@ for (const venv of TRAINER_VENVS) {
     assert.match(r.sftHooksChunked.error ?? '', /no \[batch, seq, vocab\] logits reached preprocess_logits_for_metrics.*callbacks=\[TokenAccuracyLensDump/);
     assertDumpMatches('SFTTrainer nll with hooks', r.sftHooksNll);
     assertDumpMatches('Trainer with hooks', r.trainerHooks);
+  });
+
+  test(`${venv.label}: an encoder-decoder model is refused when the Trainer is built, saying how to write its aligned logits`, { skip: venv.skip }, () => {
+    assert.match(load().encoderDecoder.error ?? '', /encoder-decoder model.*compact_from_logits\(logits, labels, causal_shift=False\)/);
   });
 
   test(`${venv.label}: a user's compute_metrics through the helper gets argmax ids and its key is logged`, { skip: venv.skip }, () => {
