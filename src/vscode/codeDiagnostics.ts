@@ -191,7 +191,7 @@ export class CodeDiagnostics extends Disposable {
     state.shown = state.findings.flatMap(({ finding, range }) => {
       const level = this.settings.levels.get(finding.rule) ?? 'default';
       if (level === 'off') return [];
-      const report = reportFinding(finding, run, state.measuresAccuracy);
+      const report = reportFinding(finding, run, state.measuresAccuracy, run !== undefined && written.includes(run.id));
       const diagnostic = lensDiagnostic(range, report.message, level === 'default' ? report.level : level, finding.rule);
       return [{ finding, report, diagnostic }];
     });

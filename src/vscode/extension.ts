@@ -7,6 +7,7 @@ import { LossTrustCodeActions } from './codeActions';
 import { CodeDiagnostics } from './codeDiagnostics';
 import { SHOW_LOSS_TRUSTING_CODE, showLossTrustingCode } from './lossTrustSearch';
 import { wireEvalOutputs } from './evalOutputsSettings';
+import { ADD_DUMP_HELPER, addDumpHelper } from './dumpHelperCommand';
 
 /** Run commands are called with a run id (tree item clicks, links) or with the tree's element (context menus). */
 function runIdOf(target: unknown): string | undefined {
@@ -28,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): void {
       new LogDiagnostics(controller.onDidChangeRunViews),
       vscode.commands.registerCommand('tokenAccuracyLens.openPanel', () => controller.openPanel()),
       vscode.commands.registerCommand('tokenAccuracyLens.rescan', () => controller.rescan()),
+      vscode.commands.registerCommand(ADD_DUMP_HELPER, () => addDumpHelper(context.extensionUri)),
       vscode.commands.registerCommand('tokenAccuracyLens.openPanelAtRun', (target: unknown) => controller.openPanel(runIdOf(target))),
       vscode.commands.registerCommand('tokenAccuracyLens.revealRun', (target: unknown) => {
         const runId = runIdOf(target);

@@ -17,11 +17,15 @@ config = Config(
 )
 `;
 
-/** Writes into the healthy run (a file inside its folder): its warning can only be a hint. */
+/**
+ * Writes into the healthy run (a file inside its folder): its warning can only be a hint. Its compiled
+ * accuracy metric is the key a fix may write (the run's keys are not spelled as Keras logs them).
+ */
 const KERAS_SCRIPT = `import keras
 
 stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=3)
 log = keras.callbacks.CSVLogger("outputs/healthy/log.csv")
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 `;
 
 const workbench = new Workbench();

@@ -1,9 +1,10 @@
-import type { Finding } from './finding';
+import type { Finding, Framework } from './finding';
 import { isCallOf } from './frameworks';
 import { addsToUnknownArguments } from './fixEdits';
 import { isAccuracyLikeMetric } from './metricNames';
 import { kerasFindings } from './kerasRules';
 import { lightningFindings } from './lightningRules';
+import { loggedAccuracyKeys } from './loggedKeys';
 import type { Node } from 'web-tree-sitter';
 import type { PythonParser } from './pythonParser';
 import { readScript, type PyArgument, type PythonScript } from './syntax';
@@ -26,8 +27,10 @@ export function measuresAccuracy(script: PythonScript): boolean {
 
 /** Every configuration in the script that trusts the loss, in document order. */
 export function findLossTrust(script: PythonScript): Finding[] {
+  const keys = new Map<Framework, string[]>();
+  const loggedKeys = (framework: Framework): string[] => keys.get(framework) ?? keys.set(framework, loggedAccuracyKeys(script, framework)).get(framework) ?? [];
   return [...transformersFindings(script), ...kerasFindings(script), ...lightningFindings(script), ...torchFindings(script)]
-    .map((finding) => (addsToUnknownArguments(finding.fix) ? { ...finding, fix: [] } : finding))
+    .map((finding) => ({ ...finding, fix: addsToUnknownArguments(finding.fix) ? [] : finding.fix, loggedKeys: loggedKeys(finding.framework) }))
     .sort((a, b) => a.span.start - b.span.start);
 }
 

@@ -41,8 +41,14 @@ export interface Finding {
   /** What the code does, in one sentence. */
   readonly message: string;
   readonly bug: boolean;
-  /** The accuracy key to suggest when no run says which one is logged. */
-  readonly defaultMetric: string;
+  /**
+   * The accuracy keys the script is read to log, as its framework spells them, most wanted first (TRL's
+   * `eval_mean_token_accuracy`, `eval_` + a key its `compute_metrics` returns); empty when no reading tells.
+   */
+  readonly loggedKeys: readonly string[];
   /** Empty when no rewrite is safe (a loss computed by hand, a nanoGPT comparison). */
   readonly fix: readonly FixStep[];
 }
+
+/** A finding as a rule makes it; the keys the script logs are read once for the whole script. */
+export type RuleFinding = Omit<Finding, 'loggedKeys'>;

@@ -8,8 +8,8 @@ import { accuracyNoun, percentFactor } from '../../core/analysis/accuracyMeasure
 export interface FindingReport {
   readonly level: 'warning' | 'information' | 'hint';
   readonly message: string;
-  /** The accuracy key a fix writes, spelled as this framework and this run log it. */
-  readonly metricKey: string;
+  /** The accuracy key a fix writes, spelled as this framework and this run log it; null when none is known to be logged. */
+  readonly metricKey: string | null;
   /**
    * Whether to offer the finding's fix. One that writes an accuracy key needs an accuracy that the script or
    * its run logs: told to follow a metric that is never logged, Trainer and Lightning stop with an error and
@@ -59,23 +59,37 @@ function checkpointSentence(run: RunView, accuracyKey: string): string {
   return ` By eval loss the best checkpoint is step ${byLoss.step}; by ${accuracyKey}, step ${byAccuracy.step}.`;
 }
 
+/** Why no fix is offered when the key to follow is not known, and what the user can do. */
+function unknownKeySentence(finding: Finding): string {
+  const how =
+    finding.framework === 'transformers'
+      ? 'set metric_for_best_model to "eval_" + an accuracy key your compute_metrics returns, with greater_is_better=True'
+      : finding.framework === 'keras'
+        ? 'monitor "val_" + an accuracy metric the model compiles, with mode="max"'
+        : 'monitor a validation accuracy the script logs, with mode="max"';
+  return ` No fix is offered: no accuracy key that this script logs is known (none is read in the script, and no run it writes logs one); ${how}.`;
+}
+
 /**
  * `measuresAccuracy`: whether the script computes or logs an accuracy at all. Advice to follow accuracy
  * in a script that has none (a regression model) is only a faint hint; where one exists, Information.
+ * `runIsWritten`: whether `run` is one the script writes; only then do its logged keys say what the script logs.
  */
-export function reportFinding(finding: Finding, run: RunView | undefined, measuresAccuracy = true): FindingReport {
+export function reportFinding(finding: Finding, run: RunView | undefined, measuresAccuracy = true, runIsWritten = false): FindingReport {
   const runKey = run?.evalAccuracy?.key ?? null;
-  const metricKey = accuracyKeyFor(finding.framework, runKey, finding.defaultMetric);
+  const metricKey = accuracyKeyFor(finding.framework, runIsWritten ? runKey : null, finding.loggedKeys);
   const evidence = misleadingLossOf(run);
   const runId = run?.id ?? null;
   const runLabel = run?.label ?? null;
-  const hasAccuracy = measuresAccuracy || runKey !== null;
-  const offersFix = finding.fix.length > 0 && (hasAccuracy || !finding.fix.some((step) => 'metric' in step.value));
+  const hasAccuracy = measuresAccuracy || runKey !== null || finding.loggedKeys.length > 0;
+  const writesKey = finding.fix.some((step) => 'metric' in step.value);
+  const offersFix = finding.fix.length > 0 && (!writesKey || metricKey !== null);
+  const unknownKey = finding.fix.length > 0 && writesKey && metricKey === null && hasAccuracy ? unknownKeySentence(finding) : '';
   if (run !== undefined && evidence !== undefined) {
-    const quoted = `${evidenceSentence(run, evidence)}${checkpointSentence(run, runKey ?? metricKey)}`;
-    return { level: 'warning', metricKey, offersFix, runId, runLabel, message: `${finding.message} ${quoted}${offersFix ? ` Follow "${metricKey}" instead.` : ''}` };
+    const quoted = `${evidenceSentence(run, evidence)}${checkpointSentence(run, runKey ?? metricKey ?? 'accuracy')}`;
+    return { level: 'warning', metricKey, offersFix, runId, runLabel, message: `${finding.message} ${quoted}${offersFix && metricKey !== null ? ` Follow "${metricKey}" instead.` : unknownKey}` };
   }
   if (finding.bug) return { level: 'warning', metricKey, offersFix, runId, runLabel, message: finding.message };
-  const advice = offersFix ? `; consider following "${metricKey}".` : '.';
+  const advice = offersFix && metricKey !== null ? `; consider following "${metricKey}".` : `.${unknownKey}`;
   return { level: hasAccuracy ? 'information' : 'hint', metricKey, offersFix, runId, runLabel, message: `${finding.message} Loss can rise while token accuracy still improves${advice}` };
 }

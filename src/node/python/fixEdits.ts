@@ -19,8 +19,13 @@ function literal(value: string, quote: string): string {
   return quote + value.replace(/\\/g, '\\\\').replaceAll(quote, `\\${quote}`) + quote;
 }
 
-function code(value: FixText, metricKey: string, quote: string): string {
-  return 'metric' in value ? literal(metricKey, quote) : value.code.replace(/^"(.*)"$/, (_, inner: string) => literal(inner, quote));
+/** `metricKey` null: no accuracy key is known, and a step that writes one is never planned (the report offers no fix). */
+function code(value: FixText, metricKey: string | null, quote: string): string {
+  if ('metric' in value) {
+    if (metricKey === null) throw new Error('A fix that writes an accuracy key needs a key the script logs.');
+    return literal(metricKey, quote);
+  }
+  return value.code.replace(/^"(.*)"$/, (_, inner: string) => literal(inner, quote));
 }
 
 /** A bracketed list that items are added to: an argument list or a dictionary. */
@@ -73,7 +78,7 @@ export function addsToUnknownArguments(steps: readonly FixStep[]): boolean {
 }
 
 /** The edits that carry out a fix; steps that cannot be carried out safely (a non-literal dict) are skipped. */
-export function planFix(text: string, steps: readonly FixStep[], metricKey: string): TextEdit[] {
+export function planFix(text: string, steps: readonly FixStep[], metricKey: string | null): TextEdit[] {
   const edits: TextEdit[] = [];
   const containers = new Map<number, Container>();
   const add = (span: Span, lastItemEnd: number | null, item: string): void => {
@@ -124,8 +129,8 @@ export function planFix(text: string, steps: readonly FixStep[], metricKey: stri
 }
 
 /** The quick fix's title: what it will write, so the user can judge it before applying. */
-export function fixTitle(steps: readonly FixStep[], metricKey: string): string {
-  const show = (value: FixText): string => ('metric' in value ? `"${metricKey}"` : value.code);
+export function fixTitle(steps: readonly FixStep[], metricKey: string | null): string {
+  const show = (value: FixText): string => ('metric' in value ? `"${metricKey ?? '?'}"` : value.code);
   const parts = steps.map((step) => {
     switch (step.kind) {
       case 'replace':

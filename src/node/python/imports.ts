@@ -40,9 +40,28 @@ export function collectImports(root: Node): Imports {
 }
 
 /**
+ * Names the rules look for, by the star-importable modules that export them (a module is known by its name or a
+ * parent's: `fastai.vision.all`). Only these decide which of several star imports binds a bare name.
+ */
+const STAR_EXPORTS: readonly (readonly [RegExp, ReadonlySet<string>])[] = [
+  [/^fastai\b/, new Set(['SaveModelCallback', 'EarlyStoppingCallback', 'ReduceLROnPlateau', 'TrackerCallback'])],
+  [/^torch\.optim\.lr_scheduler$/, new Set(['ReduceLROnPlateau', 'StepLR', 'CosineAnnealingLR', 'LambdaLR', 'OneCycleLR', 'ExponentialLR', 'MultiStepLR', 'LinearLR'])],
+  [/^(?:tensorflow\.|tf_)?keras\.callbacks$/, new Set(['EarlyStopping', 'ModelCheckpoint', 'ReduceLROnPlateau'])],
+  [/^(?:lightning\.pytorch|pytorch_lightning)\.callbacks$/, new Set(['EarlyStopping', 'ModelCheckpoint'])],
+  [/^transformers$/, new Set(['TrainingArguments', 'Seq2SeqTrainingArguments', 'Trainer', 'Seq2SeqTrainer', 'EarlyStoppingCallback'])],
+  [/^trl$/, new Set(['SFTConfig', 'SFTTrainer'])],
+];
+
+function exportsOf(module: string): ReadonlySet<string> | undefined {
+  return STAR_EXPORTS.find(([pattern]) => pattern.test(module))?.[1];
+}
+
+/**
  * The qualified name of a dotted name as written, or null when its first part was not imported. A bare
- * name that only star imports can explain is qualified against them when they all come from one package
- * (`from fastai.vision.all import *` twice over is still fastai); rules only look at the package and the name.
+ * name that only star imports can explain is qualified against them: when they all come from one package
+ * (`from fastai.vision.all import *` twice over is still fastai), against the first; else against the last
+ * one known to export it, as Python binds it (`from fastai.vision.all import *` then `from
+ * torch.optim.lr_scheduler import *` makes `ReduceLROnPlateau` torch's); rules only look at the package and the name.
  */
 export function qualify(imports: Imports, dotted: string): string | null {
   const [head, ...rest] = dotted.split('.');
@@ -52,7 +71,9 @@ export function qualify(imports: Imports, dotted: string): string | null {
   const [first] = imports.starModules;
   if (first === undefined) return null;
   const root = first.split('.')[0];
-  return imports.starModules.every((module) => module.split('.')[0] === root) ? `${first}.${dotted}` : null;
+  if (imports.starModules.every((module) => module.split('.')[0] === root)) return `${first}.${dotted}`;
+  const exporter = [...imports.starModules].reverse().find((module) => exportsOf(module)?.has(head) === true);
+  return exporter === undefined ? null : `${exporter}.${dotted}`;
 }
 
 /** Imports seen elsewhere (earlier notebook cells) under the script's own, which win where both bind a name. */

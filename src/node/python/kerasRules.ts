@@ -1,4 +1,4 @@
-import type { Finding, FixStep } from './finding';
+import type { RuleFinding, FixStep } from './finding';
 import { isCallOf, stringOf } from './frameworks';
 import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
 import { argument, type PyCall, type PythonScript } from './syntax';
@@ -23,13 +23,13 @@ function savesBestOnly(call: PyCall): boolean {
 }
 
 /** Keras 3 `EarlyStopping`, `ModelCheckpoint`, `ReduceLROnPlateau`: `monitor` defaults to "val_loss". */
-export function kerasFindings(script: PythonScript): Finding[] {
-  const findings: Finding[] = [];
+export function kerasFindings(script: PythonScript): RuleFinding[] {
+  const findings: RuleFinding[] = [];
   for (const call of script.calls) {
     if (!isCallOf(call, 'keras', Object.keys(MONITOR_POSITION))) continue;
     const name = call.qualified?.split('.').pop() ?? '';
     if (name === 'ModelCheckpoint' && !savesBestOnly(call)) continue;
-    const base = { framework: 'keras' as const, defaultMetric: 'val_accuracy' };
+    const base = { framework: 'keras' as const };
     const monitorArg = argument(call, 'monitor', MONITOR_POSITION[name]);
     const modeMax: FixStep = { kind: 'keyword', call, name: 'mode', value: { code: '"max"' } };
     const followAccuracy: FixStep[] = [{ kind: 'keyword', call, name: 'monitor', value: { metric: true } }, modeMax];

@@ -1,4 +1,4 @@
-import type { Finding, FixStep } from './finding';
+import type { RuleFinding, FixStep } from './finding';
 import { frameworkOf, isCallOf, stringOf } from './frameworks';
 import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
 import { argument, assignedCall, type PyCall, type PythonScript, type PyValue } from './syntax';
@@ -15,9 +15,9 @@ function modeMax(call: PyCall): FixStep {
   return { kind: 'keyword', call, name: 'mode', value: { code: '"max"' } };
 }
 
-function callbackFindings(call: PyCall): Finding[] {
+function callbackFindings(call: PyCall): RuleFinding[] {
   const name = call.qualified?.split('.').pop() ?? '';
-  const base = { framework: 'lightning' as const, defaultMetric: 'val_acc' };
+  const base = { framework: 'lightning' as const };
   const monitorArg = argument(call, 'monitor', MONITOR_POSITION[name]);
   const monitor = stringOf(monitorArg?.value);
   if (monitor === undefined || monitorArg === undefined) return [];
@@ -41,8 +41,8 @@ function schedulerCall(script: PythonScript, value: PyValue | undefined): PyCall
 }
 
 /** `{"scheduler": ..., "monitor": "val_loss"}` returned from `configure_optimizers`. */
-function schedulerDictFindings(script: PythonScript): Finding[] {
-  const findings: Finding[] = [];
+function schedulerDictFindings(script: PythonScript): RuleFinding[] {
+  const findings: RuleFinding[] = [];
   for (const dict of script.dicts) {
     const scheduler = dict.entries.find((entry) => stringOf(entry.key) === 'scheduler');
     const monitorEntry = dict.entries.find((entry) => stringOf(entry.key) === 'monitor');
@@ -53,7 +53,7 @@ function schedulerDictFindings(script: PythonScript): Finding[] {
     // Only ReduceLROnPlateau reads "monitor": beside an imported scheduler of another kind it does nothing.
     if (built !== undefined && built.qualified !== null && plateau === undefined) continue;
     const plateauMode = plateau === undefined ? undefined : argument(plateau, 'mode', 1);
-    const base = { framework: 'lightning' as const, defaultMetric: 'val_acc' };
+    const base = { framework: 'lightning' as const };
     if (isLossMetric(monitor)) {
       // Following accuracy needs the scheduler's mode turned too; without a keyword to turn, no fix is safe.
       const fix: FixStep[] = plateau !== undefined && plateauMode?.name !== null ? [{ kind: 'entry', dict, key: 'monitor', value: { metric: true } }, modeMax(plateau)] : [];
@@ -69,7 +69,7 @@ function schedulerDictFindings(script: PythonScript): Finding[] {
 }
 
 /** Lightning `EarlyStopping`, `ModelCheckpoint` and scheduler dicts, in a script that imports Lightning. */
-export function lightningFindings(script: PythonScript): Finding[] {
+export function lightningFindings(script: PythonScript): RuleFinding[] {
   const usesLightning = script.calls.some((call) => frameworkOf(call) === 'lightning') || [...script.imports.aliases.values()].some((name) => /^(lightning|pytorch_lightning)\b/.test(name));
   if (!usesLightning) return [];
   const callbacks = script.calls.filter((call) => isCallOf(call, 'lightning', Object.keys(MONITOR_POSITION)));

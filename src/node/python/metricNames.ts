@@ -28,24 +28,32 @@ export function isAccuracyLikeMetric(name: string): boolean {
   return (ACCURACY_WORD.test(name) || ACCURACY_CAMEL.test(name)) && !isLossMetric(name);
 }
 
-/**
- * The key a fix writes: the run's own accuracy key when it is spelled the way this framework names its
- * metrics (Transformers prefixes `eval_`, Keras `val_`, fastai none), else the framework's usual name.
- */
-export function accuracyKeyFor(framework: Framework, runKey: string | null, fallback: string): string {
-  // A key computed from evaluation outputs is the extension's, not the trainer's: a Trainer told to follow
-  // it fails at its first evaluation, as the metric is not among those it logs.
-  if (runKey === null || COMPUTED_KEY_NAMES.has(runKey)) return fallback;
+/** Whether a key a run logs is spelled as this framework names its metrics (Transformers prefixes `eval_`, Keras `val_`, fastai none). */
+function spelledFor(framework: Framework, key: string): boolean {
   switch (framework) {
     case 'transformers':
-      return runKey.startsWith('eval_') ? runKey : fallback;
+      return key.startsWith('eval_');
     case 'keras':
-      return runKey.startsWith('val_') ? runKey : fallback;
+      return key.startsWith('val_');
     case 'fastai':
-      return /^(eval|val|valid|validation)[_/]/.test(runKey) ? fallback : runKey;
+      return !/^(eval|val|valid|validation)[_/]/.test(key);
     case 'lightning':
     case 'torch':
     case 'nanogpt':
-      return runKey.startsWith('eval_') ? fallback : runKey;
+      return !key.startsWith('eval_');
   }
+}
+
+/**
+ * The key a fix writes, or null when none is known to be logged: told to follow a metric it never logs, the
+ * Trainer stops with a KeyError at its first evaluation, Lightning with an error, and Keras callbacks do nothing.
+ * `runKey` is the accuracy a run the script writes logs; `loggedKeys` those the script is read to log. A key
+ * the script is read to log wins, the run's among them first (the script may have changed since the run); else
+ * the run's, when spelled as this framework spells its keys.
+ */
+export function accuracyKeyFor(framework: Framework, runKey: string | null, loggedKeys: readonly string[]): string | null {
+  // A key computed from evaluation outputs is the extension's, not the trainer's.
+  const logged = runKey !== null && !COMPUTED_KEY_NAMES.has(runKey) && spelledFor(framework, runKey) ? runKey : null;
+  if (loggedKeys.length > 0) return logged !== null && loggedKeys.includes(logged) ? logged : (loggedKeys[0] as string);
+  return logged;
 }

@@ -47,6 +47,16 @@ export interface PyCall {
 export interface PyAssignment {
   readonly target: string;
   readonly value: PyValue;
+  /** The branches of `if` statements it lies in, outermost first: `if-id:clause` (0 the body, then elif/else in order). */
+  readonly branches: readonly string[];
+}
+
+/** `if isinstance(name, Class):`: within `span` (the body), `name` is a `Class`. */
+export interface PyTypeGuard {
+  readonly name: string;
+  /** The class through the imports, or null when it was not imported. */
+  readonly qualified: string | null;
+  readonly span: Span;
 }
 
 export interface PyComparison {
@@ -64,6 +74,9 @@ export interface PythonScript {
   readonly comparisons: readonly PyComparison[];
   /** Plain string literals, for matching a script to the run directory it writes. */
   readonly strings: readonly string[];
+  /** What each function defined at any depth returns, by its name: `compute_metrics` -> `{"accuracy": …}`. */
+  readonly returns: ReadonlyMap<string, readonly PyValue[]>;
+  readonly typeGuards: readonly PyTypeGuard[];
 }
 
 const spanOf = (node: Node): Span => ({ start: node.startIndex, end: node.endIndex });
@@ -159,12 +172,69 @@ class ScriptBuilder {
     return call;
   }
 
-  assignment(node: Node): PyAssignment | null {
+  /**
+   * `functools.partial(Callback, monitor=…)` read as the call it prepares: the callee is its first argument
+   * and the other arguments are that callee's (keywords added by a fix land in the same argument list).
+   */
+  partialTarget(call: PyCall): PyCall | undefined {
+    if (call.qualified !== 'functools.partial') return undefined;
+    const [first, ...rest] = call.args;
+    if (first === undefined || first.name !== null || first.value.kind !== 'other' || !/^[\w.]+$/.test(first.value.text)) return undefined;
+    const callee = compact(first.value.text);
+    return { ...call, callee, qualified: qualify(this.imports, callee), calleeSpan: first.value.span, args: rest };
+  }
+
+  /** `a = …`, and `a, b = x, y` (or `(a, b) = (x, y)`) read as one assignment per name when both sides have as many items. */
+  assignments(node: Node): PyAssignment[] {
     const left = node.childForFieldName('left');
     const right = node.childForFieldName('right');
-    if (left === null || right === null || (left.type !== 'identifier' && left.type !== 'attribute')) return null;
-    return { target: compact(left.text), value: this.value(right) };
+    if (left === null || right === null) return [];
+    const branches = branchesOf(node);
+    if (left.type === 'identifier' || left.type === 'attribute') return [{ target: compact(left.text), value: this.value(right), branches }];
+    const targets = UNPACKED.has(left.type) ? left.namedChildren.filter((child) => child.type !== 'comment') : [];
+    const values = UNPACKED.has(right.type) ? right.namedChildren.filter((child) => child.type !== 'comment') : [];
+    if (targets.length === 0 || targets.length !== values.length) return [];
+    return targets.flatMap((target, i) => {
+      const value = values[i];
+      return value !== undefined && (target.type === 'identifier' || target.type === 'attribute') ? [{ target: compact(target.text), value: this.value(value), branches }] : [];
+    });
   }
+
+  /** `if isinstance(name, Class):` and `if not isinstance(…)` is not read: only the body of a positive test is guarded. */
+  typeGuard(node: Node): PyTypeGuard | null {
+    const condition = node.childForFieldName('condition');
+    const body = node.childForFieldName('consequence');
+    if (condition?.type !== 'call' || body === null || compact(condition.childForFieldName('function')?.text ?? '') !== 'isinstance') return null;
+    const [subject, type] = condition.childForFieldName('arguments')?.namedChildren.filter((child) => child.type !== 'comment') ?? [];
+    if (subject === undefined || type === undefined || !/^[\w.]+$/.test(subject.text) || !/^[\w.]+$/.test(type.text)) return null;
+    return { name: compact(subject.text), qualified: qualify(this.imports, compact(type.text)), span: spanOf(body) };
+  }
+}
+
+const UNPACKED = new Set(['pattern_list', 'tuple_pattern', 'expression_list', 'tuple']);
+/** Bounds the walk up from a node to the module (tree-sitter nests a few levels per Python block). */
+const MAX_DEPTH = 400;
+
+/** The `if` branches a node lies in: assignments in different branches of one `if` are alternatives, not a sequence. */
+function branchesOf(node: Node): string[] {
+  const branches: string[] = [];
+  let child: Node = node;
+  for (let parent = node.parent, depth = 0; parent !== null && depth < MAX_DEPTH; child = parent, parent = parent.parent, depth++) {
+    if (parent.type !== 'if_statement') continue;
+    const clauses = parent.namedChildren.filter((c) => c.type === 'block' || c.type === 'elif_clause' || c.type === 'else_clause');
+    const index = clauses.findIndex((clause) => clause.id === child.id);
+    if (index >= 0) branches.unshift(`${parent.id}:${index}`);
+  }
+  return branches;
+}
+
+/** The name of the function a return statement belongs to (the nearest enclosing one), or null at module level. */
+function enclosingFunction(node: Node): string | null {
+  for (let parent = node.parent, depth = 0; parent !== null && depth < MAX_DEPTH; parent = parent.parent, depth++) {
+    if (parent.type === 'function_definition') return parent.childForFieldName('name')?.text ?? null;
+    if (parent.type === 'lambda') return null;
+  }
+  return null;
 }
 
 function comparison(node: Node): PyComparison {
@@ -180,15 +250,24 @@ export function readScript(root: Node, inherited?: Imports): PythonScript {
   const own = collectImports(root);
   const imports = inherited === undefined ? own : mergeImports(inherited, own);
   const builder = new ScriptBuilder(imports);
-  const nodes = root.descendantsOfType(['call', 'dictionary', 'assignment', 'comparison_operator', 'string']);
+  const nodes = root.descendantsOfType(['call', 'dictionary', 'assignment', 'comparison_operator', 'string', 'return_statement', 'if_statement']);
   const of = (type: string): Node[] => nodes.filter((node) => node.type === type);
+  const calls = of('call').flatMap((node) => builder.call(node) ?? []);
+  const returns = new Map<string, PyValue[]>();
+  for (const node of of('return_statement')) {
+    const name = enclosingFunction(node);
+    const value = node.namedChildren.find((child) => child.type !== 'comment');
+    if (name !== null && value !== undefined) returns.set(name, [...(returns.get(name) ?? []), builder.value(value)]);
+  }
   return {
     imports,
-    calls: of('call').flatMap((node) => builder.call(node) ?? []),
+    calls: calls.flatMap((call) => { const target = builder.partialTarget(call); return target === undefined ? [call] : [call, target]; }),
     dicts: of('dictionary').map((node) => builder.dict(node)),
-    assignments: of('assignment').flatMap((node) => builder.assignment(node) ?? []),
+    assignments: of('assignment').flatMap((node) => builder.assignments(node)),
     comparisons: of('comparison_operator').map(comparison),
     strings: of('string').flatMap((node) => stringValue(node) ?? []),
+    returns,
+    typeGuards: of('if_statement').flatMap((node) => builder.typeGuard(node) ?? []),
   };
 }
 
@@ -210,7 +289,26 @@ export function dictCall(value: PyValue): PyCall | undefined {
  * of a script and used in a function above): a script with two training loops often reuses one name.
  */
 export function assignedCall(script: PythonScript, target: string, at: number): PyCall | undefined {
+  return assignedCalls(script, target, at)[0];
+}
+
+/** Whether two assignments lie in different branches of one `if`: only one of them runs. */
+function alternatives(a: PyAssignment, b: PyAssignment): boolean {
+  return a.branches.some((branch) => {
+    const [statement] = branch.split(':');
+    return b.branches.some((other) => other.startsWith(`${statement as string}:`) && other !== branch);
+  });
+}
+
+/**
+ * Every call `target` may hold at offset `at`: the one last assigned above it (as `assignedCall`), and those
+ * assigned in the other branches of an `if` that assigned it (`if plateau: s = ReduceLROnPlateau(…) else: s = StepLR(…)`).
+ */
+export function assignedCalls(script: PythonScript, target: string, at: number): PyCall[] {
   const named = script.assignments.filter((assignment) => assignment.target === target);
-  const nearest = named.filter((assignment) => assignment.value.span.start < at).pop() ?? named.find((assignment) => assignment.value.span.start > at);
-  return nearest?.value.kind === 'call' ? nearest.value.call : undefined;
+  const above = named.filter((assignment) => assignment.value.span.start < at);
+  const nearest = above.at(-1) ?? named.find((assignment) => assignment.value.span.start > at);
+  if (nearest === undefined) return [];
+  const candidates = [nearest, ...above.filter((assignment) => assignment !== nearest && alternatives(assignment, nearest))];
+  return candidates.flatMap((assignment) => (assignment.value.kind === 'call' ? [assignment.value.call] : []));
 }

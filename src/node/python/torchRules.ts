@@ -1,7 +1,7 @@
-import type { Finding } from './finding';
+import type { RuleFinding } from './finding';
 import { isCallOf, stringOf } from './frameworks';
 import { isAccuracyLikeMetric, isLossMetric } from './metricNames';
-import { argument, assignedCall, type PyCall, type PythonScript } from './syntax';
+import { argument, assignedCalls, type PyCall, type PythonScript } from './syntax';
 
 const LOSS_NAME = /loss/i;
 /** `-val_acc`, `1 - val_acc`, `100.0 - acc`: an accuracy turned into something to minimise, as mode "min" wants. */
@@ -11,23 +11,30 @@ const NEGATED = /^[(\s]*(?:-|\d[\d.]*\s*-)/;
  * A PyTorch `ReduceLROnPlateau` whose `.step(...)` is given a loss (advice), or an accuracy while the
  * scheduler minimises (a bug, fixed by turning its mode).
  */
-function plateauStepFindings(script: PythonScript): Finding[] {
-  const plateauAt = (call: PyCall): PyCall | undefined => {
+function plateauStepFindings(script: PythonScript): RuleFinding[] {
+  /** The ReduceLROnPlateau a `.step` call may step: built in any branch that binds the name, or known only from an isinstance guard. */
+  const plateauAt = (call: PyCall): PyCall | 'guarded' | undefined => {
     if (!call.callee.endsWith('.step')) return undefined;
-    const built = assignedCall(script, call.callee.slice(0, -'.step'.length), call.span.start);
-    return built !== undefined && isCallOf(built, 'torch', ['ReduceLROnPlateau']) ? built : undefined;
+    const name = call.callee.slice(0, -'.step'.length);
+    const built = assignedCalls(script, name, call.span.start).find((candidate) => isCallOf(candidate, 'torch', ['ReduceLROnPlateau']));
+    if (built !== undefined) return built;
+    const guarded = script.typeGuards.some((guard) => guard.name === name && guard.qualified?.startsWith('torch.') === true && guard.qualified.endsWith('.ReduceLROnPlateau') && guard.span.start <= call.span.start && call.span.end <= guard.span.end);
+    return guarded ? 'guarded' : undefined;
   };
-  const findings: Finding[] = [];
-  const base = { framework: 'torch' as const, defaultMetric: 'val_acc', rule: 'torch-plateau-step' as const };
+  const findings: RuleFinding[] = [];
+  const base = { framework: 'torch' as const, rule: 'torch-plateau-step' as const };
   for (const call of script.calls) {
-    const scheduler = plateauAt(call);
-    const value = scheduler === undefined ? undefined : argument(call, 'metrics', 0);
+    const found = plateauAt(call);
+    const value = found === undefined ? undefined : argument(call, 'metrics', 0);
     const text = value?.value.kind === 'other' ? value.value.text : '';
-    if (scheduler === undefined || value === undefined) continue;
+    if (found === undefined || value === undefined) continue;
     if (LOSS_NAME.test(text)) {
       findings.push({ ...base, span: value.span, bug: false, fix: [], message: `ReduceLROnPlateau is stepped with ${text}: it cuts the learning rate when the loss stops falling. Stepping it with a validation accuracy needs mode="max".` });
       continue;
     }
+    // Under an isinstance guard the scheduler was built elsewhere: its mode cannot be read.
+    if (found === 'guarded') continue;
+    const scheduler = found;
     const mode = argument(scheduler, 'mode', 1);
     const minimises = mode === undefined ? !scheduler.hasSplat : stringOf(mode.value) === 'min';
     if (isAccuracyLikeMetric(text) && !NEGATED.test(text) && minimises && mode?.name !== null) {
@@ -41,15 +48,14 @@ function plateauStepFindings(script: PythonScript): Finding[] {
 const BEST_VALIDATION_LOSS = /(?:^|\.)(best_(?:val(?:id(?:ation)?)?|eval|dev)_loss)$/;
 
 /** nanoGPT, and hand-written loops and callbacks like it, keep the checkpoint with the lowest validation loss. */
-function bestValLossFindings(script: PythonScript): Finding[] {
+function bestValLossFindings(script: PythonScript): RuleFinding[] {
   const ordering = new Set(['<', '>', '<=', '>=']);
   return script.comparisons.flatMap((comparison) => {
     if (!comparison.operators.some((op) => ordering.has(op))) return [];
     const name = comparison.operands.map((operand) => BEST_VALIDATION_LOSS.exec(operand)?.[1]).find((found) => found !== undefined);
     if (name === undefined) return [];
-    const finding: Finding = {
+    const finding: RuleFinding = {
       framework: 'nanogpt',
-      defaultMetric: 'val_acc',
       rule: 'nanogpt-best-val-loss',
       span: comparison.span,
       bug: false,
@@ -62,15 +68,27 @@ function bestValLossFindings(script: PythonScript): Finding[] {
 
 const FASTAI_CALLBACKS = ['SaveModelCallback', 'EarlyStoppingCallback', 'ReduceLROnPlateau'];
 
+/**
+ * fastai's SaveModelCallback keeps the best model by its monitor unless `every_epoch` is set (True or a number
+ * of epochs): then it saves on a schedule and tracks nothing. Anything but a literal False or 0 there is not guessed at.
+ */
+function tracksBest(call: PyCall): boolean {
+  const everyEpoch = argument(call, 'every_epoch');
+  if (everyEpoch === undefined) return !call.hasSplat;
+  const value = everyEpoch.value;
+  return (value.kind === 'bool' && !value.value) || (value.kind === 'other' && /^0+$/.test(value.text.trim()));
+}
+
 /** fastai's tracker callbacks monitor "valid_loss" unless told otherwise, and infer the direction from the name. */
-function fastaiFindings(script: PythonScript): Finding[] {
-  const findings: Finding[] = [];
+function fastaiFindings(script: PythonScript): RuleFinding[] {
+  const findings: RuleFinding[] = [];
   for (const call of script.calls) {
     if (!isCallOf(call, 'fastai', FASTAI_CALLBACKS)) continue;
     const name = call.qualified?.split('.').pop() ?? '';
+    if (name === 'SaveModelCallback' && !tracksBest(call)) continue;
     const monitorArg = argument(call, 'monitor', 0);
     const monitor = stringOf(monitorArg?.value);
-    const base = { framework: 'fastai' as const, defaultMetric: 'accuracy', rule: 'fastai-monitor' as const, bug: false };
+    const base = { framework: 'fastai' as const, rule: 'fastai-monitor' as const, bug: false };
     if (monitorArg === undefined && !call.hasSplat) {
       findings.push({ ...base, span: call.calleeSpan, fix: [{ kind: 'keyword', call, name: 'monitor', value: { metric: true } }], message: `${name} with no monitor follows "valid_loss".` });
     } else if (monitorArg !== undefined && monitor !== undefined && isLossMetric(monitor)) {
@@ -81,6 +99,6 @@ function fastaiFindings(script: PythonScript): Finding[] {
   return findings;
 }
 
-export function torchFindings(script: PythonScript): Finding[] {
+export function torchFindings(script: PythonScript): RuleFinding[] {
   return [...plateauStepFindings(script), ...bestValLossFindings(script), ...fastaiFindings(script)];
 }

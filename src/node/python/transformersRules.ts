@@ -1,14 +1,9 @@
-import type { Finding, FixStep } from './finding';
+import type { RuleFinding, FixStep } from './finding';
 import { isCallOf, stringOf } from './frameworks';
 import { isAccuracyLikeMetric, isErrorMetric, isLossMetric } from './metricNames';
 import { argument, dictCall, type PyArgument, type PyCall, type PythonScript } from './syntax';
 
 const ARGUMENT_CLASSES = ['TrainingArguments', 'Seq2SeqTrainingArguments', 'SFTConfig'];
-
-/** TRL logs token accuracy by itself; plain Transformers logs what `compute_metrics` returns, usually `accuracy`. */
-function defaultMetric(call: PyCall): string {
-  return call.qualified?.endsWith('SFTConfig') === true ? 'eval_mean_token_accuracy' : 'eval_accuracy';
-}
 
 function isPlateau(arg: PyArgument | undefined): boolean {
   if (arg === undefined) return false;
@@ -65,11 +60,11 @@ function plateauModeIsMax(call: PyCall): boolean | undefined {
 }
 
 /** The loss-trusting findings of one arguments call; also tells whether it follows the loss, for callbacks. */
-function argumentFindings(call: PyCall): { findings: Finding[]; followsLoss: boolean } {
-  const base = { framework: 'transformers' as const, defaultMetric: defaultMetric(call) };
+function argumentFindings(call: PyCall): { findings: RuleFinding[]; followsLoss: boolean } {
+  const base = { framework: 'transformers' as const };
   const metricArg = argument(call, 'metric_for_best_model');
   const metric = stringOf(metricArg?.value);
-  const findings: Finding[] = [];
+  const findings: RuleFinding[] = [];
   const fired = triggers(call);
   if (metricArg === undefined && !call.hasSplat) {
     for (const { arg, does } of fired) {
@@ -101,9 +96,9 @@ function argumentFindings(call: PyCall): { findings: Finding[]; followsLoss: boo
   return { findings, followsLoss: false };
 }
 
-export function transformersFindings(script: PythonScript): Finding[] {
+export function transformersFindings(script: PythonScript): RuleFinding[] {
   const argumentCalls = script.calls.filter((call) => isCallOf(call, 'transformers', ARGUMENT_CLASSES));
-  const findings: Finding[] = [];
+  const findings: RuleFinding[] = [];
   let lossFollower: PyCall | undefined;
   for (const call of argumentCalls) {
     const result = argumentFindings(call);
@@ -114,7 +109,7 @@ export function transformersFindings(script: PythonScript): Finding[] {
     const follower = lossFollower;
     const metric = stringOf(argument(follower, 'metric_for_best_model')?.value) ?? 'loss';
     for (const call of script.calls.filter((c) => isCallOf(c, 'transformers', ['EarlyStoppingCallback']))) {
-      findings.push({ framework: 'transformers', defaultMetric: defaultMetric(follower), rule: 'hf-early-stopping', span: call.calleeSpan, bug: false, fix: followAccuracy(follower), message: `EarlyStoppingCallback stops training when "${metric}" stops improving: it follows metric_for_best_model, which is the eval loss here.` });
+      findings.push({ framework: 'transformers', rule: 'hf-early-stopping', span: call.calleeSpan, bug: false, fix: followAccuracy(follower), message: `EarlyStoppingCallback stops training when "${metric}" stops improving: it follows metric_for_best_model, which is the eval loss here.` });
     }
   }
   return findings;
