@@ -4,7 +4,7 @@
 // local index) the reason is kept in a marker of its own and the tests say they are skipped, with that reason.
 // Delete the venv folder to try again.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO } from './vscode-host/ensureHost.mjs';
@@ -62,9 +62,45 @@ function ensureVenv({ name, label, packages }, log) {
   log(`${label}: installed`);
 }
 
+// The real log writers, for the tests that let them write (tensorboardX's add_hparams trials, W&B offline runs).
+// wandb 0.30 depends on opentelemetry-semantic-conventions, which the local index lacks and which offline runs
+// import but never use: wandb and its OpenTelemetry packages go in without dependencies, their plain
+// dependencies by name, and the missing module as a stand-in that answers every name with itself.
+const WRITERS = ['tensorboardX', 'click', 'packaging', 'platformdirs', 'protobuf', 'pydantic', 'pyyaml', 'requests', 'xxhash'];
+const WRITERS_NO_DEPS = ['wandb', 'opentelemetry-api', 'opentelemetry-sdk', 'opentelemetry-exporter-otlp-proto-http', 'opentelemetry-exporter-otlp-proto-common', 'opentelemetry-proto'];
+
+function ensureWriters({ name }, log) {
+  const dir = join(REPO, name);
+  if (!existsSync(join(dir, '.installed'))) return;
+  const installed = join(dir, '.writers-installed');
+  const failed = join(dir, '.writers-failed');
+  if (existsSync(installed) || existsSync(failed)) return;
+  const pip = (args) => spawnSync(join(dir, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--retries', '1', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  log(`log writers (tensorboardX, wandb): installing into ${dir}`);
+  for (const args of [WRITERS, ['--no-deps', ...WRITERS_NO_DEPS]]) {
+    const result = pip(args);
+    if (result.status !== 0) {
+      const reason = pipErrors(result.stderr ?? '');
+      writeFileSync(failed, `pip install ${args.join(' ')} failed:\n${reason}\n`);
+      log(`log writers: pip could not install; the tests that need them are skipped.\n${reason}`);
+      return;
+    }
+  }
+  const lib = join(dir, 'lib');
+  const python = readdirSync(lib).find((entry) => entry.startsWith('python3'));
+  const semconv = join(lib, python ?? 'python3', 'site-packages', 'opentelemetry', 'semconv');
+  if (!existsSync(semconv)) {
+    mkdirSync(semconv, { recursive: true });
+    copyFileSync(join(REPO, 'scripts', 'python', 'opentelemetry_semconv_standin.py'), join(semconv, '__init__.py'));
+  }
+  writeFileSync(installed, `${[...WRITERS, ...WRITERS_NO_DEPS].join(' ')}\n`);
+  log('log writers: installed');
+}
+
 /** Never fails: a machine where pip cannot install gets skipped tests, each saying why. */
 export function ensureTrainers(log = (message) => process.stderr.write(`[trainers] ${message}\n`)) {
   for (const venv of TRAINER_VENVS) ensureVenv(venv, log);
+  ensureWriters(TRAINER_VENVS[0], log);
   return TRAINER_VENVS.map(({ name, label }) => ({ label, python: join(REPO, name, 'bin', 'python'), failure: existsSync(join(REPO, name, '.failed')) ? readFileSync(join(REPO, name, '.failed'), 'utf8') : undefined }));
 }
 
