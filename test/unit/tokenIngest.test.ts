@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { COMPUTED_KEYS } from '../../src/core/tokens/evalOutputsFormat';
 import { LogIngest } from '../../src/node/logIngest';
 import { EvaluationContext } from '../../src/node/tokens/evaluationContext';
 import { samplesSkipReason, SAMPLES_DIR } from './helpers';
-import { numpySkipReason, PYTHON_WITH_NUMPY, REPO_ROOT, runPython } from './tokenPython';
+import { numpySkipReason, REPO_ROOT, runPython, runTorchPython, torchSkipReason } from './tokenPython';
 
 const dir = mkdtempSync(join(tmpdir(), 'tal-eval-ingest-'));
 const workerScript = join(REPO_ROOT, 'dist/evalWorker.js');
@@ -87,11 +86,10 @@ test('real sample: model weights in safetensors are not an evaluation, and say w
   assert.match(problem?.message ?? '', /No labels among the tensors \(transformer\.h\.0\.attn\.c_attn\.bias/);
 });
 
-const torchSkipReason = PYTHON_WITH_NUMPY !== undefined && spawnSync(PYTHON_WITH_NUMPY, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0 ? false : 'python3 with torch not found (apt-get install python3-torch)';
 
 test("the dump helper's torch path, driven as the Trainer drives it, writes what numpy computes", { skip: torchSkipReason }, async () => {
   const run = join(dir, 'torch-run');
-  const expected = JSON.parse(runPython([join(REPO_ROOT, 'test/fixtures/tokens/helper_torch.py'), REPO_ROOT, run])) as Record<string, number>;
+  const expected = JSON.parse(runTorchPython([join(REPO_ROOT, 'test/fixtures/tokens/helper_torch.py'), REPO_ROOT, run])) as Record<string, number>;
   const context = new EvaluationContext({ cacheDirectory: join(dir, 'cache-torch'), workerScript: undefined });
   const ingest = new LogIngest(undefined, { retryIncomplete: true, evaluations: context });
   await ingest.ingest(join(run, 'eval_outputs', 'step-42.safetensors'));

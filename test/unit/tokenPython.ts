@@ -16,8 +16,8 @@ export function runPython(args: readonly string[]): string {
   return result.stdout;
 }
 
-/** A python3 with torch and numpy: TAL_TORCH_PYTHON when set (a venv, say), else one on the usual paths, else undefined. */
-export const PYTHON_WITH_TORCH: string | undefined = [process.env['TAL_TORCH_PYTHON'], '/usr/bin/python3', 'python3']
+/** A python3 with torch and numpy: TAL_TORCH_PYTHON when set (a venv, say), else the trainers venv the test setup makes, else one on the usual paths, else undefined. */
+export const PYTHON_WITH_TORCH: string | undefined = [process.env['TAL_TORCH_PYTHON'], join(REPO_ROOT, '.venv-trainers', 'bin', 'python'), '/usr/bin/python3', 'python3']
   .filter((python): python is string => python !== undefined && python !== '')
   .find((python) => spawnSync(python, ['-c', 'import numpy, torch'], { stdio: 'ignore' }).status === 0);
 
