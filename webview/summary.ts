@@ -86,7 +86,9 @@ export function renderRunsTable(table: HTMLTableElement, runs: readonly RunView[
   if (focusedRowId !== undefined) rows.find((row) => row.dataset['runId'] === focusedRowId)?.focus();
 }
 
-function evidenceText(name: string, value: number): string {
+/** `value` is typed a number, but a NaN or an infinity crosses postMessage as JSON's null: said as such, never formatted. */
+function evidenceText(name: string, value: number | null): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `${name} = not a number`;
   const shown = Number.isInteger(value) ? String(value) : Math.abs(value) < 0.01 ? value.toExponential(2) : value.toFixed(4);
   return `${name} = ${shown}`;
 }

@@ -103,3 +103,16 @@ test('a run with evaluation outputs asks for its calibration view and draws it',
   const violations = await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []);
   assert.deepEqual(violations, [], 'the charts need nothing the Content Security Policy forbids');
 });
+
+test('a warning whose evidence holds a NaN (null once posted) still lists, with its other numbers, and the panel goes on drawing', async () => {
+  const warning = { kind: 'misleading-loss', form: 'rising', confidence: 'low', step: 500, startStep: 200, message: 'Eval loss is up.', evidence: { bestLossStep: 200, pairedTestSequences: NaN } } as const;
+  await send({ type: 'snapshot', runs: [{ ...view, warnings: [...view.warnings, warning] }], problems: [], defaultSmoothing: 0.6, now: Date.now() });
+  // The evidence sits in a closed <details>: there, not shown.
+  const list = '#warnings li[data-kind="misleading-loss"] .evidence';
+  await page.waitForSelector(list, { state: 'attached' });
+  const evidence = (await page.locator(list).textContent()) ?? '';
+  assert.match(evidence, /bestLossStep = 200/);
+  assert.match(evidence, /pairedTestSequences = not a number/);
+  await send({ type: 'calibration', runId: RUN, view: calibration });
+  await page.waitForSelector('#calibration:not([hidden])');
+});

@@ -42,13 +42,13 @@ export function confirmMisleadingLoss<W extends ConfirmableWarning>(warning: W, 
   const { mcnemar, split, confirmed, contradicted } = evidence;
   const numbers = {
     pairedTestP: mcnemar.pValue,
-    pairedTestSequences: mcnemar.sequences ?? NaN,
+    ...(mcnemar.sequences === null ? {} : { pairedTestSequences: mcnemar.sequences }),
     tokensNowRight: mcnemar.onlySecond,
     tokensNowWrong: mcnemar.onlyFirst,
     nllChangeOnWrongTokens: split.wrongTokens,
     nllChangeOnCorrectTokens: split.correctTokens,
     nllChangeFromAccuracy: split.accuracyChange,
-    nllChangeP: evidence.nllChange?.pValue ?? NaN,
+    ...(evidence.nllChange === undefined ? {} : { nllChangeP: evidence.nllChange.pValue }),
   };
   const withNumbers = { ...warning, evidence: { ...warning.evidence, ...numbers } };
   if (contradicted) {
@@ -99,7 +99,7 @@ export function confirmBySamples<W extends ConfirmableWarning>(warning: W, mcnem
  */
 export function confirmCheckpointDisagreement<W extends ConfirmableWarning>(warning: W, test: PairedTest | undefined): W | undefined {
   if (warning.kind !== 'checkpoint-disagreement' || test === undefined) return warning;
-  const withNumbers = { ...warning, evidence: { ...warning.evidence, pairedTestP: test.pValue, pairedTestSequences: test.sequences ?? NaN, tokensRightOnlyAtAccuracyStep: test.onlySecond, tokensRightOnlyAtLossStep: test.onlyFirst } };
+  const withNumbers = { ...warning, evidence: { ...warning.evidence, pairedTestP: test.pValue, ...(test.sequences === null ? {} : { pairedTestSequences: test.sequences }), tokensRightOnlyAtAccuracyStep: test.onlySecond, tokensRightOnlyAtLossStep: test.onlyFirst } };
   if (test.onlyFirst > test.onlySecond && test.pValue <= 0.05) {
     if (test.pValue <= 0.01) return undefined;
     return { ...withNumbers, confidence: 'low', message: `${warning.message} The evaluation outputs point the other way: ${test.onlyFirst} tokens are right only at the best-loss checkpoint and ${test.onlySecond} only at the best-accuracy one (${describeTest(test)}).` };
