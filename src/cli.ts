@@ -1,16 +1,34 @@
 import { formatText } from './core/reportText';
 import { reportPaths } from './node/reportPaths';
+import { watchPaths } from './node/watchPaths';
 
-const USAGE = 'Usage: token-accuracy-lens report <path>... [--json]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run\'s eval loss, token accuracy, best checkpoints and warnings.';
+const USAGE =
+  'Usage: token-accuracy-lens report <path>... [--json]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run\'s eval loss, token accuracy, best checkpoints and warnings.\n' +
+  '       token-accuracy-lens watch <path>... [--json]\n  Watches them as the extension does and prints a line each time a run changes (--json: one JSON object a line); Ctrl+C stops.';
+
+/** Watches until SIGINT (Ctrl+C) or SIGTERM, then stops the watchers and exits 0. */
+async function watchUntilStopped(paths: readonly string[], json: boolean): Promise<number> {
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  // A closed pipe (`| head`) ends the watch like Ctrl+C.
+  const closed = new Promise<void>((resolve) => process.stdout.once('error', () => resolve()));
+  const watching = await watchPaths(paths, { json, write: (line) => process.stdout.write(line + '\n') });
+  await Promise.race([stopped, closed]);
+  await watching.stop();
+  return 0;
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   const json = rest.includes('--json');
   const paths = rest.filter((arg) => arg !== '--json');
-  if (command !== 'report' || paths.length === 0 || paths.some((arg) => arg.startsWith('--'))) {
+  if ((command !== 'report' && command !== 'watch') || paths.length === 0 || paths.some((arg) => arg.startsWith('--'))) {
     process.stderr.write(USAGE + '\n');
     return command === '--help' || command === '-h' ? 0 : 2;
   }
+  if (command === 'watch') return watchUntilStopped(paths, json);
   const document = await reportPaths(paths);
   process.stdout.write(json ? JSON.stringify(document, null, 2) + '\n' : formatText(document));
   return 0;

@@ -11,13 +11,18 @@ export async function reportPaths(paths: readonly string[]): Promise<ReportDocum
   const problems: { path: string; message: string }[] = [];
   for (const path of paths.map((p) => resolve(p))) {
     try {
-      for (const file of await walkLogs(path)) await ingest.ingest(file);
+      for (const file of await walkLogs(path, (problem) => problems.push(problem))) await ingest.ingest(file);
     } catch (error) {
       problems.push({ path, message: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory.' : (error as Error).message });
     }
   }
   const document = buildReport(ingest.store.snapshots(), [...problems, ...ingest.problems()], {}, (runId) => ingest.runInfo(runId));
-  return { ...document, runs: document.runs.map((run) => withEvaluations(withOutputEvidence(run))) };
+  return { ...document, runs: document.runs.map(withEvidence) };
+}
+
+/** A run's report with warning (a) checked against its evaluation outputs and how each paired its tokens: the CLI's run, read once or watched. */
+export function withEvidence(run: RunReport): RunReport {
+  return withEvaluations(withOutputEvidence(run));
 }
 
 /**

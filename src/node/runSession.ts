@@ -1,7 +1,10 @@
+import { realpathSync } from 'node:fs';
 import { relative, sep } from 'node:path';
+import type { Problem } from '../core/types';
+import { FolderClaims } from './folderClaims';
 import type { FormatOverrides } from './formatSettings';
 import { LogIngest } from './logIngest';
-import { LogWatcher } from './logWatcher';
+import { chokidarWatcher, LogWatcher, type WatcherFactory } from './logWatcher';
 
 /** Changes arriving within this window reach the views as one update: a burst of appends costs one redraw. */
 const BATCH_MS = 25;
@@ -17,10 +20,16 @@ export class RunSession {
   private pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new Set<(runIds: readonly string[]) => void>();
-  /** `formats`: readers built from settings (the user's console patterns), replacing the registry's by id. */
+  /** What the watchers could not read (special files, names not UTF-8) and roots they poll, by path. */
+  private readonly watchNotes = new Map<string, string>();
+  /**
+   * `formats`: readers built from settings (the user's console patterns), replacing the registry's by id.
+   * `createWatcher`: chokidar, or a stand-in that injects watcher faults in tests.
+   */
   constructor(
     private readonly onError: (message: string) => void,
     private formats: FormatOverrides = new Map(),
+    private readonly createWatcher: WatcherFactory = chokidarWatcher,
   ) {
     this.ingest = this.createIngest();
   }
@@ -45,6 +54,15 @@ export class RunSession {
     }, BATCH_MS);
   }
 
+  /** A watch note set or cleared: listeners are called with no run ids when nothing but the problems changed. */
+  private note(path: string, message: string | undefined): void {
+    if (this.watchNotes.get(path) === message) return;
+    if (message === undefined) this.watchNotes.delete(path);
+    else this.watchNotes.set(path, message);
+    this.queue([]);
+  }
+
+  /** The listener is called with the ids of the runs that changed; with none when only the problems did. */
   onRunsChanged(listener: (runIds: readonly string[]) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
@@ -68,7 +86,9 @@ export class RunSession {
     this.ingest = this.createIngest();
     this.roots = [...roots];
     if (removed.length > 0) this.queue(removed);
-    this.watchers = roots.map((root) => new LogWatcher(root, this.ingest, this.onError));
+    this.watchNotes.clear();
+    const context = { claims: new FolderClaims(roots.map(realPathOf)), note: (path: string, message: string | undefined) => this.note(path, message), createWatcher: this.createWatcher };
+    this.watchers = roots.map((root) => new LogWatcher(root, this.ingest, this.onError, context));
     await Promise.all(this.watchers.map((watcher) => watcher.ready));
   }
 
@@ -76,8 +96,14 @@ export class RunSession {
     return this.ingest.store;
   }
 
-  problems() {
-    return this.ingest.problems();
+  problems(): Problem[] {
+    const notes = [...this.watchNotes].map(([path, message]) => ({ path, message }));
+    return [...this.ingest.problems(), ...notes].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** The roots watched by polling because the system ran out of watches: the status bar says so. */
+  pollingRoots(): string[] {
+    return this.watchers.filter((watcher) => watcher.isPolling).map((watcher) => watcher.root);
   }
 
   /** When the run's files were last written, as the readers saw it; null before any was read. */
@@ -124,5 +150,13 @@ export class RunSession {
     this.listeners.clear();
     this.ingest.dispose();
     await this.stopWatching();
+  }
+}
+
+function realPathOf(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return root;
   }
 }
