@@ -94,13 +94,22 @@ export class LogWatcher {
       binaryInterval: POLL_INTERVAL_MS,
     });
     this.watcher = watcher;
-    watcher.on('add', (path) => this.onFile(path)).on('change', (path) => this.onFile(path));
+    watcher.on('add', (path) => {
+      this.ingest.listings.saw(path, 'file');
+      this.onFile(path);
+    });
+    watcher.on('change', (path) => this.onFile(path));
     watcher.on('unlink', (path) => {
+      this.ingest.listings.gone(path);
       this.ingest.deleted(path);
       this.context.note(path, undefined);
     });
-    watcher.on('addDir', (path) => void this.checkNames(path));
+    watcher.on('addDir', (path) => {
+      this.ingest.listings.saw(path, 'directory');
+      void this.checkNames(path);
+    });
     watcher.on('unlinkDir', (path) => {
+      this.ingest.listings.gone(path);
       // chokidar saw it go, so it will see it come back: nothing to remember.
       this.gone.delete(path);
       this.context.claims.release(path);
@@ -191,6 +200,8 @@ export class LogWatcher {
     const now = await stat(path).catch(() => undefined);
     if (this.disposed) return;
     this.context.claims.release(path);
+    // The folder's listing is of the folder that was deleted.
+    this.ingest.listings.gone(path);
     if (now?.isDirectory() !== true) {
       this.gone.add(path);
       return;

@@ -1,9 +1,9 @@
-import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CONSOLE_METRICS_FORMAT } from '../core/formats/consoleMetricsFormat';
 import { undoHfRewrite } from '../core/formats/hfKeys';
 import type { LogFile } from '../core/formats/logFormat';
 import type { MetricPoint } from '../core/types';
+import { FolderListings } from './folderListings';
 
 /**
  * How one file's points enter the run store, decided by what sits beside it on disk. Files of one Hugging
@@ -35,25 +35,15 @@ export function isBetterSource(format: string, path: string): boolean {
   return format === 'hf-trainer-state' || format === 'wandb' || basename(path) === LLAMAFACTORY_LOG;
 }
 
-export async function hasTrainerState(directory: string): Promise<boolean> {
-  if (await isFile(join(directory, 'trainer_state.json'))) return true;
-  let names: string[];
-  try {
-    names = await readdir(directory);
-  } catch {
-    return false;
-  }
-  for (const name of names) if (/^checkpoint-\d+$/.test(name) && (await isFile(join(directory, name, 'trainer_state.json')))) return true;
+export async function hasTrainerState(directory: string, listings: FolderListings): Promise<boolean> {
+  if (await listings.isFile(join(directory, 'trainer_state.json'))) return true;
+  for (const name of await listings.matching(directory, /^checkpoint-\d+$/)) if (await listings.isFile(join(directory, name, 'trainer_state.json'))) return true;
   return false;
 }
 
 /** A W&B run folder with its binary history (`run-<id>.wandb`), which holds what `files/output.log` printed, with steps. */
-export async function hasWandbHistory(runDirectory: string): Promise<boolean> {
-  try {
-    return (await readdir(runDirectory)).some((name) => name.endsWith('.wandb'));
-  } catch {
-    return false;
-  }
+export async function hasWandbHistory(runDirectory: string, listings: FolderListings): Promise<boolean> {
+  return (await listings.matching(runDirectory, /\.wandb$/)).length > 0;
 }
 
 /** W&B's run folders: `run-<date>_<time>-<run id>` (or `offline-run-…`). */
@@ -63,29 +53,16 @@ const WANDB_RUN_FOLDER = /^(?:offline-)?run-(\d{8}_\d{6})-([A-Za-z0-9]+)$/;
  * The run a W&B run folder belongs to. A resumed run (`wandb.init(id=…, resume=…)`) writes a new folder with
  * the same run id, its history going on from the last step: all of them are one run, named by the first.
  */
-export async function wandbRunOf(runDirectory: string): Promise<string> {
+export async function wandbRunOf(runDirectory: string, listings: FolderListings): Promise<string> {
   const id = WANDB_RUN_FOLDER.exec(basename(runDirectory))?.[2];
   if (id === undefined) return runDirectory;
-  let names: string[];
-  try {
-    names = await readdir(dirname(runDirectory));
-  } catch {
-    return runDirectory;
-  }
+  const names = await listings.matching(dirname(runDirectory), WANDB_RUN_FOLDER);
   let first: { name: string; time: string } | undefined;
   for (const name of names) {
     const match = WANDB_RUN_FOLDER.exec(name);
     if (match?.[2] === id && (first === undefined || (match[1] ?? '') < first.time)) first = { name, time: match[1] ?? '' };
   }
   return first === undefined ? runDirectory : join(dirname(runDirectory), first.name);
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** HF's TensorBoard keys (`train/loss`, `eval/loss`) as trainer_state.json names them; `train/epoch` is its position, not a metric. */
@@ -105,16 +82,17 @@ function hfOutputDirOfEvents(runDirectory: string): string | undefined {
   return basename(runs) === 'runs' ? dirname(runs) : undefined;
 }
 
-export async function planSource(file: LogFile): Promise<SourcePlan> {
-  const plain: SourcePlan = { runId: await wandbRunOf(file.runDirectory), approximate: false };
+/** `listings`: the folder listings of the scan (the ingest's), so that a folder beside many logs is listed once, not once per log. */
+export async function planSource(file: LogFile, listings: FolderListings = new FolderListings()): Promise<SourcePlan> {
+  const plain: SourcePlan = { runId: await wandbRunOf(file.runDirectory, listings), approximate: false };
   if (file.format === 'tfevents') {
     const outputDir = hfOutputDirOfEvents(file.runDirectory);
     if (outputDir === undefined) return plain;
-    if (await hasTrainerState(outputDir)) return { runId: outputDir, mapPoints: fromHfTensorboard, approximate: true };
+    if (await hasTrainerState(outputDir, listings)) return { runId: outputDir, mapPoints: fromHfTensorboard, approximate: true };
     return { ...plain, dependsOn: outputDir };
   }
   if (file.format === 'console') {
-    const better = (await hasTrainerState(file.runDirectory)) || (await isFile(join(file.runDirectory, LLAMAFACTORY_LOG))) || (await hasWandbHistory(file.runDirectory));
+    const better = (await hasTrainerState(file.runDirectory, listings)) || (await listings.isFile(join(file.runDirectory, LLAMAFACTORY_LOG))) || (await hasWandbHistory(file.runDirectory, listings));
     // Printed rounded: where the better source holds the same key at the run's last step, its exact value wins.
     if (better) return { ...plain, approximate: true, readAs: CONSOLE_METRICS_FORMAT.id };
     return { ...plain, dependsOn: plain.runId };

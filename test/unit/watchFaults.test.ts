@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
+import { reportPaths } from '../../src/node/reportPaths';
 import { RunSession } from '../../src/node/runSession';
 import type { WatcherFactory } from '../../src/node/logWatcher';
 import { waitFor } from './sessionWait';
@@ -99,6 +101,29 @@ test('a dataset folder costs a watch per folder, none per image', async () => {
     );
   } finally {
     await session.dispose();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('a folder of many candidate logs is listed once per scan, not once per candidate', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tal-faults-'));
+  for (let i = 0; i < 300; i++) writeFileSync(join(root, `note-${i}.txt`), 'not a training log\n');
+  writeFileSync(join(root, 'train.log'), "{'loss': 1.5, 'epoch': 1.0}\n");
+  // The module object itself, which the code under test calls through.
+  const fs = createRequire(__filename)('node:fs/promises') as { readdir: (...args: unknown[]) => Promise<unknown> };
+  const readdir = fs.readdir;
+  const listed = new Map<string, number>();
+  fs.readdir = (...args: unknown[]) => {
+    listed.set(String(args[0]), (listed.get(String(args[0])) ?? 0) + 1);
+    return readdir(...args);
+  };
+  try {
+    const document = await reportPaths([root]);
+    assert.ok(document.runs.length <= 1);
+    // Once by the walker, once for the plans (a trainer_state.json, checkpoints or a W&B history beside the logs).
+    assert.ok((listed.get(root) ?? 0) <= 2, `listed ${listed.get(root)} times`);
+  } finally {
+    fs.readdir = readdir;
     rmSync(root, { recursive: true, force: true });
   }
 });
