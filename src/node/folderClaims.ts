@@ -17,7 +17,9 @@ function isInside(path: string, root: string): boolean {
  * device and inode) under another path is not entered again: `loop -> .` and `up -> ..` would otherwise
  * be read without end, each lap a new copy of every run. The path kept does not depend on the order of
  * discovery wherever the link's target lies inside a watched root: there the real path wins, and the link
- * is skipped. Only a folder outside every root reached by two links is kept under whichever came first.
+ * is skipped. A link to a folder that holds a root (`up -> ..`) is skipped too: it would bring in all that
+ * sits beside the root. Only a folder outside every root reached by two links is kept under whichever came
+ * first.
  * The claims of one session are shared by its roots, so overlapping roots read a folder once too.
  */
 export class FolderClaims {
@@ -47,6 +49,8 @@ export class FolderClaims {
     if (this.throughLink(path)) {
       if (realPath === undefined) return false;
       if (realPath !== path && !isIgnoredPath(realPath) && this.realRoots.some((root) => isInside(realPath, root))) return false;
+      // A link to a folder that holds a root (`up -> ..`) would read everything beside the root, the root again included.
+      if (this.realRoots.some((root) => isInside(root, realPath))) return false;
     }
     // The same path now names another folder (deleted and made again): the old identity is free.
     if (known !== undefined) this.pathById.delete(known);

@@ -144,11 +144,14 @@ test('watch: named pipes named like logs are skipped with a note and block nothi
   rmSync(report, { recursive: true, force: true });
 });
 
-test('watch: symbolic link loops give one run per real folder', async () => {
+test('watch: symbolic link loops give one run per real folder, and a link up does not bring in what is beside the root', async () => {
   const base = mkdtempSync(join(tmpdir(), 'tal-watch-'));
   const root = join(base, 'workspace');
   mkdirSync(join(root, 'a'), { recursive: true });
   writeFileSync(join(root, 'a', 'metrics.jsonl'), log(2));
+  // Beside the root: `up -> ..` must not bring it in.
+  mkdirSync(join(base, 'sibling'));
+  writeFileSync(join(base, 'sibling', 'metrics.jsonl'), log(7));
   symlinkSync('.', join(root, 'loop'));
   symlinkSync('..', join(root, 'up'));
   symlinkSync('a', join(root, 'alias'));
