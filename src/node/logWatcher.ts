@@ -94,11 +94,11 @@ export class LogWatcher {
       binaryInterval: POLL_INTERVAL_MS,
     });
     this.watcher = watcher;
-    watcher.on('add', (path) => {
+    watcher.on('add', (path, stats) => {
       this.ingest.listings.saw(path, 'file');
-      this.onFile(path);
+      this.onFile(path, stats);
     });
-    watcher.on('change', (path) => this.onFile(path));
+    watcher.on('change', (path, stats) => this.onFile(path, stats));
     watcher.on('unlink', (path) => {
       this.ingest.listings.gone(path);
       this.ingest.deleted(path);
@@ -124,8 +124,14 @@ export class LogWatcher {
     return new Promise((resolve) => watcher.once('ready', () => resolve()));
   }
 
-  private onFile(path: string): void {
+  private onFile(path: string, stats: Stats | undefined): void {
     if (!this.ingest.accepts(path)) return;
+    // A log replaced by a named pipe of the same name is reported as a change of the file it was.
+    const kind = stats === undefined ? undefined : specialFileKind(stats);
+    if (kind !== undefined) {
+      this.context.note(path, specialFileMessage(kind));
+      return;
+    }
     void this.ingest.ingest(path);
     clearTimeout(this.trailingReads.get(path));
     this.trailingReads.set(
