@@ -7,18 +7,26 @@ const USAGE =
   '       token-accuracy-lens watch <path>... [--json]\n  Watches them as the extension does and prints a line each time a run changes (--json: one JSON object a line); Ctrl+C stops.';
 
 /** Watches until SIGINT (Ctrl+C) or SIGTERM, then stops the watchers and exits 0. */
-async function watchUntilStopped(paths: readonly string[], json: boolean): Promise<number> {
+async function watchUntilStopped(paths: readonly string[], json: boolean): Promise<never> {
   const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   // A closed pipe (`| head`) ends the watch like Ctrl+C.
   const closed = new Promise<void>((resolve) => process.stdout.once('error', () => resolve()));
+  // Until stopped, even while a root's watcher is being replaced and no watch is open for a moment.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   const watching = await watchPaths(paths, { json, write: (line) => process.stdout.write(line + '\n') });
   await Promise.race([stopped, closed]);
-  await watching.stop();
-  return 0;
+  clearInterval(keepAlive);
+  // Watchers are closed; a handle chokidar leaves open (a watch on a folder deleted under it) must not keep the process alive.
+  await Promise.race([watching.stop(), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(0);
 }
+
+/** How long a stop waits for the watchers to close before the process ends anyway. */
+const STOP_WAIT_MS = 3000;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;

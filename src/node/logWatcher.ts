@@ -58,6 +58,7 @@ function realPathOrUndefined(path: string): string | undefined {
 export class LogWatcher {
   private watcher: FSWatcher | undefined;
   private ancestorWatcher: DirectoryWatcher | undefined;
+  private parentWatcher: DirectoryWatcher | undefined;
   private ancestorPoll: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
   private polling = false;
@@ -76,7 +77,24 @@ export class LogWatcher {
     private readonly onError: (message: string) => void,
     private readonly context: WatchContext,
   ) {
-    this.ready = existsSync(root) ? this.start() : (this.waitForRoot(), Promise.resolve());
+    this.watchParent();
+    this.ready = existsSync(root) ? this.start() : (this.parentWatcher === undefined ? this.waitForRoot() : undefined, Promise.resolve());
+  }
+
+  /**
+   * The root's parent is watched for the root's name: a root deleted and made again at once leaves chokidar
+   * on the deleted folder, with no event of its own to say so; its parent's events always come.
+   */
+  private watchParent(): void {
+    const name = basename(this.root);
+    try {
+      this.parentWatcher = watchDirectory(dirname(this.root), (_event, changed) => {
+        if (changed === name && !this.disposed) this.rearm(this.root);
+      });
+      this.parentWatcher.on('error', () => undefined);
+    } catch {
+      // No parent yet, or no watch left: waitForRoot looks for the root instead.
+    }
   }
 
   /** True when the root is polled because native watching failed. */
@@ -85,6 +103,11 @@ export class LogWatcher {
   }
 
   private start(): Promise<void> {
+    // One watcher per root, however the start came (the root made again, seen by a rename event and by the ancestor's watch).
+    void this.watcher?.close();
+    this.ancestorWatcher?.close();
+    this.ancestorWatcher = undefined;
+    clearTimeout(this.ancestorPoll);
     const watcher = this.context.createWatcher(this.root, {
       ignored: (path, stats) => this.skips(path, stats),
       ignoreInitial: false,
@@ -114,12 +137,15 @@ export class LogWatcher {
       this.gone.delete(path);
       this.context.claims.release(path);
       // chokidar stops at a deleted root; a training restart often deletes and recreates its output_dir.
-      if (path !== this.root || this.disposed) return;
+      // A watcher already replaced (the root made again) has nothing more to say about it.
+      if (path !== this.root || this.disposed || this.watcher !== watcher) return;
       this.watcher = undefined;
       void watcher.close();
-      this.waitForRoot();
+      if (this.parentWatcher === undefined) this.waitForRoot();
     });
-    watcher.on('raw', (event: string, name: unknown, details: unknown) => this.onRaw(event, name, details));
+    watcher.on('raw', (event: string, name: unknown, details: unknown) => {
+      if (this.watcher === watcher) this.onRaw(event, name, details);
+    });
     watcher.on('error', (error) => this.onWatchError(watcher, error as NodeJS.ErrnoException));
     return new Promise((resolve) => watcher.once('ready', () => resolve()));
   }
@@ -210,17 +236,22 @@ export class LogWatcher {
     this.ingest.listings.gone(path);
     if (now?.isDirectory() !== true) {
       this.gone.add(path);
+      if (path === this.root && this.watcher !== undefined) {
+        const watcher = this.watcher;
+        this.watcher = undefined;
+        await watcher.close();
+      }
       return;
     }
     this.gone.delete(path);
     const watcher = this.watcher;
-    if (watcher === undefined) return;
     if (path === this.root) {
       this.watcher = undefined;
-      await watcher.close();
-      if (!this.disposed) await this.start();
+      await watcher?.close();
+      if (!this.disposed && this.watcher === undefined) await this.start();
       return;
     }
+    if (watcher === undefined) return;
     watcher.unwatch(path);
     watcher.add(path);
     // chokidar remembers the old folder's entries and would not report files of the same names as new.
@@ -266,7 +297,7 @@ export class LogWatcher {
     let ancestor = dirname(this.root);
     while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
     const check = (): void => {
-      if (this.disposed || !existsSync(ancestor)) return;
+      if (this.disposed || this.watcher !== undefined || !existsSync(ancestor)) return;
       this.ancestorWatcher?.close();
       this.ancestorWatcher = undefined;
       if (existsSync(this.root)) void this.start();
@@ -275,6 +306,8 @@ export class LogWatcher {
     try {
       this.ancestorWatcher = watchDirectory(ancestor, check);
       this.ancestorWatcher.on('error', () => undefined);
+      // Made again before the watch above began (rmtree + makedirs): no event will come for it.
+      check();
     } catch (error) {
       if (!OUT_OF_WATCHES.has((error as NodeJS.ErrnoException).code ?? '')) {
         this.onError(`Cannot wait for ${this.root} to appear: ${(error as Error).message}`);
@@ -294,6 +327,7 @@ export class LogWatcher {
     this.trailingReads.clear();
     clearTimeout(this.ancestorPoll);
     this.ancestorWatcher?.close();
+    this.parentWatcher?.close();
     await this.watcher?.close();
   }
 }

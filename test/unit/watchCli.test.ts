@@ -115,6 +115,30 @@ test('watch: a run folder deleted and made again at once is read again, however 
   }
 });
 
+test('watch: a watched root deleted and made again at once is read again', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'tal-watch-'));
+  const root = join(base, 'out');
+  mkdirSync(root);
+  writeFileSync(join(root, 'metrics.jsonl'), log(9));
+  const watch = new WatchProcess([root]);
+  try {
+    await watch.waitForRun(root, [9]);
+    for (let round = 0; round < 3; round++) {
+      rmSync(root, { recursive: true });
+      mkdirSync(root);
+      writeFileSync(join(root, 'metrics.jsonl'), log(round));
+    }
+    const seen = await watch.waitForRun(root, [2]);
+    mkdirSync(join(root, 'sub'));
+    writeFileSync(join(root, 'sub', 'metrics.jsonl'), log(7));
+    await watch.waitForRun(join(root, 'sub'), [7], 'eval_loss', seen);
+    assert.equal(await watch.interrupt(), 0);
+  } finally {
+    await watch.interrupt();
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
 test('watch: named pipes named like logs are skipped with a note and block nothing', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-watch-'));
   // More pipes than libuv has threads: opened, each would hold one forever and nothing else would be read.
