@@ -162,10 +162,13 @@ test('watch: named pipes named like logs are skipped with a note and block nothi
     rmSync(root, { recursive: true, force: true });
   }
   const report = mkdtempSync(join(tmpdir(), 'tal-watch-'));
-  execFileSync('mkfifo', [join(report, 'metrics.jsonl')]);
-  const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', report, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as { problems: { path: string; message: string }[] };
-  assert.match(document.problems[0]?.message ?? '', /named pipe/, 'report skips it with the same note');
-  rmSync(report, { recursive: true, force: true });
+  try {
+    execFileSync('mkfifo', [join(report, 'metrics.jsonl')]);
+    const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', report, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as { problems: { path: string; message: string }[] };
+    assert.match(document.problems[0]?.message ?? '', /named pipe/, 'report skips it with the same note');
+  } finally {
+    rmSync(report, { recursive: true, force: true });
+  }
 });
 
 test('watch: symbolic link loops give one run per real folder, and a link up does not bring in what is beside the root', async () => {
@@ -189,16 +192,16 @@ test('watch: symbolic link loops give one run per real folder, and a link up doe
     await watch.waitForRun(join(root, 'z'), [1]);
     assert.equal(await watch.interrupt(), 0);
     assert.deepEqual([...watch.runIds()].sort(), [join(root, 'a'), join(root, 'z')]);
+    const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', root, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as { runs: { id: string }[] };
+    assert.deepEqual(
+      document.runs.map((run) => run.id),
+      [join(root, 'a'), join(root, 'z')],
+      'report follows the same links the same way',
+    );
   } finally {
     await watch.interrupt();
+    rmSync(base, { recursive: true, force: true });
   }
-  const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', root, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as { runs: { id: string }[] };
-  assert.deepEqual(
-    document.runs.map((run) => run.id),
-    [join(root, 'a'), join(root, 'z')],
-    'report follows the same links the same way',
-  );
-  rmSync(base, { recursive: true, force: true });
 });
 
 test('watch: a run under a folder name that is not UTF-8 is reported, not lost silently', async () => {
@@ -212,15 +215,15 @@ test('watch: a run under a folder name that is not UTF-8 is reported, not lost s
   try {
     await watch.waitFor('a note on the name', (line) => line.type === 'problem' && line.path === join(root, 'run-\\xE9') && /not valid UTF-8/.test(line.message ?? ''));
     assert.equal(await watch.interrupt(), 0);
+    const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', root, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as { problems: { path: string; message: string }[] };
+    assert.deepEqual(
+      document.problems.map((problem) => problem.path),
+      [join(root, 'run-\\xE9')],
+    );
   } finally {
     await watch.interrupt();
+    rmSync(root, { recursive: true, force: true });
   }
-  const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', root, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as { problems: { path: string; message: string }[] };
-  assert.deepEqual(
-    document.problems.map((problem) => problem.path),
-    [join(root, 'run-\\xE9')],
-  );
-  rmSync(root, { recursive: true, force: true });
 });
 
 test('watch: SIGTERM ends it cleanly too', async () => {
