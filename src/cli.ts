@@ -1,18 +1,45 @@
+import type { EvalOutputOptions } from './core/tokens/evalPlan';
 import { parseReportArgs } from './core/reportArgs';
 import { visibleText } from './core/displayText';
 import { formatText } from './core/reportText';
 import { reportPaths } from './node/reportPaths';
+import { watchPaths } from './node/watchPaths';
 
 const USAGE =
-  "Usage: token-accuracy-lens report <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run's eval loss, token accuracy, best checkpoints and warnings.\n  --causal-shift: how [batch, seq] evaluation outputs without metadata pair with their labels (yes: position t predicts label t+1;\n  no: aligned; auto, the default: decided by the run's logged eval loss, else reported as unverified).\n  --ignore-index: the label of unscored positions when the outputs' metadata does not say (default -100).";
+  "Usage: token-accuracy-lens report <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run's eval loss, token accuracy, best checkpoints and warnings.\n" +
+  '       token-accuracy-lens watch <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]\n  Watches them as the extension does and prints a line each time a run changes (--json: one JSON object a line); Ctrl+C stops.\n' +
+  "  --causal-shift: how [batch, seq] evaluation outputs without metadata pair with their labels (yes: position t predicts label t+1;\n  no: aligned; auto, the default: decided by the run's logged eval loss, else reported as unverified).\n  --ignore-index: the label of unscored positions when the outputs' metadata does not say (default -100).";
+
+/** Watches until SIGINT (Ctrl+C) or SIGTERM, then stops the watchers and exits 0. */
+async function watchUntilStopped(paths: readonly string[], json: boolean, options: EvalOutputOptions): Promise<never> {
+  const stopped = new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  // A closed pipe (`| head`) ends the watch like Ctrl+C.
+  const closed = new Promise<void>((resolve) => process.stdout.once('error', () => resolve()));
+  // Until stopped, even while a root's watcher is being replaced and no watch is open for a moment.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  const watching = await watchPaths(paths, { json, write: (line) => process.stdout.write(line + '\n'), evaluations: { options } });
+  await Promise.race([stopped, closed]);
+  clearInterval(keepAlive);
+  // Watchers are closed; a handle chokidar leaves open (a watch on a folder deleted under it) must not keep the process alive.
+  await Promise.race([watching.stop(), new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(0);
+}
+
+/** How long a stop waits for the watchers to close before the process ends anyway. */
+const STOP_WAIT_MS = 3000;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   const args = parseReportArgs(rest);
-  if (command !== 'report' || 'error' in args || args.paths.length === 0) {
-    process.stderr.write(('error' in args && command === 'report' ? `${args.error}\n` : '') + USAGE + '\n');
+  if ((command !== 'report' && command !== 'watch') || 'error' in args || args.paths.length === 0) {
+    process.stderr.write(('error' in args && (command === 'report' || command === 'watch') ? `${args.error}\n` : '') + USAGE + '\n');
     return command === '--help' || command === '-h' ? 0 : 2;
   }
+  if (command === 'watch') return watchUntilStopped(args.paths, args.json, args.evalOutputs);
   const document = await reportPaths(args.paths, { options: args.evalOutputs });
   process.stdout.write(args.json ? JSON.stringify(document, null, 2) + '\n' : formatText(document));
   return 0;

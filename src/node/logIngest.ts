@@ -3,6 +3,7 @@ import { RunStore } from '../core/runStore';
 import type { RunInfo } from '../core/formats/logFormat';
 import type { MetricPoint, Problem } from '../core/types';
 import type { FormatOverrides } from './formatSettings';
+import { FolderListings } from './folderListings';
 import { createSourceReader } from './hostReaders';
 import { isBetterSource, planFormat, planSource, type SourcePlan } from './sourcePlan';
 import { DELETED_FILE_MESSAGE, type SourceReader } from './sourceReader';
@@ -25,6 +26,8 @@ const RETRIES_BEFORE_REPORT = 10;
  */
 export class LogIngest {
   readonly store = new RunStore();
+  /** What the folders around the logs hold, listed once per folder for every plan; the watcher tells it what changes. */
+  readonly listings = new FolderListings();
   private readonly readers = new Map<string, FileEntry>();
   /** Better sources (trainer states, W&B histories) already read once: each makes the files of its run be planned again once. */
   private readonly betterSourcesSeen = new Set<string>();
@@ -121,7 +124,8 @@ export class LogIngest {
       const file = classifyLogFile(path, this.options.formats);
       const format = file === undefined ? undefined : (this.options.formats?.get(file.format) ?? logFormat(file.format));
       if (file === undefined || format === undefined) return;
-      const plan = await planSource(file);
+      this.listings.saw(path, 'file');
+      const plan = await planSource(file, this.listings);
       const reader = createSourceReader(path, planFormat(plan, format), this.evaluations, this.options.readers);
       if (reader === undefined) return;
       entry = { reader, runId: plan.runId, plan };
@@ -211,7 +215,7 @@ export class LogIngest {
     for (const [path, entry] of [...this.readers]) {
       if (entry.plan.dependsOn !== runId) continue;
       const file = classifyLogFile(path, this.options.formats);
-      const plan = file === undefined ? undefined : await planSource(file);
+      const plan = file === undefined ? undefined : await planSource(file, this.listings);
       // A trainer_log.jsonl changes nothing for TensorBoard files: only a plan that differs is acted on.
       if (plan === undefined || samePlan(plan, entry.plan) || this.readers.get(path) !== entry) continue;
       this.readers.delete(path);

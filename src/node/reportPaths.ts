@@ -29,7 +29,7 @@ async function report(paths: readonly string[], evaluations: EvaluationContext):
   const problems: { path: string; message: string }[] = [];
   for (const path of paths.map((p) => resolve(p))) {
     try {
-      const files = await walkLogs(path);
+      const files = await walkLogs(path, (problem) => problems.push(problem));
       // Files are read one by one, so that which of two sources wins at a step never depends on which read
       // finished first; evaluation files are scored ahead meanwhile, every worker of the pool busy.
       for (const file of files) {
@@ -51,7 +51,7 @@ async function report(paths: readonly string[], evaluations: EvaluationContext):
   );
   const runs = document.runs.map((run) => {
     const read = resolved.get(run.id)?.evaluations ?? [];
-    return withEvaluations(withOutputEvidence(run, read, evaluations.samples), read);
+    return withEvaluationReports(withOutputEvidence(run, read, evaluations.samples), read);
   });
   const unverified = runs.flatMap((run) => (run.evaluations ?? []).flatMap((evaluation) => (evaluation.status === 'unverified' && evaluation.pairingCheck !== undefined ? [{ path: evaluation.path, message: evaluation.pairingCheck.reason }] : [])));
   return { runs, problems: [...document.problems, ...unverified].sort((a, b) => a.path.localeCompare(b.path)) };
@@ -60,8 +60,11 @@ async function report(paths: readonly string[], evaluations: EvaluationContext):
 const finiteOrNull = (value: number | undefined): number | null => (value !== undefined && Number.isFinite(value) ? value : null);
 const numbersOf = (numbers: CandidateNumbers): PairingNumbers => ({ accuracy: finiteOrNull(numbers.accuracy), meanNll: finiteOrNull(numbers.meanNll) });
 
-/** The run's evaluation outputs, how each paired its tokens and how that was decided, so a computed accuracy can be checked. */
-function withEvaluations(run: RunReport, evaluations: readonly ResolvedEvaluation[]): RunReport {
+/**
+ * The run's evaluation outputs, how each paired its tokens and how that was decided, so a computed accuracy
+ * can be checked: the CLI's run, read once or watched.
+ */
+export function withEvaluationReports(run: RunReport, evaluations: readonly ResolvedEvaluation[]): RunReport {
   if (evaluations.length === 0) return run;
   const reports = evaluations.map((evaluation): EvaluationReport => {
     const { path, step, pairing, status, summary, decision, candidates } = evaluation;

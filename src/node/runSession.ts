@@ -1,9 +1,11 @@
+import { realpathSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import type { CalibrationView } from '../core/tokens/calibrationView';
 import type { ConfirmableWarning } from '../core/tokens/confirmWarning';
 import type { FormatOverrides } from './formatSettings';
 import { LogIngest } from './logIngest';
-import { LogWatcher } from './logWatcher';
+import { chokidarWatcher, LogWatcher, type WatcherFactory } from './logWatcher';
+import { FolderClaims } from './folderClaims';
 import { DEFAULT_READER_OPTIONS, type ReaderOptions } from './wholeFileReader';
 import { withOutputEvidence } from './tokens/confirmWarnings';
 import { EvaluationContext, type EvalOutputsConfig } from './tokens/evaluationContext';
@@ -30,12 +32,19 @@ export class RunSession {
   private pending = new Set<string>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly listeners = new Set<(runIds: readonly string[]) => void>();
-  /** `formats`: readers built from settings (the user's console patterns), replacing the registry's by id; `evaluations`: how evaluation outputs are read; `readers`: the readers' limits. */
+  /** What the watchers could not read (special files, names not UTF-8) and roots they poll, by path. */
+  private readonly watchNotes = new Map<string, string>();
+  /**
+   * `formats`: readers built from settings (the user's console patterns), replacing the registry's by id;
+   * `evaluations`: how evaluation outputs are read; `readers`: the readers' limits; `createWatcher`: chokidar,
+   * or a stand-in that injects watcher faults in tests.
+   */
   constructor(
     private readonly onError: (message: string) => void,
     private formats: FormatOverrides = new Map(),
     evaluations: Partial<EvalOutputsConfig> = {},
     private readers: ReaderOptions = DEFAULT_READER_OPTIONS,
+    private readonly createWatcher: WatcherFactory = chokidarWatcher,
   ) {
     this.evaluations = new EvaluationContext(evaluations);
     this.ingest = this.createIngest();
@@ -100,6 +109,15 @@ export class RunSession {
     }, BATCH_MS);
   }
 
+  /** A watch note set or cleared: listeners are called with no run ids when nothing but the problems changed. */
+  private note(path: string, message: string | undefined): void {
+    if (this.watchNotes.get(path) === message) return;
+    if (message === undefined) this.watchNotes.delete(path);
+    else this.watchNotes.set(path, message);
+    this.queue([]);
+  }
+
+  /** The listener is called with the ids of the runs that changed; with none when only the problems did. */
   onRunsChanged(listener: (runIds: readonly string[]) => void): { dispose(): void } {
     this.listeners.add(listener);
     return { dispose: () => this.listeners.delete(listener) };
@@ -123,7 +141,9 @@ export class RunSession {
     this.ingest = this.createIngest();
     this.roots = [...roots];
     if (removed.length > 0) this.queue(removed);
-    this.watchers = roots.map((root) => new LogWatcher(root, this.ingest, this.onError));
+    this.watchNotes.clear();
+    const context = { claims: new FolderClaims(roots.map(realPathOf)), note: (path: string, message: string | undefined) => this.note(path, message), createWatcher: this.createWatcher };
+    this.watchers = roots.map((root) => new LogWatcher(root, this.ingest, this.onError, context));
     await Promise.all(this.watchers.map((watcher) => watcher.ready));
   }
 
@@ -131,8 +151,14 @@ export class RunSession {
     return this.ingest.store;
   }
 
-  problems() {
-    return this.ingest.problems();
+  problems(): Problem[] {
+    const notes = [...this.watchNotes].map(([path, message]) => ({ path, message }));
+    return [...this.ingest.problems(), ...notes].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  /** The roots watched by polling because the system ran out of watches: the status bar says so. */
+  pollingRoots(): string[] {
+    return this.watchers.filter((watcher) => watcher.isPolling).map((watcher) => watcher.root);
   }
 
   /** When the run's files were last written, as the readers saw it; null before any was read. */
@@ -180,5 +206,13 @@ export class RunSession {
     this.ingest.dispose();
     await this.stopWatching();
     await this.evaluations.dispose();
+  }
+}
+
+function realPathOf(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return root;
   }
 }

@@ -1,4 +1,3 @@
-import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { CONSOLE_METRICS_FORMAT } from '../core/formats/consoleMetricsFormat';
 import { undoHfRewrite } from '../core/formats/hfKeys';
@@ -6,6 +5,7 @@ import type { LogFile, LogFormat } from '../core/formats/logFormat';
 import { logFormat } from '../core/formats/registry';
 import { WANDB_HISTORY_FORMAT, wandbHistoryFrom } from '../core/formats/wandbHistoryFormat';
 import type { MetricPoint } from '../core/types';
+import { FolderListings } from './folderListings';
 import { wandbConfigOutputDir } from './wandbOutputDir';
 import { resumedStartingStep } from './wandbResume';
 
@@ -47,25 +47,15 @@ export function isBetterSource(format: string, path: string): boolean {
   return format === 'hf-trainer-state' || format === 'wandb' || basename(path) === LLAMAFACTORY_LOG;
 }
 
-export async function hasTrainerState(directory: string): Promise<boolean> {
-  if (await isFile(join(directory, 'trainer_state.json'))) return true;
-  let names: string[];
-  try {
-    names = await readdir(directory);
-  } catch {
-    return false;
-  }
-  for (const name of names) if (/^checkpoint-\d+$/.test(name) && (await isFile(join(directory, name, 'trainer_state.json')))) return true;
+export async function hasTrainerState(directory: string, listings: FolderListings): Promise<boolean> {
+  if (await listings.isFile(join(directory, 'trainer_state.json'))) return true;
+  for (const name of await listings.matching(directory, /^checkpoint-\d+$/)) if (await listings.isFile(join(directory, name, 'trainer_state.json'))) return true;
   return false;
 }
 
 /** A W&B run folder with its binary history (`run-<id>.wandb`), which holds what `files/output.log` printed, with steps. */
-export async function hasWandbHistory(runDirectory: string): Promise<boolean> {
-  try {
-    return (await readdir(runDirectory)).some((name) => name.endsWith('.wandb'));
-  } catch {
-    return false;
-  }
+export async function hasWandbHistory(runDirectory: string, listings: FolderListings): Promise<boolean> {
+  return (await listings.matching(runDirectory, /\.wandb$/)).length > 0;
 }
 
 /** W&B's run folders: `run-<date>_<time>-<run id>` (or `offline-run-…`), `-<n>` added when the name was taken that second. */
@@ -81,15 +71,10 @@ function folderOrder(match: RegExpExecArray): string {
  * folder W&B did not name. A resumed run (`wandb.init(id=…, resume=…)`) writes a new folder with the same run
  * id, its history going on from the last step: all of them are one run, named by the first.
  */
-async function wandbRunFolders(runDirectory: string): Promise<string[]> {
+async function wandbRunFolders(runDirectory: string, listings: FolderListings): Promise<string[]> {
   const own = WANDB_RUN_FOLDER.exec(basename(runDirectory));
   if (own === null) return [];
-  let names: string[];
-  try {
-    names = await readdir(dirname(runDirectory));
-  } catch {
-    return [runDirectory];
-  }
+  const names = await listings.matching(dirname(runDirectory), WANDB_RUN_FOLDER);
   const folders: { name: string; order: string }[] = [];
   for (const name of names) {
     const match = WANDB_RUN_FOLDER.exec(name);
@@ -97,14 +82,6 @@ async function wandbRunFolders(runDirectory: string): Promise<string[]> {
   }
   folders.sort((a, b) => a.order.localeCompare(b.order) || a.name.localeCompare(b.name));
   return folders.length === 0 ? [runDirectory] : folders.map((folder) => join(dirname(runDirectory), folder.name));
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** HF's TensorBoard keys (`train/loss`, `eval/loss`) as trainer_state.json names them; `train/epoch` is its position, not a metric. */
@@ -143,7 +120,7 @@ const OUTPUT_DIR_LEVELS = 3;
  * does (before the first checkpoint), `waitFor` is where it is expected: a trainer state read there plans
  * the run's files again.
  */
-async function hfRunOfWandb(runDirectory: string): Promise<{ joined?: string; waitFor: string }> {
+async function hfRunOfWandb(runDirectory: string, listings: FolderListings): Promise<{ joined?: string; waitFor: string }> {
   const outputDir = await wandbConfigOutputDir(runDirectory);
   // No config yet (the run has just started): its history, once read, plans the run's files again.
   if (outputDir === undefined) return { waitFor: runDirectory };
@@ -154,24 +131,25 @@ async function hfRunOfWandb(runDirectory: string): Promise<{ joined?: string; wa
     base = dirname(base);
     candidates.push(resolve(base, outputDir));
   }
-  for (const candidate of candidates) if (await hasTrainerState(candidate)) return { joined: candidate, waitFor: candidate };
+  for (const candidate of candidates) if (await hasTrainerState(candidate, listings)) return { joined: candidate, waitFor: candidate };
   return { waitFor: candidates[0] ?? runDirectory };
 }
 
-export async function planSource(file: LogFile): Promise<SourcePlan> {
-  const folders = await wandbRunFolders(file.runDirectory);
+/** `listings`: the folder listings of the scan (the ingest's), so that a folder beside many logs is listed once, not once per log. */
+export async function planSource(file: LogFile, listings: FolderListings = new FolderListings()): Promise<SourcePlan> {
+  const folders = await wandbRunFolders(file.runDirectory, listings);
   const wandbRun = folders[0] ?? file.runDirectory;
-  const wandb = folders.length > 0 ? await hfRunOfWandb(wandbRun) : undefined;
+  const wandb = folders.length > 0 ? await hfRunOfWandb(wandbRun, listings) : undefined;
   const plain: SourcePlan = { runId: wandb?.joined ?? wandbRun, approximate: false, ...(wandb === undefined || wandb.joined !== undefined ? {} : { dependsOn: wandb.waitFor }) };
   if (file.format === 'tfevents') {
     const outputDir = hfOutputDirOfEvents(file.runDirectory);
     if (outputDir === undefined) return plain;
-    if (await hasTrainerState(outputDir)) return { runId: outputDir, mapPoints: fromHfTensorboard, approximate: true };
+    if (await hasTrainerState(outputDir, listings)) return { runId: outputDir, mapPoints: fromHfTensorboard, approximate: true };
     return { ...plain, dependsOn: outputDir };
   }
   if (file.format === WANDB_HISTORY_FORMAT.id) return folders.length > 1 ? { ...plain, startingStep: await resumedStartingStep(folders.slice(0, -1)) } : plain;
   if (file.format === 'console') {
-    const better = (await hasTrainerState(file.runDirectory)) || (await isFile(join(file.runDirectory, LLAMAFACTORY_LOG))) || (await hasWandbHistory(file.runDirectory));
+    const better = (await hasTrainerState(file.runDirectory, listings)) || (await listings.isFile(join(file.runDirectory, LLAMAFACTORY_LOG))) || (await hasWandbHistory(file.runDirectory, listings));
     // Printed rounded: where the better source holds the same key at the run's last step, its exact value wins.
     if (better) return { ...plain, approximate: true, readAs: CONSOLE_METRICS_FORMAT.id };
     return { ...plain, dependsOn: plain.runId };

@@ -1,28 +1,79 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classifyLogFile } from '../core/formats/registry';
 import { isIgnoredPath } from '../core/logFiles';
+import type { Problem } from '../core/types';
+import { FolderClaims, invalidNameMessage, showRawName, specialFileKind, specialFileMessage, utf8Name } from './folderClaims';
 
-/** Every log file under `root` (or `root` itself when it is a file), skipping heavy folders and weights. */
-export async function walkLogs(root: string): Promise<string[]> {
+/** Which paths are logs and which are not looked at: the registry's formats, or a session's (its settings). */
+export interface LogFilter {
+  accepts(path: string): boolean;
+  ignores(path: string): boolean;
+}
+
+const DEFAULT_FILTER: LogFilter = { accepts: (path) => classifyLogFile(path) !== undefined, ignores: (path) => isIgnoredPath(path) };
+
+/**
+ * Every log file under `root` (or `root` itself when it is a file), skipping heavy folders and weights.
+ * Each folder is listed once. Links are followed, each real folder entered once (see FolderClaims); named
+ * pipes, sockets and devices named like logs, and names that are not UTF-8, are never opened but given to
+ * `onNote`, so nothing disappears silently. Folders are visited in name order: the same tree always gives
+ * the same paths.
+ */
+export async function walkLogs(root: string, onNote: (problem: Problem) => void = () => undefined, logs: LogFilter = DEFAULT_FILTER): Promise<string[]> {
   const info = await stat(root);
-  if (info.isFile()) return classifyLogFile(root) === undefined ? [] : [root];
+  if (!info.isDirectory()) {
+    const kind = specialFileKind(info);
+    if (kind !== undefined && logs.accepts(root)) onNote({ path: root, message: specialFileMessage(kind) });
+    return info.isFile() && logs.accepts(root) ? [root] : [];
+  }
+  const claims = new FolderClaims([await realpath(root)]);
+  claims.admit(root, info);
   const found: string[] = [];
   const pending = [root];
   while (pending.length > 0) {
     const directory = pending.pop() as string;
     let entries;
     try {
-      entries = await readdir(directory, { withFileTypes: true });
+      entries = await readdir(directory, { withFileTypes: true, encoding: 'buffer' });
     } catch {
       continue;
     }
-    for (const entry of entries) {
-      const path = join(directory, entry.name);
-      if (isIgnoredPath(path)) continue;
-      if (entry.isDirectory()) pending.push(path);
-      else if (entry.isFile() && classifyLogFile(path) !== undefined) found.push(path);
+    const folders: string[] = [];
+    for (const entry of entries.sort((a, b) => Buffer.compare(a.name, b.name))) {
+      const name = utf8Name(entry.name);
+      if (name === undefined) {
+        onNote({ path: join(directory, showRawName(entry.name)), message: invalidNameMessage(entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'entry') });
+        continue;
+      }
+      const path = join(directory, name);
+      if (logs.ignores(path)) continue;
+      if (entry.isSymbolicLink()) {
+        claims.markLink(path);
+        const target = await stat(path).catch(() => undefined);
+        if (target === undefined) continue;
+        if (target.isDirectory()) {
+          if (claims.admit(path, target, await realpath(path).catch(() => undefined))) folders.push(path);
+        } else if (target.isFile()) {
+          if (logs.accepts(path)) found.push(path);
+        } else noteSpecial(path, target, logs, onNote);
+      } else if (entry.isDirectory()) {
+        const folder = await stat(path).catch(() => undefined);
+        if (folder === undefined) continue;
+        // Under a link, a folder's real path tells whether a root reaches it anyway.
+        const real = claims.throughLink(path) ? await realpath(path).catch(() => undefined) : undefined;
+        if (claims.admit(path, folder, real)) folders.push(path);
+      } else if (entry.isFile()) {
+        if (logs.accepts(path)) found.push(path);
+      } else noteSpecial(path, entry, logs, onNote);
     }
+    // Last pushed, first visited: reversed, the folders are visited in name order.
+    pending.push(...folders.reverse());
   }
   return found.sort();
+}
+
+function noteSpecial(path: string, entry: Parameters<typeof specialFileKind>[0], logs: LogFilter, onNote: (problem: Problem) => void): void {
+  const kind = specialFileKind(entry);
+  if (kind !== undefined && logs.accepts(path)) onNote({ path, message: specialFileMessage(kind) });
 }

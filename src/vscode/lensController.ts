@@ -37,7 +37,8 @@ export class LensController extends Disposable {
     super();
     this.session = new RunSession((message) => this.log.warn(message), this.formatOverrides(), {}, readReaderOptions());
     this.own({ dispose: () => void this.session.dispose() });
-    this.own(this.session.onRunsChanged((ids) => this.refresh(ids)));
+    // No ids: only the problems changed (a file the watcher skips, a root now polled): the panel and status bar show them.
+    this.own(this.session.onRunsChanged((ids) => (ids.length === 0 ? this.applyViews(new Map()) : this.refresh(ids))));
     this.own(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!affectsSettings(event)) return;
@@ -49,7 +50,7 @@ export class LensController extends Disposable {
       }),
     );
     this.own(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.watchRoots()));
-    this.statusBar.update(undefined, [], this.settings.statusBarEnabled);
+    this.statusBar.update(undefined, [], this.settings.statusBarEnabled, []);
   }
 
   /** Evaluation settings (pairing options, cache folder, progress) for the session's readers. */
@@ -105,12 +106,18 @@ export class LensController extends Disposable {
     for (const id of removed) this.views.delete(id);
     for (const view of changed) this.views.set(view.id, view);
     this.views = new Map([...this.views].sort(([a], [b]) => a.localeCompare(b)));
-    this.statusBar.update(activeRun(this.session, this.views), [...this.views.values()], this.settings.statusBarEnabled);
+    this.statusBar.update(activeRun(this.session, this.views), [...this.views.values()], this.settings.statusBarEnabled, this.pollingNotices());
     this.runsTree.update([...this.views.values()]);
     this.panel?.update(changed, removed);
     this.runViewsChanged.fire({ changed, removed });
     this.logNewProblems();
     this.runsChanged.fire();
+  }
+
+  /** The problems that say a root is polled, and why, for the status bar. */
+  private pollingNotices(): { path: string; message: string }[] {
+    const polled = new Set(this.session.pollingRoots());
+    return this.session.problems().filter((problem) => polled.has(problem.path));
   }
 
   runs(): readonly RunView[] {

@@ -15,17 +15,18 @@ export class StatusBar extends Disposable {
     this.item.command = 'tokenAccuracyLens.openPanel';
   }
 
-  update(run: RunView | undefined, allRuns: readonly RunView[], enabled: boolean): void {
-    // No item at all until a log is found: a workspace with only JSONL datasets should see nothing.
-    if (!enabled || allRuns.length === 0) {
+  /** `polling`: the roots watched by polling (out of inotify watches) and the message with the fix. */
+  update(run: RunView | undefined, allRuns: readonly RunView[], enabled: boolean, polling: readonly { path: string; message: string }[]): void {
+    // No item at all until a log is found (a workspace with only JSONL datasets should see nothing), unless watching itself is degraded.
+    if (!enabled || (allRuns.length === 0 && polling.length === 0)) {
       this.item.hide();
       return;
     }
     // A plateau (information) or a low-confidence hint stays in the tooltip without turning the item yellow.
     const loudest = run?.warnings.find(demandsAttention);
     const warned = loudest !== undefined;
-    this.item.text = `${warned ? '$(warning)' : '$(graph-line)'} ${statusText(run)}`;
-    const tooltip = new vscode.MarkdownString(statusTooltip(run, allRuns), true);
+    this.item.text = `${warned ? '$(warning)' : '$(graph-line)'} ${statusText(run)}${polling.length > 0 ? ' $(eye-watch) polling' : ''}`;
+    const tooltip = new vscode.MarkdownString([statusTooltip(run, allRuns), ...polling.map(pollingSection)].join('\n\n'), true);
     tooltip.isTrusted = { enabledCommands: ['tokenAccuracyLens.openPanel'] };
     this.item.tooltip = tooltip;
     this.item.backgroundColor = warned ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
@@ -34,4 +35,10 @@ export class StatusBar extends Disposable {
     this.item.accessibilityInformation = { label: `${statusText(run)}${loudest === undefined ? '' : `, warning: ${visibleText(loudest.message)}`}` };
     this.item.show();
   }
+}
+
+/** Paths are escaped (Markdown and theme icons); the message is the watcher's own text, with its commands as code. */
+function pollingSection(notice: { path: string; message: string }): string {
+  const path = notice.path.replace(/\s+/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>~=$]/g, '\\$&');
+  return `$(eye-watch) **${path}**: ${notice.message}`;
 }
