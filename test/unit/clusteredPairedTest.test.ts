@@ -120,24 +120,7 @@ test("a compact dump's sequence_index gives the sequences of its flat tokens", a
   const dir = mkdtempSync(join(tmpdir(), 'tal-sequence-index-'));
   try {
     // Six tokens of sequences 4, 4, 9, 9, 9 and 2 (ids are the writer's, in any order); the fourth is ignored.
-    const n = 6;
-    const header = JSON.stringify({
-      __metadata__: { causal_shift: 'false' },
-      labels: { dtype: 'I64', shape: [n], data_offsets: [0, 8 * n] },
-      predictions: { dtype: 'I64', shape: [n], data_offsets: [8 * n, 16 * n] },
-      label_logprobs: { dtype: 'F32', shape: [n], data_offsets: [16 * n, 20 * n] },
-      max_logprobs: { dtype: 'F32', shape: [n], data_offsets: [20 * n, 24 * n] },
-      sequence_index: { dtype: 'I32', shape: [n], data_offsets: [24 * n, 28 * n] },
-    });
-    const bytes = new Uint8Array(8 + header.length + 28 * n);
-    new DataView(bytes.buffer).setUint32(0, header.length, true);
-    bytes.set(new TextEncoder().encode(header), 8);
-    const data = 8 + header.length;
-    bytes.set(new Uint8Array(BigInt64Array.from([1n, 2n, 3n, -100n, 5n, 6n]).buffer), data);
-    bytes.set(new Uint8Array(BigInt64Array.from([1n, 0n, 3n, 0n, 5n, 0n]).buffer), data + 8 * n);
-    bytes.set(new Uint8Array(Float32Array.from([-0.1, -2, -0.2, 0, -0.3, -3]).buffer), data + 16 * n);
-    bytes.set(new Uint8Array(Float32Array.from([-0.1, -0.5, -0.2, 0, -0.3, -0.4]).buffer), data + 20 * n);
-    bytes.set(new Uint8Array(Int32Array.from([4, 4, 9, 9, 9, 2]).buffer), data + 24 * n);
+    const bytes = compactSafetensors([1, 2, 3, -100, 5, 6], [1, 0, 3, 0, 5, 0], [-0.1, -2, -0.2, 0, -0.3, -3], [-0.1, -0.5, -0.2, 0, -0.3, -0.4], [4, 4, 9, 9, 9, 2]);
     mkdirSync(join(dir, 'eval_outputs'));
     writeFileSync(join(dir, 'eval_outputs', 'step-1.safetensors'), bytes);
     const result = await computeEvalFile(join(dir, 'eval_outputs', 'step-1.safetensors'), {});

@@ -11,17 +11,19 @@ export function npyInt64(values: readonly number[]): Uint8Array {
   return bytes;
 }
 
-/** A compact safetensors evaluation: labels, predictions and their log-probabilities, aligned. */
-export function compactSafetensors(labels: readonly number[], predictions: readonly number[], labelLogProbs: readonly number[], maxLogProbs: readonly number[]): Uint8Array {
+/** A compact safetensors evaluation: labels, predictions and their log-probabilities, aligned; with `sequenceIndex`, the sequence of each token (int32), as the dump helper writes it. */
+export function compactSafetensors(labels: readonly number[], predictions: readonly number[], labelLogProbs: readonly number[], maxLogProbs: readonly number[], sequenceIndex?: readonly number[]): Uint8Array {
   const n = labels.length;
+  const width = sequenceIndex === undefined ? 24 : 28;
   const header = JSON.stringify({
     __metadata__: { causal_shift: 'false' },
     labels: { dtype: 'I64', shape: [n], data_offsets: [0, 8 * n] },
     predictions: { dtype: 'I64', shape: [n], data_offsets: [8 * n, 16 * n] },
     label_logprobs: { dtype: 'F32', shape: [n], data_offsets: [16 * n, 20 * n] },
     max_logprobs: { dtype: 'F32', shape: [n], data_offsets: [20 * n, 24 * n] },
+    ...(sequenceIndex === undefined ? {} : { sequence_index: { dtype: 'I32', shape: [n], data_offsets: [24 * n, 28 * n] } }),
   });
-  const bytes = new Uint8Array(8 + header.length + 24 * n);
+  const bytes = new Uint8Array(8 + header.length + width * n);
   new DataView(bytes.buffer).setUint32(0, header.length, true);
   bytes.set(new TextEncoder().encode(header), 8);
   const data = 8 + header.length;
@@ -29,6 +31,7 @@ export function compactSafetensors(labels: readonly number[], predictions: reado
   bytes.set(new Uint8Array(BigInt64Array.from(predictions.map(BigInt)).buffer), data + 8 * n);
   bytes.set(new Uint8Array(Float32Array.from(labelLogProbs).buffer), data + 16 * n);
   bytes.set(new Uint8Array(Float32Array.from(maxLogProbs).buffer), data + 20 * n);
+  if (sequenceIndex !== undefined) bytes.set(new Uint8Array(Int32Array.from(sequenceIndex).buffer), data + 24 * n);
   return bytes;
 }
 
