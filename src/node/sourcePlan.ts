@@ -156,3 +156,8 @@ export async function planSource(file: LogFile, listings: FolderListings = new F
   }
   return plain;
 }
+
+/** True when two plans read a file the same way: a file whose plan is unchanged need not be read again. */
+export function samePlan(a: SourcePlan, b: SourcePlan): boolean {
+  return a.runId === b.runId && a.readAs === b.readAs && a.approximate === b.approximate && a.dependsOn === b.dependsOn && a.startingStep === b.startingStep;
+}
