@@ -8,11 +8,13 @@ import type { ReportDocument } from '../../src/core/report';
 import { COMPUTED_KEYS } from '../../src/core/tokens/evalOutputsFormat';
 import { LogIngest } from '../../src/node/logIngest';
 import { reportPaths } from '../../src/node/reportPaths';
+import { RunSession } from '../../src/node/runSession';
 import { unverifiedProblems } from '../../src/node/tokens/resolvedEvaluations';
 import { EvalCache } from '../../src/node/tokens/evalCache';
 import { computeEvalFile } from '../../src/node/tokens/evalFileStats';
 import { EvaluationContext, type EvalOutputsConfig } from '../../src/node/tokens/evaluationContext';
 import { trainerStateText } from './helpers';
+import { waitFor } from './sessionWait';
 
 const root = mkdtempSync(join(tmpdir(), 'tal-pairing-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -120,7 +122,7 @@ test('the same dumps without a logged loss are unverified: shown so, never the r
   close(evaluation?.pairings?.aligned.accuracy, truth.accuracy, 1e-12, 'the aligned pairing, listed but not claimed');
   assert.ok((evaluation?.pairings?.shifted.accuracy ?? 1) < 0.15, 'the shifted pairing of an aligned dump is near chance');
   const problem = document.problems.find((candidate) => candidate.path === evaluation?.path);
-  assert.match(problem?.message ?? '', /Rescan Log Directories/);
+  assert.doesNotMatch(problem?.message ?? '', /Rescan/, 'a sidecar written later is read without a rescan');
   assert.match(problem?.message ?? '', /logs no eval loss or accuracy at this step.*metadata\.json beside the arrays.*tokenAccuracyLens\.evalOutputs\.causalShift.*report --causal-shift yes\|no/);
   // The extension's panel lists the same problem beside the files it could not read.
   const evaluations = new EvaluationContext(settings);
@@ -129,6 +131,40 @@ test('the same dumps without a logged loss are unverified: shown so, never the r
   assert.deepEqual(unverifiedProblems(ingest.store, evaluations.outputs), [problem]);
   ingest.dispose();
   await evaluations.dispose();
+});
+
+test('a sidecar written, or deleted, beside a watched dump settles, or reopens, its pairing without a rescan', async () => {
+  const run = join(root, 'live-sidecar');
+  const folder = join(run, 'eval_outputs', 'step-100');
+  const truth = writeDump(folder, false);
+  writeFileSync(join(run, 'trainer_state.json'), trainerStateText([{ loss: 2.5, step: 50 }]));
+  configure('cache-live-sidecar');
+  const session = new RunSession(() => undefined, new Map(), settings);
+  const evaluation = () => {
+    const snapshot = session.store.snapshot(run);
+    return snapshot === undefined ? undefined : session.resolve(snapshot).evaluations[0];
+  };
+  try {
+    await session.watch([run]);
+    // An evaluation left unverified adds no points, yet the session reports it read: the panel shows it and its problem.
+    await waitFor(session, () => evaluation()?.status === 'unverified');
+    assert.equal(session.unverifiedProblems().length, 1);
+    // Past the watcher's trailing read of the labels, so that only the sidecar's own event can bring it in.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writeFileSync(join(folder, 'metadata.json'), '{"causal_shift": false}');
+    await waitFor(session, () => evaluation()?.status === 'decided');
+    assert.deepEqual(evaluation()?.pairing, { form: 'logits', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'default' });
+    const snapshot = session.store.snapshot(run) ?? assert.fail();
+    close(session.resolve(snapshot).run.metrics.get(COMPUTED_KEYS.accuracy)?.values[0], truth.accuracy, 1e-12, 'the run’s computed accuracy');
+    assert.deepEqual(session.unverifiedProblems(), []);
+
+    rmSync(join(folder, 'metadata.json'));
+    await waitFor(session, () => evaluation()?.status === 'unverified');
+    assert.equal(session.resolve(session.store.snapshot(run) ?? assert.fail()).run.metrics.get(COMPUTED_KEYS.accuracy), undefined, 'no longer the run’s accuracy');
+    assert.equal(session.unverifiedProblems().length, 1);
+  } finally {
+    await session.dispose();
+  }
 });
 
 test('shifted dumps without metadata are decided shifted by the logged loss', async () => {
