@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -162,6 +162,31 @@ test('a sidecar written, or deleted, beside a watched dump settles, or reopens, 
     await waitFor(session, () => evaluation()?.status === 'unverified');
     assert.equal(session.resolve(session.store.snapshot(run) ?? assert.fail()).run.metrics.get(COMPUTED_KEYS.accuracy), undefined, 'no longer the run’s accuracy');
     assert.equal(session.unverifiedProblems().length, 1);
+  } finally {
+    await session.dispose();
+  }
+});
+
+test('a refused cache folder is said once, in the report and the session, and the evaluations are still scored', async () => {
+  const run = join(root, 'refused-cache');
+  for (const step of [100, 200]) {
+    writeDump(join(run, 'eval_outputs', `step-${step}`), false);
+    writeFileSync(join(run, 'eval_outputs', `step-${step}`, 'metadata.json'), '{"causal_shift": false}');
+  }
+  // A link to a folder: the cache never follows one (another user could point it anywhere).
+  mkdirSync(join(root, 'real-cache'));
+  symlinkSync(join(root, 'real-cache'), join(root, 'linked-cache'));
+  configure('linked-cache');
+  const expected = [{ path: join(root, 'linked-cache'), message: `The evaluation cache folder ${join(root, 'linked-cache')} is not a folder (a link or a file): the cache is not used.` }];
+  const document = await reportPaths([run], settings);
+  assert.deepEqual(document.problems, expected);
+  assert.deepEqual(document.runs[0]?.metrics[COMPUTED_KEYS.accuracy]?.steps, [100, 200], 'both scored without the cache');
+
+  const session = new RunSession(() => undefined, new Map(), settings);
+  try {
+    await session.watch([run]);
+    await waitFor(session, () => session.store.snapshot(run)?.metrics.get(COMPUTED_KEYS.accuracy)?.steps.length === 2);
+    assert.deepEqual(session.problems(), expected);
   } finally {
     await session.dispose();
   }
