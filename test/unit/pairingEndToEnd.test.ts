@@ -253,6 +253,22 @@ test('report --causal-shift no settles bare dumps from the command line; --ignor
   assert.throws(() => execFileSync(process.execPath, [cli, 'report', run, '--causal-shift', 'maybe'], { stdio: 'pipe' }), /--causal-shift takes yes, no or auto, not "maybe"/);
 });
 
+test('scoring progress covers the temperature fit’s passes: it only grows and reaches 1 when they are done', async () => {
+  const folder = join(root, 'progress', 'eval_outputs', 'step-5');
+  writeDump(folder, false);
+  writeFileSync(join(folder, 'metadata.json'), '{"causal_shift": false}');
+  const seen: number[] = [];
+  // Chunks of 3 rows: each pass reports many times.
+  const result = await computeEvalFile(join(folder, 'labels.npy'), { chunkBytes: 3 * VOCAB * 4 }, (fraction) => seen.push(fraction));
+  if ('error' in result) assert.fail(result.error);
+  const passes = result.summary.logits?.temperature?.passes ?? 0;
+  assert.ok(passes >= 1, `the exact fit made ${passes} passes`);
+  for (let i = 1; i < seen.length; i++) assert.ok((seen[i] as number) >= (seen[i - 1] as number), `progress went back: ${seen.join(', ')}`);
+  assert.equal(seen.at(-1), 1);
+  assert.equal(seen.filter((fraction) => fraction >= 1).length, 1, 'done once, at the end');
+  assert.ok(seen.filter((fraction) => fraction > 0.4 && fraction < 1).length >= passes * Math.floor((SEQUENCES * LENGTH) / 3) - 1, 'every temperature pass is reported');
+});
+
 test('the cache keeps both pairings of an undecided evaluation, bit for bit', async () => {
   const folder = join(root, 'cached', 'eval_outputs', 'step-3');
   writeDump(folder, false);
