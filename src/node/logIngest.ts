@@ -111,6 +111,7 @@ export class LogIngest {
     switch (outcome.kind) {
       case 'points': {
         this.retries.succeeded(path);
+        changed = outcome.changedAside === true || changed;
         if (outcome.runInfo !== undefined) changed = this.infos.merge(runId, outcome.runInfo) || changed;
         // An append-only reader streamed its points already: its empty outcome must not read as a file of final values that now holds none.
         if (outcome.points.length > 0 || outcome.replace) {

@@ -5,6 +5,7 @@ import { watch, type ChokidarOptions, type FSWatcher } from 'chokidar';
 import type { LogIngest } from './logIngest';
 import { invalidNameMessage, showRawName, specialFileKind, specialFileMessage, utf8Name, type FolderClaims } from './folderClaims';
 import { walkLogs } from './walkLogs';
+import { isEvaluationSidecar, sidecarEvaluations } from './tokens/sidecarEvaluations';
 
 /**
  * chokidar drops a file's `change` events for 50 ms after one it reported (it throttles, with no trailing
@@ -50,10 +51,11 @@ function realPathOrUndefined(path: string): string | undefined {
 /**
  * Watches one root with chokidar (native file events; polling only when the system is out of watches) and
  * hands every log file that appears or changes to the ingest. The initial scan is chokidar's own: files
- * found then are read like new ones. Only folders and logs are watched: a dataset folder of images costs one
- * watch, not one per image. A root that does not exist yet (an output_dir before training starts) is waited
- * for by watching its nearest existing ancestor; so is a root that is deleted. A folder deleted and made again
- * at once (a restarted run) keeps no watch from before, so it is watched again from scratch.
+ * found then are read like new ones. Only folders, logs and evaluations' metadata sidecars are watched: a
+ * dataset folder of images costs one watch, not one per image. A root that does not exist yet (an output_dir
+ * before training starts) is waited for by watching its nearest existing ancestor; so is a root that is
+ * deleted. A folder deleted and made again at once (a restarted run) keeps no watch from before, so it is
+ * watched again from scratch.
  */
 export class LogWatcher {
   private watcher: FSWatcher | undefined;
@@ -126,6 +128,7 @@ export class LogWatcher {
       this.ingest.listings.gone(path);
       this.ingest.deleted(path);
       this.context.note(path, undefined);
+      this.onSidecar(path);
     });
     watcher.on('addDir', (path) => {
       this.ingest.listings.saw(path, 'directory');
@@ -151,7 +154,10 @@ export class LogWatcher {
   }
 
   private onFile(path: string, stats: Stats | undefined): void {
-    if (!this.ingest.accepts(path)) return;
+    if (!this.ingest.accepts(path)) {
+      this.onSidecar(path);
+      return;
+    }
     // A log replaced by a named pipe of the same name is reported as a change of the file it was.
     const kind = stats === undefined ? undefined : specialFileKind(stats);
     if (kind !== undefined) {
@@ -167,6 +173,14 @@ export class LogWatcher {
         if (!this.disposed) void this.ingest.ingest(path);
       }, TRAILING_READ_MS),
     );
+  }
+
+  /** A metadata sidecar written, changed or deleted: the evaluations it speaks for are read again, as if they had changed. */
+  private onSidecar(path: string): void {
+    if (!isEvaluationSidecar(path, (candidate) => this.ingest.accepts(candidate))) return;
+    void sidecarEvaluations(path, (candidate) => this.ingest.accepts(candidate)).then((evaluations) => {
+      for (const evaluation of evaluations) if (!this.disposed) this.onFile(evaluation, undefined);
+    });
   }
 
   /**
@@ -190,7 +204,8 @@ export class LogWatcher {
       if (admitted && before !== undefined && before !== claims.identity(path)) this.rearm(path);
       return !admitted;
     }
-    if (stats.isFile()) return !this.ingest.accepts(path);
+    // A metadata sidecar is watched for its evaluations' sake, never read as a log.
+    if (stats.isFile()) return !this.ingest.accepts(path) && !isEvaluationSidecar(path, (candidate) => this.ingest.accepts(candidate));
     const kind = specialFileKind(stats);
     if (kind !== undefined && this.ingest.accepts(path)) this.context.note(path, specialFileMessage(kind));
     return true;

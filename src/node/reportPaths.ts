@@ -45,7 +45,7 @@ async function report(paths: readonly string[], evaluations: EvaluationContext):
   const resolved = new Map(ingest.store.snapshots().map((snapshot) => [snapshot.id, resolveStoredRun(snapshot, evaluations.outputs)]));
   const document = buildReport(
     [...resolved.values()].map(({ run }) => run),
-    [...problems, ...ingest.problems()],
+    [...problems, ...ingest.problems(), ...evaluations.problems()],
     {},
     (runId) => ingest.runInfo(runId),
   );

@@ -153,7 +153,7 @@ export class RunSession {
 
   problems(): Problem[] {
     const notes = [...this.watchNotes].map(([path, message]) => ({ path, message }));
-    return [...this.ingest.problems(), ...notes].sort((a, b) => a.path.localeCompare(b.path));
+    return [...this.ingest.problems(), ...this.evaluations.problems(), ...notes].sort((a, b) => a.path.localeCompare(b.path));
   }
 
   /** The roots watched by polling because the system ran out of watches: the status bar says so. */

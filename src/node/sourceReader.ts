@@ -9,6 +9,8 @@ export type ReadOutcome =
       readonly replace: boolean;
       readonly problems: readonly string[];
       readonly runInfo?: RunInfo;
+      /** The read changed what the reader keeps beside the store (an evaluation scored anew, with no points of its own until it is settled). */
+      readonly changedAside?: boolean;
     }
   | {
       /** A source that holds several runs (an MLflow SQLite store): each part is the run `<run id>#<suffix>`. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
@@ -8,11 +8,13 @@ import type { ReportDocument } from '../../src/core/report';
 import { COMPUTED_KEYS } from '../../src/core/tokens/evalOutputsFormat';
 import { LogIngest } from '../../src/node/logIngest';
 import { reportPaths } from '../../src/node/reportPaths';
+import { RunSession } from '../../src/node/runSession';
 import { unverifiedProblems } from '../../src/node/tokens/resolvedEvaluations';
 import { EvalCache } from '../../src/node/tokens/evalCache';
 import { computeEvalFile } from '../../src/node/tokens/evalFileStats';
 import { EvaluationContext, type EvalOutputsConfig } from '../../src/node/tokens/evaluationContext';
 import { trainerStateText } from './helpers';
+import { waitFor } from './sessionWait';
 
 const root = mkdtempSync(join(tmpdir(), 'tal-pairing-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -120,7 +122,7 @@ test('the same dumps without a logged loss are unverified: shown so, never the r
   close(evaluation?.pairings?.aligned.accuracy, truth.accuracy, 1e-12, 'the aligned pairing, listed but not claimed');
   assert.ok((evaluation?.pairings?.shifted.accuracy ?? 1) < 0.15, 'the shifted pairing of an aligned dump is near chance');
   const problem = document.problems.find((candidate) => candidate.path === evaluation?.path);
-  assert.match(problem?.message ?? '', /Rescan Log Directories/);
+  assert.doesNotMatch(problem?.message ?? '', /Rescan/, 'a sidecar written later is read without a rescan');
   assert.match(problem?.message ?? '', /logs no eval loss or accuracy at this step.*metadata\.json beside the arrays.*tokenAccuracyLens\.evalOutputs\.causalShift.*report --causal-shift yes\|no/);
   // The extension's panel lists the same problem beside the files it could not read.
   const evaluations = new EvaluationContext(settings);
@@ -129,6 +131,65 @@ test('the same dumps without a logged loss are unverified: shown so, never the r
   assert.deepEqual(unverifiedProblems(ingest.store, evaluations.outputs), [problem]);
   ingest.dispose();
   await evaluations.dispose();
+});
+
+test('a sidecar written, or deleted, beside a watched dump settles, or reopens, its pairing without a rescan', async () => {
+  const run = join(root, 'live-sidecar');
+  const folder = join(run, 'eval_outputs', 'step-100');
+  const truth = writeDump(folder, false);
+  writeFileSync(join(run, 'trainer_state.json'), trainerStateText([{ loss: 2.5, step: 50 }]));
+  configure('cache-live-sidecar');
+  const session = new RunSession(() => undefined, new Map(), settings);
+  const evaluation = () => {
+    const snapshot = session.store.snapshot(run);
+    return snapshot === undefined ? undefined : session.resolve(snapshot).evaluations[0];
+  };
+  try {
+    await session.watch([run]);
+    // An evaluation left unverified adds no points, yet the session reports it read: the panel shows it and its problem.
+    await waitFor(session, () => evaluation()?.status === 'unverified');
+    assert.equal(session.unverifiedProblems().length, 1);
+    // Past the watcher's trailing read of the labels, so that only the sidecar's own event can bring it in.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    writeFileSync(join(folder, 'metadata.json'), '{"causal_shift": false}');
+    await waitFor(session, () => evaluation()?.status === 'decided');
+    assert.deepEqual(evaluation()?.pairing, { form: 'logits', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'default' });
+    const snapshot = session.store.snapshot(run) ?? assert.fail();
+    close(session.resolve(snapshot).run.metrics.get(COMPUTED_KEYS.accuracy)?.values[0], truth.accuracy, 1e-12, 'the run’s computed accuracy');
+    assert.deepEqual(session.unverifiedProblems(), []);
+
+    rmSync(join(folder, 'metadata.json'));
+    await waitFor(session, () => evaluation()?.status === 'unverified');
+    assert.equal(session.resolve(session.store.snapshot(run) ?? assert.fail()).run.metrics.get(COMPUTED_KEYS.accuracy), undefined, 'no longer the run’s accuracy');
+    assert.equal(session.unverifiedProblems().length, 1);
+  } finally {
+    await session.dispose();
+  }
+});
+
+test('a refused cache folder is said once, in the report and the session, and the evaluations are still scored', async () => {
+  const run = join(root, 'refused-cache');
+  for (const step of [100, 200]) {
+    writeDump(join(run, 'eval_outputs', `step-${step}`), false);
+    writeFileSync(join(run, 'eval_outputs', `step-${step}`, 'metadata.json'), '{"causal_shift": false}');
+  }
+  // A link to a folder: the cache never follows one (another user could point it anywhere).
+  mkdirSync(join(root, 'real-cache'));
+  symlinkSync(join(root, 'real-cache'), join(root, 'linked-cache'));
+  configure('linked-cache');
+  const expected = [{ path: join(root, 'linked-cache'), message: `The evaluation cache folder ${join(root, 'linked-cache')} is not a folder (a link or a file): the cache is not used.` }];
+  const document = await reportPaths([run], settings);
+  assert.deepEqual(document.problems, expected);
+  assert.deepEqual(document.runs[0]?.metrics[COMPUTED_KEYS.accuracy]?.steps, [100, 200], 'both scored without the cache');
+
+  const session = new RunSession(() => undefined, new Map(), settings);
+  try {
+    await session.watch([run]);
+    await waitFor(session, () => session.store.snapshot(run)?.metrics.get(COMPUTED_KEYS.accuracy)?.steps.length === 2);
+    assert.deepEqual(session.problems(), expected);
+  } finally {
+    await session.dispose();
+  }
 });
 
 test('shifted dumps without metadata are decided shifted by the logged loss', async () => {
@@ -190,6 +251,22 @@ test('report --causal-shift no settles bare dumps from the command line; --ignor
   close(settled?.metrics[COMPUTED_KEYS.accuracy]?.values[0], truth.accuracy, 1e-12, 'accuracy');
   assert.equal(run_(['--causal-shift', 'auto']).runs[0]?.evaluations?.[0]?.status, 'unverified');
   assert.throws(() => execFileSync(process.execPath, [cli, 'report', run, '--causal-shift', 'maybe'], { stdio: 'pipe' }), /--causal-shift takes yes, no or auto, not "maybe"/);
+});
+
+test('scoring progress covers the temperature fit’s passes: it only grows and reaches 1 when they are done', async () => {
+  const folder = join(root, 'progress', 'eval_outputs', 'step-5');
+  writeDump(folder, false);
+  writeFileSync(join(folder, 'metadata.json'), '{"causal_shift": false}');
+  const seen: number[] = [];
+  // Chunks of 3 rows: each pass reports many times.
+  const result = await computeEvalFile(join(folder, 'labels.npy'), { chunkBytes: 3 * VOCAB * 4 }, (fraction) => seen.push(fraction));
+  if ('error' in result) assert.fail(result.error);
+  const passes = result.summary.logits?.temperature?.passes ?? 0;
+  assert.ok(passes >= 1, `the exact fit made ${passes} passes`);
+  for (let i = 1; i < seen.length; i++) assert.ok((seen[i] as number) >= (seen[i - 1] as number), `progress went back: ${seen.join(', ')}`);
+  assert.equal(seen.at(-1), 1);
+  assert.equal(seen.filter((fraction) => fraction >= 1).length, 1, 'done once, at the end');
+  assert.ok(seen.filter((fraction) => fraction > 0.4 && fraction < 1).length >= passes * Math.floor((SEQUENCES * LENGTH) / 3) - 1, 'every temperature pass is reported');
 });
 
 test('the cache keeps both pairings of an undecided evaluation, bit for bit', async () => {

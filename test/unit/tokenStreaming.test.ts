@@ -43,7 +43,8 @@ test('logits stream in chunks of whole rows no larger than asked, with progress,
     const small = await computeEvalFile(path, { chunkBytes: 4096 }, (fraction) => progress.push(fraction));
     const whole = await computeEvalFile(path, { chunkBytes: 64 << 20 });
     assert.ok(!('error' in small) && !('error' in whole));
-    assert.equal(progress.length, sizes.length);
+    // One report per chunk of the scoring pass and of each temperature pass, then the end.
+    assert.equal(progress.length, sizes.length * (1 + (small.summary.logits?.temperature?.passes ?? 0)) + 1);
     assert.ok(progress.every((fraction, i) => i === 0 || fraction > (progress[i - 1] ?? 0)), 'progress only grows');
     assert.equal(progress.at(-1), 1);
     assert.equal(small.summary.tokens, ROWS - Math.ceil(ROWS / 17), 'flat logits are aligned; -100 skipped');

@@ -22,6 +22,18 @@ export function isMetadataSidecar(name: string): boolean {
 }
 
 /**
+ * What a sidecar speaks for, the inverse of `metadataSidecarPath`: every .npy labels file of its folder for
+ * `metadata.json`, the .npz of its name for `step-N.metadata.json`. Undefined for any other name.
+ */
+export function sidecarSubject(path: string): { readonly folder: string } | { readonly npz: string } | undefined {
+  const name = baseName(path);
+  const lower = name.toLowerCase();
+  if (lower === 'metadata.json') return { folder: path.slice(0, path.length - name.length) };
+  if (lower.endsWith('.metadata.json') && lower.length > '.metadata.json'.length) return { npz: path.slice(0, -'.metadata.json'.length) + '.npz' };
+  return undefined;
+}
+
+/**
  * A sidecar's keys as the safetensors `__metadata__` holds them (strings): `causal_shift` (a JSON boolean or
  * "true"/"false"), `ignore_index` and `step` (integers), `producer` (a string). Other keys are kept as they
  * are when they are strings or numbers; anything else is refused with a message that says what is wrong.

@@ -76,7 +76,7 @@ export const RIVAL_DISTANCE = Math.log(1.5);
 export const RIVAL_FACTOR = 3;
 
 const SETTLE =
-  'To settle it, give the pairing: `"causal_shift": true` (logits at position t predict the label at t+1, as Hugging Face) or `false` (aligned) in a metadata.json beside the arrays (step-N.metadata.json beside an .npz; in the editor, run "Rescan Log Directories" after writing it), the setting tokenAccuracyLens.evalOutputs.causalShift, or `report --causal-shift yes|no`.';
+  'To settle it, give the pairing: `"causal_shift": true` (logits at position t predict the label at t+1, as Hugging Face) or `false` (aligned) in a metadata.json beside the arrays (step-N.metadata.json beside an .npz), the setting tokenAccuracyLens.evalOutputs.causalShift, or `report --causal-shift yes|no`.';
 
 function compare(against: PairingComparison['against'], logged: LoggedValue, shifted: number, aligned: number): PairingComparison | undefined {
   if (!(logged.value > 0) || !Number.isFinite(logged.value) || !Number.isFinite(shifted) || !Number.isFinite(aligned)) return undefined;

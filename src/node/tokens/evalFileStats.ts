@@ -3,6 +3,7 @@ import { EvalComputation, type EvalResult } from '../../core/tokens/evalComputat
 import { evaluationStep } from '../../core/tokens/evalOutputsFormat';
 import { candidatePlans, describePlan, planEvaluation, planPairing, type EvalOutputOptions, type EvalPlan } from '../../core/tokens/evalPlan';
 import type { ScoredEvaluation, ScoredPairing } from '../../core/tokens/pairingDecision';
+import { ScoringProgress } from '../../core/tokens/scoringProgress';
 import { createWasmRowScorer } from './kernel/wasmRowScorer';
 import { readMetadataSidecar } from './metadataSidecarReader';
 import { readTensorBytes, tensorRowChunks } from './tensorData';
@@ -27,7 +28,8 @@ export interface EvalComputeOptions extends EvalOutputOptions {
 const DEFAULT_CHUNK_BYTES = 8 << 20;
 
 /**
- * Reads and scores one evaluation, streaming its logits; `onProgress` gets the fraction of logits done. When
+ * Reads and scores one evaluation, streaming its logits; `onProgress` gets the fraction done over the scoring
+ * pass and the temperature fit's passes (scoringProgress.ts), 1 only once they are all done. When
  * nothing says how its tokens pair, both pairings are scored from the same chunks (two passes over each chunk
  * in memory, one read of the file) and the host decides between them.
  */
@@ -84,14 +86,23 @@ async function scoreLogits(plan: EvalPlan, logits: LocatedTensor, computations: 
       progress?.((firstRow + bytes.length / rowBytes) / totalRows);
     }
   };
-  await stream((rows, firstRow) => {
-    for (const computation of computations) computation.addLogitRows(rows, firstRow);
-  }, onProgress);
+  const progress = new ScoringProgress((fraction) => onProgress?.(fraction), options.temperature ?? true);
+  await stream(
+    (rows, firstRow) => {
+      for (const computation of computations) computation.addLogitRows(rows, firstRow);
+    },
+    (fraction) => progress.within(fraction),
+  );
   for (;;) {
     const open = computations.filter((computation) => computation.nextTemperaturePass() !== undefined);
-    if (open.length === 0) return;
-    await stream((rows, firstRow) => {
-      for (const computation of open) computation.addTemperatureRows(rows, firstRow);
-    });
+    if (open.length === 0) break;
+    progress.nextPass();
+    await stream(
+      (rows, firstRow) => {
+        for (const computation of open) computation.addTemperatureRows(rows, firstRow);
+      },
+      (fraction) => progress.within(fraction),
+    );
   }
+  progress.done();
 }

@@ -90,7 +90,7 @@ export class EvalOutputsReader implements SourceReader {
     evaluations.outputs.set(this.runId, { ...result, path: this.path });
     const problems = [...result.problems];
     // An evaluation whose pairing is left to the run's logged loss adds its points only once that decides it (resolvedRun.ts).
-    return { kind: 'points', points: result.aligned === undefined ? evaluationPoints(result.summary, result.step) : [], replace: true, problems };
+    return { kind: 'points', points: result.aligned === undefined ? evaluationPoints(result.summary, result.step) : [], replace: true, problems, changedAside: true };
   }
 
   private evalStoreRemove(): void {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { RoleOverrides } from '../../core/analysis/metricRoles';
 import type { RunSnapshot } from '../../core/runStore';
 import type { CalibrationView } from '../../core/tokens/calibrationView';
+import type { Problem } from '../../core/types';
 import { calibrationFor } from './calibrationSource';
 import { EvalCache, defaultCacheDirectory, type FileIdentity } from './evalCache';
 import type { EvalComputeOptions } from './evalFileStats';
@@ -37,6 +38,8 @@ export class EvaluationContext {
   private cacheOf: EvalCache;
   /** Scorings under way by cache key: a file asked for again meanwhile (scored ahead, then read) waits for the same one. */
   private readonly scoring = new Map<string, Promise<EvalOutcome>>();
+  /** Why the cache in use refused its folder, once an evaluation was read without it. */
+  private cacheRefusal: string | undefined;
 
   constructor(config: Partial<EvalOutputsConfig> = {}) {
     this.config = { ...defaultEvalOutputsConfig(), ...config };
@@ -68,7 +71,9 @@ export class EvaluationContext {
       void this.runnerOf.dispose();
       this.runnerOf = new EvalRunner(this.config.workerScript);
     }
-    if (this.config.cacheDirectory !== before.cacheDirectory) this.cacheOf = new EvalCache(this.config.cacheDirectory);
+    if (this.config.cacheDirectory === before.cacheDirectory) return;
+    this.cacheOf = new EvalCache(this.config.cacheDirectory);
+    this.cacheRefusal = undefined;
   }
 
   /** The result for `key`: from a scoring already under way, from the cache, else scored by the pool and cached. */
@@ -80,12 +85,23 @@ export class EvaluationContext {
       const cache = this.cacheOf;
       const cached = await cache.get(key, files);
       if (cached !== undefined) return cached;
+      const refusal = await cache.refusal();
+      if (refusal !== undefined && cache === this.cacheOf) this.cacheRefusal = refusal;
       const result = await this.runnerOf.run(path, options, (fraction) => this.progress(path, fraction));
       if (!('error' in result)) await cache.set(key, files, result).catch(() => undefined);
       return result;
     })().finally(() => this.scoring.delete(key));
     this.scoring.set(key, work);
     return work;
+  }
+
+  /**
+   * What the user should know about reading evaluations beside each file's own problems: a cache folder
+   * refused (not theirs, a link, not makeable) makes every evaluation be scored again each time, so it is
+   * said once, at the folder, from the first evaluation read without it.
+   */
+  problems(): Problem[] {
+    return this.cacheRefusal === undefined ? [] : [{ path: this.config.cacheDirectory, message: this.cacheRefusal }];
   }
 
   /** The calibration view of a run from the settled evaluation outputs read so far; null when it has none. */
