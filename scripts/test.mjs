@@ -8,6 +8,7 @@ const steps = [
   ['types', 'npx', ['tsc', '-p', 'tsconfig.webview.json']],
   ['types', 'npx', ['tsc', '-p', 'tsconfig.browser-tests.json']],
   ['lint', 'npx', ['eslint', '.']],
+  ['format (npm run format writes it)', 'npm', ['run', 'format:check']],
   ['python3-numpy for the token statistics tests', 'node', ['scripts/vscode-host/ensureHost.mjs', '--python-numpy']],
   ['Python trainers for the dump helper and quick-fix tests (cached; skipped tests say why when pip cannot install)', 'node', ['scripts/ensureTrainers.mjs']],
   ['unit', 'npm', ['run', 'test:unit']],
