@@ -41,7 +41,10 @@ export default tseslint.config(
   {
     files: ['webview/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ regex: '^\\.\\./src/(node|vscode)/', message: 'The webview may use src/protocol and src/core only.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^\\.\\./src/(node|vscode)/', message: 'The webview may use src/protocol and src/core only.' }] },
+      ],
     },
   },
 );

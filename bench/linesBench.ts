@@ -8,7 +8,8 @@ const CHUNK = 256 * 1024;
 
 function readAll<Cursor>(format: AppendOnlyFormat<Cursor>, bytes: Uint8Array): void {
   let cursor = format.initialCursor;
-  for (let offset = 0; offset < bytes.length; offset += CHUNK) cursor = format.readChunk(cursor, bytes.subarray(offset, offset + CHUNK), '/r/version_0/metrics.csv').cursor;
+  for (let offset = 0; offset < bytes.length; offset += CHUNK)
+    cursor = format.readChunk(cursor, bytes.subarray(offset, offset + CHUNK), '/r/version_0/metrics.csv').cursor;
 }
 
 function tqdmBar(bytes: number): Uint8Array {
@@ -27,11 +28,19 @@ export async function linesBench(): Promise<Row[]> {
   const line = (bytes: number): Uint8Array => new Uint8Array(bytes).fill(0x39);
   const csvSmall = await medianMs(3, () => readAll(LIGHTNING_CSV_FORMAT, line(4e6)));
   const csvLarge = await medianMs(3, () => readAll(LIGHTNING_CSV_FORMAT, line(16e6)));
-  rows.push(['a 16 MB CSV line with no newline, in 256 KiB chunks', `${csvLarge.toFixed(0)} ms (4 MB: ${csvSmall.toFixed(0)} ms)`, `${(csvLarge / csvSmall).toFixed(2)}× the 4 MB line (4 = linear, 16 = quadratic)`]);
+  rows.push([
+    'a 16 MB CSV line with no newline, in 256 KiB chunks',
+    `${csvLarge.toFixed(0)} ms (4 MB: ${csvSmall.toFixed(0)} ms)`,
+    `${(csvLarge / csvSmall).toFixed(2)}× the 4 MB line (4 = linear, 16 = quadratic)`,
+  ]);
   const small = tqdmBar(10e6);
   const large = tqdmBar(40e6);
   const tqdmSmall = await medianMs(3, () => readAll(CONSOLE_FORMAT, small));
   const tqdmLarge = await medianMs(3, () => readAll(CONSOLE_FORMAT, large));
-  rows.push(['a 40 MB tqdm bar (`\\r` redraws, no newline) in a console log', `${tqdmLarge.toFixed(0)} ms (10 MB: ${tqdmSmall.toFixed(0)} ms)`, `${(tqdmLarge / tqdmSmall).toFixed(2)}× the 10 MB bar (4 = linear, 16 = quadratic)`]);
+  rows.push([
+    'a 40 MB tqdm bar (`\\r` redraws, no newline) in a console log',
+    `${tqdmLarge.toFixed(0)} ms (10 MB: ${tqdmSmall.toFixed(0)} ms)`,
+    `${(tqdmLarge / tqdmSmall).toFixed(2)}× the 10 MB bar (4 = linear, 16 = quadratic)`,
+  ]);
   return rows;
 }

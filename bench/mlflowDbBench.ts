@@ -23,7 +23,10 @@ function sqlite(db: string, sql: string): void {
 async function rowCost(dir: string, rows: number): Promise<{ ms: number; pages: number }> {
   mkdirSync(join(dir, `db-${rows}`), { recursive: true });
   const db = join(dir, `db-${rows}`, 'mlflow.db');
-  sqlite(db, `${SCHEMA}\nWITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n < ${rows - 1}) INSERT INTO metrics SELECT 'loss', 1.0 / (n + 1), 1700000000000 + n, '${'a'.repeat(32)}', n, 0 FROM s;`);
+  sqlite(
+    db,
+    `${SCHEMA}\nWITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s WHERE n < ${rows - 1}) INSERT INTO metrics SELECT 'loss', 1.0 / (n + 1), 1700000000000 + n, '${'a'.repeat(32)}', n, 0 FROM s;`,
+  );
   const reader = new MlflowDbReader(db);
   await reader.read();
   const samples: number[] = [];
@@ -50,7 +53,11 @@ export async function mlflowDbBench(dir: string): Promise<Row[]> {
   if (spawnSync('python3', ['-c', 'import sqlite3']).status === 0) {
     const small = await rowCost(dir, 3_000);
     const large = await rowCost(dir, 300_000);
-    rows.push(['one row committed to mlflow.db, read', `${small.ms.toFixed(1)} ms, ${small.pages} pages (3,000 rows) vs ${large.ms.toFixed(1)} ms, ${large.pages} pages (300,000 rows)`, `${(large.pages / small.pages).toFixed(2)}× the pages, ${(large.ms / small.ms).toFixed(2)}× the time (1.0 = independent of the store's size; re-read whole, the pages grow 100×)`]);
+    rows.push([
+      'one row committed to mlflow.db, read',
+      `${small.ms.toFixed(1)} ms, ${small.pages} pages (3,000 rows) vs ${large.ms.toFixed(1)} ms, ${large.pages} pages (300,000 rows)`,
+      `${(large.pages / small.pages).toFixed(2)}× the pages, ${(large.ms / small.ms).toFixed(2)}× the time (1.0 = independent of the store's size; re-read whole, the pages grow 100×)`,
+    ]);
   } else rows.push(['one row committed to mlflow.db, read', 'skipped: python3 with sqlite3 not found', '']);
   if (existsSync(join(__dirname, '../../dist/evalWorker.js'))) {
     const folder = join(dir, 'pool', 'eval_outputs');
@@ -64,7 +71,11 @@ export async function mlflowDbBench(dir: string): Promise<Row[]> {
     const size = defaultPoolSize();
     const one = await poolTime(files, 1);
     const pool = await poolTime(files, size);
-    rows.push([`100 evaluation files (65,536 tokens each) scored at once by the worker pool (${size} workers)`, `${pool.toFixed(0)} ms (one worker: ${one.toFixed(0)} ms)`, `${(one / pool).toFixed(2)}× one worker`]);
+    rows.push([
+      `100 evaluation files (65,536 tokens each) scored at once by the worker pool (${size} workers)`,
+      `${pool.toFixed(0)} ms (one worker: ${one.toFixed(0)} ms)`,
+      `${(one / pool).toFixed(2)}× one worker`,
+    ]);
   }
   return rows;
 }

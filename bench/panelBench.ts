@@ -15,7 +15,11 @@ export async function panelBench(): Promise<Row[]> {
     const batch = [];
     for (let step = 1; step <= points; step++) {
       batch.push({ key: 'loss', step, value: 2 / Math.log(step + 2) + 0.01 * Math.sin(step + r), epoch: step / 1e4 });
-      if (step % 10 === 0) batch.push({ key: 'eval_loss', step, value: 1.5 + 0.1 * Math.sin(step / 5000 + r) }, { key: 'eval_mean_token_accuracy', step, value: 0.5 + step / 1e6 });
+      if (step % 10 === 0)
+        batch.push(
+          { key: 'eval_loss', step, value: 1.5 + 0.1 * Math.sin(step / 5000 + r) },
+          { key: 'eval_mean_token_accuracy', step, value: 0.5 + step / 1e6 },
+        );
     }
     store.addPoints(`/runs/${r}`, { path: `/runs/${r}/metrics.jsonl`, format: 'jsonl' }, batch);
   }
@@ -43,10 +47,22 @@ export async function panelBench(): Promise<Row[]> {
         queue.add(byId.keys());
       }),
   );
-  const zoom = await medianMs(5, () => snapshots.flatMap((run) => ['loss', 'eval_loss', 'eval_mean_token_accuracy'].map((key) => requestedSeries(store, { runId: run.id, key, from: 40_000, to: 45_000 }))));
+  const zoom = await medianMs(5, () =>
+    snapshots.flatMap((run) =>
+      ['loss', 'eval_loss', 'eval_mean_token_accuracy'].map((key) => requestedSeries(store, { runId: run.id, key, from: 40_000, to: 45_000 })),
+    ),
+  );
   return [
-    ['panel snapshot: 50 runs × 100,000 points', `views ${build.toFixed(0)} ms (warning analysis ${analysis.toFixed(0)} ms of it) + message ${serialize.toFixed(0)} ms (${(message.length / 1e6).toFixed(1)} MB)`, `${((build + serialize) / reference).toFixed(2)}× serializing the raw train-loss series alone`],
-    ['first analysis of those 50 runs, in slices', `event loop blocked ${sliced.toFixed(0)} ms at most`, `${(sliced / build).toFixed(3)}× building every view in one go`],
+    [
+      'panel snapshot: 50 runs × 100,000 points',
+      `views ${build.toFixed(0)} ms (warning analysis ${analysis.toFixed(0)} ms of it) + message ${serialize.toFixed(0)} ms (${(message.length / 1e6).toFixed(1)} MB)`,
+      `${((build + serialize) / reference).toFixed(2)}× serializing the raw train-loss series alone`,
+    ],
+    [
+      'first analysis of those 50 runs, in slices',
+      `event loop blocked ${sliced.toFixed(0)} ms at most`,
+      `${(sliced / build).toFixed(3)}× building every view in one go`,
+    ],
     ['panel zoom detail: 150 windows of 5,000 steps', `${zoom.toFixed(1)} ms`, `${(zoom / reference).toFixed(3)}× serializing the raw train-loss series`],
   ];
 }

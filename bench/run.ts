@@ -21,7 +21,18 @@ const dir = mkdtempSync(join(tmpdir(), 'tal-bench-'));
 const rows: Row[] = [];
 
 function jsonlLine(step: number): string {
-  return JSON.stringify({ current_steps: step, total_steps: 1e6, loss: 2 / Math.log(step + 2), lr: 1e-5, epoch: step / 1e4, eval_loss: 1.5 + Math.sin(step), eval_mean_token_accuracy: 0.5, elapsed_time: '0:01:02' }) + '\n';
+  return (
+    JSON.stringify({
+      current_steps: step,
+      total_steps: 1e6,
+      loss: 2 / Math.log(step + 2),
+      lr: 1e-5,
+      epoch: step / 1e4,
+      eval_loss: 1.5 + Math.sin(step),
+      eval_mean_token_accuracy: 0.5,
+      elapsed_time: '0:01:02',
+    }) + '\n'
+  );
 }
 
 function writeJsonl(path: string, lines: number): number {
@@ -36,7 +47,11 @@ async function coldRead(): Promise<void> {
   mkdirSync(join(dir, 'cold'));
   const bytes = writeJsonl(path, 200_000);
   const raw = await medianMs(5, () => readFileSync(path));
-  const parseOnly = await medianMs(3, () => readFileSync(path, 'utf8').split('\n').forEach((line) => line && JSON.parse(line)));
+  const parseOnly = await medianMs(3, () =>
+    readFileSync(path, 'utf8')
+      .split('\n')
+      .forEach((line) => line && JSON.parse(line)),
+  );
   const content = readFileSync(path);
   const decodeOnly = await medianMs(3, () => {
     let cursor = EMPTY_JSONL_CURSOR;
@@ -60,7 +75,8 @@ async function scan(): Promise<void> {
   for (let run = 0; run < runs; run++) {
     mkdirSync(join(dir, 'scan', `run${run}`), { recursive: true });
     let text = '';
-    for (let step = 0; step < 5000; step++) text += JSON.stringify({ step, loss: 2 / Math.log(step + 2), eval_loss: 1.5 + Math.sin(step), epoch: step / 1000 }) + '\n';
+    for (let step = 0; step < 5000; step++)
+      text += JSON.stringify({ step, loss: 2 / Math.log(step + 2), eval_loss: 1.5 + Math.sin(step), epoch: step / 1000 }) + '\n';
     paths.push(join(dir, 'scan', `run${run}`, 'metrics.jsonl'));
     writeFileSync(paths[run] as string, text);
   }
@@ -68,7 +84,11 @@ async function scan(): Promise<void> {
   const start = performance.now();
   const blocked = await longestBlockMs(() => Promise.all(paths.map((path) => ingest.ingest(path))));
   const seconds = (performance.now() - start) / 1000;
-  rows.push(['scan: 100 runs × 10,000 points found at once', `${seconds.toFixed(1)} s (${((seconds * 1000) / runs).toFixed(0)} s for 1,000 runs)`, `event loop blocked ${blocked.toFixed(0)} ms at most`]);
+  rows.push([
+    'scan: 100 runs × 10,000 points found at once',
+    `${seconds.toFixed(1)} s (${((seconds * 1000) / runs).toFixed(0)} s for 1,000 runs)`,
+    `event loop blocked ${blocked.toFixed(0)} ms at most`,
+  ]);
 }
 
 async function appendCost(): Promise<void> {
@@ -86,11 +106,19 @@ async function appendCost(): Promise<void> {
   };
   const small = await cost(10);
   const large = await cost(300_000);
-  rows.push(['one appended line, read', `${(small * 1000).toFixed(0)} µs (10-line file) vs ${(large * 1000).toFixed(0)} µs (300,000-line file)`, `${(large / small).toFixed(2)}× (1.0 = independent of file size)`]);
+  rows.push([
+    'one appended line, read',
+    `${(small * 1000).toFixed(0)} µs (10-line file) vs ${(large * 1000).toFixed(0)} µs (300,000-line file)`,
+    `${(large / small).toFixed(2)}× (1.0 = independent of file size)`,
+  ]);
 }
 
 async function trainerStateReparse(): Promise<void> {
-  const history = Array.from({ length: 5000 }, (_, i) => (i % 10 === 9 ? { epoch: i / 100, eval_loss: 1.5, eval_mean_token_accuracy: 0.5, eval_runtime: 1, step: i } : { epoch: i / 100, grad_norm: 1.2, learning_rate: 1e-5, loss: 2, step: i }));
+  const history = Array.from({ length: 5000 }, (_, i) =>
+    i % 10 === 9
+      ? { epoch: i / 100, eval_loss: 1.5, eval_mean_token_accuracy: 0.5, eval_runtime: 1, step: i }
+      : { epoch: i / 100, grad_norm: 1.2, learning_rate: 1e-5, loss: 2, step: i },
+  );
   const text = JSON.stringify({ global_step: 5000, log_history: history }, null, 2);
   const reference = await medianMs(20, () => JSON.parse(text));
   const ours = await medianMs(20, () => parseTrainerState(text));
@@ -112,7 +140,11 @@ function storeMemory(): void {
   }
   (globalThis as { gc?: () => void }).gc?.();
   const used = (process.memoryUsage().heapUsed - before) / 1e6;
-  rows.push(['store: 1,000 runs × 10,000 points', `${used.toFixed(0)} MB heap`, `${((used * 1e6) / (runs * points)).toFixed(1)} bytes a point (budget: 400 MB for the host)`]);
+  rows.push([
+    'store: 1,000 runs × 10,000 points',
+    `${used.toFixed(0)} MB heap`,
+    `${((used * 1e6) / (runs * points)).toFixed(1)} bytes a point (budget: 400 MB for the host)`,
+  ]);
   if (store.runIds().length !== runs) throw new Error('store lost runs');
 }
 
@@ -120,7 +152,8 @@ async function analysisPerUpdate(): Promise<void> {
   const store = new RunStore();
   const batch = [];
   for (let step = 0; step < 10_000; step++) batch.push({ key: 'loss', step, value: 2 - step / 1e4 });
-  for (let k = 0; k < 200; k++) batch.push({ key: 'eval_loss', step: k * 50, value: 1.5 + (k - 50) ** 2 / 1e4 }, { key: 'eval_mean_token_accuracy', step: k * 50, value: 0.4 + k / 1000 });
+  for (let k = 0; k < 200; k++)
+    batch.push({ key: 'eval_loss', step: k * 50, value: 1.5 + (k - 50) ** 2 / 1e4 }, { key: 'eval_mean_token_accuracy', step: k * 50, value: 0.4 + k / 1000 });
   store.addPoints('/r', { path: '/r/m.jsonl', format: 'jsonl' }, batch);
   const snapshot = store.snapshot('/r');
   if (snapshot === undefined) throw new Error('no run');

@@ -57,7 +57,11 @@ export async function tfeventsBench(dir: string): Promise<Row[]> {
   const small = await appendCost('tfevents-small', 10);
   const large = await appendCost('tfevents-large', 200_000);
   rows.push(await consoleColdRead(dir, raw / bytes.length));
-  rows.push(['one appended tfevents step, read', `${(small * 1000).toFixed(0)} µs (10-step file) vs ${(large * 1000).toFixed(0)} µs (200,000-step file)`, `${(large / small).toFixed(2)}× (1.0 = independent of file size)`]);
+  rows.push([
+    'one appended tfevents step, read',
+    `${(small * 1000).toFixed(0)} µs (10-step file) vs ${(large * 1000).toFixed(0)} µs (200,000-step file)`,
+    `${(large / small).toFixed(2)}× (1.0 = independent of file size)`,
+  ]);
   return rows;
 }
 
@@ -67,12 +71,20 @@ async function consoleColdRead(dir: string, rawMsPerByte: number): Promise<Row> 
   const path = join(dir, 'console', 'train.log');
   const lines: string[] = ['[INFO|trainer.py:2409] >> ***** Running training *****'];
   for (let step = 0; step < 200_000; step++) {
-    lines.push(step % 2 === 0 ? `step:${step}/200000 train_loss:${(2 / Math.log(step + 2)).toFixed(4)} train_time:${step * 12}ms step_avg:12.01ms` : `{'loss': ${(2 / Math.log(step + 2)).toFixed(4)}, 'grad_norm': 1.95, 'learning_rate': 5e-05, 'epoch': ${(step / 1e4).toFixed(2)}}`);
+    lines.push(
+      step % 2 === 0
+        ? `step:${step}/200000 train_loss:${(2 / Math.log(step + 2)).toFixed(4)} train_time:${step * 12}ms step_avg:12.01ms`
+        : `{'loss': ${(2 / Math.log(step + 2)).toFixed(4)}, 'grad_norm': 1.95, 'learning_rate': 5e-05, 'epoch': ${(step / 1e4).toFixed(2)}}`,
+    );
   }
   writeFileSync(path, lines.join('\n') + '\n');
   const size = readFileSync(path).length;
   const raw = await medianMs(5, () => readFileSync(path));
   const ours = await medianMs(3, () => new LogIngest().ingest(path));
   const mb = size / 1e6;
-  return ['cold read of a console log', `${mb.toFixed(0)} MB, 200,000 lines: ours ${(mb / (ours / 1000)).toFixed(0)} MB/s`, `${(raw / ours).toFixed(3)}× raw disk read (${(rawMsPerByte * size / ours).toFixed(3)}× the tfevents file's raw speed)`];
+  return [
+    'cold read of a console log',
+    `${mb.toFixed(0)} MB, 200,000 lines: ours ${(mb / (ours / 1000)).toFixed(0)} MB/s`,
+    `${(raw / ours).toFixed(3)}× raw disk read (${((rawMsPerByte * size) / ours).toFixed(3)}× the tfevents file's raw speed)`,
+  ];
 }

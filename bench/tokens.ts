@@ -18,7 +18,11 @@ let dir = '';
 function writeLogits(dtype: 'F32' | 'F16' | 'BF16'): string {
   const width = dtype === 'F32' ? 4 : 2;
   const logitBytes = ROWS * VOCAB * width;
-  const header = JSON.stringify({ __metadata__: { causal_shift: 'false' }, logits: { dtype, shape: [ROWS, VOCAB], data_offsets: [0, logitBytes] }, labels: { dtype: 'I64', shape: [ROWS], data_offsets: [logitBytes, logitBytes + ROWS * 8] } });
+  const header = JSON.stringify({
+    __metadata__: { causal_shift: 'false' },
+    logits: { dtype, shape: [ROWS, VOCAB], data_offsets: [0, logitBytes] },
+    labels: { dtype: 'I64', shape: [ROWS], data_offsets: [logitBytes, logitBytes + ROWS * 8] },
+  });
   const path = join(dir, `step-1-${dtype}.safetensors`);
   const fd = openSync(path, 'w');
   const length = Buffer.alloc(8);
@@ -80,7 +84,9 @@ async function rawRead(path: string): Promise<number> {
 
 /** A python3 with numpy: BENCH_PYTHON when set (a venv with torch, say), else Debian's, else the one on the PATH. */
 function python(): string | undefined {
-  return [process.env['BENCH_PYTHON'], '/usr/bin/python3', 'python3'].filter((candidate): candidate is string => candidate !== undefined && candidate !== '').find((candidate) => spawnSync(candidate, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
+  return [process.env['BENCH_PYTHON'], '/usr/bin/python3', 'python3']
+    .filter((candidate): candidate is string => candidate !== undefined && candidate !== '')
+    .find((candidate) => spawnSync(candidate, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
 }
 
 /** Peak resident memory of a fresh process scoring `path` (and of one that only starts), in MB. */
@@ -108,7 +114,18 @@ async function main(): Promise<void> {
     let torch = 'torch not installed';
     let fullTorch = 'torch not installed';
     if (interpreter !== undefined) {
-      const result = spawnSync(interpreter, [join(__dirname, '../../bench/tokens_reference.py'), path, String(ROWS), String(VOCAB), dtype, String(Math.max(1, Math.floor(CHUNK_BYTES / (VOCAB * (dtype === 'F32' ? 4 : 2)))))], { encoding: 'utf8' });
+      const result = spawnSync(
+        interpreter,
+        [
+          join(__dirname, '../../bench/tokens_reference.py'),
+          path,
+          String(ROWS),
+          String(VOCAB),
+          dtype,
+          String(Math.max(1, Math.floor(CHUNK_BYTES / (VOCAB * (dtype === 'F32' ? 4 : 2))))),
+        ],
+        { encoding: 'utf8' },
+      );
       const reference = JSON.parse(result.stdout || '{}') as { numpy?: number; torch?: number | null };
       if (reference.numpy !== undefined) numpy = `${(reference.numpy / plain).toFixed(2)}× (numpy ${(megabytes / reference.numpy).toFixed(0)} MB/s)`;
       if (typeof reference.torch === 'number') {
@@ -120,17 +137,28 @@ async function main(): Promise<void> {
       const memory = peakMemory(path);
       memoryLine = `Peak memory scoring the ${megabytes.toFixed(0)} MB fp32 file: ${memory.scoring.toFixed(0)} MB resident, ${(memory.scoring - memory.idle).toFixed(0)} MB above an idle Node process (chunks of ${CHUNK_BYTES >> 20} MB).`;
     }
-    rows.push([`${dtype} ${ROWS}×${VOCAB} (${megabytes.toFixed(0)} MB)`, `${(megabytes / full).toFixed(0)} MB/s (${passes} temperature passes)`, `${(megabytes / plain).toFixed(0)} MB/s`, `${(raw / plain).toFixed(2)}× raw read speed (${(megabytes / raw).toFixed(0)} MB/s)`, numpy, torch, fullTorch]);
+    rows.push([
+      `${dtype} ${ROWS}×${VOCAB} (${megabytes.toFixed(0)} MB)`,
+      `${(megabytes / full).toFixed(0)} MB/s (${passes} temperature passes)`,
+      `${(megabytes / plain).toFixed(0)} MB/s`,
+      `${(raw / plain).toFixed(2)}× raw read speed (${(megabytes / raw).toFixed(0)} MB/s)`,
+      numpy,
+      torch,
+      fullTorch,
+    ]);
     rmSync(path);
   }
   rmSync(dir, { recursive: true, force: true });
-  process.stdout.write('Throughput per second of CPU time; ratios above 1× are faster than the reference (its CPU time over ours; "vs torch" without the temperature fit, the last column with every statistic).\n');
+  process.stdout.write(
+    'Throughput per second of CPU time; ratios above 1× are faster than the reference (its CPU time over ours; "vs torch" without the temperature fit, the last column with every statistic).\n',
+  );
   for (const row of rows) process.stdout.write(row.join(' | ') + '\n');
   process.stdout.write(memoryLine + '\n');
 }
 
 // The same script, run again in a fresh process, reports its own peak memory (KB) with and without scoring.
 const [mode, target] = process.argv.slice(2);
-if (mode === '--peak-memory' && target !== undefined) void computeEvalFile(target, { chunkBytes: CHUNK_BYTES }).then(() => process.stdout.write(`${process.resourceUsage().maxRSS}\n`));
+if (mode === '--peak-memory' && target !== undefined)
+  void computeEvalFile(target, { chunkBytes: CHUNK_BYTES }).then(() => process.stdout.write(`${process.resourceUsage().maxRSS}\n`));
 else if (mode === '--idle-memory') process.stdout.write(`${process.resourceUsage().maxRSS}\n`);
 else void main();

@@ -10,8 +10,20 @@ import { medianMs, type Row } from './timing';
 
 /** One HF logging step as W&B's callback records it, and a console line between steps as a real run has. */
 function hfStep(step: number): Uint8Array[] {
-  const values = { 'train/loss': 2 / Math.log(step + 2), 'train/grad_norm': 1.3, 'train/learning_rate': 1e-5, 'train/epoch': step / 1e4, 'train/global_step': step, _timestamp: 1.7e9 + step, _runtime: step, _step: step };
-  return [historyRecord(values, step), outputRecord(`{'loss': ${values['train/loss'].toFixed(4)}, 'grad_norm': 1.3, 'learning_rate': 1e-05, 'epoch': ${values['train/epoch']}}`)];
+  const values = {
+    'train/loss': 2 / Math.log(step + 2),
+    'train/grad_norm': 1.3,
+    'train/learning_rate': 1e-5,
+    'train/epoch': step / 1e4,
+    'train/global_step': step,
+    _timestamp: 1.7e9 + step,
+    _runtime: step,
+    _step: step,
+  };
+  return [
+    historyRecord(values, step),
+    outputRecord(`{'loss': ${values['train/loss'].toFixed(4)}, 'grad_norm': 1.3, 'learning_rate': 1e-05, 'epoch': ${values['train/epoch']}}`),
+  ];
 }
 
 function writeWandb(dir: string, name: string, steps: number): string {
@@ -33,7 +45,11 @@ async function wandbColdRead(dir: string): Promise<Row> {
   });
   const ours = await medianMs(3, () => new LogIngest().ingest(path));
   const mb = bytes.length / 1e6;
-  return ['cold read of a .wandb file', `${mb.toFixed(0)} MB, 200,000 records: ours ${(mb / (ours / 1000)).toFixed(0)} MB/s`, `${(raw / ours).toFixed(3)}× raw disk read (parse alone, no file or store: ${(raw / decodeOnly).toFixed(2)}×)`];
+  return [
+    'cold read of a .wandb file',
+    `${mb.toFixed(0)} MB, 200,000 records: ours ${(mb / (ours / 1000)).toFixed(0)} MB/s`,
+    `${(raw / ours).toFixed(3)}× raw disk read (parse alone, no file or store: ${(raw / decodeOnly).toFixed(2)}×)`,
+  ];
 }
 
 /** Appends one logging step at a time: the bytes W&B's writer adds for it, padding and framing included. */
@@ -58,7 +74,11 @@ async function wandbAppend(dir: string): Promise<Row> {
   };
   const small = await cost('append-small', 10);
   const large = await cost('append-large', 100_000);
-  return ['one appended .wandb history row, read', `${(small * 1000).toFixed(0)} µs (10-step file) vs ${(large * 1000).toFixed(0)} µs (100,000-step file)`, `${(large / small).toFixed(2)}× (1.0 = independent of file size)`];
+  return [
+    'one appended .wandb history row, read',
+    `${(small * 1000).toFixed(0)} µs (10-step file) vs ${(large * 1000).toFixed(0)} µs (100,000-step file)`,
+    `${(large / small).toFixed(2)}× (1.0 = independent of file size)`,
+  ];
 }
 
 async function mlflowAppend(dir: string): Promise<Row> {
@@ -79,7 +99,11 @@ async function mlflowAppend(dir: string): Promise<Row> {
   };
   const small = await cost('mlflow-small', 10);
   const large = await cost('mlflow-large', 300_000);
-  return ['one appended MLflow metric line, read', `${(small * 1000).toFixed(0)} µs (10-line file) vs ${(large * 1000).toFixed(0)} µs (300,000-line file)`, `${(large / small).toFixed(2)}× (1.0 = independent of file size)`];
+  return [
+    'one appended MLflow metric line, read',
+    `${(small * 1000).toFixed(0)} µs (10-line file) vs ${(large * 1000).toFixed(0)} µs (300,000-line file)`,
+    `${(large / small).toFixed(2)}× (1.0 = independent of file size)`,
+  ];
 }
 
 export async function trackersBench(dir: string): Promise<Row[]> {

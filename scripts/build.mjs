@@ -8,7 +8,13 @@ const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', target: 'es2022' };
 // web-tree-sitter's ES build finds itself through import.meta.url, which a CommonJS bundle does not have.
-const node = { ...common, platform: 'node', format: 'cjs', target: 'node20', alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' } };
+const node = {
+  ...common,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  alias: { 'web-tree-sitter': './node_modules/web-tree-sitter/web-tree-sitter.cjs' },
+};
 
 // TEST_ONLY=a,b builds only the test files whose names contain one of the words: a quick loop on one area.
 const testOnly = (process.env.TEST_ONLY ?? '').split(',').filter((word) => word !== '');
@@ -33,7 +39,15 @@ if (!args.has('--tests') && !args.has('--bench') && !args.has('--bench-tokens'))
 }
 if (args.has('--tests')) {
   if (testOnly.length === 0) rmSync('out/test', { recursive: true, force: true });
-  jobs.push(build({ ...node, entryPoints: [...testFiles('test/unit'), ...testFiles('test/webview'), ...testFiles('test/e2e')], outdir: 'out/test', outbase: 'test', external: ['fsevents', 'playwright-core'] }));
+  jobs.push(
+    build({
+      ...node,
+      entryPoints: [...testFiles('test/unit'), ...testFiles('test/webview'), ...testFiles('test/e2e')],
+      outdir: 'out/test',
+      outbase: 'test',
+      external: ['fsevents', 'playwright-core'],
+    }),
+  );
 }
 if (args.has('--bench')) jobs.push(build({ ...node, entryPoints: ['bench/run.ts'], outfile: 'out/bench/run.js', external: ['fsevents'] }));
 if (args.has('--bench-tokens')) jobs.push(build({ ...node, entryPoints: ['bench/tokens.ts'], outfile: 'out/bench/tokens.js' }));

@@ -23,7 +23,12 @@ const workspace = join(REPO, '.demo', 'workspace');
 rmSync(workspace, { recursive: true, force: true });
 mkdirSync(join(workspace, '.vscode'), { recursive: true });
 const RUNS = [
-  { dir: join('outputs', 'sft-lr2e-5'), format: 'hf', intervalMs: 2000, what: 'Hugging Face Trainer: `trainer_state.json` rewritten at every eval, with checkpoints' },
+  {
+    dir: join('outputs', 'sft-lr2e-5'),
+    format: 'hf',
+    intervalMs: 2000,
+    what: 'Hugging Face Trainer: `trainer_state.json` rewritten at every eval, with checkpoints',
+  },
   { dir: join('logs', 'sft-lr1e-4'), format: 'jsonl', intervalMs: 1500, what: 'a JSONL log, one line per log call' },
   { dir: join('tb', 'sft-lr5e-5'), format: 'tensorboard', intervalMs: 1700, what: 'a TensorBoard event file' },
   { dir: join('lightning', 'lora-r8'), format: 'lightning', intervalMs: 2300, what: "Lightning's CSVLogger (`metrics.csv` + `hparams.yaml`)" },
@@ -76,4 +81,6 @@ async function stop() {
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
-process.stdout.write(`\nToken Accuracy Lens demo is running.\n\n  Open ${server.url}\n\n${RUNS.length} simulated runs are writing logs in ${workspace}.\nPress Ctrl+C to stop.\n`);
+process.stdout.write(
+  `\nToken Accuracy Lens demo is running.\n\n  Open ${server.url}\n\n${RUNS.length} simulated runs are writing logs in ${workspace}.\nPress Ctrl+C to stop.\n`,
+);

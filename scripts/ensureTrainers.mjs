@@ -51,7 +51,10 @@ function ensureVenv({ name, label, packages }, log) {
     log(`${label}: installing ${packages.join(' ')} into ${dir}`);
     rmSync(installed);
   }
-  const pip = spawnSync(join(dir, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--retries', '1', ...packages], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const pip = spawnSync(join(dir, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--retries', '1', ...packages], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
   if (pip.status !== 0) {
     const reason = pipErrors(pip.stderr ?? '');
     writeFileSync(failed, `pip install ${packages.join(' ')} failed:\n${reason}\n`);
@@ -67,7 +70,14 @@ function ensureVenv({ name, label, packages }, log) {
 // import but never use: wandb and its OpenTelemetry packages go in without dependencies, their plain
 // dependencies by name, and the missing module as a stand-in that answers every name with itself.
 const WRITERS = ['tensorboardX', 'click', 'packaging', 'platformdirs', 'protobuf', 'pydantic', 'pyyaml', 'requests', 'xxhash'];
-const WRITERS_NO_DEPS = ['wandb', 'opentelemetry-api', 'opentelemetry-sdk', 'opentelemetry-exporter-otlp-proto-http', 'opentelemetry-exporter-otlp-proto-common', 'opentelemetry-proto'];
+const WRITERS_NO_DEPS = [
+  'wandb',
+  'opentelemetry-api',
+  'opentelemetry-sdk',
+  'opentelemetry-exporter-otlp-proto-http',
+  'opentelemetry-exporter-otlp-proto-common',
+  'opentelemetry-proto',
+];
 
 function ensureWriters({ name }, log) {
   const dir = join(REPO, name);
@@ -75,7 +85,8 @@ function ensureWriters({ name }, log) {
   const installed = join(dir, '.writers-installed');
   const failed = join(dir, '.writers-failed');
   if (existsSync(installed) || existsSync(failed)) return;
-  const pip = (args) => spawnSync(join(dir, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--retries', '1', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const pip = (args) =>
+    spawnSync(join(dir, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--retries', '1', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   log(`log writers (tensorboardX, wandb): installing into ${dir}`);
   for (const args of [WRITERS, ['--no-deps', ...WRITERS_NO_DEPS]]) {
     const result = pip(args);
@@ -101,7 +112,11 @@ function ensureWriters({ name }, log) {
 export function ensureTrainers(log = (message) => process.stderr.write(`[trainers] ${message}\n`)) {
   for (const venv of TRAINER_VENVS) ensureVenv(venv, log);
   ensureWriters(TRAINER_VENVS[0], log);
-  return TRAINER_VENVS.map(({ name, label }) => ({ label, python: join(REPO, name, 'bin', 'python'), failure: existsSync(join(REPO, name, '.failed')) ? readFileSync(join(REPO, name, '.failed'), 'utf8') : undefined }));
+  return TRAINER_VENVS.map(({ name, label }) => ({
+    label,
+    python: join(REPO, name, 'bin', 'python'),
+    failure: existsSync(join(REPO, name, '.failed')) ? readFileSync(join(REPO, name, '.failed'), 'utf8') : undefined,
+  }));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) ensureTrainers();

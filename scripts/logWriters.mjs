@@ -89,7 +89,12 @@ export function tensorboardWriter(dir, wallTime = Date.now() / 1000) {
 export function lightningCsvWriter(dir, hparams = {}) {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'metrics.csv');
-  writeFileSync(join(dir, 'hparams.yaml'), Object.entries(hparams).map(([key, value]) => `${key}: ${value}`).join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'hparams.yaml'),
+    Object.entries(hparams)
+      .map(([key, value]) => `${key}: ${value}`)
+      .join('\n') + '\n',
+  );
   const columns = [];
   const rows = [];
   const line = (row) => columns.map((column) => (row[column] === undefined ? '' : String(row[column]))).join(',') + '\n';
@@ -113,8 +118,14 @@ export function mlflowWriter(root, { experimentId = '0', runId, runName }) {
   mkdirSync(join(run, 'metrics'), { recursive: true });
   mkdirSync(join(run, 'tags'), { recursive: true });
   mkdirSync(join(run, 'params'), { recursive: true });
-  writeFileSync(join(root, experimentId, 'meta.yaml'), `artifact_location: file://${join(root, experimentId)}\nexperiment_id: '${experimentId}'\nlifecycle_stage: active\nname: Default\n`);
-  writeFileSync(join(run, 'meta.yaml'), `artifact_uri: file://${join(run, 'artifacts')}\nexperiment_id: '${experimentId}'\nlifecycle_stage: active\nrun_id: ${runId}\nrun_name: ${runName}\nstatus: 1\nstart_time: ${Date.now()}\n`);
+  writeFileSync(
+    join(root, experimentId, 'meta.yaml'),
+    `artifact_location: file://${join(root, experimentId)}\nexperiment_id: '${experimentId}'\nlifecycle_stage: active\nname: Default\n`,
+  );
+  writeFileSync(
+    join(run, 'meta.yaml'),
+    `artifact_uri: file://${join(run, 'artifacts')}\nexperiment_id: '${experimentId}'\nlifecycle_stage: active\nrun_id: ${runId}\nrun_name: ${runName}\nstatus: 1\nstart_time: ${Date.now()}\n`,
+  );
   writeFileSync(join(run, 'tags', 'mlflow.runName'), runName);
   return {
     dir: run,
@@ -133,7 +144,12 @@ export function consoleLogWriter(path) {
   return {
     path,
     add(record) {
-      appendFileSync(path, `{${Object.entries(record).map(([key, value]) => `'${key}': ${python(value)}`).join(', ')}}\n`);
+      appendFileSync(
+        path,
+        `{${Object.entries(record)
+          .map(([key, value]) => `'${key}': ${python(value)}`)
+          .join(', ')}}\n`,
+      );
     },
   };
 }

@@ -60,7 +60,8 @@ function sinkFor(format, dir) {
       const writer = lightningCsvWriter(join(dir, 'lightning_logs', 'version_0'), { learning_rate: 0.0001, batch_size: 16, model: 'tiny-llama' });
       return {
         train: (entry) => writer.add({ epoch: Math.floor(entry.epoch), step: entry.step, train_loss_step: entry.loss }),
-        evaluate: (entry) => writer.add({ epoch: Math.floor(entry.epoch), step: entry.step, val_loss: entry.eval_loss, val_token_accuracy: entry.eval_mean_token_accuracy }),
+        evaluate: (entry) =>
+          writer.add({ epoch: Math.floor(entry.epoch), step: entry.step, val_loss: entry.eval_loss, val_token_accuracy: entry.eval_mean_token_accuracy }),
       };
     }
     case 'mlflow': {
@@ -101,11 +102,23 @@ export async function simulate({ dir, format, evals = 40, intervalMs = 1500, sig
   for (let k = 1; k <= evals && !signal?.aborted; k++) {
     const evalStep = k * EVAL_EVERY;
     for (let step = evalStep - EVAL_EVERY + LOG_EVERY; step <= evalStep; step += LOG_EVERY) {
-      const entry = { epoch: step / 500, step, loss: Number(curves.trainLoss(step).toFixed(4)), learning_rate: 2e-5 * (1 - step / (evals * EVAL_EVERY)), mean_token_accuracy: Number((0.45 + step / 8000).toFixed(4)) };
+      const entry = {
+        epoch: step / 500,
+        step,
+        loss: Number(curves.trainLoss(step).toFixed(4)),
+        learning_rate: 2e-5 * (1 - step / (evals * EVAL_EVERY)),
+        mean_token_accuracy: Number((0.45 + step / 8000).toFixed(4)),
+      };
       history.push(entry);
       sink?.train(entry);
     }
-    const evaluation = { epoch: evalStep / 500, step: evalStep, eval_loss: Number(curves.evalLoss(k).toFixed(4)), eval_mean_token_accuracy: Number(curves.evalAccuracy(k).toFixed(4)), eval_runtime: 1.2 };
+    const evaluation = {
+      epoch: evalStep / 500,
+      step: evalStep,
+      eval_loss: Number(curves.evalLoss(k).toFixed(4)),
+      eval_mean_token_accuracy: Number(curves.evalAccuracy(k).toFixed(4)),
+      eval_runtime: 1.2,
+    };
     history.push(evaluation);
     if (sink !== undefined) {
       sink.evaluate(evaluation);

@@ -18,8 +18,20 @@ export const MAX_SERIES_PER_REQUEST = 4000;
  * after the webview says `ready`; the webview owns only UI intent (smoothing, hidden runs, train loss).
  */
 export type HostMessage =
-  | { readonly type: 'snapshot'; readonly runs: readonly RunView[]; readonly problems: readonly Problem[]; readonly defaultSmoothing: number; readonly now: number }
-  | { readonly type: 'update'; readonly runs: readonly RunView[]; readonly removedRunIds: readonly string[]; readonly problems: readonly Problem[]; readonly now: number }
+  | {
+      readonly type: 'snapshot';
+      readonly runs: readonly RunView[];
+      readonly problems: readonly Problem[];
+      readonly defaultSmoothing: number;
+      readonly now: number;
+    }
+  | {
+      readonly type: 'update';
+      readonly runs: readonly RunView[];
+      readonly removedRunIds: readonly string[];
+      readonly problems: readonly Problem[];
+      readonly now: number;
+    }
   | { readonly type: 'series'; readonly requestId: number; readonly series: readonly (SeriesRequest & { readonly data: SeriesData | null })[] }
   | { readonly type: 'focusRun'; readonly runId: string }
   | { readonly type: 'calibration'; readonly runId: string; readonly view: CalibrationView | null };

@@ -1,4 +1,16 @@
-import { BarController, BarElement, CategoryScale, Chart, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip, type ChartConfiguration } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LineController,
+  LineElement,
+  LinearScale,
+  PointElement,
+  Tooltip,
+  type ChartConfiguration,
+} from 'chart.js';
 import { pointStatisticsText, type CalibrationView } from '../src/core/tokens/calibrationView';
 import type { RunView, WebviewMessage } from '../src/protocol';
 import { calibrationRunId, confidenceAndAccuracy, nllSplitBars, pairedTestText, rawAndScaledLoss, reliabilityAt } from './calibrationData';
@@ -39,13 +51,21 @@ export class CalibrationSection {
     private theme: ThemeColors,
   ) {
     const ids: ChartId[] = ['trend', 'reliability', 'split', 'loss'];
-    this.canvases = Object.fromEntries(ids.map((id) => [id, el('canvas', { id: `calibration-${id}`, role: 'img', 'aria-label': TITLES[id] })])) as Record<ChartId, HTMLCanvasElement>;
+    this.canvases = Object.fromEntries(ids.map((id) => [id, el('canvas', { id: `calibration-${id}`, role: 'img', 'aria-label': TITLES[id] })])) as Record<
+      ChartId,
+      HTMLCanvasElement
+    >;
     this.stepPicker.addEventListener('change', () => {
       this.step = Number(this.stepPicker.value);
       this.draw();
     });
     const figure = (id: ChartId, ...tools: Node[]): HTMLElement =>
-      el('figure', { class: 'chart', id: `calibration-${id}-figure` }, el('figcaption', {}, el('span', { class: 'chart-title' }, TITLES[id]), el('span', { class: 'chart-tools' }, ...tools)), el('div', { class: 'canvas-box' }, this.canvases[id]));
+      el(
+        'figure',
+        { class: 'chart', id: `calibration-${id}-figure` },
+        el('figcaption', {}, el('span', { class: 'chart-title' }, TITLES[id]), el('span', { class: 'chart-tools' }, ...tools)),
+        el('div', { class: 'canvas-box' }, this.canvases[id]),
+      );
     this.element = el(
       'section',
       { class: 'calibration', id: 'calibration', 'aria-label': 'Calibration from evaluation outputs', hidden: '' },
@@ -113,7 +133,15 @@ export class CalibrationSection {
         labels: bars?.labels ?? [],
         datasets: [
           { type: 'bar', label: 'accuracy in the bin (%)', data: bars?.accuracy ?? [], backgroundColor: withAlpha(blue ?? '', 0.7) },
-          { type: 'line', label: 'perfect calibration', data: bars?.ideal ?? [], borderColor: this.theme.foreground, borderDash: [4, 3], pointRadius: 0, borderWidth: 1 },
+          {
+            type: 'line',
+            label: 'perfect calibration',
+            data: bars?.ideal ?? [],
+            borderColor: this.theme.foreground,
+            borderDash: [4, 3],
+            pointRadius: 0,
+            borderWidth: 1,
+          },
         ],
       },
       options: this.options('confidence', 'accuracy (%)', 'category'),
@@ -125,7 +153,17 @@ export class CalibrationSection {
         labels: split.labels,
         datasets: [
           // The total is drawn over the bars (lower order is drawn last) and outside their stack.
-          { type: 'line', label: 'total ΔNLL', data: split.total, borderColor: this.theme.foreground, backgroundColor: this.theme.foreground, pointRadius: 4, borderWidth: 2, order: 0, stack: 'total' },
+          {
+            type: 'line',
+            label: 'total ΔNLL',
+            data: split.total,
+            borderColor: this.theme.foreground,
+            backgroundColor: this.theme.foreground,
+            pointRadius: 4,
+            borderWidth: 2,
+            order: 0,
+            stack: 'total',
+          },
           { type: 'bar', label: 'wrong tokens', data: split.wrongTokens, backgroundColor: red, stack: 'split', order: 1 },
           { type: 'bar', label: 'correct tokens', data: split.correctTokens, backgroundColor: blue, stack: 'split', order: 1 },
           { type: 'bar', label: 'accuracy change', data: split.accuracyChange, backgroundColor: purple, stack: 'split', order: 1 },
@@ -142,7 +180,11 @@ export class CalibrationSection {
     this.element.dataset['points'] = String(view.points.length);
   }
 
-  private line(label: string, data: { x: number; y: number | null }[], color: string | undefined): ChartConfiguration<'line', { x: number; y: number | null }[]>['data']['datasets'][number] {
+  private line(
+    label: string,
+    data: { x: number; y: number | null }[],
+    color: string | undefined,
+  ): ChartConfiguration<'line', { x: number; y: number | null }[]>['data']['datasets'][number] {
     return { label, data, borderColor: color, backgroundColor: color, borderWidth: 2, pointRadius: 2, spanGaps: true, tension: 0 };
   }
 

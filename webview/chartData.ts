@@ -37,7 +37,14 @@ export interface ChartLine {
 export type ChartAnnotation =
   | { readonly kind: 'best-gap'; readonly runId: string; readonly colorIndex: number; readonly from: number; readonly to: number; readonly label: string }
   | { readonly kind: 'warning-start'; readonly runId: string; readonly colorIndex: number; readonly x: number; readonly label: string }
-  | { readonly kind: 'best-loss' | 'best-accuracy'; readonly runId: string; readonly colorIndex: number; readonly x: number; readonly y: number; readonly label: string };
+  | {
+      readonly kind: 'best-loss' | 'best-accuracy';
+      readonly runId: string;
+      readonly colorIndex: number;
+      readonly x: number;
+      readonly y: number;
+      readonly label: string;
+    };
 
 export interface ChartModel {
   readonly loss: readonly ChartLine[];
@@ -153,7 +160,13 @@ function linesFor(spec: LineSpec, mapping: XMapping, ui: UiState, log: boolean, 
   return [
     // The faint raw line is never dashed: dashes of thousands of short segments cost more than the rest of the chart.
     // The raw line behind is faint and busy: fewer points (min/max kept, so spikes still show) draw it as well.
-    { ...common, label: `${name} (raw)`, raw: true, dashed: false, points: toPoints(values, drawnIndices(xs, values, { ...budget, maxPointsPerLine: budget.maxPointsPerLine / (spec.crowded ? 4 : 2) })) },
+    {
+      ...common,
+      label: `${name} (raw)`,
+      raw: true,
+      dashed: false,
+      points: toPoints(values, drawnIndices(xs, values, { ...budget, maxPointsPerLine: budget.maxPointsPerLine / (spec.crowded ? 4 : 2) })),
+    },
     { ...common, label: name, raw: false, points: toPoints(smoothDebiased(values, ui.smoothing)) },
   ];
 }
@@ -174,10 +187,24 @@ function annotationsFor(run: RunView, colorIndex: number, mapping: XMapping, acc
     const accuracyX = mapping.toX(byAccuracy.step);
     if (lossX !== null && accuracyX !== null) {
       if (byLoss.step !== byAccuracy.step) {
-        both.push({ kind: 'best-gap', runId: run.id, colorIndex, from: Math.min(lossX, accuracyX), to: Math.max(lossX, accuracyX), label: `best: loss ${byLoss.step} · accuracy ${byAccuracy.step}` });
+        both.push({
+          kind: 'best-gap',
+          runId: run.id,
+          colorIndex,
+          from: Math.min(lossX, accuracyX),
+          to: Math.max(lossX, accuracyX),
+          label: `best: loss ${byLoss.step} · accuracy ${byAccuracy.step}`,
+        });
       }
       loss.push({ kind: 'best-loss', runId: run.id, colorIndex, x: lossX, y: byLoss.loss, label: `best loss, step ${byLoss.step}` });
-      accuracy.push({ kind: 'best-accuracy', runId: run.id, colorIndex, x: accuracyX, y: byAccuracy.accuracy * accuracyScale, label: `best accuracy, step ${byAccuracy.step}` });
+      accuracy.push({
+        kind: 'best-accuracy',
+        runId: run.id,
+        colorIndex,
+        x: accuracyX,
+        y: byAccuracy.accuracy * accuracyScale,
+        label: `best accuracy, step ${byAccuracy.step}`,
+      });
     }
   }
   // Warnings of a run that begin at the same step share one marker, their names joined.
@@ -201,7 +228,10 @@ function annotationsFor(run: RunView, colorIndex: number, mapping: XMapping, acc
  * their objects), so only those are smoothed and thinned again. An entry holds while the settings it was
  * shaped with and the fetched series it used are the same.
  */
-export type LineCache = WeakMap<RunView, { readonly signature: string; readonly deps: readonly (SeriesData | undefined)[]; readonly lines: Record<ChartId, ChartLine[]> }>;
+export type LineCache = WeakMap<
+  RunView,
+  { readonly signature: string; readonly deps: readonly (SeriesData | undefined)[]; readonly lines: Record<ChartId, ChartLine[]> }
+>;
 
 /** Runs the list shows: those the filter matches (hidden ones included, so they can be shown again). */
 export function listedRuns(runs: readonly RunView[], filter: string): RunView[] {
@@ -240,20 +270,46 @@ export function buildChartModel(
     const colorIndex = colors[run.id] ?? 0;
     const faded = focused !== null && run.id !== focused;
     const extra = extras.get(run.id);
-    const details = [run.evalLoss, run.trainLoss, run.evalAccuracy, extra ?? null].map((series) => (series === null ? undefined : detail.get(detailKey(run.id, series.key))));
-    const signature = JSON.stringify([ui.smoothing, ui.xAxis, ui.logScale, ui.showEvalLoss, ui.showTrainLoss, ui.showAccuracy, ui.extraKey, colorIndex, faded, trainDashed, budget.maxPointsPerLine, budget.xWindow]);
+    const details = [run.evalLoss, run.trainLoss, run.evalAccuracy, extra ?? null].map((series) =>
+      series === null ? undefined : detail.get(detailKey(run.id, series.key)),
+    );
+    const signature = JSON.stringify([
+      ui.smoothing,
+      ui.xAxis,
+      ui.logScale,
+      ui.showEvalLoss,
+      ui.showTrainLoss,
+      ui.showAccuracy,
+      ui.extraKey,
+      colorIndex,
+      faded,
+      trainDashed,
+      budget.maxPointsPerLine,
+      budget.xWindow,
+    ]);
     const deps = [extra, ...details];
     const cached = cache?.get(run);
     let forRun = cached !== undefined && cached.signature === signature && cached.deps.every((dep, i) => dep === deps[i]) ? cached.lines : undefined;
     if (forRun === undefined) {
       const withDetail = (series: SeriesData | null, i: number): SeriesData | null => (series === null ? null : mergeDetail(series, details[i]));
-      const spec = (series: SeriesData | null, i: number, train: boolean, scale: number): LineSpec => ({ run, series: withDetail(series, i), colorIndex, train, dashed: train && trainDashed, scale, faded, crowded: !trainDashed });
+      const spec = (series: SeriesData | null, i: number, train: boolean, scale: number): LineSpec => ({
+        run,
+        series: withDetail(series, i),
+        colorIndex,
+        train,
+        dashed: train && trainDashed,
+        scale,
+        faded,
+        crowded: !trainDashed,
+      });
       const accuracyScale = percentScaleOf(run);
       forRun = { loss: [], accuracy: [], extra: [] };
       if (ui.showEvalLoss) forRun.loss.push(...linesFor(spec(run.evalLoss, 0, false, 1), mapping, ui, ui.logScale.includes('loss'), budget));
       if (ui.showTrainLoss) forRun.loss.push(...linesFor(spec(run.trainLoss, 1, true, 1), mapping, ui, ui.logScale.includes('loss'), budget));
-      if (ui.showAccuracy) forRun.accuracy.push(...linesFor(spec(run.evalAccuracy, 2, false, accuracyScale), mapping, ui, ui.logScale.includes('accuracy'), budget));
-      if (ui.extraKey !== null && extra !== undefined && extra.key === ui.extraKey) forRun.extra.push(...linesFor(spec(extra, 3, false, 1), mapping, ui, ui.logScale.includes('extra'), budget));
+      if (ui.showAccuracy)
+        forRun.accuracy.push(...linesFor(spec(run.evalAccuracy, 2, false, accuracyScale), mapping, ui, ui.logScale.includes('accuracy'), budget));
+      if (ui.extraKey !== null && extra !== undefined && extra.key === ui.extraKey)
+        forRun.extra.push(...linesFor(spec(extra, 3, false, 1), mapping, ui, ui.logScale.includes('extra'), budget));
       cache?.set(run, { signature, deps, lines: forRun });
     }
     for (const chart of ['loss', 'accuracy', 'extra'] as const) lines[chart].push(...forRun[chart]);

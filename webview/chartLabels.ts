@@ -71,7 +71,14 @@ function markerBoxes(chart: Chart, annotations: readonly ChartAnnotation[]): Box
   if (x === undefined || y === undefined) return [];
   return annotations.flatMap((annotation) =>
     annotation.kind === 'best-loss' || annotation.kind === 'best-accuracy'
-      ? [{ x: x.getPixelForValue(annotation.x) - MARKER_RADIUS, y: y.getPixelForValue(annotation.y) - MARKER_RADIUS, width: 2 * MARKER_RADIUS, height: 2 * MARKER_RADIUS }]
+      ? [
+          {
+            x: x.getPixelForValue(annotation.x) - MARKER_RADIUS,
+            y: y.getPixelForValue(annotation.y) - MARKER_RADIUS,
+            width: 2 * MARKER_RADIUS,
+            height: 2 * MARKER_RADIUS,
+          },
+        ]
       : [],
   );
 }

@@ -97,7 +97,14 @@ export function toAnnotations(annotations: readonly ChartAnnotation[], theme: Th
     const color = runColor(theme, annotation.colorIndex);
     switch (annotation.kind) {
       case 'best-gap':
-        result[`gap${index}`] = { type: 'box', xMin: annotation.from, xMax: annotation.to, backgroundColor: withAlpha(color, 0.1), borderWidth: 0, drawTime: 'beforeDatasetsDraw' };
+        result[`gap${index}`] = {
+          type: 'box',
+          xMin: annotation.from,
+          xMax: annotation.to,
+          backgroundColor: withAlpha(color, 0.1),
+          borderWidth: 0,
+          drawTime: 'beforeDatasetsDraw',
+        };
         break;
       case 'warning-start':
         result[`warning${index}`] = { type: 'line', xMin: annotation.x, xMax: annotation.x, borderColor: theme.warning, borderWidth: 1, borderDash: [4, 3] };
@@ -155,7 +162,13 @@ export class MetricChart {
           tooltip: { enabled: false },
           legend: { display: false },
           zoom: {
-            zoom: { drag: { enabled: true, threshold: 5 }, wheel: { enabled: true, modifierKey: 'ctrl' }, pinch: { enabled: true }, mode: 'x', onZoomComplete: range },
+            zoom: {
+              drag: { enabled: true, threshold: 5 },
+              wheel: { enabled: true, modifierKey: 'ctrl' },
+              pinch: { enabled: true },
+              mode: 'x',
+              onZoomComplete: range,
+            },
             pan: { enabled: true, mode: 'x', modifierKey: 'shift', onPanComplete: range },
           },
         },
@@ -200,7 +213,12 @@ export class MetricChart {
         grid: { color: theme.grid },
         ticks: { color: theme.foreground, maxRotation: 0, callback: (value) => formatX(Number(value), frame.xMode) },
       },
-      y: { type: frame.log ? 'logarithmic' : 'linear', title: { display: true, text: this.yTitle + (frame.log ? ' (log)' : ''), color: theme.foreground }, grid: { color: theme.grid }, ticks: { color: theme.foreground } },
+      y: {
+        type: frame.log ? 'logarithmic' : 'linear',
+        title: { display: true, text: this.yTitle + (frame.log ? ' (log)' : ''), color: theme.foreground },
+        grid: { color: theme.grid },
+        ticks: { color: theme.foreground },
+      },
     };
     this.canvas.dataset['annotations'] = String(frame.annotations.length);
     this.chart.update('none');

@@ -25,14 +25,29 @@ function button(id: string, text: string, accessibleName: string, onClick: () =>
 }
 
 /** The bar above the charts. Every control is a native element with a label: reachable by Tab, named for screen readers. */
-export function controlBar(ui: UiState, events: ControlEvents): { element: HTMLElement; setZoomed(zoomed: boolean): void; setKeys(keys: readonly string[], selected: string | null): void } {
-  const smoothing = el('input', { type: 'range', id: 'smoothing', min: '0', max: '0.99', step: '0.01', value: String(ui.smoothing), 'aria-label': 'Smoothing' });
+export function controlBar(
+  ui: UiState,
+  events: ControlEvents,
+): { element: HTMLElement; setZoomed(zoomed: boolean): void; setKeys(keys: readonly string[], selected: string | null): void } {
+  const smoothing = el('input', {
+    type: 'range',
+    id: 'smoothing',
+    min: '0',
+    max: '0.99',
+    step: '0.01',
+    value: String(ui.smoothing),
+    'aria-label': 'Smoothing',
+  });
   const smoothingValue = el('output', { id: 'smoothing-value', for: 'smoothing' }, ui.smoothing.toFixed(2));
   smoothing.addEventListener('input', () => {
     smoothingValue.textContent = Number(smoothing.value).toFixed(2);
     events.onUi({ smoothing: Number(smoothing.value) });
   });
-  const axis = el('select', { id: 'x-axis', 'aria-label': 'X axis' }, ...(Object.keys(X_AXIS_LABELS) as XAxisMode[]).map((mode) => el('option', { value: mode }, X_AXIS_LABELS[mode])));
+  const axis = el(
+    'select',
+    { id: 'x-axis', 'aria-label': 'X axis' },
+    ...(Object.keys(X_AXIS_LABELS) as XAxisMode[]).map((mode) => el('option', { value: mode }, X_AXIS_LABELS[mode])),
+  );
   axis.value = ui.xAxis;
   axis.addEventListener('change', () => events.onAxis(axis.value as XAxisMode));
   const extra = el('select', { id: 'extra-key', 'aria-label': 'Another metric to chart' }, el('option', { value: '' }, 'none'));

@@ -1,7 +1,11 @@
 import { formatAccuracy, type AccuracyMeasure } from '../src/core/analysis/accuracyMeasure';
 
 /** Builds an element. Text from logs (run names, keys, messages) only ever goes in as text, never as HTML. */
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes?: Record<string, string>, ...children: (Node | string)[]): HTMLElementTagNameMap[K];
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes?: Record<string, string>,
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K];
 export function el(tag: string, attributes?: Record<string, string>, ...children: (Node | string)[]): HTMLElement;
 export function el(tag: string, attributes: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElement {
   const element = document.createElement(tag);

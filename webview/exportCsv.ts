@@ -14,7 +14,12 @@ function numberCell(value: number | null | undefined): string {
  * The data the charts show, as CSV: one row per point inside the x range, raw value and (when smoothing is
  * on) the smoothed value beside it. Lines come in pairs (raw, smoothed) or alone (no smoothing).
  */
-export function visibleCsv(charts: readonly (readonly ChartLine[])[], runLabels: ReadonlyMap<string, string>, xName: string, range: XRange | undefined): string {
+export function visibleCsv(
+  charts: readonly (readonly ChartLine[])[],
+  runLabels: ReadonlyMap<string, string>,
+  xName: string,
+  range: XRange | undefined,
+): string {
   const rows = [['run', 'metric', xName, 'value', 'smoothed'].join(',')];
   for (const lines of charts) {
     lines.forEach((line, index) => {
@@ -24,7 +29,15 @@ export function visibleCsv(charts: readonly (readonly ChartLine[])[], runLabels:
       line.points.forEach((point, i) => {
         if (range !== undefined && (point.x < range.min || point.x > range.max)) return;
         const value = raw === undefined ? point.y : raw.points[i]?.y;
-        rows.push([textCell(runLabels.get(line.runId) ?? line.runId), textCell(line.key), numberCell(point.x), numberCell(value), raw === undefined ? '' : numberCell(point.y)].join(','));
+        rows.push(
+          [
+            textCell(runLabels.get(line.runId) ?? line.runId),
+            textCell(line.key),
+            numberCell(point.x),
+            numberCell(value),
+            raw === undefined ? '' : numberCell(point.y),
+          ].join(','),
+        );
       });
     });
   }

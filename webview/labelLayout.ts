@@ -7,7 +7,8 @@ export interface Box {
 }
 
 /** Where a chart label belongs: a row at the top or bottom of the plot, or beside a point, at an x. */
-export type LabelAnchor = { readonly at: 'top' | 'bottom'; readonly x: number; readonly center: boolean } | { readonly at: 'above' | 'below'; readonly x: number; readonly y: number };
+export type LabelAnchor =
+  { readonly at: 'top' | 'bottom'; readonly x: number; readonly center: boolean } | { readonly at: 'above' | 'below'; readonly x: number; readonly y: number };
 
 export const GAP = 2;
 /** Room between a point marker's centre and its label, so the label never covers the marker. */
@@ -33,7 +34,11 @@ export function candidates(anchor: LabelAnchor, width: number, height: number, a
   // Whole pixels: text drawn across pixel edges is blurred, which costs contrast in every theme.
   const left = Math.ceil(area.x);
   const right = Math.floor(area.x + area.width) - Math.ceil(width);
-  return unrounded(anchor, Math.ceil(width), Math.ceil(height), area).map((box) => ({ ...box, x: Math.min(Math.max(Math.round(box.x), left), right), y: Math.round(box.y) }));
+  return unrounded(anchor, Math.ceil(width), Math.ceil(height), area).map((box) => ({
+    ...box,
+    x: Math.min(Math.max(Math.round(box.x), left), right),
+    y: Math.round(box.y),
+  }));
 }
 
 function unrounded(anchor: LabelAnchor, width: number, height: number, area: Box): Box[] {
@@ -42,7 +47,11 @@ function unrounded(anchor: LabelAnchor, width: number, height: number, area: Box
   if (!('y' in anchor)) {
     // A marker's label starts just right of its line, or ends just left of it where the plot would cut it off.
     const rightOf = anchor.x + 3;
-    const x = anchor.center ? clampX(anchor.x - width / 2, width, area) : rightOf + width <= area.x + area.width ? rightOf : clampX(anchor.x - 3 - width, width, area);
+    const x = anchor.center
+      ? clampX(anchor.x - width / 2, width, area)
+      : rightOf + width <= area.x + area.width
+        ? rightOf
+        : clampX(anchor.x - 3 - width, width, area);
     for (let row = 0; row < rows; row++) {
       const y = anchor.at === 'top' ? area.y + GAP + row * (height + GAP) : area.y + area.height - GAP - height - row * (height + GAP);
       result.push({ x, y, width, height });

@@ -93,17 +93,38 @@ interface ChartSlot {
 const lossNote = el('span', { class: 'note', id: 'loss-note' }, 'solid: eval, dashed: train');
 
 function chartSlot(id: ChartId): ChartSlot {
-  const canvas = el('canvas', { id: `${id}-chart`, role: 'img', tabindex: '0', 'aria-label': CHART_TITLES[id], 'aria-keyshortcuts': 'ArrowLeft ArrowRight + - 0' });
+  const canvas = el('canvas', {
+    id: `${id}-chart`,
+    role: 'img',
+    tabindex: '0',
+    'aria-label': CHART_TITLES[id],
+    'aria-keyshortcuts': 'ArrowLeft ArrowRight + - 0',
+  });
   const tip = el('div', { class: 'crosshair-tip', id: `${id}-tip`, hidden: '' });
   const log = el('input', { type: 'checkbox', id: `${id}-log`, 'aria-label': `Log scale for ${CHART_TITLES[id]}` });
   log.checked = ui.logScale.includes(id);
   log.addEventListener('change', () => setUi({ ...ui, logScale: log.checked ? [...ui.logScale, id] : ui.logScale.filter((chart) => chart !== id) }));
   const png = el('button', { type: 'button', id: `${id}-png`, 'aria-label': `Export the ${CHART_TITLES[id]} chart as PNG` }, 'PNG');
-  png.addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'png', fileName: `${id === 'extra' ? (ui.extraKey ?? 'metric').replace(/[^\w.-]/g, '_') : id}.png`, data: slot.chart.toPng() }));
+  png.addEventListener('click', () =>
+    vscode.postMessage({
+      type: 'export',
+      format: 'png',
+      fileName: `${id === 'extra' ? (ui.extraKey ?? 'metric').replace(/[^\w.-]/g, '_') : id}.png`,
+      data: slot.chart.toPng(),
+    }),
+  );
   const caption = el('span', { class: 'chart-title' }, CHART_TITLES[id]);
   const chart = new MetricChart(canvas, Y_TITLES[id], theme, { onRange: (range) => setRange(range), onHover: (x) => setCrosshair(x) });
   canvas.addEventListener('keydown', (event) => {
-    const keys: Record<string, () => void> = { ArrowLeft: () => panBy(-0.1), ArrowRight: () => panBy(0.1), '+': () => zoomBy(0.5), '=': () => zoomBy(0.5), '-': () => zoomBy(2), '0': () => setRange(null), Escape: () => setRange(null) };
+    const keys: Record<string, () => void> = {
+      ArrowLeft: () => panBy(-0.1),
+      ArrowRight: () => panBy(0.1),
+      '+': () => zoomBy(0.5),
+      '=': () => zoomBy(0.5),
+      '-': () => zoomBy(2),
+      '0': () => setRange(null),
+      Escape: () => setRange(null),
+    };
     const action = keys[event.key];
     if (action === undefined) return;
     event.preventDefault();
@@ -131,7 +152,11 @@ const content = el(
   'div',
   { class: 'content' },
   unplaced,
-  el('section', { class: 'charts', 'aria-label': 'Charts: drag to zoom, shift-drag to pan, double-click to reset' }, ...CHART_IDS.map((id) => charts[id].figure)),
+  el(
+    'section',
+    { class: 'charts', 'aria-label': 'Charts: drag to zoom, shift-drag to pan, double-click to reset' },
+    ...CHART_IDS.map((id) => charts[id].figure),
+  ),
   warningList,
   calibration.element,
   definition,
@@ -153,7 +178,11 @@ function setRange(range: XRange | null): void {
   // Kept with the UI intent, so that a reload (or the panel hidden and shown) opens on the same window.
   setUi({ ...ui, xRange: range }, false);
   controls.setZoomed(range !== null);
-  fetcher.requestDetail(runs.filter((run) => model.drawnRunIds.includes(run.id)), ui, range);
+  fetcher.requestDetail(
+    runs.filter((run) => model.drawnRunIds.includes(run.id)),
+    ui,
+    range,
+  );
   scheduleRender();
 }
 
@@ -211,7 +240,11 @@ function chartLabel(id: ChartId, lines: readonly ChartLine[]): string {
 }
 
 function render(): void {
-  const assigned = assignColors(ui.colors, runs.map((run) => run.id), PALETTE_SIZE);
+  const assigned = assignColors(
+    ui.colors,
+    runs.map((run) => run.id),
+    PALETTE_SIZE,
+  );
   if (JSON.stringify(assigned) !== JSON.stringify(ui.colors)) setUi({ ...ui, colors: assigned }, false);
   colors = assigned;
   // About a point per pixel of the widest chart (min/max kept per bucket): more are not seen, and each costs drawing time.

@@ -30,7 +30,9 @@ export class SeriesFetcher {
   requestExtras(runs: readonly RunView[], key: string | null): void {
     for (const [runId, data] of this.extras) if (data.key !== key || !runs.some((run) => run.id === runId)) this.extras.delete(runId);
     if (key === null) return;
-    const items: SeriesRequest[] = runs.filter((run) => run.keys.includes(key) && !this.extras.has(run.id)).map((run) => ({ runId: run.id, key, from: null, to: null }));
+    const items: SeriesRequest[] = runs
+      .filter((run) => run.keys.includes(key) && !this.extras.has(run.id))
+      .map((run) => ({ runId: run.id, key, from: null, to: null }));
     if (items.length === 0) return;
     this.extraRequest = this.nextId++;
     this.post({ type: 'requestSeries', requestId: this.extraRequest, items });

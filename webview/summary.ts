@@ -39,8 +39,28 @@ function button(label: string, accessibleName: string, onClick: () => void): HTM
  * The runs table: final and best values, the best step by loss against the best by accuracy, the accuracy
  * definition, live or idle, warnings. A row focuses its run (click, Enter or Space); a second time unfocuses.
  */
-export function renderRunsTable(table: HTMLTableElement, runs: readonly RunView[], colors: Readonly<Record<string, number>>, theme: ThemeColors, focused: string | null, hostNow: number, events: TableEvents): void {
-  const titles = ['Run', 'Status', 'Step', 'Eval accuracy', 'Best accuracy', 'Eval loss', 'Best loss', 'Best step: loss vs accuracy', 'Accuracy definition', 'Warnings', 'Files'];
+export function renderRunsTable(
+  table: HTMLTableElement,
+  runs: readonly RunView[],
+  colors: Readonly<Record<string, number>>,
+  theme: ThemeColors,
+  focused: string | null,
+  hostNow: number,
+  events: TableEvents,
+): void {
+  const titles = [
+    'Run',
+    'Status',
+    'Step',
+    'Eval accuracy',
+    'Best accuracy',
+    'Eval loss',
+    'Best loss',
+    'Best step: loss vs accuracy',
+    'Accuracy definition',
+    'Warnings',
+    'Files',
+  ];
   const head = el('tr', {}, ...titles.map((title) => el('th', { scope: 'col' }, title)));
   const rows = runs.map((run) => {
     const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
@@ -59,8 +79,16 @@ export function renderRunsTable(table: HTMLTableElement, runs: readonly RunView[
       el('td', {}, byAccuracy === null ? '–' : `${formatPercent(byAccuracy.accuracy, run.accuracyMeasure)} @ ${byAccuracy.step}`),
       el('td', {}, formatNumber(run.latest?.loss ?? lastValue(run.evalLoss?.values))),
       el('td', {}, byLoss === null ? '–' : `${formatNumber(byLoss.loss)} @ ${byLoss.step}`),
-      el('td', { class: disagree ? 'disagree' : '' }, byLoss === null || byAccuracy === null ? '–' : disagree ? `${byLoss.step} vs ${byAccuracy.step}` : `${byLoss.step} (same)`),
-      el('td', { class: 'definition', title: [run.accuracyDefinition, run.accuracyNote].filter((text) => text !== null).join('\n\n') }, run.accuracyDefinition === null ? 'none found' : (run.accuracyDefinition.split(':')[0] ?? run.accuracyDefinition)),
+      el(
+        'td',
+        { class: disagree ? 'disagree' : '' },
+        byLoss === null || byAccuracy === null ? '–' : disagree ? `${byLoss.step} vs ${byAccuracy.step}` : `${byLoss.step} (same)`,
+      ),
+      el(
+        'td',
+        { class: 'definition', title: [run.accuracyDefinition, run.accuracyNote].filter((text) => text !== null).join('\n\n') },
+        run.accuracyDefinition === null ? 'none found' : (run.accuracyDefinition.split(':')[0] ?? run.accuracyDefinition),
+      ),
       el('td', {}, run.warnings.length === 0 ? '–' : `⚠ ${run.warnings.length}`),
       el(
         'td',
@@ -82,7 +110,11 @@ export function renderRunsTable(table: HTMLTableElement, runs: readonly RunView[
   // Rows are rebuilt on every update: keyboard focus stays on the same run's row instead of falling to the page.
   const active = document.activeElement;
   const focusedRowId = active instanceof HTMLTableRowElement && table.contains(active) ? active.dataset['runId'] : undefined;
-  table.replaceChildren(el('caption', { class: 'visually-hidden' }, 'Runs: click or press Enter on a row to focus its run on the charts'), el('thead', {}, head), el('tbody', {}, ...rows));
+  table.replaceChildren(
+    el('caption', { class: 'visually-hidden' }, 'Runs: click or press Enter on a row to focus its run on the charts'),
+    el('thead', {}, head),
+    el('tbody', {}, ...rows),
+  );
   if (focusedRowId !== undefined) rows.find((row) => row.dataset['runId'] === focusedRowId)?.focus();
 }
 
@@ -107,7 +139,11 @@ export function renderWarnings(list: HTMLElement, runs: readonly RunView[], even
         button('Show on chart', `Focus ${run.label} on the charts`, () => events.onFocus(run.id)),
         log === undefined ? '' : button(`Open log at step ${start}`, `Open ${log.path} at step ${start}`, () => events.onOpenLog(run.id, log.path, start)),
         CHECKPOINT_KINDS.includes(warning.kind)
-          ? button('Find code that picks by loss', `Open the code that chooses checkpoints or stops training by the loss for ${run.label}, or search the workspace when none is known`, () => events.onFindCode(run.id))
+          ? button(
+              'Find code that picks by loss',
+              `Open the code that chooses checkpoints or stops training by the loss for ${run.label}, or search the workspace when none is known`,
+              () => events.onFindCode(run.id),
+            )
           : '',
       );
       return el(

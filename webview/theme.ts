@@ -1,5 +1,12 @@
 /** Chart colours come from the theme's `--vscode-charts-*` variables, re-read when the theme changes. */
-const RUN_COLOR_VARIABLES = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red'];
+const RUN_COLOR_VARIABLES = [
+  '--vscode-charts-blue',
+  '--vscode-charts-orange',
+  '--vscode-charts-green',
+  '--vscode-charts-purple',
+  '--vscode-charts-yellow',
+  '--vscode-charts-red',
+];
 const FALLBACKS = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#cca700', '#f14c4c'];
 
 /** Palette slots: the theme's six chart colours, then the same six blended toward the text colour. */

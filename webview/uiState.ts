@@ -24,7 +24,20 @@ export interface UiState {
 }
 
 export function defaultUiState(smoothing: number): UiState {
-  return { smoothing, hiddenRunIds: [], showTrainLoss: true, showEvalLoss: true, showAccuracy: true, filter: '', xAxis: 'step', logScale: [], extraKey: null, colors: {}, focusedRunId: null, xRange: null };
+  return {
+    smoothing,
+    hiddenRunIds: [],
+    showTrainLoss: true,
+    showEvalLoss: true,
+    showAccuracy: true,
+    filter: '',
+    xAxis: 'step',
+    logScale: [],
+    extraKey: null,
+    colors: {},
+    focusedRunId: null,
+    xRange: null,
+  };
 }
 
 const X_AXES: readonly XAxisMode[] = ['step', 'epoch', 'relative', 'wall'];

@@ -56,11 +56,15 @@ export async function startCodeServer({ workspace, port, vsix, settings = {}, lo
     log(`installing ${vsix}`);
     execFileSync(process.execPath, [CODE_SERVER_BIN, ...args, '--install-extension', vsix], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   }
-  const child = spawn(process.execPath, [CODE_SERVER_BIN, ...args, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', workspace], {
-    env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CODE_SERVER_BIN, ...args, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', workspace],
+    {
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const keep = (chunk) => (output = (output + chunk).slice(-20000));
   child.stdout.on('data', keep);

@@ -46,7 +46,13 @@ function ensureCodeServer(log) {
   mkdirSync(CACHE, { recursive: true });
   writeFileSync(join(CACHE, 'package.json'), JSON.stringify({ name: 'code-server-cache', private: true }));
   // npm 11 runs no dependency install scripts unless approved; these native modules need theirs.
-  const npmEnv = { npm_config_dangerously_allow_all_scripts: 'true', npm_config_yes: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' };
+  const npmEnv = {
+    npm_config_dangerously_allow_all_scripts: 'true',
+    npm_config_yes: 'true',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+    npm_config_update_notifier: 'false',
+  };
   // Its postinstall refuses root and downloads ripgrep, so its steps are done here by hand.
   run('npm', ['install', '--ignore-scripts', '--no-save', `code-server@${CODE_SERVER_VERSION}`], CACHE, npmEnv);
   const codeServer = join(CACHE, 'node_modules', 'code-server');

@@ -110,7 +110,11 @@ class Scanner {
   }
 
   /** `visit` sees each member (key span and value start) before its value is skipped, and may scan the value itself. */
-  objectMembers(at: number, keep: boolean, visit?: (keyStart: number, keyEnd: number, valueStart: number) => number | undefined): { members: JsonMember[]; end: number } {
+  objectMembers(
+    at: number,
+    keep: boolean,
+    visit?: (keyStart: number, keyEnd: number, valueStart: number) => number | undefined,
+  ): { members: JsonMember[]; end: number } {
     let i = this.expect(at, OPEN_OBJECT);
     const members: JsonMember[] = [];
     i = this.skipSpace(i);

@@ -2,7 +2,19 @@ import { baseName, pathSegments } from './paths';
 import { EVAL_OUTPUTS_FOLDER } from './tokens/evalOutputsFormat';
 
 /** Folders that never hold logs worth reading and can be huge. */
-const HEAVY_DIRECTORIES = new Set(['node_modules', '.git', '.hg', '.svn', '__pycache__', '.venv', 'venv', '.tox', '.mypy_cache', '.vscode-test', 'wandb-artifacts']);
+const HEAVY_DIRECTORIES = new Set([
+  'node_modules',
+  '.git',
+  '.hg',
+  '.svn',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.tox',
+  '.mypy_cache',
+  '.vscode-test',
+  'wandb-artifacts',
+]);
 const WEIGHT_FILE = /\.(safetensors|bin|pt|pth|ckpt|gguf|onnx|h5|npz|npy|pkl|msgpack|arrow|parquet)$/i;
 
 /** W&B's `wandb/latest-run` is a symlink to the newest run folder: followed, it would be a second copy of that run. */

@@ -18,9 +18,11 @@ function summarize(run: RunReport): string {
   lines.push(...pairingLines(run.evaluations ?? []));
   const { byLoss, byAccuracy } = run.best;
   // The run's one scale decision: a fraction 0.48 and a percentage 48 both print as 48.0%.
-  const accuracy = (value: number): string => (run.accuracyMeasure === undefined || !Number.isFinite(value) ? formatNumber(value) : formatAccuracy(value, run.accuracyMeasure.scale));
+  const accuracy = (value: number): string =>
+    run.accuracyMeasure === undefined || !Number.isFinite(value) ? formatNumber(value) : formatAccuracy(value, run.accuracyMeasure.scale);
   if (byLoss !== null) lines.push(`  best by loss:     step ${byLoss.step} (loss ${formatNumber(byLoss.loss)}, accuracy ${accuracy(byLoss.accuracy)})`);
-  if (byAccuracy !== null) lines.push(`  best by accuracy: step ${byAccuracy.step} (loss ${formatNumber(byAccuracy.loss)}, accuracy ${accuracy(byAccuracy.accuracy)})`);
+  if (byAccuracy !== null)
+    lines.push(`  best by accuracy: step ${byAccuracy.step} (loss ${formatNumber(byAccuracy.loss)}, accuracy ${accuracy(byAccuracy.accuracy)})`);
   for (const warning of run.warnings) lines.push(`  ⚠ ${warning.kind} (${warning.confidence}): ${visibleText(warning.message)}`);
   if (run.warnings.length === 0) lines.push('  no warnings');
   return lines.join('\n');

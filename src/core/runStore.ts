@@ -97,7 +97,10 @@ export class RunStore {
       if (point.epoch !== undefined || point.wallTime !== undefined) setAxes(state.axes, point);
     }
     const axesChanged = !state.axes.epoch.equals(axesBefore.epoch) || !state.axes.wallTime.equals(axesBefore.wallTime);
-    const changed = axesChanged || before.size !== state.series.size || [...state.series].some(([key, series]) => !series.equals(before.get(key) ?? { steps: [], values: [] }));
+    const changed =
+      axesChanged ||
+      before.size !== state.series.size ||
+      [...state.series].some(([key, series]) => !series.equals(before.get(key) ?? { steps: [], values: [] }));
     if (changed) this.touch(runId, state);
     return changed;
   }
@@ -107,7 +110,11 @@ export class RunStore {
     let run = this.runs.get(runId);
     if (run === undefined) this.runs.set(runId, (run = { sources: new Map(), merged: undefined, mergedAxes: undefined }));
     let state = run.sources.get(source.path);
-    if (state === undefined) run.sources.set(source.path, (state = { format: source.format, approximate: source.approximate === true, series: new Map(), axes: newAxes(), revision: 0 }));
+    if (state === undefined)
+      run.sources.set(
+        source.path,
+        (state = { format: source.format, approximate: source.approximate === true, series: new Map(), axes: newAxes(), revision: 0 }),
+      );
     return state;
   }
 

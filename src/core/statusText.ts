@@ -43,9 +43,17 @@ export function statusTooltip(run: RunView | undefined, allRuns: readonly RunVie
     `| Eval ${measure === null ? 'accuracy' : accuracyNoun(measure)} (step ${latest.step}) | ${percent(latest.accuracy, measure)} ${trendArrow(latest.accuracy, latest.previousAccuracy)} |`,
     `| Eval loss | ${latest.loss === null ? '–' : latest.loss.toFixed(4)} |`,
   ];
-  if (best.byLoss !== null) lines.push(`| Best by loss | step ${best.byLoss.step} (loss ${best.byLoss.loss.toFixed(4)}, acc ${percent(best.byLoss.accuracy, measure)}) |`);
-  if (best.byAccuracy !== null) lines.push(`| Best by accuracy | step ${best.byAccuracy.step} (loss ${best.byAccuracy.loss.toFixed(4)}, acc ${percent(best.byAccuracy.accuracy, measure)}) |`);
-  for (const warning of run.warnings) lines.push('', `${WARNING_ICON[warning.severity ?? DEFAULT_WARNING_SETTINGS[warning.kind].severity]} **${warning.kind}** (${warning.confidence} confidence): ${escapeMarkdown(warning.message)}`);
+  if (best.byLoss !== null)
+    lines.push(`| Best by loss | step ${best.byLoss.step} (loss ${best.byLoss.loss.toFixed(4)}, acc ${percent(best.byLoss.accuracy, measure)}) |`);
+  if (best.byAccuracy !== null)
+    lines.push(
+      `| Best by accuracy | step ${best.byAccuracy.step} (loss ${best.byAccuracy.loss.toFixed(4)}, acc ${percent(best.byAccuracy.accuracy, measure)}) |`,
+    );
+  for (const warning of run.warnings)
+    lines.push(
+      '',
+      `${WARNING_ICON[warning.severity ?? DEFAULT_WARNING_SETTINGS[warning.kind].severity]} **${warning.kind}** (${warning.confidence} confidence): ${escapeMarkdown(warning.message)}`,
+    );
   if (run.accuracyDefinition !== null) lines.push('', `_Accuracy: ${escapeMarkdown(run.accuracyDefinition)}._`);
   if (run.accuracyNote !== null) lines.push('', escapeMarkdown(run.accuracyNote));
   const othersWarned = allRuns.filter((other) => other.id !== run.id && other.warnings.some(demandsAttention));

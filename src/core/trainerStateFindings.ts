@@ -53,7 +53,12 @@ function disagreementFindings(layout: TrainerStateLayout, warning: Warning, keys
   }
   const metric = layout.topLevel.get('best_metric');
   const metricValue = metric === undefined ? Number.NaN : Number(metric.raw);
-  if (metric !== undefined && lossAtLossStep !== undefined && kept !== accuracyStep && Math.abs(metricValue - lossAtLossStep) <= 1e-9 * Math.max(1, Math.abs(lossAtLossStep))) {
+  if (
+    metric !== undefined &&
+    lossAtLossStep !== undefined &&
+    kept !== accuracyStep &&
+    Math.abs(metricValue - lossAtLossStep) <= 1e-9 * Math.max(1, Math.abs(lossAtLossStep))
+  ) {
     findings.push(span(metric, warning.kind, warning, `best_metric is the lowest eval loss (step ${lossStep}), but ${advice}`));
   }
   return findings;

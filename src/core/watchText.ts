@@ -25,7 +25,8 @@ export function watchLine(run: RunReport, label: string): string {
   if (loss !== undefined) parts.push(`eval loss ${number(loss.value)} (step ${loss.step})`);
   // The run's one scale decision, as the text report and the panel print it: 0.48 and 48 are both 48.0%.
   const measure = run.accuracyMeasure;
-  const accuracyText = (value: number | null): string => (value === null || !Number.isFinite(value) || measure === undefined ? number(value) : formatAccuracy(value, measure.scale));
+  const accuracyText = (value: number | null): string =>
+    value === null || !Number.isFinite(value) || measure === undefined ? number(value) : formatAccuracy(value, measure.scale);
   if (accuracy !== undefined) parts.push(`eval accuracy ${accuracyText(accuracy.value)} (step ${accuracy.step})`);
   if (loss === undefined && accuracy === undefined) parts.push(`${Object.keys(run.metrics).length} metrics, no eval loss or accuracy`);
   parts.push(run.warnings.length === 0 ? 'no warnings' : `warnings: ${run.warnings.map((warning) => `${warning.kind} (${warning.confidence})`).join(', ')}`);

@@ -111,7 +111,7 @@ export function utf8Name(name: Buffer): string | undefined {
 /** A raw name shown readably: valid UTF-8 characters as they are, every other byte as `\xNN`. */
 export function showRawName(name: Buffer): string {
   let shown = '';
-  for (let i = 0; i < name.length; ) {
+  for (let i = 0; i < name.length;) {
     let length = 1;
     while (length <= 4 && i + length <= name.length && utf8Name(name.subarray(i, i + length)) === undefined) length++;
     if (length <= 4 && i + length <= name.length) {

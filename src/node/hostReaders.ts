@@ -29,7 +29,11 @@ export const HOST_READERS: readonly (readonly [HostReadFormat, HostReaderFactory
   [WANDB_CONFIG_FORMAT, wandbConfigReader],
   [MLFLOW_DB_FORMAT, (path) => new MlflowDbReader(path)],
   [MLFLOW_RUN_NAME_FORMAT, mlflowRunInfoReader],
-  [EVAL_OUTPUTS_FORMAT, (path, options, format, evaluations) => (path.toLowerCase().endsWith('.json') ? new SampleResultsReader(path, format, evaluations, options) : new EvalOutputsReader(path, format, evaluations))],
+  [
+    EVAL_OUTPUTS_FORMAT,
+    (path, options, format, evaluations) =>
+      path.toLowerCase().endsWith('.json') ? new SampleResultsReader(path, format, evaluations, options) : new EvalOutputsReader(path, format, evaluations),
+  ],
 ];
 
 function hostReader(format: HostReadFormat): HostReaderFactory | undefined {
@@ -48,7 +52,12 @@ function formatReader(path: string, format: LogFormat, evaluations: EvaluationCo
 }
 
 /** The reader for one file of a format, behind the checks every read needs; undefined for a host format with no reader registered. */
-export function createSourceReader(path: string, format: LogFormat, evaluations: EvaluationContext, options: ReaderOptions = DEFAULT_READER_OPTIONS): SourceReader | undefined {
+export function createSourceReader(
+  path: string,
+  format: LogFormat,
+  evaluations: EvaluationContext,
+  options: ReaderOptions = DEFAULT_READER_OPTIONS,
+): SourceReader | undefined {
   const reader = formatReader(path, format, evaluations, options);
   return reader === undefined ? undefined : new GuardedReader(reader);
 }

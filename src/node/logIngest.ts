@@ -46,7 +46,12 @@ export class LogIngest {
    */
   constructor(
     private readonly onChange: (runIds: readonly string[]) => void = () => undefined,
-    private readonly options: { readonly retryIncomplete: boolean; readonly formats?: FormatOverrides; readonly readers?: ReaderOptions; readonly evaluations?: EvaluationContext } = { retryIncomplete: true },
+    private readonly options: {
+      readonly retryIncomplete: boolean;
+      readonly formats?: FormatOverrides;
+      readonly readers?: ReaderOptions;
+      readonly evaluations?: EvaluationContext;
+    } = { retryIncomplete: true },
   ) {
     this.ownsEvaluations = options.evaluations === undefined;
     this.evaluations = options.evaluations ?? new EvaluationContext();

@@ -1,7 +1,16 @@
 import { stat, type FileHandle } from 'node:fs/promises';
 import { MLFLOW_DB_FORMAT, mlflowDbValue } from '../core/formats/mlflowDbFormat';
 import type { RunInfo } from '../core/formats/logFormat';
-import { maxRowid, readSchema, readSqliteHeader, SqliteFormatError, walkTable, type SqliteHeader, type SqliteValue, type TableSchema } from '../core/formats/sqliteBtree';
+import {
+  maxRowid,
+  readSchema,
+  readSqliteHeader,
+  SqliteFormatError,
+  walkTable,
+  type SqliteHeader,
+  type SqliteValue,
+  type TableSchema,
+} from '../core/formats/sqliteBtree';
 import { WAL_HEADER_BYTES, WalIndex } from '../core/formats/sqliteWal';
 import type { MetricPoint } from '../core/types';
 import { openRegularFile, readHandleRange } from './fileRange';
@@ -168,7 +177,12 @@ export class MlflowDbReader implements SourceReader {
       const wal = walHandle === undefined ? undefined : await this.indexWal(walHandle);
       const first = await readHandleRange(db, 0, 100);
       const fileHeader = readSqliteHeader(first);
-      const pages = new PageSource(db, dbSize, fileHeader.pageSize, wal === undefined || walHandle === undefined || wal.pageSize !== fileHeader.pageSize ? undefined : { handle: walHandle, index: wal });
+      const pages = new PageSource(
+        db,
+        dbSize,
+        fileHeader.pageSize,
+        wal === undefined || walHandle === undefined || wal.pageSize !== fileHeader.pageSize ? undefined : { handle: walHandle, index: wal },
+      );
       try {
         // Page 1 as the WAL has it carries the schema cookie of the newest commit.
         const header = readSqliteHeader(await pages.get(1));
@@ -239,7 +253,8 @@ export class MlflowDbReader implements SourceReader {
       const known = state.runs.get(uuid);
       state.runs.set(uuid, run);
       if (run.deleted) return;
-      if (known === undefined || known.name !== run.name || known.deleted) part(uuid).runInfo = run.name === undefined || run.name === '' ? {} : { name: run.name };
+      if (known === undefined || known.name !== run.name || known.deleted)
+        part(uuid).runInfo = run.name === undefined || run.name === '' ? {} : { name: run.name };
     });
     if (layout.params !== undefined) await this.readParameters(pages, header, layout.params, state, part);
     const metricRun = column(layout.metrics, 'run_uuid');
@@ -254,7 +269,12 @@ export class MlflowDbReader implements SourceReader {
       const name = key(values, rowid);
       if (run === undefined || state.runs.get(run)?.deleted !== false || typeof name !== 'string') return;
       const written = number(timestamp(values, rowid));
-      part(run).points.push({ key: name, step: number(step(values, rowid) ?? 0), value: mlflowDbValue(number(value(values, rowid)), isNan(values, rowid) === 1), wallTime: written / 1000 });
+      part(run).points.push({
+        key: name,
+        step: number(step(values, rowid) ?? 0),
+        value: mlflowDbValue(number(value(values, rowid)), isNan(values, rowid) === 1),
+        wallTime: written / 1000,
+      });
       if (written > (state.runWritten.get(run) ?? 0)) state.runWritten.set(run, written);
     });
     const runs: RunPart[] = [...parts].map(([suffix, { points, runInfo }]) => (runInfo === undefined ? { suffix, points } : { suffix, points, runInfo }));
@@ -262,7 +282,13 @@ export class MlflowDbReader implements SourceReader {
   }
 
   /** Parameters are logged once each, at a run's start: only rows after the last one read. */
-  private async readParameters(pages: PageSource, header: SqliteHeader, params: TableSchema, state: ReadState, part: (uuid: string) => { runInfo?: RunInfo }): Promise<void> {
+  private async readParameters(
+    pages: PageSource,
+    header: SqliteHeader,
+    params: TableSchema,
+    state: ReadState,
+    part: (uuid: string) => { runInfo?: RunInfo },
+  ): Promise<void> {
     const runUuid = column(params, 'run_uuid');
     const key = column(params, 'key');
     const value = column(params, 'value');

@@ -53,7 +53,11 @@ async function report(paths: readonly string[], evaluations: EvaluationContext):
     const read = resolved.get(run.id)?.evaluations ?? [];
     return withEvaluationReports(withOutputEvidence(run, read, evaluations.samples), read);
   });
-  const unverified = runs.flatMap((run) => (run.evaluations ?? []).flatMap((evaluation) => (evaluation.status === 'unverified' && evaluation.pairingCheck !== undefined ? [{ path: evaluation.path, message: evaluation.pairingCheck.reason }] : [])));
+  const unverified = runs.flatMap((run) =>
+    (run.evaluations ?? []).flatMap((evaluation) =>
+      evaluation.status === 'unverified' && evaluation.pairingCheck !== undefined ? [{ path: evaluation.path, message: evaluation.pairingCheck.reason }] : [],
+    ),
+  );
   return { runs, problems: [...document.problems, ...unverified].sort((a, b) => a.path.localeCompare(b.path)) };
 }
 
@@ -74,12 +78,29 @@ export function withEvaluationReports(run: RunReport, evaluations: readonly Reso
         : {
             pairingCheck: {
               reason: decision.reason,
-              comparisons: decision.comparisons.map(({ against, key, logged, shifted, aligned, agrees }) => ({ against, key, logged, shifted: finiteOrNull(shifted), aligned: finiteOrNull(aligned), agrees })),
+              comparisons: decision.comparisons.map(({ against, key, logged, shifted, aligned, agrees }) => ({
+                against,
+                key,
+                logged,
+                shifted: finiteOrNull(shifted),
+                aligned: finiteOrNull(aligned),
+                agrees,
+              })),
             },
           };
     const verified = status === 'decided';
     const pairings = candidates === undefined ? {} : { pairings: { shifted: numbersOf(candidates.shifted), aligned: numbersOf(candidates.aligned) } };
-    return { path, step, pairing, status, ...(verified ? { statistics: exportedStatistics(summary) } : {}), accuracy: verified ? finiteOrNull(summary.accuracy) : null, meanNll: verified ? finiteOrNull(summary.probabilities?.meanNll) : null, ...pairings, ...check };
+    return {
+      path,
+      step,
+      pairing,
+      status,
+      ...(verified ? { statistics: exportedStatistics(summary) } : {}),
+      accuracy: verified ? finiteOrNull(summary.accuracy) : null,
+      meanNll: verified ? finiteOrNull(summary.probabilities?.meanNll) : null,
+      ...pairings,
+      ...check,
+    };
   });
   return { ...run, evaluations: reports };
 }

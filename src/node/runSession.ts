@@ -51,7 +51,12 @@ export class RunSession {
   }
 
   private createIngest(): LogIngest {
-    return new LogIngest((runIds) => this.queue(runIds), { retryIncomplete: true, formats: this.formats, readers: this.readers, evaluations: this.evaluations });
+    return new LogIngest((runIds) => this.queue(runIds), {
+      retryIncomplete: true,
+      formats: this.formats,
+      readers: this.readers,
+      evaluations: this.evaluations,
+    });
   }
 
   /** New evaluation settings (pairing options, cache folder, progress): files read from now on follow them. */
@@ -83,7 +88,9 @@ export class RunSession {
   }
 
   /** A run view's warnings checked against the run's settled evaluation outputs or per-sample results, where it has them. */
-  withOutputEvidence<View extends { readonly id: string; readonly warnings: readonly (ConfirmableWarning & { readonly step: number; readonly startStep: number })[] }>(view: View, evaluations: readonly ResolvedEvaluation[]): View {
+  withOutputEvidence<
+    View extends { readonly id: string; readonly warnings: readonly (ConfirmableWarning & { readonly step: number; readonly startStep: number })[] },
+  >(view: View, evaluations: readonly ResolvedEvaluation[]): View {
     return withOutputEvidence(view, evaluations, this.evaluations.samples);
   }
 
@@ -142,7 +149,11 @@ export class RunSession {
     this.roots = [...roots];
     if (removed.length > 0) this.queue(removed);
     this.watchNotes.clear();
-    const context = { claims: new FolderClaims(roots.map(realPathOf)), note: (path: string, message: string | undefined) => this.note(path, message), createWatcher: this.createWatcher };
+    const context = {
+      claims: new FolderClaims(roots.map(realPathOf)),
+      note: (path: string, message: string | undefined) => this.note(path, message),
+      createWatcher: this.createWatcher,
+    };
     this.watchers = roots.map((root) => new LogWatcher(root, this.ingest, this.onError, context));
     await Promise.all(this.watchers.map((watcher) => watcher.ready));
   }

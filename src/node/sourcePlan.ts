@@ -49,7 +49,8 @@ export function isBetterSource(format: string, path: string): boolean {
 
 export async function hasTrainerState(directory: string, listings: FolderListings): Promise<boolean> {
   if (await listings.isFile(join(directory, 'trainer_state.json'))) return true;
-  for (const name of await listings.matching(directory, /^checkpoint-\d+$/)) if (await listings.isFile(join(directory, name, 'trainer_state.json'))) return true;
+  for (const name of await listings.matching(directory, /^checkpoint-\d+$/))
+    if (await listings.isFile(join(directory, name, 'trainer_state.json'))) return true;
   return false;
 }
 
@@ -140,7 +141,11 @@ export async function planSource(file: LogFile, listings: FolderListings = new F
   const folders = await wandbRunFolders(file.runDirectory, listings);
   const wandbRun = folders[0] ?? file.runDirectory;
   const wandb = folders.length > 0 ? await hfRunOfWandb(wandbRun, listings) : undefined;
-  const plain: SourcePlan = { runId: wandb?.joined ?? wandbRun, approximate: false, ...(wandb === undefined || wandb.joined !== undefined ? {} : { dependsOn: wandb.waitFor }) };
+  const plain: SourcePlan = {
+    runId: wandb?.joined ?? wandbRun,
+    approximate: false,
+    ...(wandb === undefined || wandb.joined !== undefined ? {} : { dependsOn: wandb.waitFor }),
+  };
   if (file.format === 'tfevents') {
     const outputDir = hfOutputDirOfEvents(file.runDirectory);
     if (outputDir === undefined) return plain;
@@ -149,7 +154,10 @@ export async function planSource(file: LogFile, listings: FolderListings = new F
   }
   if (file.format === WANDB_HISTORY_FORMAT.id) return folders.length > 1 ? { ...plain, startingStep: await resumedStartingStep(folders.slice(0, -1)) } : plain;
   if (file.format === 'console') {
-    const better = (await hasTrainerState(file.runDirectory, listings)) || (await listings.isFile(join(file.runDirectory, LLAMAFACTORY_LOG))) || (await hasWandbHistory(file.runDirectory, listings));
+    const better =
+      (await hasTrainerState(file.runDirectory, listings)) ||
+      (await listings.isFile(join(file.runDirectory, LLAMAFACTORY_LOG))) ||
+      (await hasWandbHistory(file.runDirectory, listings));
     // Printed rounded: where the better source holds the same key at the run's last step, its exact value wins.
     if (better) return { ...plain, approximate: true, readAs: CONSOLE_METRICS_FORMAT.id };
     return { ...plain, dependsOn: plain.runId };

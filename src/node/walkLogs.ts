@@ -43,7 +43,10 @@ export async function walkLogs(root: string, onNote: (problem: Problem) => void 
     for (const entry of entries.sort((a, b) => Buffer.compare(a.name, b.name))) {
       const name = utf8Name(entry.name);
       if (name === undefined) {
-        onNote({ path: join(directory, showRawName(entry.name)), message: invalidNameMessage(entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'entry') });
+        onNote({
+          path: join(directory, showRawName(entry.name)),
+          message: invalidNameMessage(entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'entry'),
+        });
         continue;
       }
       const path = join(directory, name);

@@ -13,7 +13,12 @@ import type { EvalOutputsConfig } from './tokens/evaluationContext';
  */
 export async function watchPaths(
   paths: readonly string[],
-  options: { readonly json: boolean; readonly write: (line: string) => void; readonly evaluations?: Partial<EvalOutputsConfig>; readonly createWatcher?: WatcherFactory },
+  options: {
+    readonly json: boolean;
+    readonly write: (line: string) => void;
+    readonly evaluations?: Partial<EvalOutputsConfig>;
+    readonly createWatcher?: WatcherFactory;
+  },
 ): Promise<{ stop(): Promise<void> }> {
   const { json, write } = options;
   const problem = (path: string | undefined, message: string): void =>
@@ -28,7 +33,10 @@ export async function watchPaths(
       if (snapshot === undefined) continue;
       // As report does: evaluations whose pairing the logged loss settles join the run before analysis.
       const resolved = session.resolve(snapshot);
-      const run = withEvaluationReports(session.withOutputEvidence(buildRunReport(resolved.run, {}, session.runInfo(id)), resolved.evaluations), resolved.evaluations);
+      const run = withEvaluationReports(
+        session.withOutputEvidence(buildRunReport(resolved.run, {}, session.runInfo(id)), resolved.evaluations),
+        resolved.evaluations,
+      );
       const line = json ? JSON.stringify({ type: 'run', run }) : watchLine(run, session.label(id));
       if (printed.get(id) === line) continue;
       printed.set(id, line);

@@ -27,7 +27,8 @@ const MB = 1024 * 1024;
 
 /** The problem for a file over the limit, saying which setting raises it (or, for a fixed limit, why none does). */
 export function tooLargeMessage(path: string, size: number, maxBytes: number, fixed?: FixedLimit): string {
-  if (fixed !== undefined && fixed.maxBytes < maxBytes) return `${basename(path)} is ${Math.ceil(size / MB)} MB, over the ${Math.floor(fixed.maxBytes / MB)} MB read for it (${fixed.why}): it is not read.`;
+  if (fixed !== undefined && fixed.maxBytes < maxBytes)
+    return `${basename(path)} is ${Math.ceil(size / MB)} MB, over the ${Math.floor(fixed.maxBytes / MB)} MB read for it (${fixed.why}): it is not read.`;
   return `${basename(path)} is ${Math.ceil(size / MB)} MB, over the ${Math.floor(maxBytes / MB)} MB limit for files read whole (setting tokenAccuracyLens.files.maxWholeFileMB): it is not read.`;
 }
 
@@ -35,7 +36,10 @@ export function tooLargeMessage(path: string, size: number, maxBytes: number, fi
  * A regular file's bytes whole, read in bounded pieces, as of one stat: `too-large` (nothing allocated) when
  * it is over `maxBytes`. A file that grows meanwhile is read up to the size it had.
  */
-export async function readWholeFile(path: string, maxBytes: number): Promise<{ kind: 'bytes'; bytes: Uint8Array; info: Stats } | { kind: 'too-large'; info: Stats }> {
+export async function readWholeFile(
+  path: string,
+  maxBytes: number,
+): Promise<{ kind: 'bytes'; bytes: Uint8Array; info: Stats } | { kind: 'too-large'; info: Stats }> {
   const handle = await openRegularFile(path);
   try {
     const info = await handle.stat();
@@ -105,7 +109,13 @@ export class WholeFileReader implements SourceReader {
         if (result.kind === 'incomplete') return { kind: 'retry', message: result.message };
         this.identity = identity;
         if (result.kind === 'invalid') return { kind: 'failed', message: result.message };
-        return { kind: 'points', points: result.points, replace: true, problems: result.problems, ...(result.runInfo === undefined ? {} : { runInfo: result.runInfo }) };
+        return {
+          kind: 'points',
+          points: result.points,
+          replace: true,
+          problems: result.problems,
+          ...(result.runInfo === undefined ? {} : { runInfo: result.runInfo }),
+        };
       } finally {
         await handle.close();
       }

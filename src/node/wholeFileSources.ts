@@ -28,7 +28,8 @@ function yamlRunInfoFormat(format: HostReadFormat, subject: string, runInfo: (va
       const text = decoder.decode(bytes);
       if (text.trim() === '') return { kind: 'incomplete', message: `${subject} is empty (it may be being written).` };
       const document = parseDocument(text, { logLevel: 'silent' });
-      if (document.errors.length > 0) return { kind: 'incomplete', message: `${subject} is not valid YAML (${document.errors[0]?.message.split('\n')[0] ?? 'parse error'}).` };
+      if (document.errors.length > 0)
+        return { kind: 'incomplete', message: `${subject} is not valid YAML (${document.errors[0]?.message.split('\n')[0] ?? 'parse error'}).` };
       return { kind: 'ok', points: [], problems: [], runInfo: runInfo(document.toJS()) };
     },
   };
@@ -92,7 +93,9 @@ export function wandbConfigReader(path: string, options: ReaderOptions): SourceR
     async finish(outcome) {
       if (outcome.kind !== 'points' || outcome.runInfo?.name === undefined) return outcome;
       const named = await historyName(runDirectory);
-      return named === undefined ? outcome : { ...outcome, runInfo: { name: named, ...(outcome.runInfo.parameters === undefined ? {} : { parameters: outcome.runInfo.parameters }) } };
+      return named === undefined
+        ? outcome
+        : { ...outcome, runInfo: { name: named, ...(outcome.runInfo.parameters === undefined ? {} : { parameters: outcome.runInfo.parameters }) } };
     },
   });
 }

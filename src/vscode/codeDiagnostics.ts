@@ -168,7 +168,10 @@ export class CodeDiagnostics extends Disposable {
       folder: document.uri.scheme === 'untitled' ? undefined : dirname(document.uri.fsPath),
       strings: script.strings,
       measuresAccuracy: measuresAccuracy(script),
-      findings: findings.map((finding) => ({ finding, range: new vscode.Range(document.positionAt(finding.span.start), document.positionAt(finding.span.end)) })),
+      findings: findings.map((finding) => ({
+        finding,
+        range: new vscode.Range(document.positionAt(finding.span.start), document.positionAt(finding.span.end)),
+      })),
       shown: [],
       writes: [],
     };
@@ -185,7 +188,11 @@ export class CodeDiagnostics extends Disposable {
     const views = this.source.runs();
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
     const bases = state.folder === undefined ? folders : [state.folder, ...folders];
-    const written = runsWrittenBy(state.strings, bases, views.map((view) => view.id));
+    const written = runsWrittenBy(
+      state.strings,
+      bases,
+      views.map((view) => view.id),
+    );
     state.writes = written;
     const run = evidenceRun(written, views, this.source.activeRunId());
     state.shown = state.findings.flatMap(({ finding, range }) => {

@@ -68,7 +68,8 @@ export function wireEvalOutputs(context: vscode.ExtensionContext, target: Evalua
       });
     });
   };
-  const apply = (): void => target.configureEvaluations({ options: readEvalOutputOptions(), cacheDirectory: join(context.globalStorageUri.fsPath, 'eval-cache'), onProgress });
+  const apply = (): void =>
+    target.configureEvaluations({ options: readEvalOutputOptions(), cacheDirectory: join(context.globalStorageUri.fsPath, 'eval-cache'), onProgress });
   apply();
   const prune = (): void => void target.pruneEvaluationCache().catch(() => undefined);
   const first = setTimeout(prune, PRUNE_AFTER_MS);

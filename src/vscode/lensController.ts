@@ -43,7 +43,8 @@ export class LensController extends Disposable {
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (!affectsSettings(event)) return;
         this.settings = readSettings();
-        if (affectsSettings(event, 'console.patterns') || affectsSettings(event, 'evalOutputs.folders')) void this.session.setFormats(this.formatOverrides()).then(() => this.watchRoots());
+        if (affectsSettings(event, 'console.patterns') || affectsSettings(event, 'evalOutputs.folders'))
+          void this.session.setFormats(this.formatOverrides()).then(() => this.watchRoots());
         else if (affectsSettings(event, 'files.maxWholeFileMB')) void this.session.setReaders(readReaderOptions()).then(() => this.watchRoots());
         else if (affectsSettings(event, 'logDirectories')) void this.watchRoots();
         else this.refresh(this.session.store.runIds());
@@ -138,7 +139,10 @@ export class LensController extends Disposable {
   /** Opens (or shows) the panel; with a run id, the panel brings that run to the front. */
   openPanel(runId?: string): void {
     if (this.panel === undefined) {
-      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Token Accuracy', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
+      const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, 'Token Accuracy', vscode.ViewColumn.Active, {
+        enableScripts: true,
+        localResourceRoots: [],
+      });
       this.attachPanel(panel);
     }
     if (runId !== undefined && this.views.has(runId)) this.panel?.focusRun(runId);
@@ -159,7 +163,8 @@ export class LensController extends Disposable {
       revealRun: (runId) => this.revealRun(runId),
       series: (request) => requestedSeries(this.session.store, request, (run) => this.session.resolve(run, this.settings.roleOverrides).run),
       calibration: (runId) => this.session.calibration(runId, this.settings.roleOverrides),
-      openLog: (runId, path, step) => void openRunLog(this.views.get(runId), path, step).catch((error: unknown) => this.log.warn(`Could not open ${path}: ${(error as Error).message}`)),
+      openLog: (runId, path, step) =>
+        void openRunLog(this.views.get(runId), path, step).catch((error: unknown) => this.log.warn(`Could not open ${path}: ${(error as Error).message}`)),
     });
     this.panel = panel;
     panel.onDidDispose(() => {

@@ -92,7 +92,11 @@ export class LogDiagnostics extends Disposable {
     // A file caught half-rewritten keeps its previous marks until the complete one is read.
     const layout = locateTrainerState(text);
     if (layout === undefined) return;
-    const findings = trainerStateFindings(layout, view.warnings, { evalLoss: view.evalLoss?.key ?? null, trainLoss: view.trainLoss?.key ?? null, accuracy: view.accuracyMeasure });
+    const findings = trainerStateFindings(layout, view.warnings, {
+      evalLoss: view.evalLoss?.key ?? null,
+      trainLoss: view.trainLoss?.key ?? null,
+      accuracy: view.accuracyMeasure,
+    });
     const diagnostics = findings.map((finding) => {
       const start = positionAt(text, finding.start);
       const end = positionAt(text, finding.end);

@@ -13,7 +13,12 @@ export function runViews(session: RunSession, settings: Settings, runIds: readon
     if (snapshot === undefined) return [];
     // Evaluations whose pairing the run's logged loss settles join the run here, before analysis sees it.
     const { run, evaluations } = session.resolve(snapshot, settings.roleOverrides);
-    return [withWarningSettings(session.withOutputEvidence(buildRunView(run, session.label(id), settings.roleOverrides, session.modifiedMs(id)), evaluations), settings.warnings)];
+    return [
+      withWarningSettings(
+        session.withOutputEvidence(buildRunView(run, session.label(id), settings.roleOverrides, session.modifiedMs(id)), evaluations),
+        settings.warnings,
+      ),
+    ];
   });
 }
 
@@ -21,7 +26,11 @@ export function runViews(session: RunSession, settings: Settings, runIds: readon
  * A series from the store at the detail the webview asked for: a window when zoomed, the whole run when not.
  * The run is joined with its evaluation outputs as its view was, so a series they settled is there too.
  */
-export function requestedSeries(store: Pick<RunStore, 'snapshot'>, request: SeriesRequest, resolve: (run: RunSnapshot) => RunSnapshot = (run) => run): SeriesData | null {
+export function requestedSeries(
+  store: Pick<RunStore, 'snapshot'>,
+  request: SeriesRequest,
+  resolve: (run: RunSnapshot) => RunSnapshot = (run) => run,
+): SeriesData | null {
   const snapshot = store.snapshot(request.runId);
   const series = snapshot === undefined ? undefined : resolve(snapshot).metrics.get(request.key);
   if (series === undefined) return null;

@@ -11,7 +11,12 @@ export const RUNS_VIEW_ID = 'tokenAccuracyLens.runs';
 export function runTreeItem(view: RunView, now: number): vscode.TreeItem {
   const item = new vscode.TreeItem(view.label, vscode.TreeItemCollapsibleState.None);
   const live = isLive(view.updatedAt, now);
-  const parts = [view.latest === null ? 'no eval accuracy yet' : `${view.accuracyMeasure === null ? '–' : formatAccuracy(view.latest.accuracy, view.accuracyMeasure.scale)} @ ${view.latest.step}`, live ? 'live' : 'idle'];
+  const parts = [
+    view.latest === null
+      ? 'no eval accuracy yet'
+      : `${view.accuracyMeasure === null ? '–' : formatAccuracy(view.latest.accuracy, view.accuracyMeasure.scale)} @ ${view.latest.step}`,
+    live ? 'live' : 'idle',
+  ];
   if (view.warnings.length > 0) parts.push(`${view.warnings.length} warning${view.warnings.length === 1 ? '' : 's'}`);
   item.id = view.id;
   item.description = parts.join(' · ');

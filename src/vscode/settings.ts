@@ -31,7 +31,10 @@ function warningSettings(config: vscode.WorkspaceConfiguration): WarningSettings
     const fallback = DEFAULT_WARNING_SETTINGS[kind];
     const enabled = config.get<unknown>(`${name}.enabled`);
     const severity = config.get<unknown>(`${name}.severity`);
-    return [kind, { enabled: typeof enabled === 'boolean' ? enabled : fallback.enabled, severity: isWarningSeverity(severity) ? severity : fallback.severity }] as const;
+    return [
+      kind,
+      { enabled: typeof enabled === 'boolean' ? enabled : fallback.enabled, severity: isWarningSeverity(severity) ? severity : fallback.severity },
+    ] as const;
   });
   return Object.fromEntries(entries) as Record<WarningKind, WarningSettings[WarningKind]>;
 }

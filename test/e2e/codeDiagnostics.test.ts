@@ -36,7 +36,10 @@ let workspace: string;
 function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tal-e2e-code-'));
   mkdirSync(join(dir, 'outputs', 'sft-run'), { recursive: true });
-  writeFileSync(join(dir, 'outputs', 'sft-run', 'trainer_state.json'), JSON.stringify({ global_step: 1000, log_history: logHistory(misleadingRunPoints()) }, null, 2));
+  writeFileSync(
+    join(dir, 'outputs', 'sft-run', 'trainer_state.json'),
+    JSON.stringify({ global_step: 1000, log_history: logHistory(misleadingRunPoints()) }, null, 2),
+  );
   writeFileSync(join(dir, 'train.py'), SCRIPT);
   mkdirSync(join(dir, 'outputs', 'healthy'), { recursive: true });
   writeFileSync(join(dir, 'outputs', 'healthy', 'metrics.jsonl'), jsonlText(healthyRunPoints()));
@@ -94,7 +97,10 @@ test('the quick fix rewrites the call to follow token accuracy upwards, and the 
   const path = join(workspace, 'train.py');
   const deadline = Date.now() + 10_000;
   while (!readFileSync(path, 'utf8').includes('greater_is_better') && Date.now() < deadline) await new Promise((done) => setTimeout(done, 200));
-  assert.equal(readFileSync(path, 'utf8'), SCRIPT.replace('    eval_steps=100,\n', '    eval_steps=100,\n    metric_for_best_model="eval_mean_token_accuracy",\n    greater_is_better=True,\n'));
+  assert.equal(
+    readFileSync(path, 'utf8'),
+    SCRIPT.replace('    eval_steps=100,\n', '    eval_steps=100,\n    metric_for_best_model="eval_mean_token_accuracy",\n    greater_is_better=True,\n'),
+  );
   await problemRows().first().waitFor({ state: 'detached', timeout: 10_000 });
   assert.equal(await page.locator('.monaco-editor .squiggly-warning').count(), 0);
 });
@@ -104,7 +110,10 @@ test('a script that writes a healthy run gets a short hint, and its other action
   await page.locator('.monaco-editor .squiggly-info').first().waitFor({ timeout: 20_000 });
   assert.equal(await page.locator('.monaco-editor .squiggly-warning').count(), 0);
   const text = await problemRows('EarlyStopping monitors').first().innerText();
-  assert.match(text, /EarlyStopping monitors "val_loss": it stops training when it stops falling\. Loss can rise while token accuracy still improves; consider following "val_accuracy"\./);
+  assert.match(
+    text,
+    /EarlyStopping monitors "val_loss": it stops training when it stops falling\. Loss can rise while token accuracy still improves; consider following "val_accuracy"\./,
+  );
   await quickInput(page, ':3:40', 'line 3');
   await page.keyboard.press('Control+.');
   await page.locator('.action-widget .monaco-list-row', { hasText: 'Set monitor="val_accuracy", mode="max"' }).first().waitFor({ timeout: 10_000 });
@@ -121,11 +130,15 @@ test('when the run the script writes starts to show misleading loss, the hint be
   await openFile(page, 'keras_train.py');
   await page.locator('.monaco-editor .squiggly-info').first().waitFor({ timeout: 10_000 });
   // Eval loss turns up after step 400 while token accuracy keeps rising.
-  const lines = [450, 500, 550, 600, 650, 700, 750].map((step, k) => JSON.stringify({ step, 'eval/loss': 1.85 + 0.15 * k, 'eval/mean_token_accuracy': 0.43 + 0.01 * k, 'train/loss': 1.8 - 0.1 * k }) + '\n');
+  const lines = [450, 500, 550, 600, 650, 700, 750].map(
+    (step, k) => JSON.stringify({ step, 'eval/loss': 1.85 + 0.15 * k, 'eval/mean_token_accuracy': 0.43 + 0.01 * k, 'train/loss': 1.8 - 0.1 * k }) + '\n',
+  );
   appendFileSync(join(workspace, 'outputs', 'healthy', 'metrics.jsonl'), lines.join(''));
   await page.locator('.monaco-editor .squiggly-warning').first().waitFor({ timeout: 20_000 });
   // The Problems view refreshes a little after the editor's marks.
-  await problemRows('In run "outputs/healthy", eval loss was lowest at step 400, but token accuracy is still rising at step 750').first().waitFor({ timeout: 10_000 });
+  await problemRows('In run "outputs/healthy", eval loss was lowest at step 400, but token accuracy is still rising at step 750')
+    .first()
+    .waitFor({ timeout: 10_000 });
 });
 
 test('settings turn a rule off and give it another severity', { timeout: 60_000 }, async () => {
@@ -139,7 +152,10 @@ test('settings turn a rule off and give it another severity', { timeout: 60_000 
   writeFileSync(settings, JSON.stringify({ 'tokenAccuracyLens.codeWarnings.rules': { 'keras-monitor': 'error' } }));
   await page.locator('.monaco-editor .squiggly-error').first().waitFor({ timeout: 20_000 });
   // The rule keeps its severity, so only the switch can take the mark away.
-  writeFileSync(settings, JSON.stringify({ 'tokenAccuracyLens.codeWarnings.rules': { 'keras-monitor': 'error' }, 'tokenAccuracyLens.codeWarnings.enabled': false }));
+  writeFileSync(
+    settings,
+    JSON.stringify({ 'tokenAccuracyLens.codeWarnings.rules': { 'keras-monitor': 'error' }, 'tokenAccuracyLens.codeWarnings.enabled': false }),
+  );
   await page.locator('.monaco-editor .squiggly-error').first().waitFor({ state: 'detached', timeout: 20_000 });
   assert.equal(await page.locator('.monaco-editor .squiggly-info, .monaco-editor .squiggly-warning').count(), 0);
 });

@@ -46,7 +46,11 @@ after(async () => {
 
 test('evaluation outputs alone give the status bar its computed token accuracy', { timeout: 90_000 }, async () => {
   await statusItem(page).waitFor({ timeout: 80_000 });
-  await page.waitForFunction(() => [...document.querySelectorAll('#workbench\\.parts\\.statusbar .statusbar-item')].some((item) => item.textContent?.includes('47.0%')), undefined, { timeout: 30_000 });
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('#workbench\\.parts\\.statusbar .statusbar-item')].some((item) => item.textContent?.includes('47.0%')),
+    undefined,
+    { timeout: 30_000 },
+  );
 });
 
 test('the panel shows the confirmed warning and the calibration section of the run', { timeout: 90_000 }, async () => {
@@ -55,8 +59,14 @@ test('the panel shows the confirmed warning and the calibration section of the r
   await frame.locator('#calibration:not([hidden])').waitFor({ timeout: 30_000 });
   assert.equal(await frame.locator('#calibration').getAttribute('data-points'), '8');
   assert.match(await frame.locator('#calibration-alignment').innerText(), /compact; aligned \(no shift\), from metadata; ignore index -100, from default/);
-  assert.match(await frame.locator('#calibration-paired').innerText(), /step 300 \(least loss\) against step 800: 100 tokens became right, 0 became wrong .* Misleading loss confirmed/);
-  assert.match(await frame.locator('#warnings').innerText(), /from its minimum at step 300.*The evaluation outputs confirm it: 100 tokens became right and 0 wrong/s);
+  assert.match(
+    await frame.locator('#calibration-paired').innerText(),
+    /step 300 \(least loss\) against step 800: 100 tokens became right, 0 became wrong .* Misleading loss confirmed/,
+  );
+  assert.match(
+    await frame.locator('#warnings').innerText(),
+    /from its minimum at step 300.*The evaluation outputs confirm it: 100 tokens became right and 0 wrong/s,
+  );
   await frame.locator('#calibration').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-calibration.png') });
 });

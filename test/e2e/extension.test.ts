@@ -19,7 +19,10 @@ function makeWorkspace(): string {
   const history = logHistory(misleadingRunPoints());
   mkdirSync(join(dir, 'outputs', 'sft-run', 'checkpoint-500'), { recursive: true });
   writeFileSync(join(dir, 'outputs', 'sft-run', 'trainer_state.json'), JSON.stringify({ global_step: 1000, log_history: history }, null, 2));
-  writeFileSync(join(dir, 'outputs', 'sft-run', 'checkpoint-500', 'trainer_state.json'), JSON.stringify({ global_step: 500, log_history: history.filter((e) => (e['step'] as number) <= 500) }, null, 2));
+  writeFileSync(
+    join(dir, 'outputs', 'sft-run', 'checkpoint-500', 'trainer_state.json'),
+    JSON.stringify({ global_step: 500, log_history: history.filter((e) => (e['step'] as number) <= 500) }, null, 2),
+  );
   mkdirSync(join(dir, 'live-run'));
   writeFileSync(join(dir, 'live-run', 'metrics.jsonl'), jsonlText(healthyRunPoints()));
   return dir;
@@ -59,7 +62,14 @@ test('a line appended to the live log reaches the panel and the status bar', { t
   appendFileSync(jsonlPath, JSON.stringify({ step: 450, 'eval/loss': 1.6, 'eval/mean_token_accuracy': 0.61, 'train/loss': 1.7 }) + '\n');
   await frame.locator('#accuracy-chart[data-points="19"]').waitFor({ timeout: 10_000 });
   const panelMs = Date.now() - started;
-  await page.waitForFunction((old) => [...document.querySelectorAll('#workbench\\.parts\\.statusbar .statusbar-item')].some((item) => item.textContent?.includes('61.0%') && item.textContent !== old), before, { timeout: 10_000 });
+  await page.waitForFunction(
+    (old) =>
+      [...document.querySelectorAll('#workbench\\.parts\\.statusbar .statusbar-item')].some(
+        (item) => item.textContent?.includes('61.0%') && item.textContent !== old,
+      ),
+    before,
+    { timeout: 10_000 },
+  );
   const statusMs = Date.now() - started;
   process.stdout.write(`# append to panel: ${panelMs} ms, to status bar: ${statusMs} ms\n`);
   assert.match(await frame.locator('#summary tbody tr', { hasText: 'live-run' }).innerText(), /450\s+61\.0% ↑/);
@@ -74,7 +84,13 @@ test('the Training Runs view lists every run with live status and a warning badg
   await row('live-run').waitFor({ timeout: 20_000 });
   assert.match(await row('live-run').innerText(), /61\.0% @ 450 · live/);
   assert.match(await row('sft-run').innerText(), /50\.9% @ 1000 · (live|idle) · \d+ warnings?/);
-  assert.equal(await page.locator('.activitybar .action-item', { has: page.locator('a[aria-label^="Token Accuracy Lens"]') }).locator('.badge-content').innerText(), '1');
+  assert.equal(
+    await page
+      .locator('.activitybar .action-item', { has: page.locator('a[aria-label^="Token Accuracy Lens"]') })
+      .locator('.badge-content')
+      .innerText(),
+    '1',
+  );
   // The panel goes to a background tab: a click on a run brings it back, focused on that run.
   await runCommand(page, 'File: New Untitled Text File');
   await page.locator('.tabs-container .tab.active', { hasText: 'Untitled' }).waitFor({ timeout: 10_000 });
@@ -92,7 +108,11 @@ test('export: the visible data as CSV and a chart as PNG are saved where the sav
     // code-server's save dialog is a quick input holding the proposed path (the workspace folder and the name).
     const input = page.locator('.quick-input-widget input.input');
     await input.waitFor({ timeout: 10_000 });
-    await page.waitForFunction((name) => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value.endsWith(`/${name}`), fileName, { timeout: 10_000 });
+    await page.waitForFunction(
+      (name) => (document.querySelector('.quick-input-widget input.input') as HTMLInputElement | null)?.value.endsWith(`/${name}`),
+      fileName,
+      { timeout: 10_000 },
+    );
     await page.keyboard.press('Enter');
     const target = join(workspace, fileName);
     for (let i = 0; i < 50 && !existsSync(target); i++) await new Promise((done) => setTimeout(done, 200));
@@ -126,7 +146,11 @@ test('after a window reload the panel comes back (serializer) with its data and 
   // Through the workbench's own reload, which saves its state (webview state included) before it goes.
   await page.evaluate(() => document.documentElement.setAttribute('data-before-reload', ''));
   await runCommand(page, 'Developer: Reload Window');
-  await page.waitForFunction(() => !document.documentElement.hasAttribute('data-before-reload') && document.querySelector('.monaco-workbench') !== null, undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => !document.documentElement.hasAttribute('data-before-reload') && document.querySelector('.monaco-workbench') !== null,
+    undefined,
+    { timeout: 60_000 },
+  );
   await statusItem(page).waitFor({ timeout: 80_000 });
   const restored = panelFrame(page);
   await restored.locator('#accuracy-chart[data-runs="2"]').waitFor({ timeout: 30_000 });

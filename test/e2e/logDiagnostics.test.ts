@@ -19,7 +19,11 @@ let workspace: string;
 function makeWorkspace(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tal-e2e-log-'));
   const history = logHistory(misleadingRunPoints());
-  const bestLoss = Math.min(...misleadingRunPoints().filter((point) => point.key === 'eval_loss').map((point) => point.value));
+  const bestLoss = Math.min(
+    ...misleadingRunPoints()
+      .filter((point) => point.key === 'eval_loss')
+      .map((point) => point.value),
+  );
   const state = { best_metric: bestLoss, best_model_checkpoint: 'outputs/sft-run/checkpoint-300', global_step: 1000, log_history: history };
   mkdirSync(join(dir, 'outputs', 'sft-run'), { recursive: true });
   writeFileSync(join(dir, 'outputs', 'sft-run', 'trainer_state.json'), JSON.stringify(state, null, 2));

@@ -10,7 +10,9 @@ const VSIX = join(REPO, 'dist', 'token-accuracy-lens.vsix');
 
 /** The host scripts are plain ES modules shared with the demo; loaded at run time so the bundle keeps their own paths. */
 async function codeServerModule(): Promise<typeof import('../../scripts/vscode-host/codeServer.mjs')> {
-  return import(pathToFileURL(join(REPO, 'scripts', 'vscode-host', 'codeServer.mjs')).href) as Promise<typeof import('../../scripts/vscode-host/codeServer.mjs')>;
+  return import(pathToFileURL(join(REPO, 'scripts', 'vscode-host', 'codeServer.mjs')).href) as Promise<
+    typeof import('../../scripts/vscode-host/codeServer.mjs')
+  >;
 }
 
 /**

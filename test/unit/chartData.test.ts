@@ -12,12 +12,20 @@ import { fixtureStore, misleadingRunPoints } from '../fixtures/runs';
 
 const store = fixtureStore();
 const runs = store.runIds().map((id) => buildRunView(store.snapshot(id) ?? assert.fail(), id));
-const colors = assignColors({}, runs.map((run) => run.id), 12);
+const colors = assignColors(
+  {},
+  runs.map((run) => run.id),
+  12,
+);
 const ui = (change: Partial<UiState> = {}): UiState => ({ ...defaultUiState(0.6), ...change });
 
 function timedRun(): ReturnType<typeof buildRunView> {
   const timed = new RunStore();
-  timed.addPoints('/ws/timed', { path: '/ws/timed/metrics.jsonl', format: 'jsonl' }, misleadingRunPoints().map((point) => ({ ...point, epoch: point.step / 500, wallTime: 1_760_000_000_000 + point.step * 6000 })));
+  timed.addPoints(
+    '/ws/timed',
+    { path: '/ws/timed/metrics.jsonl', format: 'jsonl' },
+    misleadingRunPoints().map((point) => ({ ...point, epoch: point.step / 500, wallTime: 1_760_000_000_000 + point.step * 6000 })),
+  );
   return buildRunView(timed.snapshot('/ws/timed') ?? assert.fail(), 'timed');
 }
 
@@ -28,7 +36,10 @@ test('each series gets a faint raw line behind its smoothed line; accuracy is sh
   const raw = model.accuracy.find((line) => line.raw && line.runId === '/ws/sft-run');
   assert.ok(Math.abs((raw?.points[0]?.y ?? 0) - 40) < 1e-9);
   assert.equal(pointCount(model.accuracy), 18);
-  assert.ok(model.loss.filter((line) => line.raw).every((line) => !line.dashed), 'raw lines are never dashed');
+  assert.ok(
+    model.loss.filter((line) => line.raw).every((line) => !line.dashed),
+    'raw lines are never dashed',
+  );
   assert.ok(model.loss.some((line) => !line.raw && line.dashed && line.key === 'loss'));
 });
 
@@ -96,7 +107,10 @@ test('x by epoch and by time: steps map through the logged epochs and clock, and
 test('log scale drops values that a logarithm cannot place', () => {
   const view = { ...(runs[0] ?? assert.fail()), evalLoss: { key: 'eval_loss', steps: [1, 2, 3], values: [1, 0, -2], total: 3 } };
   const model = buildChartModel([view], ui({ smoothing: 0, showTrainLoss: false, logScale: ['loss'] }), colors);
-  assert.deepEqual(model.loss[0]?.points.map((point) => point.y), [1, null, null]);
+  assert.deepEqual(
+    model.loss[0]?.points.map((point) => point.y),
+    [1, null, null],
+  );
 });
 
 test('a zoomed window at full detail is spliced into the downsampled whole', () => {
@@ -113,7 +127,10 @@ test('the draw budget keeps spikes and drops what is off screen', () => {
   const steps = Array.from({ length: 10_000 }, (_, i) => i);
   const values = steps.map((i) => (i === 7777 ? 50 : Math.sin(i / 100)));
   const view = { ...(runs[0] ?? assert.fail()), trainLoss: { key: 'loss', steps, values, total: steps.length } };
-  const model = buildChartModel([view], ui({ smoothing: 0, showEvalLoss: false }), colors, new Map(), new Map(), { maxPointsPerLine: 600, xWindow: { min: 5000, max: 9000 } });
+  const model = buildChartModel([view], ui({ smoothing: 0, showEvalLoss: false }), colors, new Map(), new Map(), {
+    maxPointsPerLine: 600,
+    xWindow: { min: 5000, max: 9000 },
+  });
   const points = model.loss[0]?.points ?? assert.fail();
   assert.ok(points.length <= 601, `${points.length} points`);
   assert.ok(points.some((point) => point.x === 7777 && point.y === 50));
@@ -123,14 +140,29 @@ test('the draw budget keeps spikes and drops what is off screen', () => {
 test('the crosshair lists each run’s value at the nearest point, if near enough', () => {
   const model = buildChartModel(runs, ui({ smoothing: 0, showTrainLoss: false }), colors);
   const at300 = valuesAt(model.loss, 300, 10);
-  assert.deepEqual(at300.map((value) => [value.runId, value.x]).sort(), [['/ws/healthy', 300], ['/ws/sft-run', 300]]);
-  assert.deepEqual(valuesAt(model.loss, 900, 10).map((value) => value.runId), ['/ws/sft-run'], 'the healthy run ended at step 400');
+  assert.deepEqual(at300.map((value) => [value.runId, value.x]).sort(), [
+    ['/ws/healthy', 300],
+    ['/ws/sft-run', 300],
+  ]);
+  assert.deepEqual(
+    valuesAt(model.loss, 900, 10).map((value) => value.runId),
+    ['/ws/sft-run'],
+    'the healthy run ended at step 400',
+  );
   assert.deepEqual(xExtent(model.loss), { min: 50, max: 1000 });
 });
 
 test('the CSV holds what is visible, raw and smoothed side by side, and defuses formulas in names', () => {
   const model = buildChartModel(runs, ui({ showTrainLoss: false }), colors);
-  const csv = visibleCsv([model.accuracy], new Map([['/ws/sft-run', '=sft'], ['/ws/healthy', 'healthy']]), 'step', { min: 200, max: 400 });
+  const csv = visibleCsv(
+    [model.accuracy],
+    new Map([
+      ['/ws/sft-run', '=sft'],
+      ['/ws/healthy', 'healthy'],
+    ]),
+    'step',
+    { min: 200, max: 400 },
+  );
   const lines = csv.trim().split('\n');
   assert.equal(lines[0], 'run,metric,step,value,smoothed');
   assert.equal(lines.filter((line) => line.startsWith(`"'=sft"`)).length, 3, 'steps 200, 300, 400');
@@ -153,10 +185,14 @@ test('with a cache, unchanged runs keep their shaped lines and only what changed
 });
 
 test('restored UI state is validated', () => {
-  const restored = restoreUiState({ smoothing: 5, hiddenRunIds: ['a', 3], showTrainLoss: 'yes', xAxis: 'days', logScale: ['loss', 'x'], colors: { a: 1, b: -1 }, filter: 7 }, 0.6);
+  const restored = restoreUiState(
+    { smoothing: 5, hiddenRunIds: ['a', 3], showTrainLoss: 'yes', xAxis: 'days', logScale: ['loss', 'x'], colors: { a: 1, b: -1 }, filter: 7 },
+    0.6,
+  );
   assert.deepEqual(restored, { ...defaultUiState(0.6), hiddenRunIds: ['a'], logScale: ['loss'], colors: { a: 1 } });
   assert.deepEqual(restoreUiState(undefined, 0.3), defaultUiState(0.3));
   assert.deepEqual(restoreUiState({ xAxis: 'epoch', xRange: { min: 0.5, max: 1.25 } }, 0.6).xRange, { min: 0.5, max: 1.25 });
-  for (const xRange of [{ min: 2, max: 1 }, { min: 0, max: Number.POSITIVE_INFINITY }, { min: '0', max: 5 }, [0, 5]]) assert.equal(restoreUiState({ xAxis: 'step', xRange }, 0.6).xRange, null);
+  for (const xRange of [{ min: 2, max: 1 }, { min: 0, max: Number.POSITIVE_INFINITY }, { min: '0', max: 5 }, [0, 5]])
+    assert.equal(restoreUiState({ xAxis: 'step', xRange }, 0.6).xRange, null);
   assert.equal(restoreUiState({ xRange: { min: 0, max: 5 } }, 0.6).xRange, null, 'a window of an unknown axis');
 });

@@ -57,29 +57,64 @@ test('the report says how computed token accuracy paired tokens, and where each 
   writeFileSync(join(outputs, 'step-100.safetensors'), compactSafetensors([1, 2, 3, -100], [1, 2, 0, 5], [-0.1, -0.2, -3, 0], [-0.1, -0.2, -0.5, 0]));
   // [batch, seq] predictions with no metadata: both pairings are scored; the logged accuracy (0.41 at step 200)
   // agrees with neither (shifted 3/3, aligned 0/5), so the evaluation is unverified and adds no point.
-  writeFileSync(join(outputs, 'step-200.safetensors'), predictionsSafetensors([[5, 6, 7], [8, 9, -100]], [[6, 7, 0], [9, 1, 0]]));
+  writeFileSync(
+    join(outputs, 'step-200.safetensors'),
+    predictionsSafetensors(
+      [
+        [5, 6, 7],
+        [8, 9, -100],
+      ],
+      [
+        [6, 7, 0],
+        [9, 1, 0],
+      ],
+    ),
+  );
   const document = await report([dir]);
   const run = document.runs[0];
   assert.ok(run);
-  assert.deepEqual(run.metrics[COMPUTED_KEYS.accuracy], { steps: [100], values: [2 / 3] }, 'the unverified evaluation is not the run\'s accuracy');
+  assert.deepEqual(run.metrics[COMPUTED_KEYS.accuracy], { steps: [100], values: [2 / 3] }, "the unverified evaluation is not the run's accuracy");
   const [compact, bare] = run.evaluations ?? [];
-  assert.deepEqual(compact, { path: join(outputs, 'step-100.safetensors'), step: 100, pairing: { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'default' }, status: 'decided', statistics: compact?.statistics ?? assert.fail(), accuracy: 2 / 3, meanNll: compact?.meanNll ?? null });
+  assert.deepEqual(compact, {
+    path: join(outputs, 'step-100.safetensors'),
+    step: 100,
+    pairing: { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'default' },
+    status: 'decided',
+    statistics: compact?.statistics ?? assert.fail(),
+    accuracy: 2 / 3,
+    meanNll: compact?.meanNll ?? null,
+  });
   assert.deepEqual(bare?.pairing, { form: 'predictions', causalShift: true, causalShiftSource: 'undecided', ignoreIndex: -100, ignoreIndexSource: 'default' });
   assert.equal(bare?.status, 'unverified');
   assert.equal(bare?.accuracy, null, 'no accuracy is claimed for an unverified pairing');
   assert.deepEqual(bare?.pairings, { shifted: { accuracy: 1, meanNll: null }, aligned: { accuracy: 0, meanNll: null } });
-  assert.deepEqual(bare?.pairingCheck?.comparisons, [{ against: 'logged-accuracy', key: 'eval_mean_token_accuracy', logged: 0.4 + 0.01 * 1, shifted: 1, aligned: 0, agrees: null }]);
-  assert.match(bare?.pairingCheck?.reason ?? '', /neither pairing agrees .* metadata\.json .* tokenAccuracyLens\.evalOutputs\.causalShift, or `report --causal-shift yes\|no`/);
-  assert.ok(document.problems.some((problem) => problem.path === bare?.path && /Nothing says how these tokens pair/.test(problem.message)), 'a problem says how to settle it');
+  assert.deepEqual(bare?.pairingCheck?.comparisons, [
+    { against: 'logged-accuracy', key: 'eval_mean_token_accuracy', logged: 0.4 + 0.01 * 1, shifted: 1, aligned: 0, agrees: null },
+  ]);
+  assert.match(
+    bare?.pairingCheck?.reason ?? '',
+    /neither pairing agrees .* metadata\.json .* tokenAccuracyLens\.evalOutputs\.causalShift, or `report --causal-shift yes\|no`/,
+  );
+  assert.ok(
+    document.problems.some((problem) => problem.path === bare?.path && /Nothing says how these tokens pair/.test(problem.message)),
+    'a problem says how to settle it',
+  );
   // What the compact form cannot give says so instead of a number; an unverified evaluation gives none.
   const statistics = compact?.statistics ?? assert.fail();
   // One token in each of three bins: the wrong one at confidence e^−0.5 has the largest gap (log-probabilities are float32).
-  assert.ok(typeof statistics.maxCalibrationError === 'number' && Math.abs(statistics.maxCalibrationError - Math.exp(-0.5)) < 1e-7, `MCE ${String(statistics.maxCalibrationError)}`);
-  for (const key of ['brier', 'meanLabelRank', 'meanEntropy', 'top5Accuracy', 'temperature'] as const) assert.equal(statistics[key], 'not available: needs logits', key);
+  assert.ok(
+    typeof statistics.maxCalibrationError === 'number' && Math.abs(statistics.maxCalibrationError - Math.exp(-0.5)) < 1e-7,
+    `MCE ${String(statistics.maxCalibrationError)}`,
+  );
+  for (const key of ['brier', 'meanLabelRank', 'meanEntropy', 'top5Accuracy', 'temperature'] as const)
+    assert.equal(statistics[key], 'not available: needs logits', key);
   assert.equal(bare?.statistics, undefined);
   const text = formatText(document);
   assert.match(text, /\n {2}tokens paired as compact; aligned \(no shift\), from metadata; ignore index -100, from default \(step 100\)\n/);
-  assert.match(text, /\n {2}tokens paired as predictions; pairing unverified \(scored shifted and aligned, nothing settled which\); ignore index -100, from default \(step 200\)\n/);
+  assert.match(
+    text,
+    /\n {2}tokens paired as predictions; pairing unverified \(scored shifted and aligned, nothing settled which\); ignore index -100, from default \(step 200\)\n/,
+  );
   const plain = await report([join(dir, 'sft', 'trainer_state.json')]);
   assert.equal(plain.runs[0]?.evaluations, undefined, 'a run without evaluation outputs has no such field');
   assert.doesNotMatch(formatText(plain), /tokens paired/);

@@ -105,28 +105,51 @@ test('a sequence written in several runs (a compact dump in any order) is one un
 
 test('evidence against warning (a) lowers it at p ≤ 0.05 and withdraws it at p ≤ 0.01', () => {
   // Every one of 40 sequences lost a token: strongly against "accuracy did not get worse".
-  const strong = pair(Array.from({ length: 40 }, () => 1), Array.from({ length: 40 }, () => 0), 10);
+  const strong = pair(
+    Array.from({ length: 40 }, () => 1),
+    Array.from({ length: 40 }, () => 0),
+    10,
+  );
   const against = misleadingLossEvidence(strong.first, strong.second);
   assert.equal(against?.contradicted, true);
   assert.equal(confirmMisleadingLoss(warning, against), undefined, 'withdrawn');
   // 22 sequences lost a token and 8 gained one, 10 unchanged: X² = 14² / 30 = 6.53, p = 0.0106.
-  const weak = pair([...Array.from({ length: 22 }, () => 1), ...Array.from({ length: 18 }, () => 0)], [...Array.from({ length: 22 }, () => 0), ...Array.from({ length: 8 }, () => 1), ...Array.from({ length: 10 }, () => 0)], 10);
+  const weak = pair(
+    [...Array.from({ length: 22 }, () => 1), ...Array.from({ length: 18 }, () => 0)],
+    [...Array.from({ length: 22 }, () => 0), ...Array.from({ length: 8 }, () => 1), ...Array.from({ length: 10 }, () => 0)],
+    10,
+  );
   const lowered = confirmMisleadingLoss({ ...warning, confidence: 'high' }, misleadingLossEvidence(weak.first, weak.second));
   assert.equal(lowered?.confidence, 'low');
-  assert.match(lowered?.message ?? '', /The evaluation outputs point the other way: 22 tokens became wrong and 8 right \(McNemar clustered by sequence, 40 sequences, p = 0\.011\)\./);
+  assert.match(
+    lowered?.message ?? '',
+    /The evaluation outputs point the other way: 22 tokens became wrong and 8 right \(McNemar clustered by sequence, 40 sequences, p = 0\.011\)\./,
+  );
 });
 
 test("a compact dump's sequence_index gives the sequences of its flat tokens", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tal-sequence-index-'));
   try {
     // Six tokens of sequences 4, 4, 9, 9, 9 and 2 (ids are the writer's, in any order); the fourth is ignored.
-    const bytes = compactSafetensors([1, 2, 3, -100, 5, 6], [1, 0, 3, 0, 5, 0], [-0.1, -2, -0.2, 0, -0.3, -3], [-0.1, -0.5, -0.2, 0, -0.3, -0.4], [4, 4, 9, 9, 9, 2]);
+    const bytes = compactSafetensors(
+      [1, 2, 3, -100, 5, 6],
+      [1, 0, 3, 0, 5, 0],
+      [-0.1, -2, -0.2, 0, -0.3, -3],
+      [-0.1, -0.5, -0.2, 0, -0.3, -0.4],
+      [4, 4, 9, 9, 9, 2],
+    );
     mkdirSync(join(dir, 'eval_outputs'));
     writeFileSync(join(dir, 'eval_outputs', 'step-1.safetensors'), bytes);
     const result = await computeEvalFile(join(dir, 'eval_outputs', 'step-1.safetensors'), {});
     if ('error' in result) assert.fail(result.error);
     assert.equal(result.summary.tokens, 5);
-    assert.deepEqual([result.sequences?.ids, result.sequences?.lengths], [[4, 9, 2], [2, 2, 1]]);
+    assert.deepEqual(
+      [result.sequences?.ids, result.sequences?.lengths],
+      [
+        [4, 9, 2],
+        [2, 2, 1],
+      ],
+    );
     // Each run's summed NLL (the label's log-probabilities, float32): 0.1 + 2, 0.2 + 0.3, 3.
     const nll = result.sequences?.nll ?? [];
     [2.1, 0.5, 3].forEach((expected, i) => assert.ok(Math.abs((nll[i] ?? NaN) - expected) < 1e-6, `run ${i}: ${nll[i]}`));
@@ -149,7 +172,12 @@ test('flat tokens without sequence_index carry no sequences: the paired test wil
 });
 
 test('warning (e) is confirmed, lowered or withdrawn by the paired test between the two checkpoints it names', () => {
-  const disagreement = { kind: 'checkpoint-disagreement', confidence: 'medium', message: 'Step 300 has the least loss; step 900 the best accuracy.', evidence: { lossStep: 300, accuracyStep: 900 } };
+  const disagreement = {
+    kind: 'checkpoint-disagreement',
+    confidence: 'medium',
+    message: 'Step 300 has the least loss; step 900 the best accuracy.',
+    evidence: { lossStep: 300, accuracyStep: 900 },
+  };
   const ones = (count: number): number[] => Array.from({ length: count }, () => 1);
   const zeros = (count: number): number[] => Array.from({ length: count }, () => 0);
   // One more token right at the best-accuracy checkpoint in each of 40 sequences: X² = 40, p = 2.5e-10.
@@ -158,21 +186,36 @@ test('warning (e) is confirmed, lowered or withdrawn by the paired test between 
     { ...better.first, path: '/r/eval_outputs/step-300.safetensors', step: 300, problems: [], alignment: '', pairing: PAIRING, status: 'decided' },
     { ...better.second, path: '/r/eval_outputs/step-900.safetensors', step: 900, problems: [], alignment: '', pairing: PAIRING, status: 'decided' },
   ];
-  const confirmed = withOutputEvidence({ id: '/r', warnings: [{ ...disagreement, step: 900, startStep: 300 }] }, evaluations, new SampleResultsStore()).warnings[0];
+  const confirmed = withOutputEvidence({ id: '/r', warnings: [{ ...disagreement, step: 900, startStep: 300 }] }, evaluations, new SampleResultsStore())
+    .warnings[0];
   assert.equal(confirmed?.confidence, 'high');
-  assert.match(confirmed?.message ?? '', /The evaluation outputs confirm it: 40 tokens are right only at the best-accuracy checkpoint and 0 only at the best-loss one \(McNemar clustered by sequence, 40 sequences, p = 2\.5e-10\)\.$/);
+  assert.match(
+    confirmed?.message ?? '',
+    /The evaluation outputs confirm it: 40 tokens are right only at the best-accuracy checkpoint and 0 only at the best-loss one \(McNemar clustered by sequence, 40 sequences, p = 2\.5e-10\)\.$/,
+  );
   // Unverified evaluations are no evidence: the warning stays as analysis made it.
   const unverified = evaluations.map((evaluation) => ({ ...evaluation, status: 'unverified' as const }));
-  assert.equal(withOutputEvidence({ id: '/r', warnings: [{ ...disagreement, step: 900, startStep: 300 }] }, unverified, new SampleResultsStore()).warnings[0]?.confidence, 'medium');
+  assert.equal(
+    withOutputEvidence({ id: '/r', warnings: [{ ...disagreement, step: 900, startStep: 300 }] }, unverified, new SampleResultsStore()).warnings[0]?.confidence,
+    'medium',
+  );
   const independent = pair(zeros(40), ones(40), 10, false);
   assert.equal(confirmCheckpointDisagreement(disagreement, pairedTokenTest(independent.first, independent.second))?.confidence, 'medium');
-  assert.equal(confirmCheckpointDisagreement(disagreement, pairedTokenTest(better.second, better.first)), undefined, 'the loss picked the better checkpoint: withdrawn');
+  assert.equal(
+    confirmCheckpointDisagreement(disagreement, pairedTokenTest(better.second, better.first)),
+    undefined,
+    'the loss picked the better checkpoint: withdrawn',
+  );
   const weak = pair([...ones(22), ...zeros(18)], [...zeros(22), ...ones(8), ...zeros(10)], 10);
   assert.equal(confirmCheckpointDisagreement({ ...disagreement, confidence: 'high' }, pairedTokenTest(weak.first, weak.second))?.confidence, 'low');
 });
 
 test('the NLL change is tested with sequences as units: 3 sequences exactly, 20 by the normal approximation', () => {
-  const runs = (count: number, nll: (k: number) => number): SequenceRuns => ({ ids: Array.from({ length: count }, (_, k) => k), lengths: Array.from({ length: count }, () => 10), nll: Array.from({ length: count }, (_, k) => nll(k)) });
+  const runs = (count: number, nll: (k: number) => number): SequenceRuns => ({
+    ids: Array.from({ length: count }, (_, k) => k),
+    lengths: Array.from({ length: count }, () => 10),
+    nll: Array.from({ length: count }, (_, k) => nll(k)),
+  });
   // Every sequence's mean NLL up by 0.1: with 3 sequences the sign flips give 2 of 8 patterns as extreme.
   const few = pairedNllTest({ sequences: runs(3, () => 10) }, { sequences: runs(3, () => 11) });
   assert.deepEqual(few, { pValue: 2 / 8, method: 'sign-flip', sequences: 3 });

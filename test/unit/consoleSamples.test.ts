@@ -17,7 +17,10 @@ test("build-nanogpt's log.txt: every `<step> <kind> <value>` line, checked again
     assert.equal(CONSOLE_FORMAT.sniff?.(bytes.subarray(0, 65536)), 'log');
     const { points, problems } = readWhole(CONSOLE_FORMAT, bytes, path);
     assert.deepEqual(problems, []);
-    const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line !== '').map((line) => line.split(' '));
+    const lines = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => line.split(' '));
     const expect = (kind: string): Array<[number, number]> => lines.filter((parts) => parts[1] === kind).map((parts) => [Number(parts[0]), Number(parts[2])]);
     assert.ok(expect('train').length > 19_000, basename(path));
     assert.deepEqual(byKey(points, 'train_loss'), expect('train'));
@@ -37,8 +40,14 @@ test('an HF/LLaMA-Factory console: the 48 printed train logs are the log_history
   const { points } = readWhole(CONSOLE_FORMAT, bytes, path);
   const history = (JSON.parse(readFileSync(statePath, 'utf8')) as { log_history: Record<string, number>[] }).log_history.filter((entry) => 'loss' in entry);
   assert.equal(history.length, 48);
-  assert.deepEqual(byKey(points, 'loss'), history.map((entry, i) => [i + 1, entry['loss']]));
-  assert.deepEqual(byKey(points, 'grad_norm').map(([, value]) => value), history.map((entry) => entry['grad_norm']));
+  assert.deepEqual(
+    byKey(points, 'loss'),
+    history.map((entry, i) => [i + 1, entry['loss']]),
+  );
+  assert.deepEqual(
+    byKey(points, 'grad_norm').map(([, value]) => value),
+    history.map((entry) => entry['grad_norm']),
+  );
   // The final summary dict, and its rounded repeat in the `***** train metrics *****` block, count once.
   assert.deepEqual(byKey(points, 'train_loss'), [[48, 0.19847503900527955]]);
   assert.deepEqual(byKey(points, 'train_runtime'), [[48, 1273.9239]]);

@@ -10,7 +10,8 @@ import type { ReportDocument } from '../../src/core/report';
 import { fixtureStore } from '../fixtures/runs';
 
 /** A run name that is also an attack: it ends the table row, opens a code fence, a heading, HTML, an icon, a link, a formula. */
-const HOSTILE = 'sft\n~~~\n# pwned\n<img src=x onerror=alert(1)> $(zap) [click](command:workbench.action.quit) | x | $E=mc^2$ &amp; ==mark== _e_\u202ereversed\u001b[31mred';
+const HOSTILE =
+  'sft\n~~~\n# pwned\n<img src=x onerror=alert(1)> $(zap) [click](command:workbench.action.quit) | x | $E=mc^2$ &amp; ==mark== _e_\u202ereversed\u001b[31mred';
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069]/;
 
@@ -48,21 +49,28 @@ function markdownRenderer(): { render(text: string): string } | undefined {
 }
 const renderer = markdownRenderer();
 
-test('the status-bar hover card of a run with a hostile name renders as one table and the name as text', { skip: renderer === undefined ? 'markdown-it not installed' : false }, () => {
-  const store = fixtureStore();
-  const view = buildRunView(store.snapshot('/ws/sft-run') ?? assert.fail(), HOSTILE);
-  const other = buildRunView(store.snapshot('/ws/healthy') ?? assert.fail(), 'healthy');
-  const html = renderer?.render(statusTooltip(other, [view, other])) ?? '';
-  const own = renderer?.render(statusTooltip(view, [view, other])) ?? '';
-  for (const rendered of [html, own]) {
-    assert.doesNotMatch(rendered, /<pre|<code|<h1|<img|<mark|<em>e/);
-    assert.equal(rendered.match(/<a /g)?.length, 1, 'only the card\'s own command link');
-  }
-  assert.equal(own.match(/<table>/g)?.length, 1);
-  assert.equal(own.match(/<tr>/g)?.length, 5, 'the header row and four rows, none added or cut by the name');
-  // The name is all there, as text (markdown-it writes < and & as entities).
-  assert.match(own, /sft\\n~~~\\n# pwned\\n&lt;img src=x onerror=alert\(1\)&gt; \$\(zap\) \[click\]\(command:workbench\.action\.quit\) \| x \| \$E=mc\^2\$ &amp;amp; ==mark== _e_\\u\{202e\}reversed\\e\[31mred/);
-});
+test(
+  'the status-bar hover card of a run with a hostile name renders as one table and the name as text',
+  { skip: renderer === undefined ? 'markdown-it not installed' : false },
+  () => {
+    const store = fixtureStore();
+    const view = buildRunView(store.snapshot('/ws/sft-run') ?? assert.fail(), HOSTILE);
+    const other = buildRunView(store.snapshot('/ws/healthy') ?? assert.fail(), 'healthy');
+    const html = renderer?.render(statusTooltip(other, [view, other])) ?? '';
+    const own = renderer?.render(statusTooltip(view, [view, other])) ?? '';
+    for (const rendered of [html, own]) {
+      assert.doesNotMatch(rendered, /<pre|<code|<h1|<img|<mark|<em>e/);
+      assert.equal(rendered.match(/<a /g)?.length, 1, "only the card's own command link");
+    }
+    assert.equal(own.match(/<table>/g)?.length, 1);
+    assert.equal(own.match(/<tr>/g)?.length, 5, 'the header row and four rows, none added or cut by the name');
+    // The name is all there, as text (markdown-it writes < and & as entities).
+    assert.match(
+      own,
+      /sft\\n~~~\\n# pwned\\n&lt;img src=x onerror=alert\(1\)&gt; \$\(zap\) \[click\]\(command:workbench\.action\.quit\) \| x \| \$E=mc\^2\$ &amp;amp; ==mark== _e_\\u\{202e\}reversed\\e\[31mred/,
+    );
+  },
+);
 
 test('the CLI text report prints a hostile run name, key, path and problem with its controls written out', () => {
   const document: ReportDocument = {

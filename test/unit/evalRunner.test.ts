@@ -56,7 +56,10 @@ test('a worker that dies takes only its own job: the queue goes on with a fresh 
   const [good] = evaluations('crash', 1);
   const crashing = join(dir, 'crash-worker.js');
   // The real worker, except that a job named crash-me ends its thread before the worker sees it.
-  writeFileSync(crashing, `const { parentPort } = require('node:worker_threads'); parentPort.on('message', (job) => { if (job.path.endsWith('crash-me.safetensors')) process.exit(3); }); require(${JSON.stringify(workerScript)});`);
+  writeFileSync(
+    crashing,
+    `const { parentPort } = require('node:worker_threads'); parentPort.on('message', (job) => { if (job.path.endsWith('crash-me.safetensors')) process.exit(3); }); require(${JSON.stringify(workerScript)});`,
+  );
   const runner = new EvalRunner(crashing, 1);
   try {
     const [first, second] = await Promise.all([runner.run(join(dir, 'crash-me.safetensors'), {}), runner.run(good as string, { causalShift: false })]);
@@ -87,7 +90,10 @@ test('files scored ahead of a one-by-one read keep both workers busy, and each f
   try {
     for (const path of paths) void scoreAhead(path, EVAL_OUTPUTS_FORMAT, context);
     for (const path of paths) await ingest.ingest(path);
-    assert.deepEqual(context.outputs.evaluations(join(dir, 'ahead')).map((read) => read.summary.correct), paths.map((_, i) => (i % 8) + 1));
+    assert.deepEqual(
+      context.outputs.evaluations(join(dir, 'ahead')).map((read) => read.summary.correct),
+      paths.map((_, i) => (i % 8) + 1),
+    );
     assert.equal(runner.stats.jobs, paths.length, 'the read took the result scored ahead instead of scoring again');
     // Read one by one without scoring ahead, one worker would do all the work.
     assert.equal(runner.stats.peak, Math.min(2, runner.size));

@@ -24,7 +24,9 @@ function runWithEvaluation(name: string): { root: string; run: string } {
 test('two sessions in one process keep their own evaluations: one session\u2019s outputs never reach the other\u2019s views', async () => {
   const first = runWithEvaluation('first');
   const second = runWithEvaluation('second');
-  const sessions = [first, second].map(({ root }) => new RunSession(() => undefined, new Map(), { cacheDirectory: join(root, '.cache'), workerScript: undefined }));
+  const sessions = [first, second].map(
+    ({ root }) => new RunSession(() => undefined, new Map(), { cacheDirectory: join(root, '.cache'), workerScript: undefined }),
+  );
   const [a, b] = sessions as [RunSession, RunSession];
   try {
     await a.watch([first.root]);
@@ -49,7 +51,10 @@ test('an ingest reads evaluations into the context it was handed, and one of its
   const alone = new LogIngest(undefined, { retryIncomplete: false });
   await handed.ingest(path);
   assert.equal(handed.evaluations, shared);
-  assert.deepEqual(shared.outputs.evaluations(run).map((read) => read.step), [10]);
+  assert.deepEqual(
+    shared.outputs.evaluations(run).map((read) => read.step),
+    [10],
+  );
   assert.notEqual(alone.evaluations, shared);
   assert.deepEqual(alone.evaluations.outputs.evaluations(run), []);
   handed.dispose();

@@ -25,7 +25,7 @@ test('a file keeps one reader; a path that is no log gets none', async (t) => {
   readers.dispose();
 });
 
-test('a trainer state appearing beside a console log drops the log\'s reader, and a second look finds nothing more to drop', async (t) => {
+test("a trainer state appearing beside a console log drops the log's reader, and a second look finds nothing more to drop", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'tal-readers-'));
   const evaluations = new EvaluationContext();
   t.after(async () => {

@@ -47,7 +47,11 @@ const runs = (options: PropertyOptions): { numRuns?: number } => (options.numRun
  * Read in any chunk sizes (up to `maxChunk` bytes, up to `maxChunks` sizes cycled), `bytes` give exactly the
  * points of one read: a record split anywhere waits in the cursor for the rest.
  */
-export function assertChunkSizesDoNotMatter<Cursor>(format: AppendOnlyFormat<Cursor>, bytes: Uint8Array, options: PropertyOptions & { readonly maxChunk?: number; readonly maxChunks?: number } = {}): void {
+export function assertChunkSizesDoNotMatter<Cursor>(
+  format: AppendOnlyFormat<Cursor>,
+  bytes: Uint8Array,
+  options: PropertyOptions & { readonly maxChunk?: number; readonly maxChunks?: number } = {},
+): void {
   const whole = pointTuples(readWhole(format, bytes, options.path).points);
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 1, max: options.maxChunk ?? 97 }), { minLength: 1, maxLength: options.maxChunks ?? 20 }), (sizes) => {
@@ -58,7 +62,12 @@ export function assertChunkSizesDoNotMatter<Cursor>(format: AppendOnlyFormat<Cur
 }
 
 /** Every prefix of `bytes` (a file caught mid-write) reads without throwing; `check` judges what the first `cut` bytes gave. */
-export function forEveryCut<Cursor>(format: AppendOnlyFormat<Cursor>, bytes: Uint8Array, check: (result: ReadResult, cut: number) => void, options: PropertyOptions = {}): void {
+export function forEveryCut<Cursor>(
+  format: AppendOnlyFormat<Cursor>,
+  bytes: Uint8Array,
+  check: (result: ReadResult, cut: number) => void,
+  options: PropertyOptions = {},
+): void {
   fc.assert(
     fc.property(fc.integer({ min: 0, max: bytes.length }), (cut) => check(readWhole(format, bytes.subarray(0, cut), options.path), cut)),
     runs(options),
@@ -69,7 +78,12 @@ export function forEveryCut<Cursor>(format: AppendOnlyFormat<Cursor>, bytes: Uin
  * `bytes` with one byte (at `from` or after: a header the format needs intact is left alone) changed to any
  * other value read without throwing; `check` judges what was read.
  */
-export function forEveryCorruptedByte<Cursor>(format: AppendOnlyFormat<Cursor>, bytes: Uint8Array, check: (result: ReadResult, at: number) => void, options: PropertyOptions & { readonly from?: number } = {}): void {
+export function forEveryCorruptedByte<Cursor>(
+  format: AppendOnlyFormat<Cursor>,
+  bytes: Uint8Array,
+  check: (result: ReadResult, at: number) => void,
+  options: PropertyOptions & { readonly from?: number } = {},
+): void {
   fc.assert(
     fc.property(fc.integer({ min: options.from ?? 0, max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, flip) => {
       const corrupted = bytes.slice();

@@ -13,7 +13,8 @@ export function sampleFiles(folder: string, suffix: string): string[] {
     .map((name) => join(dir, name));
 }
 
-export const samplesSkipReason = (folder: string): string | false => (existsSync(join(SAMPLES_DIR, folder)) ? false : `real samples not found at ${join(SAMPLES_DIR, folder)}`);
+export const samplesSkipReason = (folder: string): string | false =>
+  existsSync(join(SAMPLES_DIR, folder)) ? false : `real samples not found at ${join(SAMPLES_DIR, folder)}`;
 
 export function byKey(points: readonly MetricPoint[], key: string): Array<[number, number]> {
   return points.filter((point) => point.key === key).map((point) => [point.step, point.value]);

@@ -5,12 +5,18 @@ import { HF_RESULTS_FORMAT, parseHfResults } from '../../src/core/formats/hfResu
 import { sampleFiles, samplesSkipReason } from './helpers';
 
 test('a results file: every number at step 0 with the epoch attached; strings and lists skipped; bare NaN read', () => {
-  const result = parseHfResults('{\n    "epoch": 2.0,\n    "eval_loss": NaN,\n    "perplexity": 6.0082,\n    "eval_runtime": 11.29,\n    "model": "x",\n    "scores": [1, 2]\n}');
+  const result = parseHfResults(
+    '{\n    "epoch": 2.0,\n    "eval_loss": NaN,\n    "perplexity": 6.0082,\n    "eval_runtime": 11.29,\n    "model": "x",\n    "scores": [1, 2]\n}',
+  );
   assert.equal(result.kind, 'ok');
   if (result.kind !== 'ok') return;
   assert.deepEqual(
     result.points.map((point) => [point.key, point.step, point.value, point.epoch]),
-    [['eval_loss', 0, NaN, 2], ['perplexity', 0, 6.0082, 2], ['eval_runtime', 0, 11.29, 2]],
+    [
+      ['eval_loss', 0, NaN, 2],
+      ['perplexity', 0, 6.0082, 2],
+      ['eval_runtime', 0, 11.29, 2],
+    ],
   );
 });
 
@@ -39,7 +45,11 @@ test('the real results files: every key of the JSON, with its value', { skip: sa
     if (result.kind !== 'ok') continue;
     const json = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
     const expected = Object.entries(json).filter(([key, value]) => typeof value === 'number' && key !== 'epoch');
-    assert.deepEqual(result.points.map((point) => [point.key, point.value]), expected, path);
+    assert.deepEqual(
+      result.points.map((point) => [point.key, point.value]),
+      expected,
+      path,
+    );
     assert.ok(result.points.every((point) => point.epoch === json['epoch']));
   }
 });

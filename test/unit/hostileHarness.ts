@@ -30,7 +30,10 @@ export interface HostileRun {
 }
 
 export interface HostileReport {
-  readonly runs: readonly { readonly id: string; readonly metrics: Readonly<Record<string, { readonly steps: readonly number[]; readonly values: readonly number[] }>> }[];
+  readonly runs: readonly {
+    readonly id: string;
+    readonly metrics: Readonly<Record<string, { readonly steps: readonly number[]; readonly values: readonly number[] }>>;
+  }[];
   readonly problems: readonly { readonly path: string; readonly message: string }[];
 }
 

@@ -84,11 +84,14 @@ const RUN_INFO_FILES = new Set(['config.yaml', 'hparams.yaml', 'mlflow.runName',
 
 for (const [name, relative] of WHOLE_FILE_LOGS) {
   test(`a sparse 3 GiB ${name} is a problem, not a read`, () =>
-    hostileCase((root) => {
-      const path = join(root, relative);
-      sparse(path, 3 * GIB, name.endsWith('.json') ? '{"log_history": [' : 'a: 1\n');
-      return path;
-    }, RUN_INFO_FILES.has(name) ? /over the 1 MB read for it \(a file of run names and hyperparameters/ : /over the 256 MB limit .*maxWholeFileMB/));
+    hostileCase(
+      (root) => {
+        const path = join(root, relative);
+        sparse(path, 3 * GIB, name.endsWith('.json') ? '{"log_history": [' : 'a: 1\n');
+        return path;
+      },
+      RUN_INFO_FILES.has(name) ? /over the 1 MB read for it \(a file of run names and hyperparameters/ : /over the 256 MB limit .*maxWholeFileMB/,
+    ));
 }
 
 // Under the setting's limit, but YAML parses slowly into many times its size (a 2 MB list took 7 s and 400 MB):
@@ -123,10 +126,30 @@ test('a 200-byte .safetensors declaring a 99 MB header is refused', () =>
 
 // Overlapping tensors (labels read as their own predictions) used to give an accuracy of 1.0.
 const TENSOR_OFFSET_CASES: readonly [string, string, number, RegExp][] = [
-  ['overlapping', '{"labels": {"dtype": "I64", "shape": [4], "data_offsets": [0, 32]}, "predictions": {"dtype": "I64", "shape": [4], "data_offsets": [0, 32]}}', 32, /share bytes \(their data_offsets overlap\)/],
-  ['negative', '{"labels": {"dtype": "I64", "shape": [4], "data_offsets": [-32, 0]}, "predictions": {"dtype": "I64", "shape": [4], "data_offsets": [0, 32]}}', 32, /data_offsets \[-32,0\] are not two ordered, non-negative whole numbers/],
-  ['fractional', '{"labels": {"dtype": "I64", "shape": [4], "data_offsets": [0.5, 32.5]}, "predictions": {"dtype": "I64", "shape": [4], "data_offsets": [32.5, 64.5]}}', 65, /data_offsets \[0.5,32.5\] are not/],
-  ['out-of-range', '{"labels": {"dtype": "I64", "shape": [4], "data_offsets": [0, 32]}, "predictions": {"dtype": "I64", "shape": [4], "data_offsets": [3000000000, 3000000032]}}', 32, /predictions declares 32 bytes of data .* but the file holds 0/],
+  [
+    'overlapping',
+    '{"labels": {"dtype": "I64", "shape": [4], "data_offsets": [0, 32]}, "predictions": {"dtype": "I64", "shape": [4], "data_offsets": [0, 32]}}',
+    32,
+    /share bytes \(their data_offsets overlap\)/,
+  ],
+  [
+    'negative',
+    '{"labels": {"dtype": "I64", "shape": [4], "data_offsets": [-32, 0]}, "predictions": {"dtype": "I64", "shape": [4], "data_offsets": [0, 32]}}',
+    32,
+    /data_offsets \[-32,0\] are not two ordered, non-negative whole numbers/,
+  ],
+  [
+    'fractional',
+    '{"labels": {"dtype": "I64", "shape": [4], "data_offsets": [0.5, 32.5]}, "predictions": {"dtype": "I64", "shape": [4], "data_offsets": [32.5, 64.5]}}',
+    65,
+    /data_offsets \[0.5,32.5\] are not/,
+  ],
+  [
+    'out-of-range',
+    '{"labels": {"dtype": "I64", "shape": [4], "data_offsets": [0, 32]}, "predictions": {"dtype": "I64", "shape": [4], "data_offsets": [3000000000, 3000000032]}}',
+    32,
+    /predictions declares 32 bytes of data .* but the file holds 0/,
+  ],
 ];
 
 for (const [kind, header, data, message] of TENSOR_OFFSET_CASES) {
@@ -193,7 +216,13 @@ test('an npz bomb (members whose .npy headers claim 4 tokens but inflate to 256 
       bomb.set(head);
       return bomb;
     };
-    write(path, zipOf([{ name: 'labels.npy', data: member([1, 2, 3, 4]) }, { name: 'predictions.npy', data: member([1, 2, 3, 5]) }]));
+    write(
+      path,
+      zipOf([
+        { name: 'labels.npy', data: member([1, 2, 3, 4]) },
+        { name: 'predictions.npy', data: member([1, 2, 3, 5]) },
+      ]),
+    );
     return path;
   }, /holds 268435456 bytes, but its .npy header accounts for \d+/));
 
@@ -202,33 +231,51 @@ test('an honest npz bomb (200 M int8 tokens a member, a few hundred KB deflated)
     const path = evalFile(root, 'step-10.npz');
     const header = "{'descr': '|i1', 'fortran_order': False, 'shape': (200000000,), }\n";
     const data = npyBytes(1, header, undefined, 10 + header.length + 200_000_000);
-    write(path, zipOf([{ name: 'labels.npy', data }, { name: 'predictions.npy', data }]));
+    write(
+      path,
+      zipOf([
+        { name: 'labels.npy', data },
+        { name: 'predictions.npy', data },
+      ]),
+    );
     return path;
   }, /declares 200000000 elements, more than the \d+ read whole/));
 
 test('a FIFO named like a log is skipped with a problem, never opened (opening it would block forever)', () =>
-  hostileCase((root) => {
-    const path = join(root, 'bad', 'trainer_state.json');
-    mkdirSync(dirname(path), { recursive: true });
-    execFileSync('mkfifo', [path]);
-    return path;
-  }, /it is a FIFO \(named pipe\), not a regular file/, true));
+  hostileCase(
+    (root) => {
+      const path = join(root, 'bad', 'trainer_state.json');
+      mkdirSync(dirname(path), { recursive: true });
+      execFileSync('mkfifo', [path]);
+      return path;
+    },
+    /it is a FIFO \(named pipe\), not a regular file/,
+    true,
+  ));
 
 test('a FIFO named like an append-only log is skipped with a problem', () =>
-  hostileCase((root) => {
-    const path = join(root, 'bad', 'metrics.jsonl');
-    mkdirSync(dirname(path), { recursive: true });
-    execFileSync('mkfifo', [path]);
-    return path;
-  }, /it is a FIFO \(named pipe\), not a regular file/, true));
+  hostileCase(
+    (root) => {
+      const path = join(root, 'bad', 'metrics.jsonl');
+      mkdirSync(dirname(path), { recursive: true });
+      execFileSync('mkfifo', [path]);
+      return path;
+    },
+    /it is a FIFO \(named pipe\), not a regular file/,
+    true,
+  ));
 
 test('a FIFO named like an evaluation is skipped with a problem', () =>
-  hostileCase((root) => {
-    const path = evalFile(root, 'step-10.safetensors');
-    mkdirSync(dirname(path), { recursive: true });
-    execFileSync('mkfifo', [path]);
-    return path;
-  }, /it is a FIFO \(named pipe\), not a regular file/, true));
+  hostileCase(
+    (root) => {
+      const path = evalFile(root, 'step-10.safetensors');
+      mkdirSync(dirname(path), { recursive: true });
+      execFileSync('mkfifo', [path]);
+      return path;
+    },
+    /it is a FIFO \(named pipe\), not a regular file/,
+    true,
+  ));
 
 /** A Git LFS pointer as `git lfs` writes it in place of a file whose content was never fetched. */
 const LFS_POINTER = 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n';

@@ -39,5 +39,9 @@ test('logs saved flat, their folders folded into the name with __, are read as t
   assert.deepEqual(classifyLogFile('/s/a__out__trainer_log.jsonl')?.runDirectory, '/s/a/out');
   assert.deepEqual(classifyLogFile('/s/b__out__trainer_log.jsonl')?.runDirectory, '/s/b/out', 'copies of two runs in one folder stay two runs');
   assert.equal(classifyLogFile('/s/u__r__runs__Nov02_21-48__events.out.tfevents.1698932980.host')?.runDirectory, '/s/u/r/runs/Nov02_21-48');
-  assert.equal(classifyLogFile('/w/mlruns/0/0123456789abcdef0123456789abcdef/metrics/val__loss')?.runDirectory, '/w/mlruns/0/0123456789abcdef0123456789abcdef', "an MLflow key's own __ is not a folder");
+  assert.equal(
+    classifyLogFile('/w/mlruns/0/0123456789abcdef0123456789abcdef/metrics/val__loss')?.runDirectory,
+    '/w/mlruns/0/0123456789abcdef0123456789abcdef',
+    "an MLflow key's own __ is not a folder",
+  );
 });

@@ -36,7 +36,10 @@ test('the same points whether fed whole or byte by byte', () => {
   assert.deepEqual(byKey(whole.points, 'eval_loss'), [[10, 0.9]]);
   assert.deepEqual(byKey(whole.points, 'lr'), [[10, 1e-5]]);
   assert.ok(Number.isNaN(byKey(whole.points, 'eval/loss')[0]?.[1] as number));
-  assert.deepEqual(whole.points.map((p) => p.key).filter((k) => ['total_steps', 'percentage', 'current_steps', 'epoch', 'nested', 'list', 'note'].includes(k)), []);
+  assert.deepEqual(
+    whole.points.map((p) => p.key).filter((k) => ['total_steps', 'percentage', 'current_steps', 'epoch', 'nested', 'list', 'note'].includes(k)),
+    [],
+  );
 });
 
 test('a partial line is read once its newline arrives, and the cursor counts every byte', () => {
@@ -50,7 +53,10 @@ test('a partial line is read once its newline arrives, and the cursor counts eve
 
 test('a corrupt line is reported with its number and the rest is kept', () => {
   const result = feed(encoder.encode('{"step": 1, "loss": 1}\n{"step": 2, "lo\n{"step": 3, "loss": 3}\n[1]\n'), 5);
-  assert.deepEqual(byKey(result.points, 'loss'), [[1, 1], [3, 3]]);
+  assert.deepEqual(byKey(result.points, 'loss'), [
+    [1, 1],
+    [3, 3],
+  ]);
   assert.deepEqual(result.bad, [2, 4]);
 });
 
@@ -65,28 +71,61 @@ test('real LLaMA-Factory trainer_log.jsonl files read the same in one piece and 
   for (const file of files) {
     const bytes = readFileSync(file);
     const whole = feed(bytes, bytes.length);
-    assert.ok(whole.points.some((p) => p.key === 'loss'), `${file} has a loss`);
+    assert.ok(
+      whole.points.some((p) => p.key === 'loss'),
+      `${file} has a loss`,
+    );
     assert.deepEqual(whole.bad, [], file);
     assert.deepEqual(feed(bytes, 97).points, whole.points, file);
   }
 });
 
 test("LLaMA-Factory's throughput written as text is a number; elapsed and remaining times are not", () => {
-  const line = '{"current_steps": 10, "total_steps": 8660, "loss": 2.4977, "throughput": "1234.56", "elapsed_time": "0:00:24", "remaining_time": "1 day, 0:08:23", "total_tokens": 0}\n';
+  const line =
+    '{"current_steps": 10, "total_steps": 8660, "loss": 2.4977, "throughput": "1234.56", "elapsed_time": "0:00:24", "remaining_time": "1 day, 0:08:23", "total_tokens": 0}\n';
   const { points } = feed(encoder.encode(line), line.length);
-  assert.deepEqual(points.map((point) => [point.key, point.step, point.value]), [['loss', 10, 2.4977], ['throughput', 10, 1234.56], ['total_tokens', 10, 0]]);
+  assert.deepEqual(
+    points.map((point) => [point.key, point.step, point.value]),
+    [
+      ['loss', 10, 2.4977],
+      ['throughput', 10, 1234.56],
+      ['total_tokens', 10, 0],
+    ],
+  );
 });
 
 test('a chunk gives, line by line, exactly what parseJsonlLine gives: the strict fast path and the lenient one agree', () => {
   const line = fc.oneof(
-    fc.record({ step: fc.integer({ min: 0, max: 1e6 }), loss: fc.double(), epoch: fc.option(fc.double({ noNaN: true }), { nil: undefined }), note: fc.string() }).map((record) => JSON.stringify(record)),
-    fc.constantFrom('', '   ', '\r', '\ufeff{"step": 1, "loss": 2}', '{"step": 2, "loss": NaN}', '{"step": 3, "loss": -Infinity}', '[1, 2]', '7', '{"step": 4, "loss": 1', ' {"step": 5, "loss": 0.5} \r', '{"loss": 1}'),
+    fc
+      .record({
+        step: fc.integer({ min: 0, max: 1e6 }),
+        loss: fc.double(),
+        epoch: fc.option(fc.double({ noNaN: true }), { nil: undefined }),
+        note: fc.string(),
+      })
+      .map((record) => JSON.stringify(record)),
+    fc.constantFrom(
+      '',
+      '   ',
+      '\r',
+      '\ufeff{"step": 1, "loss": 2}',
+      '{"step": 2, "loss": NaN}',
+      '{"step": 3, "loss": -Infinity}',
+      '[1, 2]',
+      '7',
+      '{"step": 4, "loss": 1',
+      ' {"step": 5, "loss": 0.5} \r',
+      '{"loss": 1}',
+    ),
   );
   fc.assert(
     fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
       const result = readJsonlChunk(EMPTY_JSONL_CURSOR, encoder.encode(lines.map((text) => `${text}\n`).join('')));
       const expected = lines.map((text) => parseJsonlLine(text));
-      assert.deepEqual(result.points, expected.flatMap((parsed) => ('points' in parsed ? parsed.points : [])));
+      assert.deepEqual(
+        result.points,
+        expected.flatMap((parsed) => ('points' in parsed ? parsed.points : [])),
+      );
       assert.deepEqual(
         result.badLines,
         expected.flatMap((parsed, i) => ('error' in parsed ? [{ line: i + 1, message: parsed.error }] : [])),

@@ -15,7 +15,10 @@ test('labels of several runs at the same step stack in rows instead of printing 
     placed.map((box) => box.y),
     [12, 28, 44, 60],
   );
-  assert.ok(placed.every((box) => box.x === 123), 'just right of the marker line');
+  assert.ok(
+    placed.every((box) => box.x === 123),
+    'just right of the marker line',
+  );
   assertApart(placed);
 });
 
@@ -32,12 +35,18 @@ test('point labels keep off the markers and each other, trying the other side of
   const placed = placeLabels(points, area, markers).map((box) => box ?? assert.fail());
   assertApart([...placed, ...markers.slice(0, 1)]);
   for (const box of placed) for (const marker of markers) assert.ok(!intersects(box, marker));
-  assert.ok(placed.some((box) => box.y > 50), 'one went below once the room above was taken');
+  assert.ok(
+    placed.some((box) => box.y > 50),
+    'one went below once the room above was taken',
+  );
 });
 
 test('a label with no room left is dropped rather than drawn over another', () => {
   const tiny: Box = { x: 0, y: 0, width: 100, height: 30 };
-  const placed = placeLabels([0, 1, 2].map(() => candidates({ at: 'top', x: 10, center: false }, 50, 14, tiny)), tiny);
+  const placed = placeLabels(
+    [0, 1, 2].map(() => candidates({ at: 'top', x: 10, center: false }, 50, 14, tiny)),
+    tiny,
+  );
   assert.equal(placed.filter((box) => box !== null).length, 1);
 });
 

@@ -51,7 +51,10 @@ test('Lightning CSV: sparse rows give one point per filled cell, epoch on each p
 });
 
 test('Lightning CSV read in random chunk sizes gives exactly the points of one read', () => {
-  assert.equal(readWhole(LIGHTNING_CSV_FORMAT, CSV).points.length, pointsPerRow.reduce((a, b) => a + b, 0));
+  assert.equal(
+    readWhole(LIGHTNING_CSV_FORMAT, CSV).points.length,
+    pointsPerRow.reduce((a, b) => a + b, 0),
+  );
   assertChunkSizesDoNotMatter(LIGHTNING_CSV_FORMAT, CSV);
 });
 

@@ -45,7 +45,8 @@ test('JSONL: a file that shrinks is a restart and is read again from the start',
 });
 
 test('JSONL: a log of many chunks, streamed into the store, reads as it would in one piece; one change is reported; a restart of it, even one that was empty for a while, drops what the new content lacks', async () => {
-  const lines = (count: number, scale: number): string => Array.from({ length: count }, (_, i) => `{"step": ${i}, "loss": ${i * scale}, "epoch": ${i / 100}}\n`).join('');
+  const lines = (count: number, scale: number): string =>
+    Array.from({ length: count }, (_, i) => `{"step": ${i}, "loss": ${i * scale}, "epoch": ${i / 100}}\n`).join('');
   // About 1.3 MB: several of the reader's chunks, with lines cut across their edges.
   const changes: string[] = [];
   const dir = workspace();
@@ -113,7 +114,10 @@ test('JSONL: a corrupt line is a problem that names the line; the good lines are
 test('trainer_state.json: checkpoint histories merge into the output_dir run', async () => {
   const dir = workspace();
   mkdirSync(join(dir, 'out', 'checkpoint-20'), { recursive: true });
-  const early = [{ eval_loss: 2, step: 10 }, { eval_loss: 1.8, step: 20 }];
+  const early = [
+    { eval_loss: 2, step: 10 },
+    { eval_loss: 1.8, step: 20 },
+  ];
   writeFileSync(join(dir, 'out', 'checkpoint-20', 'trainer_state.json'), trainerStateText(early));
   writeFileSync(join(dir, 'out', 'trainer_state.json'), trainerStateText([...early, { eval_loss: 1.9, step: 30 }]));
   const ingest = new LogIngest();

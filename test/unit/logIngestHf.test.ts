@@ -19,13 +19,34 @@ function hfOutputDir(withState: boolean): { dir: string; out: string; events: st
     events,
     eventFile([
       { wallTime: 1, fileVersion: 'brain.Event:2' },
-      { wallTime: 2, step: 10, values: [{ tag: 'train/loss', simple: 1.9963 }, { tag: 'train/epoch', simple: 0.5 }] },
-      { wallTime: 3, step: 10, values: [{ tag: 'eval/loss', simple: 2.25 }, { tag: 'eval/mean_token_accuracy', simple: 0.4 }] },
+      {
+        wallTime: 2,
+        step: 10,
+        values: [
+          { tag: 'train/loss', simple: 1.9963 },
+          { tag: 'train/epoch', simple: 0.5 },
+        ],
+      },
+      {
+        wallTime: 3,
+        step: 10,
+        values: [
+          { tag: 'eval/loss', simple: 2.25 },
+          { tag: 'eval/mean_token_accuracy', simple: 0.4 },
+        ],
+      },
       { wallTime: 4, step: 20, values: [{ tag: 'train/loss', simple: 1.5 }] },
     ]),
   );
   const state = join(out, 'trainer_state.json');
-  if (withState) writeFileSync(state, trainerStateText([{ loss: 1.9963, step: 10, epoch: 0.5 }, { eval_loss: 2.25, eval_mean_token_accuracy: 0.4, step: 10, epoch: 0.5 }]));
+  if (withState)
+    writeFileSync(
+      state,
+      trainerStateText([
+        { loss: 1.9963, step: 10, epoch: 0.5 },
+        { eval_loss: 2.25, eval_mean_token_accuracy: 0.4, step: 10, epoch: 0.5 },
+      ]),
+    );
   return { dir, out, events, state };
 }
 
@@ -58,7 +79,10 @@ test('tfevents read before the first checkpoint is its own run, and joins the ou
   await ingest.ingest(events);
   assert.deepEqual(ingest.store.runIds(), [out]);
   assert.deepEqual(ingest.store.snapshot(out)?.metrics.get('loss'), { steps: [10, 20], values: [1.9963, 1.5] });
-  assert.ok(changes.some((ids) => ids.includes(runFolder)), 'the emptied run is announced so views drop it');
+  assert.ok(
+    changes.some((ids) => ids.includes(runFolder)),
+    'the emptied run is announced so views drop it',
+  );
   rmSync(dir, { recursive: true });
 });
 
@@ -77,7 +101,10 @@ test('live: records appended to an events file arrive; a half-written record wai
   const runFolder = join(dir, 'out', 'runs', 'Nov02_21-48-09_host');
   const ingest = new LogIngest();
   await ingest.ingest(events);
-  const next = eventFile([{ wallTime: 5, step: 30, values: [{ tag: 'train/loss', simple: 1.25 }] }, { wallTime: 6, step: 40, values: [{ tag: 'train/loss', simple: 1 }] }]);
+  const next = eventFile([
+    { wallTime: 5, step: 30, values: [{ tag: 'train/loss', simple: 1.25 }] },
+    { wallTime: 6, step: 40, values: [{ tag: 'train/loss', simple: 1 }] },
+  ]);
   const firstRecord = next.length / 2;
   appendFileSync(events, next.subarray(0, firstRecord + 7));
   await ingest.ingest(events);
@@ -107,7 +134,8 @@ test("results files sit at the run's last step, and move when the run goes on", 
 test('a console log beside trainer_state.json gives only the log_metrics values it alone holds, at the last step; elsewhere it is read whole', async () => {
   const { dir, out, state } = hfOutputDir(true);
   // The eval block repeats eval_loss rounded, which the state holds exactly at the same step, and adds eval_samples.
-  const consoleLog = "[INFO|trainer.py:2409] >> ***** Running training *****\n{'loss': 1.9963, 'epoch': 0.5}\n***** eval metrics *****\n  epoch        =    0.5\n  eval_loss    =  2.2501\n  eval_samples =    640\n";
+  const consoleLog =
+    "[INFO|trainer.py:2409] >> ***** Running training *****\n{'loss': 1.9963, 'epoch': 0.5}\n***** eval metrics *****\n  epoch        =    0.5\n  eval_loss    =  2.2501\n  eval_samples =    640\n";
   writeFileSync(join(out, 'train.log'), consoleLog);
   mkdirSync(join(dir, 'elsewhere'));
   writeFileSync(join(dir, 'elsewhere', 'train.log'), consoleLog);
@@ -125,7 +153,10 @@ test('a console log beside trainer_state.json gives only the log_metrics values 
 test("a W&B run's output.log gives only its log_metrics values when the run has its .wandb history, and is read whole when it has none", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tal-wandb-'));
   const consoleLog = "{'loss': 0.294, 'learning_rate': 2.66e-06, 'epoch': 0.87}\n***** train metrics *****\n  train_samples =  18449\n";
-  for (const [run, history] of [['run-20240505_113706-aaaa', true], ['offline-run-20240505_113706-bbbb', false]] as const) {
+  for (const [run, history] of [
+    ['run-20240505_113706-aaaa', true],
+    ['offline-run-20240505_113706-bbbb', false],
+  ] as const) {
     mkdirSync(join(dir, 'wandb', run, 'files'), { recursive: true });
     writeFileSync(join(dir, 'wandb', run, 'files', 'output.log'), consoleLog);
     if (history) writeFileSync(join(dir, 'wandb', run, `${run.slice(-4)}.wandb`), '');
@@ -139,7 +170,7 @@ test("a W&B run's output.log gives only its log_metrics values when the run has 
   rmSync(dir, { recursive: true });
 });
 
-test("a LLaMA-Factory console read before its trainer_log.jsonl existed loses its dicts when the JSONL log is read", async () => {
+test('a LLaMA-Factory console read before its trainer_log.jsonl existed loses its dicts when the JSONL log is read', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tal-llamafactory-'));
   writeFileSync(join(dir, 'running_log.txt'), "[INFO|2025-03-06 08:43:29] logging.py:157 >> start\n{'loss': 2.0905, 'epoch': 0.44}\n");
   const changes: string[][] = [];
@@ -150,6 +181,12 @@ test("a LLaMA-Factory console read before its trainer_log.jsonl existed loses it
   await ingest.ingest(join(dir, 'trainer_log.jsonl'));
   await ingest.ingest(join(dir, 'running_log.txt'));
   assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss'), { steps: [5], values: [2.0905] });
-  assert.deepEqual(ingest.store.snapshot(dir)?.sources.map((source) => source.format).sort(), ['console-metrics', 'jsonl']);
+  assert.deepEqual(
+    ingest.store
+      .snapshot(dir)
+      ?.sources.map((source) => source.format)
+      .sort(),
+    ['console-metrics', 'jsonl'],
+  );
   rmSync(dir, { recursive: true });
 });

@@ -11,9 +11,17 @@ test('finds the roles in Hugging Face and TRL keys', () => {
 });
 
 test('finds the roles in TensorBoard-style, Lightning and prefixed keys', () => {
-  assert.deepEqual(assignRoles(['eval/loss', 'eval/accuracy', 'train/loss']), { evalLoss: 'eval/loss', evalAccuracy: 'eval/accuracy', trainLoss: 'train/loss' });
+  assert.deepEqual(assignRoles(['eval/loss', 'eval/accuracy', 'train/loss']), {
+    evalLoss: 'eval/loss',
+    evalAccuracy: 'eval/accuracy',
+    trainLoss: 'train/loss',
+  });
   assert.deepEqual(assignRoles(['val_loss', 'val_acc', 'train_loss_step']), { evalLoss: 'val_loss', evalAccuracy: 'val_acc', trainLoss: 'train_loss_step' });
-  assert.deepEqual(assignRoles(['eval_validation_loss', 'eval_validation_accuracy']), { evalLoss: 'eval_validation_loss', evalAccuracy: 'eval_validation_accuracy', trainLoss: null });
+  assert.deepEqual(assignRoles(['eval_validation_loss', 'eval_validation_accuracy']), {
+    evalLoss: 'eval_validation_loss',
+    evalAccuracy: 'eval_validation_accuracy',
+    trainLoss: null,
+  });
 });
 
 test('prefers token accuracy over a generic accuracy, and ignores reward accuracy', () => {

@@ -31,7 +31,8 @@ function sqlite(db: string, sql: string): void {
 
 /** Metric rows as Python reads them back: an independent reader for the values the extension shows. */
 function pythonRows(db: string): Array<[string, string, number, number | null, number]> {
-  const script = 'import json, sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nprint(json.dumps([list(r) for r in c.execute("SELECT m.run_uuid, m.key, m.step, CASE WHEN m.is_nan THEN NULL ELSE m.value END, m.timestamp FROM metrics m JOIN runs r USING (run_uuid) WHERE r.lifecycle_stage = \'active\' ORDER BY m.rowid")]))';
+  const script =
+    'import json, sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nprint(json.dumps([list(r) for r in c.execute("SELECT m.run_uuid, m.key, m.step, CASE WHEN m.is_nan THEN NULL ELSE m.value END, m.timestamp FROM metrics m JOIN runs r USING (run_uuid) WHERE r.lifecycle_stage = \'active\' ORDER BY m.rowid")]))';
   return JSON.parse(execFileSync('python3', ['-c', script, db], { encoding: 'utf8' })) as Array<[string, string, number, number | null, number]>;
 }
 
@@ -47,7 +48,12 @@ function newStore(): { dir: string; db: string } {
     `INSERT INTO runs (run_uuid, name, status, lifecycle_stage, experiment_id, start_time) VALUES ('${A}', 'bright-owl-7', 'RUNNING', 'active', 0, 1700000000000), ('${B}', 'calm-fox-2', 'FINISHED', 'active', 0, 1700000000000), ('${GONE}', 'deleted-run', 'FINISHED', 'deleted', 0, 1700000000000);`,
     `INSERT INTO params VALUES ('learning_rate', '3e-05', '${A}'), ('model', 'gpt2', '${A}'), ('epochs', '3', '${B}');`,
   ];
-  for (let step = 0; step < 5; step++) rows.push(metric(A, 'eval_loss', 2 - step / 10, step * 100), metric(A, 'eval_mean_token_accuracy', 0.4 + step / 50, step * 100), metric(B, 'loss', 3 - step / 5, step * 10));
+  for (let step = 0; step < 5; step++)
+    rows.push(
+      metric(A, 'eval_loss', 2 - step / 10, step * 100),
+      metric(A, 'eval_mean_token_accuracy', 0.4 + step / 50, step * 100),
+      metric(B, 'loss', 3 - step / 5, step * 10),
+    );
   rows.push(metric(A, 'loss', 0, 300, 1), metric(B, 'grad_norm', 1.7976931348623157e308, 20), metric(B, 'loss', 2.5, 20), metric(GONE, 'loss', 9, 0));
   sqlite(db, rows.join('\n'));
   return { dir, db };
@@ -91,7 +97,15 @@ test('mlflow.db live: rows added by the writer arrive; an unchanged file costs a
   changes.length = 0;
   await ingest.ingest(db);
   assert.deepEqual(changes, []);
-  sqlite(db, [metric(A, 'eval_loss', 1.65, 500), metric(A, 'eval_mean_token_accuracy', 0.52, 500), `INSERT INTO runs (run_uuid, name, lifecycle_stage, experiment_id) VALUES ('${'d'.repeat(32)}', 'new-run', 'active', 0);`, metric('d'.repeat(32), 'loss', 4, 1)].join('\n'));
+  sqlite(
+    db,
+    [
+      metric(A, 'eval_loss', 1.65, 500),
+      metric(A, 'eval_mean_token_accuracy', 0.52, 500),
+      `INSERT INTO runs (run_uuid, name, lifecycle_stage, experiment_id) VALUES ('${'d'.repeat(32)}', 'new-run', 'active', 0);`,
+      metric('d'.repeat(32), 'loss', 4, 1),
+    ].join('\n'),
+  );
   await ingest.ingest(db);
   assert.deepEqual(ingest.store.snapshot(`${db}#${A}`)?.metrics.get('eval_loss')?.steps, [0, 100, 200, 300, 400, 500]);
   assert.deepEqual(ingest.store.snapshot(`${db}#${'d'.repeat(32)}`)?.metrics.get('loss'), { steps: [1], values: [4] });
@@ -106,7 +120,7 @@ test('mlflow.db live: rows added by the writer arrive; an unchanged file costs a
 test('a SQLite file named mlflow.db without the tables of MLflow is not a log', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tal-mlflowdb-'));
   const db = join(dir, 'mlflow.db');
-  sqlite(db, 'CREATE TABLE notes (text VARCHAR(20)); INSERT INTO notes VALUES (\'hello\');');
+  sqlite(db, "CREATE TABLE notes (text VARCHAR(20)); INSERT INTO notes VALUES ('hello');");
   assert.equal((await new MlflowDbReader(db).read()).kind, 'not-a-log');
   rmSync(dir, { recursive: true });
 });
@@ -117,15 +131,20 @@ test('mlflow.db cut short or with a damaged byte never throws and never hangs: t
   const damaged = join(dir, 'damaged', 'mlflow.db');
   execFileSync('mkdir', ['-p', join(dir, 'damaged')]);
   await fc.assert(
-    fc.asyncProperty(fc.integer({ min: 0, max: bytes.length }), fc.integer({ min: 0, max: bytes.length - 1 }), fc.integer({ min: 0, max: 255 }), async (cut, at, byte) => {
-      const copy = Buffer.from(bytes);
-      copy[at] = byte;
-      for (const variant of [bytes.subarray(0, cut), copy]) {
-        writeFileSync(damaged, variant);
-        const outcome = await new MlflowDbReader(damaged).read();
-        assert.ok(['runs', 'retry', 'failed', 'not-a-log'].includes(outcome.kind), outcome.kind);
-      }
-    }),
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: bytes.length }),
+      fc.integer({ min: 0, max: bytes.length - 1 }),
+      fc.integer({ min: 0, max: 255 }),
+      async (cut, at, byte) => {
+        const copy = Buffer.from(bytes);
+        copy[at] = byte;
+        for (const variant of [bytes.subarray(0, cut), copy]) {
+          writeFileSync(damaged, variant);
+          const outcome = await new MlflowDbReader(damaged).read();
+          assert.ok(['runs', 'retry', 'failed', 'not-a-log'].includes(outcome.kind), outcome.kind);
+        }
+      },
+    ),
     { numRuns: 40 },
   );
   rmSync(dir, { recursive: true });
@@ -162,7 +181,9 @@ test('mlflow.db in WAL mode: committed rows still in mlflow.db-wal are read, and
   assert.deepEqual(ingest.store.snapshot(`${copy}#${B}`)?.metrics.get('loss'), { steps: [0, 10, 20, 30, 40], values: [3, 2.8, 2.5, 1.25, 1] });
   assert.match(ingest.problems()[0]?.message ?? '', /WAL mode/);
   // Python, honouring the WAL, reads the same rows.
-  const points = ingest.store.runIds().reduce((sum, id) => sum + [...(ingest.store.snapshot(id)?.metrics.values() ?? [])].reduce((n, series) => n + series.steps.length, 0), 0);
+  const points = ingest.store
+    .runIds()
+    .reduce((sum, id) => sum + [...(ingest.store.snapshot(id)?.metrics.values() ?? [])].reduce((n, series) => n + series.steps.length, 0), 0);
   assert.equal(points, new Set(pythonRows(copy).map(([run, key, step]) => `${run}|${key}|${step}`)).size);
   rmSync(dir, { recursive: true });
 });
@@ -199,7 +220,10 @@ test('mlflow.db live: a row added costs the pages on the right edge of the table
     sqlite(db, metric(A, 'eval_loss', 1.25, size + 5000));
     const next = await reader.read();
     assert.ok(next.kind === 'runs');
-    assert.deepEqual(next.runs.flatMap((run) => run.points.map((point) => [run.suffix, point.key, point.step, point.value])), [[A, 'eval_loss', size + 5000, 1.25]]);
+    assert.deepEqual(
+      next.runs.flatMap((run) => run.points.map((point) => [run.suffix, point.key, point.step, point.value])),
+      [[A, 'eval_loss', size + 5000, 1.25]],
+    );
     // Re-read whole, a row cost every page of the file; now a few pages, whatever the size.
     assert.ok(reader.lastPagesRead < 16, `${reader.lastPagesRead} pages for one row (first read: ${firstPages})`);
     assert.ok(firstPages > 10 * reader.lastPagesRead);
@@ -234,7 +258,10 @@ test('mlflow.db in WAL mode: a WAL that grew between reads gives only the new ro
   for (const name of ['mlflow.db', 'mlflow.db-wal']) writeFileSync(join(live, name), readFileSync(join(stages[1] as string, name)));
   const second = await reader.read();
   assert.ok(second.kind === 'runs');
-  assert.deepEqual(second.runs.flatMap((run) => run.points.map((point) => [point.key, point.step])), [['eval_loss', 9000]]);
+  assert.deepEqual(
+    second.runs.flatMap((run) => run.points.map((point) => [point.key, point.step])),
+    [['eval_loss', 9000]],
+  );
   assert.ok(reader.lastPagesRead < 16, `${reader.lastPagesRead} pages`);
   rmSync(dir, { recursive: true });
 });
@@ -242,20 +269,26 @@ test('mlflow.db in WAL mode: a WAL that grew between reads gives only the new ro
 test('mlflow.db from an old MLflow: rows written before a migration added `step` and `is_nan` read as step 0, as MLflow reads them', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tal-mlflowdb-'));
   const db = join(dir, 'mlflow.db');
-  sqlite(db, [
-    `CREATE TABLE runs (run_uuid VARCHAR(32) NOT NULL, name VARCHAR(250), lifecycle_stage VARCHAR(20), "experiment_id" INTEGER, CONSTRAINT run_pk PRIMARY KEY (run_uuid));`,
-    'CREATE TABLE metrics (key VARCHAR(250) NOT NULL, value FLOAT NOT NULL, timestamp BIGINT NOT NULL, run_uuid VARCHAR(32) NOT NULL, CONSTRAINT metric_pk PRIMARY KEY (key, timestamp, run_uuid, value));',
-    `INSERT INTO runs VALUES ('${A}', 'old-run', 'active', 0);`,
-    `INSERT INTO metrics VALUES ('loss', 2.5, 1600000000000, '${A}');`,
-    "ALTER TABLE metrics ADD COLUMN step BIGINT DEFAULT '0' NOT NULL;",
-    "ALTER TABLE metrics ADD COLUMN is_nan BOOLEAN DEFAULT '0' NOT NULL;",
-    metric(A, 'loss', 0, 7, 1),
-  ].join('\n'));
+  sqlite(
+    db,
+    [
+      `CREATE TABLE runs (run_uuid VARCHAR(32) NOT NULL, name VARCHAR(250), lifecycle_stage VARCHAR(20), "experiment_id" INTEGER, CONSTRAINT run_pk PRIMARY KEY (run_uuid));`,
+      'CREATE TABLE metrics (key VARCHAR(250) NOT NULL, value FLOAT NOT NULL, timestamp BIGINT NOT NULL, run_uuid VARCHAR(32) NOT NULL, CONSTRAINT metric_pk PRIMARY KEY (key, timestamp, run_uuid, value));',
+      `INSERT INTO runs VALUES ('${A}', 'old-run', 'active', 0);`,
+      `INSERT INTO metrics VALUES ('loss', 2.5, 1600000000000, '${A}');`,
+      "ALTER TABLE metrics ADD COLUMN step BIGINT DEFAULT '0' NOT NULL;",
+      "ALTER TABLE metrics ADD COLUMN is_nan BOOLEAN DEFAULT '0' NOT NULL;",
+      metric(A, 'loss', 0, 7, 1),
+    ].join('\n'),
+  );
   const outcome = await new MlflowDbReader(db).read();
   assert.ok(outcome.kind === 'runs');
   assert.deepEqual(
     outcome.runs[0]?.points.map((point) => [point.key, point.step, point.value]),
-    [['loss', 0, 2.5], ['loss', 7, NaN]],
+    [
+      ['loss', 0, 2.5],
+      ['loss', 7, NaN],
+    ],
   );
   assert.deepEqual(outcome.runs[0]?.runInfo, { name: 'old-run' });
   rmSync(dir, { recursive: true });
@@ -269,11 +302,17 @@ test('mlflow.db replaced by another store (a new file in its place) is read agai
   const statements = SCHEMA.trim().split('\n');
   const reordered = [statements[2], statements[5], statements[4], statements[3], statements[1], statements[0], statements[6]].join('\n');
   const other = join(dir, 'other.db');
-  sqlite(other, `${reordered}\nINSERT INTO runs (run_uuid, name, lifecycle_stage, experiment_id) VALUES ('${B}', 'replacement', 'active', 0);\n${metric(B, 'loss', 0.75, 3)}`);
+  sqlite(
+    other,
+    `${reordered}\nINSERT INTO runs (run_uuid, name, lifecycle_stage, experiment_id) VALUES ('${B}', 'replacement', 'active', 0);\n${metric(B, 'loss', 0.75, 3)}`,
+  );
   renameSync(other, db);
   const outcome = await reader.read();
   assert.ok(outcome.kind === 'runs', outcome.kind);
   assert.equal(outcome.replace, true);
-  assert.deepEqual(outcome.runs.map((run) => [run.suffix, run.runInfo?.name, run.points.map((point) => [point.key, point.step, point.value])]), [[B, 'replacement', [['loss', 3, 0.75]]]]);
+  assert.deepEqual(
+    outcome.runs.map((run) => [run.suffix, run.runInfo?.name, run.points.map((point) => [point.key, point.step, point.value])]),
+    [[B, 'replacement', [['loss', 3, 0.75]]]],
+  );
   rmSync(dir, { recursive: true });
 });

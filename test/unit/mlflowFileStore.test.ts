@@ -20,7 +20,11 @@ const LINES = Array.from({ length: 60 }, (_, i) => `${1700000000000 + i * 997} $
 const FILE = encoder.encode(LINES.join('\n') + '\n');
 
 test('MLflow metric lines: key from the path (nested folders), ms timestamps as seconds, nan/inf kept, no step means 0', () => {
-  const { points, problems } = readWhole(MLFLOW_METRIC_FORMAT, encoder.encode('1617110643537 3.49 0\n1617110867618 2.94 1\n1617110867700 1e-05\n'), METRIC_PATH);
+  const { points, problems } = readWhole(
+    MLFLOW_METRIC_FORMAT,
+    encoder.encode('1617110643537 3.49 0\n1617110867618 2.94 1\n1617110867700 1e-05\n'),
+    METRIC_PATH,
+  );
   assert.deepEqual(problems, []);
   assert.deepEqual(points, [
     { key: 'train/loss', step: 0, value: 3.49, wallTime: 1617110643.537 },
@@ -99,7 +103,8 @@ test('MLflow: every metric line of the real samples is read, as Python reads the
   const expected = pythonMetrics(root);
   assert.ok(expected.length >= 20);
   const ingest = new LogIngest(undefined, { retryIncomplete: false });
-  const walk = (dir: string): string[] => readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
+  const walk = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => (statSync(join(dir, name)).isDirectory() ? walk(join(dir, name)) : [join(dir, name)]));
   for (const file of walk(root)) if (classifyLogFile(file) !== undefined) await ingest.ingest(file);
   assert.deepEqual(ingest.problems(), []);
   // The store keeps the last value written for a step, as MLflow's own history does for a repeated step.
@@ -136,7 +141,7 @@ test("MLflow: a run's params/ are its parameters, read with its meta.yaml, and a
   const dir = mkdtempSync(join(tmpdir(), 'tal-mlflow-params-'));
   const run = join(dir, 'mlruns', '0', '0123456789abcdef0123456789abcdef');
   mkdirSync(run, { recursive: true });
-  writeFileSync(join(run, 'meta.yaml'), "artifact_uri: x\nrun_name: bright-owl-7\nstatus: 1\n");
+  writeFileSync(join(run, 'meta.yaml'), 'artifact_uri: x\nrun_name: bright-owl-7\nstatus: 1\n');
   const ingest = new LogIngest();
   await ingest.ingest(join(run, 'meta.yaml'));
   assert.deepEqual(ingest.runInfo(run), { name: 'bright-owl-7' });
@@ -146,7 +151,10 @@ test("MLflow: a run's params/ are its parameters, read with its meta.yaml, and a
   await ingest.ingest(join(run, 'meta.yaml'));
   assert.deepEqual(ingest.runInfo(run), { name: 'bright-owl-7', parameters: { lr: '0.001', 'optimizer/name': 'AdamW' } });
   // Only the one meta.yaml is a source of the run, however many params it has.
-  assert.deepEqual(ingest.store.snapshot(run)?.sources.map((source) => source.path), [join(run, 'meta.yaml')]);
+  assert.deepEqual(
+    ingest.store.snapshot(run)?.sources.map((source) => source.path),
+    [join(run, 'meta.yaml')],
+  );
   ingest.dispose();
   rmSync(dir, { recursive: true });
 });

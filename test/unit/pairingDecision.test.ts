@@ -25,7 +25,10 @@ test("the pairing whose mean NLL agrees with the logged loss is chosen, and the 
   assert.equal(decision.causalShift, false);
   assert.equal(decision.source, 'logged-loss');
   assert.equal(decision.comparisons[0]?.agrees, 'aligned');
-  assert.match(decision.reason, /^Paired aligned \(no shift\), decided by the logged eval_loss: the shifted pairing's mean NLL is 5\.50 \(2\.84× the logged value\), the aligned one's 1\.95 \(\+0\.5%\), against the logged eval_loss 1\.94\.$/);
+  assert.match(
+    decision.reason,
+    /^Paired aligned \(no shift\), decided by the logged eval_loss: the shifted pairing's mean NLL is 5\.50 \(2\.84× the logged value\), the aligned one's 1\.95 \(\+0\.5%\), against the logged eval_loss 1\.94\.$/,
+  );
   // transformers 5.x logs GPT-2's eval_loss as 127/128 of the per-token NLL: well inside the band.
   const trainer = decidePairing(summary(0.4, 1.94 * (128 / 127)), summary(0.09, 5.5), { loss: { key: 'eval_loss', value: 1.94 } });
   assert.equal(trainer.causalShift, true);
@@ -43,7 +46,11 @@ test('no logged value, no clear winner or checks that disagree leave the evaluat
   assert.match(close.reason, /neither pairing agrees with the log within 10% while the other is at least 1\.5 times away/);
   // 2.12 is 9.3% above 1.94 (distance 0.089); 3.0 is 1.55 times it (0.436, more than three times as far): decided.
   assert.equal(decidePairing(summary(0.1, 3.0), summary(0.4, 2.12), { loss: { key: 'eval_loss', value: 1.94 } }).causalShift, false);
-  assert.equal(decidePairing(summary(0.1, 5.5), summary(0.4, 2.3), { loss: { key: 'eval_loss', value: 1.94 } }).status, 'unverified', '18% away is no agreement');
+  assert.equal(
+    decidePairing(summary(0.1, 5.5), summary(0.4, 2.3), { loss: { key: 'eval_loss', value: 1.94 } }).status,
+    'unverified',
+    '18% away is no agreement',
+  );
   const conflict = decidePairing(shifted, aligned, { loss: { key: 'eval_loss', value: 1.94 }, accuracy: { key: 'eval_accuracy', value: 0.09 } });
   assert.equal(conflict.status, 'unverified');
   assert.match(conflict.reason, /the logged values point to different pairings/);
@@ -97,7 +104,11 @@ test('a run joined with an undecided evaluation gains the chosen pairing’s ser
 });
 
 test('report flags: --causal-shift yes|no|auto and --ignore-index N, as separate or joined values', () => {
-  assert.deepEqual(parseReportArgs(['run', '--json', '--causal-shift', 'no', '--ignore-index=-1']), { paths: ['run'], json: true, evalOutputs: { causalShift: false, ignoreIndex: -1 } });
+  assert.deepEqual(parseReportArgs(['run', '--json', '--causal-shift', 'no', '--ignore-index=-1']), {
+    paths: ['run'],
+    json: true,
+    evalOutputs: { causalShift: false, ignoreIndex: -1 },
+  });
   assert.deepEqual(parseReportArgs(['--causal-shift=yes', 'a', 'b']), { paths: ['a', 'b'], json: false, evalOutputs: { causalShift: true } });
   assert.deepEqual(parseReportArgs(['a', '--causal-shift', 'auto']), { paths: ['a'], json: false, evalOutputs: {} });
   assert.deepEqual(parseReportArgs(['a', '--causal-shift', 'maybe']), { error: '--causal-shift takes yes, no or auto, not "maybe".' });
@@ -111,7 +122,9 @@ test('the metadata sidecar: where it is, what it may hold, and that it is never 
   assert.equal(metadataSidecarPath('/r/eval_outputs/step-5.npz'), '/r/eval_outputs/step-5.metadata.json');
   assert.equal(metadataSidecarPath('/r/eval_outputs/step-5.safetensors'), undefined, 'safetensors keep __metadata__');
   assert.ok(isMetadataSidecar('metadata.json') && isMetadataSidecar('step-5.metadata.json') && !isMetadataSidecar('step-5.json'));
-  assert.deepEqual(parseMetadataSidecar('{"causal_shift": false, "ignore_index": -1, "step": 5, "producer": "me", "nested": {}}'), { metadata: { causal_shift: 'false', ignore_index: '-1', step: '5', producer: 'me' } });
+  assert.deepEqual(parseMetadataSidecar('{"causal_shift": false, "ignore_index": -1, "step": 5, "producer": "me", "nested": {}}'), {
+    metadata: { causal_shift: 'false', ignore_index: '-1', step: '5', producer: 'me' },
+  });
   assert.deepEqual(parseMetadataSidecar('{"causal_shift": "true"}'), { metadata: { causal_shift: 'true' } });
   assert.match((parseMetadataSidecar('{"causal_shift": "sometimes"}') as { error: string }).error, /"causal_shift" is "sometimes"; it must be true or false/);
   assert.match((parseMetadataSidecar('{"ignore_index": 1.5}') as { error: string }).error, /must be an integer/);

@@ -42,7 +42,7 @@ const [SEQUENCES, LENGTH, VOCAB] = [12, 20, 24];
  */
 function writeDump(folder: string, shifted: boolean): { accuracy: number; meanNll: number } {
   let seed = 12345;
-  const random = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const random = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   const labels = new BigInt64Array(SEQUENCES * LENGTH);
   for (let i = 0; i < labels.length; i++) labels[i] = i % LENGTH >= LENGTH - 3 ? -100n : BigInt(Math.floor(random() * VOCAB));
   const logits = new Float32Array(SEQUENCES * LENGTH * VOCAB);
@@ -74,7 +74,8 @@ function configure(cache: string, options = {}): void {
   settings = { options, cacheDirectory: join(root, cache), workerScript: existsSync(workerScript) ? workerScript : undefined };
 }
 
-const close = (actual: number | null | undefined, expected: number, tolerance: number, what: string): void => assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= tolerance, `${what}: ${actual} against ${expected}`);
+const close = (actual: number | null | undefined, expected: number, tolerance: number, what: string): void =>
+  assert.ok(actual !== null && actual !== undefined && Math.abs(actual - expected) <= tolerance, `${what}: ${actual} against ${expected}`);
 
 test('aligned .npy dumps without metadata get their true accuracy, decided by the logged eval_loss', async () => {
   const run = join(root, 'aligned');
@@ -89,7 +90,13 @@ test('aligned .npy dumps without metadata get their true accuracy, decided by th
   close(report.metrics[COMPUTED_KEYS.accuracy]?.values[0], truth.accuracy, 1e-12, 'accuracy');
   const [evaluation] = report.evaluations ?? [];
   assert.equal(evaluation?.status, 'decided');
-  assert.deepEqual(evaluation?.pairing, { form: 'logits', causalShift: false, causalShiftSource: 'logged-loss', ignoreIndex: -100, ignoreIndexSource: 'default' });
+  assert.deepEqual(evaluation?.pairing, {
+    form: 'logits',
+    causalShift: false,
+    causalShiftSource: 'logged-loss',
+    ignoreIndex: -100,
+    ignoreIndexSource: 'default',
+  });
   const [check] = evaluation?.pairingCheck?.comparisons ?? [];
   assert.equal(check?.against, 'logged-loss');
   assert.equal(check?.key, 'eval_loss');
@@ -98,7 +105,10 @@ test('aligned .npy dumps without metadata get their true accuracy, decided by th
   close(evaluation?.accuracy, truth.accuracy, 1e-12, 'the accuracy of the pairing used');
   close(evaluation?.pairings?.aligned.meanNll, truth.meanNll, 1e-4, 'both pairings listed');
   assert.ok((check?.shifted ?? 0) > 1.5 * (check?.logged ?? Infinity), `the shifted pairing is far off: ${check?.shifted} against ${check?.logged}`);
-  assert.match(evaluation?.pairingCheck?.reason ?? '', /^Paired aligned \(no shift\), decided by the logged eval_loss: the shifted pairing's mean NLL is .* \(\d\.\d\d× the logged value\), the aligned one's .* \(\+0\.8%\)/);
+  assert.match(
+    evaluation?.pairingCheck?.reason ?? '',
+    /^Paired aligned \(no shift\), decided by the logged eval_loss: the shifted pairing's mean NLL is .* \(\d\.\d\d× the logged value\), the aligned one's .* \(\+0\.8%\)/,
+  );
 
   // Read again, the result comes back from the cache with both pairings intact.
   const again = (await reportPaths([run], settings)).runs.find((candidate) => candidate.id === run);
@@ -123,7 +133,10 @@ test('the same dumps without a logged loss are unverified: shown so, never the r
   assert.ok((evaluation?.pairings?.shifted.accuracy ?? 1) < 0.15, 'the shifted pairing of an aligned dump is near chance');
   const problem = document.problems.find((candidate) => candidate.path === evaluation?.path);
   assert.doesNotMatch(problem?.message ?? '', /Rescan/, 'a sidecar written later is read without a rescan');
-  assert.match(problem?.message ?? '', /logs no eval loss or accuracy at this step.*metadata\.json beside the arrays.*tokenAccuracyLens\.evalOutputs\.causalShift.*report --causal-shift yes\|no/);
+  assert.match(
+    problem?.message ?? '',
+    /logs no eval loss or accuracy at this step.*metadata\.json beside the arrays.*tokenAccuracyLens\.evalOutputs\.causalShift.*report --causal-shift yes\|no/,
+  );
   // The extension's panel lists the same problem beside the files it could not read.
   const evaluations = new EvaluationContext(settings);
   const ingest = new LogIngest(undefined, { retryIncomplete: true, evaluations });
@@ -153,14 +166,24 @@ test('a sidecar written, or deleted, beside a watched dump settles, or reopens, 
     await new Promise((resolve) => setTimeout(resolve, 300));
     writeFileSync(join(folder, 'metadata.json'), '{"causal_shift": false}');
     await waitFor(session, () => evaluation()?.status === 'decided');
-    assert.deepEqual(evaluation()?.pairing, { form: 'logits', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'default' });
+    assert.deepEqual(evaluation()?.pairing, {
+      form: 'logits',
+      causalShift: false,
+      causalShiftSource: 'metadata',
+      ignoreIndex: -100,
+      ignoreIndexSource: 'default',
+    });
     const snapshot = session.store.snapshot(run) ?? assert.fail();
     close(session.resolve(snapshot).run.metrics.get(COMPUTED_KEYS.accuracy)?.values[0], truth.accuracy, 1e-12, 'the run’s computed accuracy');
     assert.deepEqual(session.unverifiedProblems(), []);
 
     rmSync(join(folder, 'metadata.json'));
     await waitFor(session, () => evaluation()?.status === 'unverified');
-    assert.equal(session.resolve(session.store.snapshot(run) ?? assert.fail()).run.metrics.get(COMPUTED_KEYS.accuracy), undefined, 'no longer the run’s accuracy');
+    assert.equal(
+      session.resolve(session.store.snapshot(run) ?? assert.fail()).run.metrics.get(COMPUTED_KEYS.accuracy),
+      undefined,
+      'no longer the run’s accuracy',
+    );
     assert.equal(session.unverifiedProblems().length, 1);
   } finally {
     await session.dispose();
@@ -177,7 +200,12 @@ test('a refused cache folder is said once, in the report and the session, and th
   mkdirSync(join(root, 'real-cache'));
   symlinkSync(join(root, 'real-cache'), join(root, 'linked-cache'));
   configure('linked-cache');
-  const expected = [{ path: join(root, 'linked-cache'), message: `The evaluation cache folder ${join(root, 'linked-cache')} is not a folder (a link or a file): the cache is not used.` }];
+  const expected = [
+    {
+      path: join(root, 'linked-cache'),
+      message: `The evaluation cache folder ${join(root, 'linked-cache')} is not a folder (a link or a file): the cache is not used.`,
+    },
+  ];
   const document = await reportPaths([run], settings);
   assert.deepEqual(document.problems, expected);
   assert.deepEqual(document.runs[0]?.metrics[COMPUTED_KEYS.accuracy]?.steps, [100, 200], 'both scored without the cache');
@@ -199,7 +227,13 @@ test('shifted dumps without metadata are decided shifted by the logged loss', as
   configure('cache-shifted');
   const report = (await reportPaths([run], settings)).runs.find((candidate) => candidate.id === run) ?? assert.fail();
   close(report.metrics[COMPUTED_KEYS.accuracy]?.values[0], truth.accuracy, 1e-12, 'accuracy');
-  assert.deepEqual(report.evaluations?.[0]?.pairing, { form: 'logits', causalShift: true, causalShiftSource: 'logged-loss', ignoreIndex: -100, ignoreIndexSource: 'default' });
+  assert.deepEqual(report.evaluations?.[0]?.pairing, {
+    form: 'logits',
+    causalShift: true,
+    causalShiftSource: 'logged-loss',
+    ignoreIndex: -100,
+    ignoreIndexSource: 'default',
+  });
 });
 
 test('a metadata.json beside the arrays settles the pairing and the ignore index; it is never read as an evaluation', async () => {
@@ -211,15 +245,27 @@ test('a metadata.json beside the arrays settles the pairing and the ignore index
   const document = await reportPaths([run], settings);
   const report = document.runs.find((candidate) => candidate.id === run) ?? assert.fail();
   close(report.metrics[COMPUTED_KEYS.accuracy]?.values[0], truth.accuracy, 1e-12, 'accuracy');
-  assert.deepEqual(report.evaluations?.[0]?.pairing, { form: 'logits', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'metadata' });
+  assert.deepEqual(report.evaluations?.[0]?.pairing, {
+    form: 'logits',
+    causalShift: false,
+    causalShiftSource: 'metadata',
+    ignoreIndex: -100,
+    ignoreIndexSource: 'metadata',
+  });
   assert.equal(report.evaluations?.[0]?.pairingCheck, undefined, 'nothing left to check');
-  assert.deepEqual(report.sources.map((source) => source.path), [join(folder, 'labels.npy')]);
+  assert.deepEqual(
+    report.sources.map((source) => source.path),
+    [join(folder, 'labels.npy')],
+  );
   assert.deepEqual(document.problems, []);
 
   // A sidecar rewritten is read again (it is part of the cached result's identity); a broken one is a problem.
   writeFileSync(join(folder, 'metadata.json'), '{"causal_shift": "maybe"}');
   const broken = await reportPaths([run], settings);
-  assert.match(broken.problems.find((problem) => problem.path === join(folder, 'labels.npy'))?.message ?? '', /metadata\.json: "causal_shift" is "maybe"; it must be true or false\./);
+  assert.match(
+    broken.problems.find((problem) => problem.path === join(folder, 'labels.npy'))?.message ?? '',
+    /metadata\.json: "causal_shift" is "maybe"; it must be true or false\./,
+  );
 });
 
 test('step-N.metadata.json beside an .npz is its metadata', async () => {
@@ -245,12 +291,24 @@ test('report --causal-shift no settles bare dumps from the command line; --ignor
   const run = join(root, 'flags');
   const truth = writeDump(join(run, 'eval_outputs', 'step-100'), false);
   const cli = join(REPO, 'dist/cli.js');
-  const run_ = (args: string[]): ReportDocument => JSON.parse(execFileSync(process.execPath, [cli, 'report', run, '--json', ...args], { encoding: 'utf8', env: { ...process.env, TMPDIR: root } })) as ReportDocument;
+  const run_ = (args: string[]): ReportDocument =>
+    JSON.parse(
+      execFileSync(process.execPath, [cli, 'report', run, '--json', ...args], { encoding: 'utf8', env: { ...process.env, TMPDIR: root } }),
+    ) as ReportDocument;
   const settled = run_(['--causal-shift', 'no', '--ignore-index=-100']).runs[0];
-  assert.deepEqual(settled?.evaluations?.[0]?.pairing, { form: 'logits', causalShift: false, causalShiftSource: 'setting', ignoreIndex: -100, ignoreIndexSource: 'setting' });
+  assert.deepEqual(settled?.evaluations?.[0]?.pairing, {
+    form: 'logits',
+    causalShift: false,
+    causalShiftSource: 'setting',
+    ignoreIndex: -100,
+    ignoreIndexSource: 'setting',
+  });
   close(settled?.metrics[COMPUTED_KEYS.accuracy]?.values[0], truth.accuracy, 1e-12, 'accuracy');
   assert.equal(run_(['--causal-shift', 'auto']).runs[0]?.evaluations?.[0]?.status, 'unverified');
-  assert.throws(() => execFileSync(process.execPath, [cli, 'report', run, '--causal-shift', 'maybe'], { stdio: 'pipe' }), /--causal-shift takes yes, no or auto, not "maybe"/);
+  assert.throws(
+    () => execFileSync(process.execPath, [cli, 'report', run, '--causal-shift', 'maybe'], { stdio: 'pipe' }),
+    /--causal-shift takes yes, no or auto, not "maybe"/,
+  );
 });
 
 test('scoring progress covers the temperature fit’s passes: it only grows and reaches 1 when they are done', async () => {
@@ -266,7 +324,10 @@ test('scoring progress covers the temperature fit’s passes: it only grows and 
   for (let i = 1; i < seen.length; i++) assert.ok((seen[i] as number) >= (seen[i - 1] as number), `progress went back: ${seen.join(', ')}`);
   assert.equal(seen.at(-1), 1);
   assert.equal(seen.filter((fraction) => fraction >= 1).length, 1, 'done once, at the end');
-  assert.ok(seen.filter((fraction) => fraction > 0.4 && fraction < 1).length >= passes * Math.floor((SEQUENCES * LENGTH) / 3) - 1, 'every temperature pass is reported');
+  assert.ok(
+    seen.filter((fraction) => fraction > 0.4 && fraction < 1).length >= passes * Math.floor((SEQUENCES * LENGTH) / 3) - 1,
+    'every temperature pass is reported',
+  );
 });
 
 test('the cache keeps both pairings of an undecided evaluation, bit for bit', async () => {

@@ -40,7 +40,10 @@ test('a folder or a link of that name is refused, and nothing is written through
   mkdirSync(linked);
   writeFileSync(join(dir, 'elsewhere.py'), 'x = 1\n');
   symlinkSync(join(dir, 'elsewhere.py'), join(linked, DUMP_HELPER_NAME));
-  await assert.rejects(installDumpHelper(SOURCE, linked, () => Promise.resolve(true)), /not a regular file/);
+  await assert.rejects(
+    installDumpHelper(SOURCE, linked, () => Promise.resolve(true)),
+    /not a regular file/,
+  );
   assert.equal(readFileSync(join(dir, 'elsewhere.py'), 'utf8'), 'x = 1\n');
 });
 

@@ -27,7 +27,9 @@ interface Scenario {
   readonly reference?: Statistics;
   readonly userMetrics?: readonly number[];
 }
-type Results = Readonly<Record<'trainer' | 'trainerWithout' | 'trainerHooks' | 'sft' | 'sftWithout' | 'sftHooksChunked' | 'sftHooksNll' | 'encoderDecoder', Scenario>>;
+type Results = Readonly<
+  Record<'trainer' | 'trainerWithout' | 'trainerHooks' | 'sft' | 'sftWithout' | 'sftHooksChunked' | 'sftHooksNll' | 'encoderDecoder', Scenario>
+>;
 
 const dir = mkdtempSync(join(tmpdir(), 'tal-dump-trainers-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,7 +62,10 @@ for (const venv of TRAINER_VENVS) {
     const r = load();
     assertDumpMatches('Trainer', r.trainer);
     assert.deepEqual(r.trainer.losses, r.trainerWithout.losses, 'training losses are bit-identical with and without the helper');
-    assert.deepEqual(r.trainer.evals?.map((e) => e['eval_loss']), r.trainerWithout.evals?.map((e) => e['eval_loss']));
+    assert.deepEqual(
+      r.trainer.evals?.map((e) => e['eval_loss']),
+      r.trainerWithout.evals?.map((e) => e['eval_loss']),
+    );
   });
 
   test(`${venv.label}: under SFTTrainer's default chunked_nll loss the callback runs its own pass, and TRL's accuracy agrees`, { skip: venv.skip }, () => {
@@ -94,11 +99,17 @@ for (const venv of TRAINER_VENVS) {
 
 test('hand-made .npy and .npz dumps get the metadata sidecar the reader looks for, and the shift must be stated', { skip: numpySkipReason }, () => {
   const out = join(dir, 'hand-made');
-  const written = JSON.parse(runPython([join(REPO_ROOT, 'test/fixtures/python/trainers/hand_made_dumps.py'), REPO_ROOT, out])) as Readonly<Record<string, unknown>>;
+  const written = JSON.parse(runPython([join(REPO_ROOT, 'test/fixtures/python/trainers/hand_made_dumps.py'), REPO_ROOT, out])) as Readonly<
+    Record<string, unknown>
+  >;
   assert.equal(written['folder'], join('eval_outputs', 'step-10'));
   assert.deepEqual(written['files'], ['labels.npy', 'logits.npy', 'metadata.json']);
   assert.deepEqual(written['entries'], ['step-10', 'step-20.metadata.json', 'step-20.npz'], 'no temporary folder is left behind');
-  assert.deepEqual(written['folderMetadata'], { causal_shift: true, ignore_index: -100, producer: 'token_accuracy_lens_dump', step: 10 }, 'the second write replaced the first');
+  assert.deepEqual(
+    written['folderMetadata'],
+    { causal_shift: true, ignore_index: -100, producer: 'token_accuracy_lens_dump', step: 10 },
+    'the second write replaced the first',
+  );
   assert.equal(written['sidecar'], join('eval_outputs', 'step-20.metadata.json'));
   assert.deepEqual(written['npzMetadata'], { causal_shift: true, ignore_index: -1, producer: 'token_accuracy_lens_dump', step: 20 });
   assert.match(String(written['refused']), /causal_shift must be True/);

@@ -72,7 +72,11 @@ test('the key a fix writes follows the framework: a Keras script next to an HF-s
   const lightning = 'from lightning.pytorch.callbacks import EarlyStopping\nstop = EarlyStopping(monitor="val_loss")\n';
   const lightningRun = { ...views().healthy, evalAccuracy: { key: 'val/acc', steps: [], values: [], total: 0 } };
   assert.equal(reportFinding(firstFinding(lightning), lightningRun, true, true).metricKey, 'val/acc');
-  assert.equal(reportFinding(firstFinding(lightning), lightningRun, true, false).metricKey, null, "the active run's keys say nothing about a script that does not write it");
+  assert.equal(
+    reportFinding(firstFinding(lightning), lightningRun, true, false).metricKey,
+    null,
+    "the active run's keys say nothing about a script that does not write it",
+  );
 });
 
 test('a fix never writes the accuracy computed from evaluation outputs, which the trainer does not log', () => {
@@ -90,21 +94,37 @@ test("the key comes from the dict compute_metrics returns, TRL's own key, or eva
   const key = (text: string, run?: RunView): string | null => reportFinding(firstFinding(text), run, true, run !== undefined).metricKey;
   assert.equal(key(trainer('def compute_metrics(p):\n    return {"token_accuracy": acc(p)}')), 'eval_token_accuracy');
   assert.equal(key(trainer('def compute_metrics(p):\n    loss = 1\n    return dict(perplexity=2.0, f1=f(p))')), 'eval_f1');
-  assert.equal(key(trainer('metric = evaluate.load("accuracy")\ndef compute_metrics(p):\n    return metric.compute(predictions=p[0], references=p[1])')), 'eval_accuracy');
-  assert.equal(key(trainer('def compute_metrics(p):\n    return {"eval_exact_match": em(p)}')), 'eval_exact_match', 'a key already prefixed is not prefixed again');
+  assert.equal(
+    key(trainer('metric = evaluate.load("accuracy")\ndef compute_metrics(p):\n    return metric.compute(predictions=p[0], references=p[1])')),
+    'eval_accuracy',
+  );
+  assert.equal(
+    key(trainer('def compute_metrics(p):\n    return {"eval_exact_match": em(p)}')),
+    'eval_exact_match',
+    'a key already prefixed is not prefixed again',
+  );
   assert.equal(key(trainer('def compute_metrics(p):\n    return build(p)')), null, 'a dict built at run time says nothing');
   const loggedRun = { ...views().healthy, evalAccuracy: { key: 'eval_accuracy', steps: [], values: [], total: 0 } };
   assert.equal(key(trainer('def compute_metrics(p):\n    return build(p)'), loggedRun), 'eval_accuracy', 'the run the script writes logs it');
-  assert.equal(key(trainer('def compute_metrics(p):\n    return {"token_accuracy": acc(p)}'), loggedRun), 'eval_token_accuracy', 'the script as it is now wins over an older run');
-  const sft = 'from trl import SFTTrainer\nfrom transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", load_best_model_at_end=True)\nSFTTrainer(model=m, args=args)\n';
+  assert.equal(
+    key(trainer('def compute_metrics(p):\n    return {"token_accuracy": acc(p)}'), loggedRun),
+    'eval_token_accuracy',
+    'the script as it is now wins over an older run',
+  );
+  const sft =
+    'from trl import SFTTrainer\nfrom transformers import TrainingArguments\nargs = TrainingArguments(output_dir="o", load_best_model_at_end=True)\nSFTTrainer(model=m, args=args)\n';
   assert.equal(key(sft), 'eval_mean_token_accuracy', 'SFTTrainer logs it whatever arguments class it is given');
 });
 
 test('without a known key the finding says why no fix is offered and what to write', () => {
-  const hf = 'from transformers import Trainer, TrainingArguments\nargs = TrainingArguments(output_dir="o", load_best_model_at_end=True)\nTrainer(model=m, args=args, compute_metrics=make_metrics())\n';
+  const hf =
+    'from transformers import Trainer, TrainingArguments\nargs = TrainingArguments(output_dir="o", load_best_model_at_end=True)\nTrainer(model=m, args=args, compute_metrics=make_metrics())\n';
   const report = reportFinding(firstFinding(hf), undefined, true);
   assert.equal(report.offersFix, false);
-  assert.match(report.message, /No fix is offered: no accuracy key that this script logs is known .*metric_for_best_model to "eval_" \+ an accuracy key your compute_metrics returns, with greater_is_better=True\.$/);
+  assert.match(
+    report.message,
+    /No fix is offered: no accuracy key that this script logs is known .*metric_for_best_model to "eval_" \+ an accuracy key your compute_metrics returns, with greater_is_better=True\.$/,
+  );
   const warned = reportFinding(firstFinding(hf), views().misleading, true, false);
   assert.equal(warned.level, 'warning');
   assert.match(warned.message, /No fix is offered/);
@@ -121,7 +141,10 @@ test('the run a script writes wins over the active run; among several, the most 
 
 test('the fix title says what will be written', () => {
   const finding = firstFinding('from trl import SFTConfig\nSFTConfig(lr_scheduler_type="reduce_lr_on_plateau")\n');
-  assert.equal(fixTitle(finding.fix, 'eval_mean_token_accuracy'), 'Set metric_for_best_model="eval_mean_token_accuracy", greater_is_better=True, lr_scheduler_kwargs["mode"]="max"');
+  assert.equal(
+    fixTitle(finding.fix, 'eval_mean_token_accuracy'),
+    'Set metric_for_best_model="eval_mean_token_accuracy", greater_is_better=True, lr_scheduler_kwargs["mode"]="max"',
+  );
 });
 
 test('in a script that measures no accuracy and writes no run, the advice is only a faint hint', () => {
@@ -172,10 +195,17 @@ test('no fix writes an accuracy key where neither the script nor a run logs one;
   const { script, findings } = lossTrustIn(parser, noMetrics);
   const report = reportFinding(findings[0] ?? assert.fail('no finding'), undefined, measuresAccuracy(script));
   assert.equal(report.offersFix, false);
-  assert.equal(report.message, 'With no metric_for_best_model, load_best_model_at_end=True loads the checkpoint with the lowest eval loss at the end. Loss can rise while token accuracy still improves.');
+  assert.equal(
+    report.message,
+    'With no metric_for_best_model, load_best_model_at_end=True loads the checkpoint with the lowest eval loss at the end. Loss can rise while token accuracy still improves.',
+  );
   const healthy = { ...views().healthy, evalAccuracy: { key: 'eval_accuracy', steps: [], values: [], total: 0 } };
   assert.equal(reportFinding(findings[0] ?? assert.fail('no finding'), healthy, false, true).offersFix, true, 'the run the script writes logs an accuracy');
-  assert.equal(reportFinding(findings[0] ?? assert.fail('no finding'), healthy, false, false).offersFix, false, 'the active run, which the script does not write, says nothing');
+  assert.equal(
+    reportFinding(findings[0] ?? assert.fail('no finding'), healthy, false, false).offersFix,
+    false,
+    'the active run, which the script does not write, says nothing',
+  );
   const modeOnly = 'import torch\ns = torch.optim.lr_scheduler.ReduceLROnPlateau(opt)\ns.step(val_acc)\n';
   assert.equal(reportFinding(firstFinding(modeOnly), undefined, false).offersFix, true);
 });

@@ -67,43 +67,54 @@ const EXPECTED: Readonly<Record<string, string | null>> = {
 const TRANSFORMERS = new Set(['fix_trainer_token_accuracy.py', 'fix_sft_plateau.py', 'fix_trainer_early_stopping.py']);
 
 const venv = TRAINER_VENVS[0];
-test('every quick fix, applied to a real Transformers, TRL, Lightning, Keras or PyTorch script, leaves one that trains and follows a key it logs, upwards', { skip: venv?.skip ?? 'no trainer venv' }, () => {
-  const python = venv?.python ?? assert.fail('no trainer venv');
-  const runs: { fixed: Fixed; path: string; out: string }[] = [];
-  for (const [name, key] of Object.entries(EXPECTED)) {
-    const fixed = fixedScripts(name);
-    assert.ok(fixed.length > 0, `${name}: a fix is offered`);
-    for (const [i, one] of fixed.entries()) {
-      if (key !== null) assert.equal(one.key, key, `${one.name} writes the key the script logs`);
-      if (TRANSFORMERS.has(name)) {
-        assert.match(one.text, new RegExp(`metric_for_best_model="${key ?? ''}"`), one.text);
-        assert.match(one.text, /greater_is_better=True/);
+test(
+  'every quick fix, applied to a real Transformers, TRL, Lightning, Keras or PyTorch script, leaves one that trains and follows a key it logs, upwards',
+  { skip: venv?.skip ?? 'no trainer venv' },
+  () => {
+    const python = venv?.python ?? assert.fail('no trainer venv');
+    const runs: { fixed: Fixed; path: string; out: string }[] = [];
+    for (const [name, key] of Object.entries(EXPECTED)) {
+      const fixed = fixedScripts(name);
+      assert.ok(fixed.length > 0, `${name}: a fix is offered`);
+      for (const [i, one] of fixed.entries()) {
+        if (key !== null) assert.equal(one.key, key, `${one.name} writes the key the script logs`);
+        if (TRANSFORMERS.has(name)) {
+          assert.match(one.text, new RegExp(`metric_for_best_model="${key ?? ''}"`), one.text);
+          assert.match(one.text, /greater_is_better=True/);
+        }
+        runs.push({ fixed: one, path: join(dir, `${name.replace('.py', '')}-${i}.py`), out: join(dir, `out-${name.replace('.py', '')}-${i}`) });
       }
-      runs.push({ fixed: one, path: join(dir, `${name.replace('.py', '')}-${i}.py`), out: join(dir, `out-${name.replace('.py', '')}-${i}`) });
     }
-  }
-  assert.match(runs.find((run) => run.fixed.name.startsWith('fix_sft_plateau'))?.fixed.text ?? '', /lr_scheduler_kwargs=\{"mode": "max"\}/, 'the plateau scheduler turns to maximise too');
-  // What the fix wrote before, a default the script does not log, shows that the check can fail.
-  const original = readFileSync(join(SCRIPTS, 'fix_trainer_token_accuracy.py'), 'utf8');
-  const [first] = lossTrustIn(parser, original).findings;
-  const guessed = { path: join(dir, 'guessed.py'), out: join(dir, 'out-guessed') };
-  writeFileSync(guessed.path, applyEdits(original, planFix(original, first?.fix ?? [], 'eval_accuracy')));
-  for (const run of runs) writeFileSync(run.path, run.fixed.text);
-  const resultsPath = join(dir, 'results.json');
-  runTrainerPython(python, [join(SCRIPTS, 'run_scripts.py'), resultsPath, ...[...runs, guessed].flatMap((run) => [run.path, run.out])]);
-  const results = JSON.parse(readFileSync(resultsPath, 'utf8')) as Readonly<Record<string, RunResult>>;
-  for (const run of runs) {
-    const result = results[run.path] ?? assert.fail(`no result for ${run.fixed.name}`);
-    assert.equal(result.error, null, `${run.fixed.name} fails:\n${run.fixed.text}`);
-    if (result.logged === null) {
-      assert.ok(result.evalKeys.includes(run.fixed.key ?? ''), `${run.fixed.name}: ${run.fixed.key ?? ''} among ${result.evalKeys.join(', ')}`);
-      assert.equal(typeof result.bestMetric, 'number', `${run.fixed.name}: a best checkpoint was chosen`);
-    } else if (run.fixed.key !== null) {
-      assert.ok(result.logged.keys.includes(run.fixed.key), `${run.fixed.name}: ${run.fixed.key} among ${result.logged.keys.join(', ')}`);
-      assert.ok(result.logged.monitored.includes(`${run.fixed.key}:max`), `${run.fixed.name}: ${result.logged.monitored.join(', ')}`);
-    } else {
-      assert.ok(result.logged.monitored.some((monitored) => monitored.endsWith(':max')), `${run.fixed.name}: ${result.logged.monitored.join(', ')}`);
+    assert.match(
+      runs.find((run) => run.fixed.name.startsWith('fix_sft_plateau'))?.fixed.text ?? '',
+      /lr_scheduler_kwargs=\{"mode": "max"\}/,
+      'the plateau scheduler turns to maximise too',
+    );
+    // What the fix wrote before, a default the script does not log, shows that the check can fail.
+    const original = readFileSync(join(SCRIPTS, 'fix_trainer_token_accuracy.py'), 'utf8');
+    const [first] = lossTrustIn(parser, original).findings;
+    const guessed = { path: join(dir, 'guessed.py'), out: join(dir, 'out-guessed') };
+    writeFileSync(guessed.path, applyEdits(original, planFix(original, first?.fix ?? [], 'eval_accuracy')));
+    for (const run of runs) writeFileSync(run.path, run.fixed.text);
+    const resultsPath = join(dir, 'results.json');
+    runTrainerPython(python, [join(SCRIPTS, 'run_scripts.py'), resultsPath, ...[...runs, guessed].flatMap((run) => [run.path, run.out])]);
+    const results = JSON.parse(readFileSync(resultsPath, 'utf8')) as Readonly<Record<string, RunResult>>;
+    for (const run of runs) {
+      const result = results[run.path] ?? assert.fail(`no result for ${run.fixed.name}`);
+      assert.equal(result.error, null, `${run.fixed.name} fails:\n${run.fixed.text}`);
+      if (result.logged === null) {
+        assert.ok(result.evalKeys.includes(run.fixed.key ?? ''), `${run.fixed.name}: ${run.fixed.key ?? ''} among ${result.evalKeys.join(', ')}`);
+        assert.equal(typeof result.bestMetric, 'number', `${run.fixed.name}: a best checkpoint was chosen`);
+      } else if (run.fixed.key !== null) {
+        assert.ok(result.logged.keys.includes(run.fixed.key), `${run.fixed.name}: ${run.fixed.key} among ${result.logged.keys.join(', ')}`);
+        assert.ok(result.logged.monitored.includes(`${run.fixed.key}:max`), `${run.fixed.name}: ${result.logged.monitored.join(', ')}`);
+      } else {
+        assert.ok(
+          result.logged.monitored.some((monitored) => monitored.endsWith(':max')),
+          `${run.fixed.name}: ${result.logged.monitored.join(', ')}`,
+        );
+      }
     }
-  }
-  assert.match(results[guessed.path]?.error ?? '', /KeyError: .*'eval_accuracy', which is not found in the evaluation metrics/);
-});
+    assert.match(results[guessed.path]?.error ?? '', /KeyError: .*'eval_accuracy', which is not found in the evaluation metrics/);
+  },
+);

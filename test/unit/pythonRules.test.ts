@@ -69,9 +69,16 @@ describe('quick fixes', () => {
         const after = lossTrustIn(parser, fixed).findings;
         assert.ok(after.length < before.length, `${finding.rule} at line ${lineOf(text, finding.span.start)} still there after:\n${fixed}`);
         for (const rule of new Set(after.map((f) => f.rule))) {
-          assert.ok(ruleCount(after, rule) <= ruleCount(before, rule), `fixing ${finding.rule} at line ${lineOf(text, finding.span.start)} adds ${rule}:\n${fixed}`);
+          assert.ok(
+            ruleCount(after, rule) <= ruleCount(before, rule),
+            `fixing ${finding.rule} at line ${lineOf(text, finding.span.start)} adds ${rule}:\n${fixed}`,
+          );
         }
-        assert.ok(!after.some((f) => f.rule === finding.rule && lineOf(fixed, f.span.start) === lineOf(text, finding.span.start) && f.span.start === finding.span.start));
+        assert.ok(
+          !after.some(
+            (f) => f.rule === finding.rule && lineOf(fixed, f.span.start) === lineOf(text, finding.span.start) && f.span.start === finding.span.start,
+          ),
+        );
       }
     });
   }
@@ -85,7 +92,8 @@ describe('quick fixes', () => {
   });
 
   test('a loss metric is replaced in place, in the quote style of the call, and the direction turned', () => {
-    const text = "from transformers import TrainingArguments\nargs = TrainingArguments(output_dir='o', metric_for_best_model='eval_loss', greater_is_better=False)\n";
+    const text =
+      "from transformers import TrainingArguments\nargs = TrainingArguments(output_dir='o', metric_for_best_model='eval_loss', greater_is_better=False)\n";
     const [finding] = lossTrustIn(parser, text).findings;
     assert.equal(finding?.rule, 'hf-loss-metric');
     const fixed = applyEdits(text, planFix(text, finding?.fix ?? [], 'eval_accuracy'));
@@ -111,18 +119,27 @@ describe('quick fixes', () => {
     const text = readFileSync(join(FIXTURES, 'hf_plateau_dict_call.py'), 'utf8');
     const findings = lossTrustIn(parser, text).findings;
     const [byLoss, , byAccuracyMin] = findings;
-    assert.match(applyEdits(text, planFix(text, byLoss?.fix ?? [], 'eval_accuracy')), /lr_scheduler_kwargs=dict\(factor=0\.5, patience=1, mode="max"\),\n {4}metric_for_best_model="eval_accuracy",\n {4}greater_is_better=True,\n\)/);
+    assert.match(
+      applyEdits(text, planFix(text, byLoss?.fix ?? [], 'eval_accuracy')),
+      /lr_scheduler_kwargs=dict\(factor=0\.5, patience=1, mode="max"\),\n {4}metric_for_best_model="eval_accuracy",\n {4}greater_is_better=True,\n\)/,
+    );
     assert.match(applyEdits(text, planFix(text, byAccuracyMin?.fix ?? [], 'unused')), /lr_scheduler_kwargs=dict\(factor=0\.5, mode="max"\),/);
     const unknown = findings.filter((f) => lineOf(text, f.span.start) >= 17);
     assert.equal(unknown.length, 2);
-    assert.deepEqual(unknown.map((f) => f.fix), [[], []]);
+    assert.deepEqual(
+      unknown.map((f) => f.fix),
+      [[], []],
+    );
   });
 
   test('no fix adds a keyword to a call that also takes **kwargs', () => {
     const text = readFileSync(join(FIXTURES, 'splat_calls_no_fix.py'), 'utf8');
     const findings = lossTrustIn(parser, text).findings;
     assert.equal(findings.length, 3);
-    assert.deepEqual(findings.map((f) => f.fix), [[], [], []]);
+    assert.deepEqual(
+      findings.map((f) => f.fix),
+      [[], [], []],
+    );
   });
 
   test('Keras and Lightning fixes monitor the accuracy key upwards', () => {
@@ -141,7 +158,8 @@ describe('quick fixes', () => {
 
 describe('parsing while the user types', () => {
   test('an unfinished call is read without throwing, and finished calls around it still count', () => {
-    const text = 'from transformers import TrainingArguments\nargs = TrainingArguments(load_best_model_at_end=True)\nother = TrainingArguments(output_dir="x", load_best\n';
+    const text =
+      'from transformers import TrainingArguments\nargs = TrainingArguments(load_best_model_at_end=True)\nother = TrainingArguments(output_dir="x", load_best\n';
     const rules = lossTrustIn(parser, text).findings.map((f) => `${lineOf(text, f.span.start)}:${f.rule}`);
     assert.ok(rules.includes('2:hf-loss-metric'), rules.join(','));
   });
@@ -164,7 +182,10 @@ describe('text that is not Python', () => {
     assert.throws(() => parser.parse(garbage), /Parsing stopped after 1000 ms/);
     assert.ok(performance.now() - started < 2500, `took ${(performance.now() - started).toFixed(0)} ms`);
     const text = 'from transformers import TrainingArguments\nargs = TrainingArguments(load_best_model_at_end=True)\n';
-    assert.deepEqual(lossTrustIn(parser, text).findings.map((f) => text.slice(f.span.start, f.span.end)), ['load_best_model_at_end=True']);
+    assert.deepEqual(
+      lossTrustIn(parser, text).findings.map((f) => text.slice(f.span.start, f.span.end)),
+      ['load_best_model_at_end=True'],
+    );
   });
 });
 
@@ -174,14 +195,20 @@ describe('notebook cells', () => {
     const cell = 'args = TA(output_dir=OUT, load_best_model_at_end=True)\n';
     assert.deepEqual(lossTrustIn(parser, cell).findings, []);
     const { script, findings } = lossTrustIn(parser, cell, imports);
-    assert.deepEqual(findings.map((f) => `${cell.slice(f.span.start, f.span.end)}:${f.rule}`), ['load_best_model_at_end=True:hf-loss-metric']);
+    assert.deepEqual(
+      findings.map((f) => `${cell.slice(f.span.start, f.span.end)}:${f.rule}`),
+      ['load_best_model_at_end=True:hf-loss-metric'],
+    );
     assert.ok(script.strings.includes('outputs/nb-run'));
   });
 
   test("a cell's own import wins over another cell's", () => {
     const context = 'from keras.callbacks import EarlyStopping\n';
     const cell = 'from lightning.pytorch.callbacks import EarlyStopping\nstop = EarlyStopping(monitor="val_acc")\n';
-    assert.deepEqual(lossTrustIn(parser, cell, context).findings.map((f) => f.rule), ['lightning-mode']);
+    assert.deepEqual(
+      lossTrustIn(parser, cell, context).findings.map((f) => f.rule),
+      ['lightning-mode'],
+    );
   });
 });
 
@@ -193,15 +220,24 @@ describe('where added arguments go', () => {
 
   test('after a last argument with no trailing comma, and after the comment on its line', () => {
     const text = 'import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3  # three epochs\n)\n';
-    assert.equal(fixed(text), 'import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,  # three epochs\n    monitor="val_acc",\n    mode="max"\n)\n');
+    assert.equal(
+      fixed(text),
+      'import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,  # three epochs\n    monitor="val_acc",\n    mode="max"\n)\n',
+    );
   });
 
   test('in a script with \\r\\n line ends, added lines end with \\r\\n too', () => {
     const crlf = (text: string): string => text.replace(/\n/g, '\r\n');
     const comment = 'import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3  # three epochs\n)\n';
-    assert.equal(fixed(crlf(comment)), crlf('import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,  # three epochs\n    monitor="val_acc",\n    mode="max"\n)\n'));
+    assert.equal(
+      fixed(crlf(comment)),
+      crlf('import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,  # three epochs\n    monitor="val_acc",\n    mode="max"\n)\n'),
+    );
     const trailingComma = 'import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,\n)\n';
-    assert.equal(fixed(crlf(trailingComma)), crlf('import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,\n    monitor="val_acc",\n    mode="max",\n)\n'));
+    assert.equal(
+      fixed(crlf(trailingComma)),
+      crlf('import keras\nstop = keras.callbacks.EarlyStopping(\n    patience=3,\n    monitor="val_acc",\n    mode="max",\n)\n'),
+    );
   });
 
   test('into empty parentheses', () => {

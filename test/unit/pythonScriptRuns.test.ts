@@ -5,14 +5,22 @@ import { findingsForRun, runsWrittenBy } from '../../src/node/python/scriptRuns'
 
 const workspace = join('/', 'work', 'project');
 const scriptDir = join(workspace, 'train');
-const runs = [join(workspace, 'outputs', 'sft-run'), join(workspace, 'lightning_logs', 'version_3'), join(workspace, 'train', 'runs', 'tiny'), join('/', 'data', 'exp1')];
+const runs = [
+  join(workspace, 'outputs', 'sft-run'),
+  join(workspace, 'lightning_logs', 'version_3'),
+  join(workspace, 'train', 'runs', 'tiny'),
+  join('/', 'data', 'exp1'),
+];
 
 test('an output directory relative to the workspace names its run', () => {
   assert.deepEqual(runsWrittenBy(['outputs/sft-run'], [scriptDir, workspace], runs), [join(workspace, 'outputs', 'sft-run')]);
 });
 
 test('a logging root matches the version folders under it, relative to the script too', () => {
-  assert.deepEqual(runsWrittenBy(['lightning_logs', 'runs'], [scriptDir, workspace], runs), [join(workspace, 'lightning_logs', 'version_3'), join(workspace, 'train', 'runs', 'tiny')]);
+  assert.deepEqual(runsWrittenBy(['lightning_logs', 'runs'], [scriptDir, workspace], runs), [
+    join(workspace, 'lightning_logs', 'version_3'),
+    join(workspace, 'train', 'runs', 'tiny'),
+  ]);
 });
 
 test('absolute paths match wherever the script is', () => {

@@ -30,7 +30,10 @@ test('a watched folder: runs appear, grow, and survive their folder being delete
 
     rmSync(join(root, 'a'), { recursive: true });
     await waitFor(session, () => session.problems().some((problem) => problem.path === join(root, 'a', 'metrics.jsonl')));
-    assert.match(session.problems().find((problem) => problem.path === join(root, 'a', 'metrics.jsonl'))?.message ?? '', /deleted; what was read from it is kept/);
+    assert.match(
+      session.problems().find((problem) => problem.path === join(root, 'a', 'metrics.jsonl'))?.message ?? '',
+      /deleted; what was read from it is kept/,
+    );
     assert.deepEqual(session.store.snapshot(join(root, 'a'))?.metrics.get('eval_loss')?.values, [2, 1.5], 'points complete on disk are kept');
     assert.deepEqual(errors, []);
   } finally {
@@ -77,7 +80,10 @@ test('a watched root that is deleted and created again (a restarted output_dir) 
 
 test('the most recently written run comes last, whatever order the files were read in', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-session-'));
-  for (const [name, seconds] of [['new', 2_000_000_000], ['old', 1_000_000_000]] as const) {
+  for (const [name, seconds] of [
+    ['new', 2_000_000_000],
+    ['old', 1_000_000_000],
+  ] as const) {
     mkdirSync(join(root, name));
     writeFileSync(join(root, name, 'log.jsonl'), '{"step": 1, "loss": 1}\n');
     utimesSync(join(root, name, 'log.jsonl'), seconds, seconds);

@@ -21,7 +21,10 @@ test('a run view carries the role series, the latest accuracy with its trend, an
 
 test('NaN crosses to the webview as null', () => {
   const store = new RunStore();
-  store.addPoints('/r', { path: '/r/a.jsonl', format: 'jsonl' }, [{ key: 'eval_loss', step: 1, value: Number.NaN }, { key: 'eval_loss', step: 2, value: 1 }]);
+  store.addPoints('/r', { path: '/r/a.jsonl', format: 'jsonl' }, [
+    { key: 'eval_loss', step: 1, value: Number.NaN },
+    { key: 'eval_loss', step: 2, value: 1 },
+  ]);
   const view = buildRunView(store.snapshot('/r') ?? assert.fail(), 'r');
   assert.deepEqual(view.evalLoss?.values, [null, 1]);
   assert.equal(view.latest, null, 'no accuracy, no latest');
@@ -52,5 +55,8 @@ test('downsampling keeps spikes, NaNs and the last point within the budget', () 
   assert.ok(reduced.steps.includes(54_321), 'the spike survives');
   assert.ok(reduced.steps.includes(77_777), 'the NaN survives');
   assert.equal(reduced.steps[reduced.steps.length - 1], n - 1);
-  assert.deepEqual([...reduced.steps].sort((a, b) => a - b), reduced.steps);
+  assert.deepEqual(
+    [...reduced.steps].sort((a, b) => a - b),
+    reduced.steps,
+  );
 });

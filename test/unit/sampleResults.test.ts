@@ -12,21 +12,50 @@ import { SAMPLES_DIR, samplesSkipReason } from './helpers';
 
 const REAL = join(SAMPLES_DIR, 'per_sample_eval', 'akanksha28pathak__SmolVLM_EndoscopyQA__eval_results.json');
 
-test("a real generation evaluation's per-sample results: every sample kept, its accuracy counted from `correct`", { skip: samplesSkipReason('per_sample_eval') }, () => {
-  const read = readSampleResults(readFileSync(REAL, 'utf8'), '/w/out/checkpoint-500/eval_outputs/eval_results.json', ['eval_outputs']);
-  assert.ok(read.kind === 'ok');
-  // Counted apart with python3: 4,201 of 5,000 records say "correct": true; (img_id, question) names 4,996 of them, 4 asked twice.
-  assert.equal(read.results.step, 500);
-  assert.equal(read.results.correct.size, 5000);
-  assert.deepEqual(read.results.points, [
-    { key: SAMPLE_KEYS.accuracy, step: 500, value: 4201 / 5000 },
-    { key: SAMPLE_KEYS.samples, step: 500, value: 5000 },
-  ]);
-});
+test(
+  "a real generation evaluation's per-sample results: every sample kept, its accuracy counted from `correct`",
+  { skip: samplesSkipReason('per_sample_eval') },
+  () => {
+    const read = readSampleResults(readFileSync(REAL, 'utf8'), '/w/out/checkpoint-500/eval_outputs/eval_results.json', ['eval_outputs']);
+    assert.ok(read.kind === 'ok');
+    // Counted apart with python3: 4,201 of 5,000 records say "correct": true; (img_id, question) names 4,996 of them, 4 asked twice.
+    assert.equal(read.results.step, 500);
+    assert.equal(read.results.correct.size, 5000);
+    assert.deepEqual(read.results.points, [
+      { key: SAMPLE_KEYS.accuracy, step: 500, value: 4201 / 5000 },
+      { key: SAMPLE_KEYS.samples, step: 500, value: 5000 },
+    ]);
+  },
+);
 
 test('per-sample results pair by sample, whatever their order, for the exact test', () => {
-  const first = readSampleResults(JSON.stringify({ step: 10, samples: [{ id: 'a', correct: true }, { id: 'b', correct: false }, { id: 'c', correct: false }, { id: 'd', correct: false }, { id: 'e', correct: true }] }), '/r/eval_outputs/final.json', ['eval_outputs']);
-  const second = readSampleResults(JSON.stringify({ results: [{ id: 'e', correct: true }, { id: 'd', correct: true }, { id: 'c', correct: true }, { id: 'b', correct: true }, { id: 'z', correct: false }] }), '/r/eval_outputs/step-20.json', ['eval_outputs']);
+  const first = readSampleResults(
+    JSON.stringify({
+      step: 10,
+      samples: [
+        { id: 'a', correct: true },
+        { id: 'b', correct: false },
+        { id: 'c', correct: false },
+        { id: 'd', correct: false },
+        { id: 'e', correct: true },
+      ],
+    }),
+    '/r/eval_outputs/final.json',
+    ['eval_outputs'],
+  );
+  const second = readSampleResults(
+    JSON.stringify({
+      results: [
+        { id: 'e', correct: true },
+        { id: 'd', correct: true },
+        { id: 'c', correct: true },
+        { id: 'b', correct: true },
+        { id: 'z', correct: false },
+      ],
+    }),
+    '/r/eval_outputs/step-20.json',
+    ['eval_outputs'],
+  );
   assert.ok(first.kind === 'ok' && second.kind === 'ok');
   assert.equal(first.results.step, 10, 'the step from the file when its name has none');
   const paired = pairSamples(first.results.correct, second.results.correct);
@@ -39,7 +68,11 @@ test('per-sample results pair by sample, whatever their order, for the exact tes
   assert.deepEqual(readSampleResults('{"eval_loss": 1.5}', '/r/eval_outputs/step-1.json', ['eval_outputs']), { kind: 'not-samples' });
   assert.equal(readSampleResults('{"samples": [{"correct": true}]}', '/r/eval_outputs/final.json', ['eval_outputs']).kind, 'invalid', 'no step anywhere');
   assert.equal(readSampleResults('{"samples": [{"corr', '/r/eval_outputs/step-1.json', ['eval_outputs']).kind, 'incomplete');
-  assert.deepEqual(classifyLogFile('/w/out/eval_outputs/eval_results.json'), { format: 'eval-outputs', runDirectory: '/w/out' }, 'not the run summary HF writes beside its output_dir');
+  assert.deepEqual(
+    classifyLogFile('/w/out/eval_outputs/eval_results.json'),
+    { format: 'eval-outputs', runDirectory: '/w/out' },
+    'not the run summary HF writes beside its output_dir',
+  );
   assert.deepEqual(classifyLogFile('/w/out/eval_results.json')?.format, 'hf-results');
 });
 
@@ -48,11 +81,15 @@ test('warning (a) is confirmed from per-sample results at the least-loss and las
   try {
     const lines = misleadingRunPoints()
       .filter((point) => point.key !== 'loss')
-      .reduce((byStep, point) => byStep.set(point.step, { ...byStep.get(point.step), step: point.step, [point.key]: point.value }), new Map<number, Record<string, number>>());
+      .reduce(
+        (byStep, point) => byStep.set(point.step, { ...byStep.get(point.step), step: point.step, [point.key]: point.value }),
+        new Map<number, Record<string, number>>(),
+      );
     writeFileSync(join(dir, 'metrics.jsonl'), [...lines.values()].map((line) => JSON.stringify(line)).join('\n') + '\n');
     mkdirSync(join(dir, 'eval_outputs'));
     // 400 questions: 160 right at step 300, the same 160 and 40 more at step 1000 (written in reverse order).
-    const samples = (right: number): { question: string; correct: boolean }[] => Array.from({ length: 400 }, (_, i) => ({ question: `q${i}`, correct: i < right }));
+    const samples = (right: number): { question: string; correct: boolean }[] =>
+      Array.from({ length: 400 }, (_, i) => ({ question: `q${i}`, correct: i < right }));
     writeFileSync(join(dir, 'eval_outputs', 'step-300.json'), JSON.stringify({ total_samples: 400, per_sample_results: samples(160) }));
     writeFileSync(join(dir, 'eval_outputs', 'step-1000.json'), JSON.stringify({ total_samples: 400, per_sample_results: samples(200).reverse() }));
     const report = await reportPaths([dir]);

@@ -172,7 +172,11 @@ for (const [folder, expected] of Object.entries(EXPECTED)) {
     assert.equal(reference.length, expected.scalars, 'scalars in the files');
     assert.equal(points.length, expected.points, 'metric points in the files');
     assert.equal(copies.length, expected.copies, 'copies of another source');
-    assert.deepEqual(count(reference, (point) => point.skip), expected.skipped, 'scalars that are not metrics by design');
+    assert.deepEqual(
+      count(reference, (point) => point.skip),
+      expected.skipped,
+      'scalars that are not metrics by design',
+    );
 
     // What the run store should hold: per run, per key, per step, the last value written.
     const want = new Map<string, Map<string, Map<number, ReferencePoint>>>();
@@ -186,7 +190,10 @@ for (const [folder, expected] of Object.entries(EXPECTED)) {
       if (before !== undefined) {
         collapsed++;
         // A point given twice is either logged twice by one file or the same value in two files of one run.
-        assert.ok(before.file === point.file || before.value === point.value, `${point.run} ${point.key}@${point.step} differs between ${before.file} and ${point.file}`);
+        assert.ok(
+          before.file === point.file || before.value === point.value,
+          `${point.run} ${point.key}@${point.step} differs between ${before.file} and ${point.file}`,
+        );
       }
       series.set(point.step, point);
     }
@@ -194,13 +201,19 @@ for (const [folder, expected] of Object.entries(EXPECTED)) {
 
     const runs = new Map<string, RunReport>(document.runs.map((run) => [run.id, run]));
     // Keys that only a copy holds (log_metrics values printed by a console beside a better source) are the run's own.
-    const copyOnly = (runId: string): string[] => [...new Set(copies.filter((copy) => copy.run === runId && want.get(runId)?.has(copy.key) !== true).map((copy) => copy.key))];
+    const copyOnly = (runId: string): string[] => [
+      ...new Set(copies.filter((copy) => copy.run === runId && want.get(runId)?.has(copy.key) !== true).map((copy) => copy.key)),
+    ];
     for (const [runId, keys] of want) {
       const run = runs.get(runId) ?? assert.fail(`run ${runId} is missing from the report`);
       assert.deepEqual(Object.keys(run.metrics).sort(), [...keys.keys(), ...copyOnly(runId)].sort(), `keys of ${runId}`);
       for (const key of copyOnly(runId)) {
         const values = run.metrics[key]?.values ?? [];
-        assert.deepEqual(values, [...new Set(copies.filter((copy) => copy.run === runId && copy.key === key).map((copy) => reported(copy.value)))], `${runId} ${key} holds its printed value once`);
+        assert.deepEqual(
+          values,
+          [...new Set(copies.filter((copy) => copy.run === runId && copy.key === key).map((copy) => reported(copy.value)))],
+          `${runId} ${key} holds its printed value once`,
+        );
       }
       for (const [key, series] of keys) {
         const steps = [...series.keys()].sort((a, b) => a - b);
@@ -212,7 +225,10 @@ for (const [folder, expected] of Object.entries(EXPECTED)) {
 
     for (const copy of copies) {
       const series = runs.get(copy.run)?.metrics[copy.key];
-      assert.ok(series?.values.some((value) => closeTo(reported(copy.value), value)), `${copy.key} = ${copy.value} of ${copy.file} (a copy of ${copy.copyOf}) is not in the run`);
+      assert.ok(
+        series?.values.some((value) => closeTo(reported(copy.value), value)),
+        `${copy.key} = ${copy.value} of ${copy.file} (a copy of ${copy.copyOf}) is not in the run`,
+      );
     }
   });
 }
@@ -220,26 +236,33 @@ for (const [folder, expected] of Object.entries(EXPECTED)) {
 /** A run's numbers as the report writes them (non-finite values as null), to compare the session with the report. */
 function sessionMetrics(session: RunSession, runId: string): RunReport['metrics'] {
   const metrics: Record<string, { steps: readonly number[]; values: (number | null)[] }> = {};
-  for (const [key, series] of session.store.snapshot(runId)?.metrics ?? []) metrics[key] = { steps: [...series.steps], values: series.values.map((value) => (Number.isFinite(value) ? value : null)) };
+  for (const [key, series] of session.store.snapshot(runId)?.metrics ?? [])
+    metrics[key] = { steps: [...series.steps], values: series.values.map((value) => (Number.isFinite(value) ? value : null)) };
   return metrics;
 }
 
 for (const folder of Object.keys(EXPECTED)) {
-  test(`${folder}: the extension watching the tree holds what report --json gives, whatever order the watcher finds the files in`, { skip: samplesSkipReason(folder) }, async () => {
-    const root = join(SAMPLES_DIR, folder);
-    const document = await reportPaths([root]);
-    const session = new RunSession(() => undefined);
-    const same = (): boolean => document.runs.every((run) => JSON.stringify(sessionMetrics(session, run.id)) === JSON.stringify(run.metrics)) && session.store.runIds().length === document.runs.length;
-    try {
-      await session.watch([root]);
-      await waitFor(session, same);
-      for (const run of document.runs) {
-        assert.deepEqual(sessionMetrics(session, run.id), run.metrics, run.id);
-        assert.deepEqual(session.runInfo(run.id), run.info, `what ${run.id} is called`);
+  test(
+    `${folder}: the extension watching the tree holds what report --json gives, whatever order the watcher finds the files in`,
+    { skip: samplesSkipReason(folder) },
+    async () => {
+      const root = join(SAMPLES_DIR, folder);
+      const document = await reportPaths([root]);
+      const session = new RunSession(() => undefined);
+      const same = (): boolean =>
+        document.runs.every((run) => JSON.stringify(sessionMetrics(session, run.id)) === JSON.stringify(run.metrics)) &&
+        session.store.runIds().length === document.runs.length;
+      try {
+        await session.watch([root]);
+        await waitFor(session, same);
+        for (const run of document.runs) {
+          assert.deepEqual(sessionMetrics(session, run.id), run.metrics, run.id);
+          assert.deepEqual(session.runInfo(run.id), run.info, `what ${run.id} is called`);
+        }
+        assert.deepEqual(session.problems(), []);
+      } finally {
+        await session.dispose();
       }
-      assert.deepEqual(session.problems(), []);
-    } finally {
-      await session.dispose();
-    }
-  });
+    },
+  );
 }

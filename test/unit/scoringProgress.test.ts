@@ -21,7 +21,13 @@ test('progress grows over the scoring pass and every temperature pass, and says 
     assert.equal(seen.filter((fraction) => fraction >= 1).length, 1, 'only the end is 1');
   }
   assert.equal(record(true, 3)[3], SCORING_SHARE, 'the scoring pass is its share of the work');
-  assert.deepEqual(record(true, 3).slice(4, 12).map((fraction) => Math.round(fraction * 1000) / 1000), [0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8], 'the typical passes fill the rest evenly');
+  assert.deepEqual(
+    record(true, 3)
+      .slice(4, 12)
+      .map((fraction) => Math.round(fraction * 1000) / 1000),
+    [0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8],
+    'the typical passes fill the rest evenly',
+  );
 });
 
 test('without a temperature fit the scoring pass is the whole bar', () => {

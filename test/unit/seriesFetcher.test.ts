@@ -12,7 +12,8 @@ function bigRun(id: string) {
   const points = [];
   for (let step = 1; step <= 10_000; step++) {
     points.push({ key: 'loss', step, value: 1 / step });
-    if (step % 100 === 0) points.push({ key: 'eval_loss', step, value: 2 }, { key: 'eval_accuracy', step, value: 0.5 }, { key: 'learning_rate', step, value: 1e-5 });
+    if (step % 100 === 0)
+      points.push({ key: 'eval_loss', step, value: 2 }, { key: 'eval_accuracy', step, value: 0.5 }, { key: 'learning_rate', step, value: 1e-5 });
   }
   store.addPoints(id, { path: `${id}/m.jsonl`, format: 'jsonl' }, points);
   return buildRunView(store.snapshot(id) ?? assert.fail(), id);
@@ -36,7 +37,10 @@ test('zoomed detail is asked for only for series that were downsampled, in the s
     ],
     'eval series of 100 points were sent whole and need no detail',
   );
-  assert.equal(fetcher.receive(request.requestId, [{ ...(request.items[0] ?? assert.fail()), data: { key: 'loss', steps: [2000, 2001], values: [1, 2], total: 2 } }]), true);
+  assert.equal(
+    fetcher.receive(request.requestId, [{ ...(request.items[0] ?? assert.fail()), data: { key: 'loss', steps: [2000, 2001], values: [1, 2], total: 2 } }]),
+    true,
+  );
   assert.deepEqual(fetcher.detail.get(detailKey('/a', 'loss'))?.steps, [2000, 2001]);
 });
 

@@ -39,7 +39,10 @@ test('long work is done in slices, with the event loop free between them, each k
   assert.equal(all.length, 20);
   assert.equal(new Set(all).size, 20);
   assert.ok(applied.length >= 5, `20 keys of 5 ms in slices of 12 ms need at least 5 slices, got ${applied.length}`);
-  assert.ok(applied.every((slice) => slice.length <= 3), 'no slice runs far past its budget');
+  assert.ok(
+    applied.every((slice) => slice.length <= 3),
+    'no slice runs far past its budget',
+  );
   // After the first slice (run at once), another callback gets its turn before each next slice.
   const between = order.join(' ').split('slice').slice(2, -1);
   assert.ok(between.length > 0 && between.every((gap) => gap.includes('other')), `other callbacks ran between the slices: ${order.join(' ')}`);
@@ -47,7 +50,10 @@ test('long work is done in slices, with the event loop free between them, each k
 
 test('a small change is applied at once, in the same turn', () => {
   const applied: string[] = [];
-  const queue = new SlicedQueue<string>((key) => key.toUpperCase(), (results) => applied.push(...results.values()));
+  const queue = new SlicedQueue<string>(
+    (key) => key.toUpperCase(),
+    (results) => applied.push(...results.values()),
+  );
   queue.add(['a']);
   assert.deepEqual(applied, ['A']);
   queue.dispose();

@@ -5,7 +5,15 @@ import { mergeSorted, SortedSeries } from '../../src/core/sortedSeries';
 
 test('points in any order end up sorted and unique by step, the last write winning', () => {
   const series = new SortedSeries();
-  for (const [step, value] of [[10, 1], [30, 3], [20, 2], [5, 0.5], [20, 2.5], [30, 3]] as const) series.set(step, value);
+  for (const [step, value] of [
+    [10, 1],
+    [30, 3],
+    [20, 2],
+    [5, 0.5],
+    [20, 2.5],
+    [30, 3],
+  ] as const)
+    series.set(step, value);
   assert.deepEqual(series.steps, [5, 10, 20, 30]);
   assert.deepEqual(series.values, [0.5, 1, 2.5, 3]);
   assert.equal(series.set(30, 3), false, 'the same value is no change');
@@ -36,7 +44,10 @@ test('any sequence of writes (appends, the last step again, earlier steps) leave
       }
       const steps = [...model.keys()].sort((a, b) => a - b);
       assert.deepEqual(series.steps, steps);
-      assert.deepEqual(series.values, steps.map((step) => model.get(step)));
+      assert.deepEqual(
+        series.values,
+        steps.map((step) => model.get(step)),
+      );
     }),
   );
 });

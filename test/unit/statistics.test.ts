@@ -55,7 +55,11 @@ test('Theil–Sen interval covers the true slope about 90% of the time', () => {
     const runs = 400;
     for (let r = 0; r < runs; r++) {
       const x = Array.from({ length: n }, (_, i) => i * 10);
-      const fit = theilSen(x, x.map((xi) => 0.5 * xi + 3 * uniform()), 0.1);
+      const fit = theilSen(
+        x,
+        x.map((xi) => 0.5 * xi + 3 * uniform()),
+        0.1,
+      );
       if (fit !== undefined && fit.low <= 0.5 && 0.5 <= fit.high) covered++;
     }
     assert.ok(covered / runs >= 0.86 && covered / runs <= 0.97, `n = ${n}: coverage ${covered / runs}`);

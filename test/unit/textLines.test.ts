@@ -14,7 +14,11 @@ const encoder = new TextEncoder();
 const CHUNK = 256 * 1024;
 
 /** Reads `parts` in the reader's chunk size; `filler` stands for megabytes of one repeated byte, made chunk by chunk. */
-function readStreamed<Cursor>(format: AppendOnlyFormat<Cursor>, parts: readonly (string | { readonly filler: number; readonly bytes: number })[], path = 'f'): { points: MetricPoint[]; problems: string[]; cursor: Cursor } {
+function readStreamed<Cursor>(
+  format: AppendOnlyFormat<Cursor>,
+  parts: readonly (string | { readonly filler: number; readonly bytes: number })[],
+  path = 'f',
+): { points: MetricPoint[]; problems: string[]; cursor: Cursor } {
   let cursor = format.initialCursor;
   const points: MetricPoint[] = [];
   const problems: string[] = [];
@@ -66,21 +70,38 @@ test('an older cursor appended to again sees only its own bytes, never a newer c
 test('a line over 16 MiB is skipped with a problem that names it, and the lines after it are read (CSV, MLflow, JSONL)', () => {
   const long = { filler: 0x39, bytes: MAX_LINE_BYTES + 1024 * 1024 };
   const csv = readStreamed(LIGHTNING_CSV_FORMAT, ['step,loss\r\n0,1.5\r\n', long, '\r\n1,0.5\r\n2,0.25\r\n'], '/r/version_0/metrics.csv');
-  assert.deepEqual(pointTuples(csv.points), [['loss', 0, 1.5], ['loss', 1, 0.5], ['loss', 2, 0.25]]);
-  assert.ok(csv.problems.some((problem) => problem.startsWith('Line 3 is longer than 16 MiB; it was skipped.')), csv.problems.join(' | '));
+  assert.deepEqual(pointTuples(csv.points), [
+    ['loss', 0, 1.5],
+    ['loss', 1, 0.5],
+    ['loss', 2, 0.25],
+  ]);
+  assert.ok(
+    csv.problems.some((problem) => problem.startsWith('Line 3 is longer than 16 MiB; it was skipped.')),
+    csv.problems.join(' | '),
+  );
 
   const mlflow = readStreamed(MLFLOW_METRIC_FORMAT, ['1000 1.5 0\n', long, '\n2000 0.5 1\n'], '/m/1/0123456789abcdef0123456789abcdef/metrics/loss');
-  assert.deepEqual(pointTuples(mlflow.points), [['loss', 0, 1.5], ['loss', 1, 0.5]]);
+  assert.deepEqual(pointTuples(mlflow.points), [
+    ['loss', 0, 1.5],
+    ['loss', 1, 0.5],
+  ]);
   assert.ok(mlflow.problems.includes('Line 2 is longer than 16 MiB; it was skipped.'), mlflow.problems.join(' | '));
 
   const jsonl = readStreamed(JSONL_FORMAT, ['{"step": 1, "loss": 1.5}\n', long, '\n{"step": 2, "loss": 0.5}\n']);
-  assert.deepEqual(pointTuples(jsonl.points), [['loss', 1, 1.5], ['loss', 2, 0.5]]);
+  assert.deepEqual(pointTuples(jsonl.points), [
+    ['loss', 1, 1.5],
+    ['loss', 2, 0.5],
+  ]);
   assert.ok(jsonl.problems.includes('Line 2 is longer than 16 MiB; it was skipped.'), jsonl.problems.join(' | '));
   assert.equal(jsonl.cursor.lineNumber, 3);
 });
 
 test('a line over the cap is reported while it is still growing, and holds no bytes', () => {
-  const open = readStreamed(MLFLOW_METRIC_FORMAT, ['1000 1.5 0\n', { filler: 0x39, bytes: MAX_LINE_BYTES + 1 }], '/m/1/0123456789abcdef0123456789abcdef/metrics/loss');
+  const open = readStreamed(
+    MLFLOW_METRIC_FORMAT,
+    ['1000 1.5 0\n', { filler: 0x39, bytes: MAX_LINE_BYTES + 1 }],
+    '/m/1/0123456789abcdef0123456789abcdef/metrics/loss',
+  );
   assert.deepEqual(open.problems, ['Line 2 is longer than 16 MiB with no line break yet; its bytes are skipped up to its end.']);
   assert.equal(open.cursor.pending.store, undefined);
   assert.equal(open.cursor.pending.overlong, true);
@@ -89,7 +110,10 @@ test('a line over the cap is reported while it is still growing, and holds no by
 test('a line over the cap inside one chunk larger than the cap is skipped alone', () => {
   const text = `step,loss\n0,1.5\n${'7'.repeat(MAX_LINE_BYTES + 10)}\n1,0.5\n`;
   const result = LIGHTNING_CSV_FORMAT.readChunk(LIGHTNING_CSV_FORMAT.initialCursor, encoder.encode(text), '/r/version_0/metrics.csv');
-  assert.deepEqual(pointTuples(result.points), [['loss', 0, 1.5], ['loss', 1, 0.5]]);
+  assert.deepEqual(pointTuples(result.points), [
+    ['loss', 0, 1.5],
+    ['loss', 1, 0.5],
+  ]);
   assert.deepEqual(result.problems, ['Line 3 is longer than 16 MiB; it was skipped.']);
 });
 
@@ -101,16 +125,31 @@ test('console logs: tqdm redraws (`\\r`) end lines, so megabytes of a bar with n
   for (let at = 0; at < bar.length; at += 4096) parts.push(bar.slice(at, at + 4096));
   parts.push("\n{'loss': 2.0, 'learning_rate': 1e-05, 'epoch': 0.2}\r\n");
   const result = readStreamed(CONSOLE_FORMAT, parts);
-  assert.deepEqual(pointTuples(result.points), [['loss', 1, 2.5], ['learning_rate', 1, 1e-5], ['loss', 2, 2.0], ['learning_rate', 2, 1e-5]]);
+  assert.deepEqual(pointTuples(result.points), [
+    ['loss', 1, 2.5],
+    ['learning_rate', 1, 1e-5],
+    ['loss', 2, 2.0],
+    ['learning_rate', 2, 1e-5],
+  ]);
   assert.deepEqual(result.problems, []);
   const waiting = readStreamed(CONSOLE_FORMAT, parts.slice(0, -1));
   assert.ok(waiting.cursor.pendingBytes.length < 100, `${waiting.cursor.pendingBytes.length} bytes pending`);
 });
 
 test('console logs: a line over 16 MiB with no line end at all is skipped with a problem; the metrics block after it is read', () => {
-  const result = readStreamed(CONSOLE_FORMAT, ["{'loss': 2.5, 'epoch': 0.1}\n", { filler: 0x23, bytes: MAX_LINE_BYTES + CHUNK }, "\n{'loss': 2.0, 'epoch': 0.2}\n"]);
-  assert.deepEqual(pointTuples(result.points), [['loss', 1, 2.5], ['loss', 2, 2.0]]);
-  assert.deepEqual(result.problems, ['A line is longer than 16 MiB with no line break yet; its bytes are skipped up to its end.', 'A line is longer than 16 MiB; it was skipped.']);
+  const result = readStreamed(CONSOLE_FORMAT, [
+    "{'loss': 2.5, 'epoch': 0.1}\n",
+    { filler: 0x23, bytes: MAX_LINE_BYTES + CHUNK },
+    "\n{'loss': 2.0, 'epoch': 0.2}\n",
+  ]);
+  assert.deepEqual(pointTuples(result.points), [
+    ['loss', 1, 2.5],
+    ['loss', 2, 2.0],
+  ]);
+  assert.deepEqual(result.problems, [
+    'A line is longer than 16 MiB with no line break yet; its bytes are skipped up to its end.',
+    'A line is longer than 16 MiB; it was skipped.',
+  ]);
   const finals = readStreamed(CONSOLE_METRICS_FORMAT, [{ filler: 0x23, bytes: MAX_LINE_BYTES + CHUNK }, '\n***** eval metrics *****\n  eval_samples = 12\n']);
   assert.deepEqual(pointTuples(finals.points.slice(-1)), [['eval_samples', 0, 12]]);
 });

@@ -25,7 +25,13 @@ test('watched live: console lines, Keras split event files and an HF run whose t
   const steps = (run: string, key: string): readonly number[] => session.store.snapshot(run)?.metrics.get(key)?.steps ?? [];
   try {
     await session.watch([root]);
-    await waitFor(session, () => steps(nanogpt, 'val_loss').length === 1 && steps(keras, 'validation/epoch_loss').length === 1 && steps(join(hf, 'runs', 'Nov02_21-48-09_host'), 'eval/loss').length === 1);
+    await waitFor(
+      session,
+      () =>
+        steps(nanogpt, 'val_loss').length === 1 &&
+        steps(keras, 'validation/epoch_loss').length === 1 &&
+        steps(join(hf, 'runs', 'Nov02_21-48-09_host'), 'eval/loss').length === 1,
+    );
     assert.deepEqual(session.store.snapshot(keras)?.metrics.get('train/epoch_loss'), { steps: [0], values: [Math.fround(0.9)] });
 
     appendFileSync(join(nanogpt, 'log.txt'), '1 train 10.97');
@@ -37,7 +43,10 @@ test('watched live: console lines, Keras split event files and an HF run whose t
     const kerasMs = await waitFor(session, () => steps(keras, 'validation/epoch_loss').length === 2);
 
     writeFileSync(join(hf, 'trainer_state.json'), JSON.stringify({ global_step: 10, log_history: [{ eval_loss: 2.5, step: 10 }] }));
-    const joinMs = await waitFor(session, () => session.store.runIds().includes(hf) && !session.store.runIds().includes(join(hf, 'runs', 'Nov02_21-48-09_host')));
+    const joinMs = await waitFor(
+      session,
+      () => session.store.runIds().includes(hf) && !session.store.runIds().includes(join(hf, 'runs', 'Nov02_21-48-09_host')),
+    );
     assert.deepEqual(session.store.snapshot(hf)?.metrics.get('eval_loss'), { steps: [10], values: [2.5] });
     appendFileSync(hfEvents, eventFile([{ step: 20, values: [{ tag: 'eval/loss', simple: 2.25 }] }]));
     const hfMs = await waitFor(session, () => steps(hf, 'eval_loss').length === 2);

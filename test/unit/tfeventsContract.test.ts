@@ -10,7 +10,16 @@ const RECORDS = Array.from({ length: 30 }, (_, i) =>
     encodeEvent({
       wallTime: 1.7e9 + i,
       step: i * 10,
-      values: i % 7 === 3 ? [{ tag: 'sample', image: 200 }, { tag: 'eval/loss', simple: 2 - i / 30 }] : [{ tag: 'train/loss', simple: 2 - i / 30 }, { tag: 'lr', floatVal: 1e-4 }],
+      values:
+        i % 7 === 3
+          ? [
+              { tag: 'sample', image: 200 },
+              { tag: 'eval/loss', simple: 2 - i / 30 },
+            ]
+          : [
+              { tag: 'train/loss', simple: 2 - i / 30 },
+              { tag: 'lr', floatVal: 1e-4 },
+            ],
     }),
   ),
 );

@@ -29,9 +29,30 @@ test('scalars in every encoding the writers use are read, a missing step is 0, n
   const file = eventFile([
     { wallTime: 1700000000.5, fileVersion: 'brain.Event:2' },
     { wallTime: 1700000001, values: [{ tag: 'hp_metric', simple: -1 }] },
-    { wallTime: 1700000002, step: 10, values: [{ tag: 'train/loss', simple: 2.5 }, { tag: 'args/text_summary', text: '{"lr": 1}' }] },
-    { step: 20, values: [{ tag: 'new_style', floatVal: 0.25 }, { tag: 'unpacked', floatVal: 0.75, packed: false }, { tag: 'double', doubleVal: 0.1 }] },
-    { step: 30, values: [{ tag: 'tf2', content: 1.5 }, { tag: 'picture', image: 300 }, { tag: 'hist', floatVal: 3, plugin: 'histograms' }] },
+    {
+      wallTime: 1700000002,
+      step: 10,
+      values: [
+        { tag: 'train/loss', simple: 2.5 },
+        { tag: 'args/text_summary', text: '{"lr": 1}' },
+      ],
+    },
+    {
+      step: 20,
+      values: [
+        { tag: 'new_style', floatVal: 0.25 },
+        { tag: 'unpacked', floatVal: 0.75, packed: false },
+        { tag: 'double', doubleVal: 0.1 },
+      ],
+    },
+    {
+      step: 30,
+      values: [
+        { tag: 'tf2', content: 1.5 },
+        { tag: 'picture', image: 300 },
+        { tag: 'hist', floatVal: 3, plugin: 'histograms' },
+      ],
+    },
     { step: 2 ** 40, values: [{ tag: 'big_step', simple: 4 }] },
   ]);
   const result = readWhole(TFEVENTS_FORMAT, file);
@@ -61,7 +82,10 @@ test('a bad data checksum skips that record; a bad length checksum stops the fil
   const badData = second.slice();
   badData[14] = (badData[14] as number) ^ 0xff;
   const skipped = readWhole(TFEVENTS_FORMAT, join(first, badData, third));
-  assert.deepEqual(pointTuples(skipped.points), [['loss', 1, 1], ['loss', 3, 3]]);
+  assert.deepEqual(pointTuples(skipped.points), [
+    ['loss', 1, 1],
+    ['loss', 3, 3],
+  ]);
   assert.match(skipped.problems[0] ?? '', new RegExp(`record at byte ${first.length} is damaged`));
   const badLength = second.slice();
   badLength[9] = (badLength[9] as number) ^ 0x01;
@@ -74,7 +98,10 @@ test('a bad data checksum skips that record; a bad length checksum stops the fil
 });
 
 test('a half-written last record waits in the cursor until its bytes arrive', () => {
-  const file = eventFile([{ step: 1, values: [{ tag: 'loss', simple: 1 }] }, { step: 2, values: [{ tag: 'loss', simple: 0.5 }] }]);
+  const file = eventFile([
+    { step: 1, values: [{ tag: 'loss', simple: 1 }] },
+    { step: 2, values: [{ tag: 'loss', simple: 0.5 }] },
+  ]);
   const cut = file.length - 5;
   const first = TFEVENTS_FORMAT.readChunk(TFEVENTS_FORMAT.initialCursor, file.subarray(0, cut), 'f');
   assert.deepEqual(pointTuples(first.points), [['loss', 1, 1]]);
@@ -93,8 +120,14 @@ test('a record that passes its checksum but is not an Event is a problem, not a 
 });
 
 test('runs: events files are grouped by folder; Keras splits and eval folders join their run, each add_hparams trial is one', () => {
-  assert.deepEqual(classifyLogFile('/w/runs/Jan28_15-12-11_host/events.out.tfevents.1674944078.host.1.0'), { format: 'tfevents', runDirectory: '/w/runs/Jan28_15-12-11_host' });
-  assert.deepEqual(classifyLogFile('/w/runs/Jan28_15-12-11_host/1674944078.0620234/events.out.tfevents.1674944078.host.1.1'), { format: 'tfevents', runDirectory: '/w/runs/Jan28_15-12-11_host/1674944078.0620234' });
+  assert.deepEqual(classifyLogFile('/w/runs/Jan28_15-12-11_host/events.out.tfevents.1674944078.host.1.0'), {
+    format: 'tfevents',
+    runDirectory: '/w/runs/Jan28_15-12-11_host',
+  });
+  assert.deepEqual(classifyLogFile('/w/runs/Jan28_15-12-11_host/1674944078.0620234/events.out.tfevents.1674944078.host.1.1'), {
+    format: 'tfevents',
+    runDirectory: '/w/runs/Jan28_15-12-11_host/1674944078.0620234',
+  });
   assert.deepEqual(classifyLogFile('/w/logs/fit/train/events.out.tfevents.1.host.1.0.v2'), { format: 'tfevents', runDirectory: '/w/logs/fit' });
   assert.deepEqual(classifyLogFile('/w/logs/fit/validation/events.out.tfevents.1.host.1.0.v2'), { format: 'tfevents', runDirectory: '/w/logs/fit' });
   assert.deepEqual(classifyLogFile('/w/catboost_info/events.out.tfevents'), { format: 'tfevents', runDirectory: '/w/catboost_info' });
@@ -112,7 +145,13 @@ test('Keras writes the same tags under train/ and validation/: the folder keeps 
 
 test('a record of megabytes (a TF1 merged summary: an image beside a scalar) arriving in small chunks is buffered once, at its size', () => {
   const file = eventFile([
-    { step: 5, values: [{ tag: 'picture', image: 1_000_000 }, { tag: 'loss', simple: 0.5 }] },
+    {
+      step: 5,
+      values: [
+        { tag: 'picture', image: 1_000_000 },
+        { tag: 'loss', simple: 0.5 },
+      ],
+    },
     { step: 6, values: [{ tag: 'loss', simple: 0.25 }] },
   ]);
   let cursor = TFEVENTS_FORMAT.initialCursor;
@@ -124,7 +163,10 @@ test('a record of megabytes (a TF1 merged summary: an image beside a scalar) arr
     points.push(...result.points);
     if (cursor.filled > 0) buffers.add(cursor.pending);
   }
-  assert.deepEqual(pointTuples(points), [['loss', 5, 0.5], ['loss', 6, 0.25]]);
+  assert.deepEqual(pointTuples(points), [
+    ['loss', 5, 0.5],
+    ['loss', 6, 0.25],
+  ]);
   // The first record's buffer is allocated once at its full size (the second record fits in the last chunk).
   const [first] = buffers;
   assert.equal(first?.length, file.length - tfRecord(encodeEvent({ step: 6, values: [{ tag: 'loss', simple: 0.25 }] })).length);

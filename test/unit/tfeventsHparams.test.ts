@@ -24,7 +24,7 @@ function trial(logdir: string, name: string, accuracy: number): void {
   );
 }
 
-test('five add_hparams trials in one TensorBoard run are five runs, each with its own value; the writer\'s own run stays', async () => {
+test("five add_hparams trials in one TensorBoard run are five runs, each with its own value; the writer's own run stays", async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-hparams-'));
   const logdir = join(root, 'runs', 'search');
   mkdirSync(logdir, { recursive: true });
@@ -35,9 +35,13 @@ test('five add_hparams trials in one TensorBoard run are five runs, each with it
   try {
     for (const path of await walkLogs(root)) await ingest.ingest(path);
     assert.deepEqual(ingest.store.runIds(), [logdir, ...names.map((name) => join(logdir, name))].sort());
-    names.forEach((name, i) => assert.deepEqual(ingest.store.snapshot(join(logdir, name))?.metrics.get('hparam/accuracy'), { steps: [0], values: [Math.fround(0.5 + i / 10)] }));
+    names.forEach((name, i) =>
+      assert.deepEqual(ingest.store.snapshot(join(logdir, name))?.metrics.get('hparam/accuracy'), { steps: [0], values: [Math.fround(0.5 + i / 10)] }),
+    );
     // Each trial's hyperparameters are its run's parameters: what tells five runs named by a time apart.
-    names.forEach((name, i) => assert.deepEqual(ingest.runInfo(join(logdir, name)), { parameters: { lr: (0.5 + i / 10) / 10, optimizer: 'adamw', warmup: true } }));
+    names.forEach((name, i) =>
+      assert.deepEqual(ingest.runInfo(join(logdir, name)), { parameters: { lr: (0.5 + i / 10) / 10, optimizer: 'adamw', warmup: true } }),
+    );
     assert.deepEqual([...(ingest.store.snapshot(logdir)?.metrics.keys() ?? [])], ['train/loss']);
   } finally {
     ingest.dispose();
@@ -45,13 +49,16 @@ test('five add_hparams trials in one TensorBoard run are five runs, each with it
   }
 });
 
-test('the add_hparams folder HF\'s TensorBoardCallback writes under <output_dir>/runs/<name>/ joins the output_dir run', async () => {
+test("the add_hparams folder HF's TensorBoardCallback writes under <output_dir>/runs/<name>/ joins the output_dir run", async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-hparams-hf-'));
   const out = join(root, 'out');
   const tb = join(out, 'runs', 'Nov02_21-48-09_host');
   mkdirSync(join(tb, '1698933274.5762074'), { recursive: true });
   writeFileSync(join(tb, 'events.out.tfevents.1698932980.host.1.0'), eventFile([{ wallTime: 2, step: 10, values: [{ tag: 'train/loss', simple: 2 }] }]));
-  writeFileSync(join(tb, '1698933274.5762074', 'events.out.tfevents.1698933274.host.1.1'), eventFile([{ wallTime: 1, values: [{ tag: '_hparams_/experiment', floatVal: 0, plugin: 'hparams' }] }]));
+  writeFileSync(
+    join(tb, '1698933274.5762074', 'events.out.tfevents.1698933274.host.1.1'),
+    eventFile([{ wallTime: 1, values: [{ tag: '_hparams_/experiment', floatVal: 0, plugin: 'hparams' }] }]),
+  );
   writeFileSync(join(out, 'trainer_state.json'), trainerStateText([{ loss: 2, step: 10 }]));
   const ingest = new LogIngest();
   try {
@@ -68,9 +75,12 @@ const TBX_PYTHON = [process.env['TAL_TRAINERS_PYTHON'], join(REPO_ROOT, '.venv-t
   (python) => python !== undefined && python !== '' && spawnSync(python, ['-c', 'import tensorboardX'], { stdio: 'ignore', timeout: 60_000 }).status === 0,
 );
 
-test('add_hparams trials written by the real tensorboardX SummaryWriter: one run each, none lost', { skip: TBX_PYTHON === undefined ? 'no Python with tensorboardX (pip install tensorboardX; set TAL_TRAINERS_PYTHON)' : false }, async () => {
-  const root = mkdtempSync(join(tmpdir(), 'tal-hparams-real-'));
-  const script = `import sys, time
+test(
+  'add_hparams trials written by the real tensorboardX SummaryWriter: one run each, none lost',
+  { skip: TBX_PYTHON === undefined ? 'no Python with tensorboardX (pip install tensorboardX; set TAL_TRAINERS_PYTHON)' : false },
+  async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tal-hparams-real-'));
+    const script = `import sys, time
 from tensorboardX import SummaryWriter
 w = SummaryWriter(sys.argv[1])
 for i in range(3):
@@ -80,24 +90,28 @@ for lr in [0.1, 0.01, 0.001, 0.0001, 0.00001]:
     time.sleep(0.01)
 w.close()
 `;
-  const logdir = join(root, 'runs', 'search');
-  const result = spawnSync(TBX_PYTHON ?? 'python3', ['-c', script, logdir], { encoding: 'utf8', timeout: 120_000 });
-  assert.equal(result.status, 0, result.stderr);
-  const ingest = new LogIngest();
-  try {
-    for (const path of await walkLogs(root)) await ingest.ingest(path);
-    const trials = ingest.store.runIds().filter((id) => id !== logdir);
-    assert.equal(trials.length, 5);
-    const accuracies = trials.map((id) => ingest.store.snapshot(id)?.metrics.get('hparam/accuracy')?.values[0] ?? NaN).sort();
-    assert.deepEqual(accuracies, [0.9, 0.99, 0.999, 0.9999, 0.99999].map((value) => Math.fround(value)));
-    for (const id of trials) {
-      const parameters = ingest.runInfo(id)?.parameters;
-      assert.equal(parameters?.['bs'], 32);
-      assert.equal(Math.fround(1 - Number(parameters?.['lr'])), ingest.store.snapshot(id)?.metrics.get('hparam/accuracy')?.values[0], 'the trial\'s own lr');
+    const logdir = join(root, 'runs', 'search');
+    const result = spawnSync(TBX_PYTHON ?? 'python3', ['-c', script, logdir], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(result.status, 0, result.stderr);
+    const ingest = new LogIngest();
+    try {
+      for (const path of await walkLogs(root)) await ingest.ingest(path);
+      const trials = ingest.store.runIds().filter((id) => id !== logdir);
+      assert.equal(trials.length, 5);
+      const accuracies = trials.map((id) => ingest.store.snapshot(id)?.metrics.get('hparam/accuracy')?.values[0] ?? NaN).sort();
+      assert.deepEqual(
+        accuracies,
+        [0.9, 0.99, 0.999, 0.9999, 0.99999].map((value) => Math.fround(value)),
+      );
+      for (const id of trials) {
+        const parameters = ingest.runInfo(id)?.parameters;
+        assert.equal(parameters?.['bs'], 32);
+        assert.equal(Math.fround(1 - Number(parameters?.['lr'])), ingest.store.snapshot(id)?.metrics.get('hparam/accuracy')?.values[0], "the trial's own lr");
+      }
+      assert.deepEqual(ingest.store.snapshot(logdir)?.metrics.get('train/loss')?.steps, [0, 1, 2]);
+    } finally {
+      ingest.dispose();
+      rmSync(root, { recursive: true, force: true });
     }
-    assert.deepEqual(ingest.store.snapshot(logdir)?.metrics.get('train/loss')?.steps, [0, 1, 2]);
-  } finally {
-    ingest.dispose();
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+  },
+);

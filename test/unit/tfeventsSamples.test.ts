@@ -49,7 +49,10 @@ test('every real events file reads with no problem, the same in random chunks as
 
 test('the Keras 1 MNIST example: 20 epochs of acc/loss/val_acc/val_loss from step 0', { skip }, () => {
   const { points } = readWhole(TFEVENTS_FORMAT, file('keras-team'));
-  assert.deepEqual(values(points, 'val_acc').map(([step]) => step), Array.from({ length: 20 }, (_, i) => i));
+  assert.deepEqual(
+    values(points, 'val_acc').map(([step]) => step),
+    Array.from({ length: 20 }, (_, i) => i),
+  );
   // Its first epoch, as the example's README shows it: acc 0.9405, val_acc 0.9674, val_loss 0.1220.
   assert.equal(values(points, 'acc')[0]?.[1], Math.fround(0.9405166506767273));
   assert.equal(values(points, 'val_acc')[0]?.[1], Math.fround(0.9674));
@@ -59,8 +62,11 @@ test('the Keras 1 MNIST example: 20 epochs of acc/loss/val_acc/val_loss from ste
 
 test('an HF TensorBoardCallback file holds the float32 of every value its trainer_state.json logged', { skip }, () => {
   const { points } = readWhole(TFEVENTS_FORMAT, file('aryan1112003'));
-  const state = JSON.parse(readFileSync(sampleFiles('trainer_state', 'aryan1112003__hate_speech_detection__trainer_state.json')[0] ?? assert.fail('no trainer state'), 'utf8')) as { log_history: Record<string, number>[] };
-  const expected = (key: string): Array<[number, number]> => state.log_history.filter((entry) => key in entry).map((entry) => [entry['step'] as number, Math.fround(entry[key] as number)]);
+  const state = JSON.parse(
+    readFileSync(sampleFiles('trainer_state', 'aryan1112003__hate_speech_detection__trainer_state.json')[0] ?? assert.fail('no trainer state'), 'utf8'),
+  ) as { log_history: Record<string, number>[] };
+  const expected = (key: string): Array<[number, number]> =>
+    state.log_history.filter((entry) => key in entry).map((entry) => [entry['step'] as number, Math.fround(entry[key] as number)]);
   // The trainer state is the run's first epoch (1,500 steps); the events file goes on to step 3,000.
   const upTo1500 = (key: string): Array<[number, number]> => values(points, key).filter(([step]) => step <= 1500);
   assert.equal(expected('loss').length, 150);
@@ -74,5 +80,8 @@ test('an HF TensorBoardCallback file holds the float32 of every value its traine
 test('Lightning: hp_metric at step 0, validation at the last batch of each epoch', { skip }, () => {
   const { points } = readWhole(TFEVENTS_FORMAT, file('1785441771.squirrels-iMac.local.1798.3'));
   assert.deepEqual(values(points, 'hp_metric'), [[0, -1]]);
-  assert.deepEqual(values(points, 'val_loss').map(([step]) => step), [1718, 3437, 5156, 6875, 8594]);
+  assert.deepEqual(
+    values(points, 'val_loss').map(([step]) => step),
+    [1718, 3437, 5156, 6875, 8594],
+  );
 });

@@ -45,8 +45,33 @@ function encodeValue(value: FixtureValue): number[] {
     const plugin = lengthField(9, lengthField(1, lengthField(1, text(value.plugin ?? 'scalars'))));
     return [...tag, ...plugin, ...lengthField(8, [...key(1, 0), ...varint(1), ...lengthField(2, []), ...vals])];
   }
-  if ('doubleVal' in value) return [...tag, ...scalarsPlugin, ...lengthField(8, [...key(1, 0), ...varint(2), ...lengthField(6, le(8, (v) => v.setFloat64(0, value.doubleVal, true)))])];
-  if ('content' in value) return [...tag, ...scalarsPlugin, ...lengthField(8, [...key(1, 0), ...varint(1), ...lengthField(2, []), ...lengthField(4, le(4, (v) => v.setFloat32(0, value.content, true)))])];
+  if ('doubleVal' in value)
+    return [
+      ...tag,
+      ...scalarsPlugin,
+      ...lengthField(8, [
+        ...key(1, 0),
+        ...varint(2),
+        ...lengthField(
+          6,
+          le(8, (v) => v.setFloat64(0, value.doubleVal, true)),
+        ),
+      ]),
+    ];
+  if ('content' in value)
+    return [
+      ...tag,
+      ...scalarsPlugin,
+      ...lengthField(8, [
+        ...key(1, 0),
+        ...varint(1),
+        ...lengthField(2, []),
+        ...lengthField(
+          4,
+          le(4, (v) => v.setFloat32(0, value.content, true)),
+        ),
+      ]),
+    ];
   if ('hparams' in value) {
     const plugin = lengthField(9, lengthField(1, [...lengthField(1, text('hparams')), ...lengthField(2, sessionStart(value.hparams))]));
     return [...tag, ...plugin];
@@ -61,10 +86,20 @@ function encodeValue(value: FixtureValue): number[] {
 /** One Event: wall_time, step (left out when 0, as proto3 does) and a summary of values. */
 export function encodeEvent(event: { wallTime?: number; step?: number; values?: readonly FixtureValue[]; fileVersion?: string }): Uint8Array {
   const parts: number[][] = [];
-  if (event.wallTime !== undefined) parts.push(key(1, 1), le(8, (v) => v.setFloat64(0, event.wallTime ?? 0, true)));
+  if (event.wallTime !== undefined)
+    parts.push(
+      key(1, 1),
+      le(8, (v) => v.setFloat64(0, event.wallTime ?? 0, true)),
+    );
   if (event.step !== undefined && event.step !== 0) parts.push(key(2, 0), varint(event.step));
   if (event.fileVersion !== undefined) parts.push(lengthField(3, text(event.fileVersion)));
-  if (event.values !== undefined) parts.push(lengthField(5, event.values.flatMap((value) => lengthField(1, encodeValue(value)))));
+  if (event.values !== undefined)
+    parts.push(
+      lengthField(
+        5,
+        event.values.flatMap((value) => lengthField(1, encodeValue(value))),
+      ),
+    );
   // Joined without spreading into a call: an image of megabytes would overflow the stack as arguments.
   return Uint8Array.from(parts.flat());
 }

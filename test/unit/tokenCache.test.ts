@@ -15,7 +15,14 @@ function result(step: number, correctness: number[]): EvalFileResult {
   const right = correctness.filter((bit) => bit === 1).length;
   const summary: TokenSummary = { tokens: correctness.length, correct: right, accuracy: right / correctness.length };
   const pairing = { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'metadata' } as const;
-  return { step, alignment: 'compact; aligned (no shift), from metadata; ignore index -100, from metadata', pairing, summary, correctness: Uint8Array.from(correctness), problems: [] };
+  return {
+    step,
+    alignment: 'compact; aligned (no shift), from metadata; ignore index -100, from metadata',
+    pairing,
+    summary,
+    correctness: Uint8Array.from(correctness),
+    problems: [],
+  };
 }
 
 /** A source file written now, and its identity as the reader takes it. */
@@ -117,24 +124,28 @@ test('writing an entry never follows a planted link: a .tmp or entry symlink lea
   assert.equal((await cache.get(otherKey, [other]))?.step, 6);
 });
 
-test('a cache folder other users can write to is closed to them, a link is not used; the default folder is the user\'s own cache, made private', { skip: process.platform === 'win32' }, async () => {
-  const shared = join(dir, 'shared');
-  mkdirSync(shared);
-  chmodSync(shared, 0o777);
-  const file = source('shared.safetensors', 'evaluation');
-  const cache = new EvalCache(shared);
-  assert.equal(await cache.refusal(), undefined);
-  assert.equal(statSync(shared).mode & 0o777, 0o700);
-  const linked = join(dir, 'linked-cache');
-  symlinkSync(shared, linked);
-  const throughLink = new EvalCache(linked);
-  assert.match((await throughLink.refusal()) ?? '', /not a folder \(a link or a file\)/);
-  await throughLink.set(cacheKey([file], {}), [file], result(1, [1]));
-  assert.deepEqual(readdirSync(shared), []);
-  const home = join(dir, 'xdg');
-  const chosen = defaultCacheDirectory({ XDG_CACHE_HOME: home }, 'linux');
-  assert.equal(chosen, join(home, 'token-accuracy-lens', 'eval-cache'));
-  assert.equal(defaultCacheDirectory({ XDG_CACHE_HOME: 'relative' }, 'linux').includes(tmpdir()), false);
-  assert.equal(await new EvalCache(chosen).refusal(), undefined);
-  assert.equal(statSync(chosen).mode & 0o777, 0o700);
-});
+test(
+  "a cache folder other users can write to is closed to them, a link is not used; the default folder is the user's own cache, made private",
+  { skip: process.platform === 'win32' },
+  async () => {
+    const shared = join(dir, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const file = source('shared.safetensors', 'evaluation');
+    const cache = new EvalCache(shared);
+    assert.equal(await cache.refusal(), undefined);
+    assert.equal(statSync(shared).mode & 0o777, 0o700);
+    const linked = join(dir, 'linked-cache');
+    symlinkSync(shared, linked);
+    const throughLink = new EvalCache(linked);
+    assert.match((await throughLink.refusal()) ?? '', /not a folder \(a link or a file\)/);
+    await throughLink.set(cacheKey([file], {}), [file], result(1, [1]));
+    assert.deepEqual(readdirSync(shared), []);
+    const home = join(dir, 'xdg');
+    const chosen = defaultCacheDirectory({ XDG_CACHE_HOME: home }, 'linux');
+    assert.equal(chosen, join(home, 'token-accuracy-lens', 'eval-cache'));
+    assert.equal(defaultCacheDirectory({ XDG_CACHE_HOME: 'relative' }, 'linux').includes(tmpdir()), false);
+    assert.equal(await new EvalCache(chosen).refusal(), undefined);
+    assert.equal(statSync(chosen).mode & 0o777, 0o700);
+  },
+);

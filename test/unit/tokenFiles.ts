@@ -12,7 +12,13 @@ export function npyInt64(values: readonly number[]): Uint8Array {
 }
 
 /** A compact safetensors evaluation: labels, predictions and their log-probabilities, aligned; with `sequenceIndex`, the sequence of each token (int32), as the dump helper writes it. */
-export function compactSafetensors(labels: readonly number[], predictions: readonly number[], labelLogProbs: readonly number[], maxLogProbs: readonly number[], sequenceIndex?: readonly number[]): Uint8Array {
+export function compactSafetensors(
+  labels: readonly number[],
+  predictions: readonly number[],
+  labelLogProbs: readonly number[],
+  maxLogProbs: readonly number[],
+  sequenceIndex?: readonly number[],
+): Uint8Array {
   const n = labels.length;
   const width = sequenceIndex === undefined ? 24 : 28;
   const header = JSON.stringify({

@@ -37,7 +37,10 @@ test("the Python helper's dumps, read through the ingest in a worker, match nump
   assert.equal(assignRoles([...snapshot.metrics.keys(), 'eval_loss']).evalLoss, 'eval_loss');
   assert.equal(accuracyDefinition(COMPUTED_KEYS.accuracy), 'computed-token-accuracy');
   const evaluations = context.outputs.evaluations(run);
-  assert.deepEqual(evaluations.map((evaluation) => evaluation.step), [100, 200, 300]);
+  assert.deepEqual(
+    evaluations.map((evaluation) => evaluation.step),
+    [100, 200, 300],
+  );
   assert.match(evaluations[0]?.alignment ?? '', /compact; aligned \(no shift\), from metadata; ignore index -100, from metadata/);
   const evidence = context.outputs.evidence(run, 100, 200);
   assert.equal(evidence?.mcnemar.onlyFirst, 0, 'sharpening logits never changes the argmax');
@@ -50,7 +53,11 @@ test("the Python helper's dumps, read through the ingest in a worker, match nump
   const again = new LogIngest(undefined, { retryIncomplete: true, evaluations: restarted });
   for (const name of readdirSync(join(run, 'eval_outputs'))) await again.ingest(join(run, 'eval_outputs', name));
   assert.deepEqual(again.store.snapshot(run)?.metrics.get(COMPUTED_KEYS.meanNll), nll);
-  assert.deepEqual(restarted.outputs.evaluations(run).map((evaluation) => [...evaluation.correctness]), evaluations.map((evaluation) => [...evaluation.correctness]), 'per-token correctness comes back from the cache bit for bit');
+  assert.deepEqual(
+    restarted.outputs.evaluations(run).map((evaluation) => [...evaluation.correctness]),
+    evaluations.map((evaluation) => [...evaluation.correctness]),
+    'per-token correctness comes back from the cache bit for bit',
+  );
   assert.deepEqual(restarted.outputs.evidence(run, 100, 200), evidence);
   await restarted.dispose();
 });
@@ -85,7 +92,6 @@ test('real sample: model weights in safetensors are not an evaluation, and say w
   const problem = ingest.problems().find((entry) => entry.path === path);
   assert.match(problem?.message ?? '', /No labels among the tensors \(transformer\.h\.0\.attn\.c_attn\.bias/);
 });
-
 
 test("the dump helper's torch path, driven as the Trainer drives it, writes what numpy computes", { skip: torchSkipReason }, async () => {
   const run = join(dir, 'torch-run');

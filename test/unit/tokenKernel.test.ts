@@ -61,9 +61,18 @@ test('with the kernel binning the sampled rows, the temperature fit is the scala
   let seed = 3;
   const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   // Token 0 is masked (-inf) in every fifth row and is never a label; every 13th position is ignored.
-  const logits = Float32Array.from({ length: rows * vocab }, (_, i) => (i % vocab === 0 && Math.floor(i / vocab) % 5 === 0 ? -Infinity : (random() - 0.5) * 12));
+  const logits = Float32Array.from({ length: rows * vocab }, (_, i) =>
+    i % vocab === 0 && Math.floor(i / vocab) % 5 === 0 ? -Infinity : (random() - 0.5) * 12,
+  );
   const labels = Float64Array.from({ length: rows }, (_, r) => (r % 13 === 0 ? -100 : 1 + Math.floor(random() * (vocab - 1))));
-  const planned = planEvaluation([{ name: 'labels', dtype: 'I64', shape: [rows], offset: 0, byteLength: 0 }, { name: 'logits', dtype: 'F32', shape: [rows, vocab], offset: 0, byteLength: 0 }], {}, {});
+  const planned = planEvaluation(
+    [
+      { name: 'labels', dtype: 'I64', shape: [rows], offset: 0, byteLength: 0 },
+      { name: 'logits', dtype: 'F32', shape: [rows, vocab], offset: 0, byteLength: 0 },
+    ],
+    {},
+    {},
+  );
   assert.ok('plan' in planned);
   const viaKernel = new EvalComputation(planned.plan, labels, { temperature: true, batch: kernel });
   const viaLoop = new EvalComputation(planned.plan, labels, { temperature: true });
@@ -108,11 +117,23 @@ test('the exact temperature passes of the kernel (float32 sums) agree with the s
   const vocab = 37;
   let seed = 11;
   const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-  const logits = Float32Array.from({ length: rows * vocab }, (_, i) => (i % vocab === 0 && Math.floor(i / vocab) % 5 === 0 ? -Infinity : (random() - 0.5) * 12));
+  const logits = Float32Array.from({ length: rows * vocab }, (_, i) =>
+    i % vocab === 0 && Math.floor(i / vocab) % 5 === 0 ? -Infinity : (random() - 0.5) * 12,
+  );
   const labels = Float64Array.from({ length: rows }, (_, r) => (r % 13 === 0 ? -100 : 1 + Math.floor(random() * (vocab - 1))));
-  const planned = planEvaluation([{ name: 'labels', dtype: 'I64', shape: [rows], offset: 0, byteLength: 0 }, { name: 'logits', dtype: 'F32', shape: [rows, vocab], offset: 0, byteLength: 0 }], {}, {});
+  const planned = planEvaluation(
+    [
+      { name: 'labels', dtype: 'I64', shape: [rows], offset: 0, byteLength: 0 },
+      { name: 'logits', dtype: 'F32', shape: [rows, vocab], offset: 0, byteLength: 0 },
+    ],
+    {},
+    {},
+  );
   assert.ok('plan' in planned);
-  const fits = [new EvalComputation(planned.plan, labels, { temperature: true, batch: kernel }), new EvalComputation(planned.plan, labels, { temperature: true })].map((computation) => {
+  const fits = [
+    new EvalComputation(planned.plan, labels, { temperature: true, batch: kernel }),
+    new EvalComputation(planned.plan, labels, { temperature: true }),
+  ].map((computation) => {
     const chunks = (add: (chunk: Float32Array, first: number) => void): void => {
       for (let first = 0; first < rows; first += 64) add(logits.subarray(first * vocab, Math.min(rows, first + 64) * vocab), first);
     };

@@ -46,7 +46,18 @@ function assertMatches(result: EvalFileResult, wanted: Record<string, number>, n
   const p = summary.probabilities;
   const l = summary.logits;
   assert.ok(p !== undefined && l !== undefined, `${name}: statistics from logits`);
-  for (const key of ['meanNll', 'nllCorrect', 'nllWrong', 'wrongConfidenceTerm', 'wrongGapTerm', 'meanConfidence', 'ece', 'maxCalibrationError', 'brierTopLabel'] as const) relative(p[key], wanted[key], 1e-6, `${name} ${key}`);
+  for (const key of [
+    'meanNll',
+    'nllCorrect',
+    'nllWrong',
+    'wrongConfidenceTerm',
+    'wrongGapTerm',
+    'meanConfidence',
+    'ece',
+    'maxCalibrationError',
+    'brierTopLabel',
+  ] as const)
+    relative(p[key], wanted[key], 1e-6, `${name} ${key}`);
   // Kept per token as float32 (median, equal-mass bins, worst share): float32 precision.
   for (const key of ['medianNll', 'eceEqualMass', 'worstPercentNllShare'] as const) relative(p[key], wanted[key], 1e-6, `${name} ${key}`);
   relative(l.meanEntropy, wanted['meanEntropy'], 1e-6, `${name} entropy`);
@@ -104,7 +115,19 @@ test('the SIMD kernel (every row, no temperature fit) matches numpy in fp32, fp1
     const p = kernel.summary.probabilities;
     assert.ok(p !== undefined);
     // The kernel's exponential is float32-accurate (about 1e-7), its sums float64 across blocks: 1e-6 relative to float64 numpy.
-    for (const key of ['meanNll', 'medianNll', 'nllCorrect', 'nllWrong', 'meanConfidence', 'ece', 'eceEqualMass', 'maxCalibrationError', 'brierTopLabel', 'worstPercentNllShare'] as const) relative(p[key], wanted[key], 1e-6, `${name} kernel ${key}`);
+    for (const key of [
+      'meanNll',
+      'medianNll',
+      'nllCorrect',
+      'nllWrong',
+      'meanConfidence',
+      'ece',
+      'eceEqualMass',
+      'maxCalibrationError',
+      'brierTopLabel',
+      'worstPercentNllShare',
+    ] as const)
+      relative(p[key], wanted[key], 1e-6, `${name} kernel ${key}`);
     relative(kernel.summary.logits?.meanEntropy, wanted['meanEntropy'], 1e-6, `${name} kernel entropy`);
     close(kernel.summary.logits?.top5Accuracy, wanted['top5Accuracy'], 1e-12, `${name} kernel top-5`);
     relative(kernel.summary.logits?.brier, wanted['brier'], 1e-6, `${name} kernel full Brier`);
@@ -129,21 +152,25 @@ test('the scalar loop (float64 throughout) fits the temperature exactly too, in 
   }
 });
 
-test('fp32, fp16 and bf16 logits match torch (argmax, cross_entropy, softmax, autograd for the temperature) to 1e-6', { skip: skip || torchSkipReason }, async () => {
-  const viaTorch = JSON.parse(runTorchPython([join(REPO_ROOT, 'test/fixtures/tokens/torch_reference.py'), join(dir, 'run/eval_outputs')])) as Expected;
-  for (const name of ['step-100.safetensors', 'step-200.safetensors', 'step-300.safetensors']) {
-    const { summary } = await compute(name);
-    const wanted = viaTorch[name] ?? {};
-    assert.equal(summary.tokens, wanted['tokens']);
-    relative(summary.accuracy, wanted['accuracy'], 1e-12, `${name} accuracy (torch)`);
-    relative(summary.probabilities?.meanNll, wanted['meanNll'], 1e-6, `${name} NLL (torch)`);
-    relative(summary.logits?.meanEntropy, wanted['meanEntropy'], 1e-6, `${name} entropy (torch)`);
-    relative(summary.logits?.brier, wanted['brier'], 1e-6, `${name} full Brier (torch)`);
-    relative(summary.logits?.meanLabelRank, wanted['meanLabelRank'], 1e-12, `${name} mean label rank (torch)`);
-    relative(summary.logits?.temperature?.temperature, wanted['temperature'], 1e-6, `${name} temperature (torch)`);
-    relative(summary.logits?.temperature?.nll, wanted['temperatureNll'], 1e-6, `${name} temperature-scaled NLL (torch)`);
-  }
-});
+test(
+  'fp32, fp16 and bf16 logits match torch (argmax, cross_entropy, softmax, autograd for the temperature) to 1e-6',
+  { skip: skip || torchSkipReason },
+  async () => {
+    const viaTorch = JSON.parse(runTorchPython([join(REPO_ROOT, 'test/fixtures/tokens/torch_reference.py'), join(dir, 'run/eval_outputs')])) as Expected;
+    for (const name of ['step-100.safetensors', 'step-200.safetensors', 'step-300.safetensors']) {
+      const { summary } = await compute(name);
+      const wanted = viaTorch[name] ?? {};
+      assert.equal(summary.tokens, wanted['tokens']);
+      relative(summary.accuracy, wanted['accuracy'], 1e-12, `${name} accuracy (torch)`);
+      relative(summary.probabilities?.meanNll, wanted['meanNll'], 1e-6, `${name} NLL (torch)`);
+      relative(summary.logits?.meanEntropy, wanted['meanEntropy'], 1e-6, `${name} entropy (torch)`);
+      relative(summary.logits?.brier, wanted['brier'], 1e-6, `${name} full Brier (torch)`);
+      relative(summary.logits?.meanLabelRank, wanted['meanLabelRank'], 1e-12, `${name} mean label rank (torch)`);
+      relative(summary.logits?.temperature?.temperature, wanted['temperature'], 1e-6, `${name} temperature (torch)`);
+      relative(summary.logits?.temperature?.nll, wanted['temperatureNll'], 1e-6, `${name} temperature-scaled NLL (torch)`);
+    }
+  },
+);
 
 test('a folder of .npy arrays with predictions gives accuracy only', { skip }, async () => {
   const result = await compute('step-600');

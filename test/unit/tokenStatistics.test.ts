@@ -12,7 +12,8 @@ import type { TokenSummary } from '../../src/core/tokens/tokenStatistics';
 
 const LN2 = Math.log(2);
 // Logits are float32, so ln 2 among them is ln 2 to about 1e-8.
-const near = (actual: number | undefined, wanted: number, what: string): void => assert.ok(actual !== undefined && Math.abs(actual - wanted) < 1e-7, `${what}: ${actual} vs ${wanted}`);
+const near = (actual: number | undefined, wanted: number, what: string): void =>
+  assert.ok(actual !== undefined && Math.abs(actual - wanted) < 1e-7, `${what}: ${actual} vs ${wanted}`);
 
 function tensor(name: string, shape: number[], dtype: TensorInfo['dtype'] = 'F32'): TensorInfo {
   return { name, dtype, shape, offset: 0, byteLength: 0 };
@@ -50,7 +51,7 @@ test('the causal shift pairs position t with label t + 1, and -100 is skipped', 
   const planned = planEvaluation([tensor('labels', [1, 4], 'I64'), tensor('predictions', [1, 4], 'I64')], {}, {});
   assert.ok('plan' in planned);
   assert.equal(planned.plan.shift, true);
-  assert.equal(planned.plan.shiftSource, 'undecided', 'nothing said how they pair: Hugging Face\'s shift is scored, with the aligned pairing beside it');
+  assert.equal(planned.plan.shiftSource, 'undecided', "nothing said how they pair: Hugging Face's shift is scored, with the aligned pairing beside it");
   const computation = new EvalComputation(planned.plan, Float64Array.from([9, 3, -100, 5]));
   // Position 0 predicts 3 (right), position 1 is for an ignored label, position 2 predicts 4 for 5 (wrong); the last has no label.
   computation.addPredictions(Float64Array.from([3, 7, 4, 5]));
@@ -63,10 +64,16 @@ test('where the shift and ignore index come from: metadata, then the setting, th
   const tensors = [tensor('labels', [2, 3], 'I64'), tensor('logits', [2, 3, 5])];
   const fromSetting = planEvaluation(tensors, {}, { causalShift: false, ignoreIndex: 0 });
   assert.ok('plan' in fromSetting);
-  assert.deepEqual([fromSetting.plan.shift, fromSetting.plan.shiftSource, fromSetting.plan.ignoreIndex, fromSetting.plan.ignoreIndexSource], [false, 'setting', 0, 'setting']);
+  assert.deepEqual(
+    [fromSetting.plan.shift, fromSetting.plan.shiftSource, fromSetting.plan.ignoreIndex, fromSetting.plan.ignoreIndexSource],
+    [false, 'setting', 0, 'setting'],
+  );
   const fromMetadata = planEvaluation(tensors, { causal_shift: 'true', ignore_index: '-1' }, { causalShift: false, ignoreIndex: 0 });
   assert.ok('plan' in fromMetadata);
-  assert.deepEqual([fromMetadata.plan.shift, fromMetadata.plan.shiftSource, fromMetadata.plan.ignoreIndex, fromMetadata.plan.ignoreIndexSource], [true, 'metadata', -1, 'metadata']);
+  assert.deepEqual(
+    [fromMetadata.plan.shift, fromMetadata.plan.shiftSource, fromMetadata.plan.ignoreIndex, fromMetadata.plan.ignoreIndexSource],
+    [true, 'metadata', -1, 'metadata'],
+  );
   const mismatched = planEvaluation([tensor('labels', [2, 3], 'I64'), tensor('logits', [2, 4, 5])], {}, {});
   assert.ok('error' in mismatched && /do not match labels/.test(mismatched.error));
   assert.ok('error' in planEvaluation([tensor('weights', [2])], {}, {}));
@@ -87,7 +94,21 @@ test('the NLL split adds up to the change, by hand', () => {
     tokens: 4,
     correct: accuracy * 4,
     accuracy,
-    probabilities: { meanNll: accuracy * nllCorrect + (1 - accuracy) * nllWrong, medianNll: 0, nllCorrect, nllWrong, wrongConfidenceTerm: 0, wrongGapTerm: 0, meanConfidence: 0, ece: 0, eceEqualMass: 0, maxCalibrationError: 0, brierTopLabel: 0, worstPercentNllShare: 0, reliability: [] },
+    probabilities: {
+      meanNll: accuracy * nllCorrect + (1 - accuracy) * nllWrong,
+      medianNll: 0,
+      nllCorrect,
+      nllWrong,
+      wrongConfidenceTerm: 0,
+      wrongGapTerm: 0,
+      meanConfidence: 0,
+      ece: 0,
+      eceEqualMass: 0,
+      maxCalibrationError: 0,
+      brierTopLabel: 0,
+      worstPercentNllShare: 0,
+      reliability: [],
+    },
   });
   const split = splitNllChange(summary(0.5, 1, 3), summary(0.75, 0.5, 5));
   assert.ok(split !== undefined);
@@ -232,16 +253,28 @@ test('the exact temperature fit says when the optimum lies beyond the range sear
     return computation.finish().summary.logits;
   };
   // Every label is the argmax by a wide margin: the sharper the better, so T runs to the lower end, 0.05.
-  const sharp = fit(Float32Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? 3 : 0)), new Float64Array(10), 4);
+  const sharp = fit(
+    Float32Array.from({ length: 40 }, (_, i) => (i % 4 === 0 ? 3 : 0)),
+    new Float64Array(10),
+    4,
+  );
   assert.equal(sharp?.temperature?.method, 'exact');
   assert.equal(sharp?.temperature?.atSearchEdge, true);
   assert.ok(Math.abs((sharp?.temperature?.temperature ?? 0) - 0.05) < 1e-12, `T ${sharp?.temperature?.temperature}`);
   // Labels never the argmax and logits spread evenly: the flatter the better, so T runs to the upper end, 20.
-  const flat = fit(Float32Array.from({ length: 40 }, (_, i) => i % 4), Float64Array.from({ length: 10 }, () => 0), 4);
+  const flat = fit(
+    Float32Array.from({ length: 40 }, (_, i) => i % 4),
+    Float64Array.from({ length: 10 }, () => 0),
+    4,
+  );
   assert.equal(flat?.temperature?.atSearchEdge, true);
   assert.ok(Math.abs((flat?.temperature?.temperature ?? 0) - 20) < 1e-12, `T ${flat?.temperature?.temperature}`);
   // A NaN logit: the statistics of the logits are there (NaN), the temperature is not, rather than a binned guess.
-  const broken = fit(Float32Array.from({ length: 40 }, (_, i) => (i === 5 ? NaN : i % 3)), Float64Array.from({ length: 10 }, (_, r) => r % 4), 4);
+  const broken = fit(
+    Float32Array.from({ length: 40 }, (_, i) => (i === 5 ? NaN : i % 3)),
+    Float64Array.from({ length: 10 }, (_, r) => r % 4),
+    4,
+  );
   assert.ok(broken !== undefined);
   assert.equal(broken.temperature, undefined);
 });

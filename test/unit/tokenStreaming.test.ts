@@ -17,7 +17,10 @@ function writeDump(path: string): void {
   const logits = new Float32Array(ROWS * VOCAB).map(() => random());
   const bf16 = Uint16Array.from(new Uint32Array(logits.buffer), (bits) => bits >>> 16);
   const labels = BigInt64Array.from({ length: ROWS }, (_, row) => (row % 17 === 0 ? -100n : BigInt((row * 31) % VOCAB)));
-  const header = JSON.stringify({ logits: { dtype: 'BF16', shape: [ROWS, VOCAB], data_offsets: [0, bf16.byteLength] }, labels: { dtype: 'I64', shape: [ROWS], data_offsets: [bf16.byteLength, bf16.byteLength + labels.byteLength] } });
+  const header = JSON.stringify({
+    logits: { dtype: 'BF16', shape: [ROWS, VOCAB], data_offsets: [0, bf16.byteLength] },
+    labels: { dtype: 'I64', shape: [ROWS], data_offsets: [bf16.byteLength, bf16.byteLength + labels.byteLength] },
+  });
   const bytes = new Uint8Array(8 + header.length + bf16.byteLength + labels.byteLength);
   new DataView(bytes.buffer).setUint32(0, header.length, true);
   bytes.set(new TextEncoder().encode(header), 8);
@@ -37,15 +40,24 @@ test('logits stream in chunks of whole rows no larger than asked, with progress,
     assert.ok(logits !== undefined);
     const sizes: number[] = [];
     for await (const chunk of tensorRowChunks(logits, VOCAB, 4096)) sizes.push(chunk.bytes.length);
-    assert.ok(sizes.every((size) => size <= 4096 && size % (VOCAB * 2) === 0), 'whole bf16 rows, at most 4 KiB');
-    assert.equal(sizes.reduce((sum, size) => sum + size, 0), ROWS * VOCAB * 2);
+    assert.ok(
+      sizes.every((size) => size <= 4096 && size % (VOCAB * 2) === 0),
+      'whole bf16 rows, at most 4 KiB',
+    );
+    assert.equal(
+      sizes.reduce((sum, size) => sum + size, 0),
+      ROWS * VOCAB * 2,
+    );
     const progress: number[] = [];
     const small = await computeEvalFile(path, { chunkBytes: 4096 }, (fraction) => progress.push(fraction));
     const whole = await computeEvalFile(path, { chunkBytes: 64 << 20 });
     assert.ok(!('error' in small) && !('error' in whole));
     // One report per chunk of the scoring pass and of each temperature pass, then the end.
     assert.equal(progress.length, sizes.length * (1 + (small.summary.logits?.temperature?.passes ?? 0)) + 1);
-    assert.ok(progress.every((fraction, i) => i === 0 || fraction > (progress[i - 1] ?? 0)), 'progress only grows');
+    assert.ok(
+      progress.every((fraction, i) => i === 0 || fraction > (progress[i - 1] ?? 0)),
+      'progress only grows',
+    );
     assert.equal(progress.at(-1), 1);
     assert.equal(small.summary.tokens, ROWS - Math.ceil(ROWS / 17), 'flat logits are aligned; -100 skipped');
     assert.deepEqual(small.summary, whole.summary, 'chunking changes nothing');

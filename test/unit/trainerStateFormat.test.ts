@@ -17,8 +17,15 @@ test('reads every numeric metric of log_history, keyed as written', () => {
   const result = parseTrainerState(trainerStateText(history));
   assert.equal(result.kind, 'ok');
   if (result.kind !== 'ok') return;
-  assert.deepEqual(byKey(result.points, 'loss'), [[10, 2.5], [20, 2.0]]);
-  assert.deepEqual(byKey(result.points, 'eval_mean_token_accuracy'), [[10, 0.41], [20, 0.45], [20, 0.45]]);
+  assert.deepEqual(byKey(result.points, 'loss'), [
+    [10, 2.5],
+    [20, 2.0],
+  ]);
+  assert.deepEqual(byKey(result.points, 'eval_mean_token_accuracy'), [
+    [10, 0.41],
+    [20, 0.45],
+    [20, 0.45],
+  ]);
   assert.deepEqual(byKey(result.points, 'eval_thresholds'), [], 'list-valued metrics are skipped');
   assert.ok(Number.isNaN(byKey(result.points, 'grad_norm')[1]?.[1] as number), 'bare NaN is kept as NaN');
   assert.equal(result.points.find((p) => p.key === 'loss')?.epoch, 0.5);

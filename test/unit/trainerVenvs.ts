@@ -26,7 +26,13 @@ export const TRAINER_VENVS: readonly TrainerVenv[] = [venv('.venv-trainers', 'tr
 
 /** Runs a script in a trainer venv at low priority; fails the test with Python's stderr on a non-zero exit. */
 export function runTrainerPython(python: string, args: readonly string[], cwd?: string): string {
-  const result = spawnSync('nice', [python, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, cwd, env: { ...process.env, TOKENIZERS_PARALLELISM: 'false', HF_HUB_OFFLINE: '1', HF_DATASETS_OFFLINE: '1', OMP_NUM_THREADS: '1', PYTHONHASHSEED: '0' } });
-  if (result.status !== 0) throw new Error(`${python} ${args.join(' ')} failed (exit ${result.status ?? result.signal}):\n${(result.stderr ?? '').split('\n').slice(-30).join('\n')}`);
+  const result = spawnSync('nice', [python, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    cwd,
+    env: { ...process.env, TOKENIZERS_PARALLELISM: 'false', HF_HUB_OFFLINE: '1', HF_DATASETS_OFFLINE: '1', OMP_NUM_THREADS: '1', PYTHONHASHSEED: '0' },
+  });
+  if (result.status !== 0)
+    throw new Error(`${python} ${args.join(' ')} failed (exit ${result.status ?? result.signal}):\n${(result.stderr ?? '').split('\n').slice(-30).join('\n')}`);
   return result.stdout;
 }

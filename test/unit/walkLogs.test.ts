@@ -37,6 +37,9 @@ test('a watch line names the run, its last eval loss and accuracy, and its warni
   ]);
   const snapshot = store.snapshot('/r');
   assert.ok(snapshot);
-  assert.equal(watchLine(buildRunReport(snapshot), 'run\u001b[2J'), 'run\\e[2J: step 150 · eval loss 2.5000 (step 100) · eval accuracy 25.0% (step 100) · no warnings');
+  assert.equal(
+    watchLine(buildRunReport(snapshot), 'run\u001b[2J'),
+    'run\\e[2J: step 150 · eval loss 2.5000 (step 100) · eval accuracy 25.0% (step 100) · no warnings',
+  );
   assert.equal(watchProblemLine('/a\nb', 'bad\u0007'), 'problem: /a\\nb: bad\\u{7}');
 });

@@ -30,7 +30,14 @@ function writeWandbRun(wandbParent: string, bytes: Uint8Array, configYaml?: stri
 
 function writeOutputDir(out: string): void {
   mkdirSync(join(out, 'checkpoint-20'), { recursive: true });
-  writeFileSync(join(out, 'checkpoint-20', 'trainer_state.json'), trainerStateText([{ loss: 2.5, step: 10, epoch: 0.5 }, { eval_loss: 2.25, eval_accuracy: 0.4, step: 10, epoch: 0.5 }, { loss: 2.0, step: 20, epoch: 1 }]));
+  writeFileSync(
+    join(out, 'checkpoint-20', 'trainer_state.json'),
+    trainerStateText([
+      { loss: 2.5, step: 10, epoch: 0.5 },
+      { eval_loss: 2.25, eval_accuracy: 0.4, step: 10, epoch: 0.5 },
+      { loss: 2.0, step: 20, epoch: 1 },
+    ]),
+  );
 }
 
 async function read(root: string): Promise<LogIngest> {
@@ -67,7 +74,7 @@ for (const layout of LAYOUTS) {
   });
 }
 
-test('an older SDK\'s files/config.yaml names the output_dir ({desc, value}) when the .wandb holds no config', async () => {
+test("an older SDK's files/config.yaml names the output_dir ({desc, value}) when the .wandb holds no config", async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-wandb-hf-'));
   const out = join(root, 'out');
   writeOutputDir(out);

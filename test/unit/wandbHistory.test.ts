@@ -20,9 +20,34 @@ function hfRun(evals: number): { records: Uint8Array[]; pointsPerRecord: number[
   const pointsPerRecord = [0];
   for (let i = 0; i < evals; i++) {
     const step = (i + 1) * 50;
-    records.push(historyRecord({ 'train/loss': 2 - i / 100, 'train/learning_rate': 3e-5, 'train/epoch': i / 10, 'train/global_step': step, _timestamp: 1714880265 + i, _runtime: i, _step: 2 * i }, 2 * i));
+    records.push(
+      historyRecord(
+        {
+          'train/loss': 2 - i / 100,
+          'train/learning_rate': 3e-5,
+          'train/epoch': i / 10,
+          'train/global_step': step,
+          _timestamp: 1714880265 + i,
+          _runtime: i,
+          _step: 2 * i,
+        },
+        2 * i,
+      ),
+    );
     records.push(outputRecord(`step ${step} `.repeat(i === 3 ? 9000 : 3)));
-    records.push(historyRecord({ 'eval/loss': i === 5 ? 'RAW:NaN' : 1.5 + (i - 4) ** 2 / 100, 'eval/accuracy': 0.4 + i / 200, 'eval/sample': { _type: 'image-file', path: 'x.png' }, 'train/epoch': i / 10, 'train/global_step': step, _step: 2 * i + 1 }, 2 * i + 1));
+    records.push(
+      historyRecord(
+        {
+          'eval/loss': i === 5 ? 'RAW:NaN' : 1.5 + (i - 4) ** 2 / 100,
+          'eval/accuracy': 0.4 + i / 200,
+          'eval/sample': { _type: 'image-file', path: 'x.png' },
+          'train/epoch': i / 10,
+          'train/global_step': step,
+          _step: 2 * i + 1,
+        },
+        2 * i + 1,
+      ),
+    );
     pointsPerRecord.push(2, 0, 2);
   }
   records.push(summaryRecord({ 'eval/loss': 1.5, best_accuracy: 0.52, _wandb: { runtime: 3 } }), exitRecord());
@@ -71,7 +96,10 @@ function readRun(bytes: Uint8Array, sizes: readonly number[] = [bytes.length]): 
 
 test('W&B history read in random chunk sizes gives exactly the points of one read', () => {
   assertChunkSizesDoNotMatter(WANDB_HISTORY_FORMAT, FILE, { maxChunk: 40_000, maxChunks: 12, numRuns: 60 });
-  assert.deepEqual(pointTuples(readInChunks(WANDB_HISTORY_FORMAT, FILE.subarray(0, 9000), [1]).points), pointTuples(readWhole(WANDB_HISTORY_FORMAT, FILE.subarray(0, 9000)).points));
+  assert.deepEqual(
+    pointTuples(readInChunks(WANDB_HISTORY_FORMAT, FILE.subarray(0, 9000), [1]).points),
+    pointTuples(readWhole(WANDB_HISTORY_FORMAT, FILE.subarray(0, 9000)).points),
+  );
 });
 
 test('W&B history cut anywhere never throws and keeps every record that was complete', () => {
@@ -93,7 +121,10 @@ test('W&B history with a corrupted byte never throws and keeps every record outs
     FILE,
     ({ points, problems }, at) => {
       const block = Math.floor(at / 32768);
-      const kept = SPANS.reduce((sum, [start, end], i) => sum + (Math.floor(start / 32768) > block || Math.floor((end - 1) / 32768) < block ? (RUN.pointsPerRecord[i] ?? 0) : 0), 0);
+      const kept = SPANS.reduce(
+        (sum, [start, end], i) => sum + (Math.floor(start / 32768) > block || Math.floor((end - 1) / 32768) < block ? (RUN.pointsPerRecord[i] ?? 0) : 0),
+        0,
+      );
       assert.ok(points.length >= kept, `${points.length} points kept, ${kept} expected`);
       // A larger length in the last record's chunk header is what a file still being written looks like: no problem, no exit record yet.
       const lastStart = SPANS.at(-1)?.[0] ?? 0;
@@ -105,14 +136,19 @@ test('W&B history with a corrupted byte never throws and keeps every record outs
 
 test('W&B history with a corrupted byte reads the same in random chunk sizes as in one read', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 7, max: FILE.length - 1 }), fc.integer({ min: 0, max: 255 }), fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 8 }), (at, byte, sizes) => {
-      const corrupted = FILE.slice();
-      corrupted[at] = byte;
-      const whole = readWhole(WANDB_HISTORY_FORMAT, corrupted);
-      const chunked = readInChunks(WANDB_HISTORY_FORMAT, corrupted, sizes);
-      assert.deepEqual(pointTuples(chunked.points), pointTuples(whole.points));
-      assert.deepEqual(chunked.problems, whole.problems);
-    }),
+    fc.property(
+      fc.integer({ min: 7, max: FILE.length - 1 }),
+      fc.integer({ min: 0, max: 255 }),
+      fc.array(fc.integer({ min: 1, max: 40_000 }), { minLength: 1, maxLength: 8 }),
+      (at, byte, sizes) => {
+        const corrupted = FILE.slice();
+        corrupted[at] = byte;
+        const whole = readWhole(WANDB_HISTORY_FORMAT, corrupted);
+        const chunked = readInChunks(WANDB_HISTORY_FORMAT, corrupted, sizes);
+        assert.deepEqual(pointTuples(chunked.points), pointTuples(whole.points));
+        assert.deepEqual(chunked.problems, whole.problems);
+      },
+    ),
     { numRuns: 100 },
   );
 });
@@ -121,14 +157,23 @@ test('W&B: a file that is not a .wandb log is refused by its header; paths class
   assert.equal(WANDB_HISTORY_FORMAT.sniff?.(new TextEncoder().encode('{"not": "wandb"}')), 'not-a-log');
   assert.equal(WANDB_HISTORY_FORMAT.sniff?.(FILE.subarray(0, 3)), 'need-more');
   assert.match(readWhole(WANDB_HISTORY_FORMAT, new TextEncoder().encode('plain text, not W&B')).problems[0] ?? '', /W&B header/);
-  assert.deepEqual(classifyLogFile('/w/wandb/run-20240505_113706-pepl8n0h/run-pepl8n0h.wandb'), { format: 'wandb', runDirectory: '/w/wandb/run-20240505_113706-pepl8n0h' });
-  assert.deepEqual(classifyLogFile('/w/wandb/offline-run-20240505_113706-x/files/wandb-summary.json'), { format: 'wandb-summary', runDirectory: '/w/wandb/offline-run-20240505_113706-x' });
+  assert.deepEqual(classifyLogFile('/w/wandb/run-20240505_113706-pepl8n0h/run-pepl8n0h.wandb'), {
+    format: 'wandb',
+    runDirectory: '/w/wandb/run-20240505_113706-pepl8n0h',
+  });
+  assert.deepEqual(classifyLogFile('/w/wandb/offline-run-20240505_113706-x/files/wandb-summary.json'), {
+    format: 'wandb-summary',
+    runDirectory: '/w/wandb/offline-run-20240505_113706-x',
+  });
   // wandb/latest-run links to the newest run: read through it, that run would appear twice.
   assert.equal(classifyLogFile('/w/wandb/latest-run/run-pepl8n0h.wandb'), undefined);
 });
 
-test('W&B: a non-HF run keeps its keys and W&B step; Lightning\'s trainer/global_step is the step', () => {
-  const plain = wandbFile([historyRecord({ 'train/loss': 1.2, acc: 0.5, _step: 0 }, 0), historyRecord({ 'val/loss': 0.9, 'trainer/global_step': 99, epoch: 0, _step: 1 }, 1)]);
+test("W&B: a non-HF run keeps its keys and W&B step; Lightning's trainer/global_step is the step", () => {
+  const plain = wandbFile([
+    historyRecord({ 'train/loss': 1.2, acc: 0.5, _step: 0 }, 0),
+    historyRecord({ 'val/loss': 0.9, 'trainer/global_step': 99, epoch: 0, _step: 1 }, 1),
+  ]);
   assert.deepEqual(pointTuples(readWhole(WANDB_HISTORY_FORMAT, plain.bytes).points), [
     ['train/loss', 0, 1.2],
     ['acc', 0, 0.5],
@@ -137,9 +182,15 @@ test('W&B: a non-HF run keeps its keys and W&B step; Lightning\'s trainer/global
 });
 
 test('wandb-summary.json: numbers at the global step of an HF run; nested objects skipped; half-written retried', () => {
-  const result = parseWandbSummary('{"train/loss": 0.29, "train/global_step": 2307, "_step": 5, "eval/accuracy": 0.9, "table": {"_type": "table-file"}, "_wandb": {"runtime": 158}}');
+  const result = parseWandbSummary(
+    '{"train/loss": 0.29, "train/global_step": 2307, "_step": 5, "eval/accuracy": 0.9, "table": {"_type": "table-file"}, "_wandb": {"runtime": 158}}',
+  );
   assert.equal(result.kind, 'ok');
-  if (result.kind === 'ok') assert.deepEqual(pointTuples(result.points), [['loss', 2307, 0.29], ['eval_accuracy', 2307, 0.9]]);
+  if (result.kind === 'ok')
+    assert.deepEqual(pointTuples(result.points), [
+      ['loss', 2307, 0.29],
+      ['eval_accuracy', 2307, 0.9],
+    ]);
   assert.equal(parseWandbSummary('{"train/loss": 0.2').kind, 'incomplete');
 });
 
@@ -188,7 +239,7 @@ print(json.dumps(out))
   return JSON.parse(execFileSync('python3', ['-c', script, path], { encoding: 'utf8' })) as Array<Record<string, string>>;
 }
 
-test('W&B: the real sample\'s history reads as a hand decoder reads it, and ends at wandb-summary.json', { skip: samplesSkipReason('wandb') }, () => {
+test("W&B: the real sample's history reads as a hand decoder reads it, and ends at wandb-summary.json", { skip: samplesSkipReason('wandb') }, () => {
   const wandbDir = join(SAMPLES_DIR, 'wandb', readdirSync(join(SAMPLES_DIR, 'wandb'))[0] ?? '', 'wandb');
   const runDir = join(wandbDir, readdirSync(wandbDir).find((name) => name.startsWith('run-')) ?? '');
   const file = join(runDir, readdirSync(runDir).find((name) => name.endsWith('.wandb')) ?? '');

@@ -18,9 +18,16 @@ function runFolder(root: string, folder: string, id: string, rows: ReadonlyArray
 
 test('a resumed W&B run (a new folder with the same run id) is one run with the history of both folders', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-wandb-resume-'));
-  const first = runFolder(root, 'run-20240505_113706-abcd1234', 'abcd1234', [[0, 2.5], [1, 2.0], [2, 1.8]]);
+  const first = runFolder(root, 'run-20240505_113706-abcd1234', 'abcd1234', [
+    [0, 2.5],
+    [1, 2.0],
+    [2, 1.8],
+  ]);
   // Resumed the next day, offline; the second folder's history goes on from step 3.
-  const resumed = runFolder(root, 'offline-run-20240506_090000-abcd1234', 'abcd1234', [[3, 1.6], [4, 1.5]]);
+  const resumed = runFolder(root, 'offline-run-20240506_090000-abcd1234', 'abcd1234', [
+    [3, 1.6],
+    [4, 1.5],
+  ]);
   writeFileSync(join(resumed, 'files', 'output.log'), "{'loss': 1.6, 'epoch': 0.5}\n***** train metrics *****\n  train_samples =  640\n");
   const other = runFolder(root, 'run-20240505_120000-zzzz9999', 'zzzz9999', [[0, 3.0]]);
   const ingest = new LogIngest();
@@ -34,7 +41,8 @@ test('a resumed W&B run (a new folder with the same run id) is one run with the 
   rmSync(root, { recursive: true });
 });
 
-const CONFIG_YAML = 'wandb_version: 1\n\n_wandb:\n  desc: null\n  value:\n    cli_version: 0.16.5\nrun_name:\n  desc: null\n  value: ckpts/\nlearning_rate:\n  desc: null\n  value: 2.0e-05\nid2label:\n  desc: null\n  value:\n    0: negative\n';
+const CONFIG_YAML =
+  'wandb_version: 1\n\n_wandb:\n  desc: null\n  value:\n    cli_version: 0.16.5\nrun_name:\n  desc: null\n  value: ckpts/\nlearning_rate:\n  desc: null\n  value: 2.0e-05\nid2label:\n  desc: null\n  value:\n    0: negative\n';
 
 test("a W&B run is named by its config's run_name when its history gives no name, and by the history's name when it does", async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-wandb-name-'));
@@ -55,14 +63,25 @@ test("a W&B run is named by its config's run_name when its history gives no name
 
 test('the real W&B sample, an HF run whose history gives no name, is named by its run_name', { skip: samplesSkipReason('wandb') }, async () => {
   const document = await reportPaths([join(SAMPLES_DIR, 'wandb')]);
-  assert.deepEqual(document.runs.map((run) => run.info?.name), ['ckpts/']);
+  assert.deepEqual(
+    document.runs.map((run) => run.info?.name),
+    ['ckpts/'],
+  );
 });
 
-test('an offline resume numbers its rows from 0 again: they go on after the earlier folder\'s last step, as W&B numbers them when synced', async () => {
+test("an offline resume numbers its rows from 0 again: they go on after the earlier folder's last step, as W&B numbers them when synced", async () => {
   const root = mkdtempSync(join(tmpdir(), 'tal-wandb-resume-'));
   // wandb 0.30 offline: the resumed folder took the same second's name with "-1"; its rows carry steps 0, 1, 2 again.
-  const first = runFolder(root, 'offline-run-20261202_165346-resumeme', 'resumeme', [[0, 2.5], [1, 2.0], [2, 1.8]]);
-  runFolder(root, 'offline-run-20261202_165346-resumeme-1', 'resumeme', [[0, 1.6], [1, 1.5], [2, 1.4]]);
+  const first = runFolder(root, 'offline-run-20261202_165346-resumeme', 'resumeme', [
+    [0, 2.5],
+    [1, 2.0],
+    [2, 1.8],
+  ]);
+  runFolder(root, 'offline-run-20261202_165346-resumeme-1', 'resumeme', [
+    [0, 1.6],
+    [1, 1.5],
+    [2, 1.4],
+  ]);
   runFolder(root, 'offline-run-20261203_080000-resumeme', 'resumeme', [[0, 1.3]]);
   const ingest = new LogIngest();
   for (const path of (await walkLogs(root)).reverse()) await ingest.ingest(path);

@@ -26,7 +26,12 @@ const skip = WANDB_PYTHON === undefined ? 'no Python with the wandb SDK (set TAL
 
 /** Runs `script` with the real SDK in offline mode and returns the .wandb file it wrote. */
 function writeOfflineRun(dir: string, script: string): Uint8Array {
-  const result = spawnSync(WANDB_PYTHON ?? 'python3', ['-c', script], { cwd: dir, encoding: 'utf8', env: { ...process.env, WANDB_MODE: 'offline', WANDB_SILENT: 'true', WANDB_DIR: dir }, timeout: 120_000 });
+  const result = spawnSync(WANDB_PYTHON ?? 'python3', ['-c', script], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, WANDB_MODE: 'offline', WANDB_SILENT: 'true', WANDB_DIR: dir },
+    timeout: 120_000,
+  });
   assert.equal(result.status, 0, result.stderr);
   const wandbDir = join(dir, 'wandb');
   const run = readdirSync(wandbDir).find((name) => name.startsWith('offline-run-')) ?? '';
@@ -52,18 +57,24 @@ run.finish()
     );
     const { points, problems } = readInChunks(WANDB_HISTORY_FORMAT, bytes, [4096, 7, 100]);
     assert.deepEqual(problems, []);
-    assert.deepEqual(pointTuples(points.filter((point) => point.key === 'loss')), [0, 1, 2, 3, 4, 11].map((step, i) => ['loss', step, i === 5 ? 1 : 2 - i / 10]));
+    assert.deepEqual(
+      pointTuples(points.filter((point) => point.key === 'loss')),
+      [0, 1, 2, 3, 4, 11].map((step, i) => ['loss', step, i === 5 ? 1 : 2 - i / 10]),
+    );
     // x is logged twice at step 10 (the second call completes the row): one point, not one more at step 4.
     assert.deepEqual(pointTuples(points.filter((point) => point.key === 'x')), [['x', 10, 2]]);
     assert.deepEqual(pointTuples(points.filter((point) => point.key === 'best_acc')), [['best_acc', 10, 0.4]]);
     assert.deepEqual([...new Set(points.map((point) => point.key))].sort(), ['acc', 'best_acc', 'loss', 'x']);
-    assert.ok(points.every((point) => point.wallTime === undefined || point.wallTime > 1.7e9), 'wall time is _timestamp, in seconds');
+    assert.ok(
+      points.every((point) => point.wallTime === undefined || point.wallTime > 1.7e9),
+      'wall time is _timestamp, in seconds',
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('W&B SDK (real writer): a run logged as HF\'s WandbCallback logs it joins the output_dir its config names', { skip }, async () => {
+test("W&B SDK (real writer): a run logged as HF's WandbCallback logs it joins the output_dir its config names", { skip }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tal-wandb-sdk-hf-'));
   try {
     // WandbCallback.setup: wandb.init, then the TrainingArguments into the config; on_log: rewritten keys with train/global_step.
@@ -82,7 +93,14 @@ run.finish()
     );
     const out = join(dir, 'out');
     mkdirSync(join(out, 'checkpoint-20'), { recursive: true });
-    writeFileSync(join(out, 'checkpoint-20', 'trainer_state.json'), trainerStateText([{ loss: 2.5, learning_rate: 5e-5, step: 10, epoch: 0.5 }, { eval_loss: 2.25, eval_accuracy: 0.4, step: 10, epoch: 0.5 }, { loss: 2.0, step: 20, epoch: 1 }]));
+    writeFileSync(
+      join(out, 'checkpoint-20', 'trainer_state.json'),
+      trainerStateText([
+        { loss: 2.5, learning_rate: 5e-5, step: 10, epoch: 0.5 },
+        { eval_loss: 2.25, eval_accuracy: 0.4, step: 10, epoch: 0.5 },
+        { loss: 2.0, step: 20, epoch: 1 },
+      ]),
+    );
     const ingest = new LogIngest();
     for (const path of await walkLogs(dir)) await ingest.ingest(path);
     assert.deepEqual(ingest.store.runIds(), [out]);

@@ -13,22 +13,47 @@ import { exitRecord, historyRecord, nestedSummaryRecord, runRecord, summaryRecor
 const GOLDEN: ReadonlyArray<{ name: string; records: Uint8Array[]; steps: number[] }> = [
   {
     name: 'old_auto_steps',
-    records: [runRecord('', {}), summaryRecord({ _step: 0 }), historyRecord({ x: 0, _step: 0 }, 0), summaryRecord({ _step: 1 }), historyRecord({ x: 1, _step: 1 }, 1), summaryRecord({ _step: 2 }), historyRecord({ x: 2, _step: 2 }, 2), exitRecord()],
+    records: [
+      runRecord('', {}),
+      summaryRecord({ _step: 0 }),
+      historyRecord({ x: 0, _step: 0 }, 0),
+      summaryRecord({ _step: 1 }),
+      historyRecord({ x: 1, _step: 1 }, 1),
+      summaryRecord({ _step: 2 }),
+      historyRecord({ x: 2, _step: 2 }, 2),
+      exitRecord(),
+    ],
     steps: [0, 1, 2],
   },
   {
     name: 'old_explicit_steps',
-    records: [runRecord('', {}), historyRecord({ x: 0, _step: 0 }, 0), historyRecord({ x: 1, _step: 5 }, 5), historyRecord({ x: 2, _step: 10 }, 10), exitRecord()],
+    records: [
+      runRecord('', {}),
+      historyRecord({ x: 0, _step: 0 }, 0),
+      historyRecord({ x: 1, _step: 5 }, 5),
+      historyRecord({ x: 2, _step: 10 }, 10),
+      exitRecord(),
+    ],
     steps: [0, 5, 10],
   },
   {
     name: 'old_resumed_run',
-    records: [runRecord('', {}, { startingStep: 5 }), historyRecord({ x: 0, _step: 5 }, 5), historyRecord({ x: 1, _step: 6 }, 6), historyRecord({ x: 2, _step: 7 }, 7), exitRecord()],
+    records: [
+      runRecord('', {}, { startingStep: 5 }),
+      historyRecord({ x: 0, _step: 5 }, 5),
+      historyRecord({ x: 1, _step: 6 }, 6),
+      historyRecord({ x: 2, _step: 7 }, 7),
+      exitRecord(),
+    ],
     steps: [5, 6, 7],
   },
   {
     name: 'old_bad_step_types',
-    records: [runRecord('', {}), ...['RAW:"5"', 'RAW:5.5', 'RAW:null', 'RAW:true', 'RAW:{"a":1}', 'RAW:[1]'].map((step, i) => historyRecord({ x: i, _step: step }, undefined)), exitRecord()],
+    records: [
+      runRecord('', {}),
+      ...['RAW:"5"', 'RAW:5.5', 'RAW:null', 'RAW:true', 'RAW:{"a":1}', 'RAW:[1]'].map((step, i) => historyRecord({ x: i, _step: step }, undefined)),
+      exitRecord(),
+    ],
     steps: [0, 1, 2, 3, 4, 5],
   },
   {
@@ -38,12 +63,28 @@ const GOLDEN: ReadonlyArray<{ name: string; records: Uint8Array[]; steps: number
   },
   {
     name: 'new_auto_steps',
-    records: [runRecord('', {}), historyRecord({ x: 0 }, undefined), historyRecord({ x: 1 }, undefined), historyRecord({ x: 2 }, undefined), summaryRecord({ x: 2 }), exitRecord()],
+    records: [
+      runRecord('', {}),
+      historyRecord({ x: 0 }, undefined),
+      historyRecord({ x: 1 }, undefined),
+      historyRecord({ x: 2 }, undefined),
+      summaryRecord({ x: 2 }),
+      exitRecord(),
+    ],
     steps: [0, 1, 2],
   },
   {
     name: 'new_explicit_steps',
-    records: [runRecord('', {}), summaryRecord({ _step: 0 }), historyRecord({ x: 0 }, 0), summaryRecord({ _step: 5 }), historyRecord({ x: 1 }, 5), summaryRecord({ _step: 10 }), historyRecord({ x: 2 }, 10), exitRecord()],
+    records: [
+      runRecord('', {}),
+      summaryRecord({ _step: 0 }),
+      historyRecord({ x: 0 }, 0),
+      summaryRecord({ _step: 5 }),
+      historyRecord({ x: 1 }, 5),
+      summaryRecord({ _step: 10 }),
+      historyRecord({ x: 2 }, 10),
+      exitRecord(),
+    ],
     steps: [0, 5, 10],
   },
 ];
@@ -61,7 +102,14 @@ for (const golden of GOLDEN) {
 }
 
 test('W&B: a row without a step goes on from the last step a row carried, and a step behind is moved up as W&B does', () => {
-  const records = [runRecord('', {}), historyRecord({ x: 0 }, 3), historyRecord({ x: 1 }, undefined), historyRecord({ x: 2 }, 2), historyRecord({ x: 3 }, undefined), exitRecord()];
+  const records = [
+    runRecord('', {}),
+    historyRecord({ x: 0 }, 3),
+    historyRecord({ x: 1 }, undefined),
+    historyRecord({ x: 2 }, 2),
+    historyRecord({ x: 3 }, undefined),
+    exitRecord(),
+  ];
   assert.deepEqual(pointTuples(readWhole(WANDB_HISTORY_FORMAT, wandbFile(records).bytes).points), [
     ['x', 3, 0],
     ['x', 4, 1],
@@ -71,7 +119,13 @@ test('W&B: a row without a step goes on from the last step a row carried, and a 
 });
 
 test('W&B new_resume_mode: a resumed run whose rows carry no step is numbered from 0 and says the server knows where it went on', () => {
-  const records = [runRecord('', {}, { resume: true }), historyRecord({ x: 0 }, undefined), historyRecord({ x: 1 }, undefined), historyRecord({ x: 2 }, undefined), exitRecord()];
+  const records = [
+    runRecord('', {}, { resume: true }),
+    historyRecord({ x: 0 }, undefined),
+    historyRecord({ x: 1 }, undefined),
+    historyRecord({ x: 2 }, undefined),
+    exitRecord(),
+  ];
   const { points, problems } = readWhole(WANDB_HISTORY_FORMAT, wandbFile(records).bytes);
   assert.deepEqual(pointTuples(points), [
     ['x', 0, 0],
@@ -87,7 +141,10 @@ test('W&B new_resume_mode: a resumed run whose rows carry no step is numbered fr
   // With the run's earlier folders read, where its rows go on is known: no problem, rows from there.
   const placed = readWhole(wandbHistoryFrom(5), wandbFile(records).bytes);
   assert.deepEqual(placed.problems, []);
-  assert.deepEqual(pointTuples(placed.points).map(([, step]) => step), [5, 6, 7]);
+  assert.deepEqual(
+    pointTuples(placed.points).map(([, step]) => step),
+    [5, 6, 7],
+  );
 });
 
 test('W&B internal keys are not metrics: _wandb.runtime in every summary, _runtime and _step; _timestamp is the wall time', () => {
@@ -105,7 +162,7 @@ test('W&B internal keys are not metrics: _wandb.runtime in every summary, _runti
   assert.deepEqual(points, [{ key: 'loss', step: 0, value: 2, wallTime: 1796230371.95 }]);
 });
 
-test('W&B: a key whose first value reaches the summary before its row is one point at the row\'s step; a value set only in the summary stays', () => {
+test("W&B: a key whose first value reaches the summary before its row is one point at the row's step; a value set only in the summary stays", () => {
   const records = [
     runRecord('', {}),
     summaryRecord({ _step: 0, loss: 2 }),

@@ -22,10 +22,21 @@ export function noise(seed: number): () => number {
 }
 
 /** n evals 100 steps apart with the given loss and accuracy curves plus uniform noise of the given widths. */
-export function evalRun(n: number, loss: (k: number) => number, accuracy: (k: number) => number, seed = 1, lossNoise = 0.01, accuracyNoise = 0.002): EvalPoints {
+export function evalRun(
+  n: number,
+  loss: (k: number) => number,
+  accuracy: (k: number) => number,
+  seed = 1,
+  lossNoise = 0.01,
+  accuracyNoise = 0.002,
+): EvalPoints {
   const next = noise(seed);
   const steps = Array.from({ length: n }, (_, k) => (k + 1) * 100);
-  return evalPoints(steps, steps.map((_, k) => loss(k) + lossNoise * next()), steps.map((_, k) => accuracy(k) + accuracyNoise * next()));
+  return evalPoints(
+    steps,
+    steps.map((_, k) => loss(k) + lossNoise * next()),
+    steps.map((_, k) => accuracy(k) + accuracyNoise * next()),
+  );
 }
 
 /** A loss with its minimum at eval `bottom`: it falls to 2 and climbs again. */

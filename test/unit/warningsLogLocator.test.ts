@@ -18,14 +18,20 @@ const points = evalRun(12, valley(3), (k) => 0.4 + 0.01 * k);
 /** A trainer_state.json as transformers writes it, kept by loss, with a NaN train log at step 50. */
 function stateText(bestCheckpoint: string | null, bestMetric: number | null, newline = '\n'): string {
   const history: Record<string, number | string>[] = [{ loss: '__NaN__', step: 50 }];
-  points.steps.forEach((step, k) => history.push({ epoch: k + 1, eval_loss: points.loss[k] as number, eval_mean_token_accuracy: points.accuracy[k] as number, step }));
+  points.steps.forEach((step, k) =>
+    history.push({ epoch: k + 1, eval_loss: points.loss[k] as number, eval_mean_token_accuracy: points.accuracy[k] as number, step }),
+  );
   const state = { best_metric: bestMetric, best_model_checkpoint: bestCheckpoint, epoch: 12, global_step: 1200, log_history: history };
   return JSON.stringify(state, null, 2).replace('"__NaN__"', 'NaN').replace(/\n/g, newline) + newline;
 }
 
 const minLoss = Math.min(...points.loss);
 const warnings = (): Warning[] => {
-  const found = [misleadingLoss(points), checkpointDisagreement(points), nonFiniteValues({ trainLoss: { key: 'loss', series: { steps: [50], values: [Number.NaN] } } })];
+  const found = [
+    misleadingLoss(points),
+    checkpointDisagreement(points),
+    nonFiniteValues({ trainLoss: { key: 'loss', series: { steps: [50], values: [Number.NaN] } } }),
+  ];
   return applyWarningSettings(
     found.filter((warning): warning is Warning => warning !== undefined),
     DEFAULT_WARNING_SETTINGS,
@@ -77,7 +83,10 @@ test('a loss-based best checkpoint, the start of misleading loss and the first N
     ],
   );
   assert.match(findings[0]?.message ?? '', /^From this eval on, the loss misleads\. Eval loss is up \d+% from its minimum at step 400/);
-  assert.match(findings[1]?.message ?? '', /would load the best checkpoint by eval loss \(step 400\), but the best by token accuracy is step 1200 \(\d+\.\d points higher\)/);
+  assert.match(
+    findings[1]?.message ?? '',
+    /would load the best checkpoint by eval loss \(step 400\), but the best by token accuracy is step 1200 \(\d+\.\d points higher\)/,
+  );
 });
 
 test('nothing is marked on a checkpoint already chosen by accuracy, nor on low-confidence warnings', () => {
@@ -90,7 +99,11 @@ test('nothing is marked on a checkpoint already chosen by accuracy, nor on low-c
 });
 
 test('every real trainer_state.json sample is located, with the same log entries the reader finds', { skip: samplesSkipReason('trainer_state') }, () => {
-  for (const name of ['Dheena731__tinyLlama-finetune__trainer_state.json', 'syGOAT__Mistral-v0.2-Translator-bf16__trainer_state.json', 'subro608__Deep_learning_Bert_project2__checkpoint-2400__trainer_state.json']) {
+  for (const name of [
+    'Dheena731__tinyLlama-finetune__trainer_state.json',
+    'syGOAT__Mistral-v0.2-Translator-bf16__trainer_state.json',
+    'subro608__Deep_learning_Bert_project2__checkpoint-2400__trainer_state.json',
+  ]) {
     const text = readFileSync(join(SAMPLES_DIR, 'trainer_state', name), 'utf8');
     const layout = locateTrainerState(text);
     assert.ok(layout, name);
@@ -103,7 +116,11 @@ test('every real trainer_state.json sample is located, with the same log entries
 
 test('the marks go in the run’s own trainer_state.json, else in its latest checkpoint’s', () => {
   const source = (path: string) => ({ path, format: 'hf-trainer-state' as const });
-  const checkpoints = [source('/r/out/checkpoint-500/trainer_state.json'), source('/r/out/checkpoint-1500/trainer_state.json'), source('/r/out/checkpoint-900/trainer_state.json')];
+  const checkpoints = [
+    source('/r/out/checkpoint-500/trainer_state.json'),
+    source('/r/out/checkpoint-1500/trainer_state.json'),
+    source('/r/out/checkpoint-900/trainer_state.json'),
+  ];
   assert.equal(currentStateFile('/r/out', checkpoints), '/r/out/checkpoint-1500/trainer_state.json');
   assert.equal(currentStateFile('/r/out', [...checkpoints, source('/r/out/trainer_state.json')]), '/r/out/trainer_state.json');
   assert.equal(currentStateFile('/r/out', [{ path: '/r/out/log.jsonl', format: 'jsonl' }]), undefined);

@@ -36,14 +36,20 @@ test('(a) holding beside a small fall says "no significant fall, within ±x poin
   const warning = misleadingLoss(evalPoints(steps, valleyLoss, accuracy));
   assert.equal(warning?.form, 'holding');
   assert.doesNotMatch(warning?.message ?? '', /has not fallen/);
-  assert.match(warning?.message ?? '', /token accuracy shows no significant fall: 48\.0% \(mean of steps 400–500\) → 47\.8% \(mean of the last 4 evaluations\), −0\.2 points, within ±0\.4 points/);
+  assert.match(
+    warning?.message ?? '',
+    /token accuracy shows no significant fall: 48\.0% \(mean of steps 400–500\) → 47\.8% \(mean of the last 4 evaluations\), −0\.2 points, within ±0\.4 points/,
+  );
 });
 
 test('(a) holding with a gain past the floor but no significant trend does not call the gain "within" the floor', () => {
   const accuracy = [0.4, 0.44, 0.46, 0.47, 0.47, 0.48, 0.48, 0.48, 0.478, 0.478, 0.478, 0.478];
   const warning = misleadingLoss(evalPoints(steps, valleyLoss, accuracy));
   assert.equal(warning?.form, 'holding');
-  assert.match(warning?.message ?? '', /47\.0% \(mean of steps 400–500\) → 47\.8% \(mean of the last 4 evaluations\), \+0\.8 points, beyond the ±0\.3 points floor but with no significant trend \(Mann–Kendall p = [\d.]+ for a rise\)\./);
+  assert.match(
+    warning?.message ?? '',
+    /47\.0% \(mean of steps 400–500\) → 47\.8% \(mean of the last 4 evaluations\), \+0\.8 points, beyond the ±0\.3 points floor but with no significant trend \(Mann–Kendall p = [\d.]+ for a rise\)\./,
+  );
   assert.doesNotMatch(warning?.message ?? '', /within ±/);
 });
 
@@ -59,7 +65,9 @@ test('(a) calls the rise calibration only when the temperature-scaled NLL of eva
   assert.doesNotMatch(rose, /calibration, not worse predictions/, 'the scaled NLL rose 2.7%: the rise is not calibration alone');
   assert.match(rose, /temperature-scaled NLL of the evaluation outputs rose too \(2\.000 → 2\.054, \+2\.7%\), so not all of the rise is calibration/);
   assert.match(withScaled(2, 1.98), /did not rise \(2\.000 → 1\.980\): the rise is calibration, not worse predictions\./);
-  const without = analyzeRun(runOf({ eval_loss: valleyLoss, eval_mean_token_accuracy: accuracy })).warnings.find((warning) => warning.kind === 'misleading-loss');
+  const without = analyzeRun(runOf({ eval_loss: valleyLoss, eval_mean_token_accuracy: accuracy })).warnings.find(
+    (warning) => warning.kind === 'misleading-loss',
+  );
   assert.doesNotMatch(without?.message ?? '', /calibration, not worse/, 'no outputs, no claim');
 });
 
@@ -71,11 +79,22 @@ test('the wrong-token share of a loss rise is never shown above 100%: a term lar
 });
 
 test('(b) the loss rise and GL are different percentages, and each says what it compares', () => {
-  const warning = overfitting(evalPoints(steps, valleyLoss, steps.map((_, k) => 0.5 - 0.008 * Math.max(0, k - 3))));
+  const warning = overfitting(
+    evalPoints(
+      steps,
+      valleyLoss,
+      steps.map((_, k) => 0.5 - 0.008 * Math.max(0, k - 3)),
+    ),
+  );
   const rise = warning?.evidence['lossRisePercent'];
   const gl = Math.round(warning?.evidence['generalizationLoss'] ?? Number.NaN);
   assert.notEqual(rise, gl, 'the fixture has the two differ, as in the report of up 39% and GL = 57');
-  assert.match(warning?.message ?? '', new RegExp(`is up ${rise}% from its minimum at step 400 \\(the median of the last 4 evaluations against that minimum; the last evaluation alone is ${gl}% above it, Prechelt's generalization loss GL = ${gl}\\)`));
+  assert.match(
+    warning?.message ?? '',
+    new RegExp(
+      `is up ${rise}% from its minimum at step 400 \\(the median of the last 4 evaluations against that minimum; the last evaluation alone is ${gl}% above it, Prechelt's generalization loss GL = ${gl}\\)`,
+    ),
+  );
 });
 
 test('(c) a steady linear rise is no plateau, however few points it moves over the window', () => {
@@ -98,7 +117,10 @@ test('fewer than 8 evaluations give low confidence at most: (a) from 7, (e) from
   const fiveNoisy = runOf({ eval_loss: [2.2, 2, 2.1, 2.2, 2.3], eval_mean_token_accuracy: [0.4, 0.41, 0.42, 0.45, 0.47] }, [100, 200, 300, 400, 500]);
   const view = buildRunView(fiveNoisy, 'five');
   assert.ok(view.warnings.length > 0);
-  assert.ok(view.warnings.every((warning) => warning.confidence === 'low'), 'nothing from 5 evaluations colours the status bar or goes inline');
+  assert.ok(
+    view.warnings.every((warning) => warning.confidence === 'low'),
+    'nothing from 5 evaluations colours the status bar or goes inline',
+  );
 });
 
 test('a generic accuracy is called accuracy, never token accuracy, in the rules, the status bar and the hover', () => {
@@ -136,7 +158,11 @@ test('a series is in percent once any value exceeds 1, decided once and used by 
 });
 
 test('the inline best-checkpoint finding quotes ΔA in points as the analysis scaled it', () => {
-  const percent = evalPoints(steps, valleyLoss.map((value, k) => (k > 6 ? 2.6 + 0.01 * k : value)), steps.map((_, k) => 40 + 0.9 * k));
+  const percent = evalPoints(
+    steps,
+    valleyLoss.map((value, k) => (k > 6 ? 2.6 + 0.01 * k : value)),
+    steps.map((_, k) => 40 + 0.9 * k),
+  );
   const warning = checkpointDisagreement(percent);
   assert.ok(warning);
   const state = JSON.stringify({ best_model_checkpoint: `out/checkpoint-${warning.evidence['lossStep']}`, best_metric: null, log_history: [] }, null, 2);
@@ -148,12 +174,18 @@ test('the inline best-checkpoint finding quotes ΔA in points as the analysis sc
 test("TRL's logged token accuracy and the computed one: where they differ, the views say why", () => {
   const run = runOf({ eval_loss: valleyLoss, eval_mean_token_accuracy: steps.map(() => 0.483), eval_token_accuracy_computed: steps.map(() => 0.476) });
   const view = buildRunView(run, 'both');
-  assert.match(view.accuracyNote ?? '', /^At step 1200 TRL's eval_mean_token_accuracy is 48\.3% and the token accuracy computed from the evaluation outputs is 47\.6% \(\+0\.7 points\)\. They are different averages: TRL takes the accuracy of each evaluation batch and then the plain mean of the batches/);
+  assert.match(
+    view.accuracyNote ?? '',
+    /^At step 1200 TRL's eval_mean_token_accuracy is 48\.3% and the token accuracy computed from the evaluation outputs is 47\.6% \(\+0\.7 points\)\. They are different averages: TRL takes the accuracy of each evaluation batch and then the plain mean of the batches/,
+  );
   assert.match(statusTooltip(view, [view]), /different averages/);
   const report = buildRunReport(run);
   assert.ok(Math.abs((report.accuracyComparison?.differencePoints ?? 0) - 0.7) < 1e-9);
   assert.match(formatText({ runs: [report], problems: [] }), /different averages/);
-  const same = buildRunView(runOf({ eval_loss: valleyLoss, eval_mean_token_accuracy: steps.map(() => 0.4831), eval_token_accuracy_computed: steps.map(() => 0.4829) }), 'same');
+  const same = buildRunView(
+    runOf({ eval_loss: valleyLoss, eval_mean_token_accuracy: steps.map(() => 0.4831), eval_token_accuracy_computed: steps.map(() => 0.4829) }),
+    'same',
+  );
   assert.equal(same.accuracyNote, null, 'equal to the 0.1 points shown: nothing to explain');
 });
 

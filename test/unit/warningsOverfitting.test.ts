@@ -20,7 +20,9 @@ test('(b) eval loss up, accuracy down and train loss falling: overfitting, high 
   // The two percentages compare different things, and each says what: the later median and the last evaluation against the minimum.
   assert.match(
     warning?.message ?? '',
-    new RegExp(`eval loss is up \\d+% from its minimum at step 400 \\(the median of the last 4 evaluations against that minimum; the last evaluation alone is ${gl.toFixed(0)}% above it, Prechelt's generalization loss GL = ${gl.toFixed(0)}\\) and token accuracy is down: .*, −\\d\\.\\d points .*while train loss keeps falling`),
+    new RegExp(
+      `eval loss is up \\d+% from its minimum at step 400 \\(the median of the last 4 evaluations against that minimum; the last evaluation alone is ${gl.toFixed(0)}% above it, Prechelt's generalization loss GL = ${gl.toFixed(0)}\\) and token accuracy is down: .*, −\\d\\.\\d points .*while train loss keeps falling`,
+    ),
   );
   assert.equal(misleadingLoss(points), undefined, '(a) and (b) never both fire');
 });
@@ -33,21 +35,49 @@ test('(b) without train loss: validation is getting worse, cause unknown, at mos
 });
 
 test('(b) with a flat train loss the cause is not claimed', () => {
-  const warning = overfitting(evalRun(12, valley(3), falling), seriesOf(120, () => 1, 5, 0.02));
+  const warning = overfitting(
+    evalRun(12, valley(3), falling),
+    seriesOf(120, () => 1, 5, 0.02),
+  );
   assert.equal(warning?.form, 'cause-unknown');
   assert.match(warning?.message ?? '', /but train loss is not falling/);
 });
 
 test('(b) is silent when accuracy rises or holds (that is rule a) and when the loss falls', () => {
-  assert.equal(overfitting(evalRun(12, valley(3), (k) => 0.4 + 0.01 * k), trainFalling), undefined);
-  assert.equal(overfitting(evalRun(12, valley(3), () => 0.48, 2, 0.01, 0.001), trainFalling), undefined);
-  assert.equal(overfitting(evalRun(12, (k) => 3 - 0.1 * k, falling), trainFalling), undefined);
+  assert.equal(
+    overfitting(
+      evalRun(12, valley(3), (k) => 0.4 + 0.01 * k),
+      trainFalling,
+    ),
+    undefined,
+  );
+  assert.equal(
+    overfitting(
+      evalRun(12, valley(3), () => 0.48, 2, 0.01, 0.001),
+      trainFalling,
+    ),
+    undefined,
+  );
+  assert.equal(
+    overfitting(
+      evalRun(12, (k) => 3 - 0.1 * k, falling),
+      trainFalling,
+    ),
+    undefined,
+  );
 });
 
 test('(b) noisy near miss: an accuracy dip within noise is not a fall', () => {
   // Accuracy noise of ±1 point hides a fall of 0.2 points in all.
   let alarms = 0;
-  for (let seed = 1; seed <= 100; seed++) if (overfitting(evalRun(12, valley(3), (k) => 0.5 - 0.0003 * k, seed, 0.01, 0.02), trainFalling) !== undefined) alarms++;
+  for (let seed = 1; seed <= 100; seed++)
+    if (
+      overfitting(
+        evalRun(12, valley(3), (k) => 0.5 - 0.0003 * k, seed, 0.01, 0.02),
+        trainFalling,
+      ) !== undefined
+    )
+      alarms++;
   assert.ok(alarms <= 5, `${alarms} overfitting warnings in 100 runs whose accuracy only drifts within noise`);
 });
 

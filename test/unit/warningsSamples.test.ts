@@ -80,12 +80,14 @@ const TABLE: readonly Row[] = [
   {
     file: 'trainer_state/aryan1112003__hate_speech_detection__trainer_state.json',
     raises: [],
-    reason: 'One eval (eval loss 0.0000) and no accuracy. The train loss collapses to exactly 0 for 54 logs: a median of 0 gives no scale to spike against, so nothing is flagged.',
+    reason:
+      'One eval (eval loss 0.0000) and no accuracy. The train loss collapses to exactly 0 for 54 logs: a median of 0 gives no scale to spike against, so nothing is flagged.',
   },
   {
     file: 'trainer_state/eleanorgit__socialIssuesClassifier__model__trainer_state.json',
     raises: [],
-    reason: '4 evals, loss falling (0.180 → 0.164) and accuracy rising (50.6% → 58.9%): the best by both is the last eval; too few points for a trend or a plateau.',
+    reason:
+      '4 evals, loss falling (0.180 → 0.164) and accuracy rising (50.6% → 58.9%): the best by both is the last eval; too few points for a trend or a plateau.',
   },
   {
     file: 'trainer_state/haipradana__RoBERTa-Indonesian-Hate-Tweet-Classification__model__trainer_state.json',
@@ -95,7 +97,8 @@ const TABLE: readonly Row[] = [
   {
     file: 'trainer_state/justin-donnelly__HuggingFace-Spam-Detection__checkpoint-500__trainer_state.json',
     raises: [],
-    reason: 'Near miss of (e): 5 evals, lowest loss at step 500 but the highest accuracy (97.53%) first reached at step 400; the picks differ, yet step 500 has the same accuracy, so ΔA = 0.',
+    reason:
+      'Near miss of (e): 5 evals, lowest loss at step 500 but the highest accuracy (97.53%) first reached at step 400; the picks differ, yet step 500 has the same accuracy, so ΔA = 0.',
     nearMiss: (run) => {
       const loss = series(run, 'eval_loss').values;
       const accuracy = series(run, 'eval_accuracy').values;
@@ -180,7 +183,8 @@ function readRun(file: string): RunSnapshot {
 /** The warnings' kinds and forms; their messages call a generic accuracy "accuracy", never "token accuracy". */
 function raised(run: RunSnapshot): string[] {
   const analysis = analyzeRun(run);
-  for (const warning of analysis.warnings) if (analysis.accuracyMeasure?.perToken === false) assert.doesNotMatch(warning.message, /token accuracy/i, warning.message);
+  for (const warning of analysis.warnings)
+    if (analysis.accuracyMeasure?.perToken === false) assert.doesNotMatch(warning.message, /token accuracy/i, warning.message);
   return analysis.warnings.map((warning) => `${warning.kind}/${warning.form}`).sort();
 }
 
@@ -193,13 +197,22 @@ for (const row of TABLE) {
   });
 }
 
-test('real runs replayed eval by eval, as they were written, raise only what the finished run does, unless their row says why', { skip: samplesSkipReason('trainer_state') }, () => {
-  for (const row of TABLE.filter((entry) => entry.file.startsWith('trainer_state/'))) {
-    const run = readRun(row.file);
-    const evalSteps = run.metrics.get('eval_loss')?.steps ?? [];
-    for (const step of evalSteps) {
-      const metrics = new Map([...run.metrics].map(([key, { steps, values }]) => [key, { steps: steps.filter((s) => s <= step), values: values.filter((_, i) => (steps[i] as number) <= step) }]));
-      assert.deepEqual(raised({ ...run, metrics }), [...(row.replay?.[step] ?? row.raises)].sort(), `${row.file} at step ${step}`);
+test(
+  'real runs replayed eval by eval, as they were written, raise only what the finished run does, unless their row says why',
+  { skip: samplesSkipReason('trainer_state') },
+  () => {
+    for (const row of TABLE.filter((entry) => entry.file.startsWith('trainer_state/'))) {
+      const run = readRun(row.file);
+      const evalSteps = run.metrics.get('eval_loss')?.steps ?? [];
+      for (const step of evalSteps) {
+        const metrics = new Map(
+          [...run.metrics].map(([key, { steps, values }]) => [
+            key,
+            { steps: steps.filter((s) => s <= step), values: values.filter((_, i) => (steps[i] as number) <= step) },
+          ]),
+        );
+        assert.deepEqual(raised({ ...run, metrics }), [...(row.replay?.[step] ?? row.raises)].sort(), `${row.file} at step ${step}`);
+      }
     }
-  }
-});
+  },
+);

@@ -59,7 +59,11 @@ class WatchProcess {
   }
 
   waitForRun(id: string, values: readonly number[], key = 'eval_loss', from = 0): Promise<number> {
-    return this.waitFor(`run ${id} with ${key} ${JSON.stringify(values)}`, (line) => line.run?.id === id && JSON.stringify(line.run.metrics[key]?.values) === JSON.stringify(values), from);
+    return this.waitFor(
+      `run ${id} with ${key} ${JSON.stringify(values)}`,
+      (line) => line.run?.id === id && JSON.stringify(line.run.metrics[key]?.values) === JSON.stringify(values),
+      from,
+    );
   }
 
   /** Ctrl+C (or a SIGTERM): the watch must end by itself, with status 0. */
@@ -105,7 +109,7 @@ test('watch: a run folder deleted and made again at once is read again, however 
     const last = await watch.waitForRun(run, [4]);
     mkdirSync(join(run, 'checkpoint-1'));
     writeFileSync(join(run, 'checkpoint-1', 'accuracy.jsonl'), JSON.stringify({ step: 1, eval_accuracy: 0.7 }) + '\n');
-    await watch.waitFor('the new folder\'s new run', (line) => line.run?.id === join(run, 'checkpoint-1'), last);
+    await watch.waitFor("the new folder's new run", (line) => line.run?.id === join(run, 'checkpoint-1'), last);
     appendFileSync(join(run, 'metrics.jsonl'), JSON.stringify({ step: 2, eval_loss: 0.5 }) + '\n');
     await watch.waitForRun(run, [4, 0.5], 'eval_loss', last);
     assert.equal(await watch.interrupt(), 0);
@@ -151,7 +155,10 @@ test('watch: named pipes named like logs are skipped with a note and block nothi
   const watch = new WatchProcess([root]);
   try {
     await watch.waitForRun(join(root, 'good'), [2]);
-    await watch.waitFor('a note on the pipe', (line) => line.type === 'problem' && line.path === join(root, 'e', 'train.log') && /named pipe \(FIFO\), not a regular file/.test(line.message ?? ''));
+    await watch.waitFor(
+      'a note on the pipe',
+      (line) => line.type === 'problem' && line.path === join(root, 'e', 'train.log') && /named pipe \(FIFO\), not a regular file/.test(line.message ?? ''),
+    );
     const seen = watch.lines.length;
     appendFileSync(join(root, 'good', 'metrics.jsonl'), JSON.stringify({ step: 2, eval_loss: 1 }) + '\n');
     await watch.waitForRun(join(root, 'good'), [2, 1], 'eval_loss', seen);
@@ -164,7 +171,9 @@ test('watch: named pipes named like logs are skipped with a note and block nothi
   const report = mkdtempSync(join(tmpdir(), 'tal-watch-'));
   try {
     execFileSync('mkfifo', [join(report, 'metrics.jsonl')]);
-    const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', report, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as { problems: { path: string; message: string }[] };
+    const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', report, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as {
+      problems: { path: string; message: string }[];
+    };
     assert.match(document.problems[0]?.message ?? '', /named pipe/, 'report skips it with the same note');
   } finally {
     rmSync(report, { recursive: true, force: true });
@@ -192,7 +201,9 @@ test('watch: symbolic link loops give one run per real folder, and a link up doe
     await watch.waitForRun(join(root, 'z'), [1]);
     assert.equal(await watch.interrupt(), 0);
     assert.deepEqual([...watch.runIds()].sort(), [join(root, 'a'), join(root, 'z')]);
-    const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', root, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as { runs: { id: string }[] };
+    const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', root, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as {
+      runs: { id: string }[];
+    };
     assert.deepEqual(
       document.runs.map((run) => run.id),
       [join(root, 'a'), join(root, 'z')],
@@ -213,9 +224,14 @@ test('watch: a run under a folder name that is not UTF-8 is reported, not lost s
   writeFileSync(join(root, 'good', 'metrics.jsonl'), log(2));
   const watch = new WatchProcess([root]);
   try {
-    await watch.waitFor('a note on the name', (line) => line.type === 'problem' && line.path === join(root, 'run-\\xE9') && /not valid UTF-8/.test(line.message ?? ''));
+    await watch.waitFor(
+      'a note on the name',
+      (line) => line.type === 'problem' && line.path === join(root, 'run-\\xE9') && /not valid UTF-8/.test(line.message ?? ''),
+    );
     assert.equal(await watch.interrupt(), 0);
-    const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', root, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as { problems: { path: string; message: string }[] };
+    const document = JSON.parse(execFileSync(process.execPath, [CLI, 'report', root, '--json'], { encoding: 'utf8', timeout: HANG_MS })) as {
+      problems: { path: string; message: string }[];
+    };
     assert.deepEqual(
       document.problems.map((problem) => problem.path),
       [join(root, 'run-\\xE9')],

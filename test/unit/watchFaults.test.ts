@@ -11,7 +11,10 @@ import type { WatcherFactory } from '../../src/node/logWatcher';
 import { waitFor } from './sessionWait';
 
 /** chokidar, remembering each watcher it made and whether it polls. */
-function recordingFactory(onCreate: (watcher: FSWatcher, polling: boolean) => void = () => undefined): { factory: WatcherFactory; made: { watcher: FSWatcher; polling: boolean }[] } {
+function recordingFactory(onCreate: (watcher: FSWatcher, polling: boolean) => void = () => undefined): {
+  factory: WatcherFactory;
+  made: { watcher: FSWatcher; polling: boolean }[];
+} {
   const made: { watcher: FSWatcher; polling: boolean }[] = [];
   const factory: WatcherFactory = (root, options) => {
     const watcher = watch(root, options);
@@ -28,7 +31,10 @@ test('out of inotify watches (ENOSPC), the root is polled, the panel and status 
   writeFileSync(join(root, 'a', 'metrics.jsonl'), '{"step": 1, "eval_loss": 2}\n');
   // What chokidar reports when fs.watch throws for lack of watches; the system limit itself needs root to lower and is shared by the machine.
   const { factory, made } = recordingFactory((watcher, polling) => {
-    if (!polling) watcher.once('ready', () => watcher.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })));
+    if (!polling)
+      watcher.once('ready', () =>
+        watcher.emit('error', Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })),
+      );
   });
   const errors: string[] = [];
   const session = new RunSession((message) => errors.push(message), undefined, {}, undefined, factory);
@@ -59,7 +65,8 @@ test('a rescan watches natively again and clears the polling notice', async () =
   writeFileSync(join(root, 'metrics.jsonl'), '{"step": 1, "eval_loss": 2}\n');
   let failures = 1;
   const { factory } = recordingFactory((watcher, polling) => {
-    if (!polling && failures-- > 0) watcher.once('ready', () => watcher.emit('error', Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' })));
+    if (!polling && failures-- > 0)
+      watcher.once('ready', () => watcher.emit('error', Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' })));
   });
   const session = new RunSession(() => undefined, undefined, {}, undefined, factory);
   try {

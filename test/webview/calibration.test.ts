@@ -36,19 +36,48 @@ function summary(i: number): TokenSummary {
     tokens: 1500,
     correct: Math.round(a * 1500),
     accuracy: a,
-    probabilities: { meanNll, medianNll: meanNll / 3, nllCorrect: nllCorrect[i] ?? 0, nllWrong: nllWrong[i] ?? 0, wrongConfidenceTerm: 0, wrongGapTerm: 0, meanConfidence: c, ece: c - a, eceEqualMass: c - a, maxCalibrationError: 0, brierTopLabel: 0, worstPercentNllShare: 0.1, reliability },
-    logits: { meanEntropy: 1, top5Accuracy: 0.8, brier: 0.5, meanLabelRank: 3, temperature: { temperature: 1 + i * 0.3, nll: meanNll * 0.8 - i * 0.05, method: 'exact', passes: 3, rows: 1500, atSearchEdge: false } },
+    probabilities: {
+      meanNll,
+      medianNll: meanNll / 3,
+      nllCorrect: nllCorrect[i] ?? 0,
+      nllWrong: nllWrong[i] ?? 0,
+      wrongConfidenceTerm: 0,
+      wrongGapTerm: 0,
+      meanConfidence: c,
+      ece: c - a,
+      eceEqualMass: c - a,
+      maxCalibrationError: 0,
+      brierTopLabel: 0,
+      worstPercentNllShare: 0.1,
+      reliability,
+    },
+    logits: {
+      meanEntropy: 1,
+      top5Accuracy: 0.8,
+      brier: 0.5,
+      meanLabelRank: 3,
+      temperature: { temperature: 1 + i * 0.3, nll: meanNll * 0.8 - i * 0.05, method: 'exact', passes: 3, rows: 1500, atSearchEdge: false },
+    },
   };
 }
 
-const inputs: CalibrationInput[] = STEPS.map((step, i) => ({ step, alignment: 'logits; shifted (position t predicts label t+1), from default; ignore index -100, from metadata', summary: summary(i), correctness: Uint8Array.from({ length: 1500 }, (_, t) => (t < Math.round((accuracy[i] ?? 0) * 1500) ? 1 : 0)) }));
+const inputs: CalibrationInput[] = STEPS.map((step, i) => ({
+  step,
+  alignment: 'logits; shifted (position t predicts label t+1), from default; ignore index -100, from metadata',
+  summary: summary(i),
+  correctness: Uint8Array.from({ length: 1500 }, (_, t) => (t < Math.round((accuracy[i] ?? 0) * 1500) ? 1 : 0)),
+}));
 const calibration = buildCalibrationView(RUN, inputs);
 
 const store = new RunStore();
-store.addPoints(RUN, { path: `${RUN}/eval_outputs/step-100.safetensors`, format: 'eval-outputs' }, STEPS.flatMap((step, i) => [
-  { key: 'eval_token_accuracy_computed', step, value: accuracy[i] ?? 0 },
-  { key: 'eval_nll_computed', step, value: summary(i).probabilities?.meanNll ?? 0 },
-]));
+store.addPoints(
+  RUN,
+  { path: `${RUN}/eval_outputs/step-100.safetensors`, format: 'eval-outputs' },
+  STEPS.flatMap((step, i) => [
+    { key: 'eval_token_accuracy_computed', step, value: accuracy[i] ?? 0 },
+    { key: 'eval_nll_computed', step, value: summary(i).probabilities?.meanNll ?? 0 },
+  ]),
+);
 const view = buildRunView(store.snapshot(RUN) ?? assert.fail(), 'sft-dumps', {}, Date.now());
 
 async function send(message: HostMessage): Promise<void> {
@@ -79,12 +108,21 @@ test('a run with evaluation outputs asks for its calibration view and draws it',
   const snapshot = { type: 'snapshot' as const, runs: [view], problems: [], defaultSmoothing: 0.6, now: Date.now() };
   await send(snapshot);
   await page.waitForFunction(() => (window as unknown as { posted: { type: string }[] }).posted.some((message) => message.type === 'requestCalibration'));
-  assert.deepEqual((await posted()).filter((message) => message.type === 'requestCalibration'), [{ type: 'requestCalibration', runId: RUN }]);
+  assert.deepEqual(
+    (await posted()).filter((message) => message.type === 'requestCalibration'),
+    [{ type: 'requestCalibration', runId: RUN }],
+  );
   await send({ type: 'calibration', runId: RUN, view: calibration });
   await page.waitForSelector('#calibration:not([hidden])');
   assert.equal(await page.getAttribute('#calibration', 'data-points'), '5');
-  assert.match(await page.locator('#calibration-alignment').innerText(), /shifted \(position t predicts label t\+1\), from default; ignore index -100, from metadata/);
-  assert.match(await page.locator('#calibration-paired').innerText(), /step 200 \(least loss\) against step 500: 90 tokens became right, 0 became wrong .* Misleading loss confirmed/);
+  assert.match(
+    await page.locator('#calibration-alignment').innerText(),
+    /shifted \(position t predicts label t\+1\), from default; ignore index -100, from metadata/,
+  );
+  assert.match(
+    await page.locator('#calibration-paired').innerText(),
+    /step 200 \(least loss\) against step 500: 90 tokens became right, 0 became wrong .* Misleading loss confirmed/,
+  );
   assert.deepEqual(await page.locator('#calibration-step option').allInnerTexts(), STEPS.map(String));
   assert.equal(await page.inputValue('#calibration-step'), '500', 'the reliability diagram starts at the last evaluation');
   for (const id of ['trend', 'reliability', 'split', 'loss']) {
@@ -105,7 +143,15 @@ test('a run with evaluation outputs asks for its calibration view and draws it',
 });
 
 test('a warning whose evidence holds a NaN (null once posted) still lists, with its other numbers, and the panel goes on drawing', async () => {
-  const warning = { kind: 'misleading-loss', form: 'rising', confidence: 'low', step: 500, startStep: 200, message: 'Eval loss is up.', evidence: { bestLossStep: 200, pairedTestSequences: NaN } } as const;
+  const warning = {
+    kind: 'misleading-loss',
+    form: 'rising',
+    confidence: 'low',
+    step: 500,
+    startStep: 200,
+    message: 'Eval loss is up.',
+    evidence: { bestLossStep: 200, pairedTestSequences: NaN },
+  } as const;
   await send({ type: 'snapshot', runs: [{ ...view, warnings: [...view.warnings, warning] }], problems: [], defaultSmoothing: 0.6, now: Date.now() });
   // The evidence sits in a closed <details>: there, not shown.
   const list = '#warnings li[data-kind="misleading-loss"] .evidence';

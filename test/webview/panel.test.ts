@@ -16,10 +16,27 @@ let page: Page;
 
 const store = fixtureStore('/ws/sft-run', '/ws/<img src=x onerror=alert(1)>');
 // A third run that logs epochs and wall time, so the time axes have something to place.
-store.addPoints('/ws/timed-run', { path: '/ws/timed-run/metrics.jsonl', format: 'jsonl' }, misleadingRunPoints().map((point) => ({ ...point, value: point.key.includes('accuracy') ? point.value + 0.03 : point.value * 0.9, epoch: point.step / 500, wallTime: 1_760_000_000 + point.step * 6 })));
+store.addPoints(
+  '/ws/timed-run',
+  { path: '/ws/timed-run/metrics.jsonl', format: 'jsonl' },
+  misleadingRunPoints().map((point) => ({
+    ...point,
+    value: point.key.includes('accuracy') ? point.value + 0.03 : point.value * 0.9,
+    epoch: point.step / 500,
+    wallTime: 1_760_000_000 + point.step * 6,
+  })),
+);
 const now = Date.now();
-const views = store.runIds().map((id) => buildRunView(store.snapshot(id) ?? assert.fail(), id.replace('/ws/', ''), {}, id === '/ws/timed-run' ? now : now - 3_600_000));
-const snapshot: HostMessage = { type: 'snapshot', runs: views, problems: [{ path: '/ws/x/trainer_state.json', message: 'This trainer_state.json is a Git LFS pointer' }], defaultSmoothing: 0.6, now };
+const views = store
+  .runIds()
+  .map((id) => buildRunView(store.snapshot(id) ?? assert.fail(), id.replace('/ws/', ''), {}, id === '/ws/timed-run' ? now : now - 3_600_000));
+const snapshot: HostMessage = {
+  type: 'snapshot',
+  runs: views,
+  problems: [{ path: '/ws/x/trainer_state.json', message: 'This trainer_state.json is a Git LFS pointer' }],
+  defaultSmoothing: 0.6,
+  now,
+};
 
 async function send(target: Page, message: HostMessage): Promise<void> {
   await target.evaluate((m) => window.postMessage(m, '*'), message);
@@ -95,7 +112,11 @@ test('the filter takes a regular expression, falls back to plain text, and hides
 });
 
 test('colours stay with their run when runs are hidden', async () => {
-  const colorOf = (): Promise<string> => page.locator('#run-list li', { hasText: 'timed-run' }).locator('.swatch').evaluate((node) => (node as HTMLElement).style.backgroundColor);
+  const colorOf = (): Promise<string> =>
+    page
+      .locator('#run-list li', { hasText: 'timed-run' })
+      .locator('.swatch')
+      .evaluate((node) => (node as HTMLElement).style.backgroundColor);
   const before = await colorOf();
   await page.click('#run-list input[data-run-id="/ws/sft-run"]');
   await waitAttr('#accuracy-chart', 'data-runs', '2');
@@ -210,7 +231,10 @@ test('a checkpoint warning links to the code that picks by loss, and to the log 
   await warning.getByRole('button', { name: /^Open the code that chooses checkpoints or stops training by the loss for sft-run/ }).click();
   await warning.getByRole('button', { name: 'Open /ws/sft-run/trainer_state.json at step 300' }).click();
   const sent = (await posted()).filter((m) => m.type === 'findLossTrustingCode' || m.type === 'openLog');
-  assert.deepEqual(sent, [{ type: 'findLossTrustingCode', runId: '/ws/sft-run' }, { type: 'openLog', runId: '/ws/sft-run', path: '/ws/sft-run/trainer_state.json', step: 300 }]);
+  assert.deepEqual(sent, [
+    { type: 'findLossTrustingCode', runId: '/ws/sft-run' },
+    { type: 'openLog', runId: '/ws/sft-run', path: '/ws/sft-run/trainer_state.json', step: 300 },
+  ]);
 });
 
 test('an update appends points live', async () => {
@@ -261,7 +285,8 @@ test('every control has an accessible name, and the runs table is reachable and 
 });
 
 test('a theme change applies live: the charts repaint in the new theme’s colours', async () => {
-  const corner = (): Promise<number[]> => page.evaluate(() => [...((document.querySelector('#loss-chart') as HTMLCanvasElement).getContext('2d')?.getImageData(2, 2, 1, 1).data ?? [])].slice(0, 3));
+  const corner = (): Promise<number[]> =>
+    page.evaluate(() => [...((document.querySelector('#loss-chart') as HTMLCanvasElement).getContext('2d')?.getImageData(2, 2, 1, 1).data ?? [])].slice(0, 3));
   assert.deepEqual(await corner(), [0x1e, 0x1e, 0x1e]);
   // As VS Code does it: the variables on the body's style and a class, changed together (CSSOM, which the CSP allows).
   await page.evaluate((style) => {
@@ -294,7 +319,11 @@ test('50 runs of 100,000 points: drawn promptly after downsampling, with full de
     const points = [];
     for (let step = 1; step <= 100_000; step++) {
       points.push({ key: 'loss', step, value: 2 / Math.log(step + 2) + 0.01 * Math.sin(step + r) });
-      if (step % 10 === 0) points.push({ key: 'eval_loss', step, value: 1.5 + 0.1 * Math.sin(step / 5000 + r) }, { key: 'eval_mean_token_accuracy', step, value: 0.5 + step / 1e6 });
+      if (step % 10 === 0)
+        points.push(
+          { key: 'eval_loss', step, value: 1.5 + 0.1 * Math.sin(step / 5000 + r) },
+          { key: 'eval_mean_token_accuracy', step, value: 0.5 + step / 1e6 },
+        );
     }
     big.addPoints(`/big/run-${String(r).padStart(2, '0')}`, { path: `/big/run-${r}/metrics.jsonl`, format: 'jsonl' }, points);
   }
@@ -319,7 +348,13 @@ test('50 runs of 100,000 points: drawn promptly after downsampling, with full de
     assert.ok(ms < 3000, `first render took ${ms} ms`);
     const grown = bigViews[7] ?? assert.fail();
     const loss = grown.trainLoss ?? assert.fail();
-    const update: HostMessage = { type: 'update', runs: [{ ...grown, trainLoss: { ...loss, steps: [...loss.steps, 100_001], values: [...loss.values, 0.1] } }], removedRunIds: [], problems: [], now: Date.now() };
+    const update: HostMessage = {
+      type: 'update',
+      runs: [{ ...grown, trainLoss: { ...loss, steps: [...loss.steps, 100_001], values: [...loss.values, 0.1] } }],
+      removedRunIds: [],
+      problems: [],
+      now: Date.now(),
+    };
     const updateMs = await bigPage.evaluate(async (m) => {
       await new Promise((done) => setTimeout(done, 1000));
       const before = document.body.dataset['rendered'];
@@ -335,7 +370,11 @@ test('50 runs of 100,000 points: drawn promptly after downsampling, with full de
     assert.ok(updateMs < 3000, `the update took ${updateMs} ms`);
     await bigPage.focus('#loss-chart');
     await bigPage.keyboard.press('+');
-    const request = await bigPage.waitForFunction(() => (window as unknown as { posted: { type: string }[] }).posted.find((m) => m.type === 'requestSeries'), undefined, { timeout: 5000 });
+    const request = await bigPage.waitForFunction(
+      () => (window as unknown as { posted: { type: string }[] }).posted.find((m) => m.type === 'requestSeries'),
+      undefined,
+      { timeout: 5000 },
+    );
     const detail = (await request.jsonValue()) as Extract<WebviewMessage, { type: 'requestSeries' }>;
     assert.equal(detail.items.filter((item) => item.key === 'loss').length, 50, 'every downsampled train loss asks for its window');
     assert.ok(detail.items.every((item) => item.from !== null && item.to !== null && item.to - item.from < 60_000));
@@ -369,7 +408,10 @@ test('the light theme is followed: text takes the theme’s foreground colour', 
 function crowdedSnapshot(): HostMessage {
   const crowded = fixtureStore('/ws/sft-run', '/ws/healthy-run');
   for (let k = 1; k <= 4; k++) {
-    const points = misleadingRunPoints().map((point) => ({ ...point, value: point.key.includes('accuracy') ? point.value + 0.004 * k : point.value * (1 - 0.01 * k) }));
+    const points = misleadingRunPoints().map((point) => ({
+      ...point,
+      value: point.key.includes('accuracy') ? point.value + 0.004 * k : point.value * (1 - 0.01 * k),
+    }));
     crowded.addPoints(`/ws/variant-${k}`, { path: `/ws/variant-${k}/metrics.jsonl`, format: 'jsonl' }, points);
   }
   const runs = crowded.runIds().map((id) => buildRunView(crowded.snapshot(id) ?? assert.fail(), id.replace('/ws/', ''), {}, now));
@@ -384,7 +426,8 @@ interface LabelBox {
   readonly text: string;
 }
 
-const overlap = (a: Omit<LabelBox, 'text'>, b: Omit<LabelBox, 'text'>): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const overlap = (a: Omit<LabelBox, 'text'>, b: Omit<LabelBox, 'text'>): boolean =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /**
  * The labels a chart drew, and how many pixels inside each are text in the theme's foreground: grey (the
@@ -400,11 +443,14 @@ async function drawnLabels(target: Page, chart: string): Promise<(LabelBox & { f
     };
     const fg = rgb('--vscode-foreground');
     const bg = rgb('--vscode-editor-background');
-    const distance = (to: number[], r: number, g: number, b: number): number => Math.abs(r - (to[0] ?? 0)) + Math.abs(g - (to[1] ?? 0)) + Math.abs(b - (to[2] ?? 0));
+    const distance = (to: number[], r: number, g: number, b: number): number =>
+      Math.abs(r - (to[0] ?? 0)) + Math.abs(g - (to[1] ?? 0)) + Math.abs(b - (to[2] ?? 0));
     const scale = canvas.width / canvas.clientWidth;
     const context = canvas.getContext('2d');
     return labels.map((label) => {
-      const data = context?.getImageData(Math.round(label.x * scale), Math.round(label.y * scale), Math.round(label.width * scale), Math.round(label.height * scale)).data ?? [];
+      const data =
+        context?.getImageData(Math.round(label.x * scale), Math.round(label.y * scale), Math.round(label.width * scale), Math.round(label.height * scale))
+          .data ?? [];
       let foregroundPixels = 0;
       for (let i = 0; i < data.length; i += 4) {
         const [r, g, b] = [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0];
@@ -427,7 +473,10 @@ for (const theme of ['dark', 'light', 'high-contrast'] as const) {
         const labels = await drawnLabels(themed.page, chart);
         const texts = labels.map((label) => label.text).join(' | ');
         assert.ok(labels.some((label) => label.text.startsWith('⚠')) && labels.some((label) => label.text.startsWith('best:')), `${chart}: ${texts}`);
-        assert.ok(labels.filter((label) => label.text.includes('best l') || label.text.includes('best a')).length >= 4, `${chart}: the best points of several runs are labelled (${texts})`);
+        assert.ok(
+          labels.filter((label) => label.text.includes('best l') || label.text.includes('best a')).length >= 4,
+          `${chart}: the best points of several runs are labelled (${texts})`,
+        );
         labels.forEach((a, i) => labels.slice(i + 1).forEach((b) => assert.ok(!overlap(a, b), `${chart}: "${a.text}" overlaps "${b.text}"`)));
         for (const label of labels) assert.ok(label.foregroundPixels >= 20, `${chart}: "${label.text}" is written in the theme's foreground`);
         const canvas = (await themed.page.locator(`#${chart}`).boundingBox()) ?? assert.fail();

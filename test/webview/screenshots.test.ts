@@ -90,7 +90,10 @@ async function save(page: Page, name: string): Promise<void> {
 
 test('the README panel screenshot: three runs of Hugging Face, JSONL and TensorBoard logs, the crosshair at step 600', async () => {
   const labels = views.map((view) => view.label);
-  assert.ok(views.every((view) => view.warnings.some((warning) => warning.kind === 'misleading-loss')), 'every simulated run shows misleading loss');
+  assert.ok(
+    views.every((view) => view.warnings.some((warning) => warning.kind === 'misleading-loss')),
+    'every simulated run shows misleading loss',
+  );
   const three = views.filter((view) => /^(outputs|logs|tb)\//.test(view.label));
   assert.equal(three.length, 3, labels.join(', '));
   const dark = await panel('dark', three);

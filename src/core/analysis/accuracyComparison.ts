@@ -36,7 +36,11 @@ function latestCommon(a: Series, b: Series): { step: number; first: number; seco
  * once. Both are per-token accuracies of the same model, so a run that has both shows two numbers that
  * differ for a reason the user cannot see: it is said wherever they differ.
  */
-export function compareLoggedAccuracy(metrics: ReadonlyMap<string, Series>, loggedKey: string | null, measure: AccuracyMeasure | null): AccuracyComparison | null {
+export function compareLoggedAccuracy(
+  metrics: ReadonlyMap<string, Series>,
+  loggedKey: string | null,
+  measure: AccuracyMeasure | null,
+): AccuracyComparison | null {
   if (loggedKey === null || measure === null || accuracyDefinition(loggedKey) !== 'trl-token-accuracy') return null;
   const logged = metrics.get(loggedKey);
   const computed = metrics.get(COMPUTED_KEYS.accuracy);

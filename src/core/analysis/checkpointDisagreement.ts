@@ -39,6 +39,17 @@ export function checkpointDisagreement(points: EvalPoints): Warning | undefined 
     startStep: Math.min(lossStep, accuracyStep),
     message: `The best checkpoint by eval loss (step ${lossStep}) is not the best by ${noun} (step ${accuracyStep}): keeping the best by loss would load step ${lossStep} and give up ${formatPoints(deltaAccuracy, scale, digits)} of ${noun} (${formatAccuracy(accuracy[byLoss] as number, scale)} against ${formatAccuracy(accuracy[byAccuracy] as number, scale)}; the threshold for noise is ${formatPoints(threshold, scale, digits)}) for an eval loss ${deltaLoss.toFixed(3)} lower.`,
     // ΔA in percentage points too, so that views quoting it need not decide the scale again.
-    evidence: { lossStep, accuracyStep, lossAtLossStep: loss[byLoss] as number, accuracyAtLossStep: accuracy[byLoss] as number, accuracyAtAccuracyStep: accuracy[byAccuracy] as number, deltaAccuracy, deltaAccuracyPoints: toPercent(deltaAccuracy, scale), deltaLoss, threshold, evaluations: n },
+    evidence: {
+      lossStep,
+      accuracyStep,
+      lossAtLossStep: loss[byLoss] as number,
+      accuracyAtLossStep: accuracy[byLoss] as number,
+      accuracyAtAccuracyStep: accuracy[byAccuracy] as number,
+      deltaAccuracy,
+      deltaAccuracyPoints: toPercent(deltaAccuracy, scale),
+      deltaLoss,
+      threshold,
+      evaluations: n,
+    },
   };
 }

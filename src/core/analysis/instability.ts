@@ -30,7 +30,9 @@ export function nonFiniteValues(inputs: InstabilityInputs): Warning | undefined 
   if (found.length === 0) return undefined;
   const startStep = Math.min(...found.map((item) => item.first.step));
   const step = Math.max(...found.map((item) => item.last.step));
-  const parts = found.map((item) => `${item.key} is ${describe(item.first.value)} at step ${item.first.step}${item.count > 1 ? ` (${item.count} logs in all)` : ''}`);
+  const parts = found.map(
+    (item) => `${item.key} is ${describe(item.first.value)} at step ${item.first.step}${item.count > 1 ? ` (${item.count} logs in all)` : ''}`,
+  );
   const evidence: Record<string, number> = { firstStep: startStep, lastStep: step };
   for (const item of found) evidence[`${item.key}NonFiniteCount`] = item.count;
   return {
@@ -124,7 +126,10 @@ export function lossSpikes(trainLoss: { readonly key: string; readonly series: S
     window.push(value);
   });
   const first = spikes[0];
-  const worst = spikes.reduce<(typeof spikes)[number] | undefined>((top, spike) => (top === undefined || spike.value / spike.center > top.value / top.center ? spike : top), undefined);
+  const worst = spikes.reduce<(typeof spikes)[number] | undefined>(
+    (top, spike) => (top === undefined || spike.value / spike.center > top.value / top.center ? spike : top),
+    undefined,
+  );
   const last = spikes[spikes.length - 1];
   if (first === undefined || worst === undefined || last === undefined) return undefined;
   const times = (worst.value / worst.center).toFixed(1);
@@ -135,7 +140,14 @@ export function lossSpikes(trainLoss: { readonly key: string; readonly series: S
     step: last.step,
     startStep: first.step,
     message: `The train loss (${trainLoss.key}) spiked ${spikes.length === 1 ? 'once' : `${spikes.length} times`}, worst at step ${worst.step} (${worst.value.toPrecision(3)}, ${times}× the median of the 20 logs before it). Spikes often come before divergence: consider a lower learning rate, more warm-up or gradient clipping.`,
-    evidence: { spikes: spikes.length, firstSpikeStep: first.step, worstSpikeStep: worst.step, worstSpikeValue: worst.value, worstSpikeMedian: worst.center, ...(Number.isFinite(worst.score) ? { worstSpikeScore: worst.score } : {}) },
+    evidence: {
+      spikes: spikes.length,
+      firstSpikeStep: first.step,
+      worstSpikeStep: worst.step,
+      worstSpikeValue: worst.value,
+      worstSpikeMedian: worst.center,
+      ...(Number.isFinite(worst.score) ? { worstSpikeScore: worst.score } : {}),
+    },
   };
 }
 
@@ -164,7 +176,10 @@ export function divergence(trainLoss: { readonly key: string; readonly series: S
   let lastAtOrBelowInitial = smoothed.length - 1;
   while (lastAtOrBelowInitial > 0 && (smoothed[lastAtOrBelowInitial] as number) > initial) lastAtOrBelowInitial--;
   const startStep = steps[above >= DIVERGENCE_LOGS ? start : lastAtOrBelowInitial + 1] as number;
-  const reason = above >= DIVERGENCE_LOGS ? `has stayed above 1.5× its earlier minimum (${earlierMinimum.toPrecision(3)}) for ${above} logs` : `is back above where it started (${initial.toPrecision(3)})`;
+  const reason =
+    above >= DIVERGENCE_LOGS
+      ? `has stayed above 1.5× its earlier minimum (${earlierMinimum.toPrecision(3)}) for ${above} logs`
+      : `is back above where it started (${initial.toPrecision(3)})`;
   return {
     kind: 'instability',
     form: 'divergence',

@@ -16,13 +16,21 @@ export type AccuracyDefinition = 'trl-token-accuracy' | 'computed-token-accuracy
 
 export const ACCURACY_DEFINITION_TEXT: Readonly<Record<AccuracyDefinition, string>> = {
   'trl-token-accuracy': "TRL's token accuracy: argmax of the shifted logits against the shifted labels, positions labelled -100 ignored",
-  'computed-token-accuracy': 'token accuracy computed from evaluation outputs: argmax against the label, positions with the ignore index skipped (the calibration view says how tokens were paired)',
+  'computed-token-accuracy':
+    'token accuracy computed from evaluation outputs: argmax against the label, positions with the ignore index skipped (the calibration view says how tokens were paired)',
   'token-accuracy': 'token accuracy as the log names it (its masking is not known)',
   'generic-accuracy': 'a generic accuracy: it may not be per token (transformers run_clm does not mask -100; LLaMA-Factory averages per sample)',
 };
 
 /** Patterns in order of preference; the first key that matches the earliest pattern wins. */
-const EVAL_LOSS = [/^eval[_/]loss$/, /^(val|valid|validation)[_/]loss$/, /^eval_(.+_)?loss$/, /^(eval|val|valid|validation)[_/](.+[_/])?loss$/, /^val_loss_epoch$/, /^eval_nll_computed$/];
+const EVAL_LOSS = [
+  /^eval[_/]loss$/,
+  /^(val|valid|validation)[_/]loss$/,
+  /^eval_(.+_)?loss$/,
+  /^(eval|val|valid|validation)[_/](.+[_/])?loss$/,
+  /^val_loss_epoch$/,
+  /^eval_nll_computed$/,
+];
 const EVAL_ACCURACY = [
   /^eval[_/]mean_token_accuracy$/,
   /^(eval|val|valid|validation)[_/](mean_)?token_acc(uracy)?$/,

@@ -24,7 +24,8 @@ function scaledNllAt(scaledNll: Series | undefined, fromStep: number, toStep: nu
 function calibrationText(scaled: { before: number; after: number } | undefined): string {
   if (scaled === undefined) return ' Evaluation outputs with logits at both steps would show whether the rise is calibration alone.';
   const numbers = `${scaled.before.toFixed(3)} → ${scaled.after.toFixed(3)}`;
-  if (scaled.after <= scaled.before) return ` The temperature-scaled NLL of the evaluation outputs did not rise (${numbers}): the rise is calibration, not worse predictions.`;
+  if (scaled.after <= scaled.before)
+    return ` The temperature-scaled NLL of the evaluation outputs did not rise (${numbers}): the rise is calibration, not worse predictions.`;
   const percent = scaled.before > 0 ? `, +${((100 * (scaled.after - scaled.before)) / scaled.before).toFixed(1)}%` : '';
   return ` The temperature-scaled NLL of the evaluation outputs rose too (${numbers}${percent}), so not all of the rise is calibration.`;
 }
@@ -88,4 +89,3 @@ export function misleadingLoss(points: EvalPoints, scaledNll?: Series): Warning 
   }
   return undefined;
 }
-

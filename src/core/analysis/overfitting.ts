@@ -51,7 +51,9 @@ export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | u
   const noun = accuracyNoun(measure);
   // GL compares the last evaluation with the minimum, the rise above compares the later median with it: each is named.
   // From a minimum loss of exactly 0, GL is infinite and says nothing.
-  const gl = Number.isFinite(generalizationLoss) ? `; the last evaluation alone is ${generalizationLoss.toFixed(0)}% above it, Prechelt's generalization loss GL = ${generalizationLoss.toFixed(0)}` : '';
+  const gl = Number.isFinite(generalizationLoss)
+    ? `; the last evaluation alone is ${generalizationLoss.toFixed(0)}% above it, Prechelt's generalization loss GL = ${generalizationLoss.toFixed(0)}`
+    : '';
   const change = `eval loss ${lossRiseText(turn, gl)} and ${noun} is down: ${accuracyChangeText(turn)} (Mann–Kendall p = ${pText(accuracyDownP)} for a fall)`;
   if (trainFalling) {
     return {

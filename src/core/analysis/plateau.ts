@@ -87,7 +87,15 @@ export function plateau(loss: Series | undefined, accuracy: { readonly series: S
       step: accuracyWindow.steps[accuracyWindow.steps.length - 1] as number,
       startStep: from,
       message: `${accuracyNounCapitalized(accuracy.measure)} has levelled off since step ${from}: it changed by at most ${formatPoints(accuracyWindow.bound, accuracy.measure.scale)} ${measuredText(accuracyWindow)}. More training is unlikely to improve it.`,
-      evidence: { windowPoints: accuracyWindow.steps.length, firstStep: from, changeBound: accuracyWindow.bound, epsilon: accuracyWindow.epsilon, level: level(accuracyWindow.values), trendUpP: accuracyWindow.upP, trendDownP: accuracyWindow.downP },
+      evidence: {
+        windowPoints: accuracyWindow.steps.length,
+        firstStep: from,
+        changeBound: accuracyWindow.bound,
+        epsilon: accuracyWindow.epsilon,
+        level: level(accuracyWindow.values),
+        trendUpP: accuracyWindow.upP,
+        trendDownP: accuracyWindow.downP,
+      },
     };
   }
   const lossWindow = loss === undefined ? undefined : flatness(loss, (window) => 0.01 * Math.abs(level(window)));
@@ -99,11 +107,23 @@ export function plateau(loss: Series | undefined, accuracy: { readonly series: S
     confidence: confidenceFor(lossWindow),
     step: lossWindow.steps[lossWindow.steps.length - 1] as number,
     startStep: from,
-    evidence: { windowPoints: lossWindow.steps.length, firstStep: from, changeBound: lossWindow.bound, epsilon: lossWindow.epsilon, level: lossLevel, trendUpP: lossWindow.upP, trendDownP: lossWindow.downP },
+    evidence: {
+      windowPoints: lossWindow.steps.length,
+      firstStep: from,
+      changeBound: lossWindow.bound,
+      epsilon: lossWindow.epsilon,
+      level: lossLevel,
+      trendUpP: lossWindow.upP,
+      trendDownP: lossWindow.downP,
+    },
   };
   const lossChange = `it changed by at most ${((100 * lossWindow.bound) / Math.abs(lossLevel)).toFixed(2)}% of its level ${measuredText(lossWindow)}`;
   if (accuracy === undefined) {
-    return { ...common, form: 'loss-plateau', message: `Eval loss has levelled off since step ${from}: ${lossChange}. No accuracy is logged to tell whether predictions still improve.` };
+    return {
+      ...common,
+      form: 'loss-plateau',
+      message: `Eval loss has levelled off since step ${from}: ${lossChange}. No accuracy is logged to tell whether predictions still improve.`,
+    };
   }
   const recent = finitePoints(accuracy.series);
   const sinceSteps = recent.steps.filter((step) => step >= from);

@@ -85,5 +85,9 @@ export function latestTwo(series: Series | undefined): { latest: number; previou
   for (let i = series.values.length - 1; i >= 0 && finite.length < 2; i--) if (Number.isFinite(series.values[i])) finite.push(i);
   const [last, before] = finite;
   if (last === undefined) return undefined;
-  return { latest: series.values[last] as number, previous: before === undefined ? undefined : (series.values[before] as number), step: series.steps[last] as number };
+  return {
+    latest: series.values[last] as number,
+    previous: before === undefined ? undefined : (series.values[before] as number),
+    step: series.steps[last] as number,
+  };
 }

@@ -1,6 +1,15 @@
 import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
-import { hfDictLine, isMetricsBlockHeader, isTrainingMarker, metricsBlockEntry, scriptLine, userPatternLine, type LineValues, type UserLinePattern } from './consoleLines';
+import {
+  hfDictLine,
+  isMetricsBlockHeader,
+  isTrainingMarker,
+  metricsBlockEntry,
+  scriptLine,
+  userPatternLine,
+  type LineValues,
+  type UserLinePattern,
+} from './consoleLines';
 import type { AppendOnlyFormat, LogFile, SniffResult } from './logFormat';
 import { completeLines, NO_PENDING_LINE, overlongProblems, type PendingLine } from './textLines';
 
@@ -76,10 +85,19 @@ function readSegment(segment: string, state: MutableState, patterns: readonly Us
  * hold megabytes with no `\n`. Each `\r`-separated piece was already read as a line of its own, so this changes
  * no value read, and the bytes waiting for a line end stay one redraw long instead of the whole bar's history.
  */
-export function readConsoleChunk(cursor: ConsoleCursor, chunk: Uint8Array, patterns: readonly UserLinePattern[] = []): { points: MetricPoint[]; cursor: ConsoleCursor; problems: string[] } {
+export function readConsoleChunk(
+  cursor: ConsoleCursor,
+  chunk: Uint8Array,
+  patterns: readonly UserLinePattern[] = [],
+): { points: MetricPoint[]; cursor: ConsoleCursor; problems: string[] } {
   const { lines, overlong, pending } = completeLines(cursor.pendingBytes, chunk, { carriageReturnEnds: true });
   const points: MetricPoint[] = [];
-  const state: MutableState = { logCount: cursor.logCount, lastStep: cursor.lastStep, inMetricsBlock: cursor.inMetricsBlock, lastDictKeys: cursor.lastDictKeys };
+  const state: MutableState = {
+    logCount: cursor.logCount,
+    lastStep: cursor.lastStep,
+    inMetricsBlock: cursor.inMetricsBlock,
+    lastDictKeys: cursor.lastDictKeys,
+  };
   for (const line of lines) if (line.trim() !== '') readSegment(line, state, patterns, points);
   return { points, cursor: { pendingBytes: pending, ...state }, problems: overlongProblems(overlong, lines.length) };
 }
@@ -91,7 +109,13 @@ export function sniffConsole(head: Uint8Array, patterns: readonly UserLinePatter
   const complete = lines.slice(0, -1);
   for (const line of complete) {
     for (const segment of line.split('\r')) {
-      if (isTrainingMarker(segment) || userPatternLine(segment, patterns) !== undefined || scriptLine(segment) !== undefined || hfDictLine(segment) !== undefined) return 'log';
+      if (
+        isTrainingMarker(segment) ||
+        userPatternLine(segment, patterns) !== undefined ||
+        scriptLine(segment) !== undefined ||
+        hfDictLine(segment) !== undefined
+      )
+        return 'log';
     }
   }
   return complete.length >= SNIFF_LINES ? 'not-a-log' : 'need-more';
@@ -109,7 +133,8 @@ export function classifyConsole(path: string): LogFile | undefined {
   const name = baseName(path);
   if (!name.endsWith('.log') && !name.endsWith('.txt')) return undefined;
   const folder = parentOf(path);
-  if (name === 'output.log' && baseName(folder) === 'files' && RUN_FOLDER.test(baseName(parentOf(folder)))) return { format: 'console', runDirectory: parentOf(folder) };
+  if (name === 'output.log' && baseName(folder) === 'files' && RUN_FOLDER.test(baseName(parentOf(folder))))
+    return { format: 'console', runDirectory: parentOf(folder) };
   if (name.startsWith('debug') && name.endsWith('.log') && /[\\/]wandb[\\/]/.test(path)) return undefined;
   if (TORCHTUNE_LOG.test(name) && baseName(folder) === 'logs') return { format: 'console', runDirectory: parentOf(folder) };
   return { format: 'console', runDirectory: folder };

@@ -111,7 +111,10 @@ export function hfDictLine(line: string): LineValues | undefined {
     i = stop + 1;
   }
   if (values.length === 0) return undefined;
-  const dict: { values: [string, number][]; countsAsLog: boolean; epoch?: number; step?: number } = { values, countsAsLog: values.some(([key]) => key === 'loss') };
+  const dict: { values: [string, number][]; countsAsLog: boolean; epoch?: number; step?: number } = {
+    values,
+    countsAsLog: values.some(([key]) => key === 'loss'),
+  };
   if (epoch !== undefined) dict.epoch = epoch;
   if (step !== undefined) dict.step = step;
   return dict;
@@ -178,9 +181,19 @@ export function scriptLine(line: string): LineValues | undefined {
     case 0x73: // s
       if ((m = MODDED_NANOGPT.exec(line)) !== null) return numbers(Number(m[1]), keyValues(m[2] as string));
       if ((m = LLMC.exec(line)) !== null) return numbers(Number(m[1]), [[SHORT_NAMES[m[2] as string] as string, m[3] as string]]);
-      if ((m = NANOGPT_EVAL.exec(line)) !== null) return numbers(Number(m[1]), [['train_loss', m[2] as string], ['val_loss', m[3] as string]]);
+      if ((m = NANOGPT_EVAL.exec(line)) !== null)
+        return numbers(Number(m[1]), [
+          ['train_loss', m[2] as string],
+          ['val_loss', m[3] as string],
+        ]);
       if ((m = BUILD_NANOGPT_STDOUT.exec(line)) !== null) {
-        return numbers(Number(m[1]), [['loss', m[2] as string], ['lr', m[3] as string], ['norm', m[4] as string], ['dt_ms', m[5] as string], ['tok_per_sec', m[6] as string]]);
+        return numbers(Number(m[1]), [
+          ['loss', m[2] as string],
+          ['lr', m[3] as string],
+          ['norm', m[4] as string],
+          ['dt_ms', m[5] as string],
+          ['tok_per_sec', m[6] as string],
+        ]);
       }
       return undefined;
     case 0x53: // S

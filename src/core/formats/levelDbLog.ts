@@ -68,13 +68,15 @@ export function readFrames(cursor: FramingCursor, chunk: Uint8Array): FramingRes
     const type = bytes[pos + 6] as number;
     if (CHUNK_HEADER + length > left || type < FULL || type > LAST) {
       // All zeros is the padding of a block the writer did not fill; anything else is damage.
-      if (length !== 0 || type !== 0 || bytes[pos] !== 0) problems.push(`The chunk at byte ${offset + pos} has an impossible header; the rest of its block was skipped.`);
+      if (length !== 0 || type !== 0 || bytes[pos] !== 0)
+        problems.push(`The chunk at byte ${offset + pos} has an impossible header; the rest of its block was skipped.`);
       fragments = undefined;
       skipBlock(left);
       continue;
     }
     if (bytes.length - pos < CHUNK_HEADER + length) break;
-    const expected = ((bytes[pos] as number) | ((bytes[pos + 1] as number) << 8) | ((bytes[pos + 2] as number) << 16) | ((bytes[pos + 3] as number) << 24)) >>> 0;
+    const expected =
+      ((bytes[pos] as number) | ((bytes[pos + 1] as number) << 8) | ((bytes[pos + 2] as number) << 16) | ((bytes[pos + 3] as number) << 24)) >>> 0;
     const start = pos + CHUNK_HEADER;
     const end = start + length;
     if (crc32(bytes, pos + 6, end) !== expected) {

@@ -20,4 +20,5 @@ export function isLfsPointerText(text: string): boolean {
 }
 
 /** The one message every format gives for a pointer. */
-export const LFS_POINTER_MESSAGE = 'This file is a Git LFS pointer, not its content (the large file was never fetched): run `git lfs pull` in its repository, then it is read.';
+export const LFS_POINTER_MESSAGE =
+  'This file is a Git LFS pointer, not its content (the large file was never fetched): run `git lfs pull` in its repository, then it is read.';

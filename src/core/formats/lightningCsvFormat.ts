@@ -35,7 +35,10 @@ function rowPoints(columns: readonly string[], cells: readonly string[], stepInd
   return undefined;
 }
 
-export function readLightningCsvChunk(cursor: LightningCsvCursor, chunk: Uint8Array): { points: MetricPoint[]; cursor: LightningCsvCursor; problems: string[] } {
+export function readLightningCsvChunk(
+  cursor: LightningCsvCursor,
+  chunk: Uint8Array,
+): { points: MetricPoint[]; cursor: LightningCsvCursor; problems: string[] } {
   const { lines, overlong, pending } = completeLines(cursor.pending, chunk);
   const points: MetricPoint[] = [];
   const problems = overlongProblems(overlong, lines.length, cursor.lineNumber + 1);

@@ -28,7 +28,11 @@ export function parseMlflowMetricLine(key: string, line: string): MetricPoint | 
   return { key, step, value, wallTime: timestamp / 1000 };
 }
 
-export function readMlflowMetricChunk(cursor: MlflowMetricCursor, chunk: Uint8Array, path: string): { points: MetricPoint[]; cursor: MlflowMetricCursor; problems: string[] } {
+export function readMlflowMetricChunk(
+  cursor: MlflowMetricCursor,
+  chunk: Uint8Array,
+  path: string,
+): { points: MetricPoint[]; cursor: MlflowMetricCursor; problems: string[] } {
   const key = cursor.key ?? mlflowFile(path)?.key ?? '';
   const { lines, overlong, pending } = completeLines(cursor.pending, chunk);
   const points: MetricPoint[] = [];

@@ -21,7 +21,23 @@ import { WANDB_SUMMARY_FORMAT } from './wandbSummaryFormat';
  * Every format the extension reads, most specific first: the first whose `classify` claims a path reads it.
  * Adding a format is adding its descriptor here; the watcher, the views and the CLI need no other change.
  */
-export const LOG_FORMATS: readonly LogFormat[] = [EVAL_OUTPUTS_FORMAT, TRAINER_STATE_FORMAT, MLFLOW_METRIC_FORMAT, MLFLOW_RUN_NAME_FORMAT, MLFLOW_DB_FORMAT, WANDB_HISTORY_FORMAT, WANDB_SUMMARY_FORMAT, WANDB_CONFIG_FORMAT, LIGHTNING_CSV_FORMAT, LIGHTNING_HPARAMS_FORMAT, HF_RESULTS_FORMAT, JSONL_FORMAT, TFEVENTS_FORMAT, CONSOLE_FORMAT, CONSOLE_METRICS_FORMAT];
+export const LOG_FORMATS: readonly LogFormat[] = [
+  EVAL_OUTPUTS_FORMAT,
+  TRAINER_STATE_FORMAT,
+  MLFLOW_METRIC_FORMAT,
+  MLFLOW_RUN_NAME_FORMAT,
+  MLFLOW_DB_FORMAT,
+  WANDB_HISTORY_FORMAT,
+  WANDB_SUMMARY_FORMAT,
+  WANDB_CONFIG_FORMAT,
+  LIGHTNING_CSV_FORMAT,
+  LIGHTNING_HPARAMS_FORMAT,
+  HF_RESULTS_FORMAT,
+  JSONL_FORMAT,
+  TFEVENTS_FORMAT,
+  CONSOLE_FORMAT,
+  CONSOLE_METRICS_FORMAT,
+];
 
 const byId = new Map(LOG_FORMATS.map((format) => [format.id, format]));
 

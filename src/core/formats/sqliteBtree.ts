@@ -122,7 +122,7 @@ export function decodeRecord(record: Uint8Array): SqliteValue[] {
   const [headerSize, afterSize] = varint(record, 0, record.length);
   if (headerSize > record.length || headerSize < afterSize) fail('a record header runs past its record');
   const types: number[] = [];
-  for (let at = afterSize; at < headerSize; ) {
+  for (let at = afterSize; at < headerSize;) {
     const [type, next] = varint(record, at, headerSize);
     types.push(type);
     at = next;
@@ -206,7 +206,13 @@ function tablePage(bytes: Uint8Array, number: number, usable: number): TablePage
  * order. Subtrees whose rowids are all at or below it are never read: after the first read, a walk costs
  * the tree's depth plus the pages of the new rows.
  */
-export async function walkTable(getPage: PageGetter, header: SqliteHeader, root: number, afterRowid: number, visit: (rowid: number, values: SqliteValue[]) => void): Promise<void> {
+export async function walkTable(
+  getPage: PageGetter,
+  header: SqliteHeader,
+  root: number,
+  afterRowid: number,
+  visit: (rowid: number, values: SqliteValue[]) => void,
+): Promise<void> {
   const state: WalkState = { header, getPage, visited: new Set() };
   const walk = async (number: number, depth: number): Promise<void> => {
     if (depth > MAX_DEPTH) fail('the table b-tree is deeper than any real one');

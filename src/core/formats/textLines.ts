@@ -181,6 +181,8 @@ export function overlongProblems(overlong: readonly number[], completeLineCount:
   const limit = `${MAX_LINE_BYTES / (1024 * 1024)} MiB`;
   return overlong.map((index) => {
     const which = firstLine === undefined ? 'A line' : `Line ${firstLine + index}`;
-    return index >= completeLineCount ? `${which} is longer than ${limit} with no line break yet; its bytes are skipped up to its end.` : `${which} is longer than ${limit}; it was skipped.`;
+    return index >= completeLineCount
+      ? `${which} is longer than ${limit} with no line break yet; its bytes are skipped up to its end.`
+      : `${which} is longer than ${limit}; it was skipped.`;
   });
 }

@@ -260,7 +260,8 @@ function contentScalar(reader: WireReader, dtype: number, start: number, end: nu
   const size = end - start;
   if (dtype === DT_FLOAT && size === 4) return reader.float32At(start);
   if (dtype === DT_DOUBLE && size === 8) return reader.float64At(start);
-  if ((dtype === DT_HALF || dtype === DT_BFLOAT16) && size === 2) return halfBits((reader.bytes[start] as number) | ((reader.bytes[start + 1] as number) << 8), dtype);
+  if ((dtype === DT_HALF || dtype === DT_BFLOAT16) && size === 2)
+    return halfBits((reader.bytes[start] as number) | ((reader.bytes[start + 1] as number) << 8), dtype);
   if (dtype === DT_INT32 && size === 4) return new DataView(reader.bytes.buffer, reader.bytes.byteOffset + start, 4).getInt32(0, true);
   if (dtype === DT_INT64 && size === 8) return Number(new DataView(reader.bytes.buffer, reader.bytes.byteOffset + start, 8).getBigInt64(0, true));
   return undefined;

@@ -90,7 +90,12 @@ export function readWandbChunk(cursor: WandbCursor, chunk: Uint8Array): ChunkRes
     header.set(chunk.subarray(0, header.length - cursor.header.length), cursor.header.length);
     bytes = chunk.subarray(header.length - cursor.header.length);
     if (header.length < FILE_HEADER) return { points: [], cursor: { ...cursor, header }, problems: [] };
-    if (!isWandbHeader(header)) return { points: [], cursor: { ...cursor, header: undefined, broken: true }, problems: ['This file does not start with the W&B header (":W&B", 0xBEE1, version 0), so it was not read.'] };
+    if (!isWandbHeader(header))
+      return {
+        points: [],
+        cursor: { ...cursor, header: undefined, broken: true },
+        problems: ['This file does not start with the W&B header (":W&B", 0xBEE1, version 0), so it was not read.'],
+      };
   }
   const framed = readFrames(cursor.framing, bytes);
   const problems = framed.problems;
@@ -118,7 +123,8 @@ export function readWandbChunk(cursor: WandbCursor, chunk: Uint8Array): ChunkRes
       case 'history': {
         const assigned = assignStep(steps, record.items, record.step);
         steps = assigned.steps;
-        if (resumeUnplaced && unplacedFrom === undefined && record.step === undefined && !record.items.some((item) => item.key === '_step')) unplacedFrom = assigned.step;
+        if (resumeUnplaced && unplacedFrom === undefined && record.step === undefined && !record.items.some((item) => item.key === '_step'))
+          unplacedFrom = assigned.step;
         const row = historyRow(record.items, assigned.step);
         for (const key of row.keys) {
           seen.add(key);

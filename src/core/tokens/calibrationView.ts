@@ -19,7 +19,13 @@ export interface CalibrationPoint {
   readonly meanLabelRank: number | null | typeof NEEDS_LOGITS;
   /** How the temperature was fitted (temperatureFitText), null without a fit. */
   readonly temperatureFit: string | null;
-  readonly reliability: readonly { readonly lower: number; readonly upper: number; readonly count: number; readonly confidence: number | null; readonly accuracy: number | null }[];
+  readonly reliability: readonly {
+    readonly lower: number;
+    readonly upper: number;
+    readonly count: number;
+    readonly confidence: number | null;
+    readonly accuracy: number | null;
+  }[];
   /** This evaluation's NLL change from the best-loss one, split exactly (null for the best itself or without log-probs). */
   readonly split: NllSplit | null;
 }
@@ -49,7 +55,13 @@ export interface CalibrationInput {
 const finite = (value: number | undefined): number | null => (value === undefined || !Number.isFinite(value) ? null : value);
 
 function bins(reliability: readonly ReliabilityBin[]): CalibrationPoint['reliability'] {
-  return reliability.map((bin) => ({ lower: bin.lower, upper: bin.upper, count: bin.count, confidence: finite(bin.confidence), accuracy: finite(bin.accuracy) }));
+  return reliability.map((bin) => ({
+    lower: bin.lower,
+    upper: bin.upper,
+    count: bin.count,
+    confidence: finite(bin.confidence),
+    accuracy: finite(bin.accuracy),
+  }));
 }
 
 /** The calibration view of a run's evaluations (in any order): what the panel's calibration section shows. */
@@ -88,7 +100,10 @@ export function buildCalibrationView(runId: string, inputs: readonly Calibration
     alignments: [...new Set(evaluations.map((evaluation) => evaluation.alignment))],
     points,
     bestLossStep: best?.step ?? null,
-    paired: evidence === undefined || best === undefined || last === undefined ? null : { fromStep: best.step, toStep: last.step, ...evidence.mcnemar, confirmsMisleadingLoss: evidence.confirmed },
+    paired:
+      evidence === undefined || best === undefined || last === undefined
+        ? null
+        : { fromStep: best.step, toStep: last.step, ...evidence.mcnemar, confirmsMisleadingLoss: evidence.confirmed },
   };
 }
 
@@ -97,11 +112,14 @@ const fixed = (value: number | null, digits: number): string => (value === null 
 /** The statistics of one evaluation that have no chart, in a line: what each measures, or why it is missing. */
 export function pointStatisticsText(point: CalibrationPoint): string {
   const parts = [`Step ${point.step}, ${point.tokens} tokens`];
-  if (point.confidence !== null) parts.push(`ECE ${fixed(point.ece, 4)}, maximum calibration error ${fixed(point.maxCalibrationError, 4)} (largest accuracy–confidence gap of the 15 bins)`);
+  if (point.confidence !== null)
+    parts.push(`ECE ${fixed(point.ece, 4)}, maximum calibration error ${fixed(point.maxCalibrationError, 4)} (largest accuracy–confidence gap of the 15 bins)`);
   if (point.brier === NEEDS_LOGITS) parts.push(`full Brier score and label rank ${NEEDS_LOGITS}`);
   else {
     parts.push(`full Brier score ${fixed(point.brier, 4)} (over the whole vocabulary, 0 to 2)`);
-    parts.push(`mean label rank ${fixed(point.meanLabelRank === NEEDS_LOGITS ? null : point.meanLabelRank, 2)} (1 = the argmax; tied logits share their ranks)`);
+    parts.push(
+      `mean label rank ${fixed(point.meanLabelRank === NEEDS_LOGITS ? null : point.meanLabelRank, 2)} (1 = the argmax; tied logits share their ranks)`,
+    );
   }
   if (point.temperature !== null) parts.push(`temperature ${point.temperature.toFixed(6)}, ${point.temperatureFit ?? ''}`);
   else if (point.brier === NEEDS_LOGITS) parts.push(`temperature ${NEEDS_LOGITS}`);

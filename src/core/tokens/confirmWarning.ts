@@ -13,7 +13,8 @@ export interface ConfirmableWarning {
 const formatP = (p: number): string => (p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
 
 function describeTest(test: PairedTest): string {
-  if (test.sequences === null) return `McNemar p = ${formatP(test.pValue)}, tokens assumed independent: the outputs do not say which sequence each token is from`;
+  if (test.sequences === null)
+    return `McNemar p = ${formatP(test.pValue)}, tokens assumed independent: the outputs do not say which sequence each token is from`;
   const method = test.method === 'sign-flip' ? 'exact sign-flip test over sequences' : 'McNemar clustered by sequence';
   return `${method}, ${test.sequences} sequences, p = ${formatP(test.pValue)}`;
 }
@@ -53,7 +54,11 @@ export function confirmMisleadingLoss<W extends ConfirmableWarning>(warning: W, 
   const withNumbers = { ...warning, evidence: { ...warning.evidence, ...numbers } };
   if (contradicted) {
     if (mcnemar.pValue <= 0.01) return undefined;
-    return { ...withNumbers, confidence: 'low', message: `${warning.message} The evaluation outputs point the other way: ${mcnemar.onlyFirst} tokens became wrong and ${mcnemar.onlySecond} right (${describeTest(mcnemar)}).` };
+    return {
+      ...withNumbers,
+      confidence: 'low',
+      message: `${warning.message} The evaluation outputs point the other way: ${mcnemar.onlyFirst} tokens became wrong and ${mcnemar.onlySecond} right (${describeTest(mcnemar)}).`,
+    };
   }
   if (!confirmed) return withNumbers;
   const share = wrongTokenShareText(split.wrongTokens, split.change);
@@ -77,7 +82,12 @@ export function confirmBySamples<W extends ConfirmableWarning>(warning: W, mcnem
   const p = formatP(mcnemar.pValue);
   if (mcnemar.pValue <= 0.05 && mcnemar.onlyFirst > mcnemar.onlySecond) {
     if (mcnemar.pValue <= 0.01) return undefined;
-    return { ...warning, confidence: 'low', message: `${warning.message} The per-sample results point the other way: ${mcnemar.onlyFirst} samples became wrong and ${mcnemar.onlySecond} right (McNemar p = ${p}).`, evidence: { ...warning.evidence, ...numbers } };
+    return {
+      ...warning,
+      confidence: 'low',
+      message: `${warning.message} The per-sample results point the other way: ${mcnemar.onlyFirst} samples became wrong and ${mcnemar.onlySecond} right (McNemar p = ${p}).`,
+      evidence: { ...warning.evidence, ...numbers },
+    };
   }
   if (!(mcnemar.pValue <= 0.01 && mcnemar.onlySecond > mcnemar.onlyFirst)) return { ...warning, evidence: { ...warning.evidence, ...numbers } };
   // Samples are independent units, so the test needs no clustering; the cap on few evaluations still holds.
@@ -99,12 +109,29 @@ export function confirmBySamples<W extends ConfirmableWarning>(warning: W, mcnem
  */
 export function confirmCheckpointDisagreement<W extends ConfirmableWarning>(warning: W, test: PairedTest | undefined): W | undefined {
   if (warning.kind !== 'checkpoint-disagreement' || test === undefined) return warning;
-  const withNumbers = { ...warning, evidence: { ...warning.evidence, pairedTestP: test.pValue, ...(test.sequences === null ? {} : { pairedTestSequences: test.sequences }), tokensRightOnlyAtAccuracyStep: test.onlySecond, tokensRightOnlyAtLossStep: test.onlyFirst } };
+  const withNumbers = {
+    ...warning,
+    evidence: {
+      ...warning.evidence,
+      pairedTestP: test.pValue,
+      ...(test.sequences === null ? {} : { pairedTestSequences: test.sequences }),
+      tokensRightOnlyAtAccuracyStep: test.onlySecond,
+      tokensRightOnlyAtLossStep: test.onlyFirst,
+    },
+  };
   if (test.onlyFirst > test.onlySecond && test.pValue <= 0.05) {
     if (test.pValue <= 0.01) return undefined;
-    return { ...withNumbers, confidence: 'low', message: `${warning.message} The evaluation outputs point the other way: ${test.onlyFirst} tokens are right only at the best-loss checkpoint and ${test.onlySecond} only at the best-accuracy one (${describeTest(test)}).` };
+    return {
+      ...withNumbers,
+      confidence: 'low',
+      message: `${warning.message} The evaluation outputs point the other way: ${test.onlyFirst} tokens are right only at the best-loss checkpoint and ${test.onlySecond} only at the best-accuracy one (${describeTest(test)}).`,
+    };
   }
   if (!(test.onlySecond > test.onlyFirst && test.pValue <= 0.01)) return withNumbers;
   const confidence = confirmedConfidence(warning, test);
-  return { ...withNumbers, confidence, message: `${warning.message} The evaluation outputs confirm it: ${test.onlySecond} tokens are right only at the best-accuracy checkpoint and ${test.onlyFirst} only at the best-loss one (${describeTest(test)}).` };
+  return {
+    ...withNumbers,
+    confidence,
+    message: `${warning.message} The evaluation outputs confirm it: ${test.onlySecond} tokens are right only at the best-accuracy checkpoint and ${test.onlyFirst} only at the best-loss one (${describeTest(test)}).`,
+  };
 }

@@ -173,7 +173,12 @@ export class EvalComputation {
     // Once passes were asked for, the exact fit's result stands (none where a pass met a NaN); a pass left open
     // was not completed, and its sums are not used. Without passes, the first stage's estimate, said to be approximate.
     const temperature = this.exact === undefined ? this.temperature?.result(this.tokens.meanNll()) : this.exact.result(this.tokens.correctnessView().length);
-    return { summary: this.tokens.summary(temperature), correctness: this.tokens.correctnessView(), sequences: this.sequences?.result(), outOfRangeLabels: this.outOfRange };
+    return {
+      summary: this.tokens.summary(temperature),
+      correctness: this.tokens.correctnessView(),
+      sequences: this.sequences?.result(),
+      outOfRangeLabels: this.outOfRange,
+    };
   }
 }
 

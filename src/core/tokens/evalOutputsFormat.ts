@@ -49,7 +49,11 @@ export const EVAL_OUTPUTS_FORMAT = evalOutputsFormat([EVAL_OUTPUTS_FOLDER]);
  * The training step of an evaluation file: from its name (`step-1200`), a folder on its path up to the one
  * just above its evaluation-output folder (`checkpoint-500/`), or metadata.
  */
-export function evaluationStep(path: string, metadata: Readonly<Record<string, string>> = {}, folders: readonly string[] = [EVAL_OUTPUTS_FOLDER]): number | undefined {
+export function evaluationStep(
+  path: string,
+  metadata: Readonly<Record<string, string>> = {},
+  folders: readonly string[] = [EVAL_OUTPUTS_FOLDER],
+): number | undefined {
   const parts = pathSegments(path);
   const folder = evalFolderIndex(parts, folders);
   const name = (parts[parts.length - 1] ?? '').replace(/\.(safetensors|npz|npy)$/i, '');
@@ -111,7 +115,12 @@ export function evaluationPoints(summary: TokenSummary, step: number): MetricPoi
   }
   const l = summary.logits;
   if (l !== undefined) {
-    values.push([COMPUTED_KEYS.entropy, l.meanEntropy], [COMPUTED_KEYS.top5, l.top5Accuracy], [COMPUTED_KEYS.fullBrier, l.brier], [COMPUTED_KEYS.labelRank, l.meanLabelRank]);
+    values.push(
+      [COMPUTED_KEYS.entropy, l.meanEntropy],
+      [COMPUTED_KEYS.top5, l.top5Accuracy],
+      [COMPUTED_KEYS.fullBrier, l.brier],
+      [COMPUTED_KEYS.labelRank, l.meanLabelRank],
+    );
     if (l.temperature !== undefined) values.push([COMPUTED_KEYS.temperature, l.temperature.temperature], [COMPUTED_KEYS.scaledNll, l.temperature.nll]);
   }
   return values.filter(([, value]) => !Number.isNaN(value)).map(([key, value]) => ({ key, step, value }));

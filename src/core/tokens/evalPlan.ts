@@ -74,7 +74,11 @@ function parseBoolean(text: string | undefined): boolean | undefined {
  * (`causal_shift`), else the setting, else Hugging Face's convention for [batch, seq] outputs; outputs that
  * are per-token log-probabilities of the label, or a flat list of tokens, are aligned by construction.
  */
-export function planEvaluation<T extends TensorInfo>(tensors: readonly T[], metadata: Readonly<Record<string, string>>, options: EvalOutputOptions): { plan: EvalPlan<T> } | { error: string } {
+export function planEvaluation<T extends TensorInfo>(
+  tensors: readonly T[],
+  metadata: Readonly<Record<string, string>>,
+  options: EvalOutputOptions,
+): { plan: EvalPlan<T> } | { error: string } {
   const found: Partial<Record<Role, T>> = {};
   for (const tensor of tensors) {
     const role = tensorRole(tensor.name);
@@ -82,18 +86,27 @@ export function planEvaluation<T extends TensorInfo>(tensors: readonly T[], meta
   }
   const { labels, predictions, logits, labelLogProbs, maxLogProbs, sequenceIndex } = found;
   if (labels === undefined) return { error: `No labels among the tensors (${tensors.map((t) => t.name).join(', ') || 'none'}); name them "labels".` };
-  const form: EvalForm | undefined = labelLogProbs !== undefined && maxLogProbs !== undefined && predictions !== undefined ? 'compact' : logits !== undefined ? 'logits' : predictions !== undefined ? 'predictions' : undefined;
+  const form: EvalForm | undefined =
+    labelLogProbs !== undefined && maxLogProbs !== undefined && predictions !== undefined
+      ? 'compact'
+      : logits !== undefined
+        ? 'logits'
+        : predictions !== undefined
+          ? 'predictions'
+          : undefined;
   if (form === undefined) return { error: 'Labels need predictions, logits, or predictions with label_logprobs and max_logprobs beside them.' };
   const shape = labels.shape;
   if (shape.length < 1 || shape.length > 2) return { error: `labels have shape [${shape.join(', ')}]; [batch, seq] or [tokens] is read.` };
   let vocab = 0;
   if (form === 'logits' && logits !== undefined) {
-    if (!sameShape(logits.shape.slice(0, -1), shape)) return { error: `logits [${logits.shape.join(', ')}] do not match labels [${shape.join(', ')}] (expected [${[...shape, 'vocab'].join(', ')}]).` };
+    if (!sameShape(logits.shape.slice(0, -1), shape))
+      return { error: `logits [${logits.shape.join(', ')}] do not match labels [${shape.join(', ')}] (expected [${[...shape, 'vocab'].join(', ')}]).` };
     vocab = logits.shape[logits.shape.length - 1] ?? 0;
     if (logits.dtype.startsWith('I') || logits.dtype === 'U8' || logits.dtype === 'BOOL') return { error: `logits have integer dtype ${logits.dtype}.` };
   } else {
     for (const tensor of [predictions, labelLogProbs, maxLogProbs, sequenceIndex]) {
-      if (tensor !== undefined && !sameShape(tensor.shape, shape)) return { error: `${tensor.name} [${tensor.shape.join(', ')}] does not match labels [${shape.join(', ')}].` };
+      if (tensor !== undefined && !sameShape(tensor.shape, shape))
+        return { error: `${tensor.name} [${tensor.shape.join(', ')}] does not match labels [${shape.join(', ')}].` };
     }
   }
   const flat = shape.length === 1;
@@ -106,7 +119,11 @@ export function planEvaluation<T extends TensorInfo>(tensors: readonly T[], meta
   // Hugging Face's convention is a guess here, not a fact: both pairings are scored and the logged loss decides.
   else [shift, shiftSource] = [true, 'undecided'];
   const metadataIgnore = metadata['ignore_index'] === undefined ? NaN : Number(metadata['ignore_index']);
-  const [ignoreIndex, ignoreIndexSource]: [number, ChoiceSource] = Number.isInteger(metadataIgnore) ? [metadataIgnore, 'metadata'] : options.ignoreIndex !== undefined ? [options.ignoreIndex, 'setting'] : [-100, 'default'];
+  const [ignoreIndex, ignoreIndexSource]: [number, ChoiceSource] = Number.isInteger(metadataIgnore)
+    ? [metadataIgnore, 'metadata']
+    : options.ignoreIndex !== undefined
+      ? [options.ignoreIndex, 'setting']
+      : [-100, 'default'];
   const sequenceLength = flat ? (shape[0] as number) : (shape[1] as number);
   const sequences = flat ? 1 : (shape[0] as number);
   const plan: EvalPlan<T> = {
@@ -130,7 +147,12 @@ export function planEvaluation<T extends TensorInfo>(tensors: readonly T[], meta
 
 /** The plans to score: the one given, or, when its pairing is undecided, the shifted and the aligned one. */
 export function candidatePlans<T extends TensorInfo>(plan: EvalPlan<T>): EvalPlan<T>[] {
-  return plan.shiftSource === 'undecided' ? [{ ...plan, shift: true }, { ...plan, shift: false }] : [plan];
+  return plan.shiftSource === 'undecided'
+    ? [
+        { ...plan, shift: true },
+        { ...plan, shift: false },
+      ]
+    : [plan];
 }
 
 /** The label that row `row` (batch-major position) is scored against, or undefined when it has none. */
@@ -149,7 +171,13 @@ export interface EvalPairing {
 }
 
 export function planPairing(plan: EvalPlan): EvalPairing {
-  return { form: plan.form, causalShift: plan.shift, causalShiftSource: plan.shiftSource, ignoreIndex: plan.ignoreIndex, ignoreIndexSource: plan.ignoreIndexSource };
+  return {
+    form: plan.form,
+    causalShift: plan.shift,
+    causalShiftSource: plan.shiftSource,
+    ignoreIndex: plan.ignoreIndex,
+    ignoreIndexSource: plan.ignoreIndexSource,
+  };
 }
 
 export function describePairing(pairing: EvalPairing): string {

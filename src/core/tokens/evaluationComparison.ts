@@ -61,14 +61,18 @@ function sameRuns(a: SequenceRuns, b: SequenceRuns): boolean {
   return a.ids.length === b.ids.length && a.ids.every((id, i) => id === b.ids[i] && a.lengths[i] === b.lengths[i]);
 }
 
-export function pairedTokenTest(first: { readonly correctness: Uint8Array; readonly sequences?: SequenceRuns | undefined }, second: { readonly correctness: Uint8Array; readonly sequences?: SequenceRuns | undefined }): PairedTest | undefined {
+export function pairedTokenTest(
+  first: { readonly correctness: Uint8Array; readonly sequences?: SequenceRuns | undefined },
+  second: { readonly correctness: Uint8Array; readonly sequences?: SequenceRuns | undefined },
+): PairedTest | undefined {
   const plain = mcnemarExact(first.correctness, second.correctness);
   if (plain === undefined) return undefined;
   const tokens = first.correctness.length;
   const runs = first.sequences;
   let covered = 0;
   for (const length of runs?.lengths ?? []) covered += length;
-  if (runs === undefined || second.sequences === undefined || !sameRuns(runs, second.sequences) || covered !== tokens) return { ...plain, method: 'exact-mcnemar', sequences: null, tokens };
+  if (runs === undefined || second.sequences === undefined || !sameRuns(runs, second.sequences) || covered !== tokens)
+    return { ...plain, method: 'exact-mcnemar', sequences: null, tokens };
   // A sequence may come back in several runs (a compact dump in any order): its counts are summed by id.
   const bySequence = new Map<number, { b: number; c: number; n: number }>();
   let at = 0;
@@ -100,7 +104,10 @@ export interface NllChangeTest {
   readonly sequences: number;
 }
 
-export function pairedNllTest(first: { readonly sequences?: SequenceRuns | undefined }, second: { readonly sequences?: SequenceRuns | undefined }): NllChangeTest | undefined {
+export function pairedNllTest(
+  first: { readonly sequences?: SequenceRuns | undefined },
+  second: { readonly sequences?: SequenceRuns | undefined },
+): NllChangeTest | undefined {
   const a = first.sequences;
   const b = second.sequences;
   if (a?.nll === undefined || b?.nll === undefined || !sameRuns(a, b)) return undefined;
@@ -142,7 +149,11 @@ function clusteredP(differences: readonly number[]): { pValue: number; method: '
  */
 function erfc(x: number): number {
   const t = 1 / (1 + 0.5 * x);
-  const poly = -1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  const poly =
+    -1.26551223 +
+    t *
+      (1.00002368 +
+        t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   return t * Math.exp(-x * x + poly);
 }
 

@@ -29,7 +29,13 @@ export const TEMPERATURE_ROW_WIDTH = 4;
  * in `bins`, BINS counts, sums and sums of squares at 3·BINS·row, the argmax left out.
  */
 export interface RowBatchScorer {
-  scoreRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, bin?: Int32Array): { readonly scores: Float64Array; readonly bins: Float64Array | undefined };
+  scoreRows(
+    logits: Float32Array,
+    rows: number,
+    vocab: number,
+    labels: Int32Array,
+    bin?: Int32Array,
+  ): { readonly scores: Float64Array; readonly bins: Float64Array | undefined };
   /**
    * Puts `rows` rows of `vocab` logits, as stored (`dtype`), where the scorer reads them, widened to float32;
    * undefined for a dtype it does not widen (the caller decodes those).
@@ -69,7 +75,14 @@ const INVERSE_STEPS = 1 / EXP_STEPS;
  * rest for the temperature fit. A NaN logit makes
  * the row's statistics NaN, as in torch.
  */
-export function scoreRow(logits: Float32Array, start: number, vocab: number, label: number, score: RowScore, temperature: TemperatureAccumulator | undefined): void {
+export function scoreRow(
+  logits: Float32Array,
+  start: number,
+  vocab: number,
+  label: number,
+  score: RowScore,
+  temperature: TemperatureAccumulator | undefined,
+): void {
   const end = start + vocab;
   let max = -Infinity;
   let argmax = start;

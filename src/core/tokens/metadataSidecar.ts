@@ -45,13 +45,15 @@ export function parseMetadataSidecar(text: string): { readonly metadata: Readonl
   } catch (error) {
     return { error: `The metadata file is not JSON (${(error as Error).message}).` };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'The metadata file must hold one JSON object, e.g. {"causal_shift": false, "ignore_index": -100}.' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return { error: 'The metadata file must hold one JSON object, e.g. {"causal_shift": false, "ignore_index": -100}.' };
   const metadata: Record<string, string> = {};
   for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
     if (typeof entry === 'boolean' || typeof entry === 'string' || (typeof entry === 'number' && Number.isFinite(entry))) metadata[key] = String(entry);
   }
   const shift = metadata['causal_shift'];
-  if (shift !== undefined && !['true', 'false'].includes(shift.trim().toLowerCase())) return { error: `"causal_shift" is ${JSON.stringify(shift)}; it must be true or false.` };
+  if (shift !== undefined && !['true', 'false'].includes(shift.trim().toLowerCase()))
+    return { error: `"causal_shift" is ${JSON.stringify(shift)}; it must be true or false.` };
   for (const key of ['ignore_index', 'step']) {
     const entry = metadata[key];
     if (entry !== undefined && !Number.isInteger(Number(entry))) return { error: `"${key}" is ${JSON.stringify(entry)}; it must be an integer.` };

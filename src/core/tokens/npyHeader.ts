@@ -31,16 +31,22 @@ export function parseNpyHeader(head: Uint8Array, name: string, base = 0): Header
   const prefix = major === 1 ? 10 : 12;
   if (head.length < prefix) return { kind: 'need-more', bytes: prefix };
   const length = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  if (length > MAX_NPY_HEADER_BYTES) return { kind: 'invalid', message: `${name} declares a header of ${length} bytes; NumPy writes a few hundred (and reads at most 10,000 by default).` };
+  if (length > MAX_NPY_HEADER_BYTES)
+    return { kind: 'invalid', message: `${name} declares a header of ${length} bytes; NumPy writes a few hundred (and reads at most 10,000 by default).` };
   if (head.length < prefix + length) return { kind: 'need-more', bytes: prefix + length };
   const header = (major === 3 ? utf8 : latin1).decode(head.subarray(prefix, prefix + length));
   const descr = field(header, 'descr');
   if (descr === undefined || descr === '[') return { kind: 'invalid', message: `${name} holds a structured array; save plain numeric arrays.` };
   const code = descr.slice(1, -1);
-  if (code.includes('O')) return { kind: 'invalid', message: `${name} is an array of Python objects (a pickle), which is never loaded; save it with a numeric dtype (np.asarray(x, dtype=np.int64)).` };
+  if (code.includes('O'))
+    return {
+      kind: 'invalid',
+      message: `${name} is an array of Python objects (a pickle), which is never loaded; save it with a numeric dtype (np.asarray(x, dtype=np.int64)).`,
+    };
   const order = code[0];
   const dtype = DESCR[code.slice(1)];
-  if (dtype === undefined || (order === '>' && DTYPE_BYTES[dtype] > 1)) return { kind: 'invalid', message: `${name} has dtype ${code}, which is not read (little-endian float16/32/64, int8/16/32/64, uint8 and bool are).` };
+  if (dtype === undefined || (order === '>' && DTYPE_BYTES[dtype] > 1))
+    return { kind: 'invalid', message: `${name} has dtype ${code}, which is not read (little-endian float16/32/64, int8/16/32/64, uint8 and bool are).` };
   const shapeText = field(header, 'shape');
   if (shapeText === undefined || !shapeText.startsWith('(')) return { kind: 'invalid', message: `${name} has no shape in its header.` };
   const shape = shapeText

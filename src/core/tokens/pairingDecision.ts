@@ -116,14 +116,34 @@ export function decidePairing(shifted: TokenSummary, aligned: TokenSummary, logg
   }
   const details = comparisons.map(describe).join('; ');
   if (comparisons.length === 0) {
-    return { status: 'unverified', causalShift: null, source: 'undecided', comparisons, reason: `Nothing says how these tokens pair and the run logs no eval loss or accuracy at this step to check them against. ${SETTLE}` };
+    return {
+      status: 'unverified',
+      causalShift: null,
+      source: 'undecided',
+      comparisons,
+      reason: `Nothing says how these tokens pair and the run logs no eval loss or accuracy at this step to check them against. ${SETTLE}`,
+    };
   }
   const decisive = comparisons.find((comparison) => comparison.agrees !== null);
   const conflict = decisive !== undefined && comparisons.some((comparison) => comparison.agrees !== null && comparison.agrees !== decisive.agrees);
   if (decisive === undefined || conflict) {
-    const why = conflict ? 'the logged values point to different pairings' : 'neither pairing agrees with the log within 10% while the other is at least 1.5 times away';
-    return { status: 'unverified', causalShift: null, source: 'undecided', comparisons, reason: `Nothing says how these tokens pair, and ${why}: ${details}. ${SETTLE}` };
+    const why = conflict
+      ? 'the logged values point to different pairings'
+      : 'neither pairing agrees with the log within 10% while the other is at least 1.5 times away';
+    return {
+      status: 'unverified',
+      causalShift: null,
+      source: 'undecided',
+      comparisons,
+      reason: `Nothing says how these tokens pair, and ${why}: ${details}. ${SETTLE}`,
+    };
   }
   const chosen = decisive.agrees === 'shifted' ? 'shifted (position t predicts label t+1)' : 'aligned (no shift)';
-  return { status: 'decided', causalShift: decisive.agrees === 'shifted', source: decisive.against, comparisons, reason: `Paired ${chosen}, decided by the logged ${decisive.key}: ${details}.` };
+  return {
+    status: 'decided',
+    causalShift: decisive.agrees === 'shifted',
+    source: decisive.against,
+    comparisons,
+    reason: `Paired ${chosen}, decided by the logged ${decisive.key}: ${details}.`,
+  };
 }

@@ -78,7 +78,11 @@ export function resolveEvaluation(evaluation: ScoredEvaluation & { readonly path
  * worker that scores a file never sees the run), each time the run is looked at: a log read after the
  * outputs decides them then. The computed series of evaluations settled here join the run's metrics.
  */
-export function resolveRun(run: RunSnapshot, evaluations: readonly (ScoredEvaluation & { readonly path: string })[], overrides: RoleOverrides = {}): { readonly run: RunSnapshot; readonly evaluations: readonly ResolvedEvaluation[] } {
+export function resolveRun(
+  run: RunSnapshot,
+  evaluations: readonly (ScoredEvaluation & { readonly path: string })[],
+  overrides: RoleOverrides = {},
+): { readonly run: RunSnapshot; readonly evaluations: readonly ResolvedEvaluation[] } {
   const open = evaluations.some((evaluation) => evaluation.aligned !== undefined);
   const logged = open ? loggedValues(run, overrides) : () => ({});
   const resolved = evaluations.map((evaluation) => resolveEvaluation(evaluation, evaluation.aligned === undefined ? {} : logged(evaluation.step)));

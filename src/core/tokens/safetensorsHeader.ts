@@ -31,7 +31,11 @@ export function parseSafetensorsHeader(head: Uint8Array): HeaderResult<TensorDir
   if (head.length < 8) return { kind: 'need-more', bytes: 8 };
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const length = view.getUint32(0, true) + view.getUint32(4, true) * 4294967296;
-  if (length > MAX_HEADER_BYTES || length < 2) return { kind: 'invalid', message: `This is not a safetensors file: it declares a header of ${length} bytes (the safetensors library reads at most 100 MB).` };
+  if (length > MAX_HEADER_BYTES || length < 2)
+    return {
+      kind: 'invalid',
+      message: `This is not a safetensors file: it declares a header of ${length} bytes (the safetensors library reads at most 100 MB).`,
+    };
   if (head.length < 8 + length) return { kind: 'need-more', bytes: 8 + length };
   let json: unknown;
   try {
@@ -50,17 +54,24 @@ export function parseSafetensorsHeader(head: Uint8Array): HeaderResult<TensorDir
     }
     if (typeof entry !== 'object' || entry === null) return { kind: 'invalid', message: `Tensor "${name}" has no description in the safetensors header.` };
     const { dtype, shape, data_offsets: offsets } = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (!isDType(dtype)) return { kind: 'invalid', message: `Tensor "${name}" has dtype ${String(dtype)}, which is not read (F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL are).` };
-    if (!isShape(shape) || !Array.isArray(offsets) || offsets.length !== 2) return { kind: 'invalid', message: `Tensor "${name}" has a malformed shape or data_offsets.` };
+    if (!isDType(dtype))
+      return {
+        kind: 'invalid',
+        message: `Tensor "${name}" has dtype ${String(dtype)}, which is not read (F64, F32, F16, BF16, I64, I32, I16, I8, U8, BOOL are).`,
+      };
+    if (!isShape(shape) || !Array.isArray(offsets) || offsets.length !== 2)
+      return { kind: 'invalid', message: `Tensor "${name}" has a malformed shape or data_offsets.` };
     const [begin, end] = offsets as unknown[];
     if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || (begin as number) < 0 || (end as number) < (begin as number)) {
       return { kind: 'invalid', message: `Tensor "${name}": its data_offsets ${JSON.stringify(offsets)} are not two ordered, non-negative whole numbers.` };
     }
     const byteLength = elementCount(shape) * DTYPE_BYTES[dtype];
-    if ((end as number) - (begin as number) !== byteLength) return { kind: 'invalid', message: `Tensor "${name}": its data_offsets do not match its shape and dtype.` };
+    if ((end as number) - (begin as number) !== byteLength)
+      return { kind: 'invalid', message: `Tensor "${name}": its data_offsets do not match its shape and dtype.` };
     tensors.push({ name, dtype, shape, offset: dataStart + (begin as number), byteLength });
   }
   const overlap = firstOverlap(tensors);
-  if (overlap !== undefined) return { kind: 'invalid', message: `Tensors "${overlap[0]}" and "${overlap[1]}" share bytes (their data_offsets overlap): each tensor must have its own.` };
+  if (overlap !== undefined)
+    return { kind: 'invalid', message: `Tensors "${overlap[0]}" and "${overlap[1]}" share bytes (their data_offsets overlap): each tensor must have its own.` };
   return { kind: 'ok', value: { tensors, metadata } };
 }

@@ -25,7 +25,10 @@ export interface SampleResults {
   readonly points: MetricPoint[];
 }
 
-export type SampleResultsRead = { readonly kind: 'ok'; readonly results: SampleResults } | { readonly kind: 'not-samples' } | { readonly kind: 'incomplete' | 'invalid'; readonly message: string };
+export type SampleResultsRead =
+  | { readonly kind: 'ok'; readonly results: SampleResults }
+  | { readonly kind: 'not-samples' }
+  | { readonly kind: 'incomplete' | 'invalid'; readonly message: string };
 
 function field(record: Record<string, unknown>, name: string): string | undefined {
   const value = record[name];
@@ -45,7 +48,8 @@ function sampleKey(record: Record<string, unknown>, index: number): string {
 /** The first list of the object whose records carry a boolean `correct`. */
 function sampleList(value: Record<string, unknown>): Record<string, unknown>[] | undefined {
   for (const item of Object.values(value)) {
-    if (Array.isArray(item) && item.length > 0 && item.every((record) => isRecord(record) && typeof record['correct'] === 'boolean')) return item as Record<string, unknown>[];
+    if (Array.isArray(item) && item.length > 0 && item.every((record) => isRecord(record) && typeof record['correct'] === 'boolean'))
+      return item as Record<string, unknown>[];
   }
   return undefined;
 }
@@ -63,7 +67,11 @@ export function readSampleResults(text: string, path: string, folders: readonly 
     if (typeof value === 'number') metadata[name] = String(value);
   }
   const step = evaluationStep(path, metadata, folders);
-  if (step === undefined) return { kind: 'invalid', message: 'No step for these per-sample results: name the file step-<N>.json (or put it in checkpoint-<N>/, or give "step" in it).' };
+  if (step === undefined)
+    return {
+      kind: 'invalid',
+      message: 'No step for these per-sample results: name the file step-<N>.json (or put it in checkpoint-<N>/, or give "step" in it).',
+    };
   const correct = new Map<string, boolean>();
   const seen = new Map<string, number>();
   records.forEach((record, index) => {

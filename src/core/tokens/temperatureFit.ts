@@ -96,7 +96,11 @@ export class TemperatureAccumulator {
     const curvature = left - 2 * middle + right;
     if (!(curvature > 0)) return { temperature: TEMPERATURES[best] as number, nll: middle, atGridEdge: false };
     const shift = (0.5 * (left - right)) / curvature;
-    return { temperature: (TEMPERATURES[best] as number) * Math.exp(shift * STEP_LOG), nll: middle - ((left - right) * (left - right)) / (8 * curvature), atGridEdge: false };
+    return {
+      temperature: (TEMPERATURES[best] as number) * Math.exp(shift * STEP_LOG),
+      nll: middle - ((left - right) * (left - right)) / (8 * curvature),
+      atGridEdge: false,
+    };
   }
 }
 

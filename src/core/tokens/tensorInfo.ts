@@ -20,7 +20,8 @@ export interface TensorDirectory {
 }
 
 /** The answer of a header parser: the directory, a request for more leading bytes, or a reason to refuse. */
-export type HeaderResult<T> = { readonly kind: 'ok'; readonly value: T } | { readonly kind: 'need-more'; readonly bytes: number } | { readonly kind: 'invalid'; readonly message: string };
+export type HeaderResult<T> =
+  { readonly kind: 'ok'; readonly value: T } | { readonly kind: 'need-more'; readonly bytes: number } | { readonly kind: 'invalid'; readonly message: string };
 
 export function elementCount(shape: readonly number[]): number {
   return shape.reduce((product, size) => product * size, 1);

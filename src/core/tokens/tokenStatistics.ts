@@ -158,7 +158,13 @@ export class TokenAccumulator {
     const probabilities = this.withProbabilities === tokens && tokens > 0 ? this.probabilityStatistics() : undefined;
     const logits =
       this.withLogits === tokens && tokens > 0
-        ? { meanEntropy: this.entropySum / tokens, top5Accuracy: this.top5 / tokens, brier: this.fullBrierSum / tokens, meanLabelRank: this.rankSum / tokens, ...(temperature === undefined ? {} : { temperature }) }
+        ? {
+            meanEntropy: this.entropySum / tokens,
+            top5Accuracy: this.top5 / tokens,
+            brier: this.fullBrierSum / tokens,
+            meanLabelRank: this.rankSum / tokens,
+            ...(temperature === undefined ? {} : { temperature }),
+          }
         : undefined;
     return { ...base, ...(probabilities === undefined ? {} : { probabilities }), ...(logits === undefined ? {} : { logits }) };
   }
@@ -266,7 +272,15 @@ export interface ExportedStatistics {
   readonly brier: Exported;
   readonly meanLabelRank: Exported;
   readonly temperature:
-    | { readonly value: number | null; readonly scaledNll: number | null; readonly method: 'exact' | 'approximate'; readonly passes: number; readonly rows: number; readonly atSearchEdge: boolean; readonly how: string }
+    | {
+        readonly value: number | null;
+        readonly scaledNll: number | null;
+        readonly method: 'exact' | 'approximate';
+        readonly passes: number;
+        readonly rows: number;
+        readonly atSearchEdge: boolean;
+        readonly how: string;
+      }
     | typeof NEEDS_LOGITS
     | null;
 }
@@ -312,6 +326,14 @@ export function exportedStatistics(summary: TokenSummary): ExportedStatistics {
         ? NEEDS_LOGITS
         : t === undefined
           ? null
-          : { value: numberOrNull(t.temperature), scaledNll: numberOrNull(t.nll), method: t.method, passes: t.passes, rows: t.rows, atSearchEdge: t.atSearchEdge, how: temperatureFitText(t) },
+          : {
+              value: numberOrNull(t.temperature),
+              scaledNll: numberOrNull(t.nll),
+              method: t.method,
+              passes: t.passes,
+              rows: t.rows,
+              atSearchEdge: t.atSearchEdge,
+              how: temperatureFitText(t),
+            },
   };
 }

@@ -41,17 +41,24 @@ export function locateCentralDirectory(tail: Uint8Array, fileSize: number): Head
     // record sits just before its locator, inside the tail.
     if (at >= 20 && view.getUint32(at - 20, true) === ZIP64_LOCATOR) {
       const recordAt = u64(view, at - 20 + 8) - (fileSize - tail.length);
-      if (recordAt < 0 || recordAt + 56 > tail.length || view.getUint32(recordAt, true) !== ZIP64_EOCD) return { kind: 'invalid', message: 'The npz archive has a broken zip64 record.' };
+      if (recordAt < 0 || recordAt + 56 > tail.length || view.getUint32(recordAt, true) !== ZIP64_EOCD)
+        return { kind: 'invalid', message: 'The npz archive has a broken zip64 record.' };
       entries = u64(view, recordAt + 32);
       size = u64(view, recordAt + 40);
       offset = u64(view, recordAt + 48);
     }
     if (offset + size > fileSize || size > MAX_CENTRAL_DIRECTORY_BYTES || entries * 46 > size) {
-      return { kind: 'invalid', message: `The npz archive's central directory (${entries} members, ${size} bytes at ${offset}) does not fit in the file (${fileSize} bytes).` };
+      return {
+        kind: 'invalid',
+        message: `The npz archive's central directory (${entries} members, ${size} bytes at ${offset}) does not fit in the file (${fileSize} bytes).`,
+      };
     }
     return { kind: 'ok', value: { offset, size, entries } };
   }
-  return { kind: 'invalid', message: 'This is not a complete zip (npz) archive: no end of central directory in its last 64 KiB (it may still be being written).' };
+  return {
+    kind: 'invalid',
+    message: 'This is not a complete zip (npz) archive: no end of central directory in its last 64 KiB (it may still be being written).',
+  };
 }
 
 /** Lists the members of a zip archive from its central directory bytes. */

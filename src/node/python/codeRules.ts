@@ -21,8 +21,12 @@ const NAMES_ONLY = /^[[(]?\s*(?:(?:["'][\w/@.-]*["'])\s*,?\s*)*[\])]?$/;
  */
 export function measuresAccuracy(script: PythonScript): boolean {
   const passesMetrics = (arg: PyArgument): boolean =>
-    arg.name === 'compute_metrics' || (arg.name === 'metrics' && !(arg.value.kind === 'string' || (arg.value.kind === 'other' && NAMES_ONLY.test(arg.value.text))));
-  return script.strings.some(isAccuracyLikeMetric) || script.calls.some((call) => call.args.some(passesMetrics) || isCallOf(call, 'transformers', ['SFTConfig', 'SFTTrainer']));
+    arg.name === 'compute_metrics' ||
+    (arg.name === 'metrics' && !(arg.value.kind === 'string' || (arg.value.kind === 'other' && NAMES_ONLY.test(arg.value.text))));
+  return (
+    script.strings.some(isAccuracyLikeMetric) ||
+    script.calls.some((call) => call.args.some(passesMetrics) || isCallOf(call, 'transformers', ['SFTConfig', 'SFTTrainer']))
+  );
 }
 
 /** Every configuration in the script that trusts the loss, in document order. */

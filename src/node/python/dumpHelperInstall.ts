@@ -20,7 +20,11 @@ async function existing(path: string): Promise<import('node:fs').Stats | undefin
  * `confirmReplace` says so (it is asked only when the contents differ); anything but a regular file (a
  * folder, a link that could point anywhere) is refused. The copy appears whole: written beside and renamed.
  */
-export async function installDumpHelper(source: string, targetDir: string, confirmReplace: (path: string) => Promise<boolean>): Promise<{ outcome: InstallOutcome; path: string }> {
+export async function installDumpHelper(
+  source: string,
+  targetDir: string,
+  confirmReplace: (path: string) => Promise<boolean>,
+): Promise<{ outcome: InstallOutcome; path: string }> {
   const helper = await readFile(source);
   const path = join(targetDir, DUMP_HELPER_NAME);
   const stats = await existing(path);

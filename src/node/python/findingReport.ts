@@ -87,9 +87,23 @@ export function reportFinding(finding: Finding, run: RunView | undefined, measur
   const unknownKey = finding.fix.length > 0 && writesKey && metricKey === null && hasAccuracy ? unknownKeySentence(finding) : '';
   if (run !== undefined && evidence !== undefined) {
     const quoted = `${evidenceSentence(run, evidence)}${checkpointSentence(run, runKey ?? metricKey ?? 'accuracy')}`;
-    return { level: 'warning', metricKey, offersFix, runId, runLabel, message: `${finding.message} ${quoted}${offersFix && metricKey !== null ? ` Follow "${metricKey}" instead.` : unknownKey}` };
+    return {
+      level: 'warning',
+      metricKey,
+      offersFix,
+      runId,
+      runLabel,
+      message: `${finding.message} ${quoted}${offersFix && metricKey !== null ? ` Follow "${metricKey}" instead.` : unknownKey}`,
+    };
   }
   if (finding.bug) return { level: 'warning', metricKey, offersFix, runId, runLabel, message: finding.message };
   const advice = offersFix && metricKey !== null ? `; consider following "${metricKey}".` : `.${unknownKey}`;
-  return { level: hasAccuracy ? 'information' : 'hint', metricKey, offersFix, runId, runLabel, message: `${finding.message} Loss can rise while token accuracy still improves${advice}` };
+  return {
+    level: hasAccuracy ? 'information' : 'hint',
+    metricKey,
+    offersFix,
+    runId,
+    runLabel,
+    message: `${finding.message} Loss can rise while token accuracy still improves${advice}`,
+  };
 }

@@ -74,7 +74,9 @@ function lineEndFrom(text: string, from: number): number {
  * known, and a keyword given twice is a TypeError when the script runs. Such a finding is shown without a fix.
  */
 export function addsToUnknownArguments(steps: readonly FixStep[]): boolean {
-  return steps.some((step) => (step.kind === 'keyword' || step.kind === 'keyword-entry') && step.call.hasSplat && !step.call.args.some((arg) => arg.name === step.name));
+  return steps.some(
+    (step) => (step.kind === 'keyword' || step.kind === 'keyword-entry') && step.call.hasSplat && !step.call.args.some((arg) => arg.name === step.name),
+  );
 }
 
 /** The edits that carry out a fix; steps that cannot be carried out safely (a non-literal dict) are skipped. */

@@ -45,7 +45,10 @@ export function collectImports(root: Node): Imports {
  */
 const STAR_EXPORTS: readonly (readonly [RegExp, ReadonlySet<string>])[] = [
   [/^fastai\b/, new Set(['SaveModelCallback', 'EarlyStoppingCallback', 'ReduceLROnPlateau', 'TrackerCallback'])],
-  [/^torch\.optim\.lr_scheduler$/, new Set(['ReduceLROnPlateau', 'StepLR', 'CosineAnnealingLR', 'LambdaLR', 'OneCycleLR', 'ExponentialLR', 'MultiStepLR', 'LinearLR'])],
+  [
+    /^torch\.optim\.lr_scheduler$/,
+    new Set(['ReduceLROnPlateau', 'StepLR', 'CosineAnnealingLR', 'LambdaLR', 'OneCycleLR', 'ExponentialLR', 'MultiStepLR', 'LinearLR']),
+  ],
   [/^(?:tensorflow\.|tf_)?keras\.callbacks$/, new Set(['EarlyStopping', 'ModelCheckpoint', 'ReduceLROnPlateau'])],
   [/^(?:lightning\.pytorch|pytorch_lightning)\.callbacks$/, new Set(['EarlyStopping', 'ModelCheckpoint'])],
   [/^transformers$/, new Set(['TrainingArguments', 'Seq2SeqTrainingArguments', 'Trainer', 'Seq2SeqTrainer', 'EarlyStoppingCallback'])],

@@ -34,20 +34,43 @@ export function kerasFindings(script: PythonScript): RuleFinding[] {
     const modeMax: FixStep = { kind: 'keyword', call, name: 'mode', value: { code: '"max"' } };
     const followAccuracy: FixStep[] = [{ kind: 'keyword', call, name: 'monitor', value: { metric: true } }, modeMax];
     if (monitorArg === undefined) {
-      if (!call.hasSplat) findings.push({ ...base, rule: 'keras-monitor', span: call.calleeSpan, bug: false, fix: followAccuracy, message: `${name} with no monitor follows "val_loss": it ${DOES[name] ?? 'follows the loss'}.` });
+      if (!call.hasSplat)
+        findings.push({
+          ...base,
+          rule: 'keras-monitor',
+          span: call.calleeSpan,
+          bug: false,
+          fix: followAccuracy,
+          message: `${name} with no monitor follows "val_loss": it ${DOES[name] ?? 'follows the loss'}.`,
+        });
       continue;
     }
     const monitor = stringOf(monitorArg.value);
     if (monitor === undefined) continue;
     // A positional monitor is rewritten where it stands: adding `monitor=` would pass it twice.
-    const fix = monitorArg.name === null ? [{ kind: 'replace' as const, span: monitorArg.value.span, value: { metric: true as const } }, modeMax] : followAccuracy;
+    const fix =
+      monitorArg.name === null ? [{ kind: 'replace' as const, span: monitorArg.value.span, value: { metric: true as const } }, modeMax] : followAccuracy;
     if (isLossMetric(monitor)) {
-      findings.push({ ...base, rule: 'keras-monitor', span: monitorArg.span, bug: false, fix, message: `${name} monitors "${monitor}": it ${DOES[name] ?? 'follows the loss'}.` });
+      findings.push({
+        ...base,
+        rule: 'keras-monitor',
+        span: monitorArg.span,
+        bug: false,
+        fix,
+        message: `${name} monitors "${monitor}": it ${DOES[name] ?? 'follows the loss'}.`,
+      });
       continue;
     }
     const mode = argument(call, 'mode');
     if (isAccuracyLikeMetric(monitor) && stringOf(mode?.value) === 'min' && mode !== undefined) {
-      findings.push({ ...base, rule: 'keras-monitor', span: mode.span, bug: true, fix: [modeMax], message: `${name} monitors "${monitor}" with mode="min": it treats a falling accuracy as progress. This is a bug.` });
+      findings.push({
+        ...base,
+        rule: 'keras-monitor',
+        span: mode.span,
+        bug: true,
+        fix: [modeMax],
+        message: `${name} monitors "${monitor}" with mode="min": it treats a falling accuracy as progress. This is a bug.`,
+      });
     }
   }
   return findings;

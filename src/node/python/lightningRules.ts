@@ -24,12 +24,33 @@ function callbackFindings(call: PyCall): RuleFinding[] {
   const mode = argument(call, 'mode');
   const modeValue = stringOf(mode?.value);
   if (isLossMetric(monitor)) {
-    const setMonitor: FixStep = monitorArg.name === null ? { kind: 'replace', span: monitorArg.value.span, value: { metric: true } } : { kind: 'keyword', call, name: 'monitor', value: { metric: true } };
-    return [{ ...base, rule: 'lightning-monitor', span: monitorArg.span, bug: false, fix: [setMonitor, modeMax(call)], message: `${name} monitors "${monitor}": it ${DOES[name] ?? 'follows the loss'}.` }];
+    const setMonitor: FixStep =
+      monitorArg.name === null
+        ? { kind: 'replace', span: monitorArg.value.span, value: { metric: true } }
+        : { kind: 'keyword', call, name: 'monitor', value: { metric: true } };
+    return [
+      {
+        ...base,
+        rule: 'lightning-monitor',
+        span: monitorArg.span,
+        bug: false,
+        fix: [setMonitor, modeMax(call)],
+        message: `${name} monitors "${monitor}": it ${DOES[name] ?? 'follows the loss'}.`,
+      },
+    ];
   }
   const minimised = modeValue === 'min' || (mode === undefined && !call.hasSplat);
   if (isAccuracyLikeMetric(monitor) && minimised) {
-    return [{ ...base, rule: 'lightning-mode', span: mode?.span ?? monitorArg.span, bug: true, fix: [modeMax(call)], message: `${name} monitors "${monitor}" with ${mode === undefined ? 'the default ' : ''}mode="min": it treats a falling accuracy as progress. This is a bug.` }];
+    return [
+      {
+        ...base,
+        rule: 'lightning-mode',
+        span: mode?.span ?? monitorArg.span,
+        bug: true,
+        fix: [modeMax(call)],
+        message: `${name} monitors "${monitor}" with ${mode === undefined ? 'the default ' : ''}mode="min": it treats a falling accuracy as progress. This is a bug.`,
+      },
+    ];
   }
   return [];
 }
@@ -56,13 +77,28 @@ function schedulerDictFindings(script: PythonScript): RuleFinding[] {
     const base = { framework: 'lightning' as const };
     if (isLossMetric(monitor)) {
       // Following accuracy needs the scheduler's mode turned too; without a keyword to turn, no fix is safe.
-      const fix: FixStep[] = plateau !== undefined && plateauMode?.name !== null ? [{ kind: 'entry', dict, key: 'monitor', value: { metric: true } }, modeMax(plateau)] : [];
-      findings.push({ ...base, rule: 'lightning-monitor', span: monitorEntry.span, bug: false, fix, message: `This scheduler monitors "${monitor}": it cuts the learning rate when the eval loss stops falling.` });
+      const fix: FixStep[] =
+        plateau !== undefined && plateauMode?.name !== null ? [{ kind: 'entry', dict, key: 'monitor', value: { metric: true } }, modeMax(plateau)] : [];
+      findings.push({
+        ...base,
+        rule: 'lightning-monitor',
+        span: monitorEntry.span,
+        bug: false,
+        fix,
+        message: `This scheduler monitors "${monitor}": it cuts the learning rate when the eval loss stops falling.`,
+      });
       continue;
     }
     const minimised = plateau !== undefined && (plateauMode === undefined ? !plateau.hasSplat : stringOf(plateauMode.value) === 'min');
     if (isAccuracyLikeMetric(monitor) && minimised && plateau !== undefined && plateauMode?.name !== null) {
-      findings.push({ ...base, rule: 'lightning-mode', span: monitorEntry.span, bug: true, fix: [modeMax(plateau)], message: `This scheduler monitors "${monitor}", but its ReduceLROnPlateau minimises (mode="min"): it cuts the learning rate while accuracy improves. This is a bug.` });
+      findings.push({
+        ...base,
+        rule: 'lightning-mode',
+        span: monitorEntry.span,
+        bug: true,
+        fix: [modeMax(plateau)],
+        message: `This scheduler monitors "${monitor}", but its ReduceLROnPlateau minimises (mode="min"): it cuts the learning rate while accuracy improves. This is a bug.`,
+      });
     }
   }
   return findings;
@@ -70,7 +106,9 @@ function schedulerDictFindings(script: PythonScript): RuleFinding[] {
 
 /** Lightning `EarlyStopping`, `ModelCheckpoint` and scheduler dicts, in a script that imports Lightning. */
 export function lightningFindings(script: PythonScript): RuleFinding[] {
-  const usesLightning = script.calls.some((call) => frameworkOf(call) === 'lightning') || [...script.imports.aliases.values()].some((name) => /^(lightning|pytorch_lightning)\b/.test(name));
+  const usesLightning =
+    script.calls.some((call) => frameworkOf(call) === 'lightning') ||
+    [...script.imports.aliases.values()].some((name) => /^(lightning|pytorch_lightning)\b/.test(name));
   if (!usesLightning) return [];
   const callbacks = script.calls.filter((call) => isCallOf(call, 'lightning', Object.keys(MONITOR_POSITION)));
   return [...callbacks.flatMap(callbackFindings), ...schedulerDictFindings(script)];

@@ -142,7 +142,13 @@ class ScriptBuilder {
       const value = pair.childForFieldName('value');
       if (pair.type === 'pair' && key !== null && value !== null) entries.push({ key: this.value(key), value: this.value(value), span: spanOf(pair) });
     }
-    const dict = { kind: 'dict' as const, entries, hasSplat: node.namedChildren.some((child) => child.type === 'dictionary_splat'), lastItemEnd: lastItemEnd(node), span: spanOf(node) };
+    const dict = {
+      kind: 'dict' as const,
+      entries,
+      hasSplat: node.namedChildren.some((child) => child.type === 'dictionary_splat'),
+      lastItemEnd: lastItemEnd(node),
+      span: spanOf(node),
+    };
     this.dictCache.set(node.id, dict);
     return dict;
   }
@@ -166,7 +172,16 @@ class ScriptBuilder {
           if (name !== null && value !== null) args.push({ name: name.text, value: this.value(value), span: spanOf(arg) });
         } else args.push({ name: null, value: this.value(arg), span: spanOf(arg) });
       }
-      call = { callee, qualified: qualify(this.imports, callee), calleeSpan: spanOf(fn), args, hasSplat, argsSpan: spanOf(list), lastItemEnd: lastItemEnd(list), span: spanOf(node) };
+      call = {
+        callee,
+        qualified: qualify(this.imports, callee),
+        calleeSpan: spanOf(fn),
+        args,
+        hasSplat,
+        argsSpan: spanOf(list),
+        lastItemEnd: lastItemEnd(list),
+        span: spanOf(node),
+      };
     }
     this.callCache.set(node.id, call);
     return call;
@@ -196,7 +211,9 @@ class ScriptBuilder {
     if (targets.length === 0 || targets.length !== values.length) return [];
     return targets.flatMap((target, i) => {
       const value = values[i];
-      return value !== undefined && (target.type === 'identifier' || target.type === 'attribute') ? [{ target: compact(target.text), value: this.value(value), branches }] : [];
+      return value !== undefined && (target.type === 'identifier' || target.type === 'attribute')
+        ? [{ target: compact(target.text), value: this.value(value), branches }]
+        : [];
     });
   }
 
@@ -261,7 +278,10 @@ export function readScript(root: Node, inherited?: Imports): PythonScript {
   }
   return {
     imports,
-    calls: calls.flatMap((call) => { const target = builder.partialTarget(call); return target === undefined ? [call] : [call, target]; }),
+    calls: calls.flatMap((call) => {
+      const target = builder.partialTarget(call);
+      return target === undefined ? [call] : [call, target];
+    }),
     dicts: of('dictionary').map((node) => builder.dict(node)),
     assignments: of('assignment').flatMap((node) => builder.assignments(node)),
     comparisons: of('comparison_operator').map(comparison),

@@ -18,7 +18,14 @@ function plateauStepFindings(script: PythonScript): RuleFinding[] {
     const name = call.callee.slice(0, -'.step'.length);
     const built = assignedCalls(script, name, call.span.start).find((candidate) => isCallOf(candidate, 'torch', ['ReduceLROnPlateau']));
     if (built !== undefined) return built;
-    const guarded = script.typeGuards.some((guard) => guard.name === name && guard.qualified?.startsWith('torch.') === true && guard.qualified.endsWith('.ReduceLROnPlateau') && guard.span.start <= call.span.start && call.span.end <= guard.span.end);
+    const guarded = script.typeGuards.some(
+      (guard) =>
+        guard.name === name &&
+        guard.qualified?.startsWith('torch.') === true &&
+        guard.qualified.endsWith('.ReduceLROnPlateau') &&
+        guard.span.start <= call.span.start &&
+        call.span.end <= guard.span.end,
+    );
     return guarded ? 'guarded' : undefined;
   };
   const findings: RuleFinding[] = [];
@@ -29,7 +36,13 @@ function plateauStepFindings(script: PythonScript): RuleFinding[] {
     const text = value?.value.kind === 'other' ? value.value.text : '';
     if (found === undefined || value === undefined) continue;
     if (LOSS_NAME.test(text)) {
-      findings.push({ ...base, span: value.span, bug: false, fix: [], message: `ReduceLROnPlateau is stepped with ${text}: it cuts the learning rate when the loss stops falling. Stepping it with a validation accuracy needs mode="max".` });
+      findings.push({
+        ...base,
+        span: value.span,
+        bug: false,
+        fix: [],
+        message: `ReduceLROnPlateau is stepped with ${text}: it cuts the learning rate when the loss stops falling. Stepping it with a validation accuracy needs mode="max".`,
+      });
       continue;
     }
     // Under an isinstance guard the scheduler was built elsewhere: its mode cannot be read.
@@ -38,7 +51,13 @@ function plateauStepFindings(script: PythonScript): RuleFinding[] {
     const mode = argument(scheduler, 'mode', 1);
     const minimises = mode === undefined ? !scheduler.hasSplat : stringOf(mode.value) === 'min';
     if (isAccuracyLikeMetric(text) && !NEGATED.test(text) && minimises && mode?.name !== null) {
-      findings.push({ ...base, span: value.span, bug: true, fix: [{ kind: 'keyword', call: scheduler, name: 'mode', value: { code: '"max"' } }], message: `ReduceLROnPlateau is stepped with ${text} but minimises (mode="min"): it cuts the learning rate while accuracy improves. This is a bug.` });
+      findings.push({
+        ...base,
+        span: value.span,
+        bug: true,
+        fix: [{ kind: 'keyword', call: scheduler, name: 'mode', value: { code: '"max"' } }],
+        message: `ReduceLROnPlateau is stepped with ${text} but minimises (mode="min"): it cuts the learning rate while accuracy improves. This is a bug.`,
+      });
     }
   }
   return findings;
@@ -90,9 +109,17 @@ function fastaiFindings(script: PythonScript): RuleFinding[] {
     const monitor = stringOf(monitorArg?.value);
     const base = { framework: 'fastai' as const, rule: 'fastai-monitor' as const, bug: false };
     if (monitorArg === undefined && !call.hasSplat) {
-      findings.push({ ...base, span: call.calleeSpan, fix: [{ kind: 'keyword', call, name: 'monitor', value: { metric: true } }], message: `${name} with no monitor follows "valid_loss".` });
+      findings.push({
+        ...base,
+        span: call.calleeSpan,
+        fix: [{ kind: 'keyword', call, name: 'monitor', value: { metric: true } }],
+        message: `${name} with no monitor follows "valid_loss".`,
+      });
     } else if (monitorArg !== undefined && monitor !== undefined && isLossMetric(monitor)) {
-      const fix = monitorArg.name === null ? { kind: 'replace' as const, span: monitorArg.value.span, value: { metric: true as const } } : { kind: 'keyword' as const, call, name: 'monitor', value: { metric: true as const } };
+      const fix =
+        monitorArg.name === null
+          ? { kind: 'replace' as const, span: monitorArg.value.span, value: { metric: true as const } }
+          : { kind: 'keyword' as const, call, name: 'monitor', value: { metric: true as const } };
       findings.push({ ...base, span: monitorArg.span, fix: [fix], message: `${name} monitors "${monitor}".` });
     }
   }

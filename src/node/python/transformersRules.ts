@@ -16,11 +16,14 @@ function isPlateau(arg: PyArgument | undefined): boolean {
 function triggers(call: PyCall): { arg: PyArgument; does: string }[] {
   const found: { arg: PyArgument; does: string }[] = [];
   const loadBest = argument(call, 'load_best_model_at_end');
-  if (loadBest?.value.kind === 'bool' && loadBest.value.value) found.push({ arg: loadBest, does: 'load_best_model_at_end=True loads the checkpoint with the lowest eval loss at the end' });
+  if (loadBest?.value.kind === 'bool' && loadBest.value.value)
+    found.push({ arg: loadBest, does: 'load_best_model_at_end=True loads the checkpoint with the lowest eval loss at the end' });
   const saveStrategy = argument(call, 'save_strategy');
-  if (stringOf(saveStrategy?.value) === 'best' && saveStrategy !== undefined) found.push({ arg: saveStrategy, does: 'save_strategy="best" saves a checkpoint only when the eval loss reaches a new low' });
+  if (stringOf(saveStrategy?.value) === 'best' && saveStrategy !== undefined)
+    found.push({ arg: saveStrategy, does: 'save_strategy="best" saves a checkpoint only when the eval loss reaches a new low' });
   const scheduler = argument(call, 'lr_scheduler_type');
-  if (isPlateau(scheduler) && scheduler !== undefined) found.push({ arg: scheduler, does: 'the plateau scheduler cuts the learning rate whenever the eval loss stops falling' });
+  if (isPlateau(scheduler) && scheduler !== undefined)
+    found.push({ arg: scheduler, does: 'the plateau scheduler cuts the learning rate whenever the eval loss stops falling' });
   return found;
 }
 
@@ -68,30 +71,65 @@ function argumentFindings(call: PyCall): { findings: RuleFinding[]; followsLoss:
   const fired = triggers(call);
   if (metricArg === undefined && !call.hasSplat) {
     for (const { arg, does } of fired) {
-      findings.push({ ...base, rule: 'hf-loss-metric', span: arg.span, bug: false, fix: followAccuracy(call), message: `With no metric_for_best_model, ${does}.` });
+      findings.push({
+        ...base,
+        rule: 'hf-loss-metric',
+        span: arg.span,
+        bug: false,
+        fix: followAccuracy(call),
+        message: `With no metric_for_best_model, ${does}.`,
+      });
     }
     return { findings, followsLoss: fired.length > 0 };
   }
   if (metric === undefined || metricArg === undefined) return { findings, followsLoss: false };
   if (isLossMetric(metric)) {
-    findings.push({ ...base, rule: 'hf-loss-metric', span: metricArg.span, bug: false, fix: followAccuracy(call), message: `metric_for_best_model="${metric}" picks checkpoints and stops early by eval loss.` });
+    findings.push({
+      ...base,
+      rule: 'hf-loss-metric',
+      span: metricArg.span,
+      bug: false,
+      fix: followAccuracy(call),
+      message: `metric_for_best_model="${metric}" picks checkpoints and stops early by eval loss.`,
+    });
     return { findings, followsLoss: true };
   }
   const greater = argument(call, 'greater_is_better');
   if (isAccuracyLikeMetric(metric) && greater?.value.kind === 'bool' && !greater.value.value) {
-    findings.push({ ...base, rule: 'hf-metric-direction', span: greater.span, bug: true, fix: [{ kind: 'keyword', call, name: 'greater_is_better', value: { code: 'True' } }], message: `greater_is_better=False makes "${metric}" count as better when it falls: this keeps the worst checkpoint. This is a bug.` });
+    findings.push({
+      ...base,
+      rule: 'hf-metric-direction',
+      span: greater.span,
+      bug: true,
+      fix: [{ kind: 'keyword', call, name: 'greater_is_better', value: { code: 'True' } }],
+      message: `greater_is_better=False makes "${metric}" count as better when it falls: this keeps the worst checkpoint. This is a bug.`,
+    });
   }
   // Transformers' default direction comes from the name alone: anything not ending in "loss" is maximised.
   const maximised = greater === undefined ? !call.hasSplat : greater.value.kind === 'bool' && greater.value.value;
   if (isErrorMetric(metric) && maximised) {
     const said = greater === undefined ? 'greater_is_better defaults to True for a name that does not end in "loss"' : 'greater_is_better=True';
-    findings.push({ ...base, rule: 'hf-metric-direction', span: greater?.span ?? metricArg.span, bug: true, fix: [{ kind: 'keyword', call, name: 'greater_is_better', value: { code: 'False' } }], message: `"${metric}" is better when it falls, but ${said}: this keeps the worst checkpoint. This is a bug.` });
+    findings.push({
+      ...base,
+      rule: 'hf-metric-direction',
+      span: greater?.span ?? metricArg.span,
+      bug: true,
+      fix: [{ kind: 'keyword', call, name: 'greater_is_better', value: { code: 'False' } }],
+      message: `"${metric}" is better when it falls, but ${said}: this keeps the worst checkpoint. This is a bug.`,
+    });
   }
   // Transformers hands the plateau scheduler the metric's raw value: minimising is a bug only for a metric that should rise.
   const rises = isAccuracyLikeMetric(metric) || (greater?.value.kind === 'bool' && greater.value.value);
   const scheduler = argument(call, 'lr_scheduler_type');
   if (rises && isPlateau(scheduler) && scheduler !== undefined && plateauModeIsMax(call) === false) {
-    findings.push({ ...base, rule: 'hf-plateau-mode', span: scheduler.span, bug: true, fix: [plateauModeStep(call)], message: `The plateau scheduler minimises its metric by default, but "${metric}" should rise: without lr_scheduler_kwargs={"mode": "max"} it cuts the learning rate while accuracy improves. This is a bug.` });
+    findings.push({
+      ...base,
+      rule: 'hf-plateau-mode',
+      span: scheduler.span,
+      bug: true,
+      fix: [plateauModeStep(call)],
+      message: `The plateau scheduler minimises its metric by default, but "${metric}" should rise: without lr_scheduler_kwargs={"mode": "max"} it cuts the learning rate while accuracy improves. This is a bug.`,
+    });
   }
   return { findings, followsLoss: false };
 }
@@ -109,7 +147,14 @@ export function transformersFindings(script: PythonScript): RuleFinding[] {
     const follower = lossFollower;
     const metric = stringOf(argument(follower, 'metric_for_best_model')?.value) ?? 'loss';
     for (const call of script.calls.filter((c) => isCallOf(c, 'transformers', ['EarlyStoppingCallback']))) {
-      findings.push({ framework: 'transformers', rule: 'hf-early-stopping', span: call.calleeSpan, bug: false, fix: followAccuracy(follower), message: `EarlyStoppingCallback stops training when "${metric}" stops improving: it follows metric_for_best_model, which is the eval loss here.` });
+      findings.push({
+        framework: 'transformers',
+        rule: 'hf-early-stopping',
+        span: call.calleeSpan,
+        bug: false,
+        fix: followAccuracy(follower),
+        message: `EarlyStoppingCallback stops training when "${metric}" stops improving: it follows metric_for_best_model, which is the eval loss here.`,
+      });
     }
   }
   return findings;

@@ -10,7 +10,9 @@ import type { SampleResultsStore } from './sampleResultsReader';
  * evaluations whose pairing is settled count: an unverified one is never evidence. A warning the outputs
  * contradict strongly is withdrawn.
  */
-export function withOutputEvidence<View extends { readonly id: string; readonly warnings: readonly (ConfirmableWarning & { readonly step: number; readonly startStep: number })[] }>(view: View, evaluations: readonly ResolvedEvaluation[], samples: SampleResultsStore): View {
+export function withOutputEvidence<
+  View extends { readonly id: string; readonly warnings: readonly (ConfirmableWarning & { readonly step: number; readonly startStep: number })[] },
+>(view: View, evaluations: readonly ResolvedEvaluation[], samples: SampleResultsStore): View {
   const settled = new Map(evaluations.filter((evaluation) => evaluation.status === 'decided').map((evaluation) => [evaluation.step, evaluation]));
   const warnings = view.warnings.flatMap((warning) => {
     if (warning.kind === 'checkpoint-disagreement') {
@@ -23,7 +25,8 @@ export function withOutputEvidence<View extends { readonly id: string; readonly 
     const best = settled.get(warning.startStep);
     const last = settled.get(warning.step);
     const tokens = best === undefined || last === undefined ? undefined : misleadingLossEvidence(best, last);
-    const checked = tokens !== undefined ? confirmMisleadingLoss(warning, tokens) : confirmBySamples(warning, samples.pairedTest(view.id, warning.startStep, warning.step));
+    const checked =
+      tokens !== undefined ? confirmMisleadingLoss(warning, tokens) : confirmBySamples(warning, samples.pairedTest(view.id, warning.startStep, warning.step));
     return checked === undefined ? [] : [checked];
   });
   return warnings.length === view.warnings.length && warnings.every((warning, i) => warning === view.warnings[i]) ? view : { ...view, warnings };

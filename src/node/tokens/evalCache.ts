@@ -19,7 +19,16 @@ export interface FileIdentity {
 /** The cache key: every file read, by identity, and the options that change the numbers. */
 export function cacheKey(files: readonly FileIdentity[], options: EvalComputeOptions): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({ version: CACHE_VERSION, files, shift: options.causalShift ?? null, ignore: options.ignoreIndex ?? null, temperature: options.temperature ?? true, folders: options.evalOutputFolders ?? null }));
+  hash.update(
+    JSON.stringify({
+      version: CACHE_VERSION,
+      files,
+      shift: options.causalShift ?? null,
+      ignore: options.ignoreIndex ?? null,
+      temperature: options.temperature ?? true,
+      folders: options.evalOutputFolders ?? null,
+    }),
+  );
   return hash.digest('hex').slice(0, 40);
 }
 
@@ -35,7 +44,9 @@ function packed<T extends { readonly correctness: Uint8Array }>(value: T): Omit<
   return { ...value, correctness: packBits(value.correctness).toString('base64'), tokens: value.correctness.length };
 }
 
-function unpacked<T extends { readonly correctness: string; readonly tokens: number }>(value: T): Omit<T, 'correctness' | 'tokens'> & { correctness: Uint8Array } {
+function unpacked<T extends { readonly correctness: string; readonly tokens: number }>(
+  value: T,
+): Omit<T, 'correctness' | 'tokens'> & { correctness: Uint8Array } {
   const { tokens, correctness, ...rest } = value;
   return { ...rest, correctness: unpackBits(Buffer.from(correctness, 'base64'), tokens) };
 }
@@ -57,7 +68,8 @@ function unpackBits(packed: Buffer, count: number): Uint8Array {
  * `%LOCALAPPDATA%`), never the shared temp folder where another user could plant entries or links.
  */
 export function defaultCacheDirectory(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'win32' && env['LOCALAPPDATA'] !== undefined && env['LOCALAPPDATA'] !== '') return join(env['LOCALAPPDATA'], 'token-accuracy-lens', 'eval-cache');
+  if (platform === 'win32' && env['LOCALAPPDATA'] !== undefined && env['LOCALAPPDATA'] !== '')
+    return join(env['LOCALAPPDATA'], 'token-accuracy-lens', 'eval-cache');
   const base = env['XDG_CACHE_HOME'] !== undefined && env['XDG_CACHE_HOME'].startsWith('/') ? env['XDG_CACHE_HOME'] : join(homedir(), '.cache');
   return join(base, 'token-accuracy-lens', 'eval-cache');
 }
@@ -106,10 +118,20 @@ function parseSources(line: string): SourceRecord[] | undefined {
 }
 
 function sameFiles(stored: readonly SourceRecord[], files: readonly FileIdentity[]): boolean {
-  return stored.length === files.length && stored.every((record, i) => {
-    const file = files[i];
-    return file !== undefined && record.path === file.path && record.size === file.size && record.mtimeMs === file.mtimeMs && record.ino === file.ino && typeof record.fingerprint === 'string';
-  });
+  return (
+    stored.length === files.length &&
+    stored.every((record, i) => {
+      const file = files[i];
+      return (
+        file !== undefined &&
+        record.path === file.path &&
+        record.size === file.size &&
+        record.mtimeMs === file.mtimeMs &&
+        record.ino === file.ino &&
+        typeof record.fingerprint === 'string'
+      );
+    })
+  );
 }
 
 /** How much the cache may keep: entries unused for longer, or beyond the size (least recently used first), go. */
@@ -178,13 +200,16 @@ export class EvalCache {
       await mkdir(this.directory, { recursive: true, mode: 0o700 });
       const info = await lstat(this.directory);
       if (!info.isDirectory()) return `The evaluation cache folder ${this.directory} is not a folder (a link or a file): the cache is not used.`;
-      if (process.getuid !== undefined && info.uid !== process.getuid()) return `The evaluation cache folder ${this.directory} belongs to another user: the cache is not used.`;
+      if (process.getuid !== undefined && info.uid !== process.getuid())
+        return `The evaluation cache folder ${this.directory} belongs to another user: the cache is not used.`;
       if (process.platform === 'win32' || (info.mode & 0o022) === 0) return undefined;
       // This user's folder, made writable to others by a umask of 002 (the default of many Linux systems for
       // folders made before it was created private): closed again rather than refused. Entries that others
       // may have put there meanwhile are theirs, and openEntry reads only this user's.
       await chmod(this.directory, 0o700);
-      return ((await lstat(this.directory)).mode & 0o022) === 0 ? undefined : `The evaluation cache folder ${this.directory} is writable by other users: the cache is not used.`;
+      return ((await lstat(this.directory)).mode & 0o022) === 0
+        ? undefined
+        : `The evaluation cache folder ${this.directory} is writable by other users: the cache is not used.`;
     } catch (error) {
       return `The evaluation cache folder ${this.directory} cannot be made: ${(error as Error).message}`;
     }

@@ -33,7 +33,11 @@ const DEFAULT_CHUNK_BYTES = 8 << 20;
  * nothing says how its tokens pair, both pairings are scored from the same chunks (two passes over each chunk
  * in memory, one read of the file) and the host decides between them.
  */
-export async function computeEvalFile(path: string, options: EvalComputeOptions, onProgress?: (fraction: number) => void): Promise<EvalFileResult | { error: string }> {
+export async function computeEvalFile(
+  path: string,
+  options: EvalComputeOptions,
+  onProgress?: (fraction: number) => void,
+): Promise<EvalFileResult | { error: string }> {
   const files = await locateEvalTensors(path);
   if ('error' in files) return files;
   const sidecar = await readMetadataSidecar(path);
@@ -49,23 +53,40 @@ export async function computeEvalFile(path: string, options: EvalComputeOptions,
   const sequenceIndex = plan.sequenceIndex === undefined ? undefined : decodeIntegers(await readTensorBytes(plan.sequenceIndex), plan.sequenceIndex.dtype);
   const batch = options.kernel === false ? undefined : createWasmRowScorer();
   const plans = candidatePlans(plan);
-  const computations = plans.map((candidate) => new EvalComputation(candidate, labels, { temperature: options.temperature ?? true, ...(batch === undefined ? {} : { batch }), ...(sequenceIndex === undefined ? {} : { sequenceIndex }) }));
+  const computations = plans.map(
+    (candidate) =>
+      new EvalComputation(candidate, labels, {
+        temperature: options.temperature ?? true,
+        ...(batch === undefined ? {} : { batch }),
+        ...(sequenceIndex === undefined ? {} : { sequenceIndex }),
+      }),
+  );
   if (plan.form === 'logits' && plan.logits !== undefined) await scoreLogits(plan, plan.logits, computations, options, batch, onProgress);
   else if (plan.predictions !== undefined) {
     const predictions = decodeIntegers(await readTensorBytes(plan.predictions), plan.predictions.dtype);
-    const labelLogProbs = plan.labelLogProbs === undefined ? undefined : decodeFloats(await readTensorBytes(plan.labelLogProbs), plan.labelLogProbs.dtype).slice();
+    const labelLogProbs =
+      plan.labelLogProbs === undefined ? undefined : decodeFloats(await readTensorBytes(plan.labelLogProbs), plan.labelLogProbs.dtype).slice();
     const maxLogProbs = plan.maxLogProbs === undefined ? undefined : decodeFloats(await readTensorBytes(plan.maxLogProbs), plan.maxLogProbs.dtype).slice();
     for (const computation of computations) computation.addPredictions(predictions, labelLogProbs, maxLogProbs);
   }
   const [first, second] = computations.map((computation, i) => scored(plans[i] as EvalPlan, computation.finish()));
   if (first === undefined) return { error: 'The evaluation could not be planned.' };
-  const problems = first.outOfRangeLabels > 0 ? [`${first.outOfRangeLabels} labels are outside the vocabulary (0..${plan.vocab - 1}) and not the ignore index ${plan.ignoreIndex}: not scored.`] : [];
+  const problems =
+    first.outOfRangeLabels > 0
+      ? [`${first.outOfRangeLabels} labels are outside the vocabulary (0..${plan.vocab - 1}) and not the ignore index ${plan.ignoreIndex}: not scored.`]
+      : [];
   if (first.pairing.summary.tokens === 0) problems.push('No token was scored: every label is the ignore index (or the shift left none).');
   return { step, ...first.pairing, problems, ...(second === undefined ? {} : { aligned: second.pairing }) };
 }
 
 function scored(plan: EvalPlan, result: EvalResult): { pairing: ScoredPairing; outOfRangeLabels: number } {
-  const pairing = { alignment: describePlan(plan), pairing: planPairing(plan), summary: result.summary, correctness: result.correctness, ...(result.sequences === undefined ? {} : { sequences: result.sequences }) };
+  const pairing = {
+    alignment: describePlan(plan),
+    pairing: planPairing(plan),
+    summary: result.summary,
+    correctness: result.correctness,
+    ...(result.sequences === undefined ? {} : { sequences: result.sequences }),
+  };
   return { pairing, outOfRangeLabels: result.outOfRangeLabels };
 }
 
@@ -74,7 +95,14 @@ function scored(plan: EvalPlan, result: EvalResult): { pairing: ScoredPairing; o
  * each candidate temperature of the exact temperature fit (2 to 4 passes), both pairings of an undecided
  * evaluation sharing each read.
  */
-async function scoreLogits(plan: EvalPlan, logits: LocatedTensor, computations: readonly EvalComputation[], options: EvalComputeOptions, batch: ReturnType<typeof createWasmRowScorer>, onProgress?: (fraction: number) => void): Promise<void> {
+async function scoreLogits(
+  plan: EvalPlan,
+  logits: LocatedTensor,
+  computations: readonly EvalComputation[],
+  options: EvalComputeOptions,
+  batch: ReturnType<typeof createWasmRowScorer>,
+  onProgress?: (fraction: number) => void,
+): Promise<void> {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const ownBuffer = logits.dtype === 'F32' ? undefined : new Float32Array(Math.max(plan.vocab, Math.floor(chunkBytes / 2)));
   const totalRows = plan.sequences * plan.sequenceLength;

@@ -13,7 +13,12 @@ const FRESH_MS = 5000;
 
 async function identities(path: string): Promise<FileIdentity[]> {
   // A .npy labels file stands for its folder: a sibling rewritten (the logits of the next save) changes it.
-  const paths = path.toLowerCase().endsWith('.npy') ? (await readdir(dirname(path))).filter((name) => name.toLowerCase().endsWith('.npy')).sort().map((name) => join(dirname(path), name)) : [path];
+  const paths = path.toLowerCase().endsWith('.npy')
+    ? (await readdir(dirname(path)))
+        .filter((name) => name.toLowerCase().endsWith('.npy'))
+        .sort()
+        .map((name) => join(dirname(path), name))
+    : [path];
   // The metadata sidecar, when there is one, changes how the tokens pair: it is part of the identity too.
   const sidecar = metadataSidecarPath(path);
   const sidecarInfo = sidecar === undefined ? undefined : await stat(sidecar).catch(() => undefined);
@@ -23,7 +28,9 @@ async function identities(path: string): Promise<FileIdentity[]> {
       return { path: file, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino };
     }),
   );
-  return sidecar === undefined || sidecarInfo === undefined ? found : [...found, { path: sidecar, size: sidecarInfo.size, mtimeMs: sidecarInfo.mtimeMs, ino: sidecarInfo.ino }];
+  return sidecar === undefined || sidecarInfo === undefined
+    ? found
+    : [...found, { path: sidecar, size: sidecarInfo.size, mtimeMs: sidecarInfo.mtimeMs, ino: sidecarInfo.ino }];
 }
 
 function optionsFor(folders: readonly string[] | undefined, evaluations: EvaluationContext): EvalComputeOptions {
@@ -90,7 +97,13 @@ export class EvalOutputsReader implements SourceReader {
     evaluations.outputs.set(this.runId, { ...result, path: this.path });
     const problems = [...result.problems];
     // An evaluation whose pairing is left to the run's logged loss adds its points only once that decides it (resolvedRun.ts).
-    return { kind: 'points', points: result.aligned === undefined ? evaluationPoints(result.summary, result.step) : [], replace: true, problems, changedAside: true };
+    return {
+      kind: 'points',
+      points: result.aligned === undefined ? evaluationPoints(result.summary, result.step) : [],
+      replace: true,
+      problems,
+      changedAside: true,
+    };
   }
 
   private evalStoreRemove(): void {

@@ -49,7 +49,10 @@ export class EvalRunner {
   private jobs = 0;
   private readonly workerScript: string | undefined;
 
-  constructor(workerScript: string | undefined, readonly size = defaultPoolSize()) {
+  constructor(
+    workerScript: string | undefined,
+    readonly size = defaultPoolSize(),
+  ) {
     this.workerScript = workerScript !== undefined && existsSync(workerScript) ? workerScript : undefined;
   }
 

@@ -6,7 +6,9 @@ import { readRange } from '../fileRange';
  * The metadata sidecar of an evaluation (`metadataSidecar.ts`): none when there is no such file, its keys when
  * it reads, an error that names it when it is not a small regular file holding one JSON object.
  */
-export async function readMetadataSidecar(evaluationPath: string): Promise<{ readonly path?: string; readonly metadata: Readonly<Record<string, string>> } | { readonly error: string }> {
+export async function readMetadataSidecar(
+  evaluationPath: string,
+): Promise<{ readonly path?: string; readonly metadata: Readonly<Record<string, string>> } | { readonly error: string }> {
   const path = metadataSidecarPath(evaluationPath);
   if (path === undefined) return { metadata: {} };
   let size: number;

@@ -8,7 +8,11 @@ import type { EvalOutputsStore } from './evalOutputsStore';
  * A run joined with the evaluation outputs read for it: evaluations whose pairing was left open are settled
  * by the run's logged loss here, on the host, and their computed series join the run (resolvedRun.ts).
  */
-export function resolveStoredRun(run: RunSnapshot, outputs: EvalOutputsStore, overrides: RoleOverrides = {}): { readonly run: RunSnapshot; readonly evaluations: readonly ResolvedEvaluation[] } {
+export function resolveStoredRun(
+  run: RunSnapshot,
+  outputs: EvalOutputsStore,
+  overrides: RoleOverrides = {},
+): { readonly run: RunSnapshot; readonly evaluations: readonly ResolvedEvaluation[] } {
   return resolveRun(run, outputs.evaluations(run.id), overrides);
 }
 
@@ -20,6 +24,8 @@ export function unverifiedProblems(store: Pick<RunStore, 'runIds' | 'snapshot'>,
   return store.runIds().flatMap((id) => {
     const run = store.snapshot(id);
     if (run === undefined) return [];
-    return resolveStoredRun(run, outputs, overrides).evaluations.flatMap((evaluation) => (evaluation.status === 'unverified' && evaluation.decision !== undefined ? [{ path: evaluation.path, message: evaluation.decision.reason }] : []));
+    return resolveStoredRun(run, outputs, overrides).evaluations.flatMap((evaluation) =>
+      evaluation.status === 'unverified' && evaluation.decision !== undefined ? [{ path: evaluation.path, message: evaluation.decision.reason }] : [],
+    );
   });
 }

@@ -23,5 +23,8 @@ export async function sidecarEvaluations(path: string, accepts: (path: string) =
   if ('npz' in subject) return accepts(subject.npz) && (await stat(subject.npz).catch(() => undefined))?.isFile() === true ? [subject.npz] : [];
   const { folder } = subject;
   const names = await readdir(folder).catch((): string[] => []);
-  return names.filter((name) => name.toLowerCase().endsWith('.npy')).map((name) => join(folder, name)).filter(accepts);
+  return names
+    .filter((name) => name.toLowerCase().endsWith('.npy'))
+    .map((name) => join(folder, name))
+    .filter(accepts);
 }

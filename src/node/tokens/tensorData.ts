@@ -42,7 +42,11 @@ async function* skipThenTake(chunks: AsyncIterable<Buffer>, skip: number, take: 
  * A tensor in chunks of whole rows (`rowElements` each), about `chunkBytes` at a time, each chunk a fresh
  * aligned buffer, with the row it starts at.
  */
-export async function* tensorRowChunks(tensor: LocatedTensor, rowElements: number, chunkBytes: number): AsyncGenerator<{ bytes: Uint8Array; firstRow: number }> {
+export async function* tensorRowChunks(
+  tensor: LocatedTensor,
+  rowElements: number,
+  chunkBytes: number,
+): AsyncGenerator<{ bytes: Uint8Array; firstRow: number }> {
   const rowBytes = rowElements * DTYPE_BYTES[tensor.dtype];
   const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / rowBytes));
   const totalRows = Math.floor(tensor.byteLength / rowBytes);
@@ -102,5 +106,6 @@ export async function* tensorRowChunks(tensor: LocatedTensor, rowElements: numbe
   }
   if (filled >= rowBytes) yield { bytes: pending.subarray(0, filled - (filled % rowBytes)), firstRow: row };
   // A member that inflates to less than its header declares is cut short, not a smaller evaluation.
-  if (row * rowBytes + filled < totalRows * rowBytes) throw new Error(`${tensor.name} ends after ${row * rowBytes + filled} of the ${tensor.byteLength} bytes its header declares.`);
+  if (row * rowBytes + filled < totalRows * rowBytes)
+    throw new Error(`${tensor.name} ends after ${row * rowBytes + filled} of the ${tensor.byteLength} bytes its header declares.`);
 }

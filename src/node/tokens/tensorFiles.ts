@@ -26,7 +26,12 @@ export interface EvalFiles {
  * Reads a header that says how long it is: more bytes are fetched until the parser has what it needs, each
  * request checked against the bytes there are (`end`: the file's size, or the end of an npz member).
  */
-async function readHeader<T>(path: string, start: number, end: number, parse: (bytes: Uint8Array) => HeaderResult<T>): Promise<{ value: T } | { error: string }> {
+async function readHeader<T>(
+  path: string,
+  start: number,
+  end: number,
+  parse: (bytes: Uint8Array) => HeaderResult<T>,
+): Promise<{ value: T } | { error: string }> {
   let size = Math.min(4096, end - start);
   for (;;) {
     const bytes = await readRange(path, start, start + size);
@@ -34,7 +39,8 @@ async function readHeader<T>(path: string, start: number, end: number, parse: (b
     const result = parse(bytes);
     if (result.kind === 'ok') return { value: result.value };
     if (result.kind === 'invalid') return { error: result.message };
-    if (result.bytes > end - start || bytes.length < size) return { error: `${basename(path)} ends inside its header: the header needs ${result.bytes} bytes, the file holds ${end - start}.` };
+    if (result.bytes > end - start || bytes.length < size)
+      return { error: `${basename(path)} ends inside its header: the header needs ${result.bytes} bytes, the file holds ${end - start}.` };
     size = result.bytes;
   }
 }
@@ -47,7 +53,9 @@ function tensorsProblem(tensors: readonly TensorInfo[], available: number, subje
   const outside = extentProblem(tensors, available, subject);
   if (outside !== undefined) return outside;
   const tooLarge = tensors.find((tensor) => tensorRole(tensor.name) !== 'logits' && elementCount(tensor.shape) > MAX_WHOLE_TENSOR_ELEMENTS);
-  return tooLarge === undefined ? undefined : `${subject}: ${tooLarge.name} declares ${elementCount(tooLarge.shape)} elements, more than the ${MAX_WHOLE_TENSOR_ELEMENTS} read whole (it is too large to score in memory).`;
+  return tooLarge === undefined
+    ? undefined
+    : `${subject}: ${tooLarge.name} declares ${elementCount(tooLarge.shape)} elements, more than the ${MAX_WHOLE_TENSOR_ELEMENTS} read whole (it is too large to score in memory).`;
 }
 
 async function safetensorsFiles(path: string): Promise<EvalFiles | { error: string }> {
@@ -84,19 +92,24 @@ const MAX_DEFLATE_RATIO = 1032;
 
 /** NumPy writes a member as its .npy header and data, nothing more: a member that holds more or less is no array it wrote. */
 function memberSizeProblem(entry: ZipEntry, npyBytes: number): string | undefined {
-  return entry.uncompressedSize === npyBytes ? undefined : `The npz member ${entry.name} holds ${entry.uncompressedSize} bytes, but its .npy header accounts for ${npyBytes}: it is not an array NumPy wrote.`;
+  return entry.uncompressedSize === npyBytes
+    ? undefined
+    : `The npz member ${entry.name} holds ${entry.uncompressedSize} bytes, but its .npy header accounts for ${npyBytes}: it is not an array NumPy wrote.`;
 }
 
 async function npzMember(path: string, fileSize: number, entry: ZipEntry): Promise<LocatedTensor | { error: string }> {
-  const start = entry.localHeaderOffset + 30 <= fileSize ? localDataOffset(await readRange(path, entry.localHeaderOffset, entry.localHeaderOffset + 30), entry) : undefined;
+  const start =
+    entry.localHeaderOffset + 30 <= fileSize ? localDataOffset(await readRange(path, entry.localHeaderOffset, entry.localHeaderOffset + 30), entry) : undefined;
   if (start === undefined) return { error: `The npz member ${entry.name} has a broken local header.` };
-  if (start + entry.compressedSize > fileSize) return { error: `The npz member ${entry.name} declares ${entry.compressedSize} bytes past the end of the archive (it may still be being written).` };
+  if (start + entry.compressedSize > fileSize)
+    return { error: `The npz member ${entry.name} declares ${entry.compressedSize} bytes past the end of the archive (it may still be being written).` };
   const name = entry.name.replace(/\.npy$/, '');
   const subject = `The npz member ${entry.name}`;
   if (entry.method === 0) {
     const header = await readHeader(path, start, start + entry.compressedSize, (bytes) => parseNpyHeader(bytes, name, start));
     if ('error' in header) return header;
-    const problem = memberSizeProblem(entry, header.value.offset - start + header.value.byteLength) ?? tensorsProblem([header.value], start + entry.compressedSize, subject);
+    const problem =
+      memberSizeProblem(entry, header.value.offset - start + header.value.byteLength) ?? tensorsProblem([header.value], start + entry.compressedSize, subject);
     return problem === undefined ? { ...header.value, path } : { error: problem };
   }
   if (entry.method !== 8) return { error: `The npz member ${entry.name} uses zip method ${entry.method}; stored and deflated members are read.` };
@@ -109,7 +122,14 @@ async function npzMember(path: string, fileSize: number, entry: ZipEntry): Promi
   return problem === undefined ? { ...header.value, path, deflated: { start, size: entry.compressedSize } } : { error: problem };
 }
 
-const CANONICAL_NAMES = { labels: 'labels', predictions: 'predictions', logits: 'logits', labelLogProbs: 'label_logprobs', maxLogProbs: 'max_logprobs', sequenceIndex: 'sequence_index' } as const;
+const CANONICAL_NAMES = {
+  labels: 'labels',
+  predictions: 'predictions',
+  logits: 'logits',
+  labelLogProbs: 'label_logprobs',
+  maxLogProbs: 'max_logprobs',
+  sequenceIndex: 'sequence_index',
+} as const;
 
 /** A folder of .npy arrays: the labels file and its siblings with the same prefix (or the only ones of their role). */
 async function npyFiles(labelsPath: string): Promise<EvalFiles | { error: string }> {

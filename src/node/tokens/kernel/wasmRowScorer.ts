@@ -37,7 +37,11 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
     return undefined;
   }
   /** The kernel's memory: logits from 0, the labels, the float64 results (8-byte aligned), the bin flags, the histograms. */
-  const layout = (elements: number, rows: number, rawBytes = 0): { labelsAt: number; outAt: number; flagsAt: number; binsAt: number; scratchAt: number; rawAt: number } => {
+  const layout = (
+    elements: number,
+    rows: number,
+    rawBytes = 0,
+  ): { labelsAt: number; outAt: number; flagsAt: number; binsAt: number; scratchAt: number; rawAt: number } => {
     const labelsAt = elements * 4;
     const outAt = Math.ceil((labelsAt + rows * 4) / 8) * 8;
     const flagsAt = outAt + rows * BATCH_SCORE_WIDTH * 8;
@@ -65,7 +69,13 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
       else kernel.widenBF16(rawAt, 0, elements);
       return new Float32Array(kernel.memory.buffer, 0, elements);
     },
-    scoreRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, bin?: Int32Array): { scores: Float64Array; bins: Float64Array | undefined } {
+    scoreRows(
+      logits: Float32Array,
+      rows: number,
+      vocab: number,
+      labels: Int32Array,
+      bin?: Int32Array,
+    ): { scores: Float64Array; bins: Float64Array | undefined } {
       const { labelsAt, outAt, flagsAt, binsAt, scratchAt } = layout(rows * vocab, rows);
       const buffer = kernel.memory.buffer;
       // Logits put there by load() are in place already; others are copied in.
