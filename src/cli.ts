@@ -1,4 +1,6 @@
 import type { EvalOutputOptions } from './core/tokens/evalPlan';
+import { statSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { parseReportArgs } from './core/reportArgs';
 import { visibleText } from './core/displayText';
 import { formatText } from './core/reportText';
@@ -6,7 +8,7 @@ import { reportPaths } from './node/reportPaths';
 import { watchPaths } from './node/watchPaths';
 
 const USAGE =
-  "Usage: token-accuracy-lens report <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run's eval loss, token accuracy, best checkpoints and warnings.\n" +
+  "Usage: token-accuracy-lens report <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run's eval loss, token accuracy, best checkpoints and warnings (paths relative to the path given that holds them).\n" +
   '       token-accuracy-lens watch <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]\n  Watches them as the extension does and prints a line each time a run changes (--json: one JSON object a line); Ctrl+C stops.\n' +
   "  --causal-shift: how [batch, seq] evaluation outputs without metadata pair with their labels (yes: position t predicts label t+1;\n  no: aligned; auto, the default: decided by the run's logged eval loss, else reported as unverified).\n  --ignore-index: the label of unscored positions when the outputs' metadata does not say (default -100).";
 
@@ -41,8 +43,19 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (command === 'watch') return watchUntilStopped(args.paths, args.json, args.evalOutputs);
   const document = await reportPaths(args.paths, { options: args.evalOutputs });
-  process.stdout.write(args.json ? JSON.stringify(document, null, 2) + '\n' : formatText(document));
+  process.stdout.write(args.json ? JSON.stringify(document, null, 2) + '\n' : formatText(document, args.paths.flatMap(baseFolder)));
   return 0;
+}
+
+/** The folder the text report's paths are shown relative to: the path given, or the folder of a file given. */
+function baseFolder(path: string): string[] {
+  const absolute = resolvePath(path);
+  try {
+    return [statSync(absolute).isDirectory() ? absolute : dirname(absolute)];
+  } catch {
+    // A missing path is none: its problem names it in full.
+    return [];
+  }
 }
 
 main(process.argv.slice(2)).then(
