@@ -170,6 +170,33 @@ function quietRun(dir: string, name: string, accuracyAt: (k: number) => number):
   writeFileSync(join(dir, name, 'trainer_state.json'), trainerStateText(history));
 }
 
+test('report --fail-on exits 3 when a warning of at least that confidence stands, 0 otherwise; problems keep status 0', () => {
+  const dir = fixture();
+  const confidences = new Set(
+    (JSON.parse(runCli(['report', dir, '--json']).stdout) as { runs: { warnings: { confidence: string }[] }[] }).runs[0]?.warnings.map((w) => w.confidence),
+  );
+  assert.ok(confidences.has('high') || confidences.has('medium'), [...confidences].join());
+  const highest = confidences.has('high') ? 'high' : 'medium';
+  assert.equal(runCli(['report', dir]).status, 0, 'without --fail-on warnings do not change the status');
+  assert.equal(runCli(['report', dir, '--fail-on', 'low']).status, 3);
+  assert.equal(runCli(['report', dir, `--fail-on=${highest}`]).status, 3);
+  assert.equal(runCli(['report', dir, '--fail-on', 'high', '--json']).status, confidences.has('high') ? 3 : 0);
+  const quiet = mkdtempSync(join(tmpdir(), 'tal-cli-quiet-'));
+  quietRun(quiet, 'good', (k) => 0.4 + 0.02 * k);
+  const clean = runCli(['report', quiet, '--fail-on', 'low']);
+  assert.match(clean.stdout, /no warnings/);
+  assert.equal(clean.status, 0, 'no warning stands');
+  // A path that does not exist is a problem, reported with status 0 as before; --fail-on gates on warnings only.
+  const missing = runCli(['report', quiet, join(quiet, 'not-here'), '--fail-on', 'low']);
+  assert.match(missing.stdout, /problem: .*not-here: No such file/);
+  assert.equal(missing.status, 0);
+  assert.equal(runCli(['report', quiet, '--fail-on', 'severe']).status, 2, 'a bad value is a usage error');
+  assert.match(runCli(['report', quiet, '--fail-on', 'severe']).stderr, /--fail-on takes low, medium or high, not "severe"/);
+  assert.equal(runCli(['watch', quiet, '--fail-on', 'low']).status, 2, 'watch has no exit to gate on');
+  rmSync(dir, { recursive: true });
+  rmSync(quiet, { recursive: true });
+});
+
 test('the text report shows paths relative to the folder given, absolute only outside it', () => {
   const dir = fixture();
   const outside = mkdtempSync(join(tmpdir(), 'tal-cli-outside-'));
