@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { formatText } from '../../src/core/reportText';
+import { compareNatural, formatText, shownPath } from '../../src/core/reportText';
 import { reportPaths as report } from '../../src/node/reportPaths';
 import { COMPUTED_KEYS } from '../../src/core/tokens/evalOutputsFormat';
 import { SAMPLES_DIR, samplesSkipReason, trainerStateText } from './helpers';
@@ -252,4 +252,23 @@ test('the text report writes accuracy as the panel does, in percent by the runâ€
   assert.match(text, /^Run (?:.*\/)?percent\n(?: {2}.*\n)*? {2}best by accuracy: step 600 \(loss 1\.5000, accuracy 34\.6%\)/m);
   assert.doesNotMatch(text, /0\.3464/);
   rmSync(dir, { recursive: true });
+});
+
+test('natural order counts digits as numbers, exactly; shown paths take the deepest folder given on either separator', () => {
+  const names = ['step-1000', 'step-200', 'step-100', 'step-0200', 'a', 'step-99999999999999999999', 'step-100000000000000000000', 'step-'];
+  assert.deepEqual(names.sort(compareNatural), [
+    'a',
+    'step-',
+    'step-100',
+    'step-0200',
+    'step-200',
+    'step-1000',
+    'step-99999999999999999999',
+    'step-100000000000000000000',
+  ]);
+  assert.equal(shownPath('/w/runs/a/b.json', ['/w', '/w/runs/']), 'a/b.json');
+  assert.equal(shownPath('/w/runs', ['/w/runs']), 'runs', 'the folder given itself, by its name');
+  assert.equal(shownPath('/w/runsx/b.json', ['/w/runs']), '/w/runsx/b.json', 'a sibling that shares a prefix is outside');
+  assert.equal(shownPath('C:\\w\\runs\\a\\b.json', ['C:\\w\\runs']), 'a\\b.json');
+  assert.equal(shownPath('/w/a.json', []), '/w/a.json');
 });
