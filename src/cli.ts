@@ -1,14 +1,19 @@
 import type { EvalOutputOptions } from './core/tokens/evalPlan';
-import { parseReportArgs } from './core/reportArgs';
+import { statSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import { meetsConfidence, parseReportArgs } from './core/reportArgs';
 import { visibleText } from './core/displayText';
 import { formatText } from './core/reportText';
 import { reportPaths } from './node/reportPaths';
 import { watchPaths } from './node/watchPaths';
 
 const USAGE =
-  "Usage: token-accuracy-lens report <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run's eval loss, token accuracy, best checkpoints and warnings.\n" +
+  "Usage: token-accuracy-lens report <path>... [--json] [--fail-on low|medium|high] [--causal-shift yes|no|auto] [--ignore-index N]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run's eval loss, token accuracy, best checkpoints and warnings (paths relative to the path given that holds them).\n" +
+  '  --fail-on: exit with status 3 when a warning of at least that confidence stands, for CI.\n' +
   '       token-accuracy-lens watch <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]\n  Watches them as the extension does and prints a line each time a run changes (--json: one JSON object a line); Ctrl+C stops.\n' +
-  "  --causal-shift: how [batch, seq] evaluation outputs without metadata pair with their labels (yes: position t predicts label t+1;\n  no: aligned; auto, the default: decided by the run's logged eval loss, else reported as unverified).\n  --ignore-index: the label of unscored positions when the outputs' metadata does not say (default -100).";
+  "  --causal-shift: how [batch, seq] evaluation outputs without metadata pair with their labels (yes: position t predicts label t+1;\n  no: aligned; auto, the default: decided by the run's logged eval loss, else reported as unverified).\n  --ignore-index: the label of unscored positions when the outputs' metadata does not say (default -100).\n" +
+  'Exit status: 0 when the report was written (files that could not be read are listed as problems and do not change it); 3 with --fail-on\n' +
+  '  when a warning at or above that confidence stands; 2 for a usage error; 1 when the command itself failed.';
 
 /** Watches until SIGINT (Ctrl+C) or SIGTERM, then stops the watchers and exits 0. */
 async function watchUntilStopped(paths: readonly string[], json: boolean, options: EvalOutputOptions): Promise<never> {
@@ -39,10 +44,30 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(('error' in args && (command === 'report' || command === 'watch') ? `${args.error}\n` : '') + USAGE + '\n');
     return command === '--help' || command === '-h' ? 0 : 2;
   }
+  if (command === 'watch' && args.failOn !== undefined) {
+    process.stderr.write('--fail-on applies to report only.\n' + USAGE + '\n');
+    return 2;
+  }
   if (command === 'watch') return watchUntilStopped(args.paths, args.json, args.evalOutputs);
   const document = await reportPaths(args.paths, { options: args.evalOutputs });
-  process.stdout.write(args.json ? JSON.stringify(document, null, 2) + '\n' : formatText(document));
-  return 0;
+  process.stdout.write(args.json ? JSON.stringify(document, null, 2) + '\n' : formatText(document, args.paths.flatMap(baseFolder)));
+  const { failOn } = args;
+  const failing = failOn !== undefined && document.runs.some((run) => run.warnings.some((warning) => meetsConfidence(warning.confidence, failOn)));
+  return failing ? WARNINGS_STAND : 0;
+}
+
+/** `--fail-on`'s status, apart from usage errors (2) and failures (1) so that CI can tell a gate from a crash. */
+const WARNINGS_STAND = 3;
+
+/** The folder the text report's paths are shown relative to: the path given, or the folder of a file given. */
+function baseFolder(path: string): string[] {
+  const absolute = resolvePath(path);
+  try {
+    return [statSync(absolute).isDirectory() ? absolute : dirname(absolute)];
+  } catch {
+    // A missing path is none: its problem names it in full.
+    return [];
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -1,3 +1,4 @@
+import type { Confidence } from './analysis/warning';
 import type { EvalOutputOptions } from './tokens/evalPlan';
 
 /** What `report` was asked for: the paths, JSON or text, and how evaluation outputs pair when their metadata does not say. */
@@ -5,12 +6,16 @@ export interface ReportArgs {
   readonly paths: readonly string[];
   readonly json: boolean;
   readonly evalOutputs: EvalOutputOptions;
+  /** `--fail-on`: the least confidence of a standing warning that makes `report` exit 3 (absent: warnings never change the exit code). */
+  readonly failOn?: Confidence;
 }
+
+const CONFIDENCES: readonly Confidence[] = ['low', 'medium', 'high'];
 
 const SHIFT: Readonly<Record<string, boolean | undefined>> = { yes: true, true: true, shift: true, no: false, false: false, aligned: false, auto: undefined };
 
 /**
- * `report <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]`, each flag as `--flag value` or
+ * `report <path>... [--json] [--fail-on low|medium|high] [--causal-shift yes|no|auto] [--ignore-index N]`, each flag as `--flag value` or
  * `--flag=value`. `auto` (the default) leaves an evaluation without metadata to be decided by the run's
  * logged loss. An unknown flag or a bad value is an error that says what is accepted.
  */
@@ -19,6 +24,7 @@ export function parseReportArgs(args: readonly string[]): ReportArgs | { readonl
   let json = false;
   let causalShift: boolean | undefined;
   let ignoreIndex: number | undefined;
+  let failOn: Confidence | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (!arg.startsWith('--')) {
@@ -30,10 +36,14 @@ export function parseReportArgs(args: readonly string[]): ReportArgs | { readonl
       json = true;
       continue;
     }
-    if (flag !== '--causal-shift' && flag !== '--ignore-index') return { error: `Unknown option ${flag}.` };
+    if (flag !== '--causal-shift' && flag !== '--ignore-index' && flag !== '--fail-on') return { error: `Unknown option ${flag}.` };
     const value = inline ?? args[++i];
     if (value === undefined) return { error: `${flag} needs a value.` };
-    if (flag === '--causal-shift') {
+    if (flag === '--fail-on') {
+      const confidence = CONFIDENCES.find((known) => known === value.toLowerCase());
+      if (confidence === undefined) return { error: `--fail-on takes low, medium or high, not ${JSON.stringify(value)}.` };
+      failOn = confidence;
+    } else if (flag === '--causal-shift') {
       if (!(value.toLowerCase() in SHIFT)) return { error: `--causal-shift takes yes, no or auto, not ${JSON.stringify(value)}.` };
       causalShift = SHIFT[value.toLowerCase()];
     } else {
@@ -41,5 +51,16 @@ export function parseReportArgs(args: readonly string[]): ReportArgs | { readonl
       ignoreIndex = Number(value);
     }
   }
-  return { paths, json, evalOutputs: { ...(causalShift === undefined ? {} : { causalShift }), ...(ignoreIndex === undefined ? {} : { ignoreIndex }) } };
+  return {
+    paths,
+    json,
+    evalOutputs: { ...(causalShift === undefined ? {} : { causalShift }), ...(ignoreIndex === undefined ? {} : { ignoreIndex }) },
+    ...(failOn === undefined ? {} : { failOn }),
+  };
+}
+
+/** Whether a warning of `confidence` is at least `threshold` (low < medium < high). */
+export function meetsConfidence(confidence: string, threshold: Confidence): boolean {
+  const rank = (CONFIDENCES as readonly string[]).indexOf(confidence);
+  return rank >= 0 && rank >= CONFIDENCES.indexOf(threshold);
 }

@@ -2,15 +2,57 @@ import { visibleText } from './displayText';
 import type { EvaluationReport, ReportDocument, RunReport } from './report';
 import { describePairing } from './tokens/evalPlan';
 import { formatAccuracy } from './analysis/accuracyMeasure';
+import { baseName } from './paths';
 
 function formatNumber(value: number | undefined | null, digits = 4): string {
   return value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
 }
 
+/**
+ * Names in file order as a person counts: the digits in a name compare as numbers, so checkpoint-200 comes
+ * before checkpoint-1000 (a plain string sort puts it after).
+ */
+export function compareNatural(a: string, b: string): number {
+  const left = a.match(/\d+|\D+/g) ?? [];
+  const right = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const x = left[i] as string;
+    const y = right[i] as string;
+    if (x === y) continue;
+    const numeric = /^\d/.test(x) && /^\d/.test(y);
+    // Compared as digit strings, so that a number longer than a double holds still orders exactly.
+    if (numeric) {
+      const [p, q] = [x.replace(/^0+(?=\d)/, ''), y.replace(/^0+(?=\d)/, '')];
+      if (p.length !== q.length) return p.length - q.length;
+      if (p !== q) return p < q ? -1 : 1;
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+  return left.length - right.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * How the text report names a path: relative to the deepest folder given that holds it (the folder itself by
+ * its own name), absolute when no folder given holds it. Paths are absolute, as the report makes them.
+ */
+export function shownPath(path: string, bases: readonly string[]): string {
+  let best: string | undefined;
+  for (const base of bases) {
+    const folder = base.replace(/[\\/]+$/, '');
+    const inside = path === folder || (path.startsWith(folder) && (path[folder.length] === '/' || path[folder.length] === '\\'));
+    if (inside && (best === undefined || folder.length > best.length)) best = folder;
+  }
+  if (best === undefined) return path;
+  return path === best ? baseName(best) || best : path.slice(best.length + 1);
+}
+
 /** Run ids, paths, keys and messages quoting them come from file names and file contents: see visibleText. */
-function summarize(run: RunReport): string {
-  const lines = [`Run ${visibleText(run.id)}`];
-  lines.push(`  sources: ${run.sources.map((source) => `${visibleText(source.path)} (${source.format})`).join(', ')}`);
+function summarize(run: RunReport, bases: readonly string[]): string {
+  const shown = (path: string): string => visibleText(shownPath(path, bases));
+  const lines = [`Run ${shown(run.id)}`];
+  const sources = [...run.sources].sort((a, b) => compareNatural(a.path, b.path));
+  lines.push(`  sources: ${sources.map((source) => `${shown(source.path)} (${source.format})`).join(', ')}`);
   const role = (key: string | null | undefined): string => (key === null || key === undefined ? 'not found' : visibleText(key));
   lines.push(`  eval loss: ${role(run.roles.evalLoss)}; eval accuracy: ${role(run.roles.evalAccuracy)}; train loss: ${role(run.roles.trainLoss)}`);
   if (run.accuracyDefinition !== null) lines.push(`  accuracy definition: ${visibleText(run.accuracyDefinition)}`);
@@ -35,13 +77,20 @@ function pairingLines(evaluations: readonly EvaluationReport[]): string[] {
     const description = visibleText(describePairing(evaluation.pairing));
     steps.set(description, [...(steps.get(description) ?? []), evaluation.step]);
   }
-  return [...steps].map(([description, at]) => `  tokens paired as ${description} (step${at.length === 1 ? '' : 's'} ${at.join(', ')})`);
+  return [...steps].map(
+    ([description, at]) => `  tokens paired as ${description} (step${at.length === 1 ? '' : 's'} ${[...at].sort((a, b) => a - b).join(', ')})`,
+  );
 }
 
-/** The readable form of the report, for a terminal. */
-export function formatText(report: ReportDocument): string {
-  const parts = report.runs.map(summarize);
+/**
+ * The readable form of the report, for a terminal: runs, sources and problems in natural order, paths relative
+ * to `bases` (the absolute folders the paths were given as; none: paths as they are).
+ */
+export function formatText(report: ReportDocument, bases: readonly string[] = []): string {
+  const runs = [...report.runs].sort((a, b) => compareNatural(a.id, b.id));
+  const parts = runs.map((run) => summarize(run, bases));
   if (report.runs.length === 0) parts.push('No training logs found.');
-  for (const problem of report.problems) parts.push(`problem: ${visibleText(problem.path)}: ${visibleText(problem.message)}`);
+  const problems = [...report.problems].sort((a, b) => compareNatural(a.path, b.path));
+  for (const problem of problems) parts.push(`problem: ${visibleText(shownPath(problem.path, bases))}: ${visibleText(problem.message)}`);
   return parts.join('\n\n') + '\n';
 }

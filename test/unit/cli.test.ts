@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { formatText } from '../../src/core/reportText';
+import { compareNatural, formatText, shownPath } from '../../src/core/reportText';
 import { reportPaths as report } from '../../src/node/reportPaths';
 import { COMPUTED_KEYS } from '../../src/core/tokens/evalOutputsFormat';
 import { SAMPLES_DIR, samplesSkipReason, trainerStateText } from './helpers';
@@ -153,4 +153,122 @@ test('real trainer states report as one run each, with their eval loss found', {
   for (const run of document.runs) if (run.id !== join(dir, 'lfs')) assert.notEqual(run.roles.evalLoss ?? run.roles.trainLoss, null, run.id);
   if (lfs !== undefined) assert.match(document.problems.find((p) => p.path.includes('lfs'))?.message ?? '', /Git LFS pointer/);
   rmSync(dir, { recursive: true });
+});
+
+const CLI = resolve(__dirname, '../../../dist/cli.js');
+
+/** The built CLI's exit status and output, as a CI job sees them. */
+function runCli(args: readonly string[], cwd?: string): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', ...(cwd === undefined ? {} : { cwd }) });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A run with no warning: eval loss falls and accuracy rises steadily at every evaluation. */
+function quietRun(dir: string, name: string, accuracyAt: (k: number) => number): void {
+  mkdirSync(join(dir, name), { recursive: true });
+  const history = Array.from({ length: 6 }, (_, k) => ({ eval_loss: 2 - 0.1 * k, eval_mean_token_accuracy: accuracyAt(k), step: (k + 1) * 100 }));
+  writeFileSync(join(dir, name, 'trainer_state.json'), trainerStateText(history));
+}
+
+test('report --fail-on exits 3 when a warning of at least that confidence stands, 0 otherwise; problems keep status 0', () => {
+  const dir = fixture();
+  const confidences = new Set(
+    (JSON.parse(runCli(['report', dir, '--json']).stdout) as { runs: { warnings: { confidence: string }[] }[] }).runs[0]?.warnings.map((w) => w.confidence),
+  );
+  assert.ok(confidences.has('high') || confidences.has('medium'), [...confidences].join());
+  const highest = confidences.has('high') ? 'high' : 'medium';
+  assert.equal(runCli(['report', dir]).status, 0, 'without --fail-on warnings do not change the status');
+  assert.equal(runCli(['report', dir, '--fail-on', 'low']).status, 3);
+  assert.equal(runCli(['report', dir, `--fail-on=${highest}`]).status, 3);
+  assert.equal(runCli(['report', dir, '--fail-on', 'high', '--json']).status, confidences.has('high') ? 3 : 0);
+  const quiet = mkdtempSync(join(tmpdir(), 'tal-cli-quiet-'));
+  quietRun(quiet, 'good', (k) => 0.4 + 0.02 * k);
+  const clean = runCli(['report', quiet, '--fail-on', 'low']);
+  assert.match(clean.stdout, /no warnings/);
+  assert.equal(clean.status, 0, 'no warning stands');
+  // A path that does not exist is a problem, reported with status 0 as before; --fail-on gates on warnings only.
+  const missing = runCli(['report', quiet, join(quiet, 'not-here'), '--fail-on', 'low']);
+  assert.match(missing.stdout, /problem: .*not-here: No such file/);
+  assert.equal(missing.status, 0);
+  assert.equal(runCli(['report', quiet, '--fail-on', 'severe']).status, 2, 'a bad value is a usage error');
+  assert.match(runCli(['report', quiet, '--fail-on', 'severe']).stderr, /--fail-on takes low, medium or high, not "severe"/);
+  assert.equal(runCli(['watch', quiet, '--fail-on', 'low']).status, 2, 'watch has no exit to gate on');
+  rmSync(dir, { recursive: true });
+  rmSync(quiet, { recursive: true });
+});
+
+test('the text report shows paths relative to the folder given, absolute only outside it', () => {
+  const dir = fixture();
+  const outside = mkdtempSync(join(tmpdir(), 'tal-cli-outside-'));
+  quietRun(outside, 'other', (k) => 0.4 + 0.02 * k);
+  const text = runCli(['report', dir, join(outside, 'other', 'trainer_state.json')]).stdout;
+  assert.match(text, /^Run sft\n {2}sources: sft\/trainer_state\.json \(hf-trainer-state\)\n/m);
+  // A file given: its folder is the base, named by itself.
+  assert.match(text, /^Run other\n {2}sources: trainer_state\.json \(hf-trainer-state\)\n/m);
+  assert.doesNotMatch(text, new RegExp(dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no absolute path inside the folder given');
+  // A relative argument: paths are relative to it, wherever the command runs.
+  assert.match(runCli(['report', 'sft'], dir).stdout, /^Run sft\n {2}sources: trainer_state\.json /m);
+  const json = JSON.parse(runCli(['report', dir, '--json']).stdout) as { runs: { id: string }[] };
+  assert.equal(json.runs[0]?.id, join(dir, 'sft'), 'the JSON report keeps absolute paths');
+  rmSync(dir, { recursive: true });
+  rmSync(outside, { recursive: true });
+});
+
+test('the text report orders runs, sources and problems with their numbers counted, not spelled', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-cli-order-'));
+  // Three runs (checkpoint-N folders of one output_dir would merge into one run) and three evaluation files.
+  for (const step of [1000, 200, 100]) quietRun(dir, `lr-${step}`, (k) => 0.4 + 0.02 * k);
+  const outputs = join(dir, 'lr-100', 'eval_outputs');
+  mkdirSync(outputs);
+  // Predictions without metadata that no logged number settles: each is a problem naming its file.
+  for (const step of [1000, 200, 100])
+    writeFileSync(
+      join(outputs, `step-${step}.safetensors`),
+      predictionsSafetensors(
+        [
+          [5, 6, 7],
+          [8, 9, -100],
+        ],
+        [
+          [6, 7, 0],
+          [9, 1, 0],
+        ],
+      ),
+    );
+  const text = runCli(['report', dir]).stdout;
+  const order = (pattern: RegExp): string[] => [...text.matchAll(pattern)].map((match) => match[1] as string);
+  assert.deepEqual(order(/^Run (?:.*\/)?(lr-\d+)$/gm), ['lr-100', 'lr-200', 'lr-1000']);
+  assert.deepEqual(order(/^problem: (?:.*\/)?(step-\d+)\.safetensors/gm), ['step-100', 'step-200', 'step-1000']);
+  assert.deepEqual(order(/(eval_outputs\/step-\d+)\.safetensors \(/g), ['eval_outputs/step-100', 'eval_outputs/step-200', 'eval_outputs/step-1000']);
+  rmSync(dir, { recursive: true });
+});
+
+test('the text report writes accuracy as the panel does, in percent by the run’s scale', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-cli-percent-'));
+  quietRun(dir, 'fraction', (k) => 0.3464 - 0.01 * (5 - k));
+  quietRun(dir, 'percent', (k) => 34.64 - (5 - k));
+  const text = runCli(['report', dir]).stdout;
+  assert.match(text, /^Run (?:.*\/)?fraction\n(?: {2}.*\n)*? {2}best by accuracy: step 600 \(loss 1\.5000, accuracy 34\.6%\)/m);
+  assert.match(text, /^Run (?:.*\/)?percent\n(?: {2}.*\n)*? {2}best by accuracy: step 600 \(loss 1\.5000, accuracy 34\.6%\)/m);
+  assert.doesNotMatch(text, /0\.3464/);
+  rmSync(dir, { recursive: true });
+});
+
+test('natural order counts digits as numbers, exactly; shown paths take the deepest folder given on either separator', () => {
+  const names = ['step-1000', 'step-200', 'step-100', 'step-0200', 'a', 'step-99999999999999999999', 'step-100000000000000000000', 'step-'];
+  assert.deepEqual(names.sort(compareNatural), [
+    'a',
+    'step-',
+    'step-100',
+    'step-0200',
+    'step-200',
+    'step-1000',
+    'step-99999999999999999999',
+    'step-100000000000000000000',
+  ]);
+  assert.equal(shownPath('/w/runs/a/b.json', ['/w', '/w/runs/']), 'a/b.json');
+  assert.equal(shownPath('/w/runs', ['/w/runs']), 'runs', 'the folder given itself, by its name');
+  assert.equal(shownPath('/w/runsx/b.json', ['/w/runs']), '/w/runsx/b.json', 'a sibling that shares a prefix is outside');
+  assert.equal(shownPath('C:\\w\\runs\\a\\b.json', ['C:\\w\\runs']), 'a\\b.json');
+  assert.equal(shownPath('/w/a.json', []), '/w/a.json');
 });
