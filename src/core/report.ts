@@ -81,7 +81,7 @@ interface Pick {
 const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
 export function buildRunReport(run: RunSnapshot, overrides: RoleOverrides = {}, info?: RunInfo): RunReport {
-  const analysis = analyzeRun(run, overrides);
+  const analysis = analyzeRun(run, overrides, info?.checkpoints);
   const metrics: Record<string, { steps: readonly number[]; values: (number | null)[] }> = {};
   for (const [key, series] of run.metrics) metrics[key] = { steps: series.steps, values: series.values.map(finiteOrNull) };
   return {

@@ -5,6 +5,7 @@ import { ACCURACY_DEFINITION_TEXT, type RoleOverrides } from './analysis/metricR
 import type { Warning } from './analysis/warning';
 import type { AccuracyMeasure } from './analysis/accuracyMeasure';
 import { downsampleMinMax } from './downsample';
+import { checkpointToKeep } from './checkpoints';
 
 /** A series as it crosses to the webview: non-finite values become null (JSON has no NaN). */
 export interface SeriesData {
@@ -37,6 +38,10 @@ export interface RunView {
   readonly axes: { readonly epoch: SeriesData | null; readonly wallTime: SeriesData | null };
   /** When the run's files were last written (ms since 1970, host clock), if the host knows. */
   readonly updatedAt: number | null;
+  /** The steps of the `checkpoint-N` folders in the run's folder, ascending; empty when it has none (or is no HF output_dir). */
+  readonly checkpointsOnDisk: readonly number[];
+  /** The checkpoint on disk to keep by accuracy: the best-by-accuracy step's, else the best evaluated one left; null when none. */
+  readonly checkpointToKeep: number | null;
 }
 
 /** Points per series sent to the webview; min/max-preserving, so spikes and NaNs survive. */
@@ -65,8 +70,14 @@ function latestLossAt(series: Series | undefined, step: number): number | null {
   return value !== undefined && Number.isFinite(value) ? value : null;
 }
 
-export function buildRunView(run: RunSnapshot, label: string, overrides: RoleOverrides = {}, updatedAt: number | null = null): RunView {
-  const analysis = analyzeRun(run, overrides);
+export function buildRunView(
+  run: RunSnapshot,
+  label: string,
+  overrides: RoleOverrides = {},
+  updatedAt: number | null = null,
+  checkpoints: readonly number[] = [],
+): RunView {
+  const analysis = analyzeRun(run, overrides, checkpoints);
   const { roles } = analysis;
   const accuracy = roles.evalAccuracy === null ? undefined : latestTwo(run.metrics.get(roles.evalAccuracy));
   return {
@@ -93,5 +104,7 @@ export function buildRunView(run: RunSnapshot, label: string, overrides: RoleOve
     sources: run.sources,
     axes: { epoch: axisData('epoch', run.axes?.epoch), wallTime: axisData('wallTime', run.axes?.wallTime) },
     updatedAt,
+    checkpointsOnDisk: checkpoints,
+    checkpointToKeep: checkpointToKeep(analysis.evalPoints, checkpoints) ?? null,
   };
 }

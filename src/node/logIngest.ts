@@ -1,3 +1,4 @@
+import { basename, dirname } from 'node:path';
 import { classifyLogFile, isIgnoredWith } from '../core/formats/registry';
 import { RunStore } from '../core/runStore';
 import type { RunInfo } from '../core/formats/logFormat';
@@ -10,6 +11,8 @@ import { FolderListings } from './folderListings';
 import { PathProblems } from './pathProblems';
 import { RetrySchedule } from './retrySchedule';
 import { RunInfos } from './runInfos';
+import { checkpointInfo } from './runCheckpoints';
+import { checkpointStep } from '../core/checkpoints';
 import { SerialReads } from './serialReads';
 import { DELETED_FILE_MESSAGE } from './sourceReader';
 import type { ReaderOptions } from './wholeFileReader';
@@ -92,6 +95,22 @@ export class LogIngest {
     if (this.problemsByPath.set(path, DELETED_FILE_MESSAGE)) this.onChange([entry.runId]);
   }
 
+  /**
+   * A folder appeared or was deleted (the watcher saw it, after telling the listings). A `checkpoint-N` folder
+   * of a known run changes which checkpoints its warnings can name, so that run is told.
+   */
+  async folderChanged(path: string): Promise<void> {
+    const runId = dirname(path);
+    if (this.disposed || checkpointStep(basename(path)) === undefined || !this.store.runIds().includes(runId)) return;
+    if ((await this.refreshCheckpoints(runId)) && !this.disposed) this.onChange([runId]);
+  }
+
+  /** True when the run's checkpoint folders differ from what its info said. */
+  private async refreshCheckpoints(runId: string): Promise<boolean> {
+    const info = await checkpointInfo(runId, this.infos.get(runId), this.listings);
+    return info !== undefined && this.infos.merge(runId, info);
+  }
+
   /** Reads what is new in `path`. Resolves when the file has been read up to at least the moment of the call. */
   ingest(path: string): Promise<void> {
     if (this.disposed) return Promise.resolve();
@@ -118,6 +137,7 @@ export class LogIngest {
         this.retries.succeeded(path);
         changed = outcome.changedAside === true || changed;
         if (outcome.runInfo !== undefined) changed = this.infos.merge(runId, outcome.runInfo) || changed;
+        changed = (await this.refreshCheckpoints(runId)) || changed;
         // An append-only reader streamed its points already: its empty outcome must not read as a file of final values that now holds none.
         if (outcome.points.length > 0 || outcome.replace) {
           const points = plan.mapPoints === undefined ? outcome.points : plan.mapPoints(outcome.points);

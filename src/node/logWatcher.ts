@@ -132,10 +132,12 @@ export class LogWatcher {
     });
     watcher.on('addDir', (path) => {
       this.ingest.listings.saw(path, 'directory');
+      void this.ingest.folderChanged(path);
       void this.checkNames(path);
     });
     watcher.on('unlinkDir', (path) => {
       this.ingest.listings.gone(path);
+      void this.ingest.folderChanged(path);
       // chokidar saw it go, so it will see it come back: nothing to remember.
       this.gone.delete(path);
       this.context.claims.release(path);

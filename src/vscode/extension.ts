@@ -8,6 +8,7 @@ import { CodeDiagnostics } from './codeDiagnostics';
 import { SHOW_LOSS_TRUSTING_CODE, showLossTrustingCode } from './lossTrustSearch';
 import { wireEvalOutputs } from './evalOutputsSettings';
 import { ADD_DUMP_HELPER, addDumpHelper } from './dumpHelperCommand';
+import { checkpointCommands } from './checkpointCommands';
 
 /** Run commands are called with a run id (tree item clicks, links) or with the tree's element (context menus). */
 function runIdOf(target: unknown): string | undefined {
@@ -35,6 +36,7 @@ export function activate(context: vscode.ExtensionContext): void {
         const runId = runIdOf(target);
         if (runId !== undefined) controller.revealRun(runId);
       }),
+      ...checkpointCommands(controller, runIdOf),
       vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
         deserializeWebviewPanel: async (panel) => controller.attachPanel(panel),
       }),

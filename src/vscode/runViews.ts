@@ -15,7 +15,10 @@ export function runViews(session: RunSession, settings: Settings, runIds: readon
     const { run, evaluations } = session.resolve(snapshot, settings.roleOverrides);
     return [
       withWarningSettings(
-        session.withOutputEvidence(buildRunView(run, session.label(id), settings.roleOverrides, session.modifiedMs(id)), evaluations),
+        session.withOutputEvidence(
+          buildRunView(run, session.label(id), settings.roleOverrides, session.modifiedMs(id), session.runInfo(id)?.checkpoints),
+          evaluations,
+        ),
         settings.warnings,
       ),
     ];

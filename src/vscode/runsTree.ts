@@ -4,6 +4,7 @@ import type { RunView } from '../core/runView';
 import { Disposable } from './disposable';
 import { isLive } from '../core/runStatus';
 import { formatAccuracy } from '../core/analysis/accuracyMeasure';
+import { checkpointDescription } from '../core/checkpointChoice';
 
 export const RUNS_VIEW_ID = 'tokenAccuracyLens.runs';
 
@@ -32,6 +33,7 @@ export function runTreeItem(view: RunView, now: number): vscode.TreeItem {
   if (view.accuracyDefinition !== null) tooltip.appendMarkdown(`Accuracy: ${escapeMarkdown(view.accuracyDefinition)}\n\n`);
   if (view.accuracyNote !== null) tooltip.appendMarkdown(`${escapeMarkdown(view.accuracyNote)}\n\n`);
   for (const warning of view.warnings) tooltip.appendMarkdown(`⚠ ${escapeMarkdown(warning.message)}\n\n`);
+  if (view.checkpointToKeep !== null) tooltip.appendMarkdown(`Keep ${escapeMarkdown(checkpointDescription(view, view.checkpointToKeep))}.\n\n`);
   item.tooltip = tooltip;
   item.accessibilityInformation = { label: `${view.label}, ${parts.join(', ')}` };
   item.command = { command: 'tokenAccuracyLens.openPanelAtRun', title: 'Open in Metrics Panel', arguments: [view.id] };

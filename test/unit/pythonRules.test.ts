@@ -261,3 +261,30 @@ test('the settings offer every rule, each with a description of its own', () => 
   assert.match(rules['keras-monitor']?.markdownDescription ?? '', /save_best_only=True/, 'ModelCheckpoint is only judged when it keeps the best');
   assert.match(rules['hf-metric-direction']?.markdownDescription ?? '', /error metric/, 'an error metric maximised is the same bug');
 });
+
+describe('save_total_limit with load_best_model_at_end on the loss', () => {
+  const messages = (text: string): string[] => lossTrustIn(parser, text).findings.map((f) => f.message);
+
+  test('the warning says the limit keeps the best by loss and the newest checkpoints, and may delete the best by accuracy', () => {
+    const note =
+      /With save_total_limit=2, the Trainer keeps only that checkpoint and the newest ones and deletes the others during training, so the best checkpoint by accuracy may be gone by the end\./;
+    const [implicit] = messages('from transformers import TrainingArguments\nargs = TrainingArguments(load_best_model_at_end=True, save_total_limit=2)\n');
+    assert.match(implicit ?? '', note);
+    const [explicit] = messages(
+      'from transformers import TrainingArguments\nargs = TrainingArguments(load_best_model_at_end=True, metric_for_best_model="eval_loss", save_total_limit=2)\n',
+    );
+    assert.match(explicit ?? '', /^metric_for_best_model="eval_loss" picks checkpoints and stops early by eval loss\. With save_total_limit=2/);
+  });
+
+  test('no limit, a limit of None, or no load_best_model_at_end: nothing about deletion', () => {
+    for (const args of [
+      'load_best_model_at_end=True',
+      'load_best_model_at_end=True, save_total_limit=None',
+      'metric_for_best_model="eval_loss", save_total_limit=2',
+    ]) {
+      const found = messages(`from transformers import TrainingArguments\nargs = TrainingArguments(${args})\n`);
+      assert.ok(found.length > 0, args);
+      for (const message of found) assert.doesNotMatch(message, /save_total_limit/, args);
+    }
+  });
+});

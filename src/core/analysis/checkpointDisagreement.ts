@@ -1,14 +1,15 @@
 import { noiseSigma } from './statistics';
 import { argmax, argmin, MIN_EVALS_ABOVE_LOW, type EvalPoints } from './evalPoints';
-import { accuracyNoun, formatAccuracy, formatPoints, pointsInUnits, toPercent } from './accuracyMeasure';
+import { accuracyNoun, formatAccuracy, formatPoints, pointsInUnits, toPercent, type AccuracyScale } from './accuracyMeasure';
 import type { Warning } from './warning';
+import { checkpointList, missingBest, type MissingBest } from '../checkpoints';
 
 /**
  * Rule (e): the checkpoint with the lowest eval loss is not the one with the highest accuracy, by more
  * than noise. A configuration that keeps the best checkpoint by loss would load the wrong one.
  * Raw values only: a smoothed curve lags and would name the wrong step.
  */
-export function checkpointDisagreement(points: EvalPoints): Warning | undefined {
+export function checkpointDisagreement(points: EvalPoints, onDisk: readonly number[] = []): Warning | undefined {
   const { loss, accuracy, steps } = points;
   const n = loss.length;
   if (n < 3) return undefined;
@@ -30,6 +31,7 @@ export function checkpointDisagreement(points: EvalPoints): Warning | undefined 
   const noun = accuracyNoun(points.measure);
   // A gain just over its threshold would read "0.5 points … the threshold is 0.5 points": then both get two decimals.
   const digits = formatPoints(deltaAccuracy, scale) === formatPoints(threshold, scale) ? 2 : 1;
+  const missing = missingBest(points, onDisk);
   return {
     kind: 'checkpoint-disagreement',
     form: 'disagreement',
@@ -37,7 +39,7 @@ export function checkpointDisagreement(points: EvalPoints): Warning | undefined 
     confidence: n < MIN_EVALS_ABOVE_LOW ? 'low' : 'medium',
     step: accuracyStep,
     startStep: Math.min(lossStep, accuracyStep),
-    message: `The best checkpoint by eval loss (step ${lossStep}) is not the best by ${noun} (step ${accuracyStep}): keeping the best by loss would load step ${lossStep} and give up ${formatPoints(deltaAccuracy, scale, digits)} of ${noun} (${formatAccuracy(accuracy[byLoss] as number, scale)} against ${formatAccuracy(accuracy[byAccuracy] as number, scale)}; the threshold for noise is ${formatPoints(threshold, scale, digits)}) for an eval loss ${deltaLoss.toFixed(3)} lower.`,
+    message: `The best checkpoint by eval loss (step ${lossStep}) is not the best by ${noun} (step ${accuracyStep}): keeping the best by loss would load step ${lossStep} and give up ${formatPoints(deltaAccuracy, scale, digits)} of ${noun} (${formatAccuracy(accuracy[byLoss] as number, scale)} against ${formatAccuracy(accuracy[byAccuracy] as number, scale)}; the threshold for noise is ${formatPoints(threshold, scale, digits)}) for an eval loss ${deltaLoss.toFixed(3)} lower.${missing === undefined ? '' : ` ${missingText(missing, noun, scale)}`}`,
     // ΔA in percentage points too, so that views quoting it need not decide the scale again.
     evidence: {
       lossStep,
@@ -50,6 +52,23 @@ export function checkpointDisagreement(points: EvalPoints): Warning | undefined 
       deltaLoss,
       threshold,
       evaluations: n,
+      ...(missing === undefined
+        ? {}
+        : { checkpointsOnDisk: missing.onDisk.length, ...(missing.bestSurviving === null ? {} : { survivingAccuracyStep: missing.bestSurviving.step }) }),
     },
   };
+}
+
+/** What the checkpoint folders on disk say when the best by accuracy has none: only what the listing shows. */
+function missingText(missing: MissingBest, noun: string, scale: AccuracyScale): string {
+  const { missingStep, onDisk, bestSurviving, lossStep, lossStepOnDisk } = missing;
+  const left = `${onDisk.length === 1 ? 'the one checkpoint folder' : `the ${onDisk.length} checkpoint folders`} left (${checkpointList(onDisk)})`;
+  const best =
+    bestSurviving === null
+      ? 'none was evaluated'
+      : `the best by ${noun} is checkpoint-${bestSurviving.step} (${formatAccuracy(bestSurviving.accuracy, scale)})`;
+  const byLoss = lossStepOnDisk
+    ? `the best by loss, checkpoint-${lossStep} (what keeping the best by loss loads), is one of them`
+    : `the best by loss, checkpoint-${lossStep} (what keeping the best by loss loads), is not there either`;
+  return `There is no checkpoint-${missingStep} folder on disk (deleted, as a save_total_limit does, or never saved): of ${left}, ${best}; ${byLoss}.`;
 }

@@ -47,8 +47,11 @@ function instabilityInputs(run: RunSnapshot, roles: MetricRoles): InstabilityInp
   return { ...(trainLoss && { trainLoss }), ...(evalLoss && { evalLoss }), ...(gradNorm && { gradNorm }) };
 }
 
-/** Every rule of WARNINGS.md over one run, instability first: a broken run makes the other readings moot. */
-export function analyzeRun(run: RunSnapshot, overrides: RoleOverrides = {}): RunAnalysis {
+/**
+ * Every rule of WARNINGS.md over one run, instability first: a broken run makes the other readings moot.
+ * `checkpoints` are the steps of the `checkpoint-N` folders in the run's folder, when it was listed.
+ */
+export function analyzeRun(run: RunSnapshot, overrides: RoleOverrides = {}, checkpoints: readonly number[] = []): RunAnalysis {
   const roles = assignRoles([...run.metrics.keys()], overrides);
   const loss = roles.evalLoss === null ? EMPTY_SERIES : (run.metrics.get(roles.evalLoss) ?? EMPTY_SERIES);
   const accuracy = roles.evalAccuracy === null ? EMPTY_SERIES : (run.metrics.get(roles.evalAccuracy) ?? EMPTY_SERIES);
@@ -61,7 +64,7 @@ export function analyzeRun(run: RunSnapshot, overrides: RoleOverrides = {}): Run
     ...instability(instabilityInputs(run, roles)),
     misleadingLoss(evalPoints, run.metrics.get(COMPUTED_KEYS.scaledNll)),
     overfitting(evalPoints, trainLoss),
-    checkpointDisagreement(evalPoints),
+    checkpointDisagreement(evalPoints, checkpoints),
     plateau(roles.evalLoss === null ? undefined : run.metrics.get(roles.evalLoss), roles.evalAccuracy === null ? undefined : { series: accuracy, measure }),
   ].filter((warning): warning is Warning => warning !== undefined);
   return {

@@ -4,6 +4,8 @@ import type { MetricPoint } from '../types';
 export interface RunInfo {
   readonly name?: string;
   readonly parameters?: Readonly<Record<string, string | number | boolean>>;
+  /** The steps of the `checkpoint-N` folders in the run's folder as last listed, ascending; set by the ingest, not by a log. */
+  readonly checkpoints?: readonly number[];
 }
 
 /** Which reader a path needs and which run it belongs to, judged from the path alone. */

@@ -62,6 +62,21 @@ function plateauModeIsMax(call: PyCall): boolean | undefined {
   return value === undefined ? undefined : value === 'max';
 }
 
+/**
+ * With load_best_model_at_end, the Trainer records the best checkpoint by its metric, and its checkpoint
+ * rotation (`_sorted_checkpoints` / `_rotate_checkpoints`) sorts the `checkpoint-N` folders by step, moves
+ * that best one out of the oldest places, and deletes the oldest beyond save_total_limit during training: what
+ * is left is the best by the metric and the newest ones. Said only when the script sets a limit that is not None.
+ */
+function rotationNote(call: PyCall): string {
+  const loadBest = argument(call, 'load_best_model_at_end');
+  const limit = argument(call, 'save_total_limit');
+  if (loadBest?.value.kind !== 'bool' || !loadBest.value.value || limit === undefined) return '';
+  const text = limit.value.kind === 'other' ? limit.value.text : undefined;
+  if (text === undefined || text === 'None') return '';
+  return ` With save_total_limit=${text}, the Trainer keeps only that checkpoint and the newest ones and deletes the others during training, so the best checkpoint by accuracy may be gone by the end.`;
+}
+
 /** The loss-trusting findings of one arguments call; also tells whether it follows the loss, for callbacks. */
 function argumentFindings(call: PyCall): { findings: RuleFinding[]; followsLoss: boolean } {
   const base = { framework: 'transformers' as const };
@@ -77,7 +92,7 @@ function argumentFindings(call: PyCall): { findings: RuleFinding[]; followsLoss:
         span: arg.span,
         bug: false,
         fix: followAccuracy(call),
-        message: `With no metric_for_best_model, ${does}.`,
+        message: `With no metric_for_best_model, ${does}.${arg.name === 'load_best_model_at_end' ? rotationNote(call) : ''}`,
       });
     }
     return { findings, followsLoss: fired.length > 0 };
@@ -90,7 +105,7 @@ function argumentFindings(call: PyCall): { findings: RuleFinding[]; followsLoss:
       span: metricArg.span,
       bug: false,
       fix: followAccuracy(call),
-      message: `metric_for_best_model="${metric}" picks checkpoints and stops early by eval loss.`,
+      message: `metric_for_best_model="${metric}" picks checkpoints and stops early by eval loss.${rotationNote(call)}`,
     });
     return { findings, followsLoss: true };
   }
