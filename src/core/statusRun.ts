@@ -65,7 +65,9 @@ export function shortRunLabel(label: string): string {
       .filter((part) => part !== '')
       .at(-1) ??
     label;
-  return short.length <= 32 ? short : `${short.slice(0, 31)}…`;
+  // By code points, so that a cut never splits an emoji's surrogate pair.
+  const chars = [...short];
+  return chars.length <= 32 ? short : `${chars.slice(0, 31).join('')}…`;
 }
 
 /** The hover card's sentence on why this run is shown. */

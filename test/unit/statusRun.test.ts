@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { buildRunView } from '../../src/core/runView';
+import { namedStatusLabel, namedStatusText, statusText, statusTooltip } from '../../src/core/statusText';
+import { fixtureStore } from '../fixtures/runs';
 import { pickStatusRun, shortRunLabel, statusRunReasonText, type StatusRunInputs, type StatusRunPick } from '../../src/core/statusRun';
 
 const RUNS = ['/ws/a', '/ws/b', '/ws/c', '/ws/d', '/ws/e'];
@@ -87,4 +90,23 @@ test('a short label names the run: the name its logs gave, else its last folder,
   assert.equal(shortRunLabel('outputs\\run-7\\'), 'run-7');
   assert.equal(shortRunLabel('x'.repeat(40)), `${'x'.repeat(31)}…`);
   assert.match(statusRunReasonText('chosen'), /you chose it/);
+});
+
+test('the status bar text and its accessible label name the run; the hover says why it is shown and links to choosing another', () => {
+  const store = fixtureStore();
+  const view = buildRunView(store.snapshot('/ws/sft-run') ?? assert.fail(), 'outputs/sft-lr1e-4');
+  const other = buildRunView(store.snapshot('/ws/healthy') ?? assert.fail(), 'healthy');
+  assert.equal(namedStatusText(view), `sft-lr1e-4 · ${statusText(view)}`);
+  assert.match(namedStatusText(view), /^sft-lr1e-4 · Token acc 50\.9% ↑$/);
+  assert.equal(namedStatusLabel(view), 'Run sft-lr1e-4: Token acc 50.9%, rising');
+  assert.equal(namedStatusText(undefined), 'Token acc: –');
+  const tooltip = statusTooltip(view, [view, other], 'script');
+  assert.match(tooltip, /Shown because the active Python script writes it/);
+  assert.match(tooltip, /\[Choose Another Run\]\(command:tokenAccuracyLens\.chooseStatusRun\)/);
+  assert.doesNotMatch(statusTooltip(view, [view], 'recent'), /Choose Another Run/, 'with one run there is no other to choose');
+});
+
+test('an emoji at the cut is kept whole', () => {
+  const label = `${'x'.repeat(30)}🚀🚀🚀`;
+  assert.equal(shortRunLabel(label), `${'x'.repeat(30)}🚀…`);
 });
