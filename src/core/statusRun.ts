@@ -25,7 +25,7 @@ export interface StatusRunInputs {
  * recently written run, live ones first. Once picked, a run is held: a run that merely wrote last does not take its
  * place (five live runs writing in turn would otherwise switch the bar every few seconds). The hold ends when the user
  * focuses another run, the run disappears, or it ends (was live, now idle). An idle run the user chose stays held;
- * an idle run nobody chose gives way to a live one.
+ * an idle run nobody chose is picked anew (the most recent, a live one first).
  */
 export function pickStatusRun(previous: StatusRunPick | null, inputs: StatusRunInputs): StatusRunPick | null {
   const present = new Set(inputs.recent);
@@ -38,8 +38,9 @@ export function pickStatusRun(previous: StatusRunPick | null, inputs: StatusRunI
   if (previous !== null && present.has(previous.runId)) {
     const liveNow = inputs.live.has(previous.runId);
     const ended = previous.live && !liveNow;
-    const anyLive = inputs.recent.some((id) => inputs.live.has(id));
-    const holds = !ended && (liveNow || previous.reason === 'chosen' || !anyLive);
+    // An idle run nobody chose is picked anew each time: nothing writes it, so the pick is as stable, and the order in
+    // which a first scan reads finished runs does not decide which one is shown.
+    const holds = !ended && (liveNow || previous.reason === 'chosen');
     // A script the user turned to that writes other runs is a choice of its own, but it does not override an explicit one.
     const scriptDisagrees = script !== undefined && previous.reason !== 'chosen' && !inputs.scriptRuns.includes(previous.runId);
     if (holds && !scriptDisagrees) return { ...previous, live: liveNow };

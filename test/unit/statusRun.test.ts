@@ -65,6 +65,12 @@ test('an idle run the user chose stays held; an idle run nobody chose gives way 
   assert.deepEqual(recent, { runId: '/ws/b', reason: 'recent', live: false });
   assert.equal(pickStatusRun(recent, idle)?.runId, '/ws/b', 'with nothing live, the finished run stays');
   assert.equal(pickStatusRun(recent, started)?.runId, '/ws/c');
+  const scanned = pickStatusRun(null, { recent: ['/ws/a'], live: new Set<string>(), scriptRuns: [] });
+  assert.equal(
+    pickStatusRun(scanned, idle)?.runId,
+    '/ws/b',
+    'a finished run read later in the first scan but written more recently takes the place of one nobody chose',
+  );
 });
 
 test("the active script's run wins over the most recent, but not over the user's choice", () => {
