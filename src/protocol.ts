@@ -40,6 +40,8 @@ export type WebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'revealSource'; readonly runId: string }
   | { readonly type: 'requestCalibration'; readonly runId: string }
+  /** The user focused a run in the panel (a row of the run list or table): the status bar then shows it. */
+  | { readonly type: 'focusRun'; readonly runId: string }
   | { readonly type: 'openLog'; readonly runId: string; readonly path: string; readonly step: number | null }
   | { readonly type: 'findLossTrustingCode'; readonly runId: string }
   | { readonly type: 'requestSeries'; readonly requestId: number; readonly items: readonly SeriesRequest[] }
@@ -65,6 +67,7 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return true;
     case 'revealSource':
     case 'requestCalibration':
+    case 'focusRun':
     case 'findLossTrustingCode':
       return typeof message['runId'] === 'string';
     case 'openLog':

@@ -46,7 +46,11 @@ function setUi(next: UiState, render = true): void {
 }
 
 const tableEvents: TableEvents = {
-  onFocus: (runId) => setUi({ ...ui, focusedRunId: runId }),
+  onFocus: (runId) => {
+    setUi({ ...ui, focusedRunId: runId });
+    // The status bar follows a run the user focuses here; unfocusing leaves it where it is.
+    if (runId !== null) vscode.postMessage({ type: 'focusRun', runId });
+  },
   onRevealFolder: (runId) => vscode.postMessage({ type: 'revealSource', runId }),
   onOpenLog: (runId, path, step) => vscode.postMessage({ type: 'openLog', runId, path, step }),
   onFindCode: (runId) => vscode.postMessage({ type: 'findLossTrustingCode', runId }),

@@ -1,7 +1,11 @@
 import type { RunView } from './runView';
 import { escapeMarkdown } from './displayText';
 import { DEFAULT_WARNING_SETTINGS, demandsAttention, type WarningSeverity } from './analysis/warningSettings';
+import { shortRunLabel, statusRunReasonText, type StatusRunReason } from './statusRun';
 import { accuracyNoun, formatAccuracy, type AccuracyMeasure } from './analysis/accuracyMeasure';
+
+/** The command that picks the status bar's run (a quick pick); the hover card links to it. */
+export const CHOOSE_STATUS_RUN = 'tokenAccuracyLens.chooseStatusRun';
 
 /** A plateau is advice: it gets the info icon, not the warning triangle. */
 const WARNING_ICON: Readonly<Record<WarningSeverity, string>> = { error: '$(error)', warning: '$(warning)', information: '$(info)', hint: '$(info)' };
@@ -28,8 +32,22 @@ export function statusText(run: RunView | undefined): string {
   return `${shortName(run.accuracyMeasure)} ${percent(run.latest.accuracy, run.accuracyMeasure)}${arrow === '' ? '' : ` ${arrow}`}`;
 }
 
+/** The status bar's words naming the run they speak for ("sft-lr1e-4 · Acc 52.0% ↑"); without a run, as statusText. */
+export function namedStatusText(run: RunView | undefined): string {
+  return run?.latest == null ? statusText(run) : `${shortRunLabel(run.label)} · ${statusText(run)}`;
+}
+
+const SPOKEN_TREND: Readonly<Record<string, string>> = { '↑': ', rising', '↓': ', falling', '→': ', unchanged', '': '' };
+
+/** The same for a screen reader: the run named first, the trend in words rather than an arrow. */
+export function namedStatusLabel(run: RunView | undefined): string {
+  if (run?.latest == null) return statusText(run);
+  const arrow = trendArrow(run.latest.accuracy, run.latest.previousAccuracy);
+  return `Run ${shortRunLabel(run.label)}: ${shortName(run.accuracyMeasure)} ${percent(run.latest.accuracy, run.accuracyMeasure)}${SPOKEN_TREND[arrow] ?? ''}`;
+}
+
 /** The hover card: eval loss, the best step by loss against the best by accuracy, and any warning. */
-export function statusTooltip(run: RunView | undefined, allRuns: readonly RunView[]): string {
+export function statusTooltip(run: RunView | undefined, allRuns: readonly RunView[], reason?: StatusRunReason): string {
   const runCount = allRuns.length;
   if (run?.latest == null) {
     return runCount === 0 ? '**Token Accuracy Lens**\n\nNo training logs found yet.' : '**Token Accuracy Lens**\n\nNo run logs an eval accuracy yet.';
@@ -59,6 +77,7 @@ export function statusTooltip(run: RunView | undefined, allRuns: readonly RunVie
   const othersWarned = allRuns.filter((other) => other.id !== run.id && other.warnings.some(demandsAttention));
   if (othersWarned.length > 0) lines.push('', `$(warning) Also warned: ${othersWarned.map((other) => escapeMarkdown(other.label)).join(', ')}.`);
   if (runCount > 1) lines.push('', `${runCount} runs watched.`);
-  lines.push('', '[Open Metrics Panel](command:tokenAccuracyLens.openPanel)');
+  if (reason !== undefined) lines.push('', statusRunReasonText(reason));
+  lines.push('', `[Open Metrics Panel](command:tokenAccuracyLens.openPanel)${runCount > 1 ? ` · [Choose Another Run](command:${CHOOSE_STATUS_RUN})` : ''}`);
   return lines.join('\n');
 }

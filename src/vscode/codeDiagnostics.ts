@@ -71,6 +71,9 @@ export class CodeDiagnostics extends Disposable {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private parser: Promise<PythonParser> | undefined;
   private settings = readCodeWarningSettings();
+  private readonly writesChanged = this.own(new vscode.EventEmitter<vscode.Uri>());
+  /** Fires when the runs a script writes are known anew (after a parse, or as runs appear): the status bar follows the active script. */
+  readonly onDidChangeWrites = this.writesChanged.event;
 
   constructor(
     private readonly grammar: GrammarFiles,
@@ -118,6 +121,11 @@ export class CodeDiagnostics extends Disposable {
       findings: state.shown.map((shown) => new vscode.Location(state.uri, shown.diagnostic.range)),
     }));
     return findingsForRun(scripts, runId);
+  }
+
+  /** The runs a parsed script writes, as last weighed; none for a script not parsed (yet). */
+  writesOf(uri: vscode.Uri): readonly string[] {
+    return this.states.get(uri.toString())?.writes ?? [];
   }
 
   private schedule(document: vscode.TextDocument, delay: number): void {
@@ -193,7 +201,9 @@ export class CodeDiagnostics extends Disposable {
       bases,
       views.map((view) => view.id),
     );
+    const writesChanged = written.length !== state.writes.length || written.some((id, i) => id !== state.writes[i]);
     state.writes = written;
+    if (writesChanged) this.writesChanged.fire(state.uri);
     const run = evidenceRun(written, views, this.source.activeRunId());
     state.shown = state.findings.flatMap(({ finding, range }) => {
       const level = this.settings.levels.get(finding.rule) ?? 'default';

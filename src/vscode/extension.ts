@@ -9,6 +9,7 @@ import { SHOW_LOSS_TRUSTING_CODE, showLossTrustingCode } from './lossTrustSearch
 import { wireEvalOutputs } from './evalOutputsSettings';
 import { ADD_DUMP_HELPER, addDumpHelper } from './dumpHelperCommand';
 import { checkpointCommands } from './checkpointCommands';
+import { CHOOSE_STATUS_RUN } from '../core/statusText';
 
 /** Run commands are called with a run id (tree item clicks, links) or with the tree's element (context menus). */
 function runIdOf(target: unknown): string | undefined {
@@ -51,7 +52,17 @@ export function activate(context: vscode.ExtensionContext): void {
         const runId = runIdOf(target);
         return showLossTrustingCode(runId === undefined ? [] : codeDiagnostics.codeTrustingLossOf(runId));
       }),
+      vscode.commands.registerCommand(CHOOSE_STATUS_RUN, () => controller.chooseStatusRun()),
+      // The status bar prefers the run the active script writes: it re-picks when the editor or that script's runs change.
+      vscode.window.onDidChangeActiveTextEditor(() => controller.updateStatus()),
+      codeDiagnostics.onDidChangeWrites((uri) => {
+        if (vscode.window.activeTextEditor?.document.uri.toString() === uri.toString()) controller.updateStatus();
+      }),
     );
+    controller.setActiveScriptRuns(() => {
+      const document = vscode.window.activeTextEditor?.document;
+      return document === undefined ? [] : codeDiagnostics.writesOf(document.uri);
+    });
     setTimeout(() => {
       controller.watchRoots().catch((error: unknown) => log.error(`Scanning logs failed: ${(error as Error).message}`));
     }, 0);

@@ -8,7 +8,9 @@ import type { EvalOutputsConfig } from '../node/tokens/evaluationContext';
 import { Disposable } from './disposable';
 import { MetricsPanel, PANEL_VIEW_TYPE } from './metricsPanel';
 import { openRunLog } from './openLog';
-import { activeRun, requestedSeries, runViews } from './runViews';
+import { requestedSeries, runViews, statusRunInputs } from './runViews';
+import { pickStatusRun, type StatusRunPick } from '../core/statusRun';
+import { chooseRun } from './statusRunPicker';
 import { RunsTree } from './runsTree';
 import { affectsSettings, readReaderOptions, readSettings, type Settings } from './settings';
 import { StatusBar } from './statusBar';
@@ -24,6 +26,10 @@ export class LensController extends Disposable {
   readonly onDidChangeRunViews = this.runViewsChanged.event;
   private readonly runsTree = this.own(new RunsTree());
   private views = new Map<string, RunView>();
+  /** The run the status bar holds, and why; it changes only by pickStatusRun's rules. */
+  private statusPick: StatusRunPick | null = null;
+  /** The runs the active Python script writes; the code diagnostics know them, and set this when they start. */
+  private activeScriptRuns: () => readonly string[] = () => [];
   private reportedProblems = new Set<string>();
   private panel: MetricsPanel | undefined;
   private readonly runsChanged = this.own(new vscode.EventEmitter<void>());
@@ -107,7 +113,7 @@ export class LensController extends Disposable {
     for (const id of removed) this.views.delete(id);
     for (const view of changed) this.views.set(view.id, view);
     this.views = new Map([...this.views].sort(([a], [b]) => a.localeCompare(b)));
-    this.statusBar.update(activeRun(this.session, this.views), [...this.views.values()], this.settings.statusBarEnabled, this.pollingNotices());
+    this.updateStatus();
     this.runsTree.update([...this.views.values()]);
     this.panel?.update(changed, removed);
     this.runViewsChanged.fire({ changed, removed });
@@ -125,8 +131,29 @@ export class LensController extends Disposable {
     return [...this.views.values()];
   }
 
+  /** The run the status bar shows, which the code diagnostics weigh a script by when it writes no known run. */
   activeRunId(): string | undefined {
-    return activeRun(this.session, this.views)?.id;
+    return this.statusPick?.runId;
+  }
+
+  /** Where the status bar learns the active script's runs, and a way to say the active script changed. */
+  setActiveScriptRuns(runs: () => readonly string[]): void {
+    this.activeScriptRuns = runs;
+    this.updateStatus();
+  }
+
+  /** The status bar re-picks its run: the user's focus (a run id) wins, else the held run holds unless it ended. */
+  updateStatus(focused?: string): void {
+    const inputs = statusRunInputs(this.session, this.views, this.activeScriptRuns(), Date.now());
+    this.statusPick = pickStatusRun(this.statusPick, focused === undefined ? inputs : { ...inputs, focused });
+    const run = this.statusPick === null ? undefined : this.views.get(this.statusPick.runId);
+    this.statusBar.update(run, [...this.views.values()], this.settings.statusBarEnabled, this.pollingNotices(), this.statusPick?.reason);
+  }
+
+  /** The "Choose Status Bar Run" command: a quick pick of the runs with their accuracy. */
+  async chooseStatusRun(): Promise<void> {
+    const runId = await chooseRun([...this.views.values()], this.statusPick?.runId, Date.now());
+    if (runId !== undefined) this.updateStatus(runId);
   }
 
   /** Each problem is written to the output channel once, when it first appears. */
@@ -145,8 +172,11 @@ export class LensController extends Disposable {
       });
       this.attachPanel(panel);
     }
-    if (runId !== undefined && this.views.has(runId)) this.panel?.focusRun(runId);
-    else this.panel?.reveal();
+    if (runId !== undefined && this.views.has(runId)) {
+      this.panel?.focusRun(runId);
+      // Opening a run (from the tree, a warning, a code action) is focusing it: the status bar follows.
+      this.updateStatus(runId);
+    } else this.panel?.reveal();
   }
 
   revealRun(runId: string): void {
@@ -161,6 +191,7 @@ export class LensController extends Disposable {
       problems: () => [...this.session.problems(), ...this.session.unverifiedProblems(this.settings.roleOverrides)],
       smoothing: () => this.settings.smoothing,
       revealRun: (runId) => this.revealRun(runId),
+      focusedRun: (runId) => this.updateStatus(runId),
       series: (request) => requestedSeries(this.session.store, request, (run) => this.session.resolve(run, this.settings.roleOverrides).run),
       calibration: (runId) => this.session.calibration(runId, this.settings.roleOverrides),
       openLog: (runId, path, step) =>

@@ -14,6 +14,8 @@ export interface PanelDataSource {
   problems(): readonly Problem[];
   smoothing(): number;
   revealRun(runId: string): void;
+  /** The user focused a run in the panel. */
+  focusedRun(runId: string): void;
   /** A series from the store (not the downsampled view), for detail when the user zooms or picks a key. */
   series(request: SeriesRequest): SeriesData | null;
   openLog(runId: string, path: string, step: number | null): void;
@@ -82,6 +84,9 @@ export class MetricsPanel extends Disposable {
         break;
       case 'revealSource':
         this.data.revealRun(message.runId);
+        break;
+      case 'focusRun':
+        this.data.focusedRun(message.runId);
         break;
       case 'requestCalibration':
         this.post({ type: 'calibration', runId: message.runId, view: this.data.calibration(message.runId) });

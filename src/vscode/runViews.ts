@@ -5,6 +5,8 @@ import type { RunSession } from '../node/runSession';
 import type { SeriesRequest } from '../protocol';
 import type { Settings } from './settings';
 import { withWarningSettings } from '../core/analysis/warningSettings';
+import { isLive } from '../core/runStatus';
+import type { StatusRunInputs } from '../core/statusRun';
 
 /** Builds what the views show from the session's store; analysis runs here, once per change, not per view. */
 export function runViews(session: RunSession, settings: Settings, runIds: readonly string[] = session.store.runIds()): RunView[] {
@@ -43,14 +45,15 @@ export function requestedSeries(
 }
 
 /**
- * The run the status bar speaks for: the most recently written run that logs an eval accuracy, so that
- * a live run wins over finished ones.
+ * What the status bar's choice of run is made from: the runs that log an eval accuracy, the most recently written
+ * last (file times, so that a live run wins over finished ones), which of them are live, and the active script's runs.
  */
-export function activeRun(session: RunSession, views: ReadonlyMap<string, RunView>): RunView | undefined {
-  const recent = session.recentlyChanged();
-  for (let i = recent.length - 1; i >= 0; i--) {
-    const view = views.get(recent[i] as string);
-    if (view?.latest !== null && view !== undefined) return view;
-  }
-  return [...views.values()].find((view) => view.latest !== null);
+export function statusRunInputs(
+  session: Pick<RunSession, 'recentlyChanged'>,
+  views: ReadonlyMap<string, RunView>,
+  scriptRuns: readonly string[],
+  now: number,
+): StatusRunInputs {
+  const recent = session.recentlyChanged().filter((id) => (views.get(id)?.latest ?? null) !== null);
+  return { recent, live: new Set(recent.filter((id) => isLive(views.get(id)?.updatedAt ?? null, now))), scriptRuns };
 }

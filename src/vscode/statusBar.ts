@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
 import { visibleText } from '../core/displayText';
 import type { RunView } from '../core/runView';
-import { statusText, statusTooltip } from '../core/statusText';
+import { CHOOSE_STATUS_RUN, namedStatusLabel, namedStatusText, statusTooltip } from '../core/statusText';
+import type { StatusRunReason } from '../core/statusRun';
 import { demandsAttention } from '../core/analysis/warningSettings';
 import { Disposable } from './disposable';
 
-/** The active run's eval token accuracy, with a trend arrow; the theme's warning colours while a warning stands. */
+/** The held run's name and eval token accuracy, with a trend arrow; the theme's warning colours while a warning stands. */
 export class StatusBar extends Disposable {
   private readonly item = this.own(vscode.window.createStatusBarItem('tokenAccuracyLens.status', vscode.StatusBarAlignment.Left, 100));
 
@@ -16,7 +17,13 @@ export class StatusBar extends Disposable {
   }
 
   /** `polling`: the roots watched by polling (out of inotify watches) and the message with the fix. */
-  update(run: RunView | undefined, allRuns: readonly RunView[], enabled: boolean, polling: readonly { path: string; message: string }[]): void {
+  update(
+    run: RunView | undefined,
+    allRuns: readonly RunView[],
+    enabled: boolean,
+    polling: readonly { path: string; message: string }[],
+    reason?: StatusRunReason,
+  ): void {
     // No item at all until a log is found (a workspace with only JSONL datasets should see nothing), unless watching itself is degraded.
     if (!enabled || (allRuns.length === 0 && polling.length === 0)) {
       this.item.hide();
@@ -25,14 +32,18 @@ export class StatusBar extends Disposable {
     // A plateau (information) or a low-confidence hint stays in the tooltip without turning the item yellow.
     const loudest = run?.warnings.find(demandsAttention);
     const warned = loudest !== undefined;
-    this.item.text = `${warned ? '$(warning)' : '$(graph-line)'} ${statusText(run)}${polling.length > 0 ? ' $(eye-watch) polling' : ''}`;
-    const tooltip = new vscode.MarkdownString([statusTooltip(run, allRuns), ...polling.map(pollingSection)].join('\n\n'), true);
-    tooltip.isTrusted = { enabledCommands: ['tokenAccuracyLens.openPanel'] };
+    // The run's name is plain text on one line: a `$(` in it would otherwise draw a theme icon.
+    const named = visibleText(namedStatusText(run));
+    this.item.text = `${warned ? '$(warning)' : '$(graph-line)'} ${named.replace(/\$\(/g, '\\$(')}${polling.length > 0 ? ' $(eye-watch) polling' : ''}`;
+    const tooltip = new vscode.MarkdownString([statusTooltip(run, allRuns, reason), ...polling.map(pollingSection)].join('\n\n'), true);
+    tooltip.isTrusted = { enabledCommands: ['tokenAccuracyLens.openPanel', CHOOSE_STATUS_RUN] };
     this.item.tooltip = tooltip;
     this.item.backgroundColor = warned ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.color = warned ? new vscode.ThemeColor('statusBarItem.warningForeground') : undefined;
     // The tooltip's Markdown is escaped where it is built (statusTooltip); the screen-reader label is plain text, but a key quoted in the message may hold controls.
-    this.item.accessibilityInformation = { label: `${statusText(run)}${loudest === undefined ? '' : `, warning: ${visibleText(loudest.message)}`}` };
+    this.item.accessibilityInformation = {
+      label: `${visibleText(namedStatusLabel(run))}${loudest === undefined ? '' : `, warning: ${visibleText(loudest.message)}`}`,
+    };
     this.item.show();
   }
 }

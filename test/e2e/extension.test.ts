@@ -39,9 +39,21 @@ after(async () => {
   if (workspace !== undefined) rmSync(workspace, { recursive: true, force: true });
 });
 
-test('the status bar shows the active run’s eval token accuracy', { timeout: 90_000 }, async () => {
+/** Picks the status bar's run with the "Choose Status Bar Run" quick pick, and waits for the bar to name it. */
+async function chooseStatusRun(name: string): Promise<void> {
+  await runCommand(page, 'Token Accuracy Lens: Choose Status Bar Run');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Status Bar Run' }).waitFor({ timeout: 10_000 });
+  await page.locator('.quick-input-widget input.input').fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+  await statusItem(page)
+    .filter({ hasText: `${name} · Token acc` })
+    .waitFor({ timeout: 10_000 });
+}
+
+test('the status bar names a run and shows its eval token accuracy', { timeout: 90_000 }, async () => {
   await statusItem(page).waitFor({ timeout: 80_000 });
-  assert.match(await statusItem(page).innerText(), /Token acc \d+\.\d% [↑↓→]/);
+  assert.match(await statusItem(page).innerText(), /(live-run|sft-run) · Token acc \d+\.\d% [↑↓→]/);
 });
 
 test('the panel opens from the command palette and draws both runs on both charts', { timeout: 60_000 }, async () => {
@@ -55,7 +67,9 @@ test('the panel opens from the command palette and draws both runs on both chart
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-panel.png') });
 });
 
-test('a line appended to the live log reaches the panel and the status bar', { timeout: 30_000 }, async () => {
+test('a line appended to the live log reaches the panel and the status bar', { timeout: 45_000 }, async () => {
+  // The bar holds the run it shows: the live run is chosen first, so that its append is what the bar shows.
+  await chooseStatusRun('live-run');
   const frame = panelFrame(page);
   const before = await statusItem(page).innerText();
   const started = Date.now();
@@ -98,6 +112,7 @@ test('the Training Runs view lists every run with live status and a warning badg
   const frame = panelFrame(page);
   await frame.locator('#summary tr[aria-selected="true"]', { hasText: 'sft-run' }).waitFor({ timeout: 10_000 });
   assert.match(await frame.locator('#run-list li.focused').innerText(), /sft-run/);
+  await statusItem(page).filter({ hasText: 'sft-run · Token acc' }).waitFor({ timeout: 10_000 });
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-runs-view.png') });
 });
 
@@ -126,7 +141,9 @@ test('export: the visible data as CSV and a chart as PNG are saved where the sav
   assert.ok(png.length > 5000);
 });
 
-test('the status-bar hover card gives loss, both best steps and the warning', { timeout: 30_000 }, async () => {
+test('the status-bar hover card gives loss, both best steps and the warning', { timeout: 45_000 }, async () => {
+  // Opening sft-run from the Training Runs view made the bar show it: the quick pick chooses the live run back.
+  await chooseStatusRun('live-run');
   await statusItem(page).hover();
   const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'Token Accuracy Lens' }).first();
   await hover.waitFor({ timeout: 10_000 });
@@ -136,6 +153,7 @@ test('the status-bar hover card gives loss, both best steps and the warning', { 
   assert.match(text, /Eval loss\s+1\.6000/);
   assert.match(text, /Best by loss\s+step 450/);
   assert.match(text, /Best by accuracy\s+step 450/);
+  assert.match(text, /Shown because you chose it/);
   await page.screenshot({ path: join(ARTIFACTS, 'e2e-status-tooltip.png') });
 });
 

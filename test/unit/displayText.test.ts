@@ -60,7 +60,7 @@ test(
     const own = renderer?.render(statusTooltip(view, [view, other])) ?? '';
     for (const rendered of [html, own]) {
       assert.doesNotMatch(rendered, /<pre|<code|<h1|<img|<mark|<em>e/);
-      assert.equal(rendered.match(/<a /g)?.length, 1, "only the card's own command link");
+      assert.equal(rendered.match(/<a /g)?.length, 2, "only the card's own command links (open the panel, choose another run)");
     }
     assert.equal(own.match(/<table>/g)?.length, 1);
     assert.equal(own.match(/<tr>/g)?.length, 5, 'the header row and four rows, none added or cut by the name');

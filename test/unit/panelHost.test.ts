@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { stepLinePattern } from '../../src/core/logStepLine';
 import { RunStore } from '../../src/core/runStore';
 import { isWebviewMessage, MAX_SERIES_PER_REQUEST } from '../../src/protocol';
-import { requestedSeries } from '../../src/vscode/runViews';
+import { requestedSeries, statusRunInputs } from '../../src/vscode/runViews';
 
 test('messages from the panel are checked before the host acts on them', () => {
   assert.equal(isWebviewMessage({ type: 'requestSeries', requestId: 3, items: [{ runId: '/r', key: 'loss', from: 10, to: null }] }), true);
@@ -18,6 +18,8 @@ test('messages from the panel are checked before the host acts on them', () => {
   assert.equal(isWebviewMessage({ type: 'openLog', runId: '/r', path: '/r/log.jsonl', step: Number.NaN }), false);
   assert.equal(isWebviewMessage({ type: 'findLossTrustingCode', runId: '/r' }), true);
   assert.equal(isWebviewMessage({ type: 'findLossTrustingCode' }), false, 'the code is found by the run of the warning');
+  assert.equal(isWebviewMessage({ type: 'focusRun', runId: '/r' }), true);
+  assert.equal(isWebviewMessage({ type: 'focusRun', runId: 3 }), false, 'the status bar follows a focused run only by its id');
 });
 
 test('the host answers a zoom from the store: the window at full detail, with its own point count', () => {
@@ -41,4 +43,16 @@ test('a log opens at the line that logs the step, not at a longer number that st
   assert.equal(pattern.test('{"current_steps": 3000, "loss": 1.2}'), false);
   assert.equal(pattern.test('{"step": 300.5}'), false);
   assert.equal(pattern.test('{"loss": 300}'), false);
+});
+
+test("the status bar's inputs: runs with an eval accuracy, most recent last, live ones by their write time", () => {
+  const now = 1_000_000;
+  const view = (id: string, updatedAt: number | null, latest: boolean) => [id, { id, updatedAt, latest: latest ? {} : null }] as const;
+  const views = new Map([view('/a', now - 5_000, true), view('/b', now - 600_000, true), view('/c', now - 1_000, false)]) as unknown as Parameters<
+    typeof statusRunInputs
+  >[1];
+  const inputs = statusRunInputs({ recentlyChanged: () => ['/b', '/c', '/a'] }, views, ['/b'], now);
+  assert.deepEqual(inputs.recent, ['/b', '/a'], 'a run without an eval accuracy has nothing to show');
+  assert.deepEqual([...inputs.live], ['/a']);
+  assert.deepEqual(inputs.scriptRuns, ['/b']);
 });
