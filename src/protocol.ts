@@ -38,6 +38,7 @@ export type HostMessage =
 
 export type WebviewMessage =
   | { readonly type: 'ready' }
+  | { readonly type: 'addDumpHelper' }
   | { readonly type: 'revealSource'; readonly runId: string }
   | { readonly type: 'requestCalibration'; readonly runId: string }
   | { readonly type: 'openLog'; readonly runId: string; readonly path: string; readonly step: number | null }
@@ -62,6 +63,7 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
   const message = value as Record<string, unknown>;
   switch (message['type']) {
     case 'ready':
+    case 'addDumpHelper':
       return true;
     case 'revealSource':
     case 'requestCalibration':
