@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureHost, REPO } from './vscode-host/ensureHost.mjs';
+import { ensureHost, REPO, reportFailure } from './vscode-host/ensureHost.mjs';
 import { freePort, startCodeServer } from './vscode-host/codeServer.mjs';
 import { simulate } from './simulateTraining.mjs';
 import { DEMO_TRAIN_PY } from './demoWorkspace.mjs';
@@ -18,7 +18,7 @@ if (!existsSync(join(REPO, 'node_modules', '.package-lock.json'))) {
 }
 log('building and packaging the extension');
 npm('run', 'package');
-ensureHost({ log, chromium: false });
+reportFailure(() => ensureHost({ log, chromium: false }));
 
 const workspace = join(REPO, '.demo', 'workspace');
 rmSync(workspace, { recursive: true, force: true });
