@@ -4,9 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ensureHost, REPO } from './vscode-host/ensureHost.mjs';
+import { ensureHost, REPO, reportFailure } from './vscode-host/ensureHost.mjs';
 import { freePort, startCodeServer } from './vscode-host/codeServer.mjs';
 import { simulate } from './simulateTraining.mjs';
+import { DEMO_TRAIN_PY } from './demoWorkspace.mjs';
 
 const log = (message) => process.stderr.write(`[demo] ${message}\n`);
 const npm = (...args) => execFileSync('npm', args, { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -17,7 +18,7 @@ if (!existsSync(join(REPO, 'node_modules', '.package-lock.json'))) {
 }
 log('building and packaging the extension');
 npm('run', 'package');
-ensureHost({ log, chromium: false });
+reportFailure(() => ensureHost({ log, chromium: false }));
 
 const workspace = join(REPO, '.demo', 'workspace');
 rmSync(workspace, { recursive: true, force: true });
@@ -38,13 +39,10 @@ writeFileSync(
   join(workspace, 'README.md'),
   `# Demo workspace\n\nSimulated fine-tuning runs write logs here while you watch:\n\n${RUNS.map((run) => `- \`${run.dir}\`: ${run.what}`).join('\n')}\n\n` +
     'Every run has an eval loss that turns up while its token accuracy keeps rising. Open the panel with\n' +
-    '**Token Accuracy Lens: Open Metrics Panel** (F1), or click the status bar item. `train.py` keeps the best\n' +
-    'checkpoint by loss: see what the extension says about it.\n',
+    "**Token Accuracy Lens: Open Metrics Panel** (F1), or click the status bar item. `train.py` (TRL's SFTTrainer)\n" +
+    'keeps the best checkpoint by loss: see what the extension says about it, and what its quick fix writes.\n',
 );
-writeFileSync(
-  join(workspace, 'train.py'),
-  `from transformers import Trainer, TrainingArguments\n\nargs = TrainingArguments(\n    output_dir="outputs/sft-lr2e-5",\n    eval_strategy="steps",\n    eval_steps=50,\n    save_steps=250,\n    load_best_model_at_end=True,\n)\n\ntrainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=evaluation)\ntrainer.train()\n`,
-);
+writeFileSync(join(workspace, 'train.py'), DEMO_TRAIN_PY);
 
 const controller = new AbortController();
 /** Each run starts over when it has finished, so the demo stays live for as long as it runs. */

@@ -38,6 +38,7 @@ export type HostMessage =
 
 export type WebviewMessage =
   | { readonly type: 'ready' }
+  | { readonly type: 'addDumpHelper' }
   | { readonly type: 'revealSource'; readonly runId: string }
   | { readonly type: 'requestCalibration'; readonly runId: string }
   /** The user focused a run in the panel (a row of the run list or table): the status bar then shows it. */
@@ -64,6 +65,7 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
   const message = value as Record<string, unknown>;
   switch (message['type']) {
     case 'ready':
+    case 'addDumpHelper':
       return true;
     case 'revealSource':
     case 'requestCalibration':

@@ -150,7 +150,7 @@ const definition = el('p', { id: 'definitions', class: 'note' });
 const unplaced = el('p', { id: 'unplaced', class: 'note', hidden: '' });
 const summaryTable = el('table', { id: 'summary' });
 const problemList = el('ul', { id: 'problems', class: 'problems', 'aria-label': 'Problems reading logs' });
-const empty = emptyState();
+const empty = emptyState(() => vscode.postMessage({ type: 'addDumpHelper' }));
 const calibration = new CalibrationSection((message) => vscode.postMessage(message), theme);
 const content = el(
   'div',

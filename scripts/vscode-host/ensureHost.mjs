@@ -30,8 +30,48 @@ function ensureDebianPackages(log, chromium, host = true) {
   if (process.getuid?.() !== 0) throw new Error(`Missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install ${missing.join(' ')}`);
   log(`installing Debian packages: ${missing.join(' ')}`);
   const env = { DEBIAN_FRONTEND: 'noninteractive' };
-  run('apt-get', ['update', '-qq'], REPO, env);
-  run('apt-get', ['install', '-y', '-qq', ...missing], REPO, env);
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', ...missing],
+  ]) {
+    try {
+      run('apt-get', aptGetArgs(args), REPO, env);
+    } catch (error) {
+      throw new Error(aptFailureMessage(args, error.status ?? null, missing));
+    }
+  }
+}
+
+/** How long apt-get waits for the dpkg lock another apt or dpkg holds (unattended upgrades, another install) before it gives up. */
+export const APT_LOCK_TIMEOUT_SECONDS = 300;
+
+/**
+ * apt-get's arguments, waiting for the dpkg lock instead of failing at once when another process holds it
+ * (apt-get, unlike apt, does not wait by default). apt documents the option for the dpkg lock; whether
+ * `update` also waits for the package lists' lock depends on the apt version, and when it does not the failure
+ * message below says what to do.
+ */
+export function aptGetArgs(args) {
+  return ['-o', `DPkg::Lock::Timeout=${APT_LOCK_TIMEOUT_SECONDS}`, ...args];
+}
+
+/** What to tell the user when apt-get fails: what ran, the likely cause, and the command that settles it by hand. */
+export function aptFailureMessage(args, status, missing) {
+  return (
+    `apt-get ${args.join(' ')} failed (exit ${status ?? 'unknown'}), after waiting up to ${APT_LOCK_TIMEOUT_SECONDS / 60} minutes for the ` +
+    `dpkg lock if another apt or dpkg held it (its own output above says which). Install the packages by hand and run again: ` +
+    `sudo apt-get install ${missing.join(' ')}`
+  );
+}
+
+/** Runs a step for a command line: a failure is its message, without a stack trace. */
+export function reportFailure(step) {
+  try {
+    step();
+  } catch (error) {
+    process.stderr.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
 }
 
 function link(target, path) {
@@ -79,6 +119,8 @@ export function ensureHost({ log = (message) => process.stderr.write(`[host] ${m
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  if (process.argv.includes('--python-numpy')) ensureDebianPackages((message) => process.stderr.write(`[host] ${message}\n`), false, false);
-  else ensureHost();
+  reportFailure(() => {
+    if (process.argv.includes('--python-numpy')) ensureDebianPackages((message) => process.stderr.write(`[host] ${message}\n`), false, false);
+    else ensureHost();
+  });
 }

@@ -3,6 +3,7 @@ import { isWebviewMessage, type HostMessage, type Problem, type RunView, type Se
 import type { CalibrationView } from '../core/tokens/calibrationView';
 import { Disposable } from './disposable';
 import { saveExport } from './exportFile';
+import { ADD_DUMP_HELPER } from './dumpHelperCommand';
 import { SHOW_LOSS_TRUSTING_CODE } from './lossTrustSearch';
 import { localResourceRoots, panelHtml } from './panelHtml';
 
@@ -100,6 +101,9 @@ export class MetricsPanel extends Disposable {
       case 'findLossTrustingCode':
         // The code diagnostics, not the panel, know the scripts; the command is where both meet.
         void vscode.commands.executeCommand(SHOW_LOSS_TRUSTING_CODE, message.runId);
+        break;
+      case 'addDumpHelper':
+        void vscode.commands.executeCommand(ADD_DUMP_HELPER);
         break;
       case 'export':
         void saveExport(message.format, message.fileName, message.data);

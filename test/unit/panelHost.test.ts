@@ -20,6 +20,7 @@ test('messages from the panel are checked before the host acts on them', () => {
   assert.equal(isWebviewMessage({ type: 'findLossTrustingCode' }), false, 'the code is found by the run of the warning');
   assert.equal(isWebviewMessage({ type: 'focusRun', runId: '/r' }), true);
   assert.equal(isWebviewMessage({ type: 'focusRun', runId: 3 }), false, 'the status bar follows a focused run only by its id');
+  assert.equal(isWebviewMessage({ type: 'addDumpHelper' }), true, 'the empty state runs the command that copies the dump helper');
 });
 
 test('the host answers a zoom from the store: the window at full detail, with its own point count', () => {
