@@ -125,12 +125,14 @@ test('colours stay with their run when runs are hidden', async () => {
   await waitAttr('#accuracy-chart', 'data-runs', '3');
 });
 
-test('smoothing draws a faint raw line behind each smoothed one; at zero only raw lines remain', async () => {
-  assert.equal(await attr('#accuracy-chart', 'data-lines'), '6');
+test('smoothing draws a faint raw line behind each smoothed train line; eval curves stay raw; at zero only raw lines remain', async () => {
+  assert.equal(await attr('#accuracy-chart', 'data-lines'), '3', 'eval accuracy: one raw line per run at any smoothing');
+  const smoothed = Number(await attr('#loss-chart', 'data-lines'));
   await page.locator('#smoothing').fill('0');
-  await waitAttr('#accuracy-chart', 'data-lines', '3');
+  await waitAttr('#loss-chart', 'data-lines', String(smoothed - 3));
+  assert.equal(await attr('#accuracy-chart', 'data-lines'), '3');
   await page.locator('#smoothing').fill('0.6');
-  await waitAttr('#accuracy-chart', 'data-lines', '6');
+  await waitAttr('#loss-chart', 'data-lines', String(smoothed));
 });
 
 test('zooming one chart zooms the other; reset zoom brings both back', async () => {
