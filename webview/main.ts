@@ -13,7 +13,10 @@ import { assignColors } from './runColors';
 import { runMatcher } from './runFilter';
 import { RunList } from './runList';
 import { SeriesFetcher } from './seriesFetcher';
-import { renderDefinitions, renderProblems, renderRunsTable, renderWarnings, type TableEvents } from './summary';
+import { ProblemsList } from './problemsList';
+import { runRows, RunsTable, type TableEvents } from './runsTable';
+import { renderDefinitions } from './summary';
+import { WarningsList } from './warningsList';
 import { onThemeChange, PALETTE_SIZE, readThemeColors } from './theme';
 import { restoreUiState, type ChartId, type UiState } from './uiState';
 import { formatX, X_AXIS_LABELS } from './xAxis';
@@ -141,11 +144,11 @@ function chartSlot(id: ChartId): ChartSlot {
 }
 
 const charts: Record<ChartId, ChartSlot> = { loss: chartSlot('loss'), accuracy: chartSlot('accuracy'), extra: chartSlot('extra') };
-const warningList = el('ul', { id: 'warnings', class: 'warnings', 'aria-label': 'Warnings' });
+const warningList = new WarningsList(tableEvents);
 const definition = el('p', { id: 'definitions', class: 'note' });
 const unplaced = el('p', { id: 'unplaced', class: 'note', hidden: '' });
-const summaryTable = el('table', { id: 'summary' });
-const problemList = el('ul', { id: 'problems', class: 'problems', 'aria-label': 'Problems reading logs' });
+const summaryTable = new RunsTable(tableEvents);
+const problemList = new ProblemsList();
 const empty = emptyState();
 const calibration = new CalibrationSection((message) => vscode.postMessage(message), theme);
 const content = el(
@@ -157,11 +160,11 @@ const content = el(
     { class: 'charts', 'aria-label': 'Charts: drag to zoom, shift-drag to pan, double-click to reset' },
     ...CHART_IDS.map((id) => charts[id].figure),
   ),
-  warningList,
+  warningList.element,
   calibration.element,
   definition,
-  el('div', { class: 'table-box' }, summaryTable),
-  problemList,
+  el('div', { class: 'table-box' }, summaryTable.element),
+  problemList.element,
 );
 const layout = el('div', { class: 'layout' }, runList.element, content);
 document.getElementById('app')?.append(controls.element, empty, layout);
@@ -270,10 +273,10 @@ function render(): void {
   unplaced.hidden = model.unplacedRunIds.length === 0;
   unplaced.textContent = `${model.unplacedRunIds.length} run(s) log no ${X_AXIS_LABELS[ui.xAxis]} and are not drawn on this axis.`;
   controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
-  runList.render(runs, ui.filter, ui.hiddenRunIds, colors, theme, ui.focusedRunId);
-  renderRunsTable(summaryTable, runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset, tableEvents);
-  renderWarnings(warningList, runs, tableEvents);
-  renderProblems(problemList, problems);
+  runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId });
+  summaryTable.update(runRows(runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset));
+  warningList.update(runs);
+  problemList.update(problems);
   renderDefinitions(definition, runs);
   calibration.render(runs, ui.focusedRunId, theme);
   if (crosshair !== null) setCrosshair(crosshair);
@@ -317,7 +320,7 @@ function focusRun(runId: string): void {
   const filter = runMatcher(ui.filter).matches(run.label) ? ui.filter : '';
   runList.setFilter(filter);
   setUi({ ...ui, filter, focusedRunId: runId, hiddenRunIds: ui.hiddenRunIds.filter((id) => id !== runId) });
-  requestAnimationFrame(() => summaryTable.querySelector<HTMLElement>(`tr[data-run-id="${CSS.escape(runId)}"]`)?.scrollIntoView({ block: 'nearest' }));
+  requestAnimationFrame(() => summaryTable.element.querySelector<HTMLElement>(`tr[data-run-id="${CSS.escape(runId)}"]`)?.scrollIntoView({ block: 'nearest' }));
 }
 
 function receive(message: HostMessage): void {
