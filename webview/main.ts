@@ -12,6 +12,7 @@ import { visibleCsv } from './exportCsv';
 import { assignColors } from './runColors';
 import { runMatcher } from './runFilter';
 import { RunList } from './runList';
+import { applyRunsUpdate } from './runsUpdate';
 import { SeriesFetcher } from './seriesFetcher';
 import { ProblemsList } from './problemsList';
 import { runRows, RunsTable, type TableEvents } from './runsTable';
@@ -269,14 +270,10 @@ function receive(message: HostMessage): void {
       fetcher.forget(runs.map((run) => run.id));
       break;
     case 'update': {
-      const changed = new Map(message.runs.map((run) => [run.id, run]));
-      const removed = new Set(message.removedRunIds);
-      runs = runs.filter((run) => !removed.has(run.id)).map((run) => changed.get(run.id) ?? run);
-      for (const run of message.runs) if (!runs.some((known) => known.id === run.id)) runs.push(run);
-      runs.sort((a, b) => a.id.localeCompare(b.id));
+      runs = applyRunsUpdate(runs, message.runs, message.removedRunIds);
       hostOffset = message.now - Date.now();
       problems = message.problems;
-      fetcher.forget([...changed.keys(), ...removed]);
+      fetcher.forget([...message.runs.map((run) => run.id), ...message.removedRunIds]);
       break;
     }
     case 'series':
