@@ -11,6 +11,7 @@ import { emptyState } from './emptyState';
 import { visibleCsv } from './exportCsv';
 import { assignColors } from './runColors';
 import { runMatcher } from './runFilter';
+import { setText } from './keyedList';
 import { RunList } from './runList';
 import { applyRunsUpdate } from './runsUpdate';
 import { SeriesFetcher } from './seriesFetcher';
@@ -234,12 +235,12 @@ function render(): void {
       label: chartLabel(id, lines),
     });
   }
-  lossNote.textContent = model.trainDashed ? 'solid: eval, dashed: train' : 'thick: eval, thin: train';
+  setText(lossNote, model.trainDashed ? 'solid: eval, dashed: train' : 'thick: eval, thin: train');
   charts.extra.element.hidden = ui.extraKey === null;
   empty.hidden = runs.length > 0;
   layout.hidden = runs.length === 0;
   unplaced.hidden = model.unplacedRunIds.length === 0;
-  unplaced.textContent = `${model.unplacedRunIds.length} run(s) log no ${X_AXIS_LABELS[ui.xAxis]} and are not drawn on this axis.`;
+  setText(unplaced, `${model.unplacedRunIds.length} run(s) log no ${X_AXIS_LABELS[ui.xAxis]} and are not drawn on this axis.`);
   controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
   runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId });
   summaryTable.update(runRows(runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset));
