@@ -15,6 +15,7 @@ import { pointStatisticsText, type CalibrationView } from '../src/core/tokens/ca
 import type { RunView, WebviewMessage } from '../src/protocol';
 import { calibrationRunId, confidenceAndAccuracy, nllSplitBars, pairedTestText, rawAndScaledLoss, reliabilityAt } from './calibrationData';
 import { el } from './dom';
+import { setText } from './keyedList';
 import { withAlpha, type ThemeColors } from './theme';
 
 Chart.register(BarController, BarElement, CategoryScale, LineController, LineElement, LinearScale, PointElement, Legend, Tooltip);
@@ -105,7 +106,9 @@ export class CalibrationSection {
     if (view === null) return;
     const steps = view.points.filter((point) => point.reliability.length > 0).map((point) => point.step);
     if (this.step === null || !steps.includes(this.step)) this.step = steps[steps.length - 1] ?? null;
-    this.stepPicker.replaceChildren(...steps.map((step) => el('option', { value: String(step) }, String(step))));
+    // Rebuilt only when the steps differ: an open picker or one with focus is left alone by a redraw.
+    if ([...this.stepPicker.options].map((option) => option.value).join(',') !== steps.join(','))
+      this.stepPicker.replaceChildren(...steps.map((step) => el('option', { value: String(step) }, String(step))));
     if (this.step !== null) this.stepPicker.value = String(this.step);
     this.draw();
   }
@@ -113,9 +116,9 @@ export class CalibrationSection {
   private draw(): void {
     const view = this.view;
     if (view === null) return;
-    this.heading.textContent = `Calibration of ${this.runLabel || view.runId}, computed from its evaluation outputs`;
-    this.alignment.textContent = `Tokens paired as: ${view.alignments.join(' | ')}.`;
-    this.paired.textContent = pairedTestText(view);
+    setText(this.heading, `Calibration of ${this.runLabel || view.runId}, computed from its evaluation outputs`);
+    setText(this.alignment, `Tokens paired as: ${view.alignments.join(' | ')}.`);
+    setText(this.paired, pairedTestText(view));
     const colors = this.theme.runs;
     const [blue, orange, green, purple, , red] = [0, 1, 2, 3, 4, 5].map((i) => colors[i] ?? this.theme.foreground);
     const trend = confidenceAndAccuracy(view);

@@ -108,6 +108,8 @@ interface LineSpec {
   readonly series: SeriesData | null;
   readonly colorIndex: number;
   readonly train: boolean;
+  /** Eval series are not: see linesFor. */
+  readonly smoothed: boolean;
   readonly dashed: boolean;
   readonly scale: number;
   readonly faded: boolean;
@@ -156,7 +158,9 @@ function linesFor(spec: LineSpec, mapping: XMapping, ui: UiState, log: boolean, 
     });
   const common = { runId: run.id, key: series.key, colorIndex: spec.colorIndex, train: spec.train, dashed: spec.dashed, faded: spec.faded };
   const name = `${run.label} · ${series.key}`;
-  if (ui.smoothing <= 0) return [{ ...common, label: name, raw: false, points: toPoints(values) }];
+  // Eval series are drawn raw at any smoothing: each point is already an average over the whole eval set, and
+  // an average across a handful of evals bends the line away from the values the table and best markers quote.
+  if (ui.smoothing <= 0 || !spec.smoothed) return [{ ...common, label: name, raw: false, points: toPoints(values) }];
   return [
     // The faint raw line is never dashed: dashes of thousands of short segments cost more than the rest of the chart.
     // The raw line behind is faint and busy: fewer points (min/max kept, so spikes still show) draw it as well.
@@ -292,11 +296,12 @@ export function buildChartModel(
     let forRun = cached !== undefined && cached.signature === signature && cached.deps.every((dep, i) => dep === deps[i]) ? cached.lines : undefined;
     if (forRun === undefined) {
       const withDetail = (series: SeriesData | null, i: number): SeriesData | null => (series === null ? null : mergeDetail(series, details[i]));
-      const spec = (series: SeriesData | null, i: number, train: boolean, scale: number): LineSpec => ({
+      const spec = (series: SeriesData | null, i: number, train: boolean, scale: number, smoothed = train): LineSpec => ({
         run,
         series: withDetail(series, i),
         colorIndex,
         train,
+        smoothed,
         dashed: train && trainDashed,
         scale,
         faded,
@@ -309,7 +314,8 @@ export function buildChartModel(
       if (ui.showAccuracy)
         forRun.accuracy.push(...linesFor(spec(run.evalAccuracy, 2, false, accuracyScale), mapping, ui, ui.logScale.includes('accuracy'), budget));
       if (ui.extraKey !== null && extra !== undefined && extra.key === ui.extraKey)
-        forRun.extra.push(...linesFor(spec(extra, 3, false, 1), mapping, ui, ui.logScale.includes('extra'), budget));
+        // Another logged key is as often a per-step train metric (grad_norm, learning rate): smoothed as asked.
+        forRun.extra.push(...linesFor(spec(extra, 3, false, 1, true), mapping, ui, ui.logScale.includes('extra'), budget));
       cache?.set(run, { signature, deps, lines: forRun });
     }
     for (const chart of ['loss', 'accuracy', 'extra'] as const) lines[chart].push(...forRun[chart]);

@@ -37,6 +37,7 @@ export function controlBar(
     step: '0.01',
     value: String(ui.smoothing),
     'aria-label': 'Smoothing',
+    title: 'Smoothing of train curves; eval curves are drawn raw, so they end where the table says',
   });
   const smoothingValue = el('output', { id: 'smoothing-value', for: 'smoothing' }, ui.smoothing.toFixed(2));
   smoothing.addEventListener('input', () => {

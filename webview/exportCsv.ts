@@ -11,8 +11,8 @@ function numberCell(value: number | null | undefined): string {
 }
 
 /**
- * The data the charts show, as CSV: one row per point inside the x range, raw value and (when smoothing is
- * on) the smoothed value beside it. Lines come in pairs (raw, smoothed) or alone (no smoothing).
+ * The data the charts show, as CSV: one row per point inside the x range, raw value and (when its line is
+ * smoothed: train curves, with smoothing on) the smoothed value beside it. Lines come in pairs (raw, smoothed) or alone (no smoothing).
  */
 export function visibleCsv(
   charts: readonly (readonly ChartLine[])[],

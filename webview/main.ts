@@ -1,7 +1,7 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import type { HostMessage, Problem, RunView, WebviewMessage } from '../src/protocol';
-import { buildChartModel, pointCount, valuesAt, xExtent, type ChartLine, type ChartModel, type LineCache, type XRange } from './chartData';
-import { MetricChart } from './charts';
+import { buildChartModel, valuesAt, xExtent, type ChartLine, type ChartModel, type LineCache, type XRange } from './chartData';
+import { CHART_TITLES, ChartFigure } from './chartFigure';
 import { controlBar } from './controls';
 import { renderCrosshairTip } from './crosshairTip';
 import { CalibrationSection } from './calibration';
@@ -11,10 +11,16 @@ import { emptyState } from './emptyState';
 import { visibleCsv } from './exportCsv';
 import { assignColors } from './runColors';
 import { runMatcher } from './runFilter';
+import { setText } from './keyedList';
 import { RunList } from './runList';
+import { applyRunsUpdate } from './runsUpdate';
 import { SeriesFetcher } from './seriesFetcher';
-import { renderDefinitions, renderProblems, renderRunsTable, renderWarnings, type TableEvents } from './summary';
+import { ProblemsList } from './problemsList';
+import { runRows, RunsTable, type TableEvents } from './runsTable';
+import { renderDefinitions } from './summary';
+import { WarningsList } from './warningsList';
 import { onThemeChange, PALETTE_SIZE, readThemeColors } from './theme';
+import { RenderScheduler } from './renderScheduler';
 import { restoreUiState, type ChartId, type UiState } from './uiState';
 import { formatX, X_AXIS_LABELS } from './xAxis';
 
@@ -38,11 +44,12 @@ let crosshair: number | null = null;
 let hostOffset = 0;
 const fetcher = new SeriesFetcher((message) => vscode.postMessage(message));
 const lineCache: LineCache = new WeakMap();
+const scheduler = new RenderScheduler(render);
 
 function setUi(next: UiState, render = true): void {
   ui = next;
   vscode.setState(ui);
-  if (render) scheduleRender();
+  if (render) scheduler.soon();
 }
 
 const tableEvents: TableEvents = {
@@ -83,73 +90,38 @@ const controls = controlBar(ui, {
   onExportCsv: () => exportCsv(),
 });
 
-const CHART_TITLES: Record<ChartId, string> = { loss: 'Loss', accuracy: 'Eval accuracy', extra: 'Metric' };
-const Y_TITLES: Record<ChartId, string> = { loss: 'loss', accuracy: 'accuracy (%)', extra: 'value' };
 const CHART_IDS: readonly ChartId[] = ['loss', 'accuracy', 'extra'];
-
-interface ChartSlot {
-  readonly figure: HTMLElement;
-  readonly chart: MetricChart;
-  readonly tip: HTMLElement;
-  readonly caption: HTMLElement;
-}
-
 const lossNote = el('span', { class: 'note', id: 'loss-note' }, 'solid: eval, dashed: train');
 
-function chartSlot(id: ChartId): ChartSlot {
-  const canvas = el('canvas', {
-    id: `${id}-chart`,
-    role: 'img',
-    tabindex: '0',
-    'aria-label': CHART_TITLES[id],
-    'aria-keyshortcuts': 'ArrowLeft ArrowRight + - 0',
-  });
-  const tip = el('div', { class: 'crosshair-tip', id: `${id}-tip`, hidden: '' });
-  const log = el('input', { type: 'checkbox', id: `${id}-log`, 'aria-label': `Log scale for ${CHART_TITLES[id]}` });
-  log.checked = ui.logScale.includes(id);
-  log.addEventListener('change', () => setUi({ ...ui, logScale: log.checked ? [...ui.logScale, id] : ui.logScale.filter((chart) => chart !== id) }));
-  const png = el('button', { type: 'button', id: `${id}-png`, 'aria-label': `Export the ${CHART_TITLES[id]} chart as PNG` }, 'PNG');
-  png.addEventListener('click', () =>
-    vscode.postMessage({
-      type: 'export',
-      format: 'png',
-      fileName: `${id === 'extra' ? (ui.extraKey ?? 'metric').replace(/[^\w.-]/g, '_') : id}.png`,
-      data: slot.chart.toPng(),
-    }),
+function chartFigure(id: ChartId): ChartFigure {
+  return new ChartFigure(
+    id,
+    ui.logScale.includes(id),
+    theme,
+    {
+      onLogScale: (log) => setUi({ ...ui, logScale: log ? [...ui.logScale, id] : ui.logScale.filter((chart) => chart !== id) }),
+      onPng: (data) =>
+        vscode.postMessage({
+          type: 'export',
+          format: 'png',
+          fileName: `${id === 'extra' ? (ui.extraKey ?? 'metric').replace(/[^\w.-]/g, '_') : id}.png`,
+          data,
+        }),
+      onRange: (range) => setRange(range),
+      onHover: (x) => setCrosshair(x),
+      onPan: (fraction) => panBy(fraction),
+      onZoom: (factor) => zoomBy(factor),
+    },
+    id === 'loss' ? lossNote : null,
   );
-  const caption = el('span', { class: 'chart-title' }, CHART_TITLES[id]);
-  const chart = new MetricChart(canvas, Y_TITLES[id], theme, { onRange: (range) => setRange(range), onHover: (x) => setCrosshair(x) });
-  canvas.addEventListener('keydown', (event) => {
-    const keys: Record<string, () => void> = {
-      ArrowLeft: () => panBy(-0.1),
-      ArrowRight: () => panBy(0.1),
-      '+': () => zoomBy(0.5),
-      '=': () => zoomBy(0.5),
-      '-': () => zoomBy(2),
-      '0': () => setRange(null),
-      Escape: () => setRange(null),
-    };
-    const action = keys[event.key];
-    if (action === undefined) return;
-    event.preventDefault();
-    action();
-  });
-  const figure = el(
-    'figure',
-    { class: 'chart', id: `${id}-figure` },
-    el('figcaption', {}, caption, id === 'loss' ? lossNote : '', el('span', { class: 'chart-tools' }, el('label', {}, log, ' log'), png)),
-    el('div', { class: 'canvas-box' }, canvas, tip),
-  );
-  const slot: ChartSlot = { figure, chart, tip, caption };
-  return slot;
 }
 
-const charts: Record<ChartId, ChartSlot> = { loss: chartSlot('loss'), accuracy: chartSlot('accuracy'), extra: chartSlot('extra') };
-const warningList = el('ul', { id: 'warnings', class: 'warnings', 'aria-label': 'Warnings' });
+const charts: Record<ChartId, ChartFigure> = { loss: chartFigure('loss'), accuracy: chartFigure('accuracy'), extra: chartFigure('extra') };
+const warningList = new WarningsList(tableEvents);
 const definition = el('p', { id: 'definitions', class: 'note' });
 const unplaced = el('p', { id: 'unplaced', class: 'note', hidden: '' });
-const summaryTable = el('table', { id: 'summary' });
-const problemList = el('ul', { id: 'problems', class: 'problems', 'aria-label': 'Problems reading logs' });
+const summaryTable = new RunsTable(tableEvents);
+const problemList = new ProblemsList();
 const empty = emptyState(() => vscode.postMessage({ type: 'addDumpHelper' }));
 const calibration = new CalibrationSection((message) => vscode.postMessage(message), theme);
 const content = el(
@@ -159,13 +131,13 @@ const content = el(
   el(
     'section',
     { class: 'charts', 'aria-label': 'Charts: drag to zoom, shift-drag to pan, double-click to reset' },
-    ...CHART_IDS.map((id) => charts[id].figure),
+    ...CHART_IDS.map((id) => charts[id].element),
   ),
-  warningList,
+  warningList.element,
   calibration.element,
   definition,
-  el('div', { class: 'table-box' }, summaryTable),
-  problemList,
+  el('div', { class: 'table-box' }, summaryTable.element),
+  problemList.element,
 );
 const layout = el('div', { class: 'layout' }, runList.element, content);
 document.getElementById('app')?.append(controls.element, empty, layout);
@@ -187,7 +159,7 @@ function setRange(range: XRange | null): void {
     ui,
     range,
   );
-  scheduleRender();
+  scheduler.soon();
 }
 
 function zoomBy(factor: number): void {
@@ -256,62 +228,32 @@ function render(): void {
   model = buildChartModel(runs, ui, colors, fetcher.extras, fetcher.detail, { maxPointsPerLine: Math.ceil(width), xWindow: ui.xRange }, lineCache);
   const range = currentRange();
   for (const id of CHART_IDS) {
-    const slot = charts[id];
     const lines = model[id];
-    slot.chart.render({ lines, annotations: model.annotations[id], xRange: range, xMode: ui.xAxis, log: ui.logScale.includes(id) });
-    slot.chart.canvas.dataset['points'] = String(pointCount(lines));
-    slot.chart.canvas.dataset['runs'] = String(new Set(lines.map((line) => line.runId)).size);
-    slot.chart.canvas.dataset['lines'] = String(lines.length);
-    slot.chart.canvas.dataset['xMin'] = String(range?.min ?? '');
-    slot.chart.canvas.dataset['xMax'] = String(range?.max ?? '');
-    slot.chart.canvas.setAttribute('aria-label', chartLabel(id, lines));
+    charts[id].update({
+      lines,
+      annotations: model.annotations[id],
+      xRange: range,
+      xMode: ui.xAxis,
+      log: ui.logScale.includes(id),
+      title: id === 'extra' ? (ui.extraKey ?? 'Metric') : CHART_TITLES[id],
+      label: chartLabel(id, lines),
+    });
   }
-  lossNote.textContent = model.trainDashed ? 'solid: eval, dashed: train' : 'thick: eval, thin: train';
-  charts.extra.figure.hidden = ui.extraKey === null;
-  charts.extra.caption.textContent = ui.extraKey ?? 'Metric';
+  setText(lossNote, model.trainDashed ? 'solid: eval, dashed: train' : 'thick: eval, thin: train');
+  charts.extra.element.hidden = ui.extraKey === null;
   empty.hidden = runs.length > 0;
   layout.hidden = runs.length === 0;
   unplaced.hidden = model.unplacedRunIds.length === 0;
-  unplaced.textContent = `${model.unplacedRunIds.length} run(s) log no ${X_AXIS_LABELS[ui.xAxis]} and are not drawn on this axis.`;
+  setText(unplaced, `${model.unplacedRunIds.length} run(s) log no ${X_AXIS_LABELS[ui.xAxis]} and are not drawn on this axis.`);
   controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
-  runList.render(runs, ui.filter, ui.hiddenRunIds, colors, theme, ui.focusedRunId);
-  renderRunsTable(summaryTable, runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset, tableEvents);
-  renderWarnings(warningList, runs, tableEvents);
-  renderProblems(problemList, problems);
+  runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId });
+  summaryTable.update(runRows(runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset));
+  warningList.update(runs);
+  problemList.update(problems);
   renderDefinitions(definition, runs);
   calibration.render(runs, ui.focusedRunId, theme);
   if (crosshair !== null) setCrosshair(crosshair);
   document.body.dataset['rendered'] = String(Number(document.body.dataset['rendered'] ?? '0') + 1);
-}
-
-let renderPending = false;
-let dataRenderTimer: ReturnType<typeof setTimeout> | undefined;
-let lastRender = { end: 0, ms: 0 };
-function scheduleRender(): void {
-  if (renderPending) return;
-  renderPending = true;
-  clearTimeout(dataRenderTimer);
-  dataRenderTimer = undefined;
-  requestAnimationFrame(() => {
-    renderPending = false;
-    const start = performance.now();
-    render();
-    lastRender = { end: performance.now(), ms: performance.now() - start };
-  });
-}
-
-/**
- * New data from live runs is drawn at most every other render's length: with many runs appending, the
- * panel spends at least half its time free for the user (what the user does is drawn at once).
- */
-function scheduleDataRender(): void {
-  if (renderPending || dataRenderTimer !== undefined) return;
-  const wait = lastRender.end + lastRender.ms - performance.now();
-  if (wait <= 0) return scheduleRender();
-  dataRenderTimer = setTimeout(() => {
-    dataRenderTimer = undefined;
-    scheduleRender();
-  }, wait);
 }
 
 /** A run focused from the tree view or a warning: shown, listed, highlighted and scrolled to. */
@@ -321,7 +263,7 @@ function focusRun(runId: string): void {
   const filter = runMatcher(ui.filter).matches(run.label) ? ui.filter : '';
   runList.setFilter(filter);
   setUi({ ...ui, filter, focusedRunId: runId, hiddenRunIds: ui.hiddenRunIds.filter((id) => id !== runId) });
-  requestAnimationFrame(() => summaryTable.querySelector<HTMLElement>(`tr[data-run-id="${CSS.escape(runId)}"]`)?.scrollIntoView({ block: 'nearest' }));
+  requestAnimationFrame(() => summaryTable.element.querySelector<HTMLElement>(`tr[data-run-id="${CSS.escape(runId)}"]`)?.scrollIntoView({ block: 'nearest' }));
 }
 
 function receive(message: HostMessage): void {
@@ -333,18 +275,14 @@ function receive(message: HostMessage): void {
       fetcher.forget(runs.map((run) => run.id));
       break;
     case 'update': {
-      const changed = new Map(message.runs.map((run) => [run.id, run]));
-      const removed = new Set(message.removedRunIds);
-      runs = runs.filter((run) => !removed.has(run.id)).map((run) => changed.get(run.id) ?? run);
-      for (const run of message.runs) if (!runs.some((known) => known.id === run.id)) runs.push(run);
-      runs.sort((a, b) => a.id.localeCompare(b.id));
+      runs = applyRunsUpdate(runs, message.runs, message.removedRunIds);
       hostOffset = message.now - Date.now();
       problems = message.problems;
-      fetcher.forget([...changed.keys(), ...removed]);
+      fetcher.forget([...message.runs.map((run) => run.id), ...message.removedRunIds]);
       break;
     }
     case 'series':
-      if (fetcher.receive(message.requestId, message.series)) scheduleRender();
+      if (fetcher.receive(message.requestId, message.series)) scheduler.soon();
       return;
     case 'calibration':
       calibration.receive(message.runId, message.view);
@@ -355,18 +293,18 @@ function receive(message: HostMessage): void {
   }
   fetcher.requestExtras(runs, ui.extraKey);
   if (ui.xRange !== null) fetcher.requestDetail(runs, ui, ui.xRange);
-  if (message.type === 'snapshot') scheduleRender();
-  else scheduleDataRender();
+  if (message.type === 'snapshot') scheduler.soon();
+  else scheduler.data();
 }
 
 onThemeChange(() => {
   theme = readThemeColors();
   for (const id of CHART_IDS) charts[id].chart.applyTheme(theme);
-  scheduleRender();
+  scheduler.soon();
 });
 // Live turns to idle with time alone: the table is redrawn now and then.
 setInterval(() => {
-  if (runs.length > 0) scheduleRender();
+  if (runs.length > 0) scheduler.soon();
 }, 30_000);
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => receive(event.data));
 vscode.setState(ui);

@@ -1,5 +1,6 @@
 import type { RunView } from '../src/protocol';
 import { el } from './dom';
+import { KeyedList, setAttribute, setText, type Component } from './keyedList';
 import { runMatcher } from './runFilter';
 import { runColor, type ThemeColors } from './theme';
 
@@ -8,21 +9,68 @@ export interface RunListEvents {
   onVisibility(runIds: readonly string[], visible: boolean): void;
 }
 
+export interface RunListData {
+  readonly runs: readonly RunView[];
+  readonly filter: string;
+  readonly hidden: readonly string[];
+  readonly colors: Readonly<Record<string, number>>;
+  readonly theme: ThemeColors;
+  readonly focused: string | null;
+}
+
+interface RunItemData {
+  readonly run: RunView;
+  readonly visible: boolean;
+  readonly color: string;
+  readonly focused: boolean;
+}
+
+/** One run's entry, built once: focus on its checkbox holds while the run writes. */
+class RunItem implements Component<RunItemData> {
+  readonly element: HTMLElement;
+  private data: RunItemData;
+  private readonly box: HTMLInputElement;
+  private readonly swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
+  private readonly name = el('span', { class: 'run-label' });
+  private readonly warn = el('span', { class: 'warn-mark' }, '⚠');
+  private readonly label: HTMLElement;
+
+  constructor(data: RunItemData, events: RunListEvents) {
+    this.data = data;
+    this.box = el('input', { type: 'checkbox', 'data-run-id': data.run.id });
+    this.box.addEventListener('change', () => events.onVisibility([this.data.run.id], this.box.checked));
+    this.label = el('label', {}, this.box, this.swatch, this.name, this.warn);
+    this.element = el('li', {}, this.label);
+  }
+
+  update(data: RunItemData): void {
+    this.data = data;
+    const { run } = data;
+    if (this.box.checked !== data.visible) this.box.checked = data.visible;
+    this.swatch.style.backgroundColor = data.color;
+    setText(this.name, run.label);
+    setAttribute(this.label, 'title', run.id);
+    this.element.classList.toggle('focused', data.focused);
+    const count = run.warnings.length;
+    this.warn.hidden = count === 0;
+    setAttribute(this.warn, 'title', `${count} warning(s)`);
+    setAttribute(this.warn, 'aria-label', `${count} warnings`);
+  }
+}
+
 /**
  * The run list: a filter (regular expression, as TensorBoard's), show and hide per run, and show or hide
  * every run the filter matches. Native checkboxes: a thousand runs stay quick, and each has its label.
  */
-export class RunList {
+export class RunList implements Component<RunListData> {
   readonly element: HTMLElement;
   private readonly filterInput: HTMLInputElement;
   private readonly count: HTMLElement;
   private readonly list: HTMLElement;
+  private readonly items: KeyedList<RunItemData>;
   private matching: readonly RunView[] = [];
 
-  constructor(
-    filter: string,
-    private readonly events: RunListEvents,
-  ) {
+  constructor(filter: string, events: RunListEvents) {
     this.filterInput = el('input', {
       type: 'search',
       id: 'run-filter',
@@ -48,6 +96,11 @@ export class RunList {
       ),
     );
     this.filterInput.addEventListener('input', () => events.onFilter(this.filterInput.value));
+    this.items = new KeyedList(
+      this.list,
+      (data) => data.run.id,
+      (data) => new RunItem(data, events),
+    );
     this.element = el(
       'nav',
       { class: 'runs-pane', 'aria-label': 'Runs' },
@@ -57,37 +110,15 @@ export class RunList {
     );
   }
 
-  render(
-    runs: readonly RunView[],
-    filter: string,
-    hidden: readonly string[],
-    colors: Readonly<Record<string, number>>,
-    theme: ThemeColors,
-    focused: string | null,
-  ): void {
+  update({ runs, filter, hidden, colors, theme, focused }: RunListData): void {
     const matcher = runMatcher(filter);
     this.filterInput.classList.toggle('plain-text', !matcher.regexValid);
     this.filterInput.title = matcher.regexValid ? 'Regular expression, case-insensitive' : 'Not a valid regular expression: matched as plain text';
     this.matching = runs.filter((run) => matcher.matches(run.label));
     const shown = this.matching.filter((run) => !hidden.includes(run.id)).length;
-    this.count.textContent = `${shown} shown · ${this.matching.length} of ${runs.length} runs match`;
-    this.list.replaceChildren(
-      ...this.matching.map((run) => {
-        const box = el('input', { type: 'checkbox', 'data-run-id': run.id });
-        box.checked = !hidden.includes(run.id);
-        box.addEventListener('change', () => this.events.onVisibility([run.id], box.checked));
-        const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
-        swatch.style.backgroundColor = runColor(theme, colors[run.id] ?? 0);
-        const warn =
-          run.warnings.length > 0
-            ? el('span', { class: 'warn-mark', title: `${run.warnings.length} warning(s)`, 'aria-label': `${run.warnings.length} warnings` }, '⚠')
-            : '';
-        return el(
-          'li',
-          { class: run.id === focused ? 'focused' : '' },
-          el('label', { title: run.id }, box, swatch, el('span', { class: 'run-label' }, run.label), warn),
-        );
-      }),
+    setText(this.count, `${shown} shown · ${this.matching.length} of ${runs.length} runs match`);
+    this.items.update(
+      this.matching.map((run) => ({ run, visible: !hidden.includes(run.id), color: runColor(theme, colors[run.id] ?? 0), focused: run.id === focused })),
     );
   }
 

@@ -29,18 +29,37 @@ function timedRun(): ReturnType<typeof buildRunView> {
   return buildRunView(timed.snapshot('/ws/timed') ?? assert.fail(), 'timed');
 }
 
-test('each series gets a faint raw line behind its smoothed line; accuracy is shown in percent', () => {
+test('each train series gets a faint raw line behind its smoothed line; eval series are drawn raw; accuracy is shown in percent', () => {
   const model = buildChartModel(runs, ui(), colors);
-  assert.equal(model.loss.length, 8, 'two runs × (eval + train) × (raw + smoothed)');
-  assert.equal(model.accuracy.length, 4);
-  const raw = model.accuracy.find((line) => line.raw && line.runId === '/ws/sft-run');
-  assert.ok(Math.abs((raw?.points[0]?.y ?? 0) - 40) < 1e-9);
+  assert.equal(model.loss.length, 6, 'two runs × (eval + train raw + train smoothed)');
+  assert.equal(model.accuracy.length, 2, 'eval accuracy: one raw line per run');
+  const accuracy = model.accuracy.find((line) => line.runId === '/ws/sft-run');
+  assert.equal(accuracy?.raw, false, 'the raw eval line is the line itself, drawn in full');
+  assert.ok(Math.abs((accuracy?.points[0]?.y ?? 0) - 40) < 1e-9);
   assert.equal(pointCount(model.accuracy), 18);
   assert.ok(
     model.loss.filter((line) => line.raw).every((line) => !line.dashed),
     'raw lines are never dashed',
   );
   assert.ok(model.loss.some((line) => !line.raw && line.dashed && line.key === 'loss'));
+});
+
+test('smoothing never bends an eval curve: it ends at the last eval and passes through the best-accuracy marker', () => {
+  for (const smoothing of [0.6, 0.99]) {
+    const model = buildChartModel(runs, ui({ smoothing }), colors);
+    for (const run of runs) {
+      const values = run.evalAccuracy?.values.filter((value) => value !== null) ?? [];
+      const line = model.accuracy.find((item) => item.runId === run.id);
+      const last = line?.points.at(-1)?.y ?? Number.NaN;
+      assert.ok(Math.abs(last - (values.at(-1) ?? Number.NaN) * 100) < 1e-9, `${run.id} ends at its last eval at smoothing ${smoothing}`);
+      const best = model.annotations.accuracy.find((mark) => mark.kind === 'best-accuracy' && mark.runId === run.id);
+      if (best?.kind !== 'best-accuracy') assert.fail(`${run.id} has a best-accuracy marker`);
+      const at = line?.points.find((point) => point.x === best.x);
+      assert.ok(at !== undefined && at.y !== null && Math.abs(at.y - best.y) < 1e-9, `${run.id}: the best marker sits on the line`);
+    }
+    const train = model.loss.filter((item) => item.key === 'loss' && item.runId === '/ws/sft-run');
+    assert.equal(train.length, 2, 'train loss keeps the user’s smoothing, raw line behind');
+  }
 });
 
 test('without smoothing only raw values are drawn; hidden runs, filtered runs and toggled series drop out', () => {
@@ -175,7 +194,8 @@ test('with a cache, unchanged runs keep their shaped lines and only what changed
   const first = buildChartModel(runs, ui(), colors, new Map(), new Map(), undefined, cache);
   const changed = runs.map((run) => (run.id === '/ws/healthy' ? { ...run } : run));
   const second = buildChartModel(changed, ui(), colors, new Map(), new Map(), undefined, cache);
-  const line = (model: typeof first, runId: string) => model.loss.find((item) => item.runId === runId && !item.raw);
+  // The smoothed train loss line: eval lines are drawn raw at any smoothing.
+  const line = (model: typeof first, runId: string) => model.loss.find((item) => item.runId === runId && !item.raw && item.train);
   assert.equal(line(second, '/ws/sft-run'), line(first, '/ws/sft-run'), 'the same objects, not shaped again');
   assert.notEqual(line(second, '/ws/healthy'), line(first, '/ws/healthy'));
   assert.deepEqual(line(second, '/ws/healthy')?.points, line(first, '/ws/healthy')?.points);

@@ -125,12 +125,14 @@ test('colours stay with their run when runs are hidden', async () => {
   await waitAttr('#accuracy-chart', 'data-runs', '3');
 });
 
-test('smoothing draws a faint raw line behind each smoothed one; at zero only raw lines remain', async () => {
-  assert.equal(await attr('#accuracy-chart', 'data-lines'), '6');
+test('smoothing draws a faint raw line behind each smoothed train line; eval curves stay raw; at zero only raw lines remain', async () => {
+  assert.equal(await attr('#accuracy-chart', 'data-lines'), '3', 'eval accuracy: one raw line per run at any smoothing');
+  const smoothed = Number(await attr('#loss-chart', 'data-lines'));
   await page.locator('#smoothing').fill('0');
-  await waitAttr('#accuracy-chart', 'data-lines', '3');
+  await waitAttr('#loss-chart', 'data-lines', String(smoothed - 3));
+  assert.equal(await attr('#accuracy-chart', 'data-lines'), '3');
   await page.locator('#smoothing').fill('0.6');
-  await waitAttr('#accuracy-chart', 'data-lines', '6');
+  await waitAttr('#loss-chart', 'data-lines', String(smoothed));
 });
 
 test('zooming one chart zooms the other; reset zoom brings both back', async () => {
@@ -223,7 +225,9 @@ test('export: a PNG of a chart and a CSV of the visible data go to the host to b
   const lines = csv.data.trim().split('\n');
   assert.equal(lines[0], 'run,metric,step,value,smoothed');
   assert.equal(lines.filter((line) => line.startsWith('"sft-run","eval_mean_token_accuracy"')).length, 10);
-  assert.ok(lines.some((line) => /^"sft-run","eval_mean_token_accuracy",1000,50\.9\d*,\d+\.\d+$/.test(line)));
+  // Eval curves are drawn raw, so their smoothed column stays empty; train loss has both.
+  assert.ok(lines.some((line) => /^"sft-run","eval_mean_token_accuracy",1000,50\.9\d*,$/.test(line)));
+  assert.ok(lines.some((line) => /^"sft-run","loss",\d+,\d+\.\d+,\d+\.\d+$/.test(line)));
 });
 
 test('a checkpoint warning links to the code that picks by loss, and to the log at the step it begins', async () => {
