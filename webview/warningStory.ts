@@ -52,7 +52,7 @@ function checkpointHeadline(warning: Warning, run: StoryRun): string | undefined
   const { lossStep, accuracyStep, deltaAccuracyPoints } = warning.evidence;
   if (lossStep === undefined || accuracyStep === undefined || deltaAccuracyPoints === undefined || !Number.isFinite(deltaAccuracyPoints)) return undefined;
   const onDisk = run.checkpointsOnDisk;
-  const byLoss = `${checkpointName(lossStep, onDisk)}, the best by loss, which keeping the best by loss would load`;
+  const byLoss = `${checkpointName(lossStep, onDisk)}, which keeping the best by eval loss would load`;
   const bestDeleted = onDisk.length > 0 && !onDisk.includes(accuracyStep);
   if (!bestDeleted) return `Keep ${checkpointName(accuracyStep, onDisk)} by accuracy: ${points(deltaAccuracyPoints)} of accuracy over ${byLoss}`;
   const keep = run.checkpointToKeep;

@@ -31,10 +31,7 @@ const pair = [misleading, disagreement({ lossStep: 300, accuracyStep: 1500, delt
 
 test('a disagreement with both checkpoints on disk heads the card with the one to keep and what the best by loss gives up', () => {
   const story = runStory({ warnings: pair, checkpointsOnDisk: [300, 1500], checkpointToKeep: 1500 }) ?? assert.fail();
-  assert.equal(
-    story.headline,
-    'Keep checkpoint-1500 by accuracy: +4.3 points of accuracy over checkpoint-300, the best by loss, which keeping the best by loss would load',
-  );
+  assert.equal(story.headline, 'Keep checkpoint-1500 by accuracy: +4.3 points of accuracy over checkpoint-300, which keeping the best by eval loss would load');
   assert.equal(story.warnings.length, 2, 'the pair is one card');
   assert.equal(story.confidence, 'high', 'the loudest warning gives the card its confidence');
   assert.deepEqual(
@@ -54,7 +51,7 @@ test('when the best by accuracy was deleted, the story keeps the best surviving 
   const story = runStory({ warnings: pair, checkpointsOnDisk: [300, 1200], checkpointToKeep: 1200 }) ?? assert.fail();
   assert.equal(
     story.headline,
-    'Keep checkpoint-1200, the best by accuracy left on disk: the best of all (step 1500, +4.3 points of accuracy over checkpoint-300, the best by loss, which keeping the best by loss would load) was deleted',
+    'Keep checkpoint-1200, the best by accuracy left on disk: the best of all (step 1500, +4.3 points of accuracy over checkpoint-300, which keeping the best by eval loss would load) was deleted',
   );
   const none = runStory({ warnings: pair, checkpointsOnDisk: [100], checkpointToKeep: null }) ?? assert.fail();
   assert.match(none.headline, /no longer on disk, and no checkpoint left was evaluated/);
