@@ -133,10 +133,10 @@ const content = el(
     { class: 'charts', 'aria-label': 'Charts: drag to zoom, shift-drag to pan, double-click to reset' },
     ...CHART_IDS.map((id) => charts[id].element),
   ),
-  warningList.element,
-  calibration.element,
   definition,
   el('div', { class: 'table-box' }, summaryTable.element),
+  warningList.element,
+  calibration.element,
   problemList.element,
 );
 const layout = el('div', { class: 'layout' }, runList.element, content);

@@ -5,9 +5,19 @@ import { el } from './dom';
 import { KeyedList, setAttribute, setText, type Component } from './keyedList';
 import { linkButton, relabel } from './linkButton';
 import type { TableEvents } from './runsTable';
+import { byLoudness, runStory, type RunStory } from './warningStory';
 
 /** Warnings about which checkpoint to keep: the code or config that picks it by loss is worth finding. */
 const CHECKPOINT_KINDS: readonly string[] = ['misleading-loss', 'checkpoint-disagreement'];
+
+/** Each warning's title inside its run's card, where the run is already named. */
+const FINDING_TITLE: Readonly<Record<Warning['kind'], string>> = {
+  'misleading-loss': 'Misleading loss',
+  overfitting: 'Overfitting',
+  plateau: 'Plateau',
+  instability: 'Instability',
+  'checkpoint-disagreement': 'Checkpoints disagree',
+};
 
 interface WarningData {
   readonly run: RunView;
@@ -22,10 +32,10 @@ function evidenceText(name: string, value: number | null): string {
 }
 
 /**
- * One warning card, built once: its "Evidence" stays open, and a selection in its text stays, while the run
- * writes; only the text that changed is replaced.
+ * One warning in its run's card, built once: its "Evidence" stays open, and a selection in its text stays,
+ * while the run writes; only the text that changed is replaced.
  */
-class WarningCard implements Component<WarningData> {
+class WarningItem implements Component<WarningData> {
   readonly element: HTMLElement;
   private data: WarningData;
   private readonly badge = el('vscode-badge');
@@ -51,7 +61,7 @@ class WarningCard implements Component<WarningData> {
       this.badge,
       this.runName,
       this.message,
-      el('details', {}, el('summary', {}, 'Evidence'), this.evidence),
+      el('details', { class: 'evidence-details' }, el('summary', {}, 'Evidence'), this.evidence),
       el('p', { class: 'warning-actions' }, this.focusButton, this.logButton, this.codeButton ?? ''),
     );
   }
@@ -61,7 +71,7 @@ class WarningCard implements Component<WarningData> {
     const { run, warning } = data;
     setAttribute(this.badge, 'class', `confidence-${warning.confidence}`);
     setText(this.badge, warning.confidence);
-    setText(this.runName, ` ${run.label}: `);
+    setText(this.runName, ` ${FINDING_TITLE[warning.kind]}: `);
     setText(this.message, warning.message);
     const lines = Object.entries(warning.evidence).map(([name, value]) => evidenceText(name, value));
     const items = [...this.evidence.children];
@@ -85,22 +95,74 @@ class WarningCard implements Component<WarningData> {
   }
 }
 
-/** Warnings as sentences with their confidence, the numbers they rest on, and a link to the log at that step. */
+interface CardData {
+  readonly run: RunView;
+  readonly story: RunStory;
+}
+
+/**
+ * One run's card: its headline is the action the warnings lead to, its body the warnings themselves. A
+ * <details> built once, so that it stays open or closed as the user left it while the run writes.
+ */
+class RunCard implements Component<CardData> {
+  readonly element: HTMLElement;
+  private readonly badge = el('vscode-badge');
+  private readonly runName = el('strong');
+  private readonly headline = el('span', { class: 'headline' });
+  private readonly count = el('span', { class: 'warning-count' });
+  private readonly body = el('ul', { class: 'run-warnings-body' });
+  private readonly items: KeyedList<WarningData>;
+
+  constructor(data: CardData, events: TableEvents) {
+    this.items = new KeyedList(
+      this.body,
+      ({ warning }) => warning.kind,
+      (item) => new WarningItem(item, events),
+    );
+    this.element = el(
+      'li',
+      { class: 'run-warnings', 'data-run-id': data.run.id },
+      // Open at first, so that every warning can be read without a click; closed only by the user, and kept so.
+      el('details', { class: 'run-card', open: '' }, el('summary', {}, this.badge, this.runName, this.headline, this.count), this.body),
+    );
+  }
+
+  update({ run, story }: CardData): void {
+    setAttribute(this.badge, 'class', `confidence-${story.confidence}`);
+    setText(this.badge, story.confidence);
+    setText(this.runName, ` ${run.label}: `);
+    setText(this.headline, story.headline);
+    const n = story.warnings.length;
+    setText(this.count, ` (${n} warning${n === 1 ? '' : 's'})`);
+    this.items.update(story.warnings.map((warning) => ({ run, warning })));
+  }
+}
+
+/** Warnings, one card per run, the loudest run first: each card says what to do, then why. */
 export class WarningsList implements Component<readonly RunView[]> {
   readonly element = el('ul', { id: 'warnings', class: 'warnings', 'aria-label': 'Warnings' });
-  private readonly cards: KeyedList<WarningData>;
+  private readonly cards: KeyedList<CardData>;
 
   constructor(events: TableEvents) {
     this.cards = new KeyedList(
       this.element,
-      ({ run, warning }) => JSON.stringify([run.id, warning.kind]),
-      (data) => new WarningCard(data, events),
+      ({ run }) => run.id,
+      (data) => new RunCard(data, events),
     );
   }
 
   update(runs: readonly RunView[]): void {
-    const data = runs.flatMap((run) => run.warnings.map((warning) => ({ run, warning })));
-    this.cards.update(data);
+    const data = runs.flatMap((run) => {
+      const story = runStory(run);
+      return story === undefined ? [] : [{ run, story }];
+    });
+    this.cards.update(
+      byLoudness(
+        data,
+        ({ story }) => story.severity,
+        ({ story }) => story.confidence,
+      ),
+    );
     this.element.hidden = data.length === 0;
   }
 }

@@ -69,7 +69,9 @@ after(async () => {
 });
 
 test('an open Evidence stays open, its text selected, and the warning stays where it was on screen, through 20 live updates', async () => {
-  const card = page.locator('#warnings li[data-run-id="/ws/run-04"]').first();
+  // Another run's card closed by the user stays closed; this run's card stays open around its Evidence.
+  await page.locator('#warnings li.run-warnings[data-run-id="/ws/run-01"] > details > summary').click();
+  const card = page.locator('#warnings li.warning[data-run-id="/ws/run-04"]').first();
   await card.scrollIntoViewIfNeeded();
   await card.locator('summary').click();
   assert.equal(await card.locator('details').getAttribute('open'), '');
@@ -89,7 +91,9 @@ test('an open Evidence stays open, its text selected, and the warning stays wher
   assert.ok(scroll !== undefined && scroll > 0, 'the page is scrolled to reach the warning');
   await twentyUpdates();
   assert.equal(await card.locator('details').getAttribute('open'), '', 'Evidence is still open');
-  assert.equal(await page.locator('#warnings details[open]').count(), 1);
+  assert.equal(await page.locator('#warnings li.run-warnings[data-run-id="/ws/run-01"] > details').getAttribute('open'), null, 'the closed card stays closed');
+  assert.equal(await page.locator('#warnings li.run-warnings[data-run-id="/ws/run-04"] > details').getAttribute('open'), '', 'its card stays open');
+  assert.equal(await page.locator('#warnings .evidence-details[open]').count(), 1);
   assert.equal(await page.evaluate(() => getSelection()?.toString()), selected, 'the selection holds');
   assert.equal(await page.evaluate(() => document.scrollingElement?.scrollTop), scroll, 'the scroll position holds');
   assert.equal((await card.boundingBox())?.y, top, 'the warning has not moved on screen');
@@ -112,12 +116,15 @@ test('keyboard focus stays on a runs table row and on a run list checkbox throug
 test('rows, warnings and problems are the same elements after updates; a removed run takes its own away', async () => {
   const mark = () =>
     page.evaluate(() => {
-      for (const element of document.querySelectorAll<HTMLElement>('#summary tbody tr, #warnings li.warning, #problems li, #run-list li'))
+      for (const element of document.querySelectorAll<HTMLElement>(
+        '#summary tbody tr, #warnings li.run-warnings, #warnings li.warning, #problems li, #run-list li',
+      ))
         element.dataset['mark'] = 'kept';
     });
   await mark();
   await twentyUpdates();
   assert.equal(await page.locator('#summary tbody tr:not([data-mark])').count(), 0);
+  assert.equal(await page.locator('#warnings li.run-warnings:not([data-mark])').count(), 0);
   assert.equal(await page.locator('#warnings li.warning:not([data-mark])').count(), 0);
   assert.equal(await page.locator('#problems li:not([data-mark])').count(), 0);
   assert.equal(await page.locator('#run-list li:not([data-mark])').count(), 0);
