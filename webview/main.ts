@@ -16,6 +16,7 @@ import { RunList } from './runList';
 import { applyRunsUpdate } from './runsUpdate';
 import { SeriesFetcher } from './seriesFetcher';
 import { ProblemsList } from './problemsList';
+import { parameterColumns } from './paramColumns';
 import { runRows, RunsTable, type TableEvents } from './runsTable';
 import { renderDefinitions } from './summary';
 import { WarningsList } from './warningsList';
@@ -120,7 +121,15 @@ const charts: Record<ChartId, ChartFigure> = { loss: chartFigure('loss'), accura
 const warningList = new WarningsList(tableEvents);
 const definition = el('p', { id: 'definitions', class: 'note' });
 const unplaced = el('p', { id: 'unplaced', class: 'note', hidden: '' });
-const summaryTable = new RunsTable(tableEvents);
+const summaryTable = new RunsTable(tableEvents, {
+  onSort: (tableSort) => setUi({ ...ui, tableSort }),
+  onParamColumn: (name, shown) =>
+    setUi({
+      ...ui,
+      shownParams: shown ? [...ui.shownParams.filter((other) => other !== name), name] : ui.shownParams.filter((other) => other !== name),
+      hiddenParams: shown ? ui.hiddenParams.filter((other) => other !== name) : [...ui.hiddenParams.filter((other) => other !== name), name],
+    }),
+});
 const problemList = new ProblemsList();
 const empty = emptyState(() => vscode.postMessage({ type: 'addDumpHelper' }));
 const calibration = new CalibrationSection((message) => vscode.postMessage(message), theme);
@@ -136,7 +145,7 @@ const content = el(
   warningList.element,
   calibration.element,
   definition,
-  el('div', { class: 'table-box' }, summaryTable.element),
+  summaryTable.element,
   problemList.element,
 );
 const layout = el('div', { class: 'layout' }, runList.element, content);
@@ -247,7 +256,16 @@ function render(): void {
   setText(unplaced, `${model.unplacedRunIds.length} run(s) log no ${X_AXIS_LABELS[ui.xAxis]} and are not drawn on this axis.`);
   controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
   runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId });
-  summaryTable.update(runRows(runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset));
+  summaryTable.update({
+    rows: runRows(runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset),
+    sort: ui.tableSort,
+    // Columns for the parameters that tell the runs the user sees apart (plus any the user chose).
+    paramColumns: parameterColumns(
+      runs.filter((run) => !ui.hiddenRunIds.includes(run.id)),
+      ui.shownParams,
+      ui.hiddenParams,
+    ),
+  });
   warningList.update(runs);
   problemList.update(problems);
   renderDefinitions(definition, runs);

@@ -3,6 +3,8 @@ import { isLive } from '../src/core/runStatus';
 import { el, formatNumber, formatPercent } from './dom';
 import { KeyedList, setAttribute, setText, type Component } from './keyedList';
 import { linkButton, relabel } from './linkButton';
+import { formatParameter, parameterNames } from './paramColumns';
+import { FIXED_SORT_VALUES, lastValue, nextSort, PARAM_PREFIX, parameterSortValue, sortBy, type SortValue, type TableSort } from './runsSort';
 import { runColor, type ThemeColors } from './theme';
 
 export interface TableEvents {
@@ -12,6 +14,19 @@ export interface TableEvents {
   onFindCode(runId: string): void;
 }
 
+export interface SortEvents {
+  onSort(sort: TableSort | null): void;
+  /** A parameter column added (true) or removed (false) by the user. */
+  onParamColumn(name: string, shown: boolean): void;
+}
+
+/** What the table shows: its rows in the host's order, the sort to apply, the parameter columns. */
+export interface TableData {
+  readonly rows: readonly RunRowData[];
+  readonly sort: TableSort | null;
+  readonly paramColumns: readonly string[];
+}
+
 export interface RunRowData {
   readonly run: RunView;
   readonly color: string;
@@ -19,30 +34,30 @@ export interface RunRowData {
   readonly live: boolean;
 }
 
-const TITLES = [
-  'Run',
-  'Status',
-  'Step',
-  'Eval accuracy',
-  'Best accuracy',
-  'Eval loss',
-  'Best loss',
-  'Best step: loss vs accuracy',
-  'Accuracy definition',
-  'Warnings',
-  'Files',
+/** A row's value in a column, for the sort. */
+export function sortValueOf(row: RunRowData, column: string): SortValue {
+  if (column.startsWith(PARAM_PREFIX)) return parameterSortValue(row.run.parameters[column.slice(PARAM_PREFIX.length)]);
+  return FIXED_SORT_VALUES[column]?.(row.run, row.live, row.run.label) ?? null;
+}
+
+/** The fixed columns between the run's name and its files: id (as the sort names it) and title. */
+const COLUMNS: readonly (readonly [string, string])[] = [
+  ['run', 'Run'],
+  ['status', 'Status'],
+  ['step', 'Step'],
+  ['accuracy', 'Eval accuracy'],
+  ['bestAccuracy', 'Best accuracy'],
+  ['loss', 'Eval loss'],
+  ['bestLoss', 'Best loss'],
+  ['bestStep', 'Best step: loss vs accuracy'],
+  ['definition', 'Accuracy definition'],
+  ['warnings', 'Warnings'],
 ];
 
 function trendArrow(run: RunView): string {
   const latest = run.latest;
   if (latest === null || latest.previousAccuracy === null) return '';
   return latest.accuracy > latest.previousAccuracy ? ' ↑' : latest.accuracy < latest.previousAccuracy ? ' ↓' : ' →';
-}
-
-function lastValue(values: readonly (number | null)[] | undefined): number | null {
-  if (values === undefined) return null;
-  for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null && values[i] !== undefined) return values[i] as number;
-  return null;
 }
 
 /** One run's row, built once and patched: focus on the row or its buttons, and a text selection in it, hold. */
@@ -66,6 +81,9 @@ class RunRow implements Component<RunRowData> {
   };
   private readonly logButton: HTMLButtonElement;
   private readonly folderButton: HTMLButtonElement;
+  /** One cell per parameter column, kept by name, placed after the run's name. */
+  private readonly paramCells = new Map<string, HTMLTableCellElement>();
+  private paramColumns: readonly string[] = [];
 
   constructor(data: RunRowData, events: TableEvents) {
     this.data = data;
@@ -90,8 +108,30 @@ class RunRow implements Component<RunRowData> {
     });
   }
 
+  /** The parameter columns, set before `update` so that a new row has its cells when first patched. */
+  setParamColumns(columns: readonly string[]): void {
+    if (columns.length === this.paramColumns.length && columns.every((name, i) => name === this.paramColumns[i])) return;
+    this.paramColumns = columns;
+    for (const [name, cell] of this.paramCells) {
+      if (columns.includes(name)) continue;
+      cell.remove();
+      this.paramCells.delete(name);
+    }
+    let previous: Element = this.nameCell;
+    for (const name of columns) {
+      let cell = this.paramCells.get(name);
+      if (cell === undefined) {
+        cell = el('td', { class: 'param' });
+        this.paramCells.set(name, cell);
+      }
+      if (previous.nextElementSibling !== cell) previous.after(cell);
+      previous = cell;
+    }
+  }
+
   update(data: RunRowData): void {
     this.data = data;
+    for (const [name, cell] of this.paramCells) setText(cell, formatParameter(data.run.parameters[name]));
     const { run } = data;
     const { byLoss, byAccuracy } = run.best;
     const disagree = byLoss !== null && byAccuracy !== null && byLoss.step !== byAccuracy.step;
@@ -122,30 +162,114 @@ class RunRow implements Component<RunRowData> {
 
 /**
  * The runs table: final and best values, the best step by loss against the best by accuracy, the accuracy
- * definition, live or idle, warnings. A row focuses its run (click, Enter or Space); a second time unfocuses.
+ * definition, live or idle, warnings, and the runs' parameters. A row focuses its run (click, Enter or Space);
+ * a second time unfocuses. A header sorts by its column (click or Enter: ascending, descending, unsorted).
  */
-export class RunsTable implements Component<readonly RunRowData[]> {
-  readonly element: HTMLTableElement;
+export class RunsTable implements Component<TableData> {
+  readonly element: HTMLElement;
+  private readonly table: HTMLTableElement;
   private readonly rows: KeyedList<RunRowData>;
+  private readonly rowComponents = new Map<string, RunRow>();
+  private readonly headRow: HTMLTableRowElement;
+  private readonly fixedHeads = new Map<string, HTMLTableCellElement>();
+  private readonly paramHeads = new Map<string, HTMLTableCellElement>();
+  private readonly filesHead = el('th', { scope: 'col' }, 'Files');
+  private readonly picker = el('details', { class: 'param-picker' });
+  private readonly pickerList = el('div', { class: 'param-list' });
+  private data: TableData = { rows: [], sort: null, paramColumns: [] };
 
-  constructor(events: TableEvents) {
+  constructor(
+    events: TableEvents,
+    private readonly sortEvents: SortEvents,
+  ) {
     const body = el('tbody');
-    this.element = el(
+    this.headRow = el('tr', {});
+    for (const [id, title] of COLUMNS) this.fixedHeads.set(id, this.sortableHead(id, title));
+    this.headRow.append(...this.fixedHeads.values(), this.filesHead);
+    this.table = el(
       'table',
       { id: 'summary' },
-      el('caption', { class: 'visually-hidden' }, 'Runs: click or press Enter on a row to focus its run on the charts'),
-      el('thead', {}, el('tr', {}, ...TITLES.map((title) => el('th', { scope: 'col' }, title)))),
+      el('caption', { class: 'visually-hidden' }, 'Runs: click or press Enter on a row to focus its run on the charts, on a column header to sort by it'),
+      el('thead', {}, this.headRow),
       body,
     );
+    this.picker.append(el('summary', {}, 'Parameter columns'), this.pickerList);
+    // The box scrolls sideways, so a wide table (many columns, long names) is never cut off by the panel.
+    this.element = el('div', { class: 'runs-table' }, this.picker, el('div', { class: 'table-box' }, this.table));
     this.rows = new KeyedList(
       body,
       (data) => data.run.id,
-      (data) => new RunRow(data, events),
+      (data) => {
+        const row = new RunRow(data, events);
+        row.setParamColumns(this.data.paramColumns);
+        this.rowComponents.set(data.run.id, row);
+        return row;
+      },
     );
   }
 
-  update(rows: readonly RunRowData[]): void {
-    this.rows.update(rows);
+  private sortableHead(column: string, title: string): HTMLTableCellElement {
+    const head = el('th', { scope: 'col', class: 'sortable', tabindex: '0', 'aria-sort': 'none', 'data-column': column }, title);
+    const sort = (): void => this.sortEvents.onSort(nextSort(this.data.sort, column));
+    head.addEventListener('click', sort);
+    head.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter' && event.key !== ' ') return;
+      event.preventDefault();
+      sort();
+    });
+    return head;
+  }
+
+  update(data: TableData): void {
+    this.data = data;
+    this.updateHeads(data);
+    this.updatePicker(data);
+    const ids = new Set(data.rows.map((row) => row.run.id));
+    for (const id of this.rowComponents.keys()) if (!ids.has(id)) this.rowComponents.delete(id);
+    for (const row of this.rowComponents.values()) row.setParamColumns(data.paramColumns);
+    const { sort } = data;
+    this.rows.update(sort === null ? data.rows : sortBy(data.rows, (row) => sortValueOf(row, sort.column), sort.descending));
+  }
+
+  private updateHeads({ sort, paramColumns }: TableData): void {
+    for (const [name, head] of this.paramHeads) {
+      if (paramColumns.includes(name)) continue;
+      head.remove();
+      this.paramHeads.delete(name);
+    }
+    let previous: Element | undefined = this.fixedHeads.get('run');
+    for (const name of paramColumns) {
+      let head = this.paramHeads.get(name);
+      if (head === undefined) {
+        head = this.sortableHead(PARAM_PREFIX + name, name);
+        head.classList.add('param');
+        head.title = `Parameter ${name}`;
+        this.paramHeads.set(name, head);
+      }
+      if (previous !== undefined && previous.nextElementSibling !== head) previous.after(head);
+      previous = head;
+    }
+    for (const head of [...this.fixedHeads.values(), ...this.paramHeads.values()]) {
+      const column = head.dataset['column'];
+      setAttribute(head, 'aria-sort', sort === null || sort.column !== column ? 'none' : sort.descending ? 'descending' : 'ascending');
+    }
+  }
+
+  /** One checkbox per parameter any run has, checked when its column shows; rebuilt only when the names change. */
+  private updatePicker({ rows, paramColumns }: TableData): void {
+    const names = parameterNames(rows.map((row) => row.run));
+    this.picker.hidden = names.length === 0;
+    const current = [...this.pickerList.querySelectorAll<HTMLInputElement>('input')].map((box) => box.value);
+    if (current.length !== names.length || current.some((name, i) => name !== names[i])) {
+      this.pickerList.replaceChildren(
+        ...names.map((name) => {
+          const box = el('input', { type: 'checkbox', value: name });
+          box.addEventListener('change', () => this.sortEvents.onParamColumn(name, box.checked));
+          return el('label', {}, box, ` ${name}`);
+        }),
+      );
+    }
+    for (const box of this.pickerList.querySelectorAll<HTMLInputElement>('input')) box.checked = paramColumns.includes(box.value);
   }
 }
 
