@@ -16,6 +16,7 @@ import { RunList } from './runList';
 import { applyRunsUpdate } from './runsUpdate';
 import { SeriesFetcher } from './seriesFetcher';
 import { ProblemsList } from './problemsList';
+import { applyAliases, type RunAliases } from '../src/core/runAliases';
 import { parameterColumns } from './paramColumns';
 import { runRows, RunsTable, type TableEvents } from './runsTable';
 import { renderDefinitions } from './summary';
@@ -36,6 +37,8 @@ const vscode = acquireVsCodeApi();
 const initialSmoothing = Number(document.body.dataset['smoothing'] ?? '0.6');
 let ui = restoreUiState(vscode.getState(), initialSmoothing);
 let runs: RunView[] = [];
+/** The names the user gave runs, from the host's last snapshot; applied to every run as it arrives. */
+let aliases: RunAliases = {};
 let problems: readonly Problem[] = [];
 let theme = readThemeColors();
 let colors: Record<string, number> = { ...ui.colors };
@@ -129,6 +132,7 @@ const summaryTable = new RunsTable(tableEvents, {
       shownParams: shown ? [...ui.shownParams.filter((other) => other !== name), name] : ui.shownParams.filter((other) => other !== name),
       hiddenParams: shown ? ui.hiddenParams.filter((other) => other !== name) : [...ui.hiddenParams.filter((other) => other !== name), name],
     }),
+  onRename: (runId, alias) => vscode.postMessage({ type: 'renameRun', runId, alias }),
 });
 const problemList = new ProblemsList();
 const empty = emptyState(() => vscode.postMessage({ type: 'addDumpHelper' }));
@@ -287,13 +291,14 @@ function focusRun(runId: string): void {
 function receive(message: HostMessage): void {
   switch (message.type) {
     case 'snapshot':
-      runs = [...message.runs];
+      aliases = message.aliases ?? {};
+      runs = applyAliases(message.runs, aliases);
       hostOffset = message.now - Date.now();
       problems = message.problems;
       fetcher.forget(runs.map((run) => run.id));
       break;
     case 'update': {
-      runs = applyRunsUpdate(runs, message.runs, message.removedRunIds);
+      runs = applyRunsUpdate(runs, applyAliases(message.runs, aliases), message.removedRunIds);
       hostOffset = message.now - Date.now();
       problems = message.problems;
       fetcher.forget([...message.runs.map((run) => run.id), ...message.removedRunIds]);

@@ -1,4 +1,5 @@
 import type { RunView } from '../src/protocol';
+import { MAX_ALIAS_LENGTH } from '../src/core/runAliases';
 import { isLive } from '../src/core/runStatus';
 import { el, formatNumber, formatPercent } from './dom';
 import { KeyedList, setAttribute, setText, type Component } from './keyedList';
@@ -14,10 +15,13 @@ export interface TableEvents {
   onFindCode(runId: string): void;
 }
 
-export interface SortEvents {
+/** What only the table does: sort, choose parameter columns, rename runs. */
+export interface TableViewEvents {
   onSort(sort: TableSort | null): void;
   /** A parameter column added (true) or removed (false) by the user. */
   onParamColumn(name: string, shown: boolean): void;
+  /** The user renamed a run (an empty alias gives it back its own label). */
+  onRename(runId: string, alias: string): void;
 }
 
 /** What the table shows: its rows in the host's order, the sort to apply, the parameter columns. */
@@ -81,12 +85,16 @@ class RunRow implements Component<RunRowData> {
   };
   private readonly logButton: HTMLButtonElement;
   private readonly folderButton: HTMLButtonElement;
+  private readonly renameButton: HTMLButtonElement;
+  /** The run's name as an input while the user renames it; null otherwise. */
+  private renaming: HTMLInputElement | null = null;
   /** One cell per parameter column, kept by name, placed after the run's name. */
   private readonly paramCells = new Map<string, HTMLTableCellElement>();
   private paramColumns: readonly string[] = [];
 
-  constructor(data: RunRowData, events: TableEvents) {
+  constructor(data: RunRowData, events: TableEvents, viewEvents: TableViewEvents) {
     this.data = data;
+    this.renameButton = linkButton('Rename', '', () => this.startRename(viewEvents));
     this.folderButton = linkButton('Folder', '', () => events.onRevealFolder(this.data.run.id));
     this.logButton = linkButton('Log', '', () => {
       const log = this.data.run.sources[0];
@@ -97,7 +105,7 @@ class RunRow implements Component<RunRowData> {
       { 'data-run-id': data.run.id, tabindex: '0' },
       this.nameCell,
       ...Object.values(this.cells),
-      el('td', { class: 'actions' }, this.folderButton, this.logButton),
+      el('td', { class: 'actions' }, this.folderButton, this.logButton, this.renameButton),
     );
     const toggle = (): void => events.onFocus(this.data.focused ? null : this.data.run.id);
     this.element.addEventListener('click', toggle);
@@ -106,6 +114,33 @@ class RunRow implements Component<RunRowData> {
       event.preventDefault();
       toggle();
     });
+  }
+
+  /** The name becomes an input: Enter or leaving it renames the run, Escape keeps the name; an empty name clears the alias. */
+  private startRename(viewEvents: TableViewEvents): void {
+    if (this.renaming !== null) return;
+    const input = el('input', { type: 'text', class: 'rename', maxlength: String(MAX_ALIAS_LENGTH), 'aria-label': `New name for ${this.data.run.label}` });
+    input.value = this.data.run.label;
+    this.renaming = input;
+    const finish = (commit: boolean): void => {
+      if (this.renaming !== input) return;
+      this.renaming = null;
+      input.remove();
+      this.name.hidden = false;
+      if (commit && input.value.trim() !== this.data.run.label) viewEvents.onRename(this.data.run.id, input.value);
+      this.element.focus();
+    };
+    input.addEventListener('click', (event) => event.stopPropagation());
+    input.addEventListener('keydown', (event) => {
+      event.stopPropagation();
+      if (event.key === 'Enter') finish(true);
+      else if (event.key === 'Escape') finish(false);
+    });
+    input.addEventListener('blur', () => finish(true));
+    this.name.hidden = true;
+    this.name.after(input);
+    input.focus();
+    input.select();
   }
 
   /** The parameter columns, set before `update` so that a new row has its cells when first patched. */
@@ -154,6 +189,7 @@ class RunRow implements Component<RunRowData> {
     setText(definition, run.accuracyDefinition === null ? 'none found' : (run.accuracyDefinition.split(':')[0] ?? run.accuracyDefinition));
     setText(warnings, run.warnings.length === 0 ? '–' : `⚠ ${run.warnings.length}`);
     relabel(this.folderButton, 'Folder', `Reveal the folder of ${run.label}`);
+    relabel(this.renameButton, 'Rename', `Rename ${run.label} in this workspace`);
     const log = run.sources[0];
     this.logButton.hidden = log === undefined;
     if (log !== undefined) relabel(this.logButton, 'Log', `Open ${log.path}`);
@@ -180,7 +216,7 @@ export class RunsTable implements Component<TableData> {
 
   constructor(
     events: TableEvents,
-    private readonly sortEvents: SortEvents,
+    private readonly viewEvents: TableViewEvents,
   ) {
     const body = el('tbody');
     this.headRow = el('tr', {});
@@ -200,7 +236,7 @@ export class RunsTable implements Component<TableData> {
       body,
       (data) => data.run.id,
       (data) => {
-        const row = new RunRow(data, events);
+        const row = new RunRow(data, events, this.viewEvents);
         row.setParamColumns(this.data.paramColumns);
         this.rowComponents.set(data.run.id, row);
         return row;
@@ -210,7 +246,7 @@ export class RunsTable implements Component<TableData> {
 
   private sortableHead(column: string, title: string): HTMLTableCellElement {
     const head = el('th', { scope: 'col', class: 'sortable', tabindex: '0', 'aria-sort': 'none', 'data-column': column }, title);
-    const sort = (): void => this.sortEvents.onSort(nextSort(this.data.sort, column));
+    const sort = (): void => this.viewEvents.onSort(nextSort(this.data.sort, column));
     head.addEventListener('click', sort);
     head.addEventListener('keydown', (event) => {
       if (event.key !== 'Enter' && event.key !== ' ') return;
@@ -264,7 +300,7 @@ export class RunsTable implements Component<TableData> {
       this.pickerList.replaceChildren(
         ...names.map((name) => {
           const box = el('input', { type: 'checkbox', value: name });
-          box.addEventListener('change', () => this.sortEvents.onParamColumn(name, box.checked));
+          box.addEventListener('change', () => this.viewEvents.onParamColumn(name, box.checked));
           return el('label', {}, box, ` ${name}`);
         }),
       );

@@ -19,16 +19,14 @@ const names = rates.map((_, i) => `/ws/run-${i}`);
 for (const [i, name] of names.entries())
   store.addPoints(name, { path: `${name}/trainer_state.json`, format: 'hf-trainer-state' }, i % 2 === 0 ? healthyRunPoints() : misleadingRunPoints());
 const now = Date.now();
-const views = store
-  .runIds()
-  .map((id, i) =>
-    buildRunView(store.snapshot(id) ?? assert.fail(), id.replace('/ws/', ''), {}, now, [], {
-      learning_rate: rates[i] ?? 0,
-      seed: 42,
-      optim: 'adamw_torch',
-      warmup: String(10 * (i + 1)),
-    }),
-  );
+const views = store.runIds().map((id, i) =>
+  buildRunView(store.snapshot(id) ?? assert.fail(), id.replace('/ws/', ''), {}, now, [], {
+    learning_rate: rates[i] ?? 0,
+    seed: 42,
+    optim: 'adamw_torch',
+    warmup: String(10 * (i + 1)),
+  }),
+);
 
 async function send(message: HostMessage): Promise<void> {
   await page.evaluate((m) => window.postMessage(m, '*'), message);
@@ -121,4 +119,32 @@ test('the table scrolls sideways inside its own box instead of being cut off', a
   assert.ok(scrollWidth > clientWidth, `the table (${scrollWidth} px) is wider than its box (${clientWidth} px) and scrolls`);
   const page_ = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   assert.ok(page_.scroll <= page_.client, 'the page itself does not scroll sideways');
+});
+
+test('a run renamed in the table is sent to the host, and the alias the host sends back names it in the table and run list', async () => {
+  const row = page.locator('#summary tbody tr[data-run-id="/ws/run-2"]');
+  await row.locator('button', { hasText: 'Rename' }).click();
+  const input = row.locator('input.rename');
+  await input.fill('  small lr ');
+  await input.press('Enter');
+  assert.equal(await input.count(), 0, 'the name is text again');
+  const posted = await page.evaluate(() => (window as unknown as { posted: { type: string }[] }).posted.filter((message) => message.type === 'renameRun'));
+  assert.deepEqual(posted, [{ type: 'renameRun', runId: '/ws/run-2', alias: '  small lr ' }]);
+  assert.equal(await row.getAttribute('aria-selected'), 'false', 'renaming does not focus the run');
+  await send({ type: 'snapshot', runs: views, problems: [], defaultSmoothing: 0.6, now, aliases: { '/ws/run-2': 'small lr' } });
+  await page.waitForFunction(() => document.querySelector('#summary tbody tr[data-run-id="/ws/run-2"] .run-name')?.textContent === 'small lr');
+  assert.ok((await page.locator('#run-list').textContent())?.includes('small lr'));
+  // A live update of the run keeps its alias.
+  const before = await rendered();
+  await send(liveUpdate(2));
+  await page.waitForFunction((count) => Number(document.body.dataset['rendered']) > count, before);
+  assert.equal(await row.locator('.run-name').textContent(), 'small lr');
+  await row.locator('button', { hasText: 'Rename' }).click();
+  await row.locator('input.rename').press('Escape');
+  assert.equal(await row.locator('input.rename').count(), 0);
+  assert.equal(
+    await page.evaluate(() => (window as unknown as { posted: { type: string }[] }).posted.filter((message) => message.type === 'renameRun').length),
+    1,
+    'Escape renames nothing',
+  );
 });
