@@ -1,3 +1,4 @@
+import { isAlias, type RunAliases } from './core/runAliases';
 import type { RunView, SeriesData } from './core/runView';
 import type { CalibrationView } from './core/tokens/calibrationView';
 import type { Problem } from './core/types';
@@ -24,6 +25,8 @@ export type HostMessage =
       readonly problems: readonly Problem[];
       readonly defaultSmoothing: number;
       readonly now: number;
+      /** The names the user gave runs in this workspace, shown instead of their labels in every view (absent: none). */
+      readonly aliases?: RunAliases;
     }
   | {
       readonly type: 'update';
@@ -45,6 +48,8 @@ export type WebviewMessage =
   | { readonly type: 'focusRun'; readonly runId: string }
   | { readonly type: 'openLog'; readonly runId: string; readonly path: string; readonly step: number | null }
   | { readonly type: 'findLossTrustingCode'; readonly runId: string }
+  /** The user renamed a run in the panel (an empty alias gives it back its own label). */
+  | { readonly type: 'renameRun'; readonly runId: string; readonly alias: string }
   | { readonly type: 'requestSeries'; readonly requestId: number; readonly items: readonly SeriesRequest[] }
   | { readonly type: 'export'; readonly format: 'png' | 'csv'; readonly fileName: string; readonly data: string };
 
@@ -72,6 +77,8 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
     case 'focusRun':
     case 'findLossTrustingCode':
       return typeof message['runId'] === 'string';
+    case 'renameRun':
+      return typeof message['runId'] === 'string' && isAlias(message['alias']);
     case 'openLog':
       return typeof message['runId'] === 'string' && typeof message['path'] === 'string' && isStepBound(message['step']);
     case 'requestSeries': {

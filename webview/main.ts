@@ -16,6 +16,8 @@ import { RunList } from './runList';
 import { applyRunsUpdate } from './runsUpdate';
 import { SeriesFetcher } from './seriesFetcher';
 import { ProblemsList } from './problemsList';
+import { applyAliases, type RunAliases } from '../src/core/runAliases';
+import { parameterColumns } from './paramColumns';
 import { runRows, RunsTable, type TableEvents } from './runsTable';
 import { renderDefinitions } from './summary';
 import { WarningsList } from './warningsList';
@@ -35,6 +37,8 @@ const vscode = acquireVsCodeApi();
 const initialSmoothing = Number(document.body.dataset['smoothing'] ?? '0.6');
 let ui = restoreUiState(vscode.getState(), initialSmoothing);
 let runs: RunView[] = [];
+/** The names the user gave runs, from the host's last snapshot; applied to every run as it arrives. */
+let aliases: RunAliases = {};
 let problems: readonly Problem[] = [];
 let theme = readThemeColors();
 let colors: Record<string, number> = { ...ui.colors };
@@ -120,7 +124,16 @@ const charts: Record<ChartId, ChartFigure> = { loss: chartFigure('loss'), accura
 const warningList = new WarningsList(tableEvents);
 const definition = el('p', { id: 'definitions', class: 'note' });
 const unplaced = el('p', { id: 'unplaced', class: 'note', hidden: '' });
-const summaryTable = new RunsTable(tableEvents);
+const summaryTable = new RunsTable(tableEvents, {
+  onSort: (tableSort) => setUi({ ...ui, tableSort }),
+  onParamColumn: (name, shown) =>
+    setUi({
+      ...ui,
+      shownParams: shown ? [...ui.shownParams.filter((other) => other !== name), name] : ui.shownParams.filter((other) => other !== name),
+      hiddenParams: shown ? ui.hiddenParams.filter((other) => other !== name) : [...ui.hiddenParams.filter((other) => other !== name), name],
+    }),
+  onRename: (runId, alias) => vscode.postMessage({ type: 'renameRun', runId, alias }),
+});
 const problemList = new ProblemsList();
 const empty = emptyState(() => vscode.postMessage({ type: 'addDumpHelper' }));
 const calibration = new CalibrationSection((message) => vscode.postMessage(message), theme);
@@ -134,7 +147,7 @@ const content = el(
     ...CHART_IDS.map((id) => charts[id].element),
   ),
   definition,
-  el('div', { class: 'table-box' }, summaryTable.element),
+  summaryTable.element,
   warningList.element,
   calibration.element,
   problemList.element,
@@ -247,7 +260,16 @@ function render(): void {
   setText(unplaced, `${model.unplacedRunIds.length} run(s) log no ${X_AXIS_LABELS[ui.xAxis]} and are not drawn on this axis.`);
   controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
   runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId });
-  summaryTable.update(runRows(runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset));
+  summaryTable.update({
+    rows: runRows(runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset),
+    sort: ui.tableSort,
+    // Columns for the parameters that tell the runs the user sees apart (plus any the user chose).
+    paramColumns: parameterColumns(
+      runs.filter((run) => !ui.hiddenRunIds.includes(run.id)),
+      ui.shownParams,
+      ui.hiddenParams,
+    ),
+  });
   warningList.update(runs);
   problemList.update(problems);
   renderDefinitions(definition, runs);
@@ -269,13 +291,14 @@ function focusRun(runId: string): void {
 function receive(message: HostMessage): void {
   switch (message.type) {
     case 'snapshot':
-      runs = [...message.runs];
+      aliases = message.aliases ?? {};
+      runs = applyAliases(message.runs, aliases);
       hostOffset = message.now - Date.now();
       problems = message.problems;
       fetcher.forget(runs.map((run) => run.id));
       break;
     case 'update': {
-      runs = applyRunsUpdate(runs, message.runs, message.removedRunIds);
+      runs = applyRunsUpdate(runs, applyAliases(message.runs, aliases), message.removedRunIds);
       hostOffset = message.now - Date.now();
       problems = message.problems;
       fetcher.forget([...message.runs.map((run) => run.id), ...message.removedRunIds]);

@@ -1,8 +1,11 @@
 import type { RunView } from '../src/protocol';
+import { MAX_ALIAS_LENGTH } from '../src/core/runAliases';
 import { isLive } from '../src/core/runStatus';
 import { el, formatNumber, formatPercent } from './dom';
 import { KeyedList, setAttribute, setText, type Component } from './keyedList';
 import { linkButton, relabel } from './linkButton';
+import { formatParameter, parameterNames } from './paramColumns';
+import { FIXED_SORT_VALUES, lastValue, nextSort, PARAM_PREFIX, parameterSortValue, sortBy, type SortValue, type TableSort } from './runsSort';
 import { runColor, type ThemeColors } from './theme';
 
 export interface TableEvents {
@@ -12,6 +15,22 @@ export interface TableEvents {
   onFindCode(runId: string): void;
 }
 
+/** What only the table does: sort, choose parameter columns, rename runs. */
+export interface TableViewEvents {
+  onSort(sort: TableSort | null): void;
+  /** A parameter column added (true) or removed (false) by the user. */
+  onParamColumn(name: string, shown: boolean): void;
+  /** The user renamed a run (an empty alias gives it back its own label). */
+  onRename(runId: string, alias: string): void;
+}
+
+/** What the table shows: its rows in the host's order, the sort to apply, the parameter columns. */
+export interface TableData {
+  readonly rows: readonly RunRowData[];
+  readonly sort: TableSort | null;
+  readonly paramColumns: readonly string[];
+}
+
 export interface RunRowData {
   readonly run: RunView;
   readonly color: string;
@@ -19,30 +38,30 @@ export interface RunRowData {
   readonly live: boolean;
 }
 
-const TITLES = [
-  'Run',
-  'Status',
-  'Step',
-  'Eval accuracy',
-  'Best accuracy',
-  'Eval loss',
-  'Best loss',
-  'Best step: loss vs accuracy',
-  'Accuracy definition',
-  'Warnings',
-  'Files',
+/** A row's value in a column, for the sort. */
+export function sortValueOf(row: RunRowData, column: string): SortValue {
+  if (column.startsWith(PARAM_PREFIX)) return parameterSortValue(row.run.parameters[column.slice(PARAM_PREFIX.length)]);
+  return FIXED_SORT_VALUES[column]?.(row.run, row.live, row.run.label) ?? null;
+}
+
+/** The fixed columns between the run's name and its files: id (as the sort names it) and title. */
+const COLUMNS: readonly (readonly [string, string])[] = [
+  ['run', 'Run'],
+  ['status', 'Status'],
+  ['step', 'Step'],
+  ['accuracy', 'Eval accuracy'],
+  ['bestAccuracy', 'Best accuracy'],
+  ['loss', 'Eval loss'],
+  ['bestLoss', 'Best loss'],
+  ['bestStep', 'Best step: loss vs accuracy'],
+  ['definition', 'Accuracy definition'],
+  ['warnings', 'Warnings'],
 ];
 
 function trendArrow(run: RunView): string {
   const latest = run.latest;
   if (latest === null || latest.previousAccuracy === null) return '';
   return latest.accuracy > latest.previousAccuracy ? ' ↑' : latest.accuracy < latest.previousAccuracy ? ' ↓' : ' →';
-}
-
-function lastValue(values: readonly (number | null)[] | undefined): number | null {
-  if (values === undefined) return null;
-  for (let i = values.length - 1; i >= 0; i--) if (values[i] !== null && values[i] !== undefined) return values[i] as number;
-  return null;
 }
 
 /** One run's row, built once and patched: focus on the row or its buttons, and a text selection in it, hold. */
@@ -66,9 +85,16 @@ class RunRow implements Component<RunRowData> {
   };
   private readonly logButton: HTMLButtonElement;
   private readonly folderButton: HTMLButtonElement;
+  private readonly renameButton: HTMLButtonElement;
+  /** The run's name as an input while the user renames it; null otherwise. */
+  private renaming: HTMLInputElement | null = null;
+  /** One cell per parameter column, kept by name, placed after the run's name. */
+  private readonly paramCells = new Map<string, HTMLTableCellElement>();
+  private paramColumns: readonly string[] = [];
 
-  constructor(data: RunRowData, events: TableEvents) {
+  constructor(data: RunRowData, events: TableEvents, viewEvents: TableViewEvents) {
     this.data = data;
+    this.renameButton = linkButton('Rename', '', () => this.startRename(viewEvents));
     this.folderButton = linkButton('Folder', '', () => events.onRevealFolder(this.data.run.id));
     this.logButton = linkButton('Log', '', () => {
       const log = this.data.run.sources[0];
@@ -79,7 +105,7 @@ class RunRow implements Component<RunRowData> {
       { 'data-run-id': data.run.id, tabindex: '0' },
       this.nameCell,
       ...Object.values(this.cells),
-      el('td', { class: 'actions' }, this.folderButton, this.logButton),
+      el('td', { class: 'actions' }, this.folderButton, this.logButton, this.renameButton),
     );
     const toggle = (): void => events.onFocus(this.data.focused ? null : this.data.run.id);
     this.element.addEventListener('click', toggle);
@@ -90,8 +116,57 @@ class RunRow implements Component<RunRowData> {
     });
   }
 
+  /** The name becomes an input: Enter or leaving it renames the run, Escape keeps the name; an empty name clears the alias. */
+  private startRename(viewEvents: TableViewEvents): void {
+    if (this.renaming !== null) return;
+    const input = el('input', { type: 'text', class: 'rename', maxlength: String(MAX_ALIAS_LENGTH), 'aria-label': `New name for ${this.data.run.label}` });
+    input.value = this.data.run.label;
+    this.renaming = input;
+    const finish = (commit: boolean): void => {
+      if (this.renaming !== input) return;
+      this.renaming = null;
+      input.remove();
+      this.name.hidden = false;
+      if (commit && input.value.trim() !== this.data.run.label) viewEvents.onRename(this.data.run.id, input.value);
+      this.element.focus();
+    };
+    input.addEventListener('click', (event) => event.stopPropagation());
+    input.addEventListener('keydown', (event) => {
+      event.stopPropagation();
+      if (event.key === 'Enter') finish(true);
+      else if (event.key === 'Escape') finish(false);
+    });
+    input.addEventListener('blur', () => finish(true));
+    this.name.hidden = true;
+    this.name.after(input);
+    input.focus();
+    input.select();
+  }
+
+  /** The parameter columns, set before `update` so that a new row has its cells when first patched. */
+  setParamColumns(columns: readonly string[]): void {
+    if (columns.length === this.paramColumns.length && columns.every((name, i) => name === this.paramColumns[i])) return;
+    this.paramColumns = columns;
+    for (const [name, cell] of this.paramCells) {
+      if (columns.includes(name)) continue;
+      cell.remove();
+      this.paramCells.delete(name);
+    }
+    let previous: Element = this.nameCell;
+    for (const name of columns) {
+      let cell = this.paramCells.get(name);
+      if (cell === undefined) {
+        cell = el('td', { class: 'param' });
+        this.paramCells.set(name, cell);
+      }
+      if (previous.nextElementSibling !== cell) previous.after(cell);
+      previous = cell;
+    }
+  }
+
   update(data: RunRowData): void {
     this.data = data;
+    for (const [name, cell] of this.paramCells) setText(cell, formatParameter(data.run.parameters[name]));
     const { run } = data;
     const { byLoss, byAccuracy } = run.best;
     const disagree = byLoss !== null && byAccuracy !== null && byLoss.step !== byAccuracy.step;
@@ -114,6 +189,7 @@ class RunRow implements Component<RunRowData> {
     setText(definition, run.accuracyDefinition === null ? 'none found' : (run.accuracyDefinition.split(':')[0] ?? run.accuracyDefinition));
     setText(warnings, run.warnings.length === 0 ? '–' : `⚠ ${run.warnings.length}`);
     relabel(this.folderButton, 'Folder', `Reveal the folder of ${run.label}`);
+    relabel(this.renameButton, 'Rename', `Rename ${run.label} in this workspace`);
     const log = run.sources[0];
     this.logButton.hidden = log === undefined;
     if (log !== undefined) relabel(this.logButton, 'Log', `Open ${log.path}`);
@@ -122,30 +198,114 @@ class RunRow implements Component<RunRowData> {
 
 /**
  * The runs table: final and best values, the best step by loss against the best by accuracy, the accuracy
- * definition, live or idle, warnings. A row focuses its run (click, Enter or Space); a second time unfocuses.
+ * definition, live or idle, warnings, and the runs' parameters. A row focuses its run (click, Enter or Space);
+ * a second time unfocuses. A header sorts by its column (click or Enter: ascending, descending, unsorted).
  */
-export class RunsTable implements Component<readonly RunRowData[]> {
-  readonly element: HTMLTableElement;
+export class RunsTable implements Component<TableData> {
+  readonly element: HTMLElement;
+  private readonly table: HTMLTableElement;
   private readonly rows: KeyedList<RunRowData>;
+  private readonly rowComponents = new Map<string, RunRow>();
+  private readonly headRow: HTMLTableRowElement;
+  private readonly fixedHeads = new Map<string, HTMLTableCellElement>();
+  private readonly paramHeads = new Map<string, HTMLTableCellElement>();
+  private readonly filesHead = el('th', { scope: 'col' }, 'Files');
+  private readonly picker = el('details', { class: 'param-picker' });
+  private readonly pickerList = el('div', { class: 'param-list' });
+  private data: TableData = { rows: [], sort: null, paramColumns: [] };
 
-  constructor(events: TableEvents) {
+  constructor(
+    events: TableEvents,
+    private readonly viewEvents: TableViewEvents,
+  ) {
     const body = el('tbody');
-    this.element = el(
+    this.headRow = el('tr', {});
+    for (const [id, title] of COLUMNS) this.fixedHeads.set(id, this.sortableHead(id, title));
+    this.headRow.append(...this.fixedHeads.values(), this.filesHead);
+    this.table = el(
       'table',
       { id: 'summary' },
-      el('caption', { class: 'visually-hidden' }, 'Runs: click or press Enter on a row to focus its run on the charts'),
-      el('thead', {}, el('tr', {}, ...TITLES.map((title) => el('th', { scope: 'col' }, title)))),
+      el('caption', { class: 'visually-hidden' }, 'Runs: click or press Enter on a row to focus its run on the charts, on a column header to sort by it'),
+      el('thead', {}, this.headRow),
       body,
     );
+    this.picker.append(el('summary', {}, 'Parameter columns'), this.pickerList);
+    // The box scrolls sideways, so a wide table (many columns, long names) is never cut off by the panel.
+    this.element = el('div', { class: 'runs-table' }, this.picker, el('div', { class: 'table-box' }, this.table));
     this.rows = new KeyedList(
       body,
       (data) => data.run.id,
-      (data) => new RunRow(data, events),
+      (data) => {
+        const row = new RunRow(data, events, this.viewEvents);
+        row.setParamColumns(this.data.paramColumns);
+        this.rowComponents.set(data.run.id, row);
+        return row;
+      },
     );
   }
 
-  update(rows: readonly RunRowData[]): void {
-    this.rows.update(rows);
+  private sortableHead(column: string, title: string): HTMLTableCellElement {
+    const head = el('th', { scope: 'col', class: 'sortable', tabindex: '0', 'aria-sort': 'none', 'data-column': column }, title);
+    const sort = (): void => this.viewEvents.onSort(nextSort(this.data.sort, column));
+    head.addEventListener('click', sort);
+    head.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter' && event.key !== ' ') return;
+      event.preventDefault();
+      sort();
+    });
+    return head;
+  }
+
+  update(data: TableData): void {
+    this.data = data;
+    this.updateHeads(data);
+    this.updatePicker(data);
+    const ids = new Set(data.rows.map((row) => row.run.id));
+    for (const id of this.rowComponents.keys()) if (!ids.has(id)) this.rowComponents.delete(id);
+    for (const row of this.rowComponents.values()) row.setParamColumns(data.paramColumns);
+    const { sort } = data;
+    this.rows.update(sort === null ? data.rows : sortBy(data.rows, (row) => sortValueOf(row, sort.column), sort.descending));
+  }
+
+  private updateHeads({ sort, paramColumns }: TableData): void {
+    for (const [name, head] of this.paramHeads) {
+      if (paramColumns.includes(name)) continue;
+      head.remove();
+      this.paramHeads.delete(name);
+    }
+    let previous: Element | undefined = this.fixedHeads.get('run');
+    for (const name of paramColumns) {
+      let head = this.paramHeads.get(name);
+      if (head === undefined) {
+        head = this.sortableHead(PARAM_PREFIX + name, name);
+        head.classList.add('param');
+        head.title = `Parameter ${name}`;
+        this.paramHeads.set(name, head);
+      }
+      if (previous !== undefined && previous.nextElementSibling !== head) previous.after(head);
+      previous = head;
+    }
+    for (const head of [...this.fixedHeads.values(), ...this.paramHeads.values()]) {
+      const column = head.dataset['column'];
+      setAttribute(head, 'aria-sort', sort === null || sort.column !== column ? 'none' : sort.descending ? 'descending' : 'ascending');
+    }
+  }
+
+  /** One checkbox per parameter any run has, checked when its column shows; rebuilt only when the names change. */
+  private updatePicker({ rows, paramColumns }: TableData): void {
+    const names = parameterNames(rows.map((row) => row.run));
+    this.picker.hidden = names.length === 0;
+    const current = [...this.pickerList.querySelectorAll<HTMLInputElement>('input')].map((box) => box.value);
+    if (current.length !== names.length || current.some((name, i) => name !== names[i])) {
+      this.pickerList.replaceChildren(
+        ...names.map((name) => {
+          const box = el('input', { type: 'checkbox', value: name });
+          box.addEventListener('change', () => this.viewEvents.onParamColumn(name, box.checked));
+          return el('label', {}, box, ` ${name}`);
+        }),
+      );
+    }
+    for (const box of this.pickerList.querySelectorAll<HTMLInputElement>('input')) box.checked = paramColumns.includes(box.value);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { XRange } from './chartData';
+import { restoreSort, type TableSort } from './runsSort';
 import type { XAxisMode } from './xAxis';
 
 export type ChartId = 'loss' | 'accuracy' | 'extra';
@@ -21,6 +22,11 @@ export interface UiState {
   readonly focusedRunId: string | null;
   /** The zoom window on the x axis in use (null: the whole run); reset whenever the axis changes. */
   readonly xRange: XRange | null;
+  /** The runs table's sort; null keeps the host's order. */
+  readonly tableSort: TableSort | null;
+  /** Parameter columns the user added, and those the user removed from the default (differing) ones. */
+  readonly shownParams: readonly string[];
+  readonly hiddenParams: readonly string[];
 }
 
 export function defaultUiState(smoothing: number): UiState {
@@ -37,6 +43,9 @@ export function defaultUiState(smoothing: number): UiState {
     colors: {},
     focusedRunId: null,
     xRange: null,
+    tableSort: null,
+    shownParams: [],
+    hiddenParams: [],
   };
 }
 
@@ -83,5 +92,8 @@ export function restoreUiState(saved: unknown, smoothing: number): UiState {
     focusedRunId: typeof state['focusedRunId'] === 'string' ? state['focusedRunId'] : null,
     // A window is in its axis's units: when the saved axis is unknown (steps are used instead), it means nothing.
     xRange: xAxis === undefined ? null : range(state['xRange']),
+    tableSort: restoreSort(state['tableSort']),
+    shownParams: strings(state['shownParams']),
+    hiddenParams: strings(state['hiddenParams']),
   };
 }

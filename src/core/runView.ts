@@ -42,6 +42,8 @@ export interface RunView {
   readonly checkpointsOnDisk: readonly number[];
   /** The checkpoint on disk to keep by accuracy: the best-by-accuracy step's, else the best evaluated one left; null when none. */
   readonly checkpointToKeep: number | null;
+  /** The run's hyperparameters as its files gave them (W&B config, MLflow params, Lightning hparams); empty when none. */
+  readonly parameters: Readonly<Record<string, string | number | boolean>>;
 }
 
 /** Points per series sent to the webview; min/max-preserving, so spikes and NaNs survive. */
@@ -76,6 +78,7 @@ export function buildRunView(
   overrides: RoleOverrides = {},
   updatedAt: number | null = null,
   checkpoints: readonly number[] = [],
+  parameters: Readonly<Record<string, string | number | boolean>> = {},
 ): RunView {
   const analysis = analyzeRun(run, overrides, checkpoints);
   const { roles } = analysis;
@@ -106,5 +109,6 @@ export function buildRunView(
     updatedAt,
     checkpointsOnDisk: checkpoints,
     checkpointToKeep: checkpointToKeep(analysis.evalPoints, checkpoints) ?? null,
+    parameters,
   };
 }

@@ -23,7 +23,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Token Accuracy Lens', { log: true });
   context.subscriptions.push(log);
   try {
-    const controller = new LensController(context.extensionUri, log);
+    const controller = new LensController(context.extensionUri, log, context.workspaceState);
     // Before the first scan (after activation returns): the session reads evaluations with the user's settings.
     context.subscriptions.push(wireEvalOutputs(context, controller));
     context.subscriptions.push(

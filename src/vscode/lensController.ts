@@ -15,6 +15,10 @@ import { RunsTree } from './runsTree';
 import { affectsSettings, readReaderOptions, readSettings, type Settings } from './settings';
 import { StatusBar } from './statusBar';
 import type { RunViewsChange } from './logDiagnostics';
+import { restoreAliases, withAlias } from '../core/runAliases';
+
+/** The workspaceState key of the names the user gave runs in the panel. */
+const RUN_ALIASES_KEY = 'tokenAccuracyLens.runAliases';
 
 /** Owns the session, the status bar and the panel, and carries each change of the runs to them. */
 export class LensController extends Disposable {
@@ -39,6 +43,8 @@ export class LensController extends Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly log: vscode.LogOutputChannel,
+    /** Where the names the user gives runs are kept: per workspace, not synced. */
+    private readonly workspaceState: vscode.Memento,
   ) {
     super();
     this.session = new RunSession((message) => this.log.warn(message), this.formatOverrides(), {}, readReaderOptions());
@@ -194,6 +200,9 @@ export class LensController extends Disposable {
       focusedRun: (runId) => this.updateStatus(runId),
       series: (request) => requestedSeries(this.session.store, request, (run) => this.session.resolve(run, this.settings.roleOverrides).run),
       calibration: (runId) => this.session.calibration(runId, this.settings.roleOverrides),
+      aliases: () => restoreAliases(this.workspaceState.get(RUN_ALIASES_KEY)),
+      renameRun: (runId, alias) =>
+        void this.workspaceState.update(RUN_ALIASES_KEY, withAlias(restoreAliases(this.workspaceState.get(RUN_ALIASES_KEY)), runId, alias)),
       openLog: (runId, path, step) =>
         void openRunLog(this.views.get(runId), path, step).catch((error: unknown) => this.log.warn(`Could not open ${path}: ${(error as Error).message}`)),
     });

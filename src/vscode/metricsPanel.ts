@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { isWebviewMessage, type HostMessage, type Problem, type RunView, type SeriesData, type SeriesRequest } from '../protocol';
+import type { RunAliases } from '../core/runAliases';
 import type { CalibrationView } from '../core/tokens/calibrationView';
 import { Disposable } from './disposable';
 import { saveExport } from './exportFile';
@@ -22,6 +23,9 @@ export interface PanelDataSource {
   openLog(runId: string, path: string, step: number | null): void;
   /** The run's calibration view from the evaluation outputs the session read; null when it has none. */
   calibration(runId: string): CalibrationView | null;
+  /** The names the user gave runs, kept per workspace. */
+  aliases(): RunAliases;
+  renameRun(runId: string, alias: string): void;
 }
 
 /**
@@ -92,6 +96,11 @@ export class MetricsPanel extends Disposable {
       case 'requestCalibration':
         this.post({ type: 'calibration', runId: message.runId, view: this.data.calibration(message.runId) });
         break;
+      case 'renameRun':
+        this.data.renameRun(message.runId, message.alias);
+        // A full snapshot carries the aliases: every view of the panel shows the new name at once.
+        this.sendSnapshot();
+        break;
       case 'openLog':
         this.data.openLog(message.runId, message.path, message.step);
         break;
@@ -117,7 +126,14 @@ export class MetricsPanel extends Disposable {
 
   private sendSnapshot(): void {
     this.stale = false;
-    this.post({ type: 'snapshot', runs: this.data.views(), problems: this.data.problems(), defaultSmoothing: this.data.smoothing(), now: Date.now() });
+    this.post({
+      type: 'snapshot',
+      runs: this.data.views(),
+      problems: this.data.problems(),
+      defaultSmoothing: this.data.smoothing(),
+      now: Date.now(),
+      aliases: this.data.aliases(),
+    });
   }
 
   /** Sends the runs that changed; a hidden or not-yet-ready panel is only marked stale. */

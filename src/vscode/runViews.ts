@@ -18,7 +18,14 @@ export function runViews(session: RunSession, settings: Settings, runIds: readon
     return [
       withWarningSettings(
         session.withOutputEvidence(
-          buildRunView(run, session.label(id), settings.roleOverrides, session.modifiedMs(id), session.runInfo(id)?.checkpoints),
+          buildRunView(
+            run,
+            session.label(id),
+            settings.roleOverrides,
+            session.modifiedMs(id),
+            session.runInfo(id)?.checkpoints,
+            session.runInfo(id)?.parameters,
+          ),
           evaluations,
         ),
         settings.warnings,
