@@ -255,8 +255,11 @@ test('UI intent survives a reload, the zoom window too; the data is asked for ag
   await page.click('#run-list input[data-run-id="/ws/sft-run"]');
   await waitAttr('#accuracy-chart', 'data-runs', '2');
   await page.focus('#loss-chart');
+  const whole = await attr('#loss-chart', 'data-x-min');
   await page.keyboard.press('+');
   await page.waitForSelector('#reset-zoom:not([disabled])');
+  // The window's two ends are written as the chart redraws: on a loaded machine the button is enabled first.
+  await page.waitForFunction((before) => document.querySelector('#loss-chart')?.getAttribute('data-x-min') !== before, whole);
   const zoomed = [await attr('#loss-chart', 'data-x-min'), await attr('#loss-chart', 'data-x-max')];
   await page.reload();
   await page.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
