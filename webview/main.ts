@@ -120,6 +120,7 @@ const charts: Record<ChartId, ChartFigure> = { loss: chartFigure('loss'), accura
 const warningList = new WarningsList(tableEvents);
 const definition = el('p', { id: 'definitions', class: 'note' });
 const unplaced = el('p', { id: 'unplaced', class: 'note', hidden: '' });
+const annotatedNote = el('p', { id: 'annotated-runs', class: 'note', hidden: '' });
 const summaryTable = new RunsTable(tableEvents);
 const problemList = new ProblemsList();
 const empty = emptyState(() => vscode.postMessage({ type: 'addDumpHelper' }));
@@ -128,6 +129,7 @@ const content = el(
   'div',
   { class: 'content' },
   unplaced,
+  annotatedNote,
   el(
     'section',
     { class: 'charts', 'aria-label': 'Charts: drag to zoom, shift-drag to pan, double-click to reset' },
@@ -243,8 +245,10 @@ function render(): void {
   charts.extra.element.hidden = ui.extraKey === null;
   empty.hidden = runs.length > 0;
   layout.hidden = runs.length === 0;
-  unplaced.hidden = model.unplacedRunIds.length === 0;
-  setText(unplaced, `${model.unplacedRunIds.length} run(s) log no ${X_AXIS_LABELS[ui.xAxis]} and are not drawn on this axis.`);
+  unplaced.hidden = model.unplacedNote === null;
+  setText(unplaced, model.unplacedNote ?? '');
+  annotatedNote.hidden = model.annotated.note === null;
+  setText(annotatedNote, model.annotated.note ?? '');
   controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
   runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId });
   summaryTable.update(runRows(runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset));

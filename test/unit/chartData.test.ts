@@ -2,7 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RunStore } from '../../src/core/runStore';
 import { buildRunView, type SeriesData } from '../../src/core/runView';
-import { buildChartModel, detailKey, mergeDetail, pointCount, valuesAt, xExtent, type LineCache } from '../../webview/chartData';
+import {
+  buildChartModel,
+  chooseAnnotatedRuns,
+  detailKey,
+  MAX_ANNOTATED_RUNS,
+  unplacedNoteFor,
+  mergeDetail,
+  pointCount,
+  valuesAt,
+  xExtent,
+  type LineCache,
+} from '../../webview/chartData';
 import { visibleCsv } from '../../webview/exportCsv';
 import { assignColors } from '../../webview/runColors';
 import { runMatcher } from '../../webview/runFilter';
@@ -102,6 +113,64 @@ test('the stretch from best by loss to best by accuracy, the warning starts and 
   const focused = buildChartModel(runs, ui({ focusedRunId: '/ws/healthy' }), colors);
   assert.ok(focused.annotations.loss.every((a) => a.runId === '/ws/healthy'));
   assert.ok(focused.loss.filter((line) => line.runId === '/ws/sft-run').every((line) => line.faded));
+});
+
+function misleadingRuns(count: number): ReturnType<typeof buildRunView>[] {
+  const many = new RunStore();
+  const ids = Array.from({ length: count }, (_, i) => `/ws/run-${i + 1}`);
+  for (const id of ids) many.addPoints(id, { path: `${id}/metrics.jsonl`, format: 'jsonl' }, misleadingRunPoints());
+  return ids.map((id) => buildRunView(many.snapshot(id) ?? assert.fail(), id.slice('/ws/'.length)));
+}
+
+test('a seventh run keeps annotations for the first six and a note names them; a focused run is annotated alone', () => {
+  const seven = misleadingRuns(MAX_ANNOTATED_RUNS + 1);
+  const sevenColors = assignColors(
+    {},
+    seven.map((run) => run.id),
+    12,
+  );
+  const model = buildChartModel(seven, ui(), sevenColors);
+  const annotatedIds = new Set(model.annotations.loss.map((mark) => mark.runId));
+  assert.deepEqual(
+    [...annotatedIds],
+    seven.slice(0, MAX_ANNOTATED_RUNS).map((run) => run.id),
+    'before the fix every annotation disappeared',
+  );
+  assert.deepEqual(model.annotated.runIds, [...annotatedIds]);
+  assert.match(model.annotated.note ?? '', /first 6 of 7 runs \(run-1, run-2, run-3, run-4, run-5 and 1 more\)/);
+  assert.match(model.annotated.note ?? '', /click a run's row/);
+
+  const focused = buildChartModel(seven, ui({ focusedRunId: '/ws/run-7' }), sevenColors);
+  assert.ok(focused.annotations.loss.length > 0);
+  assert.ok(focused.annotations.loss.every((mark) => mark.runId === '/ws/run-7'));
+  assert.match(focused.annotated.note ?? '', /run-7 \(focused\)/);
+
+  const few = buildChartModel(seven.slice(0, 3), ui(), sevenColors);
+  assert.deepEqual(few.annotated, { runIds: seven.slice(0, 3).map((run) => run.id), note: null }, 'all annotated: nothing to say');
+});
+
+test('the choice of annotated runs ignores a focus on a run not drawn, and a single run needs no note', () => {
+  const named = (count: number): { id: string; label: string }[] => Array.from({ length: count }, (_, i) => ({ id: `r${i}`, label: `run ${i}` }));
+  assert.deepEqual(chooseAnnotatedRuns(named(1), 'r0'), { runIds: ['r0'], note: null });
+  assert.deepEqual(chooseAnnotatedRuns(named(8), 'gone').runIds, ['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+  assert.deepEqual(chooseAnnotatedRuns([], null), { runIds: [], note: null });
+});
+
+test('runs missing from the chosen axis are named, not only counted', () => {
+  assert.equal(unplacedNoteFor([], 'wall time'), null);
+  assert.equal(unplacedNoteFor([{ id: 'a', label: 'sft-a' }], 'wall time'), '1 run logs no wall time and is not drawn on this axis: sft-a.');
+  assert.equal(
+    unplacedNoteFor(
+      [
+        { id: 'a', label: 'a' },
+        { id: 'b', label: 'b' },
+      ],
+      'epoch',
+    ),
+    '2 runs log no epoch and are not drawn on this axis: a, b.',
+  );
+  const model = buildChartModel(runs, ui({ xAxis: 'wall' }), colors);
+  assert.match(model.unplacedNote ?? '', /^2 runs log no wall time/);
 });
 
 test('x by epoch and by time: steps map through the logged epochs and clock, and back', () => {
