@@ -15,6 +15,7 @@ import {
   type LineCache,
 } from '../../webview/chartData';
 import { visibleCsv } from '../../webview/exportCsv';
+import { formatTick } from '../../webview/tickFormat';
 import { assignColors } from '../../webview/runColors';
 import { runMatcher } from '../../webview/runFilter';
 import { defaultUiState, restoreUiState, type UiState } from '../../webview/uiState';
@@ -284,4 +285,14 @@ test('restored UI state is validated', () => {
   for (const xRange of [{ min: 2, max: 1 }, { min: 0, max: Number.POSITIVE_INFINITY }, { min: '0', max: 5 }, [0, 5]])
     assert.equal(restoreUiState({ xAxis: 'step', xRange }, 0.6).xRange, null);
   assert.equal(restoreUiState({ xRange: { min: 0, max: 5 } }, 0.6).xRange, null, 'a window of an unknown axis');
+});
+
+test('value axis ticks: one number format, short scientific notation for a learning rate, no float noise', () => {
+  assert.equal(formatTick(2e-5), '2e-5');
+  assert.equal(formatTick(2.5e-5), '2.5e-5');
+  assert.equal(formatTick(0.1 + 0.2), '0.3');
+  assert.equal(formatTick(1200), '1200');
+  assert.equal(formatTick(-0.5), '-0.5');
+  assert.equal(formatTick(0), '0');
+  assert.equal(formatTick(3_000_000), '3e6');
 });
