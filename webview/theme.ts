@@ -9,7 +9,10 @@ const RUN_COLOR_VARIABLES = [
 ];
 const FALLBACKS = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#cca700', '#f14c4c'];
 
-/** Palette slots: the theme's six chart colours, then the same six blended toward the text colour. */
+/**
+ * Palette slots: the theme's six chart colours, then the same six blended toward the text colour, starting two
+ * hues on: a pale blue right after the six (the 7th run beside the 1st) was hard to tell from the blue.
+ */
 export const PALETTE_SIZE = RUN_COLOR_VARIABLES.length * 2;
 
 export interface ThemeColors {
@@ -26,11 +29,16 @@ function variable(name: string, fallback: string): string {
   return value === '' ? fallback : value;
 }
 
+export function runPalette(base: readonly string[], foreground: string): string[] {
+  const rotated = [...base.slice(2), ...base.slice(0, 2)];
+  return [...base, ...rotated.map((color) => `color-mix(in srgb, ${color} 55%, ${foreground})`)];
+}
+
 export function readThemeColors(): ThemeColors {
   const base = RUN_COLOR_VARIABLES.map((name, i) => variable(name, FALLBACKS[i] as string));
   const foreground = variable('--vscode-foreground', '#cccccc');
   return {
-    runs: [...base, ...base.map((color) => `color-mix(in srgb, ${color} 55%, ${foreground})`)],
+    runs: runPalette(base, foreground),
     foreground,
     background: variable('--vscode-editor-background', '#1e1e1e'),
     grid: variable('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)'),

@@ -17,6 +17,7 @@ import {
 import { visibleCsv } from '../../webview/exportCsv';
 import { formatTick } from '../../webview/tickFormat';
 import { assignColors } from '../../webview/runColors';
+import { runPalette } from '../../webview/theme';
 import { runMatcher } from '../../webview/runFilter';
 import { defaultUiState, restoreUiState, type UiState } from '../../webview/uiState';
 import { formatX, xMapping } from '../../webview/xAxis';
@@ -295,4 +296,14 @@ test('value axis ticks: one number format, short scientific notation for a learn
   assert.equal(formatTick(-0.5), '-0.5');
   assert.equal(formatTick(0), '0');
   assert.equal(formatTick(3_000_000), '3e6');
+});
+
+test('the seventh run colour is not a pale copy of the first: the pale half starts two hues on', () => {
+  const base = ['blue', 'orange', 'green', 'purple', 'yellow', 'red'];
+  const palette = runPalette(base, 'white');
+  assert.equal(palette.length, 12);
+  assert.deepEqual(palette.slice(0, 6), base);
+  assert.doesNotMatch(palette[6] ?? '', /blue/, 'before, the 7th was blue blended toward the text colour');
+  assert.equal(palette[6], 'color-mix(in srgb, green 55%, white)');
+  assert.equal(new Set(palette.slice(6).map((color) => color.split(' ')[2])).size, 6, 'each hue once in the pale half');
 });
