@@ -1,3 +1,4 @@
+import { runPalette } from './runColors';
 /** Chart colours come from the theme's `--vscode-charts-*` variables, re-read when the theme changes. */
 const RUN_COLOR_VARIABLES = [
   '--vscode-charts-blue',
@@ -9,10 +10,7 @@ const RUN_COLOR_VARIABLES = [
 ];
 const FALLBACKS = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#cca700', '#f14c4c'];
 
-/**
- * Palette slots: the theme's six chart colours, then the same six blended toward the text colour, starting two
- * hues on: a pale blue right after the six (the 7th run beside the 1st) was hard to tell from the blue.
- */
+/** Palette slots: the theme's six chart colours, then the same six blended toward the text colour (runPalette). */
 export const PALETTE_SIZE = RUN_COLOR_VARIABLES.length * 2;
 
 export interface ThemeColors {
@@ -27,11 +25,6 @@ export interface ThemeColors {
 function variable(name: string, fallback: string): string {
   const value = getComputedStyle(document.body).getPropertyValue(name).trim();
   return value === '' ? fallback : value;
-}
-
-export function runPalette(base: readonly string[], foreground: string): string[] {
-  const rotated = [...base.slice(2), ...base.slice(0, 2)];
-  return [...base, ...rotated.map((color) => `color-mix(in srgb, ${color} 55%, ${foreground})`)];
 }
 
 export function readThemeColors(): ThemeColors {

@@ -16,8 +16,7 @@ import {
 } from '../../webview/chartData';
 import { visibleCsv } from '../../webview/exportCsv';
 import { formatTick } from '../../webview/tickFormat';
-import { assignColors } from '../../webview/runColors';
-import { runPalette } from '../../webview/theme';
+import { assignColors, runPalette } from '../../webview/runColors';
 import { runMatcher } from '../../webview/runFilter';
 import { defaultUiState, restoreUiState, type UiState } from '../../webview/uiState';
 import { formatX, xMapping } from '../../webview/xAxis';
