@@ -79,24 +79,27 @@ function nameList(runs: readonly Named[]): string {
 }
 
 /**
- * The runs in focus (focused in the runs table or run list) get annotations alone. With none in focus, every
- * drawn run does up to MAX_ANNOTATED_RUNS; past that the first ones in the list do, and the note names them, so
- * that a run added never makes every annotation disappear without a word.
+ * The runs in focus (focused in the runs table, or pointed at in the run list) get annotations alone. With none
+ * in focus, every drawn run does up to MAX_ANNOTATED_RUNS; past that the first ones in the list do, and the note
+ * names them, so that a run added never makes every annotation disappear without a word.
  */
-export function chooseAnnotatedRuns(drawn: readonly Named[], focusedRunId: string | null): AnnotationChoice {
+export function chooseAnnotatedRuns(drawn: readonly Named[], focusedRunId: string | null, hoveredRunId: string | null = null): AnnotationChoice {
   const focused = drawn.find((run) => run.id === focusedRunId);
-  if (focused !== undefined) {
+  const hovered = drawn.find((run) => run.id === hoveredRunId && run.id !== focusedRunId);
+  const inFocus = [...(focused === undefined ? [] : [`${focused.label} (focused)`]), ...(hovered === undefined ? [] : [`${hovered.label} (pointed at)`])];
+  if (inFocus.length > 0) {
+    const runIds = [focused, hovered].filter((run): run is Named => run !== undefined).map((run) => run.id);
     const note =
-      drawn.length > 1
-        ? `Markers and shaded stretches: ${focused.label} (focused); click its row in the runs table again to annotate up to ${MAX_ANNOTATED_RUNS} runs.`
+      drawn.length > runIds.length
+        ? `Markers and shaded stretches: ${inFocus.join(', ')}; ${focused === undefined ? 'point at another run to annotate it' : `click the focused row in the runs table again to annotate up to ${MAX_ANNOTATED_RUNS} runs`}.`
         : null;
-    return { runIds: [focused.id], note };
+    return { runIds, note };
   }
   if (drawn.length <= MAX_ANNOTATED_RUNS) return { runIds: drawn.map((run) => run.id), note: null };
   const chosen = drawn.slice(0, MAX_ANNOTATED_RUNS);
   return {
     runIds: chosen.map((run) => run.id),
-    note: `Markers and shaded stretches: the first ${MAX_ANNOTATED_RUNS} of ${drawn.length} runs (${nameList(chosen)}); click a run's row in the runs table to annotate it alone.`,
+    note: `Markers and shaded stretches: the first ${MAX_ANNOTATED_RUNS} of ${drawn.length} runs (${nameList(chosen)}); click a run's row in the runs table, or point at it in the run list, to annotate it alone.`,
   };
 }
 
@@ -304,6 +307,7 @@ export function buildChartModel(
   detail: DetailMap = new Map(),
   budget: DrawBudget = NO_BUDGET,
   cache?: LineCache,
+  hoveredRunId: string | null = null,
 ): ChartModel {
   const lines: Record<ChartId, ChartLine[]> = { loss: [], accuracy: [], extra: [] };
   const annotations: Record<ChartId, ChartAnnotation[]> = { loss: [], accuracy: [], extra: [] };
@@ -316,6 +320,7 @@ export function buildChartModel(
   const annotated = chooseAnnotatedRuns(
     drawn.filter((run) => mappings.get(run.id) !== null),
     focused,
+    hoveredRunId,
   );
   const annotatedIds = new Set(annotated.runIds);
   for (const run of drawn) {

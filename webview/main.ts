@@ -45,6 +45,8 @@ let hostOffset = 0;
 const fetcher = new SeriesFetcher((message) => vscode.postMessage(message));
 const lineCache: LineCache = new WeakMap();
 const scheduler = new RenderScheduler(render);
+/** The run whose entry the pointer is over: annotated with the focused one, never saved. */
+let hoveredRunId: string | null = null;
 
 function setUi(next: UiState, render = true): void {
   ui = next;
@@ -72,6 +74,10 @@ const runList = new RunList(ui.filter, {
       else hidden.add(id);
     }
     setUi({ ...ui, hiddenRunIds: [...hidden] });
+  },
+  onHover: (runId) => {
+    hoveredRunId = runId;
+    scheduler.soon();
   },
 });
 
@@ -227,7 +233,16 @@ function render(): void {
   colors = assigned;
   // About a point per pixel of the widest chart (min/max kept per bucket): more are not seen, and each costs drawing time.
   const width = Math.max(...CHART_IDS.map((id) => charts[id].chart.canvas.clientWidth), 300);
-  model = buildChartModel(runs, ui, colors, fetcher.extras, fetcher.detail, { maxPointsPerLine: Math.ceil(width), xWindow: ui.xRange }, lineCache);
+  model = buildChartModel(
+    runs,
+    ui,
+    colors,
+    fetcher.extras,
+    fetcher.detail,
+    { maxPointsPerLine: Math.ceil(width), xWindow: ui.xRange },
+    lineCache,
+    hoveredRunId,
+  );
   const range = currentRange();
   for (const id of CHART_IDS) {
     const lines = model[id];

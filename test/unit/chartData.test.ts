@@ -155,6 +155,11 @@ test('the choice of annotated runs ignores a focus on a run not drawn, and a sin
   assert.deepEqual(chooseAnnotatedRuns(named(1), 'r0'), { runIds: ['r0'], note: null });
   assert.deepEqual(chooseAnnotatedRuns(named(8), 'gone').runIds, ['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
   assert.deepEqual(chooseAnnotatedRuns([], null), { runIds: [], note: null });
+  const pointed = chooseAnnotatedRuns(named(8), 'r1', 'r7');
+  assert.deepEqual(pointed.runIds, ['r1', 'r7'], 'the run pointed at joins the focused one');
+  assert.match(pointed.note ?? '', /run 1 \(focused\), run 7 \(pointed at\)/);
+  assert.deepEqual(chooseAnnotatedRuns(named(8), null, 'r7').runIds, ['r7']);
+  assert.deepEqual(chooseAnnotatedRuns(named(8), 'r7', 'r7').runIds, ['r7'], 'once, when both are the same run');
 });
 
 test('runs missing from the chosen axis are named, not only counted', () => {

@@ -56,3 +56,13 @@ test('focusing the seventh run annotates it alone, and the note says so', async 
   await page.click('#summary tr[data-run-id="/ws/run-7"]');
   await page.waitForFunction(() => /first 6 of 7/.test(document.querySelector('#annotated-runs')?.textContent ?? ''));
 });
+
+test('pointing at a run in the run list annotates it while the pointer stays', async () => {
+  const all = await annotations();
+  await page.hover('li:has(input[data-run-id="/ws/run-7"])');
+  await page.waitForFunction(() => /run-7 \(pointed at\)/.test(document.querySelector('#annotated-runs')?.textContent ?? ''));
+  const pointed = await annotations();
+  assert.ok(pointed > 0 && pointed < all, `only the run pointed at is annotated (${pointed} of ${all})`);
+  await page.mouse.move(0, 0);
+  await page.waitForFunction(() => /first 6 of 7/.test(document.querySelector('#annotated-runs')?.textContent ?? ''));
+});
