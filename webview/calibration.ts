@@ -13,7 +13,7 @@ import {
 } from 'chart.js';
 import { pointStatisticsText, type CalibrationView } from '../src/core/tokens/calibrationView';
 import type { RunView, WebviewMessage } from '../src/protocol';
-import { calibrationRunId, confidenceAndAccuracy, nllSplitBars, pairedTestText, rawAndScaledLoss, reliabilityAt } from './calibrationData';
+import { calibrationRunId, confidenceAndAccuracy, nllSplitBars, pairedTestText, rawAndScaledLoss, reliabilityAt, scaledLossLabel } from './calibrationData';
 import { el } from './dom';
 import { setText } from './keyedList';
 import { withAlpha, type ThemeColors } from './theme';
@@ -175,9 +175,10 @@ export class CalibrationSection {
       options: this.options(`step (against ${view.bestLossStep ?? '–'})`, 'Δ nats per token', 'category', true),
     });
     const loss = rawAndScaledLoss(view);
+    const scaledLabel = scaledLossLabel(loss);
     this.show('loss', {
       type: 'line',
-      data: { datasets: [this.line('mean NLL', loss.raw, red), this.line('after the best temperature', loss.scaled, blue)] },
+      data: { datasets: [this.line('mean NLL', loss.raw, red), ...(scaledLabel === null ? [] : [this.line(scaledLabel, loss.scaled, blue)])] },
       options: this.options('step', 'nats per token', 'linear'),
     });
     this.element.dataset['points'] = String(view.points.length);

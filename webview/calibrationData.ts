@@ -32,6 +32,16 @@ export function rawAndScaledLoss(view: CalibrationView): { raw: XY[]; scaled: XY
   };
 }
 
+/**
+ * The legend entry for the NLL after the best temperature, or null when no evaluation has one (an entry with no
+ * line says nothing); when only some have one, it says how many, since the line then covers only those steps.
+ */
+export function scaledLossLabel(loss: { readonly raw: readonly XY[]; readonly scaled: readonly XY[] }): string | null {
+  if (loss.scaled.length === 0) return null;
+  const label = 'after the best temperature';
+  return loss.scaled.length < loss.raw.length ? `${label} (${loss.scaled.length} of ${loss.raw.length} evaluations)` : label;
+}
+
 export interface ReliabilityBars {
   readonly labels: string[];
   /** Accuracy per bin in percent (null for an empty bin), and the perfect-calibration diagonal at the bin middles. */

@@ -5,7 +5,7 @@ import { percentFactor } from '../src/core/analysis/accuracyMeasure';
 import type { RunView, SeriesData } from '../src/core/runView';
 import { runMatcher } from './runFilter';
 import type { ChartId, UiState } from './uiState';
-import { xMapping, type XMapping } from './xAxis';
+import { X_AXIS_LABELS, xMapping, type XMapping } from './xAxis';
 
 /** A range of the x axis (zoomed or whole), in the axis's own units. */
 export interface XRange {
@@ -55,6 +55,58 @@ export interface ChartModel {
   readonly drawnRunIds: readonly string[];
   readonly unplacedRunIds: readonly string[];
   readonly trainDashed: boolean;
+  /** Runs whose best markers, shaded stretches and warning lines are drawn, and what the page says about it. */
+  readonly annotated: AnnotationChoice;
+  /** Names the runs not drawn on the chosen axis (null: every run is). */
+  readonly unplacedNote: string | null;
+}
+
+/** Which drawn runs are annotated; `note` says so whenever some drawn run is not (null when every one is). */
+export interface AnnotationChoice {
+  readonly runIds: readonly string[];
+  readonly note: string | null;
+}
+
+interface Named {
+  readonly id: string;
+  readonly label: string;
+}
+
+/** Up to five names, then how many more: a note stays one line with a dozen runs. */
+function nameList(runs: readonly Named[]): string {
+  const shown = runs.slice(0, 5).map((run) => run.label);
+  return runs.length > 5 ? `${shown.join(', ')} and ${runs.length - 5} more` : shown.join(', ');
+}
+
+/**
+ * The runs in focus (focused in the runs table, or pointed at in the run list) get annotations alone. With none
+ * in focus, every drawn run does up to MAX_ANNOTATED_RUNS; past that the first ones in the list do, and the note
+ * names them, so that a run added never makes every annotation disappear without a word.
+ */
+export function chooseAnnotatedRuns(drawn: readonly Named[], focusedRunId: string | null, hoveredRunId: string | null = null): AnnotationChoice {
+  const focused = drawn.find((run) => run.id === focusedRunId);
+  const hovered = drawn.find((run) => run.id === hoveredRunId && run.id !== focusedRunId);
+  const inFocus = [...(focused === undefined ? [] : [`${focused.label} (focused)`]), ...(hovered === undefined ? [] : [`${hovered.label} (pointed at)`])];
+  if (inFocus.length > 0) {
+    const runIds = [focused, hovered].filter((run): run is Named => run !== undefined).map((run) => run.id);
+    const note =
+      drawn.length > runIds.length
+        ? `Markers and shaded stretches: ${inFocus.join(', ')}; ${focused === undefined ? 'point at another run to annotate it' : `click the focused row in the runs table again to annotate up to ${MAX_ANNOTATED_RUNS} runs`}.`
+        : null;
+    return { runIds, note };
+  }
+  if (drawn.length <= MAX_ANNOTATED_RUNS) return { runIds: drawn.map((run) => run.id), note: null };
+  const chosen = drawn.slice(0, MAX_ANNOTATED_RUNS);
+  return {
+    runIds: chosen.map((run) => run.id),
+    note: `Markers and shaded stretches: the first ${MAX_ANNOTATED_RUNS} of ${drawn.length} runs (${nameList(chosen)}); click a run's row in the runs table, or point at it in the run list, to annotate it alone.`,
+  };
+}
+
+/** Says which runs are missing from the chart because they log nothing on the chosen axis. */
+export function unplacedNoteFor(unplaced: readonly Named[], axisLabel: string): string | null {
+  if (unplaced.length === 0) return null;
+  return `${unplaced.length === 1 ? '1 run logs' : `${unplaced.length} runs log`} no ${axisLabel} and ${unplaced.length === 1 ? 'is' : 'are'} not drawn on this axis: ${nameList(unplaced)}.`;
 }
 
 /** Series fetched from the host at more detail than the snapshot's, by `detailKey`. */
@@ -64,7 +116,7 @@ export function detailKey(runId: string, key: string): string {
   return `${runId}\u0000${key}`;
 }
 
-/** Past this many drawn runs, per-run annotations would bury the curves: only a focused run gets them. */
+/** Past this many drawn runs, per-run annotations would bury the curves: the first ones get them, and a note says which. */
 export const MAX_ANNOTATED_RUNS = 6;
 
 /**
@@ -255,17 +307,24 @@ export function buildChartModel(
   detail: DetailMap = new Map(),
   budget: DrawBudget = NO_BUDGET,
   cache?: LineCache,
+  hoveredRunId: string | null = null,
 ): ChartModel {
   const lines: Record<ChartId, ChartLine[]> = { loss: [], accuracy: [], extra: [] };
   const annotations: Record<ChartId, ChartAnnotation[]> = { loss: [], accuracy: [], extra: [] };
   const drawn = listedRuns(runs, ui.filter).filter((run) => !ui.hiddenRunIds.includes(run.id));
   const focused = drawn.some((run) => run.id === ui.focusedRunId) ? ui.focusedRunId : null;
-  const annotate = (runId: string): boolean => (focused !== null ? runId === focused : drawn.length <= MAX_ANNOTATED_RUNS);
   const trainDashed = drawn.length <= MAX_DASHED_RUNS;
   const drawnRunIds: string[] = [];
   const unplacedRunIds: string[] = [];
+  const mappings = new Map(drawn.map((run) => [run.id, xMapping(run, ui.xAxis)]));
+  const annotated = chooseAnnotatedRuns(
+    drawn.filter((run) => mappings.get(run.id) !== null),
+    focused,
+    hoveredRunId,
+  );
+  const annotatedIds = new Set(annotated.runIds);
   for (const run of drawn) {
-    const mapping = xMapping(run, ui.xAxis);
+    const mapping = mappings.get(run.id) ?? null;
     if (mapping === null) {
       unplacedRunIds.push(run.id);
       continue;
@@ -319,13 +378,24 @@ export function buildChartModel(
       cache?.set(run, { signature, deps, lines: forRun });
     }
     for (const chart of ['loss', 'accuracy', 'extra'] as const) lines[chart].push(...forRun[chart]);
-    if (annotate(run.id)) {
+    if (annotatedIds.has(run.id)) {
       const accuracyScale = percentScaleOf(run);
       const marks = annotationsFor(run, colorIndex, mapping, accuracyScale);
       for (const chart of ['loss', 'accuracy', 'extra'] as const) annotations[chart].push(...marks[chart]);
     }
   }
-  return { ...lines, annotations, drawnRunIds, unplacedRunIds, trainDashed };
+  return {
+    ...lines,
+    annotations,
+    drawnRunIds,
+    unplacedRunIds,
+    trainDashed,
+    annotated,
+    unplacedNote: unplacedNoteFor(
+      drawn.filter((run) => unplacedRunIds.includes(run.id)),
+      X_AXIS_LABELS[ui.xAxis],
+    ),
+  };
 }
 
 /** Finite points drawn, counting each series once (its smoothed line), for tests and the screen reader summary. */

@@ -33,7 +33,13 @@ export class ChartFigure {
   private readonly caption: HTMLElement;
   private readonly log: HTMLInputElement;
 
-  constructor(id: ChartId, log: boolean, theme: ThemeColors, events: ChartFigureEvents, note: HTMLElement | null = null) {
+  constructor(
+    private readonly id: ChartId,
+    log: boolean,
+    theme: ThemeColors,
+    events: ChartFigureEvents,
+    note: HTMLElement | null = null,
+  ) {
     const canvas = el('canvas', {
       id: `${id}-chart`,
       role: 'img',
@@ -74,7 +80,8 @@ export class ChartFigure {
 
   update(data: ChartFigureData): void {
     const { lines, xRange } = data;
-    this.chart.render(data);
+    // The extra chart's values are those of the key it shows, and its axis says which.
+    this.chart.render(this.id === 'extra' ? { ...data, yTitle: data.title } : data);
     if (this.log.checked !== data.log) this.log.checked = data.log;
     if (this.caption.textContent !== data.title) this.caption.textContent = data.title;
     // Read by tests and kept for the screen reader summary: what is drawn, counted.

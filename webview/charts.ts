@@ -5,6 +5,7 @@ import type { ChartAnnotation, ChartLine, XRange } from './chartData';
 import { labelsPlugin, type LabelState } from './chartLabels';
 import type { Box } from './labelLayout';
 import { runColor, withAlpha, type ThemeColors } from './theme';
+import { formatTick } from './tickFormat';
 import { formatX, X_AXIS_LABELS, type XAxisMode } from './xAxis';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, annotationPlugin, zoomPlugin);
@@ -21,6 +22,8 @@ export interface ChartFrame {
   readonly xRange: XRange | undefined;
   readonly xMode: XAxisMode;
   readonly log: boolean;
+  /** The value axis's title when it is not the chart's own (the extra chart names its key). */
+  readonly yTitle?: string;
 }
 
 type LineChart = Chart<'line', { x: number; y: number | null }[]>;
@@ -215,9 +218,10 @@ export class MetricChart {
       },
       y: {
         type: frame.log ? 'logarithmic' : 'linear',
-        title: { display: true, text: this.yTitle + (frame.log ? ' (log)' : ''), color: theme.foreground },
+        title: { display: true, text: (frame.yTitle ?? this.yTitle) + (frame.log ? ' (log)' : ''), color: theme.foreground },
         grid: { color: theme.grid },
-        ticks: { color: theme.foreground },
+        // A log axis keeps Chart.js's own callback, which leaves the minor ticks unlabelled.
+        ticks: frame.log ? { color: theme.foreground } : { color: theme.foreground, callback: (value) => formatTick(Number(value)) },
       },
     };
     this.canvas.dataset['annotations'] = String(frame.annotations.length);

@@ -49,6 +49,8 @@ let hostOffset = 0;
 const fetcher = new SeriesFetcher((message) => vscode.postMessage(message));
 const lineCache: LineCache = new WeakMap();
 const scheduler = new RenderScheduler(render);
+/** The run whose entry the pointer is over: annotated with the focused one, never saved. */
+let hoveredRunId: string | null = null;
 
 function setUi(next: UiState, render = true): void {
   ui = next;
@@ -76,6 +78,10 @@ const runList = new RunList(ui.filter, {
       else hidden.add(id);
     }
     setUi({ ...ui, hiddenRunIds: [...hidden] });
+  },
+  onHover: (runId) => {
+    hoveredRunId = runId;
+    scheduler.soon();
   },
 });
 
@@ -124,6 +130,7 @@ const charts: Record<ChartId, ChartFigure> = { loss: chartFigure('loss'), accura
 const warningList = new WarningsList(tableEvents);
 const definition = el('p', { id: 'definitions', class: 'note' });
 const unplaced = el('p', { id: 'unplaced', class: 'note', hidden: '' });
+const annotatedNote = el('p', { id: 'annotated-runs', class: 'note', hidden: '' });
 const summaryTable = new RunsTable(tableEvents, {
   onSort: (tableSort) => setUi({ ...ui, tableSort }),
   onParamColumn: (name, shown) =>
@@ -141,6 +148,7 @@ const content = el(
   'div',
   { class: 'content' },
   unplaced,
+  annotatedNote,
   el(
     'section',
     { class: 'charts', 'aria-label': 'Charts: drag to zoom, shift-drag to pan, double-click to reset' },
@@ -238,7 +246,16 @@ function render(): void {
   colors = assigned;
   // About a point per pixel of the widest chart (min/max kept per bucket): more are not seen, and each costs drawing time.
   const width = Math.max(...CHART_IDS.map((id) => charts[id].chart.canvas.clientWidth), 300);
-  model = buildChartModel(runs, ui, colors, fetcher.extras, fetcher.detail, { maxPointsPerLine: Math.ceil(width), xWindow: ui.xRange }, lineCache);
+  model = buildChartModel(
+    runs,
+    ui,
+    colors,
+    fetcher.extras,
+    fetcher.detail,
+    { maxPointsPerLine: Math.ceil(width), xWindow: ui.xRange },
+    lineCache,
+    hoveredRunId,
+  );
   const range = currentRange();
   for (const id of CHART_IDS) {
     const lines = model[id];
@@ -256,8 +273,10 @@ function render(): void {
   charts.extra.element.hidden = ui.extraKey === null;
   empty.hidden = runs.length > 0;
   layout.hidden = runs.length === 0;
-  unplaced.hidden = model.unplacedRunIds.length === 0;
-  setText(unplaced, `${model.unplacedRunIds.length} run(s) log no ${X_AXIS_LABELS[ui.xAxis]} and are not drawn on this axis.`);
+  unplaced.hidden = model.unplacedNote === null;
+  setText(unplaced, model.unplacedNote ?? '');
+  annotatedNote.hidden = model.annotated.note === null;
+  setText(annotatedNote, model.annotated.note ?? '');
   controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
   runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId });
   summaryTable.update({

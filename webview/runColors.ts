@@ -21,3 +21,12 @@ export function assignColors(existing: Readonly<Record<string, number>>, runIds:
   }
   return colors;
 }
+
+/**
+ * The theme's chart colours, then the same blended toward the text colour, starting two hues on: a pale blue
+ * right after the six (the 7th run beside the 1st) was hard to tell from the blue.
+ */
+export function runPalette(base: readonly string[], foreground: string): string[] {
+  const rotated = [...base.slice(2), ...base.slice(0, 2)];
+  return [...base, ...rotated.map((color) => `color-mix(in srgb, ${color} 55%, ${foreground})`)];
+}

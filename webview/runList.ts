@@ -7,6 +7,8 @@ import { runColor, type ThemeColors } from './theme';
 export interface RunListEvents {
   onFilter(filter: string): void;
   onVisibility(runIds: readonly string[], visible: boolean): void;
+  /** The pointer is over a run's entry (null: over none): the charts annotate it while it stays. */
+  onHover(runId: string | null): void;
 }
 
 export interface RunListData {
@@ -41,6 +43,8 @@ class RunItem implements Component<RunItemData> {
     this.box.addEventListener('change', () => events.onVisibility([this.data.run.id], this.box.checked));
     this.label = el('label', {}, this.box, this.swatch, this.name, this.warn);
     this.element = el('li', {}, this.label);
+    this.element.addEventListener('mouseenter', () => events.onHover(this.data.run.id));
+    this.element.addEventListener('mouseleave', () => events.onHover(null));
   }
 
   update(data: RunItemData): void {

@@ -1,3 +1,4 @@
+import { runPalette } from './runColors';
 /** Chart colours come from the theme's `--vscode-charts-*` variables, re-read when the theme changes. */
 const RUN_COLOR_VARIABLES = [
   '--vscode-charts-blue',
@@ -9,7 +10,7 @@ const RUN_COLOR_VARIABLES = [
 ];
 const FALLBACKS = ['#3794ff', '#d18616', '#89d185', '#b180d7', '#cca700', '#f14c4c'];
 
-/** Palette slots: the theme's six chart colours, then the same six blended toward the text colour. */
+/** Palette slots: the theme's six chart colours, then the same six blended toward the text colour (runPalette). */
 export const PALETTE_SIZE = RUN_COLOR_VARIABLES.length * 2;
 
 export interface ThemeColors {
@@ -30,7 +31,7 @@ export function readThemeColors(): ThemeColors {
   const base = RUN_COLOR_VARIABLES.map((name, i) => variable(name, FALLBACKS[i] as string));
   const foreground = variable('--vscode-foreground', '#cccccc');
   return {
-    runs: [...base, ...base.map((color) => `color-mix(in srgb, ${color} 55%, ${foreground})`)],
+    runs: runPalette(base, foreground),
     foreground,
     background: variable('--vscode-editor-background', '#1e1e1e'),
     grid: variable('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)'),

@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildCalibrationView, type CalibrationInput } from '../../src/core/tokens/calibrationView';
 import type { TokenSummary } from '../../src/core/tokens/tokenStatistics';
-import { calibrationRunId, confidenceAndAccuracy, nllSplitBars, pairedTestText, rawAndScaledLoss, reliabilityAt } from '../../webview/calibrationData';
+import {
+  calibrationRunId,
+  confidenceAndAccuracy,
+  nllSplitBars,
+  pairedTestText,
+  rawAndScaledLoss,
+  reliabilityAt,
+  scaledLossLabel,
+} from '../../webview/calibrationData';
 
 function summary(accuracy: number, nllCorrect: number, nllWrong: number, confidence: number): TokenSummary {
   const reliability = Array.from({ length: 15 }, (_, b) => ({
@@ -167,4 +175,14 @@ test('the view and the exported statistics carry the full Brier score, the label
   }).temperature;
   assert.ok(typeof approximate === 'object' && approximate !== null);
   assert.equal(approximate.how, 'approximate: from binned logits of 8100 rows; the optimum is at or beyond the end of the grid, [0.25, 8]');
+});
+
+test('the legend names the NLL after the best temperature only when some evaluation has it, and says how many do', () => {
+  const raw = [
+    { x: 100, y: 1 },
+    { x: 200, y: 2 },
+  ];
+  assert.equal(scaledLossLabel({ raw, scaled: [] }), null, 'before, an entry with no line');
+  assert.equal(scaledLossLabel({ raw, scaled: [{ x: 200, y: 1.5 }] }), 'after the best temperature (1 of 2 evaluations)');
+  assert.equal(scaledLossLabel({ raw, scaled: raw }), 'after the best temperature');
 });

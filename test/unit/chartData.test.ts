@@ -2,9 +2,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RunStore } from '../../src/core/runStore';
 import { buildRunView, type SeriesData } from '../../src/core/runView';
-import { buildChartModel, detailKey, mergeDetail, pointCount, valuesAt, xExtent, type LineCache } from '../../webview/chartData';
+import {
+  buildChartModel,
+  chooseAnnotatedRuns,
+  detailKey,
+  MAX_ANNOTATED_RUNS,
+  unplacedNoteFor,
+  mergeDetail,
+  pointCount,
+  valuesAt,
+  xExtent,
+  type LineCache,
+} from '../../webview/chartData';
 import { visibleCsv } from '../../webview/exportCsv';
-import { assignColors } from '../../webview/runColors';
+import { formatTick } from '../../webview/tickFormat';
+import { assignColors, runPalette } from '../../webview/runColors';
 import { runMatcher } from '../../webview/runFilter';
 import { defaultUiState, restoreUiState, type UiState } from '../../webview/uiState';
 import { formatX, xMapping } from '../../webview/xAxis';
@@ -102,6 +114,69 @@ test('the stretch from best by loss to best by accuracy, the warning starts and 
   const focused = buildChartModel(runs, ui({ focusedRunId: '/ws/healthy' }), colors);
   assert.ok(focused.annotations.loss.every((a) => a.runId === '/ws/healthy'));
   assert.ok(focused.loss.filter((line) => line.runId === '/ws/sft-run').every((line) => line.faded));
+});
+
+function misleadingRuns(count: number): ReturnType<typeof buildRunView>[] {
+  const many = new RunStore();
+  const ids = Array.from({ length: count }, (_, i) => `/ws/run-${i + 1}`);
+  for (const id of ids) many.addPoints(id, { path: `${id}/metrics.jsonl`, format: 'jsonl' }, misleadingRunPoints());
+  return ids.map((id) => buildRunView(many.snapshot(id) ?? assert.fail(), id.slice('/ws/'.length)));
+}
+
+test('a seventh run keeps annotations for the first six and a note names them; a focused run is annotated alone', () => {
+  const seven = misleadingRuns(MAX_ANNOTATED_RUNS + 1);
+  const sevenColors = assignColors(
+    {},
+    seven.map((run) => run.id),
+    12,
+  );
+  const model = buildChartModel(seven, ui(), sevenColors);
+  const annotatedIds = new Set(model.annotations.loss.map((mark) => mark.runId));
+  assert.deepEqual(
+    [...annotatedIds],
+    seven.slice(0, MAX_ANNOTATED_RUNS).map((run) => run.id),
+    'before the fix every annotation disappeared',
+  );
+  assert.deepEqual(model.annotated.runIds, [...annotatedIds]);
+  assert.match(model.annotated.note ?? '', /first 6 of 7 runs \(run-1, run-2, run-3, run-4, run-5 and 1 more\)/);
+  assert.match(model.annotated.note ?? '', /click a run's row/);
+
+  const focused = buildChartModel(seven, ui({ focusedRunId: '/ws/run-7' }), sevenColors);
+  assert.ok(focused.annotations.loss.length > 0);
+  assert.ok(focused.annotations.loss.every((mark) => mark.runId === '/ws/run-7'));
+  assert.match(focused.annotated.note ?? '', /run-7 \(focused\)/);
+
+  const few = buildChartModel(seven.slice(0, 3), ui(), sevenColors);
+  assert.deepEqual(few.annotated, { runIds: seven.slice(0, 3).map((run) => run.id), note: null }, 'all annotated: nothing to say');
+});
+
+test('the choice of annotated runs ignores a focus on a run not drawn, and a single run needs no note', () => {
+  const named = (count: number): { id: string; label: string }[] => Array.from({ length: count }, (_, i) => ({ id: `r${i}`, label: `run ${i}` }));
+  assert.deepEqual(chooseAnnotatedRuns(named(1), 'r0'), { runIds: ['r0'], note: null });
+  assert.deepEqual(chooseAnnotatedRuns(named(8), 'gone').runIds, ['r0', 'r1', 'r2', 'r3', 'r4', 'r5']);
+  assert.deepEqual(chooseAnnotatedRuns([], null), { runIds: [], note: null });
+  const pointed = chooseAnnotatedRuns(named(8), 'r1', 'r7');
+  assert.deepEqual(pointed.runIds, ['r1', 'r7'], 'the run pointed at joins the focused one');
+  assert.match(pointed.note ?? '', /run 1 \(focused\), run 7 \(pointed at\)/);
+  assert.deepEqual(chooseAnnotatedRuns(named(8), null, 'r7').runIds, ['r7']);
+  assert.deepEqual(chooseAnnotatedRuns(named(8), 'r7', 'r7').runIds, ['r7'], 'once, when both are the same run');
+});
+
+test('runs missing from the chosen axis are named, not only counted', () => {
+  assert.equal(unplacedNoteFor([], 'wall time'), null);
+  assert.equal(unplacedNoteFor([{ id: 'a', label: 'sft-a' }], 'wall time'), '1 run logs no wall time and is not drawn on this axis: sft-a.');
+  assert.equal(
+    unplacedNoteFor(
+      [
+        { id: 'a', label: 'a' },
+        { id: 'b', label: 'b' },
+      ],
+      'epoch',
+    ),
+    '2 runs log no epoch and are not drawn on this axis: a, b.',
+  );
+  const model = buildChartModel(runs, ui({ xAxis: 'wall' }), colors);
+  assert.match(model.unplacedNote ?? '', /^2 runs log no wall time/);
 });
 
 test('x by epoch and by time: steps map through the logged epochs and clock, and back', () => {
@@ -215,4 +290,24 @@ test('restored UI state is validated', () => {
   for (const xRange of [{ min: 2, max: 1 }, { min: 0, max: Number.POSITIVE_INFINITY }, { min: '0', max: 5 }, [0, 5]])
     assert.equal(restoreUiState({ xAxis: 'step', xRange }, 0.6).xRange, null);
   assert.equal(restoreUiState({ xRange: { min: 0, max: 5 } }, 0.6).xRange, null, 'a window of an unknown axis');
+});
+
+test('value axis ticks: one number format, short scientific notation for a learning rate, no float noise', () => {
+  assert.equal(formatTick(2e-5), '2e-5');
+  assert.equal(formatTick(2.5e-5), '2.5e-5');
+  assert.equal(formatTick(0.1 + 0.2), '0.3');
+  assert.equal(formatTick(1200), '1200');
+  assert.equal(formatTick(-0.5), '-0.5');
+  assert.equal(formatTick(0), '0');
+  assert.equal(formatTick(3_000_000), '3e6');
+});
+
+test('the seventh run colour is not a pale copy of the first: the pale half starts two hues on', () => {
+  const base = ['blue', 'orange', 'green', 'purple', 'yellow', 'red'];
+  const palette = runPalette(base, 'white');
+  assert.equal(palette.length, 12);
+  assert.deepEqual(palette.slice(0, 6), base);
+  assert.doesNotMatch(palette[6] ?? '', /blue/, 'before, the 7th was blue blended toward the text colour');
+  assert.equal(palette[6], 'color-mix(in srgb, green 55%, white)');
+  assert.equal(new Set(palette.slice(6).map((color) => color.split(' ')[2])).size, 6, 'each hue once in the pale half');
 });

@@ -190,7 +190,7 @@ test('annotations mark the best-by-loss to best-by-accuracy stretch, warning sta
 test('x axis by epoch and by time: runs that log no times are named, not drawn', async () => {
   await page.selectOption('#x-axis', 'epoch');
   await waitAttr('#accuracy-chart', 'data-runs', '1');
-  assert.match(await page.locator('#unplaced').innerText(), /2 run\(s\) log no epoch/);
+  assert.match(await page.locator('#unplaced').innerText(), /2 runs log no epoch and are not drawn on this axis: <img src=x onerror=alert\(1\)>, sft-run\./);
   assert.equal(await attr('#accuracy-chart', 'data-x-max'), '2');
   await page.selectOption('#x-axis', 'relative');
   await waitAttr('#accuracy-chart', 'data-x-max', String(1000 * 6 - 25 * 6));
