@@ -13,6 +13,8 @@ import { isEvaluationSidecar, sidecarEvaluations } from './tokens/sidecarEvaluat
  * a run. Every event is therefore followed by one more read this long after the last event for that file.
  */
 const TRAILING_READ_MS = 80;
+/** A folder made again is listed once more this long after it is watched anew: logs written right after it came back. */
+const TRAILING_LISTING_MS = 250;
 
 /** How often a root is polled once native watching failed for lack of watches. */
 export const POLL_INTERVAL_MS = 2000;
@@ -65,6 +67,7 @@ export class LogWatcher {
   private disposed = false;
   private polling = false;
   private readonly trailingReads = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly trailingListings = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly rearming = new Set<string>();
   private readonly rearmAgain = new Set<string>();
   /** Watched folders seen deleted: made again, each is watched from scratch. */
@@ -272,8 +275,23 @@ export class LogWatcher {
     watcher.unwatch(path);
     watcher.add(path);
     // chokidar remembers the old folder's entries and would not report files of the same names as new.
-    const files = await walkLogs(path, (problem) => this.context.note(problem.path, problem.message), this.ingest).catch(() => []);
-    for (const file of files) if (!this.disposed) void this.ingest.ingest(file);
+    const readFolder = async (): Promise<void> => {
+      const files = await walkLogs(path, (problem) => this.context.note(problem.path, problem.message), this.ingest).catch(() => []);
+      for (const file of files) if (!this.disposed) void this.ingest.ingest(file);
+    };
+    await readFolder();
+    // A restarted training writes its first log the moment the folder is back: written just after that
+    // listing, it is reported by nobody (chokidar still knows the name), so the folder is listed once more
+    // a moment later, as a trailing read does for a file. Seen under load: five rmtree + makedirs in a row
+    // left the last folder's log unread.
+    clearTimeout(this.trailingListings.get(path));
+    this.trailingListings.set(
+      path,
+      setTimeout(() => {
+        this.trailingListings.delete(path);
+        if (!this.disposed) void readFolder();
+      }, TRAILING_LISTING_MS),
+    );
   }
 
   /**
@@ -340,8 +358,9 @@ export class LogWatcher {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    for (const timer of this.trailingReads.values()) clearTimeout(timer);
+    for (const timer of [...this.trailingReads.values(), ...this.trailingListings.values()]) clearTimeout(timer);
     this.trailingReads.clear();
+    this.trailingListings.clear();
     clearTimeout(this.ancestorPoll);
     this.ancestorWatcher?.close();
     this.parentWatcher?.close();
