@@ -9,9 +9,10 @@ import type { SimulatedFormat } from '../../scripts/simulateTraining.mjs';
 import { buildRunView } from '../../src/core/runView';
 import { LogIngest } from '../../src/node/logIngest';
 import { walkLogs } from '../../src/node/walkLogs';
-import type { HostMessage, RunView } from '../../src/protocol';
+import type { RunView } from '../../src/protocol';
 import { ARTIFACTS, launchChromium } from '../chromium';
-import { startStandInHost, type StandInTheme } from './standInHost';
+import { openPanel } from './panelPage';
+import type { StandInTheme } from './standInHost';
 
 /**
  * The README's panel screenshots, made from the demo's simulated runs (the five formats it writes, read by the
@@ -61,16 +62,7 @@ after(async () => {
   if (workspace !== undefined) rmSync(workspace, { recursive: true, force: true });
 });
 
-async function panel(theme: StandInTheme, runs: readonly RunView[]): Promise<{ page: Page; close(): Promise<void> }> {
-  const host = await startStandInHost(theme);
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(host.url);
-  await page.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
-  const snapshot: HostMessage = { type: 'snapshot', runs, problems: [], defaultSmoothing: 0.6, now: Date.now() };
-  await page.evaluate((message) => window.postMessage(message, '*'), snapshot);
-  await page.waitForFunction((count) => document.querySelector('#accuracy-chart')?.getAttribute('data-runs') === String(count), runs.length);
-  return { page, close: async () => (await page.close(), await host.close()) };
-}
+const panel = (theme: StandInTheme, runs: readonly RunView[]): ReturnType<typeof openPanel> => openPanel(browser, theme, runs);
 
 /** Moves the pointer along the loss chart until the crosshair stands on `step`. */
 async function crosshairAt(page: Page, step: number): Promise<void> {
