@@ -57,7 +57,7 @@ function checkpointHeadline(warning: Warning, run: StoryRun): string | undefined
   if (!bestDeleted) return `Keep ${checkpointName(accuracyStep, onDisk)} by accuracy: ${points(deltaAccuracyPoints)} of accuracy over ${byLoss}`;
   const keep = run.checkpointToKeep;
   if (keep === null) return `The best checkpoint by accuracy (step ${accuracyStep}) is no longer on disk, and no checkpoint left was evaluated`;
-  return `Keep ${checkpointName(keep, onDisk)}, the best by accuracy left on disk: the best of all (step ${accuracyStep}, ${points(deltaAccuracyPoints)} of accuracy over ${byLoss}) was deleted`;
+  return `Keep ${checkpointName(keep, onDisk)}, the best by accuracy left on disk: the best of all (step ${accuracyStep}, ${points(deltaAccuracyPoints)} of accuracy over ${byLoss}) has no checkpoint folder on disk`;
 }
 
 /** The run's story, or undefined when it has no warnings. */

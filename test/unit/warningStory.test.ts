@@ -47,11 +47,11 @@ test('with no checkpoint folders known, the story names steps, never a folder it
   assert.doesNotMatch(story.headline, /checkpoint-/);
 });
 
-test('when the best by accuracy was deleted, the story keeps the best surviving checkpoint and says the best was deleted', () => {
+test('when the best by accuracy was deleted, the story keeps the best surviving checkpoint and says the best has no folder left (deleted or never saved: the listing cannot tell)', () => {
   const story = runStory({ warnings: pair, checkpointsOnDisk: [300, 1200], checkpointToKeep: 1200 }) ?? assert.fail();
   assert.equal(
     story.headline,
-    'Keep checkpoint-1200, the best by accuracy left on disk: the best of all (step 1500, +4.3 points of accuracy over checkpoint-300, which keeping the best by eval loss would load) was deleted',
+    'Keep checkpoint-1200, the best by accuracy left on disk: the best of all (step 1500, +4.3 points of accuracy over checkpoint-300, which keeping the best by eval loss would load) has no checkpoint folder on disk',
   );
   const none = runStory({ warnings: pair, checkpointsOnDisk: [100], checkpointToKeep: null }) ?? assert.fail();
   assert.match(none.headline, /no longer on disk, and no checkpoint left was evaluated/);
