@@ -83,6 +83,8 @@ const runList = new RunList(ui.filter, {
     hoveredRunId = runId;
     scheduler.soon();
   },
+  onPin: (runId, pinned) =>
+    setUi({ ...ui, pinnedRunIds: pinned ? [...ui.pinnedRunIds.filter((id) => id !== runId), runId] : ui.pinnedRunIds.filter((id) => id !== runId) }),
 });
 
 const controls = controlBar(ui, {
@@ -140,6 +142,7 @@ const summaryTable = new RunsTable(tableEvents, {
       hiddenParams: shown ? ui.hiddenParams.filter((other) => other !== name) : [...ui.hiddenParams.filter((other) => other !== name), name],
     }),
   onRename: (runId, alias) => vscode.postMessage({ type: 'renameRun', runId, alias }),
+  onGroupOver: (groupOver) => setUi({ ...ui, groupOver }),
 });
 const problemList = new ProblemsList();
 const empty = emptyState(() => vscode.postMessage({ type: 'addDumpHelper' }));
@@ -224,7 +227,7 @@ function setCrosshair(x: number | null): void {
 }
 
 function exportCsv(): void {
-  const labels = new Map(runs.map((run) => [run.id, run.label]));
+  const labels = new Map([...runs.map((run) => [run.id, run.label] as const), ...model.groups.map((group) => [group.id, `${group.label} (mean)`] as const)]);
   const data = visibleCsv([model.loss, model.accuracy, model.extra], labels, X_AXIS_LABELS[ui.xAxis], ui.xRange ?? undefined);
   vscode.postMessage({ type: 'export', format: 'csv', fileName: 'token-accuracy-visible.csv', data });
 }
@@ -278,9 +281,16 @@ function render(): void {
   annotatedNote.hidden = model.annotated.note === null;
   setText(annotatedNote, model.annotated.note ?? '');
   controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
-  runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId });
+  runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId, pinned: ui.pinnedRunIds });
   summaryTable.update({
-    rows: runRows(runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset),
+    rows: runRows(
+      runs,
+      colors,
+      theme,
+      ui.focusedRunId,
+      Date.now() + hostOffset,
+      new Map(model.groups.flatMap((group) => group.runIds.map((id) => [id, group.label]))),
+    ),
     sort: ui.tableSort,
     // Columns for the parameters that tell the runs the user sees apart (plus any the user chose).
     paramColumns: parameterColumns(
@@ -288,6 +298,8 @@ function render(): void {
       ui.shownParams,
       ui.hiddenParams,
     ),
+    groupOver: ui.groupOver,
+    groupNote: model.groupNote,
   });
   warningList.update(runs);
   problemList.update(problems);
