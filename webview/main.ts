@@ -16,7 +16,8 @@ import { RunList } from './runList';
 import { applyRunsUpdate } from './runsUpdate';
 import { SeriesFetcher } from './seriesFetcher';
 import { ProblemsList } from './problemsList';
-import { applyAliases, type RunAliases } from '../src/core/runAliases';
+import type { RunAliases } from '../src/core/runAliases';
+import { withDisplayLabels } from '../src/core/runLabel';
 import { parameterColumns } from './paramColumns';
 import { runRows, RunsTable, type TableEvents } from './runsTable';
 import { renderDefinitions } from './summary';
@@ -37,7 +38,7 @@ const vscode = acquireVsCodeApi();
 const initialSmoothing = Number(document.body.dataset['smoothing'] ?? '0.6');
 let ui = restoreUiState(vscode.getState(), initialSmoothing);
 let runs: RunView[] = [];
-/** The names the user gave runs, from the host's last snapshot; applied to every run as it arrives. */
+/** The names the user gave runs, from the host's last snapshot; applied to every run as it arrives (else long MLflow ids are shortened). */
 let aliases: RunAliases = {};
 let problems: readonly Problem[] = [];
 let theme = readThemeColors();
@@ -323,13 +324,13 @@ function receive(message: HostMessage): void {
   switch (message.type) {
     case 'snapshot':
       aliases = message.aliases ?? {};
-      runs = applyAliases(message.runs, aliases);
+      runs = withDisplayLabels(message.runs, aliases);
       hostOffset = message.now - Date.now();
       problems = message.problems;
       fetcher.forget(runs.map((run) => run.id));
       break;
     case 'update': {
-      runs = applyRunsUpdate(runs, applyAliases(message.runs, aliases), message.removedRunIds);
+      runs = applyRunsUpdate(runs, withDisplayLabels(message.runs, aliases), message.removedRunIds);
       hostOffset = message.now - Date.now();
       problems = message.problems;
       fetcher.forget([...message.runs.map((run) => run.id), ...message.removedRunIds]);
