@@ -22,10 +22,18 @@ export function renderCrosshairTip(tip: HTMLElement, title: string, values: read
     const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
     swatch.style.backgroundColor = runColor(theme, value.colorIndex);
     const { spread } = value;
-    // A group's mean says what its band spans there, and over how many of its runs (those with a value at this point).
-    const band =
-      spread === undefined ? '' : ` (${SPREAD_NAME} ${formatValue(spread.low)} to ${formatValue(spread.high)}, ${spread.count} of ${spread.size} runs here)`;
-    return el('li', {}, swatch, el('span', { class: 'tip-label' }, value.label), el('span', { class: 'tip-value' }, formatValue(value.y) + band));
+    const row = el('li', {}, swatch, el('span', { class: 'tip-label' }, value.label), el('span', { class: 'tip-value' }, formatValue(value.y)));
+    if (spread === undefined) return row;
+    // A group's mean says, on a line of its own, what its band spans there and over how many runs (those with a value at this point).
+    row.classList.add('group');
+    row.append(
+      el(
+        'span',
+        { class: 'tip-band note' },
+        `${SPREAD_NAME} ${formatValue(spread.low)} to ${formatValue(spread.high)}, ${spread.count} of ${spread.size} runs here`,
+      ),
+    );
+    return row;
   });
   if (sorted.length > MAX_ROWS) rows.push(el('li', { class: 'note' }, `+${sorted.length - MAX_ROWS} more`));
   tip.replaceChildren(el('strong', {}, title), el('ul', {}, ...rows));

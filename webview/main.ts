@@ -19,6 +19,7 @@ import { ProblemsList } from './problemsList';
 import type { RunAliases } from '../src/core/runAliases';
 import { withDisplayLabels } from '../src/core/runLabel';
 import { parameterColumns } from './paramColumns';
+import { BAND_LEGEND } from './runGroups';
 import { runRows, RunsTable, type TableEvents } from './runsTable';
 import { renderDefinitions } from './summary';
 import { WarningsList } from './warningsList';
@@ -134,6 +135,7 @@ const warningList = new WarningsList(tableEvents);
 const definition = el('p', { id: 'definitions', class: 'note' });
 const unplaced = el('p', { id: 'unplaced', class: 'note', hidden: '' });
 const annotatedNote = el('p', { id: 'annotated-runs', class: 'note', hidden: '' });
+const bandLegend = el('p', { id: 'band-legend', class: 'note', hidden: '' }, BAND_LEGEND);
 const summaryTable = new RunsTable(tableEvents, {
   onSort: (tableSort) => setUi({ ...ui, tableSort }),
   onParamColumn: (name, shown) =>
@@ -153,6 +155,7 @@ const content = el(
   { class: 'content' },
   unplaced,
   annotatedNote,
+  bandLegend,
   el(
     'section',
     { class: 'charts', 'aria-label': 'Charts: drag to zoom, shift-drag to pan, double-click to reset' },
@@ -281,6 +284,7 @@ function render(): void {
   setText(unplaced, model.unplacedNote ?? '');
   annotatedNote.hidden = model.annotated.note === null;
   setText(annotatedNote, model.annotated.note ?? '');
+  bandLegend.hidden = model.groups.length === 0;
   controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
   runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId, pinned: ui.pinnedRunIds });
   summaryTable.update({

@@ -9,6 +9,11 @@ interface GroupedRun {
   readonly parameters: Parameters;
 }
 
+/** The charts' legend for the bands, shown above them while any group is drawn. */
+export const BAND_LEGEND =
+  `Shaded bands: the ${SPREAD_NAME} of a group's runs, around their mean. Runs are aligned on the union of their steps, each interpolated ` +
+  'only between its own first and last point (never extrapolated); at each step the mean and band use only the runs with a value there (the crosshair says how many).';
+
 /** Runs drawn as one mean line with a band: those equal in every parameter but the one the user groups over. */
 export interface RunGroup {
   /** Stable while the group's shared values are: `group:` and those values. */
@@ -34,7 +39,11 @@ export function groupRuns(runs: readonly GroupedRun[], over: string): Grouping {
   const others = parameterNames(runs).filter((name) => name !== over && !PER_RUN_PATHS.has(name));
   const telling = differingParameters(runs).filter((name) => others.includes(name));
   const byKey = new Map<string, GroupedRun[]>();
+  // A run that does not log the parameter cannot be said to differ only in it (runs with no parameters at all would
+  // otherwise make one group): it is drawn alone.
+  const without = runs.filter((run) => run.parameters[over] === undefined).length;
   for (const run of runs) {
+    if (run.parameters[over] === undefined) continue;
     const key = JSON.stringify(others.map((name) => run.parameters[name] ?? null));
     byKey.set(key, [...(byKey.get(key) ?? []), run]);
   }
@@ -46,13 +55,15 @@ export function groupRuns(runs: readonly GroupedRun[], over: string): Grouping {
     groups.push({ id: `group:${key}`, label: shared === '' ? 'all runs' : shared, runIds: members.map((run) => run.id) });
   }
   const grouped = groups.reduce((sum, group) => sum + group.runIds.length, 0);
-  const alone = runs.length - grouped;
+  const alone = runs.length - grouped - without;
+  const missing = without === 0 ? '' : `; ${without} run${without === 1 ? '' : 's'} logging no ${over} drawn alone`;
   const note =
-    groups.length === 0
-      ? `No two runs differ only in ${over}${telling.length === 0 ? '' : ` (they also differ in ${telling.slice(0, 5).join(', ')}${telling.length > 5 ? '…' : ''})`}: every run is drawn alone.`
-      : `Grouped over ${over}: ${groups.length} group${groups.length === 1 ? '' : 's'} of ${grouped} runs drawn as their mean with a shaded ${SPREAD_NAME} band` +
-        `${alone > 0 ? `; ${alone} run${alone === 1 ? '' : 's'} with no partner drawn alone` : ''}. ` +
-        'Runs are aligned on the union of their steps, each interpolated only between its own first and last point (never extrapolated); at each step the mean and band use only the runs with a value there. ' +
-        'Runs inside a mean get no markers of their own.';
+    without === runs.length
+      ? `No run logs ${over}: every run is drawn alone.`
+      : groups.length === 0
+        ? `No two runs differ only in ${over}${telling.length === 0 ? '' : ` (they also differ in ${telling.slice(0, 5).join(', ')}${telling.length > 5 ? '…' : ''})`}${missing}: every run is drawn alone.`
+        : `Grouped over ${over}: ${groups.length} group${groups.length === 1 ? '' : 's'} of ${grouped} runs drawn as their mean with a shaded ${SPREAD_NAME} band` +
+          `${alone > 0 ? `; ${alone} run${alone === 1 ? '' : 's'} with no partner drawn alone` : ''}${missing}. ` +
+          'Runs inside a mean get no markers of their own.';
   return { groups, note };
 }

@@ -45,7 +45,7 @@ class RunItem implements Component<RunItemData> {
   constructor(data: RunItemData, events: RunListEvents) {
     this.data = data;
     // A toggle button (aria-pressed), beside the label rather than in it: a click pins without hiding the run.
-    this.pin = el('button', { type: 'button', class: 'pin', 'data-pin-run-id': data.run.id, 'aria-pressed': 'false' }, '📌');
+    this.pin = el('button', { type: 'button', class: 'pin', 'data-pin-run-id': data.run.id, 'aria-pressed': 'false' }, '☆');
     this.pin.addEventListener('click', () => events.onPin(this.data.run.id, !this.data.pinned));
     this.box = el('input', { type: 'checkbox', 'data-run-id': data.run.id });
     this.box.addEventListener('change', () => events.onVisibility([this.data.run.id], this.box.checked));
@@ -65,6 +65,8 @@ class RunItem implements Component<RunItemData> {
     this.element.classList.toggle('focused', data.focused);
     this.element.classList.toggle('pinned', data.pinned);
     setAttribute(this.pin, 'aria-pressed', String(data.pinned));
+    // Stars rather than a pin emoji: every font has them, an emoji font is not everywhere.
+    setText(this.pin, data.pinned ? '★' : '☆');
     setAttribute(this.pin, 'aria-label', `${data.pinned ? 'Unpin' : 'Pin'} ${run.label}: its markers and shaded stretches show besides the focused run's`);
     setAttribute(
       this.pin,

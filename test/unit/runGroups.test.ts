@@ -4,7 +4,7 @@ import { RunStore } from '../../src/core/runStore';
 import { buildRunView, type RunView } from '../../src/core/runView';
 import { buildChartModel, chooseAnnotatedRuns, valuesAt } from '../../webview/chartData';
 import { groupBand } from '../../webview/groupBand';
-import { groupRuns } from '../../webview/runGroups';
+import { BAND_LEGEND, groupRuns } from '../../webview/runGroups';
 import { defaultUiState, restoreUiState } from '../../webview/uiState';
 import { misleadingRunPoints } from '../fixtures/runs';
 
@@ -98,7 +98,7 @@ test('runs differing only in the chosen parameter are one group; the per-run pat
     ],
   );
   assert.match(note, /2 groups of 4 runs drawn as their mean with a shaded min–max band; 1 run with no partner drawn alone/);
-  assert.match(note, /never extrapolated/);
+  assert.match(BAND_LEGEND, /min–max of a group's runs.*union of their steps.*never extrapolated.*only the runs with a value there/);
   // Over the learning rate instead: one group per seed, each averaging the learning rates.
   assert.deepEqual(
     groupRuns(runs, 'lr').groups.map((group) => [group.label, group.runIds]),
@@ -107,13 +107,26 @@ test('runs differing only in the chosen parameter are one group; the per-run pat
       ['seed=2', ['a2', 'b2']],
     ],
   );
-  const none = groupRuns(runs, 'batch_size');
-  assert.deepEqual(none.groups, []);
-  assert.match(none.note, /No two runs differ only in batch_size \(they also differ in lr, seed\): every run is drawn alone/);
+  assert.equal(groupRuns(runs, 'batch_size').note, 'No run logs batch_size: every run is drawn alone.');
+  const apart = groupRuns(
+    runs.map((run) => ({ ...run, parameters: { ...run.parameters, batch_size: 8 } })),
+    'batch_size',
+  );
+  assert.deepEqual(apart.groups, []);
+  assert.match(apart.note, /^No two runs differ only in batch_size \(they also differ in lr, seed\): every run is drawn alone\.$/);
   assert.deepEqual(
     groupRuns(runs.slice(0, 2), 'seed').groups.map((group) => group.label),
     ['all runs'],
   );
+  // Runs that log no parameters at all are equal in every one: they still do not differ "only in seed".
+  const bare = [...runs.slice(0, 2), { id: 'x', label: 'x', parameters: {} }, { id: 'y', label: 'y', parameters: {} }];
+  const withBare = groupRuns(bare, 'seed');
+  assert.deepEqual(
+    withBare.groups.map((group) => group.runIds),
+    [['a1', 'a2']],
+  );
+  assert.match(withBare.note, /1 group of 2 runs drawn as their mean with a shaded min–max band; 2 runs logging no seed drawn alone\./);
+  assert.equal(groupRuns(bare.slice(2), 'seed').note, 'No run logs seed: every run is drawn alone.');
 });
 
 function seededRun(id: string, seed: number, shift: number, lastStep: number): RunView {

@@ -21,7 +21,17 @@ const specs = [
   { id: '/ws/d-seed1', parameters: { learning_rate: 3e-3, seed: 1 } },
 ];
 const store = new RunStore();
-for (const { id } of specs) store.addPoints(id, { path: `${id}/trainer_state.json`, format: 'hf-trainer-state' }, misleadingRunPoints());
+// The second seed a little better and stopping earlier, so that the band has a width and an end of its own.
+for (const { id } of specs)
+  store.addPoints(
+    id,
+    { path: `${id}/trainer_state.json`, format: 'hf-trainer-state' },
+    id.endsWith('a-seed2')
+      ? misleadingRunPoints()
+          .filter((point) => point.step <= 800)
+          .map((point) => ({ ...point, value: point.key.includes('accuracy') ? point.value + 0.02 : point.value * 0.9 }))
+      : misleadingRunPoints(),
+  );
 const now = Date.now();
 const views: RunView[] = specs.map(({ id, parameters }) => ({
   ...buildRunView(store.snapshot(id) ?? assert.fail(), id.replace('/ws/', ''), {}, now),
@@ -62,6 +72,7 @@ test('a group band and a pinned run survive 20 live updates, and both are kept i
   await page.waitForSelector('#accuracy-chart[data-bands="1"]');
   // The group is one line with its band; the two runs alone are lines of their own.
   assert.equal(await page.getAttribute('#accuracy-chart', 'data-runs'), '4');
+  assert.match(await page.locator('#band-legend').innerText(), /Shaded bands: the min–max of a group's runs/);
   assert.match(
     await page.locator('#group-note').innerText(),
     /Grouped over seed: 1 group of 2 runs drawn as their mean with a shaded min–max band; 3 runs with no partner drawn alone/,
@@ -78,6 +89,7 @@ test('a group band and a pinned run survive 20 live updates, and both are kept i
     await page.waitForFunction((count) => Number(document.body.dataset['rendered']) > count, before);
   }
   assert.equal(await page.getAttribute('#accuracy-chart', 'data-bands'), '1', 'the band is still drawn');
+  assert.equal(await page.locator('#band-legend').isVisible(), true, 'and its legend shown');
   assert.equal(await page.inputValue('#group-over'), 'seed', 'the grouping is still chosen');
   assert.equal(await page.getAttribute('button[data-pin-run-id="/ws/c-seed1"]', 'aria-pressed'), 'true', 'the pin holds');
   assert.equal(await page.locator('#annotated-runs').innerText(), note, 'the pinned run is still annotated and named');
