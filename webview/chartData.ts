@@ -352,9 +352,10 @@ export function buildChartModel(
   const grouping = ui.groupOver === null ? null : groupRuns(placed, ui.groupOver);
   const groupOf = new Map(grouping?.groups.flatMap((group) => group.runIds.map((id) => [id, group] as const)));
   const members = new Map<string, { readonly colorIndex: number; readonly lines: Record<ChartId, ChartLine[]> }[]>();
-  // A run drawn only inside its group's mean has no line of its own for markers to sit on.
+  // A run inside a group's mean is drawn (and annotated) on its own too only while in focus: focused, pointed at or pinned.
+  const inFocus = (id: string): boolean => id === focused || id === hoveredRunId || ui.pinnedRunIds.includes(id);
   const annotated = chooseAnnotatedRuns(
-    placed.filter((run) => !groupOf.has(run.id)),
+    placed.filter((run) => !groupOf.has(run.id) || inFocus(run.id)),
     focused,
     hoveredRunId,
     ui.pinnedRunIds,
@@ -417,7 +418,7 @@ export function buildChartModel(
     const group = groupOf.get(run.id);
     if (group !== undefined) {
       members.set(group.id, [...(members.get(group.id) ?? []), { colorIndex, lines: forRun }]);
-      continue;
+      if (!inFocus(run.id)) continue;
     }
     for (const chart of ['loss', 'accuracy', 'extra'] as const) lines[chart].push(...forRun[chart]);
     if (annotatedIds.has(run.id)) {

@@ -64,6 +64,6 @@ export function groupRuns(runs: readonly GroupedRun[], over: string): Grouping {
         ? `No two runs differ only in ${over}${telling.length === 0 ? '' : ` (they also differ in ${telling.slice(0, 5).join(', ')}${telling.length > 5 ? '…' : ''})`}${missing}: every run is drawn alone.`
         : `Grouped over ${over}: ${groups.length} group${groups.length === 1 ? '' : 's'} of ${grouped} runs drawn as their mean with a shaded ${SPREAD_NAME} band` +
           `${alone > 0 ? `; ${alone} run${alone === 1 ? '' : 's'} with no partner drawn alone` : ''}${missing}. ` +
-          'Runs inside a mean get no markers of their own.';
+          'A run inside a mean is drawn on its own too, with its markers, while it is focused, pointed at or pinned.';
   return { groups, note };
 }

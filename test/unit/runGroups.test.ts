@@ -160,6 +160,14 @@ test('grouped over seed, the charts draw one mean line with its band instead of 
   assert.deepEqual(at(lastStep).spread?.count, 2, 'the run that stopped early is not extrapolated to the last step');
   assert.ok(model.groupNote?.includes('Grouped over seed'));
   assert.deepEqual(model.annotated.runIds, [], 'runs drawn only inside a mean get no markers of their own');
+  // Focused (or pinned), a run of the group is drawn on its own too, beside the mean, with its markers.
+  const focused = buildChartModel(runs, { ...defaultUiState(0), groupOver: 'seed', focusedRunId: '/ws/s3', pinnedRunIds: ['/ws/s1'] }, colors);
+  assert.deepEqual(
+    focused.accuracy.map((line) => line.runId),
+    ['/ws/s1', '/ws/s3', model.groups[0]?.id],
+  );
+  assert.deepEqual(focused.annotated.runIds, ['/ws/s3', '/ws/s1']);
+  assert.equal(focused.accuracy.find((line) => line.runId === '/ws/s1')?.faded, true, 'a pinned run steps back behind the focused one');
   const ungrouped = buildChartModel(runs, defaultUiState(0), colors);
   assert.equal(ungrouped.accuracy.length, 3);
   assert.equal(ungrouped.groupNote, null);
