@@ -156,8 +156,8 @@ export class LensController extends Disposable {
     this.statusBar.update(run, [...this.views.values()], this.settings.statusBarEnabled, this.pollingNotices(), this.statusPick?.reason, this.aliases());
   }
 
-  /** The names the user gave runs in the panel's runs table, which the status bar, its quick pick and the runs tree show too. */
-  private aliases(): RunAliases {
+  /** The names the user gave runs in the panel's runs table, which the status bar, the quick picks and the runs tree show too. */
+  aliases(): RunAliases {
     return restoreAliases(this.workspaceState.get(RUN_ALIASES_KEY));
   }
 
