@@ -429,7 +429,7 @@ export function buildChartModel(
   }
   for (const group of grouping?.groups ?? []) {
     const faded = focused !== null && !group.runIds.includes(focused);
-    const groupLines = meanLines(group, members.get(group.id) ?? [], faded);
+    const groupLines = meanLines(group, members.get(group.id) ?? [], faded, budget.maxPointsPerLine);
     for (const chart of ['loss', 'accuracy', 'extra'] as const) lines[chart].push(...groupLines[chart]);
   }
   return {
@@ -456,6 +456,7 @@ function meanLines(
   group: RunGroup,
   members: readonly { readonly colorIndex: number; readonly lines: Record<ChartId, ChartLine[]> }[],
   faded: boolean,
+  maxPoints: number,
 ): Record<ChartId, ChartLine[]> {
   const result: Record<ChartId, ChartLine[]> = { loss: [], accuracy: [], extra: [] };
   const colorIndex = members[0]?.colorIndex ?? 0;
@@ -463,7 +464,7 @@ function meanLines(
     for (const train of [false, true]) {
       const drawn = members.flatMap((member) => member.lines[chart].filter((line) => !line.raw && line.train === train));
       if (drawn.length === 0) continue;
-      const band = groupBand(drawn);
+      const band = groupBand(drawn, maxPoints);
       const key = [...new Set(drawn.map((line) => line.key))].join(' / ');
       const size = group.runIds.length;
       result[chart].push({

@@ -41,15 +41,22 @@ function finitePoints(member: MemberPoints): { xs: number[]; ys: number[] } {
  * first and last finite point: between two of its points its value is interpolated linearly, beyond them it has
  * none (never extrapolated), so a run that stopped early or started late leaves the band rather than bending it.
  * Non-finite values are gaps the interpolation bridges, as the drawn line does (spanGaps).
+ *
+ * Members on grids that do not line up make a union as long as all their points together, and each x costs a look
+ * at every member: past `maxPoints` x values (about a point per pixel, as every line is drawn), the union is thinned
+ * evenly, first and last kept. The values at the x values kept are exact; only the resolution drops.
  */
-export function groupBand(members: readonly MemberPoints[]): GroupBand {
+export function groupBand(members: readonly MemberPoints[], maxPoints = Number.POSITIVE_INFINITY): GroupBand {
   const clean = members.map(finitePoints).filter((member) => member.xs.length > 0);
-  const union = [...new Set(clean.flatMap((member) => member.xs))].sort((a, b) => a - b);
+  const union = thinned(
+    [...new Set(clean.flatMap((member) => member.xs))].sort((a, b) => a - b),
+    maxPoints,
+  );
   const mean: (number | null)[] = [];
   const low: (number | null)[] = [];
   const high: (number | null)[] = [];
   const count: number[] = [];
-  // One cursor per member: the union is walked once in order, so the cost is the points in total, not their product.
+  // One cursor per member, only ever moving forward: each member's points are passed once in all.
   const cursors = clean.map(() => 0);
   for (const x of union) {
     let sum = 0;
@@ -76,4 +83,12 @@ export function groupBand(members: readonly MemberPoints[]): GroupBand {
     count.push(n);
   }
   return { xs: union, mean, low, high, count };
+}
+
+/** At most `max` of the sorted values, evenly by index, the first and the last always among them. */
+function thinned(values: readonly number[], max: number): number[] {
+  if (values.length <= max || values.length < 3) return [...values];
+  const count = Math.max(2, Math.floor(max));
+  const step = (values.length - 1) / (count - 1);
+  return Array.from({ length: count }, (_, i) => values[Math.round(i * step)] as number);
 }

@@ -81,6 +81,24 @@ test('NaN and missing values are gaps bridged inside the run, not values, and a 
   assert.deepEqual(groupBand([]), { xs: [], mean: [], low: [], high: [], count: [] });
 });
 
+test('a union longer than the drawing budget is thinned evenly, first and last kept, the values at the kept steps exact', () => {
+  // Three runs on grids offset by one step: 3,000 steps in the union.
+  const members = [0, 1, 2].map((offset) => ({ points: Array.from({ length: 1000 }, (_, i) => ({ x: i * 3 + offset, y: i * 3 + offset })) }));
+  const full = groupBand(members);
+  assert.equal(full.xs.length, 3000);
+  const band = groupBand(members, 500);
+  assert.equal(band.xs.length, 500);
+  assert.equal(band.xs[0], 0);
+  assert.equal(band.xs.at(-1), 2999);
+  band.xs.forEach((x, i) => {
+    const at = full.xs.indexOf(x);
+    assert.equal(band.mean[i], full.mean[at]);
+    assert.equal(band.count[i], full.count[at]);
+  });
+  // On the line y = x, a run interpolated at a step between its own points gives the step itself.
+  assert.equal(full.mean[1500], 1500);
+});
+
 test('runs differing only in the chosen parameter are one group; the per-run paths do not split them', () => {
   const runs = [
     { id: 'a1', label: 'a1', parameters: { lr: 1e-4, seed: 1, output_dir: 'out/a1' } },
