@@ -4,6 +4,8 @@ import type { Warning } from '../src/core/analysis/warning';
 import { percentFactor } from '../src/core/analysis/accuracyMeasure';
 import type { RunView, SeriesData } from '../src/core/runView';
 import { runMatcher } from './runFilter';
+import { groupBand, SPREAD_NAME } from './groupBand';
+import { groupRuns, type RunGroup } from './runGroups';
 import type { ChartId, UiState } from './uiState';
 import { X_AXIS_LABELS, xMapping, type XMapping } from './xAxis';
 
@@ -31,6 +33,17 @@ export interface ChartLine {
   /** Another run is focused: this one steps back. */
   readonly faded: boolean;
   readonly points: readonly XY[];
+  /** A group's mean line: its points are the mean, this the spread around them, index for index. */
+  readonly group?: GroupSpread;
+}
+
+/** The spread of a group's mean line at each of its points, and how many runs had a value there. */
+export interface GroupSpread {
+  readonly label: string;
+  readonly size: number;
+  readonly low: readonly (number | null)[];
+  readonly high: readonly (number | null)[];
+  readonly count: readonly number[];
 }
 
 /** What the annotation layer draws, already on the chart's x axis. */
@@ -59,6 +72,10 @@ export interface ChartModel {
   readonly annotated: AnnotationChoice;
   /** Names the runs not drawn on the chosen axis (null: every run is). */
   readonly unplacedNote: string | null;
+  /** What grouping did (null: the user groups nothing): which groups, the spread drawn, how steps were aligned. */
+  readonly groupNote: string | null;
+  /** The groups drawn as a mean with a band (empty without grouping). */
+  readonly groups: readonly RunGroup[];
 }
 
 /** Which drawn runs are annotated; `note` says so whenever some drawn run is not (null when every one is). */
@@ -79,27 +96,41 @@ function nameList(runs: readonly Named[]): string {
 }
 
 /**
- * The runs in focus (focused in the runs table, or pointed at in the run list) get annotations alone. With none
- * in focus, every drawn run does up to MAX_ANNOTATED_RUNS; past that the first ones in the list do, and the note
+ * The runs in focus (focused in the runs table, pointed at in the run list, or pinned) get annotations alone. With
+ * none in focus, every drawn run does up to MAX_ANNOTATED_RUNS; past that the first ones in the list do, and the note
  * names them, so that a run added never makes every annotation disappear without a word.
  */
-export function chooseAnnotatedRuns(drawn: readonly Named[], focusedRunId: string | null, hoveredRunId: string | null = null): AnnotationChoice {
+export function chooseAnnotatedRuns(
+  drawn: readonly Named[],
+  focusedRunId: string | null,
+  hoveredRunId: string | null = null,
+  pinnedRunIds: readonly string[] = [],
+): AnnotationChoice {
   const focused = drawn.find((run) => run.id === focusedRunId);
-  const hovered = drawn.find((run) => run.id === hoveredRunId && run.id !== focusedRunId);
-  const inFocus = [...(focused === undefined ? [] : [`${focused.label} (focused)`]), ...(hovered === undefined ? [] : [`${hovered.label} (pointed at)`])];
+  // A pinned run pointed at (the pointer is on its pin) is named as pinned: it stays when the pointer leaves.
+  const hovered = drawn.find((run) => run.id === hoveredRunId && run.id !== focusedRunId && !pinnedRunIds.includes(run.id));
+  const pinned = drawn.filter((run) => pinnedRunIds.includes(run.id) && run.id !== focused?.id);
+  const inFocus = [
+    ...(focused === undefined ? [] : [`${focused.label} (focused)`]),
+    ...(hovered === undefined ? [] : [`${hovered.label} (pointed at)`]),
+    ...pinned.map((run) => `${run.label} (pinned)`),
+  ];
   if (inFocus.length > 0) {
-    const runIds = [focused, hovered].filter((run): run is Named => run !== undefined).map((run) => run.id);
-    const note =
-      drawn.length > runIds.length
-        ? `Markers and shaded stretches: ${inFocus.join(', ')}; ${focused === undefined ? 'point at another run to annotate it' : `click the focused row in the runs table again to annotate up to ${MAX_ANNOTATED_RUNS} runs`}.`
-        : null;
-    return { runIds, note };
+    const runIds = [focused, hovered, ...pinned].filter((run): run is Named => run !== undefined).map((run) => run.id);
+    const hint =
+      focused !== undefined
+        ? `click the focused row in the runs table again to annotate ${pinned.length > 0 ? 'the pinned runs' : `up to ${MAX_ANNOTATED_RUNS} runs`}`
+        : pinned.length > 0
+          ? `pin or point at another run to annotate it too; unpin every run to annotate up to ${MAX_ANNOTATED_RUNS}`
+          : 'point at another run to annotate it';
+    const names = inFocus.length > 6 ? `${inFocus.slice(0, 5).join(', ')} and ${inFocus.length - 5} more` : inFocus.join(', ');
+    return { runIds, note: drawn.length > runIds.length ? `Markers and shaded stretches: ${names}; ${hint}.` : null };
   }
   if (drawn.length <= MAX_ANNOTATED_RUNS) return { runIds: drawn.map((run) => run.id), note: null };
   const chosen = drawn.slice(0, MAX_ANNOTATED_RUNS);
   return {
     runIds: chosen.map((run) => run.id),
-    note: `Markers and shaded stretches: the first ${MAX_ANNOTATED_RUNS} of ${drawn.length} runs (${nameList(chosen)}); click a run's row in the runs table, or point at it in the run list, to annotate it alone.`,
+    note: `Markers and shaded stretches: the first ${MAX_ANNOTATED_RUNS} of ${drawn.length} runs (${nameList(chosen)}); click a run's row in the runs table, point at it in the run list, or pin it, to annotate it alone.`,
   };
 }
 
@@ -317,10 +348,17 @@ export function buildChartModel(
   const drawnRunIds: string[] = [];
   const unplacedRunIds: string[] = [];
   const mappings = new Map(drawn.map((run) => [run.id, xMapping(run, ui.xAxis)]));
+  const placed = drawn.filter((run) => mappings.get(run.id) !== null);
+  const grouping = ui.groupOver === null ? null : groupRuns(placed, ui.groupOver);
+  const groupOf = new Map(grouping?.groups.flatMap((group) => group.runIds.map((id) => [id, group] as const)));
+  const members = new Map<string, { readonly colorIndex: number; readonly lines: Record<ChartId, ChartLine[]> }[]>();
+  // A run inside a group's mean is drawn (and annotated) on its own too only while in focus: focused, pointed at or pinned.
+  const inFocus = (id: string): boolean => id === focused || id === hoveredRunId || ui.pinnedRunIds.includes(id);
   const annotated = chooseAnnotatedRuns(
-    drawn.filter((run) => mappings.get(run.id) !== null),
+    placed.filter((run) => !groupOf.has(run.id) || inFocus(run.id)),
     focused,
     hoveredRunId,
+    ui.pinnedRunIds,
   );
   const annotatedIds = new Set(annotated.runIds);
   for (const run of drawn) {
@@ -377,12 +415,22 @@ export function buildChartModel(
         forRun.extra.push(...linesFor(spec(extra, 3, false, 1, true), mapping, ui, ui.logScale.includes('extra'), budget));
       cache?.set(run, { signature, deps, lines: forRun });
     }
+    const group = groupOf.get(run.id);
+    if (group !== undefined) {
+      members.set(group.id, [...(members.get(group.id) ?? []), { colorIndex, lines: forRun }]);
+      if (!inFocus(run.id)) continue;
+    }
     for (const chart of ['loss', 'accuracy', 'extra'] as const) lines[chart].push(...forRun[chart]);
     if (annotatedIds.has(run.id)) {
       const accuracyScale = percentScaleOf(run);
       const marks = annotationsFor(run, colorIndex, mapping, accuracyScale);
       for (const chart of ['loss', 'accuracy', 'extra'] as const) annotations[chart].push(...marks[chart]);
     }
+  }
+  for (const group of grouping?.groups ?? []) {
+    const faded = focused !== null && !group.runIds.includes(focused);
+    const groupLines = meanLines(group, members.get(group.id) ?? [], faded, budget.maxPointsPerLine);
+    for (const chart of ['loss', 'accuracy', 'extra'] as const) lines[chart].push(...groupLines[chart]);
   }
   return {
     ...lines,
@@ -395,7 +443,45 @@ export function buildChartModel(
       drawn.filter((run) => unplacedRunIds.includes(run.id)),
       X_AXIS_LABELS[ui.xAxis],
     ),
+    groupNote: grouping?.note ?? null,
+    groups: grouping?.groups ?? [],
   };
+}
+
+/**
+ * A group's lines: per chart, one mean line for its eval series and one for its train series, each with the
+ * spread of its members' drawn (smoothed where theirs are) lines. The group takes its first run's colour.
+ */
+function meanLines(
+  group: RunGroup,
+  members: readonly { readonly colorIndex: number; readonly lines: Record<ChartId, ChartLine[]> }[],
+  faded: boolean,
+  maxPoints: number,
+): Record<ChartId, ChartLine[]> {
+  const result: Record<ChartId, ChartLine[]> = { loss: [], accuracy: [], extra: [] };
+  const colorIndex = members[0]?.colorIndex ?? 0;
+  for (const chart of ['loss', 'accuracy', 'extra'] as const) {
+    for (const train of [false, true]) {
+      const drawn = members.flatMap((member) => member.lines[chart].filter((line) => !line.raw && line.train === train));
+      if (drawn.length === 0) continue;
+      const band = groupBand(drawn, maxPoints);
+      const key = [...new Set(drawn.map((line) => line.key))].join(' / ');
+      const size = group.runIds.length;
+      result[chart].push({
+        runId: group.id,
+        label: `${group.label} · mean of ${size} runs (band ${SPREAD_NAME}) · ${key}`,
+        key,
+        colorIndex,
+        raw: false,
+        train,
+        dashed: drawn[0]?.dashed ?? false,
+        faded,
+        points: band.xs.map((x, i) => ({ x, y: band.mean[i] ?? null })),
+        group: { label: group.label, size, low: band.low, high: band.high, count: band.count },
+      });
+    }
+  }
+  return result;
 }
 
 /** Finite points drawn, counting each series once (its smoothed line), for tests and the screen reader summary. */
@@ -422,6 +508,8 @@ export interface ValueAt {
   readonly colorIndex: number;
   readonly x: number;
   readonly y: number;
+  /** For a group's mean: the band there and how many of the group's runs had a value at that point. */
+  readonly spread?: { readonly low: number; readonly high: number; readonly count: number; readonly size: number };
 }
 
 /**
@@ -441,9 +529,15 @@ export function valuesAt(lines: readonly ChartLine[], x: number, tolerance: numb
     }
     const a = line.points[low] as XY;
     const b = line.points[high] as XY;
-    const nearest = Math.abs(a.x - x) <= Math.abs(b.x - x) ? a : b;
+    const index = Math.abs(a.x - x) <= Math.abs(b.x - x) ? low : high;
+    const nearest = line.points[index] as XY;
     if (nearest.y === null || Math.abs(nearest.x - x) > tolerance) continue;
-    found.push({ runId: line.runId, label: line.label, colorIndex: line.colorIndex, x: nearest.x, y: nearest.y });
+    const value = { runId: line.runId, label: line.label, colorIndex: line.colorIndex, x: nearest.x, y: nearest.y };
+    const group = line.group;
+    const lowAt = group?.low[index];
+    const highAt = group?.high[index];
+    if (group === undefined || lowAt == null || highAt == null) found.push(value);
+    else found.push({ ...value, spread: { low: lowAt, high: highAt, count: group.count[index] ?? 0, size: group.size } });
   }
   return found;
 }

@@ -1,4 +1,4 @@
-import { Chart, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, type ChartDataset, type Plugin } from 'chart.js';
+import { Chart, Filler, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, type ChartDataset, type Plugin } from 'chart.js';
 import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotation';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { ChartAnnotation, ChartLine, XRange } from './chartData';
@@ -8,7 +8,7 @@ import { runColor, withAlpha, type ThemeColors } from './theme';
 import { formatTick } from './tickFormat';
 import { formatX, X_AXIS_LABELS, type XAxisMode } from './xAxis';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, annotationPlugin, zoomPlugin);
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, annotationPlugin, zoomPlugin);
 
 /** What a chart tells the page: the user zoomed or panned (null: reset), or the pointer is over an x value. */
 export interface ChartEvents {
@@ -91,6 +91,22 @@ function toDataset(line: ChartLine, theme: ThemeColors): ChartDataset<'line', { 
     tension: 0,
     order: line.faded ? 2 : line.raw ? 1 : 0,
   };
+}
+
+/**
+ * A group's band as two datasets: its low edge (not drawn), then its high edge filled down to the low one. Drawn
+ * behind every line; a point where no run of the group has a value leaves a gap in the band.
+ */
+function bandDatasets(line: ChartLine, theme: ThemeColors): ChartDataset<'line', { x: number; y: number | null }[]>[] {
+  const group = line.group;
+  if (group === undefined) return [];
+  const color = runColor(theme, line.colorIndex);
+  const edge = (values: readonly (number | null)[]): { x: number; y: number | null }[] => line.points.map((point, i) => ({ x: point.x, y: values[i] ?? null }));
+  const common = { borderWidth: 0, pointRadius: 0, pointHoverRadius: 0, spanGaps: false, tension: 0, order: 3 };
+  return [
+    { ...common, label: `${line.label} (low)`, data: edge(group.low), fill: false },
+    { ...common, label: `${line.label} (high)`, data: edge(group.high), fill: '-1', backgroundColor: withAlpha(color, line.faded ? 0.05 : 0.18) },
+  ];
 }
 
 /** The annotation plugin's options for what chartData decided to mark; their labels are drawn apart (chartLabels.ts). */
@@ -201,7 +217,7 @@ export class MetricChart {
   render(frame: ChartFrame): void {
     this.frame = frame;
     const { theme } = this.overlay;
-    this.chart.data.datasets = frame.lines.map((line) => toDataset(line, theme));
+    this.chart.data.datasets = [...frame.lines.flatMap((line) => bandDatasets(line, theme)), ...frame.lines.map((line) => toDataset(line, theme))];
     const annotation = this.chart.options.plugins?.annotation;
     const annotations = toAnnotations(frame.annotations, theme);
     this.labels.annotations = frame.annotations;
@@ -225,6 +241,7 @@ export class MetricChart {
       },
     };
     this.canvas.dataset['annotations'] = String(frame.annotations.length);
+    this.canvas.dataset['bands'] = String(frame.lines.filter((line) => line.group !== undefined).length);
     this.chart.update('none');
   }
 

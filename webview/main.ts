@@ -16,8 +16,10 @@ import { RunList } from './runList';
 import { applyRunsUpdate } from './runsUpdate';
 import { SeriesFetcher } from './seriesFetcher';
 import { ProblemsList } from './problemsList';
-import { applyAliases, type RunAliases } from '../src/core/runAliases';
+import type { RunAliases } from '../src/core/runAliases';
+import { withDisplayLabels } from '../src/core/runLabel';
 import { parameterColumns } from './paramColumns';
+import { BAND_LEGEND } from './runGroups';
 import { runRows, RunsTable, type TableEvents } from './runsTable';
 import { renderDefinitions } from './summary';
 import { WarningsList } from './warningsList';
@@ -37,7 +39,7 @@ const vscode = acquireVsCodeApi();
 const initialSmoothing = Number(document.body.dataset['smoothing'] ?? '0.6');
 let ui = restoreUiState(vscode.getState(), initialSmoothing);
 let runs: RunView[] = [];
-/** The names the user gave runs, from the host's last snapshot; applied to every run as it arrives. */
+/** The names the user gave runs, from the host's last snapshot; applied to every run as it arrives (else long MLflow ids are shortened). */
 let aliases: RunAliases = {};
 let problems: readonly Problem[] = [];
 let theme = readThemeColors();
@@ -83,6 +85,8 @@ const runList = new RunList(ui.filter, {
     hoveredRunId = runId;
     scheduler.soon();
   },
+  onPin: (runId, pinned) =>
+    setUi({ ...ui, pinnedRunIds: pinned ? [...ui.pinnedRunIds.filter((id) => id !== runId), runId] : ui.pinnedRunIds.filter((id) => id !== runId) }),
 });
 
 const controls = controlBar(ui, {
@@ -131,6 +135,7 @@ const warningList = new WarningsList(tableEvents);
 const definition = el('p', { id: 'definitions', class: 'note' });
 const unplaced = el('p', { id: 'unplaced', class: 'note', hidden: '' });
 const annotatedNote = el('p', { id: 'annotated-runs', class: 'note', hidden: '' });
+const bandLegend = el('p', { id: 'band-legend', class: 'note', hidden: '' }, BAND_LEGEND);
 const summaryTable = new RunsTable(tableEvents, {
   onSort: (tableSort) => setUi({ ...ui, tableSort }),
   onParamColumn: (name, shown) =>
@@ -140,6 +145,7 @@ const summaryTable = new RunsTable(tableEvents, {
       hiddenParams: shown ? ui.hiddenParams.filter((other) => other !== name) : [...ui.hiddenParams.filter((other) => other !== name), name],
     }),
   onRename: (runId, alias) => vscode.postMessage({ type: 'renameRun', runId, alias }),
+  onGroupOver: (groupOver) => setUi({ ...ui, groupOver }),
 });
 const problemList = new ProblemsList();
 const empty = emptyState(() => vscode.postMessage({ type: 'addDumpHelper' }));
@@ -149,6 +155,7 @@ const content = el(
   { class: 'content' },
   unplaced,
   annotatedNote,
+  bandLegend,
   el(
     'section',
     { class: 'charts', 'aria-label': 'Charts: drag to zoom, shift-drag to pan, double-click to reset' },
@@ -224,7 +231,7 @@ function setCrosshair(x: number | null): void {
 }
 
 function exportCsv(): void {
-  const labels = new Map(runs.map((run) => [run.id, run.label]));
+  const labels = new Map([...runs.map((run) => [run.id, run.label] as const), ...model.groups.map((group) => [group.id, `${group.label} (mean)`] as const)]);
   const data = visibleCsv([model.loss, model.accuracy, model.extra], labels, X_AXIS_LABELS[ui.xAxis], ui.xRange ?? undefined);
   vscode.postMessage({ type: 'export', format: 'csv', fileName: 'token-accuracy-visible.csv', data });
 }
@@ -277,10 +284,18 @@ function render(): void {
   setText(unplaced, model.unplacedNote ?? '');
   annotatedNote.hidden = model.annotated.note === null;
   setText(annotatedNote, model.annotated.note ?? '');
+  bandLegend.hidden = model.groups.length === 0;
   controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
-  runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId });
+  runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId, pinned: ui.pinnedRunIds });
   summaryTable.update({
-    rows: runRows(runs, colors, theme, ui.focusedRunId, Date.now() + hostOffset),
+    rows: runRows(
+      runs,
+      colors,
+      theme,
+      ui.focusedRunId,
+      Date.now() + hostOffset,
+      new Map(model.groups.flatMap((group) => group.runIds.map((id) => [id, group.label]))),
+    ),
     sort: ui.tableSort,
     // Columns for the parameters that tell the runs the user sees apart (plus any the user chose).
     paramColumns: parameterColumns(
@@ -288,6 +303,8 @@ function render(): void {
       ui.shownParams,
       ui.hiddenParams,
     ),
+    groupOver: ui.groupOver,
+    groupNote: model.groupNote,
   });
   warningList.update(runs);
   problemList.update(problems);
@@ -311,13 +328,13 @@ function receive(message: HostMessage): void {
   switch (message.type) {
     case 'snapshot':
       aliases = message.aliases ?? {};
-      runs = applyAliases(message.runs, aliases);
+      runs = withDisplayLabels(message.runs, aliases);
       hostOffset = message.now - Date.now();
       problems = message.problems;
       fetcher.forget(runs.map((run) => run.id));
       break;
     case 'update': {
-      runs = applyRunsUpdate(runs, applyAliases(message.runs, aliases), message.removedRunIds);
+      runs = applyRunsUpdate(runs, withDisplayLabels(message.runs, aliases), message.removedRunIds);
       hostOffset = message.now - Date.now();
       problems = message.problems;
       fetcher.forget([...message.runs.map((run) => run.id), ...message.removedRunIds]);

@@ -6,7 +6,7 @@ type Parameters = RunView['parameters'];
  * Parameters every run of a Hugging Face Trainer sets to its own folder or name: they always differ and say
  * nothing a run's label does not, so they are columns only when the user asks for them.
  */
-const PER_RUN_PATHS: ReadonlySet<string> = new Set(['output_dir', 'logging_dir', 'run_name']);
+export const PER_RUN_PATHS: ReadonlySet<string> = new Set(['output_dir', 'logging_dir', 'run_name']);
 
 /** At most this many columns are chosen by default; the picker offers every parameter. */
 export const MAX_DEFAULT_PARAM_COLUMNS = 8;

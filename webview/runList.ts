@@ -9,6 +9,8 @@ export interface RunListEvents {
   onVisibility(runIds: readonly string[], visible: boolean): void;
   /** The pointer is over a run's entry (null: over none): the charts annotate it while it stays. */
   onHover(runId: string | null): void;
+  /** The user pinned (true) or unpinned a run: its markers show besides the focused or pointed-at run's. */
+  onPin(runId: string, pinned: boolean): void;
 }
 
 export interface RunListData {
@@ -18,6 +20,7 @@ export interface RunListData {
   readonly colors: Readonly<Record<string, number>>;
   readonly theme: ThemeColors;
   readonly focused: string | null;
+  readonly pinned: readonly string[];
 }
 
 interface RunItemData {
@@ -25,6 +28,7 @@ interface RunItemData {
   readonly visible: boolean;
   readonly color: string;
   readonly focused: boolean;
+  readonly pinned: boolean;
 }
 
 /** One run's entry, built once: focus on its checkbox holds while the run writes. */
@@ -36,13 +40,17 @@ class RunItem implements Component<RunItemData> {
   private readonly name = el('span', { class: 'run-label' });
   private readonly warn = el('span', { class: 'warn-mark' }, '⚠');
   private readonly label: HTMLElement;
+  private readonly pin: HTMLButtonElement;
 
   constructor(data: RunItemData, events: RunListEvents) {
     this.data = data;
+    // A toggle button (aria-pressed), beside the label rather than in it: a click pins without hiding the run.
+    this.pin = el('button', { type: 'button', class: 'pin', 'data-pin-run-id': data.run.id, 'aria-pressed': 'false' }, '☆');
+    this.pin.addEventListener('click', () => events.onPin(this.data.run.id, !this.data.pinned));
     this.box = el('input', { type: 'checkbox', 'data-run-id': data.run.id });
     this.box.addEventListener('change', () => events.onVisibility([this.data.run.id], this.box.checked));
     this.label = el('label', {}, this.box, this.swatch, this.name, this.warn);
-    this.element = el('li', {}, this.label);
+    this.element = el('li', {}, this.label, this.pin);
     this.element.addEventListener('mouseenter', () => events.onHover(this.data.run.id));
     this.element.addEventListener('mouseleave', () => events.onHover(null));
   }
@@ -55,6 +63,16 @@ class RunItem implements Component<RunItemData> {
     setText(this.name, run.label);
     setAttribute(this.label, 'title', run.id);
     this.element.classList.toggle('focused', data.focused);
+    this.element.classList.toggle('pinned', data.pinned);
+    setAttribute(this.pin, 'aria-pressed', String(data.pinned));
+    // Stars rather than a pin emoji: every font has them, an emoji font is not everywhere.
+    setText(this.pin, data.pinned ? '★' : '☆');
+    setAttribute(this.pin, 'aria-label', `${data.pinned ? 'Unpin' : 'Pin'} ${run.label}: its markers and shaded stretches show besides the focused run's`);
+    setAttribute(
+      this.pin,
+      'title',
+      data.pinned ? 'Pinned: its markers show with the focused run’s. Click to unpin.' : 'Pin: show its markers with the focused run’s',
+    );
     const count = run.warnings.length;
     this.warn.hidden = count === 0;
     setAttribute(this.warn, 'title', `${count} warning(s)`);
@@ -114,7 +132,7 @@ export class RunList implements Component<RunListData> {
     );
   }
 
-  update({ runs, filter, hidden, colors, theme, focused }: RunListData): void {
+  update({ runs, filter, hidden, colors, theme, focused, pinned }: RunListData): void {
     const matcher = runMatcher(filter);
     this.filterInput.classList.toggle('plain-text', !matcher.regexValid);
     this.filterInput.title = matcher.regexValid ? 'Regular expression, case-insensitive' : 'Not a valid regular expression: matched as plain text';
@@ -122,7 +140,13 @@ export class RunList implements Component<RunListData> {
     const shown = this.matching.filter((run) => !hidden.includes(run.id)).length;
     setText(this.count, `${shown} shown · ${this.matching.length} of ${runs.length} runs match`);
     this.items.update(
-      this.matching.map((run) => ({ run, visible: !hidden.includes(run.id), color: runColor(theme, colors[run.id] ?? 0), focused: run.id === focused })),
+      this.matching.map((run) => ({
+        run,
+        visible: !hidden.includes(run.id),
+        color: runColor(theme, colors[run.id] ?? 0),
+        focused: run.id === focused,
+        pinned: pinned.includes(run.id),
+      })),
     );
   }
 

@@ -22,6 +22,8 @@ export interface TableViewEvents {
   onParamColumn(name: string, shown: boolean): void;
   /** The user renamed a run (an empty alias gives it back its own label). */
   onRename(runId: string, alias: string): void;
+  /** The parameter to group runs over (null: no grouping). */
+  onGroupOver(name: string | null): void;
 }
 
 /** What the table shows: its rows in the host's order, the sort to apply, the parameter columns. */
@@ -29,6 +31,9 @@ export interface TableData {
   readonly rows: readonly RunRowData[];
   readonly sort: TableSort | null;
   readonly paramColumns: readonly string[];
+  /** The parameter runs are grouped over, and the note saying what that did (null: no grouping). */
+  readonly groupOver: string | null;
+  readonly groupNote: string | null;
 }
 
 export interface RunRowData {
@@ -36,6 +41,8 @@ export interface RunRowData {
   readonly color: string;
   readonly focused: boolean;
   readonly live: boolean;
+  /** The group the run is drawn in (its label), null when drawn alone. */
+  readonly group: string | null;
 }
 
 /** A row's value in a column, for the sort. */
@@ -70,7 +77,8 @@ class RunRow implements Component<RunRowData> {
   private data: RunRowData;
   private readonly swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
   private readonly name = el('span', { class: 'run-name' });
-  private readonly nameCell = el('th', { scope: 'row' }, this.swatch, this.name);
+  private readonly groupTag = el('span', { class: 'group-tag note', hidden: '' });
+  private readonly nameCell = el('th', { scope: 'row' }, this.swatch, this.name, this.groupTag);
   /** In the order of the columns between the run's name and its files. */
   private readonly cells = {
     status: el('td'),
@@ -175,6 +183,8 @@ class RunRow implements Component<RunRowData> {
     this.swatch.style.backgroundColor = data.color;
     setAttribute(this.nameCell, 'title', run.id);
     setText(this.name, run.label);
+    this.groupTag.hidden = data.group === null;
+    setText(this.groupTag, data.group === null ? '' : ` in group ${data.group}`);
     const { status, step, accuracy, bestAccuracy, loss, bestLoss, bestStep, definition, warnings } = this.cells;
     setAttribute(status, 'class', data.live ? 'live' : 'idle');
     setText(status, data.live ? '● live' : 'idle');
@@ -212,7 +222,9 @@ export class RunsTable implements Component<TableData> {
   private readonly filesHead = el('th', { scope: 'col' }, 'Files');
   private readonly picker = el('details', { class: 'param-picker' });
   private readonly pickerList = el('div', { class: 'param-list' });
-  private data: TableData = { rows: [], sort: null, paramColumns: [] };
+  private readonly groupSelect = el('select', { id: 'group-over', 'aria-label': 'Group runs that differ only in this parameter' });
+  private readonly groupNote = el('p', { id: 'group-note', class: 'note', hidden: '' });
+  private data: TableData = { rows: [], sort: null, paramColumns: [], groupOver: null, groupNote: null };
 
   constructor(
     events: TableEvents,
@@ -231,7 +243,15 @@ export class RunsTable implements Component<TableData> {
     );
     this.picker.append(el('summary', {}, 'Parameter columns'), this.pickerList);
     // The box scrolls sideways, so a wide table (many columns, long names) is never cut off by the panel.
-    this.element = el('div', { class: 'runs-table' }, this.picker, el('div', { class: 'table-box' }, this.table));
+    this.groupSelect.addEventListener('change', () => this.viewEvents.onGroupOver(this.groupSelect.value === '' ? null : this.groupSelect.value));
+    const grouping = el('label', { class: 'group-over' }, 'Group runs differing only in ', this.groupSelect);
+    this.element = el(
+      'div',
+      { class: 'runs-table' },
+      el('div', { class: 'table-tools' }, this.picker, grouping),
+      this.groupNote,
+      el('div', { class: 'table-box' }, this.table),
+    );
     this.rows = new KeyedList(
       body,
       (data) => data.run.id,
@@ -260,6 +280,7 @@ export class RunsTable implements Component<TableData> {
     this.data = data;
     this.updateHeads(data);
     this.updatePicker(data);
+    this.updateGrouping(data);
     const ids = new Set(data.rows.map((row) => row.run.id));
     for (const id of this.rowComponents.keys()) if (!ids.has(id)) this.rowComponents.delete(id);
     for (const row of this.rowComponents.values()) row.setParamColumns(data.paramColumns);
@@ -291,6 +312,21 @@ export class RunsTable implements Component<TableData> {
     }
   }
 
+  /** The grouping choice: every parameter any run has (the chosen one kept while no run has it), and what grouping did. */
+  private updateGrouping({ rows, groupOver, groupNote }: TableData): void {
+    const names = parameterNames(rows.map((row) => row.run));
+    const options = ['', ...names, ...(groupOver !== null && !names.includes(groupOver) ? [groupOver] : [])];
+    const current = [...this.groupSelect.options].map((option) => option.value);
+    if (current.length !== options.length || current.some((name, i) => name !== options[i])) {
+      this.groupSelect.replaceChildren(...options.map((name) => el('option', { value: name }, name === '' ? '(no grouping)' : name)));
+    }
+    const value = groupOver ?? '';
+    if (this.groupSelect.value !== value) this.groupSelect.value = value;
+    this.groupSelect.parentElement?.toggleAttribute('hidden', names.length === 0 && groupOver === null);
+    this.groupNote.hidden = groupNote === null;
+    setText(this.groupNote, groupNote ?? '');
+  }
+
   /** One checkbox per parameter any run has, checked when its column shows; rebuilt only when the names change. */
   private updatePicker({ rows, paramColumns }: TableData): void {
     const names = parameterNames(rows.map((row) => row.run));
@@ -316,6 +352,13 @@ export function runRows(
   theme: ThemeColors,
   focused: string | null,
   hostNow: number,
+  groups: ReadonlyMap<string, string> = new Map(),
 ): RunRowData[] {
-  return runs.map((run) => ({ run, color: runColor(theme, colors[run.id] ?? 0), focused: run.id === focused, live: isLive(run.updatedAt, hostNow) }));
+  return runs.map((run) => ({
+    run,
+    color: runColor(theme, colors[run.id] ?? 0),
+    focused: run.id === focused,
+    live: isLive(run.updatedAt, hostNow),
+    group: groups.get(run.id) ?? null,
+  }));
 }

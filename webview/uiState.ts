@@ -27,6 +27,10 @@ export interface UiState {
   /** Parameter columns the user added, and those the user removed from the default (differing) ones. */
   readonly shownParams: readonly string[];
   readonly hiddenParams: readonly string[];
+  /** The parameter runs are grouped over (seed: runs equal in everything else drawn as one mean with a band); null: none. */
+  readonly groupOver: string | null;
+  /** Runs whose markers, shaded stretches and warning lines show besides the focused or pointed-at one. */
+  readonly pinnedRunIds: readonly string[];
 }
 
 export function defaultUiState(smoothing: number): UiState {
@@ -46,6 +50,8 @@ export function defaultUiState(smoothing: number): UiState {
     tableSort: null,
     shownParams: [],
     hiddenParams: [],
+    groupOver: null,
+    pinnedRunIds: [],
   };
 }
 
@@ -95,5 +101,7 @@ export function restoreUiState(saved: unknown, smoothing: number): UiState {
     tableSort: restoreSort(state['tableSort']),
     shownParams: strings(state['shownParams']),
     hiddenParams: strings(state['hiddenParams']),
+    groupOver: typeof state['groupOver'] === 'string' && state['groupOver'] !== '' ? state['groupOver'] : null,
+    pinnedRunIds: strings(state['pinnedRunIds']),
   };
 }

@@ -131,6 +131,8 @@ class RunCard implements Component<CardData> {
     setAttribute(this.badge, 'class', `confidence-${story.confidence}`);
     setText(this.badge, story.confidence);
     setText(this.runName, ` ${run.label}: `);
+    // The name shown may be an alias or shortened (MLflow ids): the run's folder is its full name.
+    setAttribute(this.runName, 'title', run.id);
     setText(this.headline, story.headline);
     const n = story.warnings.length;
     setText(this.count, ` (${n} warning${n === 1 ? '' : 's'})`);

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { checkpointChoice, checkpointDescription } from '../core/checkpointChoice';
 import type { RunView } from '../core/runView';
+import type { RunAliases } from '../core/runAliases';
+import { displayLabel } from '../core/runLabel';
 
 export const REVEAL_BEST_CHECKPOINT = 'tokenAccuracyLens.revealBestCheckpoint';
 export const COPY_BEST_CHECKPOINT_PATH = 'tokenAccuracyLens.copyBestCheckpointPath';
@@ -9,6 +11,8 @@ export const COPY_BEST_CHECKPOINT_PATH = 'tokenAccuracyLens.copyBestCheckpointPa
 interface RunSource {
   runs(): readonly RunView[];
   activeRunId(): string | undefined;
+  /** The names the user gave runs: the quick pick names runs as every other view does. */
+  aliases(): RunAliases;
 }
 
 /** The run and checkpoint a command acts on, asking with a quick pick when several runs could be meant. */
@@ -20,7 +24,7 @@ async function chosenCheckpoint(source: RunSource, targetId: string | undefined)
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    choice.runs.map((run) => ({ label: run.label, description: `checkpoint-${run.checkpointToKeep ?? ''}`, run })),
+    choice.runs.map((run) => ({ label: displayLabel(run, source.aliases()), description: `checkpoint-${run.checkpointToKeep ?? ''}`, detail: run.id, run })),
     { placeHolder: 'The run whose best-by-accuracy checkpoint to use' },
   );
   return picked === undefined || picked.run.checkpointToKeep === null ? undefined : { run: picked.run, step: picked.run.checkpointToKeep };

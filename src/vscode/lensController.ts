@@ -15,7 +15,7 @@ import { RunsTree } from './runsTree';
 import { affectsSettings, readReaderOptions, readSettings, type Settings } from './settings';
 import { StatusBar } from './statusBar';
 import type { RunViewsChange } from './logDiagnostics';
-import { restoreAliases, withAlias } from '../core/runAliases';
+import { restoreAliases, withAlias, type RunAliases } from '../core/runAliases';
 
 /** The workspaceState key of the names the user gave runs in the panel. */
 const RUN_ALIASES_KEY = 'tokenAccuracyLens.runAliases';
@@ -120,7 +120,7 @@ export class LensController extends Disposable {
     for (const view of changed) this.views.set(view.id, view);
     this.views = new Map([...this.views].sort(([a], [b]) => a.localeCompare(b)));
     this.updateStatus();
-    this.runsTree.update([...this.views.values()]);
+    this.runsTree.update([...this.views.values()], this.aliases());
     this.panel?.update(changed, removed);
     this.runViewsChanged.fire({ changed, removed });
     this.logNewProblems();
@@ -153,12 +153,24 @@ export class LensController extends Disposable {
     const inputs = statusRunInputs(this.session, this.views, this.activeScriptRuns(), Date.now());
     this.statusPick = pickStatusRun(this.statusPick, focused === undefined ? inputs : { ...inputs, focused });
     const run = this.statusPick === null ? undefined : this.views.get(this.statusPick.runId);
-    this.statusBar.update(run, [...this.views.values()], this.settings.statusBarEnabled, this.pollingNotices(), this.statusPick?.reason);
+    this.statusBar.update(run, [...this.views.values()], this.settings.statusBarEnabled, this.pollingNotices(), this.statusPick?.reason, this.aliases());
+  }
+
+  /** The names the user gave runs in the panel's runs table, which the status bar, the quick picks and the runs tree show too. */
+  aliases(): RunAliases {
+    return restoreAliases(this.workspaceState.get(RUN_ALIASES_KEY));
+  }
+
+  /** A run renamed in the panel: kept per workspace, then shown at once outside the panel too. */
+  private async renameRun(runId: string, alias: string): Promise<void> {
+    await this.workspaceState.update(RUN_ALIASES_KEY, withAlias(this.aliases(), runId, alias));
+    this.updateStatus();
+    this.runsTree.update([...this.views.values()], this.aliases());
   }
 
   /** The "Choose Status Bar Run" command: a quick pick of the runs with their accuracy. */
   async chooseStatusRun(): Promise<void> {
-    const runId = await chooseRun([...this.views.values()], this.statusPick?.runId, Date.now());
+    const runId = await chooseRun([...this.views.values()], this.statusPick?.runId, Date.now(), this.aliases());
     if (runId !== undefined) this.updateStatus(runId);
   }
 
@@ -200,9 +212,8 @@ export class LensController extends Disposable {
       focusedRun: (runId) => this.updateStatus(runId),
       series: (request) => requestedSeries(this.session.store, request, (run) => this.session.resolve(run, this.settings.roleOverrides).run),
       calibration: (runId) => this.session.calibration(runId, this.settings.roleOverrides),
-      aliases: () => restoreAliases(this.workspaceState.get(RUN_ALIASES_KEY)),
-      renameRun: (runId, alias) =>
-        void this.workspaceState.update(RUN_ALIASES_KEY, withAlias(restoreAliases(this.workspaceState.get(RUN_ALIASES_KEY)), runId, alias)),
+      aliases: () => this.aliases(),
+      renameRun: (runId, alias) => void this.renameRun(runId, alias),
       openLog: (runId, path, step) =>
         void openRunLog(this.views.get(runId), path, step).catch((error: unknown) => this.log.warn(`Could not open ${path}: ${(error as Error).message}`)),
     });

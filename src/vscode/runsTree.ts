@@ -5,12 +5,17 @@ import { Disposable } from './disposable';
 import { isLive } from '../core/runStatus';
 import { formatAccuracy } from '../core/analysis/accuracyMeasure';
 import { checkpointDescription } from '../core/checkpointChoice';
+import type { RunAliases } from '../core/runAliases';
+import { displayLabel } from '../core/runLabel';
+import { runsBadge } from '../core/runsBadge';
+import { demandsAttention } from '../core/analysis/warningSettings';
 
 export const RUNS_VIEW_ID = 'tokenAccuracyLens.runs';
 
-/** One run as the tree shows it: warnings first in the icon, then live or idle. */
-export function runTreeItem(view: RunView, now: number): vscode.TreeItem {
-  const item = new vscode.TreeItem(view.label, vscode.TreeItemCollapsibleState.None);
+/** One run as the tree shows it, by the name every view shows: a standing warning first in the icon, then live or idle. */
+export function runTreeItem(view: RunView, now: number, aliases: RunAliases = {}): vscode.TreeItem {
+  const name = displayLabel(view, aliases);
+  const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.None);
   const live = isLive(view.updatedAt, now);
   const parts = [
     view.latest === null
@@ -23,26 +28,28 @@ export function runTreeItem(view: RunView, now: number): vscode.TreeItem {
   item.description = parts.join(' · ');
   item.resourceUri = vscode.Uri.file(view.id);
   item.contextValue = 'run';
-  item.iconPath =
-    view.warnings.length > 0
-      ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
-      : new vscode.ThemeIcon(live ? 'pulse' : 'graph-line', live ? new vscode.ThemeColor('charts.green') : undefined);
+  item.iconPath = view.warnings.some(demandsAttention)
+    ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+    : new vscode.ThemeIcon(live ? 'pulse' : 'graph-line', live ? new vscode.ThemeColor('charts.green') : undefined);
   // appendText leaves line breaks, `=`, `|` and `<` to the Markdown: a run name could start a heading, a table or HTML.
   const tooltip = new vscode.MarkdownString(undefined, true);
-  tooltip.appendMarkdown(`${escapeMarkdown(view.label)}\n\n`);
+  tooltip.appendMarkdown(`${escapeMarkdown(name)}\n\n`);
+  // The full name when the one shown is an alias or shortened.
+  if (name !== view.label) tooltip.appendMarkdown(`_${escapeMarkdown(view.label)}_\n\n`);
   if (view.accuracyDefinition !== null) tooltip.appendMarkdown(`Accuracy: ${escapeMarkdown(view.accuracyDefinition)}\n\n`);
   if (view.accuracyNote !== null) tooltip.appendMarkdown(`${escapeMarkdown(view.accuracyNote)}\n\n`);
   for (const warning of view.warnings) tooltip.appendMarkdown(`⚠ ${escapeMarkdown(warning.message)}\n\n`);
   if (view.checkpointToKeep !== null) tooltip.appendMarkdown(`Keep ${escapeMarkdown(checkpointDescription(view, view.checkpointToKeep))}.\n\n`);
   item.tooltip = tooltip;
-  item.accessibilityInformation = { label: `${view.label}, ${parts.join(', ')}` };
+  item.accessibilityInformation = { label: `${name}, ${parts.join(', ')}` };
   item.command = { command: 'tokenAccuracyLens.openPanelAtRun', title: 'Open in Metrics Panel', arguments: [view.id] };
   return item;
 }
 
-/** The "Training Runs" view: every discovered run, with live status and a badge counting runs that warn. */
+/** The "Training Runs" view: every discovered run, with live status and a badge counting runs with a standing warning. */
 export class RunsTree extends Disposable implements vscode.TreeDataProvider<RunView> {
   private views: readonly RunView[] = [];
+  private aliases: RunAliases = {};
   private readonly changed = this.own(new vscode.EventEmitter<void>());
   readonly onDidChangeTreeData = this.changed.event;
   private readonly treeView: vscode.TreeView<RunView>;
@@ -57,15 +64,15 @@ export class RunsTree extends Disposable implements vscode.TreeDataProvider<RunV
     this.own({ dispose: () => clearInterval(timer) });
   }
 
-  update(views: readonly RunView[]): void {
+  update(views: readonly RunView[], aliases: RunAliases = {}): void {
     this.views = views;
-    const warning = views.filter((view) => view.warnings.length > 0).length;
-    this.treeView.badge = warning === 0 ? undefined : { value: warning, tooltip: `${warning} run${warning === 1 ? '' : 's'} with warnings` };
+    this.aliases = aliases;
+    this.treeView.badge = runsBadge(views);
     this.changed.fire();
   }
 
   getTreeItem(view: RunView): vscode.TreeItem {
-    return runTreeItem(view, Date.now());
+    return runTreeItem(view, Date.now(), this.aliases);
   }
 
   getChildren(parent?: RunView): RunView[] {

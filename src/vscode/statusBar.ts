@@ -3,6 +3,7 @@ import { visibleText } from '../core/displayText';
 import type { RunView } from '../core/runView';
 import { CHOOSE_STATUS_RUN, namedStatusLabel, namedStatusText, statusTooltip } from '../core/statusText';
 import type { StatusRunReason } from '../core/statusRun';
+import type { RunAliases } from '../core/runAliases';
 import { demandsAttention } from '../core/analysis/warningSettings';
 import { Disposable } from './disposable';
 
@@ -23,6 +24,7 @@ export class StatusBar extends Disposable {
     enabled: boolean,
     polling: readonly { path: string; message: string }[],
     reason?: StatusRunReason,
+    aliases: RunAliases = {},
   ): void {
     // No item at all until a log is found (a workspace with only JSONL datasets should see nothing), unless watching itself is degraded.
     if (!enabled || (allRuns.length === 0 && polling.length === 0)) {
@@ -33,16 +35,16 @@ export class StatusBar extends Disposable {
     const loudest = run?.warnings.find(demandsAttention);
     const warned = loudest !== undefined;
     // The run's name is plain text on one line: a `$(` in it would otherwise draw a theme icon.
-    const named = visibleText(namedStatusText(run));
+    const named = visibleText(namedStatusText(run, aliases));
     this.item.text = `${warned ? '$(warning)' : '$(graph-line)'} ${named.replace(/\$\(/g, '\\$(')}${polling.length > 0 ? ' $(eye-watch) polling' : ''}`;
-    const tooltip = new vscode.MarkdownString([statusTooltip(run, allRuns, reason), ...polling.map(pollingSection)].join('\n\n'), true);
+    const tooltip = new vscode.MarkdownString([statusTooltip(run, allRuns, reason, aliases), ...polling.map(pollingSection)].join('\n\n'), true);
     tooltip.isTrusted = { enabledCommands: ['tokenAccuracyLens.openPanel', CHOOSE_STATUS_RUN] };
     this.item.tooltip = tooltip;
     this.item.backgroundColor = warned ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
     this.item.color = warned ? new vscode.ThemeColor('statusBarItem.warningForeground') : undefined;
     // The tooltip's Markdown is escaped where it is built (statusTooltip); the screen-reader label is plain text, but a key quoted in the message may hold controls.
     this.item.accessibilityInformation = {
-      label: `${visibleText(namedStatusLabel(run))}${loudest === undefined ? '' : `, warning: ${visibleText(loudest.message)}`}`,
+      label: `${visibleText(namedStatusLabel(run, aliases))}${loudest === undefined ? '' : `, warning: ${visibleText(loudest.message)}`}`,
     };
     this.item.show();
   }

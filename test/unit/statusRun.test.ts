@@ -49,10 +49,37 @@ test('the most recent pick prefers a live run over an idle one written later', (
   assert.equal(next?.runId, '/ws/b');
 });
 
-test('the held run disappearing releases it', () => {
+test('the held run disappearing releases it; a run nobody chose is not waited for', () => {
   const held: StatusRunPick = { runId: '/ws/gone', reason: 'chosen', live: true };
   assert.equal(pickStatusRun(held, writing('/ws/d'))?.runId, '/ws/d');
-  assert.equal(pickStatusRun(held, { recent: [], live: new Set(), scriptRuns: [] }), null);
+  const recent: StatusRunPick = { runId: '/ws/gone', reason: 'recent', live: true };
+  assert.equal(pickStatusRun(recent, { recent: [], live: new Set(), scriptRuns: [] }), null);
+  assert.deepEqual(pickStatusRun(recent, writing('/ws/d')), { runId: '/ws/d', reason: 'recent', live: true });
+});
+
+test('a rescan keeps the run the user chose: the store empties, runs come back one by one, and the chosen one takes the bar back', () => {
+  let pick = pickStatusRun(null, writing('/ws/a'));
+  pick = pickStatusRun(pick, writing('/ws/e', { focused: '/ws/c' }));
+  assert.deepEqual(pick, { runId: '/ws/c', reason: 'chosen', live: true });
+  // The rescan: every run is removed, then each is read again, the chosen one neither first nor last.
+  pick = pickStatusRun(pick, { recent: [], live: new Set(), scriptRuns: [] });
+  assert.equal(pick?.runId, '/ws/c', 'with nothing read yet, the chosen run stays the pick (the bar shows no run)');
+  const shown: (string | undefined)[] = [];
+  for (const back of [['/ws/a'], ['/ws/a', '/ws/b'], ['/ws/a', '/ws/b', '/ws/c'], RUNS]) {
+    pick = pickStatusRun(pick, { recent: back, live: new Set(back), scriptRuns: [] });
+    shown.push(pick?.runId);
+  }
+  assert.deepEqual(shown, ['/ws/a', '/ws/a', '/ws/c', '/ws/c']);
+  assert.deepEqual(pick, { runId: '/ws/c', reason: 'chosen', live: true }, 'chosen again, and no longer awaited');
+  for (const id of RUNS) pick = pickStatusRun(pick, writing(id));
+  assert.equal(pick?.runId, '/ws/c', 'and held afterwards as before the rescan');
+});
+
+test('choosing another run while the chosen one is away stops waiting for it', () => {
+  const away: StatusRunPick = { runId: '/ws/a', reason: 'recent', live: true, awaiting: '/ws/gone' };
+  const chosen = pickStatusRun(away, writing('/ws/e', { focused: '/ws/b' }));
+  assert.deepEqual(chosen, { runId: '/ws/b', reason: 'chosen', live: true });
+  assert.equal(pickStatusRun(chosen, { recent: ['/ws/gone', ...RUNS], live: new Set(RUNS), scriptRuns: [] })?.runId, '/ws/b');
 });
 
 test('an idle run the user chose stays held; an idle run nobody chose gives way to a live one', () => {
