@@ -163,10 +163,12 @@ class Scanner {
 
 function readOutput(scanner: Scanner, into: NotebookOutput[]): void {
   let type = '';
+  let name = '';
   let text: string | undefined;
   const data: [string, string][] = [];
   scanner.object((key) => {
     if (key === 'output_type') type = scanner.string();
+    else if (key === 'name') name = scanner.string();
     else if (key === 'text') text = scanner.text();
     else if (key === 'data')
       scanner.object((mime) => {
@@ -175,7 +177,8 @@ function readOutput(scanner: Scanner, into: NotebookOutput[]): void {
       });
     else scanner.skip();
   });
-  if (type === 'stream' && text !== undefined) into.push({ kind: 'stream', mime: 'text/plain', text });
+  if (type === 'stream' && text !== undefined)
+    into.push(name === 'stdout' || name === 'stderr' ? { kind: 'stream', mime: 'text/plain', stream: name, text } : { kind: 'stream', mime: 'text/plain', text });
   else if (type === 'display_data' || type === 'execute_result' || type === 'update_display_data')
     for (const [mime, value] of data) into.push({ kind: 'display', mime, text: value });
 }

@@ -10,6 +10,8 @@ import { streamTrainings, type StreamTraining } from './notebookStream';
 export interface NotebookOutput {
   /** `stream`: stdout/stderr text, consecutive pieces joined; `display`: one mime type of a display or execute result. */
   readonly kind: 'stream' | 'display';
+  /** Which stream: pieces of one stream are joined as they come (a line can be split between them); another stream starts a new line. */
+  readonly stream?: 'stdout' | 'stderr';
   /** `text/html` or `text/plain` for a display (others are ignored); `text/plain` for a stream. */
   readonly mime: string;
   readonly text: string;
@@ -72,13 +74,18 @@ function fromStream(training: StreamTraining): FoundTraining {
 function cellTrainings(cell: NotebookCellOutputs, problems: string[], cellName: string): FoundTraining[] {
   const found: FoundTraining[] = [];
   let stream = '';
+  let streamName: string | undefined;
   const flushStream = (): void => {
     if (stream === '') return;
-    for (const training of streamTrainings(stream)) found.push(fromStream(training));
+    const read = streamTrainings(stream);
+    for (const training of read.trainings) found.push(fromStream(training));
+    for (const problem of read.problems) problems.push(`${cellName}: ${problem}`);
     stream = '';
   };
   for (const output of cell.outputs) {
     if (output.kind === 'stream') {
+      if (output.stream !== streamName && stream !== '' && !stream.endsWith('\n')) stream += '\n';
+      streamName = output.stream;
       stream += output.text;
       continue;
     }
