@@ -70,7 +70,7 @@ function fromStream(training: StreamTraining): FoundTraining {
   return training;
 }
 
-/** The trainings of one cell, in output order: tables first where a cell holds both (a table is the Trainer's own record). */
+/** The trainings of one cell, in output order; printed text runs on across outputs until a table comes between. */
 function cellTrainings(cell: NotebookCellOutputs, problems: string[], cellName: string): FoundTraining[] {
   const found: FoundTraining[] = [];
   let stream = '';
@@ -89,9 +89,15 @@ function cellTrainings(cell: NotebookCellOutputs, problems: string[], cellName: 
       stream += output.text;
       continue;
     }
-    flushStream();
     if (output.mime === 'text/html' || output.mime === 'text/plain') {
       const tables = hfTables(output.text, output.mime);
+      // A returned value's plain text (`trainer.evaluate()` as the cell's last line) goes on with what was printed.
+      if (output.mime === 'text/plain' && tables.tables.length === 0) {
+        stream += stream === '' || stream.endsWith('\n') ? `${output.text}\n` : `\n${output.text}\n`;
+        streamName = undefined;
+        continue;
+      }
+      if (tables.tables.length > 0) flushStream();
       for (const problem of tables.problems) problems.push(`${cellName}: ${problem}`);
       for (const table of tables.tables) {
         const previous = found[found.length - 1];
@@ -100,9 +106,6 @@ function cellTrainings(cell: NotebookCellOutputs, problems: string[], cellName: 
           found[found.length - 1] = { ...previous, points: [...previous.points, ...table.points] };
         else found.push(fromTable(table));
       }
-      // A display's plain text is read as printed text (a returned metrics dict) unless it held a table.
-      if (output.mime === 'text/plain' && tables.tables.length === 0) stream += `${output.text}\n`;
-      flushStream();
     }
   }
   flushStream();
