@@ -16,7 +16,12 @@ const COLUMNS = ['Step', 'Training Loss', 'Validation Loss', 'Mean Token Accurac
 
 /** Eval loss rising from the third evaluation while token accuracy keeps improving: the phenomenon the extension is for. */
 function trainingRows(evaluations: number, offset = 0): (number | string)[][] {
-  return Array.from({ length: evaluations }, (_, k) => [(k + 1) * 50, 'No log', 1.9 - 0.1 * Math.min(k, 2) + 0.05 * Math.max(0, k - 2) + offset, 0.4 + 0.01 * k]);
+  return Array.from({ length: evaluations }, (_, k) => [
+    (k + 1) * 50,
+    'No log',
+    1.9 - 0.1 * Math.min(k, 2) + 0.05 * Math.max(0, k - 2) + offset,
+    0.4 + 0.01 * k,
+  ]);
 }
 
 const CELLS: readonly TestCell[] = [
@@ -24,7 +29,12 @@ const CELLS: readonly TestCell[] = [
   { source: 'import transformers', outputs: [] },
   { outputs: [stream('Some weights were not initialized\n', 'stderr'), htmlDisplay(hfTrackerHtml(COLUMNS, trainingRows(6)))] },
   { outputs: [stream(kerasFit([{ loss: 0.7, accuracy: 0.5, valLoss: 0.64, valAccuracy: 0.62 }]))] },
-  { outputs: [stream("{'loss': 2.0, 'epoch': 1.0}\n{'eval_loss': 1.9, 'eval_accuracy': 0.3, 'epoch': 1.0}\n"), executeResult("{'eval_loss': 1.8, 'epoch': 2.0}")] },
+  {
+    outputs: [
+      stream("{'loss': 2.0, 'epoch': 1.0}\n{'eval_loss': 1.9, 'eval_accuracy': 0.3, 'epoch': 1.0}\n"),
+      executeResult("{'eval_loss': 1.8, 'epoch': 2.0}"),
+    ],
+  },
   { outputs: [htmlDisplay(hfTrackerHtml(COLUMNS, trainingRows(3))), htmlDisplay(hfTrackerHtml(COLUMNS, trainingRows(4, 0.5)))] },
 ];
 
@@ -65,7 +75,10 @@ test('a notebook cut anywhere: never a throw; every cell complete before the cut
         assert.equal(result.kind, 'incomplete', `cut at ${cut}: ${result.kind}`);
         return;
       }
-      assert.ok(result.problems.some((problem) => problem.startsWith('The notebook ends before its JSON does')), `cut at ${cut} is said`);
+      assert.ok(
+        result.problems.some((problem) => problem.startsWith('The notebook ends before its JSON does')),
+        `cut at ${cut} is said`,
+      );
       for (const part of result.parts ?? []) {
         const full = whole.find((candidate) => candidate.suffix === part.suffix);
         assert.ok(full !== undefined, `cut at ${cut}: ${part.suffix} is a run of the whole file`);
@@ -74,7 +87,11 @@ test('a notebook cut anywhere: never a throw; every cell complete before the cut
         else for (const point of pointText(part)) assert.ok(pointText(full).includes(point), `cut at ${cut}: ${point} is in the whole file`);
       }
       const complete = whole.filter((part) => cut >= (cellEnds[Number(/^cell-(\d+)/.exec(part.suffix)?.[1]) - 1] ?? Infinity));
-      for (const part of complete) assert.ok(result.parts?.some((candidate) => candidate.suffix === part.suffix), `cut at ${cut}: ${part.suffix} kept`);
+      for (const part of complete)
+        assert.ok(
+          result.parts?.some((candidate) => candidate.suffix === part.suffix),
+          `cut at ${cut}: ${part.suffix} kept`,
+        );
     }),
     { numRuns: 300 },
   );

@@ -18,7 +18,10 @@ function out(text: string, stream: 'stdout' | 'stderr' = 'stdout'): NotebookOutp
 }
 
 function runsOf(...cells: (readonly NotebookOutput[])[]): { runs: readonly NotebookRun[]; problems: readonly string[] } {
-  return notebookRuns('train.ipynb', cells.map((outputs, index) => ({ index, outputs })));
+  return notebookRuns(
+    'train.ipynb',
+    cells.map((outputs, index) => ({ index, outputs })),
+  );
 }
 
 function only(...outputs: NotebookOutput[]): NotebookRun {
@@ -52,7 +55,7 @@ test('transformers 4.57 table: its extra Model Preparation Time column is a key 
   assert.equal(accuracyDefinition('eval_accuracy'), 'generic-accuracy');
 });
 
-test('TRL columns: Mean Token Accuracy is the eval accuracy, with TRL\'s definition', () => {
+test("TRL columns: Mean Token Accuracy is the eval accuracy, with TRL's definition", () => {
   const columns = ['Step', 'Training Loss', 'Validation Loss', 'Accuracy', 'Mean Token Accuracy', 'Entropy', 'Num Tokens'];
   const run = only(html(hfTrackerHtml(columns, [[50, 2.1, 1.9, 0.3, 0.41, 1.1, '51200.000000']])));
   const roles = assignRoles(keys(run));
@@ -128,8 +131,10 @@ test('transformers 5.x: the table drawn for an evaluation after training (no pro
 
 test('the table as plain text: tab-separated, space-aligned, and with a pandas index', () => {
   const tabs = 'Step\tTraining Loss\tValidation Loss\tAccuracy\n10\tNo log\t2.500000\t0.100000\n20\t2.000000\t2.100000\t0.200000\n';
-  const spaces = ' Step  Training Loss  Validation Loss  Accuracy\n   10         No log         2.500000  0.100000\n   20       2.000000         2.100000  0.200000\n';
-  const pandas = '   Step  Training Loss  Validation Loss  Accuracy\n0    10         No log         2.500000  0.100000\n1    20       2.000000         2.100000  0.200000';
+  const spaces =
+    ' Step  Training Loss  Validation Loss  Accuracy\n   10         No log         2.500000  0.100000\n   20       2.000000         2.100000  0.200000\n';
+  const pandas =
+    '   Step  Training Loss  Validation Loss  Accuracy\n0    10         No log         2.500000  0.100000\n1    20       2.000000         2.100000  0.200000';
   for (const text of [tabs, spaces, pandas]) {
     const run = only(plain(text));
     assert.deepEqual(series(run, 'eval_loss'), [
@@ -152,7 +157,7 @@ test('a value that is neither a number nor "No log" is a problem naming the cell
   assert.match(problems[0] ?? '', /^Cell 1: 1 value of the Trainer's table .* neither numbers nor "No log"/);
 });
 
-test('tables that are not the Trainer\'s (a DataFrame of anything else) are not runs', () => {
+test("tables that are not the Trainer's (a DataFrame of anything else) are not runs", () => {
   const { runs } = runsOf([html(hfTableHtml(['name', 'score'], [['a', 1]]))], [plain('   a  b\n0  1  2')]);
   assert.deepEqual(runs, []);
 });
@@ -259,7 +264,7 @@ test('a returned metrics dict (execute_result, pretty-printed over lines) is rea
   assert.deepEqual(series(run, 'eval_accuracy'), [[3, 0.37]]);
 });
 
-test('a printed dict that is not the Trainer\'s (a config) is not a run', () => {
+test("a printed dict that is not the Trainer's (a config) is not a run", () => {
   assert.deepEqual(runsOf([out("{'learning_rate': 2e-05, 'batch_size': 8}\n")]).runs, []);
 });
 

@@ -178,7 +178,9 @@ function readOutput(scanner: Scanner, into: NotebookOutput[]): void {
     else scanner.skip();
   });
   if (type === 'stream' && text !== undefined)
-    into.push(name === 'stdout' || name === 'stderr' ? { kind: 'stream', mime: 'text/plain', stream: name, text } : { kind: 'stream', mime: 'text/plain', text });
+    into.push(
+      name === 'stdout' || name === 'stderr' ? { kind: 'stream', mime: 'text/plain', stream: name, text } : { kind: 'stream', mime: 'text/plain', text },
+    );
   else if (type === 'display_data' || type === 'execute_result' || type === 'update_display_data')
     for (const [mime, value] of data) into.push({ kind: 'display', mime, text: value });
 }

@@ -139,7 +139,9 @@ export function hfTables(text: string, mime: string): { tables: HfTable[]; probl
     const { table: read, unreadable } = tablePoints(table, standalone);
     tables.push(read);
     if (unreadable > 0)
-      problems.push(`${unreadable} value${unreadable === 1 ? '' : 's'} of the Trainer's table (columns ${table.columns.join(', ')}) are neither numbers nor "No log"; they are left out.`);
+      problems.push(
+        `${unreadable} value${unreadable === 1 ? '' : 's'} of the Trainer's table (columns ${table.columns.join(', ')}) are neither numbers nor "No log"; they are left out.`,
+      );
   }
   return { tables, problems };
 }
