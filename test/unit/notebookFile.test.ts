@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import type { WholeFilePart, WholeFileResult } from '../../src/core/formats/logFormat';
 import { parseNotebook } from '../../src/core/formats/notebookFormat';
 import { scanIpynb } from '../../src/core/formats/ipynbScan';
+import { LogIngest } from '../../src/node/logIngest';
 import { reportPaths } from '../../src/node/reportPaths';
 import { executeResult, hfTableHtml, hfTrackerHtml, htmlDisplay, imageDisplay, kerasFit, notebookJson, stream, type TestCell } from './notebookFiles';
 
@@ -185,6 +186,29 @@ test('report on a folder with a notebook: one run per training, named in the rep
     assert.equal(cli.status, 0, cli.stderr);
     assert.match(cli.stdout, /^Run ft\.ipynb#cell-3$/m);
     assert.match(cli.stdout, /^Run ft\.ipynb#cell-6-2$/m);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('a notebook saved again: a training whose outputs were cleared is no longer a run; the others are read again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-notebook-'));
+  try {
+    const path = join(dir, 'ft.ipynb');
+    writeFileSync(path, notebookJson(CELLS));
+    const changed: string[] = [];
+    const ingest = new LogIngest((ids) => changed.push(...ids), { retryIncomplete: false });
+    await ingest.ingest(path);
+    assert.equal(ingest.store.runIds().length, 5);
+    changed.length = 0;
+    writeFileSync(path, notebookJson([...CELLS.slice(0, 5), { source: 'trainer.train()', outputs: [] }]));
+    await ingest.ingest(path);
+    assert.deepEqual(
+      ingest.store.runIds().map((id) => id.slice(dir.length + 1)),
+      ['ft.ipynb#cell-3', 'ft.ipynb#cell-4', 'ft.ipynb#cell-5'],
+    );
+    assert.deepEqual(changed.sort(), [`${path}#cell-6`, `${path}#cell-6-2`]);
+    ingest.dispose();
   } finally {
     rmSync(dir, { recursive: true });
   }
