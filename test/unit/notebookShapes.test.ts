@@ -85,6 +85,29 @@ test('"No log" and "No Log" are no value; the rest of the row is read', () => {
   ]);
 });
 
+test('a train loss each row repeats until the next log (logging_steps above eval_steps) is read once, at the row that first shows it', () => {
+  const run = only(
+    html(
+      hfTrackerHtml(
+        ['Step', 'Training Loss', 'Validation Loss'],
+        [
+          [50, 'No log', 2.5],
+          [100, 'No log', 2.4],
+          [150, 2.3, 2.35],
+          [200, 2.3, 2.3],
+          [250, 2.3, 2.32],
+          [300, 2.1, 2.31],
+        ],
+      ),
+    ),
+  );
+  assert.deepEqual(series(run, 'loss'), [
+    [150, 2.3],
+    [300, 2.1],
+  ]);
+  assert.equal(series(run, 'eval_loss').length, 6);
+});
+
 test('an Epoch table (evaluation every epoch): x is the epoch, and the run says so', () => {
   const run = only(
     html(
@@ -154,7 +177,7 @@ test('a value that is neither a number nor "No log" is a problem naming the cell
   const { runs, problems } = runsOf([html(hfTableHtml(['Step', 'Validation Loss', 'Accuracy'], [[10, 2.5, '[0.1, 0.2]']]))]);
   assert.equal(runs.length, 1);
   assert.equal(problems.length, 1);
-  assert.match(problems[0] ?? '', /^Cell 1: 1 value of the Trainer's table .* neither numbers nor "No log"/);
+  assert.match(problems[0] ?? '', /^Cell 1: 1 value of the Trainer's table .* is neither a number nor "No log"/);
 });
 
 test("tables that are not the Trainer's (a DataFrame of anything else) are not runs", () => {
