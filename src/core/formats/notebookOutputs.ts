@@ -17,6 +17,24 @@ export interface NotebookOutput {
   readonly text: string;
 }
 
+/** The editor's notebook API gives printed text as output items of these mime types. */
+const EDITOR_STREAMS: Readonly<Record<string, 'stdout' | 'stderr'>> = {
+  'application/vnd.code.notebook.stdout': 'stdout',
+  'application/vnd.code.notebook.stderr': 'stderr',
+};
+
+/** Whether an output item of this mime type is read at all: a caller leaves the others (images) undecoded. */
+export function isReadNotebookMime(mime: string): boolean {
+  return mime === 'text/html' || mime === 'text/plain' || EDITOR_STREAMS[mime] !== undefined;
+}
+
+/** An open notebook's output item (its mime type and its text) as the reader takes it; undefined for a mime type it does not read. */
+export function notebookOutputOf(mime: string, text: string): NotebookOutput | undefined {
+  const stream = EDITOR_STREAMS[mime];
+  if (stream !== undefined) return { kind: 'stream', mime: 'text/plain', stream, text };
+  return mime === 'text/html' || mime === 'text/plain' ? { kind: 'display', mime, text } : undefined;
+}
+
 export interface NotebookCellOutputs {
   /** The cell's position in the notebook, from 0. Runs are named by it counted from 1 (`cell 8` is index 7). */
   readonly index: number;
