@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
+import fc from 'fast-check';
 import { notebookRuns, type NotebookOutput, type NotebookRun } from '../../src/core/formats/notebookOutputs';
 import { visibleLine } from '../../src/core/formats/notebookStream';
 import { accuracyDefinition, assignRoles } from '../../src/core/analysis/metricRoles';
@@ -352,4 +353,52 @@ test('visibleLine: what the screen shows after colours, backspaces and carriage 
   assert.equal(visibleLine('one\rtwo\r'), 'two');
   assert.equal(visibleLine('\x1b[1m6/6\x1b[0m done'), '6/6 done');
   assert.equal(visibleLine('x'.repeat(100_000) + '\b'.repeat(100_000) + 'y'), 'y');
+});
+
+/** Printed text of every kind the reader knows, as one cell's output: dicts, a metrics block, Keras, a second training. */
+const PRINTED =
+  "{'loss': 2.0905, 'grad_norm': 1.95, 'epoch': 0.26}\n" +
+  "{'eval_loss': 1.65, 'eval_accuracy': 0.36, 'epoch': 0.26}\n" +
+  "{'loss': '1.8', 'epoch': '0.52'}\n" +
+  '***** eval metrics *****\n  epoch = 0.52\n  eval_loss = 1.7\n  eval_samples = 200\n' +
+  kerasFit([
+    { loss: 0.7, accuracy: 0.5, valLoss: 0.64, valAccuracy: 0.62 },
+    { loss: 0.6, accuracy: 0.6, valLoss: 0.65, valAccuracy: 0.66 },
+  ]) +
+  "{'loss': 2.5, 'epoch': 0.1}\n{'eval_loss': 2.4, 'epoch': 0.1}\n";
+
+function pointSet(run: NotebookRun): string[] {
+  return run.points.map((point) => `${point.key}@${point.step}=${point.value}`);
+}
+
+test('printed text split anywhere into stream pieces reads as in one piece', () => {
+  const whole = runsOf([out(PRINTED)]).runs;
+  assert.equal(whole.length, 3);
+  fc.assert(
+    fc.property(fc.uniqueArray(fc.integer({ min: 1, max: PRINTED.length - 1 }), { maxLength: 12 }), (cuts) => {
+      const edges = [0, ...cuts.sort((a, b) => a - b), PRINTED.length];
+      const pieces = edges.slice(1).map((end, i) => out(PRINTED.slice(edges[i], end)));
+      const split = runsOf(pieces).runs;
+      assert.deepEqual(
+        split.map((run) => [run.suffix, pointSet(run)]),
+        whole.map((run) => [run.suffix, pointSet(run)]),
+      );
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('printed text as a running cell shows it (any prefix): every value read is one the finished output holds, at the same run', () => {
+  const whole = runsOf([out(PRINTED)]).runs;
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: PRINTED.length }), (end) => {
+      for (const run of runsOf([out(PRINTED.slice(0, end))]).runs) {
+        const full = whole.find((candidate) => candidate.suffix === run.suffix);
+        assert.ok(full !== undefined, `prefix of ${end}: ${run.suffix}`);
+        const finished = pointSet(full);
+        for (const point of pointSet(run)) assert.ok(finished.includes(point), `prefix of ${end}: ${point} in ${run.suffix}`);
+      }
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -121,18 +121,20 @@ function joinedDict(lines: readonly string[], start: number): { line: string; us
   return { line: first, used: 1 };
 }
 
-/** The trainings in a cell's printed text (its stream outputs joined, and returned values' plain text), in order. */
+/** The trainings in a cell's printed text (its stream outputs joined, and returned values' plain text), in order; only lines that ended are read. */
 export function streamTrainings(text: string): { trainings: StreamTraining[]; problems: string[] } {
   const trainings = new Trainings();
-  const lines = text.split('\n').map(visibleLine);
+  // A line still being printed (a live cell; Keras's bar mid-epoch) is read once it ends: cut, `1.65` reads as `1.6`.
+  const ended = text.slice(0, text.lastIndexOf('\n') + 1);
+  const lines = ended.split('\n').map(visibleLine);
   let keras: { epoch: number; values: Map<string, number> } | undefined;
   let inBlock = false;
   let blockValues: [string, number][] = [];
   let lastDictKeys: readonly string[] = [];
-  const flushKeras = (): void => {
-    if (keras === undefined || keras.values.size === 0) return;
-    push(trainings.at('keras', keras.epoch).training, [...keras.values], keras.epoch);
-    keras = { epoch: keras.epoch, values: new Map() };
+  /** The epoch's last values, once its end shows: the next epoch begins, or other output follows the fit. */
+  const endKerasEpoch = (): void => {
+    if (keras !== undefined && keras.values.size > 0) push(trainings.at('keras', keras.epoch).training, [...keras.values], keras.epoch);
+    keras = undefined;
   };
   const flushBlock = (): void => {
     if (blockValues.length === 0) return;
@@ -155,12 +157,13 @@ export function streamTrainings(text: string): { trainings: StreamTraining[]; pr
       flushBlock();
     }
     if (isMetricsBlockHeader(line)) {
+      endKerasEpoch();
       inBlock = true;
       continue;
     }
     const epochMatch = KERAS_EPOCH.exec(line);
     if (epochMatch !== null) {
-      flushKeras();
+      endKerasEpoch();
       keras = { epoch: Number(epochMatch[1]), values: new Map() };
       continue;
     }
@@ -177,12 +180,13 @@ export function streamTrainings(text: string): { trainings: StreamTraining[]; pr
     i += used - 1;
     const keys = dict.values.map(([key]) => key);
     if (!isTrainerDict(keys, dict.epoch !== undefined)) continue;
+    endKerasEpoch();
     const target = trainings.at('hf-dicts', dict.epoch);
     push(target.training, dict.values, target.epoch);
     lastDictKeys = keys;
   }
   flushBlock();
-  flushKeras();
+  endKerasEpoch();
   trainings.finish();
   return { trainings: trainings.done, problems: trainings.problems };
 }
