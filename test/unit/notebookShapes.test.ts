@@ -169,9 +169,19 @@ test('the table as plain text: tab-separated, space-aligned, and with a pandas i
   }
 });
 
-test('an HTML table and its plain twin in one output count once', () => {
-  const run = only(html(hfTableHtml(['Step', 'Validation Loss'], [[10, 2.5]])), plain('Step\tValidation Loss\n10\t2.5\n'));
+test('an HTML table and its plain twin in one output count once; a returned dict after it (4.x evaluate()) is read', () => {
+  const table = { ...html(hfTrackerHtml(['Step', 'Validation Loss'], [[10, 2.5]])), output: 0 };
+  const twin = { ...plain('Step\tValidation Loss\n10\t2.5\n'), output: 0 };
+  const run = only(table, twin);
   assert.deepEqual(series(run, 'eval_loss'), [[10, 2.5]]);
+  const { runs } = runsOf([table, twin, { ...plain("{'eval_loss': 2.6, 'epoch': 3.0}"), output: 1 }]);
+  assert.deepEqual(
+    runs.map((read) => [read.source, series(read, 'eval_loss')]),
+    [
+      ['hf-table', [[10, 2.5]]],
+      ['hf-dicts', [[3, 2.6]]],
+    ],
+  );
 });
 
 test('a value that is neither a number nor "No log" is a problem naming the cell; the rest is read', () => {

@@ -12,6 +12,11 @@ export interface NotebookOutput {
   readonly kind: 'stream' | 'display';
   /** Which stream: pieces of one stream are joined as they come (a line can be split between them); another stream starts a new line. */
   readonly stream?: 'stdout' | 'stderr';
+  /**
+   * The position of the output this is one form of, in its cell: a display's `text/html` and `text/plain` share it,
+   * and a plain form beside an HTML table is that table again. Without it each item stands alone.
+   */
+  readonly output?: number;
   /** `text/html` or `text/plain` for a display (others are ignored); `text/plain` for a stream. */
   readonly mime: string;
   readonly text: string;
@@ -130,11 +135,18 @@ function cellTrainings(cell: NotebookCellOutputs, problems: string[], cellName: 
   return found;
 }
 
-/** A display output often carries both forms of the same table: the HTML is read, its plain twin is not counted again. */
+/** A display often carries both forms of the same table: the HTML is read, the plain form of the same output is not counted again. */
 function withoutPlainTwins(cell: NotebookCellOutputs): NotebookCellOutputs {
-  const htmlTables = cell.outputs.some((output) => output.kind === 'display' && output.mime === 'text/html' && /<table/i.test(output.text));
-  if (!htmlTables) return cell;
-  return { ...cell, outputs: cell.outputs.filter((output) => !(output.kind === 'display' && output.mime === 'text/plain')) };
+  const tables = new Set<number>();
+  for (const output of cell.outputs)
+    if (output.output !== undefined && output.kind === 'display' && output.mime === 'text/html' && /<table/i.test(output.text)) tables.add(output.output);
+  if (tables.size === 0) return cell;
+  return {
+    ...cell,
+    outputs: cell.outputs.filter(
+      (output) => !(output.kind === 'display' && output.mime === 'text/plain' && output.output !== undefined && tables.has(output.output)),
+    ),
+  };
 }
 
 /**
