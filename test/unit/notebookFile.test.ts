@@ -111,6 +111,19 @@ test('a broken byte: the cells before it are read and the problem says where', (
   assert.match(problems.at(-1) ?? '', new RegExp(`^The notebook's JSON is broken at byte ${byte} .*in cell 5\\): the outputs before were read`));
 });
 
+test('where a cut or a break is said: before the first cell, in a cell, after the last', () => {
+  const text = notebookJson(CELLS);
+  const at = (cut: number): string => {
+    const result = parseNotebook(encoder.encode(text.slice(0, cut)), '/w/ft.ipynb');
+    return result.kind === 'ok' ? (result.problems.at(-1) ?? '') : result.kind;
+  };
+  assert.match(at(text.indexOf('[') + 1), /before the first cell\)/);
+  assert.match(at(text.indexOf('"id": "c2"')), /in cell 3\)/);
+  const metadata = text.indexOf('"metadata": {\n  "kernelspec"');
+  assert.ok(metadata > 0);
+  assert.match(at(metadata), /after the last cell\)/);
+});
+
 test('what is not a notebook: empty is incomplete (being saved), other JSON is invalid, nothing throws', () => {
   assert.equal(parseNotebook(new Uint8Array(0), '/w/a.ipynb').kind, 'incomplete');
   assert.equal(parseNotebook(encoder.encode('  \n'), '/w/a.ipynb').kind, 'incomplete');
