@@ -221,6 +221,14 @@ test('a notebook saved again: a training whose outputs were cleared is no longer
       ['ft.ipynb#cell-3', 'ft.ipynb#cell-4', 'ft.ipynb#cell-5'],
     );
     assert.deepEqual(changed.sort(), [`${path}#cell-6`, `${path}#cell-6-2`]);
+    // Caught mid-save, cut inside cell 4: the runs past the cut are not gone, and come back whole with the rest.
+    const text = notebookJson(CELLS);
+    writeFileSync(path, text.slice(0, text.indexOf('"id": "c4"')));
+    await ingest.ingest(path);
+    assert.equal(ingest.store.runIds().length, 3);
+    writeFileSync(path, text);
+    await ingest.ingest(path);
+    assert.equal(ingest.store.runIds().length, 5);
     ingest.dispose();
   } finally {
     rmSync(dir, { recursive: true });

@@ -7,7 +7,7 @@ import type { NotebookCellOutputs, NotebookOutput } from './notebookOutputs';
  * stops making sense, so the cells before a cut or a corruption are kept.
  */
 export type IpynbScan =
-  | { readonly kind: 'cells'; readonly cells: NotebookCellOutputs[]; readonly problem?: string }
+  | { readonly kind: 'cells'; readonly cells: NotebookCellOutputs[]; readonly problem?: string; readonly cut?: boolean }
   | { readonly kind: 'incomplete'; readonly message: string }
   | { readonly kind: 'invalid'; readonly message: string };
 
@@ -231,7 +231,7 @@ export function scanIpynb(bytes: Uint8Array): IpynbScan {
     const problem = error.truncated
       ? `The notebook ends before its JSON does (at byte ${bytes.length}, ${where}): the outputs before were read, the rest is missing (it may be being saved).`
       : `The notebook's JSON is broken at byte ${error.at} (${error.message}, ${where}): the outputs before were read, the rest was not.`;
-    return { kind: 'cells', cells, problem };
+    return error.truncated ? { kind: 'cells', cells, problem, cut: true } : { kind: 'cells', cells, problem };
   }
   if (!sawCells) return { kind: 'invalid', message: 'This JSON has no `cells` list, so it is not a Jupyter notebook (nbformat 4).' };
   return { kind: 'cells', cells };
