@@ -156,7 +156,7 @@ test('escapes and list-of-lines text decode as JSON says; an image is stepped ov
     );
 });
 
-test('a 30 MB notebook of images beside its tables is read whole, every training found', () => {
+test('a 30 MB notebook of images beside its tables, saved in a folder, is read whole, every training found', async () => {
   const image = 'iVBORw0KGgo'.repeat(Math.ceil((1.6 * 1024 * 1024) / 11));
   const cells: TestCell[] = [];
   for (let i = 0; i < 10; i++) cells.push({ outputs: [imageDisplay(image), htmlDisplay(hfTrackerHtml(COLUMNS, trainingRows(5, i))), imageDisplay(image)] });
@@ -169,6 +169,17 @@ test('a 30 MB notebook of images beside its tables is read whole, every training
     parts.map((part) => part.points.filter((point) => point.key === 'eval_loss').length),
     Array.from({ length: 10 }, () => 5),
   );
+  // Through the file reader too (the file is read in bounded pieces), as the watcher and the CLI read it.
+  const dir = mkdtempSync(join(tmpdir(), 'tal-notebook-big-'));
+  try {
+    writeFileSync(join(dir, 'big.ipynb'), bytes);
+    const report = await reportPaths([dir]);
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.runs.length, 10);
+    assert.deepEqual(report.runs[9]?.metrics['eval_loss']?.steps, [50, 100, 150, 200, 250]);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');
