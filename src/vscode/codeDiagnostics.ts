@@ -5,7 +5,7 @@ import { lossTrustIn, measuresAccuracy } from '../node/python/codeRules';
 import type { Finding } from '../node/python/finding';
 import { evidenceRun, reportFinding, type FindingReport } from '../node/python/findingReport';
 import { loadPythonParser, type GrammarFiles, type PythonParser } from '../node/python/pythonParser';
-import { findingsForRun, runsWrittenBy } from '../node/python/scriptRuns';
+import { findingsForRun, runsWrittenBy, runsWrittenByNotebook } from '../node/python/scriptRuns';
 import { planFix } from '../node/python/fixEdits';
 import { cellSpan, notebookProgram, type NotebookProgram, type ProgramPart } from '../node/python/notebookProgram';
 import type { Span } from '../node/python/syntax';
@@ -48,6 +48,8 @@ interface Part extends ProgramPart {
 interface ProgramState {
   /** The script's or the notebook's. */
   readonly uri: vscode.Uri;
+  /** A notebook saved on disk: the runs read from its outputs are its own. */
+  readonly notebookPath: string | undefined;
   readonly parts: readonly Part[];
   /** The program's text as parsed: fixes are planned on it. */
   readonly text: string;
@@ -247,6 +249,7 @@ export class CodeDiagnostics extends Disposable {
     const previous = this.states.get(uri.toString());
     const state: ProgramState = {
       uri,
+      notebookPath: source.kind === 'notebook' && uri.scheme === 'file' ? uri.fsPath : undefined,
       parts,
       text: program.text,
       parseMs: elapsed,
@@ -275,11 +278,8 @@ export class CodeDiagnostics extends Disposable {
     const views = this.source.runs();
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
     const bases = state.folder === undefined ? folders : [state.folder, ...folders];
-    const written = runsWrittenBy(
-      state.strings,
-      bases,
-      views.map((view) => view.id),
-    );
+    const runIds = views.map((view) => view.id);
+    const written = state.notebookPath === undefined ? runsWrittenBy(state.strings, bases, runIds) : runsWrittenByNotebook(state.notebookPath, state.strings, bases, runIds);
     const writesChanged = written.length !== state.writes.length || written.some((id, i) => id !== state.writes[i]);
     state.writes = written;
     if (writesChanged) for (const part of state.parts) this.writesChanged.fire(part.document.uri);
