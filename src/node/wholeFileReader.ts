@@ -109,6 +109,7 @@ export class WholeFileReader implements SourceReader {
         if (result.kind === 'incomplete') return { kind: 'retry', message: result.message };
         this.identity = identity;
         if (result.kind === 'invalid') return { kind: 'failed', message: result.message };
+        if (result.parts !== undefined) return { kind: 'runs', runs: result.parts, replace: true, problems: result.problems };
         return {
           kind: 'points',
           points: result.points,

@@ -59,8 +59,22 @@ export interface AppendOnlyFormat<Cursor> extends FormatBase {
   readChunk(cursor: Cursor, chunk: Uint8Array, path: string): ChunkResult<Cursor>;
 }
 
+/** One run of a file that holds several (a notebook's trainings): the run `<runDirectory>#<suffix>`. */
+export interface WholeFilePart {
+  readonly suffix: string;
+  readonly points: MetricPoint[];
+  readonly runInfo?: RunInfo;
+}
+
 export type WholeFileResult =
-  | { readonly kind: 'ok'; readonly points: MetricPoint[]; readonly problems: readonly string[]; readonly runInfo?: RunInfo }
+  | {
+      readonly kind: 'ok';
+      readonly points: MetricPoint[];
+      readonly problems: readonly string[];
+      readonly runInfo?: RunInfo;
+      /** Set by a file of several runs: each part is a run of its own, and `points` is empty. */
+      readonly parts?: readonly WholeFilePart[];
+    }
   /** Caught mid-rewrite: the caller retries and reports it only if the file stays so. */
   | { readonly kind: 'incomplete'; readonly message: string }
   | { readonly kind: 'invalid'; readonly message: string };

@@ -11,6 +11,7 @@ import type { LogFile, LogFormat } from './logFormat';
 import { MLFLOW_DB_FORMAT } from './mlflowDbFormat';
 import { MLFLOW_METRIC_FORMAT, MLFLOW_RUN_NAME_FORMAT } from './mlflowMetricFormat';
 import { mlflowFile } from './mlflowPaths';
+import { NOTEBOOK_FORMAT } from './notebookFormat';
 import { TFEVENTS_FORMAT } from './tfeventsFormat';
 import { TRAINER_STATE_FORMAT } from './trainerStateFormat';
 import { WANDB_CONFIG_FORMAT } from './wandbConfigFormat';
@@ -33,6 +34,7 @@ export const LOG_FORMATS: readonly LogFormat[] = [
   LIGHTNING_CSV_FORMAT,
   LIGHTNING_HPARAMS_FORMAT,
   HF_RESULTS_FORMAT,
+  NOTEBOOK_FORMAT,
   JSONL_FORMAT,
   TFEVENTS_FORMAT,
   CONSOLE_FORMAT,

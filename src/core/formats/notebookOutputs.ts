@@ -1,0 +1,140 @@
+import type { MetricPoint } from '../types';
+import type { RunInfo } from './logFormat';
+import { hfTables, type HfTable } from './notebookTable';
+import { streamTrainings, type StreamTraining } from './notebookStream';
+
+/**
+ * A notebook's cells as the reader needs them, whatever they came from: a saved `.ipynb` (notebookFormat.ts)
+ * or an open notebook document (the editor's notebook API). Only text outputs matter; images are never given.
+ */
+export interface NotebookOutput {
+  /** `stream`: stdout/stderr text, consecutive pieces joined; `display`: one mime type of a display or execute result. */
+  readonly kind: 'stream' | 'display';
+  /** `text/html` or `text/plain` for a display (others are ignored); `text/plain` for a stream. */
+  readonly mime: string;
+  readonly text: string;
+}
+
+export interface NotebookCellOutputs {
+  /** The cell's position in the notebook, from 0. Runs are named by it counted from 1 (`cell 8` is index 7). */
+  readonly index: number;
+  /** nbformat ≥ 4.5's cell id, when the notebook has one. */
+  readonly id?: string;
+  readonly source?: string;
+  readonly outputs: readonly NotebookOutput[];
+}
+
+/** What the run's x is: the Trainer's global step, or the epoch where nothing gives a step (said in the run's info). */
+export type NotebookXAxis = 'step' | 'epoch';
+
+/** Which output the run was read from. */
+export type NotebookRunSource = 'hf-table' | 'hf-dicts' | 'keras';
+
+export interface NotebookRun {
+  /** `cell-8`, then `cell-8-2` for a cell's second training: the run's id is `<notebook path>#<suffix>`. */
+  readonly suffix: string;
+  /** `train.ipynb · cell 8` (`· training 2` for a cell's second). */
+  readonly name: string;
+  /** The index of the cell whose outputs hold the run (NotebookCellOutputs.index). */
+  readonly cellIndex: number;
+  readonly cellId?: string;
+  readonly x: NotebookXAxis;
+  readonly source: NotebookRunSource;
+  /** Keys as the other readers of the same trainer write them (`eval_loss`, `loss`, `val_accuracy`), so roles and definitions follow. */
+  readonly points: MetricPoint[];
+  /** `name`, and the parameter `x axis` saying what the x is and how that was decided. */
+  readonly runInfo: RunInfo;
+}
+
+export interface NotebookReadResult {
+  readonly runs: readonly NotebookRun[];
+  /** What could not be read, in words a user can act on, naming the cell. */
+  readonly problems: readonly string[];
+}
+
+/** One training as a reader of one kind of output found it, before it is named. */
+export interface FoundTraining {
+  readonly x: NotebookXAxis;
+  readonly xReason: string;
+  readonly source: NotebookRunSource;
+  readonly points: MetricPoint[];
+}
+
+function fromTable(table: HfTable): FoundTraining {
+  return { x: table.x, xReason: table.xReason, source: 'hf-table', points: table.points };
+}
+
+function fromStream(training: StreamTraining): FoundTraining {
+  return training;
+}
+
+/** The trainings of one cell, in output order: tables first where a cell holds both (a table is the Trainer's own record). */
+function cellTrainings(cell: NotebookCellOutputs, problems: string[], cellName: string): FoundTraining[] {
+  const found: FoundTraining[] = [];
+  let stream = '';
+  const flushStream = (): void => {
+    if (stream === '') return;
+    for (const training of streamTrainings(stream)) found.push(fromStream(training));
+    stream = '';
+  };
+  for (const output of cell.outputs) {
+    if (output.kind === 'stream') {
+      stream += output.text;
+      continue;
+    }
+    flushStream();
+    if (output.mime === 'text/html' || output.mime === 'text/plain') {
+      const tables = hfTables(output.text, output.mime);
+      for (const problem of tables.problems) problems.push(`${cellName}: ${problem}`);
+      for (const table of tables.tables) {
+        const previous = found[found.length - 1];
+        // 5.x draws an evaluation after training as a table of its own: it belongs to the training drawn before it.
+        if (table.standalone && previous !== undefined && previous.source === 'hf-table' && previous.x === table.x)
+          found[found.length - 1] = { ...previous, points: [...previous.points, ...table.points] };
+        else found.push(fromTable(table));
+      }
+      // A display's plain text is read as printed text (a returned metrics dict) unless it held a table.
+      if (output.mime === 'text/plain' && tables.tables.length === 0) stream += `${output.text}\n`;
+      flushStream();
+    }
+  }
+  flushStream();
+  return found;
+}
+
+/** A display output often carries both forms of the same table: the HTML is read, its plain twin is not counted again. */
+function withoutPlainTwins(cell: NotebookCellOutputs): NotebookCellOutputs {
+  const htmlTables = cell.outputs.some((output) => output.kind === 'display' && output.mime === 'text/html' && /<table/i.test(output.text));
+  if (!htmlTables) return cell;
+  return { ...cell, outputs: cell.outputs.filter((output) => !(output.kind === 'display' && output.mime === 'text/plain')) };
+}
+
+/**
+ * The trainings in a notebook's outputs, one run each, named by notebook and cell. Pure: the saved-file
+ * reader and the live notebook feed both call it with the cells they have.
+ */
+export function notebookRuns(notebookName: string, cells: readonly NotebookCellOutputs[]): NotebookReadResult {
+  const runs: NotebookRun[] = [];
+  const problems: string[] = [];
+  for (const cell of cells) {
+    const number = cell.index + 1;
+    const cellName = `${notebookName} · cell ${number}`;
+    const trainings = cellTrainings(withoutPlainTwins(cell), problems, `Cell ${number}`).filter((training) => training.points.length > 0);
+    trainings.forEach((training, i) => {
+      const name = i === 0 ? cellName : `${cellName} · training ${i + 1}`;
+      const suffix = i === 0 ? `cell-${number}` : `cell-${number}-${i + 1}`;
+      const run: NotebookRun = {
+        suffix,
+        name,
+        cellIndex: cell.index,
+        x: training.x,
+        source: training.source,
+        points: training.points,
+        runInfo: { name, parameters: { 'x axis': `${training.x} (${training.xReason})` } },
+        ...(cell.id === undefined ? {} : { cellId: cell.id }),
+      };
+      runs.push(run);
+    });
+  }
+  return { runs, problems };
+}
