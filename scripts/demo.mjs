@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureHost, REPO, reportFailure } from './vscode-host/ensureHost.mjs';
 import { freePort, startCodeServer } from './vscode-host/codeServer.mjs';
 import { simulate } from './simulateTraining.mjs';
-import { DEMO_TRAIN_PY } from './demoWorkspace.mjs';
+import { DEMO_TRAIN_PY, demoNotebook } from './demoWorkspace.mjs';
 
 const log = (message) => process.stderr.write(`[demo] ${message}\n`);
 const npm = (...args) => execFileSync('npm', args, { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -40,9 +40,12 @@ writeFileSync(
   `# Demo workspace\n\nSimulated fine-tuning runs write logs here while you watch:\n\n${RUNS.map((run) => `- \`${run.dir}\`: ${run.what}`).join('\n')}\n\n` +
     'Every run has an eval loss that turns up while its token accuracy keeps rising. Open the panel with\n' +
     "**Token Accuracy Lens: Open Metrics Panel** (F1), or click the status bar item. `train.py` (TRL's SFTTrainer)\n" +
-    'keeps the best checkpoint by loss: see what the extension says about it, and what its quick fix writes.\n',
+    'keeps the best checkpoint by loss: see what the extension says about it, and what its quick fix writes.\n' +
+    "`finetune.ipynb` is the same training run in a notebook and saved with its outputs: the Trainer's progress table\n" +
+    'in its last cell is read as a run of its own (`finetune.ipynb · cell 3`).\n',
 );
 writeFileSync(join(workspace, 'train.py'), DEMO_TRAIN_PY);
+writeFileSync(join(workspace, 'finetune.ipynb'), demoNotebook());
 
 const controller = new AbortController();
 /** Each run starts over when it has finished, so the demo stays live for as long as it runs. */

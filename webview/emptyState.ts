@@ -43,6 +43,7 @@ function formats(): HTMLElement {
       code('tokenAccuracyLens.console.patterns'),
       '.',
     ),
+    item('Jupyter notebooks (', code('*.ipynb'), '): the Trainer’s progress table, Keras ', code('fit'), ' output and printed metrics in saved cell outputs.'),
     item(
       'Evaluation outputs (',
       code('eval_outputs/step-<N>.safetensors'),

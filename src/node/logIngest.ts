@@ -216,6 +216,7 @@ export class LogIngest {
           const info = part.runInfo !== undefined && this.infos.merge(partId, part.runInfo);
           if (this.placement.add(partId, source, part.points, outcome.replace) || info) changedRuns.add(partId);
         }
+        for (const suffix of outcome.gone ?? []) if (this.store.removeSource(`${runId}#${suffix}`, path)) changedRuns.add(`${runId}#${suffix}`);
         changed = this.problemsByPath.set(path, outcome.problems.length > 0 ? outcome.problems.slice(-3).join(' ') : undefined);
         break;
       case 'retry':

@@ -18,6 +18,8 @@ export type ReadOutcome =
       readonly runs: readonly RunPart[];
       readonly replace: boolean;
       readonly problems: readonly string[];
+      /** Suffixes of parts an earlier read gave that the source no longer holds (a notebook's cleared or moved cell): their runs lose it. */
+      readonly gone?: readonly string[];
     }
   | { readonly kind: 'retry'; readonly message: string }
   | { readonly kind: 'not-a-log' }

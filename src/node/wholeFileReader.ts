@@ -70,6 +70,8 @@ export interface WholeFileHooks {
 /** Reads a file that is rewritten whole, again only when its identity (inode, size, mtime) changed, and never past the size limit. */
 export class WholeFileReader implements SourceReader {
   private identity: FileIdentity | undefined;
+  /** The parts the last read gave, for a file of several runs: one that a new read lacks is gone. */
+  private parts: ReadonlySet<string> = new Set();
 
   constructor(
     readonly path: string,
@@ -109,7 +111,12 @@ export class WholeFileReader implements SourceReader {
         if (result.kind === 'incomplete') return { kind: 'retry', message: result.message };
         this.identity = identity;
         if (result.kind === 'invalid') return { kind: 'failed', message: result.message };
-        if (result.parts !== undefined) return { kind: 'runs', runs: result.parts, replace: true, problems: result.problems };
+        if (result.parts !== undefined) {
+          const parts = new Set(result.parts.map((part) => part.suffix));
+          const gone = [...this.parts].filter((suffix) => !parts.has(suffix));
+          this.parts = parts;
+          return { kind: 'runs', runs: result.parts, replace: true, problems: result.problems, ...(gone.length > 0 ? { gone } : {}) };
+        }
         return {
           kind: 'points',
           points: result.points,

@@ -1,9 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { lossTrustIn } from '../../src/node/python/codeRules';
 import { planFix } from '../../src/node/python/fixEdits';
+import { reportPaths } from '../../src/node/reportPaths';
 import { accuracyKeyFor } from '../../src/node/python/metricNames';
 import { loadPythonParser, nodeModulesGrammarFiles, type PythonParser } from '../../src/node/python/pythonParser';
 
@@ -47,5 +50,28 @@ test('every simulated run: eval loss rises 10-50% above its minimum over 60 eval
     const gain = 100 * (last.accuracy - best.accuracy);
     assert.ok(rise >= 0.1 && rise <= 0.5, `${format}: eval loss +${(100 * rise).toFixed(0)}%`);
     assert.ok(gain >= 1 && gain <= 8, `${format}: token accuracy +${gain.toFixed(1)} points`);
+  }
+});
+
+test('the demo notebook: its saved Trainer table is one run whose eval loss rises while token accuracy improves, and is warned of', async () => {
+  const { demoNotebook } = await load<typeof import('../../scripts/demoWorkspace.mjs')>('demoWorkspace.mjs');
+  const dir = mkdtempSync(join(tmpdir(), 'tal-demo-notebook-'));
+  try {
+    writeFileSync(join(dir, 'finetune.ipynb'), demoNotebook());
+    const report = await reportPaths([dir]);
+    assert.deepEqual(report.problems, []);
+    const [run, ...others] = report.runs;
+    assert.equal(others.length, 0);
+    assert.equal(run?.info?.name, 'finetune.ipynb · cell 3');
+    const loss = run?.metrics['eval_loss']?.values.map(Number) ?? [];
+    const accuracy = run?.metrics['eval_mean_token_accuracy']?.values.map(Number) ?? [];
+    const best = loss.indexOf(Math.min(...loss));
+    const rise = (loss.at(-1) ?? NaN) / (loss[best] ?? NaN) - 1;
+    const gain = 100 * ((accuracy.at(-1) ?? NaN) - (accuracy[best] ?? NaN));
+    assert.ok(rise >= 0.1 && rise <= 0.5, `eval loss +${(100 * rise).toFixed(0)}%`);
+    assert.ok(gain >= 1 && gain <= 8, `token accuracy +${gain.toFixed(1)} points`);
+    assert.ok(run?.warnings.some((warning) => warning.kind === 'misleading-loss'));
+  } finally {
+    rmSync(dir, { recursive: true });
   }
 });

@@ -92,7 +92,9 @@ export function notebookJson(cells: readonly TestCell[]): string {
 }
 
 /** Keras 3's `fit(verbose=1)` in a notebook, as it wrote it: ANSI colours, a mid-epoch bar erased by backspaces, the epoch's last line. */
-export function kerasFit(epochs: readonly { readonly loss: number; readonly accuracy: number; readonly valLoss: number; readonly valAccuracy: number }[]): string {
+export function kerasFit(
+  epochs: readonly { readonly loss: number; readonly accuracy: number; readonly valLoss: number; readonly valAccuracy: number }[],
+): string {
   const back = '\b'.repeat(71);
   return epochs
     .map(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { NOTEBOOK_FORMAT, parseNotebook } from '../../src/core/formats/notebookFormat';
-import { notebookRuns, type NotebookCellOutputs, type NotebookRun } from '../../src/core/formats/notebookOutputs';
+import { isReadNotebookMime, notebookOutputOf, notebookRuns, type NotebookCellOutputs, type NotebookRun } from '../../src/core/formats/notebookOutputs';
 import { classifyLogFile } from '../../src/core/formats/registry';
 import type { WholeFilePart } from '../../src/core/formats/logFormat';
 import { executeResult, hfTableHtml, hfTrackerHtml, htmlDisplay, kerasFit, notebookJson, plainDisplay, stream, type TestCell } from './notebookFiles';
@@ -87,5 +87,21 @@ test('the HTML table and Keras and dicts in one notebook: one run per training, 
   assert.deepEqual(
     runs.map((run) => run.suffix),
     ['cell-1', 'cell-2', 'cell-3', 'cell-4'],
+  );
+});
+
+test("an open notebook's output items: printed text and text displays are read, images are not even decoded", () => {
+  assert.deepEqual(notebookOutputOf('application/vnd.code.notebook.stdout', "{'loss': 2.0, 'epoch': 1.0}\n"), {
+    kind: 'stream',
+    mime: 'text/plain',
+    stream: 'stdout',
+    text: "{'loss': 2.0, 'epoch': 1.0}\n",
+  });
+  assert.equal(notebookOutputOf('application/vnd.code.notebook.stderr', 'x')?.stream, 'stderr');
+  assert.deepEqual(notebookOutputOf('text/html', '<table>'), { kind: 'display', mime: 'text/html', text: '<table>' });
+  assert.equal(notebookOutputOf('image/png', 'iVBOR'), undefined);
+  assert.deepEqual(
+    ['text/html', 'text/plain', 'application/vnd.code.notebook.stdout', 'image/png', 'application/vnd.code.notebook.error'].map(isReadNotebookMime),
+    [true, true, true, false, false],
   );
 });

@@ -25,7 +25,18 @@ test('the empty panel names every format it reads, the three ways to get token a
     await page.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
     const formats = await page.locator('#empty-formats li').allInnerTexts();
     // The formats of the README's "What it reads", each recognised by the file a user would see.
-    for (const file of ['trainer_state.json', 'trainer_log.jsonl', 'tfevents', 'metrics.csv', 'mlruns/', 'mlflow.db', '.wandb', '*.log', 'eval_outputs/']) {
+    for (const file of [
+      'trainer_state.json',
+      'trainer_log.jsonl',
+      'tfevents',
+      'metrics.csv',
+      'mlruns/',
+      'mlflow.db',
+      '.wandb',
+      '*.log',
+      '*.ipynb',
+      'eval_outputs/',
+    ]) {
       assert.ok(
         formats.some((line) => line.includes(file)),
         `${file} in:\n${formats.join('\n')}`,

@@ -161,12 +161,14 @@ class Scanner {
   }
 }
 
-function readOutput(scanner: Scanner, into: NotebookOutput[]): void {
+function readOutput(scanner: Scanner, into: NotebookOutput[], position: number): void {
   let type = '';
+  let name = '';
   let text: string | undefined;
   const data: [string, string][] = [];
   scanner.object((key) => {
     if (key === 'output_type') type = scanner.string();
+    else if (key === 'name') name = scanner.string();
     else if (key === 'text') text = scanner.text();
     else if (key === 'data')
       scanner.object((mime) => {
@@ -175,9 +177,12 @@ function readOutput(scanner: Scanner, into: NotebookOutput[]): void {
       });
     else scanner.skip();
   });
-  if (type === 'stream' && text !== undefined) into.push({ kind: 'stream', mime: 'text/plain', text });
+  if (type === 'stream' && text !== undefined)
+    into.push(
+      name === 'stdout' || name === 'stderr' ? { kind: 'stream', mime: 'text/plain', stream: name, text } : { kind: 'stream', mime: 'text/plain', text },
+    );
   else if (type === 'display_data' || type === 'execute_result' || type === 'update_display_data')
-    for (const [mime, value] of data) into.push({ kind: 'display', mime, text: value });
+    for (const [mime, value] of data) into.push({ kind: 'display', mime, text: value, output: position });
 }
 
 interface CellDraft {
@@ -191,8 +196,10 @@ function readCell(scanner: Scanner, cell: CellDraft): void {
   scanner.object((key) => {
     if (key === 'id') cell.id = scanner.string();
     else if (key === 'source') cell.source = scanner.text();
-    else if (key === 'outputs') scanner.array(() => readOutput(scanner, cell.outputs));
-    else scanner.skip();
+    else if (key === 'outputs') {
+      let position = 0;
+      scanner.array(() => readOutput(scanner, cell.outputs, position++));
+    } else scanner.skip();
   });
 }
 

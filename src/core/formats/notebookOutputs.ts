@@ -10,9 +10,34 @@ import { streamTrainings, type StreamTraining } from './notebookStream';
 export interface NotebookOutput {
   /** `stream`: stdout/stderr text, consecutive pieces joined; `display`: one mime type of a display or execute result. */
   readonly kind: 'stream' | 'display';
+  /** Which stream: pieces of one stream are joined as they come (a line can be split between them); another stream starts a new line. */
+  readonly stream?: 'stdout' | 'stderr';
+  /**
+   * The position of the output this is one form of, in its cell: a display's `text/html` and `text/plain` share it,
+   * and a plain form beside an HTML table is that table again. Without it each item stands alone.
+   */
+  readonly output?: number;
   /** `text/html` or `text/plain` for a display (others are ignored); `text/plain` for a stream. */
   readonly mime: string;
   readonly text: string;
+}
+
+/** The editor's notebook API gives printed text as output items of these mime types. */
+const EDITOR_STREAMS: Readonly<Record<string, 'stdout' | 'stderr'>> = {
+  'application/vnd.code.notebook.stdout': 'stdout',
+  'application/vnd.code.notebook.stderr': 'stderr',
+};
+
+/** Whether an output item of this mime type is read at all: a caller leaves the others (images) undecoded. */
+export function isReadNotebookMime(mime: string): boolean {
+  return mime === 'text/html' || mime === 'text/plain' || EDITOR_STREAMS[mime] !== undefined;
+}
+
+/** An open notebook's output item (its mime type and its text) as the reader takes it; undefined for a mime type it does not read. */
+export function notebookOutputOf(mime: string, text: string): NotebookOutput | undefined {
+  const stream = EDITOR_STREAMS[mime];
+  if (stream !== undefined) return { kind: 'stream', mime: 'text/plain', stream, text };
+  return mime === 'text/html' || mime === 'text/plain' ? { kind: 'display', mime, text } : undefined;
 }
 
 export interface NotebookCellOutputs {
@@ -68,23 +93,34 @@ function fromStream(training: StreamTraining): FoundTraining {
   return training;
 }
 
-/** The trainings of one cell, in output order: tables first where a cell holds both (a table is the Trainer's own record). */
+/** The trainings of one cell, in output order; printed text runs on across outputs until a table comes between. */
 function cellTrainings(cell: NotebookCellOutputs, problems: string[], cellName: string): FoundTraining[] {
   const found: FoundTraining[] = [];
   let stream = '';
+  let streamName: string | undefined;
   const flushStream = (): void => {
     if (stream === '') return;
-    for (const training of streamTrainings(stream)) found.push(fromStream(training));
+    const read = streamTrainings(stream);
+    for (const training of read.trainings) found.push(fromStream(training));
+    for (const problem of read.problems) problems.push(`${cellName}: ${problem}`);
     stream = '';
   };
   for (const output of cell.outputs) {
     if (output.kind === 'stream') {
+      if (output.stream !== streamName && stream !== '' && !stream.endsWith('\n')) stream += '\n';
+      streamName = output.stream;
       stream += output.text;
       continue;
     }
-    flushStream();
     if (output.mime === 'text/html' || output.mime === 'text/plain') {
       const tables = hfTables(output.text, output.mime);
+      // A returned value's plain text (`trainer.evaluate()` as the cell's last line) goes on with what was printed.
+      if (output.mime === 'text/plain' && tables.tables.length === 0) {
+        stream += stream === '' || stream.endsWith('\n') ? `${output.text}\n` : `\n${output.text}\n`;
+        streamName = undefined;
+        continue;
+      }
+      if (tables.tables.length > 0) flushStream();
       for (const problem of tables.problems) problems.push(`${cellName}: ${problem}`);
       for (const table of tables.tables) {
         const previous = found[found.length - 1];
@@ -93,20 +129,24 @@ function cellTrainings(cell: NotebookCellOutputs, problems: string[], cellName: 
           found[found.length - 1] = { ...previous, points: [...previous.points, ...table.points] };
         else found.push(fromTable(table));
       }
-      // A display's plain text is read as printed text (a returned metrics dict) unless it held a table.
-      if (output.mime === 'text/plain' && tables.tables.length === 0) stream += `${output.text}\n`;
-      flushStream();
     }
   }
   flushStream();
   return found;
 }
 
-/** A display output often carries both forms of the same table: the HTML is read, its plain twin is not counted again. */
+/** A display often carries both forms of the same table: the HTML is read, the plain form of the same output is not counted again. */
 function withoutPlainTwins(cell: NotebookCellOutputs): NotebookCellOutputs {
-  const htmlTables = cell.outputs.some((output) => output.kind === 'display' && output.mime === 'text/html' && /<table/i.test(output.text));
-  if (!htmlTables) return cell;
-  return { ...cell, outputs: cell.outputs.filter((output) => !(output.kind === 'display' && output.mime === 'text/plain')) };
+  const tables = new Set<number>();
+  for (const output of cell.outputs)
+    if (output.output !== undefined && output.kind === 'display' && output.mime === 'text/html' && /<table/i.test(output.text)) tables.add(output.output);
+  if (tables.size === 0) return cell;
+  return {
+    ...cell,
+    outputs: cell.outputs.filter(
+      (output) => !(output.kind === 'display' && output.mime === 'text/plain' && output.output !== undefined && tables.has(output.output)),
+    ),
+  };
 }
 
 /**

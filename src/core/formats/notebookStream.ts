@@ -26,9 +26,12 @@ export function visibleLine(raw: string): string {
   // Keras 3 colours its bar with ANSI escapes; they take no place on screen.
   let line = raw.includes('\x1b') ? raw.replace(ANSI_ESCAPE, '') : raw;
   if (line.includes('\b')) {
-    let kept = '';
-    for (const char of line) kept = char === '\b' ? kept.slice(0, -1) : kept + char;
-    line = kept;
+    const kept: string[] = [];
+    for (const char of line) {
+      if (char === '\b') kept.pop();
+      else kept.push(char);
+    }
+    line = kept.join('');
   }
   if (line.includes('\r')) {
     const pieces = line.split('\r').filter((piece) => piece.trim() !== '');
@@ -53,32 +56,55 @@ function isTrainerDict(keys: readonly string[], hasEpoch: boolean): boolean {
   return hasEpoch || keys.some((key) => key === 'loss' || /^(eval|test|train)_/.test(key));
 }
 
+interface OpenTraining {
+  readonly source: 'hf-dicts' | 'keras';
+  readonly points: MetricPoint[];
+  lastEpoch: number;
+  /** The epochs of the train losses so far: a second loss at the same epoch replaces the first in the run. */
+  readonly seen: Set<number>;
+  replaced: number;
+}
+
+function push(training: OpenTraining, values: ReadonlyArray<readonly [string, number]>, epoch: number, skip: readonly string[] = []): void {
+  for (const [key, value] of values) {
+    if (skip.includes(key)) continue;
+    // Only the train loss is counted: an evaluation printed twice at the end (load_best_model_at_end) loses nothing.
+    if (key === 'loss') {
+      if (training.seen.has(epoch)) training.replaced++;
+      else training.seen.add(epoch);
+    }
+    training.points.push({ key, step: epoch, value, epoch });
+  }
+}
+
 class Trainings {
   readonly done: StreamTraining[] = [];
-  private current: { source: 'hf-dicts' | 'keras'; points: MetricPoint[]; lastEpoch: number } | undefined;
+  readonly problems: string[] = [];
+  private current: OpenTraining | undefined;
 
   /** The training that a value at `epoch` from `source` belongs to: a new one when the epoch went back or the writer changed. */
-  at(source: 'hf-dicts' | 'keras', epoch: number | undefined): { points: MetricPoint[]; epoch: number } {
-    const current = this.current;
+  at(source: 'hf-dicts' | 'keras', epoch: number | undefined): { training: OpenTraining; epoch: number } {
+    let current = this.current;
     if (current === undefined || current.source !== source || (epoch !== undefined && epoch < current.lastEpoch)) {
       this.finish();
-      this.current = { source, points: [], lastEpoch: epoch ?? 0 };
+      current = { source, points: [], lastEpoch: epoch ?? 0, seen: new Set(), replaced: 0 };
+      this.current = current;
     }
-    const open = this.current as { points: MetricPoint[]; lastEpoch: number };
-    if (epoch !== undefined) open.lastEpoch = epoch;
-    return { points: open.points, epoch: open.lastEpoch };
+    if (epoch !== undefined) current.lastEpoch = epoch;
+    return { training: current, epoch: current.lastEpoch };
   }
 
   finish(): void {
     const current = this.current;
-    if (current !== undefined && current.points.length > 0)
-      this.done.push({ x: 'epoch', xReason: current.source === 'keras' ? KERAS_REASON : DICT_REASON, source: current.source, points: current.points });
     this.current = undefined;
+    if (current === undefined || current.points.length === 0) return;
+    const number = this.done.length + 1;
+    this.done.push({ x: 'epoch', xReason: current.source === 'keras' ? KERAS_REASON : DICT_REASON, source: current.source, points: current.points });
+    if (current.replaced > 0)
+      this.problems.push(
+        `${current.replaced} printed train loss${current.replaced === 1 ? ' was' : 'es were'} at an epoch that already had one in printed training ${number} (the Trainer prints the epoch rounded to 2 decimals and no step): the last of each is kept.`,
+      );
   }
-}
-
-function push(points: MetricPoint[], values: ReadonlyArray<readonly [string, number]>, epoch: number, skip: readonly string[] = []): void {
-  for (const [key, value] of values) if (!skip.includes(key)) points.push({ key, step: epoch, value, epoch });
 }
 
 /** Joins an IPython pretty-printed dict (`{'eval_loss': 1.65,\n 'epoch': 0.26}`) back into one line; returns the lines used. */
@@ -95,18 +121,20 @@ function joinedDict(lines: readonly string[], start: number): { line: string; us
   return { line: first, used: 1 };
 }
 
-/** The trainings in a cell's printed text (its stream outputs joined, and returned values' plain text), in order. */
-export function streamTrainings(text: string): StreamTraining[] {
+/** The trainings in a cell's printed text (its stream outputs joined, and returned values' plain text), in order; only lines that ended are read. */
+export function streamTrainings(text: string): { trainings: StreamTraining[]; problems: string[] } {
   const trainings = new Trainings();
-  const lines = text.split('\n').map(visibleLine);
+  // A line still being printed (a live cell; Keras's bar mid-epoch) is read once it ends: cut, `1.65` reads as `1.6`.
+  const ended = text.slice(0, text.lastIndexOf('\n') + 1);
+  const lines = ended.split('\n').map(visibleLine);
   let keras: { epoch: number; values: Map<string, number> } | undefined;
   let inBlock = false;
   let blockValues: [string, number][] = [];
   let lastDictKeys: readonly string[] = [];
-  const flushKeras = (): void => {
-    if (keras === undefined || keras.values.size === 0) return;
-    push(trainings.at('keras', keras.epoch).points, [...keras.values], keras.epoch);
-    keras = { epoch: keras.epoch, values: new Map() };
+  /** The epoch's last values, once its end shows: the next epoch begins, or other output follows the fit. */
+  const endKerasEpoch = (): void => {
+    if (keras !== undefined && keras.values.size > 0) push(trainings.at('keras', keras.epoch).training, [...keras.values], keras.epoch);
+    keras = undefined;
   };
   const flushBlock = (): void => {
     if (blockValues.length === 0) return;
@@ -114,7 +142,7 @@ export function streamTrainings(text: string): StreamTraining[] {
     const values = blockValues.filter(([key]) => key !== 'epoch');
     const target = trainings.at('hf-dicts', epochEntry?.[1]);
     // The block repeats the dict printed just before it, rounded: the dict's full precision was kept.
-    push(target.points, values, target.epoch, lastDictKeys);
+    push(target.training, values, target.epoch, lastDictKeys);
     blockValues = [];
   };
   for (let i = 0; i < lines.length; i++) {
@@ -129,12 +157,13 @@ export function streamTrainings(text: string): StreamTraining[] {
       flushBlock();
     }
     if (isMetricsBlockHeader(line)) {
+      endKerasEpoch();
       inBlock = true;
       continue;
     }
     const epochMatch = KERAS_EPOCH.exec(line);
     if (epochMatch !== null) {
-      flushKeras();
+      endKerasEpoch();
       keras = { epoch: Number(epochMatch[1]), values: new Map() };
       continue;
     }
@@ -151,12 +180,13 @@ export function streamTrainings(text: string): StreamTraining[] {
     i += used - 1;
     const keys = dict.values.map(([key]) => key);
     if (!isTrainerDict(keys, dict.epoch !== undefined)) continue;
+    endKerasEpoch();
     const target = trainings.at('hf-dicts', dict.epoch);
-    push(target.points, dict.values, target.epoch);
+    push(target.training, dict.values, target.epoch);
     lastDictKeys = keys;
   }
   flushBlock();
-  flushKeras();
+  endKerasEpoch();
   trainings.finish();
-  return trainings.done;
+  return { trainings: trainings.done, problems: trainings.problems };
 }

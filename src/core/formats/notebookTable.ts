@@ -62,8 +62,10 @@ function tablePoints(table: RawTable, standalone: boolean): { table: HfTable; un
   const xColumn = stepColumn >= 0 ? stepColumn : epochColumn;
   const byEpoch = stepColumn < 0;
   const keys = table.columns.map(tableColumnKey);
+  const lossColumn = table.columns.indexOf('Training Loss');
   const points: MetricPoint[] = [];
   let unreadable = 0;
+  let lastLoss: string | undefined;
   for (const row of table.rows) {
     const x = parseNumber(row[xColumn] ?? '');
     if (x === undefined || !Number.isFinite(x)) {
@@ -72,8 +74,14 @@ function tablePoints(table: RawTable, standalone: boolean): { table: HfTable; un
     }
     const epochText = epochColumn >= 0 ? row[epochColumn] : undefined;
     const epoch = epochText === undefined ? undefined : parseNumber(epochText);
+    // Each row repeats the last train loss logged until the next log (logging_steps above eval_steps): a loss the
+    // row before showed is that same log, not a new one at this row's step.
+    const loss = row[lossColumn];
+    const repeatedLoss = loss !== undefined && loss === lastLoss;
+    if (loss !== undefined) lastLoss = loss;
     row.forEach((text, column) => {
       if (column === stepColumn || column === epochColumn || NO_VALUE.test(text) || text === '') return;
+      if (column === lossColumn && repeatedLoss) return;
       const value = parseNumber(text);
       const key = keys[column];
       if (value === undefined || key === undefined) {
@@ -139,7 +147,9 @@ export function hfTables(text: string, mime: string): { tables: HfTable[]; probl
     const { table: read, unreadable } = tablePoints(table, standalone);
     tables.push(read);
     if (unreadable > 0)
-      problems.push(`${unreadable} value${unreadable === 1 ? '' : 's'} of the Trainer's table (columns ${table.columns.join(', ')}) are neither numbers nor "No log"; they are left out.`);
+      problems.push(
+        `${unreadable === 1 ? '1 value' : `${unreadable} values`} of the Trainer's table (columns ${table.columns.join(', ')}) ${unreadable === 1 ? 'is' : 'are'} neither a number nor "No log": left out.`,
+      );
   }
   return { tables, problems };
 }
