@@ -1,4 +1,4 @@
-import type { NotebookOutput } from '../core/formats/notebookOutputs';
+import { isReadNotebookMime, notebookOutputOf, type NotebookOutput } from '../core/formats/notebookOutputs';
 
 /** An output item as the editor's notebook API holds it (`vscode.NotebookCellOutputItem`): a mime type and its bytes. */
 export interface OutputItemBytes {
@@ -6,8 +6,6 @@ export interface OutputItemBytes {
   readonly data: Uint8Array;
 }
 
-const STREAMS = new Set(['application/vnd.code.notebook.stdout', 'application/vnd.code.notebook.stderr']);
-const DISPLAYED_TEXT = new Set(['text/html', 'text/plain']);
 /**
  * A text output larger than this is not decoded: a Trainer's whole table or a long run's printed dicts are a
  * few megabytes at most, and decoding runs on the extension host's thread at every change of the output.
@@ -15,8 +13,8 @@ const DISPLAYED_TEXT = new Set(['text/html', 'text/plain']);
 export const MAX_OUTPUT_ITEM_BYTES = 16 * 1024 * 1024;
 
 /**
- * One cell's outputs (each a list of alternative items) as the notebook reader takes them: stdout and stderr
- * as stream text, HTML and plain text of displays; images, errors, widgets and other types are never decoded.
+ * One cell's outputs (each a list of alternative items) as the notebook reader takes them: only the items it
+ * reads (printed text, HTML and plain-text displays) are decoded; images, errors and widgets never are.
  * `tooLarge` counts the text items left out for their size, so the user can be told.
  */
 export function readOutputItems(outputs: readonly (readonly OutputItemBytes[])[]): { outputs: NotebookOutput[]; tooLarge: number } {
@@ -25,13 +23,13 @@ export function readOutputItems(outputs: readonly (readonly OutputItemBytes[])[]
   let tooLarge = 0;
   for (const items of outputs) {
     for (const item of items) {
-      const stream = STREAMS.has(item.mime);
-      if (!stream && !DISPLAYED_TEXT.has(item.mime)) continue;
+      if (!isReadNotebookMime(item.mime)) continue;
       if (item.data.byteLength > MAX_OUTPUT_ITEM_BYTES) {
         tooLarge++;
         continue;
       }
-      read.push({ kind: stream ? 'stream' : 'display', mime: stream ? 'text/plain' : item.mime, text: decoder.decode(item.data) });
+      const output = notebookOutputOf(item.mime, decoder.decode(item.data));
+      if (output !== undefined) read.push(output);
     }
   }
   return { outputs: read, tooLarge };

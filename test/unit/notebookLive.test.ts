@@ -22,8 +22,8 @@ test("the notebook API's output items: streams and text displays are decoded, im
   ]);
   assert.equal(tooLarge, 0);
   assert.deepEqual(outputs, [
-    { kind: 'stream', mime: 'text/plain', text: "{'loss': 2.1, 'epoch': 0.5}\n" },
-    { kind: 'stream', mime: 'text/plain', text: '  5%|▌ | 5/100\r' },
+    { kind: 'stream', mime: 'text/plain', stream: 'stdout', text: "{'loss': 2.1, 'epoch': 0.5}\n" },
+    { kind: 'stream', mime: 'text/plain', stream: 'stderr', text: '  5%|▌ | 5/100\r' },
     { kind: 'display', mime: 'text/plain', text: '<Figure size 640x480>' },
     { kind: 'display', mime: 'text/html', text: '<b>table</b>' },
   ]);
@@ -33,7 +33,7 @@ test('a text output over the limit is left out and counted, not decoded', () => 
   const huge = { mime: STDOUT, data: new Uint8Array(MAX_OUTPUT_ITEM_BYTES + 1) };
   const { outputs, tooLarge } = readOutputItems([[huge], [item(STDOUT, 'ok\n')]]);
   assert.equal(tooLarge, 1);
-  assert.deepEqual(outputs, [{ kind: 'stream', mime: 'text/plain', text: 'ok\n' }]);
+  assert.deepEqual(outputs, [{ kind: 'stream', mime: 'text/plain', stream: 'stdout', text: 'ok\n' }]);
 });
 
 test('printed Trainer dicts arriving one by one: each feed is the same run, one more evaluation', () => {
