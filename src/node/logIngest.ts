@@ -139,7 +139,9 @@ export class LogIngest {
     let feed = this.live.get(path);
     if (feed === undefined) {
       // What the disk gave is replaced below, or dropped as a run the document no longer holds.
-      const fromDisk = this.store.runIds().filter((id) => id.startsWith(`${runId}#`) && this.store.snapshot(id)?.sources.some((source) => source.path === path));
+      const fromDisk = this.store
+        .runIds()
+        .filter((id) => id.startsWith(`${runId}#`) && this.store.snapshot(id)?.sources.some((source) => source.path === path));
       feed = { runIds: new Set(fromDisk), modifiedMs: new Map() };
       this.live.set(path, feed);
       if (this.files.drop(path)) this.readAfterLive.add(path);

@@ -226,10 +226,20 @@ export class CodeDiagnostics extends Disposable {
   private static program(source: Source): { uri: vscode.Uri; closed: () => boolean; documents: vscode.TextDocument[]; program: NotebookProgram } {
     if (source.kind === 'script') {
       const text = source.document.getText();
-      return { uri: source.document.uri, closed: () => source.document.isClosed, documents: [source.document], program: { text, parts: [{ start: 0, length: text.length }] } };
+      return {
+        uri: source.document.uri,
+        closed: () => source.document.isClosed,
+        documents: [source.document],
+        program: { text, parts: [{ start: 0, length: text.length }] },
+      };
     }
     const documents = pythonCells(source.notebook);
-    return { uri: source.notebook.uri, closed: () => source.notebook.isClosed, documents, program: notebookProgram(documents.map((document) => document.getText())) };
+    return {
+      uri: source.notebook.uri,
+      closed: () => source.notebook.isClosed,
+      documents,
+      program: notebookProgram(documents.map((document) => document.getText())),
+    };
   }
 
   private async analyze(source: Source): Promise<void> {
@@ -265,7 +275,8 @@ export class CodeDiagnostics extends Disposable {
     };
     this.states.set(uri.toString(), state);
     // Cells deleted or no longer Python keep no marks.
-    for (const part of previous?.parts ?? []) if (!parts.some((p) => p.document.uri.toString() === part.document.uri.toString())) this.collection.delete(part.document.uri);
+    for (const part of previous?.parts ?? [])
+      if (!parts.some((p) => p.document.uri.toString() === part.document.uri.toString())) this.collection.delete(part.document.uri);
     this.show(state);
   }
 
@@ -279,7 +290,8 @@ export class CodeDiagnostics extends Disposable {
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath);
     const bases = state.folder === undefined ? folders : [state.folder, ...folders];
     const runIds = views.map((view) => view.id);
-    const written = state.notebookPath === undefined ? runsWrittenBy(state.strings, bases, runIds) : runsWrittenByNotebook(state.notebookPath, state.strings, bases, runIds);
+    const written =
+      state.notebookPath === undefined ? runsWrittenBy(state.strings, bases, runIds) : runsWrittenByNotebook(state.notebookPath, state.strings, bases, runIds);
     const writesChanged = written.length !== state.writes.length || written.some((id, i) => id !== state.writes[i]);
     state.writes = written;
     if (writesChanged) for (const part of state.parts) this.writesChanged.fire(part.document.uri);
@@ -318,7 +330,11 @@ function fixEditsIn(state: ProgramState, finding: Finding, report: FindingReport
     const part = placed === undefined ? undefined : state.parts[placed.cell];
     if (placed === undefined || part === undefined) return [];
     const { document } = part;
-    edits.push({ uri: document.uri, range: new vscode.Range(document.positionAt(placed.span.start), document.positionAt(placed.span.end)), newText: edit.newText });
+    edits.push({
+      uri: document.uri,
+      range: new vscode.Range(document.positionAt(placed.span.start), document.positionAt(placed.span.end)),
+      newText: edit.newText,
+    });
   }
   return edits;
 }

@@ -97,7 +97,9 @@ export class NotebookFeed extends Disposable {
       const cellOutputs: NotebookCellOutputs = { index: cell.index, outputs };
       const read = notebookRuns(name, outputs.length === 0 ? [] : [cellOutputs]);
       const problems =
-        tooLarge === 0 ? read.problems : [...read.problems, `Cell ${cell.index + 1}: ${tooLarge} output(s) over ${MAX_OUTPUT_ITEM_BYTES / 1024 / 1024} MB not read.`];
+        tooLarge === 0
+          ? read.problems
+          : [...read.problems, `Cell ${cell.index + 1}: ${tooLarge} output(s) over ${MAX_OUTPUT_ITEM_BYTES / 1024 / 1024} MB not read.`];
       state.byCell.set(cell, { runs: read.runs, problems });
     }
     state.changed.clear();

@@ -15,7 +15,10 @@ import { openFile, runCommand, Workbench } from './workbench';
 const CELLS: readonly (readonly ['code' | 'markdown', string])[] = [
   ['code', 'from transformers import Trainer, TrainingArguments\nimport my_metrics\n'],
   ['markdown', '## Fine-tune'],
-  ['code', 'args = TrainingArguments(\n    output_dir="out",\n    eval_strategy="epoch",\n    metric_for_best_model="eval_loss",\n    load_best_model_at_end=True,\n)\n'],
+  [
+    'code',
+    'args = TrainingArguments(\n    output_dir="out",\n    eval_strategy="epoch",\n    metric_for_best_model="eval_loss",\n    load_best_model_at_end=True,\n)\n',
+  ],
   ['code', 'trainer = Trainer(model=model, args=args, compute_metrics=my_metrics.compute)\ntrainer.train()\n'],
 ];
 
@@ -34,7 +37,9 @@ function trainerPrints(): string[] {
     prints.push(`{'loss': ${(2.6 - 0.1 * k).toFixed(4)}, 'grad_norm': 3.1, 'learning_rate': 4.5e-05, 'epoch': ${epoch - 0.5}}\n`);
     const loss = 2 + 0.05 * (k - 2) ** 2;
     const accuracy = 0.4 + 0.012 * k + (k % 2) * 0.001;
-    prints.push(`{'eval_loss': ${loss.toFixed(4)}, 'eval_accuracy': ${accuracy.toFixed(4)}, 'eval_runtime': 1.23, 'eval_samples_per_second': 81.3, 'epoch': ${epoch}.0}\n`);
+    prints.push(
+      `{'eval_loss': ${loss.toFixed(4)}, 'eval_accuracy': ${accuracy.toFixed(4)}, 'eval_runtime': 1.23, 'eval_samples_per_second': 81.3, 'epoch': ${epoch}.0}\n`,
+    );
   }
   return prints;
 }
@@ -185,20 +190,24 @@ after(async () => {
   for (const dir of [workspace, player]) if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the notebook cell that sets metric_for_best_model="eval_loss" gets its diagnostic, with the import read from the first cell', { timeout: 150_000 }, async () => {
-  // The workspace holds only the notebook: the extension starts when it opens.
-  await page.locator('#workbench\\.parts\\.sidebar .monaco-list-row', { hasText: 'nb' }).first().waitFor({ timeout: 90_000 });
-  await openFile(page, 'train.ipynb');
-  await page.locator('.monaco-editor .squiggly-info').first().waitFor({ timeout: 60_000 });
-  const [diagnostic, ...others] = await report();
-  assert.equal(others.length, 0);
-  assert.equal(diagnostic?.cell, 2);
-  assert.equal(diagnostic?.code, 'hf-loss-metric');
-  assert.equal(diagnostic?.text, 'metric_for_best_model="eval_loss"');
-  // Nothing yet says which accuracy the Trainer logs: no fix, only the action that would open a run (none yet).
-  assert.match(diagnostic?.message ?? '', /No fix is offered/);
-  assert.deepEqual(diagnostic?.actions, []);
-});
+test(
+  'the notebook cell that sets metric_for_best_model="eval_loss" gets its diagnostic, with the import read from the first cell',
+  { timeout: 150_000 },
+  async () => {
+    // The workspace holds only the notebook: the extension starts when it opens.
+    await page.locator('#workbench\\.parts\\.sidebar .monaco-list-row', { hasText: 'nb' }).first().waitFor({ timeout: 90_000 });
+    await openFile(page, 'train.ipynb');
+    await page.locator('.monaco-editor .squiggly-info').first().waitFor({ timeout: 60_000 });
+    const [diagnostic, ...others] = await report();
+    assert.equal(others.length, 0);
+    assert.equal(diagnostic?.cell, 2);
+    assert.equal(diagnostic?.code, 'hf-loss-metric');
+    assert.equal(diagnostic?.text, 'metric_for_best_model="eval_loss"');
+    // Nothing yet says which accuracy the Trainer logs: no fix, only the action that would open a run (none yet).
+    assert.match(diagnostic?.message ?? '', /No fix is offered/);
+    assert.deepEqual(diagnostic?.actions, []);
+  },
+);
 
 test("the panel and the status bar follow the Trainer's prints into the cell's output, one by one", { timeout: 120_000 }, async () => {
   await runCommand(page, 'TAL Test: Play Next Output');
@@ -244,10 +253,9 @@ test('the quick fix rewrites the arguments in their cell, and the warning goes',
   const cells = JSON.parse(readFileSync(file, 'utf8')) as string[];
   assert.equal(
     cells[2],
-    (CELLS[2] as readonly [string, string])[1].replace('metric_for_best_model="eval_loss"', 'metric_for_best_model="eval_accuracy"').replace(
-      '    load_best_model_at_end=True,\n',
-      '    load_best_model_at_end=True,\n    greater_is_better=True,\n',
-    ),
+    (CELLS[2] as readonly [string, string])[1]
+      .replace('metric_for_best_model="eval_loss"', 'metric_for_best_model="eval_accuracy"')
+      .replace('    load_best_model_at_end=True,\n', '    load_best_model_at_end=True,\n    greater_is_better=True,\n'),
   );
   assert.equal(cells[3], (CELLS[3] as readonly [string, string])[1]);
   let diagnostics = await report();

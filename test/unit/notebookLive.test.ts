@@ -58,12 +58,29 @@ test('an open notebook takes the place of its saved file: the same run ids, neve
   const dir = mkdtempSync(join(tmpdir(), 'tal-nb-live-'));
   const path = join(dir, 'train.ipynb');
   const columns = ['Step', 'Training Loss', 'Validation Loss', 'Accuracy'];
-  writeFileSync(path, notebookJson([{ outputs: [] }, { outputs: [htmlDisplay(hfTableHtml(columns, [[10, 2, 1.9, 0.3], [20, 1.8, 1.7, 0.35]]))] }]));
+  writeFileSync(
+    path,
+    notebookJson([
+      { outputs: [] },
+      {
+        outputs: [
+          htmlDisplay(
+            hfTableHtml(columns, [
+              [10, 2, 1.9, 0.3],
+              [20, 1.8, 1.7, 0.35],
+            ]),
+          ),
+        ],
+      },
+    ]),
+  );
   const ingest = new LogIngest();
   await ingest.ingest(path);
   assert.deepEqual(ingest.store.runIds(), [`${path}#cell-2`]);
   // The cell runs again in the editor: its table has one row so far, and the saved one is gone from view.
-  const live = notebookRuns('train.ipynb', [{ index: 1, outputs: [{ kind: 'display', mime: 'text/html', text: hfTableHtml(columns, [[10, 2.5, 2.2, 0.2]]) }] }]);
+  const live = notebookRuns('train.ipynb', [
+    { index: 1, outputs: [{ kind: 'display', mime: 'text/html', text: hfTableHtml(columns, [[10, 2.5, 2.2, 0.2]]) }] },
+  ]);
   ingest.feedLive(path, NOTEBOOK_FORMAT.id, live.runs, live.problems);
   assert.deepEqual(ingest.store.runIds(), [`${path}#cell-2`]);
   assert.deepEqual(ingest.store.snapshot(`${path}#cell-2`)?.metrics.get('eval_loss'), { steps: [10], values: [2.2] });

@@ -225,7 +225,10 @@ describe('notebook cells read as one program', () => {
   });
 
   test('a later import in another cell rebinds a name, as when the cells run in order', () => {
-    const cells = ['from keras.callbacks import EarlyStopping\n', 'from lightning.pytorch.callbacks import EarlyStopping\nstop = EarlyStopping(monitor="val_acc")\n'];
+    const cells = [
+      'from keras.callbacks import EarlyStopping\n',
+      'from lightning.pytorch.callbacks import EarlyStopping\nstop = EarlyStopping(monitor="val_acc")\n',
+    ];
     assert.deepEqual(
       findingsIn(cells).map((line) => line.split(': ').at(-1)),
       ['lightning-mode'],

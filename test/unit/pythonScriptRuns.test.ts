@@ -58,7 +58,17 @@ test('a run warning links to the findings of the scripts that write that run, an
 
 test("a notebook writes the runs read from its own cells' outputs, and those its literals name", () => {
   const notebook = join(workspace, 'nb', 'train.ipynb');
-  const nbRuns = [`${notebook}#cell-4`, `${notebook}#cell-9-2`, `${join(workspace, 'nb', 'other.ipynb')}#cell-4`, join(workspace, 'nb', 'out'), join(workspace, 'elsewhere')];
-  assert.deepEqual(runsWrittenByNotebook(notebook, ['out'], [join(workspace, 'nb'), workspace], nbRuns), [`${notebook}#cell-4`, `${notebook}#cell-9-2`, join(workspace, 'nb', 'out')]);
+  const nbRuns = [
+    `${notebook}#cell-4`,
+    `${notebook}#cell-9-2`,
+    `${join(workspace, 'nb', 'other.ipynb')}#cell-4`,
+    join(workspace, 'nb', 'out'),
+    join(workspace, 'elsewhere'),
+  ];
+  assert.deepEqual(runsWrittenByNotebook(notebook, ['out'], [join(workspace, 'nb'), workspace], nbRuns), [
+    `${notebook}#cell-4`,
+    `${notebook}#cell-9-2`,
+    join(workspace, 'nb', 'out'),
+  ]);
   assert.deepEqual(runsWrittenBy(['out'], [join(workspace, 'nb')], nbRuns), [join(workspace, 'nb', 'out')]);
 });
