@@ -116,8 +116,10 @@ export class CodeDiagnostics extends Disposable {
     this.own(vscode.workspace.onDidChangeTextDocument((event) => this.scheduleDocument(event.document, undefined)));
     this.own(
       vscode.workspace.onDidCloseTextDocument((document) => {
-        // A cell closes with its notebook, or when it is deleted, which the notebook's change event reports.
-        if (document.uri.scheme !== CELL_SCHEME) this.forget(document.uri);
+        // A cell closes with its notebook, or when it is deleted, which the notebook's change event reports;
+        // a notebook's file opened as text is not the notebook.
+        const state = this.states.get(document.uri.toString());
+        if (document.uri.scheme !== CELL_SCHEME && (state === undefined || state.notebookPath === undefined)) this.forget(document.uri);
       }),
     );
     this.own(vscode.workspace.onDidOpenNotebookDocument((notebook) => this.schedule({ kind: 'notebook', notebook }, 0)));

@@ -14,9 +14,13 @@ export interface LiveRunsSink {
 
 /**
  * A running cell replaces or appends its output many times a second (a progress bar, a table redrawn per
- * row): changes are read at most this often, well inside the 250 ms from an output to the panel.
+ * row): changes are read at most this often, well inside the 250 ms from an output to the panel. A cell
+ * whose output is slow to read (30,000 printed dicts, 2.5 MB, take 150-250 ms on a busy 2-core machine)
+ * waits ten times as long as its last read took, so the feed never takes more than a tenth of the
+ * extension host's time.
  */
 const FEED_INTERVAL_MS = 100;
+const PAUSE_PER_FEED_MS = 10;
 
 /** What one notebook's cells gave, by cell, so that a change re-reads only the cells whose outputs changed. */
 interface NotebookState {
@@ -25,6 +29,8 @@ interface NotebookState {
   readonly byCell: Map<vscode.NotebookCell, NotebookReadResult>;
   readonly changed: Set<vscode.NotebookCell>;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** How long the last feed took. */
+  feedMs: number;
 }
 
 const isJupyterFile = (notebook: vscode.NotebookDocument): boolean => notebook.uri.scheme === 'file' && notebook.uri.fsPath.toLowerCase().endsWith('.ipynb');
@@ -64,7 +70,7 @@ export class NotebookFeed extends Disposable {
 
   private opened(notebook: vscode.NotebookDocument): void {
     if (!isJupyterFile(notebook) || this.notebooks.has(notebook)) return;
-    const state: NotebookState = { notebook, path: notebook.uri.fsPath, byCell: new Map(), changed: new Set(notebook.getCells()), timer: undefined };
+    const state: NotebookState = { notebook, path: notebook.uri.fsPath, byCell: new Map(), changed: new Set(notebook.getCells()), timer: undefined, feedMs: 0 };
     this.notebooks.set(notebook, state);
     this.feed(state);
   }
@@ -79,28 +85,25 @@ export class NotebookFeed extends Disposable {
 
   private schedule(state: NotebookState): void {
     if (state.timer !== undefined || state.changed.size === 0) return;
-    state.timer = setTimeout(() => {
-      state.timer = undefined;
-      this.feed(state);
-    }, FEED_INTERVAL_MS);
+    state.timer = setTimeout(
+      () => {
+        state.timer = undefined;
+        this.feed(state);
+      },
+      Math.max(FEED_INTERVAL_MS, PAUSE_PER_FEED_MS * state.feedMs),
+    );
   }
 
   /** Reads the changed cells' outputs again and gives the session all of the notebook's runs. */
   private feed(state: NotebookState): void {
+    const started = performance.now();
     const name = basename(state.path);
     for (const cell of state.changed) {
       if (cell.index < 0) {
         state.byCell.delete(cell);
         continue;
       }
-      const { outputs, tooLarge } = readOutputItems(cell.outputs.map((output) => output.items));
-      const cellOutputs: NotebookCellOutputs = { index: cell.index, outputs };
-      const read = notebookRuns(name, outputs.length === 0 ? [] : [cellOutputs]);
-      const problems =
-        tooLarge === 0
-          ? read.problems
-          : [...read.problems, `Cell ${cell.index + 1}: ${tooLarge} output(s) over ${MAX_OUTPUT_ITEM_BYTES / 1024 / 1024} MB not read.`];
-      state.byCell.set(cell, { runs: read.runs, problems });
+      state.byCell.set(cell, readCell(name, cell));
     }
     state.changed.clear();
     const results = state.notebook.getCells().flatMap((cell) => state.byCell.get(cell) ?? []);
@@ -110,5 +113,22 @@ export class NotebookFeed extends Disposable {
       results.flatMap((result) => result.runs),
       results.flatMap((result) => result.problems),
     );
+    state.feedMs = performance.now() - started;
+  }
+}
+
+/** One cell's runs; what cannot be read is said as the cell's problem, and the other cells' runs stay. */
+function readCell(notebookName: string, cell: vscode.NotebookCell): NotebookReadResult {
+  try {
+    const { outputs, tooLarge } = readOutputItems(cell.outputs.map((output) => output.items));
+    const cellOutputs: NotebookCellOutputs = { index: cell.index, outputs };
+    const read = notebookRuns(notebookName, outputs.length === 0 ? [] : [cellOutputs]);
+    if (tooLarge === 0) return read;
+    return {
+      runs: read.runs,
+      problems: [...read.problems, `Cell ${cell.index + 1}: ${tooLarge} output(s) over ${MAX_OUTPUT_ITEM_BYTES / 1024 / 1024} MB not read.`],
+    };
+  } catch (error) {
+    return { runs: [], problems: [`Cell ${cell.index + 1}: its outputs could not be read (${error instanceof Error ? error.message : String(error)}).`] };
   }
 }
