@@ -113,8 +113,9 @@ export class WholeFileReader implements SourceReader {
         if (result.kind === 'invalid') return { kind: 'failed', message: result.message };
         if (result.parts !== undefined) {
           const parts = new Set(result.parts.map((part) => part.suffix));
-          const gone = [...this.parts].filter((suffix) => !parts.has(suffix));
-          this.parts = parts;
+          // A file caught cut short (saved in place, not atomically) has not lost the parts past the cut.
+          const gone = result.cut === true ? [] : [...this.parts].filter((suffix) => !parts.has(suffix));
+          this.parts = result.cut === true ? new Set([...this.parts, ...parts]) : parts;
           return { kind: 'runs', runs: result.parts, replace: true, problems: result.problems, ...(gone.length > 0 ? { gone } : {}) };
         }
         return {

@@ -78,6 +78,7 @@ const WHOLE_FILE_LOGS: readonly [string, string][] = [
   ['mlflow.runName', `bad/mlruns/0/${RUN_ID}/tags/mlflow.runName`],
   ['meta.yaml', `bad/mlruns/0/${RUN_ID}/meta.yaml`],
   ['per-sample evaluation JSON', 'bad/eval_outputs/step-10.json'],
+  ['notebook.ipynb', 'bad/notebook.ipynb'],
 ];
 
 const RUN_INFO_FILES = new Set(['config.yaml', 'hparams.yaml', 'mlflow.runName', 'meta.yaml']);
@@ -87,7 +88,7 @@ for (const [name, relative] of WHOLE_FILE_LOGS) {
     hostileCase(
       (root) => {
         const path = join(root, relative);
-        sparse(path, 3 * GIB, name.endsWith('.json') ? '{"log_history": [' : 'a: 1\n');
+        sparse(path, 3 * GIB, name.endsWith('.json') ? '{"log_history": [' : name.endsWith('.ipynb') ? '{"cells": [' : 'a: 1\n');
         return path;
       },
       RUN_INFO_FILES.has(name) ? /over the 1 MB read for it \(a file of run names and hyperparameters/ : /over the 256 MB limit .*maxWholeFileMB/,
@@ -296,6 +297,7 @@ const POINTER_FILES = [
   'evals/eval_outputs/step-10.safetensors',
   'evals/eval_outputs/step-20.npz',
   'evals/eval_outputs/step-30/labels.npy',
+  'nb/train.ipynb',
 ];
 
 test('a Git LFS pointer in place of a log of any format is one clear problem, and the good run is kept', async () => {

@@ -111,6 +111,19 @@ test('a broken byte: the cells before it are read and the problem says where', (
   assert.match(problems.at(-1) ?? '', new RegExp(`^The notebook's JSON is broken at byte ${byte} .*in cell 5\\): the outputs before were read`));
 });
 
+test('where a cut or a break is said: before the first cell, in a cell, after the last', () => {
+  const text = notebookJson(CELLS);
+  const at = (cut: number): string => {
+    const result = parseNotebook(encoder.encode(text.slice(0, cut)), '/w/ft.ipynb');
+    return result.kind === 'ok' ? (result.problems.at(-1) ?? '') : result.kind;
+  };
+  assert.match(at(text.indexOf('[') + 1), /before the first cell\)/);
+  assert.match(at(text.indexOf('"id": "c2"')), /in cell 3\)/);
+  const metadata = text.indexOf('"metadata": {\n  "kernelspec"');
+  assert.ok(metadata > 0);
+  assert.match(at(metadata), /after the last cell\)/);
+});
+
 test('what is not a notebook: empty is incomplete (being saved), other JSON is invalid, nothing throws', () => {
   assert.equal(parseNotebook(new Uint8Array(0), '/w/a.ipynb').kind, 'incomplete');
   assert.equal(parseNotebook(encoder.encode('  \n'), '/w/a.ipynb').kind, 'incomplete');
@@ -143,7 +156,7 @@ test('escapes and list-of-lines text decode as JSON says; an image is stepped ov
     );
 });
 
-test('a 30 MB notebook of images beside its tables is read whole, every training found', () => {
+test('a 30 MB notebook of images beside its tables, saved in a folder, is read whole, every training found', async () => {
   const image = 'iVBORw0KGgo'.repeat(Math.ceil((1.6 * 1024 * 1024) / 11));
   const cells: TestCell[] = [];
   for (let i = 0; i < 10; i++) cells.push({ outputs: [imageDisplay(image), htmlDisplay(hfTrackerHtml(COLUMNS, trainingRows(5, i))), imageDisplay(image)] });
@@ -156,6 +169,17 @@ test('a 30 MB notebook of images beside its tables is read whole, every training
     parts.map((part) => part.points.filter((point) => point.key === 'eval_loss').length),
     Array.from({ length: 10 }, () => 5),
   );
+  // Through the file reader too (the file is read in bounded pieces), as the watcher and the CLI read it.
+  const dir = mkdtempSync(join(tmpdir(), 'tal-notebook-big-'));
+  try {
+    writeFileSync(join(dir, 'big.ipynb'), bytes);
+    const report = await reportPaths([dir]);
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.runs.length, 10);
+    assert.deepEqual(report.runs[9]?.metrics['eval_loss']?.steps, [50, 100, 150, 200, 250]);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });
 
 const CLI = resolve(__dirname, '../../../dist/cli.js');
@@ -208,6 +232,14 @@ test('a notebook saved again: a training whose outputs were cleared is no longer
       ['ft.ipynb#cell-3', 'ft.ipynb#cell-4', 'ft.ipynb#cell-5'],
     );
     assert.deepEqual(changed.sort(), [`${path}#cell-6`, `${path}#cell-6-2`]);
+    // Caught mid-save, cut inside cell 4: the runs past the cut are not gone, and come back whole with the rest.
+    const text = notebookJson(CELLS);
+    writeFileSync(path, text.slice(0, text.indexOf('"id": "c4"')));
+    await ingest.ingest(path);
+    assert.equal(ingest.store.runIds().length, 3);
+    writeFileSync(path, text);
+    await ingest.ingest(path);
+    assert.equal(ingest.store.runIds().length, 5);
     ingest.dispose();
   } finally {
     rmSync(dir, { recursive: true });

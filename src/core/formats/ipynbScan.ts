@@ -7,7 +7,7 @@ import type { NotebookCellOutputs, NotebookOutput } from './notebookOutputs';
  * stops making sense, so the cells before a cut or a corruption are kept.
  */
 export type IpynbScan =
-  | { readonly kind: 'cells'; readonly cells: NotebookCellOutputs[]; readonly problem?: string }
+  | { readonly kind: 'cells'; readonly cells: NotebookCellOutputs[]; readonly problem?: string; readonly cut?: boolean }
   | { readonly kind: 'incomplete'; readonly message: string }
   | { readonly kind: 'invalid'; readonly message: string };
 
@@ -208,6 +208,7 @@ export function scanIpynb(bytes: Uint8Array): IpynbScan {
   const scanner = new Scanner(bytes);
   const cells: CellDraft[] = [];
   let sawCells = false;
+  let cellsDone = false;
   try {
     scanner.object((key) => {
       if (key !== 'cells') return scanner.skip();
@@ -218,6 +219,7 @@ export function scanIpynb(bytes: Uint8Array): IpynbScan {
         cells.push(cell);
         readCell(scanner, cell);
       });
+      cellsDone = true;
     });
   } catch (error) {
     if (!(error instanceof Stop)) throw error;
@@ -225,10 +227,11 @@ export function scanIpynb(bytes: Uint8Array): IpynbScan {
       if (error.truncated) return { kind: 'incomplete', message: `The notebook ends before its JSON does (${bytes.length} bytes; it may be being saved).` };
       return { kind: 'invalid', message: `This is not a Jupyter notebook: its JSON is broken at byte ${error.at} (${error.message}) before any cell.` };
     }
+    const where = cellsDone ? 'after the last cell' : cells.length === 0 ? 'before the first cell' : `in cell ${cells.length}`;
     const problem = error.truncated
-      ? `The notebook ends before its JSON does (at byte ${bytes.length}, in cell ${cells.length}): the outputs before were read, the rest is missing (it may be being saved).`
-      : `The notebook's JSON is broken at byte ${error.at} (${error.message}, in cell ${cells.length}): the outputs before were read, the rest was not.`;
-    return { kind: 'cells', cells, problem };
+      ? `The notebook ends before its JSON does (at byte ${bytes.length}, ${where}): the outputs before were read, the rest is missing (it may be being saved).`
+      : `The notebook's JSON is broken at byte ${error.at} (${error.message}, ${where}): the outputs before were read, the rest was not.`;
+    return error.truncated ? { kind: 'cells', cells, problem, cut: true } : { kind: 'cells', cells, problem };
   }
   if (!sawCells) return { kind: 'invalid', message: 'This JSON has no `cells` list, so it is not a Jupyter notebook (nbformat 4).' };
   return { kind: 'cells', cells };

@@ -74,6 +74,8 @@ export type WholeFileResult =
       readonly runInfo?: RunInfo;
       /** Set by a file of several runs: each part is a run of its own, and `points` is empty. */
       readonly parts?: readonly WholeFilePart[];
+      /** The file ended before its content did (being written?): what it held was read, and a part it lacks is not gone. */
+      readonly cut?: boolean;
     }
   /** Caught mid-rewrite: the caller retries and reports it only if the file stays so. */
   | { readonly kind: 'incomplete'; readonly message: string }

@@ -17,6 +17,7 @@ export function parseNotebook(bytes: Uint8Array, path: string): WholeFileResult 
     points: [],
     problems: scan.problem === undefined ? problems : [...problems, scan.problem],
     parts: runs.map((run) => ({ suffix: run.suffix, points: run.points, runInfo: run.runInfo })),
+    ...(scan.cut === true ? { cut: true } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { MetricPoint } from '../types';
 import type { RunInfo } from './logFormat';
 import { hfTables, type HfTable } from './notebookTable';
-import { streamTrainings, type StreamTraining } from './notebookStream';
+import { streamTrainings } from './notebookStream';
 
 /**
  * A notebook's cells as the reader needs them, whatever they came from: a saved `.ipynb` (notebookFormat.ts)
@@ -89,10 +89,6 @@ function fromTable(table: HfTable): FoundTraining {
   return { x: table.x, xReason: table.xReason, source: 'hf-table', points: table.points };
 }
 
-function fromStream(training: StreamTraining): FoundTraining {
-  return training;
-}
-
 /** The trainings of one cell, in output order; printed text runs on across outputs until a table comes between. */
 function cellTrainings(cell: NotebookCellOutputs, problems: string[], cellName: string): FoundTraining[] {
   const found: FoundTraining[] = [];
@@ -101,7 +97,7 @@ function cellTrainings(cell: NotebookCellOutputs, problems: string[], cellName: 
   const flushStream = (): void => {
     if (stream === '') return;
     const read = streamTrainings(stream);
-    for (const training of read.trainings) found.push(fromStream(training));
+    found.push(...read.trainings);
     for (const problem of read.problems) problems.push(`${cellName}: ${problem}`);
     stream = '';
   };

@@ -45,9 +45,10 @@ function cellText(html: string): string {
     .trim();
 }
 
-function cells(rowHtml: string, tag: 'th' | 'td' | 'th|td'): string[] {
-  const pattern = new RegExp(`<(?:${tag})\\b[^>]*>([\\s\\S]*?)</(?:${tag})>`, 'gi');
-  return [...rowHtml.matchAll(pattern)].map((match) => cellText(match[1] ?? ''));
+const CELL = /<(?:th|td)\b[^>]*>([\s\S]*?)<\/(?:th|td)>/gi;
+
+function cells(rowHtml: string): string[] {
+  return [...rowHtml.matchAll(CELL)].map((match) => cellText(match[1] ?? ''));
 }
 
 interface RawTable {
@@ -100,9 +101,9 @@ function htmlTables(html: string): RawTable[] {
     const rows = [...(match[1] ?? '').matchAll(/<tr\b[^>]*>([\s\S]*?)<\/tr>/gi)].map((row) => row[1] ?? '');
     const header = rows[0];
     if (header === undefined) continue;
-    const columns = cells(header, 'th|td');
+    const columns = cells(header);
     if (!isHfHeader(columns)) continue;
-    tables.push({ columns, rows: rows.slice(1).map((row) => cells(row, 'th|td')) });
+    tables.push({ columns, rows: rows.slice(1).map((row) => cells(row)) });
   }
   return tables;
 }
