@@ -65,6 +65,15 @@ export class FileReaders {
     }
   }
 
+  /** Forgets the file's reader (its cursor too): the next read starts from the file's beginning. True when it had one. */
+  drop(path: string): boolean {
+    const entry = this.entries.get(path);
+    if (entry === undefined) return false;
+    this.entries.delete(path);
+    entry.reader.dispose?.();
+    return true;
+  }
+
   /** When any file of the run was last written. */
   runModifiedMs(runId: string): number {
     let newest = 0;

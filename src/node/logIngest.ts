@@ -14,7 +14,7 @@ import { RunInfos } from './runInfos';
 import { checkpointInfo } from './runCheckpoints';
 import { checkpointStep } from '../core/checkpoints';
 import { SerialReads } from './serialReads';
-import { DELETED_FILE_MESSAGE } from './sourceReader';
+import { DELETED_FILE_MESSAGE, type RunPart } from './sourceReader';
 import type { ReaderOptions } from './wholeFileReader';
 import { EvaluationContext } from './tokens/evaluationContext';
 
@@ -40,6 +40,10 @@ export class LogIngest {
   private readonly betterSources = new BetterSources();
   private readonly problemsByPath = new PathProblems();
   private readonly infos = new RunInfos();
+  /** Files whose runs the editor feeds from an open document (live), by path: the runs fed and when each last changed. */
+  private readonly live = new Map<string, { runIds: ReadonlySet<string>; readonly modifiedMs: Map<string, number> }>();
+  /** Live files the disk's reads waited for: read again from the start when the document closes. */
+  private readonly readAfterLive = new Set<string>();
   private disposed = false;
 
   /**
@@ -63,7 +67,9 @@ export class LogIngest {
 
   /** When any file of the run was last written: the newest run is the one being trained now. */
   runModifiedMs(runId: string): number {
-    return this.files.runModifiedMs(runId);
+    let live = 0;
+    for (const feed of this.live.values()) live = Math.max(live, feed.modifiedMs.get(runId) ?? 0);
+    return Math.max(this.files.runModifiedMs(runId), live);
   }
 
   /** True when the path is a log this ingest reads. */
@@ -114,12 +120,70 @@ export class LogIngest {
   /** Reads what is new in `path`. Resolves when the file has been read up to at least the moment of the call. */
   ingest(path: string): Promise<void> {
     if (this.disposed) return Promise.resolve();
+    if (this.live.has(path)) {
+      this.readAfterLive.add(path);
+      return Promise.resolve();
+    }
     return this.reads.read(path);
+  }
+
+  /**
+   * The runs of a file as the editor has it open (a notebook whose outputs change while a cell runs), in place
+   * of what the file on disk says: the runs are `<run id>#<suffix>` as the file's own reader names them, so
+   * they are the same runs, never shown twice. Each call gives all the file's runs; runs no longer given are
+   * dropped. While fed, the disk's reads of the file wait (a read already under way is void).
+   */
+  feedLive(path: string, format: string, runs: readonly RunPart[], problems: readonly string[]): void {
+    if (this.disposed) return;
+    const runId = this.files.get(path)?.runId ?? classifyLogFile(path, this.options.formats)?.runDirectory ?? path;
+    let feed = this.live.get(path);
+    if (feed === undefined) {
+      // What the disk gave is replaced below, or dropped as a run the document no longer holds.
+      const fromDisk = this.store
+        .runIds()
+        .filter((id) => id.startsWith(`${runId}#`) && this.store.snapshot(id)?.sources.some((source) => source.path === path));
+      feed = { runIds: new Set(fromDisk), modifiedMs: new Map() };
+      this.live.set(path, feed);
+      if (this.files.drop(path)) this.readAfterLive.add(path);
+    }
+    const source = { path, format };
+    const changed = new Set<string>();
+    const fed = new Set<string>();
+    for (const part of runs) {
+      const id = `${runId}#${part.suffix}`;
+      fed.add(id);
+      const info = part.runInfo !== undefined && this.infos.merge(id, part.runInfo);
+      if (this.placement.add(id, source, part.points, true) || info) {
+        changed.add(id);
+        feed.modifiedMs.set(id, Date.now());
+      }
+    }
+    for (const id of feed.runIds) if (!fed.has(id) && this.store.removeSource(id, path)) changed.add(id);
+    feed.runIds = fed;
+    if (this.problemsByPath.set(path, problems.length > 0 ? problems.slice(-3).join(' ') : undefined)) changed.add(runId);
+    if (changed.size > 0) this.onChange([...changed]);
+  }
+
+  /** The document closed: its runs go, and the file on disk, if it was read, is read again from the start. */
+  endLive(path: string): void {
+    const feed = this.live.get(path);
+    if (feed === undefined || this.disposed) return;
+    this.live.delete(path);
+    const changed = [...feed.runIds].filter((id) => this.store.removeSource(id, path));
+    this.problemsByPath.set(path, undefined);
+    if (changed.length > 0) this.onChange(changed);
+    if (this.readAfterLive.delete(path)) void this.ingest(path);
   }
 
   private async readOnce(path: string): Promise<void> {
     const entry = await this.files.open(path);
     if (entry === undefined) return;
+    // Fed live while its reader was being made: the disk waits until the document closes.
+    if (this.live.has(path)) {
+      this.files.drop(path);
+      this.readAfterLive.add(path);
+      return;
+    }
     const { reader, runId, plan } = entry;
     const source = { path, format: reader.format, approximate: plan.approximate };
     let streamed = false;

@@ -4,6 +4,7 @@ import type { CalibrationView } from '../core/tokens/calibrationView';
 import type { ConfirmableWarning } from '../core/tokens/confirmWarning';
 import type { FormatOverrides } from './formatSettings';
 import { LogIngest } from './logIngest';
+import type { RunPart } from './sourceReader';
 import { chokidarWatcher, LogWatcher, type WatcherFactory } from './logWatcher';
 import { FolderClaims } from './folderClaims';
 import { DEFAULT_READER_OPTIONS, type ReaderOptions } from './wholeFileReader';
@@ -34,6 +35,8 @@ export class RunSession {
   private readonly listeners = new Set<(runIds: readonly string[]) => void>();
   /** What the watchers could not read (special files, names not UTF-8) and roots they poll, by path. */
   private readonly watchNotes = new Map<string, string>();
+  /** What the editor feeds from open documents (`feedLive`), by path: given again to the ingest of a restart. */
+  private readonly liveFeeds = new Map<string, { readonly format: string; readonly runs: readonly RunPart[]; readonly problems: readonly string[] }>();
   /**
    * `formats`: readers built from settings (the user's console patterns), replacing the registry's by id;
    * `evaluations`: how evaluation outputs are read; `readers`: the readers' limits; `createWatcher`: chokidar,
@@ -141,11 +144,26 @@ export class RunSession {
     await this.start(this.roots);
   }
 
+  /**
+   * The runs of a file as a document open in the editor holds them (a notebook's cell outputs while a cell
+   * runs), in place of the file on disk until `endLive`: each call gives all of the file's runs.
+   */
+  feedLive(path: string, format: string, runs: readonly RunPart[], problems: readonly string[]): void {
+    this.liveFeeds.set(path, { format, runs, problems });
+    this.ingest.feedLive(path, format, runs, problems);
+  }
+
+  /** The document closed: the file on disk speaks for its runs again. */
+  endLive(path: string): void {
+    if (this.liveFeeds.delete(path)) this.ingest.endLive(path);
+  }
+
   private async start(roots: readonly string[]): Promise<void> {
     await this.stopWatching();
     const removed = this.ingest.store.runIds();
     this.ingest.dispose();
     this.ingest = this.createIngest();
+    for (const [path, feed] of this.liveFeeds) this.ingest.feedLive(path, feed.format, feed.runs, feed.problems);
     this.roots = [...roots];
     if (removed.length > 0) this.queue(removed);
     this.watchNotes.clear();

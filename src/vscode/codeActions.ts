@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { fixTitle, planFix } from '../node/python/fixEdits';
+import { fixTitle } from '../node/python/fixEdits';
 import type { CodeDiagnostics } from './codeDiagnostics';
 
 /**
@@ -14,13 +14,14 @@ export class LossTrustCodeActions implements vscode.CodeActionProvider {
   provideCodeActions(document: vscode.TextDocument, range: vscode.Range | vscode.Selection): vscode.CodeAction[] {
     const actions: vscode.CodeAction[] = [];
     const runs = new Set<string>();
-    for (const { finding, report, diagnostic } of this.diagnostics.shownAt(document, range)) {
-      if (report.offersFix) {
+    for (const shown of this.diagnostics.shownAt(document, range)) {
+      const { finding, report, diagnostic } = shown;
+      // In a notebook a fix can change another cell than the diagnostic's: the one that made the arguments.
+      const edits = report.offersFix ? shown.fixEdits() : [];
+      if (edits.length > 0) {
         const fix = new vscode.CodeAction(fixTitle(finding.fix, report.metricKey), vscode.CodeActionKind.QuickFix);
         fix.edit = new vscode.WorkspaceEdit();
-        for (const edit of planFix(document.getText(), finding.fix, report.metricKey)) {
-          fix.edit.replace(document.uri, new vscode.Range(document.positionAt(edit.start), document.positionAt(edit.end)), edit.newText);
-        }
+        for (const edit of edits) fix.edit.replace(edit.uri, edit.range, edit.newText);
         fix.diagnostics = [diagnostic];
         fix.isPreferred = true;
         actions.push(fix);

@@ -5,6 +5,7 @@ import { LogDiagnostics } from './logDiagnostics';
 import { distGrammarFiles } from '../node/python/pythonParser';
 import { LossTrustCodeActions } from './codeActions';
 import { CodeDiagnostics } from './codeDiagnostics';
+import { NotebookFeed } from './notebookFeed';
 import { SHOW_LOSS_TRUSTING_CODE, showLossTrustingCode } from './lossTrustSearch';
 import { wireEvalOutputs } from './evalOutputsSettings';
 import { ADD_DUMP_HELPER, addDumpHelper } from './dumpHelperCommand';
@@ -29,6 +30,7 @@ export function activate(context: vscode.ExtensionContext): void {
     context.subscriptions.push(
       controller,
       new LogDiagnostics(controller.onDidChangeRunViews),
+      new NotebookFeed(controller),
       vscode.commands.registerCommand('tokenAccuracyLens.openPanel', () => controller.openPanel()),
       vscode.commands.registerCommand('tokenAccuracyLens.rescan', () => controller.rescan()),
       vscode.commands.registerCommand(ADD_DUMP_HELPER, () => addDumpHelper(context.extensionUri)),

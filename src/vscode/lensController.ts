@@ -16,6 +16,7 @@ import { affectsSettings, readReaderOptions, readSettings, type Settings } from 
 import { StatusBar } from './statusBar';
 import type { RunViewsChange } from './logDiagnostics';
 import { restoreAliases, withAlias, type RunAliases } from '../core/runAliases';
+import type { RunPart } from '../node/sourceReader';
 
 /** The workspaceState key of the names the user gave runs in the panel. */
 const RUN_ALIASES_KEY = 'tokenAccuracyLens.runAliases';
@@ -64,6 +65,15 @@ export class LensController extends Disposable {
     );
     this.own(vscode.workspace.onDidChangeWorkspaceFolders(() => void this.watchRoots()));
     this.statusBar.update(undefined, [], this.settings.statusBarEnabled, []);
+  }
+
+  /** Runs read from a document open in the editor (a notebook's live outputs), in place of its file's (`RunSession.feedLive`). */
+  feedLive(path: string, format: string, runs: readonly RunPart[], problems: readonly string[]): void {
+    this.session.feedLive(path, format, runs, problems);
+  }
+
+  endLive(path: string): void {
+    this.session.endLive(path);
   }
 
   /** Evaluation settings (pairing options, cache folder, progress) for the session's readers. */

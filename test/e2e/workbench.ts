@@ -24,7 +24,8 @@ export class Workbench {
   #browser: Browser | undefined;
   #page: Page | undefined;
 
-  async open(workspace: string): Promise<Page> {
+  /** `extensionFolders`: more extensions loaded from source beside the packaged one (a test's helper that drives the notebook API). */
+  async open(workspace: string, extensionFolders: readonly string[] = []): Promise<Page> {
     mkdirSync(ARTIFACTS, { recursive: true });
     const { startCodeServer } = await codeServerModule();
     const server = await startCodeServer({ workspace, vsix: VSIX });
@@ -33,7 +34,8 @@ export class Workbench {
     this.#browser = browser;
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     this.#page = page;
-    await page.goto(server.url);
+    const payload = extensionFolders.map((folder) => ['extensionDevelopmentPath', `vscode-remote://127.0.0.1:${server.port}${folder}`]);
+    await page.goto(payload.length === 0 ? server.url : `${server.url}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     return page;
   }
 

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { lossTrustIn } from '../../src/node/python/codeRules';
 import { RULE_IDS, type Finding } from '../../src/node/python/finding';
 import { planFix, type TextEdit } from '../../src/node/python/fixEdits';
+import { cellSpan, notebookProgram } from '../../src/node/python/notebookProgram';
 import { loadPythonParser, nodeModulesGrammarFiles, type PythonParser } from '../../src/node/python/pythonParser';
 
 const REPO = resolve(__dirname, '../../..');
@@ -189,26 +190,57 @@ describe('text that is not Python', () => {
   });
 });
 
-describe('notebook cells', () => {
-  test('a cell is read with the imports and directory literals of the other cells', () => {
-    const imports = 'from transformers import TrainingArguments as TA\nOUT = "outputs/nb-run"\n';
-    const cell = 'args = TA(output_dir=OUT, load_best_model_at_end=True)\n';
-    assert.deepEqual(lossTrustIn(parser, cell).findings, []);
-    const { script, findings } = lossTrustIn(parser, cell, imports);
-    assert.deepEqual(
-      findings.map((f) => `${cell.slice(f.span.start, f.span.end)}:${f.rule}`),
-      ['load_best_model_at_end=True:hf-loss-metric'],
-    );
-    assert.ok(script.strings.includes('outputs/nb-run'));
+describe('notebook cells read as one program', () => {
+  const findingsIn = (cells: readonly string[]): string[] => {
+    const program = notebookProgram(cells);
+    return lossTrustIn(parser, program.text).findings.map((f) => {
+      const placed = cellSpan(program.parts, f.span) ?? assert.fail('a finding across cells');
+      return `cell ${placed.cell}: ${(cells[placed.cell] as string).slice(placed.span.start, placed.span.end)}: ${f.rule}`;
+    });
+  };
+
+  test('imports of an earlier cell resolve the calls of a later one', () => {
+    const cells = [
+      'from transformers import TrainingArguments\n',
+      '%pip install -q transformers\n!nvidia-smi\nMODEL = "gpt2"\n',
+      'args = TrainingArguments(output_dir="out", metric_for_best_model="eval_loss", load_best_model_at_end=True)',
+    ];
+    assert.deepEqual(findingsIn(cells), ['cell 2: metric_for_best_model="eval_loss": hf-loss-metric']);
+    assert.deepEqual(findingsIn([cells[2] as string]), []);
   });
 
-  test("a cell's own import wins over another cell's", () => {
-    const context = 'from keras.callbacks import EarlyStopping\n';
-    const cell = 'from lightning.pytorch.callbacks import EarlyStopping\nstop = EarlyStopping(monitor="val_acc")\n';
+  test('a variable bound in one cell is followed into the call of another', () => {
+    const cells = [
+      'import transformers as tf\nargs = tf.TrainingArguments(output_dir="out", greater_is_better=False, metric_for_best_model="accuracy")\n',
+      'def compute_metrics(p):\n    return {"accuracy": 0.5}\n',
+      'trainer = tf.Trainer(model=m, args=args, compute_metrics=compute_metrics)\ntrainer.train()\n',
+    ];
+    const program = notebookProgram(cells);
+    const { findings } = lossTrustIn(parser, program.text);
+    assert.deepEqual(findingsIn(cells), ['cell 0: greater_is_better=False: hf-metric-direction']);
+    // The fix lands in the cell that holds the arguments, and only there.
+    const edits = planFix(program.text, findings[0]?.fix ?? [], 'eval_accuracy');
+    assert.ok(edits.length > 0);
+    for (const edit of edits) assert.equal(cellSpan(program.parts, edit)?.cell, 0);
+  });
+
+  test('a later import in another cell rebinds a name, as when the cells run in order', () => {
+    const cells = [
+      'from keras.callbacks import EarlyStopping\n',
+      'from lightning.pytorch.callbacks import EarlyStopping\nstop = EarlyStopping(monitor="val_acc")\n',
+    ];
     assert.deepEqual(
-      lossTrustIn(parser, cell, context).findings.map((f) => f.rule),
+      findingsIn(cells).map((line) => line.split(': ').at(-1)),
       ['lightning-mode'],
     );
+  });
+
+  test('a cell left unfinished does not hide the next; a %%bash cell is not Python, so its import binds nothing', () => {
+    const train = 'args = TrainingArguments(output_dir="o", metric_for_best_model="eval_loss")\n';
+    const expected = ['cell 1: metric_for_best_model="eval_loss": hf-loss-metric'];
+    assert.deepEqual(findingsIn(['from transformers import TrainingArguments\nx = (1,\n', train]), expected);
+    assert.deepEqual(findingsIn(['from transformers import TrainingArguments\nfor i in range(3):\n    y = i\n', train]), expected);
+    assert.deepEqual(findingsIn(['%%bash\nfrom transformers import TrainingArguments\n', train]), []);
   });
 });
 

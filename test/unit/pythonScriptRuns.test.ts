@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { findingsForRun, runsWrittenBy } from '../../src/node/python/scriptRuns';
+import { findingsForRun, runsWrittenBy, runsWrittenByNotebook } from '../../src/node/python/scriptRuns';
 
 const workspace = join('/', 'work', 'project');
 const scriptDir = join(workspace, 'train');
@@ -54,4 +54,21 @@ test('a run warning links to the findings of the scripts that write that run, an
   assert.deepEqual(findingsForRun(scripts, tiny), ['tiny:2', 'sft:5', 'sft:9']);
   assert.deepEqual(findingsForRun(scripts, lightning), ['lit:12']);
   assert.deepEqual(findingsForRun(scripts, join('/', 'data', 'exp1')), []);
+});
+
+test("a notebook writes the runs read from its own cells' outputs, and those its literals name", () => {
+  const notebook = join(workspace, 'nb', 'train.ipynb');
+  const nbRuns = [
+    `${notebook}#cell-4`,
+    `${notebook}#cell-9-2`,
+    `${join(workspace, 'nb', 'other.ipynb')}#cell-4`,
+    join(workspace, 'nb', 'out'),
+    join(workspace, 'elsewhere'),
+  ];
+  assert.deepEqual(runsWrittenByNotebook(notebook, ['out'], [join(workspace, 'nb'), workspace], nbRuns), [
+    `${notebook}#cell-4`,
+    `${notebook}#cell-9-2`,
+    join(workspace, 'nb', 'out'),
+  ]);
+  assert.deepEqual(runsWrittenBy(['out'], [join(workspace, 'nb')], nbRuns), [join(workspace, 'nb', 'out')]);
 });

@@ -5,7 +5,6 @@ import { isAccuracyLikeMetric } from './metricNames';
 import { kerasFindings } from './kerasRules';
 import { lightningFindings } from './lightningRules';
 import { loggedAccuracyKeys } from './loggedKeys';
-import type { Node } from 'web-tree-sitter';
 import type { PythonParser } from './pythonParser';
 import { readScript, type PyArgument, type PythonScript } from './syntax';
 import { torchFindings } from './torchRules';
@@ -38,23 +37,14 @@ export function findLossTrust(script: PythonScript): Finding[] {
     .sort((a, b) => a.span.start - b.span.start);
 }
 
-function parsed<T>(parser: PythonParser, text: string, read: (root: Node) => T): T {
+/** Parses and reads the script (or a notebook's program, `notebookProgram.ts`) and finds what trusts the loss. */
+export function lossTrustIn(parser: PythonParser, text: string): { script: PythonScript; findings: Finding[] } {
   const tree = parser.parse(text);
   try {
-    return read(tree.rootNode);
+    const script = readScript(tree.rootNode);
+    return { script, findings: findLossTrust(script) };
   } finally {
     // WebAssembly memory is not garbage-collected: a tree not deleted is a leak.
     tree.delete();
   }
-}
-
-/**
- * Parses and reads the script and finds what trusts the loss. `context` is code run before it (the other
- * cells of a notebook): its imports resolve the script's names and its literals can name the run.
- */
-export function lossTrustIn(parser: PythonParser, text: string, context?: string): { script: PythonScript; findings: Finding[] } {
-  const outer = context === undefined ? undefined : parsed(parser, context, (root) => readScript(root));
-  const own = parsed(parser, text, (root) => readScript(root, outer?.imports));
-  const script = outer === undefined ? own : { ...own, strings: [...own.strings, ...outer.strings] };
-  return { script, findings: findLossTrust(script) };
 }

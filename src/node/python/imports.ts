@@ -78,8 +78,3 @@ export function qualify(imports: Imports, dotted: string): string | null {
   const exporter = [...imports.starModules].reverse().find((module) => exportsOf(module)?.has(head) === true);
   return exporter === undefined ? null : `${exporter}.${dotted}`;
 }
-
-/** Imports seen elsewhere (earlier notebook cells) under the script's own, which win where both bind a name. */
-export function mergeImports(inherited: Imports, own: Imports): Imports {
-  return { aliases: new Map([...inherited.aliases, ...own.aliases]), starModules: [...new Set([...inherited.starModules, ...own.starModules])] };
-}

@@ -24,6 +24,15 @@ export function runsWrittenBy(literals: readonly string[], bases: readonly strin
   return runIds.filter((id) => [...dirs].some((dir) => id === dir || id.startsWith(dir + sep) || dir.startsWith(id + sep)));
 }
 
+/**
+ * The runs a notebook writes: those its literals name (as a script's), and those read from its own cells'
+ * outputs (`<notebook path>#cell-N`), which its code trained wherever its output_dir points.
+ */
+export function runsWrittenByNotebook(notebookPath: string, literals: readonly string[], bases: readonly string[], runIds: readonly string[]): string[] {
+  const named = new Set(runsWrittenBy(literals, bases, runIds));
+  return runIds.filter((id) => named.has(id) || id.startsWith(`${notebookPath}#`));
+}
+
 /** The findings of one parsed script, with the runs it writes. */
 export interface ScriptFindings<T> {
   readonly path: string;

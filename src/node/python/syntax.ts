@@ -1,5 +1,5 @@
 import type { Node } from 'web-tree-sitter';
-import { collectImports, mergeImports, qualify, type Imports } from './imports';
+import { collectImports, qualify, type Imports } from './imports';
 
 /** Offsets in UTF-16 code units into the script's text, as VS Code's `positionAt` takes them. */
 export interface Span {
@@ -262,10 +262,8 @@ function comparison(node: Node): PyComparison {
   };
 }
 
-/** `inherited`: imports in force from elsewhere, as in a notebook cell run after the cells that import. */
-export function readScript(root: Node, inherited?: Imports): PythonScript {
-  const own = collectImports(root);
-  const imports = inherited === undefined ? own : mergeImports(inherited, own);
+export function readScript(root: Node): PythonScript {
+  const imports = collectImports(root);
   const builder = new ScriptBuilder(imports);
   const nodes = root.descendantsOfType(['call', 'dictionary', 'assignment', 'comparison_operator', 'string', 'return_statement', 'if_statement']);
   const of = (type: string): Node[] => nodes.filter((node) => node.type === type);
