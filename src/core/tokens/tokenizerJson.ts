@@ -1,17 +1,12 @@
 import { describeDecoder, parseDecoder, runDecoder, type DecoderStep } from './tokenizerDecoders';
 
-/** What the per-token views need from a tokenizer: the text of a sequence of token ids. */
-export interface TokenTextDecoder {
-  decode(ids: readonly number[]): string;
-}
-
 export interface DecodeOptions {
   /** Leave out the added tokens marked special (`<|endoftext|>`, `[CLS]`), as the library's `skip_special_tokens`. Default false. */
   readonly skipSpecialTokens?: boolean;
 }
 
-/** A tokenizer read from `tokenizer.json`, decode only. */
-export interface TokenizerDecoder extends TokenTextDecoder {
+/** A tokenizer read from `tokenizer.json`, decode only (a TokenTextDecoder for the per-token views). */
+export interface TokenizerDecoder {
   /**
    * The text of a sequence of ids exactly as the `tokenizers` library's `Tokenizer.decode` gives it: ids the
    * tokenizer does not know are left out (the library's rule too), special tokens are kept unless asked.

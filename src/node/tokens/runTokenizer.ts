@@ -97,3 +97,33 @@ export async function findRunTokenizer(dirs: readonly string[], maxBytes = TOKEN
   }
   return { problems };
 }
+
+/**
+ * The tokenizers of one report or session: each run's folder searched once however often its text is asked
+ * for, and the problems of every search kept to be reported with the rest.
+ */
+export class RunTokenizers {
+  private readonly lookups = new Map<string, Promise<RunTokenizerLookup>>();
+
+  constructor(private readonly maxBytes = TOKENIZER_MAX_BYTES) {}
+
+  lookup(runDir: string): Promise<RunTokenizerLookup> {
+    let lookup = this.lookups.get(runDir);
+    if (lookup === undefined) {
+      lookup = findRunTokenizer([runDir], this.maxBytes);
+      this.lookups.set(runDir, lookup);
+    }
+    return lookup;
+  }
+
+  /** The decoder for a run's folder (its id), or undefined: its ids are then shown as ids. */
+  readonly decoderFor = async (runDir: string): Promise<TokenizerDecoder | undefined> => (await this.lookup(runDir)).tokenizer?.decoder;
+
+  /** Every problem the searches so far met, each file once. */
+  async problems(): Promise<Problem[]> {
+    const seen = new Map<string, Problem>();
+    for (const lookup of await Promise.all(this.lookups.values()))
+      for (const problem of lookup.problems) seen.set(`${problem.path}\n${problem.message}`, problem);
+    return [...seen.values()];
+  }
+}
