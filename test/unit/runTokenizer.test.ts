@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { findRunTokenizer } from '../../src/node/tokens/runTokenizer';
+import { findRunTokenizer, RunTokenizers } from '../../src/node/tokens/runTokenizer';
 
 const root = mkdtempSync(join(tmpdir(), 'tal-run-tokenizer-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -97,4 +97,24 @@ test('a tokenizer.json that is a folder is a problem, not a crash; a decoder tha
   assert.match(found.problems[0]?.message ?? '', /not a regular file/);
   assert.equal(found.problems[1]?.path, join(dir, 'checkpoint-1', 'tokenizer.json'));
   assert.match(found.problems[1]?.message ?? '', /Mystery decoder is not supported/);
+});
+
+test('a session finds a tokenizer saved after its first look, reads an unchanged file once, and reads a rewritten one again', async () => {
+  const dir = runDir();
+  const tokenizers = new RunTokenizers();
+  assert.equal(await tokenizers.decoderFor(dir), undefined);
+  write(join(dir, 'checkpoint-10', 'tokenizer.json'), tokenizerText('ten'));
+  const first = await tokenizers.decoderFor(dir);
+  assert.equal(first?.decode([0]), 'ten');
+  assert.equal(await tokenizers.decoderFor(dir), first, 'the same decoder: the unchanged file was not parsed again');
+  write(join(dir, 'checkpoint-10', 'tokenizer.json'), tokenizerText('ten, saved again'));
+  assert.equal((await tokenizers.decoderFor(dir))?.decode([0]), 'ten, saved again');
+  write(join(dir, 'checkpoint-20', 'tokenizer.json'), '{');
+  assert.equal((await tokenizers.decoderFor(dir))?.decode([0]), 'ten, saved again', 'a corrupt newer save falls back to the older one');
+  assert.deepEqual(
+    (await tokenizers.problems()).map((problem) => problem.path),
+    [join(dir, 'checkpoint-20', 'tokenizer.json')],
+  );
+  tokenizers.forget(dir);
+  assert.deepEqual(await tokenizers.problems(), []);
 });

@@ -52,17 +52,12 @@ async function candidates(dirs: readonly string[]): Promise<string[]> {
   return [...new Set(folders)].map((folder) => join(folder, FILE_NAME));
 }
 
-type Attempt = { readonly decoder: TokenizerDecoder; readonly notes: readonly string[] } | { readonly problem: string } | 'absent';
+type Attempt = { readonly decoder: TokenizerDecoder; readonly notes: readonly string[] } | { readonly problem: string };
 
-async function tryFile(path: string, maxBytes: number): Promise<Attempt> {
-  let size: number;
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) return { problem: 'It is not a regular file; it is not read.' };
-    size = info.size;
-  } catch {
-    return 'absent';
-  }
+/** What a file gave, by path, with the identity it had: a file unchanged since is not read again. */
+export type ParsedTokenizers = Map<string, { readonly identity: string; readonly attempt: Attempt }>;
+
+async function readTokenizer(path: string, size: number, maxBytes: number): Promise<Attempt> {
   if (size > maxBytes) return { problem: `It is ${size} bytes, more than the ${maxBytes} read for a tokenizer; token ids are shown as ids.` };
   let text: string;
   try {
@@ -78,15 +73,34 @@ async function tryFile(path: string, maxBytes: number): Promise<Attempt> {
   return { decoder: parsed.tokenizer, notes: parsed.problems };
 }
 
+async function tryFile(path: string, maxBytes: number, parsed: ParsedTokenizers): Promise<Attempt | 'absent'> {
+  let identity: string;
+  let size: number;
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return { problem: 'It is not a regular file; it is not read.' };
+    size = info.size;
+    identity = `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}`;
+  } catch {
+    return 'absent';
+  }
+  const known = parsed.get(path);
+  if (known?.identity === identity) return known.attempt;
+  const attempt = await readTokenizer(path, size, maxBytes);
+  parsed.set(path, { identity, attempt });
+  return attempt;
+}
+
 /**
  * Finds the tokenizer a run saved: the first tokenizer.json that reads, searching each of `dirs` (the run's
  * folders, its `output_dir` first) and then its `checkpoint-N` folders from the newest. Never throws; a file
- * that is found but unusable is a problem and the search goes on.
+ * that is found but unusable is a problem and the search goes on. `parsed` keeps what files gave between
+ * searches (a session's), so that an unchanged file is only looked at, not read again.
  */
-export async function findRunTokenizer(dirs: readonly string[], maxBytes = TOKENIZER_MAX_BYTES): Promise<RunTokenizerLookup> {
+export async function findRunTokenizer(dirs: readonly string[], maxBytes = TOKENIZER_MAX_BYTES, parsed: ParsedTokenizers = new Map()): Promise<RunTokenizerLookup> {
   const problems: Problem[] = [];
   for (const path of await candidates(dirs)) {
-    const attempt = await tryFile(path, maxBytes);
+    const attempt = await tryFile(path, maxBytes, parsed);
     if (attempt === 'absent') continue;
     if ('problem' in attempt) {
       problems.push({ path, message: attempt.problem });
@@ -99,31 +113,37 @@ export async function findRunTokenizer(dirs: readonly string[], maxBytes = TOKEN
 }
 
 /**
- * The tokenizers of one report or session: each run's folder searched once however often its text is asked
- * for, and the problems of every search kept to be reported with the rest.
+ * The tokenizers of a report or a session. Each lookup searches the run's folder again (a few stats and one
+ * listing), so a tokenizer saved after the run started is found, while a file seen before and unchanged is
+ * not parsed again. The last lookup of each run is kept for its problems.
  */
 export class RunTokenizers {
+  private readonly parsed: ParsedTokenizers = new Map();
   private readonly lookups = new Map<string, Promise<RunTokenizerLookup>>();
 
   constructor(private readonly maxBytes = TOKENIZER_MAX_BYTES) {}
 
   lookup(runDir: string): Promise<RunTokenizerLookup> {
-    let lookup = this.lookups.get(runDir);
-    if (lookup === undefined) {
-      lookup = findRunTokenizer([runDir], this.maxBytes);
-      this.lookups.set(runDir, lookup);
-    }
+    const lookup = findRunTokenizer([runDir], this.maxBytes, this.parsed);
+    this.lookups.set(runDir, lookup);
     return lookup;
   }
 
   /** The decoder for a run's folder (its id), or undefined: its ids are then shown as ids. */
   readonly decoderFor = async (runDir: string): Promise<TokenizerDecoder | undefined> => (await this.lookup(runDir)).tokenizer?.decoder;
 
-  /** Every problem the searches so far met, each file once. */
+  /** The problems of each run's last lookup, each once. */
   async problems(): Promise<Problem[]> {
     const seen = new Map<string, Problem>();
     for (const lookup of await Promise.all(this.lookups.values()))
       for (const problem of lookup.problems) seen.set(`${problem.path}\n${problem.message}`, problem);
     return [...seen.values()];
+  }
+
+  /** Forgets a run that is gone, and the files of its folder. */
+  forget(runDir: string): void {
+    this.lookups.delete(runDir);
+    const folder = join(resolve(runDir), '/');
+    for (const path of this.parsed.keys()) if (path.startsWith(folder)) this.parsed.delete(path);
   }
 }
