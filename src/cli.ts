@@ -5,11 +5,13 @@ import { meetsConfidence, parseReportArgs } from './core/reportArgs';
 import { visibleText } from './core/displayText';
 import { formatText } from './core/reportText';
 import { reportPaths } from './node/reportPaths';
+import { RunTokenizers } from './node/tokens/runTokenizer';
 import { watchPaths } from './node/watchPaths';
 
 const USAGE =
   "Usage: token-accuracy-lens report <path>... [--json] [--fail-on low|medium|high] [--causal-shift yes|no|auto] [--ignore-index N]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run's eval loss, token accuracy, best checkpoints and warnings (paths relative to the path given that holds them).\n" +
   '  --fail-on: exit with status 3 when a warning of at least that confidence stands, for CI.\n' +
+  '  Runs with per-token evaluation outputs list the tokens carrying the loss change between two evaluations (the least-loss one and the\n  latest unless --tokens-steps FROM,TO): --tokens N lists N (default 50), --overconfidence P counts wrong tokens above confidence P (0.9).\n' +
   '       token-accuracy-lens watch <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]\n  Watches them as the extension does and prints a line each time a run changes (--json: one JSON object a line); Ctrl+C stops.\n' +
   "  --causal-shift: how [batch, seq] evaluation outputs without metadata pair with their labels (yes: position t predicts label t+1;\n  no: aligned; auto, the default: decided by the run's logged eval loss, else reported as unverified).\n  --ignore-index: the label of unscored positions when the outputs' metadata does not say (default -100).\n" +
   'Exit status: 0 when the report was written (files that could not be read are listed as problems and do not change it); 3 with --fail-on\n' +
@@ -49,7 +51,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (command === 'watch') return watchUntilStopped(args.paths, args.json, args.evalOutputs);
-  const document = await reportPaths(args.paths, { options: args.evalOutputs });
+  const tokenizers = new RunTokenizers();
+  const document = await reportPaths(
+    args.paths,
+    { options: args.evalOutputs },
+    { ...(args.tokens === undefined ? {} : { request: args.tokens }), decoderFor: tokenizers.decoderFor, tokenizerProblems: () => tokenizers.problems() },
+  );
   process.stdout.write(args.json ? JSON.stringify(document, null, 2) + '\n' : formatText(document, args.paths.flatMap(baseFolder)));
   const { failOn } = args;
   const failing = failOn !== undefined && document.runs.some((run) => run.warnings.some((warning) => meetsConfidence(warning.confidence, failOn)));

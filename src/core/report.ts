@@ -7,6 +7,7 @@ import type { EvalPairing } from './tokens/evalPlan';
 import type { AccuracyMeasure } from './analysis/accuracyMeasure';
 import type { AccuracyComparison } from './analysis/accuracyComparison';
 import type { ExportedStatistics } from './tokens/tokenStatistics';
+import type { TokensReport } from './tokens/tokenShiftView';
 
 /** The CLI's `--json` document. This shape is a contract: formats may be added, fields are not renamed. */
 export interface ReportDocument {
@@ -38,6 +39,8 @@ export interface RunReport {
   }[];
   /** The run's evaluation outputs, when it has any: each file, its step, and how its tokens were paired. */
   readonly evaluations?: readonly EvaluationReport[];
+  /** Which target tokens carry the loss change between two of its evaluations (tokenShiftView.ts), when it has per-token outputs. */
+  readonly tokens?: TokensReport;
 }
 
 export interface EvaluationReport {

@@ -1,5 +1,6 @@
 import type { Confidence } from './analysis/warning';
 import type { EvalOutputOptions } from './tokens/evalPlan';
+import type { TokensRequest } from './tokens/tokenShiftView';
 
 /** What `report` was asked for: the paths, JSON or text, and how evaluation outputs pair when their metadata does not say. */
 export interface ReportArgs {
@@ -8,6 +9,8 @@ export interface ReportArgs {
   readonly evalOutputs: EvalOutputOptions;
   /** `--fail-on`: the least confidence of a standing warning that makes `report` exit 3 (absent: warnings never change the exit code). */
   readonly failOn?: Confidence;
+  /** `--tokens N`, `--tokens-steps A,B`, `--overconfidence P`: the per-token analysis between two evaluations, when asked otherwise than by default. */
+  readonly tokens?: TokensRequest;
 }
 
 const CONFIDENCES: readonly Confidence[] = ['low', 'medium', 'high'];
@@ -25,6 +28,7 @@ export function parseReportArgs(args: readonly string[]): ReportArgs | { readonl
   let causalShift: boolean | undefined;
   let ignoreIndex: number | undefined;
   let failOn: Confidence | undefined;
+  let tokens: { listed?: number; steps?: { from: number; to: number }; overconfidence?: number } | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
     if (!arg.startsWith('--')) {
@@ -36,10 +40,14 @@ export function parseReportArgs(args: readonly string[]): ReportArgs | { readonl
       json = true;
       continue;
     }
-    if (flag !== '--causal-shift' && flag !== '--ignore-index' && flag !== '--fail-on') return { error: `Unknown option ${flag}.` };
+    if (!FLAGS.includes(flag)) return { error: `Unknown option ${flag}.` };
     const value = inline ?? args[++i];
     if (value === undefined) return { error: `${flag} needs a value.` };
-    if (flag === '--fail-on') {
+    if (flag.startsWith('--tokens') || flag === '--overconfidence') {
+      const parsed = tokensFlag(flag, value);
+      if ('error' in parsed) return parsed;
+      tokens = { ...tokens, ...parsed };
+    } else if (flag === '--fail-on') {
       const confidence = CONFIDENCES.find((known) => known === value.toLowerCase());
       if (confidence === undefined) return { error: `--fail-on takes low, medium or high, not ${JSON.stringify(value)}.` };
       failOn = confidence;
@@ -56,7 +64,26 @@ export function parseReportArgs(args: readonly string[]): ReportArgs | { readonl
     json,
     evalOutputs: { ...(causalShift === undefined ? {} : { causalShift }), ...(ignoreIndex === undefined ? {} : { ignoreIndex }) },
     ...(failOn === undefined ? {} : { failOn }),
+    ...(tokens === undefined ? {} : { tokens }),
   };
+}
+
+const FLAGS = ['--causal-shift', '--ignore-index', '--fail-on', '--tokens', '--tokens-steps', '--overconfidence'];
+
+/** One of the per-token analysis's flags, checked. */
+function tokensFlag(flag: string, value: string): TokensRequest | { readonly error: string } {
+  if (flag === '--tokens')
+    return /^\d+$/.test(value) ? { listed: Number(value) } : { error: `--tokens takes a count of tokens to list, not ${JSON.stringify(value)}.` };
+  if (flag === '--overconfidence') {
+    const threshold = Number(value);
+    return /^\s*$/.test(value) || !(threshold >= 0 && threshold < 1)
+      ? { error: `--overconfidence takes a confidence in [0, 1), not ${JSON.stringify(value)}.` }
+      : { overconfidence: threshold };
+  }
+  const match = /^(\d+),(\d+)$/.exec(value);
+  return match === null
+    ? { error: `--tokens-steps takes two evaluation steps, FROM,TO, not ${JSON.stringify(value)}.` }
+    : { steps: { from: Number(match[1]), to: Number(match[2]) } };
 }
 
 /** Whether a warning of `confidence` is at least `threshold` (low < medium < high). */

@@ -3,6 +3,7 @@ import type { EvaluationReport, ReportDocument, RunReport } from './report';
 import { describePairing } from './tokens/evalPlan';
 import { formatAccuracy } from './analysis/accuracyMeasure';
 import { baseName } from './paths';
+import { tokensReportLines } from './tokens/tokenShiftView';
 
 function formatNumber(value: number | undefined | null, digits = 4): string {
   return value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
@@ -67,6 +68,7 @@ function summarize(run: RunReport, bases: readonly string[]): string {
     lines.push(`  best by accuracy: step ${byAccuracy.step} (loss ${formatNumber(byAccuracy.loss)}, accuracy ${accuracy(byAccuracy.accuracy)})`);
   for (const warning of run.warnings) lines.push(`  ⚠ ${warning.kind} (${warning.confidence}): ${visibleText(warning.message)}`);
   if (run.warnings.length === 0) lines.push('  no warnings');
+  if (run.tokens !== undefined) lines.push(...tokensReportLines(run.tokens, visibleText));
   return lines.join('\n');
 }
 

@@ -4,6 +4,8 @@ import { classifyLogFile, logFormat } from '../core/formats/registry';
 import { EVAL_OUTPUTS_FORMAT } from '../core/tokens/evalOutputsFormat';
 import type { CandidateNumbers, ResolvedEvaluation } from '../core/tokens/resolvedRun';
 import { exportedStatistics } from '../core/tokens/tokenStatistics';
+import type { Problem } from '../core/types';
+import { tokensReport, type TokensRequest, type TokenTextDecoder } from '../core/tokens/tokenShiftView';
 import { LogIngest } from './logIngest';
 import { withOutputEvidence } from './tokens/confirmWarnings';
 import { scoreAhead } from './tokens/evalOutputsReader';
@@ -11,20 +13,28 @@ import { EvaluationContext, type EvalOutputsConfig } from './tokens/evaluationCo
 import { resolveStoredRun } from './tokens/resolvedEvaluations';
 import { walkLogs } from './walkLogs';
 
+/** How the report's per-token analysis is asked for, and where a run's token text comes from (none: ids only). */
+export interface TokensSettings {
+  readonly request?: TokensRequest;
+  readonly decoderFor?: (runId: string) => Promise<TokenTextDecoder | undefined>;
+  /** What finding the runs' tokenizers met (a corrupt or too large tokenizer.json, a decoder not supported), asked once the runs are done. */
+  readonly tokenizerProblems?: () => Promise<readonly Problem[]>;
+}
+
 /**
  * Reads every log under `paths` once, as the CLI does: no watching, a half-written file reported at once.
  * The report owns its evaluation readers (`evaluations` settings, else the CLI's defaults) and ends them.
  */
-export async function reportPaths(paths: readonly string[], settings: Partial<EvalOutputsConfig> = {}): Promise<ReportDocument> {
+export async function reportPaths(paths: readonly string[], settings: Partial<EvalOutputsConfig> = {}, tokens: TokensSettings = {}): Promise<ReportDocument> {
   const evaluations = new EvaluationContext(settings);
   try {
-    return await report(paths, evaluations);
+    return await report(paths, evaluations, tokens);
   } finally {
     await evaluations.dispose();
   }
 }
 
-async function report(paths: readonly string[], evaluations: EvaluationContext): Promise<ReportDocument> {
+async function report(paths: readonly string[], evaluations: EvaluationContext, tokens: TokensSettings): Promise<ReportDocument> {
   const ingest = new LogIngest(undefined, { retryIncomplete: false, evaluations });
   const problems: { path: string; message: string }[] = [];
   for (const path of paths.map((p) => resolve(p))) {
@@ -49,16 +59,27 @@ async function report(paths: readonly string[], evaluations: EvaluationContext):
     {},
     (runId) => ingest.runInfo(runId),
   );
-  const runs = document.runs.map((run) => {
-    const read = resolved.get(run.id)?.evaluations ?? [];
-    return withEvaluationReports(withOutputEvidence(run, read, evaluations.samples), read);
-  });
+  const runs = await Promise.all(
+    document.runs.map(async (run) => {
+      const read = resolved.get(run.id)?.evaluations ?? [];
+      return withTokens(withEvaluationReports(withOutputEvidence(run, read, evaluations.samples), read), read, tokens);
+    }),
+  );
   const unverified = runs.flatMap((run) =>
     (run.evaluations ?? []).flatMap((evaluation) =>
       evaluation.status === 'unverified' && evaluation.pairingCheck !== undefined ? [{ path: evaluation.path, message: evaluation.pairingCheck.reason }] : [],
     ),
   );
-  return { runs, problems: [...document.problems, ...unverified].sort((a, b) => a.path.localeCompare(b.path)) };
+  const tokenizers = (await tokens.tokenizerProblems?.()) ?? [];
+  return { runs, problems: [...document.problems, ...unverified, ...tokenizers].sort((a, b) => a.path.localeCompare(b.path)) };
+}
+
+/** A run with per-token outputs gets its `tokens`: the analysis between two settled evaluations, text decoded when a decoder is found. */
+async function withTokens(run: RunReport, evaluations: readonly ResolvedEvaluation[], settings: TokensSettings): Promise<RunReport> {
+  const settled = evaluations.filter((evaluation) => evaluation.status === 'decided');
+  if (settled.length === 0) return run;
+  const decoder = await settings.decoderFor?.(run.id);
+  return { ...run, tokens: tokensReport(settled, settings.request, decoder) };
 }
 
 const finiteOrNull = (value: number | undefined): number | null => (value !== undefined && Number.isFinite(value) ? value : null);

@@ -3,6 +3,7 @@ import { BATCH_SCORE_WIDTH, emptyRowScore, scoreFromBatch, scoreRow, temperature
 import { BINS, ExactTemperatureFit, TEMPERATURE_SAMPLE_ROWS, TemperatureAccumulator } from './temperatureFit';
 import { SequenceRunsBuilder, type SequenceRuns } from './sequenceRuns';
 import { TokenAccumulator, type TokenSummary } from './tokenStatistics';
+import { TokenRecordsBuilder, type TokenRecords } from './tokenRecords';
 
 /** What an evaluation yields: its summary, the per-token correctness (for McNemar) and what was skipped. */
 export interface EvalResult {
@@ -12,6 +13,8 @@ export interface EvalResult {
   readonly sequences: SequenceRuns | undefined;
   /** Labels outside [0, vocab) that are not the ignore index: counted, not scored. */
   readonly outOfRangeLabels: number;
+  /** Each scored token's label, place and probabilities, for the per-token analysis; undefined past MAX_RECORD_TOKENS. */
+  readonly records: TokenRecords | undefined;
 }
 
 /**
@@ -32,6 +35,7 @@ export class EvalComputation {
   private exact: ExactTemperatureFit | undefined;
   private passOpen = false;
   private readonly passSums = new Float64Array(TEMPERATURE_ROW_WIDTH);
+  private readonly records = new TokenRecordsBuilder();
 
   /** `sequenceIndex`: the compact form's sequence of each row, when the outputs carry one. */
   constructor(
@@ -52,6 +56,13 @@ export class EvalComputation {
     this.sequences?.push(this.sequenceIndex === undefined ? Math.floor(row / this.plan.sequenceLength) : (this.sequenceIndex[row] as number), nll);
   }
 
+  /** Records a token just added (tokenRecords.ts). */
+  private record(row: number, label: number, labelLogProb?: number, maxLogProb?: number): void {
+    const flat = this.plan.labels.shape.length !== 2;
+    const index = labelIndexFor(this.plan, row) ?? row;
+    this.records.push(label, index, flat ? undefined : this.plan.sequenceLength, this.sequenceIndex?.[row], labelLogProb, maxLogProb);
+  }
+
   private labelFor(row: number): number | undefined {
     const index = labelIndexFor(this.plan, row);
     if (index === undefined) return undefined;
@@ -68,9 +79,11 @@ export class EvalComputation {
       if (labelLogProbs !== undefined && maxLogProbs !== undefined) {
         this.tokens.addProbabilities(isCorrect, labelLogProbs[row] as number, maxLogProbs[row] as number);
         this.addSequence(row, -(labelLogProbs[row] as number));
+        this.record(row, label, labelLogProbs[row], maxLogProbs[row]);
       } else {
         this.tokens.addPrediction(isCorrect);
         this.addSequence(row);
+        this.record(row, label);
       }
     }
   }
@@ -87,6 +100,7 @@ export class EvalComputation {
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank, this.score.ties, this.score.sumSquaredProbabilities, this.score.labelLogProb);
       this.addSequence(firstRow + r, -this.score.labelLogProb);
+      this.record(firstRow + r, label, this.score.labelLogProb, this.score.maxLogProb);
     }
   }
 
@@ -130,6 +144,7 @@ export class EvalComputation {
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank, this.score.ties, this.score.sumSquaredProbabilities, this.score.labelLogProb);
       this.addSequence(firstRow + r, -this.score.labelLogProb);
+      this.record(firstRow + r, label, this.score.labelLogProb, this.score.maxLogProb);
     }
   }
 
@@ -178,6 +193,7 @@ export class EvalComputation {
       correctness: this.tokens.correctnessView(),
       sequences: this.sequences?.result(),
       outOfRangeLabels: this.outOfRange,
+      records: this.records.result(),
     };
   }
 }

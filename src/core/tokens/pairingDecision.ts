@@ -1,5 +1,6 @@
 import type { ChoiceSource, EvalPairing } from './evalPlan';
 import type { SequenceRuns } from './sequenceRuns';
+import type { TokenRecords } from './tokenRecords';
 import type { TokenSummary } from './tokenStatistics';
 
 /** One pairing of an evaluation's tokens, scored. */
@@ -11,6 +12,8 @@ export interface ScoredPairing {
   readonly correctness: Uint8Array;
   /** The sequence of each scored token; absent when the outputs do not say. */
   readonly sequences?: SequenceRuns;
+  /** Each scored token's label, place and probabilities (tokenRecords.ts); absent past MAX_RECORD_TOKENS. */
+  readonly records?: TokenRecords;
 }
 
 /**

@@ -3,11 +3,13 @@ import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { TokenRecords } from '../../core/tokens/tokenRecords';
 import { openRegularFile, readHandleRange } from '../fileRange';
 import type { EvalComputeOptions, EvalFileResult } from './evalFileStats';
+import { decodeRecords, encodeRecords, type StoredRecords } from './recordsCodec';
 
 /** Bumped whenever a statistic's definition changes, so old cached results are not reused. */
-const CACHE_VERSION = 8;
+const CACHE_VERSION = 9;
 
 export interface FileIdentity {
   readonly path: string;
@@ -32,23 +34,38 @@ export function cacheKey(files: readonly FileIdentity[], options: EvalComputeOpt
   return hash.digest('hex').slice(0, 40);
 }
 
-interface Stored extends Omit<EvalFileResult, 'correctness' | 'aligned'> {
+interface Stored extends Omit<EvalFileResult, 'correctness' | 'aligned' | 'records'> {
   /** Per-token correctness, one bit a token, base64; `tokens` says how many bits count. */
   readonly correctness: string;
   readonly tokens: number;
-  /** The aligned pairing of an evaluation whose pairing is left to the host, its correctness packed the same way. */
-  readonly aligned?: Omit<NonNullable<EvalFileResult['aligned']>, 'correctness'> & { readonly correctness: string; readonly tokens: number };
+  /** Per-token records (recordsCodec.ts). */
+  readonly records?: StoredRecords;
+  /** The aligned pairing of an evaluation whose pairing is left to the host, its correctness and records packed the same way. */
+  readonly aligned?: Omit<NonNullable<EvalFileResult['aligned']>, 'correctness' | 'records'> & {
+    readonly correctness: string;
+    readonly tokens: number;
+    readonly records?: StoredRecords;
+  };
 }
 
-function packed<T extends { readonly correctness: Uint8Array }>(value: T): Omit<T, 'correctness'> & { correctness: string; tokens: number } {
-  return { ...value, correctness: packBits(value.correctness).toString('base64'), tokens: value.correctness.length };
+type Packed<T> = Omit<T, 'correctness' | 'records'> & { correctness: string; tokens: number; records?: StoredRecords };
+type Unpacked<T> = Omit<T, 'correctness' | 'tokens' | 'records'> & { correctness: Uint8Array; records?: TokenRecords };
+
+function packed<T extends { readonly correctness: Uint8Array; readonly records?: TokenRecords }>(value: T): Packed<T> {
+  const { records, ...rest } = value;
+  return {
+    ...rest,
+    correctness: packBits(value.correctness).toString('base64'),
+    tokens: value.correctness.length,
+    ...(records === undefined ? {} : { records: encodeRecords(records) }),
+  } as Packed<T>;
 }
 
-function unpacked<T extends { readonly correctness: string; readonly tokens: number }>(
-  value: T,
-): Omit<T, 'correctness' | 'tokens'> & { correctness: Uint8Array } {
-  const { tokens, correctness, ...rest } = value;
-  return { ...rest, correctness: unpackBits(Buffer.from(correctness, 'base64'), tokens) };
+/** An entry's pairing with its arrays back; records that do not decode are left out (the analysis then says they are missing). */
+function unpacked<T extends { readonly correctness: string; readonly tokens: number; readonly records?: StoredRecords }>(value: T): Unpacked<T> {
+  const { tokens, correctness, records, ...rest } = value;
+  const decoded = records === undefined ? undefined : decodeRecords(records, tokens);
+  return { ...rest, correctness: unpackBits(Buffer.from(correctness, 'base64'), tokens), ...(decoded === undefined ? {} : { records: decoded }) };
 }
 
 function packBits(values: Uint8Array): Buffer {
@@ -158,8 +175,12 @@ async function unchanged(file: FileIdentity): Promise<boolean> {
   }
 }
 
-/** An entry is a few paths and the bits of at most a few million tokens; anything far larger was not written by this cache. */
-const MAX_ENTRY_BYTES = 64 * 1024 * 1024;
+/**
+ * An entry is a few paths, the bits of at most a few million tokens and the records of at most
+ * MAX_RECORD_TOKENS (about 53 MB, twice for an evaluation scored both ways); anything far larger was not
+ * written by this cache.
+ */
+const MAX_ENTRY_BYTES = 128 * 1024 * 1024;
 
 /** The files an entry was computed from, read from its first line alone; undefined for an entry of an older layout. */
 async function entrySources(path: string): Promise<SourceRecord[] | undefined> {

@@ -86,6 +86,7 @@ function scored(plan: EvalPlan, result: EvalResult): { pairing: ScoredPairing; o
     summary: result.summary,
     correctness: result.correctness,
     ...(result.sequences === undefined ? {} : { sequences: result.sequences }),
+    ...(result.records === undefined ? {} : { records: result.records }),
   };
   return { pairing, outOfRangeLabels: result.outOfRangeLabels };
 }

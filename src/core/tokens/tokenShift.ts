@@ -1,0 +1,248 @@
+import { MAX_RECORD_TOKENS, type TokenRecords } from './tokenRecords';
+
+/** One evaluation as the per-token analysis takes it: its step, per-token correctness and records. */
+export interface TokenShiftInput {
+  readonly step: number;
+  readonly correctness: Uint8Array;
+  readonly records?: TokenRecords;
+}
+
+export interface TokenShiftOptions {
+  /** A wrong token is over-confident when the model's confidence (max p) is above this; 0.9 unless given. */
+  readonly overconfidence?: number;
+}
+
+export const DEFAULT_OVERCONFIDENCE = 0.9;
+
+/**
+ * Shares of the rise are given only when the NLL rose by more than this fraction of Σ|ΔNLL| over the paired
+ * positions: below it the total is mostly cancellation, and every share would be a ratio of noise (each token's
+ * change many times the rise).
+ */
+export const SHARE_MIN_RISE = 0.01;
+
+/** Both evaluations' numbers for one group of paired positions (a target token id, or a position bucket). */
+export interface ShiftNumbers {
+  readonly count: number;
+  readonly accuracyFrom: number;
+  readonly accuracyTo: number;
+  /** Mean NLL of the group at each evaluation; null when either evaluation has no log-probabilities. */
+  readonly meanNllFrom: number | null;
+  readonly meanNllTo: number | null;
+  /** Σ over the group's positions of NLL(to) − NLL(from); null without log-probabilities. */
+  readonly nllChange: number | null;
+  /** nllChange / the total change over all paired positions, when shares are defined (TokenShift.shares); can be negative. */
+  readonly share: number | null;
+  /** Wrong with confidence above the threshold, at each evaluation; null without log-probabilities. */
+  readonly overconfidentFrom: number | null;
+  readonly overconfidentTo: number | null;
+}
+
+export interface TokenShiftEntry extends ShiftNumbers {
+  /** The target (label) token id. */
+  readonly id: number;
+}
+
+export interface PositionBucketShift extends ShiftNumbers {
+  /** Positions first..last in the sequence (last null: no end). */
+  readonly first: number;
+  readonly last: number | null;
+}
+
+/** Fixed position buckets within the sequence: the start, the first stretch, the body, and long contexts. */
+export const POSITION_BUCKETS: readonly { readonly first: number; readonly last: number | null }[] = [
+  { first: 0, last: 15 },
+  { first: 16, last: 63 },
+  { first: 64, last: 255 },
+  { first: 256, last: null },
+];
+
+export interface TokenShift {
+  readonly fromStep: number;
+  readonly toStep: number;
+  /** Positions found in both evaluations (same sequence and position, same label), and those found in only one. */
+  readonly pairedPositions: number;
+  readonly onlyFrom: number;
+  readonly onlyTo: number;
+  readonly overconfidence: number;
+  /** Σ NLL(to) − NLL(from) over the paired positions, and Σ |NLL(to) − NLL(from)|; null without log-probabilities. */
+  readonly totalNllChange: number | null;
+  readonly totalAbsoluteNllChange: number | null;
+  /** Whether shares of the rise are given, and what orders the tokens, in words. */
+  readonly shares: { readonly defined: boolean; readonly how: string };
+  /** Every target token id of the paired positions, most of the rise first. */
+  readonly tokens: readonly TokenShiftEntry[];
+  readonly buckets: readonly PositionBucketShift[];
+  /** For contexts: the paired positions as indices into each evaluation's records, in the later one's order. */
+  readonly pairs: { readonly from: Int32Array; readonly to: Int32Array };
+}
+
+/**
+ * Pairs the scored positions of two evaluations by (sequence, position): index by index when both list the
+ * same places in the same order, else through a lookup. Refused when either has no records, a place is listed
+ * twice, nothing pairs, or a paired place has different labels (not the same eval set, or not in the same order).
+ */
+export function pairPositions(
+  from: TokenRecords,
+  to: TokenRecords,
+): { from: Int32Array; to: Int32Array; onlyFrom: number; onlyTo: number } | { refused: string } {
+  const n = to.labels.length;
+  const same = from.labels.length === n && from.sequence.every((s, i) => s === to.sequence[i]) && from.position.every((p, i) => p === to.position[i]);
+  let fromIndex: Int32Array;
+  let toIndex: Int32Array;
+  if (same) {
+    fromIndex = Int32Array.from({ length: n }, (_, i) => i);
+    toIndex = fromIndex;
+  } else {
+    const lookup = new Map<number, Map<number, number>>();
+    for (let i = 0; i < from.labels.length; i++) {
+      const s = from.sequence[i] as number;
+      const places = lookup.get(s) ?? new Map<number, number>();
+      if (places.has(from.position[i] as number))
+        return { refused: `Sequence ${s}, position ${from.position[i]} is listed twice in one evaluation: positions cannot be paired.` };
+      places.set(from.position[i] as number, i);
+      lookup.set(s, places);
+    }
+    const a: number[] = [];
+    const b: number[] = [];
+    for (let j = 0; j < n; j++) {
+      const i = lookup.get(to.sequence[j] as number)?.get(to.position[j] as number);
+      if (i === undefined) continue;
+      a.push(i);
+      b.push(j);
+    }
+    fromIndex = Int32Array.from(a);
+    toIndex = Int32Array.from(b);
+  }
+  if (toIndex.length === 0) return { refused: 'No position (sequence and position in it) is in both evaluations: they are not over the same eval set.' };
+  let differ = 0;
+  let first = -1;
+  for (let k = 0; k < toIndex.length; k++) {
+    if (from.labels[fromIndex[k] as number] === to.labels[toIndex[k] as number]) continue;
+    differ++;
+    if (first < 0) first = k;
+  }
+  if (differ > 0) {
+    const j = toIndex[first] as number;
+    const i = fromIndex[first] as number;
+    return {
+      refused:
+        `The labels differ at ${differ} of ${toIndex.length} positions paired by sequence and position (first at sequence ${to.sequence[j]}, ` +
+        `position ${to.position[j]}: token ${from.labels[i]}, then ${to.labels[j]}): the two evaluations are not of the same eval set in the same order, so their tokens are not compared.`,
+    };
+  }
+  return { from: fromIndex, to: toIndex, onlyFrom: from.labels.length - toIndex.length, onlyTo: n - toIndex.length };
+}
+
+/** Sums of one group while pairs are walked. */
+class GroupSums {
+  count = 0;
+  correctFrom = 0;
+  correctTo = 0;
+  nllFrom = 0;
+  nllTo = 0;
+  overFrom = 0;
+  overTo = 0;
+
+  numbers(withNll: boolean, total: number | null, sharesDefined: boolean): ShiftNumbers {
+    const change = this.nllTo - this.nllFrom;
+    return {
+      count: this.count,
+      accuracyFrom: this.correctFrom / this.count,
+      accuracyTo: this.correctTo / this.count,
+      meanNllFrom: withNll ? this.nllFrom / this.count : null,
+      meanNllTo: withNll ? this.nllTo / this.count : null,
+      nllChange: withNll ? change : null,
+      share: withNll && sharesDefined && total !== null ? change / total : null,
+      overconfidentFrom: withNll ? this.overFrom : null,
+      overconfidentTo: withNll ? this.overTo : null,
+    };
+  }
+}
+
+function bucketOf(position: number): number {
+  for (let b = POSITION_BUCKETS.length - 1; b > 0; b--) if (position >= (POSITION_BUCKETS[b] as { first: number }).first) return b;
+  return 0;
+}
+
+/**
+ * Which target tokens carry the NLL change between two evaluations of the same eval set (`from` before `to`):
+ * per token id and per position bucket, the count of paired positions, accuracy and mean NLL at both, the
+ * summed NLL change and its share of the total change (when the NLL rose by more than SHARE_MIN_RISE of
+ * Σ|ΔNLL|), and the over-confident errors at both. Ids and counts are exact; sums are in float64.
+ */
+export function tokenShift(from: TokenShiftInput, to: TokenShiftInput, options: TokenShiftOptions = {}): TokenShift | { refused: string } {
+  const a = from.records;
+  const b = to.records;
+  const missing = [a === undefined ? from.step : undefined, b === undefined ? to.step : undefined].filter((step) => step !== undefined);
+  if (a === undefined || b === undefined)
+    return { refused: `No per-token records for step ${missing.join(' and ')} (an evaluation keeps them for at most ${MAX_RECORD_TOKENS} scored tokens).` };
+  const paired = pairPositions(a, b);
+  if ('refused' in paired) return paired;
+  const threshold = options.overconfidence ?? DEFAULT_OVERCONFIDENCE;
+  const withNll = a.nll !== undefined && b.nll !== undefined && a.confidence !== undefined && b.confidence !== undefined;
+  const byId = new Map<number, GroupSums>();
+  const buckets = POSITION_BUCKETS.map(() => new GroupSums());
+  let total = 0;
+  let absolute = 0;
+  for (let k = 0; k < paired.to.length; k++) {
+    const i = paired.from[k] as number;
+    const j = paired.to[k] as number;
+    const id = b.labels[j] as number;
+    const group = byId.get(id) ?? new GroupSums();
+    byId.set(id, group);
+    const bucket = buckets[bucketOf(b.position[j] as number)] as GroupSums;
+    const rightFrom = from.correctness[i] === 1 ? 1 : 0;
+    const rightTo = to.correctness[j] === 1 ? 1 : 0;
+    let nllFrom = 0;
+    let nllTo = 0;
+    let overFrom = 0;
+    let overTo = 0;
+    if (withNll) {
+      nllFrom = a.nll?.[i] as number;
+      nllTo = b.nll?.[j] as number;
+      overFrom = rightFrom === 0 && (a.confidence?.[i] as number) > threshold ? 1 : 0;
+      overTo = rightTo === 0 && (b.confidence?.[j] as number) > threshold ? 1 : 0;
+      total += nllTo - nllFrom;
+      absolute += Math.abs(nllTo - nllFrom);
+    }
+    for (const sums of [group, bucket]) {
+      sums.count++;
+      sums.correctFrom += rightFrom;
+      sums.correctTo += rightTo;
+      sums.nllFrom += nllFrom;
+      sums.nllTo += nllTo;
+      sums.overFrom += overFrom;
+      sums.overTo += overTo;
+    }
+  }
+  const sharesDefined = withNll && total > SHARE_MIN_RISE * absolute && total > 0;
+  const totalOrNull = withNll ? total : null;
+  const tokens = [...byId].map(([id, sums]): TokenShiftEntry => ({ id, ...sums.numbers(withNll, totalOrNull, sharesDefined) }));
+  // Most NLL added first (the same order as the share when shares are defined); without NLL, most tokens turned wrong.
+  const weight = (entry: TokenShiftEntry): number => entry.nllChange ?? (entry.accuracyFrom - entry.accuracyTo) * entry.count;
+  tokens.sort((x, y) => weight(y) - weight(x) || x.id - y.id);
+  return {
+    fromStep: from.step,
+    toStep: to.step,
+    pairedPositions: paired.to.length,
+    onlyFrom: paired.onlyFrom,
+    onlyTo: paired.onlyTo,
+    overconfidence: threshold,
+    totalNllChange: totalOrNull,
+    totalAbsoluteNllChange: withNll ? absolute : null,
+    shares: { defined: sharesDefined, how: sharesText(withNll, total, absolute, sharesDefined) },
+    tokens,
+    buckets: buckets
+      .map((sums, k) => ({ ...(POSITION_BUCKETS[k] as { first: number; last: number | null }), ...sums.numbers(withNll, totalOrNull, sharesDefined) }))
+      .filter((bucket) => bucket.count > 0),
+    pairs: { from: paired.from, to: paired.to },
+  };
+}
+
+function sharesText(withNll: boolean, total: number, absolute: number, defined: boolean): string {
+  if (!withNll) return 'no log-probabilities (predictions only): no NLL or shares; tokens ordered by how many of their positions turned wrong';
+  if (defined)
+    return `share = a token's summed NLL change over its positions / the total change (${total.toFixed(4)} nats over the paired positions); shares sum to 1 and are negative for tokens whose NLL fell`;
+  return `the NLL did not rise by more than ${SHARE_MIN_RISE * 100}% of the summed absolute change (total ${total.toFixed(4)}, absolute ${absolute.toFixed(4)} nats): shares of the rise are not defined; tokens ordered by their summed NLL change`;
+}
