@@ -1,6 +1,9 @@
 import { realpathSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import type { CalibrationView } from '../core/tokens/calibrationView';
+import type { TokensView } from '../core/tokens/tokenContexts';
+import type { TokenTextDecoder } from '../core/tokens/tokenShiftView';
+import { tokensFor } from './tokens/tokenShiftSource';
 import type { ConfirmableWarning } from '../core/tokens/confirmWarning';
 import type { FormatOverrides } from './formatSettings';
 import { LogIngest } from './logIngest';
@@ -80,6 +83,11 @@ export class RunSession {
   /** The calibration view of a run from the settled evaluation outputs read so far; null when it has none. */
   calibration(runId: string, overrides: RoleOverrides = {}): CalibrationView | null {
     return this.evaluations.calibration(this.store.snapshot(runId), overrides);
+  }
+
+  /** The Tokens section of a run: the tokens carrying its loss change between two settled evaluations; null when it has none. */
+  tokens(runId: string, overrides: RoleOverrides = {}, decoder?: TokenTextDecoder): TokensView | null {
+    return tokensFor(this.store.snapshot(runId), this.evaluations.outputs, overrides, decoder);
   }
 
   /** One problem per evaluation left unverified, saying how to settle its pairing. */

@@ -200,6 +200,7 @@ export class LensController extends Disposable {
       focusedRun: (runId) => this.updateStatus(runId),
       series: (request) => requestedSeries(this.session.store, request, (run) => this.session.resolve(run, this.settings.roleOverrides).run),
       calibration: (runId) => this.session.calibration(runId, this.settings.roleOverrides),
+      tokens: (runId) => this.session.tokens(runId, this.settings.roleOverrides),
       aliases: () => restoreAliases(this.workspaceState.get(RUN_ALIASES_KEY)),
       renameRun: (runId, alias) =>
         void this.workspaceState.update(RUN_ALIASES_KEY, withAlias(restoreAliases(this.workspaceState.get(RUN_ALIASES_KEY)), runId, alias)),

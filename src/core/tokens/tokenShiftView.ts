@@ -139,7 +139,15 @@ export function runTokenShift<T extends ShiftCandidate>(
 
 /** What `report --json` says of a run's tokens: the top `listed` by share of the rise, with their text when a decoder is given. */
 export function tokensReport(evaluations: readonly ShiftCandidate[], request: TokensRequest = {}, decoder?: TokenTextDecoder): TokensReport {
-  const result = runTokenShift(evaluations, request);
+  return reportOf(runTokenShift(evaluations, request), request, decoder);
+}
+
+/** The report of a comparison already made (runTokenShift). */
+export function reportOf(
+  result: { readonly shift: TokenShift; readonly chosen: string } | { readonly refused: string },
+  request: TokensRequest = {},
+  decoder?: TokenTextDecoder,
+): TokensReport {
   if ('refused' in result) return result;
   const { shift } = result;
   const listed = Math.max(0, Math.min(shift.tokens.length, request.listed ?? DEFAULT_TOKENS_LISTED));
