@@ -143,6 +143,11 @@ export class TokensSection {
       this.note,
       this.table,
       this.contextsTitle,
+      el(
+        'p',
+        { class: 'note' },
+        'Each context is the label sequence around the token, at both evaluations: green where the model was right, red where wrong, fainter where it was less sure (its confidence, max p); the chosen token is outlined.',
+      ),
       this.contextsBox,
     );
   }
