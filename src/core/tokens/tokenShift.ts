@@ -176,7 +176,9 @@ export function tokenShift(from: TokenShiftInput, to: TokenShiftInput, options: 
   const b = to.records;
   const missing = [a === undefined ? from.step : undefined, b === undefined ? to.step : undefined].filter((step) => step !== undefined);
   if (a === undefined || b === undefined)
-    return { refused: `No per-token records for step ${missing.join(' and ')} (an evaluation keeps them for at most ${MAX_RECORD_TOKENS} scored tokens).` };
+    return {
+      refused: `No per-token records for step ${missing.join(' and ')} (they are kept for at most ${MAX_RECORD_TOKENS} scored tokens an evaluation; the editor keeps them for each run's least-loss and latest evaluations only).`,
+    };
   const paired = pairPositions(a, b);
   if ('refused' in paired) return paired;
   const threshold = options.overconfidence ?? DEFAULT_OVERCONFIDENCE;
