@@ -3,7 +3,7 @@ import { relative, sep } from 'node:path';
 import type { CalibrationView } from '../core/tokens/calibrationView';
 import type { TokensView } from '../core/tokens/tokenContexts';
 import type { TokenTextDecoder } from '../core/tokens/tokenShiftView';
-import { tokensFor } from './tokens/tokenShiftSource';
+import { TokensViews } from './tokens/tokenShiftSource';
 import type { ConfirmableWarning } from '../core/tokens/confirmWarning';
 import type { FormatOverrides } from './formatSettings';
 import { LogIngest } from './logIngest';
@@ -30,6 +30,7 @@ const BATCH_MS = 25;
 export class RunSession {
   private ingest: LogIngest;
   private readonly evaluations: EvaluationContext;
+  private readonly tokensViews = new TokensViews();
   private watchers: LogWatcher[] = [];
   private roots: readonly string[] = [];
   private pending = new Set<string>();
@@ -87,7 +88,7 @@ export class RunSession {
 
   /** The Tokens section of a run: the tokens carrying its loss change between two settled evaluations; null when it has none. */
   tokens(runId: string, overrides: RoleOverrides = {}, decoder?: TokenTextDecoder): TokensView | null {
-    return tokensFor(this.store.snapshot(runId), this.evaluations.outputs, overrides, decoder);
+    return this.tokensViews.view(this.store.snapshot(runId), this.evaluations.outputs, overrides, decoder);
   }
 
   /** One problem per evaluation left unverified, saying how to settle its pairing. */
