@@ -5,6 +5,7 @@ import { meetsConfidence, parseReportArgs } from './core/reportArgs';
 import { visibleText } from './core/displayText';
 import { formatText } from './core/reportText';
 import { reportPaths } from './node/reportPaths';
+import { RunTokenizers } from './node/tokens/runTokenizer';
 import { watchPaths } from './node/watchPaths';
 
 const USAGE =
@@ -50,7 +51,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   if (command === 'watch') return watchUntilStopped(args.paths, args.json, args.evalOutputs);
-  const document = await reportPaths(args.paths, { options: args.evalOutputs }, args.tokens === undefined ? {} : { request: args.tokens });
+  const tokenizers = new RunTokenizers();
+  const document = await reportPaths(
+    args.paths,
+    { options: args.evalOutputs },
+    { ...(args.tokens === undefined ? {} : { request: args.tokens }), decoderFor: tokenizers.decoderFor, tokenizerProblems: () => tokenizers.problems() },
+  );
   process.stdout.write(args.json ? JSON.stringify(document, null, 2) + '\n' : formatText(document, args.paths.flatMap(baseFolder)));
   const { failOn } = args;
   const failing = failOn !== undefined && document.runs.some((run) => run.warnings.some((warning) => meetsConfidence(warning.confidence, failOn)));

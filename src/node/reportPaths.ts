@@ -4,6 +4,7 @@ import { classifyLogFile, logFormat } from '../core/formats/registry';
 import { EVAL_OUTPUTS_FORMAT } from '../core/tokens/evalOutputsFormat';
 import type { CandidateNumbers, ResolvedEvaluation } from '../core/tokens/resolvedRun';
 import { exportedStatistics } from '../core/tokens/tokenStatistics';
+import type { Problem } from '../core/types';
 import { tokensReport, type TokensRequest, type TokenTextDecoder } from '../core/tokens/tokenShiftView';
 import { LogIngest } from './logIngest';
 import { withOutputEvidence } from './tokens/confirmWarnings';
@@ -16,6 +17,8 @@ import { walkLogs } from './walkLogs';
 export interface TokensSettings {
   readonly request?: TokensRequest;
   readonly decoderFor?: (runId: string) => Promise<TokenTextDecoder | undefined>;
+  /** What finding the runs' tokenizers met (a corrupt or too large tokenizer.json, a decoder not supported), asked once the runs are done. */
+  readonly tokenizerProblems?: () => Promise<readonly Problem[]>;
 }
 
 /**
@@ -68,7 +71,8 @@ async function report(paths: readonly string[], evaluations: EvaluationContext, 
       evaluation.status === 'unverified' && evaluation.pairingCheck !== undefined ? [{ path: evaluation.path, message: evaluation.pairingCheck.reason }] : [],
     ),
   );
-  return { runs, problems: [...document.problems, ...unverified].sort((a, b) => a.path.localeCompare(b.path)) };
+  const tokenizers = (await tokens.tokenizerProblems?.()) ?? [];
+  return { runs, problems: [...document.problems, ...unverified, ...tokenizers].sort((a, b) => a.path.localeCompare(b.path)) };
 }
 
 /** A run with per-token outputs gets its `tokens`: the analysis between two settled evaluations, text decoded when a decoder is found. */

@@ -4,6 +4,13 @@ import { tokenShift, type PositionBucketShift, type TokenShift, type TokenShiftE
 /** Text of token ids, from the run's tokenizer; without one, ids stay ids and `text` is null. */
 export interface TokenTextDecoder {
   decode(ids: readonly number[]): string;
+  /** One token's own text, its leading space kept (tokenizerJson.ts); undefined for an id the tokenizer does not know. */
+  decodeToken?(id: number): string | undefined;
+}
+
+/** A listed token's text: its own when the decoder can say it (`decode([id])` drops a SentencePiece word's leading space), null when unknown. */
+function tokenText(decoder: TokenTextDecoder, id: number): string | null {
+  return decoder.decodeToken === undefined ? decoder.decode([id]) : (decoder.decodeToken(id) ?? null);
 }
 
 /** An evaluation the analysis may compare: settled, with its summary (for the least loss) and records. */
@@ -97,7 +104,7 @@ export type TokensReport =
 function row(entry: TokenShiftEntry, decoder: TokenTextDecoder | undefined): TokenShiftRow {
   return {
     id: entry.id,
-    text: decoder === undefined ? null : decoder.decode([entry.id]),
+    text: decoder === undefined ? null : tokenText(decoder, entry.id),
     count: entry.count,
     accuracyFrom: entry.accuracyFrom,
     accuracyTo: entry.accuracyTo,
