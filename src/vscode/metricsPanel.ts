@@ -25,7 +25,7 @@ export interface PanelDataSource {
   /** The run's calibration view from the evaluation outputs the session read; null when it has none. */
   calibration(runId: string): CalibrationView | null;
   /** The run's Tokens section: the tokens carrying its loss change between two evaluations; null when it has no evaluation outputs. */
-  tokens(runId: string): TokensView | null;
+  tokens(runId: string): Promise<TokensView | null>;
   /** The names the user gave runs, kept per workspace. */
   aliases(): RunAliases;
   renameRun(runId: string, alias: string): void;
@@ -100,7 +100,11 @@ export class MetricsPanel extends Disposable {
         this.post({ type: 'calibration', runId: message.runId, view: this.data.calibration(message.runId) });
         break;
       case 'requestTokens':
-        this.post({ type: 'tokens', runId: message.runId, view: this.data.tokens(message.runId) });
+        // Found with the run's tokenizer, read from disk: a panel closed meanwhile takes no message.
+        void this.data
+          .tokens(message.runId)
+          .then((view) => this.post({ type: 'tokens', runId: message.runId, view }))
+          .catch(() => undefined);
         break;
       case 'renameRun':
         this.data.renameRun(message.runId, message.alias);

@@ -1,5 +1,5 @@
 import type { TokenShift, TokenShiftInput } from './tokenShift';
-import { reportOf, runTokenShift, type ShiftCandidate, type TokenShiftRow, type TokensRequest, type TokenTextDecoder } from './tokenShiftView';
+import { reportOf, runTokenShift, tokenText, type ShiftCandidate, type TokenShiftRow, type TokensRequest, type TokenTextDecoder } from './tokenShiftView';
 
 /** Contexts kept for each listed token, and the scored positions on each side of it: what the panel shows stays bounded. */
 export const CONTEXTS_PER_TOKEN = 3;
@@ -62,7 +62,7 @@ export function tokenContexts(
   const chosen: number[] = [];
   for (let k = 0; k < pairs.to.length; k++) if (b.labels[pairs.to[k] as number] === id) chosen.push(k);
   chosen.sort((x, y) => change(y) - change(x) || x - y);
-  const text = (token: number): string | null => (decoder === undefined ? null : decoder.decode([token]));
+  const text = (token: number): string | null => (decoder === undefined ? null : tokenText(decoder, token));
   return chosen.slice(0, count).map((k) => {
     const centre = pairs.to[k] as number;
     const sequence = b.sequence[centre] as number;

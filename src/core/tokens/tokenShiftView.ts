@@ -9,7 +9,7 @@ export interface TokenTextDecoder {
 }
 
 /** A listed token's text: its own when the decoder can say it (`decode([id])` drops a SentencePiece word's leading space), null when unknown. */
-function tokenText(decoder: TokenTextDecoder, id: number): string | null {
+export function tokenText(decoder: TokenTextDecoder, id: number): string | null {
   return decoder.decodeToken === undefined ? decoder.decode([id]) : (decoder.decodeToken(id) ?? null);
 }
 
