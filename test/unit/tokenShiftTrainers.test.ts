@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { parseReportArgs } from '../../src/core/reportArgs';
 import { formatText } from '../../src/core/reportText';
@@ -24,6 +25,12 @@ test('report takes --tokens N, --tokens-steps FROM,TO and --overconfidence P, an
   assert.match((parseReportArgs(['run', '--tokens', 'many']) as { error: string }).error, /--tokens takes a count/);
   assert.match((parseReportArgs(['run', '--tokens-steps', '10']) as { error: string }).error, /FROM,TO/);
   assert.match((parseReportArgs(['run', '--overconfidence', '1.5']) as { error: string }).error, /\[0, 1\)/);
+});
+
+test('watch refuses the per-token flags, which only report uses, rather than ignore them', () => {
+  const result = spawnSync(process.execPath, [resolve(__dirname, '../../../dist/cli.js'), 'watch', dir, '--tokens', '5'], { encoding: 'utf8' });
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /--tokens, --tokens-steps and --overconfidence apply to report only/);
 });
 
 for (const venv of TRAINER_VENVS) {
