@@ -3,7 +3,7 @@ import type { RunView, WebviewMessage } from '../src/protocol';
 import { calibrationRunId } from './calibrationData';
 import { el } from './dom';
 import { KeyedList, setAttribute, setText, type Component } from './keyedList';
-import { confidenceShade, rowCells, SORT_TITLES, sortTokenRows, tokenName, type TokenRow, type TokensSort } from './tokensData';
+import { bucketsText, confidenceShade, rowCells, SORT_TITLES, sortTokenRows, tokenName, type TokenRow, type TokensSort } from './tokensData';
 
 const CELLS = ['count', 'share', 'nll', 'accuracy', 'overconfident'] as const;
 
@@ -82,6 +82,7 @@ export class TokensSection {
   readonly element: HTMLElement;
   private readonly heading = el('h2', {}, 'Tokens');
   private readonly note = el('p', { class: 'note', id: 'tokens-note' });
+  private readonly buckets = el('p', { class: 'note', id: 'tokens-buckets' });
   private readonly body = el('tbody');
   private readonly rows = new KeyedList<TokenRow>(
     this.body,
@@ -141,6 +142,7 @@ export class TokensSection {
       { class: 'tokens', id: 'tokens', 'aria-label': 'Tokens carrying the loss change', hidden: '' },
       this.heading,
       this.note,
+      this.buckets,
       this.table,
       this.contextsTitle,
       el(
@@ -187,6 +189,7 @@ export class TokensSection {
     if (view === null) return;
     if ('refused' in view) {
       setText(this.note, view.refused);
+      setText(this.buckets, '');
       this.table.hidden = true;
       this.rows.update([]);
       this.contexts.update([]);
@@ -200,6 +203,7 @@ export class TokensSection {
       `Step ${view.fromStep} → ${view.toStep}: ${view.chosen}; ${view.pairedPositions} positions paired, ${view.rows.length} of ${view.distinctTokens} tokens listed${total}. ` +
         `Over-confident errors: wrong with confidence above ${view.overconfidence}. ${view.shares.defined ? '' : view.shares.how}`,
     );
+    setText(this.buckets, bucketsText(view.positionBuckets));
     for (const [sort, header] of Object.entries(this.headers) as [TokensSort, HTMLElement][])
       setAttribute(header, 'aria-sort', sort === this.sort ? (sort === 'accuracy' ? 'ascending' : 'descending') : 'none');
     if (this.chosen !== null && !view.rows.some((row) => row.id === this.chosen)) this.chosen = null;

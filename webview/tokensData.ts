@@ -1,4 +1,5 @@
 import type { TokensView } from '../src/core/tokens/tokenContexts';
+import type { PositionBucketShift } from '../src/core/tokens/tokenShift';
 
 export type TokenRow = Extract<TokensView, { rows: unknown }>['rows'][number];
 
@@ -33,6 +34,19 @@ export function tokenName(token: { readonly id: number; readonly text: string | 
 /** Opacity of a context token: faint when the model was unsure, solid when sure; mid-way without log-probabilities. */
 export function confidenceShade(confidence: number | null): number {
   return confidence === null ? 0.6 : 0.25 + 0.75 * Math.min(1, Math.max(0, confidence));
+}
+
+/** The loss change by position in the sequence, in a line: where in the sequences the rise sits. */
+export function bucketsText(buckets: readonly PositionBucketShift[]): string {
+  if (buckets.length === 0) return '';
+  const parts = buckets.map((bucket) => {
+    const range = bucket.last === null ? `${bucket.first}+` : `${bucket.first}–${bucket.last}`;
+    const share =
+      bucket.share === null ? (bucket.nllChange === null ? '' : `NLL change ${fixed(bucket.nllChange, 2)} nats, `) : `share ${percent(bucket.share)}, `;
+    const over = bucket.overconfidentFrom === null ? '' : `, over-confident errors ${bucket.overconfidentFrom} → ${bucket.overconfidentTo}`;
+    return `${range} (${bucket.count} positions): ${share}accuracy ${percent(bucket.accuracyFrom)} → ${percent(bucket.accuracyTo)}${over}`;
+  });
+  return `By position in the sequence: ${parts.join('; ')}.`;
 }
 
 const percent = (value: number): string => `${(value * 100).toFixed(1)}%`;

@@ -4,7 +4,7 @@ import { buildTokensView, tokenContexts } from '../../src/core/tokens/tokenConte
 import type { TokenRecords } from '../../src/core/tokens/tokenRecords';
 import { tokenShift } from '../../src/core/tokens/tokenShift';
 import type { TokenSummary } from '../../src/core/tokens/tokenStatistics';
-import { confidenceShade, rowCells, sortTokenRows, tokenName, type TokenRow } from '../../webview/tokensData';
+import { bucketsText, confidenceShade, rowCells, sortTokenRows, tokenName, type TokenRow } from '../../webview/tokensData';
 
 /** Two sequences of ten tokens each; token 7 sits at positions 3 and 8 of sequence 0 and at position 5 of sequence 1. */
 const labels = [1, 2, 3, 7, 4, 5, 6, 8, 7, 9, 10, 11, 12, 13, 14, 7, 15, 16, 17, 18];
@@ -80,6 +80,11 @@ test('the Tokens view lists the top tokens with their contexts, or says why ther
   assert.equal(view.rows[0]?.id, 7);
   assert.equal(view.rows[0]?.contexts.length, 3);
   assert.ok(view.rows[0]?.contexts.every((context) => context.tokens.length <= 13));
+  // Every position is below 16: one bucket, with the whole rise (2 + 3 + 4 − 3 = 6 nats).
+  assert.equal(
+    bucketsText(view.positionBuckets),
+    'By position in the sequence: 0–15 (20 positions): share 100.0%, accuracy 100.0% → 95.0%, over-confident errors 0 → 0.',
+  );
   const refused = buildTokensView('run', [before]);
   assert.ok('refused' in refused && /One settled evaluation/.test(refused.refused));
 });

@@ -77,6 +77,7 @@ test('the Tokens section lists the tokens carrying the rise, sorts them, and sho
   await send({ type: 'tokens', runId: RUN, view: tokens });
   await page.waitForSelector('#tokens:not([hidden])');
   assert.match(await page.locator('#tokens-note').innerText(), /Step 200 → 500: .*28 positions paired, 7 of 7 tokens listed/);
+  assert.match(await page.locator('#tokens-buckets').innerText(), /By position in the sequence: 0–15 \(28 positions\): share 100\.0%/);
   assert.deepEqual((await page.locator('#tokens-table tbody th').allInnerTexts()).slice(0, 2), ['" the"', '" cat"']);
   assert.match(await page.locator('#tokens-table tbody tr').first().innerText(), /4\s+76\.5%.*100\.0% → 0\.0% \(-100\.0\)\s+0 → 4/);
   await page.click('#tokens-sort-accuracy');

@@ -1,4 +1,4 @@
-import type { TokenShift, TokenShiftInput } from './tokenShift';
+import type { PositionBucketShift, TokenShift, TokenShiftInput } from './tokenShift';
 import { reportOf, runTokenShift, tokenText, type ShiftCandidate, type TokenShiftRow, type TokensRequest, type TokenTextDecoder } from './tokenShiftView';
 
 /** Contexts kept for each listed token, and the scored positions on each side of it: what the panel shows stays bounded. */
@@ -92,6 +92,8 @@ export type TokensView =
       readonly shares: { readonly defined: boolean; readonly how: string };
       readonly distinctTokens: number;
       readonly rows: readonly (TokenShiftRow & { readonly contexts: readonly TokenContext[] })[];
+      /** The same numbers by position in the sequence (tokenShift.ts, POSITION_BUCKETS). */
+      readonly positionBuckets: readonly PositionBucketShift[];
     }
   | { readonly runId: string; readonly refused: string };
 
@@ -110,6 +112,7 @@ export function buildTokensView(runId: string, evaluations: readonly ShiftCandid
     totalNllChange: report.totalNllChange,
     shares: report.shares,
     distinctTokens: report.distinctTokens,
+    positionBuckets: report.positionBuckets,
     rows: report.list.map((row) => ({ ...row, contexts: tokenContexts(compared.shift, compared.from, compared.to, row.id, decoder) })),
   };
 }
