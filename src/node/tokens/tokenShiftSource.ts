@@ -7,8 +7,8 @@ import { resolveStoredRun } from './resolvedEvaluations';
 
 /**
  * The Tokens section of each run, built again only when the two evaluations it compares (or the decoder)
- * change: a run's view is asked for at every update of the run, and comparing a million tokens takes about
- * 0.4 s. Owned by the run session.
+ * change: a run's view is asked for at every update of the run, and comparing a million tokens takes 0.14 s
+ * (0.4 to 0.8 s when the two list their positions in different orders). Owned by the run session.
  */
 export class TokensViews {
   /** By the later evaluation's records: an entry goes with them when the evaluation is read again or its run is gone. */
