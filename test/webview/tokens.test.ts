@@ -7,6 +7,7 @@ import { ARTIFACTS, launchChromium } from '../chromium';
 import { RunStore } from '../../src/core/runStore';
 import { buildRunView } from '../../src/core/runView';
 import { buildTokensView } from '../../src/core/tokens/tokenContexts';
+import type { TokenRecords } from '../../src/core/tokens/tokenRecords';
 import type { TokenSummary } from '../../src/core/tokens/tokenStatistics';
 import type { HostMessage, WebviewMessage } from '../../src/protocol';
 import { startStandInHost } from './standInHost';
@@ -20,7 +21,7 @@ const RUN = '/ws/sft-dumps';
 const WORDS = ['The', ' cat', ' sat', ' on', ' the', ' mat', '.'];
 const sequences = 4;
 const labels = Array.from({ length: sequences * WORDS.length }, (_, i) => i % WORDS.length);
-function evaluation(step: number, late: boolean): { step: number; correctness: Uint8Array; records: never; summary: TokenSummary } {
+function evaluation(step: number, late: boolean): { step: number; correctness: Uint8Array; records: TokenRecords; summary: TokenSummary } {
   const word = (i: number): string => WORDS[(labels[i] as number) % WORDS.length] as string;
   const nll = labels.map((_, i) => (late && word(i) === ' the' ? 3 : late && word(i) === ' cat' ? 1.2 : 0.4));
   return {
@@ -32,7 +33,7 @@ function evaluation(step: number, late: boolean): { step: number; correctness: U
       position: Int32Array.from(labels, (_, i) => i % WORDS.length),
       nll: Float32Array.from(nll),
       confidence: Float32Array.from(labels, (_, i) => (late && word(i) === ' the' ? 0.97 : late && word(i) === ' cat' ? 0.4 : 0.7)),
-    } as never,
+    },
     summary: {
       tokens: labels.length,
       correct: 0,
