@@ -50,6 +50,10 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('--fail-on applies to report only.\n' + USAGE + '\n');
     return 2;
   }
+  if (command === 'watch' && args.tokens !== undefined) {
+    process.stderr.write('--tokens, --tokens-steps and --overconfidence apply to report only.\n' + USAGE + '\n');
+    return 2;
+  }
   if (command === 'watch') return watchUntilStopped(args.paths, args.json, args.evalOutputs);
   const tokenizers = new RunTokenizers();
   const document = await reportPaths(

@@ -1,6 +1,7 @@
 import { isAlias, type RunAliases } from './core/runAliases';
 import type { RunView, SeriesData } from './core/runView';
 import type { CalibrationView } from './core/tokens/calibrationView';
+import type { TokensView } from './core/tokens/tokenContexts';
 import type { Problem } from './core/types';
 
 /** One series the webview asks for: a metric key of a run, between two steps (null: the whole run). */
@@ -37,13 +38,15 @@ export type HostMessage =
     }
   | { readonly type: 'series'; readonly requestId: number; readonly series: readonly (SeriesRequest & { readonly data: SeriesData | null })[] }
   | { readonly type: 'focusRun'; readonly runId: string }
-  | { readonly type: 'calibration'; readonly runId: string; readonly view: CalibrationView | null };
+  | { readonly type: 'calibration'; readonly runId: string; readonly view: CalibrationView | null }
+  | { readonly type: 'tokens'; readonly runId: string; readonly view: TokensView | null };
 
 export type WebviewMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'addDumpHelper' }
   | { readonly type: 'revealSource'; readonly runId: string }
   | { readonly type: 'requestCalibration'; readonly runId: string }
+  | { readonly type: 'requestTokens'; readonly runId: string }
   /** The user focused a run in the panel (a row of the run list or table): the status bar then shows it. */
   | { readonly type: 'focusRun'; readonly runId: string }
   | { readonly type: 'openLog'; readonly runId: string; readonly path: string; readonly step: number | null }
@@ -74,6 +77,7 @@ export function isWebviewMessage(value: unknown): value is WebviewMessage {
       return true;
     case 'revealSource':
     case 'requestCalibration':
+    case 'requestTokens':
     case 'focusRun':
     case 'findLossTrustingCode':
       return typeof message['runId'] === 'string';

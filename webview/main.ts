@@ -5,6 +5,7 @@ import { CHART_TITLES, ChartFigure } from './chartFigure';
 import { controlBar } from './controls';
 import { renderCrosshairTip } from './crosshairTip';
 import { CalibrationSection } from './calibration';
+import { TokensSection } from './tokens';
 import { el } from './dom';
 import { tipPosition } from './labelLayout';
 import { emptyState } from './emptyState';
@@ -150,6 +151,7 @@ const summaryTable = new RunsTable(tableEvents, {
 const problemList = new ProblemsList();
 const empty = emptyState(() => vscode.postMessage({ type: 'addDumpHelper' }));
 const calibration = new CalibrationSection((message) => vscode.postMessage(message), theme);
+const tokens = new TokensSection((message) => vscode.postMessage(message));
 const content = el(
   'div',
   { class: 'content' },
@@ -165,6 +167,7 @@ const content = el(
   summaryTable.element,
   warningList.element,
   calibration.element,
+  tokens.element,
   problemList.element,
 );
 const layout = el('div', { class: 'layout' }, runList.element, content);
@@ -310,6 +313,7 @@ function render(): void {
   problemList.update(problems);
   renderDefinitions(definition, runs);
   calibration.render(runs, ui.focusedRunId, theme);
+  tokens.render(runs, ui.focusedRunId);
   if (crosshair !== null) setCrosshair(crosshair);
   document.body.dataset['rendered'] = String(Number(document.body.dataset['rendered'] ?? '0') + 1);
 }
@@ -345,6 +349,9 @@ function receive(message: HostMessage): void {
       return;
     case 'calibration':
       calibration.receive(message.runId, message.view);
+      return;
+    case 'tokens':
+      tokens.receive(message.runId, message.view);
       return;
     case 'focusRun':
       focusRun(message.runId);

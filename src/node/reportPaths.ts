@@ -26,7 +26,8 @@ export interface TokensSettings {
  * The report owns its evaluation readers (`evaluations` settings, else the CLI's defaults) and ends them.
  */
 export async function reportPaths(paths: readonly string[], settings: Partial<EvalOutputsConfig> = {}, tokens: TokensSettings = {}): Promise<ReportDocument> {
-  const evaluations = new EvaluationContext(settings);
+  // The report may compare any two evaluations (--tokens-steps): every one keeps its records.
+  const evaluations = new EvaluationContext({ keepRecords: 'all', ...settings });
   try {
     return await report(paths, evaluations, tokens);
   } finally {

@@ -1,6 +1,9 @@
 import { realpathSync } from 'node:fs';
 import { relative, sep } from 'node:path';
 import type { CalibrationView } from '../core/tokens/calibrationView';
+import type { TokensView } from '../core/tokens/tokenContexts';
+import { RunTokenizers } from './tokens/runTokenizer';
+import { TokensViews } from './tokens/tokenShiftSource';
 import type { ConfirmableWarning } from '../core/tokens/confirmWarning';
 import type { FormatOverrides } from './formatSettings';
 import { LogIngest } from './logIngest';
@@ -28,6 +31,8 @@ const BATCH_MS = 25;
 export class RunSession {
   private ingest: LogIngest;
   private readonly evaluations: EvaluationContext;
+  private readonly tokensViews = new TokensViews();
+  private readonly tokenizers = new RunTokenizers();
   private watchers: LogWatcher[] = [];
   private roots: readonly string[] = [];
   private pending = new Set<string>();
@@ -83,6 +88,14 @@ export class RunSession {
   /** The calibration view of a run from the settled evaluation outputs read so far; null when it has none. */
   calibration(runId: string, overrides: RoleOverrides = {}): CalibrationView | null {
     return this.evaluations.calibration(this.store.snapshot(runId), overrides);
+  }
+
+  /** The Tokens section of a run: the tokens carrying its loss change between two settled evaluations; null when it has none. */
+  async tokens(runId: string, overrides: RoleOverrides = {}): Promise<TokensView | null> {
+    const run = this.store.snapshot(runId);
+    // Evaluation outputs make a run's id its folder, where the run's tokenizer.json is looked for.
+    const decoder = run === undefined ? undefined : await this.tokenizers.decoderFor(runId);
+    return this.tokensViews.view(run, this.evaluations.outputs, overrides, decoder);
   }
 
   /** One problem per evaluation left unverified, saying how to settle its pairing. */

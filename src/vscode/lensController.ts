@@ -222,6 +222,7 @@ export class LensController extends Disposable {
       focusedRun: (runId) => this.updateStatus(runId),
       series: (request) => requestedSeries(this.session.store, request, (run) => this.session.resolve(run, this.settings.roleOverrides).run),
       calibration: (runId) => this.session.calibration(runId, this.settings.roleOverrides),
+      tokens: (runId) => this.session.tokens(runId, this.settings.roleOverrides),
       aliases: () => this.aliases(),
       renameRun: (runId, alias) => void this.renameRun(runId, alias),
       openLog: (runId, path, step) =>

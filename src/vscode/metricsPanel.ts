@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { isWebviewMessage, type HostMessage, type Problem, type RunView, type SeriesData, type SeriesRequest } from '../protocol';
 import type { RunAliases } from '../core/runAliases';
 import type { CalibrationView } from '../core/tokens/calibrationView';
+import type { TokensView } from '../core/tokens/tokenContexts';
 import { Disposable } from './disposable';
 import { saveExport } from './exportFile';
 import { ADD_DUMP_HELPER } from './dumpHelperCommand';
@@ -23,6 +24,8 @@ export interface PanelDataSource {
   openLog(runId: string, path: string, step: number | null): void;
   /** The run's calibration view from the evaluation outputs the session read; null when it has none. */
   calibration(runId: string): CalibrationView | null;
+  /** The run's Tokens section: the tokens carrying its loss change between two evaluations; null when it has no evaluation outputs. */
+  tokens(runId: string): Promise<TokensView | null>;
   /** The names the user gave runs, kept per workspace. */
   aliases(): RunAliases;
   renameRun(runId: string, alias: string): void;
@@ -95,6 +98,13 @@ export class MetricsPanel extends Disposable {
         break;
       case 'requestCalibration':
         this.post({ type: 'calibration', runId: message.runId, view: this.data.calibration(message.runId) });
+        break;
+      case 'requestTokens':
+        // Found with the run's tokenizer, read from disk: a panel closed meanwhile takes no message.
+        void this.data
+          .tokens(message.runId)
+          .then((view) => this.post({ type: 'tokens', runId: message.runId, view }))
+          .catch(() => undefined);
         break;
       case 'renameRun':
         this.data.renameRun(message.runId, message.alias);

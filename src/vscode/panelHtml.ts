@@ -20,6 +20,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, smo
   const scriptNonce = nonce();
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
   const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'panel.css'));
+  const tokensStyle = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'tokens.css'));
   const csp = [
     `default-src 'none'`,
     `img-src ${webview.cspSource}`,
@@ -34,6 +35,7 @@ export function panelHtml(webview: vscode.Webview, extensionUri: vscode.Uri, smo
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${style.toString()}">
+<link rel="stylesheet" href="${tokensStyle.toString()}">
 <title>Token Accuracy</title>
 </head>
 <body data-smoothing="${smoothing}">

@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import type { TokenSummary } from '../../src/core/tokens/tokenStatistics';
 import { EvalCache, cacheKey } from '../../src/node/tokens/evalCache';
+import { EvalOutputsStore, type StoredEvaluation } from '../../src/node/tokens/evalOutputsStore';
 import { computeEvalFile } from '../../src/node/tokens/evalFileStats';
 import { compactSafetensors, predictionsSafetensors } from './tokenFiles';
 
@@ -75,4 +77,36 @@ test('records go through the cache unchanged, and an entry whose records were cu
   const short = await cache.get(key, files);
   assert.equal(short?.step, 1);
   assert.equal(short?.records, undefined);
+});
+
+test("the editor's store keeps records only for each run's latest and least-loss evaluations; the report's keeps all", () => {
+  const records = { labels: Int32Array.from([1]), sequence: Int32Array.from([0]), position: Int32Array.from([0]) };
+  const pairing = { form: 'compact', causalShift: false, causalShiftSource: 'metadata', ignoreIndex: -100, ignoreIndexSource: 'metadata' } as const;
+  const evaluation = (step: number, meanNll: number, alignedNll?: number): StoredEvaluation => {
+    const summary = { tokens: 1, correct: 1, accuracy: 1, probabilities: { meanNll } } as unknown as TokenSummary;
+    const scored = { alignment: '', pairing, summary, correctness: Uint8Array.from([1]), records };
+    return {
+      ...scored,
+      step,
+      path: `/run/eval_outputs/step-${step}.safetensors`,
+      problems: [],
+      ...(alignedNll === undefined
+        ? {}
+        : { aligned: { ...scored, summary: { ...summary, probabilities: { meanNll: alignedNll } } as unknown as TokenSummary } }),
+    };
+  };
+  const kept = (store: EvalOutputsStore): number[] => store.evaluations('run').flatMap((e) => (e.records === undefined ? [] : [e.step]));
+  const compared = new EvalOutputsStore('compared');
+  const all = new EvalOutputsStore();
+  for (const store of [compared, all]) {
+    store.set('run', evaluation(100, 2.0, 0.5));
+    store.set('run', evaluation(200, 1.0, 3.0));
+    store.set('run', evaluation(300, 1.5, 2.5));
+    store.set('run', evaluation(400, 1.8, 2.8));
+  }
+  // Least shifted NLL at 200, least aligned at 100, latest 400: step 300 lets go of its records, aligned ones too.
+  assert.deepEqual(kept(compared), [100, 200, 400]);
+  assert.equal(compared.at('run', 300)?.aligned?.records, undefined);
+  assert.equal(compared.at('run', 300)?.correctness.length, 1, 'everything else stays');
+  assert.deepEqual(kept(all), [100, 200, 300, 400]);
 });

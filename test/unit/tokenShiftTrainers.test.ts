@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { parseReportArgs } from '../../src/core/reportArgs';
 import { formatText } from '../../src/core/reportText';
 import { reportPaths } from '../../src/node/reportPaths';
+import { RunTokenizers } from '../../src/node/tokens/runTokenizer';
 import { REPO_ROOT } from './tokenPython';
 import { runTrainerPython, TRAINER_VENVS } from './trainerVenvs';
 
@@ -25,6 +27,12 @@ test('report takes --tokens N, --tokens-steps FROM,TO and --overconfidence P, an
   assert.match((parseReportArgs(['run', '--overconfidence', '1.5']) as { error: string }).error, /\[0, 1\)/);
 });
 
+test('watch refuses the per-token flags, which only report uses, rather than ignore them', () => {
+  const result = spawnSync(process.execPath, [resolve(__dirname, '../../../dist/cli.js'), 'watch', dir, '--tokens', '5'], { encoding: 'utf8' });
+  assert.equal(result.status, 2);
+  assert.match(result.stderr, /--tokens, --tokens-steps and --overconfidence apply to report only/);
+});
+
 for (const venv of TRAINER_VENVS) {
   test(`${venv.label}: an overfitting SFTTrainer run's dumps show the tokens that carry its eval-loss rise`, { skip: venv.skip }, async () => {
     const out = join(dir, venv.label.replace(/\W+/g, '-'));
@@ -34,7 +42,11 @@ for (const venv of TRAINER_VENVS) {
       .split('\n');
     const losses = JSON.parse(printed[printed.length - 1] ?? '{}') as Record<string, number>;
     assert.ok((losses['60'] as number) > (losses['10'] as number), `the logged eval loss rose: ${JSON.stringify(losses)}`);
-    const document = await reportPaths([out], { cacheDirectory: join(dir, 'cache'), workerScript: undefined }, { request: { listed: 1000 } });
+    const document = await reportPaths(
+      [out],
+      { cacheDirectory: join(dir, 'cache'), workerScript: undefined },
+      { request: { listed: 1000 }, decoderFor: new RunTokenizers().decoderFor },
+    );
     const run = document.runs.find((candidate) => candidate.id === out);
     const tokens = run?.tokens;
     assert.ok(tokens !== undefined && !('refused' in tokens), JSON.stringify(tokens));
@@ -50,9 +62,13 @@ for (const venv of TRAINER_VENVS) {
     );
     const shares = tokens.list.reduce((sum, entry) => sum + (entry.share ?? NaN), 0);
     assert.ok(Math.abs(shares - 1) < 1e-9, `shares sum to ${shares}`);
-    assert.ok((tokens.list[0]?.share ?? 0) > 0 && tokens.list.every((entry) => entry.text === null), 'ids only without a decoder');
+    assert.ok((tokens.list[0]?.share ?? 0) > 0);
+    assert.ok(
+      tokens.list.every((entry) => typeof entry.text === 'string' && entry.text.length > 0),
+      'every token decoded with the tokenizer.json the run saved',
+    );
     const text = formatText(document);
     assert.match(text, /tokens carrying the loss change, step \d+ → 60/);
-    assert.equal(text.split('\n').filter((line) => /^ {4}#\d+ ×\d+: share/.test(line)).length, 10, 'the text report prints the top ten');
+    assert.equal(text.split('\n').filter((line) => /^ {4}".*" #\d+ ×\d+: share/.test(line)).length, 10, 'the text report prints the top ten, decoded');
   });
 }

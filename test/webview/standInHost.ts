@@ -29,7 +29,7 @@ function page(origin: string, theme: StandInTheme): string {
   const colors = THEME_VARIABLES[theme];
   return `<!DOCTYPE html><html><head>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${origin}; style-src ${origin}; font-src ${origin}; script-src 'nonce-test' ${origin}/stand-in.js">
-<link rel="stylesheet" href="${origin}/media/panel.css"><link rel="stylesheet" href="${origin}/theme.css">
+<link rel="stylesheet" href="${origin}/media/panel.css"><link rel="stylesheet" href="${origin}/media/tokens.css"><link rel="stylesheet" href="${origin}/theme.css">
 </head><body class="vscode-${theme}" data-smoothing="0.6"><main id="app"></main>
 <script src="${origin}/stand-in.js"></script>
 <script nonce="test" src="${origin}/dist/webview.js"></script></body></html>`.replace(

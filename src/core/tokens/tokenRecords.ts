@@ -41,8 +41,9 @@ class Grow<T extends Int32Array | Float32Array> {
     this.data[this.length++] = value;
   }
 
-  view(): T {
-    return this.data.subarray(0, this.length) as T;
+  /** A copy of exactly the values pushed: a view would keep (and send to the host, and clone) the spare capacity too. */
+  values(): T {
+    return this.data.slice(0, this.length) as T;
   }
 }
 
@@ -102,10 +103,10 @@ export class TokenRecordsBuilder {
     if (this.overflow) return undefined;
     const complete = this.withProbabilities === this.labels.length && this.labels.length > 0;
     return {
-      labels: this.labels.view(),
-      sequence: this.sequence.view(),
-      position: this.position.view(),
-      ...(complete ? { nll: this.nll.view(), confidence: this.confidence.view() } : {}),
+      labels: this.labels.values(),
+      sequence: this.sequence.values(),
+      position: this.position.values(),
+      ...(complete ? { nll: this.nll.values(), confidence: this.confidence.values() } : {}),
     };
   }
 }

@@ -87,11 +87,13 @@ export function pairPositions(
   to: TokenRecords,
 ): { from: Int32Array; to: Int32Array; onlyFrom: number; onlyTo: number } | { refused: string } {
   const n = to.labels.length;
-  const same = from.labels.length === n && from.sequence.every((s, i) => s === to.sequence[i]) && from.position.every((p, i) => p === to.position[i]);
+  let same = from.labels.length === n;
+  for (let i = 0; same && i < n; i++) same = from.sequence[i] === to.sequence[i] && from.position[i] === to.position[i];
   let fromIndex: Int32Array;
   let toIndex: Int32Array;
   if (same) {
-    fromIndex = Int32Array.from({ length: n }, (_, i) => i);
+    fromIndex = new Int32Array(n);
+    for (let i = 0; i < n; i++) fromIndex[i] = i;
     toIndex = fromIndex;
   } else {
     const lookup = new Map<number, Map<number, number>>();
@@ -134,30 +136,71 @@ export function pairPositions(
   return { from: fromIndex, to: toIndex, onlyFrom: from.labels.length - toIndex.length, onlyTo: n - toIndex.length };
 }
 
-/** Sums of one group while pairs are walked. */
-class GroupSums {
-  count = 0;
-  correctFrom = 0;
-  correctTo = 0;
-  nllFrom = 0;
-  nllTo = 0;
-  overFrom = 0;
-  overTo = 0;
+/** Sums kept per group (a token id, or a position bucket), WIDTH numbers each in one Float64Array. */
+const COUNT = 0;
+const CORRECT_FROM = 1;
+const CORRECT_TO = 2;
+const NLL_FROM = 3;
+const NLL_TO = 4;
+const OVER_FROM = 5;
+const OVER_TO = 6;
+const WIDTH = 7;
 
-  numbers(withNll: boolean, total: number | null, sharesDefined: boolean): ShiftNumbers {
-    const change = this.nllTo - this.nllFrom;
-    return {
-      count: this.count,
-      accuracyFrom: this.correctFrom / this.count,
-      accuracyTo: this.correctTo / this.count,
-      meanNllFrom: withNll ? this.nllFrom / this.count : null,
-      meanNllTo: withNll ? this.nllTo / this.count : null,
-      nllChange: withNll ? change : null,
-      share: withNll && sharesDefined && total !== null ? change / total : null,
-      overconfidentFrom: withNll ? this.overFrom : null,
-      overconfidentTo: withNll ? this.overTo : null,
-    };
+function numbersAt(sums: Float64Array, group: number, withNll: boolean, total: number | null, sharesDefined: boolean): ShiftNumbers {
+  const at = group * WIDTH;
+  const count = sums[at + COUNT] as number;
+  const change = (sums[at + NLL_TO] as number) - (sums[at + NLL_FROM] as number);
+  return {
+    count,
+    accuracyFrom: (sums[at + CORRECT_FROM] as number) / count,
+    accuracyTo: (sums[at + CORRECT_TO] as number) / count,
+    meanNllFrom: withNll ? (sums[at + NLL_FROM] as number) / count : null,
+    meanNllTo: withNll ? (sums[at + NLL_TO] as number) / count : null,
+    nllChange: withNll ? change : null,
+    share: withNll && sharesDefined && total !== null ? change / total : null,
+    overconfidentFrom: withNll ? (sums[at + OVER_FROM] as number) : null,
+    overconfidentTo: withNll ? (sums[at + OVER_TO] as number) : null,
+  };
+}
+
+/** Labels up to this are grouped through a table indexed by id (a vocabulary's ids); others through a Map. */
+const DENSE_IDS = 1 << 24;
+
+/** A group number for each paired position's label, numbered in order of first appearance, and each group's id. */
+function groupByLabel(labels: Int32Array, pairs: Int32Array): { readonly group: Int32Array; readonly ids: number[] } {
+  let min = 0;
+  let max = 0;
+  for (let k = 0; k < pairs.length; k++) {
+    const id = labels[pairs[k] as number] as number;
+    if (id < min) min = id;
+    if (id > max) max = id;
   }
+  const group = new Int32Array(pairs.length);
+  const ids: number[] = [];
+  const table = min >= 0 && max < DENSE_IDS ? new Int32Array(max + 1).fill(-1) : undefined;
+  const map = table === undefined ? new Map<number, number>() : undefined;
+  for (let k = 0; k < pairs.length; k++) {
+    const id = labels[pairs[k] as number] as number;
+    let known = table === undefined ? (map?.get(id) ?? -1) : (table[id] as number);
+    if (known < 0) {
+      known = ids.length;
+      ids.push(id);
+      if (table === undefined) map?.set(id, known);
+      else table[id] = known;
+    }
+    group[k] = known;
+  }
+  return { group, ids };
+}
+
+function addTo(sums: Float64Array, at: number, rightFrom: number, rightTo: number, nllFrom: number, nllTo: number, overFrom: number, overTo: number): void {
+  sums[at + COUNT] = (sums[at + COUNT] as number) + 1;
+  sums[at + CORRECT_FROM] = (sums[at + CORRECT_FROM] as number) + rightFrom;
+  sums[at + CORRECT_TO] = (sums[at + CORRECT_TO] as number) + rightTo;
+  sums[at + NLL_FROM] = (sums[at + NLL_FROM] as number) + nllFrom;
+  sums[at + NLL_TO] = (sums[at + NLL_TO] as number) + nllTo;
+  sums[at + OVER_FROM] = (sums[at + OVER_FROM] as number) + overFrom;
+  sums[at + OVER_TO] = (sums[at + OVER_TO] as number) + overTo;
 }
 
 function bucketOf(position: number): number {
@@ -176,22 +219,22 @@ export function tokenShift(from: TokenShiftInput, to: TokenShiftInput, options: 
   const b = to.records;
   const missing = [a === undefined ? from.step : undefined, b === undefined ? to.step : undefined].filter((step) => step !== undefined);
   if (a === undefined || b === undefined)
-    return { refused: `No per-token records for step ${missing.join(' and ')} (an evaluation keeps them for at most ${MAX_RECORD_TOKENS} scored tokens).` };
+    return {
+      refused: `No per-token records for step ${missing.join(' and ')} (they are kept for at most ${MAX_RECORD_TOKENS} scored tokens an evaluation; the editor keeps them for each run's least-loss and latest evaluations only).`,
+    };
   const paired = pairPositions(a, b);
   if ('refused' in paired) return paired;
   const threshold = options.overconfidence ?? DEFAULT_OVERCONFIDENCE;
-  const withNll = a.nll !== undefined && b.nll !== undefined && a.confidence !== undefined && b.confidence !== undefined;
-  const byId = new Map<number, GroupSums>();
-  const buckets = POSITION_BUCKETS.map(() => new GroupSums());
+  const [nllA, nllB, confidenceA, confidenceB] = [a.nll, b.nll, a.confidence, b.confidence];
+  const withNll = nllA !== undefined && nllB !== undefined && confidenceA !== undefined && confidenceB !== undefined;
+  const { group, ids } = groupByLabel(b.labels, paired.to);
+  const sums = new Float64Array(ids.length * WIDTH);
+  const bucketSums = new Float64Array(POSITION_BUCKETS.length * WIDTH);
   let total = 0;
   let absolute = 0;
   for (let k = 0; k < paired.to.length; k++) {
     const i = paired.from[k] as number;
     const j = paired.to[k] as number;
-    const id = b.labels[j] as number;
-    const group = byId.get(id) ?? new GroupSums();
-    byId.set(id, group);
-    const bucket = buckets[bucketOf(b.position[j] as number)] as GroupSums;
     const rightFrom = from.correctness[i] === 1 ? 1 : 0;
     const rightTo = to.correctness[j] === 1 ? 1 : 0;
     let nllFrom = 0;
@@ -199,26 +242,19 @@ export function tokenShift(from: TokenShiftInput, to: TokenShiftInput, options: 
     let overFrom = 0;
     let overTo = 0;
     if (withNll) {
-      nllFrom = a.nll?.[i] as number;
-      nllTo = b.nll?.[j] as number;
-      overFrom = rightFrom === 0 && (a.confidence?.[i] as number) > threshold ? 1 : 0;
-      overTo = rightTo === 0 && (b.confidence?.[j] as number) > threshold ? 1 : 0;
+      nllFrom = nllA[i] as number;
+      nllTo = nllB[j] as number;
+      overFrom = rightFrom === 0 && (confidenceA[i] as number) > threshold ? 1 : 0;
+      overTo = rightTo === 0 && (confidenceB[j] as number) > threshold ? 1 : 0;
       total += nllTo - nllFrom;
       absolute += Math.abs(nllTo - nllFrom);
     }
-    for (const sums of [group, bucket]) {
-      sums.count++;
-      sums.correctFrom += rightFrom;
-      sums.correctTo += rightTo;
-      sums.nllFrom += nllFrom;
-      sums.nllTo += nllTo;
-      sums.overFrom += overFrom;
-      sums.overTo += overTo;
-    }
+    addTo(sums, (group[k] as number) * WIDTH, rightFrom, rightTo, nllFrom, nllTo, overFrom, overTo);
+    addTo(bucketSums, bucketOf(b.position[j] as number) * WIDTH, rightFrom, rightTo, nllFrom, nllTo, overFrom, overTo);
   }
   const sharesDefined = withNll && total > SHARE_MIN_RISE * absolute && total > 0;
   const totalOrNull = withNll ? total : null;
-  const tokens = [...byId].map(([id, sums]): TokenShiftEntry => ({ id, ...sums.numbers(withNll, totalOrNull, sharesDefined) }));
+  const tokens = ids.map((id, g): TokenShiftEntry => ({ id, ...numbersAt(sums, g, withNll, totalOrNull, sharesDefined) }));
   // Most NLL added first (the same order as the share when shares are defined); without NLL, most tokens turned wrong.
   const weight = (entry: TokenShiftEntry): number => entry.nllChange ?? (entry.accuracyFrom - entry.accuracyTo) * entry.count;
   tokens.sort((x, y) => weight(y) - weight(x) || x.id - y.id);
@@ -233,9 +269,9 @@ export function tokenShift(from: TokenShiftInput, to: TokenShiftInput, options: 
     totalAbsoluteNllChange: withNll ? absolute : null,
     shares: { defined: sharesDefined, how: sharesText(withNll, total, absolute, sharesDefined) },
     tokens,
-    buckets: buckets
-      .map((sums, k) => ({ ...(POSITION_BUCKETS[k] as { first: number; last: number | null }), ...sums.numbers(withNll, totalOrNull, sharesDefined) }))
-      .filter((bucket) => bucket.count > 0),
+    buckets: POSITION_BUCKETS.map((bucket, k) => ({ ...bucket, ...numbersAt(bucketSums, k, withNll, totalOrNull, sharesDefined) })).filter(
+      (bucket) => bucket.count > 0,
+    ),
     pairs: { from: paired.from, to: paired.to },
   };
 }

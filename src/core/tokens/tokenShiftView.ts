@@ -9,7 +9,7 @@ export interface TokenTextDecoder {
 }
 
 /** A listed token's text: its own when the decoder can say it (`decode([id])` drops a SentencePiece word's leading space), null when unknown. */
-function tokenText(decoder: TokenTextDecoder, id: number): string | null {
+export function tokenText(decoder: TokenTextDecoder, id: number): string | null {
   return decoder.decodeToken === undefined ? decoder.decode([id]) : (decoder.decodeToken(id) ?? null);
 }
 
@@ -146,7 +146,15 @@ export function runTokenShift<T extends ShiftCandidate>(
 
 /** What `report --json` says of a run's tokens: the top `listed` by share of the rise, with their text when a decoder is given. */
 export function tokensReport(evaluations: readonly ShiftCandidate[], request: TokensRequest = {}, decoder?: TokenTextDecoder): TokensReport {
-  const result = runTokenShift(evaluations, request);
+  return reportOf(runTokenShift(evaluations, request), request, decoder);
+}
+
+/** The report of a comparison already made (runTokenShift). */
+export function reportOf(
+  result: { readonly shift: TokenShift; readonly chosen: string } | { readonly refused: string },
+  request: TokensRequest = {},
+  decoder?: TokenTextDecoder,
+): TokensReport {
   if ('refused' in result) return result;
   const { shift } = result;
   const listed = Math.max(0, Math.min(shift.tokens.length, request.listed ?? DEFAULT_TOKENS_LISTED));

@@ -6,7 +6,7 @@ import type { Problem } from '../../core/types';
 import { calibrationFor } from './calibrationSource';
 import { EvalCache, defaultCacheDirectory, type FileIdentity } from './evalCache';
 import type { EvalComputeOptions } from './evalFileStats';
-import { EvalOutputsStore } from './evalOutputsStore';
+import { EvalOutputsStore, type RecordsKept } from './evalOutputsStore';
 import { EvalRunner, type EvalOutcome } from './evalRunner';
 import { SampleResultsStore } from './sampleResultsReader';
 
@@ -16,6 +16,8 @@ export interface EvalOutputsConfig {
   readonly cacheDirectory: string;
   readonly workerScript: string | undefined;
   readonly onProgress?: (path: string, fraction: number) => void;
+  /** Which evaluations keep per-token records in memory (evalOutputsStore.ts); `compared` unless given. */
+  readonly keepRecords?: RecordsKept;
 }
 
 /** The CLI's settings: no options, the cache in the user's own cache folder, the worker bundled beside this script. */
@@ -30,7 +32,7 @@ export function defaultEvalOutputsConfig(): EvalOutputsConfig {
  */
 export class EvaluationContext {
   /** Every per-token evaluation read: the calibration view and warning (a)'s paired test. */
-  readonly outputs = new EvalOutputsStore();
+  readonly outputs: EvalOutputsStore;
   /** Every per-sample evaluation read: warning (a)'s paired test where no per-token outputs are. */
   readonly samples = new SampleResultsStore();
   private config: EvalOutputsConfig;
@@ -43,6 +45,7 @@ export class EvaluationContext {
 
   constructor(config: Partial<EvalOutputsConfig> = {}) {
     this.config = { ...defaultEvalOutputsConfig(), ...config };
+    this.outputs = new EvalOutputsStore(this.config.keepRecords ?? 'compared');
     this.runnerOf = new EvalRunner(this.config.workerScript);
     this.cacheOf = new EvalCache(this.config.cacheDirectory);
   }
