@@ -87,10 +87,7 @@ test('a file above the size cap is not read: a problem that gives both sizes', a
 test('a tokenizer.json that is a folder is a problem, not a crash; a decoder that is not supported is told with the file used', async () => {
   const dir = runDir();
   mkdirSync(join(dir, 'tokenizer.json'));
-  write(
-    join(dir, 'checkpoint-1', 'tokenizer.json'),
-    JSON.stringify({ decoder: { type: 'Mystery' }, model: { type: 'WordLevel', vocab: { x: 0 } } }),
-  );
+  write(join(dir, 'checkpoint-1', 'tokenizer.json'), JSON.stringify({ decoder: { type: 'Mystery' }, model: { type: 'WordLevel', vocab: { x: 0 } } }));
   const found = await findRunTokenizer([dir]);
   assert.equal(found.tokenizer?.decoder.decode([0]), 'x');
   assert.equal(found.problems.length, 2);

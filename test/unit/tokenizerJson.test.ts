@@ -150,14 +150,25 @@ test('Unigram vocabularies are lists of [piece, score], the index the id', () =>
     JSON.stringify({
       added_tokens: [],
       decoder: { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true },
-      model: { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0], ['▁the', -2.5], ['re', -3]], byte_fallback: false },
+      model: {
+        type: 'Unigram',
+        unk_id: 0,
+        vocab: [
+          ['<unk>', 0],
+          ['▁the', -2.5],
+          ['re', -3],
+        ],
+        byte_fallback: false,
+      },
     }),
   );
   assert.equal(parsed.tokenizer?.decode([1, 2, 1]), 'there the');
 });
 
 test('a decoder this version does not know is left out and named; the rest of a Sequence still decodes', () => {
-  const parsed = parseTokenizerJson(tokenizerJson(['▁a', '▁b'], { type: 'Sequence', decoders: [{ type: 'Cyrillic' }, { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always' }] }));
+  const parsed = parseTokenizerJson(
+    tokenizerJson(['▁a', '▁b'], { type: 'Sequence', decoders: [{ type: 'Cyrillic' }, { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always' }] }),
+  );
   assert.equal(parsed.tokenizer?.decode([0, 1]), 'a b');
   assert.equal(parsed.tokenizer?.pipeline, 'Sequence[Cyrillic (not supported), Metaspace]');
   assert.equal(parsed.problems.length, 1);
@@ -191,7 +202,16 @@ test('a file that is no tokenizer gives a problem and no decoder, never a throw'
 });
 
 test('decodeUtf8 replaces ill-formed sequences exactly as TextDecoder does (maximal subparts), on random and hand-picked bytes', () => {
-  const cases: number[][] = [[0xc3], [0xe5, 0x8f], [0xf0, 0x9f, 0x99], [0xed, 0xa0, 0x80], [0xe0, 0x80, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc0, 0xaf], [0xff, 0x41]];
+  const cases: number[][] = [
+    [0xc3],
+    [0xe5, 0x8f],
+    [0xf0, 0x9f, 0x99],
+    [0xed, 0xa0, 0x80],
+    [0xe0, 0x80, 0x80],
+    [0xf4, 0x90, 0x80, 0x80],
+    [0xc0, 0xaf],
+    [0xff, 0x41],
+  ];
   let seed = 15;
   const next = (): number => {
     seed = (seed * 1103515245 + 12345) % 2147483648;

@@ -66,7 +66,10 @@ test('the library trains every tokenizer the comparison needs, and a byte-level 
   const names = load().tokenizers.map((entry) => entry.name);
   for (const name of NAMES) assert.ok(names.includes(name), name);
   const byteLevel = load().tokenizers.find((entry) => entry.name === 'byte-level-bpe');
-  assert.ok(byteLevel?.cases.some((entry) => entry.text?.includes('\uFFFD') === true && entry.ids.length > 1), 'some slices split a multi-byte character');
+  assert.ok(
+    byteLevel?.cases.some((entry) => entry.text?.includes('\uFFFD') === true && entry.ids.length > 1),
+    'some slices split a multi-byte character',
+  );
 });
 
 for (const name of [...NAMES, 'zoo-']) {

@@ -16,7 +16,18 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const TOKENIZER = JSON.stringify({
   added_tokens: [{ id: 0, content: '<unk>', special: true, single_word: false, lstrip: false, rstrip: false, normalized: false }],
   decoder: { type: 'Sequence', decoders: [{ type: 'ByteFallback' }, { type: 'Metaspace', replacement: '▁', prepend_scheme: 'always', split: true }] },
-  model: { type: 'Unigram', unk_id: 0, vocab: [['<unk>', 0], ['▁the', -1], ['▁cat', -2], ['s', -2], ['<0x0A>', -3]], byte_fallback: true },
+  model: {
+    type: 'Unigram',
+    unk_id: 0,
+    vocab: [
+      ['<unk>', 0],
+      ['▁the', -1],
+      ['▁cat', -2],
+      ['s', -2],
+      ['<0x0A>', -3],
+    ],
+    byte_fallback: true,
+  },
 });
 
 /** A run whose second evaluation gets token 2 (`▁cat`) wrong with confidence: the NLL rise is all its. */
@@ -24,10 +35,19 @@ function run(name: string, tokenizer: string | undefined): string {
   const dir = join(root, name);
   const outputs = join(dir, 'eval_outputs');
   mkdirSync(outputs, { recursive: true });
-  writeFileSync(join(dir, 'trainer_state.json'), trainerStateText([{ eval_loss: 0.1, step: 100 }, { eval_loss: 0.7, step: 200 }]));
+  writeFileSync(
+    join(dir, 'trainer_state.json'),
+    trainerStateText([
+      { eval_loss: 0.1, step: 100 },
+      { eval_loss: 0.7, step: 200 },
+    ]),
+  );
   const labels = [1, 2, 3, 1, 4, 2];
   const sequences = [0, 0, 0, 1, 1, 1];
-  writeFileSync(join(outputs, 'step-100.safetensors'), compactSafetensors(labels, labels, [-0.1, -0.1, -0.1, -0.1, -0.1, -0.1], [-0.1, -0.1, -0.1, -0.1, -0.1, -0.1], sequences));
+  writeFileSync(
+    join(outputs, 'step-100.safetensors'),
+    compactSafetensors(labels, labels, [-0.1, -0.1, -0.1, -0.1, -0.1, -0.1], [-0.1, -0.1, -0.1, -0.1, -0.1, -0.1], sequences),
+  );
   writeFileSync(
     join(outputs, 'step-200.safetensors'),
     compactSafetensors(labels, [1, 3, 3, 1, 4, 3], [-0.1, -2, -0.1, -0.1, -0.1, -2], [-0.1, -0.05, -0.1, -0.1, -0.1, -0.05], sequences),

@@ -129,7 +129,11 @@ export function parseDecoder(value: unknown, problems: string[], depth = 0): Dec
       return { kind: 'Sequence', steps };
     }
     default:
-      return unsupported(typeof type === 'string' ? type : '(untyped)', 'this version reads ByteLevel, Metaspace, WordPiece, BPEDecoder, CTC, Replace, ByteFallback, Fuse, Strip and Sequence', problems);
+      return unsupported(
+        typeof type === 'string' ? type : '(untyped)',
+        'this version reads ByteLevel, Metaspace, WordPiece, BPEDecoder, CTC, Replace, ByteFallback, Fuse, Strip and Sequence',
+        problems,
+      );
   }
 }
 

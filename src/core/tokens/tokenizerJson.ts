@@ -28,8 +28,7 @@ export interface TokenizerDecoder {
 }
 
 export type TokenizerParse =
-  | { readonly tokenizer: TokenizerDecoder; readonly problems: readonly string[] }
-  | { readonly tokenizer?: undefined; readonly problems: readonly string[] };
+  { readonly tokenizer: TokenizerDecoder; readonly problems: readonly string[] } | { readonly tokenizer?: undefined; readonly problems: readonly string[] };
 
 /** Token ids are u32 in the library. */
 const MAX_ID = 0xffffffff;
@@ -67,7 +66,9 @@ function modelVocabulary(model: unknown, problems: string[]): Map<number, string
     }
   } else {
     const type = typeof model['type'] === 'string' ? `${model['type']} ` : '';
-    problems.push(`Its ${type}model has no "vocab" this version reads (an object of token to id, or a list of [piece, score]), so token ids cannot be looked up.`);
+    problems.push(
+      `Its ${type}model has no "vocab" this version reads (an object of token to id, or a list of [piece, score]), so token ids cannot be looked up.`,
+    );
     return undefined;
   }
   if (skipped > 0) problems.push(`${skipped} vocabulary entries have no usable id or piece and are left out.`);

@@ -97,7 +97,11 @@ async function tryFile(path: string, maxBytes: number, parsed: ParsedTokenizers)
  * that is found but unusable is a problem and the search goes on. `parsed` keeps what files gave between
  * searches (a session's), so that an unchanged file is only looked at, not read again.
  */
-export async function findRunTokenizer(dirs: readonly string[], maxBytes = TOKENIZER_MAX_BYTES, parsed: ParsedTokenizers = new Map()): Promise<RunTokenizerLookup> {
+export async function findRunTokenizer(
+  dirs: readonly string[],
+  maxBytes = TOKENIZER_MAX_BYTES,
+  parsed: ParsedTokenizers = new Map(),
+): Promise<RunTokenizerLookup> {
   const problems: Problem[] = [];
   for (const path of await candidates(dirs)) {
     const attempt = await tryFile(path, maxBytes, parsed);
