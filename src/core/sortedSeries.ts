@@ -8,6 +8,11 @@ import type { Series } from './types';
 export class SortedSeries implements Series {
   readonly steps: number[] = [];
   readonly values: number[] = [];
+  /**
+   * Changes that were not appends (a value overwritten, a step inserted before the last): while it stays the
+   * same, this series extends what it was, and a pass over its points can resume where it stopped.
+   */
+  rewrites = 0;
 
   /** Sets the value at `step`, the last write winning; returns whether anything changed. */
   set(step: number, value: number): boolean {
@@ -23,6 +28,7 @@ export class SortedSeries implements Series {
     if (step === last) {
       if (Object.is(this.values[n - 1], value)) return false;
       this.values[n - 1] = value;
+      this.rewrites++;
       return true;
     }
     let low = 0;
@@ -35,10 +41,12 @@ export class SortedSeries implements Series {
     if (this.steps[low] === step) {
       if (Object.is(this.values[low], value)) return false;
       this.values[low] = value;
+      this.rewrites++;
       return true;
     }
     this.steps.splice(low, 0, step);
     this.values.splice(low, 0, value);
+    this.rewrites++;
     return true;
   }
 
