@@ -70,6 +70,14 @@ function setAxes(axes: SourceAxes, point: MetricPoint): boolean {
   return changed;
 }
 
+/** Every series of the source sheds its arrays' spare room where it grew enough (see SortedSeries.fit). */
+function fitSource(state: SourceState, settled: boolean): boolean {
+  let copied = false;
+  for (const series of state.series.values()) copied = series.fit(settled) || copied;
+  copied = state.axes.epoch.fit(settled) || copied;
+  return state.axes.wallTime.fit(settled) || copied;
+}
+
 /**
  * Holds every point read so far, per run and per source file. Sources of one run (a trainer_state.json
  * and the states in its checkpoints, or a JSONL log beside them) merge by (key, step), so a point that
@@ -89,7 +97,10 @@ export class RunStore {
       if (series.set(point.step, point.value)) changed = true;
       if ((point.epoch !== undefined || point.wallTime !== undefined) && setAxes(state.axes, point)) changed = true;
     }
-    if (changed) this.touch(runId, state);
+    if (changed) {
+      fitSource(state, false);
+      this.touch(runId, state);
+    }
     return changed;
   }
 
@@ -109,6 +120,7 @@ export class RunStore {
       series.set(point.step, point.value);
       if (point.epoch !== undefined || point.wallTime !== undefined) setAxes(state.axes, point);
     }
+    fitSource(state, false);
     const axesChanged = !state.axes.epoch.equals(axesBefore.epoch) || !state.axes.wallTime.equals(axesBefore.wallTime);
     const changed =
       axesChanged ||
@@ -139,6 +151,21 @@ export class RunStore {
       run.growth = undefined;
       run.mergedAxes = undefined;
     }
+  }
+
+  /**
+   * A read of the run's files is complete: arrays that grew since they were last fitted shed their spare
+   * room. The points stay the same; a snapshot taken before holds the old arrays, so the next is built anew.
+   */
+  settle(runId: string): void {
+    const run = this.runs.get(runId);
+    if (run === undefined) return;
+    let copied = false;
+    for (const state of run.sources.values()) copied = fitSource(state, true) || copied;
+    if (!copied) return;
+    run.merged = undefined;
+    run.growth = undefined;
+    run.mergedAxes = undefined;
   }
 
   /** Forgets a source (a file that turned out to belong to another run); a run left with no source is gone. */

@@ -67,6 +67,8 @@ test('analysis with kept passes equals analysis from scratch, after every append
       else if (roll < 0.15 && earlier !== undefined) store.addPoints('/run', source, [{ ...earlier, step: earlier.step - 0.5 }]);
       else if (roll < 0.18 && earlier !== undefined) store.addPoints('/run', { path: '/run/other.jsonl', format: 'jsonl' }, [{ ...earlier, value: 7 }]);
       else if (roll < 0.2) store.removeSource('/run', '/run/other.jsonl');
+      // A read completed: the arrays are fitted (copied), the points stay.
+      if (random() < 0.3) store.settle('/run');
       const run = store.snapshot('/run');
       assert.ok(run !== undefined);
       assert.deepEqual(analyzeRun(run, {}, [], cache), analyzeRun(run), `seed ${seed}, ${read} points read`);
@@ -143,4 +145,16 @@ test('a kept pass is not used for a series that was rewritten or replaced', () =
     [32],
     'an append is found by the resumed pass',
   );
+});
+
+test('a run settled after its read keeps every point, and its arrays shed their spare room', () => {
+  const store = new RunStore();
+  const log = randomLog(generator(3)).filter((point) => Number.isFinite(point.value));
+  for (let read = 0; read < log.length; read += 700) store.addPoints('/run', source, log.slice(read, read + 700));
+  const before = store.snapshot('/run');
+  const copies = new Map([...(before?.metrics ?? [])].map(([key, series]) => [key, { steps: [...series.steps], values: [...series.values] }]));
+  store.settle('/run');
+  const after = store.snapshot('/run');
+  assert.deepEqual(new Map([...(after?.metrics ?? [])].map(([key, series]) => [key, { steps: [...series.steps], values: [...series.values] }])), copies);
+  assert.deepEqual(after?.axes, before?.axes);
 });
