@@ -1,7 +1,7 @@
 import type { Series } from '../types';
 import { smoothDebiased } from './smoothing';
 import { mannKendallP } from './statistics';
-import { scanSeries, type SeriesScan } from './seriesScan';
+import { scanSeries, SPIKE_WINDOW, type SeriesScan } from './seriesScan';
 import type { Warning } from './warning';
 
 /** The series rule (d) watches, by the keys the log used. */
@@ -11,7 +11,8 @@ export interface InstabilityInputs {
   readonly gradNorm?: { readonly key: string; readonly series: Series };
 }
 
-const DIVERGENCE_LOGS = 20;
+/** Read from a scan's trailing window, which holds SPIKE_WINDOW logs: never more than those. */
+const DIVERGENCE_LOGS = Math.min(20, SPIKE_WINDOW);
 
 function describe(value: number): string {
   return Number.isNaN(value) ? 'NaN' : value > 0 ? 'infinite' : '−infinite';

@@ -27,7 +27,7 @@ export interface SeriesScan {
   readonly length: number;
   readonly nonFinite: { readonly first: ScannedPoint; readonly last: ScannedPoint; readonly count: number } | undefined;
   readonly finiteCount: number;
-  /** The last SPIKE_WINDOW finite values (fewer early on), oldest first. */
+  /** The last SPIKE_WINDOW finite values (fewer early on), oldest first: also the last 20 logs divergence tests for a trend. */
   readonly recent: readonly number[];
   /** Spikes found so far, in step order; always empty when the scan was asked not to look for them. */
   readonly spikes: readonly Spike[];
