@@ -42,3 +42,18 @@ test('a failed read does not stop the queue', async () => {
   for (let i = 0; i < 5; i++) await turn();
   assert.deepEqual(started, ['bad', 'good']);
 });
+
+test('many logs come out newest first, whatever order they were found in', async () => {
+  const started: number[] = [];
+  const reads = new FirstReads(async (path) => {
+    started.push(Number(path));
+  }, 1);
+  const times = Array.from({ length: 500 }, (_, i) => (i * 7919) % 500);
+  for (const time of times) reads.add(String(time), time);
+  reads.take('250');
+  for (let i = 0; i < 2000 && started.length < 499; i++) await turn();
+  assert.deepEqual(
+    started,
+    times.filter((time) => time !== 250).sort((a, b) => b - a),
+  );
+});
