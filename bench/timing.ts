@@ -14,6 +14,18 @@ export async function medianMs(repeats: number, work: () => unknown): Promise<nu
   return samples.sort((a, b) => a - b)[samples.length >> 1] as number;
 }
 
+/** The median CPU time (user and system, ms) of `repeats` runs of `work`: what it costs, whoever else uses the cores. */
+export async function cpuMs(repeats: number, work: () => unknown): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = process.cpuUsage();
+    await work();
+    const used = process.cpuUsage(start);
+    samples.push((used.user + used.system) / 1000);
+  }
+  return samples.sort((a, b) => a - b)[samples.length >> 1] as number;
+}
+
 /**
  * The longest the event loop waited while `work` ran, in ms: how long the extension host would stop
  * answering the editor. Sampled every millisecond, so it is exact to about that.

@@ -17,12 +17,24 @@ export interface RunAxes {
   readonly wallTime: Series;
 }
 
+/**
+ * How a metric held by one source alone is kept: the array of its steps (shared with the snapshot's series)
+ * and how many of its writes were not appends. While both stay the same, a later snapshot's series is this
+ * one with points appended, and a pass over it can resume where it stopped.
+ */
+export interface SeriesGrowth {
+  readonly steps: readonly number[];
+  readonly rewrites: number;
+}
+
 /** A run as it stands; valid until the store's next write (series may be shared with the store, not copied). */
 export interface RunSnapshot {
   readonly id: string;
   readonly sources: readonly RunSource[];
   readonly metrics: ReadonlyMap<string, Series>;
   readonly axes?: RunAxes;
+  /** Per metric held by one source alone; a metric merged from several sources is not here (it is rebuilt on every write). */
+  readonly growth?: ReadonlyMap<string, SeriesGrowth>;
 }
 
 interface SourceAxes {
@@ -42,6 +54,7 @@ interface SourceState {
 interface RunState {
   readonly sources: Map<string, SourceState>;
   merged: Map<string, Series> | undefined;
+  growth: Map<string, SeriesGrowth> | undefined;
   mergedAxes: RunAxes | undefined;
 }
 
@@ -55,6 +68,14 @@ function setAxes(axes: SourceAxes, point: MetricPoint): boolean {
   if (point.epoch !== undefined && axes.epoch.set(point.step, point.epoch)) changed = true;
   if (point.wallTime !== undefined && axes.wallTime.set(point.step, point.wallTime)) changed = true;
   return changed;
+}
+
+/** Every series of the source sheds its arrays' spare room where it grew enough (see SortedSeries.fit). */
+function fitSource(state: SourceState, settled: boolean): boolean {
+  let copied = false;
+  for (const series of state.series.values()) copied = series.fit(settled) || copied;
+  copied = state.axes.epoch.fit(settled) || copied;
+  return state.axes.wallTime.fit(settled) || copied;
 }
 
 /**
@@ -76,7 +97,10 @@ export class RunStore {
       if (series.set(point.step, point.value)) changed = true;
       if ((point.epoch !== undefined || point.wallTime !== undefined) && setAxes(state.axes, point)) changed = true;
     }
-    if (changed) this.touch(runId, state);
+    if (changed) {
+      fitSource(state, false);
+      this.touch(runId, state);
+    }
     return changed;
   }
 
@@ -96,6 +120,7 @@ export class RunStore {
       series.set(point.step, point.value);
       if (point.epoch !== undefined || point.wallTime !== undefined) setAxes(state.axes, point);
     }
+    fitSource(state, false);
     const axesChanged = !state.axes.epoch.equals(axesBefore.epoch) || !state.axes.wallTime.equals(axesBefore.wallTime);
     const changed =
       axesChanged ||
@@ -108,7 +133,7 @@ export class RunStore {
   /** Registers a source even before it yields points, so that a run appears as soon as its log does. */
   private sourceState(runId: string, source: RunSource): SourceState {
     let run = this.runs.get(runId);
-    if (run === undefined) this.runs.set(runId, (run = { sources: new Map(), merged: undefined, mergedAxes: undefined }));
+    if (run === undefined) this.runs.set(runId, (run = { sources: new Map(), merged: undefined, growth: undefined, mergedAxes: undefined }));
     let state = run.sources.get(source.path);
     if (state === undefined)
       run.sources.set(
@@ -123,8 +148,24 @@ export class RunStore {
     const run = this.runs.get(runId);
     if (run !== undefined) {
       run.merged = undefined;
+      run.growth = undefined;
       run.mergedAxes = undefined;
     }
+  }
+
+  /**
+   * A read of the run's files is complete: arrays that grew since they were last fitted shed their spare
+   * room. The points stay the same; a snapshot taken before holds the old arrays, so the next is built anew.
+   */
+  settle(runId: string): void {
+    const run = this.runs.get(runId);
+    if (run === undefined) return;
+    let copied = false;
+    for (const state of run.sources.values()) copied = fitSource(state, true) || copied;
+    if (!copied) return;
+    run.merged = undefined;
+    run.growth = undefined;
+    run.mergedAxes = undefined;
   }
 
   /** Forgets a source (a file that turned out to belong to another run); a run left with no source is gone. */
@@ -134,6 +175,7 @@ export class RunStore {
     if (run.sources.size === 0) this.runs.delete(runId);
     else {
       run.merged = undefined;
+      run.growth = undefined;
       run.mergedAxes = undefined;
     }
     return true;
@@ -147,9 +189,10 @@ export class RunStore {
     const run = this.runs.get(runId);
     if (run === undefined) return undefined;
     run.merged ??= mergeSources(run.sources);
+    run.growth ??= growthOf(run.sources);
     run.mergedAxes ??= mergeAxes(run.sources);
     const sources = [...run.sources.entries()].map(([path, state]) => ({ path, format: state.format })).sort((a, b) => a.path.localeCompare(b.path));
-    return { id: runId, sources, metrics: run.merged, axes: run.mergedAxes };
+    return { id: runId, sources, metrics: run.merged, axes: run.mergedAxes, growth: run.growth };
   }
 
   snapshots(): RunSnapshot[] {
@@ -183,4 +226,21 @@ function mergeSources(sources: Map<string, SourceState>): Map<string, Series> {
   const result = new Map<string, Series>();
   for (const key of [...layersByKey.keys()].sort()) result.set(key, mergeSorted(layersByKey.get(key) ?? []));
   return result;
+}
+
+/** The metrics that one source alone holds points of: their snapshot series share that source's arrays. */
+function growthOf(sources: Map<string, SourceState>): Map<string, SeriesGrowth> {
+  const holders = new Map<string, SortedSeries[]>();
+  for (const source of sources.values()) {
+    for (const [key, series] of source.series) {
+      if (series.steps.length === 0) continue;
+      const found = holders.get(key);
+      if (found === undefined) holders.set(key, [series]);
+      else found.push(series);
+    }
+  }
+  const growth = new Map<string, SeriesGrowth>();
+  for (const [key, [only, ...others]] of holders)
+    if (only !== undefined && others.length === 0) growth.set(key, { steps: only.steps, rewrites: only.rewrites });
+  return growth;
 }

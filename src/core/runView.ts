@@ -6,6 +6,7 @@ import type { Warning } from './analysis/warning';
 import type { AccuracyMeasure } from './analysis/accuracyMeasure';
 import { downsampleMinMax } from './downsample';
 import { checkpointToKeep } from './checkpoints';
+import type { AnalysisCache } from './analysis/analysisCache';
 
 /** A series as it crosses to the webview: non-finite values become null (JSON has no NaN). */
 export interface SeriesData {
@@ -79,8 +80,9 @@ export function buildRunView(
   updatedAt: number | null = null,
   checkpoints: readonly number[] = [],
   parameters: Readonly<Record<string, string | number | boolean>> = {},
+  cache?: AnalysisCache,
 ): RunView {
-  const analysis = analyzeRun(run, overrides, checkpoints);
+  const analysis = analyzeRun(run, overrides, checkpoints, cache);
   const { roles } = analysis;
   const accuracy = roles.evalAccuracy === null ? undefined : latestTwo(run.metrics.get(roles.evalAccuracy));
   return {

@@ -234,6 +234,7 @@ export class LogIngest {
         break;
     }
     if (changed) changedRuns.add(runId);
+    for (const id of changedRuns) this.store.settle(id);
     if (changedRuns.size > 0) this.onChange([...changedRuns]);
   }
 

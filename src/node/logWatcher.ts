@@ -5,6 +5,7 @@ import { watch, type ChokidarOptions, type FSWatcher } from 'chokidar';
 import type { LogIngest } from './logIngest';
 import { invalidNameMessage, showRawName, specialFileKind, specialFileMessage, utf8Name, type FolderClaims } from './folderClaims';
 import { walkLogs } from './walkLogs';
+import { FirstReads } from './firstReads';
 import { isEvaluationSidecar, sidecarEvaluations } from './tokens/sidecarEvaluations';
 
 /**
@@ -67,6 +68,9 @@ export class LogWatcher {
   private disposed = false;
   private polling = false;
   private readonly trailingReads = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The logs the initial scan finds, read newest first; after the scan, a log is read as soon as it is seen. */
+  private readonly firstReads = new FirstReads((path) => this.read(path));
+  private scanning = true;
   private readonly trailingListings = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly rearming = new Set<string>();
   private readonly rearmAgain = new Set<string>();
@@ -124,7 +128,7 @@ export class LogWatcher {
     this.watcher = watcher;
     watcher.on('add', (path, stats) => {
       this.ingest.listings.saw(path, 'file');
-      this.onFile(path, stats);
+      this.onFile(path, stats, this.scanning);
     });
     watcher.on('change', (path, stats) => this.onFile(path, stats));
     watcher.on('unlink', (path) => {
@@ -155,10 +159,16 @@ export class LogWatcher {
       if (this.watcher === watcher) this.onRaw(event, name, details);
     });
     watcher.on('error', (error) => this.onWatchError(watcher, error as NodeJS.ErrnoException));
-    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+    return new Promise((resolve) =>
+      watcher.once('ready', () => {
+        this.scanning = false;
+        resolve();
+      }),
+    );
   }
 
-  private onFile(path: string, stats: Stats | undefined): void {
+  /** `initial`: found by the first scan, so queued to be read newest first (see FirstReads). */
+  private onFile(path: string, stats: Stats | undefined, initial = false): void {
     if (!this.ingest.accepts(path)) {
       this.onSidecar(path);
       return;
@@ -169,7 +179,15 @@ export class LogWatcher {
       this.context.note(path, specialFileMessage(kind));
       return;
     }
-    void this.ingest.ingest(path);
+    if (initial && stats !== undefined) this.firstReads.add(path, stats.mtimeMs);
+    else {
+      this.firstReads.take(path);
+      void this.read(path);
+    }
+  }
+
+  private read(path: string): Promise<void> {
+    const read = this.ingest.ingest(path);
     clearTimeout(this.trailingReads.get(path));
     this.trailingReads.set(
       path,
@@ -178,6 +196,7 @@ export class LogWatcher {
         if (!this.disposed) void this.ingest.ingest(path);
       }, TRAILING_READ_MS),
     );
+    return read;
   }
 
   /** A metadata sidecar written, changed or deleted: the evaluations it speaks for are read again, as if they had changed. */
@@ -358,6 +377,7 @@ export class LogWatcher {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.firstReads.dispose();
     for (const timer of [...this.trailingReads.values(), ...this.trailingListings.values()]) clearTimeout(timer);
     this.trailingReads.clear();
     this.trailingListings.clear();

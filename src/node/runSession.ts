@@ -18,6 +18,7 @@ import type { ResolvedEvaluation } from '../core/tokens/resolvedRun';
 import type { RunSnapshot } from '../core/runStore';
 import type { RoleOverrides } from '../core/analysis/metricRoles';
 import type { Problem } from '../core/types';
+import { AnalysisCache } from '../core/analysis/analysisCache';
 
 /** Changes arriving within this window reach the views as one update: a burst of appends costs one redraw. */
 const BATCH_MS = 25;
@@ -30,6 +31,7 @@ const BATCH_MS = 25;
  */
 export class RunSession {
   private ingest: LogIngest;
+  private analysisCache = new AnalysisCache();
   private readonly evaluations: EvaluationContext;
   private readonly tokensViews = new TokensViews();
   private readonly tokenizers = new RunTokenizers();
@@ -176,6 +178,7 @@ export class RunSession {
     const removed = this.ingest.store.runIds();
     this.ingest.dispose();
     this.ingest = this.createIngest();
+    this.analysisCache = new AnalysisCache();
     for (const [path, feed] of this.liveFeeds) this.ingest.feedLive(path, feed.format, feed.runs, feed.problems);
     this.roots = [...roots];
     if (removed.length > 0) this.queue(removed);
@@ -191,6 +194,11 @@ export class RunSession {
 
   get store() {
     return this.ingest.store;
+  }
+
+  /** The passes over each run's long series kept between analyses, so that an update costs what it added. */
+  get analysis(): AnalysisCache {
+    return this.analysisCache;
   }
 
   problems(): Problem[] {

@@ -8,6 +8,7 @@ import { saveExport } from './exportFile';
 import { ADD_DUMP_HELPER } from './dumpHelperCommand';
 import { SHOW_LOSS_TRUSTING_CODE } from './lossTrustSearch';
 import { localResourceRoots, panelHtml } from './panelHtml';
+import { coarseView, FIRST_DRAW_MAX_POINTS, viewPoints } from '../core/firstDraw';
 
 export const PANEL_VIEW_TYPE = 'tokenAccuracyLens.metrics';
 
@@ -86,7 +87,7 @@ export class MetricsPanel extends Disposable {
     switch (message.type) {
       case 'ready':
         this.ready = true;
-        this.sendSnapshot();
+        this.sendSnapshot(true);
         if (this.pendingFocus !== undefined) this.post({ type: 'focusRun', runId: this.pendingFocus });
         this.pendingFocus = undefined;
         break;
@@ -134,15 +135,31 @@ export class MetricsPanel extends Disposable {
     void this.panel.webview.postMessage(message);
   }
 
-  private sendSnapshot(): void {
+  /**
+   * `opening`: the page has just loaded. With many long runs it first gets every view with coarse series, which
+   * it draws at once, and the views as they are right after (see firstDraw.ts): the rest fills in.
+   */
+  private sendSnapshot(opening = false): void {
     this.stale = false;
+    const views = this.data.views();
+    const coarse = opening && viewPoints(views) > FIRST_DRAW_MAX_POINTS;
     this.post({
       type: 'snapshot',
-      runs: this.data.views(),
+      runs: coarse ? views.map((view) => coarseView(view)) : views,
       problems: this.data.problems(),
       defaultSmoothing: this.data.smoothing(),
       now: Date.now(),
       aliases: this.data.aliases(),
+    });
+    if (!coarse) return;
+    // A turn later, so that the coarse message is on its way before the full one is serialized.
+    setImmediate(() => {
+      const current = this.data.views();
+      const present = new Set(current.map((view) => view.id));
+      this.update(
+        current,
+        views.filter((view) => !present.has(view.id)).map((view) => view.id),
+      );
     });
   }
 

@@ -12,7 +12,10 @@ import type { StatusRunInputs } from '../core/statusRun';
 export function runViews(session: RunSession, settings: Settings, runIds: readonly string[] = session.store.runIds()): RunView[] {
   return runIds.flatMap((id) => {
     const snapshot = session.store.snapshot(id);
-    if (snapshot === undefined) return [];
+    if (snapshot === undefined) {
+      session.analysis.forget(id);
+      return [];
+    }
     // Evaluations whose pairing the run's logged loss settles join the run here, before analysis sees it.
     const { run, evaluations } = session.resolve(snapshot, settings.roleOverrides);
     return [
@@ -25,6 +28,7 @@ export function runViews(session: RunSession, settings: Settings, runIds: readon
             session.modifiedMs(id),
             session.runInfo(id)?.checkpoints,
             session.runInfo(id)?.parameters,
+            session.analysis,
           ),
           evaluations,
         ),

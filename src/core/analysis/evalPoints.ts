@@ -12,7 +12,36 @@ export interface EvalPoints {
   readonly measure: AccuracyMeasure;
 }
 
+function increasing(steps: readonly number[]): boolean {
+  for (let i = 1; i < steps.length; i++) if (!((steps[i] as number) > (steps[i - 1] as number))) return false;
+  return true;
+}
+
+/**
+ * Where both series are sorted by step with each step once (as the store keeps them), joined in one merge;
+ * a series built otherwise is joined by a table of the accuracy by step, its last value for a step winning.
+ */
 export function joinEvalPoints(loss: Series, accuracy: Series, measure: AccuracyMeasure): EvalPoints {
+  if (!increasing(loss.steps) || !increasing(accuracy.steps)) return joinByTable(loss, accuracy, measure);
+  const steps: number[] = [];
+  const lossValues: number[] = [];
+  const accuracyValues: number[] = [];
+  let j = 0;
+  for (let i = 0; i < loss.steps.length; i++) {
+    const step = loss.steps[i] as number;
+    while (j < accuracy.steps.length && (accuracy.steps[j] as number) < step) j++;
+    if (accuracy.steps[j] !== step) continue;
+    const l = loss.values[i] as number;
+    const a = accuracy.values[j] as number;
+    if (!Number.isFinite(l) || !Number.isFinite(a)) continue;
+    steps.push(step);
+    lossValues.push(l);
+    accuracyValues.push(a);
+  }
+  return { steps, loss: lossValues, accuracy: accuracyValues, measure };
+}
+
+function joinByTable(loss: Series, accuracy: Series, measure: AccuracyMeasure): EvalPoints {
   const accuracyByStep = new Map<number, number>();
   accuracy.steps.forEach((step, i) => accuracyByStep.set(step, accuracy.values[i] as number));
   const steps: number[] = [];

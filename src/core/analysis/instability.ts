@@ -1,6 +1,7 @@
 import type { Series } from '../types';
 import { smoothDebiased } from './smoothing';
 import { mannKendallP } from './statistics';
+import { scanSeries, SPIKE_WINDOW, type SeriesScan } from './seriesScan';
 import type { Warning } from './warning';
 
 /** The series rule (d) watches, by the keys the log used. */
@@ -10,22 +11,35 @@ export interface InstabilityInputs {
   readonly gradNorm?: { readonly key: string; readonly series: Series };
 }
 
-const SPIKE_WINDOW = 20;
-const SPIKE_MIN_WINDOW = 10;
-const DIVERGENCE_LOGS = 20;
+/** Read from a scan's trailing window, which holds SPIKE_WINDOW logs: never more than those. */
+const DIVERGENCE_LOGS = Math.min(20, SPIKE_WINDOW);
 
 function describe(value: number): string {
   return Number.isNaN(value) ? 'NaN' : value > 0 ? 'infinite' : '−infinite';
 }
 
+/** The passes over each input series that rule (d) rests on, when the caller keeps them between updates. */
+export interface InstabilityScans {
+  readonly trainLoss?: SeriesScan;
+  readonly evalLoss?: SeriesScan;
+  readonly gradNorm?: SeriesScan;
+}
+
+/** Scans of the inputs, continuing those given (which must be of the same series, see SeriesScan). */
+export function scanInputs(inputs: InstabilityInputs, scans: InstabilityScans = {}): InstabilityScans {
+  return {
+    ...(inputs.trainLoss && { trainLoss: scanSeries(inputs.trainLoss.series, true, scans.trainLoss) }),
+    ...(inputs.evalLoss && { evalLoss: scanSeries(inputs.evalLoss.series, false, scans.evalLoss) }),
+    ...(inputs.gradNorm && { gradNorm: scanSeries(inputs.gradNorm.series, false, scans.gradNorm) }),
+  };
+}
+
 /** Any non-finite loss, eval loss or grad norm: the run has broken down (an fp16 overflow, a bad batch, too high a learning rate). */
-export function nonFiniteValues(inputs: InstabilityInputs): Warning | undefined {
-  const found = [inputs.trainLoss, inputs.evalLoss, inputs.gradNorm].flatMap((input) => {
-    if (input === undefined) return [];
-    const bad = input.series.values.flatMap((value, i) => (Number.isFinite(value) ? [] : [{ step: input.series.steps[i] as number, value }]));
-    const first = bad[0];
-    const last = bad[bad.length - 1];
-    return first === undefined || last === undefined ? [] : [{ key: input.key, first, last, count: bad.length }];
+export function nonFiniteValues(inputs: InstabilityInputs, scans: InstabilityScans = scanInputs(inputs)): Warning | undefined {
+  const found = (['trainLoss', 'evalLoss', 'gradNorm'] as const).flatMap((role) => {
+    const input = inputs[role];
+    const bad = scans[role]?.nonFinite;
+    return input === undefined || bad === undefined ? [] : [{ key: input.key, ...bad }];
   });
   if (found.length === 0) return undefined;
   const startStep = Math.min(...found.map((item) => item.first.step));
@@ -58,73 +72,16 @@ function finite(series: Series): { steps: number[]; values: number[] } {
 }
 
 /**
- * The last `size` values kept in order as new ones come: a run that logs every step has hundreds of
- * thousands of logs, and sorting each one's window anew made the analysis take seconds on every update.
- */
-class TrailingWindow {
-  private readonly arrived: number[] = [];
-  private readonly sorted: number[] = [];
-
-  constructor(private readonly size: number) {}
-
-  push(value: number): void {
-    this.sorted.splice(this.lowerBound(value), 0, value);
-    this.arrived.push(value);
-    if (this.arrived.length > this.size) this.sorted.splice(this.lowerBound(this.arrived.shift() as number), 1);
-  }
-
-  median(): number {
-    const n = this.sorted.length;
-    return n % 2 === 1 ? (this.sorted[n >> 1] as number) : ((this.sorted[(n >> 1) - 1] as number) + (this.sorted[n >> 1] as number)) / 2;
-  }
-
-  /** MAD about `center` without a sort: the deviations below and above it are each in order, so they are merged. */
-  mad(center: number): number {
-    const n = this.sorted.length;
-    const deviations: number[] = [];
-    let below = this.lowerBound(center) - 1;
-    let above = below + 1;
-    while (deviations.length <= n >> 1) {
-      const down = below >= 0 ? center - (this.sorted[below] as number) : Number.POSITIVE_INFINITY;
-      const up = above < n ? (this.sorted[above] as number) - center : Number.POSITIVE_INFINITY;
-      if (down <= up) below--;
-      else above++;
-      deviations.push(Math.min(down, up));
-    }
-    return n % 2 === 1 ? (deviations[n >> 1] as number) : ((deviations[(n >> 1) - 1] as number) + (deviations[n >> 1] as number)) / 2;
-  }
-
-  private lowerBound(value: number): number {
-    let low = 0;
-    let high = this.sorted.length;
-    while (low < high) {
-      const middle = (low + high) >> 1;
-      if ((this.sorted[middle] as number) < value) low = middle + 1;
-      else high = middle;
-    }
-    return low;
-  }
-}
-
-/**
  * A spike: against the trailing 20 logs (at least 10), x_t ≥ 1.5·μ and (x_t − μ)/(1.4826·MAD) ≥ 6, with μ
  * their median. Both tests, so that neither a tiny MAD on a flat stretch nor a big jump on a noisy one
  * alone makes a spike. A loss that has collapsed to a median of 0 has no scale to spike against: a later
  * 1e-4 is not a spike.
  */
-export function lossSpikes(trainLoss: { readonly key: string; readonly series: Series }): Warning | undefined {
-  const { steps, values } = finite(trainLoss.series);
-  const spikes: { step: number; value: number; center: number; score: number }[] = [];
-  const window = new TrailingWindow(SPIKE_WINDOW);
-  values.forEach((value, t) => {
-    if (t >= SPIKE_MIN_WINDOW) {
-      const center = window.median();
-      const spread = 1.4826 * window.mad(center);
-      const score = spread > 0 ? (value - center) / spread : value > center ? Number.POSITIVE_INFINITY : 0;
-      if (center > 0 && value >= 1.5 * center && score >= 6) spikes.push({ step: steps[t] as number, value, center, score });
-    }
-    window.push(value);
-  });
+export function lossSpikes(
+  trainLoss: { readonly key: string; readonly series: Series },
+  scan: SeriesScan = scanSeries(trainLoss.series, true),
+): Warning | undefined {
+  const { spikes } = scan;
   const first = spikes[0];
   const worst = spikes.reduce<(typeof spikes)[number] | undefined>(
     (top, spike) => (top === undefined || spike.value / spike.center > top.value / top.center ? spike : top),
@@ -156,11 +113,15 @@ export function lossSpikes(trainLoss: { readonly key: string; readonly series: S
  * 20 logs, or has risen above the initial loss, and the last 20 raw logs trend up (MK_p ≤ 0.01). Eval loss
  * is never used here: eval loss rising while train loss falls is rule (a) or (b), not divergence.
  */
-export function divergence(trainLoss: { readonly key: string; readonly series: Series }): Warning | undefined {
-  const { steps, values } = finite(trainLoss.series);
-  if (values.length < DIVERGENCE_LOGS + 1) return undefined;
-  const recentP = mannKendallP(values.slice(-DIVERGENCE_LOGS), 'up');
+export function divergence(
+  trainLoss: { readonly key: string; readonly series: Series },
+  scan: SeriesScan = scanSeries(trainLoss.series, true),
+): Warning | undefined {
+  // The scan's trailing window holds the last 20 finite logs: a run not rising now is settled without a pass over all of them.
+  if (scan.finiteCount < DIVERGENCE_LOGS + 1) return undefined;
+  const recentP = mannKendallP(scan.recent.slice(-DIVERGENCE_LOGS), 'up');
   if (recentP > 0.01) return undefined;
+  const { steps, values } = finite(trainLoss.series);
   const smoothed = smoothDebiased(values, 0.6);
   const initial = smoothed[0] as number;
   const last = smoothed[smoothed.length - 1] as number;
@@ -192,8 +153,11 @@ export function divergence(trainLoss: { readonly key: string; readonly series: S
 }
 
 /** Rule (d) on the train log: every form that applies, non-finite values first. */
-export function instability(inputs: InstabilityInputs): Warning[] {
-  const warnings = [nonFiniteValues(inputs)];
-  if (inputs.trainLoss !== undefined) warnings.push(lossSpikes(inputs.trainLoss), divergence(inputs.trainLoss));
+export function instability(inputs: InstabilityInputs, scans: InstabilityScans = scanInputs(inputs)): Warning[] {
+  const warnings = [nonFiniteValues(inputs, scans)];
+  if (inputs.trainLoss !== undefined) {
+    const scan = scans.trainLoss ?? scanSeries(inputs.trainLoss.series, true);
+    warnings.push(lossSpikes(inputs.trainLoss, scan), divergence(inputs.trainLoss, scan));
+  }
   return warnings.filter((warning): warning is Warning => warning !== undefined);
 }

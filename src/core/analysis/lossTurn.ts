@@ -1,4 +1,4 @@
-import { mannKendallP, level, mean, noiseSigma } from './statistics';
+import { mannKendallBoth, mannKendallP, level, mean, noiseSigma } from './statistics';
 import { argmin, evaluationCount, MIN_EVALS_ABOVE_LOW, stepSpan, type EvalPoints } from './evalPoints';
 import { formatAccuracy, pointsInUnits, signedPoints, type AccuracyScale } from './accuracyMeasure';
 import type { Confidence } from './warning';
@@ -54,6 +54,7 @@ export function lossTurn(points: EvalPoints): LossTurn | undefined {
   const bestStep = steps[best] as number;
   const accuracyBefore = mean(accuracy.slice(best, best + 2));
   const accuracyAfter = mean(accuracy.slice(n - half));
+  const accuracyTrend = mannKendallBoth(fromBest);
   return {
     best,
     tailPoints: m,
@@ -69,8 +70,8 @@ export function lossTurn(points: EvalPoints): LossTurn | undefined {
     accuracyAfter,
     beforeSteps: steps.slice(best, best + 2),
     afterSteps: steps.slice(n - half),
-    accuracyUpP: mannKendallP(fromBest, 'up'),
-    accuracyDownP: mannKendallP(fromBest, 'down'),
+    accuracyUpP: accuracyTrend.up,
+    accuracyDownP: accuracyTrend.down,
     scale,
     evaluations: n,
   };

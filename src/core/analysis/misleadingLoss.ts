@@ -42,10 +42,10 @@ function holdingText(turn: LossTurn): string {
 
 /**
  * Rule (a): the eval loss rises after its minimum while the accuracy does not get worse. Thresholds as in
- * WARNINGS.md. `scaledNll` is the temperature-scaled NLL computed from evaluation outputs, where the run has them.
+ * WARNINGS.md. `scaledNll` is the temperature-scaled NLL computed from evaluation outputs, where the run has them;
+ * `turn` is the loss turn of `points`, given when the caller has it already (rule (b) needs the same one).
  */
-export function misleadingLoss(points: EvalPoints, scaledNll?: Series): Warning | undefined {
-  const turn = lossTurn(points);
+export function misleadingLoss(points: EvalPoints, scaledNll?: Series, turn = lossTurn(points)): Warning | undefined {
   if (turn === undefined || !turn.lossUp) return undefined;
   const { loss, steps, measure } = points;
   const n = loss.length;

@@ -9,9 +9,10 @@ import type { Warning } from './warning';
  * T_k: the mean of the finite train-loss logs since the previous eval, up to and including eval k. An
  * eval with no train log before it gets NaN, which the trend test below leaves out.
  */
-export function trainLossAtEvals(evalSteps: readonly number[], train: Series): number[] {
-  let j = 0;
-  return evalSteps.map((step) => {
+export function trainLossAtEvals(evalSteps: readonly number[], train: Series, from = 0): number[] {
+  // From eval `from` on: its window starts after the eval before it, found by binary search, not by a pass over every train log.
+  let j = from === 0 ? 0 : firstAfter(train.steps, evalSteps[from - 1] as number);
+  return evalSteps.slice(from).map((step) => {
     const window: number[] = [];
     for (; j < train.steps.length && (train.steps[j] as number) <= step; j++) {
       const value = train.values[j] as number;
@@ -21,13 +22,24 @@ export function trainLossAtEvals(evalSteps: readonly number[], train: Series): n
   });
 }
 
+function firstAfter(steps: readonly number[], step: number): number {
+  let low = 0;
+  let high = steps.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if ((steps[middle] as number) <= step) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /**
  * Rule (b): eval loss up and accuracy down by more than noise, while train loss keeps falling: the
  * model memorises the training set. Without a falling train loss the cause is not known, so the warning
  * says only that validation is getting worse. GL is Prechelt's generalization loss, 100·(L_n/L_min − 1).
+ * `turn` is the loss turn of `points`, given when the caller has it already (rule (a) needs the same one).
  */
-export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | undefined {
-  const turn = lossTurn(points);
+export function overfitting(points: EvalPoints, trainLoss?: Series, turn = lossTurn(points)): Warning | undefined {
   if (turn === undefined || !turn.lossUp) return undefined;
   const { gain, floor, accuracyDownP, lossP, best, tailPoints, evaluations } = turn;
   if (accuracyDownP > 0.05 || -gain < floor) return undefined;
@@ -36,7 +48,7 @@ export function overfitting(points: EvalPoints, trainLoss?: Series): Warning | u
   const bestStep = steps[best] as number;
   const lastStep = steps[n - 1] as number;
   const generalizationLoss = 100 * ((loss[n - 1] as number) / turn.bestLoss - 1);
-  const train = trainLoss === undefined ? [] : trainLossAtEvals(steps, trainLoss).slice(best).filter(Number.isFinite);
+  const train = trainLoss === undefined ? [] : trainLossAtEvals(steps, trainLoss, best).filter(Number.isFinite);
   const trainP = mannKendallP(train, 'down');
   const trainFalling = train.length >= 4 && trainP <= 0.05 && (train[train.length - 1] as number) < (train[0] as number);
   const evidence = {

@@ -1,7 +1,7 @@
 import type { Series } from '../types';
 import { evaluationCount, pText } from './evalPoints';
 import { accuracyNoun, accuracyNounCapitalized, formatPoints, pointsInUnits, type AccuracyMeasure } from './accuracyMeasure';
-import { level, mannKendallP, theilSen } from './statistics';
+import { level, mannKendallBoth, mannKendallP, theilSen } from './statistics';
 import type { Confidence, Warning } from './warning';
 
 interface Flatness {
@@ -59,8 +59,7 @@ function flatness(series: Series, epsilonOf: (window: readonly number[]) => numb
   const span = (windowSteps[width - 1] as number) - (windowSteps[0] as number);
   const bound = Math.max(Math.abs(fit.low), Math.abs(fit.high)) * span;
   const epsilon = epsilonOf(windowValues);
-  const upP = mannKendallP(windowValues, 'up');
-  const downP = mannKendallP(windowValues, 'down');
+  const { up: upP, down: downP } = mannKendallBoth(windowValues);
   return { flat: bound < epsilon && upP > 0.05 && downP > 0.05, steps: windowSteps, values: windowValues, bound, epsilon, upP, downP };
 }
 

@@ -6,7 +6,9 @@ import { misleadingLoss } from './misleadingLoss';
 import { checkpointDisagreement } from './checkpointDisagreement';
 import { overfitting } from './overfitting';
 import { plateau } from './plateau';
-import { instability, type InstabilityInputs } from './instability';
+import { instability, scanInputs, type InstabilityInputs, type InstabilityScans } from './instability';
+import { lossTurn } from './lossTurn';
+import type { AnalysisCache } from './analysisCache';
 import type { Warning } from './warning';
 import { accuracyMeasure, type AccuracyMeasure } from './accuracyMeasure';
 import { compareLoggedAccuracy, type AccuracyComparison } from './accuracyComparison';
@@ -47,11 +49,24 @@ function instabilityInputs(run: RunSnapshot, roles: MetricRoles): InstabilityInp
   return { ...(trainLoss && { trainLoss }), ...(evalLoss && { evalLoss }), ...(gradNorm && { gradNorm }) };
 }
 
+/** The passes over the long series, continued from the cache's where it has them. */
+function instabilityScans(run: RunSnapshot, inputs: InstabilityInputs, cache: AnalysisCache | undefined): InstabilityScans {
+  if (cache === undefined) return scanInputs(inputs);
+  const { trainLoss, evalLoss, gradNorm } = inputs;
+  return {
+    ...(trainLoss && { trainLoss: cache.scan(run.id, trainLoss.key, trainLoss.series, true, run.growth?.get(trainLoss.key)) }),
+    ...(evalLoss && { evalLoss: cache.scan(run.id, evalLoss.key, evalLoss.series, false, run.growth?.get(evalLoss.key)) }),
+    ...(gradNorm && { gradNorm: cache.scan(run.id, gradNorm.key, gradNorm.series, false, run.growth?.get(gradNorm.key)) }),
+  };
+}
+
 /**
  * Every rule of WARNINGS.md over one run, instability first: a broken run makes the other readings moot.
  * `checkpoints` are the steps of the `checkpoint-N` folders in the run's folder, when it was listed.
+ * `cache` keeps the passes over the train log between analyses of the same run: the warnings are the same
+ * with or without it, only an update's cost changes.
  */
-export function analyzeRun(run: RunSnapshot, overrides: RoleOverrides = {}, checkpoints: readonly number[] = []): RunAnalysis {
+export function analyzeRun(run: RunSnapshot, overrides: RoleOverrides = {}, checkpoints: readonly number[] = [], cache?: AnalysisCache): RunAnalysis {
   const roles = assignRoles([...run.metrics.keys()], overrides);
   const loss = roles.evalLoss === null ? EMPTY_SERIES : (run.metrics.get(roles.evalLoss) ?? EMPTY_SERIES);
   const accuracy = roles.evalAccuracy === null ? EMPTY_SERIES : (run.metrics.get(roles.evalAccuracy) ?? EMPTY_SERIES);
@@ -60,10 +75,12 @@ export function analyzeRun(run: RunSnapshot, overrides: RoleOverrides = {}, chec
   const evalPoints = joinEvalPoints(loss, accuracy, measure);
   const hasPoints = evalPoints.steps.length > 0;
   const trainLoss = roles.trainLoss === null ? undefined : run.metrics.get(roles.trainLoss);
+  const inputs = instabilityInputs(run, roles);
+  const turn = lossTurn(evalPoints);
   const warnings = [
-    ...instability(instabilityInputs(run, roles)),
-    misleadingLoss(evalPoints, run.metrics.get(COMPUTED_KEYS.scaledNll)),
-    overfitting(evalPoints, trainLoss),
+    ...instability(inputs, instabilityScans(run, inputs, cache)),
+    misleadingLoss(evalPoints, run.metrics.get(COMPUTED_KEYS.scaledNll), turn),
+    overfitting(evalPoints, trainLoss, turn),
     checkpointDisagreement(evalPoints, checkpoints),
     plateau(roles.evalLoss === null ? undefined : run.metrics.get(roles.evalLoss), roles.evalAccuracy === null ? undefined : { series: accuracy, measure }),
   ].filter((warning): warning is Warning => warning !== undefined);

@@ -2,7 +2,48 @@
 
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
+  const copy = Float64Array.from(values);
+  // NaN has no place in an order: such a series is sorted whole (NaN last), as before.
+  if (!values.every((value) => !Number.isNaN(value))) return sortedMedian(copy.sort());
+  const n = copy.length;
+  const middle = n >> 1;
+  const upper = select(copy, middle);
+  if (n % 2 === 1) return upper;
+  // After the selection every value left of the middle is at most the middle one: the lower middle is their largest.
+  let lower = copy[0] as number;
+  for (let i = 1; i < middle; i++) lower = Math.max(lower, copy[i] as number);
+  return (lower + upper) / 2;
+}
+
+/**
+ * The k-th smallest value (0-based) in linear expected time (Hoare's selection, middle pivot), leaving the
+ * smaller values left of k. The order statistic is the same value a full sort puts at k, at a fraction of the
+ * cost: the rules take several medians of series thousands of evaluations long on every update.
+ */
+function select(values: Float64Array, k: number): number {
+  let left = 0;
+  let right = values.length - 1;
+  while (right > left) {
+    const pivot = values[(left + right) >> 1] as number;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const swap = values[i] as number;
+        values[i++] = values[j] as number;
+        values[j--] = swap;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k] as number;
+}
+
+function sortedMedian(sorted: Float64Array): number {
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
@@ -28,33 +69,82 @@ export function level(values: readonly number[]): number {
 }
 
 /**
- * S = Σ_{i<j} sign(x_j − x_i). Pairwise for short series; above that, in O(n log n) with a Fenwick tree
- * over the ranks (how many earlier values lie below and above each one), so that a run with thousands
- * of evals is analysed in milliseconds on every update.
+ * S = Σ_{i<j} sign(x_j − x_i). Pairwise for short series; above that, in O(n log n) by a merge sort that
+ * counts inversions: S = (pairs) − (tied pairs) − 2·(inversions), all whole numbers, so that a run with
+ * thousands of evals is analysed in well under a millisecond on every update.
  */
 export function kendallS(values: readonly number[]): number {
   const n = values.length;
-  let s = 0;
-  if (n <= 64) {
+  if (n <= 64 || !values.every(Number.isFinite)) {
+    let s = 0;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) s += Math.sign((values[j] as number) - (values[i] as number));
     return s;
   }
-  const distinct = [...new Set(values)].sort((a, b) => a - b);
-  const rank = new Map(distinct.map((value, i) => [value, i + 1]));
-  const tree = new Array<number>(distinct.length + 1).fill(0);
-  const countUpTo = (r: number): number => {
-    let total = 0;
-    for (let i = r; i > 0; i -= i & -i) total += tree[i] as number;
-    return total;
-  };
-  values.forEach((value, seen) => {
-    const r = rank.get(value) as number;
-    const below = countUpTo(r - 1);
-    const above = seen - countUpTo(r);
-    s += below - above;
-    for (let i = r; i < tree.length; i += i & -i) tree[i] = (tree[i] as number) + 1;
-  });
-  return s;
+  const { inversions, sorted } = countInversions(values);
+  return (n * (n - 1)) / 2 - tiedPairs(sorted) - 2 * inversions;
+}
+
+const RUN = 16;
+
+/** Pairs i < j with x_i > x_j, and the values sorted, by a bottom-up merge sort over typed arrays. */
+function countInversions(values: readonly number[]): { inversions: number; sorted: Float64Array } {
+  const n = values.length;
+  let from = Float64Array.from(values);
+  let to = new Float64Array(n);
+  let inversions = 0;
+  // Runs of RUN values sorted in place first, each shift past a larger value one inversion: fewer merge passes.
+  for (let start = 0; start < n; start += RUN) {
+    const end = Math.min(start + RUN, n);
+    for (let i = start + 1; i < end; i++) {
+      const value = from[i] as number;
+      let j = i - 1;
+      while (j >= start && (from[j] as number) > value) {
+        from[j + 1] = from[j] as number;
+        j--;
+      }
+      inversions += i - 1 - j;
+      from[j + 1] = value;
+    }
+  }
+  for (let width = RUN; width < n; width *= 2) {
+    for (let start = 0; start < n; start += 2 * width) {
+      const middle = Math.min(start + width, n);
+      const end = Math.min(start + 2 * width, n);
+      let i = start;
+      let j = middle;
+      let k = start;
+      while (i < middle && j < end) {
+        // Equal values are taken from the left first: a tie is no inversion.
+        if ((from[j] as number) < (from[i] as number)) {
+          inversions += middle - i;
+          to[k++] = from[j++] as number;
+        } else to[k++] = from[i++] as number;
+      }
+      while (i < middle) to[k++] = from[i++] as number;
+      while (j < end) to[k++] = from[j++] as number;
+    }
+    [from, to] = [to, from];
+  }
+  return { inversions, sorted: from };
+}
+
+function tiedPairs(sorted: Float64Array): number {
+  let pairs = 0;
+  for (const t of runLengths(sorted)) pairs += (t * (t - 1)) / 2;
+  return pairs;
+}
+
+/** Sizes of the groups of equal values in a sorted array. */
+function runLengths(sorted: Float64Array): number[] {
+  const sizes: number[] = [];
+  let start = 0;
+  for (let i = 1; i <= sorted.length; i++) {
+    if (i === sorted.length || sorted[i] !== sorted[start]) {
+      sizes.push(i - start);
+      start = i;
+    }
+  }
+  return sizes;
 }
 
 /**
@@ -113,10 +203,27 @@ export function normalUpperTail(z: number): number {
  * approximation with continuity and tie corrections above. Fewer than 4 points can show no trend.
  */
 export function mannKendallP(values: readonly number[], direction: 'up' | 'down'): number {
+  return mannKendallBoth(values)[direction];
+}
+
+/** Both one-sided p-values from one S and one count of ties: the rules ask for both of the same series. */
+export function mannKendallBoth(values: readonly number[]): { readonly up: number; readonly down: number } {
   const n = values.length;
-  if (n < 4) return 1;
-  const s = direction === 'up' ? kendallS(values) : -kendallS(values);
+  if (n < 4) return { up: 1, down: 1 };
+  if (n >= 10 && values.every(Number.isFinite)) {
+    const { inversions, sorted } = countInversions(values);
+    const groups = runLengths(sorted);
+    let tied = 0;
+    for (const t of groups) tied += (t * (t - 1)) / 2;
+    const s = (n * (n - 1)) / 2 - tied - 2 * inversions;
+    return { up: approximateP(n, s, groups), down: approximateP(n, -s, groups) };
+  }
+  const s = kendallS(values);
   const groups = tieGroups(values);
+  return { up: mannKendallFromS(n, s, groups), down: mannKendallFromS(n, -s, groups) };
+}
+
+function mannKendallFromS(n: number, s: number, groups: readonly number[]): number {
   if (n < 10) {
     // S = (pairs of unequal values) − 2·inversions, over the distinct arrangements of the values as they
     // are, ties included: the untied null misstates p (1/24 instead of 1/12 for 1, 2, 2, 3).
@@ -127,6 +234,11 @@ export function mannKendallP(values: readonly number[], direction: 'up' | 'down'
     for (let inversions = 0; inversions < counts.length; inversions++) if (unequal - 2 * inversions >= s) atLeast += counts[inversions] as number;
     return atLeast / total;
   }
+  return approximateP(n, s, groups);
+}
+
+/** The tie term is a sum of whole numbers: the order of the groups does not change it. */
+function approximateP(n: number, s: number, groups: readonly number[]): number {
   let tieTerm = 0;
   for (const t of groups) tieTerm += t * (t - 1) * (2 * t + 5);
   const variance = (n * (n - 1) * (2 * n + 5) - tieTerm) / 18;
@@ -183,19 +295,19 @@ export interface TheilSen {
  * needs no normality: exactly what a short, noisy eval curve allows. Pairs with equal x are skipped.
  */
 export function theilSen(x: readonly number[], y: readonly number[], alpha = 0.1): TheilSen | undefined {
-  const slopes: number[] = [];
+  const all = new Float64Array((x.length * (x.length - 1)) / 2);
+  let count = 0;
   for (let i = 0; i < x.length; i++) {
     for (let j = i + 1; j < x.length; j++) {
       const dx = (x[j] as number) - (x[i] as number);
-      if (dx !== 0) slopes.push(((y[j] as number) - (y[i] as number)) / dx);
+      if (dx !== 0) all[count++] = ((y[j] as number) - (y[i] as number)) / dx;
     }
   }
-  if (slopes.length === 0) return undefined;
-  slopes.sort((a, b) => a - b);
-  const count = slopes.length;
+  if (count === 0) return undefined;
+  const slopes = all.subarray(0, count).sort();
   const critical = kendallCritical(x.length, alpha) - (x.length < 10 ? 2 : 0);
   // 1-based ranks M1 = (N − C)/2 and M2 + 1 = (N + C)/2 + 1 (Hollander & Wolfe); clamped to the slopes there are.
   const lowRank = Math.max(1, Math.floor((count - critical) / 2));
   const highRank = Math.min(count, Math.ceil((count + critical) / 2) + 1);
-  return { slope: median(slopes), low: slopes[lowRank - 1] as number, high: slopes[highRank - 1] as number };
+  return { slope: sortedMedian(slopes), low: slopes[lowRank - 1] as number, high: slopes[highRank - 1] as number };
 }
