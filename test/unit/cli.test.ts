@@ -136,6 +136,21 @@ test('the bundled CLI prints JSON and exits 0', () => {
   rmSync(dir, { recursive: true });
 });
 
+test('report --json is compact, --pretty indents the same document, --version prints the version', () => {
+  const dir = fixture();
+  const cli = resolve(__dirname, '../../../dist/cli.js');
+  const compact = execFileSync(process.execPath, [cli, 'report', dir, '--json'], { encoding: 'utf8' });
+  const pretty = execFileSync(process.execPath, [cli, 'report', dir, '--json', '--pretty'], { encoding: 'utf8' });
+  assert.equal(compact.indexOf('\n'), compact.length - 1);
+  assert.equal(compact, JSON.stringify(JSON.parse(compact)) + '\n');
+  assert.equal(pretty, JSON.stringify(JSON.parse(compact), null, 2) + '\n');
+  assert.match(execFileSync(process.execPath, [cli, '--version'], { encoding: 'utf8' }), /^\d+\.\d+\.\d+\n$/);
+  const textPretty = spawnSync(process.execPath, [cli, 'report', dir, '--pretty'], { encoding: 'utf8' });
+  assert.equal(textPretty.status, 2);
+  assert.match(textPretty.stderr, /--pretty applies to report --json only/);
+  rmSync(dir, { recursive: true });
+});
+
 test('real trainer states report as one run each, with their eval loss found', { skip: samplesSkipReason('trainer_state') }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tal-samples-'));
   const samples = readdirSync(join(SAMPLES_DIR, 'trainer_state')).filter((name) => name.endsWith('trainer_state.json'));
