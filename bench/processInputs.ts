@@ -88,7 +88,7 @@ export function writeEventFile(path: string, tags: number, steps: number): numbe
   return size;
 }
 
-/** Lines of a wide training log (HF-style keys, a time string, an eval every 50 steps), about 270 bytes each. */
+/** Lines of a wide training log (HF-style keys, a time string, an eval every 50 steps), about 270 bytes each as HF's JSON writers space them. */
 export function writeWideJsonl(path: string, lines: number): number {
   const next = random(7);
   const fd = openSync(path, 'w');
@@ -104,11 +104,8 @@ export function writeWideJsonl(path: string, lines: number): number {
       learning_rate: 5e-5 * (1 - step / lines),
       num_tokens: step * 4096,
       mean_token_accuracy: 0.4 + next() * 0.5,
-      entropy: 1 + next(),
-      train_runtime_per_step: 0.25 + next() * 0.01,
       tokens_per_second: 16000 + Math.floor(next() * 1000),
       elapsed_time: `0:${String(Math.floor(step / 60) % 60).padStart(2, '0')}:${String(step % 60).padStart(2, '0')}`,
-      is_warmup: step < 100,
       rank: null,
     };
     if (step % 50 === 0) Object.assign(record, { eval_loss: loss * 1.1, eval_mean_token_accuracy: 0.5 + next() * 0.3 });

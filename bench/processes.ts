@@ -4,7 +4,8 @@
 // a shared machine moves both sides of a pair alike. Peak memory is the child's maximum resident set.
 //
 // Flags: --scale F (inputs at F times the issue's sizes, default 1), --pairs N (rounds, default 3),
-// --only a,b (cases by name: tfevents, jsonl, trainer-state, many-runs), --python PATH (default python3).
+// --only a,b (cases by name: tfevents, jsonl, trainer-state, many-runs), --python PATH (default python3),
+// --inputs DIR (write the inputs there and keep them, to profile by hand; else a temporary folder, removed).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ interface Options {
   readonly pairs: number;
   readonly only: readonly string[];
   readonly python: string;
+  readonly inputs: string | undefined;
 }
 
 function options(argv: readonly string[]): Options {
@@ -29,6 +31,7 @@ function options(argv: readonly string[]): Options {
     pairs: Math.max(1, Math.round(Number(value('--pairs') ?? 3))),
     only: (value('--only') ?? '').split(',').filter((name) => name !== ''),
     python: value('--python') ?? process.env.TAL_BENCH_PYTHON ?? 'python3',
+    inputs: value('--inputs'),
   };
 }
 
@@ -166,7 +169,8 @@ function fmtMb(mb: number | undefined): string {
 
 function run(opts: Options): void {
   if (!existsSync('dist/cli.js')) throw new Error('dist/cli.js is missing: build first (npm run bench:processes builds it).');
-  const dir = mkdtempSync(join(tmpdir(), 'tal-processes-'));
+  if (opts.inputs !== undefined) mkdirSync(opts.inputs, { recursive: true });
+  const dir = opts.inputs === undefined ? mkdtempSync(join(tmpdir(), 'tal-processes-')) : mkdtempSync(join(resolve(opts.inputs), 'inputs-'));
   const lines: string[] = [];
   try {
     const nodeStart = median(Array.from({ length: 5 }, () => timeProcess(dir, [process.execPath, '-e', '0']).seconds));
@@ -206,7 +210,8 @@ function run(opts: Options): void {
       });
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (opts.inputs === undefined) rmSync(dir, { recursive: true, force: true });
+    else process.stdout.write(`Inputs kept in ${dir}\n`);
   }
   if (!HAS_TIME) lines.push('', 'Peak memory not measured: /usr/bin/time is not installed.');
   process.stdout.write(`\nWhole processes (${opts.pairs} interleaved rounds each, warm page cache; ratios are the median of per-round ratios)\n`);
