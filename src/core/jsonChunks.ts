@@ -38,16 +38,15 @@ function* arrayChunks(items: readonly unknown[], indent: string, newline: string
   while (i < items.length) {
     const first = items[i];
     if (typeof first === 'number' || first === null) {
-      // A run of numbers (and nulls, the report's non-finite values) as one piece.
-      let piece = '';
-      const end = Math.min(items.length, i + NUMBERS_PER_PIECE);
-      for (; i < end; i++) {
-        const item = items[i];
-        if (typeof item === 'number') piece += (i === 0 ? '' : separator) + (Number.isFinite(item) ? String(item) : 'null');
-        else if (item === null) piece += (i === 0 ? '' : separator) + 'null';
-        else break;
-      }
-      yield piece;
+      // A run of numbers (and nulls, the report's non-finite values) as one piece, written by JSON.stringify
+      // itself: numbers hold no comma, so its compact separators become the indented ones by a replace.
+      let end = i + 1;
+      const last = Math.min(items.length, i + NUMBERS_PER_PIECE);
+      while (end < last && (typeof items[end] === 'number' || items[end] === null)) end++;
+      const numbers = JSON.stringify(items.slice(i, end));
+      const body = numbers.slice(1, -1);
+      yield (i === 0 ? '' : separator) + (indent === '' ? body : body.replaceAll(',', separator));
+      i = end;
       continue;
     }
     if (i > 0) yield separator;
