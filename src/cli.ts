@@ -74,33 +74,42 @@ async function main(argv: readonly string[]): Promise<number> {
 /** Pieces of output gathered up to this size before a write: fewer calls, and never the whole report as one string. */
 const WRITE_BYTES = 1 << 16;
 
-/** The report as JSON, written as it is serialized, waiting whenever stdout's buffer is full. */
+/** The report as JSON, written as it is serialized, waiting whenever stdout's buffer is full; it stops when the reader is gone (`| head`). */
 async function writeJson(document: ReportDocument, indent: string): Promise<void> {
   let pending = '';
   for (const piece of jsonChunks(document, indent)) {
     pending += piece;
     if (pending.length >= WRITE_BYTES) {
-      await writeOut(pending);
+      if (!(await writeOut(pending))) return;
       pending = '';
     }
   }
   await writeOut(pending + '\n');
 }
 
-/** Writes `text`, resolving once stdout can take more (at once when it is a file or a pipe Node writes synchronously). */
-function writeOut(text: string): Promise<void> {
+/**
+ * Writes `text`, resolving once stdout can take more (at once when it is a file or a pipe Node writes
+ * synchronously): true, or false when the pipe was closed by its reader, which ends the output as it ends `cat`.
+ */
+function writeOut(text: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    if (process.stdout.write(text)) resolve();
-    else {
-      const settle = (error?: Error): void => {
-        process.stdout.off('drain', settle);
-        process.stdout.off('error', settle);
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      process.stdout.once('drain', settle);
-      process.stdout.once('error', settle);
-    }
+    const settle = (error?: Error): void => {
+      process.stdout.off('drain', settle);
+      process.stdout.off('error', settle);
+      if (error === undefined) resolve(true);
+      else if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+        // Writes already queued fail the same way once the reader is gone: nothing is left to tell.
+        process.stdout.on('error', () => undefined);
+        resolve(false);
+      } else reject(error);
+    };
+    process.stdout.once('error', settle);
+    if (process.stdout.write(text)) {
+      // A write that failed at once reports its error on a later tick: wait for that tick before going on.
+      setImmediate(() => {
+        if (process.stdout.listeners('error').includes(settle)) settle();
+      });
+    } else process.stdout.once('drain', settle);
   });
 }
 
