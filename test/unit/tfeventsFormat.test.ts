@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
-import { crc32c, maskedCrc32c } from '../../src/core/formats/crc32c';
+import { crc32c, maskedCrc32c, maskedCrc32cIn } from '../../src/core/formats/crc32c';
 import { classifyLogFile } from '../../src/core/formats/registry';
 import { EMPTY_TFEVENTS_CURSOR, readTfeventsChunk, TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
 import { decodeEvent, EventScalars } from '../../src/core/formats/tfEvent';
@@ -232,5 +232,17 @@ test('the in-place reader of one-simple-value events gives what the general Even
       assert.deepEqual(read, expected);
     }),
     { numRuns: 300 },
+  );
+});
+
+test('the framing CRC read through a DataView equals the CRC read byte by byte, at every offset and length', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 100 }), fc.nat(), fc.nat(), (bytes, a, b) => {
+      const start = a % (bytes.length + 1);
+      const end = start + (b % (bytes.length - start + 1));
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      assert.equal(maskedCrc32cIn(view, bytes, start, end), maskedCrc32c(bytes, start, end));
+    }),
+    { numRuns: 2000 },
   );
 });

@@ -1,6 +1,6 @@
 import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
-import { maskedCrc32c } from './crc32c';
+import { maskedCrc32c, maskedCrc32cIn } from './crc32c';
 import type { AppendOnlyFormat, LogFile, RunInfo, SniffResult } from './logFormat';
 import { MalformedMessage, WireReader } from './protobufWire';
 import { decodeEvent, EventScalars } from './tfEvent';
@@ -113,14 +113,14 @@ function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: numb
   let pos = 0;
   while (bytes.length - pos >= HEADER_BYTES) {
     const length = view.getUint32(pos, true) + view.getUint32(pos + 4, true) * 2 ** 32;
-    if (maskedCrc32c(bytes, pos, pos + 8) !== view.getUint32(pos + 8, true) || length > MAX_RECORD_BYTES) {
+    if (maskedCrc32cIn(view, bytes, pos, pos + 8) !== view.getUint32(pos + 8, true) || length > MAX_RECORD_BYTES) {
       out.problems.push(`The record at byte ${offset + pos} has a corrupt length (checksum mismatch), so the rest of the file cannot be read.`);
       return { consumed: bytes.length, stopped: true };
     }
     const dataStart = pos + HEADER_BYTES;
     const dataEnd = dataStart + length;
     if (dataEnd + FOOTER_BYTES > bytes.length) return { consumed: pos, stopped: false, needed: HEADER_BYTES + length + FOOTER_BYTES };
-    if (maskedCrc32c(bytes, dataStart, dataEnd) !== view.getUint32(dataEnd, true)) {
+    if (maskedCrc32cIn(view, bytes, dataStart, dataEnd) !== view.getUint32(dataEnd, true)) {
       out.problems.push(`The record at byte ${offset + pos} is damaged (checksum mismatch); it was skipped.`);
     } else if (!decodeSimpleValue(bytes, view, dataStart, dataEnd, out)) {
       reader.reset(dataStart, dataEnd);
