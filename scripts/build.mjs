@@ -49,6 +49,10 @@ if (args.has('--tests')) {
     }),
   );
 }
-if (args.has('--bench')) jobs.push(build({ ...node, entryPoints: ['bench/run.ts'], outfile: 'out/bench/run.js', external: ['fsevents'] }));
+if (args.has('--bench'))
+  jobs.push(
+    build({ ...node, entryPoints: ['bench/run.ts'], outfile: 'out/bench/run.js', external: ['fsevents'] }),
+    build({ ...node, entryPoints: ['bench/processes.ts'], outfile: 'out/bench/processes.js' }),
+  );
 if (args.has('--bench-tokens')) jobs.push(build({ ...node, entryPoints: ['bench/tokens.ts'], outfile: 'out/bench/tokens.js' }));
 await Promise.all(jobs);

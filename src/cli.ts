@@ -1,15 +1,14 @@
 import type { EvalOutputOptions } from './core/tokens/evalPlan';
-import { statSync } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
+import type { ReportDocument } from './core/report';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { meetsConfidence, parseReportArgs } from './core/reportArgs';
 import { visibleText } from './core/displayText';
-import { formatText } from './core/reportText';
-import { reportPaths } from './node/reportPaths';
-import { RunTokenizers } from './node/tokens/runTokenizer';
-import { watchPaths } from './node/watchPaths';
+import { jsonChunks } from './core/jsonChunks';
 
 const USAGE =
-  "Usage: token-accuracy-lens report <path>... [--json] [--fail-on low|medium|high] [--causal-shift yes|no|auto] [--ignore-index N]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run's eval loss, token accuracy, best checkpoints and warnings (paths relative to the path given that holds them).\n" +
+  "Usage: token-accuracy-lens report <path>... [--json [--pretty]] [--fail-on low|medium|high] [--causal-shift yes|no|auto] [--ignore-index N]\n  Reads training logs (trainer_state.json, JSONL, TensorBoard, console logs, … as the README lists) under the given files or directories\n  and prints each run's eval loss, token accuracy, best checkpoints and warnings (paths relative to the path given that holds them).\n" +
+  '  --json: the report as one JSON document (compact; --pretty indents it for people).\n' +
   '  --fail-on: exit with status 3 when a warning of at least that confidence stands, for CI.\n' +
   '  Runs with per-token evaluation outputs list the tokens carrying the loss change between two evaluations (the least-loss one and the\n  latest unless --tokens-steps FROM,TO): --tokens N lists N (default 50), --overconfidence P counts wrong tokens above confidence P (0.9).\n' +
   '       token-accuracy-lens watch <path>... [--json] [--causal-shift yes|no|auto] [--ignore-index N]\n  Watches them as the extension does and prints a line each time a run changes (--json: one JSON object a line); Ctrl+C stops.\n' +
@@ -27,6 +26,8 @@ async function watchUntilStopped(paths: readonly string[], json: boolean, option
   const closed = new Promise<void>((resolve) => process.stdout.once('error', () => resolve()));
   // Until stopped, even while a root's watcher is being replaced and no watch is open for a moment.
   const keepAlive = setInterval(() => undefined, 1 << 30);
+  // Loaded only by the command that needs it: the watchers are most of the bundle, and `report` starts without them.
+  const { watchPaths } = await import('./node/watchPaths');
   const watching = await watchPaths(paths, { json, write: (line) => process.stdout.write(line + '\n'), evaluations: { options } });
   await Promise.race([stopped, closed]);
   clearInterval(keepAlive);
@@ -41,6 +42,10 @@ const STOP_WAIT_MS = 3000;
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(version() + '\n');
+    return 0;
+  }
   const args = parseReportArgs(rest);
   if ((command !== 'report' && command !== 'watch') || 'error' in args || args.paths.length === 0) {
     process.stderr.write(('error' in args && (command === 'report' || command === 'watch') ? `${args.error}\n` : '') + USAGE + '\n');
@@ -54,17 +59,77 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write('--tokens, --tokens-steps and --overconfidence apply to report only.\n' + USAGE + '\n');
     return 2;
   }
+  if (args.pretty === true && (command === 'watch' || !args.json)) {
+    process.stderr.write('--pretty applies to report --json only.\n' + USAGE + '\n');
+    return 2;
+  }
   if (command === 'watch') return watchUntilStopped(args.paths, args.json, args.evalOutputs);
+  const [{ reportPaths }, { RunTokenizers }] = await Promise.all([import('./node/reportPaths'), import('./node/tokens/runTokenizer')]);
   const tokenizers = new RunTokenizers();
   const document = await reportPaths(
     args.paths,
     { options: args.evalOutputs },
     { ...(args.tokens === undefined ? {} : { request: args.tokens }), decoderFor: tokenizers.decoderFor, tokenizerProblems: () => tokenizers.problems() },
   );
-  process.stdout.write(args.json ? JSON.stringify(document, null, 2) + '\n' : formatText(document, args.paths.flatMap(baseFolder)));
+  if (args.json) await writeJson(document, args.pretty === true ? '  ' : '');
+  else {
+    const { formatText } = await import('./core/reportText');
+    await writeOut(formatText(document, args.paths.flatMap(baseFolder)));
+  }
   const { failOn } = args;
   const failing = failOn !== undefined && document.runs.some((run) => run.warnings.some((warning) => meetsConfidence(warning.confidence, failOn)));
   return failing ? WARNINGS_STAND : 0;
+}
+
+/** Pieces of output gathered up to this size before a write: fewer calls, and never the whole report as one string. */
+const WRITE_BYTES = 1 << 16;
+
+/** The report as JSON, written as it is serialized, waiting whenever stdout's buffer is full; it stops when the reader is gone (`| head`). */
+async function writeJson(document: ReportDocument, indent: string): Promise<void> {
+  let pending = '';
+  for (const piece of jsonChunks(document, indent)) {
+    pending += piece;
+    if (pending.length >= WRITE_BYTES) {
+      if (!(await writeOut(pending))) return;
+      pending = '';
+    }
+  }
+  await writeOut(pending + '\n');
+}
+
+/**
+ * Writes `text`, resolving once stdout can take more (at once when it is a file or a pipe Node writes
+ * synchronously): true, or false when the pipe was closed by its reader, which ends the output as it ends `cat`.
+ */
+function writeOut(text: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error): void => {
+      process.stdout.off('drain', settle);
+      process.stdout.off('error', settle);
+      if (error === undefined) resolve(true);
+      else if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+        // Writes already queued fail the same way once the reader is gone: nothing is left to tell.
+        process.stdout.on('error', () => undefined);
+        resolve(false);
+      } else reject(error);
+    };
+    process.stdout.once('error', settle);
+    if (process.stdout.write(text)) {
+      // A write that failed at once reports its error on a later tick: wait for that tick before going on.
+      setImmediate(() => {
+        if (process.stdout.listeners('error').includes(settle)) settle();
+      });
+    } else process.stdout.once('drain', settle);
+  });
+}
+
+/** The package's version, from the package.json the bundle ships beside (dist/../package.json). */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** `--fail-on`'s status, apart from usage errors (2) and failures (1) so that CI can tell a gate from a crash. */

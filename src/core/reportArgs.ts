@@ -6,6 +6,8 @@ import type { TokensRequest } from './tokens/tokenShiftView';
 export interface ReportArgs {
   readonly paths: readonly string[];
   readonly json: boolean;
+  /** `--pretty`: the JSON indented for people (compact by default: a report of millions of points is half the size). */
+  readonly pretty?: boolean;
   readonly evalOutputs: EvalOutputOptions;
   /** `--fail-on`: the least confidence of a standing warning that makes `report` exit 3 (absent: warnings never change the exit code). */
   readonly failOn?: Confidence;
@@ -18,13 +20,14 @@ const CONFIDENCES: readonly Confidence[] = ['low', 'medium', 'high'];
 const SHIFT: Readonly<Record<string, boolean | undefined>> = { yes: true, true: true, shift: true, no: false, false: false, aligned: false, auto: undefined };
 
 /**
- * `report <path>... [--json] [--fail-on low|medium|high] [--causal-shift yes|no|auto] [--ignore-index N]`, each flag as `--flag value` or
+ * `report <path>... [--json [--pretty]] [--fail-on low|medium|high] [--causal-shift yes|no|auto] [--ignore-index N]`, each flag as `--flag value` or
  * `--flag=value`. `auto` (the default) leaves an evaluation without metadata to be decided by the run's
  * logged loss. An unknown flag or a bad value is an error that says what is accepted.
  */
 export function parseReportArgs(args: readonly string[]): ReportArgs | { readonly error: string } {
   const paths: string[] = [];
   let json = false;
+  let pretty = false;
   let causalShift: boolean | undefined;
   let ignoreIndex: number | undefined;
   let failOn: Confidence | undefined;
@@ -38,6 +41,10 @@ export function parseReportArgs(args: readonly string[]): ReportArgs | { readonl
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     if (flag === '--json' && inline === undefined) {
       json = true;
+      continue;
+    }
+    if (flag === '--pretty' && inline === undefined) {
+      pretty = true;
       continue;
     }
     if (!FLAGS.includes(flag)) return { error: `Unknown option ${flag}.` };
@@ -62,6 +69,7 @@ export function parseReportArgs(args: readonly string[]): ReportArgs | { readonl
   return {
     paths,
     json,
+    ...(pretty ? { pretty } : {}),
     evalOutputs: { ...(causalShift === undefined ? {} : { causalShift }), ...(ignoreIndex === undefined ? {} : { ignoreIndex }) },
     ...(failOn === undefined ? {} : { failOn }),
     ...(tokens === undefined ? {} : { tokens }),

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { AppendOnlyFormat } from '../core/formats/logFormat';
+import type { AppendOnlyFormat, RunInfo } from '../core/formats/logFormat';
 import { openRegularFile, readHandleRange, readRange } from './fileRange';
 import { describeReadError, type PointSink, type ReadOutcome, type SourceReader } from './sourceReader';
 
@@ -18,6 +18,12 @@ const HEAD_BYTES = 64;
  * already read, smaller than this, never waits.
  */
 const BACKLOG_BYTES = 64 * 1024;
+/**
+ * A first read of a file up to this size takes all its bytes in one read, and its sniff, head and chunks are cut
+ * from them: 6 file-system calls instead of 16 (stat, open, stat, read, close for each of sniff and head, and
+ * again for the chunks). A workspace of a thousand small logs waited seconds on those round trips.
+ */
+const WHOLE_FIRST_READ_BYTES = 4 * 1024 * 1024;
 const BACKLOGS_AT_ONCE = 2;
 
 /** First come, first served: at most `size` holders at once. */
@@ -103,53 +109,65 @@ export class AppendOnlyReader implements SourceReader {
       this.restartPending = true;
     }
     this.identity = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
+    const whole = this.offset === 0 && info.size <= WHOLE_FIRST_READ_BYTES ? await readRange(this.path, 0, info.size) : undefined;
+    const range = (start: number, end: number): Promise<Uint8Array> =>
+      whole === undefined ? readRange(this.path, start, end) : Promise.resolve(whole.slice(start, end));
     if (this.isLog === undefined) {
       const sniff = this.logFormat.sniff;
       if (sniff !== undefined) {
-        const verdict = sniff(await readRange(this.path, 0, Math.min(info.size, SNIFF_BYTES)));
+        const verdict = sniff(await range(0, Math.min(info.size, SNIFF_BYTES)));
         if (verdict === 'need-more') return info.size >= SNIFF_BYTES ? { kind: 'not-a-log' } : { kind: 'unchanged' };
         this.isLog = verdict === 'log';
       } else this.isLog = true;
     }
     if (!this.isLog) return { kind: 'not-a-log' };
     const headBytes = Math.min(info.size, this.logFormat.headBytes ?? HEAD_BYTES);
-    if (this.head.length < headBytes) this.head = await readRange(this.path, 0, headBytes);
+    if (this.head.length < headBytes) this.head = await range(0, headBytes);
     if (info.size === this.offset && !this.restartPending) return { kind: 'unchanged' };
     const problems: string[] = [];
-    let runInfo;
+    let runInfo: RunInfo | undefined;
     let replace = this.restartPending;
     this.restartPending = false;
     const backlog = this.offset === 0 || info.size - this.offset > BACKLOG_BYTES;
     if (backlog) await backlogs.enter();
+    const take = (chunk: Uint8Array): void => {
+      const result = this.logFormat.readChunk(this.cursor, chunk, this.path);
+      this.cursor = result.cursor;
+      this.offset += chunk.length;
+      sink(result.points, replace);
+      replace = false;
+      for (const problem of result.problems) problems.push(problem);
+      runInfo = result.runInfo ?? runInfo;
+    };
     try {
-      const handle = await openRegularFile(this.path);
-      // The next chunk is read while this one is parsed: the disk (or page cache) and the parse overlap.
-      let next = readHandleRange(handle, this.offset, Math.min(info.size, this.offset + CHUNK_BYTES));
-      try {
-        while (this.offset < info.size) {
-          const chunk = await next;
-          if (chunk.length === 0) break;
-          const end = this.offset + chunk.length;
-          if (end < info.size) next = readHandleRange(handle, end, Math.min(info.size, end + CHUNK_BYTES));
-          const result = this.logFormat.readChunk(this.cursor, chunk, this.path);
-          this.cursor = result.cursor;
-          this.offset = end;
-          sink(result.points, replace);
-          replace = false;
-          for (const problem of result.problems) problems.push(problem);
-          runInfo = result.runInfo ?? runInfo;
-        }
-      } finally {
-        // A read still in flight (the loop left early) finishes before the handle closes; its error is moot.
-        await next.catch(() => undefined);
-        await handle.close();
-      }
+      if (whole !== undefined) for (let start = 0; start < whole.length; start += CHUNK_BYTES) take(whole.subarray(start, start + CHUNK_BYTES));
+      else await this.readChunks(info.size, take);
     } finally {
       if (backlog) backlogs.leave();
     }
     // A file restarted empty still replaces what its earlier content said.
     if (replace) sink([], true);
     return { kind: 'points', points: [], replace: false, problems, ...(runInfo === undefined ? {} : { runInfo }) };
+  }
+
+  /** Hands `take` the bytes from the reader's offset up to `size`, chunk by chunk, through one open handle. */
+  private async readChunks(size: number, take: (chunk: Uint8Array) => void): Promise<void> {
+    const handle = await openRegularFile(this.path);
+    // The next chunk is read while this one is parsed: the disk (or page cache) and the parse overlap.
+    let next = readHandleRange(handle, this.offset, Math.min(size, this.offset + CHUNK_BYTES));
+    try {
+      while (this.offset < size) {
+        const chunk = await next;
+        if (chunk.length === 0) break;
+        const end = this.offset + chunk.length;
+        if (end < size) next = readHandleRange(handle, end, Math.min(size, end + CHUNK_BYTES));
+        take(chunk);
+      }
+    } finally {
+      // A read still in flight (the loop left early) finishes before the handle closes; its error is moot.
+      await next.catch(() => undefined);
+      await handle.close();
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -133,6 +133,35 @@ test('the bundled CLI prints JSON and exits 0', () => {
   const output = JSON.parse(execFileSync(process.execPath, [cli, 'report', dir, '--json'], { encoding: 'utf8' })) as { runs: unknown[] };
   assert.equal(output.runs.length, 1);
   assert.throws(() => execFileSync(process.execPath, [cli, 'bogus'], { stdio: 'pipe' }), /Usage/);
+  rmSync(dir, { recursive: true });
+});
+
+test('report --json is compact, --pretty indents the same document, --version prints the version', () => {
+  const dir = fixture();
+  const cli = resolve(__dirname, '../../../dist/cli.js');
+  const compact = execFileSync(process.execPath, [cli, 'report', dir, '--json'], { encoding: 'utf8' });
+  const pretty = execFileSync(process.execPath, [cli, 'report', dir, '--json', '--pretty'], { encoding: 'utf8' });
+  assert.equal(compact.indexOf('\n'), compact.length - 1);
+  assert.equal(compact, JSON.stringify(JSON.parse(compact)) + '\n');
+  assert.equal(pretty, JSON.stringify(JSON.parse(compact), null, 2) + '\n');
+  assert.match(execFileSync(process.execPath, [cli, '--version'], { encoding: 'utf8' }), /^\d+\.\d+\.\d+\n$/);
+  const textPretty = spawnSync(process.execPath, [cli, 'report', dir, '--pretty'], { encoding: 'utf8' });
+  assert.equal(textPretty.status, 2);
+  assert.match(textPretty.stderr, /--pretty applies to report --json only/);
+  rmSync(dir, { recursive: true });
+});
+
+test('report --json into a pipe its reader closes (| head) stops quietly with status 0', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-cli-pipe-'));
+  writeFileSync(join(dir, 'metrics.jsonl'), Array.from({ length: 30_000 }, (_, step) => `{"step": ${step}, "loss": ${1 / (step + 1)}}`).join('\n') + '\n');
+  const cli = resolve(__dirname, '../../../dist/cli.js');
+  const child = spawn(process.execPath, [cli, 'report', dir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const status = await new Promise<number | null>((done) => child.once('close', (code) => done(code)));
+  assert.equal(stderr, '');
+  assert.equal(status, 0);
   rmSync(dir, { recursive: true });
 });
 

@@ -115,6 +115,7 @@ test('report flags: --causal-shift yes|no|auto and --ignore-index N, as separate
   assert.deepEqual(parseReportArgs(['a', '--ignore-index', '1.5']), { error: '--ignore-index takes an integer, not "1.5".' });
   assert.deepEqual(parseReportArgs(['a', '--ignore-index']), { error: '--ignore-index needs a value.' });
   assert.deepEqual(parseReportArgs(['a', '--verbose']), { error: 'Unknown option --verbose.' });
+  assert.deepEqual(parseReportArgs(['a', '--json', '--pretty']), { paths: ['a'], json: true, pretty: true, evalOutputs: {} });
 });
 
 test('the metadata sidecar: where it is, what it may hold, and that it is never read as an evaluation', () => {

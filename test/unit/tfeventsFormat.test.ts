@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
-import { crc32c, maskedCrc32c } from '../../src/core/formats/crc32c';
+import { crc32c, maskedCrc32c, maskedCrc32cIn } from '../../src/core/formats/crc32c';
 import { classifyLogFile } from '../../src/core/formats/registry';
-import { TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
+import { EMPTY_TFEVENTS_CURSOR, readTfeventsChunk, TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
+import { decodeEvent, EventScalars } from '../../src/core/formats/tfEvent';
+import { WireReader } from '../../src/core/formats/protobufWire';
 import { pointTuples, readWhole } from './formatHarness';
 import { tfRecord } from '../../scripts/logWriters.mjs';
 import { eventFile, encodeEvent } from './tfeventsWriter';
@@ -191,5 +193,56 @@ test('every tag reads back as written, whatever order tags come in: a cycle, a b
         records.flat(),
       );
     }),
+  );
+});
+
+test('the in-place reader of one-simple-value events gives what the general Event decoder gives, for every layout around it', () => {
+  const value = fc.oneof(
+    fc.record({ tag: fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 120, maxLength: 140 })), simple: fc.float({ noDefaultInfinity: false }) }),
+    fc.record({ tag: fc.string({ maxLength: 8 }), floatVal: fc.float() }),
+    fc.record({ tag: fc.string({ maxLength: 8 }), image: fc.nat(40) }),
+  );
+  const event = fc.record(
+    {
+      wallTime: fc.double({ noNaN: true }),
+      step: fc.oneof(fc.nat(1000), fc.integer({ min: 0, max: 2 ** 50 })),
+      values: fc.array(value, { maxLength: 3 }),
+    },
+    { requiredKeys: [] },
+  );
+  fc.assert(
+    fc.property(fc.array(event, { maxLength: 20 }), fc.nat(64), (events, chunk) => {
+      const expected: [string, number, number, number | undefined][] = [];
+      const scalars = new EventScalars();
+      for (const fixture of events) {
+        const data = encodeEvent(fixture);
+        decodeEvent(new WireReader(data, 0, data.length), scalars);
+        for (let i = 0; i < scalars.count; i++) expected.push([scalars.tags[i] as string, scalars.step, scalars.values[i] as number, scalars.wallTime]);
+      }
+      const file = eventFile(events);
+      let cursor = EMPTY_TFEVENTS_CURSOR;
+      const read: [string, number, number, number | undefined][] = [];
+      const size = chunk + 1;
+      for (let at = 0; at < file.length; at += size) {
+        const result = readTfeventsChunk(cursor, file.subarray(at, at + size));
+        cursor = result.cursor;
+        assert.deepEqual(result.problems, []);
+        for (const point of result.points) read.push([point.key, point.step, point.value, point.wallTime]);
+      }
+      assert.deepEqual(read, expected);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('the framing CRC read through a DataView equals the CRC read byte by byte, at every offset and length', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 100 }), fc.nat(), fc.nat(), (bytes, a, b) => {
+      const start = a % (bytes.length + 1);
+      const end = start + (b % (bytes.length - start + 1));
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      assert.equal(maskedCrc32cIn(view, bytes, start, end), maskedCrc32c(bytes, start, end));
+    }),
+    { numRuns: 2000 },
   );
 });

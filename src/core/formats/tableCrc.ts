@@ -5,7 +5,7 @@
 export type Crc = (bytes: Uint8Array, start?: number, end?: number, previous?: number) => number;
 
 /** The eight tables laid end to end (table k at 256·k): one array keeps the loop as fast as separate ones did. */
-function buildTables(polynomial: number): Uint32Array {
+export function buildTables(polynomial: number): Uint32Array {
   const table = new Uint32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;

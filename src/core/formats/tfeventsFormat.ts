@@ -1,6 +1,6 @@
 import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
-import { maskedCrc32c } from './crc32c';
+import { maskedCrc32c, maskedCrc32cIn } from './crc32c';
 import type { AppendOnlyFormat, LogFile, RunInfo, SniffResult } from './logFormat';
 import { MalformedMessage, WireReader } from './protobufWire';
 import { decodeEvent, EventScalars } from './tfEvent';
@@ -113,16 +113,16 @@ function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: numb
   let pos = 0;
   while (bytes.length - pos >= HEADER_BYTES) {
     const length = view.getUint32(pos, true) + view.getUint32(pos + 4, true) * 2 ** 32;
-    if (maskedCrc32c(bytes, pos, pos + 8) !== view.getUint32(pos + 8, true) || length > MAX_RECORD_BYTES) {
+    if (maskedCrc32cIn(view, bytes, pos, pos + 8) !== view.getUint32(pos + 8, true) || length > MAX_RECORD_BYTES) {
       out.problems.push(`The record at byte ${offset + pos} has a corrupt length (checksum mismatch), so the rest of the file cannot be read.`);
       return { consumed: bytes.length, stopped: true };
     }
     const dataStart = pos + HEADER_BYTES;
     const dataEnd = dataStart + length;
     if (dataEnd + FOOTER_BYTES > bytes.length) return { consumed: pos, stopped: false, needed: HEADER_BYTES + length + FOOTER_BYTES };
-    if (maskedCrc32c(bytes, dataStart, dataEnd) !== view.getUint32(dataEnd, true)) {
+    if (maskedCrc32cIn(view, bytes, dataStart, dataEnd) !== view.getUint32(dataEnd, true)) {
       out.problems.push(`The record at byte ${offset + pos} is damaged (checksum mismatch); it was skipped.`);
-    } else {
+    } else if (!decodeSimpleValue(bytes, view, dataStart, dataEnd, out)) {
       reader.reset(dataStart, dataEnd);
       decodeInto(reader, out.event, out.keyPrefix, out.points, out.problems, offset + pos);
       if (out.event.hparams !== undefined) out.hparams = { ...out.hparams, ...out.event.hparams };
@@ -130,6 +130,43 @@ function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: numb
     pos = dataEnd + FOOTER_BYTES;
   }
   return { consumed: pos, stopped: false };
+}
+
+/** Steps of up to this many varint bytes (2^35) are read inline; a longer one takes the general decoder. */
+const INLINE_STEP_BYTES = 5;
+
+/**
+ * The Event almost every record of a PyTorch or TF1 log is, read in place: `wall_time`, `step`, and a summary
+ * of one value holding a tag and a `simple_value`, each field in order with one-byte lengths. Anything else
+ * (tensors, several values, images, plugin metadata, a long tag) returns false and takes `decodeEvent`, which
+ * reads this layout to the same point: the tfevents tests run every fixture through both.
+ */
+function decodeSimpleValue(bytes: Uint8Array, view: DataView, start: number, end: number, out: Framed): boolean {
+  let p = start;
+  if (bytes[p] !== 0x09 || p + 9 > end) return false;
+  const wallTime = view.getFloat64(p + 1, true);
+  p += 9;
+  let step = 0;
+  if (bytes[p] === 0x10) {
+    p++;
+    let scale = 1;
+    for (let i = 0; ; i++) {
+      if (i === INLINE_STEP_BYTES || p >= end) return false;
+      const byte = bytes[p++] as number;
+      step += (byte & 0x7f) * scale;
+      if (byte < 0x80) break;
+      scale *= 128;
+    }
+  }
+  // summary = 5 { value = 1 { tag = 1, simple_value = 2 } }, every length one byte, nothing after.
+  if (bytes[p] !== 0x2a || p + 2 + (bytes[p + 1] as number) !== end || bytes[p + 2] !== 0x0a || p + 4 + (bytes[p + 3] as number) !== end) return false;
+  const tagLength = bytes[p + 5] as number;
+  const tagStart = p + 6;
+  const valueAt = tagStart + tagLength;
+  if (bytes[p + 4] !== 0x0a || tagLength >= 0x80 || bytes[valueAt] !== 0x15 || valueAt + 5 !== end) return false;
+  const tag = out.event.tag(bytes, tagStart, valueAt);
+  out.points.push({ key: out.keyPrefix === '' ? tag : out.keyPrefix + tag, step, value: view.getFloat32(valueAt + 1, true), wallTime });
+  return true;
 }
 
 function decodeInto(reader: WireReader, event: EventScalars, keyPrefix: string, points: MetricPoint[], problems: string[], at: number): void {

@@ -1,7 +1,7 @@
 import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
 import type { WholeFileFormat } from './logFormat';
-import { isRecord, recordToPoints } from './metricRecord';
+import { isRecord, pushRecordPoints } from './metricRecord';
 import { parseWholeFileJson } from './wholeFileJson';
 import { isLfsPointerText, LFS_POINTER_MESSAGE } from './lfsPointer';
 
@@ -24,8 +24,8 @@ export function parseTrainerState(text: string): TrainerStateResult {
   }
   const points: MetricPoint[] = [];
   for (const entry of state['log_history']) {
-    if (!isRecord(entry) || typeof entry['step'] !== 'number') continue;
-    points.push(...recordToPoints(entry, entry['step']));
+    // Into the one array: spreading an array per entry into push cost 90 ms of a 36 MB state's 1.2 s report.
+    if (isRecord(entry) && typeof entry['step'] === 'number') pushRecordPoints(entry, entry['step'], points);
   }
   const best = state['best_model_checkpoint'];
   return { kind: 'ok', points, ...(typeof best === 'string' ? { bestModelCheckpoint: best } : {}) };
