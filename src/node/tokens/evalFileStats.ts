@@ -1,9 +1,9 @@
 import { decodeFloats, decodeIntegers } from '../../core/tokens/decodeElements';
-import { EvalComputation, type EvalResult } from '../../core/tokens/evalComputation';
+import { EvalComputation, MAX_MOMENT_ROWS, type EvalResult } from '../../core/tokens/evalComputation';
 import { evaluationStep } from '../../core/tokens/evalOutputsFormat';
 import { candidatePlans, describePlan, planEvaluation, planPairing, type EvalOutputOptions, type EvalPlan } from '../../core/tokens/evalPlan';
 import type { ScoredEvaluation, ScoredPairing } from '../../core/tokens/pairingDecision';
-import { ScoringProgress } from '../../core/tokens/scoringProgress';
+import { SCORING_SHARE, SCORING_SHARE_WITH_MOMENTS, ScoringProgress } from '../../core/tokens/scoringProgress';
 import { createWasmRowScorer } from './kernel/wasmRowScorer';
 import { readMetadataSidecar } from './metadataSidecarReader';
 import { readTensorBytes, tensorRowChunks } from './tensorData';
@@ -91,9 +91,10 @@ function scored(plan: EvalPlan, result: EvalResult): { pairing: ScoredPairing; o
 }
 
 /**
- * Streams the logits once, each chunk scored by every candidate pairing while it is in memory; then again for
- * each candidate temperature of the exact temperature fit (2 to 4 passes), both pairings of an undecided
- * evaluation sharing each read.
+ * Streams the logits once, each chunk scored by every candidate pairing while it is in memory; then again
+ * for the exact temperature fit, only where it asks: the rows whose moments must be retaken at a candidate
+ * temperature (usually a few chunks at the start, or none), or every row for each candidate of an evaluation
+ * too large to keep moments for (evalComputation.ts); both pairings of an undecided evaluation share each read.
  */
 async function scoreLogits(
   plan: EvalPlan,
@@ -107,14 +108,23 @@ async function scoreLogits(
   const ownBuffer = logits.dtype === 'F32' ? undefined : new Float32Array(Math.max(plan.vocab, Math.floor(chunkBytes / 2)));
   const totalRows = plan.sequences * plan.sequenceLength;
   const rowBytes = logits.byteLength / totalRows;
-  const stream = async (add: (rows: Float32Array, firstRow: number) => void, progress?: (fraction: number) => void): Promise<void> => {
-    for await (const { bytes, firstRow } of tensorRowChunks(logits, plan.vocab, chunkBytes)) {
+  const stream = async (
+    add: (rows: Float32Array, firstRow: number) => void,
+    progress?: (fraction: number) => void,
+    rows: { readonly first: number; readonly end: number } = { first: 0, end: totalRows },
+  ): Promise<void> => {
+    for await (const { bytes, firstRow } of tensorRowChunks(logits, plan.vocab, chunkBytes, rows)) {
       // The kernel takes the bytes as stored (and widens fp16 and bf16 itself); without it they are decoded here.
       add(batch?.load(bytes, logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, logits.dtype, ownBuffer), firstRow);
-      progress?.((firstRow + bytes.length / rowBytes) / totalRows);
+      progress?.((firstRow + bytes.length / rowBytes - rows.first) / Math.max(1, rows.end - rows.first));
     }
   };
-  const progress = new ScoringProgress((fraction) => onProgress?.(fraction), options.temperature ?? true);
+  const withMoments = totalRows <= MAX_MOMENT_ROWS;
+  const progress = new ScoringProgress(
+    (fraction) => onProgress?.(fraction),
+    options.temperature ?? true,
+    withMoments ? SCORING_SHARE_WITH_MOMENTS : SCORING_SHARE,
+  );
   await stream(
     (rows, firstRow) => {
       for (const computation of computations) computation.addLogitRows(rows, firstRow);
@@ -125,11 +135,15 @@ async function scoreLogits(
     const open = computations.filter((computation) => computation.nextTemperaturePass() !== undefined);
     if (open.length === 0) break;
     progress.nextPass();
+    // Only the rows some candidate reads again, when none reads them all.
+    const spans = open.map((computation) => computation.temperaturePassRows() ?? { first: 0, end: totalRows });
+    const span = { first: Math.min(...spans.map(({ first }) => first)), end: Math.max(...spans.map(({ end }) => end)) };
     await stream(
       (rows, firstRow) => {
         for (const computation of open) computation.addTemperatureRows(rows, firstRow);
       },
       (fraction) => progress.within(fraction),
+      span,
     );
   }
   progress.done();
