@@ -124,18 +124,18 @@ export class EvalComputation {
     this.refitAt = 2 * moments.tokens;
   }
 
-  /** Retakes at β the moments of the scored rows among rows firstRow.. that lie in [from, to). */
+  /** Retakes at β the moments of the scored rows among rows firstRow.. that lie in [from, to) and do not hold at β. */
   private retakeMoments(rows: Float32Array, firstRow: number, count: number, from: number, to: number, beta: number): void {
     const moments = this.moments;
     if (moments === undefined) return;
     const vocab = this.plan.vocab;
     const end = Math.min(firstRow + count, to);
-    const first = moments.tokenAtOrAfter(Math.max(firstRow, from));
-    let last = first;
-    while (last < moments.tokens && moments.row(last) < end) last++;
-    if (last === first) return;
+    const tokens: number[] = [];
+    for (let token = moments.tokenAtOrAfter(Math.max(firstRow, from)); token < moments.tokens && moments.row(token) < end; token++)
+      if (!moments.holds(token, beta)) tokens.push(token);
+    if (tokens.length === 0) return;
     if (this.batch === undefined) {
-      for (let token = first; token < last; token++) {
+      for (const token of tokens) {
         momentRowSums(rows, (moments.row(token) - firstRow) * vocab, vocab, moments.max(token), beta, this.momentRow, 0);
         moments.retake(token, beta, this.momentRow, 0);
       }
@@ -143,12 +143,12 @@ export class EvalComputation {
     }
     const labels = new Int32Array(count).fill(-1);
     const maxima = new Float64Array(count);
-    for (let token = first; token < last; token++) {
+    for (const token of tokens) {
       labels[moments.row(token) - firstRow] = 0;
       maxima[moments.row(token) - firstRow] = moments.max(token);
     }
     const out = this.batch.momentRows(rows, count, vocab, labels, maxima, beta);
-    for (let token = first; token < last; token++) moments.retake(token, beta, out, MOMENTS * (moments.row(token) - firstRow));
+    for (const token of tokens) moments.retake(token, beta, out, MOMENTS * (moments.row(token) - firstRow));
   }
 
   /** The label of a logits row when it is scored: masked rows give none, labels outside the vocabulary are counted. */

@@ -15,6 +15,8 @@ import { EXP_LIMIT, EXP_STEPS, EXP_TABLE } from './fastExp';
 export const MOMENTS = 11;
 /** Relative error allowed in each certified sum: far below the 1e-6 in T the fit promises. */
 export const EXPANSION_TOLERANCE = 1e-10;
+/** What the series of the rows that choose the next anchor must hold to. */
+const ANCHOR_TOLERANCE = 1e-4;
 /** Logits with β₀·u below this weigh nothing in the moments (e^-87 against the max's 1), as in the kernel. */
 export const MOMENT_CUTOFF = 87;
 /** u is clamped here, as in the kernel, so that −inf logits (masked tokens) give 0, not −inf·0. */
@@ -124,7 +126,7 @@ export class TemperatureMoments {
     let [firstFailing, endFailing] = [-1, -1];
     for (let token = first; token < end; token++) {
       const base = STRIDE * token;
-      const certified = this.sumsAt(base, beta);
+      const certified = this.sumsAt(base, beta, EXPANSION_TOLERANCE);
       if (!certified) {
         if (firstFailing < 0) firstFailing = token;
         endFailing = token + 1;
@@ -141,9 +143,15 @@ export class TemperatureMoments {
     return { certified: true, nll, slope, curvature, rows: end - first };
   }
 
+  /** Whether token `token`'s series hold at β (to the tolerance a candidate needs). */
+  holds(token: number, beta: number): boolean {
+    return this.sumsAt(STRIDE * token, beta, EXPANSION_TOLERANCE);
+  }
+
   /**
    * The β minimizing the mean NLL of tokens [first, end) as the series give it, by a few Newton steps from
-   * `beta` (certified or not: this only chooses anchors, which need to be near, not exact).
+   * `beta`, over the rows whose series hold to 1e-4 there (this only chooses anchors, which need to be near,
+   * not exact; rows anchored far away would pull it off).
    */
   estimate(beta: number, first = 0, end = this.count): number {
     let current = beta;
@@ -151,12 +159,13 @@ export class TemperatureMoments {
       let [slope, curvature] = [0, 0];
       for (let token = first; token < end; token++) {
         const base = STRIDE * token;
-        this.sumsAt(base, current);
+        if (!this.sumsAt(base, current, ANCHOR_TOLERANCE)) continue;
         const [s0, s1, s2] = [this.sums[0] as number, this.sums[1] as number, this.sums[2] as number];
         const mean = s1 / s0;
         slope += mean - (this.data[base + 2] as number);
         curvature += Math.max(0, s2 / s0 - mean * mean);
       }
+      if (!(curvature > 0)) return current;
       const next = current - slope / curvature;
       if (!Number.isFinite(next)) return current;
       // Steps are held within a factor of 2: far from the anchors the series say little.
@@ -168,8 +177,8 @@ export class TemperatureMoments {
     return current;
   }
 
-  /** S_0, S_1, S_2 of the row at `base` at β into `sums`; whether each is certified (NaN rows count as certified). */
-  private sumsAt(base: number, beta: number): boolean {
+  /** S_0, S_1, S_2 of the row at `base` at β into `sums`; whether each holds to `tolerance` (NaN rows count as holding). */
+  private sumsAt(base: number, beta: number, tolerance: number): boolean {
     const data = this.data;
     const anchor = data[base] as number;
     const delta = beta - anchor;
@@ -191,7 +200,7 @@ export class TemperatureMoments {
       const order = LAST - m;
       const remainder = (Math.abs(delta) ** order / (FACTORIAL[order] as number)) * top * growth + cut * largest ** m;
       // S_1 and S_2 are held to the tolerance of S_0 as well: the fit uses S_1/S_0 and S_2/S_0, and S_1 is 0 on a flat row.
-      if (remainder > EXPANSION_TOLERANCE * (Math.abs(sum) + (this.sums[0] as number))) certified = false;
+      if (remainder > tolerance * (Math.abs(sum) + (this.sums[0] as number))) certified = false;
     }
     return certified;
   }
