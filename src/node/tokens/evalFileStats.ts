@@ -2,9 +2,10 @@ import { decodeFloats, decodeIntegers } from '../../core/tokens/decodeElements';
 import { EvalComputation, MAX_MOMENT_ROWS, type EvalResult } from '../../core/tokens/evalComputation';
 import { evaluationStep } from '../../core/tokens/evalOutputsFormat';
 import { candidatePlans, describePlan, planEvaluation, planPairing, type EvalOutputOptions, type EvalPlan } from '../../core/tokens/evalPlan';
+import type { RowBatchScorer } from '../../core/tokens/logitsRow';
 import type { ScoredEvaluation, ScoredPairing } from '../../core/tokens/pairingDecision';
 import { SCORING_SHARE, SCORING_SHARE_WITH_MOMENTS, ScoringProgress } from '../../core/tokens/scoringProgress';
-import { createWasmRowScorer } from './kernel/wasmRowScorer';
+import { createParallelRowScorer } from './kernel/parallelRowScorer';
 import { readMetadataSidecar } from './metadataSidecarReader';
 import { readTensorBytes, tensorRowChunks } from './tensorData';
 import { locateEvalTensors, type LocatedTensor } from './tensorFiles';
@@ -23,7 +24,12 @@ export interface EvalComputeOptions extends EvalOutputOptions {
   readonly kernel?: boolean;
   /** Names of the folders that hold evaluations (`eval_outputs` unless given): a step is looked for in folders below them. */
   readonly evalOutputFolders?: readonly string[];
+  /** The worker script that, as a helper thread, scores half of each chunk's rows of a large evaluation (kernel/parallelRowScorer.ts). */
+  readonly rowHelper?: string;
 }
+
+/** Logits below this size are scored on one thread: starting a helper costs more than it saves. */
+const HELPER_MIN_BYTES = 32 << 20;
 
 const DEFAULT_CHUNK_BYTES = 8 << 20;
 
@@ -51,7 +57,25 @@ export async function computeEvalFile(
   if (step === undefined) return { error: 'No step for this evaluation: name it step-<N> (or put it in checkpoint-<N>/, or give "step" in its metadata).' };
   const labels = decodeIntegers(await readTensorBytes(plan.labels), plan.labels.dtype);
   const sequenceIndex = plan.sequenceIndex === undefined ? undefined : decodeIntegers(await readTensorBytes(plan.sequenceIndex), plan.sequenceIndex.dtype);
-  const batch = options.kernel === false ? undefined : createWasmRowScorer();
+  const large = plan.logits !== undefined && plan.logits.byteLength >= HELPER_MIN_BYTES;
+  const scorer = options.kernel === false ? undefined : createParallelRowScorer(large ? options.rowHelper : undefined);
+  try {
+    return await scoreEvaluation(plan, step, labels, sequenceIndex, options, scorer?.scorer, onProgress);
+  } finally {
+    await scorer?.dispose();
+  }
+}
+
+/** The scoring of a planned evaluation, with `batch` (the kernel, on one thread or two) or the scalar loop. */
+async function scoreEvaluation(
+  plan: EvalPlan<LocatedTensor>,
+  step: number,
+  labels: Float64Array,
+  sequenceIndex: Float64Array | undefined,
+  options: EvalComputeOptions,
+  batch: RowBatchScorer | undefined,
+  onProgress: ((fraction: number) => void) | undefined,
+): Promise<EvalFileResult | { error: string }> {
   const plans = candidatePlans(plan);
   const computations = plans.map(
     (candidate) =>
@@ -101,7 +125,7 @@ async function scoreLogits(
   logits: LocatedTensor,
   computations: readonly EvalComputation[],
   options: EvalComputeOptions,
-  batch: ReturnType<typeof createWasmRowScorer>,
+  batch: RowBatchScorer | undefined,
   onProgress?: (fraction: number) => void,
 ): Promise<void> {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;

@@ -83,10 +83,13 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
       // Logits put there by load() are in place already; others are copied in.
       if (logits.buffer !== buffer || logits.byteOffset !== 0) new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
       new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
+      // Rows not scored read as 0, not as what an earlier call left there.
+      new Float64Array(buffer, outAt, rows * BATCH_SCORE_WIDTH).fill(0);
       kernel.scoreRows(0, rows, vocab, labelsAt, outAt);
       const scores = new Float64Array(buffer, outAt, rows * BATCH_SCORE_WIDTH).slice();
       if (bin === undefined || !bin.includes(1)) return { scores, bins: undefined };
       new Int32Array(buffer, flagsAt, rows).set(bin.subarray(0, rows));
+      new Float64Array(buffer, binsAt, rows * BIN_NUMBERS).fill(0);
       kernel.binRows(0, rows, vocab, flagsAt, outAt, binsAt, scratchAt);
       return { scores, bins: new Float64Array(buffer, binsAt, rows * BIN_NUMBERS).slice() };
     },
@@ -96,6 +99,7 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
       const buffer = kernel.memory.buffer;
       if (logits.buffer !== buffer || logits.byteOffset !== 0) new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
       new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
+      new Float64Array(buffer, outAt, rows * TEMPERATURE_ROW_WIDTH).fill(0);
       kernel.temperatureRows(0, rows, vocab, labelsAt, beta, outAt);
       return new Float64Array(buffer, outAt, rows * TEMPERATURE_ROW_WIDTH).slice();
     },
@@ -106,6 +110,7 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
       if (logits.buffer !== buffer || logits.byteOffset !== 0) new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
       new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
       new Float64Array(buffer, outAt, rows).set(maxima.subarray(0, rows));
+      new Float64Array(buffer, binsAt, rows * MOMENTS).fill(0);
       kernel.momentRows(0, rows, vocab, labelsAt, outAt, beta, binsAt);
       return new Float64Array(buffer, binsAt, rows * MOMENTS).slice();
     },
