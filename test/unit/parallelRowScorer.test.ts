@@ -62,6 +62,14 @@ test('rows split between two threads give every number the one-thread kernel giv
     };
     const [split, alone] = [evaluate(parallel.scorer), evaluate(local)];
     assert.deepEqual(split, alone);
+    // Rows put in place by load() and asked about again (the other pairing, the moments): the helper's copy is reused.
+    const bytes = new Uint8Array(finite.buffer.slice(0));
+    const [mine, theirs] = [parallel.scorer.load(bytes, 'F32', ROWS, VOCAB), local.load(bytes, 'F32', ROWS, VOCAB)];
+    assert.ok(mine !== undefined && theirs !== undefined);
+    const shifted = labels.map((label) => (label < 0 ? label : (label + 1) % VOCAB));
+    for (const asked of [labels, shifted])
+      assert.deepEqual(parallel.scorer.scoreRows(mine, ROWS, VOCAB, asked, bin), local.scoreRows(theirs, ROWS, VOCAB, asked, bin));
+    assert.deepEqual(parallel.scorer.momentRows(mine, ROWS, VOCAB, shifted, maxima, 0.9), local.momentRows(theirs, ROWS, VOCAB, shifted, maxima, 0.9));
   } finally {
     await parallel.dispose();
   }

@@ -82,6 +82,9 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
   let capacity = { rows: 0, elements: 0 };
   let buffers: RowHelperBuffers | undefined;
   let sent = false;
+  /** The rows load() last gave, and what of them the shared buffer holds. */
+  let loaded: Float32Array | undefined;
+  let copied: { logits: Float32Array; from: number; rows: number; vocab: number; shared: RowHelperBuffers } | undefined;
 
   /** The shared buffers, grown (and sent again) for `rows` rows of `vocab`. */
   const reserve = (rows: number, vocab: number): RowHelperBuffers => {
@@ -119,7 +122,19 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
     }
     const { rows, vocab } = request;
     const shared = reserve(rows, vocab);
-    new Float32Array(shared.logits, 0, rows * vocab).set(logits.subarray(from * vocab, (from + rows) * vocab));
+    // The chunk load() gave, asked about again (another pairing, its moments): the helper's copy is still there.
+    const held =
+      copied !== undefined &&
+      logits === loaded &&
+      copied.logits === logits &&
+      copied.from === from &&
+      copied.rows === rows &&
+      copied.vocab === vocab &&
+      copied.shared === shared;
+    if (!held) {
+      new Float32Array(shared.logits, 0, rows * vocab).set(logits.subarray(from * vocab, (from + rows) * vocab));
+      copied = { logits, from, rows, vocab, shared };
+    }
     new Int32Array(shared.labels, 0, rows).set(labels.subarray(from, from + rows));
     if (flags !== undefined) new Int32Array(shared.flags, 0, rows).set(flags.subarray(from, from + rows));
     if (maxima !== undefined) new Float64Array(shared.maxima, 0, rows).set(maxima.subarray(from, from + rows));
@@ -148,7 +163,9 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
 
   const scorer: RowBatchScorer = {
     load(bytes: Uint8Array, dtype: DType, rows: number, vocab: number): Float32Array | undefined {
-      return local.load(bytes, dtype, rows, vocab);
+      loaded = local.load(bytes, dtype, rows, vocab);
+      copied = undefined;
+      return loaded;
     },
     scoreRows(logits, rows, vocab, labels, bin) {
       if (rows < MIN_SPLIT_ROWS || helper === undefined) return local.scoreRows(logits, rows, vocab, labels, bin);
