@@ -129,9 +129,17 @@ function writeNpyRun(): string {
   const labels = BigInt64Array.from({ length: PROCESS_ROWS }, (_, i) => BigInt((i * 7919 + 13) % VOCAB));
   const fd = npy('logits.npy', '<f2', `(${PROCESS_ROWS}, ${VOCAB})`);
   const halves = new Uint16Array(VOCAB);
+  const row = new Float32Array(VOCAB);
+  const bits = new Uint32Array(row.buffer);
   for (let r = 0; r < PROCESS_ROWS; r++) {
     const label = Number(labels[r]);
-    for (let v = 0; v < VOCAB; v++) halves[v] = toHalf((random() + random() - 1) * 3 + (v === label ? 8 * random() : 0));
+    for (let v = 0; v < VOCAB; v++) row[v] = (random() + random() - 1) * 3 + (v === label ? 8 * random() : 0);
+    // toHalf on the whole row, without a typed array a value
+    for (let v = 0; v < VOCAB; v++) {
+      const word = bits[v] as number;
+      const exponent = ((word >>> 23) & 0xff) - 127 + 15;
+      halves[v] = exponent <= 0 ? (word >>> 16) & 0x8000 : ((word >>> 16) & 0x8000) | (exponent << 10) | ((word >>> 13) & 0x3ff);
+    }
     writeSync(fd, new Uint8Array(halves.buffer));
   }
   closeSync(fd);

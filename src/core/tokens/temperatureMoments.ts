@@ -149,9 +149,10 @@ export class TemperatureMoments {
   }
 
   /**
-   * The β minimizing the mean NLL of tokens [first, end) as the series give it, by a few Newton steps from
-   * `beta`, over the rows whose series hold to 1e-4 there (this only chooses anchors, which need to be near,
-   * not exact; rows anchored far away would pull it off).
+   * The β minimizing the mean NLL of tokens [first, end), by a few Newton steps from `beta`: each row's slope
+   * and curvature from its series where they hold to 1e-4, else its slope taken at its own anchor (exact
+   * there) carried on along its curvature. This only chooses anchors, which need to be near, not exact; every
+   * row counts, so that the rows whose series reach far do not choose alone.
    */
   estimate(beta: number, first = 0, end = this.count): number {
     let current = beta;
@@ -159,11 +160,18 @@ export class TemperatureMoments {
       let [slope, curvature] = [0, 0];
       for (let token = first; token < end; token++) {
         const base = STRIDE * token;
-        if (!this.sumsAt(base, current, ANCHOR_TOLERANCE)) continue;
-        const [s0, s1, s2] = [this.sums[0] as number, this.sums[1] as number, this.sums[2] as number];
-        const mean = s1 / s0;
-        slope += mean - (this.data[base + 2] as number);
-        curvature += Math.max(0, s2 / s0 - mean * mean);
+        const labelGap = this.data[base + 2] as number;
+        if (this.sumsAt(base, current, ANCHOR_TOLERANCE)) {
+          const [s0, s1, s2] = [this.sums[0] as number, this.sums[1] as number, this.sums[2] as number];
+          const mean = s1 / s0;
+          slope += mean - labelGap;
+          curvature += Math.max(0, s2 / s0 - mean * mean);
+          continue;
+        }
+        const [m0, m1, m2] = [this.data[base + 3] as number, this.data[base + 4] as number, this.data[base + 5] as number];
+        const variance = Math.max(0, m2 / m0 - (m1 / m0) ** 2);
+        slope += m1 / m0 - labelGap + variance * (current - (this.data[base] as number));
+        curvature += variance;
       }
       if (!(curvature > 0)) return current;
       const next = current - slope / curvature;
