@@ -47,7 +47,7 @@ export class EvalComputation {
   /** Anchors follow the fit of the rows scored so far, refitted when their number doubles from this. */
   private refitAt = FIRST_REFIT;
   /** The rows whose moments the open pass retakes, at its β. */
-  private retaking: { readonly beta: number; readonly firstRow: number; readonly endRow: number } | undefined;
+  private retaking: { readonly beta: number; readonly firstRow: number; readonly endRow: number; readonly rows: readonly number[] } | undefined;
   private readonly momentRow = new Float64Array(MOMENTS);
 
   /** `sequenceIndex`: the compact form's sequence of each row, when the outputs carry one. */
@@ -268,7 +268,9 @@ export class EvalComputation {
       }
       // Rows just retaken at this β are exact there: still uncertified, they were not given to addTemperatureRows.
       if (retaken === beta) return undefined;
-      this.retaking = { beta, firstRow: moments.row(outcome.firstToken), endRow: moments.row(outcome.endToken - 1) + 1 };
+      const rows: number[] = [];
+      for (let token = outcome.firstToken; token < outcome.endToken; token++) if (!moments.holds(token, beta)) rows.push(moments.row(token));
+      this.retaking = { beta, firstRow: moments.row(outcome.firstToken), endRow: moments.row(outcome.endToken - 1) + 1, rows };
       exact.streamedPass();
       return beta;
     }
@@ -277,6 +279,19 @@ export class EvalComputation {
   /** The rows the pass nextTemperaturePass opened needs, [first, end): every row unless only some are read again. */
   temperaturePassRows(): { readonly first: number; readonly end: number } | undefined {
     return this.retaking === undefined ? undefined : { first: this.retaking.firstRow, end: this.retaking.endRow };
+  }
+
+  /** Whether the open pass needs any of rows [first, end): a chunk none of them is in need not be decoded. */
+  temperaturePassNeeds(first: number, end: number): boolean {
+    const rows = this.retaking?.rows;
+    if (rows === undefined) return true;
+    let [low, high] = [0, rows.length];
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((rows[middle] as number) < first) low = middle + 1;
+      else high = middle;
+    }
+    return low < rows.length && (rows[low] as number) < end;
   }
 
   /** Rows firstRow.. of logits again, for the temperature pass nextTemperaturePass opened. */

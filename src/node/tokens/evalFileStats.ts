@@ -136,10 +136,12 @@ async function scoreLogits(
     add: (rows: Float32Array, firstRow: number) => void,
     progress?: (fraction: number) => void,
     rows: { readonly first: number; readonly end: number } = { first: 0, end: totalRows },
+    needs: (first: number, end: number) => boolean = () => true,
   ): Promise<void> => {
     for await (const { bytes, firstRow } of tensorRowChunks(logits, plan.vocab, chunkBytes, rows)) {
       // The kernel takes the bytes as stored (and widens fp16 and bf16 itself); without it they are decoded here.
-      add(batch?.load(bytes, logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, logits.dtype, ownBuffer), firstRow);
+      if (needs(firstRow, firstRow + bytes.length / rowBytes))
+        add(batch?.load(bytes, logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, logits.dtype, ownBuffer), firstRow);
       progress?.((firstRow + bytes.length / rowBytes - rows.first) / Math.max(1, rows.end - rows.first));
     }
   };
@@ -168,6 +170,7 @@ async function scoreLogits(
       },
       (fraction) => progress.within(fraction),
       span,
+      (first, end) => open.some((computation) => computation.temperaturePassNeeds(first, end)),
     );
   }
   progress.done();
