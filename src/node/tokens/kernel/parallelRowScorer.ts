@@ -22,6 +22,8 @@ export interface RowHelperRequest {
   readonly vocab: number;
   readonly beta: number;
   readonly binned: boolean;
+  /** False when the shared logits are those of the last request: the helper's kernel still holds them. */
+  readonly fresh: boolean;
   readonly buffers?: RowHelperBuffers;
 }
 
@@ -107,7 +109,7 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
    * shared buffer), or undefined when it is gone or failed (its rows are then scored here).
    */
   const split = (
-    request: Omit<RowHelperRequest, 'buffers'>,
+    request: Omit<RowHelperRequest, 'buffers' | 'fresh'>,
     logits: Float32Array,
     from: number,
     labels: Int32Array,
@@ -139,7 +141,7 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
     if (flags !== undefined) new Int32Array(shared.flags, 0, rows).set(flags.subarray(from, from + rows));
     if (maxima !== undefined) new Float64Array(shared.maxima, 0, rows).set(maxima.subarray(from, from + rows));
     Atomics.store(control, 0, 0);
-    worker.postMessage(sent ? request : { ...request, buffers: shared });
+    worker.postMessage(sent ? { ...request, fresh: !held } : { ...request, fresh: true, buffers: shared });
     sent = true;
     here();
     if (Atomics.wait(control, 0, 0, ANSWER_MS) === 'timed-out' || Atomics.load(control, 1) !== 0) {

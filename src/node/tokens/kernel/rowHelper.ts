@@ -11,6 +11,8 @@ import { createWasmRowScorer } from './wasmRowScorer';
 export function serveRows(port: MessagePort): void {
   const kernel = createWasmRowScorer();
   let buffers: RowHelperBuffers | undefined;
+  /** The rows copied into the kernel's memory, kept while requests say they are unchanged. */
+  let held: Float32Array | undefined;
   port.on('message', (request: RowHelperRequest) => {
     buffers = request.buffers ?? buffers;
     if (buffers === undefined) return;
@@ -19,7 +21,9 @@ export function serveRows(port: MessagePort): void {
     try {
       if (kernel !== undefined) {
         const { rows, vocab, beta } = request;
-        const logits = new Float32Array(buffers.logits, 0, rows * vocab);
+        if (request.fresh || request.buffers !== undefined || held?.length !== rows * vocab)
+          held = kernel.load(new Uint8Array(buffers.logits, 0, rows * vocab * 4), 'F32', rows, vocab);
+        const logits = held ?? new Float32Array(buffers.logits, 0, rows * vocab);
         const labels = new Int32Array(buffers.labels, 0, rows);
         const out = new Float64Array(buffers.out);
         if (request.op === 'score') {
