@@ -1,10 +1,13 @@
-// `npm run bench:tokens`: token statistics over generated logits files (fp32, fp16, bf16), as ratios against
-// references measured in the same run: reading the same bytes raw, and numpy and torch (CPU, one thread,
-// when installed) doing argmax and log-softmax NLL over the same chunks.
+// `npm run bench:tokens`: token statistics over generated logits files, as ratios against references measured
+// in the same run. First the README's comparison, whole processes: the CLI's `report` on an fp16 [8192 × 32000]
+// `.npy` evaluation with every statistic and an empty cache, against torch (CPU, one thread) doing argmax and
+// cross-entropy only over the memory-mapped logits, interleaved, the median of the pairs' ratios. Then, in this
+// process and in CPU time, fp32/fp16/bf16 files against reading the same bytes raw, numpy and torch.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { computeEvalFile } from '../src/node/tokens/evalFileStats';
 import { tensorRowChunks } from '../src/node/tokens/tensorData';
 import { locateEvalTensors } from '../src/node/tokens/tensorFiles';
@@ -82,9 +85,12 @@ async function rawRead(path: string): Promise<number> {
   return bytes;
 }
 
-/** A python3 with numpy: BENCH_PYTHON when set (a venv with torch, say), else Debian's, else the one on the PATH. */
+/**
+ * A python3 with numpy: BENCH_PYTHON or TAL_TORCH_PYTHON when set, else the trainers' venv the real-trainer tests use (it has torch),
+ * else Debian's, else the one on the PATH.
+ */
 function python(): string | undefined {
-  return [process.env['BENCH_PYTHON'], '/usr/bin/python3', 'python3']
+  return [process.env['BENCH_PYTHON'], process.env['TAL_TORCH_PYTHON'], join(__dirname, '../../.venv-trainers/bin/python'), '/usr/bin/python3', 'python3']
     .filter((candidate): candidate is string => candidate !== undefined && candidate !== '')
     .find((candidate) => spawnSync(candidate, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0);
 }
@@ -95,8 +101,99 @@ function peakMemory(path: string): { scoring: number; idle: number } {
   return { scoring: run('--peak-memory'), idle: run('--idle-memory') };
 }
 
+const PROCESS_ROWS = Number(process.env['BENCH_PROCESS_ROWS'] ?? 8192);
+const PROCESS_PAIRS = Number(process.env['BENCH_PAIRS'] ?? 5);
+
+/**
+ * An fp16 [PROCESS_ROWS × VOCAB] `logits.npy` and int64 `labels.npy` in `eval_outputs/step-1/` of a run folder,
+ * written a row at a time: logits about normal (the sum of two uniforms, spread 1.7), the label's raised by 0 to 8
+ * so that about a third of the tokens are right and the best temperature is not 1.
+ */
+function writeNpyRun(): string {
+  const folder = join(dir, 'run', 'eval_outputs', 'step-1');
+  mkdirSync(folder, { recursive: true });
+  const npy = (name: string, descr: string, shape: string): number => {
+    const fd = openSync(join(folder, name), 'w');
+    let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+    header += ' '.repeat(64 - ((10 + header.length + 1) % 64)) + '\n';
+    const preamble = Buffer.alloc(10);
+    preamble.write('\x93NUMPY', 0, 'latin1');
+    preamble.writeUInt8(1, 6);
+    preamble.writeUInt16LE(header.length, 8);
+    writeSync(fd, preamble);
+    writeSync(fd, header);
+    return fd;
+  };
+  let seed = 2024;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const labels = BigInt64Array.from({ length: PROCESS_ROWS }, (_, i) => BigInt((i * 7919 + 13) % VOCAB));
+  const fd = npy('logits.npy', '<f2', `(${PROCESS_ROWS}, ${VOCAB})`);
+  const halves = new Uint16Array(VOCAB);
+  const row = new Float32Array(VOCAB);
+  const bits = new Uint32Array(row.buffer);
+  for (let r = 0; r < PROCESS_ROWS; r++) {
+    const label = Number(labels[r]);
+    for (let v = 0; v < VOCAB; v++) row[v] = (random() + random() - 1) * 3 + (v === label ? 8 * random() : 0);
+    // toHalf on the whole row, without a typed array a value
+    for (let v = 0; v < VOCAB; v++) {
+      const word = bits[v] as number;
+      const exponent = ((word >>> 23) & 0xff) - 127 + 15;
+      halves[v] = exponent <= 0 ? (word >>> 16) & 0x8000 : ((word >>> 16) & 0x8000) | (exponent << 10) | ((word >>> 13) & 0x3ff);
+    }
+    writeSync(fd, new Uint8Array(halves.buffer));
+  }
+  closeSync(fd);
+  const labelsFd = npy('labels.npy', '<i8', `(${PROCESS_ROWS},)`);
+  writeSync(labelsFd, new Uint8Array(labels.buffer));
+  closeSync(labelsFd);
+  return join(dir, 'run');
+}
+
+/** Wall seconds of a whole process (its start included), which must succeed. */
+function processSeconds(command: string, args: readonly string[], env: NodeJS.ProcessEnv): number {
+  const start = performance.now();
+  const result = spawnSync(command, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const seconds = (performance.now() - start) / 1000;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  return seconds;
+}
+
+/**
+ * The README's row: `report` on the run (every statistic, a fresh empty evaluation cache each time) and the
+ * torch process, alternated (A B A B …) so that both see the same moments of a shared machine; each pair
+ * gives a ratio (torch's wall time over ours), and the median of those is the figure.
+ */
+function wholeProcessComparison(interpreter: string | undefined): string {
+  const hasTorch = interpreter !== undefined && spawnSync(interpreter, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+  if (!hasTorch) return 'Whole processes: torch not installed (set BENCH_PYTHON to a python with torch and numpy); not compared.';
+  const run = writeNpyRun();
+  const cli = join(__dirname, '../../dist/cli.js');
+  const reference = join(__dirname, '../../bench/tokens_torch_process.py');
+  const ratios: number[] = [];
+  const ours: number[] = [];
+  const torch: number[] = [];
+  for (let pair = 0; pair < PROCESS_PAIRS; pair++) {
+    const cache = mkdtempSync(join(dir, 'cache-'));
+    ours.push(processSeconds(process.execPath, [cli, 'report', run], { ...process.env, XDG_CACHE_HOME: cache }));
+    rmSync(cache, { recursive: true, force: true });
+    torch.push(processSeconds(interpreter, [reference, join(run, 'eval_outputs', 'step-1')], process.env));
+    ratios.push((torch.at(-1) as number) / (ours.at(-1) as number));
+  }
+  rmSync(run, { recursive: true, force: true });
+  const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1] as number;
+  const mb = (PROCESS_ROWS * VOCAB * 2) / 1e6;
+  return (
+    `Whole processes, fp16 logits [${PROCESS_ROWS} × ${VOCAB}] .npy + labels (${mb.toFixed(0)} MB), evaluation cache empty: ` +
+    `\`report\` with every statistic (temperature fit included) ${median(ours).toFixed(2)} s, torch (CPU, one thread, argmax + cross_entropy, ` +
+    `512-row chunks of a memory map) ${median(torch).toFixed(2)} s; ${median(ratios).toFixed(2)}× faster than torch ` +
+    `(median of ${PROCESS_PAIRS} interleaved pairs; pairs ${ratios.map((ratio) => ratio.toFixed(2)).join(', ')}; load average ${loadavg()[0]?.toFixed(1)} at the end).`
+  );
+}
+
 async function main(): Promise<void> {
   dir = mkdtempSync(join(tmpdir(), 'tal-bench-tokens-'));
+  const processLine = wholeProcessComparison(python());
+  process.stdout.write(processLine + '\n');
   const rows: string[][] = [['logits', 'ours (all statistics)', 'ours (no temperature fit)', 'vs raw read', 'vs numpy', 'vs torch', 'all statistics vs torch']];
   const interpreter = python();
   let memoryLine = '';

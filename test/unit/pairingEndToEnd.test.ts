@@ -319,15 +319,13 @@ test('scoring progress covers the temperature fit’s passes: it only grows and 
   // Chunks of 3 rows: each pass reports many times.
   const result = await computeEvalFile(join(folder, 'labels.npy'), { chunkBytes: 3 * VOCAB * 4 }, (fraction) => seen.push(fraction));
   if ('error' in result) assert.fail(result.error);
+  // Passes read again only the rows whose moments were not certified at a candidate T: often none.
   const passes = result.summary.logits?.temperature?.passes ?? 0;
-  assert.ok(passes >= 1, `the exact fit made ${passes} passes`);
+  assert.equal(result.summary.logits?.temperature?.method, 'exact');
   for (let i = 1; i < seen.length; i++) assert.ok((seen[i] as number) >= (seen[i - 1] as number), `progress went back: ${seen.join(', ')}`);
   assert.equal(seen.at(-1), 1);
   assert.equal(seen.filter((fraction) => fraction >= 1).length, 1, 'done once, at the end');
-  assert.ok(
-    seen.filter((fraction) => fraction > 0.4 && fraction < 1).length >= passes * Math.floor((SEQUENCES * LENGTH) / 3) - 1,
-    'every temperature pass is reported',
-  );
+  assert.ok(seen.filter((fraction) => fraction > 0.9 && fraction < 1).length >= passes, 'every temperature pass is reported');
 });
 
 test('the cache keeps both pairings of an undecided evaluation, bit for bit', async () => {

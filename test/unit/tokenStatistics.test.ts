@@ -209,7 +209,8 @@ test('a large evaluation fits its temperature on a sample of rows, close to the 
   assert.ok(exact !== undefined);
   assert.equal(exact.method, 'exact');
   assert.equal(exact.rows, rows);
-  assert.ok(exact.passes >= 1 && exact.passes <= 6, `${exact.passes} passes`);
+  // Streamed passes only where a row's moments could not be certified at a candidate T (often none).
+  assert.ok(exact.passes <= 6, `${exact.passes} passes`);
   assert.ok(Math.abs(exact.temperature - exactT) < 1e-6, `T ${exact.temperature} vs golden-section ${exactT}`);
   assert.ok(Math.abs(exact.nll - nllAt(exactT)) < 1e-9, `scaled NLL ${exact.nll} vs ${nllAt(exactT)}`);
 });

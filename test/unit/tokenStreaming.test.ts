@@ -52,8 +52,9 @@ test('logits stream in chunks of whole rows no larger than asked, with progress,
     const small = await computeEvalFile(path, { chunkBytes: 4096 }, (fraction) => progress.push(fraction));
     const whole = await computeEvalFile(path, { chunkBytes: 64 << 20 });
     assert.ok(!('error' in small) && !('error' in whole));
-    // One report per chunk of the scoring pass and of each temperature pass, then the end.
-    assert.equal(progress.length, sizes.length * (1 + (small.summary.logits?.temperature?.passes ?? 0)) + 1);
+    // One report per chunk of the scoring pass and per chunk each temperature pass reads again (some rows or all), then the end.
+    const passes = small.summary.logits?.temperature?.passes ?? 0;
+    assert.ok(progress.length >= sizes.length + passes + 1 && progress.length <= sizes.length * (1 + passes) + 1, `${progress.length} reports`);
     assert.ok(
       progress.every((fraction, i) => i === 0 || fraction > (progress[i - 1] ?? 0)),
       'progress only grows',

@@ -1,6 +1,7 @@
 import { labelIndexFor, type EvalPlan } from './evalPlan';
 import { BATCH_SCORE_WIDTH, emptyRowScore, scoreFromBatch, scoreRow, temperatureRowSums, TEMPERATURE_ROW_WIDTH, type RowBatchScorer } from './logitsRow';
 import { BINS, ExactTemperatureFit, TEMPERATURE_SAMPLE_ROWS, TemperatureAccumulator } from './temperatureFit';
+import { momentRowSums, MOMENTS, TemperatureMoments } from './temperatureMoments';
 import { SequenceRunsBuilder, type SequenceRuns } from './sequenceRuns';
 import { TokenAccumulator, type TokenSummary } from './tokenStatistics';
 import { TokenRecordsBuilder, type TokenRecords } from './tokenRecords';
@@ -16,6 +17,14 @@ export interface EvalResult {
   /** Each scored token's label, place and probabilities, for the per-token analysis; undefined past MAX_RECORD_TOKENS. */
   readonly records: TokenRecords | undefined;
 }
+
+/**
+ * Evaluations of at most this many rows keep each scored row's temperature moments (14 float64, 112 bytes a
+ * row: 29 MB here), so that the exact fit needs no more streamed passes, or a pass over a few rows; larger
+ * ones stream every row again for each candidate temperature.
+ */
+export const MAX_MOMENT_ROWS = 1 << 18;
+const FIRST_REFIT = 256;
 
 /**
  * Scores one evaluation. The labels (small) are held whole; logits (large) arrive in chunks of whole rows, in
@@ -36,6 +45,14 @@ export class EvalComputation {
   private passOpen = false;
   private readonly passSums = new Float64Array(TEMPERATURE_ROW_WIDTH);
   private readonly records = new TokenRecordsBuilder();
+  /** Each scored row's moments (temperatureMoments.ts), taken at `anchor`: the fit's value at any β, certified or not. */
+  private readonly moments: TemperatureMoments | undefined;
+  private anchor = 1;
+  /** Anchors follow the fit of the rows scored so far, refitted when their number doubles from this. */
+  private refitAt = FIRST_REFIT;
+  /** The rows whose moments the open pass retakes, at its β. */
+  private retaking: { readonly beta: number; readonly firstRow: number; readonly endRow: number; readonly rows: readonly number[] } | undefined;
+  private readonly momentRow = new Float64Array(MOMENTS);
 
   /** `sequenceIndex`: the compact form's sequence of each row, when the outputs carry one. */
   constructor(
@@ -49,6 +66,7 @@ export class EvalComputation {
     this.sequences = plan.labels.shape.length === 2 || this.sequenceIndex !== undefined ? new SequenceRunsBuilder() : undefined;
     this.temperature = options.temperature && plan.form === 'logits' ? new TemperatureAccumulator() : undefined;
     this.sampleBelow = Math.min(1, TEMPERATURE_SAMPLE_ROWS / (plan.sequences * plan.sequenceLength)) * 4294967296;
+    this.moments = this.temperature !== undefined && plan.sequences * plan.sequenceLength <= MAX_MOMENT_ROWS ? new TemperatureMoments(plan.vocab) : undefined;
   }
 
   /** Records the sequence of a token just added (row `row`; with a shift its label is in the same sequence), and its NLL. */
@@ -101,7 +119,50 @@ export class EvalComputation {
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank, this.score.ties, this.score.sumSquaredProbabilities, this.score.labelLogProb);
       this.addSequence(firstRow + r, -this.score.labelLogProb);
       this.record(firstRow + r, label, this.score.labelLogProb, this.score.maxLogProb);
+      if (this.moments === undefined) continue;
+      const max = rowMax(rows, r * vocab, vocab);
+      momentRowSums(rows, r * vocab, vocab, max, this.anchor, this.momentRow, 0);
+      this.moments.push(firstRow + r, this.anchor, max, (rows[r * vocab + label] as number) - max, this.momentRow, 0);
+      this.followAnchor(this.moments);
     }
+  }
+
+  /**
+   * The anchor follows the fit of the tokens scored so far, refitted when their number reaches 256, 512,
+   * 1,024, …: a function of the tokens alone, so that neither the chunking nor a split of the rows between
+   * threads changes any anchor, nor so the result.
+   */
+  private followAnchor(moments: TemperatureMoments): void {
+    if (moments.tokens < this.refitAt) return;
+    this.anchor = moments.estimate(this.anchor);
+    this.refitAt = 2 * moments.tokens;
+  }
+
+  /** Retakes at β the moments of the scored rows among rows firstRow.. that lie in [from, to) and do not hold at β. */
+  private retakeMoments(rows: Float32Array, firstRow: number, count: number, from: number, to: number, beta: number): void {
+    const moments = this.moments;
+    if (moments === undefined) return;
+    const vocab = this.plan.vocab;
+    const end = Math.min(firstRow + count, to);
+    const tokens: number[] = [];
+    for (let token = moments.tokenAtOrAfter(Math.max(firstRow, from)); token < moments.tokens && moments.row(token) < end; token++)
+      if (!moments.holds(token, beta)) tokens.push(token);
+    if (tokens.length === 0) return;
+    if (this.batch === undefined) {
+      for (const token of tokens) {
+        momentRowSums(rows, (moments.row(token) - firstRow) * vocab, vocab, moments.max(token), beta, this.momentRow, 0);
+        moments.retake(token, beta, this.momentRow, 0);
+      }
+      return;
+    }
+    const labels = new Int32Array(count).fill(-1);
+    const maxima = new Float64Array(count);
+    for (const token of tokens) {
+      labels[moments.row(token) - firstRow] = 0;
+      maxima[moments.row(token) - firstRow] = moments.max(token);
+    }
+    const out = this.batch.momentRows(rows, count, vocab, labels, maxima, beta);
+    for (const token of tokens) moments.retake(token, beta, out, MOMENTS * (moments.row(token) - firstRow));
   }
 
   /** The label of a logits row when it is scored: masked rows give none, labels outside the vocabulary are counted. */
@@ -146,6 +207,45 @@ export class EvalComputation {
       this.addSequence(firstRow + r, -this.score.labelLogProb);
       this.record(firstRow + r, label, this.score.labelLogProb, this.score.maxLogProb);
     }
+    if (this.moments !== undefined) this.addMomentsInBatch(rows, firstRow, count, labels, scores, batch, this.moments);
+  }
+
+  /**
+   * The chunk's moments from the kernel, given the maxima its scoring found: rows up to the token at which
+   * the anchor is refitted at one anchor, the rest at the next.
+   */
+  private addMomentsInBatch(
+    rows: Float32Array,
+    firstRow: number,
+    count: number,
+    labels: Int32Array,
+    scores: Float64Array,
+    batch: RowBatchScorer,
+    moments: TemperatureMoments,
+  ): void {
+    const vocab = this.plan.vocab;
+    const maxima = new Float64Array(count);
+    for (let r = 0; r < count; r++) maxima[r] = scores[BATCH_SCORE_WIDTH * r + 1] as number;
+    const part = new Int32Array(count);
+    for (let from = 0; from < count;) {
+      // The rows of this part: scored ones until the refit, at most.
+      part.fill(-1);
+      let to = from;
+      for (let wanted = this.refitAt - moments.tokens; to < count && wanted > 0; to++) {
+        part[to] = labels[to] as number;
+        if ((labels[to] as number) >= 0) wanted--;
+      }
+      const anchor = this.anchor;
+      const out = batch.momentRows(rows, count, vocab, part, maxima, anchor);
+      for (let r = from; r < to; r++) {
+        const label = labels[r] as number;
+        if (label < 0) continue;
+        const max = maxima[r] as number;
+        moments.push(firstRow + r, anchor, max, (rows[r * vocab + label] as number) - max, out, MOMENTS * r);
+      }
+      this.followAnchor(moments);
+      from = to;
+    }
   }
 
   /**
@@ -154,19 +254,72 @@ export class EvalComputation {
    */
   nextTemperaturePass(): number | undefined {
     if (this.temperature === undefined) return undefined;
+    if (this.moments !== undefined) return this.nextRetakingPass(this.moments);
     if (this.passOpen) this.exact?.finishPass();
     this.exact ??= new ExactTemperatureFit(this.temperature.result(this.tokens.meanNll())?.temperature ?? 1);
     const beta = this.exact.nextBeta();
     this.passOpen = beta !== undefined;
+    if (beta !== undefined) this.exact.streamedPass();
     return beta;
+  }
+
+  /**
+   * The fit from the rows' moments: each candidate β is evaluated from them when every row's sums are
+   * certified; else the rows that are not are read again (the span from the first to the last of them) and
+   * their moments retaken at β, after which the candidate is evaluated.
+   */
+  private nextRetakingPass(moments: TemperatureMoments): number | undefined {
+    const exact = (this.exact ??= new ExactTemperatureFit(1 / moments.estimate(this.anchor)));
+    const retaken = this.retaking?.beta;
+    this.retaking = undefined;
+    for (;;) {
+      const beta = exact.nextBeta();
+      if (beta === undefined) return undefined;
+      const outcome = moments.evaluate(beta);
+      if (outcome.certified) {
+        exact.addSums(outcome.nll, outcome.slope, outcome.curvature, outcome.rows);
+        exact.finishPass();
+        continue;
+      }
+      // Rows just retaken at this β are exact there: still uncertified, they were not given to addTemperatureRows.
+      if (retaken === beta) return undefined;
+      const rows: number[] = [];
+      for (let token = outcome.firstToken; token < outcome.endToken; token++) if (!moments.holds(token, beta)) rows.push(moments.row(token));
+      this.retaking = { beta, firstRow: moments.row(outcome.firstToken), endRow: moments.row(outcome.endToken - 1) + 1, rows };
+      exact.streamedPass();
+      return beta;
+    }
+  }
+
+  /** The rows the pass nextTemperaturePass opened needs, [first, end): every row unless only some are read again. */
+  temperaturePassRows(): { readonly first: number; readonly end: number } | undefined {
+    return this.retaking === undefined ? undefined : { first: this.retaking.firstRow, end: this.retaking.endRow };
+  }
+
+  /** Whether the open pass needs any of rows [first, end): a chunk none of them is in need not be decoded. */
+  temperaturePassNeeds(first: number, end: number): boolean {
+    const rows = this.retaking?.rows;
+    if (rows === undefined) return true;
+    let [low, high] = [0, rows.length];
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((rows[middle] as number) < first) low = middle + 1;
+      else high = middle;
+    }
+    return low < rows.length && (rows[low] as number) < end;
   }
 
   /** Rows firstRow.. of logits again, for the temperature pass nextTemperaturePass opened. */
   addTemperatureRows(rows: Float32Array, firstRow: number): void {
+    const vocab = this.plan.vocab;
+    if (this.moments !== undefined) {
+      const retaking = this.retaking;
+      if (retaking !== undefined) this.retakeMoments(rows, firstRow, Math.floor(rows.length / vocab), retaking.firstRow, retaking.endRow, retaking.beta);
+      return;
+    }
     const exact = this.exact;
     const beta = exact?.nextBeta();
     if (exact === undefined || beta === undefined || !this.passOpen) return;
-    const vocab = this.plan.vocab;
     const count = Math.floor(rows.length / vocab);
     const labels = new Int32Array(count).fill(-1);
     for (let r = 0; r < count; r++) {
@@ -196,6 +349,13 @@ export class EvalComputation {
       records: this.records.result(),
     };
   }
+}
+
+/** The largest logit of a row, NaN logits passed over (as scoreRow's max). */
+function rowMax(logits: Float32Array, start: number, vocab: number): number {
+  let max = -Infinity;
+  for (let i = start; i < start + vocab; i++) if ((logits[i] as number) > max) max = logits[i] as number;
+  return max;
 }
 
 /**

@@ -43,6 +43,11 @@ export interface RowBatchScorer {
   load(bytes: Uint8Array, dtype: DType, rows: number, vocab: number): Float32Array | undefined;
   /** One pass of the exact temperature fit at inverse temperature `beta`: TEMPERATURE_ROW_WIDTH numbers a row, as temperatureRowSums. */
   temperatureRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, beta: number): Float64Array;
+  /**
+   * The exact temperature fit's moments at inverse temperature `beta` of each row labelled ≥ 0, given its max
+   * (`maxima`, one a row): MOMENTS numbers a row, as momentRowSums (temperatureMoments.ts).
+   */
+  momentRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, maxima: Float64Array, beta: number): Float64Array;
 }
 
 /** A row's score from a batch scorer's seven numbers; the label's logit is read from the row itself. */

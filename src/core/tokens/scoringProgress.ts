@@ -4,6 +4,11 @@
  * rest (each pass about 0.5 of the scoring one).
  */
 export const SCORING_SHARE = 0.4;
+/**
+ * The same where the rows' temperature moments are kept (evalComputation.ts): the fit then reads at most a few
+ * rows again, and usually none (the moments cost about as much as the scoring itself, within the scoring pass).
+ */
+export const SCORING_SHARE_WITH_MOMENTS = 0.9;
 
 /** Passes the exact fit usually makes (temperatureFit.ts): the rest of the bar is spread over this many. */
 const TYPICAL_TEMPERATURE_PASSES = 3;
@@ -23,8 +28,9 @@ export class ScoringProgress {
   constructor(
     private readonly report: (fraction: number) => void,
     fitFollows: boolean,
+    scoringShare = SCORING_SHARE,
   ) {
-    this.share = fitFollows ? SCORING_SHARE : 1;
+    this.share = fitFollows ? scoringShare : 1;
   }
 
   /** How far the current pass is, from 0 to 1. */

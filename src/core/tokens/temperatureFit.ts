@@ -1,9 +1,12 @@
 /**
  * Temperature scaling, fitted in two stages. The exact NLL at a temperature needs every logit again: no finite
  * summary of a row gives log Σ e^(z/T) exactly for every T (binned logits, or a series in 1/T, are
- * approximations whose error grows away from the T they are taken at). So the fit is exact only by more
- * streamed passes over the logits: `ExactTemperatureFit` below, Newton's method on β = 1/T, in which the NLL
- * is convex. It starts from the estimate of the first stage, made during the scoring pass.
+ * approximations whose error grows away from the T they are taken at). So the fit is exact only near the T a
+ * row's series was taken at, with a bound on the rest (temperatureMoments.ts), or by more streamed passes over
+ * the logits: `ExactTemperatureFit` below, Newton's method on β = 1/T, in which the NLL is convex, takes each
+ * candidate's sums from the rows' certified series where they hold and from rows read again where they do not.
+ * Without the series (an evaluation too large to keep them), it starts from the estimate of the first stage,
+ * made during the scoring pass.
  *
  * The first stage: each row's logits are kept as a histogram of u = z − max (bins of 1/4 nat, with their
  * count, mean and variance); for each T on a log-spaced grid, Σ e^(u/T) over a bin is n·e^(ū/T)·(1 + σ²/2T²),
@@ -27,13 +30,13 @@ export interface TemperatureResult {
   /** Mean NLL after dividing the logits by `temperature`. */
   readonly nll: number;
   /**
-   * 'exact': Newton's method on 1/T with the exact NLL and its derivatives over every scored token, one more
-   * streamed pass over the logits for each candidate, stopped when a step moves T by at most 1e-6.
+   * 'exact': Newton's method on 1/T with the exact NLL and its derivatives over every scored token (from each
+   * row's moments, certified to 1e-10, or read again), stopped when a step moves T by at most 1e-6.
    * 'approximate': the first stage's estimate (binned logits, a sample of rows of a large evaluation), when
    * no further pass was made or the passes did not converge.
    */
   readonly method: 'exact' | 'approximate';
-  /** Streamed passes over the logits after the scoring pass (0 for the first stage's estimate). */
+  /** Streamed passes over (some of) the logits after the scoring pass (0 for the first stage's estimate, and where every row's moments held). */
   readonly passes: number;
   /** Rows the estimate used: every scored row for the exact fit, else all of them or a sample of about 512. */
   readonly rows: number;
@@ -123,6 +126,8 @@ export class ExactTemperatureFit {
   private beta: number;
   private low = BETA_MIN;
   private high = BETA_MAX;
+  /** Candidates evaluated (each once, from streamed rows or certified moments), and streamed passes among them. */
+  private evaluations = 0;
   private passes = 0;
   private rows = 0;
   private nllSum = 0;
@@ -141,7 +146,7 @@ export class ExactTemperatureFit {
 
   /** The β of the pass to make next, or undefined when the fit is done (or cannot be made). */
   nextBeta(): number | undefined {
-    return this.outcome !== undefined || this.failed || this.passes >= MAX_TEMPERATURE_PASSES ? undefined : this.beta;
+    return this.outcome !== undefined || this.failed || this.evaluations >= MAX_TEMPERATURE_PASSES ? undefined : this.beta;
   }
 
   /** One scored row of this pass: `labelGap` = z(label) − max and the row's Σw, Σw·u, Σw·u² at this β. */
@@ -153,13 +158,26 @@ export class ExactTemperatureFit {
     this.rows++;
   }
 
-  /** Closes a pass: the Newton step, or the end of the fit. */
+  /** The sums over many rows at once (temperatureMoments.ts): as many addRow calls. */
+  addSums(nll: number, slope: number, curvature: number, rows: number): void {
+    this.nllSum += nll;
+    this.slopeSum += slope;
+    this.curvatureSum += curvature;
+    this.rows += rows;
+  }
+
+  /** The rows of the candidate being evaluated were (some of them) read again from the file: a streamed pass. */
+  streamedPass(): void {
+    this.passes++;
+  }
+
+  /** Closes a candidate's evaluation: the Newton step, or the end of the fit. */
   finishPass(): void {
     const rows = this.rows;
     const [nll, slope, curvature] = [this.nllSum / rows, this.slopeSum / rows, this.curvatureSum / rows];
     this.nllSum = this.slopeSum = this.curvatureSum = 0;
     this.rows = 0;
-    this.passes++;
+    this.evaluations++;
     if (rows === 0 || !Number.isFinite(nll) || !Number.isFinite(slope) || !Number.isFinite(curvature)) {
       this.failed = true;
       return;

@@ -290,7 +290,10 @@ const numberOrNull = (value: number): number | null => (Number.isFinite(value) ?
 /** How a temperature was fitted, in words: which method, over how much, and how many passes over the logits. */
 export function temperatureFitText(fit: TemperatureResult): string {
   if (fit.method === 'exact') {
-    const passes = `${fit.passes} more streamed pass${fit.passes === 1 ? '' : 'es'} over the logits`;
+    const passes =
+      fit.passes === 0
+        ? 'no more pass over the logits (each row from its moments, certified to 1e-10)'
+        : `${fit.passes} more streamed pass${fit.passes === 1 ? '' : 'es'} over the logits`;
     return `exact to 1e-6 in T: Newton's method on 1/T with the exact NLL of all ${fit.rows} tokens, ${passes}${fit.atSearchEdge ? '; the optimum is at or beyond the end of the range searched, [0.05, 20]' : ''}`;
   }
   const what = fit.passes === 0 ? 'from binned logits' : `not converged after ${fit.passes} passes over the logits, the last T evaluated`;

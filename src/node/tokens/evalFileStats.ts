@@ -1,10 +1,11 @@
 import { decodeFloats, decodeIntegers } from '../../core/tokens/decodeElements';
-import { EvalComputation, type EvalResult } from '../../core/tokens/evalComputation';
+import { EvalComputation, MAX_MOMENT_ROWS, type EvalResult } from '../../core/tokens/evalComputation';
 import { evaluationStep } from '../../core/tokens/evalOutputsFormat';
 import { candidatePlans, describePlan, planEvaluation, planPairing, type EvalOutputOptions, type EvalPlan } from '../../core/tokens/evalPlan';
+import type { RowBatchScorer } from '../../core/tokens/logitsRow';
 import type { ScoredEvaluation, ScoredPairing } from '../../core/tokens/pairingDecision';
-import { ScoringProgress } from '../../core/tokens/scoringProgress';
-import { createWasmRowScorer } from './kernel/wasmRowScorer';
+import { SCORING_SHARE, SCORING_SHARE_WITH_MOMENTS, ScoringProgress } from '../../core/tokens/scoringProgress';
+import { createParallelRowScorer } from './kernel/parallelRowScorer';
 import { readMetadataSidecar } from './metadataSidecarReader';
 import { readTensorBytes, tensorRowChunks } from './tensorData';
 import { locateEvalTensors, type LocatedTensor } from './tensorFiles';
@@ -23,7 +24,12 @@ export interface EvalComputeOptions extends EvalOutputOptions {
   readonly kernel?: boolean;
   /** Names of the folders that hold evaluations (`eval_outputs` unless given): a step is looked for in folders below them. */
   readonly evalOutputFolders?: readonly string[];
+  /** The worker script that, as a helper thread, scores half of each chunk's rows of a large evaluation (kernel/parallelRowScorer.ts). */
+  readonly rowHelper?: string;
 }
+
+/** Logits below this size are scored on one thread: starting a helper costs more than it saves. */
+const HELPER_MIN_BYTES = 32 << 20;
 
 const DEFAULT_CHUNK_BYTES = 8 << 20;
 
@@ -51,7 +57,25 @@ export async function computeEvalFile(
   if (step === undefined) return { error: 'No step for this evaluation: name it step-<N> (or put it in checkpoint-<N>/, or give "step" in its metadata).' };
   const labels = decodeIntegers(await readTensorBytes(plan.labels), plan.labels.dtype);
   const sequenceIndex = plan.sequenceIndex === undefined ? undefined : decodeIntegers(await readTensorBytes(plan.sequenceIndex), plan.sequenceIndex.dtype);
-  const batch = options.kernel === false ? undefined : createWasmRowScorer();
+  const large = plan.logits !== undefined && plan.logits.byteLength >= HELPER_MIN_BYTES;
+  const scorer = options.kernel === false ? undefined : createParallelRowScorer(large ? options.rowHelper : undefined);
+  try {
+    return await scoreEvaluation(plan, step, labels, sequenceIndex, options, scorer?.scorer, onProgress);
+  } finally {
+    await scorer?.dispose();
+  }
+}
+
+/** The scoring of a planned evaluation, with `batch` (the kernel, on one thread or two) or the scalar loop. */
+async function scoreEvaluation(
+  plan: EvalPlan<LocatedTensor>,
+  step: number,
+  labels: Float64Array,
+  sequenceIndex: Float64Array | undefined,
+  options: EvalComputeOptions,
+  batch: RowBatchScorer | undefined,
+  onProgress: ((fraction: number) => void) | undefined,
+): Promise<EvalFileResult | { error: string }> {
   const plans = candidatePlans(plan);
   const computations = plans.map(
     (candidate) =>
@@ -92,30 +116,42 @@ function scored(plan: EvalPlan, result: EvalResult): { pairing: ScoredPairing; o
 }
 
 /**
- * Streams the logits once, each chunk scored by every candidate pairing while it is in memory; then again for
- * each candidate temperature of the exact temperature fit (2 to 4 passes), both pairings of an undecided
- * evaluation sharing each read.
+ * Streams the logits once, each chunk scored by every candidate pairing while it is in memory; then again
+ * for the exact temperature fit, only where it asks: the rows whose moments must be retaken at a candidate
+ * temperature (usually a few chunks at the start, or none), or every row for each candidate of an evaluation
+ * too large to keep moments for (evalComputation.ts); both pairings of an undecided evaluation share each read.
  */
 async function scoreLogits(
   plan: EvalPlan,
   logits: LocatedTensor,
   computations: readonly EvalComputation[],
   options: EvalComputeOptions,
-  batch: ReturnType<typeof createWasmRowScorer>,
+  batch: RowBatchScorer | undefined,
   onProgress?: (fraction: number) => void,
 ): Promise<void> {
   const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   const ownBuffer = logits.dtype === 'F32' ? undefined : new Float32Array(Math.max(plan.vocab, Math.floor(chunkBytes / 2)));
   const totalRows = plan.sequences * plan.sequenceLength;
   const rowBytes = logits.byteLength / totalRows;
-  const stream = async (add: (rows: Float32Array, firstRow: number) => void, progress?: (fraction: number) => void): Promise<void> => {
-    for await (const { bytes, firstRow } of tensorRowChunks(logits, plan.vocab, chunkBytes)) {
+  const stream = async (
+    add: (rows: Float32Array, firstRow: number) => void,
+    progress?: (fraction: number) => void,
+    rows: { readonly first: number; readonly end: number } = { first: 0, end: totalRows },
+    needs: (first: number, end: number) => boolean = () => true,
+  ): Promise<void> => {
+    for await (const { bytes, firstRow } of tensorRowChunks(logits, plan.vocab, chunkBytes, rows)) {
       // The kernel takes the bytes as stored (and widens fp16 and bf16 itself); without it they are decoded here.
-      add(batch?.load(bytes, logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, logits.dtype, ownBuffer), firstRow);
-      progress?.((firstRow + bytes.length / rowBytes) / totalRows);
+      if (needs(firstRow, firstRow + bytes.length / rowBytes))
+        add(batch?.load(bytes, logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, logits.dtype, ownBuffer), firstRow);
+      progress?.((firstRow + bytes.length / rowBytes - rows.first) / Math.max(1, rows.end - rows.first));
     }
   };
-  const progress = new ScoringProgress((fraction) => onProgress?.(fraction), options.temperature ?? true);
+  const withMoments = totalRows <= MAX_MOMENT_ROWS;
+  const progress = new ScoringProgress(
+    (fraction) => onProgress?.(fraction),
+    options.temperature ?? true,
+    withMoments ? SCORING_SHARE_WITH_MOMENTS : SCORING_SHARE,
+  );
   await stream(
     (rows, firstRow) => {
       for (const computation of computations) computation.addLogitRows(rows, firstRow);
@@ -126,11 +162,16 @@ async function scoreLogits(
     const open = computations.filter((computation) => computation.nextTemperaturePass() !== undefined);
     if (open.length === 0) break;
     progress.nextPass();
+    // Only the rows some candidate reads again, when none reads them all.
+    const spans = open.map((computation) => computation.temperaturePassRows() ?? { first: 0, end: totalRows });
+    const span = { first: Math.min(...spans.map(({ first }) => first)), end: Math.max(...spans.map(({ end }) => end)) };
     await stream(
       (rows, firstRow) => {
         for (const computation of open) computation.addTemperatureRows(rows, firstRow);
       },
       (fraction) => progress.within(fraction),
+      span,
+      (first, end) => open.some((computation) => computation.temperaturePassNeeds(first, end)),
     );
   }
   progress.done();

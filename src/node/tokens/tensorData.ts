@@ -40,16 +40,21 @@ async function* skipThenTake(chunks: AsyncIterable<Buffer>, skip: number, take: 
 
 /**
  * A tensor in chunks of whole rows (`rowElements` each), about `chunkBytes` at a time, each chunk a fresh
- * aligned buffer, with the row it starts at.
+ * aligned buffer, with the row it starts at; only rows [first, end) of `rows` when given (of a stored file:
+ * a compressed one still yields every row).
  */
 export async function* tensorRowChunks(
   tensor: LocatedTensor,
   rowElements: number,
   chunkBytes: number,
+  rows?: { readonly first: number; readonly end: number },
 ): AsyncGenerator<{ bytes: Uint8Array; firstRow: number }> {
   const rowBytes = rowElements * DTYPE_BYTES[tensor.dtype];
   const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / rowBytes));
-  const totalRows = Math.floor(tensor.byteLength / rowBytes);
+  const wholeRows = Math.floor(tensor.byteLength / rowBytes);
+  // A stored file is read from the first row wanted to the end of the last; a compressed one is inflated whole.
+  const fromRow = tensor.deflated === undefined ? Math.min(wholeRows, Math.max(0, rows?.first ?? 0)) : 0;
+  const totalRows = tensor.deflated === undefined ? Math.min(wholeRows, Math.max(fromRow, rows?.end ?? wholeRows)) : wholeRows;
   if (tensor.deflated === undefined) {
     const handle = await openRegularFile(tensor.path);
     const readRows = async (row: number): Promise<{ bytes: Uint8Array; firstRow: number }> => {
@@ -69,9 +74,9 @@ export async function* tensorRowChunks(
       read.catch(() => undefined);
       return read;
     };
-    let next = totalRows > 0 ? prefetch(0) : undefined;
+    let next = totalRows > fromRow ? prefetch(fromRow) : undefined;
     try {
-      for (let row = 0; next !== undefined; row += rowsPerChunk) {
+      for (let row = fromRow; next !== undefined; row += rowsPerChunk) {
         const current = await next;
         next = row + rowsPerChunk < totalRows ? prefetch(row + rowsPerChunk) : undefined;
         yield current;

@@ -1,6 +1,7 @@
 import { BATCH_SCORE_WIDTH, TEMPERATURE_ROW_WIDTH, type RowBatchScorer } from '../../../core/tokens/logitsRow';
 import type { DType } from '../../../core/tokens/tensorInfo';
 import { BINS } from '../../../core/tokens/temperatureFit';
+import { MOMENTS } from '../../../core/tokens/temperatureMoments';
 import { LOGITS_KERNEL_BASE64 } from './logitsKernelBytes';
 
 const PAGE = 65536;
@@ -18,6 +19,7 @@ interface KernelExports {
   widenF16(source: number, target: number, count: number): void;
   widenBF16(source: number, target: number, count: number): void;
   temperatureRows(logits: number, rows: number, vocab: number, labels: number, beta: number, out: number): void;
+  momentRows(logits: number, rows: number, vocab: number, labels: number, maxima: number, beta: number, out: number): void;
 }
 
 /** Float64 numbers of one row's temperature histogram: counts, sums and sums of squares of 193 bins. */
@@ -81,10 +83,13 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
       // Logits put there by load() are in place already; others are copied in.
       if (logits.buffer !== buffer || logits.byteOffset !== 0) new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
       new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
+      // Rows not scored read as 0, not as what an earlier call left there.
+      new Float64Array(buffer, outAt, rows * BATCH_SCORE_WIDTH).fill(0);
       kernel.scoreRows(0, rows, vocab, labelsAt, outAt);
       const scores = new Float64Array(buffer, outAt, rows * BATCH_SCORE_WIDTH).slice();
       if (bin === undefined || !bin.includes(1)) return { scores, bins: undefined };
       new Int32Array(buffer, flagsAt, rows).set(bin.subarray(0, rows));
+      new Float64Array(buffer, binsAt, rows * BIN_NUMBERS).fill(0);
       kernel.binRows(0, rows, vocab, flagsAt, outAt, binsAt, scratchAt);
       return { scores, bins: new Float64Array(buffer, binsAt, rows * BIN_NUMBERS).slice() };
     },
@@ -94,8 +99,20 @@ export function createWasmRowScorer(): RowBatchScorer | undefined {
       const buffer = kernel.memory.buffer;
       if (logits.buffer !== buffer || logits.byteOffset !== 0) new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
       new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
+      new Float64Array(buffer, outAt, rows * TEMPERATURE_ROW_WIDTH).fill(0);
       kernel.temperatureRows(0, rows, vocab, labelsAt, beta, outAt);
       return new Float64Array(buffer, outAt, rows * TEMPERATURE_ROW_WIDTH).slice();
+    },
+    momentRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, maxima: Float64Array, beta: number): Float64Array {
+      // The maxima go where the scores would, the moments where the histograms would: both areas are larger.
+      const { labelsAt, outAt, binsAt } = layout(rows * vocab, rows);
+      const buffer = kernel.memory.buffer;
+      if (logits.buffer !== buffer || logits.byteOffset !== 0) new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
+      new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
+      new Float64Array(buffer, outAt, rows).set(maxima.subarray(0, rows));
+      new Float64Array(buffer, binsAt, rows * MOMENTS).fill(0);
+      kernel.momentRows(0, rows, vocab, labelsAt, outAt, beta, binsAt);
+      return new Float64Array(buffer, binsAt, rows * MOMENTS).slice();
     },
   };
 }
