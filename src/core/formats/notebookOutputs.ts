@@ -67,7 +67,7 @@ export interface NotebookRun {
   readonly source: NotebookRunSource;
   /** Keys as the other readers of the same trainer write them (`eval_loss`, `loss`, `val_accuracy`), so roles and definitions follow. */
   readonly points: MetricPoint[];
-  /** `name`, and the parameter `x axis` saying what the x is and how that was decided. */
+  /** `name`, `xUnit` (the x as a field the views use), and the parameter `x axis` saying what the x is and how that was decided. */
   readonly runInfo: RunInfo;
 }
 
@@ -166,7 +166,7 @@ export function notebookRuns(notebookName: string, cells: readonly NotebookCellO
         x: training.x,
         source: training.source,
         points: training.points,
-        runInfo: { name, parameters: { 'x axis': `${training.x} (${training.xReason})` } },
+        runInfo: { name, xUnit: training.x, parameters: { 'x axis': `${training.x} (${training.xReason})` } },
         ...(cell.id === undefined ? {} : { cellId: cell.id }),
       };
       runs.push(run);
