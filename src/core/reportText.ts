@@ -5,6 +5,7 @@ import { formatAccuracy } from './analysis/accuracyMeasure';
 import { baseName } from './paths';
 import { tokensReportLines } from './tokens/tokenShiftView';
 import { xAt, xUnitOf } from './xUnit';
+import { namedRunLabel } from './runLabel';
 
 function formatNumber(value: number | undefined | null, digits = 4): string {
   return value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
@@ -52,7 +53,8 @@ export function shownPath(path: string, bases: readonly string[]): string {
 /** Run ids, paths, keys and messages quoting them come from file names and file contents: see visibleText. */
 function summarize(run: RunReport, bases: readonly string[]): string {
   const shown = (path: string): string => visibleText(shownPath(path, bases));
-  const lines = [`Run ${shown(run.id)}`];
+  // Named as the panel names it: a notebook's `ft.ipynb · cell 3 (ft.ipynb#cell-3)`, an MLflow run by its run name.
+  const lines = [`Run ${namedRunLabel(run.info?.name === undefined ? undefined : visibleText(run.info.name), shown(run.id))}`];
   const sources = [...run.sources].sort((a, b) => compareNatural(a.path, b.path));
   lines.push(`  sources: ${sources.map((source) => `${shown(source.path)} (${source.format})`).join(', ')}`);
   const role = (key: string | null | undefined): string => (key === null || key === undefined ? 'not found' : visibleText(key));
