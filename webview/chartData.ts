@@ -7,7 +7,8 @@ import { runMatcher } from './runFilter';
 import { groupBand, SPREAD_NAME } from './groupBand';
 import { groupRuns, type RunGroup } from './runGroups';
 import type { ChartId, UiState } from './uiState';
-import { X_AXIS_LABELS, xMapping, type XMapping } from './xAxis';
+import { shownXAxis, X_AXIS_LABELS, xMapping, type XAxisMode, type XMapping } from './xAxis';
+import { xAt } from '../src/core/xUnit';
 
 /** A range of the x axis (zoomed or whole), in the axis's own units. */
 export interface XRange {
@@ -72,6 +73,10 @@ export interface ChartModel {
   readonly annotated: AnnotationChoice;
   /** Names the runs not drawn on the chosen axis (null: every run is). */
   readonly unplacedNote: string | null;
+  /** How the x axis is titled, ticked and read out: the step axis is `epoch` when every drawn run counts in epochs. */
+  readonly xShown: XAxisMode;
+  /** On the step axis, names the drawn runs whose x is their epoch beside runs that count steps (null: none are). */
+  readonly epochNote: string | null;
   /** What grouping did (null: the user groups nothing): which groups, the spread drawn, how steps were aligned. */
   readonly groupNote: string | null;
   /** The groups drawn as a mean with a band (empty without grouping). */
@@ -132,6 +137,13 @@ export function chooseAnnotatedRuns(
     runIds: chosen.map((run) => run.id),
     note: `Markers and shaded stretches: the first ${MAX_ANNOTATED_RUNS} of ${drawn.length} runs (${nameList(chosen)}); click a run's row in the runs table, point at it in the run list, or pin it, to annotate it alone.`,
   };
+}
+
+/** Says which runs on the step axis are drawn at their epoch, as their logs give no step, beside runs drawn at their step. */
+export function epochNoteFor(epochRuns: readonly Named[]): string | null {
+  if (epochRuns.length === 0) return null;
+  const one = epochRuns.length === 1;
+  return `${one ? '1 run logs' : `${epochRuns.length} runs log`} no step, only the epoch, and ${one ? 'is' : 'are'} drawn at ${one ? 'its' : 'their'} epoch on this step axis: ${nameList(epochRuns)}. The epoch axis compares ${one ? 'it' : 'them'} with the runs that log epochs.`;
 }
 
 /** Says which runs are missing from the chart because they log nothing on the chosen axis. */
@@ -283,14 +295,14 @@ function annotationsFor(run: RunView, colorIndex: number, mapping: XMapping, acc
           label: `best: loss ${byLoss.step} · accuracy ${byAccuracy.step}`,
         });
       }
-      loss.push({ kind: 'best-loss', runId: run.id, colorIndex, x: lossX, y: byLoss.loss, label: `best loss, step ${byLoss.step}` });
+      loss.push({ kind: 'best-loss', runId: run.id, colorIndex, x: lossX, y: byLoss.loss, label: `best loss, ${xAt(run.xUnit, byLoss.step)}` });
       accuracy.push({
         kind: 'best-accuracy',
         runId: run.id,
         colorIndex,
         x: accuracyX,
         y: byAccuracy.accuracy * accuracyScale,
-        label: `best accuracy, step ${byAccuracy.step}`,
+        label: `best accuracy, ${xAt(run.xUnit, byAccuracy.step)}`,
       });
     }
   }
@@ -432,6 +444,10 @@ export function buildChartModel(
     const groupLines = meanLines(group, members.get(group.id) ?? [], faded, budget.maxPointsPerLine);
     for (const chart of ['loss', 'accuracy', 'extra'] as const) lines[chart].push(...groupLines[chart]);
   }
+  const shown = shownXAxis(
+    ui.xAxis,
+    drawn.filter((run) => drawnRunIds.includes(run.id)),
+  );
   return {
     ...lines,
     annotations,
@@ -443,6 +459,8 @@ export function buildChartModel(
       drawn.filter((run) => unplacedRunIds.includes(run.id)),
       X_AXIS_LABELS[ui.xAxis],
     ),
+    xShown: shown.mode,
+    epochNote: epochNoteFor(shown.epochRuns),
     groupNote: grouping?.note ?? null,
     groups: grouping?.groups ?? [],
   };

@@ -3,6 +3,7 @@ import { MetricChart, type ChartFrame } from './charts';
 import { el } from './dom';
 import type { ThemeColors } from './theme';
 import type { ChartId } from './uiState';
+import { X_AXIS_LABELS } from './xAxis';
 
 export const CHART_TITLES: Readonly<Record<ChartId, string>> = { loss: 'Loss', accuracy: 'Eval accuracy', extra: 'Metric' };
 const Y_TITLES: Readonly<Record<ChartId, string>> = { loss: 'loss', accuracy: 'accuracy (%)', extra: 'value' };
@@ -91,6 +92,7 @@ export class ChartFigure {
     canvas.dataset['lines'] = String(lines.length);
     canvas.dataset['xMin'] = String(xRange?.min ?? '');
     canvas.dataset['xMax'] = String(xRange?.max ?? '');
+    canvas.dataset['xAxis'] = X_AXIS_LABELS[data.xMode];
     canvas.setAttribute('aria-label', data.label);
   }
 }

@@ -221,7 +221,7 @@ function setCrosshair(x: number | null): void {
     const leftSide = x !== null && range !== undefined && x > (range.min + range.max) / 2;
     // The title names the logged point the values come from, not the pixel between two of them.
     const at = values[0]?.x ?? x;
-    renderCrosshairTip(slot.tip, at === null ? '' : `${X_AXIS_LABELS[ui.xAxis]} ${formatX(at, ui.xAxis)}`, values, theme);
+    renderCrosshairTip(slot.tip, at === null ? '' : `${X_AXIS_LABELS[model.xShown]} ${formatX(at, model.xShown)}`, values, theme);
     if (slot.tip.hidden) continue;
     // Measured at the corner: placed near the right edge, an absolute box would shrink to the room left there.
     slot.tip.style.left = '0px';
@@ -235,14 +235,14 @@ function setCrosshair(x: number | null): void {
 
 function exportCsv(): void {
   const labels = new Map([...runs.map((run) => [run.id, run.label] as const), ...model.groups.map((group) => [group.id, `${group.label} (mean)`] as const)]);
-  const data = visibleCsv([model.loss, model.accuracy, model.extra], labels, X_AXIS_LABELS[ui.xAxis], ui.xRange ?? undefined);
+  const data = visibleCsv([model.loss, model.accuracy, model.extra], labels, X_AXIS_LABELS[model.xShown], ui.xRange ?? undefined);
   vscode.postMessage({ type: 'export', format: 'csv', fileName: 'token-accuracy-visible.csv', data });
 }
 
 function chartLabel(id: ChartId, lines: readonly ChartLine[]): string {
   const runCount = new Set(lines.map((line) => line.runId)).size;
   const range = currentRange();
-  const span = range === undefined ? '' : `, ${X_AXIS_LABELS[ui.xAxis]} ${formatX(range.min, ui.xAxis)} to ${formatX(range.max, ui.xAxis)}`;
+  const span = range === undefined ? '' : `, ${X_AXIS_LABELS[model.xShown]} ${formatX(range.min, model.xShown)} to ${formatX(range.max, model.xShown)}`;
   return `${id === 'extra' ? (ui.extraKey ?? 'Metric') : CHART_TITLES[id]} of ${runCount} runs${span}. Arrow keys pan, plus and minus zoom, 0 resets.`;
 }
 
@@ -273,7 +273,7 @@ function render(): void {
       lines,
       annotations: model.annotations[id],
       xRange: range,
-      xMode: ui.xAxis,
+      xMode: model.xShown,
       log: ui.logScale.includes(id),
       title: id === 'extra' ? (ui.extraKey ?? 'Metric') : CHART_TITLES[id],
       label: chartLabel(id, lines),
@@ -283,8 +283,10 @@ function render(): void {
   charts.extra.element.hidden = ui.extraKey === null;
   empty.hidden = runs.length > 0;
   layout.hidden = runs.length === 0;
-  unplaced.hidden = model.unplacedNote === null;
-  setText(unplaced, model.unplacedNote ?? '');
+  // Both notes say how runs sit on the chosen axis: those left off it, and those drawn at their epoch on the step axis.
+  const axisNote = [model.unplacedNote, model.epochNote].filter((note) => note !== null).join(' ');
+  unplaced.hidden = axisNote === '';
+  setText(unplaced, axisNote);
   annotatedNote.hidden = model.annotated.note === null;
   setText(annotatedNote, model.annotated.note ?? '');
   bandLegend.hidden = model.groups.length === 0;

@@ -7,6 +7,7 @@ import { linkButton, relabel } from './linkButton';
 import { formatParameter, parameterNames } from './paramColumns';
 import { FIXED_SORT_VALUES, lastValue, nextSort, PARAM_PREFIX, parameterSortValue, sortBy, type SortValue, type TableSort } from './runsSort';
 import { runColor, type ThemeColors } from './theme';
+import { xAt } from '../src/core/xUnit';
 
 export interface TableEvents {
   onFocus(runId: string | null): void;
@@ -186,15 +187,17 @@ class RunRow implements Component<RunRowData> {
     this.groupTag.hidden = data.group === null;
     setText(this.groupTag, data.group === null ? '' : ` in group ${data.group}`);
     const { status, step, accuracy, bestAccuracy, loss, bestLoss, bestStep, definition, warnings } = this.cells;
+    // A run whose x is the epoch (a notebook's printed dicts) says so in the Step columns: `epoch 1.5`.
+    const x = (value: number): string => (run.xUnit === 'epoch' ? xAt('epoch', value) : String(value));
     setAttribute(status, 'class', data.live ? 'live' : 'idle');
     setText(status, data.live ? '● live' : 'idle');
-    setText(step, run.latest === null ? '–' : String(run.latest.step));
+    setText(step, run.latest === null ? '–' : x(run.latest.step));
     setText(accuracy, formatPercent(run.latest?.accuracy, run.accuracyMeasure) + trendArrow(run));
-    setText(bestAccuracy, byAccuracy === null ? '–' : `${formatPercent(byAccuracy.accuracy, run.accuracyMeasure)} @ ${byAccuracy.step}`);
+    setText(bestAccuracy, byAccuracy === null ? '–' : `${formatPercent(byAccuracy.accuracy, run.accuracyMeasure)} @ ${x(byAccuracy.step)}`);
     setText(loss, formatNumber(run.latest?.loss ?? lastValue(run.evalLoss?.values)));
-    setText(bestLoss, byLoss === null ? '–' : `${formatNumber(byLoss.loss)} @ ${byLoss.step}`);
+    setText(bestLoss, byLoss === null ? '–' : `${formatNumber(byLoss.loss)} @ ${x(byLoss.step)}`);
     setAttribute(bestStep, 'class', disagree ? 'disagree' : '');
-    setText(bestStep, byLoss === null || byAccuracy === null ? '–' : disagree ? `${byLoss.step} vs ${byAccuracy.step}` : `${byLoss.step} (same)`);
+    setText(bestStep, byLoss === null || byAccuracy === null ? '–' : disagree ? `${x(byLoss.step)} vs ${byAccuracy.step}` : `${x(byLoss.step)} (same)`);
     setAttribute(definition, 'title', [run.accuracyDefinition, run.accuracyNote].filter((text) => text !== null).join('\n\n'));
     setText(definition, run.accuracyDefinition === null ? 'none found' : (run.accuracyDefinition.split(':')[0] ?? run.accuracyDefinition));
     setText(warnings, run.warnings.length === 0 ? '–' : `⚠ ${run.warnings.length}`);

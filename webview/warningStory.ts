@@ -1,11 +1,14 @@
 import type { Confidence, Warning, WarningKind } from '../src/core/analysis/warning';
 import { DEFAULT_WARNING_SETTINGS, type WarningSeverity } from '../src/core/analysis/warningSettings';
+import { xAt, type XUnit } from '../src/core/xUnit';
 
 /** What a run's card needs of its RunView: kept narrow so that the story is testable without a whole view. */
 export interface StoryRun {
   readonly warnings: readonly Warning[];
   readonly checkpointsOnDisk: readonly number[];
   readonly checkpointToKeep: number | null;
+  /** What the run's x counts: a run read from printed dicts or Keras logs has epochs, not steps. */
+  readonly xUnit?: XUnit;
 }
 
 /** A run's warnings told as one story: the action first, then the warnings it rests on, loudest first. */
@@ -38,8 +41,8 @@ export function byLoudness<T>(items: readonly T[], severity: (item: T) => Warnin
 }
 
 /** A step's checkpoint by its folder name when the folder is known to exist, else by its step: never a folder not seen. */
-function checkpointName(step: number, onDisk: readonly number[]): string {
-  return onDisk.includes(step) ? `checkpoint-${step}` : `the checkpoint of step ${step}`;
+function checkpointName(step: number, onDisk: readonly number[], unit: XUnit): string {
+  return onDisk.includes(step) ? `checkpoint-${step}` : `the checkpoint of ${xAt(unit, step)}`;
 }
 
 function points(value: number): string {
@@ -52,12 +55,13 @@ function checkpointHeadline(warning: Warning, run: StoryRun): string | undefined
   const { lossStep, accuracyStep, deltaAccuracyPoints } = warning.evidence;
   if (lossStep === undefined || accuracyStep === undefined || deltaAccuracyPoints === undefined || !Number.isFinite(deltaAccuracyPoints)) return undefined;
   const onDisk = run.checkpointsOnDisk;
-  const byLoss = `${checkpointName(lossStep, onDisk)}, which keeping the best by eval loss would load`;
+  const unit = run.xUnit ?? 'step';
+  const byLoss = `${checkpointName(lossStep, onDisk, unit)}, which keeping the best by eval loss would load`;
   const bestDeleted = onDisk.length > 0 && !onDisk.includes(accuracyStep);
-  if (!bestDeleted) return `Keep ${checkpointName(accuracyStep, onDisk)} by accuracy: ${points(deltaAccuracyPoints)} of accuracy over ${byLoss}`;
+  if (!bestDeleted) return `Keep ${checkpointName(accuracyStep, onDisk, unit)} by accuracy: ${points(deltaAccuracyPoints)} of accuracy over ${byLoss}`;
   const keep = run.checkpointToKeep;
-  if (keep === null) return `The best checkpoint by accuracy (step ${accuracyStep}) is no longer on disk, and no checkpoint left was evaluated`;
-  return `Keep ${checkpointName(keep, onDisk)}, the best by accuracy left on disk: the best of all (step ${accuracyStep}, ${points(deltaAccuracyPoints)} of accuracy over ${byLoss}) has no checkpoint folder on disk`;
+  if (keep === null) return `The best checkpoint by accuracy (${xAt(unit, accuracyStep)}) is no longer on disk, and no checkpoint left was evaluated`;
+  return `Keep ${checkpointName(keep, onDisk, unit)}, the best by accuracy left on disk: the best of all (${xAt(unit, accuracyStep)}, ${points(deltaAccuracyPoints)} of accuracy over ${byLoss}) has no checkpoint folder on disk`;
 }
 
 /** The run's story, or undefined when it has no warnings. */
@@ -67,6 +71,6 @@ export function runStory(run: StoryRun): RunStory | undefined {
   if (loudest === undefined) return undefined;
   const disagreement = warnings.find((warning) => warning.kind === 'checkpoint-disagreement');
   const checkpoint = disagreement === undefined ? undefined : checkpointHeadline(disagreement, run);
-  const headline = checkpoint ?? `${FINDING[loudest.kind]} (from step ${loudest.startStep})`;
+  const headline = checkpoint ?? `${FINDING[loudest.kind]} (from ${xAt(run.xUnit ?? 'step', loudest.startStep)})`;
   return { headline, severity: severityOf(loudest), confidence: loudest.confidence, warnings };
 }

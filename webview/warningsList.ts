@@ -6,6 +6,7 @@ import { KeyedList, setAttribute, setText, type Component } from './keyedList';
 import { linkButton, relabel } from './linkButton';
 import type { TableEvents } from './runsTable';
 import { byLoudness, runStory, type RunStory } from './warningStory';
+import { xAt } from '../src/core/xUnit';
 
 /** Warnings about which checkpoint to keep: the code or config that picks it by loss is worth finding. */
 const CHECKPOINT_KINDS: readonly string[] = ['misleading-loss', 'checkpoint-disagreement'];
@@ -85,7 +86,7 @@ class WarningItem implements Component<WarningData> {
     const start = warningStart(warning);
     const log = run.sources[0];
     this.logButton.hidden = log === undefined;
-    if (log !== undefined) relabel(this.logButton, `Open log at step ${start}`, `Open ${log.path} at step ${start}`);
+    if (log !== undefined) relabel(this.logButton, `Open log at ${xAt(run.xUnit, start)}`, `Open ${log.path} at ${xAt(run.xUnit, start)}`);
     if (this.codeButton !== null)
       relabel(
         this.codeButton,

@@ -84,6 +84,28 @@ export function formatX(value: number, mode: XAxisMode): string {
     const date = new Date(value * 1000);
     return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
   }
-  if (mode === 'epoch') return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  // As many decimals as the value needs (up to 4, float noise off): ticks every 0.25 epoch read 0.25, 0.5, 0.75, 1.
+  if (mode === 'epoch') return String(Number(value.toFixed(4)));
   return String(Math.round(value));
+}
+
+/** The x axis as the charts title and tick it, and the runs whose x is not what the title says. */
+export interface ShownXAxis<Run> {
+  /** The title and tick format: `epoch` on the step axis when every drawn run counts its x in epochs. */
+  readonly mode: XAxisMode;
+  /** On the step axis with runs of both kinds, the runs drawn at their epoch (empty: none, or all and the title says so). */
+  readonly epochRuns: readonly Run[];
+}
+
+/**
+ * A run read from a notebook's printed Trainer dicts or Keras logs has no step: its reader put the epoch where the
+ * step goes. On the step axis, runs that all count in epochs make it an epoch axis (titled, ticked and read out so);
+ * mixed with runs that count steps the axis stays "step" and the runs drawn at their epoch are named, so that units
+ * are never mixed without a word. The other axes map every run through its own epoch or clock and need neither.
+ */
+export function shownXAxis<Run extends { readonly xUnit: RunView['xUnit'] }>(mode: XAxisMode, drawn: readonly Run[]): ShownXAxis<Run> {
+  if (mode !== 'step') return { mode, epochRuns: [] };
+  const epochRuns = drawn.filter((run) => run.xUnit === 'epoch');
+  if (epochRuns.length > 0 && epochRuns.length === drawn.length) return { mode: 'epoch', epochRuns: [] };
+  return { mode, epochRuns };
 }

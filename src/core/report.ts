@@ -8,6 +8,7 @@ import type { AccuracyMeasure } from './analysis/accuracyMeasure';
 import type { AccuracyComparison } from './analysis/accuracyComparison';
 import type { ExportedStatistics } from './tokens/tokenStatistics';
 import type { TokensReport } from './tokens/tokenShiftView';
+import { inXUnit, xUnitOf } from './xUnit';
 
 /** The CLI's `--json` document. This shape is a contract: formats may be added, fields are not renamed. */
 export interface ReportDocument {
@@ -85,6 +86,7 @@ const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ?
 
 export function buildRunReport(run: RunSnapshot, overrides: RoleOverrides = {}, info?: RunInfo): RunReport {
   const analysis = analyzeRun(run, overrides, info?.checkpoints);
+  const unit = xUnitOf(info);
   const metrics: Record<string, { steps: readonly number[]; values: (number | null)[] }> = {};
   for (const [key, series] of run.metrics) metrics[key] = { steps: series.steps, values: series.values.map(finiteOrNull) };
   return {
@@ -103,7 +105,7 @@ export function buildRunReport(run: RunSnapshot, overrides: RoleOverrides = {}, 
       confidence,
       step,
       startStep,
-      message,
+      message: inXUnit(message, unit),
       evidence: Object.fromEntries(Object.entries(evidence).map(([name, value]) => [name, finiteOrNull(value)])),
     })),
   };

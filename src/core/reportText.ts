@@ -4,6 +4,8 @@ import { describePairing } from './tokens/evalPlan';
 import { formatAccuracy } from './analysis/accuracyMeasure';
 import { baseName } from './paths';
 import { tokensReportLines } from './tokens/tokenShiftView';
+import { xAt, xUnitOf } from './xUnit';
+import { namedRunLabel } from './runLabel';
 
 function formatNumber(value: number | undefined | null, digits = 4): string {
   return value === undefined || value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
@@ -51,7 +53,8 @@ export function shownPath(path: string, bases: readonly string[]): string {
 /** Run ids, paths, keys and messages quoting them come from file names and file contents: see visibleText. */
 function summarize(run: RunReport, bases: readonly string[]): string {
   const shown = (path: string): string => visibleText(shownPath(path, bases));
-  const lines = [`Run ${shown(run.id)}`];
+  // Named as the panel names it: a notebook's `ft.ipynb · cell 3 (ft.ipynb#cell-3)`, an MLflow run by its run name.
+  const lines = [`Run ${namedRunLabel(run.info?.name === undefined ? undefined : visibleText(run.info.name), shown(run.id))}`];
   const sources = [...run.sources].sort((a, b) => compareNatural(a.path, b.path));
   lines.push(`  sources: ${sources.map((source) => `${shown(source.path)} (${source.format})`).join(', ')}`);
   const role = (key: string | null | undefined): string => (key === null || key === undefined ? 'not found' : visibleText(key));
@@ -60,12 +63,13 @@ function summarize(run: RunReport, bases: readonly string[]): string {
   if (run.accuracyComparison?.explanation != null) lines.push(`  ${visibleText(run.accuracyComparison.explanation)}`);
   lines.push(...pairingLines(run.evaluations ?? []));
   const { byLoss, byAccuracy } = run.best;
+  const unit = xUnitOf(run.info);
   // The run's one scale decision: a fraction 0.48 and a percentage 48 both print as 48.0%.
   const accuracy = (value: number): string =>
     run.accuracyMeasure === undefined || !Number.isFinite(value) ? formatNumber(value) : formatAccuracy(value, run.accuracyMeasure.scale);
-  if (byLoss !== null) lines.push(`  best by loss:     step ${byLoss.step} (loss ${formatNumber(byLoss.loss)}, accuracy ${accuracy(byLoss.accuracy)})`);
+  if (byLoss !== null) lines.push(`  best by loss:     ${xAt(unit, byLoss.step)} (loss ${formatNumber(byLoss.loss)}, accuracy ${accuracy(byLoss.accuracy)})`);
   if (byAccuracy !== null)
-    lines.push(`  best by accuracy: step ${byAccuracy.step} (loss ${formatNumber(byAccuracy.loss)}, accuracy ${accuracy(byAccuracy.accuracy)})`);
+    lines.push(`  best by accuracy: ${xAt(unit, byAccuracy.step)} (loss ${formatNumber(byAccuracy.loss)}, accuracy ${accuracy(byAccuracy.accuracy)})`);
   for (const warning of run.warnings) lines.push(`  ⚠ ${warning.kind} (${warning.confidence}): ${visibleText(warning.message)}`);
   if (run.warnings.length === 0) lines.push('  no warnings');
   if (run.tokens !== undefined) lines.push(...tokensReportLines(run.tokens, visibleText));

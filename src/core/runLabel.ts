@@ -29,3 +29,13 @@ export function withDisplayLabels<R extends { readonly id: string; readonly labe
     return label === run.label ? run : { ...run, label };
   });
 }
+
+/**
+ * A run's label from the name its logs gave it and where it is (its folder, or a notebook's `ft.ipynb#cell-3`,
+ * as the view shows paths): the name, with the place beside it where the place says more than the name
+ * (`ft.ipynb · cell 3 (notebooks/ft.ipynb#cell-3)`); the place alone when there is no name or it ends with it.
+ * The session's labels and the text report name runs by this one rule.
+ */
+export function namedRunLabel(name: string | undefined, place: string): string {
+  return name === undefined || name === '' || place.endsWith(name) ? place : `${name} (${place})`;
+}

@@ -7,6 +7,7 @@ import type { AccuracyMeasure } from './analysis/accuracyMeasure';
 import { downsampleMinMax } from './downsample';
 import { checkpointToKeep } from './checkpoints';
 import type { AnalysisCache } from './analysis/analysisCache';
+import { warningsInXUnit, type XUnit } from './xUnit';
 
 /** A series as it crosses to the webview: non-finite values become null (JSON has no NaN). */
 export interface SeriesData {
@@ -45,6 +46,8 @@ export interface RunView {
   readonly checkpointToKeep: number | null;
   /** The run's hyperparameters as its files gave them (W&B config, MLflow params, Lightning hparams); empty when none. */
   readonly parameters: Readonly<Record<string, string | number | boolean>>;
+  /** What the run's steps count, as its reader decided: `epoch` where its logs give no step (a notebook's printed dicts, Keras). */
+  readonly xUnit: XUnit;
 }
 
 /** Points per series sent to the webview; min/max-preserving, so spikes and NaNs survive. */
@@ -81,6 +84,7 @@ export function buildRunView(
   checkpoints: readonly number[] = [],
   parameters: Readonly<Record<string, string | number | boolean>> = {},
   cache?: AnalysisCache,
+  xUnit: XUnit = 'step',
 ): RunView {
   const analysis = analyzeRun(run, overrides, checkpoints, cache);
   const { roles } = analysis;
@@ -104,7 +108,7 @@ export function buildRunView(
             loss: roles.evalLoss === null ? null : latestLossAt(run.metrics.get(roles.evalLoss), accuracy.step),
           },
     best: analysis.best,
-    warnings: analysis.warnings,
+    warnings: warningsInXUnit(analysis.warnings, xUnit),
     keys: [...run.metrics.keys()],
     sources: run.sources,
     axes: { epoch: axisData('epoch', run.axes?.epoch), wallTime: axisData('wallTime', run.axes?.wallTime) },
@@ -112,5 +116,6 @@ export function buildRunView(
     checkpointsOnDisk: checkpoints,
     checkpointToKeep: checkpointToKeep(analysis.evalPoints, checkpoints) ?? null,
     parameters,
+    xUnit,
   };
 }

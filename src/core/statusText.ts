@@ -6,6 +6,7 @@ import { statusRunName, statusRunReasonText, type StatusRunReason } from './stat
 import type { RunAliases } from './runAliases';
 import { displayLabel } from './runLabel';
 import { accuracyNoun, formatAccuracy, type AccuracyMeasure } from './analysis/accuracyMeasure';
+import { xAt } from './xUnit';
 
 /** The command that picks the status bar's run (a quick pick); the hover card links to it. */
 export const CHOOSE_STATUS_RUN = 'tokenAccuracyLens.chooseStatusRun';
@@ -64,14 +65,14 @@ export function statusTooltip(run: RunView | undefined, allRuns: readonly RunVie
     ...(name === run.label ? [] : [`_${escapeMarkdown(run.label)}_`, '']),
     `| | |`,
     `|:--|--:|`,
-    `| Eval ${measure === null ? 'accuracy' : accuracyNoun(measure)} (step ${latest.step}) | ${percent(latest.accuracy, measure)} ${trendArrow(latest.accuracy, latest.previousAccuracy)} |`,
+    `| Eval ${measure === null ? 'accuracy' : accuracyNoun(measure)} (${xAt(run.xUnit, latest.step)}) | ${percent(latest.accuracy, measure)} ${trendArrow(latest.accuracy, latest.previousAccuracy)} |`,
     `| Eval loss | ${latest.loss === null ? '–' : latest.loss.toFixed(4)} |`,
   ];
   if (best.byLoss !== null)
-    lines.push(`| Best by loss | step ${best.byLoss.step} (loss ${best.byLoss.loss.toFixed(4)}, acc ${percent(best.byLoss.accuracy, measure)}) |`);
+    lines.push(`| Best by loss | ${xAt(run.xUnit, best.byLoss.step)} (loss ${best.byLoss.loss.toFixed(4)}, acc ${percent(best.byLoss.accuracy, measure)}) |`);
   if (best.byAccuracy !== null)
     lines.push(
-      `| Best by accuracy | step ${best.byAccuracy.step} (loss ${best.byAccuracy.loss.toFixed(4)}, acc ${percent(best.byAccuracy.accuracy, measure)}) |`,
+      `| Best by accuracy | ${xAt(run.xUnit, best.byAccuracy.step)} (loss ${best.byAccuracy.loss.toFixed(4)}, acc ${percent(best.byAccuracy.accuracy, measure)}) |`,
     );
   for (const warning of run.warnings)
     lines.push(

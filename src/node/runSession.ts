@@ -19,6 +19,7 @@ import type { RunSnapshot } from '../core/runStore';
 import type { RoleOverrides } from '../core/analysis/metricRoles';
 import type { Problem } from '../core/types';
 import { AnalysisCache } from '../core/analysis/analysisCache';
+import { namedRunLabel } from '../core/runLabel';
 
 /** Changes arriving within this window reach the views as one update: a burst of appends costs one redraw. */
 const BATCH_MS = 25;
@@ -227,7 +228,7 @@ export class RunSession {
   label(runId: string): string {
     const folder = this.folderLabel(runId);
     const name = this.ingest.runInfo(runId)?.name;
-    return name === undefined || name === '' || folder.endsWith(name) ? folder : `${name} (${folder})`;
+    return namedRunLabel(name, folder);
   }
 
   /** What the run's files said about it: its name and hyperparameters. */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { basename } from 'node:path';
-import { notebookRuns, type NotebookCellOutputs, type NotebookReadResult } from '../core/formats/notebookOutputs';
+import { notebookCellRuns, type NotebookCellOutputs, type NotebookReadResult } from '../core/formats/notebookOutputs';
+import { joinNotebookEvaluations } from '../core/formats/notebookEvalJoin';
 import { NOTEBOOK_FORMAT } from '../core/formats/notebookFormat';
 import { MAX_OUTPUT_ITEM_BYTES, readOutputItems } from '../node/notebookCellOutputs';
 import type { RunPart } from '../node/sourceReader';
@@ -110,7 +111,8 @@ export class NotebookFeed extends Disposable {
     this.sink.feedLive(
       state.path,
       NOTEBOOK_FORMAT.id,
-      results.flatMap((result) => result.runs),
+      // An evaluation in a cell of its own joins its training across cells, as when the saved file is read.
+      joinNotebookEvaluations(results.flatMap((result) => result.runs)),
       results.flatMap((result) => result.problems),
     );
     state.feedMs = performance.now() - started;
@@ -122,7 +124,7 @@ function readCell(notebookName: string, cell: vscode.NotebookCell): NotebookRead
   try {
     const { outputs, tooLarge } = readOutputItems(cell.outputs.map((output) => output.items));
     const cellOutputs: NotebookCellOutputs = { index: cell.index, outputs };
-    const read = notebookRuns(notebookName, outputs.length === 0 ? [] : [cellOutputs]);
+    const read = notebookCellRuns(notebookName, outputs.length === 0 ? [] : [cellOutputs]);
     if (tooLarge === 0) return read;
     return {
       runs: read.runs,

@@ -7,6 +7,7 @@ import type { Settings } from './settings';
 import { withWarningSettings } from '../core/analysis/warningSettings';
 import { isLive } from '../core/runStatus';
 import type { StatusRunInputs } from '../core/statusRun';
+import { xUnitOf } from '../core/xUnit';
 
 /** Builds what the views show from the session's store; analysis runs here, once per change, not per view. */
 export function runViews(session: RunSession, settings: Settings, runIds: readonly string[] = session.store.runIds()): RunView[] {
@@ -29,6 +30,7 @@ export function runViews(session: RunSession, settings: Settings, runIds: readon
             session.runInfo(id)?.checkpoints,
             session.runInfo(id)?.parameters,
             session.analysis,
+            xUnitOf(session.runInfo(id)),
           ),
           evaluations,
         ),

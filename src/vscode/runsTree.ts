@@ -9,6 +9,7 @@ import type { RunAliases } from '../core/runAliases';
 import { displayLabel } from '../core/runLabel';
 import { runsBadge } from '../core/runsBadge';
 import { demandsAttention } from '../core/analysis/warningSettings';
+import { xAt } from '../core/xUnit';
 
 export const RUNS_VIEW_ID = 'tokenAccuracyLens.runs';
 
@@ -20,7 +21,7 @@ export function runTreeItem(view: RunView, now: number, aliases: RunAliases = {}
   const parts = [
     view.latest === null
       ? 'no eval accuracy yet'
-      : `${view.accuracyMeasure === null ? '–' : formatAccuracy(view.latest.accuracy, view.accuracyMeasure.scale)} @ ${view.latest.step}`,
+      : `${view.accuracyMeasure === null ? '–' : formatAccuracy(view.latest.accuracy, view.accuracyMeasure.scale)} @ ${view.xUnit === 'epoch' ? xAt('epoch', view.latest.step) : view.latest.step}`,
     live ? 'live' : 'idle',
   ];
   if (view.warnings.length > 0) parts.push(`${view.warnings.length} warning${view.warnings.length === 1 ? '' : 's'}`);

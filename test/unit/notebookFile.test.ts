@@ -208,8 +208,9 @@ test('report on a folder with a notebook: one run per training, named in the rep
     assert.ok((table?.warnings.length ?? 0) > 0, 'eval loss rising while token accuracy improves is warned of');
     const cli = spawnSync(process.execPath, [CLI, 'report', dir], { encoding: 'utf8' });
     assert.equal(cli.status, 0, cli.stderr);
-    assert.match(cli.stdout, /^Run ft\.ipynb#cell-3$/m);
-    assert.match(cli.stdout, /^Run ft\.ipynb#cell-6-2$/m);
+    // Named as the panel names them: the run's name, its id beside it.
+    assert.match(cli.stdout, /^Run ft\.ipynb · cell 3 \(ft\.ipynb#cell-3\)$/m);
+    assert.match(cli.stdout, /^Run ft\.ipynb · cell 6 · training 2 \(ft\.ipynb#cell-6-2\)$/m);
   } finally {
     rmSync(dir, { recursive: true });
   }

@@ -43,6 +43,21 @@ test('with a run that shows misleading loss, the finding is a Warning that quote
   assert.ok(report.message.includes(`best checkpoint is step ${byLoss.step}; by eval_mean_token_accuracy, step ${byAccuracy.step}`), report.message);
 });
 
+test('a notebook run whose x is the epoch is quoted at its epochs: eval loss was lowest at epoch N, never step N', () => {
+  const { misleading } = views();
+  const byEpoch: RunView = { ...misleading, xUnit: 'epoch' };
+  const warning = misleadingLossOf(byEpoch) ?? assert.fail('the fixture run should show misleading loss');
+  const report = reportFinding(firstFinding(TRL), byEpoch);
+  assert.ok(
+    report.message.includes(`eval loss was lowest at epoch ${warning.startStep}, but token accuracy is still rising at epoch ${warning.step}:`),
+    report.message,
+  );
+  assert.ok(
+    report.message.includes(`best checkpoint is epoch ${byEpoch.best.byLoss?.step}; by eval_mean_token_accuracy, epoch ${byEpoch.best.byAccuracy?.step}`),
+    report.message,
+  );
+});
+
 test('a warning without the numbers of its form is quoted whole', () => {
   const { misleading } = views();
   const warning = misleadingLossOf(misleading) ?? assert.fail('the fixture run should show misleading loss');

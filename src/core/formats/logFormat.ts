@@ -1,4 +1,5 @@
 import type { MetricPoint } from '../types';
+import type { XUnit } from '../xUnit';
 
 /** What a run's own files say about it beyond numbers: a name a user gave it and its hyperparameters. */
 export interface RunInfo {
@@ -6,6 +7,8 @@ export interface RunInfo {
   readonly parameters?: Readonly<Record<string, string | number | boolean>>;
   /** The steps of the `checkpoint-N` folders in the run's folder as last listed, ascending; set by the ingest, not by a log. */
   readonly checkpoints?: readonly number[];
+  /** What the run's x counts, when its reader decided it (a notebook's printed dicts give only the epoch); absent: steps. */
+  readonly xUnit?: XUnit;
 }
 
 /** Which reader a path needs and which run it belongs to, judged from the path alone. */

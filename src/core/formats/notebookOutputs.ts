@@ -2,6 +2,7 @@ import type { MetricPoint } from '../types';
 import type { RunInfo } from './logFormat';
 import { hfTables, type HfTable } from './notebookTable';
 import { streamTrainings } from './notebookStream';
+import { joinNotebookEvaluations } from './notebookEvalJoin';
 
 /**
  * A notebook's cells as the reader needs them, whatever they came from: a saved `.ipynb` (notebookFormat.ts)
@@ -67,7 +68,7 @@ export interface NotebookRun {
   readonly source: NotebookRunSource;
   /** Keys as the other readers of the same trainer write them (`eval_loss`, `loss`, `val_accuracy`), so roles and definitions follow. */
   readonly points: MetricPoint[];
-  /** `name`, and the parameter `x axis` saying what the x is and how that was decided. */
+  /** `name`, `xUnit` (the x as a field the views use), and the parameter `x axis` saying what the x is and how that was decided. */
   readonly runInfo: RunInfo;
 }
 
@@ -146,10 +147,20 @@ function withoutPlainTwins(cell: NotebookCellOutputs): NotebookCellOutputs {
 }
 
 /**
- * The trainings in a notebook's outputs, one run each, named by notebook and cell. Pure: the saved-file
- * reader and the live notebook feed both call it with the cells they have.
+ * The trainings in a notebook's outputs, one run each, named by notebook and cell, and an evaluation in a cell
+ * of its own joined to the training it evaluates where that is settled (notebookEvalJoin.ts). Pure: the
+ * saved-file reader calls it with every cell.
  */
 export function notebookRuns(notebookName: string, cells: readonly NotebookCellOutputs[]): NotebookReadResult {
+  const read = notebookCellRuns(notebookName, cells);
+  return { runs: joinNotebookEvaluations(read.runs), problems: read.problems };
+}
+
+/**
+ * The trainings of the cells given, one run each, nothing joined across cells: the live notebook feed reads each
+ * cell whose outputs changed alone, and joins the notebook's runs with joinNotebookEvaluations.
+ */
+export function notebookCellRuns(notebookName: string, cells: readonly NotebookCellOutputs[]): NotebookReadResult {
   const runs: NotebookRun[] = [];
   const problems: string[] = [];
   for (const cell of cells) {
@@ -166,7 +177,7 @@ export function notebookRuns(notebookName: string, cells: readonly NotebookCellO
         x: training.x,
         source: training.source,
         points: training.points,
-        runInfo: { name, parameters: { 'x axis': `${training.x} (${training.xReason})` } },
+        runInfo: { name, xUnit: training.x, parameters: { 'x axis': `${training.x} (${training.xReason})` } },
         ...(cell.id === undefined ? {} : { cellId: cell.id }),
       };
       runs.push(run);

@@ -3,6 +3,7 @@ import type { Warning } from '../../core/analysis/warning';
 import type { Finding } from './finding';
 import { accuracyKeyFor } from './metricNames';
 import { accuracyNoun, percentFactor } from '../../core/analysis/accuracyMeasure';
+import { xAt } from '../../core/xUnit';
 
 /** How a finding is shown: its weight and words follow what the run it belongs to shows. */
 export interface FindingReport {
@@ -44,11 +45,11 @@ function evidenceSentence(run: RunView, warning: Warning): string {
   const scale = run.accuracyMeasure === null ? 100 : percentFactor(run.accuracyMeasure.scale);
   const noun = run.accuracyMeasure === null ? 'accuracy' : accuracyNoun(run.accuracyMeasure);
   if (warning.form === 'rising' && gain !== undefined && Number.isFinite(gain)) {
-    return `In run "${run.label}", eval loss was lowest at step ${warning.startStep}, but ${noun} is still rising at step ${warning.step}: +${(gain * scale).toFixed(1)} points.`;
+    return `In run "${run.label}", eval loss was lowest at ${xAt(run.xUnit, warning.startStep)}, but ${noun} is still rising at ${xAt(run.xUnit, warning.step)}: +${(gain * scale).toFixed(1)} points.`;
   }
   const rise = warning.evidence['lossRisePercent'];
   if (warning.form === 'holding' && rise !== undefined && Number.isFinite(rise)) {
-    return `In run "${run.label}", eval loss was lowest at step ${warning.startStep} and is up ${Math.round(rise)}% by step ${warning.step} (the median of the later evaluations against that minimum), yet ${noun} shows no significant fall.`;
+    return `In run "${run.label}", eval loss was lowest at ${xAt(run.xUnit, warning.startStep)} and is up ${Math.round(rise)}% by ${xAt(run.xUnit, warning.step)} (the median of the later evaluations against that minimum), yet ${noun} shows no significant fall.`;
   }
   return `In run "${run.label}": ${warning.message}`;
 }
@@ -56,7 +57,7 @@ function evidenceSentence(run: RunView, warning: Warning): string {
 function checkpointSentence(run: RunView, accuracyKey: string): string {
   const { byLoss, byAccuracy } = run.best;
   if (byLoss === null || byAccuracy === null || byLoss.step === byAccuracy.step) return '';
-  return ` By eval loss the best checkpoint is step ${byLoss.step}; by ${accuracyKey}, step ${byAccuracy.step}.`;
+  return ` By eval loss the best checkpoint is ${xAt(run.xUnit, byLoss.step)}; by ${accuracyKey}, ${xAt(run.xUnit, byAccuracy.step)}.`;
 }
 
 /** Why no fix is offered when the key to follow is not known, and what the user can do. */
