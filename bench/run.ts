@@ -15,6 +15,7 @@ import { mlflowDbBench } from './mlflowDbBench';
 import { tfeventsBench } from './tfeventsBench';
 import { trackersBench } from './trackersBench';
 import { panelBench } from './panelBench';
+import { recordsBench } from './recordsBench';
 import { longestBlockMs, medianMs, type Row } from './timing';
 
 const dir = mkdtempSync(join(tmpdir(), 'tal-bench-'));
@@ -187,6 +188,7 @@ async function main(): Promise<void> {
     rows.push(...(await tfeventsBench(dir)));
     rows.push(...(await trackersBench(dir)));
     rows.push(...(await panelBench()));
+    rows.push(...recordsBench(dir));
     storeMemory();
   } finally {
     rmSync(dir, { recursive: true, force: true });
