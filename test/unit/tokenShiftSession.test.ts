@@ -72,3 +72,37 @@ test("the session's Tokens view: from the least-loss and latest evaluations, its
     await session.dispose();
   }
 });
+
+test("a run's tokenizer problems are the session's problems once its Tokens view is asked for, and go when the file is fixed", async () => {
+  const root = join(dir, 'bad-tokenizer');
+  const run = join(root, 'sft');
+  mkdirSync(join(run, 'eval_outputs'), { recursive: true });
+  writeFileSync(join(run, 'eval_outputs', 'step-10.safetensors'), dump([0.5, 0.5, 0.5, 0.5], labels));
+  writeFileSync(join(run, 'eval_outputs', 'step-20.safetensors'), dump([0.5, 2.5, 0.5, 1.5], [1, 9, 3, 9]));
+  const tokenizer = join(run, 'tokenizer.json');
+  writeFileSync(tokenizer, '{"model": ');
+  const session = new RunSession(() => undefined, new Map(), { cacheDirectory: join(root, '.cache'), workerScript: undefined });
+  const heard: (readonly string[])[] = [];
+  session.onRunsChanged((ids) => heard.push(ids));
+  try {
+    await session.watch([root]);
+    const view = await until(async () => {
+      const found = await session.tokens(run);
+      return found !== null && !('refused' in found) && found.toStep === 20 ? found : undefined;
+    });
+    assert.equal(view.rows[0]?.text, null, 'ids shown as ids');
+    const problems = session.problems().filter((problem) => problem.path === tokenizer);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]?.message ?? '', /not valid JSON/);
+    await until(async () => (heard.some((ids) => ids.length === 0) ? true : undefined));
+    const vocab = { a: 1, b: 2, c: 3, d: 4 };
+    writeFileSync(tokenizer, JSON.stringify({ added_tokens: [], decoder: { type: 'Fuse' }, model: { type: 'WordLevel', vocab, unk_token: 'a' } }));
+    await session.tokens(run);
+    assert.deepEqual(
+      session.problems().filter((problem) => problem.path === tokenizer),
+      [],
+    );
+  } finally {
+    await session.dispose();
+  }
+});
