@@ -106,3 +106,28 @@ test("a run's tokenizer problems are the session's problems once its Tokens view
     await session.dispose();
   }
 });
+
+test("a session that finds its evaluations cached reads the compared two's records from the cache and shows the same view", async () => {
+  const root = join(dir, 'cached');
+  const run = join(root, 'sft');
+  mkdirSync(join(run, 'eval_outputs'), { recursive: true });
+  writeFileSync(join(run, 'eval_outputs', 'step-10.safetensors'), dump([0.5, 0.5, 0.5, 0.5], labels));
+  writeFileSync(join(run, 'eval_outputs', 'step-20.safetensors'), dump([0.5, 2.5, 0.5, 1.5], [1, 9, 3, 9]));
+  const views = [];
+  for (let i = 0; i < 2; i++) {
+    const session = new RunSession(() => undefined, new Map(), { cacheDirectory: join(root, '.cache'), workerScript: undefined });
+    try {
+      await session.watch([root]);
+      views.push(
+        await until(async () => {
+          const found = await session.tokens(run);
+          return found !== null && !('refused' in found) && found.toStep === 20 ? found : undefined;
+        }),
+      );
+    } finally {
+      await session.dispose();
+    }
+  }
+  assert.equal(views[1]?.rows.length, 4);
+  assert.deepEqual(views[1], views[0]);
+});

@@ -218,7 +218,9 @@ async function entrySources(path: string): Promise<SourceRecord[] | undefined> {
 /**
  * Results by file identity on disk, so a restart does not read gigabytes of logits again. Each entry is two
  * lines: the files it was computed from (identity and a fingerprint of their content), then the result; its
- * modification time is when it was last used, so `prune` can drop what nothing will ask for again.
+ * modification time is when it was last used, so `prune` can drop what nothing will ask for again. Its
+ * per-token records are beside it, `<key>.records` and `<key>.aligned.records` (recordsFile.ts), read only
+ * when asked for, and only if they are what the entry names.
  *
  * Nothing in it can be planted: the folder must be a real folder of this user's, writable by no one else
  * (it is closed to others if it is not; a folder of another user is not used), an entry is used only when the files it names still have the content it was computed from,

@@ -14,12 +14,15 @@ import { resolveStoredRun } from './resolvedEvaluations';
 export async function withComparedRecords(evaluations: readonly ResolvedEvaluation[], steps?: StepRequest): Promise<ResolvedEvaluation[]> {
   const chosen = chooseEvaluations(evaluations, steps);
   if ('refused' in chosen) return [...evaluations];
-  const loaded = new Map<ResolvedEvaluation, ResolvedEvaluation>();
-  for (const evaluation of new Set([chosen.from, chosen.to])) {
-    if (evaluation.records !== undefined || evaluation.recordsSource === undefined) continue;
-    const records = await evaluation.recordsSource.load();
-    if (records !== undefined) loaded.set(evaluation, { ...evaluation, records });
-  }
+  // Both at once: where both files are lost, both are scored again side by side in the pool.
+  const loaded = new Map(
+    await Promise.all(
+      [...new Set([chosen.from, chosen.to])].map(async (evaluation) => {
+        const records = evaluation.records === undefined ? await evaluation.recordsSource?.load() : undefined;
+        return [evaluation, records === undefined ? evaluation : { ...evaluation, records }] as const;
+      }),
+    ),
+  );
   return evaluations.map((evaluation) => loaded.get(evaluation) ?? evaluation);
 }
 
