@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { MAX_RECORD_TOKENS, type TokenRecords } from '../../src/core/tokens/tokenRecords';
 import type { TokenSummary } from '../../src/core/tokens/tokenStatistics';
 import { reportPaths } from '../../src/node/reportPaths';
-import { EvalCache, cacheKey, type FileIdentity } from '../../src/node/tokens/evalCache';
+import { CACHE_VERSION, EvalCache, cacheKey, type FileIdentity } from '../../src/node/tokens/evalCache';
 import type { EvalFileResult } from '../../src/node/tokens/evalFileStats';
 import { RECORDS_HEADER_BYTES, decodeRecordsFile, encodeRecordsFile, recordsFileBytes, type RecordsRef } from '../../src/node/tokens/recordsFile';
 import { compactSafetensors } from './tokenFiles';
@@ -193,4 +193,20 @@ test('the report reads the records of the two evaluations it compares, from the 
   for (const name of readdirSync(cacheDirectory)) if (name.endsWith('.records')) rmSync(join(cacheDirectory, name));
   assert.deepEqual(await report(), first, 'records files lost: scored again');
   assert.equal(readdirSync(cacheDirectory).filter((name) => name.endsWith('.records')).length, 2, 'the two compared, cached again; the third left alone');
+});
+
+test('an entry of another cache version goes at the next prune with its records files, though its source is unchanged and it was used today', async () => {
+  const folder = join(dir, 'versions');
+  const cache = new EvalCache(folder);
+  const file = source();
+  const key = cacheKey([file], {});
+  await cache.set(key, [file], result(1, records(100)));
+  const entry = join(folder, `${key}.json`);
+  const text = readFileSync(entry, 'utf8');
+  const previous = text.replace(`{"version":${CACHE_VERSION},`, `{"version":${CACHE_VERSION - 1},`);
+  assert.notEqual(previous, text);
+  assert.deepEqual(await cache.prune(), [], 'its own version is kept');
+  writeFileSync(entry, previous);
+  assert.deepEqual(await cache.prune(), [key]);
+  assert.deepEqual(readdirSync(folder), []);
 });

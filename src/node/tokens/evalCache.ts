@@ -10,7 +10,7 @@ import type { EvalComputeOptions, EvalFileResult } from './evalFileStats';
 import { decodeRecordsFile, encodeRecordsFile, RECORDS_FILES_SUPPORTED, recordsFileBytes, validRef, type RecordsRef } from './recordsFile';
 
 /** Bumped whenever a statistic's definition or the entry's layout changes (10: records in their own file), so old cached results are not reused. */
-const CACHE_VERSION = 10;
+export const CACHE_VERSION = 10;
 
 export interface FileIdentity {
   readonly path: string;
@@ -138,11 +138,13 @@ async function openEntry(path: string): Promise<FileHandle | undefined> {
   return handle;
 }
 
-/** An entry's first line: the files it was computed from. */
+/** An entry's first line: the cache version that wrote it and the files it was computed from; undefined for another version's. */
 function parseSources(line: string): SourceRecord[] | undefined {
   try {
-    const header = JSON.parse(line) as { files?: unknown };
-    return Array.isArray(header.files) ? (header.files as SourceRecord[]) : undefined;
+    const header = JSON.parse(line) as { files?: unknown; version?: unknown };
+    // Another version's entry is under a key this one never asks for (the version is hashed into it): pruned
+    // at once, not kept until unused for 30 days (an entry of version 9 held its records, 26 MB a million tokens).
+    return Array.isArray(header.files) && header.version === CACHE_VERSION ? (header.files as SourceRecord[]) : undefined;
   } catch {
     return undefined;
   }
@@ -201,7 +203,7 @@ const MAX_ENTRY_BYTES = 128 * 1024 * 1024;
 /** The most one fs write is asked for (fileRange.ts: a single call of 2^31 bytes aborts Node). */
 const MAX_WRITE_BYTES = 16 * 1024 * 1024;
 
-/** The files an entry was computed from, read from its first line alone; undefined for an entry of an older layout. */
+/** The files an entry was computed from, read from its first line alone; undefined for an entry of an older layout or another version. */
 async function entrySources(path: string): Promise<SourceRecord[] | undefined> {
   // Another window's prune may have removed it since it was listed.
   const handle = await openEntry(path);
@@ -296,7 +298,7 @@ export class EvalCache {
     const alignedRef = aligned === undefined ? undefined : await this.writeRecords(key, 'aligned.records', aligned.records);
     const stored: Stored = { ...packed(rest, ref), ...(aligned === undefined ? {} : { aligned: packed(aligned, alignedRef) }) };
     const body = JSON.stringify(stored, (_, value: unknown) => (typeof value === 'number' && Number.isNaN(value) ? '__NaN__' : value));
-    await this.writeAtomically(join(this.directory, `${key}.json`), [Buffer.from(`${JSON.stringify({ files: sources })}\n${body}`)]);
+    await this.writeAtomically(join(this.directory, `${key}.json`), [Buffer.from(`${JSON.stringify({ version: CACHE_VERSION, files: sources })}\n${body}`)]);
     const withSource = <T extends { readonly recordsSource?: RecordsSource }>(pairing: T, part: RecordsPart, written: RecordsRef | undefined): T =>
       written === undefined ? pairing : { ...pairing, recordsSource: this.recordsSource(key, part, written) };
     return {
