@@ -16,6 +16,7 @@ import { tfeventsBench } from './tfeventsBench';
 import { trackersBench } from './trackersBench';
 import { panelBench } from './panelBench';
 import { sessionBench } from './sessionBench';
+import { recordsBench } from './recordsBench';
 import { longestBlockMs, medianMs, type Row } from './timing';
 
 const dir = mkdtempSync(join(tmpdir(), 'tal-bench-'));
@@ -199,6 +200,7 @@ async function main(): Promise<void> {
     rows.push(...(await tfeventsBench(dir)));
     rows.push(...(await trackersBench(dir)));
     rows.push(...(await panelBench()));
+    rows.push(...recordsBench(dir));
     storeMemory();
     rows.push(...(await sessionBench(dir)));
   } finally {

@@ -11,6 +11,7 @@ import { withOutputEvidence } from './tokens/confirmWarnings';
 import { scoreAhead } from './tokens/evalOutputsReader';
 import { EvaluationContext, type EvalOutputsConfig } from './tokens/evaluationContext';
 import { resolveStoredRun } from './tokens/resolvedEvaluations';
+import { withComparedRecords } from './tokens/tokenShiftSource';
 import { walkLogs } from './walkLogs';
 
 /** How the report's per-token analysis is asked for, and where a run's token text comes from (none: ids only). */
@@ -26,8 +27,9 @@ export interface TokensSettings {
  * The report owns its evaluation readers (`evaluations` settings, else the CLI's defaults) and ends them.
  */
 export async function reportPaths(paths: readonly string[], settings: Partial<EvalOutputsConfig> = {}, tokens: TokensSettings = {}): Promise<ReportDocument> {
-  // The report may compare any two evaluations (--tokens-steps): every one keeps its records.
-  const evaluations = new EvaluationContext({ keepRecords: 'all', ...settings });
+  // Records are held for each run's latest and least-loss evaluations as they are read; any other two asked
+  // for (--tokens-steps) are read from the cache when compared (tokenShiftSource.ts).
+  const evaluations = new EvaluationContext(settings);
   try {
     return await report(paths, evaluations, tokens);
   } finally {
@@ -80,7 +82,7 @@ async function withTokens(run: RunReport, evaluations: readonly ResolvedEvaluati
   const settled = evaluations.filter((evaluation) => evaluation.status === 'decided');
   if (settled.length === 0) return run;
   const decoder = await settings.decoderFor?.(run.id);
-  return { ...run, tokens: tokensReport(settled, settings.request, decoder) };
+  return { ...run, tokens: tokensReport(await withComparedRecords(settled, settings.request?.steps), settings.request, decoder) };
 }
 
 const finiteOrNull = (value: number | undefined): number | null => (value !== undefined && Number.isFinite(value) ? value : null);

@@ -36,6 +36,8 @@ export class RunSession {
   private readonly evaluations: EvaluationContext;
   private readonly tokensViews = new TokensViews();
   private readonly tokenizers = new RunTokenizers();
+  /** What each run's last tokenizer lookup met (RunTokenizers), by run id: shown with the session's problems. */
+  private readonly tokenizerProblems = new Map<string, readonly Problem[]>();
   private watchers: LogWatcher[] = [];
   private roots: readonly string[] = [];
   private pending = new Set<string>();
@@ -93,12 +95,26 @@ export class RunSession {
     return this.evaluations.calibration(this.store.snapshot(runId), overrides);
   }
 
-  /** The Tokens section of a run: the tokens carrying its loss change between two settled evaluations; null when it has none. */
+  /**
+   * The Tokens section of a run: the tokens carrying its loss change between two settled evaluations; null when
+   * it has none. What finding the run's tokenizer met (a corrupt or too large tokenizer.json, a decoder not
+   * supported) becomes one of the session's problems, as the CLI's report lists it.
+   */
   async tokens(runId: string, overrides: RoleOverrides = {}): Promise<TokensView | null> {
     const run = this.store.snapshot(runId);
     // Evaluation outputs make a run's id its folder, where the run's tokenizer.json is looked for.
-    const decoder = run === undefined ? undefined : await this.tokenizers.decoderFor(runId);
-    return this.tokensViews.view(run, this.evaluations.outputs, overrides, decoder);
+    const lookup = run === undefined ? undefined : await this.tokenizers.lookup(runId);
+    if (lookup !== undefined) this.noteTokenizerProblems(runId, lookup.problems);
+    return this.tokensViews.view(run, this.evaluations.outputs, overrides, lookup?.tokenizer?.decoder);
+  }
+
+  /** A run's tokenizer problems as its last lookup found them: the views hear of it (no run changed) only when they differ. */
+  private noteTokenizerProblems(runId: string, problems: readonly Problem[]): void {
+    const text = (list: readonly Problem[] | undefined): string => JSON.stringify(list ?? []);
+    if (text(this.tokenizerProblems.get(runId)) === text(problems)) return;
+    if (problems.length === 0) this.tokenizerProblems.delete(runId);
+    else this.tokenizerProblems.set(runId, problems);
+    this.queue([]);
   }
 
   /** One problem per evaluation left unverified, saying how to settle its pairing. */
@@ -204,7 +220,10 @@ export class RunSession {
 
   problems(): Problem[] {
     const notes = [...this.watchNotes].map(([path, message]) => ({ path, message }));
-    return [...this.ingest.problems(), ...this.evaluations.problems(), ...notes].sort((a, b) => a.path.localeCompare(b.path));
+    // Only runs still read: a run gone (or a restart) takes its tokenizer's problems with it.
+    const runs = new Set(this.store.runIds());
+    const tokenizers = [...this.tokenizerProblems].flatMap(([runId, problems]) => (runs.has(runId) ? problems : []));
+    return [...this.ingest.problems(), ...this.evaluations.problems(), ...notes, ...tokenizers].sort((a, b) => a.path.localeCompare(b.path));
   }
 
   /** The roots watched by polling because the system ran out of watches: the status bar says so. */

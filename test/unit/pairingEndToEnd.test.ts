@@ -328,7 +328,14 @@ test('scoring progress covers the temperature fit’s passes: it only grows and 
   assert.ok(seen.filter((fraction) => fraction > 0.9 && fraction < 1).length >= passes, 'every temperature pass is reported');
 });
 
-test('the cache keeps both pairings of an undecided evaluation, bit for bit', async () => {
+/** A cached pairing with its records read back from their file, in place of the source that reads them. */
+async function withRecordsRead<T extends { readonly recordsSource?: { load(): Promise<unknown> } }>(pairing: T): Promise<Omit<T, 'recordsSource'>> {
+  const { recordsSource, ...rest } = pairing;
+  const records = await recordsSource?.load();
+  return { ...rest, ...(records === undefined ? {} : { records }) };
+}
+
+test('the cache keeps both pairings of an undecided evaluation, bit for bit, each with its own records file', async () => {
   const folder = join(root, 'cached', 'eval_outputs', 'step-3');
   writeDump(folder, false);
   const result = await computeEvalFile(join(folder, 'labels.npy'), {});
@@ -337,7 +344,9 @@ test('the cache keeps both pairings of an undecided evaluation, bit for bit', as
   const labels = statSync(join(folder, 'labels.npy'));
   const files = [{ path: join(folder, 'labels.npy'), size: labels.size, mtimeMs: labels.mtimeMs, ino: labels.ino }];
   await cache.set('key', files, result);
-  assert.deepEqual(await cache.get('key', files), result);
+  const read = await cache.get('key', files);
+  assert.ok(read?.aligned !== undefined);
+  assert.deepEqual({ ...(await withRecordsRead(read)), aligned: await withRecordsRead(read.aligned) }, result);
 });
 
 function readBytes(path: string): Uint8Array {

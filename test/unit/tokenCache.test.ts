@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { TokenSummary } from '../../src/core/tokens/tokenStatistics';
-import { EvalCache, cacheKey, defaultCacheDirectory, type FileIdentity } from '../../src/node/tokens/evalCache';
+import { CACHE_VERSION, EvalCache, cacheKey, defaultCacheDirectory, type FileIdentity } from '../../src/node/tokens/evalCache';
 import type { EvalFileResult } from '../../src/node/tokens/evalFileStats';
 
 const dir = mkdtempSync(join(tmpdir(), 'tal-eval-cache-'));
@@ -88,9 +88,9 @@ test('an entry planted with the right key and stat data but not computed from th
   assert.equal(await cache.refusal(), undefined);
   // What another user could write knowing only the stat data: the old layout, then one with a made-up fingerprint.
   const forged = JSON.stringify({ ...result(7, [1, 1, 1, 1]), correctness: 'Dw==', tokens: 4 });
-  writeFileSync(join(folder, `${key}.json`), `${JSON.stringify({ files: [file] })}\n${forged}`);
+  writeFileSync(join(folder, `${key}.json`), `${JSON.stringify({ version: CACHE_VERSION, files: [file] })}\n${forged}`);
   assert.equal(await cache.get(key, [file]), undefined, 'no fingerprint: ignored');
-  writeFileSync(join(folder, `${key}.json`), `${JSON.stringify({ files: [{ ...file, fingerprint: 'f'.repeat(64) }] })}\n${forged}`);
+  writeFileSync(join(folder, `${key}.json`), `${JSON.stringify({ version: CACHE_VERSION, files: [{ ...file, fingerprint: 'f'.repeat(64) }] })}\n${forged}`);
   assert.equal(await cache.get(key, [file]), undefined, 'a wrong fingerprint: ignored');
   await cache.set(key, [file], result(3, [1, 0]));
   assert.equal((await cache.get(key, [file]))?.step, 3, 'its own entry is used');

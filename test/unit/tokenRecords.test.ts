@@ -62,7 +62,7 @@ test('[batch, seq] predictions: a record is at its label’s column, under each 
   assert.deepEqual([...(result.aligned?.records?.position ?? [])], [0, 1, 0, 1, 2]);
 });
 
-test('records go through the cache unchanged, and an entry whose records were cut short is read without them', async () => {
+test('records go through the cache unchanged, in a file beside the entry read only when asked for', async () => {
   const path = write('cached', compactSafetensors([1, 2, 3], [1, 0, 3], [-0.1, -2, -0.2], [-0.1, -0.5, -0.2], [0, 0, 1]));
   const result = await computeEvalFile(path, {});
   if ('error' in result) assert.fail(result.error);
@@ -70,13 +70,18 @@ test('records go through the cache unchanged, and an entry whose records were cu
   const files = [{ path, size: info.size, mtimeMs: info.mtimeMs, ino: info.ino }];
   const cache = new EvalCache(join(dir, 'cache'));
   const key = cacheKey(files, {});
-  await cache.set(key, files, result);
+  const written = await cache.set(key, files, result);
+  assert.equal(written.records, result.records, 'the written result still holds its arrays');
+  assert.deepEqual(await written.recordsSource?.load(), result.records);
   const read = await cache.get(key, files);
-  assert.deepEqual(read?.records, result.records);
-  await cache.set(key, files, { ...result, records: { ...(result.records as NonNullable<typeof result.records>), labels: Int32Array.from([1, 2]) } });
-  const short = await cache.get(key, files);
-  assert.equal(short?.step, 1);
-  assert.equal(short?.records, undefined);
+  assert.equal(read?.records, undefined, 'a cached result holds no records until they are loaded');
+  assert.deepEqual(await read?.recordsSource?.load(), result.records);
+  const bare = { ...result };
+  delete (bare as { records?: unknown }).records;
+  await cache.set(key, files, bare);
+  const none = await cache.get(key, files);
+  assert.equal(none?.step, 1);
+  assert.equal(none?.recordsSource, undefined, 'an evaluation that kept no records has no records file');
 });
 
 test("the editor's store keeps records only for each run's latest and least-loss evaluations; the report's keeps all", () => {

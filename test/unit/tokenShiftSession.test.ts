@@ -72,3 +72,68 @@ test("the session's Tokens view: from the least-loss and latest evaluations, its
     await session.dispose();
   }
 });
+
+test("a run's tokenizer problems are the session's problems once its Tokens view is asked for, and go when the file is fixed", async () => {
+  const root = join(dir, 'bad-tokenizer');
+  const run = join(root, 'sft');
+  mkdirSync(join(run, 'eval_outputs'), { recursive: true });
+  writeFileSync(join(run, 'eval_outputs', 'step-10.safetensors'), dump([0.5, 0.5, 0.5, 0.5], labels));
+  writeFileSync(join(run, 'eval_outputs', 'step-20.safetensors'), dump([0.5, 2.5, 0.5, 1.5], [1, 9, 3, 9]));
+  const tokenizer = join(run, 'tokenizer.json');
+  writeFileSync(tokenizer, '{"model": ');
+  const session = new RunSession(() => undefined, new Map(), { cacheDirectory: join(root, '.cache'), workerScript: undefined });
+  const heard: (readonly string[])[] = [];
+  session.onRunsChanged((ids) => heard.push(ids));
+  try {
+    await session.watch([root]);
+    const view = await until(async () => {
+      const found = await session.tokens(run);
+      return found !== null && !('refused' in found) && found.toStep === 20 ? found : undefined;
+    });
+    assert.equal(view.rows[0]?.text, null, 'ids shown as ids');
+    const problems = session.problems().filter((problem) => problem.path === tokenizer);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]?.message ?? '', /not valid JSON/);
+    // Another problem with the file: the views hear of it (with whatever runs changed meanwhile).
+    writeFileSync(tokenizer, '{}');
+    const before = heard.length;
+    await session.tokens(run);
+    const changed = session.problems().find((problem) => problem.path === tokenizer)?.message;
+    assert.ok(changed !== undefined && !/not valid JSON/.test(changed), changed);
+    await until(async () => (heard.length > before ? true : undefined));
+    const vocab = { a: 1, b: 2, c: 3, d: 4 };
+    writeFileSync(tokenizer, JSON.stringify({ added_tokens: [], decoder: { type: 'Fuse' }, model: { type: 'WordLevel', vocab, unk_token: 'a' } }));
+    await session.tokens(run);
+    assert.deepEqual(
+      session.problems().filter((problem) => problem.path === tokenizer),
+      [],
+    );
+  } finally {
+    await session.dispose();
+  }
+});
+
+test("a session that finds its evaluations cached reads the compared two's records from the cache and shows the same view", async () => {
+  const root = join(dir, 'cached');
+  const run = join(root, 'sft');
+  mkdirSync(join(run, 'eval_outputs'), { recursive: true });
+  writeFileSync(join(run, 'eval_outputs', 'step-10.safetensors'), dump([0.5, 0.5, 0.5, 0.5], labels));
+  writeFileSync(join(run, 'eval_outputs', 'step-20.safetensors'), dump([0.5, 2.5, 0.5, 1.5], [1, 9, 3, 9]));
+  const views = [];
+  for (let i = 0; i < 2; i++) {
+    const session = new RunSession(() => undefined, new Map(), { cacheDirectory: join(root, '.cache'), workerScript: undefined });
+    try {
+      await session.watch([root]);
+      views.push(
+        await until(async () => {
+          const found = await session.tokens(run);
+          return found !== null && !('refused' in found) && found.toStep === 20 ? found : undefined;
+        }),
+      );
+    } finally {
+      await session.dispose();
+    }
+  }
+  assert.equal(views[1]?.rows.length, 4);
+  assert.deepEqual(views[1], views[0]);
+});

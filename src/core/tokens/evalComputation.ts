@@ -44,7 +44,7 @@ export class EvalComputation {
   private exact: ExactTemperatureFit | undefined;
   private passOpen = false;
   private readonly passSums = new Float64Array(TEMPERATURE_ROW_WIDTH);
-  private readonly records = new TokenRecordsBuilder();
+  private readonly records: TokenRecordsBuilder;
   /** Each scored row's moments (temperatureMoments.ts), taken at `anchor`: the fit's value at any β, certified or not. */
   private readonly moments: TemperatureMoments | undefined;
   private anchor = 1;
@@ -61,6 +61,7 @@ export class EvalComputation {
     options: { readonly temperature: boolean; readonly batch?: RowBatchScorer; readonly sequenceIndex?: Float64Array } = { temperature: true },
   ) {
     this.batch = options.batch;
+    this.records = new TokenRecordsBuilder(labels.length);
     this.sequenceIndex = options.sequenceIndex?.length === labels.length ? options.sequenceIndex : undefined;
     // [batch, seq] outputs carry their sequences in their shape; flat ones only in a `sequence_index` array.
     this.sequences = plan.labels.shape.length === 2 || this.sequenceIndex !== undefined ? new SequenceRunsBuilder() : undefined;

@@ -14,6 +14,13 @@ export interface ScoredPairing {
   readonly sequences?: SequenceRuns;
   /** Each scored token's label, place and probabilities (tokenRecords.ts); absent past MAX_RECORD_TOKENS. */
   readonly records?: TokenRecords;
+  /** Where the records are kept when they are not held (a file beside a cache entry): read only for the two evaluations compared. */
+  readonly recordsSource?: RecordsSource;
+}
+
+/** Records kept out of memory; `load` gives undefined when they cannot be had (then the analysis says they are missing). */
+export interface RecordsSource {
+  load(): Promise<TokenRecords | undefined>;
 }
 
 /**

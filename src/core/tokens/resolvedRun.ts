@@ -60,6 +60,14 @@ export function loggedValues(run: RunSnapshot, overrides: RoleOverrides = {}): (
   };
 }
 
+/** The aligned pairing's records are its own: the shifted pairing's never stand in where it has none. */
+function withoutRecords<T extends ScoredPairing>(pairing: T): T {
+  const own = { ...pairing };
+  delete (own as { records?: unknown }).records;
+  delete (own as { recordsSource?: unknown }).recordsSource;
+  return own;
+}
+
 /** One evaluation settled: by its files when they said how it pairs, else by the run's logged values. */
 export function resolveEvaluation(evaluation: ScoredEvaluation & { readonly path: string }, logged: LoggedAtStep): ResolvedEvaluation {
   const { aligned, ...shifted } = evaluation;
@@ -67,7 +75,7 @@ export function resolveEvaluation(evaluation: ScoredEvaluation & { readonly path
   const decision = decidePairing(evaluation.summary, aligned.summary, logged);
   const candidates = { shifted: numbers(evaluation.summary), aligned: numbers(aligned.summary) };
   if (decision.causalShift === null) return { ...shifted, status: 'unverified', decision, candidates };
-  const chosen = decision.causalShift ? shifted : { ...shifted, ...aligned };
+  const chosen = decision.causalShift ? shifted : { ...withoutRecords(shifted), ...aligned };
   const pairing = { ...chosen.pairing, causalShiftSource: decision.source };
   return { ...chosen, pairing, alignment: describePairing(pairing), status: 'decided', decision, candidates };
 }

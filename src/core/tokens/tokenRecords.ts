@@ -41,26 +41,40 @@ class Grow<T extends Int32Array | Float32Array> {
     this.data[this.length++] = value;
   }
 
-  /** A copy of exactly the values pushed: a view would keep (and send to the host, and clone) the spare capacity too. */
+  /** Exactly the values pushed: the array itself when it is full, else a copy (a view would keep, send to the host and clone the spare capacity too). */
   values(): T {
-    return this.data.slice(0, this.length) as T;
+    return this.length === this.data.length ? this.data : (this.data.slice(0, this.length) as T);
   }
 }
 
-const ints = (): Grow<Int32Array> => new Grow(new Int32Array(1024), (size) => new Int32Array(size));
-const floats = (): Grow<Float32Array> => new Grow(new Float32Array(1024), (size) => new Float32Array(size));
+const ints = (capacity: number): Grow<Int32Array> => new Grow(new Int32Array(capacity), (size) => new Int32Array(size));
+const floats = (capacity: number): Grow<Float32Array> => new Grow(new Float32Array(capacity), (size) => new Float32Array(size));
 
 /** Collects records token by token, as EvalComputation scores them; sized by the tokens scored, never by a header. */
 export class TokenRecordsBuilder {
-  private readonly labels = ints();
-  private readonly sequence = ints();
-  private readonly position = ints();
-  private readonly nll = floats();
-  private readonly confidence = floats();
+  private readonly labels: Grow<Int32Array>;
+  private readonly sequence: Grow<Int32Array>;
+  private readonly position: Grow<Int32Array>;
+  private readonly nll: Grow<Float32Array>;
+  private readonly confidence: Grow<Float32Array>;
   private withProbabilities = 0;
   /** Scored tokens so far per sequence of a flat dump: the place of the next one. */
   private readonly seen = new Map<number, number>();
   private overflow = false;
+
+  /**
+   * `expected`: the tokens there may be (the labels' count, already in memory), capped at MAX_RECORD_TOKENS.
+   * Sized for them from the start, a compact dump's records (every label scored) are never regrown nor copied:
+   * growing by doubling and copying out held up to three times their 20 MB a million tokens at once.
+   */
+  constructor(expected = 0) {
+    const capacity = Math.max(1024, Math.min(expected, MAX_RECORD_TOKENS));
+    this.labels = ints(capacity);
+    this.sequence = ints(capacity);
+    this.position = ints(capacity);
+    this.nll = floats(capacity);
+    this.confidence = floats(capacity);
+  }
 
   /**
    * A scored token. `labelIndex` is where its label sits in the labels tensor; `sequenceLength` the columns

@@ -8,9 +8,10 @@ export interface StoredEvaluation extends EvalFileResult {
 }
 
 /**
- * Which evaluations keep their per-token records (20 bytes a token): `all` (the CLI's report, which may compare
- * any two), or `compared`, each run's latest and least-loss ones by either pairing (the editor's session, which
- * compares those and would otherwise hold every evaluation's records for as long as it runs).
+ * Which evaluations keep their per-token records in memory (20 bytes a token): `all`, or `compared`, each run's
+ * latest and least-loss ones by either pairing (the editor's session and the CLI's report, which compare those
+ * by default and would otherwise hold every evaluation's records). The others keep their `recordsSource`: the
+ * records are read again from the cache for any two compared (tokenShiftSource.ts).
  */
 export type RecordsKept = 'all' | 'compared';
 

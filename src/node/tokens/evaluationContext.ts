@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import type { RoleOverrides } from '../../core/analysis/metricRoles';
 import type { RunSnapshot } from '../../core/runStore';
 import type { CalibrationView } from '../../core/tokens/calibrationView';
+import type { ScoredPairing } from '../../core/tokens/pairingDecision';
+import type { TokenRecords } from '../../core/tokens/tokenRecords';
 import type { Problem } from '../../core/types';
 import { calibrationFor } from './calibrationSource';
 import { EvalCache, defaultCacheDirectory, type FileIdentity } from './evalCache';
-import type { EvalComputeOptions } from './evalFileStats';
+import type { EvalComputeOptions, EvalFileResult } from './evalFileStats';
 import { EvalOutputsStore, type RecordsKept } from './evalOutputsStore';
 import { EvalRunner, type EvalOutcome } from './evalRunner';
 import { SampleResultsStore } from './sampleResultsReader';
@@ -16,7 +18,7 @@ export interface EvalOutputsConfig {
   readonly cacheDirectory: string;
   readonly workerScript: string | undefined;
   readonly onProgress?: (path: string, fraction: number) => void;
-  /** Which evaluations keep per-token records in memory (evalOutputsStore.ts); `compared` unless given. */
+  /** Which evaluations keep per-token records in memory (evalOutputsStore.ts; the others' are read from the cache when compared); `compared` unless given. */
   readonly keepRecords?: RecordsKept;
 }
 
@@ -87,15 +89,45 @@ export class EvaluationContext {
       // The cache and pool of the moment: new settings may have replaced them since the last read.
       const cache = this.cacheOf;
       const cached = await cache.get(key, files);
-      if (cached !== undefined) return cached;
+      if (cached !== undefined) return this.rescoredWhenLost(cached, key, path, files, options);
       const refusal = await cache.refusal();
       if (refusal !== undefined && cache === this.cacheOf) this.cacheRefusal = refusal;
       const result = await this.runnerOf.run(path, options, (fraction) => this.progress(path, fraction));
-      if (!('error' in result)) await cache.set(key, files, result).catch(() => undefined);
-      return result;
+      if ('error' in result) return result;
+      return this.rescoredWhenLost(await cache.set(key, files, result).catch(() => result), key, path, files, options);
     })().finally(() => this.scoring.delete(key));
     this.scoring.set(key, work);
     return work;
+  }
+
+  /**
+   * The result with its records backed by scoring again: a records file deleted, cut short or corrupt since its
+   * entry was written (or never written: the cache refused its folder, and the store let go of the arrays)
+   * gives the records of a new scoring of the same file, which is cached again (its pairing's records, when the
+   * token count still matches). An evaluation that kept no records (past MAX_RECORD_TOKENS) gets none.
+   */
+  private rescoredWhenLost(result: EvalFileResult, key: string, path: string, files: readonly FileIdentity[], options: EvalComputeOptions): EvalFileResult {
+    const rescore = async (): Promise<EvalFileResult | undefined> => {
+      const scored = await this.runnerOf.run(path, options);
+      if ('error' in scored) return undefined;
+      await this.cacheOf.set(key, files, scored).catch(() => undefined);
+      return scored;
+    };
+    const backed = <T extends ScoredPairing>(pairing: T, pick: (scored: EvalFileResult) => ScoredPairing | undefined): T => {
+      const source = pairing.recordsSource;
+      if (source === undefined && pairing.records === undefined) return pairing;
+      const rescored = async (): Promise<TokenRecords | undefined> => {
+        const scored = await rescore();
+        const records = scored === undefined ? undefined : pick(scored)?.records;
+        return records?.labels.length === pairing.correctness.length ? records : undefined;
+      };
+      return { ...pairing, recordsSource: { load: async () => (await source?.load()) ?? rescored() } };
+    };
+    const { aligned } = result;
+    return {
+      ...backed(result, (scored) => scored),
+      ...(aligned === undefined ? {} : { aligned: backed(aligned, (scored) => scored.aligned) }),
+    };
   }
 
   /**
