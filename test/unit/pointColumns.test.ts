@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import test from 'node:test';
 import fc from 'fast-check';
 import type { AppendOnlyFormat, ColumnChunkResult } from '../../src/core/formats/logFormat';
+import { JSONL_FORMAT } from '../../src/core/formats/jsonlFormat';
 import { TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
 import { PointColumns } from '../../src/core/pointColumns';
 import { RunStore, type RunSnapshot } from '../../src/core/runStore';
@@ -92,6 +93,37 @@ test('TensorBoard events read as columns give the store the events read as point
       fc.integer({ min: -1, max: 4 }),
       fc.constantFrom('/run/events.out.tfevents.1', '/run/train/events.out.tfevents.1'),
       (events, sizes, before, replaceAt, path) => assertSameStores(TFEVENTS_FORMAT, eventFile(events), sizes, before, replaceAt, path),
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('JSONL read as columns gives the store what JSONL read as points gives it, in any chunks, after any earlier points', () => {
+  const line = fc.oneof(
+    fc
+      .record(
+        {
+          // A step that comes back or goes back, epochs and wall times that change within a step.
+          step: fc.nat(30),
+          loss: fc.oneof(fc.double(), fc.constant('1.5'), fc.constant(null)),
+          lr: fc.double({ noNaN: true }),
+          epoch: fc.double({ noNaN: true, min: 0, max: 10 }),
+          _timestamp: fc.double({ noNaN: true, min: 0, max: 2e9 }),
+          timestamp: fc.constantFrom(1, 2),
+        },
+        { requiredKeys: ['step'] },
+      )
+      .map((record) => JSON.stringify(record)),
+    fc.constantFrom('', '{"step": 2, "loss": NaN, "epoch": 1}', '\ufeff{"step": 1, "lr": 2}', '[1, 2]', '{"step": 4, "loss": 1', '{"loss": 1}'),
+  );
+  fc.assert(
+    fc.property(
+      fc.array(line, { maxLength: 40 }),
+      fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 6 }),
+      earlier,
+      fc.integer({ min: -1, max: 4 }),
+      (lines, sizes, before, replaceAt) =>
+        assertSameStores(JSONL_FORMAT, new TextEncoder().encode(lines.map((text) => `${text}\n`).join('')), sizes, before, replaceAt, '/run/metrics.jsonl'),
     ),
     { numRuns: 300 },
   );
