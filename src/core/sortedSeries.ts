@@ -77,6 +77,39 @@ export class SortedSeries implements Series {
     return true;
   }
 
+  /**
+   * `set` for each of the first `length` points, in order. A run of steps above the last (a log read forward,
+   * the common case) is pushed in one loop with no search and no call per point; any other step takes `set`,
+   * so what counts as an append or a rewrite (see SeriesGrowth) is the same as one `set` at a time.
+   */
+  setAll(steps: Float64Array, values: Float64Array, length: number): boolean {
+    const stepArray = this.stepArray;
+    const valueArray = this.valueArray;
+    let changed = false;
+    let i = 0;
+    while (i < length) {
+      const n = stepArray.length;
+      const last = n === 0 ? undefined : (stepArray[n - 1] as number);
+      if (last === undefined || (steps[i] as number) > last) {
+        let previous = steps[i] as number;
+        stepArray.push(previous);
+        valueArray.push(values[i] as number);
+        i++;
+        while (i < length && (steps[i] as number) > previous) {
+          previous = steps[i] as number;
+          stepArray.push(previous);
+          valueArray.push(values[i] as number);
+          i++;
+        }
+        changed = true;
+      } else {
+        if (this.set(steps[i] as number, values[i] as number)) changed = true;
+        i++;
+      }
+    }
+    return changed;
+  }
+
   equals(other: Series): boolean {
     if (other.steps.length !== this.steps.length) return false;
     for (let i = 0; i < this.steps.length; i++) {

@@ -1,5 +1,6 @@
 import { logFormat } from '../core/formats/registry';
 import type { RunSource, RunStore } from '../core/runStore';
+import { batchPoints, PointColumns, type PointBatch } from '../core/pointColumns';
 import type { MetricPoint } from '../core/types';
 
 /**
@@ -14,15 +15,15 @@ export class FinalValuesPlacement {
   constructor(private readonly store: RunStore) {}
 
   /** Adds a read's points to the store (replacing what the source held before when `replace`); true when the store changed. */
-  add(runId: string, source: RunSource, points: MetricPoint[], replace: boolean): boolean {
+  add(runId: string, source: RunSource, points: PointBatch, replace: boolean): boolean {
     if (logFormat(source.format)?.finalValues === true) {
-      this.finalPoints.set(source.path, { runId, format: source.format, points });
-      return this.store.replaceSource(runId, source, atStep(points, this.lastStepByRun.get(runId) ?? 0));
+      const finals = batchPoints(points);
+      this.finalPoints.set(source.path, { runId, format: source.format, points: finals });
+      return this.store.replaceSource(runId, source, atStep(finals, this.lastStepByRun.get(runId) ?? 0));
     }
     let changed = replace ? this.store.replaceSource(runId, source, points) : this.store.addPoints(runId, source, points);
-    let last = this.lastStepByRun.get(runId) ?? 0;
-    const before = last;
-    for (const point of points) if (point.step > last) last = point.step;
+    const before = this.lastStepByRun.get(runId) ?? 0;
+    const last = Math.max(before, lastStep(points));
     if (last === before) return changed;
     this.lastStepByRun.set(runId, last);
     for (const [path, final] of this.finalPoints) {
@@ -30,6 +31,14 @@ export class FinalValuesPlacement {
     }
     return changed;
   }
+}
+
+/** The batch's largest step, NaN steps aside (`-Infinity` for none). */
+function lastStep(points: PointBatch): number {
+  if (points instanceof PointColumns) return points.maxStep;
+  let last = -Infinity;
+  for (const point of points) if (point.step > last) last = point.step;
+  return last;
 }
 
 function atStep(points: readonly MetricPoint[], step: number): MetricPoint[] {

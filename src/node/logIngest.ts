@@ -1,5 +1,6 @@
 import { basename, dirname } from 'node:path';
 import { classifyLogFile, isIgnoredWith } from '../core/formats/registry';
+import { batchPoints } from '../core/pointColumns';
 import { RunStore } from '../core/runStore';
 import type { RunInfo } from '../core/formats/logFormat';
 import type { Problem } from '../core/types';
@@ -190,7 +191,7 @@ export class LogIngest {
     const outcome = await reader.read((points, replace) => {
       // Planned again while it was being read (its output_dir turned out to be an HF run): the rest of this read is void.
       if (this.files.get(path) !== entry) return;
-      streamed = this.placement.add(runId, source, plan.mapPoints === undefined ? points : plan.mapPoints(points), replace) || streamed;
+      streamed = this.placement.add(runId, source, plan.mapPoints === undefined ? points : plan.mapPoints(batchPoints(points)), replace) || streamed;
     });
     if (this.files.get(path) !== entry) return;
     const changedRuns = new Set<string>();

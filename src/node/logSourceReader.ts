@@ -131,10 +131,10 @@ export class AppendOnlyReader implements SourceReader {
     const backlog = this.offset === 0 || info.size - this.offset > BACKLOG_BYTES;
     if (backlog) await backlogs.enter();
     const take = (chunk: Uint8Array): void => {
-      const result = this.logFormat.readChunk(this.cursor, chunk, this.path);
+      const result = this.logFormat.readColumns?.(this.cursor, chunk, this.path) ?? this.logFormat.readChunk(this.cursor, chunk, this.path);
       this.cursor = result.cursor;
       this.offset += chunk.length;
-      sink(result.points, replace);
+      sink('columns' in result ? result.columns : result.points, replace);
       replace = false;
       for (const problem of result.problems) problems.push(problem);
       runInfo = result.runInfo ?? runInfo;

@@ -1,4 +1,5 @@
 import type { RunInfo } from '../core/formats/logFormat';
+import type { PointColumns } from '../core/pointColumns';
 import type { MetricPoint } from '../core/types';
 
 /** What one read of a file produced. `replace` means the points stand for the whole file (a rewrite or restart). */
@@ -34,10 +35,10 @@ export interface RunPart {
 
 /**
  * Takes a read's points a chunk at a time, as they are parsed, so that a large backlog never sits in memory
- * as objects all at once (they would outlive the young generation and make the collector copy them).
+ * all at once; a format that reads into columns hands them as columns (no object per point).
  * `replace` is true on the first batch of a read that starts the file over.
  */
-export type PointSink = (points: MetricPoint[], replace: boolean) => void;
+export type PointSink = (points: MetricPoint[] | PointColumns, replace: boolean) => void;
 
 /** Reads one source incrementally; reads of one source never overlap (the ingest sees to it). */
 export interface SourceReader {

@@ -8,16 +8,29 @@ export interface ReadResult {
   readonly problems: string[];
 }
 
-/** Feeds `bytes` to an append-only format in chunks of the given sizes (cycled), as a growing file would arrive. */
+/**
+ * Feeds `bytes` to an append-only format in chunks of the given sizes (cycled), as a growing file would arrive.
+ * A format that also reads into columns is read both ways, chunk for chunk, and must give the same points in
+ * the same order and the same problems: every test of a format holds its column path too.
+ */
 export function readInChunks<Cursor>(format: AppendOnlyFormat<Cursor>, bytes: Uint8Array, sizes: readonly number[], path = 'log'): ReadResult {
   let cursor = format.initialCursor;
+  let columnCursor = format.initialCursor;
   const points: MetricPoint[] = [];
   const problems: string[] = [];
   let offset = 0;
   for (let i = 0; offset < bytes.length; i++) {
     const size = Math.max(1, sizes.length === 0 ? bytes.length : (sizes[i % sizes.length] ?? 1));
-    const result = format.readChunk(cursor, bytes.subarray(offset, offset + size), path);
+    const chunk = bytes.subarray(offset, offset + size);
+    const result = format.readChunk(cursor, chunk, path);
     cursor = result.cursor;
+    if (format.readColumns !== undefined) {
+      const columns = format.readColumns(columnCursor, chunk, path);
+      columnCursor = columns.cursor;
+      assert.deepEqual(columns.columns.toPoints(), result.points);
+      assert.deepEqual(columns.problems, result.problems);
+      assert.deepEqual(columns.runInfo, result.runInfo);
+    }
     points.push(...result.points);
     problems.push(...result.problems);
     offset += size;

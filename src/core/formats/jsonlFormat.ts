@@ -1,8 +1,9 @@
 import { parentOf } from '../paths';
 import type { MetricPoint } from '../types';
-import type { AppendOnlyFormat } from './logFormat';
+import { PointColumns, PointList, type PointWriter } from '../pointColumns';
+import type { AppendOnlyFormat, ColumnChunkResult } from './logFormat';
 import { parseLenientJson } from './lenientJson';
-import { isRecord, pushRecordPoints, readStep, recordToPoints } from './metricRecord';
+import { isRecord, readStep, recordToPoints, writeRecordPoints } from './metricRecord';
 import { completeText, MAX_LINE_BYTES, NO_PENDING_LINE, type PendingLine } from './textLines';
 
 /**
@@ -42,29 +43,40 @@ export function parseJsonlLine(line: string): { points: MetricPoint[] } | { erro
 }
 
 /**
- * `parseJsonlLine` into the chunk's own array, for the common line that strict `JSON.parse` takes as it is
+ * `parseJsonlLine` into the chunk's own writer, for the common line that strict `JSON.parse` takes as it is
  * (no trim, no lenient wrapper, no array per line); any other line takes the full path. Returns an error.
  */
-function addLinePoints(line: string, points: MetricPoint[]): string | undefined {
+function addLinePoints(line: string, writer: PointWriter): string | undefined {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
     const parsed = parseJsonlLine(line);
     if ('error' in parsed) return parsed.error;
-    for (const point of parsed.points) points.push(point);
+    for (const point of parsed.points) writer.add(point.key, point.step, point.value, point.epoch, point.wallTime);
     return undefined;
   }
   if (!isRecord(value)) return 'not a JSON object';
   const step = readStep(value);
-  if (step !== undefined) pushRecordPoints(value, step, points);
+  if (step !== undefined) writeRecordPoints(value, step, writer);
   return undefined;
 }
 
 /** Reads the bytes appended since `cursor`: the cost depends on the chunk, never on the size of the file. */
 export function readJsonlChunk(cursor: JsonlCursor, chunk: Uint8Array): JsonlChunkResult {
+  const list = new PointList();
+  return { points: list.points, ...readJsonl(cursor, chunk, list) };
+}
+
+/** `readJsonlChunk` with the points as columns: no object per point. */
+export function readJsonlColumns(cursor: JsonlCursor, chunk: Uint8Array): Omit<JsonlChunkResult, 'points'> & { readonly columns: PointColumns } {
+  // A metric takes 20 bytes or more of a line (`"loss": 1.83230, ` and its share of the step).
+  const columns = new PointColumns(chunk.length / 20);
+  return { columns, ...readJsonl(cursor, chunk, columns) };
+}
+
+function readJsonl(cursor: JsonlCursor, chunk: Uint8Array, writer: PointWriter): Omit<JsonlChunkResult, 'points'> {
   const { text, overlong, pending } = completeText(cursor.pendingBytes, chunk);
-  const points: MetricPoint[] = [];
   const badLines: { line: number; message: string }[] = [];
   let lineNumber = cursor.lineNumber;
   if (text !== undefined) {
@@ -73,13 +85,13 @@ export function readJsonlChunk(cursor: JsonlCursor, chunk: Uint8Array): JsonlChu
       let end = text.indexOf('\n', start);
       if (end < 0) end = text.length;
       // An empty line is a line skipped for its length, or no record: nothing to parse either way.
-      const error = end === start ? undefined : addLinePoints(text.slice(start, end), points);
+      const error = end === start ? undefined : addLinePoints(text.slice(start, end), writer);
       if (error !== undefined) badLines.push({ line: lineNumber + 1, message: error });
       start = end + 1;
     }
   }
   for (const index of overlong) badLines.push({ line: cursor.lineNumber + index + 1, message: `longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB` });
-  return { points, badLines, cursor: { offset: cursor.offset + chunk.length, lineNumber, pendingBytes: pending } };
+  return { badLines, cursor: { offset: cursor.offset + chunk.length, lineNumber, pendingBytes: pending } };
 }
 
 /** True when a file's first complete line looks like a metric log (it has a step and a number), so datasets in JSONL are never read whole. */
@@ -105,6 +117,14 @@ export const JSONL_FORMAT: AppendOnlyFormat<JsonlCursor> = {
   },
   readChunk(cursor, chunk) {
     const result = readJsonlChunk(cursor, chunk);
-    return { points: result.points, cursor: result.cursor, problems: result.badLines.map((bad) => `Line ${bad.line} is ${bad.message}; it was skipped.`) };
+    return { points: result.points, cursor: result.cursor, problems: badLineProblems(result.badLines) };
+  },
+  readColumns(cursor, chunk): ColumnChunkResult<JsonlCursor> {
+    const result = readJsonlColumns(cursor, chunk);
+    return { columns: result.columns, cursor: result.cursor, problems: badLineProblems(result.badLines) };
   },
 };
+
+function badLineProblems(badLines: JsonlChunkResult['badLines']): string[] {
+  return badLines.map((bad) => `Line ${bad.line} is ${bad.message}; it was skipped.`);
+}

@@ -1,3 +1,4 @@
+import type { PointColumns } from '../pointColumns';
 import type { MetricPoint } from '../types';
 import type { XUnit } from '../xUnit';
 
@@ -22,6 +23,14 @@ export interface ChunkResult<Cursor> {
   readonly points: MetricPoint[];
   readonly cursor: Cursor;
   /** Complete records that could not be used, in words a user can act on. */
+  readonly problems: readonly string[];
+  readonly runInfo?: RunInfo;
+}
+
+/** `ChunkResult` with the points as columns, for the store's bulk append (see PointColumns). */
+export interface ColumnChunkResult<Cursor> {
+  readonly columns: PointColumns;
+  readonly cursor: Cursor;
   readonly problems: readonly string[];
   readonly runInfo?: RunInfo;
 }
@@ -60,6 +69,11 @@ export interface AppendOnlyFormat<Cursor> extends FormatBase {
   /** How many of the file's first bytes identify it (64 unless given): a rewrite that changes them is a restart. */
   readonly headBytes?: number;
   readChunk(cursor: Cursor, chunk: Uint8Array, path: string): ChunkResult<Cursor>;
+  /**
+   * The same read as `readChunk`, the same points as columns: formats whose logs run to millions of points
+   * (TensorBoard, JSONL) skip one object per point. The ingest uses it where a format has it.
+   */
+  readColumns?(cursor: Cursor, chunk: Uint8Array, path: string): ColumnChunkResult<Cursor>;
 }
 
 /** One run of a file that holds several (a notebook's trainings): the run `<runDirectory>#<suffix>`. */

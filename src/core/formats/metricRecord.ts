@@ -1,3 +1,4 @@
+import { PointList, type PointWriter } from '../pointColumns';
 import type { MetricPoint } from '../types';
 import { parseNumber } from './consoleLines';
 
@@ -30,23 +31,19 @@ export function readStep(record: Record<string, unknown>): number | undefined {
  * nested objects and nulls (LLaMA-Factory's absent keys) are skipped.
  */
 export function recordToPoints(record: Record<string, unknown>, step: number): MetricPoint[] {
-  const points: MetricPoint[] = [];
-  pushRecordPoints(record, step, points);
-  return points;
+  const list = new PointList();
+  writeRecordPoints(record, step, list);
+  return list.points;
 }
 
-/** `recordToPoints` into an array the caller owns: a log of many records then builds one array, not one per record. */
-export function pushRecordPoints(record: Record<string, unknown>, step: number, points: MetricPoint[]): void {
+/** `recordToPoints` into a writer the caller owns: a log of many records then fills one array (or one set of columns), not one per record. */
+export function writeRecordPoints(record: Record<string, unknown>, step: number, writer: PointWriter): void {
   const epoch = typeof record['epoch'] === 'number' && Number.isFinite(record['epoch']) ? record['epoch'] : undefined;
   const wallTime = typeof record['_timestamp'] === 'number' ? record['_timestamp'] : typeof record['timestamp'] === 'number' ? record['timestamp'] : undefined;
   for (const key in record) {
     const raw = record[key];
     const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseNumber(raw) : undefined;
     if (value === undefined || NOT_METRICS.has(key)) continue;
-    // Built field by field: spreading optional fields into literals costs more than the parse itself.
-    const point: { key: string; step: number; value: number; epoch?: number; wallTime?: number } = { key, step, value };
-    if (epoch !== undefined) point.epoch = epoch;
-    if (wallTime !== undefined) point.wallTime = wallTime;
-    points.push(point);
+    writer.add(key, step, value, epoch, wallTime);
   }
 }

@@ -1,7 +1,8 @@
 import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
+import { PointColumns, PointList, type PointWriter } from '../pointColumns';
 import { maskedCrc32c, maskedCrc32cIn } from './crc32c';
-import type { AppendOnlyFormat, LogFile, RunInfo, SniffResult } from './logFormat';
+import type { AppendOnlyFormat, ColumnChunkResult, LogFile, RunInfo, SniffResult } from './logFormat';
 import { MalformedMessage, WireReader } from './protobufWire';
 import { decodeEvent, EventScalars } from './tfEvent';
 import { concatBytes } from './concatBytes';
@@ -66,8 +67,25 @@ export interface TfeventsChunkResult {
 
 /** Frames and decodes the records in the bytes appended since `cursor`; cost follows the chunk, not the file. */
 export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, keyPrefix = ''): TfeventsChunkResult {
-  if (cursor.stopped) return { points: [], problems: [], cursor: { ...cursor, offset: cursor.offset + chunk.length } };
-  const out: Framed = { points: [], problems: [], keyPrefix, event: new EventScalars(), hparams: undefined };
+  const list = new PointList();
+  return { points: list.points, ...readTfevents(cursor, chunk, keyPrefix, list) };
+}
+
+/** `readTfeventsChunk` with the points as columns: no object per point. */
+export function readTfeventsColumns(cursor: TfeventsCursor, chunk: Uint8Array, keyPrefix = ''): ColumnChunkResult<TfeventsCursor> {
+  // A scalar record takes 40 bytes or more (framing 16, wall time 9, summary and value 11, a tag).
+  const columns = new PointColumns(chunk.length / 40);
+  return { columns, ...readTfevents(cursor, chunk, keyPrefix, columns) };
+}
+
+function readTfevents(
+  cursor: TfeventsCursor,
+  chunk: Uint8Array,
+  keyPrefix: string,
+  writer: PointWriter,
+): { cursor: TfeventsCursor; problems: string[]; runInfo?: RunInfo } {
+  if (cursor.stopped) return { problems: [], cursor: { ...cursor, offset: cursor.offset + chunk.length } };
+  const out: Framed = { writer, problems: [], keyPrefix, event: new EventScalars(), hparams: undefined };
   let offset = cursor.offset;
   let bytes = chunk;
   if (cursor.filled > 0 && cursor.filled < HEADER_BYTES) bytes = concatBytes(cursor.pending.subarray(0, cursor.filled), chunk);
@@ -76,7 +94,7 @@ export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, key
     const take = Math.min(chunk.length, record.length - cursor.filled);
     record.set(chunk.subarray(0, take), cursor.filled);
     const filled = cursor.filled + take;
-    if (filled < record.length) return { points: out.points, problems: out.problems, cursor: { offset, pending: record, filled, stopped: false } };
+    if (filled < record.length) return { problems: out.problems, cursor: { offset, pending: record, filled, stopped: false } };
     frame(record, offset, out);
     offset += record.length;
     bytes = chunk.subarray(take);
@@ -91,11 +109,11 @@ export function readTfeventsChunk(cursor: TfeventsCursor, chunk: Uint8Array, key
     pending.set(rest);
   }
   const cursorAfter = { offset: offset + consumed, pending, filled: stopped ? 0 : rest.length, stopped };
-  return { points: out.points, problems: out.problems, cursor: cursorAfter, ...(out.hparams === undefined ? {} : { runInfo: { parameters: out.hparams } }) };
+  return { problems: out.problems, cursor: cursorAfter, ...(out.hparams === undefined ? {} : { runInfo: { parameters: out.hparams } }) };
 }
 
 interface Framed {
-  readonly points: MetricPoint[];
+  readonly writer: PointWriter;
   readonly problems: string[];
   readonly keyPrefix: string;
   readonly event: EventScalars;
@@ -124,7 +142,7 @@ function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: numb
       out.problems.push(`The record at byte ${offset + pos} is damaged (checksum mismatch); it was skipped.`);
     } else if (!decodeSimpleValue(bytes, view, dataStart, dataEnd, out)) {
       reader.reset(dataStart, dataEnd);
-      decodeInto(reader, out.event, out.keyPrefix, out.points, out.problems, offset + pos);
+      decodeInto(reader, out.event, out.keyPrefix, out.writer, out.problems, offset + pos);
       if (out.event.hparams !== undefined) out.hparams = { ...out.hparams, ...out.event.hparams };
     }
     pos = dataEnd + FOOTER_BYTES;
@@ -165,11 +183,11 @@ function decodeSimpleValue(bytes: Uint8Array, view: DataView, start: number, end
   const valueAt = tagStart + tagLength;
   if (bytes[p + 4] !== 0x0a || tagLength >= 0x80 || bytes[valueAt] !== 0x15 || valueAt + 5 !== end) return false;
   const tag = out.event.tag(bytes, tagStart, valueAt);
-  out.points.push({ key: out.keyPrefix === '' ? tag : out.keyPrefix + tag, step, value: view.getFloat32(valueAt + 1, true), wallTime });
+  out.writer.add(out.keyPrefix === '' ? tag : out.keyPrefix + tag, step, view.getFloat32(valueAt + 1, true), undefined, wallTime);
   return true;
 }
 
-function decodeInto(reader: WireReader, event: EventScalars, keyPrefix: string, points: MetricPoint[], problems: string[], at: number): void {
+function decodeInto(reader: WireReader, event: EventScalars, keyPrefix: string, writer: PointWriter, problems: string[], at: number): void {
   try {
     decodeEvent(reader, event);
   } catch (error) {
@@ -182,7 +200,7 @@ function decodeInto(reader: WireReader, event: EventScalars, keyPrefix: string, 
     const tag = event.tags[i] as string;
     const key = keyPrefix === '' ? tag : keyPrefix + tag;
     const value = event.values[i] as number;
-    points.push(wallTime === undefined ? { key, step, value } : { key, step, value, wallTime });
+    writer.add(key, step, value, undefined, wallTime);
   }
 }
 
@@ -205,4 +223,5 @@ export const TFEVENTS_FORMAT: AppendOnlyFormat<TfeventsCursor> = {
   classify: (path): LogFile | undefined => (isTfeventsFile(path) ? { format: 'tfevents', runDirectory: tfeventsRunDirectory(path) } : undefined),
   sniff: sniffTfevents,
   readChunk: (cursor, chunk, path) => readTfeventsChunk(cursor, chunk, tfeventsKeyPrefix(path)),
+  readColumns: (cursor, chunk, path) => readTfeventsColumns(cursor, chunk, tfeventsKeyPrefix(path)),
 };

@@ -1,0 +1,197 @@
+import type { MetricPoint } from './types';
+
+/** Takes points as a reader decodes them; `epoch` and `wallTime` are undefined where the record has none. */
+export interface PointWriter {
+  add(key: string, step: number, value: number, epoch: number | undefined, wallTime: number | undefined): void;
+}
+
+/** The points as objects, for the formats and callers that take `MetricPoint[]`. */
+export class PointList implements PointWriter {
+  readonly points: MetricPoint[] = [];
+
+  add(key: string, step: number, value: number, epoch: number | undefined, wallTime: number | undefined): void {
+    // Built field by field: a point without an epoch has no `epoch` property, as the readers always made them.
+    const point: { key: string; step: number; value: number; epoch?: number; wallTime?: number } = { key, step, value };
+    if (epoch !== undefined) point.epoch = epoch;
+    if (wallTime !== undefined) point.wallTime = wallTime;
+    this.points.push(point);
+  }
+}
+
+/** A series that takes a point at a time (SortedSeries), as the axes are written. */
+export interface AxisTarget {
+  set(step: number, value: number): boolean;
+}
+
+/** One key's points of a batch, in the order they were read. */
+export interface KeyColumn {
+  readonly key: string;
+  readonly steps: Float64Array;
+  readonly values: Float64Array;
+}
+
+const FIRST_CAPACITY = 512;
+/** A guess never allocates more than this up front (2 MiB of arrays); more points grow them. */
+const MAX_FIRST_CAPACITY = 1 << 16;
+const HAS_EPOCH = 1;
+const HAS_WALL_TIME = 2;
+
+/** A copy of the first `length` entries in an array twice the size (one function per type keeps each call site monomorphic). */
+function grownFloat64(array: Float64Array, length: number): Float64Array {
+  const bigger = new Float64Array(array.length * 2);
+  bigger.set(array.subarray(0, length));
+  return bigger;
+}
+
+function grownInt32(array: Int32Array, length: number): Int32Array {
+  const bigger = new Int32Array(array.length * 2);
+  bigger.set(array.subarray(0, length));
+  return bigger;
+}
+
+function grownUint8(array: Uint8Array, length: number): Uint8Array {
+  const bigger = new Uint8Array(array.length * 2);
+  bigger.set(array.subarray(0, length));
+  return bigger;
+}
+
+/**
+ * A reader's points as columns instead of one object per point: in the order they were read, each point's key
+ * (as a number), step, value, and epoch and wall time where the record had them; and, built once when asked,
+ * per key the typed arrays of its steps and values that the store appends in bulk. The read order is what the
+ * axes need (two points of one step may carry two wall times, and the last written wins) and what `toPoints`
+ * gives back exactly. The arrays grow by doubling and live as long as one chunk, so a chunk costs a few
+ * allocations, not one per point.
+ */
+export class PointColumns implements PointWriter {
+  /** Points added. */
+  size = 0;
+  /** The largest step added (`-Infinity` when none); steps that are NaN are not counted. */
+  maxStep = -Infinity;
+  private readonly keys: string[] = [];
+  private readonly idByKey = new Map<string, number>();
+  private keyIds: Int32Array;
+  private steps: Float64Array;
+  private values: Float64Array;
+  private fields: Uint8Array;
+  private epochs: Float64Array | undefined;
+  private wallTimes: Float64Array | undefined;
+  private byKey: KeyColumn[] | undefined;
+
+  /** `expected`: how many points the reader guesses the chunk holds, so that the arrays rarely grow (they double when they must). */
+  constructor(expected = FIRST_CAPACITY) {
+    const capacity = Math.max(FIRST_CAPACITY, Math.min(Math.ceil(expected), MAX_FIRST_CAPACITY));
+    this.keyIds = new Int32Array(capacity);
+    this.steps = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+    this.fields = new Uint8Array(capacity);
+  }
+
+  add(key: string, step: number, value: number, epoch: number | undefined, wallTime: number | undefined): void {
+    let id = this.idByKey.get(key);
+    if (id === undefined) {
+      id = this.keys.length;
+      this.idByKey.set(key, id);
+      this.keys.push(key);
+    }
+    const at = this.size;
+    if (at === this.keyIds.length) this.grow();
+    this.keyIds[at] = id;
+    this.steps[at] = step;
+    this.values[at] = value;
+    let fields = 0;
+    if (epoch !== undefined) {
+      (this.epochs ??= new Float64Array(this.keyIds.length))[at] = epoch;
+      fields = HAS_EPOCH;
+    }
+    if (wallTime !== undefined) {
+      (this.wallTimes ??= new Float64Array(this.keyIds.length))[at] = wallTime;
+      fields |= HAS_WALL_TIME;
+    }
+    this.fields[at] = fields;
+    if (step > this.maxStep) this.maxStep = step;
+    this.size = at + 1;
+    this.byKey = undefined;
+  }
+
+  /** Per key, in the order the keys first appear, its points' steps and values in the order read. */
+  get columns(): readonly KeyColumn[] {
+    return (this.byKey ??= this.splitByKey());
+  }
+
+  /** Whether any point carries an epoch or a wall time. */
+  get hasAxes(): boolean {
+    return this.epochs !== undefined || this.wallTimes !== undefined;
+  }
+
+  /**
+   * Each point's epoch and wall time where it has them, in the order the points were read, to `epoch` and
+   * `wallTime` as `set(step, value)` (the store's axis series); returns whether any call returned true.
+   */
+  writeAxes(epoch: AxisTarget, wallTime: AxisTarget): boolean {
+    const { epochs, wallTimes, fields, steps } = this;
+    let changed = false;
+    for (let i = 0; i < this.size; i++) {
+      const has = fields[i] as number;
+      if (has === 0) continue;
+      const step = steps[i] as number;
+      if (has & HAS_EPOCH && epoch.set(step, (epochs as Float64Array)[i] as number)) changed = true;
+      if (has & HAS_WALL_TIME && wallTime.set(step, (wallTimes as Float64Array)[i] as number)) changed = true;
+    }
+    return changed;
+  }
+
+  /** The same points as objects, in the order they were read (for a plan that renames keys, or a format of final values). */
+  toPoints(): MetricPoint[] {
+    const list = new PointList();
+    for (let i = 0; i < this.size; i++) {
+      const has = this.fields[i] as number;
+      list.add(
+        this.keys[this.keyIds[i] as number] as string,
+        this.steps[i] as number,
+        this.values[i] as number,
+        has & HAS_EPOCH ? this.epochs?.[i] : undefined,
+        has & HAS_WALL_TIME ? this.wallTimes?.[i] : undefined,
+      );
+    }
+    return list.points;
+  }
+
+  /** One counting pass: each key's arrays are allocated at their exact size, and filled in read order. */
+  private splitByKey(): KeyColumn[] {
+    const counts = new Int32Array(this.keys.length);
+    for (let i = 0; i < this.size; i++) {
+      const id = this.keyIds[i] as number;
+      counts[id] = (counts[id] as number) + 1;
+    }
+    const columns = this.keys.map((key, id) => ({ key, steps: new Float64Array(counts[id] as number), values: new Float64Array(counts[id] as number) }));
+    counts.fill(0);
+    for (let i = 0; i < this.size; i++) {
+      const id = this.keyIds[i] as number;
+      const column = columns[id] as KeyColumn;
+      const j = counts[id] as number;
+      column.steps[j] = this.steps[i] as number;
+      column.values[j] = this.values[i] as number;
+      counts[id] = j + 1;
+    }
+    return columns;
+  }
+
+  private grow(): void {
+    const length = this.size;
+    this.keyIds = grownInt32(this.keyIds, length);
+    this.steps = grownFloat64(this.steps, length);
+    this.values = grownFloat64(this.values, length);
+    this.fields = grownUint8(this.fields, length);
+    if (this.epochs !== undefined) this.epochs = grownFloat64(this.epochs, length);
+    if (this.wallTimes !== undefined) this.wallTimes = grownFloat64(this.wallTimes, length);
+  }
+}
+
+/** What a reader hands the store: objects, or the same points as columns. */
+export type PointBatch = readonly MetricPoint[] | PointColumns;
+
+/** The batch as objects; columns are turned back into points in the order they were read. */
+export function batchPoints<Points extends readonly MetricPoint[]>(batch: Points | PointColumns): Points | MetricPoint[] {
+  return batch instanceof PointColumns ? batch.toPoints() : batch;
+}
