@@ -1,5 +1,13 @@
 import type { TokenSummary } from './tokenStatistics';
-import { tokenShift, type PositionBucketShift, type TokenShift, type TokenShiftEntry, type TokenShiftInput, type TokenShiftOptions } from './tokenShift';
+import {
+  tokenShift,
+  type PositionBucketShift,
+  type ShiftNumbers,
+  type TokenShift,
+  type TokenShiftEntry,
+  type TokenShiftInput,
+  type TokenShiftOptions,
+} from './tokenShift';
 
 /** Text of token ids, from the run's tokenizer; without one, ids stay ids and `text` is null. */
 export interface TokenTextDecoder {
@@ -65,18 +73,9 @@ export function chooseEvaluations<T extends ShiftCandidate>(
 const finite = (value: number | null): number | null => (value !== null && Number.isFinite(value) ? value : null);
 
 /** One token as the report and the panel list it: its id, its text (null without a tokenizer) and its numbers. */
-export interface TokenShiftRow {
+export interface TokenShiftRow extends ShiftNumbers {
   readonly id: number;
   readonly text: string | null;
-  readonly count: number;
-  readonly accuracyFrom: number;
-  readonly accuracyTo: number;
-  readonly meanNllFrom: number | null;
-  readonly meanNllTo: number | null;
-  readonly nllChange: number | null;
-  readonly share: number | null;
-  readonly overconfidentFrom: number | null;
-  readonly overconfidentTo: number | null;
 }
 
 /** The `tokens` object of a run in `report --json`. */
