@@ -234,9 +234,10 @@ test("the run read from the cell's output weighs the cell's warning and gives it
   while (diagnostics[0]?.severity !== 1 && Date.now() < deadline) diagnostics = await report();
   const [diagnostic] = diagnostics;
   assert.equal(diagnostic?.cell, 2);
+  // The printed dicts carry no step: the run counts in epochs, and the warning says so.
   assert.match(
     diagnostic?.message ?? '',
-    /In run "train\.ipynb · cell 4 \(nb\/train\.ipynb#cell-4\)", eval loss was lowest at step 3, but accuracy is still rising at step 10/,
+    /In run "train\.ipynb · cell 4 \(nb\/train\.ipynb#cell-4\)", eval loss was lowest at epoch 3, but accuracy is still rising at epoch 10/,
   );
   const fix = diagnostic?.actions.find((action) => action.title.startsWith('Set metric_for_best_model'));
   assert.match(fix?.title ?? '', /^Set metric_for_best_model="eval_accuracy"/);
