@@ -133,6 +133,8 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
       copied.rows === rows &&
       copied.vocab === vocab &&
       copied.shared === shared;
+    // Widened here and copied: handing the helper its rows as stored (half the bytes for fp16) to widen itself
+    // while this thread loads the chunk measured no faster on 8 fp16 chunks of 128 × 32,000.
     if (!held) {
       new Float32Array(shared.logits, 0, rows * vocab).set(logits.subarray(from * vocab, (from + rows) * vocab));
       copied = { logits, from, rows, vocab, shared };
