@@ -101,7 +101,10 @@ function spikeAt(window: readonly number[], step: number, value: number): Spike 
  * Continues `previous` over the points of `series` past its `length` (from the start when there is none).
  * Most logs are ruled out as spikes by the window's minimum alone: a spike needs x_t ≥ 1.5·μ > 0, and the
  * median μ is at least the minimum, so x_t ≤ 0 or x_t < 1.5·min (min > 0) is no spike; the exact test runs
- * on the rest. The window's minimum is kept as logs come and go, rescanned only when the minimum leaves.
+ * on the rest, after its median alone (x_t ≥ 1.5·μ) has not ruled it out: a noisy series (a gradient norm)
+ * passes the minimum's test at many logs, and the median of a sorted copy of 20 numbers costs far less than
+ * the window and MAD the exact test builds. The window's minimum is kept as logs come and go, rescanned only
+ * when the minimum leaves.
  */
 export function scanSeries(series: Series, withSpikes: boolean, previous: SeriesScan = EMPTY_SCAN): SeriesScan {
   const { steps, values } = series;
@@ -116,6 +119,7 @@ export function scanSeries(series: Series, withSpikes: boolean, previous: Series
   let minimum = Number.POSITIVE_INFINITY;
   for (let i = 0; i < size; i++) if ((ring[i] as number) < minimum) minimum = ring[i] as number;
   const found: Spike[] = [];
+  const sorted = new Float64Array(SPIKE_WINDOW);
   for (let i = previous.length; i < n; i++) {
     const value = values[i] as number;
     if (!Number.isFinite(value)) {
@@ -123,7 +127,13 @@ export function scanSeries(series: Series, withSpikes: boolean, previous: Series
       nonFinite = { first: nonFinite?.first ?? point, last: point, count: (nonFinite?.count ?? 0) + 1 };
       continue;
     }
-    if (withSpikes && finiteCount >= SPIKE_MIN_WINDOW && value > 0 && !(minimum > 0 && value < 1.5 * minimum)) {
+    if (
+      withSpikes &&
+      finiteCount >= SPIKE_MIN_WINDOW &&
+      value > 0 &&
+      !(minimum > 0 && value < 1.5 * minimum) &&
+      value >= 1.5 * windowMedian(ring, size, sorted)
+    ) {
       const spike = spikeAt(windowOf(ring, head, size), steps[i] as number, value);
       if (spike !== undefined) found.push(spike);
     }
@@ -148,6 +158,17 @@ export function scanSeries(series: Series, withSpikes: boolean, previous: Series
     recent: windowOf(ring, head, size),
     spikes: found.length === 0 ? previous.spikes : [...previous.spikes, ...found],
   };
+}
+
+/**
+ * The median of the window's `size` values, as TrailingWindow.median takes it (the order of the ring does not
+ * matter to a median), sorted in `scratch`. Only a zero's sign may differ, which no test x_t ≥ 1.5·μ with x_t > 0 sees.
+ */
+function windowMedian(ring: Float64Array, size: number, scratch: Float64Array): number {
+  const window = scratch.subarray(0, size);
+  window.set(ring.subarray(0, size));
+  window.sort();
+  return size % 2 === 1 ? (window[size >> 1] as number) : ((window[(size >> 1) - 1] as number) + (window[size >> 1] as number)) / 2;
 }
 
 function windowOf(ring: Float64Array, head: number, size: number): number[] {
