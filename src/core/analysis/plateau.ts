@@ -19,12 +19,12 @@ interface Flatness {
 function finitePoints(series: Series): { steps: number[]; values: number[] } {
   const steps: number[] = [];
   const values: number[] = [];
-  series.steps.forEach((step, i) => {
+  for (let i = 0; i < series.steps.length; i++) {
     const value = series.values[i] as number;
-    if (!Number.isFinite(value)) return;
-    steps.push(step);
+    if (value - value !== 0) continue;
+    steps.push(series.steps[i] as number);
     values.push(value);
-  });
+  }
   return { steps, values };
 }
 
