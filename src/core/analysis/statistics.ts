@@ -1,8 +1,11 @@
 /** Small, exact statistics the warning rules rest on (see WARNINGS.md in the docs). */
 
 export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const copy = Float64Array.from(values);
+  return values.length === 0 ? Number.NaN : medianInPlace(Float64Array.from(values));
+}
+
+/** The median of `copy`, which it reorders. */
+function medianInPlace(copy: Float64Array): number {
   // NaN has no place in an order: such a series is sorted whole (NaN last), as before.
   if (hasNaN(copy)) return sortedMedian(copy.sort());
   const n = copy.length;
@@ -72,9 +75,13 @@ export function mean(values: readonly number[]): number {
  */
 export function noiseSigma(values: readonly number[]): number {
   if (values.length < 3) return 0;
-  const diffs = values.slice(1).map((value, i) => value - (values[i] as number));
-  const center = median(diffs);
-  return (1.4826 * median(diffs.map((d) => Math.abs(d - center)))) / Math.SQRT2;
+  // The differences in one typed array, their median taken in it, then their deviations in the same array:
+  // the deviations' median is the same whatever order the first selection left them in.
+  const diffs = new Float64Array(values.length - 1);
+  for (let i = 0; i < diffs.length; i++) diffs[i] = (values[i + 1] as number) - (values[i] as number);
+  const center = medianInPlace(diffs);
+  for (let i = 0; i < diffs.length; i++) diffs[i] = Math.abs((diffs[i] as number) - center);
+  return (1.4826 * medianInPlace(diffs)) / Math.SQRT2;
 }
 
 /** lvl(x): the median of the last ⌈m/2⌉ points. */
