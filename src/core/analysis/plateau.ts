@@ -1,7 +1,7 @@
 import type { Series } from '../types';
 import { evaluationCount, pText } from './evalPoints';
 import { accuracyNoun, accuracyNounCapitalized, formatPoints, pointsInUnits, type AccuracyMeasure } from './accuracyMeasure';
-import { level, mannKendallBoth, mannKendallP, theilSen } from './statistics';
+import { allFinite, level, mannKendallBoth, mannKendallP, theilSen } from './statistics';
 import type { Confidence, Warning } from './warning';
 
 interface Flatness {
@@ -16,7 +16,9 @@ interface Flatness {
   readonly downP: number;
 }
 
-function finitePoints(series: Series): { steps: number[]; values: number[] } {
+/** The series' finite points: the series itself when all are (nothing here writes to them), else a copy without the rest. */
+function finitePoints(series: Series): { readonly steps: readonly number[]; readonly values: readonly number[] } {
+  if (allFinite(series.values)) return series;
   const steps: number[] = [];
   const values: number[] = [];
   for (let i = 0; i < series.steps.length; i++) {

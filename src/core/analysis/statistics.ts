@@ -52,7 +52,7 @@ function hasNaN(values: Float64Array): boolean {
 }
 
 /** Whether every value is finite: a loop, as the rules ask it of series thousands of evaluations long. */
-function allFinite(values: readonly number[]): boolean {
+export function allFinite(values: readonly number[]): boolean {
   for (let i = 0; i < values.length; i++) {
     const value = values[i] as number;
     if (value - value !== 0) return false;
