@@ -96,7 +96,8 @@ test('downsampling keeps the same points as the set-based definition, NaN and ±
 function theilSenBySort(x: readonly number[], y: readonly number[], alpha: number): { slope: number; low: number; high: number } | undefined {
   const slopes: number[] = [];
   for (let i = 0; i < x.length; i++)
-    for (let j = i + 1; j < x.length; j++) if ((x[j] as number) !== (x[i] as number)) slopes.push(((y[j] as number) - (y[i] as number)) / ((x[j] as number) - (x[i] as number)));
+    for (let j = i + 1; j < x.length; j++)
+      if ((x[j] as number) !== (x[i] as number)) slopes.push(((y[j] as number) - (y[i] as number)) / ((x[j] as number) - (x[i] as number)));
   if (slopes.length === 0) return undefined;
   const sorted = Float64Array.from(slopes).sort();
   const ranks = theilSenRanks(x.length, sorted.length, alpha);
