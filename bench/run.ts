@@ -16,6 +16,7 @@ import { tfeventsBench } from './tfeventsBench';
 import { trackersBench } from './trackersBench';
 import { panelBench } from './panelBench';
 import { sessionBench } from './sessionBench';
+import { webviewBench } from './webviewBench';
 import { recordsBench } from './recordsBench';
 import { longestBlockMs, medianMs, type Row } from './timing';
 
@@ -203,6 +204,7 @@ async function main(): Promise<void> {
     rows.push(...recordsBench(dir));
     storeMemory();
     rows.push(...(await sessionBench(dir)));
+    rows.push(...(await webviewBench()));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kendallS, mannKendallBoth, mannKendallP, median } from '../../src/core/analysis/statistics';
+import { kendallS, mannKendallBoth, mannKendallP, median, theilSen, theilSenRanks } from '../../src/core/analysis/statistics';
 import { downsampleMinMax } from '../../src/core/downsample';
 import type { Series } from '../../src/core/types';
 
@@ -89,5 +89,33 @@ test('downsampling keeps the same points as the set-based definition, NaN and ±
     const series = { steps: values.map((_, i) => i * 2), values };
     const maxPoints = 3 + Math.floor(random() * 300);
     assert.deepEqual(downsampleMinMax(series, maxPoints), downsampleBySet(series, maxPoints), `length ${length}, at most ${maxPoints}`);
+  }
+});
+
+/** Theil–Sen by its definition: every pairwise slope sorted, read at the median and the interval's ranks. */
+function theilSenBySort(x: readonly number[], y: readonly number[], alpha: number): { slope: number; low: number; high: number } | undefined {
+  const slopes: number[] = [];
+  for (let i = 0; i < x.length; i++)
+    for (let j = i + 1; j < x.length; j++)
+      if ((x[j] as number) !== (x[i] as number)) slopes.push(((y[j] as number) - (y[i] as number)) / ((x[j] as number) - (x[i] as number)));
+  if (slopes.length === 0) return undefined;
+  const sorted = Float64Array.from(slopes).sort();
+  const ranks = theilSenRanks(x.length, sorted.length, alpha);
+  const middle = sorted.length >> 1;
+  const slope = sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return { slope, low: sorted[ranks.low] as number, high: sorted[ranks.high] as number };
+}
+
+test('Theil–Sen by selection gives the sorted slopes’ order statistics, ties, zeros of both signs and NaN included', () => {
+  const random = generator(23);
+  for (let k = 0; k < 300; k++) {
+    const n = 2 + Math.floor(random() * 120);
+    const x = Array.from({ length: n }, (_, i) => (random() < 0.1 ? i - 1 : i) * (random() < 0.5 ? 1 : -1));
+    const y = Array.from({ length: n }, () => {
+      const r = random();
+      return r < 0.1 ? 0 : r < 0.2 ? -0 : r < 0.22 && k % 2 === 0 ? Number.NaN : r < 0.5 ? Math.round(random() * 3) : random();
+    });
+    const fit = theilSen(x, y, 0.1);
+    assert.deepEqual(fit === undefined ? undefined : { ...fit }, theilSenBySort(x, y, 0.1), `n = ${n}`);
   }
 });

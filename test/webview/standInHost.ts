@@ -48,7 +48,8 @@ window.acquireVsCodeApi = () => ({
 document.addEventListener('securitypolicyviolation', (event) => (window.cspViolations = (window.cspViolations || []).concat(event.violatedDirective + ' ' + event.blockedURI)));
 `;
 
-export async function startStandInHost(theme: StandInTheme = 'dark'): Promise<{ url: string; close(): Promise<void> }> {
+/** `root`: the checkout whose media/ and dist/ it serves (the benchmark's bundle lives elsewhere than the tests'). */
+export async function startStandInHost(theme: StandInTheme = 'dark', root = ROOT): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     void (async () => {
       const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -57,7 +58,7 @@ export async function startStandInHost(theme: StandInTheme = 'dark'): Promise<{ 
       if (url.pathname === '/stand-in.js') return response.writeHead(200, { 'content-type': 'text/javascript' }).end(STAND_IN);
       if (url.pathname === '/theme.css') return response.writeHead(200, { 'content-type': 'text/css' }).end(`body{${decodeURIComponent(url.search.slice(1))}}`);
       try {
-        const body = await readFile(join(ROOT, url.pathname));
+        const body = await readFile(join(root, url.pathname));
         response.writeHead(200, { 'content-type': TYPES[extname(url.pathname)] ?? 'application/octet-stream' }).end(body);
       } catch {
         response.writeHead(404).end();

@@ -60,17 +60,13 @@ function joinByTable(loss: Series, accuracy: Series, measure: AccuracyMeasure): 
 
 export function argmin(values: readonly number[]): number {
   let best = 0;
-  values.forEach((value, i) => {
-    if (value < (values[best] as number)) best = i;
-  });
+  for (let i = 1; i < values.length; i++) if ((values[i] as number) < (values[best] as number)) best = i;
   return best;
 }
 
 export function argmax(values: readonly number[]): number {
   let best = 0;
-  values.forEach((value, i) => {
-    if (value > (values[best] as number)) best = i;
-  });
+  for (let i = 1; i < values.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
   return best;
 }
 

@@ -1,7 +1,7 @@
 import type { Series } from '../types';
 import { evaluationCount, pText } from './evalPoints';
 import { accuracyNoun, accuracyNounCapitalized, formatPoints, pointsInUnits, type AccuracyMeasure } from './accuracyMeasure';
-import { level, mannKendallBoth, mannKendallP, theilSen } from './statistics';
+import { allFinite, level, mannKendallBoth, mannKendallP, theilSen } from './statistics';
 import type { Confidence, Warning } from './warning';
 
 interface Flatness {
@@ -16,15 +16,17 @@ interface Flatness {
   readonly downP: number;
 }
 
-function finitePoints(series: Series): { steps: number[]; values: number[] } {
+/** The series' finite points: the series itself when all are (nothing here writes to them), else a copy without the rest. */
+function finitePoints(series: Series): { readonly steps: readonly number[]; readonly values: readonly number[] } {
+  if (allFinite(series.values)) return series;
   const steps: number[] = [];
   const values: number[] = [];
-  series.steps.forEach((step, i) => {
+  for (let i = 0; i < series.steps.length; i++) {
     const value = series.values[i] as number;
-    if (!Number.isFinite(value)) return;
-    steps.push(step);
+    if (value - value !== 0) continue;
+    steps.push(series.steps[i] as number);
     values.push(value);
-  });
+  }
   return { steps, values };
 }
 

@@ -1,10 +1,13 @@
 /** Small, exact statistics the warning rules rest on (see WARNINGS.md in the docs). */
 
 export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const copy = Float64Array.from(values);
+  return values.length === 0 ? Number.NaN : medianInPlace(Float64Array.from(values));
+}
+
+/** The median of `copy`, which it reorders. */
+function medianInPlace(copy: Float64Array): number {
   // NaN has no place in an order: such a series is sorted whole (NaN last), as before.
-  if (!values.every((value) => !Number.isNaN(value))) return sortedMedian(copy.sort());
+  if (hasNaN(copy)) return sortedMedian(copy.sort());
   const n = copy.length;
   const middle = n >> 1;
   const upper = select(copy, middle);
@@ -43,6 +46,20 @@ function select(values: Float64Array, k: number): number {
   return values[k] as number;
 }
 
+function hasNaN(values: Float64Array): boolean {
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) return true;
+  return false;
+}
+
+/** Whether every value is finite: a loop, as the rules ask it of series thousands of evaluations long. */
+export function allFinite(values: readonly number[]): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    if (value - value !== 0) return false;
+  }
+  return true;
+}
+
 function sortedMedian(sorted: Float64Array): number {
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
@@ -58,9 +75,13 @@ export function mean(values: readonly number[]): number {
  */
 export function noiseSigma(values: readonly number[]): number {
   if (values.length < 3) return 0;
-  const diffs = values.slice(1).map((value, i) => value - (values[i] as number));
-  const center = median(diffs);
-  return (1.4826 * median(diffs.map((d) => Math.abs(d - center)))) / Math.SQRT2;
+  // The differences in one typed array, their median taken in it, then their deviations in the same array:
+  // the deviations' median is the same whatever order the first selection left them in.
+  const diffs = new Float64Array(values.length - 1);
+  for (let i = 0; i < diffs.length; i++) diffs[i] = (values[i + 1] as number) - (values[i] as number);
+  const center = medianInPlace(diffs);
+  for (let i = 0; i < diffs.length; i++) diffs[i] = Math.abs((diffs[i] as number) - center);
+  return (1.4826 * medianInPlace(diffs)) / Math.SQRT2;
 }
 
 /** lvl(x): the median of the last ⌈m/2⌉ points. */
@@ -75,7 +96,7 @@ export function level(values: readonly number[]): number {
  */
 export function kendallS(values: readonly number[]): number {
   const n = values.length;
-  if (n <= 64 || !values.every(Number.isFinite)) {
+  if (n <= 64 || !allFinite(values)) {
     let s = 0;
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) s += Math.sign((values[j] as number) - (values[i] as number));
     return s;
@@ -210,7 +231,7 @@ export function mannKendallP(values: readonly number[], direction: 'up' | 'down'
 export function mannKendallBoth(values: readonly number[]): { readonly up: number; readonly down: number } {
   const n = values.length;
   if (n < 4) return { up: 1, down: 1 };
-  if (n >= 10 && values.every(Number.isFinite)) {
+  if (n >= 10 && allFinite(values)) {
     const { inversions, sorted } = countInversions(values);
     const groups = runLengths(sorted);
     let tied = 0;
@@ -297,17 +318,49 @@ export interface TheilSen {
 export function theilSen(x: readonly number[], y: readonly number[], alpha = 0.1): TheilSen | undefined {
   const all = new Float64Array((x.length * (x.length - 1)) / 2);
   let count = 0;
+  let anyNaN = false;
   for (let i = 0; i < x.length; i++) {
     for (let j = i + 1; j < x.length; j++) {
       const dx = (x[j] as number) - (x[i] as number);
-      if (dx !== 0) all[count++] = ((y[j] as number) - (y[i] as number)) / dx;
+      if (dx === 0) continue;
+      const slope = ((y[j] as number) - (y[i] as number)) / dx;
+      anyNaN ||= Number.isNaN(slope);
+      all[count++] = slope;
     }
   }
   if (count === 0) return undefined;
-  const slopes = all.subarray(0, count).sort();
-  const critical = kendallCritical(x.length, alpha) - (x.length < 10 ? 2 : 0);
+  const ranks = theilSenRanks(x.length, count, alpha);
+  const slopes = all.subarray(0, count);
+  // Three or four order statistics of thousands of slopes: selected, not sorted (NaN has no order: sorted then).
+  const at = anyNaN ? sortedOrder(slopes) : (k: number): number => orderStatistic(slopes, k);
+  const middle = count >> 1;
+  return { slope: count % 2 === 1 ? at(middle) : (at(middle - 1) + at(middle)) / 2, low: at(ranks.low), high: at(ranks.high) };
+}
+
+/** Where the interval's ends sit among `count` sorted slopes of `n` points (0-based). */
+export function theilSenRanks(n: number, count: number, alpha: number): { readonly low: number; readonly high: number } {
+  const critical = kendallCritical(n, alpha) - (n < 10 ? 2 : 0);
   // 1-based ranks M1 = (N − C)/2 and M2 + 1 = (N + C)/2 + 1 (Hollander & Wolfe); clamped to the slopes there are.
-  const lowRank = Math.max(1, Math.floor((count - critical) / 2));
-  const highRank = Math.min(count, Math.ceil((count + critical) / 2) + 1);
-  return { slope: sortedMedian(slopes), low: slopes[lowRank - 1] as number, high: slopes[highRank - 1] as number };
+  return { low: Math.max(1, Math.floor((count - critical) / 2)) - 1, high: Math.min(count, Math.ceil((count + critical) / 2) + 1) - 1 };
+}
+
+function sortedOrder(values: Float64Array): (k: number) => number {
+  const sorted = values.sort();
+  return (k) => sorted[k] as number;
+}
+
+/**
+ * The value a sort would put at k (0-based), by selection: any order of the values gives the same, so the
+ * array is left as the selection leaves it for the next. A sort puts −0 before +0, which selection does not
+ * tell apart: a zero found is given the sign the sort would give it.
+ */
+function orderStatistic(values: Float64Array, k: number): number {
+  const value = select(values, k);
+  if (value !== 0) return value;
+  let belowPositiveZero = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v < 0 || Object.is(v, -0)) belowPositiveZero++;
+  }
+  return k < belowPositiveZero ? -0 : 0;
 }
