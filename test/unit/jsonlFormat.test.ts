@@ -154,7 +154,8 @@ test('lines of keys and numbers, read in place without JSON.parse, give exactly 
           `${negative ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}${exponent === null ? '' : exponent.join('')}`,
       ),
     fc.double({ noNaN: true, noDefaultInfinity: true }).map((value) => JSON.stringify(value)),
-    fc.constantFrom('1e999', '-1e999', '0.1', '-0', '-0.0', '007', '1.', '.5', '+1', '0x1F', '1e', 'true', 'null', '"2.5"'),
+    fc.constantFrom('1e999', '-1e999', '0.1', '-0', '-0.0', '007', '1.', '.5', '+1', '0x1F', '1e', 'true', 'false', 'null', 'nul', 'nullx', '[1]', '{}'),
+    fc.constantFrom('"2.5"', '"1,234"', '" 7 "', '"nan"', '"inf"', '"0:00:01"', '""', '"a\\"b"', '"0x10"', '"1e3"'),
   );
   const key = fc.constantFrom(
     'step',
@@ -189,6 +190,17 @@ test('lines of keys and numbers, read in place without JSON.parse, give exactly 
     fc.property(fc.array(line, { maxLength: 20 }), (lines) => {
       const result = readJsonlChunk(EMPTY_JSONL_CURSOR, encoder.encode(lines.map((text) => `${text}\n`).join('')));
       const expected = lines.map((text) => parseJsonlLine(text));
+      // A line at a time too: a number the reader leaves to JSON.parse sends the rest of its chunk there.
+      let cursor = EMPTY_JSONL_CURSOR;
+      const oneByOne = lines.flatMap((text) => {
+        const read = readJsonlChunk(cursor, encoder.encode(`${text}\n`));
+        cursor = read.cursor;
+        return read.points;
+      });
+      assert.deepStrictEqual(
+        oneByOne,
+        expected.flatMap((parsed) => ('points' in parsed ? parsed.points : [])),
+      );
       assert.deepStrictEqual(
         result.points,
         expected.flatMap((parsed) => ('points' in parsed ? parsed.points : [])),

@@ -1,4 +1,5 @@
 import type { PointWriter } from '../pointColumns';
+import { parseNumber } from './consoleLines';
 import { isMetricKey, STEP_KEYS } from './metricRecord';
 
 /** What a key does in a record, decided once per distinct key string (`writeRecordPoints` and `readStep` decide the same per line). */
@@ -49,17 +50,20 @@ const ZERO = 48;
 const NINE = 57;
 const SMALL_E = 101;
 const BIG_E = 69;
+const LETTER_N = 110;
+const LETTER_T = 116;
+const LETTER_F = 102;
 
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 13;
 const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;
 
 /**
- * Reads the common JSONL line, a flat object whose values are all JSON numbers, straight from the chunk's text
- * into the writer: no object per line, no string per key (a key is recognised by its hash and compared in
- * place, and its role is decided once per chunk), no string per number unless it has more than 15 digits or a
- * large exponent. Anything else (a string, null, a nested value, an escaped or index-like key, a key twice,
- * text `JSON.parse` would refuse) returns -1 having written nothing, and the caller reads the line as before.
- * The points are the ones `writeRecordPoints(JSON.parse(line))` writes, in the same order.
+ * Reads the common JSONL line, a flat object of numbers (and strings, null, true, false), straight from the
+ * chunk's text into the writer: no object per line, no string per key (a key is recognised where it stands and
+ * its role decided once per chunk), no string per number, a string kept only when a metric's value. Anything
+ * else (a nested value, an escape, an index-like key, a key twice, a number of more than 15 digits, text
+ * `JSON.parse` would refuse) returns -1 having written nothing, and the caller reads the line as before. The
+ * points are the ones `writeRecordPoints(JSON.parse(line))` writes, in the same order.
  */
 export class FlatLineReader {
   private readonly keys = new Map<number, KeyEntry>();
@@ -69,6 +73,14 @@ export class FlatLineReader {
   /** The line's metrics until its step, epoch and time are known (they may come after the metrics). */
   private metricKeys: string[] = [];
   private metricValues: number[] = [];
+  /**
+   * True once a number had more than 15 digits or a power of ten past 10^±22 (a float written at full
+   * precision): exactness would then take a string per number, slower than `JSON.parse`, so the caller
+   * stops asking this reader for the rest of the chunk (a log writes its numbers one way throughout).
+   */
+  longNumbers = false;
+  /** Where the number `readNumber` last read ends. */
+  private numberEnd = 0;
 
   constructor(private readonly writer: PointWriter) {}
 
@@ -121,62 +133,50 @@ export class FlatLineReader {
         if (c !== COLON) return -1;
         c = text.charCodeAt(++i);
         while (isSpace(c)) c = text.charCodeAt(++i);
-        // A JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
-        const numberStart = i;
-        const negative = c === MINUS;
-        if (negative) c = text.charCodeAt(++i);
-        if (!isDigit(c)) return -1;
-        let mantissa = 0;
-        let digits = 0;
-        let scale = 0;
-        if (c === ZERO) c = text.charCodeAt(++i);
-        else
-          while (isDigit(c)) {
-            mantissa = mantissa * 10 + (c - ZERO);
-            digits++;
-            c = text.charCodeAt(++i);
-          }
-        if (c === DOT) {
-          c = text.charCodeAt(++i);
-          if (!isDigit(c)) return -1;
-          while (isDigit(c)) {
-            mantissa = mantissa * 10 + (c - ZERO);
-            if (mantissa !== 0) digits++;
-            scale--;
-            c = text.charCodeAt(++i);
-          }
-        }
-        let exact = digits <= MAX_EXACT_DIGITS;
-        if (c === SMALL_E || c === BIG_E) {
-          c = text.charCodeAt(++i);
-          const negativeExponent = c === MINUS;
-          if (c === MINUS || c === PLUS) c = text.charCodeAt(++i);
-          if (!isDigit(c)) return -1;
-          let exponent = 0;
-          while (isDigit(c)) {
-            if (exponent < 1000) exponent = exponent * 10 + (c - ZERO);
-            c = text.charCodeAt(++i);
-          }
-          scale += negativeExponent ? -exponent : exponent;
-          exact = false;
-        }
-        let value: number;
-        if (exact && scale >= -22) value = scale === 0 ? mantissa : mantissa / (POWERS_OF_TEN[-scale] as number);
-        else value = Number(text.slice(numberStart + (negative ? 1 : 0), i));
-        if (negative) value = -value;
         const kind = entry.kind;
-        if (kind === METRIC) {
-          this.metricKeys[metrics] = entry.key;
-          this.metricValues[metrics] = value;
-          metrics++;
-        } else if (kind >= 0) {
-          if (kind < stepRank && Number.isFinite(value)) {
-            stepRank = kind;
-            step = value;
+        if (c === QUOTE) {
+          // A string: a metric's may hold a number, read as writeRecordPoints reads it; any other key's is skipped.
+          const stringStart = ++i;
+          for (;;) {
+            if (i >= length) return -1;
+            c = text.charCodeAt(i);
+            if (c === QUOTE) break;
+            if (c === BACKSLASH || c < 32) return -1;
+            i++;
           }
-        } else if (kind === EPOCH) epoch = Number.isFinite(value) ? value : undefined;
-        else if (kind === TIMESTAMP) timestamp = value;
-        else if (kind === UNDERSCORE_TIMESTAMP) underscoreTimestamp = value;
+          if (kind === METRIC) {
+            const value = parseNumber(text.slice(stringStart, i));
+            if (value !== undefined) {
+              this.metricKeys[metrics] = entry.key;
+              this.metricValues[metrics] = value;
+              metrics++;
+            }
+          }
+          c = text.charCodeAt(++i);
+        } else if (c === LETTER_N || c === LETTER_T || c === LETTER_F) {
+          // null, true and false measure nothing and place nothing.
+          const literal = c === LETTER_N ? 'null' : c === LETTER_T ? 'true' : 'false';
+          if (!text.startsWith(literal, i)) return -1;
+          i += literal.length;
+          c = text.charCodeAt(i);
+        } else {
+          const value = this.readNumber(text, i);
+          if (Number.isNaN(value)) return -1;
+          i = this.numberEnd;
+          c = text.charCodeAt(i);
+          if (kind === METRIC) {
+            this.metricKeys[metrics] = entry.key;
+            this.metricValues[metrics] = value;
+            metrics++;
+          } else if (kind >= 0) {
+            if (kind < stepRank && Number.isFinite(value)) {
+              stepRank = kind;
+              step = value;
+            }
+          } else if (kind === EPOCH) epoch = Number.isFinite(value) ? value : undefined;
+          else if (kind === TIMESTAMP) timestamp = value;
+          else if (kind === UNDERSCORE_TIMESTAMP) underscoreTimestamp = value;
+        }
         while (isSpace(c)) c = text.charCodeAt(++i);
         if (c === CLOSE_BRACE) break;
         if (c !== COMMA) return -1;
@@ -193,6 +193,56 @@ export class FlatLineReader {
       for (let m = 0; m < metrics; m++) this.writer.add(this.metricKeys[m] as string, step, this.metricValues[m] as number, epoch, wallTime);
     }
     return i;
+  }
+
+  /** The JSON number at `start` (its end in `numberEnd`), or NaN when the text there is not one. */
+  private readNumber(text: string, start: number): number {
+    let i = start;
+    let c = text.charCodeAt(i);
+    // A JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+    const negative = c === MINUS;
+    if (negative) c = text.charCodeAt(++i);
+    if (!isDigit(c)) return NaN;
+    let mantissa = 0;
+    let digits = 0;
+    let scale = 0;
+    if (c === ZERO) c = text.charCodeAt(++i);
+    else
+      while (isDigit(c)) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        digits++;
+        c = text.charCodeAt(++i);
+      }
+    if (c === DOT) {
+      c = text.charCodeAt(++i);
+      if (!isDigit(c)) return NaN;
+      while (isDigit(c)) {
+        mantissa = mantissa * 10 + (c - ZERO);
+        if (mantissa !== 0) digits++;
+        scale--;
+        c = text.charCodeAt(++i);
+      }
+    }
+    if (c === SMALL_E || c === BIG_E) {
+      c = text.charCodeAt(++i);
+      const negativeExponent = c === MINUS;
+      if (c === MINUS || c === PLUS) c = text.charCodeAt(++i);
+      if (!isDigit(c)) return NaN;
+      let exponent = 0;
+      while (isDigit(c)) {
+        if (exponent < 1000) exponent = exponent * 10 + (c - ZERO);
+        c = text.charCodeAt(++i);
+      }
+      scale += negativeExponent ? -exponent : exponent;
+    }
+    if (digits > MAX_EXACT_DIGITS || scale < -22 || scale > 22) {
+      // JSON.parse reads such a number without the string Number would need: the chunk's lines go to it.
+      this.longNumbers = true;
+      return NaN;
+    }
+    const value = scale === 0 ? mantissa : scale < 0 ? mantissa / (POWERS_OF_TEN[-scale] as number) : mantissa * (POWERS_OF_TEN[scale] as number);
+    this.numberEnd = i;
+    return negative ? -value : value;
   }
 
   private entry(text: string, start: number, end: number, hash: number): KeyEntry {

@@ -88,7 +88,7 @@ function readJsonl(cursor: JsonlCursor, chunk: Uint8Array, writer: PointWriter):
     // line of `text` ends with `\n`, the last one too.
     for (let start = 0; start < text.length; lineNumber++) {
       // An empty line is a line skipped for its length, or no record: nothing to parse either way.
-      let end = text.charCodeAt(start) === NEWLINE ? start : flat.read(text, start);
+      let end = text.charCodeAt(start) === NEWLINE ? start : flat.longNumbers ? -1 : flat.read(text, start);
       if (end < 0) {
         end = text.indexOf('\n', start);
         const error = addLinePoints(text.slice(start, end), writer);
