@@ -133,3 +133,83 @@ test('a chunk gives, line by line, exactly what parseJsonlLine gives: the strict
     }),
   );
 });
+
+test('lines of keys and numbers, read in place without JSON.parse, give exactly what parseJsonlLine gives', () => {
+  const digits = (min: number, max: number): fc.Arbitrary<string> =>
+    fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((d) => d.join(''));
+  // Every JSON number form: sign, integer part, fraction, exponent; short and exact, long (over 15 digits), huge, tiny, -0.
+  const number = fc.oneof(
+    fc
+      .tuple(
+        fc.boolean(),
+        fc.oneof(
+          fc.constant('0'),
+          fc.tuple(fc.integer({ min: 1, max: 9 }), digits(0, 20)).map(([d, rest]) => `${d}${rest}`),
+        ),
+        fc.option(digits(1, 25)),
+        fc.option(fc.tuple(fc.constantFrom('e', 'E'), fc.constantFrom('', '+', '-'), digits(1, 4))),
+      )
+      .map(
+        ([negative, whole, fraction, exponent]) =>
+          `${negative ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}${exponent === null ? '' : exponent.join('')}`,
+      ),
+    fc.double({ noNaN: true, noDefaultInfinity: true }).map((value) => JSON.stringify(value)),
+    fc.constantFrom('1e999', '-1e999', '0.1', '-0', '-0.0', '007', '1.', '.5', '+1', '0x1F', '1e', 'true', 'false', 'null', 'nul', 'nullx', '[1]', '{}'),
+    fc.constantFrom('"2.5"', '"1,234"', '" 7 "', '"nan"', '"inf"', '"0:00:01"', '""', '"a\\"b"', '"0x10"', '"1e3"'),
+  );
+  const key = fc.constantFrom(
+    'step',
+    'global_step',
+    'iter',
+    '_step',
+    'trainer/global_step',
+    'epoch',
+    '_timestamp',
+    'timestamp',
+    'loss',
+    'eval/loss',
+    'lr',
+    '__proto__',
+    '3',
+    '1a',
+    'a\\u0062',
+    'é',
+    '_runtime',
+  );
+  const space = fc.constantFrom('', ' ', '  ', '\t', '\r');
+  const line = fc
+    .array(fc.tuple(key, number, space, space), { maxLength: 6 })
+    .chain((fields) =>
+      fc
+        .tuple(space, space, fc.constantFrom('', ',', 'x', '}'))
+        .map(
+          ([before, after, trailing]) => `${before}{${fields.map(([k, value, s1, s2]) => `${s1}"${k}"${s2}:${s1}${value}${s2}`).join(',')}}${after}${trailing}`,
+        ),
+    );
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 20 }), (lines) => {
+      const result = readJsonlChunk(EMPTY_JSONL_CURSOR, encoder.encode(lines.map((text) => `${text}\n`).join('')));
+      const expected = lines.map((text) => parseJsonlLine(text));
+      // A line at a time too: a number the reader leaves to JSON.parse sends the rest of its chunk there.
+      let cursor = EMPTY_JSONL_CURSOR;
+      const oneByOne = lines.flatMap((text) => {
+        const read = readJsonlChunk(cursor, encoder.encode(`${text}\n`));
+        cursor = read.cursor;
+        return read.points;
+      });
+      assert.deepStrictEqual(
+        oneByOne,
+        expected.flatMap((parsed) => ('points' in parsed ? parsed.points : [])),
+      );
+      assert.deepStrictEqual(
+        result.points,
+        expected.flatMap((parsed) => ('points' in parsed ? parsed.points : [])),
+      );
+      assert.deepStrictEqual(
+        result.badLines,
+        expected.flatMap((parsed, i) => ('error' in parsed ? [{ line: i + 1, message: parsed.error }] : [])),
+      );
+    }),
+    { numRuns: 2000 },
+  );
+});

@@ -2,9 +2,10 @@ import { parentOf } from '../paths';
 import type { MetricPoint } from '../types';
 import { PointColumns, PointList, type PointWriter } from '../pointColumns';
 import type { AppendOnlyFormat, ColumnChunkResult } from './logFormat';
+import { FlatLineReader } from './jsonlFlatLine';
 import { parseLenientJson } from './lenientJson';
 import { isRecord, readStep, recordToPoints, writeRecordPoints } from './metricRecord';
-import { completeText, MAX_LINE_BYTES, NO_PENDING_LINE, type PendingLine } from './textLines';
+import { completeEndedText, MAX_LINE_BYTES, NO_PENDING_LINE, type PendingLine } from './textLines';
 
 /**
  * Where reading a JSONL log stopped. Bytes after the last newline wait in `pendingBytes` until their line
@@ -26,6 +27,7 @@ export interface JsonlChunkResult {
 export const EMPTY_JSONL_CURSOR: JsonlCursor = { offset: 0, lineNumber: 0, pendingBytes: NO_PENDING_LINE };
 
 const decoder = new TextDecoder('utf-8');
+const NEWLINE = 10;
 
 /** Parses one complete line. Lines without a step are not metric records (headers, config dumps) and yield nothing. */
 export function parseJsonlLine(line: string): { points: MetricPoint[] } | { error: string } {
@@ -43,8 +45,9 @@ export function parseJsonlLine(line: string): { points: MetricPoint[] } | { erro
 }
 
 /**
- * `parseJsonlLine` into the chunk's own writer, for the common line that strict `JSON.parse` takes as it is
- * (no trim, no lenient wrapper, no array per line); any other line takes the full path. Returns an error.
+ * `parseJsonlLine` into the chunk's own writer, for a line the flat reader left (a string value, a nested one):
+ * strict `JSON.parse` first (no trim, no lenient wrapper, no array per line); any other line takes the full
+ * path. Returns an error.
  */
 function addLinePoints(line: string, writer: PointWriter): string | undefined {
   let value: unknown;
@@ -76,17 +79,21 @@ export function readJsonlColumns(cursor: JsonlCursor, chunk: Uint8Array): Omit<J
 }
 
 function readJsonl(cursor: JsonlCursor, chunk: Uint8Array, writer: PointWriter): Omit<JsonlChunkResult, 'points'> {
-  const { text, overlong, pending } = completeText(cursor.pendingBytes, chunk);
+  const { ended: text, overlong, pending } = completeEndedText(cursor.pendingBytes, chunk);
   const badLines: { line: number; message: string }[] = [];
   let lineNumber = cursor.lineNumber;
   if (text !== undefined) {
-    // Lines are cut out one by one rather than split into an array first: a chunk holds thousands.
-    for (let start = 0; start <= text.length; lineNumber++) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length;
+    const flat = new FlatLineReader(writer);
+    // Lines are read in place one by one rather than split into an array first: a chunk holds thousands. Every
+    // line of `text` ends with `\n`, the last one too.
+    for (let start = 0; start < text.length; lineNumber++) {
       // An empty line is a line skipped for its length, or no record: nothing to parse either way.
-      const error = end === start ? undefined : addLinePoints(text.slice(start, end), writer);
-      if (error !== undefined) badLines.push({ line: lineNumber + 1, message: error });
+      let end = text.charCodeAt(start) === NEWLINE ? start : flat.longNumbers ? -1 : flat.read(text, start);
+      if (end < 0) {
+        end = text.indexOf('\n', start);
+        const error = addLinePoints(text.slice(start, end), writer);
+        if (error !== undefined) badLines.push({ line: lineNumber + 1, message: error });
+      }
       start = end + 1;
     }
   }

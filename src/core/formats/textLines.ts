@@ -117,12 +117,26 @@ export function pendingBytes(pending: PendingLine): Uint8Array {
  * store (amortised), and once more into the first line when a pending line ends.
  */
 export function completeText(pending: PendingLine, chunk: Uint8Array, options: LineOptions = {}): LineText {
+  const { ended, overlong, pending: next } = completeEndedText(pending, chunk, options);
+  // The last line end is dropped: lines are the pieces between ends, as `split` gives them.
+  return { text: ended?.slice(0, -1), overlong, pending: next };
+}
+
+/**
+ * `completeText` with the last complete line's end kept (`ended` is `text` and that one character): a reader
+ * that walks the lines in place reads it without the copy or the sliced string that dropping it costs.
+ */
+export function completeEndedText(
+  pending: PendingLine,
+  chunk: Uint8Array,
+  options: LineOptions = {},
+): Omit<LineText, 'text'> & { readonly ended: string | undefined } {
   const max = options.maxLineBytes ?? MAX_LINE_BYTES;
   const carriageReturn = options.carriageReturnEnds === true;
   const last = lastLineEnd(chunk, carriageReturn);
   if (last < 0) {
     const next = appendPending(pending, chunk, max);
-    return { text: undefined, overlong: next.overlong && !pending.overlong ? [0] : [], pending: next };
+    return { ended: undefined, overlong: next.overlong && !pending.overlong ? [0] : [], pending: next };
   }
   const overlong: number[] = [];
   const pieces: string[] = [];
@@ -142,12 +156,14 @@ export function completeText(pending: PendingLine, chunk: Uint8Array, options: L
     start = end + 1;
   }
   let lineCount = overlong.length > 0 || pieces.length > 0 ? 1 : 0;
+  /** Where the line ends of a stretch decoded at once begin, to be counted only if the pending line's index is asked for. */
+  let uncounted = -1;
   if (start <= last) {
     if (last - start <= max) {
       // No line in this stretch can pass the cap: decoded at once (a UTF-8 character never holds a line-end byte).
       const text = decoder.decode(chunk.subarray(start, last + 1));
       pieces.push(text);
-      forEachLineEnd(chunk, start, last, carriageReturn, () => lineCount++);
+      uncounted = start;
     } else {
       let at = start;
       forEachLineEnd(chunk, start, last, carriageReturn, (end) => {
@@ -161,10 +177,11 @@ export function completeText(pending: PendingLine, chunk: Uint8Array, options: L
     }
   }
   const next = appendPending(NO_PENDING_LINE, chunk.subarray(last + 1), max);
-  if (next.overlong) overlong.push(lineCount);
-  // The last line end is dropped: lines are the pieces between ends, as `split` gives them.
-  const joined = pieces.join('');
-  return { text: joined.slice(0, -1), overlong, pending: next };
+  if (next.overlong) {
+    if (uncounted >= 0) forEachLineEnd(chunk, uncounted, last, carriageReturn, () => lineCount++);
+    overlong.push(lineCount);
+  }
+  return { ended: pieces.join(''), overlong, pending: next };
 }
 
 const LINE_ENDS = /\r|\n/;
