@@ -320,6 +320,27 @@ test('the strict CSP is never violated', async () => {
   assert.deepEqual(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []), []);
 });
 
+test('1,000 runs of sparse evaluations: no point markers, which would bury the lines and cost most of the drawing', async () => {
+  const many = new RunStore();
+  for (let r = 0; r < 1000; r++) {
+    const points = [];
+    for (let step = 100; step <= 2000; step += 100) points.push({ key: 'eval_loss', step, value: 1.5 - step / 1e4 + r / 1e5 }, { key: 'eval_accuracy', step, value: 0.4 + step / 1e4 });
+    many.addPoints(`/many/run-${r}`, { path: `/many/run-${r}/metrics.jsonl`, format: 'jsonl' }, points);
+  }
+  const manyPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  try {
+    await manyPage.goto(host.url);
+    await manyPage.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
+    const message: HostMessage = { type: 'snapshot', runs: many.runIds().map((id) => buildRunView(many.snapshot(id) ?? assert.fail(), id.slice(6))), problems: [], defaultSmoothing: 0.6, now: Date.now() };
+    await manyPage.evaluate((m) => window.postMessage(m, '*'), message);
+    await manyPage.waitForSelector('#accuracy-chart[data-runs="1000"]');
+    assert.equal(await manyPage.getAttribute('#accuracy-chart', 'data-markers'), '0');
+    assert.equal(await manyPage.getAttribute('#loss-chart', 'data-markers'), '0');
+  } finally {
+    await manyPage.close();
+  }
+});
+
 test('50 runs of 100,000 points: drawn promptly after downsampling, with full detail asked for when zoomed', async () => {
   const big = new RunStore();
   for (let r = 0; r < 50; r++) {

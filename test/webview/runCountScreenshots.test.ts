@@ -105,6 +105,8 @@ for (const count of [1, 5, MOST]) {
         assert.ok(ids.includes('loss-chart') && ids.includes('accuracy-chart'), `charts drawn: ${ids.join(', ')}`);
         // Up to six runs are annotated, so the overlap check below has labels to check; with twelve it may have none.
         if (count <= 6) assert.ok((drawn.find((chart) => chart.id === 'loss-chart')?.labels.length ?? 0) > 0, 'the loss chart has annotation labels');
+        // Each run's eval accuracy (20 evaluations) keeps a marker on every raw value, however many runs are drawn here.
+        assert.equal(await shown.page.getAttribute('#accuracy-chart', 'data-markers'), String(count * EVALS));
         for (const chart of drawn) {
           assert.ok(chart.colouredPixels >= 200, `${chart.id} is painted with the runs' colours (${chart.colouredPixels} coloured pixels)`);
           const { labels } = chart;
