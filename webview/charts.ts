@@ -1,4 +1,15 @@
-import { Chart, Filler, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, type ChartDataset, type ChartMeta, type Plugin } from 'chart.js';
+import {
+  Chart,
+  Filler,
+  LineController,
+  LineElement,
+  LinearScale,
+  LogarithmicScale,
+  PointElement,
+  type ChartDataset,
+  type ChartMeta,
+  type Plugin,
+} from 'chart.js';
 import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotation';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { ChartAnnotation, ChartLine, XRange } from './chartData';

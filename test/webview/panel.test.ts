@@ -324,14 +324,21 @@ test('1,000 runs of sparse evaluations: no point markers, which would bury the l
   const many = new RunStore();
   for (let r = 0; r < 1000; r++) {
     const points = [];
-    for (let step = 100; step <= 2000; step += 100) points.push({ key: 'eval_loss', step, value: 1.5 - step / 1e4 + r / 1e5 }, { key: 'eval_accuracy', step, value: 0.4 + step / 1e4 });
+    for (let step = 100; step <= 2000; step += 100)
+      points.push({ key: 'eval_loss', step, value: 1.5 - step / 1e4 + r / 1e5 }, { key: 'eval_accuracy', step, value: 0.4 + step / 1e4 });
     many.addPoints(`/many/run-${r}`, { path: `/many/run-${r}/metrics.jsonl`, format: 'jsonl' }, points);
   }
   const manyPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   try {
     await manyPage.goto(host.url);
     await manyPage.waitForFunction(() => (window as unknown as { posted: unknown[] }).posted.length > 0);
-    const message: HostMessage = { type: 'snapshot', runs: many.runIds().map((id) => buildRunView(many.snapshot(id) ?? assert.fail(), id.slice(6))), problems: [], defaultSmoothing: 0.6, now: Date.now() };
+    const message: HostMessage = {
+      type: 'snapshot',
+      runs: many.runIds().map((id) => buildRunView(many.snapshot(id) ?? assert.fail(), id.slice(6))),
+      problems: [],
+      defaultSmoothing: 0.6,
+      now: Date.now(),
+    };
     await manyPage.evaluate((m) => window.postMessage(m, '*'), message);
     await manyPage.waitForSelector('#accuracy-chart[data-runs="1000"]');
     assert.equal(await manyPage.getAttribute('#accuracy-chart', 'data-markers'), '0');
