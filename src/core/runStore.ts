@@ -1,6 +1,7 @@
 import type { FormatId, MetricPoint, Series } from './types';
 import { mergeSorted, SortedSeries } from './sortedSeries';
 import { PointColumns, type PointBatch } from './pointColumns';
+import { StepGrids } from './stepGrids';
 
 export interface RunSource {
   readonly path: string;
@@ -107,6 +108,14 @@ function fitSource(state: SourceState, settled: boolean): boolean {
   return state.axes.wallTime.fit(settled) || copied;
 }
 
+/** Every series of the source holds the steps array of an equal grid seen before, where there is one; returns whether any array changed. */
+function shareSource(state: SourceState, grids: StepGrids): boolean {
+  let changed = false;
+  for (const series of state.series.values()) changed = grids.share(series) || changed;
+  changed = grids.share(state.axes.epoch) || changed;
+  return grids.share(state.axes.wallTime) || changed;
+}
+
 /**
  * Holds every point read so far, per run and per source file. Sources of one run (a trainer_state.json
  * and the states in its checkpoints, or a JSONL log beside them) merge by (key, step), so a point that
@@ -114,6 +123,7 @@ function fitSource(state: SourceState, settled: boolean): boolean {
  */
 export class RunStore {
   private readonly runs = new Map<string, RunState>();
+  private readonly grids = new StepGrids();
   private revision = 0;
 
   /**
@@ -178,13 +188,17 @@ export class RunStore {
 
   /**
    * A read of the run's files is complete: arrays that grew since they were last fitted shed their spare
-   * room. The points stay the same; a snapshot taken before holds the old arrays, so the next is built anew.
+   * room, and steps equal to a grid held already (another metric's, another run's) become that array. The
+   * points stay the same; a snapshot taken before holds the old arrays, so the next is built anew.
    */
   settle(runId: string): void {
     const run = this.runs.get(runId);
     if (run === undefined) return;
     let copied = false;
-    for (const state of run.sources.values()) copied = fitSource(state, true) || copied;
+    for (const state of run.sources.values()) {
+      copied = fitSource(state, true) || copied;
+      copied = shareSource(state, this.grids) || copied;
+    }
     if (!copied) return;
     run.merged = undefined;
     run.growth = undefined;
