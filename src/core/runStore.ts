@@ -2,6 +2,7 @@ import type { FormatId, MetricPoint, Series } from './types';
 import { mergeSorted, SortedSeries } from './sortedSeries';
 import { PointColumns, type PointBatch } from './pointColumns';
 import { StepGrids } from './stepGrids';
+import { ownString } from './ownString';
 
 export interface RunSource {
   readonly path: string;
@@ -78,7 +79,7 @@ function writePoints(state: SourceState, points: PointBatch): boolean {
   let changed = false;
   for (const point of points) {
     let series = state.series.get(point.key);
-    if (series === undefined) state.series.set(point.key, (series = new SortedSeries()));
+    if (series === undefined) state.series.set(ownString(point.key), (series = new SortedSeries()));
     if (series.set(point.step, point.value)) changed = true;
     if ((point.epoch !== undefined || point.wallTime !== undefined) && setAxes(state.axes, point)) changed = true;
   }
@@ -93,7 +94,7 @@ function writeColumns(state: SourceState, batch: PointColumns): boolean {
   let changed = false;
   for (const column of batch.columns) {
     let series = state.series.get(column.key);
-    if (series === undefined) state.series.set(column.key, (series = new SortedSeries()));
+    if (series === undefined) state.series.set(ownString(column.key), (series = new SortedSeries()));
     if (series.setAll(column.steps, column.values, column.steps.length)) changed = true;
   }
   if (!batch.hasAxes) return changed;

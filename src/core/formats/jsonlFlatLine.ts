@@ -248,9 +248,7 @@ export class FlatLineReader {
   private entry(text: string, start: number, end: number, hash: number): KeyEntry {
     const first = this.keys.get(hash);
     for (let entry = first; entry !== undefined; entry = entry.next) if (entry.key.length === end - start && text.startsWith(entry.key, start)) return entry;
-    // A copy of its characters, not a slice: a slice of 13 characters or more is a view that keeps the whole
-    // chunk's text alive as long as the key is (the store keeps it for the run's life: 256 KiB a run).
-    const key = text.slice(start, end).split('').join('');
+    const key = text.slice(start, end);
     const entry: KeyEntry = { key, kind: classify(key), seenLine: 0, next: first, following: undefined };
     this.keys.set(hash, entry);
     return entry;
