@@ -101,20 +101,20 @@ function writeColumns(state: SourceState, batch: PointColumns): boolean {
   return batch.writeAxes(state.axes.epoch, state.axes.wallTime) || changed;
 }
 
-/** Every series of the source sheds its arrays' spare room where it grew enough (see SortedSeries.fit). */
-function fitSource(state: SourceState, settled: boolean): boolean {
+/**
+ * Every series of the source sheds its arrays' spare room where it grew enough (see SortedSeries.fit), and each
+ * series so copied takes the steps array of an equal grid held already, where there is one: only then, so that
+ * a followed log's series change arrays no more often than fitting makes them (a series shared copies its
+ * steps again at its next write, and a kept pass over it starts over).
+ */
+function fitSource(state: SourceState, settled: boolean, grids: StepGrids): boolean {
   let copied = false;
-  for (const series of state.series.values()) copied = series.fit(settled) || copied;
-  copied = state.axes.epoch.fit(settled) || copied;
-  return state.axes.wallTime.fit(settled) || copied;
-}
-
-/** Every series of the source holds the steps array of an equal grid seen before, where there is one; returns whether any array changed. */
-function shareSource(state: SourceState, grids: StepGrids): boolean {
-  let changed = false;
-  for (const series of state.series.values()) changed = grids.share(series) || changed;
-  changed = grids.share(state.axes.epoch) || changed;
-  return grids.share(state.axes.wallTime) || changed;
+  for (const series of [...state.series.values(), state.axes.epoch, state.axes.wallTime]) {
+    if (!series.fit(settled)) continue;
+    copied = true;
+    grids.share(series);
+  }
+  return copied;
 }
 
 /**
@@ -137,7 +137,7 @@ export class RunStore {
     const state = this.sourceState(runId, source);
     const changed = writePoints(state, points);
     if (changed) {
-      if (!(points instanceof PointColumns)) fitSource(state, false);
+      if (!(points instanceof PointColumns)) fitSource(state, false, this.grids);
       this.touch(runId, state);
     }
     return changed;
@@ -154,7 +154,7 @@ export class RunStore {
     state.series = new Map();
     state.axes = newAxes();
     writePoints(state, points);
-    fitSource(state, false);
+    fitSource(state, false, this.grids);
     const axesChanged = !state.axes.epoch.equals(axesBefore.epoch) || !state.axes.wallTime.equals(axesBefore.wallTime);
     const changed =
       axesChanged ||
@@ -196,10 +196,7 @@ export class RunStore {
     const run = this.runs.get(runId);
     if (run === undefined) return;
     let copied = false;
-    for (const state of run.sources.values()) {
-      copied = fitSource(state, true) || copied;
-      copied = shareSource(state, this.grids) || copied;
-    }
+    for (const state of run.sources.values()) copied = fitSource(state, true, this.grids) || copied;
     if (!copied) return;
     run.merged = undefined;
     run.growth = undefined;

@@ -90,3 +90,21 @@ test('a series that writes a step after sharing copies the array: the others kee
     { numRuns: 200 },
   );
 });
+
+test("a followed log's shared series copy their steps once, not at every append: a kept pass can resume", () => {
+  const store = new RunStore();
+  store.addPoints('a', source('a'), log(['loss', 'learning_rate'], 500));
+  store.settle('a');
+  assert.equal(store.snapshot('a')?.metrics.get('loss')?.steps, store.snapshot('a')?.metrics.get('learning_rate')?.steps);
+  const arrays: (readonly number[] | undefined)[] = [];
+  for (let step = 501; step <= 530; step++) {
+    store.addPoints('a', source('a'), [
+      { key: 'loss', step, value: 1 },
+      { key: 'learning_rate', step, value: 2 },
+    ]);
+    store.settle('a');
+    arrays.push(store.snapshot('a')?.metrics.get('loss')?.steps);
+  }
+  assert.equal(new Set(arrays).size, 1);
+  assert.equal(arrays[0]?.length, 530);
+});
