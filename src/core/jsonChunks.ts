@@ -36,26 +36,39 @@ function* arrayChunks(items: readonly unknown[], indent: string, newline: string
   yield indent === '' ? '[' : '[' + inner;
   let i = 0;
   while (i < items.length) {
-    const first = items[i];
+    // Elements are read from a copy, never from `items`: once V8 has optimized a read that saw arrays of numbers
+    // and arrays of objects, it converts each numbers' array it reads to the general kind in place, every value
+    // boxed (24 bytes a number, not 8; a report's series are the run store's own arrays).
+    const first = items.slice(i, i + 1)[0];
     if (typeof first === 'number' || first === null) {
-      // A run of numbers (and nulls, the report's non-finite values) as one piece, written by JSON.stringify
-      // itself: numbers hold no comma, so its compact separators become the indented ones by a replace.
-      let end = i + 1;
-      const last = Math.min(items.length, i + NUMBERS_PER_PIECE);
-      while (end < last && (typeof items[end] === 'number' || items[end] === null)) end++;
-      const numbers = JSON.stringify(items.slice(i, end));
-      const body = numbers.slice(1, -1);
-      yield (i === 0 ? '' : separator) + (indent === '' ? body : body.replaceAll(',', separator));
-      i = end;
+      // Up to a piece of values as one string, written by JSON.stringify itself. Numbers and nulls hold no comma,
+      // quote or bracket, so its compact separators become the indented ones by a replace; a piece holding
+      // anything else is written a value at a time.
+      const end = Math.min(items.length, i + NUMBERS_PER_PIECE);
+      const body = JSON.stringify(items.slice(i, end)).slice(1, -1);
+      if (body.indexOf('"') < 0 && body.indexOf('{') < 0 && body.indexOf('[') < 0) {
+        yield (i === 0 ? '' : separator) + (indent === '' ? body : body.replaceAll(',', separator));
+        i = end;
+        continue;
+      }
+      for (const value of items.slice(i, end)) {
+        if (i > 0) yield separator;
+        yield* valueChunks(value, indent, inner);
+        i++;
+      }
       continue;
     }
     if (i > 0) yield separator;
-    // JSON.stringify writes null for what an array cannot hold (undefined, functions).
-    if (first === undefined || typeof first === 'function' || typeof first === 'symbol') yield 'null';
-    else yield* chunksOf(first, indent, inner);
+    yield* valueChunks(first, indent, inner);
     i++;
   }
   yield indent === '' ? ']' : newline + ']';
+}
+
+/** An array's element: JSON.stringify writes null for what an array cannot hold (undefined, functions, symbols). */
+function* valueChunks(value: unknown, indent: string, inner: string): Generator<string, void, undefined> {
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') yield 'null';
+  else yield* chunksOf(value, indent, inner);
 }
 
 function* objectChunks(object: Record<string, unknown>, indent: string, newline: string): Generator<string, void, undefined> {

@@ -1,6 +1,8 @@
 import type { FormatId, MetricPoint, Series } from './types';
 import { mergeSorted, SortedSeries } from './sortedSeries';
 import { PointColumns, type PointBatch } from './pointColumns';
+import { StepGrids } from './stepGrids';
+import { ownString } from './ownString';
 
 export interface RunSource {
   readonly path: string;
@@ -77,7 +79,7 @@ function writePoints(state: SourceState, points: PointBatch): boolean {
   let changed = false;
   for (const point of points) {
     let series = state.series.get(point.key);
-    if (series === undefined) state.series.set(point.key, (series = new SortedSeries()));
+    if (series === undefined) state.series.set(ownString(point.key), (series = new SortedSeries()));
     if (series.set(point.step, point.value)) changed = true;
     if ((point.epoch !== undefined || point.wallTime !== undefined) && setAxes(state.axes, point)) changed = true;
   }
@@ -92,19 +94,27 @@ function writeColumns(state: SourceState, batch: PointColumns): boolean {
   let changed = false;
   for (const column of batch.columns) {
     let series = state.series.get(column.key);
-    if (series === undefined) state.series.set(column.key, (series = new SortedSeries()));
+    if (series === undefined) state.series.set(ownString(column.key), (series = new SortedSeries()));
     if (series.setAll(column.steps, column.values, column.steps.length)) changed = true;
   }
   if (!batch.hasAxes) return changed;
   return batch.writeAxes(state.axes.epoch, state.axes.wallTime) || changed;
 }
 
-/** Every series of the source sheds its arrays' spare room where it grew enough (see SortedSeries.fit). */
-function fitSource(state: SourceState, settled: boolean): boolean {
+/**
+ * Every series of the source sheds its arrays' spare room where it grew enough (see SortedSeries.fit), and each
+ * series so copied takes the steps array of an equal grid held already, where there is one: only then, so that
+ * a followed log's series change arrays no more often than fitting makes them (a series shared copies its
+ * steps again at its next write, and a kept pass over it starts over).
+ */
+function fitSource(state: SourceState, settled: boolean, grids: StepGrids): boolean {
   let copied = false;
-  for (const series of state.series.values()) copied = series.fit(settled) || copied;
-  copied = state.axes.epoch.fit(settled) || copied;
-  return state.axes.wallTime.fit(settled) || copied;
+  for (const series of [...state.series.values(), state.axes.epoch, state.axes.wallTime]) {
+    if (!series.fit(settled)) continue;
+    copied = true;
+    grids.share(series);
+  }
+  return copied;
 }
 
 /**
@@ -114,6 +124,7 @@ function fitSource(state: SourceState, settled: boolean): boolean {
  */
 export class RunStore {
   private readonly runs = new Map<string, RunState>();
+  private readonly grids = new StepGrids();
   private revision = 0;
 
   /**
@@ -126,7 +137,7 @@ export class RunStore {
     const state = this.sourceState(runId, source);
     const changed = writePoints(state, points);
     if (changed) {
-      if (!(points instanceof PointColumns)) fitSource(state, false);
+      if (!(points instanceof PointColumns)) fitSource(state, false, this.grids);
       this.touch(runId, state);
     }
     return changed;
@@ -143,7 +154,7 @@ export class RunStore {
     state.series = new Map();
     state.axes = newAxes();
     writePoints(state, points);
-    fitSource(state, false);
+    fitSource(state, false, this.grids);
     const axesChanged = !state.axes.epoch.equals(axesBefore.epoch) || !state.axes.wallTime.equals(axesBefore.wallTime);
     const changed =
       axesChanged ||
@@ -178,13 +189,14 @@ export class RunStore {
 
   /**
    * A read of the run's files is complete: arrays that grew since they were last fitted shed their spare
-   * room. The points stay the same; a snapshot taken before holds the old arrays, so the next is built anew.
+   * room, and steps equal to a grid held already (another metric's, another run's) become that array. The
+   * points stay the same; a snapshot taken before holds the old arrays, so the next is built anew.
    */
   settle(runId: string): void {
     const run = this.runs.get(runId);
     if (run === undefined) return;
     let copied = false;
-    for (const state of run.sources.values()) copied = fitSource(state, true) || copied;
+    for (const state of run.sources.values()) copied = fitSource(state, true, this.grids) || copied;
     if (!copied) return;
     run.merged = undefined;
     run.growth = undefined;

@@ -10,6 +10,8 @@ export class SortedSeries implements Series {
   private valueArray: number[] = [];
   /** Points when the arrays were last fitted. */
   private fitted = 0;
+  /** The steps array is shared with other series (see `shareSteps`): it is copied before this series writes a step. */
+  private sharedSteps = false;
   /**
    * Changes that were not appends (a value overwritten, a step inserted before the last): while it stays the
    * same, this series extends what it was, and a pass over its points can resume where it stopped.
@@ -36,9 +38,28 @@ export class SortedSeries implements Series {
     const grown = n - this.fitted;
     if (grown < 64 || (!settled && grown < n / 4)) return false;
     this.stepArray = this.stepArray.slice();
+    this.sharedSteps = false;
     this.valueArray = this.valueArray.slice();
     this.fitted = n;
     return true;
+  }
+
+  /**
+   * Holds `steps`, equal to this series' own steps, in their place: series of one grid (the metrics a log writes
+   * at the same steps, the runs of a sweep) keep one array. Either side copies it before it writes a step.
+   */
+  shareSteps(steps: number[]): void {
+    this.stepArray = steps;
+    this.sharedSteps = true;
+  }
+
+  /** The steps array, this series' own: a shared one is copied first. */
+  private ownSteps(): number[] {
+    if (this.sharedSteps) {
+      this.stepArray = this.stepArray.slice();
+      this.sharedSteps = false;
+    }
+    return this.stepArray;
   }
 
   /** Sets the value at `step`, the last write winning; returns whether anything changed. */
@@ -46,7 +67,7 @@ export class SortedSeries implements Series {
     const n = this.steps.length;
     const last = this.steps[n - 1];
     if (last === undefined || step > last) {
-      this.steps.push(step);
+      this.ownSteps().push(step);
       this.values.push(value);
       return true;
     }
@@ -71,7 +92,7 @@ export class SortedSeries implements Series {
       this.rewrites++;
       return true;
     }
-    this.steps.splice(low, 0, step);
+    this.ownSteps().splice(low, 0, step);
     this.values.splice(low, 0, value);
     this.rewrites++;
     return true;
@@ -83,7 +104,8 @@ export class SortedSeries implements Series {
    * so what counts as an append or a rewrite (see SeriesGrowth) is the same as one `set` at a time.
    */
   setAll(steps: Float64Array, values: Float64Array, length: number): boolean {
-    const stepArray = this.stepArray;
+    if (length === 0) return false;
+    const stepArray = this.ownSteps();
     const valueArray = this.valueArray;
     let changed = false;
     let i = 0;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
 import { jsonChunks } from '../../src/core/jsonChunks';
 
 const joined = (value: unknown, indent: string): string => [...jsonChunks(value, indent)].join('');
@@ -36,4 +37,23 @@ test('a long number array is written in pieces, not as one string of its whole s
   assert.ok(pieces.length >= 100_000 / 4096);
   assert.ok(Math.max(...pieces.map((piece) => piece.length)) < 200_000);
   assert.equal(pieces.join(''), JSON.stringify({ values }));
+});
+
+test("writing a report's number arrays leaves them as they were: numbers unboxed, not converted to arrays of objects", () => {
+  // An optimized read of elements that has seen both arrays of objects and arrays of numbers made V8 convert
+  // each numbers' array it then read to the general kind in place, every value boxed (24 bytes a number, not 8).
+  setFlagsFromString('--allow-natives-syntax');
+  const hasDoubleElements = new Function('array', 'return %HasDoubleElements(array)') as (array: unknown) => boolean;
+  const runs = Array.from({ length: 400 }, (_, run) => {
+    const steps: number[] = [];
+    const values: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      steps.push(i + 0.5);
+      values.push(run + i / 7);
+    }
+    return { id: `run-${run}`, sources: [{ path: `run-${run}/metrics.jsonl` }], metrics: { loss: { steps, values } } };
+  });
+  for (const piece of jsonChunks({ runs, problems: [] })) assert.ok(piece.length >= 0);
+  const converted = runs.filter((run) => !hasDoubleElements(run.metrics.loss.steps) || !hasDoubleElements(run.metrics.loss.values));
+  assert.equal(converted.length, 0);
 });

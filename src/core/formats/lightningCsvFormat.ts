@@ -3,6 +3,7 @@ import type { MetricPoint } from '../types';
 import { parsePythonNumber, splitCsvLine } from './csvRows';
 import type { AppendOnlyFormat } from './logFormat';
 import { completeLines, NO_PENDING_LINE, overlongProblems, type PendingLine } from './textLines';
+import { ownString } from '../ownString';
 
 /**
  * Where reading a Lightning `metrics.csv` stopped: its header once read, and the bytes of an unfinished row.
@@ -51,7 +52,8 @@ export function readLightningCsvChunk(
     if (line.trim() === '') continue;
     const cells = splitCsvLine(line);
     if (columns === undefined) {
-      columns = cells;
+      // Kept by the cursor for the file's life: copies, not cuts of the chunk's text that would keep all of it.
+      columns = cells.map(ownString);
       stepIndex = columns.indexOf('step');
       epochAt = epochIndex();
       if (stepIndex < 0) problems.push('The header has no `step` column, so its rows cannot be placed on the step axis.');
