@@ -115,10 +115,15 @@ const MAX_MARKED_POINTS = 60;
  */
 const MAX_MARKERS = 3000;
 
-/** The markers the chart's sparse lines would carry, one on each point (the raw values of sparse eval curves). */
+/** Whether the line would carry a marker on each point: a sparse line of values, not a raw one (the faint unsmoothed trace). */
+function isMarkedLine(line: ChartLine): boolean {
+  return !line.raw && line.points.length <= MAX_MARKED_POINTS;
+}
+
+/** The markers the chart's sparse lines would carry, one on each point. */
 function pointMarkers(lines: readonly ChartLine[]): number {
   let markers = 0;
-  for (const line of lines) if (!line.raw && line.points.length <= MAX_MARKED_POINTS) markers += line.points.length;
+  for (const line of lines) if (isMarkedLine(line)) markers += line.points.length;
   return markers;
 }
 
@@ -132,7 +137,7 @@ function toDataset(line: ChartLine, theme: ThemeColors, markers: boolean): Chart
     backgroundColor: color,
     borderWidth: line.raw ? 1 : line.train ? 1.25 : 2,
     borderDash: line.dashed ? [5, 4] : [],
-    pointRadius: markers && !line.raw && line.points.length <= MAX_MARKED_POINTS ? 2 : 0,
+    pointRadius: markers && isMarkedLine(line) ? 2 : 0,
     pointHoverRadius: 0,
     spanGaps: true,
     tension: 0,

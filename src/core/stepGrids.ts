@@ -16,11 +16,11 @@ export class StepGrids {
   /** The key each remembered series is under, so that one that grew is remembered under its new key only. */
   private readonly keys = new WeakMap<SortedSeries, string>();
 
-  /** Gives `series` the array of an equal grid seen before, else remembers its own; returns whether its array changed. */
-  share(series: SortedSeries): boolean {
+  /** Gives `series` the array of an equal grid seen before, else remembers its own. */
+  share(series: SortedSeries): void {
     const steps = series.steps;
     const n = steps.length;
-    if (n < MIN_SHARED_POINTS) return false;
+    if (n < MIN_SHARED_POINTS) return;
     const key = `${n}:${steps[0] as number}:${steps[n - 1] as number}`;
     const previous = this.keys.get(series);
     if (previous !== undefined && previous !== key) this.forget(series, previous);
@@ -40,14 +40,13 @@ export class StepGrids {
       found.shareSteps(found.steps);
       series.shareSteps(found.steps);
       this.keep(key, live);
-      return true;
+      return;
     }
     if (found === undefined && !remembered && live.length < HOLDERS_PER_KEY) {
       live.push(new WeakRef(series));
       this.keys.set(series, key);
     }
     this.keep(key, live);
-    return false;
   }
 
   private keep(key: string, refs: WeakRef<SortedSeries>[]): void {

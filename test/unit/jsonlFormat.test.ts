@@ -94,6 +94,19 @@ test("LLaMA-Factory's throughput written as text is a number; elapsed and remain
   );
 });
 
+/** Reads `lines` as one chunk and asserts the points and bad lines `parseJsonlLine` gives line by line; returns those points. */
+function assertReadAsParsed(lines: readonly string[]): MetricPoint[] {
+  const result = readJsonlChunk(EMPTY_JSONL_CURSOR, encoder.encode(lines.map((text) => `${text}\n`).join('')));
+  const expected = lines.map((text) => parseJsonlLine(text));
+  const points = expected.flatMap((parsed) => ('points' in parsed ? parsed.points : []));
+  assert.deepStrictEqual(result.points, points);
+  assert.deepStrictEqual(
+    result.badLines,
+    expected.flatMap((parsed, i) => ('error' in parsed ? [{ line: i + 1, message: parsed.error }] : [])),
+  );
+  return points;
+}
+
 test('a chunk gives, line by line, exactly what parseJsonlLine gives: the strict fast path and the lenient one agree', () => {
   const line = fc.oneof(
     fc
@@ -120,16 +133,7 @@ test('a chunk gives, line by line, exactly what parseJsonlLine gives: the strict
   );
   fc.assert(
     fc.property(fc.array(line, { maxLength: 30 }), (lines) => {
-      const result = readJsonlChunk(EMPTY_JSONL_CURSOR, encoder.encode(lines.map((text) => `${text}\n`).join('')));
-      const expected = lines.map((text) => parseJsonlLine(text));
-      assert.deepEqual(
-        result.points,
-        expected.flatMap((parsed) => ('points' in parsed ? parsed.points : [])),
-      );
-      assert.deepEqual(
-        result.badLines,
-        expected.flatMap((parsed, i) => ('error' in parsed ? [{ line: i + 1, message: parsed.error }] : [])),
-      );
+      assertReadAsParsed(lines);
     }),
   );
 });
@@ -188,8 +192,7 @@ test('lines of keys and numbers, read in place without JSON.parse, give exactly 
     );
   fc.assert(
     fc.property(fc.array(line, { maxLength: 20 }), (lines) => {
-      const result = readJsonlChunk(EMPTY_JSONL_CURSOR, encoder.encode(lines.map((text) => `${text}\n`).join('')));
-      const expected = lines.map((text) => parseJsonlLine(text));
+      const expected = assertReadAsParsed(lines);
       // A line at a time too: a number the reader leaves to JSON.parse sends the rest of its chunk there.
       let cursor = EMPTY_JSONL_CURSOR;
       const oneByOne = lines.flatMap((text) => {
@@ -197,18 +200,7 @@ test('lines of keys and numbers, read in place without JSON.parse, give exactly 
         cursor = read.cursor;
         return read.points;
       });
-      assert.deepStrictEqual(
-        oneByOne,
-        expected.flatMap((parsed) => ('points' in parsed ? parsed.points : [])),
-      );
-      assert.deepStrictEqual(
-        result.points,
-        expected.flatMap((parsed) => ('points' in parsed ? parsed.points : [])),
-      );
-      assert.deepStrictEqual(
-        result.badLines,
-        expected.flatMap((parsed, i) => ('error' in parsed ? [{ line: i + 1, message: parsed.error }] : [])),
-      );
+      assert.deepStrictEqual(oneByOne, expected);
     }),
     { numRuns: 2000 },
   );
