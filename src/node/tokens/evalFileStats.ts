@@ -81,6 +81,8 @@ async function scoreEvaluation(
     (candidate) =>
       new EvalComputation(candidate, labels, {
         temperature: options.temperature ?? true,
+        // scoreLogits runs every pass the exact fit asks for.
+        exactFit: true,
         ...(batch === undefined ? {} : { batch }),
         ...(sequenceIndex === undefined ? {} : { sequenceIndex }),
       }),
