@@ -308,6 +308,11 @@ export class EvalComputation {
     return this.retaking === undefined ? undefined : { first: this.retaking.firstRow, end: this.retaking.endRow };
   }
 
+  /** The rows the open pass reads again, ascending; undefined when it reads every row. */
+  temperaturePassRowList(): readonly number[] | undefined {
+    return this.retaking?.rows;
+  }
+
   /** Whether the open pass needs any of rows [first, end): a chunk none of them is in need not be decoded. */
   temperaturePassNeeds(first: number, end: number): boolean {
     const rows = this.retaking?.rows;
