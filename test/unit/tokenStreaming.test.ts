@@ -80,6 +80,13 @@ test('wanted rows are read alone, near ones together, as the whole stream has th
     const rowBytes = VOCAB * 2;
     const whole = new Uint8Array(ROWS * rowBytes);
     for await (const chunk of tensorRowChunks(logits, VOCAB, 1 << 20)) whole.set(chunk.bytes, chunk.firstRow * rowBytes);
+    // Small chunks, read into buffers used in turn, hold the same bytes when each is given.
+    let rows = 0;
+    for await (const { bytes, firstRow } of tensorRowChunks(logits, VOCAB, 4096)) {
+      assert.deepEqual(bytes, whole.subarray(firstRow * rowBytes, firstRow * rowBytes + bytes.length));
+      rows += bytes.length / rowBytes;
+    }
+    assert.equal(rows, ROWS);
     const read = async (chunkBytes: number, wanted: number[]): Promise<[number, number][]> => {
       const spans: [number, number][] = [];
       for await (const { bytes, firstRow } of tensorRowsWanted(logits, VOCAB, chunkBytes, wanted, 4)) {
