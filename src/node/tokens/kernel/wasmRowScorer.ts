@@ -19,7 +19,7 @@ interface KernelExports {
   widenF16(source: number, target: number, count: number): void;
   widenBF16(source: number, target: number, count: number): void;
   temperatureRows(logits: number, rows: number, vocab: number, labels: number, beta: number, out: number): void;
-  momentRows(logits: number, rows: number, vocab: number, labels: number, maxima: number, beta: number, out: number): void;
+  momentRows(logits: number, rows: number, vocab: number, labels: number, maxima: number, beta: number, out: number, scratch: number): void;
 }
 
 /** Float64 numbers of one row's temperature histogram: counts, sums and sums of squares of 193 bins. */
@@ -133,7 +133,7 @@ export function createWasmRowScorer(): WasmRowScorer | undefined {
     },
     momentRows(logits: Float32Array, rows: number, vocab: number, labels: Int32Array, maxima: Float64Array, beta: number): Float64Array {
       // The maxima go where the scores would, the moments where the histograms would: both areas are larger.
-      const { labelsAt, outAt, binsAt } = layout(rows * vocab, rows);
+      const { labelsAt, outAt, binsAt, scratchAt } = layout(rows * vocab, rows);
       const buffer = kernel.memory.buffer;
       if (logits.buffer !== buffer || logits.byteOffset !== 0) {
         new Float32Array(buffer, 0, rows * vocab).set(logits.subarray(0, rows * vocab));
@@ -142,7 +142,7 @@ export function createWasmRowScorer(): WasmRowScorer | undefined {
       new Int32Array(buffer, labelsAt, rows).set(labels.subarray(0, rows));
       new Float64Array(buffer, outAt, rows).set(maxima.subarray(0, rows));
       new Float64Array(buffer, binsAt, rows * MOMENTS).fill(0);
-      kernel.momentRows(0, rows, vocab, labelsAt, outAt, beta, binsAt);
+      kernel.momentRows(0, rows, vocab, labelsAt, outAt, beta, binsAt, scratchAt);
       return new Float64Array(buffer, binsAt, rows * MOMENTS).slice();
     },
   };
