@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { EvalComputation } from '../../src/core/tokens/evalComputation';
 import { planEvaluation } from '../../src/core/tokens/evalPlan';
+import type { RowBatchScorer } from '../../src/core/tokens/logitsRow';
 import { createParallelRowScorer } from '../../src/node/tokens/kernel/parallelRowScorer';
 import { createWasmRowScorer } from '../../src/node/tokens/kernel/wasmRowScorer';
 import { REPO_ROOT } from './tokenPython';
@@ -49,7 +50,7 @@ test('rows split between two threads give every number the one-thread kernel giv
     );
     assert.ok('plan' in planned);
     const finite = logits.map((value) => (Number.isNaN(value) ? 0 : value));
-    const evaluate = (batch: NonNullable<typeof local>): unknown => {
+    const evaluate = (batch: RowBatchScorer): unknown => {
       const computation = new EvalComputation(
         planned.plan,
         Float64Array.from(labels, (label) => (label < 0 ? -100 : label)),
@@ -85,5 +86,53 @@ test('a helper that cannot start is never waited for: the rows are scored on thi
     assert.deepEqual(parallel.scorer.scoreRows(logits, ROWS, VOCAB, labels), local.scoreRows(logits, ROWS, VOCAB, labels));
   } finally {
     await parallel.dispose();
+  }
+});
+
+test('half-precision rows handed to the helper as stored give the one-thread numbers and labels, the helper there or gone', { skip }, async () => {
+  const local = createWasmRowScorer();
+  assert.ok(local !== undefined);
+  const { labels } = logitsAndLabels();
+  const shifted = labels.map((label) => (label < 0 ? label : (label + 1) % VOCAB));
+  let seed = 17;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  // Finite values of either width between about 2^-6 and 2^7, either sign.
+  const halves = {
+    F16: Uint16Array.from(
+      { length: ROWS * VOCAB },
+      () => (random() < 0.5 ? 0x8000 : 0) | ((9 + Math.floor(random() * 13)) << 10) | Math.floor(random() * 1024),
+    ),
+    BF16: Uint16Array.from(
+      { length: ROWS * VOCAB },
+      () => (random() < 0.5 ? 0x8000 : 0) | ((121 + Math.floor(random() * 13)) << 7) | Math.floor(random() * 128),
+    ),
+  };
+  for (const dtype of ['F16', 'BF16'] as const) {
+    for (const gone of [false, true]) {
+      const parallel = createParallelRowScorer(workerScript);
+      assert.ok(parallel !== undefined);
+      try {
+        assert.equal(await parallel.ready(), true);
+        const bytes = new Uint8Array(halves[dtype].buffer);
+        const mine = parallel.scorer.load(bytes, dtype, ROWS, VOCAB);
+        // A helper lost after the load: this thread widens its rows and scores them itself.
+        if (gone) await parallel.dispose();
+        const theirs = local.load(bytes, dtype, ROWS, VOCAB);
+        assert.ok(mine !== undefined && theirs !== undefined);
+        const widened: Float32Array = theirs;
+        const maxima = Float64Array.from({ length: ROWS }, (_, r): number => Math.max(...widened.subarray(r * VOCAB, (r + 1) * VOCAB)));
+        for (const asked of [labels, shifted]) {
+          assert.deepEqual(parallel.scorer.scoreRows(mine, ROWS, VOCAB, asked), local.scoreRows(theirs, ROWS, VOCAB, asked));
+          for (let r = 0; r < ROWS; r++) {
+            const at = r * VOCAB + (asked[r] as number);
+            if ((asked[r] as number) >= 0) assert.equal(mine[at], theirs[at], `${dtype} row ${r}: the label's logit`);
+          }
+        }
+        assert.deepEqual(parallel.scorer.momentRows(mine, ROWS, VOCAB, labels, maxima, 1.1), local.momentRows(theirs, ROWS, VOCAB, labels, maxima, 1.1));
+        assert.deepEqual(parallel.scorer.temperatureRows(mine, ROWS, VOCAB, shifted, 0.8), local.temperatureRows(theirs, ROWS, VOCAB, shifted, 0.8));
+      } finally {
+        await parallel.dispose();
+      }
+    }
   }
 });

@@ -148,3 +148,42 @@ test('the exact temperature passes of the kernel (float32 sums) agree with the s
   assert.ok(Math.abs(viaKernel.temperature - viaLoop.temperature) < 1e-6, `${viaKernel.temperature} vs ${viaLoop.temperature}`);
   assert.ok(Math.abs(viaKernel.nll - viaLoop.nll) < 1e-6 * viaLoop.nll, `${viaKernel.nll} vs ${viaLoop.nll}`);
 });
+
+test('an exact fit run to the end asks the kernel for no histograms, and fits the same temperature', () => {
+  const kernel = createWasmRowScorer();
+  assert.ok(kernel !== undefined);
+  const rows = 200;
+  const vocab = 41;
+  let seed = 5;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const logits = Float32Array.from({ length: rows * vocab }, () => (random() - 0.5) * 10);
+  const labels = Float64Array.from({ length: rows }, () => Math.floor(random() * vocab));
+  const planned = planEvaluation(
+    [
+      { name: 'labels', dtype: 'I64', shape: [rows], offset: 0, byteLength: 0 },
+      { name: 'logits', dtype: 'F32', shape: [rows, vocab], offset: 0, byteLength: 0 },
+    ],
+    {},
+    {},
+  );
+  assert.ok('plan' in planned);
+  let binnedRows = 0;
+  const counting = {
+    ...kernel,
+    scoreRows: (...args: Parameters<typeof kernel.scoreRows>) => {
+      binnedRows += args[4]?.filter((flag) => flag === 1).length ?? 0;
+      return kernel.scoreRows(...args);
+    },
+  };
+  const fit = (exactFit: boolean): unknown => {
+    const computation = new EvalComputation(planned.plan, labels, { temperature: true, batch: counting, exactFit });
+    for (let first = 0; first < rows; first += 64) computation.addLogitRows(logits.subarray(first * vocab, Math.min(rows, first + 64) * vocab), first);
+    while (computation.nextTemperaturePass() !== undefined) computation.addTemperatureRows(logits, 0);
+    return computation.finish().summary.logits?.temperature;
+  };
+  const withHistograms = fit(false);
+  assert.equal(binnedRows, rows);
+  binnedRows = 0;
+  assert.deepEqual(fit(true), withHistograms);
+  assert.equal(binnedRows, 0);
+});

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { computeEvalFile } from '../../src/node/tokens/evalFileStats';
-import { tensorRowChunks } from '../../src/node/tokens/tensorData';
+import { tensorRowChunks, tensorRowsWanted } from '../../src/node/tokens/tensorData';
 import { locateEvalTensors } from '../../src/node/tokens/tensorFiles';
 
 const ROWS = 3000;
@@ -63,6 +63,51 @@ test('logits stream in chunks of whole rows no larger than asked, with progress,
     assert.equal(small.summary.tokens, ROWS - Math.ceil(ROWS / 17), 'flat logits are aligned; -100 skipped');
     assert.deepEqual(small.summary, whole.summary, 'chunking changes nothing');
     assert.match(small.alignment, /aligned \(no shift\), from layout/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('wanted rows are read alone, near ones together, as the whole stream has them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-stream-'));
+  try {
+    const path = join(dir, 'step-7.safetensors');
+    writeDump(path);
+    const files = await locateEvalTensors(path);
+    assert.ok(!('error' in files));
+    const logits = files.tensors.find((tensor) => tensor.name === 'logits');
+    assert.ok(logits !== undefined);
+    const rowBytes = VOCAB * 2;
+    const whole = new Uint8Array(ROWS * rowBytes);
+    for await (const chunk of tensorRowChunks(logits, VOCAB, 1 << 20)) whole.set(chunk.bytes, chunk.firstRow * rowBytes);
+    // Small chunks, read into buffers used in turn, hold the same bytes when each is given.
+    let rows = 0;
+    for await (const { bytes, firstRow } of tensorRowChunks(logits, VOCAB, 4096)) {
+      assert.deepEqual(bytes, whole.subarray(firstRow * rowBytes, firstRow * rowBytes + bytes.length));
+      rows += bytes.length / rowBytes;
+    }
+    assert.equal(rows, ROWS);
+    const read = async (chunkBytes: number, wanted: number[]): Promise<[number, number][]> => {
+      const spans: [number, number][] = [];
+      for await (const { bytes, firstRow } of tensorRowsWanted(logits, VOCAB, chunkBytes, wanted, 4)) {
+        assert.deepEqual(bytes, whole.subarray(firstRow * rowBytes, firstRow * rowBytes + bytes.length));
+        spans.push([firstRow, firstRow + bytes.length / rowBytes]);
+      }
+      return spans;
+    };
+    // Rows 5, 6 and 9 share a piece (9 is 3 rows past 6), 20 is alone, rows past the tensor are left out.
+    assert.deepEqual(await read(1 << 20, [5, 6, 6, 9, 20, ROWS - 1, ROWS, ROWS + 5]), [
+      [5, 10],
+      [20, 21],
+      [ROWS - 1, ROWS],
+    ]);
+    // No piece is larger than the chunk asked for (two rows here).
+    assert.deepEqual(await read(2 * rowBytes, [5, 6, 9, 10, 11]), [
+      [5, 7],
+      [9, 11],
+      [11, 12],
+    ]);
+    assert.deepEqual(await read(1 << 20, []), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

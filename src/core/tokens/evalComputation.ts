@@ -33,6 +33,8 @@ const FIRST_REFIT = 256;
 export class EvalComputation {
   private readonly tokens = new TokenAccumulator();
   private readonly temperature: TemperatureAccumulator | undefined;
+  /** The accumulator the sampled rows are binned into, when its estimate can be used. */
+  private readonly binned: TemperatureAccumulator | undefined;
   private readonly score = emptyRowScore();
   private outOfRange = 0;
   /** Rows whose hash falls below this feed the temperature fit: all of them unless the evaluation is large. */
@@ -58,7 +60,13 @@ export class EvalComputation {
   constructor(
     private readonly plan: EvalPlan,
     private readonly labels: Float64Array,
-    options: { readonly temperature: boolean; readonly batch?: RowBatchScorer; readonly sequenceIndex?: Float64Array } = { temperature: true },
+    options: {
+      readonly temperature: boolean;
+      readonly batch?: RowBatchScorer;
+      readonly sequenceIndex?: Float64Array;
+      /** The caller runs the exact fit's passes to the end (nextTemperaturePass until undefined), so no approximate estimate is wanted. */
+      readonly exactFit?: boolean;
+    } = { temperature: true },
   ) {
     this.batch = options.batch;
     this.records = new TokenRecordsBuilder(labels.length);
@@ -68,6 +76,9 @@ export class EvalComputation {
     this.temperature = options.temperature && plan.form === 'logits' ? new TemperatureAccumulator() : undefined;
     this.sampleBelow = Math.min(1, TEMPERATURE_SAMPLE_ROWS / (plan.sequences * plan.sequenceLength)) * 4294967296;
     this.moments = this.temperature !== undefined && plan.sequences * plan.sequenceLength <= MAX_MOMENT_ROWS ? new TemperatureMoments(plan.vocab) : undefined;
+    // The histogram sample serves the approximate estimate and, without moments, the exact fit's first guess;
+    // with moments and an exact fit run to the end neither is used (binning was a twentieth of the scoring).
+    this.binned = this.temperature !== undefined && !(options.exactFit === true && this.moments !== undefined) ? this.temperature : undefined;
   }
 
   /** Records the sequence of a token just added (row `row`; with a shift its label is in the same sequence), and its NLL. */
@@ -115,7 +126,7 @@ export class EvalComputation {
     for (let r = 0; r < count; r++) {
       const label = this.scorableLabel(firstRow + r, vocab);
       if (label === undefined) continue;
-      scoreRow(rows, r * vocab, vocab, label, this.score, rowHash(this.scored++) < this.sampleBelow ? this.temperature : undefined);
+      scoreRow(rows, r * vocab, vocab, label, this.score, rowHash(this.scored++) < this.sampleBelow ? this.binned : undefined);
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank, this.score.ties, this.score.sumSquaredProbabilities, this.score.labelLogProb);
       this.addSequence(firstRow + r, -this.score.labelLogProb);
@@ -188,20 +199,20 @@ export class EvalComputation {
       const label = this.scorableLabel(firstRow + r, vocab);
       if (label === undefined) continue;
       labels[r] = label;
-      if (this.temperature !== undefined && rowHash(this.scored++) < this.sampleBelow) bin[r] = 1;
+      if (this.binned !== undefined && rowHash(this.scored++) < this.sampleBelow) bin[r] = 1;
     }
-    const { scores, bins } = batch.scoreRows(rows, count, vocab, labels, this.temperature === undefined ? undefined : bin);
+    const { scores, bins } = batch.scoreRows(rows, count, vocab, labels, this.binned === undefined ? undefined : bin);
     for (let r = 0; r < count; r++) {
       const label = labels[r] as number;
       if (label < 0) continue;
       const labelLogit = rows[r * vocab + label] as number;
       scoreFromBatch(scores, BATCH_SCORE_WIDTH * r, labelLogit, this.score);
-      if (bin[r] === 1 && bins !== undefined && this.temperature !== undefined) {
+      if (bin[r] === 1 && bins !== undefined && this.binned !== undefined) {
         const at = 3 * BINS * r;
-        this.temperature.count.set(bins.subarray(at, at + BINS));
-        this.temperature.sum.set(bins.subarray(at + BINS, at + 2 * BINS));
-        this.temperature.sumSquares.set(bins.subarray(at + 2 * BINS, at + 3 * BINS));
-        this.temperature.finishRow(labelLogit - (scores[BATCH_SCORE_WIDTH * r + 1] as number), -this.score.labelLogProb);
+        this.binned.count.set(bins.subarray(at, at + BINS));
+        this.binned.sum.set(bins.subarray(at + BINS, at + 2 * BINS));
+        this.binned.sumSquares.set(bins.subarray(at + 2 * BINS, at + 3 * BINS));
+        this.binned.finishRow(labelLogit - (scores[BATCH_SCORE_WIDTH * r + 1] as number), -this.score.labelLogProb);
       }
       this.tokens.addProbabilities(this.score.argmax === label, this.score.labelLogProb, this.score.maxLogProb);
       this.tokens.addLogitExtras(this.score.entropy, this.score.rank, this.score.ties, this.score.sumSquaredProbabilities, this.score.labelLogProb);
@@ -295,6 +306,11 @@ export class EvalComputation {
   /** The rows the pass nextTemperaturePass opened needs, [first, end): every row unless only some are read again. */
   temperaturePassRows(): { readonly first: number; readonly end: number } | undefined {
     return this.retaking === undefined ? undefined : { first: this.retaking.firstRow, end: this.retaking.endRow };
+  }
+
+  /** The rows the open pass reads again, ascending; undefined when it reads every row. */
+  temperaturePassRowList(): readonly number[] | undefined {
+    return this.retaking?.rows;
   }
 
   /** Whether the open pass needs any of rows [first, end): a chunk none of them is in need not be decoded. */

@@ -7,7 +7,7 @@ import type { ScoredEvaluation, ScoredPairing } from '../../core/tokens/pairingD
 import { SCORING_SHARE, SCORING_SHARE_WITH_MOMENTS, ScoringProgress } from '../../core/tokens/scoringProgress';
 import { createParallelRowScorer } from './kernel/parallelRowScorer';
 import { readMetadataSidecar } from './metadataSidecarReader';
-import { readTensorBytes, tensorRowChunks } from './tensorData';
+import { readTensorBytes, tensorRowChunks, tensorRowsWanted } from './tensorData';
 import { locateEvalTensors, type LocatedTensor } from './tensorFiles';
 
 /**
@@ -32,6 +32,11 @@ export interface EvalComputeOptions extends EvalOutputOptions {
 const HELPER_MIN_BYTES = 32 << 20;
 
 const DEFAULT_CHUNK_BYTES = 8 << 20;
+/**
+ * Rows the temperature fit reads again that lie at most this many rows apart are read in one piece (the rows
+ * between are read and widened, not scored): fewer, larger reads and kernel calls for a few rows' waste.
+ */
+const WANTED_ROWS_GAP = 4;
 
 /**
  * Reads and scores one evaluation, streaming its logits; `onProgress` gets the fraction done over the scoring
@@ -81,6 +86,8 @@ async function scoreEvaluation(
     (candidate) =>
       new EvalComputation(candidate, labels, {
         temperature: options.temperature ?? true,
+        // scoreLogits runs every pass the exact fit asks for.
+        exactFit: true,
         ...(batch === undefined ? {} : { batch }),
         ...(sequenceIndex === undefined ? {} : { sequenceIndex }),
       }),
@@ -138,12 +145,22 @@ async function scoreLogits(
     progress?: (fraction: number) => void,
     rows: { readonly first: number; readonly end: number } = { first: 0, end: totalRows },
     needs: (first: number, end: number) => boolean = () => true,
+    wanted?: readonly number[],
   ): Promise<void> => {
-    for await (const { bytes, firstRow } of tensorRowChunks(logits, plan.vocab, chunkBytes, rows)) {
+    const chunks =
+      wanted === undefined ? tensorRowChunks(logits, plan.vocab, chunkBytes, rows) : tensorRowsWanted(logits, plan.vocab, chunkBytes, wanted, WANTED_ROWS_GAP);
+    // Of wanted rows: how many lie before the end of the chunk just scored (chunks come in row order).
+    let done = 0;
+    for await (const { bytes, firstRow } of chunks) {
+      const endRow = firstRow + bytes.length / rowBytes;
       // The kernel takes the bytes as stored (and widens fp16 and bf16 itself); without it they are decoded here.
-      if (needs(firstRow, firstRow + bytes.length / rowBytes))
+      if (needs(firstRow, endRow))
         add(batch?.load(bytes, logits.dtype, bytes.length / rowBytes, plan.vocab) ?? decodeFloats(bytes, logits.dtype, ownBuffer), firstRow);
-      progress?.((firstRow + bytes.length / rowBytes - rows.first) / Math.max(1, rows.end - rows.first));
+      if (wanted === undefined) progress?.((endRow - rows.first) / Math.max(1, rows.end - rows.first));
+      else {
+        while (done < wanted.length && (wanted[done] as number) < endRow) done++;
+        progress?.(done / wanted.length);
+      }
     }
   };
   const withMoments = totalRows <= MAX_MOMENT_ROWS;
@@ -165,6 +182,12 @@ async function scoreLogits(
     // Only the rows some candidate reads again, when none reads them all.
     const spans = open.map((computation) => computation.temperaturePassRows() ?? { first: 0, end: totalRows });
     const span = { first: Math.min(...spans.map(({ first }) => first)), end: Math.max(...spans.map(({ end }) => end)) };
+    // Each candidate's own rows when every candidate names them: only those are read and decoded.
+    const lists = open.map((computation) => computation.temperaturePassRowList());
+    const wanted =
+      logits.deflated === undefined && lists.every((list) => list !== undefined)
+        ? [...new Set(lists.flatMap((list) => list ?? []))].sort((a, b) => a - b)
+        : undefined;
     await stream(
       (rows, firstRow) => {
         for (const computation of open) computation.addTemperatureRows(rows, firstRow);
@@ -172,6 +195,7 @@ async function scoreLogits(
       (fraction) => progress.within(fraction),
       span,
       (first, end) => open.some((computation) => computation.temperaturePassNeeds(first, end)),
+      wanted,
     );
   }
   progress.done();

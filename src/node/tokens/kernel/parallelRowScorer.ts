@@ -17,7 +17,9 @@ const ANSWER_MS = 60_000;
 
 /** What the helper thread is asked: an operation on its rows, with new shared buffers when they had to grow. */
 export interface RowHelperRequest {
-  readonly op: 'score' | 'moments' | 'temperature';
+  /** 'load': take the rows as stored from `raw` (`dtype`) and widen them; answered by no flag, the next request waits for it. */
+  readonly op: 'load' | 'score' | 'moments' | 'temperature';
+  readonly dtype?: DType;
   readonly rows: number;
   readonly vocab: number;
   readonly beta: number;
@@ -27,10 +29,11 @@ export interface RowHelperRequest {
   readonly buffers?: RowHelperBuffers;
 }
 
-/** Memory both threads see: [answered, failed] flags, the helper's logits, labels, bin flags, maxima, and its outputs. */
+/** Memory both threads see: [answered, failed] flags, the helper's logits (float32, or as stored), labels, bin flags, maxima, and its outputs. */
 export interface RowHelperBuffers {
   readonly control: SharedArrayBuffer;
   readonly logits: SharedArrayBuffer;
+  readonly raw: SharedArrayBuffer;
   readonly labels: SharedArrayBuffer;
   readonly flags: SharedArrayBuffer;
   readonly maxima: SharedArrayBuffer;
@@ -87,6 +90,25 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
   /** The rows load() last gave, and what of them the shared buffer holds. */
   let loaded: Float32Array | undefined;
   let copied: { logits: Float32Array; from: number; rows: number; vocab: number; shared: RowHelperBuffers } | undefined;
+  /** Rows [from, rows) of the chunk load() last gave that were handed to the helper as stored and not widened here. */
+  let unwidened: { from: number; rows: number; vocab: number } | undefined;
+
+  /** Widens here the rows load() handed over unwidened, when `logits` is that chunk: before this thread reads them. */
+  const widenAll = (logits: Float32Array): void => {
+    if (unwidened === undefined || logits !== loaded) return;
+    local.widen(unwidened.from * unwidened.vocab, unwidened.rows * unwidened.vocab);
+    unwidened = undefined;
+  };
+
+  /** The label's logit of each of the helper's unwidened rows, widened here: the caller reads those. */
+  const widenLabels = (logits: Float32Array, labels: Int32Array): void => {
+    if (unwidened === undefined || logits !== loaded) return;
+    const { from, rows, vocab } = unwidened;
+    for (let r = from; r < rows; r++) {
+      const label = labels[r] as number;
+      if (label >= 0 && label < vocab) local.widen(r * vocab + label, r * vocab + label + 1);
+    }
+  };
 
   /** The shared buffers, grown (and sent again) for `rows` rows of `vocab`. */
   const reserve = (rows: number, vocab: number): RowHelperBuffers => {
@@ -95,6 +117,7 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
     buffers = {
       control: control.buffer as SharedArrayBuffer,
       logits: new SharedArrayBuffer(capacity.elements * 4),
+      raw: new SharedArrayBuffer(capacity.elements * 2),
       labels: new SharedArrayBuffer(capacity.rows * 4),
       flags: new SharedArrayBuffer(capacity.rows * 4),
       maxima: new SharedArrayBuffer(capacity.rows * 8),
@@ -136,6 +159,7 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
     // Widened here and copied: handing the helper its rows as stored (half the bytes for fp16) to widen itself
     // while this thread loads the chunk measured no faster on 8 fp16 chunks of 128 × 32,000.
     if (!held) {
+      widenAll(logits);
       new Float32Array(shared.logits, 0, rows * vocab).set(logits.subarray(from * vocab, (from + rows) * vocab));
       copied = { logits, from, rows, vocab, shared };
     }
@@ -167,12 +191,32 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
 
   const scorer: RowBatchScorer = {
     load(bytes: Uint8Array, dtype: DType, rows: number, vocab: number): Float32Array | undefined {
-      loaded = local.load(bytes, dtype, rows, vocab);
       copied = undefined;
+      unwidened = undefined;
+      const worker = helper;
+      if (worker === undefined || rows < MIN_SPLIT_ROWS || (dtype !== 'F16' && dtype !== 'BF16')) {
+        loaded = local.load(bytes, dtype, rows, vocab);
+        return loaded;
+      }
+      // Half-precision rows: the helper's half is handed over as stored (half the bytes of float32) and widened
+      // there while this thread widens its own; the label's logit of each of its rows is widened here when asked.
+      const half = rows >> 1;
+      loaded = local.stage(bytes, dtype, rows, vocab, half);
+      if (loaded === undefined) return undefined;
+      const shared = reserve(rows - half, vocab);
+      new Uint8Array(shared.raw, 0, (rows - half) * vocab * 2).set(bytes.subarray(half * vocab * 2, rows * vocab * 2));
+      const request: RowHelperRequest = { op: 'load', dtype, rows: rows - half, vocab, beta: 0, binned: false, fresh: true };
+      worker.postMessage(sent ? request : { ...request, buffers: shared });
+      sent = true;
+      copied = { logits: loaded, from: half, rows: rows - half, vocab, shared };
+      unwidened = { from: half, rows, vocab };
       return loaded;
     },
     scoreRows(logits, rows, vocab, labels, bin) {
-      if (rows < MIN_SPLIT_ROWS || helper === undefined) return local.scoreRows(logits, rows, vocab, labels, bin);
+      if (rows < MIN_SPLIT_ROWS || helper === undefined) {
+        widenAll(logits);
+        return local.scoreRows(logits, rows, vocab, labels, bin);
+      }
       const binned = bin !== undefined && bin.subarray(0, rows).includes(1);
       const half = rows >> 1;
       let mine: { readonly scores: Float64Array; readonly bins: Float64Array | undefined } | undefined;
@@ -180,7 +224,11 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
       const helped = split(request, logits, half, labels, bin, undefined, () => {
         mine = local.scoreRows(logits, rows, vocab, firstPart(labels, rows, half, -1), bin === undefined ? undefined : firstPart(bin, rows, half, 0));
       });
-      if (helped === undefined || mine === undefined) return local.scoreRows(logits, rows, vocab, labels, bin);
+      if (helped === undefined || mine === undefined) {
+        widenAll(logits);
+        return local.scoreRows(logits, rows, vocab, labels, bin);
+      }
+      widenLabels(logits, labels);
       const scores = mine.scores;
       scores.set(helped.subarray(0, (rows - half) * BATCH_SCORE_WIDTH), half * BATCH_SCORE_WIDTH);
       if (!binned) return { scores, bins: undefined };
@@ -191,26 +239,39 @@ export function createParallelRowScorer(helperScript: string | undefined): Dispo
       return { scores, bins };
     },
     temperatureRows(logits, rows, vocab, labels, beta) {
-      if (rows < MIN_SPLIT_ROWS || helper === undefined) return local.temperatureRows(logits, rows, vocab, labels, beta);
+      if (rows < MIN_SPLIT_ROWS || helper === undefined) {
+        widenAll(logits);
+        return local.temperatureRows(logits, rows, vocab, labels, beta);
+      }
       const half = rows >> 1;
       let sums: Float64Array | undefined;
       const request = { op: 'temperature' as const, rows: rows - half, vocab, beta, binned: false };
       const helped = split(request, logits, half, labels, undefined, undefined, () => {
         sums = local.temperatureRows(logits, rows, vocab, firstPart(labels, rows, half, -1), beta);
       });
-      if (helped === undefined || sums === undefined) return local.temperatureRows(logits, rows, vocab, labels, beta);
+      if (helped === undefined || sums === undefined) {
+        widenAll(logits);
+        return local.temperatureRows(logits, rows, vocab, labels, beta);
+      }
+      widenLabels(logits, labels);
       sums.set(helped.subarray(0, (rows - half) * TEMPERATURE_ROW_WIDTH), half * TEMPERATURE_ROW_WIDTH);
       return sums;
     },
     momentRows(logits, rows, vocab, labels, maxima, beta) {
-      if (rows < MIN_SPLIT_ROWS || helper === undefined) return local.momentRows(logits, rows, vocab, labels, maxima, beta);
+      if (rows < MIN_SPLIT_ROWS || helper === undefined) {
+        widenAll(logits);
+        return local.momentRows(logits, rows, vocab, labels, maxima, beta);
+      }
       const half = rows >> 1;
       let moments: Float64Array | undefined;
       const request = { op: 'moments' as const, rows: rows - half, vocab, beta, binned: false };
       const helped = split(request, logits, half, labels, undefined, maxima, () => {
         moments = local.momentRows(logits, rows, vocab, firstPart(labels, rows, half, -1), maxima, beta);
       });
-      if (helped === undefined || moments === undefined) return local.momentRows(logits, rows, vocab, labels, maxima, beta);
+      if (helped === undefined || moments === undefined) {
+        widenAll(logits);
+        return local.momentRows(logits, rows, vocab, labels, maxima, beta);
+      }
       moments.set(helped.subarray(0, (rows - half) * MOMENTS), half * MOMENTS);
       return moments;
     },

@@ -16,6 +16,12 @@ export function serveRows(port: MessagePort): void {
   port.on('message', (request: RowHelperRequest) => {
     buffers = request.buffers ?? buffers;
     if (buffers === undefined) return;
+    if (request.op === 'load') {
+      // Answered by no flag (the asking thread is not waiting): the request that follows, taken after it, is.
+      const { rows, vocab, dtype } = request;
+      held = dtype === undefined ? undefined : kernel?.load(new Uint8Array(buffers.raw, 0, rows * vocab * 2), dtype, rows, vocab);
+      return;
+    }
     const control = new Int32Array(buffers.control);
     let failed = 1;
     try {
