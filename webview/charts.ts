@@ -14,6 +14,7 @@ import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotat
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { ChartAnnotation, ChartLine, XRange } from './chartData';
 import { labelsPlugin, type LabelState } from './chartLabels';
+import { layerPlugin, type LayerState } from './layerLines';
 import type { Box } from './labelLayout';
 import { runColor, withAlpha, type ThemeColors } from './theme';
 import { formatTick } from './tickFormat';
@@ -40,6 +41,8 @@ export interface ChartFrame {
    * first frame, so that neither changes under the user and the lines drawn keep their places (see skipUnchangedPlugin).
    */
   readonly pending?: readonly ChartLine[];
+  /** Lines drawn beneath the datasets on a plain layer, when there are many runs (see ProgressiveFill). */
+  readonly layer?: readonly ChartLine[];
 }
 
 /** The lowest and highest values of the lines (their bands' included); undefined when they have none. */
@@ -298,6 +301,7 @@ export class MetricChart {
   private readonly chart: LineChart;
   private readonly overlay: Overlay;
   private readonly labels: LabelState;
+  private readonly layer: LayerState;
   private frame: ChartFrame | undefined;
 
   constructor(
@@ -308,6 +312,7 @@ export class MetricChart {
   ) {
     this.overlay = { crosshair: null, theme };
     this.labels = { annotations: [], theme, drawn: [] };
+    this.layer = { lines: [], theme, markers: true };
     const range = (chart: { chart: Chart }): void => {
       const x = chart.chart.scales['x'];
       if (x !== undefined) events.onRange({ min: x.min, max: x.max });
@@ -315,7 +320,14 @@ export class MetricChart {
     this.chart = new LineChart(canvas, {
       type: 'line',
       data: { datasets: [] },
-      plugins: [backgroundPlugin(this.overlay), crosshairPlugin(this.overlay, events), labelsPlugin(this.labels), countsPlugin(), skipUnchangedPlugin()],
+      plugins: [
+        backgroundPlugin(this.overlay),
+        layerPlugin(this.layer),
+        crosshairPlugin(this.overlay, events),
+        labelsPlugin(this.labels),
+        countsPlugin(),
+        skipUnchangedPlugin(),
+      ],
       options: {
         animation: false,
         parsing: false,
@@ -352,6 +364,7 @@ export class MetricChart {
   applyTheme(theme: ThemeColors): void {
     this.overlay.theme = theme;
     this.labels.theme = theme;
+    this.layer.theme = theme;
     const scales = this.chart.options.scales ?? {};
     for (const scale of [scales['x'], scales['y']]) {
       if (scale === undefined) continue;
@@ -377,9 +390,13 @@ export class MetricChart {
     this.frame = frame;
     const { theme } = this.overlay;
     const pending = frame.pending ?? [];
-    const marked = pointMarkers(frame.lines);
+    const layer = frame.layer ?? [];
+    const marked = pointMarkers(frame.lines) + pointMarkers(layer);
     const markers = marked + pointMarkers(pending) <= MAX_MARKERS;
-    const yBounds = pending.length === 0 ? undefined : valueBounds([...frame.lines, ...pending]);
+    // The layer's lines and those to come are no datasets: the value axis is told their values.
+    const yBounds = pending.length === 0 && layer.length === 0 ? undefined : valueBounds([...frame.lines, ...layer, ...pending]);
+    this.layer.lines = layer;
+    this.layer.markers = markers;
     const made = frame.lines.map((line) => this.datasetsFor(line, theme, markers));
     this.chart.data.datasets = [...made.flatMap((datasets) => datasets.bands), ...made.map((datasets) => datasets.line)];
     const annotation = this.chart.options.plugins?.annotation;
@@ -409,6 +426,7 @@ export class MetricChart {
     this.canvas.dataset['annotations'] = String(frame.annotations.length);
     // Read by tests: how many point markers the chart draws (none once they would bury the lines).
     this.canvas.dataset['markers'] = String(markers ? marked : 0);
+    this.canvas.dataset['layered'] = String(layer.length);
     this.canvas.dataset['bands'] = String(frame.lines.filter((line) => line.group !== undefined).length);
     // The page's layout may have changed since the last frame (the extra chart shown or hidden beside this one). Its
     // size read now, a resize updates the chart with this frame's datasets; left to the resize observer, it would come

@@ -264,16 +264,17 @@ function drawCharts(): void {
   const drawnIds = new Set(model.drawnRunIds);
   const range = currentRange();
   for (const id of CHART_IDS) {
-    const { drawn, pending } = fill.split(model[id], drawnIds);
+    const { front, layer, pending } = fill.split(model[id], drawnIds);
     charts[id].update({
-      lines: drawn,
+      lines: front,
+      layer,
       pending,
       annotations: model.annotations[id],
       xRange: range,
       xMode: model.xShown,
       log: ui.logScale.includes(id),
       title: id === 'extra' ? (ui.extraKey ?? 'Metric') : CHART_TITLES[id],
-      label: chartLabel(id, drawn),
+      label: chartLabel(id, [...front, ...layer]),
     });
   }
   const drawnOf = fill.drawnOf(model.drawnRunIds);

@@ -7,7 +7,7 @@ import type { ChartLine } from './chartData';
  */
 export const FIRST_DRAW_RUNS = 24;
 /** Runs added to the charts at each later slice: a slice places only its own lines (the others keep theirs). */
-export const FILL_SLICE_RUNS = 150;
+export const FILL_SLICE_RUNS = 250;
 
 /** What decides which runs come first. */
 export interface FillPriority {
@@ -33,25 +33,39 @@ export function priorityRuns(drawn: readonly RunView[], priority: FillPriority, 
   return [...chosen];
 }
 
+/** A chart's lines at one frame: drawn by Chart.js, drawn on the layer beneath, and still to come. */
+export interface FillSplit {
+  readonly front: readonly ChartLine[];
+  readonly layer: readonly ChartLine[];
+  readonly pending: readonly ChartLine[];
+}
+
 /**
  * Which runs the charts draw while they fill: the priority runs at once, then the others in slices, in the order of
  * the list. A run once drawn stays drawn (a live update or a snapshot mid-fill redraws it at once); a run that arrives
  * after the fill is complete is drawn at once. Lines that belong to no single run (a group's mean and band) are
  * always drawn: they summarise every member, drawn or not yet.
+ *
+ * With more runs than FIRST_DRAW_RUNS, only the priority runs (and the runs in focus since) are Chart.js datasets,
+ * drawn on top; the others are drawn on a plain layer beneath them (see layerLines.ts). Chart.js resolves options and
+ * places points per dataset at each update, which cost a second for 1,000 runs and more again in slices; the layer
+ * strokes a path per line.
  */
 export class ProgressiveFill {
   private readonly admitted = new Set<string>();
+  private readonly front = new Set<string>();
   private complete = false;
 
   /**
    * Starts (or carries on) the fill for the runs now drawn, `first()` at the start; runs in focus (focused, pinned,
-   * annotated) are drawn at once whenever they become so. True while some runs are still to come.
+   * annotated) are drawn at once, in front, whenever they become so. True while some runs are still to come.
    */
   admit(drawnRunIds: readonly string[], first: () => readonly string[], inFocus: readonly (string | null)[]): boolean {
+    for (const id of inFocus) if (id !== null) this.front.add(id);
     // Nothing to draw yet (no snapshot, or every run hidden): the fill starts with the first runs drawn.
     if (this.complete || drawnRunIds.length === 0) return false;
-    if (this.admitted.size === 0) for (const id of first()) this.admitted.add(id);
-    for (const id of inFocus) if (id !== null) this.admitted.add(id);
+    if (this.admitted.size === 0) for (const id of drawnRunIds.length <= FIRST_DRAW_RUNS ? drawnRunIds : first()) this.front.add(id);
+    for (const id of this.front) this.admitted.add(id);
     return this.pending(drawnRunIds) > 0 || this.finish();
   }
 
@@ -68,13 +82,21 @@ export class ProgressiveFill {
     return this.pending(drawnRunIds) > 0 || this.finish();
   }
 
-  /** The chart's lines to draw now (every one once the fill is complete), and those still to come. */
-  split(lines: readonly ChartLine[], drawnRunIds: ReadonlySet<string>): { drawn: readonly ChartLine[]; pending: readonly ChartLine[] } {
-    if (this.complete) return { drawn: lines, pending: [] };
-    const drawn: ChartLine[] = [];
+  /** The chart's lines: in front, on the layer (none while the runs are few), and still to come (none once complete). */
+  split(lines: readonly ChartLine[], drawnRunIds: ReadonlySet<string>): FillSplit {
+    const layered = drawnRunIds.size > FIRST_DRAW_RUNS;
+    if (!layered && this.complete) return { front: lines, layer: [], pending: [] };
+    const front: ChartLine[] = [];
+    const layer: ChartLine[] = [];
     const pending: ChartLine[] = [];
-    for (const line of lines) (!drawnRunIds.has(line.runId) || this.admitted.has(line.runId) ? drawn : pending).push(line);
-    return { drawn, pending };
+    for (const line of lines) {
+      const id = line.runId;
+      if (!drawnRunIds.has(id)) front.push(line);
+      else if (!this.complete && !this.admitted.has(id)) pending.push(line);
+      else if (!layered || this.front.has(id)) front.push(line);
+      else layer.push(line);
+    }
+    return { front, layer, pending };
   }
 
   /** How many of the runs are drawn so far. */

@@ -26,7 +26,7 @@ test('the first runs drawn: focused, pinned and annotated first, then the most r
   assert.equal(priorityRuns(runs, { focusedRunId: null, pinnedRunIds: [], annotatedRunIds: [] }).length, FIRST_DRAW_RUNS);
 });
 
-test('the fill draws the first runs, then every other run once, in slices, and then everything at once', () => {
+test('the fill draws the first runs in front, then every other run once, in slices, on the layer beneath', () => {
   const fill = new ProgressiveFill();
   const all = new Set(ids);
   const lines = [...ids.map(line), line('group:a')];
@@ -36,25 +36,48 @@ test('the fill draws the first runs, then every other run once, in slices, and t
   );
   const first = fill.split(lines, all);
   assert.deepEqual(
-    first.drawn.map((drawn) => drawn.runId),
+    first.front.map((drawn) => drawn.runId),
     ['run-7', 'run-50', 'group:a'],
     "a group's mean belongs to no single run: drawn from the first frame",
   );
+  assert.equal(first.layer.length, 0);
   assert.equal(first.pending.length, 98);
   assert.equal(fill.drawnOf(ids), 2);
   const seen: number[] = [];
   while (fill.grow(ids, 30)) seen.push(fill.drawnOf(ids));
   assert.deepEqual(seen, [32, 62, 92]);
   const done = fill.split(lines, all);
-  assert.equal(done.drawn, lines, 'complete: every line, as the model has them');
+  assert.deepEqual(
+    done.front.map((drawn) => drawn.runId),
+    ['run-7', 'run-50', 'group:a'],
+  );
+  assert.equal(done.layer.length, 98);
   assert.equal(done.pending.length, 0);
   assert.equal(fill.drawnOf(ids), 100);
-  // A run arriving after the fill is drawn at once.
+  // A run arriving after the fill is drawn at once; a run in focus comes to the front.
   assert.equal(
-    fill.admit([...ids, 'late'], () => [], []),
+    fill.admit([...ids, 'late'], () => [], ['run-9']),
     false,
   );
-  assert.equal(fill.split([line('late')], new Set(['late'])).drawn.length, 1);
+  const later = fill.split([...lines, line('late')], new Set([...ids, 'late']));
+  assert.equal(later.pending.length, 0);
+  assert.deepEqual(
+    later.front.map((drawn) => drawn.runId),
+    ['run-7', 'run-9', 'run-50', 'group:a'],
+  );
+  assert.equal(later.layer.length, 98);
+});
+
+test('a few runs are all drawn in front at once, as they always were', () => {
+  const fill = new ProgressiveFill();
+  const few = ids.slice(0, FIRST_DRAW_RUNS);
+  assert.equal(
+    fill.admit(few, () => few.slice(0, 3), []),
+    false,
+  );
+  const split = fill.split(few.map(line), new Set(few));
+  assert.equal(split.front.length, FIRST_DRAW_RUNS);
+  assert.equal(split.layer.length + split.pending.length, 0);
 });
 
 test('mid-fill, a run in focus is drawn at once, a run drawn stays drawn, and no run is lost when runs come and go', () => {
@@ -72,22 +95,24 @@ test('mid-fill, a run in focus is drawn at once, a run drawn stays drawn, and no
     fill.admit(ids, () => ['not asked again'], ['run-60', null]),
     true,
   );
-  assert.deepEqual(
-    fill.split(ids.map(line), new Set(ids)).drawn.map((drawn) => drawn.runId),
-    ['run-0', 'run-60'],
-  );
+  const drawnNow = (runIds: readonly string[]): string[] => {
+    const split = fill.split(runIds.map(line), new Set(runIds));
+    return [...split.front, ...split.layer].map((shown) => shown.runId);
+  };
+  assert.deepEqual(drawnNow(ids), ['run-0', 'run-60']);
   // run-0 hidden by the user, a new run written: the slices still reach every run drawn, each once.
   const now = [...ids.slice(1), 'new'];
   const counted = new Map<string, number>();
   let previous = new Set(['run-0', 'run-60']);
-  while (fill.grow(now, 25)) {
-    const drawn = fill.split(now.map(line), new Set(now)).drawn.map((shown) => shown.runId);
+  const count = (): void => {
+    const drawn = drawnNow(now);
+    assert.equal(new Set(drawn).size, drawn.length, 'no line twice');
     for (const id of drawn) if (!previous.has(id)) counted.set(id, (counted.get(id) ?? 0) + 1);
     previous = new Set(drawn);
-  }
-  const last = fill.split(now.map(line), new Set(now)).drawn.map((shown) => shown.runId);
-  for (const id of last) if (!previous.has(id)) counted.set(id, (counted.get(id) ?? 0) + 1);
-  assert.deepEqual(new Set(last), new Set(now));
-  assert.ok([...counted.values()].every((count) => count === 1));
+  };
+  while (fill.grow(now, 25)) count();
+  count();
+  assert.deepEqual(previous, new Set(now));
+  assert.ok([...counted.values()].every((times) => times === 1));
   assert.equal(counted.size + 1, now.length, 'every run but run-60 (drawn from the start) came in exactly one slice');
 });
