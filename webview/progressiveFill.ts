@@ -53,7 +53,10 @@ export interface FillSplit {
  */
 export class ProgressiveFill {
   private readonly admitted = new Set<string>();
-  private readonly front = new Set<string>();
+  /** The runs drawn first, then in front for good. */
+  private readonly first = new Set<string>();
+  /** The runs in focus at the last frame: in front while they stay so (pointing along the run list brings no more). */
+  private focus = new Set<string>();
   private complete = false;
 
   /**
@@ -61,11 +64,11 @@ export class ProgressiveFill {
    * annotated) are drawn at once, in front, whenever they become so. True while some runs are still to come.
    */
   admit(drawnRunIds: readonly string[], first: () => readonly string[], inFocus: readonly (string | null)[]): boolean {
-    for (const id of inFocus) if (id !== null) this.front.add(id);
+    this.focus = new Set(inFocus.filter((id): id is string => id !== null));
     // Nothing to draw yet (no snapshot, or every run hidden): the fill starts with the first runs drawn.
     if (this.complete || drawnRunIds.length === 0) return false;
-    if (this.admitted.size === 0) for (const id of drawnRunIds.length <= FIRST_DRAW_RUNS ? drawnRunIds : first()) this.front.add(id);
-    for (const id of this.front) this.admitted.add(id);
+    if (this.admitted.size === 0) for (const id of drawnRunIds.length <= FIRST_DRAW_RUNS ? drawnRunIds : first()) this.first.add(id);
+    for (const id of [...this.first, ...this.focus]) this.admitted.add(id);
     return this.pending(drawnRunIds) > 0 || this.finish();
   }
 
@@ -93,7 +96,7 @@ export class ProgressiveFill {
       const id = line.runId;
       if (!drawnRunIds.has(id)) front.push(line);
       else if (!this.complete && !this.admitted.has(id)) pending.push(line);
-      else if (!layered || this.front.has(id)) front.push(line);
+      else if (!layered || this.first.has(id) || this.focus.has(id)) front.push(line);
       else layer.push(line);
     }
     return { front, layer, pending };

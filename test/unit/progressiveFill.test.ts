@@ -68,6 +68,17 @@ test('the fill draws the first runs in front, then every other run once, in slic
   assert.equal(later.layer.length, 98);
 });
 
+test('a run is in front while it is in focus: pointing along the run list brings no run to the front for good', () => {
+  const fill = new ProgressiveFill();
+  fill.admit(ids, () => ['run-0'], []);
+  while (fill.grow(ids));
+  for (const pointed of ids.slice(1)) fill.admit(ids, () => [], [pointed]);
+  const front = (): string[] => fill.split(ids.map(line), new Set(ids)).front.map((shown) => shown.runId);
+  assert.deepEqual(front(), ['run-0', 'run-99']);
+  fill.admit(ids, () => [], [null]);
+  assert.deepEqual(front(), ['run-0']);
+});
+
 test('a few runs are all drawn in front at once, as they always were', () => {
   const fill = new ProgressiveFill();
   const few = ids.slice(0, FIRST_DRAW_RUNS);
