@@ -80,7 +80,9 @@ export class ChartFigure {
   }
 
   update(data: ChartFigureData): void {
-    const { lines, xRange } = data;
+    const { xRange } = data;
+    // What is drawn: the datasets and the layer beneath them.
+    const lines = [...data.lines, ...(data.layer ?? [])];
     // The extra chart's values are those of the key it shows, and its axis says which.
     this.chart.render(this.id === 'extra' ? { ...data, yTitle: data.title } : data);
     if (this.log.checked !== data.log) this.log.checked = data.log;

@@ -14,6 +14,7 @@ import annotationPlugin, { type AnnotationOptions } from 'chartjs-plugin-annotat
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { ChartAnnotation, ChartLine, XRange } from './chartData';
 import { labelsPlugin, type LabelState } from './chartLabels';
+import { layerPlugin, type LayerState } from './layerLines';
 import type { Box } from './labelLayout';
 import { runColor, withAlpha, type ThemeColors } from './theme';
 import { formatTick } from './tickFormat';
@@ -35,6 +36,30 @@ export interface ChartFrame {
   readonly log: boolean;
   /** The value axis's title when it is not the chart's own (the extra chart names its key). */
   readonly yTitle?: string;
+  /**
+   * While the charts fill in, the lines still to come: the value axis and the markers are decided with them from the
+   * first frame, so that neither changes under the user and the lines drawn keep their places (see skipUnchangedPlugin).
+   */
+  readonly pending?: readonly ChartLine[];
+  /** Lines drawn beneath the datasets on a plain layer, when there are many runs (see ProgressiveFill). */
+  readonly layer?: readonly ChartLine[];
+}
+
+/** The lowest and highest values of the lines (their bands' included); undefined when they have none. */
+function valueBounds(lines: readonly ChartLine[]): { min: number; max: number } | undefined {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  const take = (y: number | null | undefined): void => {
+    if (y === null || y === undefined || !Number.isFinite(y)) return;
+    if (y < min) min = y;
+    if (y > max) max = y;
+  };
+  for (const line of lines) {
+    for (const point of line.points) take(point.y);
+    for (const y of line.group?.low ?? []) take(y);
+    for (const y of line.group?.high ?? []) take(y);
+  }
+  return min <= max ? { min, max } : undefined;
 }
 
 type Point = { x: number; y: number | null };
@@ -42,15 +67,45 @@ type Point = { x: number; y: number | null };
 /**
  * Chart.js finds a dataset's meta by scanning every meta it holds, and its update, its filler and its draw ask once
  * per dataset: quadratic, 0.64 s of the first draw with 1,000 runs (4,000 lines). This chart remembers each dataset's
- * meta for as long as the dataset list is the same array: `render` replaces the list (and every dataset in it) on
- * each frame and never changes a dataset's type, the only other reason Chart.js drops the meta of a dataset it keeps.
+ * meta. `render` keeps a line's dataset object from frame to frame while the line is the same (see datasetsFor), so a
+ * new dataset list keeps the metas of the datasets it shares with the last one: Chart.js drops only the metas of
+ * datasets gone from the list (this never changes a dataset's type, the only other reason it drops one).
  */
+/** The parts of Chart.js's chart that _removeUnreferencedMetasets uses, as Chart.js 4 has them. */
+interface ChartInternals {
+  readonly _metasets: readonly { readonly _dataset: unknown }[];
+  _stacks?: unknown;
+  _destroyDatasetMeta(index: number): void;
+}
+
 class LineChart extends Chart<'line', Point[]> {
   private metas: { datasets: readonly unknown[]; byDataset: Map<unknown, ChartMeta> } | undefined;
 
+  /**
+   * Chart.js's own, with a set of the datasets in place of a scan of all of them for each meta: 16 million comparisons
+   * at each update with 4,000 lines (0.18 s of the first draw and its slices). Not in Chart.js's types: it is called by
+   * name from its update, as this subclass's getDatasetMeta is.
+   */
+  _removeUnreferencedMetasets(): void {
+    const internals = this as unknown as ChartInternals;
+    const datasets = new Set<unknown>(this.data.datasets);
+    if (internals._metasets.length > datasets.size) delete internals._stacks;
+    internals._metasets.forEach((meta, index) => {
+      if (!datasets.has(meta._dataset)) internals._destroyDatasetMeta(index);
+    });
+  }
+
   override getDatasetMeta(datasetIndex: number): ChartMeta {
     const datasets = this.data.datasets;
-    if (this.metas?.datasets !== datasets) this.metas = { datasets, byDataset: new Map() };
+    if (this.metas?.datasets !== datasets) {
+      const previous = this.metas?.byDataset;
+      const byDataset = new Map<unknown, ChartMeta>();
+      for (const dataset of datasets) {
+        const meta = previous?.get(dataset);
+        if (meta !== undefined) byDataset.set(dataset, meta);
+      }
+      this.metas = { datasets, byDataset };
+    }
     const dataset = datasets[datasetIndex];
     const known = this.metas.byDataset.get(dataset);
     if (known !== undefined) return known;
@@ -93,6 +148,51 @@ function crosshairPlugin(overlay: Overlay, events: ChartEvents): Plugin<'line'> 
   };
 }
 
+/**
+ * Counts on the canvas, for tests, the chart's updates and the datasets they placed (each placed dataset costs its
+ * options resolved and every point placed: the cost of a draw with many runs).
+ */
+function countsPlugin(): Plugin<'line'> {
+  const counts = { updates: 0, placed: 0 };
+  return {
+    id: 'counts',
+    afterDatasetUpdate() {
+      counts.placed++;
+    },
+    afterUpdate(chart) {
+      counts.updates++;
+      chart.canvas.dataset['updates'] = String(counts.updates);
+      chart.canvas.dataset['placed'] = String(counts.placed);
+    },
+  };
+}
+
+/**
+ * Leaves a dataset's points where the last update placed them when nothing they are placed by has changed: the same
+ * dataset (a line's dataset object is kept while the line is the same), the same axes and the same plot area. Chart.js
+ * places every point of every dataset at each update; adding runs in slices would otherwise place the first ones again
+ * at every slice. Any change of zoom, axis, size or data places them again.
+ */
+function skipUnchangedPlugin(): Plugin<'line'> {
+  const placed = new WeakMap<object, string>();
+  // The axes and the plot area of this update, laid out before any dataset is placed.
+  let placement = '';
+  return {
+    id: 'skipUnchanged',
+    beforeDatasetsUpdate(chart) {
+      const { x, y } = chart.scales;
+      const { left, top, right, bottom } = chart.chartArea;
+      placement = [x?.type, x?.min, x?.max, y?.type, y?.min, y?.max, left, top, right, bottom].join(' ');
+    },
+    beforeDatasetUpdate(_chart, args) {
+      return args.mode === 'reset' || placed.get(args.meta) !== placement;
+    },
+    afterDatasetUpdate(_chart, args) {
+      placed.set(args.meta, placement);
+    },
+  };
+}
+
 /** Paints the editor background under the chart, so that an exported PNG reads as it did on screen. */
 function backgroundPlugin(overlay: Overlay): Plugin<'line'> {
   return {
@@ -127,7 +227,9 @@ function pointMarkers(lines: readonly ChartLine[]): number {
   return markers;
 }
 
-function toDataset(line: ChartLine, theme: ThemeColors, markers: boolean): ChartDataset<'line', { x: number; y: number | null }[]> {
+type LineDataset = ChartDataset<'line', Point[]>;
+
+function toDataset(line: ChartLine, theme: ThemeColors, markers: boolean): LineDataset {
   const color = runColor(theme, line.colorIndex);
   const alpha = (line.raw ? 0.25 : 1) * (line.faded ? 0.2 : 1);
   return {
@@ -149,7 +251,7 @@ function toDataset(line: ChartLine, theme: ThemeColors, markers: boolean): Chart
  * A group's band as two datasets: its low edge (not drawn), then its high edge filled down to the low one. Drawn
  * behind every line; a point where no run of the group has a value leaves a gap in the band.
  */
-function bandDatasets(line: ChartLine, theme: ThemeColors): ChartDataset<'line', { x: number; y: number | null }[]>[] {
+function bandDatasets(line: ChartLine, theme: ThemeColors): LineDataset[] {
   const group = line.group;
   if (group === undefined) return [];
   const color = runColor(theme, line.colorIndex);
@@ -204,6 +306,7 @@ export class MetricChart {
   private readonly chart: LineChart;
   private readonly overlay: Overlay;
   private readonly labels: LabelState;
+  private readonly layer: LayerState;
   private frame: ChartFrame | undefined;
 
   constructor(
@@ -214,6 +317,7 @@ export class MetricChart {
   ) {
     this.overlay = { crosshair: null, theme };
     this.labels = { annotations: [], theme, drawn: [] };
+    this.layer = { lines: [], theme, markers: true };
     const range = (chart: { chart: Chart }): void => {
       const x = chart.chart.scales['x'];
       if (x !== undefined) events.onRange({ min: x.min, max: x.max });
@@ -221,7 +325,14 @@ export class MetricChart {
     this.chart = new LineChart(canvas, {
       type: 'line',
       data: { datasets: [] },
-      plugins: [backgroundPlugin(this.overlay), crosshairPlugin(this.overlay, events), labelsPlugin(this.labels)],
+      plugins: [
+        backgroundPlugin(this.overlay),
+        layerPlugin(this.layer),
+        crosshairPlugin(this.overlay, events),
+        labelsPlugin(this.labels),
+        countsPlugin(),
+        skipUnchangedPlugin(),
+      ],
       options: {
         animation: false,
         parsing: false,
@@ -231,7 +342,9 @@ export class MetricChart {
         events: ['mousemove', 'mouseout', 'click'],
         plugins: {
           tooltip: { enabled: false },
-          legend: { display: false },
+          // Registered for the calibration chart, a hidden legend still labels every dataset at each update,
+          // resolving its style (0.23 s of a first draw with 1,000 runs): it gets no labels to make.
+          legend: { display: false, labels: { generateLabels: () => [] } },
           zoom: {
             zoom: {
               drag: { enabled: true, threshold: 5 },
@@ -256,6 +369,7 @@ export class MetricChart {
   applyTheme(theme: ThemeColors): void {
     this.overlay.theme = theme;
     this.labels.theme = theme;
+    this.layer.theme = theme;
     const scales = this.chart.options.scales ?? {};
     for (const scale of [scales['x'], scales['y']]) {
       if (scale === undefined) continue;
@@ -266,12 +380,30 @@ export class MetricChart {
     if (this.frame !== undefined) this.render(this.frame);
   }
 
+  /** Each line's datasets (its band's, then its own) as last made, and the theme and markers they were made with. */
+  private datasets = new WeakMap<ChartLine, { theme: ThemeColors; markers: boolean; bands: LineDataset[]; line: LineDataset }>();
+
+  private datasetsFor(line: ChartLine, theme: ThemeColors, markers: boolean): { bands: LineDataset[]; line: LineDataset } {
+    const known = this.datasets.get(line);
+    if (known !== undefined && known.theme === theme && known.markers === markers) return known;
+    const made = { theme, markers, bands: bandDatasets(line, theme), line: toDataset(line, theme, markers) };
+    this.datasets.set(line, made);
+    return made;
+  }
+
   render(frame: ChartFrame): void {
     this.frame = frame;
     const { theme } = this.overlay;
-    const marked = pointMarkers(frame.lines);
-    const markers = marked <= MAX_MARKERS;
-    this.chart.data.datasets = [...frame.lines.flatMap((line) => bandDatasets(line, theme)), ...frame.lines.map((line) => toDataset(line, theme, markers))];
+    const pending = frame.pending ?? [];
+    const layer = frame.layer ?? [];
+    const marked = pointMarkers(frame.lines) + pointMarkers(layer);
+    const markers = marked + pointMarkers(pending) <= MAX_MARKERS;
+    // The layer's lines and those to come are no datasets: the value axis is told their values.
+    const yBounds = pending.length === 0 && layer.length === 0 ? undefined : valueBounds([...frame.lines, ...layer, ...pending]);
+    this.layer.lines = layer;
+    this.layer.markers = markers;
+    const made = frame.lines.map((line) => this.datasetsFor(line, theme, markers));
+    this.chart.data.datasets = [...made.flatMap((datasets) => datasets.bands), ...made.map((datasets) => datasets.line)];
     const annotation = this.chart.options.plugins?.annotation;
     const annotations = toAnnotations(frame.annotations, theme);
     this.labels.annotations = frame.annotations;
@@ -288,6 +420,8 @@ export class MetricChart {
       },
       y: {
         type: frame.log ? 'logarithmic' : 'linear',
+        suggestedMin: yBounds?.min,
+        suggestedMax: yBounds?.max,
         title: { display: true, text: (frame.yTitle ?? this.yTitle) + (frame.log ? ' (log)' : ''), color: theme.foreground },
         grid: { color: theme.grid },
         // A log axis keeps Chart.js's own callback, which leaves the minor ticks unlabelled.
@@ -297,8 +431,14 @@ export class MetricChart {
     this.canvas.dataset['annotations'] = String(frame.annotations.length);
     // Read by tests: how many point markers the chart draws (none once they would bury the lines).
     this.canvas.dataset['markers'] = String(markers ? marked : 0);
+    this.canvas.dataset['layered'] = String(layer.length);
     this.canvas.dataset['bands'] = String(frame.lines.filter((line) => line.group !== undefined).length);
-    this.chart.update('none');
+    // The page's layout may have changed since the last frame (the extra chart shown or hidden beside this one). Its
+    // size read now, a resize updates the chart with this frame's datasets; left to the resize observer, it would come
+    // after this update and place every dataset a second time (0.3 s with 1,000 runs). Unchanged, it is a layout read.
+    const { width, height } = this.chart;
+    this.chart.resize();
+    if (this.chart.width === width && this.chart.height === height) this.chart.update('none');
   }
 
   setCrosshair(x: number | null): void {

@@ -26,6 +26,7 @@ import { renderDefinitions } from './summary';
 import { WarningsList } from './warningsList';
 import { onThemeChange, PALETTE_SIZE, readThemeColors } from './theme';
 import { RenderScheduler } from './renderScheduler';
+import { FIRST_DRAW_RUNS, priorityRuns, ProgressiveFill } from './progressiveFill';
 import { restoreUiState, type ChartId, type UiState } from './uiState';
 import { formatX, X_AXIS_LABELS } from './xAxis';
 
@@ -52,6 +53,9 @@ let hostOffset = 0;
 const fetcher = new SeriesFetcher((message) => vscode.postMessage(message));
 const lineCache: LineCache = new WeakMap();
 const scheduler = new RenderScheduler(render);
+/** With many runs the charts draw the ones that matter first, the others in slices after (see ProgressiveFill). */
+const fill = new ProgressiveFill();
+let fillPending = false;
 /** The run whose entry the pointer is over: annotated with the focused one, never saved. */
 let hoveredRunId: string | null = null;
 
@@ -132,10 +136,13 @@ function chartFigure(id: ChartId): ChartFigure {
 }
 
 const charts: Record<ChartId, ChartFigure> = { loss: chartFigure('loss'), accuracy: chartFigure('accuracy'), extra: chartFigure('extra') };
+charts.extra.element.hidden = ui.extraKey === null;
 const warningList = new WarningsList(tableEvents);
 const definition = el('p', { id: 'definitions', class: 'note' });
 const unplaced = el('p', { id: 'unplaced', class: 'note', hidden: '' });
 const annotatedNote = el('p', { id: 'annotated-runs', class: 'note', hidden: '' });
+// Said while the charts fill in with many runs, and gone once every run is drawn.
+const fillNote = el('p', { id: 'fill-note', class: 'note', 'aria-live': 'polite', hidden: '' });
 const bandLegend = el('p', { id: 'band-legend', class: 'note', hidden: '' }, BAND_LEGEND);
 const summaryTable = new RunsTable(tableEvents, {
   onSort: (tableSort) => setUi({ ...ui, tableSort }),
@@ -155,6 +162,7 @@ const tokens = new TokensSection((message) => vscode.postMessage(message));
 const content = el(
   'div',
   { class: 'content' },
+  fillNote,
   unplaced,
   annotatedNote,
   bandLegend,
@@ -246,52 +254,42 @@ function chartLabel(id: ChartId, lines: readonly ChartLine[]): string {
   return `${id === 'extra' ? (ui.extraKey ?? 'Metric') : CHART_TITLES[id]} of ${runCount} runs${span}. Arrow keys pan, plus and minus zoom, 0 resets.`;
 }
 
-function render(): void {
-  const assigned = assignColors(
-    ui.colors,
-    runs.map((run) => run.id),
-    PALETTE_SIZE,
-  );
-  if (JSON.stringify(assigned) !== JSON.stringify(ui.colors)) setUi({ ...ui, colors: assigned }, false);
-  colors = assigned;
-  // About a point per pixel of the widest chart (min/max kept per bucket): more are not seen, and each costs drawing time.
-  const width = Math.max(...CHART_IDS.map((id) => charts[id].chart.canvas.clientWidth), 300);
-  model = buildChartModel(
-    runs,
-    ui,
-    colors,
-    fetcher.extras,
-    fetcher.detail,
-    { maxPointsPerLine: Math.ceil(width), xWindow: ui.xRange },
-    lineCache,
-    hoveredRunId,
-  );
+function runsIn(ids: readonly string[]): RunView[] {
+  const wanted = new Set(ids);
+  return runs.filter((run) => wanted.has(run.id));
+}
+
+/** The charts as the model has them, the runs still to come left out while they fill in (see ProgressiveFill). */
+function drawCharts(): void {
+  const drawnIds = new Set(model.drawnRunIds);
   const range = currentRange();
   for (const id of CHART_IDS) {
-    const lines = model[id];
+    const { front, layer, pending } = fill.split(model[id], drawnIds);
     charts[id].update({
-      lines,
+      lines: front,
+      layer,
+      pending,
       annotations: model.annotations[id],
       xRange: range,
       xMode: model.xShown,
       log: ui.logScale.includes(id),
       title: id === 'extra' ? (ui.extraKey ?? 'Metric') : CHART_TITLES[id],
-      label: chartLabel(id, lines),
+      label: chartLabel(id, [...front, ...layer]),
     });
   }
-  setText(lossNote, model.trainDashed ? 'solid: eval, dashed: train' : 'thick: eval, thin: train');
-  charts.extra.element.hidden = ui.extraKey === null;
-  empty.hidden = runs.length > 0;
-  layout.hidden = runs.length === 0;
-  // Both notes say how runs sit on the chosen axis: those left off it, and those drawn at their epoch on the step axis.
-  const axisNote = [model.unplacedNote, model.epochNote].filter((note) => note !== null).join(' ');
-  unplaced.hidden = axisNote === '';
-  setText(unplaced, axisNote);
-  annotatedNote.hidden = model.annotated.note === null;
-  setText(annotatedNote, model.annotated.note ?? '');
-  bandLegend.hidden = model.groups.length === 0;
-  controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
-  runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId, pinned: ui.pinnedRunIds });
+  const drawnOf = fill.drawnOf(model.drawnRunIds);
+  const filling = drawnOf < model.drawnRunIds.length;
+  fillNote.hidden = !filling;
+  setText(fillNote, filling ? `Drawing ${drawnOf.toLocaleString('en')} of ${model.drawnRunIds.length.toLocaleString('en')} runs…` : '');
+  if (filling) document.body.dataset['filling'] = `${drawnOf}/${model.drawnRunIds.length}`;
+  else delete document.body.dataset['filling'];
+}
+
+/** The runs table; while the charts fill in, its rows follow in the same proportion (see TableData.rowLimit). */
+function drawTable(): void {
+  const drawn = model.drawnRunIds.length;
+  const drawnOf = fill.drawnOf(model.drawnRunIds);
+  const rowLimit = drawnOf < drawn ? Math.max(FIRST_DRAW_RUNS, Math.ceil((runs.length * drawnOf) / drawn)) : undefined;
   summaryTable.update({
     rows: runRows(
       runs,
@@ -310,7 +308,69 @@ function render(): void {
     ),
     groupOver: ui.groupOver,
     groupNote: model.groupNote,
+    rowLimit,
   });
+}
+
+/** The next slice of runs, once the page is idle: what the user does in between is handled first. */
+function fillSoon(): void {
+  if (fillPending) return;
+  fillPending = true;
+  requestIdleCallback(
+    () => {
+      fillPending = false;
+      if (fill.grow(model.drawnRunIds)) fillSoon();
+      drawCharts();
+      drawTable();
+    },
+    { timeout: 100 },
+  );
+}
+
+function render(): void {
+  const assigned = assignColors(
+    ui.colors,
+    runs.map((run) => run.id),
+    PALETTE_SIZE,
+  );
+  if (JSON.stringify(assigned) !== JSON.stringify(ui.colors)) setUi({ ...ui, colors: assigned }, false);
+  colors = assigned;
+  // Shown or hidden before the charts are measured and drawn, so that each draws once at its size (see MetricChart.render).
+  charts.extra.element.hidden = ui.extraKey === null;
+  empty.hidden = runs.length > 0;
+  layout.hidden = runs.length === 0;
+  // About a point per pixel of the widest chart (min/max kept per bucket): more are not seen, and each costs drawing time.
+  const width = Math.max(...CHART_IDS.map((id) => charts[id].chart.canvas.clientWidth), 300);
+  model = buildChartModel(
+    runs,
+    ui,
+    colors,
+    fetcher.extras,
+    fetcher.detail,
+    { maxPointsPerLine: Math.ceil(width), xWindow: ui.xRange },
+    lineCache,
+    hoveredRunId,
+  );
+  if (
+    fill.admit(
+      model.drawnRunIds,
+      () => priorityRuns(runsIn(model.drawnRunIds), { focusedRunId: ui.focusedRunId, pinnedRunIds: ui.pinnedRunIds, annotatedRunIds: model.annotated.runIds }),
+      [ui.focusedRunId, hoveredRunId, ...ui.pinnedRunIds, ...model.annotated.runIds],
+    )
+  )
+    fillSoon();
+  drawCharts();
+  setText(lossNote, model.trainDashed ? 'solid: eval, dashed: train' : 'thick: eval, thin: train');
+  // Both notes say how runs sit on the chosen axis: those left off it, and those drawn at their epoch on the step axis.
+  const axisNote = [model.unplacedNote, model.epochNote].filter((note) => note !== null).join(' ');
+  unplaced.hidden = axisNote === '';
+  setText(unplaced, axisNote);
+  annotatedNote.hidden = model.annotated.note === null;
+  setText(annotatedNote, model.annotated.note ?? '');
+  bandLegend.hidden = model.groups.length === 0;
+  controls.setKeys([...new Set(runs.flatMap((run) => run.keys))].sort(), ui.extraKey);
+  runList.update({ runs, filter: ui.filter, hidden: ui.hiddenRunIds, colors, theme, focused: ui.focusedRunId, pinned: ui.pinnedRunIds });
+  drawTable();
   warningList.update(runs);
   problemList.update(problems);
   renderDefinitions(definition, runs);
