@@ -1,11 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseTrainerState, TRAINER_STATE_FORMAT } from '../../src/core/formats/trainerStateFormat';
 import { scanTrainerState } from '../../src/core/formats/trainerStateScan';
 import { ByteNumberReader } from '../../src/core/formats/trainerStateNumber';
 import type { MetricPoint } from '../../src/core/types';
+import { LogIngest } from '../../src/node/logIngest';
 import { sampleFiles, samplesSkipReason } from './helpers';
 
 const encoder = new TextEncoder();
@@ -241,4 +244,31 @@ test('real trainer_state.json files read the same by the scan and the whole-text
     assert.ok(scanTrainerState(bytes) !== undefined, `${file} is scanned`);
     assertSameRead(bytes);
   }
+});
+
+test('a rewritten trainer_state.json replaces what its earlier read gave, through the columns', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tal-trainer-scan-'));
+  const file = join(dir, 'trainer_state.json');
+  const state = (history: readonly Record<string, number>[]): string => JSON.stringify({ best_metric: null, log_history: history }, null, 2);
+  writeFileSync(
+    file,
+    state([
+      { epoch: 0.5, loss: 2.5, step: 10 },
+      { epoch: 1, loss: 2.25, step: 20 },
+      { epoch: 1, eval_loss: 2.3, step: 20 },
+    ]),
+  );
+  assert.ok(scanTrainerState(new Uint8Array(readFileSync(file))) !== undefined, 'the file is one the scan reads');
+  const ingest = new LogIngest(() => undefined);
+  await ingest.ingest(file);
+  assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss')?.values, [2.5, 2.25]);
+  assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('eval_loss')?.values, [2.3]);
+  // A training restarted into the same folder: the new state holds fewer steps, and none of the old ones stay.
+  writeFileSync(file, state([{ epoch: 0.5, loss: 3.5, step: 10 }]));
+  await ingest.ingest(file);
+  assert.deepEqual(ingest.store.snapshot(dir)?.metrics.get('loss')?.values, [3.5]);
+  assert.equal(ingest.store.snapshot(dir)?.metrics.get('eval_loss'), undefined);
+  assert.deepEqual(ingest.problems(), []);
+  ingest.dispose();
+  rmSync(dir, { recursive: true });
 });
