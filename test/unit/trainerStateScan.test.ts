@@ -174,6 +174,19 @@ test('a file rewritten while it is read (a prefix of the new text after the old)
   );
 });
 
+test('a byte-order mark inside the file is refused as the whole-text parse refuses it', () => {
+  // Decoding an entry's bytes apart would drop a mark at its start, and the entry would parse.
+  for (const text of [
+    '{"log_history": [\ufeff"x"]}',
+    '{"log_history": [\ufeff1, {"step": 1, "loss": 2}]}',
+    '{"log_history": [{"step": 1}, \ufeff{"step": 2}]}',
+  ]) {
+    const bytes = encoder.encode(text);
+    assert.equal(viaText(bytes).kind, 'incomplete', text);
+    assertSameRead(bytes);
+  }
+});
+
 test('a flat Trainer dump is read by the scan, not by the whole-text parse', () => {
   const history = Array.from({ length: 50 }, (_, i) =>
     i % 5 === 4

@@ -63,6 +63,9 @@ const SENTINEL_ESCAPE = '\\u0000';
 
 const isSpace = (c: number): boolean => c === 32 || c === 10 || c === 13 || c === 9;
 
+/** A UTF-8 byte-order mark at `at`: a decoder drops it at the start of what it decodes. */
+const startsWithMark = (bytes: Uint8Array, at: number): boolean => bytes[at] === 0xef && bytes[at + 1] === 0xbb && bytes[at + 2] === 0xbf;
+
 function startsWith(bytes: Uint8Array, at: number, word: readonly number[]): boolean {
   for (let k = 0; k < word.length; k++) if (bytes[at + k] !== word[k]) return false;
   return true;
@@ -155,6 +158,8 @@ class LogHistoryScanner {
 
   /** An entry the scanner leaves: its own text by `JSON.parse`, as Python's non-finite literals allow. */
   private parsedEntry(start: number): number {
+    // The decoder would drop a byte-order mark at the entry's start, which the whole-file parse refuses.
+    if (startsWithMark(this.bytes, start)) return -1;
     const end = skipValue(this.bytes, start);
     if (end < 0) return -1;
     const text = decoder.decode(this.bytes.subarray(start, end));
@@ -309,7 +314,7 @@ class LogHistoryScanner {
 export function scanTrainerState(bytes: Uint8Array): { readonly columns: PointColumns; readonly rest: Record<string, unknown> } | undefined {
   let i = 0;
   // The decoder drops one leading byte-order mark, so the whole-file parse never sees it.
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
+  if (startsWithMark(bytes, 0)) i = 3;
   while (isSpace(bytes[i] as number)) i++;
   if (bytes[i] !== OPEN_BRACE) return undefined;
   i++;
@@ -349,7 +354,7 @@ export function scanTrainerState(bytes: Uint8Array): { readonly columns: PointCo
     while (isSpace(bytes[i] as number)) i++;
   }
   // A byte-order mark right after the array (no whitespace: the whole-file parse refuses it) would be dropped by decoding the rest apart.
-  if (historyStart < 0 || (bytes[historyEnd] === 0xef && bytes[historyEnd + 1] === 0xbb && bytes[historyEnd + 2] === 0xbf)) return undefined;
+  if (historyStart < 0 || startsWithMark(bytes, historyEnd)) return undefined;
   // The rest of the file with the array replaced by a number: valid JSON exactly when the file is, the array being valid.
   const rest = `${decoder.decode(bytes.subarray(0, historyStart))}0${decoder.decode(bytes.subarray(historyEnd))}`;
   if (rest.includes(SENTINEL_ESCAPE)) return undefined;
