@@ -78,9 +78,12 @@ export class PointColumns implements PointWriter {
   private wallTimes: Float64Array | undefined;
   private byKey: KeyColumn[] | undefined;
 
-  /** `expected`: how many points the reader guesses the chunk holds, so that the arrays rarely grow (they double when they must). */
-  constructor(expected = FIRST_CAPACITY) {
-    const capacity = Math.max(FIRST_CAPACITY, Math.min(Math.ceil(expected), MAX_FIRST_CAPACITY));
+  /**
+   * `expected`: how many points the reader guesses the chunk holds, so that the arrays rarely grow (they double
+   * when they must). `limit` caps the guess; a reader guessing from bytes it already holds whole may raise it.
+   */
+  constructor(expected = FIRST_CAPACITY, limit = MAX_FIRST_CAPACITY) {
+    const capacity = Math.max(FIRST_CAPACITY, Math.min(Math.ceil(expected), limit));
     this.keyIds = new Int32Array(capacity);
     this.steps = new Float64Array(capacity);
     this.values = new Float64Array(capacity);

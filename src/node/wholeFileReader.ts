@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { basename } from 'node:path';
 import type { WholeFileFormat } from '../core/formats/logFormat';
 import { openRegularFile, readHandleRange } from './fileRange';
-import { describeReadError, type ReadOutcome, type SourceReader } from './sourceReader';
+import { describeReadError, type PointSink, type ReadOutcome, type SourceReader } from './sourceReader';
 
 /** What the host readers are told by the session (or the CLI): limits from settings, never globals. */
 export interface ReaderOptions {
@@ -88,13 +88,13 @@ export class WholeFileReader implements SourceReader {
     return this.identity?.mtimeMs ?? 0;
   }
 
-  async read(): Promise<ReadOutcome> {
+  async read(sink: PointSink): Promise<ReadOutcome> {
     if ((await this.hooks.skip?.()) === true) return { kind: 'not-a-log' };
-    const outcome = await this.readOnce();
+    const outcome = await this.readOnce(sink);
     return this.hooks.finish === undefined ? outcome : this.hooks.finish(outcome);
   }
 
-  private async readOnce(): Promise<ReadOutcome> {
+  private async readOnce(sink: PointSink): Promise<ReadOutcome> {
     try {
       const handle = await openRegularFile(this.path);
       try {
@@ -118,10 +118,12 @@ export class WholeFileReader implements SourceReader {
           this.parts = result.cut === true ? new Set([...this.parts, ...parts]) : parts;
           return { kind: 'runs', runs: result.parts, replace: true, problems: result.problems, ...(gone.length > 0 ? { gone } : {}) };
         }
+        // Columns go to the sink as the whole file's points, as an append-only reader streams them; the outcome then adds none.
+        if (result.columns !== undefined) sink(result.columns, true);
         return {
           kind: 'points',
           points: result.points,
-          replace: true,
+          replace: result.columns === undefined,
           problems: result.problems,
           ...(result.runInfo === undefined ? {} : { runInfo: result.runInfo }),
         };

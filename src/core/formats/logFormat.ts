@@ -89,6 +89,8 @@ export type WholeFileResult =
       readonly points: MetricPoint[];
       readonly problems: readonly string[];
       readonly runInfo?: RunInfo;
+      /** The points as columns instead, for a file of many (then `points` is empty). */
+      readonly columns?: PointColumns;
       /** Set by a file of several runs: each part is a run of its own, and `points` is empty. */
       readonly parts?: readonly WholeFilePart[];
       /** The file ended before its content did (being written?): what it held was read, and a part it lacks is not gone. */

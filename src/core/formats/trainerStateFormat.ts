@@ -5,6 +5,7 @@ import { isRecord, writeRecordPoints } from './metricRecord';
 import { PointList } from '../pointColumns';
 import { parseWholeFileJson } from './wholeFileJson';
 import { isLfsPointerText, LFS_POINTER_MESSAGE } from './lfsPointer';
+import { scanTrainerState } from './trainerStateScan';
 
 /**
  * Hugging Face's Trainer rewrites `trainer_state.json` whole and not atomically, so a reader can catch it
@@ -46,6 +47,9 @@ export const TRAINER_STATE_FORMAT: WholeFileFormat = {
     return { format: 'hf-trainer-state', runDirectory };
   },
   parse(bytes) {
+    // log_history read in place into columns; a file the scan cannot read exactly as the text parse would takes that parse.
+    const scanned = scanTrainerState(bytes);
+    if (scanned !== undefined) return { kind: 'ok', points: [], columns: scanned.columns, problems: [] };
     const result = parseTrainerState(decoder.decode(bytes));
     return result.kind === 'ok' ? { kind: 'ok', points: result.points, problems: [] } : result;
   },
