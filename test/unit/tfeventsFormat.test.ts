@@ -3,7 +3,7 @@ import test from 'node:test';
 import fc from 'fast-check';
 import { crc32c, maskedCrc32c, maskedCrc32cIn } from '../../src/core/formats/crc32c';
 import { classifyLogFile } from '../../src/core/formats/registry';
-import { EMPTY_TFEVENTS_CURSOR, readTfeventsChunk, TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
+import { EMPTY_TFEVENTS_CURSOR, readTfeventsChunk, readTfeventsColumns, TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
 import { decodeEvent, EventScalars } from '../../src/core/formats/tfEvent';
 import { WireReader } from '../../src/core/formats/protobufWire';
 import { pointTuples, readWhole } from './formatHarness';
@@ -196,16 +196,22 @@ test('every tag reads back as written, whatever order tags come in: a cycle, a b
   );
 });
 
-test('the in-place reader of one-simple-value events gives what the general Event decoder gives, for every layout around it', () => {
+test('the in-place reader of one-simple-value events gives what the general Event decoder gives, for every layout around it, as points and as columns', () => {
+  // A few tags that repeat, as a writer's do, so that remembered tags and their columns are reused across records and chunks.
+  const tag = fc.oneof(fc.constantFrom('loss', 'lr', 'eval/loss', 'é/ü'), fc.string({ maxLength: 20 }), fc.string({ minLength: 120, maxLength: 140 }));
   const value = fc.oneof(
-    fc.record({ tag: fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 120, maxLength: 140 })), simple: fc.float({ noDefaultInfinity: false }) }),
-    fc.record({ tag: fc.string({ maxLength: 8 }), floatVal: fc.float() }),
+    fc.record({ tag, simple: fc.float({ noDefaultInfinity: false }) }),
+    fc.record({ tag, simple: fc.float({ noDefaultInfinity: false }) }),
+    fc.record({ tag, floatVal: fc.float(), plugin: fc.constantFrom('scalars', 'histograms') }),
+    fc.record({ tag, content: fc.float() }),
+    fc.record({ tag, doubleVal: fc.double() }),
+    fc.record({ tag: fc.string({ maxLength: 8 }), text: fc.string({ maxLength: 8 }) }),
     fc.record({ tag: fc.string({ maxLength: 8 }), image: fc.nat(40) }),
   );
   const event = fc.record(
     {
       wallTime: fc.double({ noNaN: true }),
-      step: fc.oneof(fc.nat(1000), fc.integer({ min: 0, max: 2 ** 50 })),
+      step: fc.oneof(fc.nat(1000), fc.integer({ min: 0, max: 2 ** 50 }), fc.constant(Number.MAX_SAFE_INTEGER)),
       values: fc.array(value, { maxLength: 3 }),
     },
     { requiredKeys: [] },
@@ -220,16 +226,19 @@ test('the in-place reader of one-simple-value events gives what the general Even
         for (let i = 0; i < scalars.count; i++) expected.push([scalars.tags[i] as string, scalars.step, scalars.values[i] as number, scalars.wallTime]);
       }
       const file = eventFile(events);
-      let cursor = EMPTY_TFEVENTS_CURSOR;
-      const read: [string, number, number, number | undefined][] = [];
       const size = chunk + 1;
-      for (let at = 0; at < file.length; at += size) {
-        const result = readTfeventsChunk(cursor, file.subarray(at, at + size));
-        cursor = result.cursor;
-        assert.deepEqual(result.problems, []);
-        for (const point of result.points) read.push([point.key, point.step, point.value, point.wallTime]);
+      for (const columns of [false, true]) {
+        let cursor = EMPTY_TFEVENTS_CURSOR;
+        const read: [string, number, number, number | undefined][] = [];
+        for (let at = 0; at < file.length; at += size) {
+          const result = columns ? readTfeventsColumns(cursor, file.subarray(at, at + size)) : readTfeventsChunk(cursor, file.subarray(at, at + size));
+          cursor = result.cursor;
+          assert.deepEqual(result.problems, []);
+          const points = 'columns' in result ? result.columns.toPoints() : result.points;
+          for (const point of points) read.push([point.key, point.step, point.value, point.wallTime]);
+        }
+        assert.deepEqual(read, expected);
       }
-      assert.deepEqual(read, expected);
     }),
     { numRuns: 300 },
   );

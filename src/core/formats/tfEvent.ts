@@ -32,16 +32,21 @@ export class EventScalars {
   }
 
   tag(bytes: Uint8Array, start: number, end: number): string {
+    return this.tagEntry(bytes, start, end).text;
+  }
+
+  /** The tag's entry, whose `columnId` a reader may fill to find the tag's column without a lookup next time. */
+  tagEntry(bytes: Uint8Array, start: number, end: number): TagEntry {
     // The predicted tag costs one comparison; hashing first would read the bytes twice.
     const predicted = this.lastTag?.next;
     if (predicted !== undefined && sameBytes(predicted.bytes, bytes, start, end)) {
       this.lastTag = predicted;
-      return predicted.text;
+      return predicted;
     }
     const entry = this.lookUp(bytes, start, end);
     if (this.lastTag !== undefined) this.lastTag.next = entry;
     this.lastTag = entry;
-    return entry.text;
+    return entry;
   }
 
   private lookUp(bytes: Uint8Array, start: number, end: number): TagEntry {
@@ -49,18 +54,20 @@ export class EventScalars {
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
     const bucket = this.tagCache.get(hash);
     if (bucket !== undefined) for (const known of bucket) if (sameBytes(known.bytes, bytes, start, end)) return known;
-    const entry: TagEntry = { bytes: bytes.slice(start, end), text: decodeUtf8(bytes, start, end), next: undefined };
+    const entry: TagEntry = { bytes: bytes.slice(start, end), text: decodeUtf8(bytes, start, end), next: undefined, columnId: -1 };
     if (bucket === undefined) this.tagCache.set(hash, [entry]);
     else bucket.push(entry);
     return entry;
   }
 }
 
-interface TagEntry {
+export interface TagEntry {
   readonly bytes: Uint8Array;
   readonly text: string;
   /** The tag that followed this one last time. */
   next: TagEntry | undefined;
+  /** The tag's key number in the columns the points of this chunk go to (`PointColumns.keyId`), -1 until asked. */
+  columnId: number;
 }
 
 function sameBytes(known: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {

@@ -82,10 +82,19 @@ function readTfevents(
   cursor: TfeventsCursor,
   chunk: Uint8Array,
   keyPrefix: string,
-  writer: PointWriter,
+  writer: PointList | PointColumns,
 ): { cursor: TfeventsCursor; problems: string[]; runInfo?: RunInfo } {
   if (cursor.stopped) return { problems: [], cursor: { ...cursor, offset: cursor.offset + chunk.length } };
-  const out: Framed = { writer, problems: [], keyPrefix, event: new EventScalars(), hparams: undefined };
+  const out: Framed = {
+    writer,
+    columns: writer instanceof PointColumns ? writer : undefined,
+    problems: [],
+    keyPrefix,
+    event: new EventScalars(),
+    hparams: undefined,
+    checkedLength: -1,
+    checkedLengthCrc: 0,
+  };
   let offset = cursor.offset;
   let bytes = chunk;
   if (cursor.filled > 0 && cursor.filled < HEADER_BYTES) bytes = concatBytes(cursor.pending.subarray(0, cursor.filled), chunk);
@@ -114,10 +123,18 @@ function readTfevents(
 
 interface Framed {
   readonly writer: PointWriter;
+  /** The writer when it numbers its keys: the in-place reader then finds a tag's column without a lookup. */
+  readonly columns: PointColumns | undefined;
   readonly problems: string[];
   readonly keyPrefix: string;
   readonly event: EventScalars;
   hparams: Record<string, string | number | boolean> | undefined;
+  /**
+   * The last record length below 2^32 whose 8 bytes passed their checksum, and that checksum: the same length
+   * has the same checksum, so a file of records of a few sizes computes it a few times, not once a record.
+   */
+  checkedLength: number;
+  checkedLengthCrc: number;
 }
 
 /**
@@ -130,10 +147,19 @@ function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: numb
   const reader = new WireReader(bytes, 0, 0);
   let pos = 0;
   while (bytes.length - pos >= HEADER_BYTES) {
-    const length = view.getUint32(pos, true) + view.getUint32(pos + 4, true) * 2 ** 32;
-    if (maskedCrc32cIn(view, bytes, pos, pos + 8) !== view.getUint32(pos + 8, true) || length > MAX_RECORD_BYTES) {
-      out.problems.push(`The record at byte ${offset + pos} has a corrupt length (checksum mismatch), so the rest of the file cannot be read.`);
-      return { consumed: bytes.length, stopped: true };
+    const low = view.getUint32(pos, true);
+    const high = view.getUint32(pos + 4, true);
+    const length = low + high * 2 ** 32;
+    const lengthCrc = view.getUint32(pos + 8, true);
+    if (high !== 0 || low !== out.checkedLength || lengthCrc !== out.checkedLengthCrc) {
+      if (maskedCrc32cIn(view, bytes, pos, pos + 8) !== lengthCrc || length > MAX_RECORD_BYTES) {
+        out.problems.push(`The record at byte ${offset + pos} has a corrupt length (checksum mismatch), so the rest of the file cannot be read.`);
+        return { consumed: bytes.length, stopped: true };
+      }
+      if (high === 0) {
+        out.checkedLength = low;
+        out.checkedLengthCrc = lengthCrc;
+      }
     }
     const dataStart = pos + HEADER_BYTES;
     const dataEnd = dataStart + length;
@@ -182,8 +208,14 @@ function decodeSimpleValue(bytes: Uint8Array, view: DataView, start: number, end
   const tagStart = p + 6;
   const valueAt = tagStart + tagLength;
   if (bytes[p + 4] !== 0x0a || tagLength >= 0x80 || bytes[valueAt] !== 0x15 || valueAt + 5 !== end) return false;
-  const tag = out.event.tag(bytes, tagStart, valueAt);
-  out.writer.add(out.keyPrefix === '' ? tag : out.keyPrefix + tag, step, view.getFloat32(valueAt + 1, true), undefined, wallTime);
+  const entry = out.event.tagEntry(bytes, tagStart, valueAt);
+  const value = view.getFloat32(valueAt + 1, true);
+  const columns = out.columns;
+  if (columns === undefined) out.writer.add(out.keyPrefix + entry.text, step, value, undefined, wallTime);
+  else {
+    if (entry.columnId < 0) entry.columnId = columns.keyId(out.keyPrefix + entry.text);
+    columns.addWithId(entry.columnId, step, value, undefined, wallTime);
+  }
   return true;
 }
 
