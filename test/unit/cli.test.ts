@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compareNatural, formatText, shownPath } from '../../src/core/reportText';
@@ -149,6 +149,12 @@ test('report --json is compact, --pretty indents the same document, --version pr
   assert.equal(textPretty.status, 2);
   assert.match(textPretty.stderr, /--pretty applies to report --json only/);
   rmSync(dir, { recursive: true });
+});
+
+test('the CLI bundle is ASCII, so that V8 holds its source at a byte a character (one other character doubles it)', () => {
+  const bundle = readFileSync(resolve(__dirname, '../../../dist/cli.js'));
+  const at = bundle.findIndex((byte) => byte >= 0x80);
+  assert.equal(at, -1, `a non-ASCII byte at ${at}: ${bundle.subarray(Math.max(0, at - 60), at + 20).toString()}`);
 });
 
 test('report --json into a pipe its reader closes (| head) stops quietly with status 0', async () => {
