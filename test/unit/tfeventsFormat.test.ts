@@ -183,22 +183,36 @@ test('a file named like an event file but holding something else (tfevents_utils
   assert.equal(classifyLogFile('/w/tools/tfevents_utils.py')?.format, 'tfevents');
 });
 
-test('every tag reads back as written, whatever order tags come in: a cycle, a broken cycle, one tag a prefix of another', () => {
-  const tags = ['train/loss', 'train/lost', 'train/loss_scaled', 'train/los', 'eval/loss', 'λ/loss'];
+test('every tag reads back as written, whatever order tags come in: a cycle, a broken cycle, one tag a prefix of another, tags of one length', () => {
+  // Same lengths differing in the last bytes (train/loss, train/lost) or in a four-byte group (eval/loss, test/loss).
+  const tags = ['train/loss', 'train/lost', 'train/loss_scaled', 'train/los', 'eval/loss', 'test/loss', 'λ/loss'];
   fc.assert(
     fc.property(fc.array(fc.array(fc.constantFrom(...tags), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 40 }), (records) => {
-      const bytes = eventFile(records.map((recordTags, step) => ({ step, values: recordTags.map((tag) => ({ tag, simple: step })) })));
+      // Events with a wall time and one value take the in-place reader; the others the general decoder.
+      const bytes = eventFile(
+        records.map((recordTags, step) => ({
+          ...(step % 5 === 4 ? {} : { wallTime: 1.7e9 + step }),
+          step,
+          values: recordTags.map((tag) => ({ tag, simple: step })),
+        })),
+      );
       assert.deepEqual(
         readWhole(TFEVENTS_FORMAT, bytes).points.map((point) => point.key),
         records.flat(),
       );
     }),
+    { numRuns: 300 },
   );
 });
 
 test('the in-place reader of one-simple-value events gives what the general Event decoder gives, for every layout around it, as points and as columns', () => {
-  // A few tags that repeat, as a writer's do, so that remembered tags and their columns are reused across records and chunks.
-  const tag = fc.oneof(fc.constantFrom('loss', 'lr', 'eval/loss', 'é/ü'), fc.string({ maxLength: 20 }), fc.string({ minLength: 120, maxLength: 140 }));
+  // A few tags that repeat, as a writer's do, so that remembered tags and their columns are reused across records and chunks;
+  // pairs of one length that differ only in a four-byte group (eval/acc, eval/aux) or in the bytes after the last (train/lr1, train/lr2).
+  const tag = fc.oneof(
+    fc.constantFrom('loss', 'lr', 'eval/loss', 'é/ü', 'eval/acc', 'eval/aux', 'train/lr1', 'train/lr2'),
+    fc.string({ maxLength: 20 }),
+    fc.string({ minLength: 120, maxLength: 140 }),
+  );
   const value = fc.oneof(
     fc.record({ tag, simple: fc.float({ noDefaultInfinity: false }) }),
     fc.record({ tag, simple: fc.float({ noDefaultInfinity: false }) }),

@@ -208,7 +208,7 @@ function decodeSimpleValue(bytes: Uint8Array, view: DataView, start: number, end
   const tagStart = p + 6;
   const valueAt = tagStart + tagLength;
   if (bytes[p + 4] !== 0x0a || tagLength >= 0x80 || bytes[valueAt] !== 0x15 || valueAt + 5 !== end) return false;
-  const entry = out.event.tagEntry(bytes, tagStart, valueAt);
+  const entry = out.event.tagEntryIn(view, bytes, tagStart, valueAt);
   const value = view.getFloat32(valueAt + 1, true);
   const columns = out.columns;
   if (columns === undefined) out.writer.add(out.keyPrefix + entry.text, step, value, undefined, wallTime);
