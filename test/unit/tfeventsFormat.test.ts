@@ -205,7 +205,43 @@ test('every tag reads back as written, whatever order tags come in: a cycle, a b
   );
 });
 
-test('the in-place reader of one-simple-value events gives what the general Event decoder gives, for every layout around it, as points and as columns', () => {
+/**
+ * Written by TensorBoard 2.21's own `tensorboard.summary.Writer` (`add_scalar('train/loss', 1 / (step + 1))` and
+ * `add_scalar('eval/acc', np.float64(0.5 + step / 10))` for steps 0-2): each value a one-float tensor (`float_val`)
+ * followed by metadata naming the scalars plugin with `data_class` set, after a first event of source metadata.
+ */
+const TENSORBOARD_WRITER_FILE = [
+  '4800000000000000fe92489d09b7d1d21a30c4da411a0d627261696e2e4576656e743a32522e0a2c74656e736f72626f6172642e73756d6d',
+  '6172792e7772697465722e6576656e745f66696c655f7772697465729da2cc7a34000000000000005e33175c098ff0d21a30c4da412a290a',
+  '270a0a747261696e2f6c6f7373420a080112002a040000803f4a0d0a090a077363616c61727320012ffd05863200000000000000241956ec',
+  '0959f3d21a30c4da412a270a250a086576616c2f616363420a080112002a040000003f4a0d0a090a077363616c617273200144a908c03600',
+  '0000000000004f578cef09edf3d21a30c4da4110012a290a270a0a747261696e2f6c6f7373420a080112002a040000003f4a0d0a090a0773',
+  '63616c61727320012402c17534000000000000005e33175c0958f4d21a30c4da4110012a270a250a086576616c2f616363420a080112002a',
+  '049a99193f4a0d0a090a077363616c6172732001c689de3036000000000000004f578cef09b1f4d21a30c4da4110022a290a270a0a747261',
+  '696e2f6c6f7373420a080112002a04abaaaa3e4a0d0a090a077363616c617273200198bb459f34000000000000005e33175c0902f5d21a30',
+  'c4da4110022a270a250a086576616c2f616363420a080112002a043333333f4a0d0a090a077363616c61727320013295876a',
+].join('');
+
+test("TensorBoard's own writer's one-float tensors read as scalars, in place and by the general decoder alike", () => {
+  const file = Uint8Array.from(TENSORBOARD_WRITER_FILE.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+  const expected = [0, 1, 2].flatMap((step) => [
+    ['train/loss', step, Math.fround(1 / (step + 1))],
+    ['eval/acc', step, Math.fround(0.5 + step * 0.1)],
+  ]);
+  const result = readWhole(TFEVENTS_FORMAT, file);
+  assert.deepEqual(result.problems, []);
+  assert.deepEqual(
+    result.points.map((point) => [point.key, point.step, point.value]),
+    expected,
+  );
+  const columns = readTfeventsColumns(EMPTY_TFEVENTS_CURSOR, file);
+  assert.deepEqual(
+    columns.columns.toPoints().map((point) => [point.key, point.step, point.value]),
+    expected,
+  );
+});
+
+test('the in-place reader of one-scalar events (a simple_value or a one-float tensor) gives what the general Event decoder gives, for every layout around it, as points and as columns', () => {
   // A few tags that repeat, as a writer's do, so that remembered tags and their columns are reused across records and chunks;
   // pairs of one length that differ only in a four-byte group (eval/acc, eval/aux) or in the bytes after the last (train/lr1, train/lr2).
   const tag = fc.oneof(
@@ -218,6 +254,17 @@ test('the in-place reader of one-simple-value events gives what the general Even
     fc.record({ tag, simple: fc.float({ noDefaultInfinity: false }) }),
     fc.record({ tag, floatVal: fc.float(), plugin: fc.constantFrom('scalars', 'histograms') }),
     fc.record({ tag, content: fc.float() }),
+    fc.record(
+      {
+        tag,
+        tensorFloat: fc.float(),
+        field: fc.constantFrom(4 as const, 5 as const, 7 as const),
+        // hparams has the length of scalars, and its one-number tensors are no scalars.
+        plugin: fc.constantFrom('scalars', 'hparams', 'histograms', 'scalar', ''),
+        dataClass: fc.boolean(),
+      },
+      { requiredKeys: ['tag', 'tensorFloat', 'field'] },
+    ),
     fc.record({ tag, doubleVal: fc.double() }),
     fc.record({ tag: fc.string({ maxLength: 8 }), text: fc.string({ maxLength: 8 }) }),
     fc.record({ tag: fc.string({ maxLength: 8 }), image: fc.nat(40) }),

@@ -180,10 +180,12 @@ function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: numb
 const INLINE_STEP_BYTES = 5;
 
 /**
- * The Event almost every record of a PyTorch or TF1 log is, read in place: `wall_time`, `step`, and a summary
- * of one value holding a tag and a `simple_value`, each field in order with one-byte lengths. Anything else
- * (tensors, several values, images, plugin metadata, a long tag) returns false and takes `decodeEvent`, which
- * reads this layout to the same point: the tfevents tests run every fixture through both.
+ * The Event almost every record of a scalar log is, read in place: `wall_time`, `step`, and a summary of one
+ * value holding a tag and either a `simple_value` (PyTorch's SummaryWriter, TF1) or a one-float tensor
+ * (`dtype` DT_FLOAT, an empty shape, the float as `float_val` or as 4 bytes of `tensor_content`: TensorBoard's
+ * own writer, PyTorch's `new_style`, TF2) with or without metadata naming the scalars plugin, each field with
+ * one-byte lengths. Anything else (several values, other plugins, images, a long tag) returns false and takes
+ * `decodeEvent`, which reads these layouts to the same point: the tfevents tests run every fixture through both.
  */
 function decodeSimpleValue(bytes: Uint8Array, view: DataView, start: number, end: number, out: Framed): boolean {
   let p = start;
@@ -202,20 +204,68 @@ function decodeSimpleValue(bytes: Uint8Array, view: DataView, start: number, end
       scale *= 128;
     }
   }
-  // summary = 5 { value = 1 { tag = 1, simple_value = 2 } }, every length one byte, nothing after.
+  // summary = 5 { value = 1 { tag = 1, then the number } }, every length one byte, nothing after.
   if (bytes[p] !== 0x2a || p + 2 + (bytes[p + 1] as number) !== end || bytes[p + 2] !== 0x0a || p + 4 + (bytes[p + 3] as number) !== end) return false;
   const tagLength = bytes[p + 5] as number;
   const tagStart = p + 6;
-  const valueAt = tagStart + tagLength;
-  if (bytes[p + 4] !== 0x0a || tagLength >= 0x80 || bytes[valueAt] !== 0x15 || valueAt + 5 !== end) return false;
-  const entry = out.event.tagEntryIn(view, bytes, tagStart, valueAt);
-  const value = view.getFloat32(valueAt + 1, true);
+  const tagEnd = tagStart + tagLength;
+  if (bytes[p + 4] !== 0x0a || tagLength >= 0x80) return false;
+  const valueAt = bytes[tagEnd] === 0x15 && tagEnd + 5 === end ? tagEnd + 1 : scalarTensorAt(bytes, tagEnd, end);
+  if (valueAt < 0) return false;
+  const entry = out.event.tagEntryIn(view, bytes, tagStart, tagEnd);
+  const value = view.getFloat32(valueAt, true);
   const columns = out.columns;
   if (columns === undefined) out.writer.add(out.keyPrefix + entry.text, step, value, undefined, wallTime);
   else {
     if (entry.columnId < 0) entry.columnId = columns.keyId(out.keyPrefix + entry.text);
     columns.addWithId(entry.columnId, step, value, undefined, wallTime);
   }
+  return true;
+}
+
+/** `tensor = 8 { dtype = 1: DT_FLOAT, tensor_shape = 2 {} }` up to the float's field key. */
+const FLOAT_TENSOR = [0x42, 0x0a, 0x08, 0x01, 0x12, 0x00];
+const FLOAT_VAL = 0x2a;
+const TENSOR_CONTENT = 0x22;
+/** `metadata = 9 { plugin_data = 1 { plugin_name = 1: "scalars" } }`, optionally followed by `data_class = 4: DATA_CLASS_SCALAR`. */
+const SCALARS_METADATA_LENGTH = 11;
+const SCALARS_METADATA = [0x4a, SCALARS_METADATA_LENGTH, 0x0a, 0x09, 0x0a, 0x07, ...Array.from('scalars', (c) => c.charCodeAt(0))];
+const SCALAR_DATA_CLASS = [0x20, 0x01];
+
+/**
+ * Where the float of a one-float tensor starts when `[at, end)` is exactly that tensor and at most one scalars
+ * metadata, in either order; -1 for anything else.
+ */
+function scalarTensorAt(bytes: Uint8Array, at: number, end: number): number {
+  let valueAt = -1;
+  let metadata = false;
+  let p = at;
+  while (p < end) {
+    if (bytes[p] === 0x42) {
+      if (valueAt >= 0 || p + 12 > end || !bytesAre(bytes, p, FLOAT_TENSOR)) return -1;
+      const key = bytes[p + 6];
+      if ((key !== FLOAT_VAL && key !== TENSOR_CONTENT) || bytes[p + 7] !== 4) return -1;
+      valueAt = p + 8;
+      p += 12;
+    } else if (bytes[p] === 0x4a) {
+      if (metadata || p + SCALARS_METADATA.length > end) return -1;
+      const withClass = bytes[p + 1] === SCALARS_METADATA_LENGTH + SCALAR_DATA_CLASS.length;
+      if (!withClass && bytes[p + 1] !== SCALARS_METADATA_LENGTH) return -1;
+      if (!bytesAre(bytes, p + 2, SCALARS_METADATA, 2)) return -1;
+      p += SCALARS_METADATA.length;
+      if (withClass) {
+        if (p + 2 > end || !bytesAre(bytes, p, SCALAR_DATA_CLASS)) return -1;
+        p += 2;
+      }
+      metadata = true;
+    } else return -1;
+  }
+  return p === end ? valueAt : -1;
+}
+
+/** Whether `bytes` at `at` holds `expected` from its index `from` on. */
+function bytesAre(bytes: Uint8Array, at: number, expected: readonly number[], from = 0): boolean {
+  for (let i = from; i < expected.length; i++) if (bytes[at + i - from] !== expected[i]) return false;
   return true;
 }
 
