@@ -30,12 +30,15 @@ function readCache(path: string): Buffer | undefined {
   }
 }
 
-/** Writes the cache under a temporary name and renames it, so that a process starting meanwhile never reads half of one; older caches go. */
-function writeCache(folder: string, name: string, data: Buffer): void {
+/**
+ * Writes the cache under a temporary name and renames it, so that a process starting meanwhile never reads half of
+ * one; older caches go. The cache is made only once its folder exists: making it costs a few milliseconds.
+ */
+function writeCache(folder: string, name: string, data: () => Buffer): void {
   try {
     mkdirSync(folder, { recursive: true });
     const temporary = join(folder, `${name}.${process.pid}.tmp`);
-    writeFileSync(temporary, data);
+    writeFileSync(temporary, data());
     renameSync(temporary, join(folder, name));
     for (const other of readdirSync(folder)) if (other.startsWith(CACHE_PREFIX) && other !== name && !other.endsWith('.tmp')) unlinkSync(join(folder, other));
   } catch {
@@ -52,7 +55,7 @@ function start(): void {
   // Only a report or a watch leaves a cache worth keeping: it holds what their run compiled, which `--version` never does.
   const command = process.argv[2];
   if ((cachedData === undefined || script.cachedDataRejected === true) && (command === 'report' || command === 'watch'))
-    process.once('exit', () => writeCache(folder, name, script.createCachedData()));
+    process.once('exit', () => writeCache(folder, name, () => script.createCachedData()));
   const main = new Module(bundle);
   main.filename = bundle;
   const run = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
