@@ -1,7 +1,8 @@
 // One build script, several bundles: the extension (Node, CommonJS, `vscode` external), the CLI,
 // the webview (browser IIFE) and, on request, the unit tests and benchmarks.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const args = new Set(process.argv.slice(2));
@@ -23,7 +24,28 @@ const testFiles = (dir) =>
     .filter((name) => name.endsWith('.ts') && (testOnly.length === 0 || testOnly.some((word) => name.includes(word))))
     .map((name) => join(dir, name));
 
-const cli = build({ ...node, entryPoints: ['src/cli.ts'], outfile: 'dist/cli.js', external: ['fsevents'], banner: { js: '#!/usr/bin/env node' } });
+// The CLI is a process started per command: its bundle is read and compiled each time. Without comments and
+// whitespace, and in ASCII only (V8 holds one non-ASCII character's source as two bytes a character), it is
+// 0.6 MB instead of 0.9, and `--version` costs 5 ms less CPU (perf stat, 20 runs each). Names are kept for stack traces.
+// dist/cli.js is a small entry that runs dist/cliMain.js through a V8 code cache keyed by the bundle's hash (src/cliStart.ts).
+const cli = build({
+  ...node,
+  entryPoints: ['src/cli.ts'],
+  outfile: 'dist/cliMain.js',
+  external: ['fsevents'],
+  charset: 'ascii',
+  minifyWhitespace: true,
+  minifySyntax: true,
+}).then(() => {
+  const hash = createHash('sha256').update(readFileSync('dist/cliMain.js')).digest('hex').slice(0, 16);
+  return build({
+    ...node,
+    entryPoints: ['src/cliStart.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+    define: { CLI_BUNDLE_HASH: JSON.stringify(hash) },
+  });
+});
 // The worker that scores evaluation outputs beside the extension and the CLI (both look for it in dist/).
 const evalWorker = build({ ...node, entryPoints: ['src/node/tokens/evalWorker.ts'], outfile: 'dist/evalWorker.js' });
 const jobs = [cli, evalWorker];

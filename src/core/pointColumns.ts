@@ -91,12 +91,22 @@ export class PointColumns implements PointWriter {
   }
 
   add(key: string, step: number, value: number, epoch: number | undefined, wallTime: number | undefined): void {
+    this.addWithId(this.keyId(key), step, value, epoch, wallTime);
+  }
+
+  /** The number `addWithId` takes for `key`: a reader whose keys repeat looks each one up once, not once a point. */
+  keyId(key: string): number {
     let id = this.idByKey.get(key);
     if (id === undefined) {
       id = this.keys.length;
       this.idByKey.set(key, id);
       this.keys.push(key);
     }
+    return id;
+  }
+
+  /** `add` for a key already numbered by `keyId`. */
+  addWithId(id: number, step: number, value: number, epoch: number | undefined, wallTime: number | undefined): void {
     const at = this.size;
     if (at === this.keyIds.length) this.grow();
     this.keyIds[at] = id;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compareNatural, formatText, shownPath } from '../../src/core/reportText';
@@ -148,6 +148,40 @@ test('report --json is compact, --pretty indents the same document, --version pr
   const textPretty = spawnSync(process.execPath, [cli, 'report', dir, '--pretty'], { encoding: 'utf8' });
   assert.equal(textPretty.status, 2);
   assert.match(textPretty.stderr, /--pretty applies to report --json only/);
+  rmSync(dir, { recursive: true });
+});
+
+test('the CLI bundle is ASCII, so that V8 holds its source at a byte a character (one other character doubles it)', () => {
+  const bundle = readFileSync(resolve(__dirname, '../../../dist/cliMain.js'));
+  const at = bundle.findIndex((byte) => byte >= 0x80);
+  assert.equal(at, -1, `a non-ASCII byte at ${at}: ${bundle.subarray(Math.max(0, at - 60), at + 20).toString()}`);
+});
+
+test('the CLI keeps a code cache in the cache folder after a report; a damaged, foreign or unwritable one changes nothing but speed', () => {
+  const dir = fixture();
+  const cache = mkdtempSync(join(tmpdir(), 'tal-cli-cache-'));
+  const cli = resolve(__dirname, '../../../dist/cli.js');
+  const run = (home: string, ...args: string[]): string =>
+    execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: home } });
+  const folder = join(cache, 'token-accuracy-lens', 'code-cache');
+  run(cache, '--version');
+  assert.deepEqual(readdirSync(cache), [], '--version leaves no cache: it compiles too little of the bundle to be worth one');
+  const first = run(cache, 'report', dir, '--json');
+  const [name, ...others] = readdirSync(folder);
+  assert.match(name ?? '', /^cli-[0-9a-f]{16}-v\d+\.\d+\.\d+-\w+\.bin$/);
+  assert.deepEqual(others, []);
+  assert.equal(run(cache, 'report', dir, '--json'), first);
+  // Another bundle's or Node's cache is removed when this one is written; garbage under this one's name is rejected by V8 and replaced.
+  writeFileSync(join(folder, 'cli-0000000000000000-v0.0.0-x64.bin'), 'old');
+  writeFileSync(join(folder, name as string), Buffer.alloc(4096, 7));
+  assert.equal(run(cache, 'report', dir, '--json'), first);
+  assert.deepEqual(readdirSync(folder), [name]);
+  assert.ok(readFileSync(join(folder, name as string)).length > 4096);
+  // A cache folder that cannot be made (its parent is a file) is no error.
+  const blocked = join(cache, 'file');
+  writeFileSync(blocked, '');
+  assert.equal(run(blocked, 'report', dir, '--json'), first);
+  rmSync(cache, { recursive: true });
   rmSync(dir, { recursive: true });
 });
 

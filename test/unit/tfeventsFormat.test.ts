@@ -3,7 +3,7 @@ import test from 'node:test';
 import fc from 'fast-check';
 import { crc32c, maskedCrc32c, maskedCrc32cIn } from '../../src/core/formats/crc32c';
 import { classifyLogFile } from '../../src/core/formats/registry';
-import { EMPTY_TFEVENTS_CURSOR, readTfeventsChunk, TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
+import { EMPTY_TFEVENTS_CURSOR, readTfeventsChunk, readTfeventsColumns, TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
 import { decodeEvent, EventScalars } from '../../src/core/formats/tfEvent';
 import { WireReader } from '../../src/core/formats/protobufWire';
 import { pointTuples, readWhole } from './formatHarness';
@@ -183,29 +183,96 @@ test('a file named like an event file but holding something else (tfevents_utils
   assert.equal(classifyLogFile('/w/tools/tfevents_utils.py')?.format, 'tfevents');
 });
 
-test('every tag reads back as written, whatever order tags come in: a cycle, a broken cycle, one tag a prefix of another', () => {
-  const tags = ['train/loss', 'train/lost', 'train/loss_scaled', 'train/los', 'eval/loss', 'λ/loss'];
+test('every tag reads back as written, whatever order tags come in: a cycle, a broken cycle, one tag a prefix of another, tags of one length', () => {
+  // Same lengths differing in the last bytes (train/loss, train/lost) or in a four-byte group (eval/loss, test/loss).
+  const tags = ['train/loss', 'train/lost', 'train/loss_scaled', 'train/los', 'eval/loss', 'test/loss', 'λ/loss'];
   fc.assert(
     fc.property(fc.array(fc.array(fc.constantFrom(...tags), { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 40 }), (records) => {
-      const bytes = eventFile(records.map((recordTags, step) => ({ step, values: recordTags.map((tag) => ({ tag, simple: step })) })));
+      // Events with a wall time and one value take the in-place reader; the others the general decoder.
+      const bytes = eventFile(
+        records.map((recordTags, step) => ({
+          ...(step % 5 === 4 ? {} : { wallTime: 1.7e9 + step }),
+          step,
+          values: recordTags.map((tag) => ({ tag, simple: step })),
+        })),
+      );
       assert.deepEqual(
         readWhole(TFEVENTS_FORMAT, bytes).points.map((point) => point.key),
         records.flat(),
       );
     }),
+    { numRuns: 300 },
   );
 });
 
-test('the in-place reader of one-simple-value events gives what the general Event decoder gives, for every layout around it', () => {
+/**
+ * Written by TensorBoard 2.21's own `tensorboard.summary.Writer` (`add_scalar('train/loss', 1 / (step + 1))` and
+ * `add_scalar('eval/acc', np.float64(0.5 + step / 10))` for steps 0-2): each value a one-float tensor (`float_val`)
+ * followed by metadata naming the scalars plugin with `data_class` set, after a first event of source metadata.
+ */
+const TENSORBOARD_WRITER_FILE = [
+  '4800000000000000fe92489d09b7d1d21a30c4da411a0d627261696e2e4576656e743a32522e0a2c74656e736f72626f6172642e73756d6d',
+  '6172792e7772697465722e6576656e745f66696c655f7772697465729da2cc7a34000000000000005e33175c098ff0d21a30c4da412a290a',
+  '270a0a747261696e2f6c6f7373420a080112002a040000803f4a0d0a090a077363616c61727320012ffd05863200000000000000241956ec',
+  '0959f3d21a30c4da412a270a250a086576616c2f616363420a080112002a040000003f4a0d0a090a077363616c617273200144a908c03600',
+  '0000000000004f578cef09edf3d21a30c4da4110012a290a270a0a747261696e2f6c6f7373420a080112002a040000003f4a0d0a090a0773',
+  '63616c61727320012402c17534000000000000005e33175c0958f4d21a30c4da4110012a270a250a086576616c2f616363420a080112002a',
+  '049a99193f4a0d0a090a077363616c6172732001c689de3036000000000000004f578cef09b1f4d21a30c4da4110022a290a270a0a747261',
+  '696e2f6c6f7373420a080112002a04abaaaa3e4a0d0a090a077363616c617273200198bb459f34000000000000005e33175c0902f5d21a30',
+  'c4da4110022a270a250a086576616c2f616363420a080112002a043333333f4a0d0a090a077363616c61727320013295876a',
+].join('');
+
+test("TensorBoard's own writer's one-float tensors read as scalars, in place and by the general decoder alike", () => {
+  const file = Uint8Array.from(TENSORBOARD_WRITER_FILE.match(/../g) ?? [], (pair) => parseInt(pair, 16));
+  const expected = [0, 1, 2].flatMap((step) => [
+    ['train/loss', step, Math.fround(1 / (step + 1))],
+    ['eval/acc', step, Math.fround(0.5 + step * 0.1)],
+  ]);
+  const result = readWhole(TFEVENTS_FORMAT, file);
+  assert.deepEqual(result.problems, []);
+  assert.deepEqual(
+    result.points.map((point) => [point.key, point.step, point.value]),
+    expected,
+  );
+  const columns = readTfeventsColumns(EMPTY_TFEVENTS_CURSOR, file);
+  assert.deepEqual(
+    columns.columns.toPoints().map((point) => [point.key, point.step, point.value]),
+    expected,
+  );
+});
+
+test('the in-place reader of one-scalar events (a simple_value or a one-float tensor) gives what the general Event decoder gives, for every layout around it, as points and as columns', () => {
+  // A few tags that repeat, as a writer's do, so that remembered tags and their columns are reused across records and chunks;
+  // pairs of one length that differ only in a four-byte group (eval/acc, eval/aux) or in the bytes after the last (train/lr1, train/lr2).
+  const tag = fc.oneof(
+    fc.constantFrom('loss', 'lr', 'eval/loss', 'é/ü', 'eval/acc', 'eval/aux', 'train/lr1', 'train/lr2'),
+    fc.string({ maxLength: 20 }),
+    fc.string({ minLength: 120, maxLength: 140 }),
+  );
   const value = fc.oneof(
-    fc.record({ tag: fc.oneof(fc.string({ maxLength: 20 }), fc.string({ minLength: 120, maxLength: 140 })), simple: fc.float({ noDefaultInfinity: false }) }),
-    fc.record({ tag: fc.string({ maxLength: 8 }), floatVal: fc.float() }),
+    fc.record({ tag, simple: fc.float({ noDefaultInfinity: false }) }),
+    fc.record({ tag, simple: fc.float({ noDefaultInfinity: false }) }),
+    fc.record({ tag, floatVal: fc.float(), plugin: fc.constantFrom('scalars', 'histograms') }),
+    fc.record({ tag, content: fc.float() }),
+    fc.record(
+      {
+        tag,
+        tensorFloat: fc.float(),
+        field: fc.constantFrom(4 as const, 5 as const, 7 as const),
+        // hparams has the length of scalars, and its one-number tensors are no scalars.
+        plugin: fc.constantFrom('scalars', 'hparams', 'histograms', 'scalar', ''),
+        dataClass: fc.boolean(),
+      },
+      { requiredKeys: ['tag', 'tensorFloat', 'field'] },
+    ),
+    fc.record({ tag, doubleVal: fc.double() }),
+    fc.record({ tag: fc.string({ maxLength: 8 }), text: fc.string({ maxLength: 8 }) }),
     fc.record({ tag: fc.string({ maxLength: 8 }), image: fc.nat(40) }),
   );
   const event = fc.record(
     {
       wallTime: fc.double({ noNaN: true }),
-      step: fc.oneof(fc.nat(1000), fc.integer({ min: 0, max: 2 ** 50 })),
+      step: fc.oneof(fc.nat(1000), fc.integer({ min: 0, max: 2 ** 50 }), fc.constant(Number.MAX_SAFE_INTEGER)),
       values: fc.array(value, { maxLength: 3 }),
     },
     { requiredKeys: [] },
@@ -220,16 +287,19 @@ test('the in-place reader of one-simple-value events gives what the general Even
         for (let i = 0; i < scalars.count; i++) expected.push([scalars.tags[i] as string, scalars.step, scalars.values[i] as number, scalars.wallTime]);
       }
       const file = eventFile(events);
-      let cursor = EMPTY_TFEVENTS_CURSOR;
-      const read: [string, number, number, number | undefined][] = [];
       const size = chunk + 1;
-      for (let at = 0; at < file.length; at += size) {
-        const result = readTfeventsChunk(cursor, file.subarray(at, at + size));
-        cursor = result.cursor;
-        assert.deepEqual(result.problems, []);
-        for (const point of result.points) read.push([point.key, point.step, point.value, point.wallTime]);
+      for (const columns of [false, true]) {
+        let cursor = EMPTY_TFEVENTS_CURSOR;
+        const read: [string, number, number, number | undefined][] = [];
+        for (let at = 0; at < file.length; at += size) {
+          const result = columns ? readTfeventsColumns(cursor, file.subarray(at, at + size)) : readTfeventsChunk(cursor, file.subarray(at, at + size));
+          cursor = result.cursor;
+          assert.deepEqual(result.problems, []);
+          const points = 'columns' in result ? result.columns.toPoints() : result.points;
+          for (const point of points) read.push([point.key, point.step, point.value, point.wallTime]);
+        }
+        assert.deepEqual(read, expected);
       }
-      assert.deepEqual(read, expected);
     }),
     { numRuns: 300 },
   );

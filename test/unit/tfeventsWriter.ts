@@ -18,6 +18,12 @@ export type FixtureValue =
   | { readonly tag: string; readonly floatVal: number; readonly packed?: boolean; readonly plugin?: string }
   | { readonly tag: string; readonly doubleVal: number }
   | { readonly tag: string; readonly content: number }
+  /**
+   * A DT_FLOAT tensor of four bytes laid out as Python's protobuf writes it (TensorBoard's own Writer, PyTorch's `new_style`):
+   * the tensor, then its metadata. The bytes are the float as `tensor_content` (field 4) or `float_val` (5), or four
+   * one-byte `int_val`s (7), which make no scalar.
+   */
+  | { readonly tag: string; readonly tensorFloat: number; readonly field: 4 | 5 | 7; readonly plugin?: string; readonly dataClass?: boolean }
   | { readonly tag: string; readonly text: string }
   | { readonly tag: string; readonly image: number }
   | { readonly tag: string; readonly hparams: Readonly<Record<string, number | string | boolean>> };
@@ -44,6 +50,13 @@ function encodeValue(value: FixtureValue): number[] {
     const vals = value.packed === false ? [...key(5, 5), ...float] : lengthField(5, float);
     const plugin = lengthField(9, lengthField(1, lengthField(1, text(value.plugin ?? 'scalars'))));
     return [...tag, ...plugin, ...lengthField(8, [...key(1, 0), ...varint(1), ...lengthField(2, []), ...vals])];
+  }
+  if ('tensorFloat' in value) {
+    const float = value.field === 7 ? [1, 2, 3, 4] : le(4, (v) => v.setFloat32(0, value.tensorFloat, true));
+    const tensor = lengthField(8, [...key(1, 0), ...varint(1), ...lengthField(2, []), ...lengthField(value.field, float)]);
+    const pluginData = lengthField(1, lengthField(1, text(value.plugin ?? '')));
+    const metadata = value.plugin === undefined ? [] : lengthField(9, [...pluginData, ...(value.dataClass === true ? [...key(4, 0), ...varint(1)] : [])]);
+    return [...tag, ...tensor, ...metadata];
   }
   if ('doubleVal' in value)
     return [

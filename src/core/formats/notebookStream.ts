@@ -48,8 +48,8 @@ function unwrapNumpy(line: string): string {
 const KERAS_EPOCH = /^Epoch (\d+)\/(\d+)\s*$/;
 /** `- loss: 0.4100`, `- val_accuracy: 0.8100` (Keras 2 and 3 alike); `- ETA: 0s` and `- 1s 20ms/step` are not metrics. */
 const KERAS_VALUE = / - ([A-Za-z_][\w]*): (\S+)/g;
-/** A Keras progress line: `32/32 [====…]`, `32/32 ━━━━…`, or verbose=2's `32/32 - 1s - loss: …`. */
-const KERAS_PROGRESS = /^\s*\d+\/\d+ (\[|━|─|-)/;
+/** A Keras progress line: `32/32 [====…]`, `32/32 ━━━━…` (escaped: the CLI bundle is kept ASCII), or verbose=2's `32/32 - 1s - loss: …`. */
+const KERAS_PROGRESS = /^\s*\d+\/\d+ (\[|\u2501|\u2500|-)/;
 
 /** A printed dict is the Trainer's when it places itself (`epoch`) or has the Trainer's keys; a printed config is not. */
 function isTrainerDict(keys: readonly string[], hasEpoch: boolean): boolean {

@@ -32,16 +32,37 @@ export class EventScalars {
   }
 
   tag(bytes: Uint8Array, start: number, end: number): string {
+    return this.tagEntry(bytes, start, end).text;
+  }
+
+  /** The tag's entry, whose `columnId` a reader may fill to find the tag's column without a lookup next time. */
+  tagEntry(bytes: Uint8Array, start: number, end: number): TagEntry {
     // The predicted tag costs one comparison; hashing first would read the bytes twice.
     const predicted = this.lastTag?.next;
     if (predicted !== undefined && sameBytes(predicted.bytes, bytes, start, end)) {
       this.lastTag = predicted;
-      return predicted.text;
+      return predicted;
     }
-    const entry = this.lookUp(bytes, start, end);
+    return this.found(this.lookUp(bytes, start, end));
+  }
+
+  /**
+   * `tagEntry` for a reader holding a DataView on `bytes`: the predicted tag is compared four bytes a step. In a
+   * file of one-value events recognising the tag was a third of decoding them (30 of 105 ms for a million records).
+   */
+  tagEntryIn(view: DataView, bytes: Uint8Array, start: number, end: number): TagEntry {
+    const predicted = this.lastTag?.next;
+    if (predicted !== undefined && sameWords(predicted, view, bytes, start, end)) {
+      this.lastTag = predicted;
+      return predicted;
+    }
+    return this.found(this.lookUp(bytes, start, end));
+  }
+
+  private found(entry: TagEntry): TagEntry {
     if (this.lastTag !== undefined) this.lastTag.next = entry;
     this.lastTag = entry;
-    return entry.text;
+    return entry;
   }
 
   private lookUp(bytes: Uint8Array, start: number, end: number): TagEntry {
@@ -49,23 +70,41 @@ export class EventScalars {
     for (let i = start; i < end; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
     const bucket = this.tagCache.get(hash);
     if (bucket !== undefined) for (const known of bucket) if (sameBytes(known.bytes, bytes, start, end)) return known;
-    const entry: TagEntry = { bytes: bytes.slice(start, end), text: decodeUtf8(bytes, start, end), next: undefined };
+    const copy = bytes.slice(start, end);
+    const words = new Int32Array(copy.length >> 2);
+    const view = new DataView(copy.buffer);
+    for (let w = 0; w < words.length; w++) words[w] = view.getInt32(w * 4, true);
+    const entry: TagEntry = { bytes: copy, words, text: decodeUtf8(bytes, start, end), next: undefined, columnId: -1 };
     if (bucket === undefined) this.tagCache.set(hash, [entry]);
     else bucket.push(entry);
     return entry;
   }
 }
 
-interface TagEntry {
+export interface TagEntry {
   readonly bytes: Uint8Array;
+  /** The first `bytes.length >> 2` groups of four bytes, as little-endian words. */
+  readonly words: Int32Array;
   readonly text: string;
   /** The tag that followed this one last time. */
   next: TagEntry | undefined;
+  /** The tag's key number in the columns the points of this chunk go to (`PointColumns.keyId`), -1 until asked. */
+  columnId: number;
 }
 
 function sameBytes(known: Uint8Array, bytes: Uint8Array, start: number, end: number): boolean {
   if (known.length !== end - start) return false;
   for (let i = 0; i < known.length; i++) if (known[i] !== bytes[start + i]) return false;
+  return true;
+}
+
+function sameWords(known: TagEntry, view: DataView, bytes: Uint8Array, start: number, end: number): boolean {
+  const length = known.bytes.length;
+  if (length !== end - start) return false;
+  const words = known.words;
+  let i = 0;
+  for (let w = 0; w < words.length; w++, i += 4) if (view.getInt32(start + i, true) !== words[w]) return false;
+  for (; i < length; i++) if (known.bytes[i] !== bytes[start + i]) return false;
   return true;
 }
 

@@ -82,10 +82,19 @@ function readTfevents(
   cursor: TfeventsCursor,
   chunk: Uint8Array,
   keyPrefix: string,
-  writer: PointWriter,
+  writer: PointList | PointColumns,
 ): { cursor: TfeventsCursor; problems: string[]; runInfo?: RunInfo } {
   if (cursor.stopped) return { problems: [], cursor: { ...cursor, offset: cursor.offset + chunk.length } };
-  const out: Framed = { writer, problems: [], keyPrefix, event: new EventScalars(), hparams: undefined };
+  const out: Framed = {
+    writer,
+    columns: writer instanceof PointColumns ? writer : undefined,
+    problems: [],
+    keyPrefix,
+    event: new EventScalars(),
+    hparams: undefined,
+    checkedLength: -1,
+    checkedLengthCrc: 0,
+  };
   let offset = cursor.offset;
   let bytes = chunk;
   if (cursor.filled > 0 && cursor.filled < HEADER_BYTES) bytes = concatBytes(cursor.pending.subarray(0, cursor.filled), chunk);
@@ -114,10 +123,18 @@ function readTfevents(
 
 interface Framed {
   readonly writer: PointWriter;
+  /** The writer when it numbers its keys: the in-place reader then finds a tag's column without a lookup. */
+  readonly columns: PointColumns | undefined;
   readonly problems: string[];
   readonly keyPrefix: string;
   readonly event: EventScalars;
   hparams: Record<string, string | number | boolean> | undefined;
+  /**
+   * The last record length below 2^32 whose 8 bytes passed their checksum, and that checksum: the same length
+   * has the same checksum, so a file of records of a few sizes computes it a few times, not once a record.
+   */
+  checkedLength: number;
+  checkedLengthCrc: number;
 }
 
 /**
@@ -130,10 +147,19 @@ function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: numb
   const reader = new WireReader(bytes, 0, 0);
   let pos = 0;
   while (bytes.length - pos >= HEADER_BYTES) {
-    const length = view.getUint32(pos, true) + view.getUint32(pos + 4, true) * 2 ** 32;
-    if (maskedCrc32cIn(view, bytes, pos, pos + 8) !== view.getUint32(pos + 8, true) || length > MAX_RECORD_BYTES) {
-      out.problems.push(`The record at byte ${offset + pos} has a corrupt length (checksum mismatch), so the rest of the file cannot be read.`);
-      return { consumed: bytes.length, stopped: true };
+    const low = view.getUint32(pos, true);
+    const high = view.getUint32(pos + 4, true);
+    const length = low + high * 2 ** 32;
+    const lengthCrc = view.getUint32(pos + 8, true);
+    if (high !== 0 || low !== out.checkedLength || lengthCrc !== out.checkedLengthCrc) {
+      if (maskedCrc32cIn(view, bytes, pos, pos + 8) !== lengthCrc || length > MAX_RECORD_BYTES) {
+        out.problems.push(`The record at byte ${offset + pos} has a corrupt length (checksum mismatch), so the rest of the file cannot be read.`);
+        return { consumed: bytes.length, stopped: true };
+      }
+      if (high === 0) {
+        out.checkedLength = low;
+        out.checkedLengthCrc = lengthCrc;
+      }
     }
     const dataStart = pos + HEADER_BYTES;
     const dataEnd = dataStart + length;
@@ -154,10 +180,12 @@ function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: numb
 const INLINE_STEP_BYTES = 5;
 
 /**
- * The Event almost every record of a PyTorch or TF1 log is, read in place: `wall_time`, `step`, and a summary
- * of one value holding a tag and a `simple_value`, each field in order with one-byte lengths. Anything else
- * (tensors, several values, images, plugin metadata, a long tag) returns false and takes `decodeEvent`, which
- * reads this layout to the same point: the tfevents tests run every fixture through both.
+ * The Event almost every record of a scalar log is, read in place: `wall_time`, `step`, and a summary of one
+ * value holding a tag and either a `simple_value` (PyTorch's SummaryWriter, TF1) or a one-float tensor
+ * (`dtype` DT_FLOAT, an empty shape, the float as `float_val` or as 4 bytes of `tensor_content`: TensorBoard's
+ * own writer, PyTorch's `new_style`, TF2) with or without metadata naming the scalars plugin, each field with
+ * one-byte lengths. Anything else (several values, other plugins, images, a long tag) returns false and takes
+ * `decodeEvent`, which reads these layouts to the same point: the tfevents tests run every fixture through both.
  */
 function decodeSimpleValue(bytes: Uint8Array, view: DataView, start: number, end: number, out: Framed): boolean {
   let p = start;
@@ -176,14 +204,68 @@ function decodeSimpleValue(bytes: Uint8Array, view: DataView, start: number, end
       scale *= 128;
     }
   }
-  // summary = 5 { value = 1 { tag = 1, simple_value = 2 } }, every length one byte, nothing after.
+  // summary = 5 { value = 1 { tag = 1, then the number } }, every length one byte, nothing after.
   if (bytes[p] !== 0x2a || p + 2 + (bytes[p + 1] as number) !== end || bytes[p + 2] !== 0x0a || p + 4 + (bytes[p + 3] as number) !== end) return false;
   const tagLength = bytes[p + 5] as number;
   const tagStart = p + 6;
-  const valueAt = tagStart + tagLength;
-  if (bytes[p + 4] !== 0x0a || tagLength >= 0x80 || bytes[valueAt] !== 0x15 || valueAt + 5 !== end) return false;
-  const tag = out.event.tag(bytes, tagStart, valueAt);
-  out.writer.add(out.keyPrefix === '' ? tag : out.keyPrefix + tag, step, view.getFloat32(valueAt + 1, true), undefined, wallTime);
+  const tagEnd = tagStart + tagLength;
+  if (bytes[p + 4] !== 0x0a || tagLength >= 0x80) return false;
+  const valueAt = bytes[tagEnd] === 0x15 && tagEnd + 5 === end ? tagEnd + 1 : scalarTensorAt(bytes, tagEnd, end);
+  if (valueAt < 0) return false;
+  const entry = out.event.tagEntryIn(view, bytes, tagStart, tagEnd);
+  const value = view.getFloat32(valueAt, true);
+  const columns = out.columns;
+  if (columns === undefined) out.writer.add(out.keyPrefix + entry.text, step, value, undefined, wallTime);
+  else {
+    if (entry.columnId < 0) entry.columnId = columns.keyId(out.keyPrefix + entry.text);
+    columns.addWithId(entry.columnId, step, value, undefined, wallTime);
+  }
+  return true;
+}
+
+/** `tensor = 8 { dtype = 1: DT_FLOAT, tensor_shape = 2 {} }` up to the float's field key. */
+const FLOAT_TENSOR = [0x42, 0x0a, 0x08, 0x01, 0x12, 0x00];
+const FLOAT_VAL = 0x2a;
+const TENSOR_CONTENT = 0x22;
+/** `metadata = 9 { plugin_data = 1 { plugin_name = 1: "scalars" } }`, optionally followed by `data_class = 4: DATA_CLASS_SCALAR`. */
+const SCALARS_METADATA_LENGTH = 11;
+const SCALARS_METADATA = [0x4a, SCALARS_METADATA_LENGTH, 0x0a, 0x09, 0x0a, 0x07, ...Array.from('scalars', (c) => c.charCodeAt(0))];
+const SCALAR_DATA_CLASS = [0x20, 0x01];
+
+/**
+ * Where the float of a one-float tensor starts when `[at, end)` is exactly that tensor and at most one scalars
+ * metadata, in either order; -1 for anything else.
+ */
+function scalarTensorAt(bytes: Uint8Array, at: number, end: number): number {
+  let valueAt = -1;
+  let metadata = false;
+  let p = at;
+  while (p < end) {
+    if (bytes[p] === 0x42) {
+      if (valueAt >= 0 || p + 12 > end || !bytesAre(bytes, p, FLOAT_TENSOR)) return -1;
+      const key = bytes[p + 6];
+      if ((key !== FLOAT_VAL && key !== TENSOR_CONTENT) || bytes[p + 7] !== 4) return -1;
+      valueAt = p + 8;
+      p += 12;
+    } else if (bytes[p] === 0x4a) {
+      if (metadata || p + SCALARS_METADATA.length > end) return -1;
+      const withClass = bytes[p + 1] === SCALARS_METADATA_LENGTH + SCALAR_DATA_CLASS.length;
+      if (!withClass && bytes[p + 1] !== SCALARS_METADATA_LENGTH) return -1;
+      if (!bytesAre(bytes, p + 2, SCALARS_METADATA, 2)) return -1;
+      p += SCALARS_METADATA.length;
+      if (withClass) {
+        if (p + 2 > end || !bytesAre(bytes, p, SCALAR_DATA_CLASS)) return -1;
+        p += 2;
+      }
+      metadata = true;
+    } else return -1;
+  }
+  return p === end ? valueAt : -1;
+}
+
+/** Whether `bytes` at `at` holds `expected` from its index `from` on. */
+function bytesAre(bytes: Uint8Array, at: number, expected: readonly number[], from = 0): boolean {
+  for (let i = from; i < expected.length; i++) if (bytes[at + i - from] !== expected[i]) return false;
   return true;
 }
 
