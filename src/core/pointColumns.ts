@@ -18,9 +18,10 @@ export class PointList implements PointWriter {
   }
 }
 
-/** A series that takes a point at a time (SortedSeries), as the axes are written. */
+/** A series that takes a point at a time, or many in order (SortedSeries), as the axes are written. */
 export interface AxisTarget {
   set(step: number, value: number): boolean;
+  setAll(steps: Float64Array, values: Float64Array, length: number): boolean;
 }
 
 /** One key's points of a batch, in the order they were read. */
@@ -76,6 +77,9 @@ export class PointColumns implements PointWriter {
   private fields: Uint8Array;
   private epochs: Float64Array | undefined;
   private wallTimes: Float64Array | undefined;
+  /** Points with an epoch, and with a wall time: when every point has one, its axis is written in one call. */
+  private epochCount = 0;
+  private wallTimeCount = 0;
   private byKey: KeyColumn[] | undefined;
 
   /**
@@ -116,10 +120,12 @@ export class PointColumns implements PointWriter {
     if (epoch !== undefined) {
       (this.epochs ??= new Float64Array(this.keyIds.length))[at] = epoch;
       fields = HAS_EPOCH;
+      this.epochCount++;
     }
     if (wallTime !== undefined) {
       (this.wallTimes ??= new Float64Array(this.keyIds.length))[at] = wallTime;
       fields |= HAS_WALL_TIME;
+      this.wallTimeCount++;
     }
     this.fields[at] = fields;
     if (step > this.maxStep) this.maxStep = step;
@@ -139,18 +145,20 @@ export class PointColumns implements PointWriter {
 
   /**
    * Each point's epoch and wall time where it has them, in the order the points were read, to `epoch` and
-   * `wallTime` as `set(step, value)` (the store's axis series); returns whether any call returned true.
+   * `wallTime` as `set(step, value)` (the store's axis series); returns whether any call returned true. An axis
+   * every point has (an event file's wall times) goes as one `setAll`, which is those calls in turn.
    */
   writeAxes(epoch: AxisTarget, wallTime: AxisTarget): boolean {
-    const { epochs, wallTimes, fields, steps } = this;
+    const epochChanged = this.writeAxis(epoch, this.epochs, this.epochCount, HAS_EPOCH);
+    return this.writeAxis(wallTime, this.wallTimes, this.wallTimeCount, HAS_WALL_TIME) || epochChanged;
+  }
+
+  private writeAxis(target: AxisTarget, times: Float64Array | undefined, count: number, field: number): boolean {
+    if (times === undefined || count === 0) return false;
+    const { fields, steps, size } = this;
+    if (count === size) return target.setAll(steps, times, size);
     let changed = false;
-    for (let i = 0; i < this.size; i++) {
-      const has = fields[i] as number;
-      if (has === 0) continue;
-      const step = steps[i] as number;
-      if (has & HAS_EPOCH && epoch.set(step, (epochs as Float64Array)[i] as number)) changed = true;
-      if (has & HAS_WALL_TIME && wallTime.set(step, (wallTimes as Float64Array)[i] as number)) changed = true;
-    }
+    for (let i = 0; i < size; i++) if ((fields[i] as number) & field && target.set(steps[i] as number, times[i] as number)) changed = true;
     return changed;
   }
 

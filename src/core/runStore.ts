@@ -1,5 +1,5 @@
 import type { FormatId, MetricPoint, Series } from './types';
-import { mergeSorted, SortedSeries } from './sortedSeries';
+import { mergeSorted, PackedArrays, SortedSeries } from './sortedSeries';
 import { PointColumns, type PointBatch } from './pointColumns';
 import { StepGrids } from './stepGrids';
 import { ownString } from './ownString';
@@ -107,10 +107,10 @@ function writeColumns(state: SourceState, batch: PointColumns): boolean {
  * a followed log's series change arrays no more often than fitting makes them (a series shared copies its
  * steps again at its next write, and a kept pass over it starts over).
  */
-function fitSource(state: SourceState, settled: boolean, grids: StepGrids): boolean {
+function fitSource(state: SourceState, settled: boolean, grids: StepGrids, arrays = new PackedArrays()): boolean {
   let copied = false;
   for (const series of [...state.series.values(), state.axes.epoch, state.axes.wallTime]) {
-    if (!series.fit(settled)) continue;
+    if (!series.fit(settled, arrays)) continue;
     copied = true;
     grids.share(series);
   }
@@ -196,7 +196,8 @@ export class RunStore {
     const run = this.runs.get(runId);
     if (run === undefined) return;
     let copied = false;
-    for (const state of run.sources.values()) copied = fitSource(state, true, this.grids) || copied;
+    const arrays = new PackedArrays();
+    for (const state of run.sources.values()) copied = fitSource(state, true, this.grids, arrays) || copied;
     if (!copied) return;
     run.merged = undefined;
     run.growth = undefined;
