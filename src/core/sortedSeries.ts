@@ -235,27 +235,7 @@ export class SortedSeries implements Series {
       const n = stepArray.length;
       const last = n === 0 ? undefined : (stepArray[n - 1] as number);
       if (last === undefined || (steps[i] as number) > last) {
-        let previous = steps[i] as number;
-        stepArray.push(previous);
-        valueArray.push(values[i] as number);
-        i++;
-        // The step just pushed again (the points of one record setting its wall time) is `set`'s last-step case, inline.
-        while (i < length) {
-          const step = steps[i] as number;
-          if (step > previous) {
-            previous = step;
-            stepArray.push(step);
-            valueArray.push(values[i] as number);
-          } else if (step === previous) {
-            const value = values[i] as number;
-            const at = stepArray.length - 1;
-            if (!Object.is(valueArray[at], value)) {
-              valueArray[at] = value;
-              this.rewrites++;
-            }
-          } else break;
-          i++;
-        }
+        i = this.pushRun(stepArray, valueArray, steps, values, i, length);
         changed = true;
       } else {
         if (this.set(steps[i] as number, values[i] as number)) changed = true;
@@ -263,6 +243,42 @@ export class SortedSeries implements Series {
       }
     }
     return changed;
+  }
+
+  /**
+   * Pushes the points from `from` on while their steps rise, the step just pushed again (the points of one
+   * record each setting its wall time) being `set`'s last-step case inline: the value written once when the
+   * step is left, a rewrite counted for each change. Returns where it stopped.
+   */
+  private pushRun(stepArray: number[], valueArray: number[], steps: Float64Array, values: Float64Array, from: number, length: number): number {
+    let previous = steps[from] as number;
+    let value = values[from] as number;
+    stepArray.push(previous);
+    valueArray.push(value);
+    let rewrites = 0;
+    let rewritten = false;
+    let i = from + 1;
+    for (; i < length; i++) {
+      const step = steps[i] as number;
+      if (step > previous) {
+        if (rewritten) valueArray[valueArray.length - 1] = value;
+        rewritten = false;
+        previous = step;
+        value = values[i] as number;
+        stepArray.push(step);
+        valueArray.push(value);
+      } else if (step === previous) {
+        const next = values[i] as number;
+        if (!Object.is(value, next)) {
+          value = next;
+          rewritten = true;
+          rewrites++;
+        }
+      } else break;
+    }
+    if (rewritten) valueArray[valueArray.length - 1] = value;
+    this.rewrites += rewrites;
+    return i;
   }
 
   /** Whether the first `length` steps rise strictly, the first above the series' last step (any first step when it has none, as `set` takes it). */

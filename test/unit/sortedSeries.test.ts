@@ -64,13 +64,16 @@ const writeOf: fc.Arbitrary<Write> = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), step: stepOf, value: fc.double() }),
   fc.record({
     kind: fc.constant('all' as const),
-    // Mostly rising runs of steps (a log read forward, which a series holds aside until read), some not.
+    // Mostly rising runs of steps (a log read forward, which a series holds aside until read), some repeating a
+    // step (wall times of one record, values that change or not), some in any order.
     points: fc.oneof(
       fc.array(fc.tuple(stepOf, fc.double()), { maxLength: 30 }),
-      fc.tuple(fc.nat(300), fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.double()), { maxLength: 120 })).map(([start, gaps]) => {
-        let step = start;
-        return gaps.map(([gap, value]) => [(step += gap), value] as const);
-      }),
+      fc
+        .tuple(fc.nat(300), fc.nat(1), fc.array(fc.tuple(fc.nat(2), fc.oneof(fc.double(), fc.constantFrom(0, -0, 1))), { maxLength: 120 }))
+        .map(([start, least, gaps]) => {
+          let step = start;
+          return gaps.map(([gap, value]) => [(step += least + gap), value] as const);
+        }),
     ),
     spare: fc.nat(3),
   }),
