@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
 import { mergeSorted, PackedArrays, SortedSeries } from '../../src/core/sortedSeries';
 
 test('points in any order end up sorted and unique by step, the last write winning', () => {
@@ -146,4 +147,27 @@ test('series whose rising runs are made into arrays by one maker share one steps
   assert.deepEqual([a.steps.length, b.steps.length, a.steps[1], b.steps[2]], [101, 101, 1, 3]);
   assert.deepEqual(b.values.slice(0, 3), [2, 2, 6]);
   assert.notEqual(a.steps, b.steps);
+});
+
+test('arrays made for a series are packed, of the length asked, below, at and above the template kept', () => {
+  setFlagsFromString('--allow-natives-syntax');
+  const holey = new Function('array', 'return %HasHoleyElements(array)') as (array: unknown) => boolean;
+  const arrays = new PackedArrays();
+  for (const length of [1, 3, 65_535, 65_536, 65_537, 200_000, 5]) {
+    const made = arrays.make(length);
+    assert.equal(made.length, length);
+    assert.equal(holey(made), false, `${length}`);
+  }
+  // A series longer than the template, filled from rising runs, holds every point.
+  const series = new SortedSeries();
+  const steps = Float64Array.from({ length: 150_000 }, (_, i) => i);
+  series.setAll(
+    steps,
+    steps.map((step) => step / 3),
+    steps.length,
+  );
+  assert.equal(series.fit(true, arrays), true);
+  assert.equal(series.steps.length, 150_000);
+  assert.ok(series.steps.every((step, i) => step === i) && series.values.every((value, i) => value === i / 3));
+  assert.equal(holey(series.values), false);
 });
