@@ -3,6 +3,13 @@ import { MIN_SHARED_POINTS } from './stepGrids';
 
 /** Pending runs a series holds before it writes them into its arrays anyway (see SortedSeries.pendingSteps). */
 const MAX_PENDING_RUNS = 1024;
+/**
+ * The largest batch held aside. A chunk of a read spread over several keys (an event file's 490 points a tag)
+ * is held; a batch larger than this is most of a small file (a JSONL log of one metric, 8,000 points a chunk),
+ * and held until its read ends its typed arrays outlived the young generation: 1,000 runs of 10,000 points
+ * peaked at 195.6 MB instead of 187.8. Pushed, they die young as before.
+ */
+const MAX_PENDING_BATCH = 4096;
 
 /** The longest template PackedArrays keeps (512 KiB): a longer array is made of several copies of it, in one allocation. */
 const MAX_TEMPLATE = 1 << 16;
@@ -235,7 +242,7 @@ export class SortedSeries implements Series {
    */
   setAll(steps: Float64Array, values: Float64Array, length: number): boolean {
     if (length === 0) return false;
-    if (this.risesAboveLast(steps, length)) {
+    if (length <= MAX_PENDING_BATCH && this.risesAboveLast(steps, length)) {
       // Kept as they are (a batch's columns are not written after), or a copy of the part taken.
       this.pendingSteps.push(length === steps.length ? steps : steps.slice(0, length));
       this.pendingValues.push(length === values.length ? values : values.slice(0, length));
