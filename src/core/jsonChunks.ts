@@ -6,15 +6,51 @@
  * out as `JSON.stringify` leaves them out.
  */
 export function* jsonChunks(value: unknown, indent = ''): Generator<string, void, undefined> {
-  yield* chunksOf(value, indent, '\n');
+  yield* chunksOf(value, indent, '\n', new WrittenArrays());
+}
+
+/** A number array's pieces as written, and the separator they were written with (which depends on the depth). */
+interface Written {
+  readonly items: readonly unknown[];
+  readonly length: number;
+  readonly separator: string;
+  readonly pieces: readonly string[];
+}
+
+/**
+ * The last two number arrays written: the same array again (the steps the run store shares between a log's
+ * metrics, written steps, values, steps, values…) is written from its pieces instead of formatting every number
+ * again (an event file's ten metrics share 100,000 steps). Two, so that a metric's values between two uses of
+ * its steps do not push them out; only two, so that the memory held stays that of two arrays' text. An array is
+ * known by its identity and length: a document is not changed while it is written.
+ */
+class WrittenArrays {
+  private recent: Written | undefined;
+  private older: Written | undefined;
+
+  find(items: readonly unknown[], separator: string): readonly string[] | undefined {
+    for (const written of [this.recent, this.older]) {
+      if (written !== undefined && written.items === items && written.length === items.length && written.separator === separator) {
+        if (written === this.older) this.remember(written);
+        return written.pieces;
+      }
+    }
+    return undefined;
+  }
+
+  remember(written: Written): void {
+    if (written === this.recent) return;
+    this.older = this.recent;
+    this.recent = written;
+  }
 }
 
 /** Numbers of an array joined per piece: large enough that a piece costs little, small enough to stay a few tens of kB. */
 const NUMBERS_PER_PIECE = 4096;
 
-function* chunksOf(value: unknown, indent: string, newline: string): Generator<string, void, undefined> {
-  if (Array.isArray(value)) yield* arrayChunks(value, indent, newline);
-  else if (value !== null && typeof value === 'object') yield* objectChunks(value as Record<string, unknown>, indent, newline);
+function* chunksOf(value: unknown, indent: string, newline: string, written: WrittenArrays): Generator<string, void, undefined> {
+  if (Array.isArray(value)) yield* arrayChunks(value, indent, newline, written);
+  else if (value !== null && typeof value === 'object') yield* objectChunks(value as Record<string, unknown>, indent, newline, written);
   else yield scalar(value) ?? 'null';
 }
 
@@ -26,14 +62,23 @@ function scalar(value: unknown): string | undefined {
   return undefined;
 }
 
-function* arrayChunks(items: readonly unknown[], indent: string, newline: string): Generator<string, void, undefined> {
+function* arrayChunks(items: readonly unknown[], indent: string, newline: string, written: WrittenArrays): Generator<string, void, undefined> {
   if (items.length === 0) {
     yield '[]';
     return;
   }
   const inner = newline + indent;
   const separator = indent === '' ? ',' : ',' + inner;
-  yield indent === '' ? '[' : '[' + inner;
+  const again = written.find(items, separator);
+  if (again !== undefined) {
+    yield* again;
+    return;
+  }
+  // The pieces of an array written wholly as numbers, kept to write it again; anything else stops keeping them.
+  let pieces: string[] | undefined = [];
+  const opening = indent === '' ? '[' : '[' + inner;
+  pieces.push(opening);
+  yield opening;
   let i = 0;
   while (i < items.length) {
     // Elements are read from a copy, never from `items`: once V8 has optimized a read that saw arrays of numbers
@@ -47,31 +92,40 @@ function* arrayChunks(items: readonly unknown[], indent: string, newline: string
       const end = Math.min(items.length, i + NUMBERS_PER_PIECE);
       const body = JSON.stringify(items.slice(i, end)).slice(1, -1);
       if (body.indexOf('"') < 0 && body.indexOf('{') < 0 && body.indexOf('[') < 0) {
-        yield (i === 0 ? '' : separator) + (indent === '' ? body : body.replaceAll(',', separator));
+        const piece = (i === 0 ? '' : separator) + (indent === '' ? body : body.replaceAll(',', separator));
+        pieces?.push(piece);
+        yield piece;
         i = end;
         continue;
       }
+      pieces = undefined;
       for (const value of items.slice(i, end)) {
         if (i > 0) yield separator;
-        yield* valueChunks(value, indent, inner);
+        yield* valueChunks(value, indent, inner, written);
         i++;
       }
       continue;
     }
+    pieces = undefined;
     if (i > 0) yield separator;
-    yield* valueChunks(first, indent, inner);
+    yield* valueChunks(first, indent, inner, written);
     i++;
   }
-  yield indent === '' ? ']' : newline + ']';
+  const closing = indent === '' ? ']' : newline + ']';
+  yield closing;
+  if (pieces !== undefined) {
+    pieces.push(closing);
+    written.remember({ items, length: items.length, separator, pieces });
+  }
 }
 
 /** An array's element: JSON.stringify writes null for what an array cannot hold (undefined, functions, symbols). */
-function* valueChunks(value: unknown, indent: string, inner: string): Generator<string, void, undefined> {
+function* valueChunks(value: unknown, indent: string, inner: string, written: WrittenArrays): Generator<string, void, undefined> {
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol') yield 'null';
-  else yield* chunksOf(value, indent, inner);
+  else yield* chunksOf(value, indent, inner, written);
 }
 
-function* objectChunks(object: Record<string, unknown>, indent: string, newline: string): Generator<string, void, undefined> {
+function* objectChunks(object: Record<string, unknown>, indent: string, newline: string, written: WrittenArrays): Generator<string, void, undefined> {
   const inner = newline + indent;
   let first = true;
   for (const key of Object.keys(object)) {
@@ -82,7 +136,7 @@ function* objectChunks(object: Record<string, unknown>, indent: string, newline:
     first = false;
     const text = scalar(value);
     if (text !== undefined) yield text;
-    else yield* chunksOf(value, indent, inner);
+    else yield* chunksOf(value, indent, inner, written);
   }
   yield first ? '{}' : indent === '' ? '}' : newline + '}';
 }

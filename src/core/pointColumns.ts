@@ -18,9 +18,10 @@ export class PointList implements PointWriter {
   }
 }
 
-/** A series that takes a point at a time (SortedSeries), as the axes are written. */
+/** A series that takes a point at a time, or many in order (SortedSeries), as the axes are written. */
 export interface AxisTarget {
   set(step: number, value: number): boolean;
+  setAll(steps: Float64Array, values: Float64Array, length: number): boolean;
 }
 
 /** One key's points of a batch, in the order they were read. */
@@ -70,12 +71,17 @@ export class PointColumns implements PointWriter {
   maxStep = -Infinity;
   private readonly keys: string[] = [];
   private readonly idByKey = new Map<string, number>();
+  /** Points added per key number, so that the split by key knows where each key's points go without a counting pass. */
+  private readonly keyCounts: number[] = [];
   private keyIds: Int32Array;
   private steps: Float64Array;
   private values: Float64Array;
   private fields: Uint8Array;
   private epochs: Float64Array | undefined;
   private wallTimes: Float64Array | undefined;
+  /** Points with an epoch, and with a wall time: when every point has one, its axis is written in one call. */
+  private epochCount = 0;
+  private wallTimeCount = 0;
   private byKey: KeyColumn[] | undefined;
 
   /**
@@ -101,6 +107,7 @@ export class PointColumns implements PointWriter {
       id = this.keys.length;
       this.idByKey.set(key, id);
       this.keys.push(key);
+      this.keyCounts.push(0);
     }
     return id;
   }
@@ -110,16 +117,19 @@ export class PointColumns implements PointWriter {
     const at = this.size;
     if (at === this.keyIds.length) this.grow();
     this.keyIds[at] = id;
+    this.keyCounts[id] = (this.keyCounts[id] as number) + 1;
     this.steps[at] = step;
     this.values[at] = value;
     let fields = 0;
     if (epoch !== undefined) {
       (this.epochs ??= new Float64Array(this.keyIds.length))[at] = epoch;
       fields = HAS_EPOCH;
+      this.epochCount++;
     }
     if (wallTime !== undefined) {
       (this.wallTimes ??= new Float64Array(this.keyIds.length))[at] = wallTime;
       fields |= HAS_WALL_TIME;
+      this.wallTimeCount++;
     }
     this.fields[at] = fields;
     if (step > this.maxStep) this.maxStep = step;
@@ -139,18 +149,20 @@ export class PointColumns implements PointWriter {
 
   /**
    * Each point's epoch and wall time where it has them, in the order the points were read, to `epoch` and
-   * `wallTime` as `set(step, value)` (the store's axis series); returns whether any call returned true.
+   * `wallTime` as `set(step, value)` (the store's axis series); returns whether any call returned true. An axis
+   * every point has (an event file's wall times) goes as one `setAll`, which is those calls in turn.
    */
   writeAxes(epoch: AxisTarget, wallTime: AxisTarget): boolean {
-    const { epochs, wallTimes, fields, steps } = this;
+    const epochChanged = this.writeAxis(epoch, this.epochs, this.epochCount, HAS_EPOCH);
+    return this.writeAxis(wallTime, this.wallTimes, this.wallTimeCount, HAS_WALL_TIME) || epochChanged;
+  }
+
+  private writeAxis(target: AxisTarget, times: Float64Array | undefined, count: number, field: number): boolean {
+    if (times === undefined || count === 0) return false;
+    const { fields, steps, size } = this;
+    if (count === size) return target.setAll(steps, times, size);
     let changed = false;
-    for (let i = 0; i < this.size; i++) {
-      const has = fields[i] as number;
-      if (has === 0) continue;
-      const step = steps[i] as number;
-      if (has & HAS_EPOCH && epoch.set(step, (epochs as Float64Array)[i] as number)) changed = true;
-      if (has & HAS_WALL_TIME && wallTime.set(step, (wallTimes as Float64Array)[i] as number)) changed = true;
-    }
+    for (let i = 0; i < size; i++) if ((fields[i] as number) & field && target.set(steps[i] as number, times[i] as number)) changed = true;
     return changed;
   }
 
@@ -170,22 +182,32 @@ export class PointColumns implements PointWriter {
     return list.points;
   }
 
-  /** One counting pass: each key's arrays are allocated at their exact size, and filled in read order. */
+  /**
+   * One pass: every key's points go to its own stretch of one steps array and one values array, in read order,
+   * and each key's columns are views of its stretch. Two arrays a chunk, not two a key: allocating the typed
+   * arrays of ten keys took as long as filling them.
+   */
   private splitByKey(): KeyColumn[] {
-    const counts = new Int32Array(this.keys.length);
-    for (let i = 0; i < this.size; i++) {
-      const id = this.keyIds[i] as number;
-      counts[id] = (counts[id] as number) + 1;
-    }
-    const columns = this.keys.map((key, id) => ({ key, steps: new Float64Array(counts[id] as number), values: new Float64Array(counts[id] as number) }));
-    counts.fill(0);
-    for (let i = 0; i < this.size; i++) {
-      const id = this.keyIds[i] as number;
-      const column = columns[id] as KeyColumn;
-      const j = counts[id] as number;
-      column.steps[j] = this.steps[i] as number;
-      column.values[j] = this.values[i] as number;
-      counts[id] = j + 1;
+    const { keyIds, keyCounts, size } = this;
+    const steps = new Float64Array(size);
+    const values = new Float64Array(size);
+    const next = new Int32Array(keyCounts.length);
+    let start = 0;
+    const columns = this.keys.map((key, id) => {
+      const end = start + (keyCounts[id] as number);
+      next[id] = start;
+      const column = { key, steps: steps.subarray(start, end), values: values.subarray(start, end) };
+      start = end;
+      return column;
+    });
+    const pointSteps = this.steps;
+    const pointValues = this.values;
+    for (let i = 0; i < size; i++) {
+      const id = keyIds[i] as number;
+      const at = next[id] as number;
+      next[id] = at + 1;
+      steps[at] = pointSteps[i] as number;
+      values[at] = pointValues[i] as number;
     }
     return columns;
   }

@@ -90,9 +90,11 @@ const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ?
  */
 function jsonValues(values: readonly number[]): readonly (number | null)[] {
   // Indexed, not for-of: this runs once per series, before V8 optimizes it, and the iterator loop then
-  // cost 11.5 ms against 3.5 ms for 1,000,000 values.
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return values.map(finiteOrNull);
-  return values;
+  // cost 11.5 ms against 3.5 ms for 1,000,000 values. A finite value times zero is zero, NaN and the
+  // infinities give NaN: one sum says whether any is not finite, with no branch a value.
+  let zero = 0;
+  for (let i = 0; i < values.length; i++) zero += (values[i] as number) * 0;
+  return zero === 0 ? values : values.map(finiteOrNull);
 }
 
 export function buildRunReport(run: RunSnapshot, overrides: RoleOverrides = {}, info?: RunInfo): RunReport {

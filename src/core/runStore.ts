@@ -1,5 +1,5 @@
 import type { FormatId, MetricPoint, Series } from './types';
-import { mergeSorted, SortedSeries } from './sortedSeries';
+import { mergeSorted, PackedArrays, SortedSeries } from './sortedSeries';
 import { PointColumns, type PointBatch } from './pointColumns';
 import { StepGrids } from './stepGrids';
 import { ownString } from './ownString';
@@ -107,13 +107,14 @@ function writeColumns(state: SourceState, batch: PointColumns): boolean {
  * a followed log's series change arrays no more often than fitting makes them (a series shared copies its
  * steps again at its next write, and a kept pass over it starts over).
  */
-function fitSource(state: SourceState, settled: boolean, grids: StepGrids): boolean {
+function fitSource(state: SourceState, settled: boolean, grids: StepGrids, arrays: PackedArrays): boolean {
   let copied = false;
   for (const series of [...state.series.values(), state.axes.epoch, state.axes.wallTime]) {
-    if (!series.fit(settled)) continue;
+    if (!series.fit(settled, arrays)) continue;
     copied = true;
     grids.share(series);
   }
+  arrays.endPass();
   return copied;
 }
 
@@ -125,6 +126,7 @@ function fitSource(state: SourceState, settled: boolean, grids: StepGrids): bool
 export class RunStore {
   private readonly runs = new Map<string, RunState>();
   private readonly grids = new StepGrids();
+  private readonly arrays = new PackedArrays();
   private revision = 0;
 
   /**
@@ -137,7 +139,7 @@ export class RunStore {
     const state = this.sourceState(runId, source);
     const changed = writePoints(state, points);
     if (changed) {
-      if (!(points instanceof PointColumns)) fitSource(state, false, this.grids);
+      if (!(points instanceof PointColumns)) fitSource(state, false, this.grids, this.arrays);
       this.touch(runId, state);
     }
     return changed;
@@ -154,7 +156,7 @@ export class RunStore {
     state.series = new Map();
     state.axes = newAxes();
     writePoints(state, points);
-    fitSource(state, false, this.grids);
+    fitSource(state, false, this.grids, this.arrays);
     const axesChanged = !state.axes.epoch.equals(axesBefore.epoch) || !state.axes.wallTime.equals(axesBefore.wallTime);
     const changed =
       axesChanged ||
@@ -196,7 +198,7 @@ export class RunStore {
     const run = this.runs.get(runId);
     if (run === undefined) return;
     let copied = false;
-    for (const state of run.sources.values()) copied = fitSource(state, true, this.grids) || copied;
+    for (const state of run.sources.values()) copied = fitSource(state, true, this.grids, this.arrays) || copied;
     if (!copied) return;
     run.merged = undefined;
     run.growth = undefined;

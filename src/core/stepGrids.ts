@@ -1,7 +1,7 @@
 import type { SortedSeries } from './sortedSeries';
 
 /** Series shorter than this keep their own steps: sharing would save little and cost a comparison and a copy on write. */
-const MIN_SHARED_POINTS = 64;
+export const MIN_SHARED_POINTS = 64;
 /** Series remembered per (length, first step, last step): distinct grids that agree on all three are rare. */
 const HOLDERS_PER_KEY = 4;
 

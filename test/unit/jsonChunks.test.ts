@@ -57,3 +57,31 @@ test("writing a report's number arrays leaves them as they were: numbers unboxed
   const converted = runs.filter((run) => !hasDoubleElements(run.metrics.loss.steps) || !hasDoubleElements(run.metrics.loss.values));
   assert.equal(converted.length, 0);
 });
+
+test('number arrays held in several places (the steps a run store shares) are written alike each time, at any depth', () => {
+  const numbers = fc.array(fc.oneof(fc.double(), fc.integer(), fc.constant(null), fc.constant(-0)), { maxLength: 9000 });
+  fc.assert(
+    fc.property(fc.array(numbers, { minLength: 1, maxLength: 3 }), fc.array(fc.tuple(fc.nat(2), fc.nat(3)), { maxLength: 12 }), (arrays, uses) => {
+      // Each use puts one of the arrays at one of four depths; the same array object recurs, nested or not.
+      const at = (array: readonly unknown[], depth: number): unknown => (depth === 0 ? array : { inner: at(array, depth - 1) });
+      const document = {
+        metrics: Object.fromEntries(uses.map(([which, depth], i) => [`m${i}`, { steps: at(arrays[which % arrays.length] ?? [], depth), values: arrays[0] }])),
+        again: uses.map(([which]) => arrays[which % arrays.length]),
+      };
+      assert.equal(joined(document, ''), JSON.stringify(document));
+      assert.equal(joined(document, '  '), JSON.stringify(document, null, 2));
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('an array written again after it changed is written as it now is', () => {
+  const steps = [1, 2, 3];
+  const pieces = jsonChunks({ a: steps, b: steps, c: steps }, '');
+  const text: string[] = [];
+  for (const piece of pieces) {
+    text.push(piece);
+    if (piece.endsWith('"b":')) steps.push(4);
+  }
+  assert.equal(text.join(''), '{"a":[1,2,3],"b":[1,2,3,4],"c":[1,2,3,4]}');
+});

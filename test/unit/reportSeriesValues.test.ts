@@ -33,3 +33,10 @@ test('a value that is not finite is reported as null, the store keeping its own 
   assert.deepEqual(snapshot.metrics.get('loss')?.values, [2, Number.NaN, Number.POSITIVE_INFINITY, 1]);
   assert.equal(JSON.stringify(report.metrics['loss']), '{"steps":[1,2,3,4],"values":[2,null,null,1]}');
 });
+
+test('each kind of value that is not finite, alone in a series, is reported as null; -0 and the largest numbers are finite', () => {
+  for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])
+    assert.deepEqual(buildRunReport(snapshotOf([1, -0, bad, 2])).metrics['loss']?.values, [1, -0, null, 2]);
+  const finite = snapshotOf([-0, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE]);
+  assert.equal(buildRunReport(finite).metrics['loss']?.values, finite.metrics.get('loss')?.values);
+});
