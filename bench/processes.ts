@@ -6,6 +6,8 @@
 // Flags: --scale F (inputs at F times the issue's sizes, default 1), --pairs N (rounds, default 3),
 // --only a,b (cases by name: tfevents, jsonl, trainer-state, many-runs), --python PATH (default python3),
 // --inputs DIR (write the inputs there and keep them, to profile by hand; else a temporary folder, removed).
+// Beside the event file's row, floors: Node reading the file, and reading it with every record's CRC checked
+// (bench/eventFileFloors.ts), each a whole process timed in the same rounds.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,6 +73,8 @@ interface Case {
   readonly work: string;
   readonly reference: { readonly label: string; readonly command: readonly string[] } | { readonly label: string; readonly missing: string };
   readonly ours: readonly Contender[];
+  /** Processes doing only part of the work (no goal): how much of a budget is left after Node's start, the read and the checks. */
+  readonly floors?: readonly { readonly label: string; readonly command: readonly string[] }[];
 }
 
 const median = (values: readonly number[]): number => {
@@ -99,6 +103,7 @@ function tensorboardPython(python: string): { python: string } | { missing: stri
 function cases(dir: string, opts: Options): Case[] {
   const cli = [process.execPath, resolve('dist/cli.js'), 'report'];
   const script = resolve('bench/processes_reference.py');
+  const floors = resolve('out/bench/eventFileFloors.js');
   const scaled = (count: number): number => Math.max(1, Math.round(count * opts.scale));
   const wanted = (name: string): boolean => opts.only.length === 0 || opts.only.includes(name);
   const all: Case[] = [];
@@ -118,6 +123,10 @@ function cases(dir: string, opts: Options): Case[] {
       ours: [
         { label: 'report', command: [...cli, path], goal: { ratio: 100 } },
         { label: 'report --json', command: [...cli, path, '--json'], goal: { ratio: 50 } },
+      ],
+      floors: [
+        { label: 'Node reads the file whole', command: [process.execPath, floors, 'read', path] },
+        { label: "Node reads it and checks every record's CRC-32C (the project's crc32c)", command: [process.execPath, floors, 'crc', path] },
       ],
     });
   }
@@ -168,7 +177,8 @@ function fmtMb(mb: number | undefined): string {
 }
 
 function run(opts: Options): void {
-  if (!existsSync('dist/cli.js')) throw new Error('dist/cli.js is missing: build first (npm run bench:processes builds it).');
+  if (!existsSync('dist/cli.js') || !existsSync('out/bench/eventFileFloors.js'))
+    throw new Error('dist/cli.js or out/bench/eventFileFloors.js is missing: build first (npm run bench:processes builds them).');
   if (opts.inputs !== undefined) mkdirSync(opts.inputs, { recursive: true });
   const dir = opts.inputs === undefined ? mkdtempSync(join(tmpdir(), 'tal-processes-')) : mkdtempSync(join(resolve(opts.inputs), 'inputs-'));
   const lines: string[] = [];
@@ -182,9 +192,12 @@ function run(opts: Options): void {
       const reference = 'missing' in bench.reference ? [] : bench.reference.command;
       const refTimes: Timed[] = [];
       const ourTimes: Timed[][] = bench.ours.map(() => []);
+      const floors = bench.floors ?? [];
+      const floorTimes: Timed[][] = floors.map(() => []);
       for (let round = 0; round < opts.pairs; round++) {
         if (missing === undefined) refTimes.push(timeProcess(dir, reference));
         bench.ours.forEach((contender, i) => ourTimes[i]?.push(timeProcess(dir, contender.command)));
+        floors.forEach((floor, i) => floorTimes[i]?.push(timeProcess(dir, floor.command)));
       }
       lines.push('', header);
       if (missing !== undefined) lines.push(`  reference ${bench.reference.label}: NOT RUN — ${missing}`);
@@ -207,6 +220,11 @@ function run(opts: Options): void {
         if (contender.goal.mb !== undefined)
           verdicts.push(`≤ ${contender.goal.mb} MB: ${peak === undefined ? 'not measured' : peak <= contender.goal.mb ? 'met' : 'NOT met'}`);
         lines.push(`  ${contender.label}: ${parts.join(', ')}; goal ${verdicts.join(', ')}`);
+      });
+      floors.forEach((floor, i) => {
+        const times = floorTimes[i] ?? [];
+        const peak = times.every((t) => t.peakMb !== undefined) ? Math.max(...times.map((t) => t.peakMb as number)) : undefined;
+        lines.push(`  floor, ${floor.label}: ${median(times.map((t) => t.seconds)).toFixed(3)} s, peak ${fmtMb(peak)} (no goal)`);
       });
     }
   } finally {

@@ -48,7 +48,9 @@ const cli = build({
 });
 // The worker that scores evaluation outputs beside the extension and the CLI (both look for it in dist/).
 const evalWorker = build({ ...node, entryPoints: ['src/node/tokens/evalWorker.ts'], outfile: 'dist/evalWorker.js' });
-const jobs = [cli, evalWorker];
+// The helper thread that checks a large event file's checksums while the CLI decodes it (src/node/tfrecordChecksAside.ts).
+const checksWorker = build({ ...node, entryPoints: ['src/node/tfrecordCheckWorker.ts'], outfile: 'dist/tfrecordCheckWorker.js', minify: true });
+const jobs = [cli, evalWorker, checksWorker];
 if (!args.has('--tests') && !args.has('--bench') && !args.has('--bench-tokens')) {
   jobs.push(
     build({ ...node, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'fsevents'] }),
@@ -75,6 +77,7 @@ if (args.has('--bench'))
   jobs.push(
     build({ ...node, entryPoints: ['bench/run.ts'], outfile: 'out/bench/run.js', external: ['fsevents', 'playwright-core'] }),
     build({ ...node, entryPoints: ['bench/processes.ts'], outfile: 'out/bench/processes.js' }),
+    build({ ...node, entryPoints: ['bench/eventFileFloors.ts'], outfile: 'out/bench/eventFileFloors.js' }),
     // The webview's first draw is measured on the page as it is now.
     build({ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' }),
   );

@@ -43,7 +43,7 @@ function hostReader(format: HostReadFormat): HostReaderFactory | undefined {
 function formatReader(path: string, format: LogFormat, evaluations: EvaluationContext, options: ReaderOptions): SourceReader | undefined {
   switch (format.kind) {
     case 'append':
-      return new AppendOnlyReader(path, format);
+      return new AppendOnlyReader(path, format, options.tfrecordChecks);
     case 'whole':
       return new WholeFileReader(path, format, options);
     case 'host':

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { AppendOnlyFormat, RunInfo } from '../core/formats/logFormat';
 import { openRegularFile, readHandleRange, readRange } from './fileRange';
+import { type ChecksAside, checksAsideFits, readWithChecksAside } from './tfrecordChecksAside';
 import { describeReadError, type PointSink, type ReadOutcome, type SourceReader } from './sourceReader';
 
 /**
@@ -68,9 +69,14 @@ export class AppendOnlyReader implements SourceReader {
   /** A restart not yet answered with points (its new content still too short to sniff): the next points replace. */
   private restartPending = false;
 
+  /**
+   * `checksAside`: where the checksum helper thread is (dist/tfrecordCheckWorker.js), when a large first read
+   * of a format that can leave its checksums to one (TFRecord) may go over two cores; the CLI's report sets it.
+   */
   constructor(
     readonly path: string,
     private readonly logFormat: AppendOnlyFormat<unknown>,
+    private readonly checksAside?: ChecksAside,
   ) {
     this.cursor = logFormat.initialCursor;
   }
@@ -130,8 +136,11 @@ export class AppendOnlyReader implements SourceReader {
     this.restartPending = false;
     const backlog = this.offset === 0 || info.size - this.offset > BACKLOG_BYTES;
     if (backlog) await backlogs.enter();
-    const take = (chunk: Uint8Array): void => {
-      const result = this.logFormat.readColumns?.(this.cursor, chunk, this.path) ?? this.logFormat.readChunk(this.cursor, chunk, this.path);
+    const take = (chunk: Uint8Array, unchecked = false): void => {
+      const result =
+        (unchecked ? this.logFormat.readColumnsUnchecked?.(this.cursor, chunk, this.path) : undefined) ??
+        this.logFormat.readColumns?.(this.cursor, chunk, this.path) ??
+        this.logFormat.readChunk(this.cursor, chunk, this.path);
       this.cursor = result.cursor;
       this.offset += chunk.length;
       sink('columns' in result ? result.columns : result.points, replace);
@@ -139,8 +148,17 @@ export class AppendOnlyReader implements SourceReader {
       for (const problem of result.problems) problems.push(problem);
       runInfo = result.runInfo ?? runInfo;
     };
+    const aside = this.offset === 0 && this.logFormat.readColumnsUnchecked !== undefined ? this.checksAside : undefined;
     try {
-      if (whole !== undefined) for (let start = 0; start < whole.length; start += CHUNK_BYTES) take(whole.subarray(start, start + CHUNK_BYTES));
+      if (aside !== undefined && checksAsideFits(info.size, aside)) {
+        const handle = await openRegularFile(this.path);
+        try {
+          // Chunks the checksum helper has vouched for are decoded without the checks; every other chunk with them.
+          await readWithChecksAside(handle, info.size, aside.script, CHUNK_BYTES, take);
+        } finally {
+          await handle.close();
+        }
+      } else if (whole !== undefined) for (let start = 0; start < whole.length; start += CHUNK_BYTES) take(whole.subarray(start, start + CHUNK_BYTES));
       else await this.readChunks(info.size, take);
     } finally {
       if (backlog) backlogs.leave();

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { buildReport, type EvaluationReport, type PairingNumbers, type ReportDocument, type RunReport } from '../core/report';
 import { classifyLogFile, logFormat } from '../core/formats/registry';
 import { EVAL_OUTPUTS_FORMAT } from '../core/tokens/evalOutputsFormat';
@@ -12,7 +13,9 @@ import { scoreAhead } from './tokens/evalOutputsReader';
 import { EvaluationContext, type EvalOutputsConfig } from './tokens/evaluationContext';
 import { resolveStoredRun } from './tokens/resolvedEvaluations';
 import { withComparedRecords } from './tokens/tokenShiftSource';
+import { coreFree, MIN_ASIDE_BYTES } from './tfrecordChecksAside';
 import { walkLogs } from './walkLogs';
+import { DEFAULT_READER_OPTIONS, type ReaderOptions } from './wholeFileReader';
 
 /** How the report's per-token analysis is asked for, and where a run's token text comes from (none: ids only). */
 export interface TokensSettings {
@@ -38,7 +41,7 @@ export async function reportPaths(paths: readonly string[], settings: Partial<Ev
 }
 
 async function report(paths: readonly string[], evaluations: EvaluationContext, tokens: TokensSettings): Promise<ReportDocument> {
-  const ingest = new LogIngest(undefined, { retryIncomplete: false, evaluations });
+  const ingest = new LogIngest(undefined, { retryIncomplete: false, evaluations, readers: readerOptions() });
   const problems: { path: string; message: string }[] = [];
   for (const path of paths.map((p) => resolve(p))) {
     try {
@@ -75,6 +78,12 @@ async function report(paths: readonly string[], evaluations: EvaluationContext, 
   );
   const tokenizers = (await tokens.tokenizerProblems?.()) ?? [];
   return { runs, problems: [...document.problems, ...unverified, ...tokenizers].sort((a, b) => a.path.localeCompare(b.path)) };
+}
+
+/** The bundle's checksum helper sits beside it (dist/): a large event file is then read over two cores. */
+function readerOptions(): ReaderOptions {
+  const helper = join(__dirname, 'tfrecordCheckWorker.js');
+  return existsSync(helper) ? { ...DEFAULT_READER_OPTIONS, tfrecordChecks: { script: helper, minBytes: MIN_ASIDE_BYTES, coreFree } } : DEFAULT_READER_OPTIONS;
 }
 
 /** A run with per-token outputs gets its `tokens`: the analysis between two settled evaluations, text decoded when a decoder is found. */

@@ -2,12 +2,15 @@ import type { Stats } from 'node:fs';
 import { basename } from 'node:path';
 import type { WholeFileFormat } from '../core/formats/logFormat';
 import { openRegularFile, readHandleRange } from './fileRange';
+import type { ChecksAside } from './tfrecordChecksAside';
 import { describeReadError, type PointSink, type ReadOutcome, type SourceReader } from './sourceReader';
 
 /** What the host readers are told by the session (or the CLI): limits from settings, never globals. */
 export interface ReaderOptions {
   /** Files read whole (trainer_state.json, results JSON, W&B summary and config, hparams, MLflow meta) above this are a problem, not a read. */
   readonly maxWholeFileBytes: number;
+  /** The checksum helper, when a large event file's first read may use a second core (logSourceReader.ts): the CLI's report. */
+  readonly tfrecordChecks?: ChecksAside;
 }
 
 /**

@@ -74,6 +74,12 @@ export interface AppendOnlyFormat<Cursor> extends FormatBase {
    * (TensorBoard, JSONL) skip one object per point. The ingest uses it where a format has it.
    */
   readColumns?(cursor: Cursor, chunk: Uint8Array, path: string): ColumnChunkResult<Cursor>;
+  /**
+   * For TFRecord framing only: `readColumns` leaving each record's data checksum to a helper thread that runs
+   * TfrecordChecks over the same bytes and has passed every record the chunk ends (the CLI's first read of a large
+   * event file, src/node/tfrecordChecksAside.ts).
+   */
+  readColumnsUnchecked?(cursor: Cursor, chunk: Uint8Array, path: string): ColumnChunkResult<Cursor>;
 }
 
 /** One run of a file that holds several (a notebook's trainings): the run `<runDirectory>#<suffix>`. */

@@ -6,6 +6,7 @@ import type { AppendOnlyFormat, ColumnChunkResult, LogFile, RunInfo, SniffResult
 import { MalformedMessage, WireReader } from './protobufWire';
 import { decodeEvent, EventScalars } from './tfEvent';
 import { concatBytes } from './concatBytes';
+import { FOOTER_BYTES, HEADER_BYTES, MAX_RECORD_BYTES } from './tfrecordChecks';
 
 /**
  * Where reading a TFRecord file stopped. A record whose bytes have not all arrived waits in `pending`
@@ -24,12 +25,6 @@ export interface TfeventsCursor {
 }
 
 export const EMPTY_TFEVENTS_CURSOR: TfeventsCursor = { offset: 0, pending: new Uint8Array(0), filled: 0, stopped: false };
-
-/** Length (8) + its CRC (4) before the data; the data's CRC (4) after it. */
-const HEADER_BYTES = 12;
-const FOOTER_BYTES = 4;
-/** No writer emits a record this large; a length beyond it whose checksum passes is still not to be allocated. */
-const MAX_RECORD_BYTES = 1 << 30;
 
 /** Folders that Keras (`train/`, `validation/`) and the TF Estimator/Object Detection API (`eval/`) use for splits of one run. */
 const SPLIT_FOLDERS = new Set(['train', 'validation', 'eval']);
@@ -78,11 +73,22 @@ export function readTfeventsColumns(cursor: TfeventsCursor, chunk: Uint8Array, k
   return { columns, ...readTfevents(cursor, chunk, keyPrefix, columns) };
 }
 
+/**
+ * `readTfeventsColumns` without checking each record's data against its checksum (lengths are still checked,
+ * so the framing is the same): for a chunk whose records a helper thread has checked in the same bytes and
+ * found whole (TfrecordChecks).
+ */
+export function readTfeventsColumnsUnchecked(cursor: TfeventsCursor, chunk: Uint8Array, keyPrefix = ''): ColumnChunkResult<TfeventsCursor> {
+  const columns = new PointColumns(chunk.length / 40);
+  return { columns, ...readTfevents(cursor, chunk, keyPrefix, columns, false) };
+}
+
 function readTfevents(
   cursor: TfeventsCursor,
   chunk: Uint8Array,
   keyPrefix: string,
   writer: PointList | PointColumns,
+  checkData = true,
 ): { cursor: TfeventsCursor; problems: string[]; runInfo?: RunInfo } {
   if (cursor.stopped) return { problems: [], cursor: { ...cursor, offset: cursor.offset + chunk.length } };
   const out: Framed = {
@@ -94,6 +100,7 @@ function readTfevents(
     hparams: undefined,
     checkedLength: -1,
     checkedLengthCrc: 0,
+    checkData,
   };
   let offset = cursor.offset;
   let bytes = chunk;
@@ -135,6 +142,8 @@ interface Framed {
    */
   checkedLength: number;
   checkedLengthCrc: number;
+  /** False when a helper thread checks each record's data (readTfeventsColumnsUnchecked). */
+  readonly checkData: boolean;
 }
 
 /**
@@ -164,7 +173,7 @@ function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: numb
     const dataStart = pos + HEADER_BYTES;
     const dataEnd = dataStart + length;
     if (dataEnd + FOOTER_BYTES > bytes.length) return { consumed: pos, stopped: false, needed: HEADER_BYTES + length + FOOTER_BYTES };
-    if (maskedCrc32cIn(view, bytes, dataStart, dataEnd) !== view.getUint32(dataEnd, true)) {
+    if (out.checkData && maskedCrc32cIn(view, bytes, dataStart, dataEnd) !== view.getUint32(dataEnd, true)) {
       out.problems.push(`The record at byte ${offset + pos} is damaged (checksum mismatch); it was skipped.`);
     } else if (!decodeSimpleValue(bytes, view, dataStart, dataEnd, out)) {
       reader.reset(dataStart, dataEnd);
@@ -306,4 +315,5 @@ export const TFEVENTS_FORMAT: AppendOnlyFormat<TfeventsCursor> = {
   sniff: sniffTfevents,
   readChunk: (cursor, chunk, path) => readTfeventsChunk(cursor, chunk, tfeventsKeyPrefix(path)),
   readColumns: (cursor, chunk, path) => readTfeventsColumns(cursor, chunk, tfeventsKeyPrefix(path)),
+  readColumnsUnchecked: (cursor, chunk, path) => readTfeventsColumnsUnchecked(cursor, chunk, tfeventsKeyPrefix(path)),
 };
