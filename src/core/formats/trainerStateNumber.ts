@@ -43,8 +43,19 @@ export class ByteNumberReader {
   private digits = 0;
   private tailDigits = 0;
 
+  /** What `scan` last read. */
+  value = 0;
+
   /** The JSON number at `start` (its end in `end`), or NaN when the bytes there are not one. */
   read(bytes: Uint8Array, start: number): number {
+    return this.scan(bytes, start) ? this.value : NaN;
+  }
+
+  /**
+   * Reads the JSON number at `start` into `value` (its end in `end`); false when the bytes there are not one.
+   * The scan's way: a double returned from a call that is not inlined is a heap number allocated per number.
+   */
+  scan(bytes: Uint8Array, start: number): boolean {
     let i = start;
     let c = bytes[i] as number;
     const negative = c === MINUS;
@@ -58,10 +69,10 @@ export class ByteNumberReader {
     else if (c > ZERO && c <= NINE) {
       i = this.digitRun(bytes, i);
       c = bytes[i] as number;
-    } else return NaN;
+    } else return false;
     if (c === DOT) {
       c = bytes[++i] as number;
-      if (!(c >= ZERO && c <= NINE)) return NaN;
+      if (!(c >= ZERO && c <= NINE)) return false;
       // Zeros before the first significant digit only scale.
       if (this.digits === 0)
         while (c === ZERO) {
@@ -77,7 +88,7 @@ export class ByteNumberReader {
       c = bytes[++i] as number;
       const negativeExponent = c === MINUS;
       if (c === MINUS || c === PLUS) c = bytes[++i] as number;
-      if (!(c >= ZERO && c <= NINE)) return NaN;
+      if (!(c >= ZERO && c <= NINE)) return false;
       let exponent = 0;
       while (c >= ZERO && c <= NINE) {
         if (exponent < 1000) exponent = exponent * 10 + (c - ZERO);
@@ -87,8 +98,9 @@ export class ByteNumberReader {
     }
     this.end = i;
     const value = this.digits > MAX_DIGITS ? NaN : this.magnitude(this.head, this.tail, this.tailDigits, scale);
-    if (Number.isNaN(value)) return Number(decoder.decode(bytes.subarray(start, i)));
-    return negative ? -value : value;
+    if (Number.isNaN(value)) this.value = Number(decoder.decode(bytes.subarray(start, i)));
+    else this.value = negative ? -value : value;
+    return true;
   }
 
   /**

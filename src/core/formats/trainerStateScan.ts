@@ -205,10 +205,16 @@ class LogHistoryScanner {
     let c = bytes[i] as number;
     while (c === 32 || c === 10 || c === 13 || c === 9) c = bytes[++i] as number;
     let metrics = 0;
-    let step: number | undefined;
-    let epoch: number | undefined;
-    let timestamp: number | undefined;
-    let underscoreTimestamp: number | undefined;
+    // Numbers with a flag each rather than `number | undefined`: optimized code then keeps them unboxed, with
+    // no heap number allocated per value read.
+    let step = 0;
+    let hasStep = false;
+    let epoch = 0;
+    let hasEpoch = false;
+    let timestamp = 0;
+    let hasTimestamp = false;
+    let underscoreTimestamp = 0;
+    let hasUnderscoreTimestamp = false;
     let previous: KeyEntry | undefined;
     if (c !== CLOSE_BRACE) {
       for (;;) {
@@ -252,7 +258,8 @@ class LogHistoryScanner {
         c = bytes[++i] as number;
         while (c === 32 || c === 10 || c === 13 || c === 9) c = bytes[++i] as number;
         const kind = entry.kind;
-        let value: number | undefined;
+        let value = 0;
+        let hasValue = false;
         if (c === QUOTE) {
           // A string: a metric's may hold a number, read as writeRecordPoints reads it; it places nothing.
           const stringStart = ++i;
@@ -263,7 +270,11 @@ class LogHistoryScanner {
             if (c === BACKSLASH || c < 32 || c >= ASCII_END) return -1;
             i++;
           }
-          if (kind === METRIC) value = parseNumber(decoder.decode(bytes.subarray(stringStart, i)));
+          if (kind === METRIC) {
+            const parsed = parseNumber(decoder.decode(bytes.subarray(stringStart, i)));
+            hasValue = parsed !== undefined;
+            if (parsed !== undefined) value = parsed;
+          }
           c = bytes[++i] as number;
         } else if (c === LETTER_N || c === LETTER_T || c === LETTER_F) {
           // null, true and false measure nothing and place nothing.
@@ -278,24 +289,35 @@ class LogHistoryScanner {
           const literal = bytes[at] === BIG_N ? NAN_BYTES : INFINITY_BYTES;
           if (!startsWith(bytes, at, literal) || (negative && literal === NAN_BYTES)) return -1;
           value = literal === NAN_BYTES ? NaN : negative ? -Infinity : Infinity;
+          hasValue = true;
           i = at + literal.length;
           c = bytes[i] as number;
         } else {
-          value = this.numbers.read(bytes, i);
-          if (Number.isNaN(value)) return -1;
+          if (!this.numbers.scan(bytes, i)) return -1;
+          value = this.numbers.value;
+          hasValue = true;
           i = this.numbers.end;
           c = bytes[i] as number;
         }
         if (kind === METRIC) {
-          if (value !== undefined) {
+          if (hasValue) {
             this.metricKeys[metrics] = entry;
             this.metricValues[metrics] = value;
             metrics++;
           }
-        } else if (kind === STEP) step = value;
-        else if (kind === EPOCH) epoch = value !== undefined && Number.isFinite(value) ? value : undefined;
-        else if (kind === TIMESTAMP) timestamp = value;
-        else if (kind === UNDERSCORE_TIMESTAMP) underscoreTimestamp = value;
+        } else if (kind === STEP) {
+          step = value;
+          hasStep = hasValue;
+        } else if (kind === EPOCH) {
+          epoch = value;
+          hasEpoch = hasValue && Number.isFinite(value);
+        } else if (kind === TIMESTAMP) {
+          timestamp = value;
+          hasTimestamp = hasValue;
+        } else if (kind === UNDERSCORE_TIMESTAMP) {
+          underscoreTimestamp = value;
+          hasUnderscoreTimestamp = hasValue;
+        }
         while (c === 32 || c === 10 || c === 13 || c === 9) c = bytes[++i] as number;
         if (c === CLOSE_BRACE) break;
         if (c !== COMMA) return -1;
@@ -303,12 +325,13 @@ class LogHistoryScanner {
         while (c === 32 || c === 10 || c === 13 || c === 9) c = bytes[++i] as number;
       }
     }
-    if (step !== undefined) {
-      const wallTime = underscoreTimestamp ?? timestamp;
+    if (hasStep) {
+      const entryEpoch = hasEpoch ? epoch : undefined;
+      const wallTime = hasUnderscoreTimestamp ? underscoreTimestamp : hasTimestamp ? timestamp : undefined;
       for (let m = 0; m < metrics; m++) {
         const key = this.metricKeys[m] as KeyEntry;
         if (key.id < 0) key.id = this.writer.keyId(key.key);
-        this.writer.addWithId(key.id, step, this.metricValues[m] as number, epoch, wallTime);
+        this.writer.addWithId(key.id, step, this.metricValues[m] as number, entryEpoch, wallTime);
       }
     }
     return i + 1;
