@@ -48,7 +48,9 @@ const cli = build({
 });
 // The worker that scores evaluation outputs beside the extension and the CLI (both look for it in dist/).
 const evalWorker = build({ ...node, entryPoints: ['src/node/tokens/evalWorker.ts'], outfile: 'dist/evalWorker.js' });
-const jobs = [cli, evalWorker];
+// The thread that scans the second half of a large trainer_state.json (both bundles look for it in dist/).
+const splitWorker = build({ ...node, entryPoints: ['src/node/wholeFileSplitWorker.ts'], outfile: 'dist/wholeFileSplitWorker.js' });
+const jobs = [cli, evalWorker, splitWorker];
 if (!args.has('--tests') && !args.has('--bench') && !args.has('--bench-tokens')) {
   jobs.push(
     build({ ...node, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'fsevents'] }),
