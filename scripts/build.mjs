@@ -50,7 +50,9 @@ const cli = build({
 const evalWorker = build({ ...node, entryPoints: ['src/node/tokens/evalWorker.ts'], outfile: 'dist/evalWorker.js' });
 // The helper thread that checks a large event file's checksums while the CLI decodes it (src/node/tfrecordChecksAside.ts).
 const checksWorker = build({ ...node, entryPoints: ['src/node/tfrecordCheckWorker.ts'], outfile: 'dist/tfrecordCheckWorker.js', minify: true });
-const jobs = [cli, evalWorker, checksWorker];
+// The thread that scans the second half of a large trainer_state.json (both bundles look for it in dist/).
+const splitWorker = build({ ...node, entryPoints: ['src/node/wholeFileSplitWorker.ts'], outfile: 'dist/wholeFileSplitWorker.js' });
+const jobs = [cli, evalWorker, checksWorker, splitWorker];
 if (!args.has('--tests') && !args.has('--bench') && !args.has('--bench-tokens')) {
   jobs.push(
     build({ ...node, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'fsevents'] }),

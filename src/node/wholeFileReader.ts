@@ -1,9 +1,12 @@
 import type { Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { WholeFileFormat } from '../core/formats/logFormat';
+import type { WholeFileFormat, WholeFileResult } from '../core/formats/logFormat';
+import { TRAINER_STATE_FORMAT } from '../core/formats/trainerStateFormat';
 import { openRegularFile, readHandleRange } from './fileRange';
 import type { ChecksAside } from './tfrecordChecksAside';
 import { describeReadError, type PointSink, type ReadOutcome, type SourceReader } from './sourceReader';
+import { parseTrainerStateSplit, splitsTrainerState } from './wholeFileSplitScan';
 
 /** What the host readers are told by the session (or the CLI): limits from settings, never globals. */
 export interface ReaderOptions {
@@ -97,6 +100,12 @@ export class WholeFileReader implements SourceReader {
     return this.hooks.finish === undefined ? outcome : this.hooks.finish(outcome);
   }
 
+  /** The file's first `size` bytes parsed; a large trainer_state.json over two threads (see wholeFileSplitScan.ts). */
+  private async parse(handle: FileHandle, size: number): Promise<WholeFileResult> {
+    if (this.logFormat.id === TRAINER_STATE_FORMAT.id && splitsTrainerState(size)) return parseTrainerStateSplit(handle, size);
+    return this.logFormat.parse(await readHandleRange(handle, 0, size), this.path);
+  }
+
   private async readOnce(sink: PointSink): Promise<ReadOutcome> {
     try {
       const handle = await openRegularFile(this.path);
@@ -110,7 +119,7 @@ export class WholeFileReader implements SourceReader {
           return { kind: 'failed', message: tooLargeMessage(this.path, info.size, this.options.maxWholeFileBytes, fixed) };
         }
         // Read up to the size it had when stat'ed: a file growing meanwhile is caught mid-rewrite, and retried.
-        const result = this.logFormat.parse(await readHandleRange(handle, 0, info.size), this.path);
+        const result = await this.parse(handle, info.size);
         if (result.kind === 'incomplete') return { kind: 'retry', message: result.message };
         this.identity = identity;
         if (result.kind === 'invalid') return { kind: 'failed', message: result.message };

@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parseTrainerState, TRAINER_STATE_FORMAT } from '../../src/core/formats/trainerStateFormat';
-import { scanTrainerState } from '../../src/core/formats/trainerStateScan';
+import {
+  entryStartAfter,
+  scanLogHistoryTail,
+  scanTrainerState,
+  scanTrainerStateBefore,
+  type ScannedTrainerState,
+} from '../../src/core/formats/trainerStateScan';
+import { appendTail, TailRecorder } from '../../src/core/formats/trainerStateTail';
 import { ByteNumberReader } from '../../src/core/formats/trainerStateNumber';
 import type { MetricPoint } from '../../src/core/types';
 import { LogIngest } from '../../src/node/logIngest';
@@ -247,6 +254,93 @@ test('numbers are read to the double JSON.parse gives, near ties included', () =
     '123456789012345678901234567890',
   ])
     check(text);
+});
+
+test('numbers of any count of digits before and after the point read as JSON.parse reads them', () => {
+  const reader = new ByteNumberReader();
+  const digits = (min: number, max: number): fc.Arbitrary<string> =>
+    fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((d) => d.join(''));
+  fc.assert(
+    fc.property(
+      fc.boolean(),
+      fc.oneof(
+        fc.constant('0'),
+        fc.tuple(fc.integer({ min: 1, max: 9 }), digits(0, 21)).map(([first, rest]) => `${first}${rest}`),
+      ),
+      fc.option(digits(1, 26), { nil: undefined }),
+      fc.option(fc.integer({ min: -340, max: 330 }), { nil: undefined }),
+      fc.constantFrom(',', '}', '\n', ' ', ']'),
+      (negative, whole, fraction, exponent, after) => {
+        const text = `${negative ? '-' : ''}${whole}${fraction === undefined ? '' : `.${fraction}`}${exponent === undefined ? '' : `e${exponent}`}`;
+        const bytes = encoder.encode(`${text}${after}`);
+        assert.ok(Object.is(reader.read(bytes, 0), JSON.parse(text)), text);
+        assert.equal(reader.end, text.length, text);
+      },
+    ),
+    { numRuns: 20000 },
+  );
+  // A number at the very end of the bytes, and digits right up to it, in runs of four and not.
+  for (const text of ['1234', '12345678', '0.1234', '0.12345678', '123456789012345678', '1.2345678901234567', '0.000049999250000000004']) {
+    const bytes = encoder.encode(text);
+    assert.ok(Object.is(reader.read(bytes, 0), JSON.parse(text)), text);
+    assert.equal(reader.end, text.length, text);
+  }
+});
+
+/** A scan that stops at `split` and takes the rest from `scanLogHistoryTail` (or, `ownTail` false, reads it itself): the same columns and rest as one scan. */
+function scanSplitAt(bytes: Uint8Array, split: number, ownTail: boolean): { stopped: boolean; scanned: ScannedTrainerState | undefined } {
+  const scan = scanTrainerStateBefore(bytes, split);
+  if (!scan.stopped) return { stopped: false, scanned: scan.result };
+  if (ownTail) return { stopped: true, scanned: scan.resume(undefined) };
+  const recorder = new TailRecorder(16);
+  const end = scanLogHistoryTail(bytes, split, recorder);
+  if (end < 0) return { stopped: true, scanned: scan.resume(undefined) };
+  appendTail(recorder.points(end), scan.columns);
+  return { stopped: true, scanned: scan.resume(end) };
+}
+
+const summary = (scanned: ScannedTrainerState | undefined): unknown =>
+  scanned === undefined ? undefined : { points: scanned.columns.toPoints(), rest: scanned.rest, maxStep: scanned.columns.maxStep };
+
+test('a scan split at any place reads what one scan reads: stopped only at an entry of log_history itself, the tail read apart', () => {
+  let stops = 0;
+  fc.assert(
+    fc.property(stateText, fc.nat(), fc.boolean(), (text, seed, ownTail) => {
+      const bytes = encoder.encode(text);
+      const whole = summary(scanTrainerState(bytes));
+      // Every place a split could be guessed at, and one anywhere.
+      const places = new Set<number>([seed % (bytes.length + 1)]);
+      for (let from = 0; from < bytes.length; from++) {
+        const at = entryStartAfter(bytes, from);
+        if (at < 0) break;
+        places.add(at);
+        from = at;
+      }
+      for (const split of places) {
+        const { stopped, scanned } = scanSplitAt(bytes, split, ownTail);
+        if (stopped) stops++;
+        assert.deepStrictEqual(summary(scanned), whole, `split at ${split} of ${text}`);
+      }
+    }),
+    { numRuns: 1500 },
+  );
+  assert.ok(stops > 500, `${stops} splits were met`);
+});
+
+test('a split guessed inside a string or a nested entry is never met, and the scan reads on alone', () => {
+  const tricky =
+    '{\n  "log_history": [\n    {"loss": 1.5, "step": 1, "note": "}, {\\"loss\\": 9, \\"step\\": 9}"},\n    {"loss": {"a": 1}, "b": [{"x": 1}, {"y": 2}], "step": 2},\n    {"loss": 0.5, "step": 3}\n  ]\n}';
+  const bytes = encoder.encode(tricky);
+  const whole = summary(scanTrainerState(bytes));
+  assert.notEqual(whole, undefined);
+  const inString = entryStartAfter(bytes, tricky.indexOf('"note"'));
+  const nested = entryStartAfter(bytes, tricky.indexOf('"b"'));
+  const real = entryStartAfter(bytes, tricky.indexOf('"step": 2'));
+  assert.ok(inString > 0 && nested > inString && real > nested);
+  assert.equal(scanSplitAt(bytes, inString, false).stopped, false);
+  assert.equal(scanSplitAt(bytes, nested, false).stopped, false);
+  assert.equal(scanSplitAt(bytes, real, false).stopped, true);
+  for (const split of [inString, nested, real]) assert.deepStrictEqual(summary(scanSplitAt(bytes, split, false).scanned), whole);
 });
 
 const realStates = sampleFiles('trainer_state', 'trainer_state.json');

@@ -1,11 +1,11 @@
 import { baseName, parentOf } from '../paths';
 import type { MetricPoint } from '../types';
-import type { WholeFileFormat } from './logFormat';
+import type { WholeFileFormat, WholeFileResult } from './logFormat';
 import { isRecord, writeRecordPoints } from './metricRecord';
 import { PointList } from '../pointColumns';
 import { parseWholeFileJson } from './wholeFileJson';
 import { isLfsPointerText, LFS_POINTER_MESSAGE } from './lfsPointer';
-import { scanTrainerState } from './trainerStateScan';
+import { scanTrainerState, type ScannedTrainerState } from './trainerStateScan';
 
 /**
  * Hugging Face's Trainer rewrites `trainer_state.json` whole and not atomically, so a reader can catch it
@@ -35,6 +35,13 @@ export function parseTrainerState(text: string): TrainerStateResult {
 
 const decoder = new TextDecoder('utf-8');
 
+/** The format's answer for a file whose scan gave `scanned`: its columns, or (undefined) the whole text's parse. */
+export function trainerStateResult(bytes: Uint8Array, scanned: ScannedTrainerState | undefined): WholeFileResult {
+  if (scanned !== undefined) return { kind: 'ok', points: [], columns: scanned.columns, problems: [] };
+  const result = parseTrainerState(decoder.decode(bytes));
+  return result.kind === 'ok' ? { kind: 'ok', points: result.points, problems: [] } : result;
+}
+
 /** Hugging Face's `trainer_state.json`; the run is the output_dir that holds a `checkpoint-N` folder's copy. */
 export const TRAINER_STATE_FORMAT: WholeFileFormat = {
   id: 'hf-trainer-state',
@@ -48,9 +55,6 @@ export const TRAINER_STATE_FORMAT: WholeFileFormat = {
   },
   parse(bytes) {
     // log_history read in place into columns; a file the scan cannot read exactly as the text parse would takes that parse.
-    const scanned = scanTrainerState(bytes);
-    if (scanned !== undefined) return { kind: 'ok', points: [], columns: scanned.columns, problems: [] };
-    const result = parseTrainerState(decoder.decode(bytes));
-    return result.kind === 'ok' ? { kind: 'ok', points: result.points, problems: [] } : result;
+    return trainerStateResult(bytes, scanTrainerState(bytes));
   },
 };
