@@ -13,7 +13,8 @@ import { scoreAhead } from './tokens/evalOutputsReader';
 import { EvaluationContext, type EvalOutputsConfig } from './tokens/evaluationContext';
 import { resolveStoredRun } from './tokens/resolvedEvaluations';
 import { withComparedRecords } from './tokens/tokenShiftSource';
-import { coreFree, MIN_ASIDE_BYTES } from './tfrecordChecksAside';
+import { coreIdle } from './idleCore';
+import { MIN_ASIDE_BYTES } from './tfrecordChecksAside';
 import { walkLogs } from './walkLogs';
 import { DEFAULT_READER_OPTIONS, type ReaderOptions } from './wholeFileReader';
 
@@ -83,7 +84,9 @@ async function report(paths: readonly string[], evaluations: EvaluationContext, 
 /** The bundle's checksum helper sits beside it (dist/): a large event file is then read over two cores. */
 function readerOptions(): ReaderOptions {
   const helper = join(__dirname, 'tfrecordCheckWorker.js');
-  return existsSync(helper) ? { ...DEFAULT_READER_OPTIONS, tfrecordChecks: { script: helper, minBytes: MIN_ASIDE_BYTES, coreFree } } : DEFAULT_READER_OPTIONS;
+  return existsSync(helper)
+    ? { ...DEFAULT_READER_OPTIONS, tfrecordChecks: { script: helper, minBytes: MIN_ASIDE_BYTES, coreFree: coreIdle } }
+    : DEFAULT_READER_OPTIONS;
 }
 
 /** A run with per-token outputs gets its `tokens`: the analysis between two settled evaluations, text decoded when a decoder is found. */

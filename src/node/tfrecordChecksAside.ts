@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CHECKED, finalState, STATE, STOP, WORDS } from './tfrecordChecksShared';
 
@@ -19,26 +17,6 @@ export interface ChecksAside {
   readonly script: string;
   readonly minBytes: number;
   readonly coreFree?: () => boolean;
-}
-
-/** Looks at the running threads this many times: a collector's helper threads run for a moment now and then. */
-const RUNNING_LOOKS = 3;
-
-/**
- * Whether another core is idle now, read from Linux's count of threads running (/proc/loadavg, this thread
- * included); false where it cannot be read. On a busy machine the helper's start and the shared bytes cost
- * more than its checks save: beside another process using the second core, the CLI's report of the 53 MB
- * file took 4-42 ms longer with the helper, and 3-29 ms less with the core idle.
- */
-export function coreFree(): boolean {
-  const cores = availableParallelism();
-  let running = Infinity;
-  try {
-    for (let look = 0; look < RUNNING_LOOKS; look++) running = Math.min(running, Number(readFileSync('/proc/loadavg', 'latin1').split(' ')[3]?.split('/')[0]));
-  } catch {
-    return false;
-  }
-  return running < cores;
 }
 
 /**

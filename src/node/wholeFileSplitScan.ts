@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import {
 } from '../core/formats/trainerStateScan';
 import { appendTail, isTailPoints, type TailPoints } from '../core/formats/trainerStateTail';
 import { MAX_READ_BYTES } from './fileRange';
+import { coreIdle } from './idleCore';
 import type { TailJob } from './wholeFileSplitWorker';
 
 /**
@@ -28,25 +28,6 @@ export const SPLIT_WORKER_SCRIPT = join(__dirname, 'wholeFileSplitWorker.js');
 
 /** Where in the file the second thread's part begins (at the first entry from there). */
 const SPLIT_AT = 0.5;
-
-/** Looks at the running threads this many times: V8's compiler and collector threads run for a moment now and then. */
-const RUNNING_LOOKS = 3;
-
-/**
- * Whether another core is idle now: fewer threads running than cores, by Linux's count (/proc/loadavg, this
- * thread included); false where it cannot be told. The second thread wins only then: beside other processes
- * using the cores (load 1.6-2.8 on two cores) the report of the 35 MB state took 409-512 ms with it against
- * 355-409 without.
- */
-export function coreIdle(cores: number): boolean {
-  let running = Infinity;
-  try {
-    for (let look = 0; look < RUNNING_LOOKS; look++) running = Math.min(running, Number(readFileSync('/proc/loadavg', 'latin1').split(' ')[3]?.split('/')[0]));
-  } catch {
-    return false;
-  }
-  return running < cores;
-}
 
 /** Whether a trainer_state.json of `size` bytes is read over two threads: a large one, with another core idle (`idle`, asked only then). */
 export function splitsTrainerState(size: number, idle: (cores: number) => boolean = coreIdle): boolean {

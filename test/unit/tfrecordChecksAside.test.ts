@@ -17,7 +17,8 @@ import { batchPoints } from '../../src/core/pointColumns';
 import type { MetricPoint } from '../../src/core/types';
 import { AppendOnlyReader } from '../../src/node/logSourceReader';
 import type { ReadOutcome } from '../../src/node/sourceReader';
-import { coreFree, readWithChecksAside } from '../../src/node/tfrecordChecksAside';
+import { coreIdle } from '../../src/node/idleCore';
+import { readWithChecksAside } from '../../src/node/tfrecordChecksAside';
 import { tfRecord } from '../../scripts/logWriters.mjs';
 import { encodeEvent, type FixtureValue } from './tfeventsWriter';
 import { REPO_ROOT } from './tokenPython';
@@ -251,7 +252,7 @@ test('with no core free for the helper, a large first read is the sequential one
     };
     const busy = await readAll(new AppendOnlyReader(path, uncheckedNever as never, { script: helper, minBytes: 0, coreFree: () => false }));
     assert.deepEqual(busy, await readAll(new AppendOnlyReader(path, TFEVENTS_FORMAT as never)));
-    assert.equal(typeof coreFree(), 'boolean');
+    assert.equal(typeof coreIdle(), 'boolean');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,7 +9,8 @@ import type { WholeFileResult } from '../../src/core/formats/logFormat';
 import { TRAINER_STATE_FORMAT } from '../../src/core/formats/trainerStateFormat';
 import { entryStartAfter, scanTrainerState, scanTrainerStateBefore } from '../../src/core/formats/trainerStateScan';
 import { appendTail, isTailPoints } from '../../src/core/formats/trainerStateTail';
-import { coreIdle, parseTrainerStateSplit, SPLIT_MIN_BYTES, splitsTrainerState } from '../../src/node/wholeFileSplitScan';
+import { coreIdle } from '../../src/node/idleCore';
+import { parseTrainerStateSplit, SPLIT_MIN_BYTES, splitsTrainerState } from '../../src/node/wholeFileSplitScan';
 import { sampleFiles, samplesSkipReason } from './helpers';
 import { REPO_ROOT } from './tokenPython';
 
