@@ -6,7 +6,7 @@ import type { AppendOnlyFormat, ColumnChunkResult, LogFile, RunInfo, SniffResult
 import { MalformedMessage, WireReader } from './protobufWire';
 import { decodeEvent, EventScalars } from './tfEvent';
 import { concatBytes } from './concatBytes';
-import { FOOTER_BYTES, HEADER_BYTES, MAX_RECORD_BYTES } from './tfrecordChecks';
+import { FOOTER_BYTES, HEADER_BYTES, type LengthMemo, recordLength } from './tfrecordChecks';
 
 /**
  * Where reading a TFRecord file stopped. A record whose bytes have not all arrived waits in `pending`
@@ -128,7 +128,7 @@ function readTfevents(
   return { problems: out.problems, cursor: cursorAfter, ...(out.hparams === undefined ? {} : { runInfo: { parameters: out.hparams } }) };
 }
 
-interface Framed {
+interface Framed extends LengthMemo {
   readonly writer: PointWriter;
   /** The writer when it numbers its keys: the in-place reader then finds a tag's column without a lookup. */
   readonly columns: PointColumns | undefined;
@@ -136,12 +136,6 @@ interface Framed {
   readonly keyPrefix: string;
   readonly event: EventScalars;
   hparams: Record<string, string | number | boolean> | undefined;
-  /**
-   * The last record length below 2^32 whose 8 bytes passed their checksum, and that checksum: the same length
-   * has the same checksum, so a file of records of a few sizes computes it a few times, not once a record.
-   */
-  checkedLength: number;
-  checkedLengthCrc: number;
   /** False when a helper thread checks each record's data (readTfeventsColumnsUnchecked). */
   readonly checkData: boolean;
 }
@@ -156,19 +150,10 @@ function frame(bytes: Uint8Array, offset: number, out: Framed): { consumed: numb
   const reader = new WireReader(bytes, 0, 0);
   let pos = 0;
   while (bytes.length - pos >= HEADER_BYTES) {
-    const low = view.getUint32(pos, true);
-    const high = view.getUint32(pos + 4, true);
-    const length = low + high * 2 ** 32;
-    const lengthCrc = view.getUint32(pos + 8, true);
-    if (high !== 0 || low !== out.checkedLength || lengthCrc !== out.checkedLengthCrc) {
-      if (maskedCrc32cIn(view, bytes, pos, pos + 8) !== lengthCrc || length > MAX_RECORD_BYTES) {
-        out.problems.push(`The record at byte ${offset + pos} has a corrupt length (checksum mismatch), so the rest of the file cannot be read.`);
-        return { consumed: bytes.length, stopped: true };
-      }
-      if (high === 0) {
-        out.checkedLength = low;
-        out.checkedLengthCrc = lengthCrc;
-      }
+    const length = recordLength(view, bytes, pos, out);
+    if (length < 0) {
+      out.problems.push(`The record at byte ${offset + pos} has a corrupt length (checksum mismatch), so the rest of the file cannot be read.`);
+      return { consumed: bytes.length, stopped: true };
     }
     const dataStart = pos + HEADER_BYTES;
     const dataEnd = dataStart + length;
