@@ -57,6 +57,38 @@ function grownUint8(array: Uint8Array, length: number): Uint8Array {
 }
 
 /**
+ * A PointColumns' points as plain arrays that move between threads without a copy (another thread's read,
+ * added to this thread's columns by `appendExported`): `size` points, each a key (an index into `keys`), step,
+ * value, and epoch and wall time where `fields` says it had them.
+ */
+export interface ExportedColumns {
+  readonly size: number;
+  readonly keys: readonly string[];
+  readonly keyIds: Int32Array;
+  readonly steps: Float64Array;
+  readonly values: Float64Array;
+  readonly fields: Uint8Array;
+  readonly epochs: Float64Array | undefined;
+  readonly wallTimes: Float64Array | undefined;
+}
+
+/** Whether `value` (a message from another thread: checked, not trusted) is ExportedColumns whose arrays hold `size` points of known keys. */
+export function isExportedColumns(value: unknown): value is ExportedColumns {
+  if (typeof value !== 'object' || value === null) return false;
+  const exported = value as Partial<Record<keyof ExportedColumns, unknown>>;
+  const { size, keys } = exported;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0) return false;
+  if (!Array.isArray(keys) || !keys.every((key) => typeof key === 'string')) return false;
+  const holds = (array: unknown, type: typeof Float64Array | typeof Int32Array | typeof Uint8Array): boolean => array instanceof type && array.length >= size;
+  if (!holds(exported.keyIds, Int32Array) || !holds(exported.fields, Uint8Array)) return false;
+  if (!holds(exported.steps, Float64Array) || !holds(exported.values, Float64Array)) return false;
+  if (![exported.epochs, exported.wallTimes].every((array) => array === undefined || holds(array, Float64Array))) return false;
+  const keyIds = exported.keyIds as Int32Array;
+  for (let i = 0; i < size; i++) if ((keyIds[i] as number) < 0 || (keyIds[i] as number) >= keys.length) return false;
+  return true;
+}
+
+/**
  * A reader's points as columns instead of one object per point: in the order they were read, each point's key
  * (as a number), step, value, and epoch and wall time where the record had them; and, built once when asked,
  * per key the typed arrays of its steps and values that the store appends in bulk. The read order is what the
@@ -164,6 +196,28 @@ export class PointColumns implements PointWriter {
     let changed = false;
     for (let i = 0; i < size; i++) if ((fields[i] as number) & field && target.set(steps[i] as number, times[i] as number)) changed = true;
     return changed;
+  }
+
+  /** The points as arrays another thread can take: the arrays are this object's own, so transfer their buffers and drop it. */
+  exported(): ExportedColumns {
+    const { size, keys, keyIds, steps, values, fields, epochs, wallTimes } = this;
+    return { size, keys, keyIds, steps, values, fields, epochs, wallTimes };
+  }
+
+  /** Adds the points another PointColumns exported after these, in their order: as if they had been added here. */
+  appendExported(other: ExportedColumns): void {
+    const ids = other.keys.map((key) => this.keyId(key));
+    const { keyIds, steps, values, fields, epochs, wallTimes } = other;
+    for (let i = 0; i < other.size; i++) {
+      const has = fields[i] as number;
+      this.addWithId(
+        ids[keyIds[i] as number] as number,
+        steps[i] as number,
+        values[i] as number,
+        has & HAS_EPOCH ? epochs?.[i] : undefined,
+        has & HAS_WALL_TIME ? wallTimes?.[i] : undefined,
+      );
+    }
   }
 
   /** The same points as objects, in the order they were read (for a plan that renames keys, or a format of final values). */

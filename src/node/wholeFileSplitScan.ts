@@ -11,7 +11,7 @@ import {
   type ScannedTrainerState,
   type SplitTrainerStateScan,
 } from '../core/formats/trainerStateScan';
-import { appendTail, isTailPoints, type TailPoints } from '../core/formats/trainerStateTail';
+import { isTailPoints, type TailPoints } from '../core/formats/trainerStateTail';
 import { MAX_READ_BYTES } from './fileRange';
 import { coreIdle } from './idleCore';
 import type { TailJob } from './wholeFileSplitWorker';
@@ -83,7 +83,7 @@ async function readShared(handle: FileHandle, size: number): Promise<Uint8Array>
 async function finishSplit(scan: SplitTrainerStateScan & { stopped: true }, tail: Promise<TailPoints | undefined>): Promise<ScannedTrainerState | undefined> {
   const points = await tail;
   if (points === undefined) return scan.resume(undefined);
-  appendTail(points, scan.columns);
+  scan.columns.appendExported(points);
   return scan.resume(points.end);
 }
 

@@ -2,7 +2,8 @@
 // reads the first (wholeFileSplitScan.ts): one job, over the file's bytes in shared memory, then it is ended.
 import { parentPort } from 'node:worker_threads';
 import { scanLogHistoryTail } from '../core/formats/trainerStateScan';
-import { TailRecorder } from '../core/formats/trainerStateTail';
+import { PointColumns } from '../core/pointColumns';
+import type { TailPoints } from '../core/formats/trainerStateTail';
 
 /** What the host thread sends: the file's bytes (shared, not copied), how many of them are the file, and the entry to start at. */
 export interface TailJob {
@@ -17,10 +18,12 @@ const BYTES_PER_POINT = 56;
 const port = parentPort;
 port?.once('message', (job: TailJob) => {
   const bytes = new Uint8Array(job.buffer, 0, job.length);
-  const recorder = new TailRecorder((job.length - job.start) / BYTES_PER_POINT);
-  const tail = recorder.points(scanLogHistoryTail(bytes, job.start, recorder));
-  // The arrays' own buffers (never shared: the recorder made them) move to the host thread without a copy.
-  const arrays = [tail.keyIds, tail.steps, tail.values, tail.epochs, tail.wallTimes, tail.marks];
+  const guess = (job.length - job.start) / BYTES_PER_POINT;
+  const columns = new PointColumns(guess, guess);
+  const end = scanLogHistoryTail(bytes, job.start, columns);
+  const tail: TailPoints = { ...columns.exported(), end };
+  // The arrays' own buffers (never shared: the columns made them) move to the host thread without a copy.
+  const arrays = [tail.keyIds, tail.steps, tail.values, tail.fields, tail.epochs, tail.wallTimes].filter((array) => array !== undefined);
   port.postMessage(
     tail,
     arrays.map((array) => array.buffer as ArrayBuffer),

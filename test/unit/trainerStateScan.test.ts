@@ -12,8 +12,8 @@ import {
   scanTrainerStateBefore,
   type ScannedTrainerState,
 } from '../../src/core/formats/trainerStateScan';
-import { appendTail, TailRecorder } from '../../src/core/formats/trainerStateTail';
 import { ByteNumberReader } from '../../src/core/formats/trainerStateNumber';
+import { PointColumns } from '../../src/core/pointColumns';
 import type { MetricPoint } from '../../src/core/types';
 import { LogIngest } from '../../src/node/logIngest';
 import { sampleFiles, samplesSkipReason } from './helpers';
@@ -292,10 +292,10 @@ function scanSplitAt(bytes: Uint8Array, split: number, ownTail: boolean): { stop
   const scan = scanTrainerStateBefore(bytes, split);
   if (!scan.stopped) return { stopped: false, scanned: scan.result };
   if (ownTail) return { stopped: true, scanned: scan.resume(undefined) };
-  const recorder = new TailRecorder(16);
-  const end = scanLogHistoryTail(bytes, split, recorder);
+  const tail = new PointColumns(16);
+  const end = scanLogHistoryTail(bytes, split, tail);
   if (end < 0) return { stopped: true, scanned: scan.resume(undefined) };
-  appendTail(recorder.points(end), scan.columns);
+  scan.columns.appendExported(tail.exported());
   return { stopped: true, scanned: scan.resume(end) };
 }
 

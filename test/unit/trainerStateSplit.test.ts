@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { WholeFileResult } from '../../src/core/formats/logFormat';
 import { TRAINER_STATE_FORMAT } from '../../src/core/formats/trainerStateFormat';
 import { entryStartAfter, scanTrainerState, scanTrainerStateBefore } from '../../src/core/formats/trainerStateScan';
-import { appendTail, isTailPoints } from '../../src/core/formats/trainerStateTail';
+import { isTailPoints } from '../../src/core/formats/trainerStateTail';
 import { coreIdle } from '../../src/node/idleCore';
 import { parseTrainerStateSplit, SPLIT_MIN_BYTES, splitsTrainerState } from '../../src/node/wholeFileSplitScan';
 import { sampleFiles, samplesSkipReason } from './helpers';
@@ -78,7 +78,7 @@ test('the worker reads the tail from the entry it is given, its points moved bac
   assert.ok(isTailPoints(message) && message.end > split, 'the tail is read to the end of the array');
   const scan = scanTrainerStateBefore(shared, split);
   assert.ok(scan.stopped);
-  appendTail(message, scan.columns);
+  scan.columns.appendExported(message);
   assert.deepStrictEqual(scan.resume(message.end)?.columns.toPoints(), scanTrainerState(bytes)?.columns.toPoints());
   assert.equal(isTailPoints({ ...message, keyIds: new Int32Array(message.size).fill(message.keys.length) }), message.size === 0);
 });

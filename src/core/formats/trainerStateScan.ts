@@ -29,7 +29,7 @@ interface KeyEntry {
   id: number;
 }
 
-/** A writer whose keys are numbered once (PointColumns, TailRecorder): the scan looks a key up once, not once a point. */
+/** A writer whose keys are numbered once (PointColumns): the scan looks a key up once, not once a point. */
 export interface NumberedPointWriter extends PointWriter {
   keyId(key: string): number;
   addWithId(id: number, step: number, value: number, epoch: number | undefined, wallTime: number | undefined): void;
