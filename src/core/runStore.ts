@@ -74,8 +74,8 @@ function setAxes(axes: SourceAxes, point: MetricPoint): boolean {
 }
 
 /** Writes a batch into the source's series and axes, point by point or column by column; returns whether anything changed. */
-function writePoints(state: SourceState, points: PointBatch): boolean {
-  if (points instanceof PointColumns) return writeColumns(state, points);
+function writePoints(state: SourceState, points: PointBatch, arrays: PackedArrays): boolean {
+  if (points instanceof PointColumns) return writeColumns(state, points, arrays);
   let changed = false;
   for (const point of points) {
     let series = state.series.get(point.key);
@@ -90,15 +90,15 @@ function writePoints(state: SourceState, points: PointBatch): boolean {
  * The same writes as `writePoints` on the batch's points: a key's points keep their order within the key,
  * and the axes get every epoch and wall time in the order read, so the store ends as it would point by point.
  */
-function writeColumns(state: SourceState, batch: PointColumns): boolean {
+function writeColumns(state: SourceState, batch: PointColumns, arrays: PackedArrays): boolean {
   let changed = false;
   for (const column of batch.columns) {
     let series = state.series.get(column.key);
     if (series === undefined) state.series.set(ownString(column.key), (series = new SortedSeries()));
-    if (series.setAll(column.steps, column.values, column.steps.length)) changed = true;
+    if (series.setAll(column.steps, column.values, column.steps.length, arrays)) changed = true;
   }
   if (!batch.hasAxes) return changed;
-  return batch.writeAxes(state.axes.epoch, state.axes.wallTime) || changed;
+  return batch.writeAxes(state.axes.epoch, state.axes.wallTime, arrays) || changed;
 }
 
 /**
@@ -137,7 +137,7 @@ export class RunStore {
    */
   addPoints(runId: string, source: RunSource, points: PointBatch): boolean {
     const state = this.sourceState(runId, source);
-    const changed = writePoints(state, points);
+    const changed = writePoints(state, points, this.arrays);
     if (changed) {
       if (!(points instanceof PointColumns)) fitSource(state, false, this.grids, this.arrays);
       this.touch(runId, state);
@@ -155,7 +155,7 @@ export class RunStore {
     const axesBefore = state.axes;
     state.series = new Map();
     state.axes = newAxes();
-    writePoints(state, points);
+    writePoints(state, points, this.arrays);
     fitSource(state, false, this.grids, this.arrays);
     const axesChanged = !state.axes.epoch.equals(axesBefore.epoch) || !state.axes.wallTime.equals(axesBefore.wallTime);
     const changed =

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { AppendOnlyFormat, ColumnChunkResult } from '../../src/core/formats/logFormat';
 import { JSONL_FORMAT } from '../../src/core/formats/jsonlFormat';
 import { TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
-import { PointColumns } from '../../src/core/pointColumns';
+import { isExportedColumns, PointColumns } from '../../src/core/pointColumns';
 import { RunStore, type RunSnapshot } from '../../src/core/runStore';
 import { SortedSeries } from '../../src/core/sortedSeries';
 import type { MetricPoint } from '../../src/core/types';
@@ -175,4 +175,47 @@ test('columns give back the points in the order they were added, each with the e
     }),
     { numRuns: 50 },
   );
+});
+
+test('columns with another thread’s exported columns appended hold what one columns given every point holds', () => {
+  const point = fc.record(
+    { key: fc.constantFrom('a', 'b', 'c', 'd'), step: fc.oneof(fc.double(), fc.nat(50)), value: fc.double(), epoch: fc.double(), wallTime: fc.double() },
+    { requiredKeys: ['key', 'step', 'value'] },
+  );
+  fc.assert(
+    fc.property(fc.array(point, { maxLength: 1500 }), fc.array(point, { maxLength: 1500 }), fc.nat(3), (head, tail, capacity) => {
+      const whole = new PointColumns();
+      for (const p of [...head, ...tail]) whole.add(p.key, p.step, p.value, p.epoch, p.wallTime);
+      // Small first capacities make the append grow the arrays more than once.
+      const joined = new PointColumns(capacity * 200, capacity * 200);
+      for (const p of head) joined.add(p.key, p.step, p.value, p.epoch, p.wallTime);
+      const other = new PointColumns();
+      for (const p of tail) other.add(p.key, p.step, p.value, p.epoch, p.wallTime);
+      joined.appendExported(other.exported());
+      assert.deepEqual(joined.toPoints(), whole.toPoints());
+      assert.deepEqual(joined.columns, whole.columns);
+      assert.equal(joined.size, whole.size);
+      assert.equal(joined.maxStep, whole.maxStep);
+      assert.equal(joined.hasAxes, whole.hasAxes);
+      const axes = (columns: PointColumns): unknown => {
+        const epoch = new SortedSeries();
+        const wallTime = new SortedSeries();
+        columns.writeAxes(epoch, wallTime);
+        return [epoch.steps, epoch.values, wallTime.steps, wallTime.values];
+      };
+      assert.deepEqual(axes(joined), axes(whole));
+    }),
+    { numRuns: 60 },
+  );
+});
+
+test('exported columns whose points name an epoch or wall time array that was not sent are refused', () => {
+  const columns = new PointColumns();
+  columns.add('loss', 1, 0.5, 0.1, undefined);
+  columns.add('loss', 2, 0.4, undefined, 17);
+  const exported = columns.exported();
+  assert.equal(isExportedColumns(exported), true);
+  assert.equal(isExportedColumns({ ...exported, epochs: undefined }), false);
+  assert.equal(isExportedColumns({ ...exported, wallTimes: undefined }), false);
+  assert.equal(isExportedColumns({ ...exported, fields: Uint8Array.of(4, 0) }), false);
 });

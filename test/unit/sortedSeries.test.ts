@@ -173,3 +173,32 @@ test('arrays made for a series are packed, of the length asked, below, at and ab
   assert.ok(series.steps.every((step, i) => step === i) && series.values.every((value, i) => value === i / 3));
   assert.equal(holey(series.values), false);
 });
+
+test('a batch larger than is held aside, its steps never falling, gives an empty series what set one point at a time gives, and a fit copies nothing', () => {
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.nat(2), fc.oneof(fc.double(), fc.constantFrom(0, -0, 1))), { minLength: 4097, maxLength: 6000 }), (gaps) => {
+      let step = 0;
+      const points = gaps.map(([gap, value]) => [(step += gap), value] as const);
+      const one = new SortedSeries();
+      let changed = false;
+      for (const [s, v] of points) changed = one.set(s, v) || changed;
+      const all = new SortedSeries();
+      const arrays = new PackedArrays();
+      assert.equal(
+        all.setAll(
+          Float64Array.from(points, ([s]) => s),
+          Float64Array.from(points, ([, v]) => v),
+          points.length,
+          arrays,
+        ),
+        changed,
+      );
+      const steps = all.steps;
+      assert.deepEqual([all.steps, all.values, all.rewrites], [one.steps, one.values, one.rewrites]);
+      // Made at their size: fitting keeps the same arrays (and says the series was fitted, so a grid may take its steps).
+      assert.equal(all.fit(true, arrays), all.steps.length >= 64);
+      assert.equal(all.steps, steps);
+    }),
+    { numRuns: 40 },
+  );
+});
