@@ -6,8 +6,8 @@
 // Flags: --scale F (inputs at F times the issue's sizes, default 1), --pairs N (rounds, default 3),
 // --only a,b (cases by name: tfevents, jsonl, trainer-state, many-runs), --python PATH (default python3),
 // --inputs DIR (write the inputs there and keep them, to profile by hand; else a temporary folder, removed).
-// Beside the event file's row, floors: Node reading the file, and reading it with every record's CRC checked
-// (bench/eventFileFloors.ts), each a whole process timed in the same rounds.
+// Beside the event file's and trainer_state.json's rows, floors: Node reading the file, and reading it with every
+// record's CRC checked or its log_history scanned (bench/processFloors.ts), each a whole process timed in the same rounds.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,7 +103,7 @@ function tensorboardPython(python: string): { python: string } | { missing: stri
 function cases(dir: string, opts: Options): Case[] {
   const cli = [process.execPath, resolve('dist/cli.js'), 'report'];
   const script = resolve('bench/processes_reference.py');
-  const floors = resolve('out/bench/eventFileFloors.js');
+  const floors = resolve('out/bench/processFloors.js');
   const scaled = (count: number): number => Math.max(1, Math.round(count * opts.scale));
   const wanted = (name: string): boolean => opts.only.length === 0 || opts.only.includes(name);
   const all: Case[] = [];
@@ -152,6 +152,13 @@ function cases(dir: string, opts: Options): Case[] {
       work: `trainer_state.json, ${(bytes / 1e6).toFixed(0)} MB, ${entries.toLocaleString('en')} log entries`,
       reference: { label: "Python's json.load", command: [opts.python, script, 'trainer_state', path] },
       ours: [{ label: 'report', command: [...cli, path], goal: { ratio: 2 } }],
+      floors: [
+        { label: 'Node reads the file whole', command: [process.execPath, floors, 'read', path] },
+        {
+          label: "Node reads it and scans its log_history into columns on one thread (the project's scanner)",
+          command: [process.execPath, floors, 'scan', path],
+        },
+      ],
     });
   }
   if (wanted('many-runs')) {
@@ -177,15 +184,21 @@ function fmtMb(mb: number | undefined): string {
 }
 
 function run(opts: Options): void {
-  if (!existsSync('dist/cli.js') || !existsSync('out/bench/eventFileFloors.js'))
-    throw new Error('dist/cli.js or out/bench/eventFileFloors.js is missing: build first (npm run bench:processes builds them).');
+  if (!existsSync('dist/cli.js') || !existsSync('out/bench/processFloors.js'))
+    throw new Error('dist/cli.js or out/bench/processFloors.js is missing: build first (npm run bench:processes builds them).');
   if (opts.inputs !== undefined) mkdirSync(opts.inputs, { recursive: true });
   const dir = opts.inputs === undefined ? mkdtempSync(join(tmpdir(), 'tal-processes-')) : mkdtempSync(join(resolve(opts.inputs), 'inputs-'));
   const lines: string[] = [];
   try {
     const nodeStart = median(Array.from({ length: 5 }, () => timeProcess(dir, [process.execPath, '-e', '0']).seconds));
     const cliStart = median(Array.from({ length: 5 }, () => timeProcess(dir, [process.execPath, resolve('dist/cli.js'), '--version']).seconds));
-    lines.push(`CLI start: node dist/cli.js --version ${(cliStart * 1000).toFixed(0)} ms, node -e 0 ${(nodeStart * 1000).toFixed(0)} ms`);
+    // What every report pays before it reads a byte: the CLI's start with the report's modules loaded.
+    const empty = join(dir, 'empty');
+    mkdirSync(empty);
+    const reportStart = median(Array.from({ length: 5 }, () => timeProcess(dir, [process.execPath, resolve('dist/cli.js'), 'report', empty]).seconds));
+    lines.push(
+      `CLI start: node dist/cli.js --version ${(cliStart * 1000).toFixed(0)} ms, report of an empty folder ${(reportStart * 1000).toFixed(0)} ms, node -e 0 ${(nodeStart * 1000).toFixed(0)} ms`,
+    );
     for (const bench of cases(dir, opts)) {
       const header = `${bench.work}`;
       const missing = 'missing' in bench.reference ? bench.reference.missing : undefined;

@@ -79,7 +79,7 @@ if (args.has('--bench'))
   jobs.push(
     build({ ...node, entryPoints: ['bench/run.ts'], outfile: 'out/bench/run.js', external: ['fsevents', 'playwright-core'] }),
     build({ ...node, entryPoints: ['bench/processes.ts'], outfile: 'out/bench/processes.js' }),
-    build({ ...node, entryPoints: ['bench/eventFileFloors.ts'], outfile: 'out/bench/eventFileFloors.js' }),
+    build({ ...node, entryPoints: ['bench/processFloors.ts'], outfile: 'out/bench/processFloors.js' }),
     // The webview's first draw is measured on the page as it is now.
     build({ ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife' }),
   );
