@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import { TFEVENTS_FORMAT } from '../../src/core/formats/tfeventsFormat';
-import { assertChunkSizesDoNotMatter, forEveryCorruptedByte, forEveryCut, readWhole } from './formatHarness';
+import fc from 'fast-check';
+import { assertChunkSizesDoNotMatter, forEveryCorruptedByte, forEveryCut, pointTuples, readInChunks, readWhole } from './formatHarness';
 import { tfRecord } from '../../scripts/logWriters.mjs';
 import { encodeEvent } from './tfeventsWriter';
 
@@ -50,4 +51,23 @@ test('tfevents with a corrupted byte never throws; only the record it hit (or, i
     assert.equal(result.points.length, expected);
     assert.equal(result.problems.length, 1);
   });
+});
+
+test('tfevents with a corrupted byte, read in chunks that cut headers anywhere, gives the points and problems of one read', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: LOG.length - 1 }),
+      fc.integer({ min: 1, max: 255 }),
+      fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 12 }),
+      (at, flip, sizes) => {
+        const corrupted = LOG.slice();
+        corrupted[at] = (corrupted[at] as number) ^ flip;
+        const whole = readWhole(TFEVENTS_FORMAT, corrupted);
+        const chunked = readInChunks(TFEVENTS_FORMAT, corrupted, sizes);
+        assert.deepEqual(pointTuples(chunked.points), pointTuples(whole.points));
+        assert.deepEqual(chunked.problems, whole.problems);
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

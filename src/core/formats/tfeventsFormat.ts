@@ -104,16 +104,32 @@ function readTfevents(
   };
   let offset = cursor.offset;
   let bytes = chunk;
-  if (cursor.filled > 0 && cursor.filled < HEADER_BYTES) bytes = concatBytes(cursor.pending.subarray(0, cursor.filled), chunk);
-  else if (cursor.filled > 0) {
-    const record = cursor.pending;
-    const take = Math.min(chunk.length, record.length - cursor.filled);
-    record.set(chunk.subarray(0, take), cursor.filled);
-    const filled = cursor.filled + take;
+  let waiting = cursor;
+  if (waiting.filled > 0 && waiting.filled < HEADER_BYTES) {
+    // A header cut at the chunk's start is completed from the chunk's first bytes: with its length known the
+    // record is filled as below, and the chunk is not copied whole behind the few bytes (a quarter of a
+    // large file's chunks end within a header). A length that fails its checksum is framed as it always was.
+    const take = Math.min(chunk.length, HEADER_BYTES - waiting.filled);
+    const header = concatBytes(waiting.pending.subarray(0, waiting.filled), chunk.subarray(0, take));
+    if (header.length < HEADER_BYTES) return { problems: out.problems, cursor: { offset, pending: header, filled: header.length, stopped: false } };
+    const length = recordLength(new DataView(header.buffer, header.byteOffset, header.byteLength), header, 0, out);
+    if (length < 0) bytes = concatBytes(header, chunk.subarray(take));
+    else {
+      const record = new Uint8Array(HEADER_BYTES + length + FOOTER_BYTES);
+      record.set(header);
+      waiting = { offset, pending: record, filled: HEADER_BYTES, stopped: false };
+      bytes = chunk.subarray(take);
+    }
+  }
+  if (waiting.filled >= HEADER_BYTES) {
+    const record = waiting.pending;
+    const take = Math.min(bytes.length, record.length - waiting.filled);
+    record.set(bytes.subarray(0, take), waiting.filled);
+    const filled = waiting.filled + take;
     if (filled < record.length) return { problems: out.problems, cursor: { offset, pending: record, filled, stopped: false } };
     frame(record, offset, out);
     offset += record.length;
-    bytes = chunk.subarray(take);
+    bytes = bytes.subarray(take);
   }
   const { consumed, stopped, needed } = frame(bytes, offset, out);
   const rest = bytes.subarray(consumed);
