@@ -120,8 +120,11 @@ export class SortedSeries implements Series {
   private fitted = 0;
   /** The steps array is shared with other series (see `shareSteps`): it is copied before this series writes a step. */
   private sharedSteps = false;
-  /** The arrays were made at their size from one batch (`fillEmpty`) since the last fit: `fit` has nothing to shed. */
-  private madeAtSize = false;
+  /**
+   * The length the arrays had when `fillEmpty` made them at their size since the last fit (-1: none): while they
+   * still have it, `fit` has nothing to shed; once a later write grew them, they have V8's spare room again.
+   */
+  private madeAtLength = -1;
   /**
    * Changes that were not appends (a value overwritten, a step inserted before the last): while it stays the
    * same, this series extends what it was, and a pass over its points can resume where it stopped.
@@ -147,8 +150,8 @@ export class SortedSeries implements Series {
    * are written first; arrays made from them alone are made at their size (`arrays` makes them), and not copied.
    */
   fit(settled: boolean, arrays = new PackedArrays()): boolean {
-    const made = this.flush(arrays) || this.madeAtSize;
-    this.madeAtSize = false;
+    const made = this.flush(arrays) || this.madeAtLength === this.stepArray.length;
+    this.madeAtLength = -1;
     const n = this.stepArray.length;
     const grown = n - this.fitted;
     if (grown < 64 || (!settled && grown < n / 4)) return false;
@@ -333,7 +336,7 @@ export class SortedSeries implements Series {
     this.stepArray = stepArray;
     this.valueArray = valueArray;
     this.sharedSteps = false;
-    this.madeAtSize = true;
+    this.madeAtLength = distinct;
     return true;
   }
 

@@ -202,3 +202,20 @@ test('a batch larger than is held aside, its steps never falling, gives an empty
     { numRuns: 40 },
   );
 });
+
+test('arrays made at their size and grown by a later write are copied by the next fit, shedding the room the growth left', () => {
+  const length = 5000;
+  const series = new SortedSeries();
+  const arrays = new PackedArrays();
+  series.setAll(
+    Float64Array.from({ length }, (_, i) => i),
+    Float64Array.from({ length }, (_, i) => i / 2),
+    length,
+    arrays,
+  );
+  for (let step = length; step < length + 100; step++) series.set(step, 1);
+  const grown = series.steps;
+  assert.equal(series.fit(true, arrays), true);
+  assert.notEqual(series.steps, grown);
+  assert.deepEqual(series.steps, grown);
+});
