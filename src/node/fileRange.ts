@@ -35,9 +35,10 @@ export function notRegularFileMessage(info: Stats): string {
 /**
  * Opens a regular file for reading, and nothing else: the path is checked before the open (a FIFO is never
  * opened) and the handle after it (the path may have been swapped in between). Returns the handle's stat too.
+ * `checked`: a stat of the path the caller has just taken, which stands for the check before the open.
  */
-async function openChecked(path: string): Promise<{ handle: FileHandle; info: Stats }> {
-  const before = await stat(path);
+async function openChecked(path: string, checked?: Stats): Promise<{ handle: FileHandle; info: Stats }> {
+  const before = checked ?? (await stat(path));
   if (!before.isFile()) throw new NotRegularFileError(before);
   const handle = await open(path, OPEN_FLAGS);
   try {
@@ -55,9 +56,12 @@ export async function openRegularFile(path: string): Promise<FileHandle> {
   return (await openChecked(path)).handle;
 }
 
-/** Reads bytes [start, end) of a regular file; fewer when the file is shorter than `end` (nothing is allocated past its end). */
-export async function readRange(path: string, start: number, end: number): Promise<Uint8Array> {
-  const { handle, info } = await openChecked(path);
+/**
+ * Reads bytes [start, end) of a regular file; fewer when the file is shorter than `end` (nothing is allocated
+ * past its end). `checked`: a stat of the path just taken, in place of the one before the open (see openChecked).
+ */
+export async function readRange(path: string, start: number, end: number, checked?: Stats): Promise<Uint8Array> {
+  const { handle, info } = await openChecked(path, checked);
   try {
     return await readHandleRange(handle, start, Math.min(end, info.size));
   } finally {

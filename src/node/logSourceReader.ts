@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { AppendOnlyFormat, RunInfo } from '../core/formats/logFormat';
 import { openRegularFile, readHandleRange, readRange } from './fileRange';
@@ -89,9 +90,9 @@ export class AppendOnlyReader implements SourceReader {
     return this.identity?.mtimeMs ?? 0;
   }
 
-  async read(sink: PointSink): Promise<ReadOutcome> {
+  async read(sink: PointSink, checked?: Stats): Promise<ReadOutcome> {
     try {
-      return await this.readAppended(sink);
+      return await this.readAppended(sink, checked);
     } catch (error) {
       return { kind: 'failed', message: describeReadError(error) };
     }
@@ -102,8 +103,8 @@ export class AppendOnlyReader implements SourceReader {
     return sameBytes(await readRange(this.path, 0, this.head.length), this.head);
   }
 
-  private async readAppended(sink: PointSink): Promise<ReadOutcome> {
-    const info = await stat(this.path);
+  private async readAppended(sink: PointSink, checked: Stats | undefined): Promise<ReadOutcome> {
+    const info = checked ?? (await stat(this.path));
     const replaced = this.identity !== undefined && (info.ino !== this.identity.ino || info.size < this.offset || !(await this.sameHead()));
     if (replaced) {
       // A file that shrank, was swapped for another, or starts differently now is a restarted run (or a CSV
@@ -115,7 +116,7 @@ export class AppendOnlyReader implements SourceReader {
       this.restartPending = true;
     }
     this.identity = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
-    const whole = this.offset === 0 && info.size <= WHOLE_FIRST_READ_BYTES ? await readRange(this.path, 0, info.size) : undefined;
+    const whole = this.offset === 0 && info.size <= WHOLE_FIRST_READ_BYTES ? await readRange(this.path, 0, info.size, info) : undefined;
     const range = (start: number, end: number): Promise<Uint8Array> =>
       whole === undefined ? readRange(this.path, start, end) : Promise.resolve(whole.slice(start, end));
     if (this.isLog === undefined) {

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isLfsPointer, LFS_POINTER_MAX_BYTES, LFS_POINTER_MESSAGE } from '../core/formats/lfsPointer';
 import { notRegularFileMessage, readRange } from './fileRange';
@@ -8,18 +9,18 @@ import type { PointSink, ReadOutcome, SourceReader } from './sourceReader';
  * FIFO named like a log would block the thread that opens it forever) and a Git LFS pointer checked out in
  * place of a log are each one clear problem, and the format's reader never sees them.
  */
-async function refusal(path: string): Promise<ReadOutcome | undefined> {
+async function refusal(path: string): Promise<{ refused: ReadOutcome } | { checked: Stats | undefined }> {
   let info;
   try {
     info = await stat(path);
   } catch {
     // Gone or unreadable: the format's reader says so in its own words.
-    return undefined;
+    return { checked: undefined };
   }
-  if (!info.isFile()) return { kind: 'failed', message: notRegularFileMessage(info) };
-  if (info.size === 0 || info.size >= LFS_POINTER_MAX_BYTES) return undefined;
-  const head = await readRange(path, 0, LFS_POINTER_MAX_BYTES).catch(() => undefined);
-  return head !== undefined && isLfsPointer(head, info.size) ? { kind: 'failed', message: LFS_POINTER_MESSAGE } : undefined;
+  if (!info.isFile()) return { refused: { kind: 'failed', message: notRegularFileMessage(info) } };
+  if (info.size === 0 || info.size >= LFS_POINTER_MAX_BYTES) return { checked: info };
+  const head = await readRange(path, 0, LFS_POINTER_MAX_BYTES, info).catch(() => undefined);
+  return head !== undefined && isLfsPointer(head, info.size) ? { refused: { kind: 'failed', message: LFS_POINTER_MESSAGE } } : { checked: info };
 }
 
 /** `reader`, with the checks above before each read: a pointer later replaced by the real file (`git lfs pull`) is then read. */
@@ -42,8 +43,10 @@ export class GuardedReader implements SourceReader {
     return this.inner.partModifiedMs?.(suffix);
   }
 
+  /** The stat that found a regular file goes on to the reader, which need not take its own. */
   async read(sink: PointSink): Promise<ReadOutcome> {
-    return (await refusal(this.inner.path)) ?? this.inner.read(sink);
+    const verdict = await refusal(this.inner.path);
+    return 'refused' in verdict ? verdict.refused : this.inner.read(sink, verdict.checked);
   }
 
   dispose(): void {

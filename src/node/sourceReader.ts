@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import type { RunInfo } from '../core/formats/logFormat';
 import type { PointColumns } from '../core/pointColumns';
 import type { MetricPoint } from '../core/types';
@@ -48,8 +49,13 @@ export interface SourceReader {
   readonly modifiedMs: number;
   /** For a source of several runs: when the part `suffix` was last written (its newest row), if known. */
   partModifiedMs?(suffix: string): number | undefined;
-  /** A reader that streams (an append-only log) hands its points to `sink` and returns none in the outcome. */
-  read(sink: PointSink): Promise<ReadOutcome>;
+  /**
+   * A reader that streams (an append-only log) hands its points to `sink` and returns none in the outcome.
+   * `checked`: the path's stat taken just before, saying it is a regular file (see readerGuard.ts), for a
+   * reader that would stat it again: on a first read of many small logs each stat is a round trip to a libuv
+   * thread while the event loop waits.
+   */
+  read(sink: PointSink, checked?: Stats): Promise<ReadOutcome>;
   dispose?(): void;
 }
 
