@@ -1,3 +1,4 @@
+import type { Dirent, Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classifyLogFile } from '../core/formats/registry';
@@ -31,16 +32,24 @@ export async function walkLogs(root: string, onNote: (problem: Problem) => void 
   claims.admit(root, info);
   const found: string[] = [];
   const pending = [root];
+  // The folders next to be visited are listed ahead, a few at a time, as their stats are (see STAT_WINDOW).
+  const listed = new Map<string, Promise<Dirent<Buffer>[] | undefined>>();
   while (pending.length > 0) {
     const directory = pending.pop() as string;
-    let entries;
-    try {
-      entries = await readdir(directory, { withFileTypes: true, encoding: 'buffer' });
-    } catch {
-      continue;
+    for (let k = pending.length - 1; k >= Math.max(0, pending.length - LIST_AHEAD); k--) {
+      const next = pending[k] as string;
+      if (!listed.has(next)) listed.set(next, listing(next));
     }
+    const entries = await (listed.get(directory) ?? listing(directory));
+    listed.delete(directory);
+    if (entries === undefined) continue;
     const folders: string[] = [];
-    for (const entry of entries.sort((a, b) => Buffer.compare(a.name, b.name))) {
+    const sorted = entries.sort((a, b) => Buffer.compare(a.name, b.name));
+    // The stats of a window of sub-folders are asked for together and taken in name order: one at a time, a
+    // folder of 1,000 runs waited on 1,000 round trips to libuv's threads before its first log was read.
+    let folderStats: (Promise<Stats | undefined> | undefined)[] = [];
+    for (const [index, entry] of sorted.entries()) {
+      if (index % STAT_WINDOW === 0) folderStats = sorted.slice(index, index + STAT_WINDOW).map((next) => folderStat(directory, next, logs));
       const name = utf8Name(entry.name);
       if (name === undefined) {
         onNote({
@@ -61,7 +70,7 @@ export async function walkLogs(root: string, onNote: (problem: Problem) => void 
           if (logs.accepts(path)) found.push(path);
         } else noteSpecial(path, target, logs, onNote);
       } else if (entry.isDirectory()) {
-        const folder = await stat(path).catch(() => undefined);
+        const folder = await folderStats[index % STAT_WINDOW];
         if (folder === undefined) continue;
         // Under a link, a folder's real path tells whether a root reaches it anyway.
         const real = claims.throughLink(path) ? await realpath(path).catch(() => undefined) : undefined;
@@ -74,6 +83,24 @@ export async function walkLogs(root: string, onNote: (problem: Problem) => void 
     pending.push(...folders.reverse());
   }
   return found.sort();
+}
+
+/** Sub-folders whose stats are asked for at once, and folders listed ahead of their visit. */
+const STAT_WINDOW = 32;
+const LIST_AHEAD = 8;
+
+/** A folder's entries, undefined when it cannot be listed (the walk goes on without it). */
+function listing(directory: string): Promise<Dirent<Buffer>[] | undefined> {
+  return readdir(directory, { withFileTypes: true, encoding: 'buffer' }).catch(() => undefined);
+}
+
+/** The stat the walk takes of `entry` when it is a folder it may enter (undefined when it fails), started now. */
+function folderStat(directory: string, entry: Dirent<Buffer>, logs: LogFilter): Promise<Stats | undefined> | undefined {
+  if (!entry.isDirectory()) return undefined;
+  const name = utf8Name(entry.name);
+  if (name === undefined) return undefined;
+  const path = join(directory, name);
+  return logs.ignores(path) ? undefined : stat(path).catch(() => undefined);
 }
 
 function noteSpecial(path: string, entry: Parameters<typeof specialFileKind>[0], logs: LogFilter, onNote: (problem: Problem) => void): void {

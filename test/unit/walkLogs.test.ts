@@ -23,6 +23,32 @@ test('a link to runs kept elsewhere is followed, and two links to one folder rea
   }
 });
 
+test('a tree wider than the folders the walk stats and lists ahead gives every log once, in name order, a folder met again through a link not entered twice', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'tal-walk-wide-'));
+  const expected: string[] = [];
+  // 75 runs, more than two windows of stats; each of a few holds runs of its own, deeper than the lookahead.
+  for (let run = 0; run < 75; run++) {
+    const folder = join(base, `run-${String(run).padStart(3, '0')}`);
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'metrics.jsonl'), '{"step": 1, "loss": 1}\n');
+    expected.push(join(folder, 'metrics.jsonl'));
+    if (run % 25 === 0)
+      for (let inner = 0; inner < 12; inner++) {
+        const deeper = join(folder, `trial-${String(inner).padStart(2, '0')}`);
+        mkdirSync(deeper);
+        writeFileSync(join(deeper, 'metrics.jsonl'), '{"step": 1, "loss": 1}\n');
+        expected.push(join(deeper, 'metrics.jsonl'));
+      }
+  }
+  // A link, met inside run-000, to a run its folder's listing had already claimed by its own name: read once, there.
+  symlinkSync(join(base, 'run-070'), join(base, 'run-000', 'alias'));
+  try {
+    assert.deepEqual(await walkLogs(base), expected.sort());
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
 test('raw names are shown with their valid characters and every other byte as \\xNN', () => {
   assert.equal(showRawName(Buffer.from([0x72, 0x75, 0x6e, 0x2d, 0xe9, 0x2d, 0xc3, 0xa9])), 'run-\\xE9-é');
   assert.equal(showRawName(Buffer.from([0xff, 0xfe])), '\\xFF\\xFE');
