@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import test from 'node:test';
 import type { RunReport } from '../../src/core/report';
 import { reportPaths } from '../../src/node/reportPaths';
@@ -249,9 +250,12 @@ for (const folder of Object.keys(EXPECTED)) {
       const root = join(SAMPLES_DIR, folder);
       const document = await reportPaths([root]);
       const session = new RunSession(() => undefined);
+      // The points and what each run is called come from different files (a W&B run's name from its config),
+      // read in whatever order the watcher finds them: the session is compared once both have arrived.
       const same = (): boolean =>
-        document.runs.every((run) => JSON.stringify(sessionMetrics(session, run.id)) === JSON.stringify(run.metrics)) &&
-        session.store.runIds().length === document.runs.length;
+        document.runs.every(
+          (run) => JSON.stringify(sessionMetrics(session, run.id)) === JSON.stringify(run.metrics) && isDeepStrictEqual(session.runInfo(run.id), run.info),
+        ) && session.store.runIds().length === document.runs.length;
       try {
         await session.watch([root]);
         await waitFor(session, same);
