@@ -286,8 +286,9 @@ export class SortedSeries implements Series {
    * read (see `flush`): the caller must not change the first `length` of `steps` and `values` afterwards. Any
    * other batch is pushed in one loop with no search and no call per point where it rises (or repeats the last
    * step), and takes `set` elsewhere, so what counts as an append or a rewrite (see SeriesGrowth) is the same
-   * as one `set` at a time. A larger batch into a series that holds nothing yet, its steps never falling (a file
-   * read whole), makes the arrays at their size in one pass (`fillEmpty`). `arrays` makes arrays (the store's own).
+   * as one `set` at a time. Such a batch into a series that holds nothing yet, its steps never falling (a file
+   * read whole, an axis whose steps repeat), makes the arrays at their size in one pass (`fillEmpty`). `arrays`
+   * makes arrays (the store's own).
    */
   setAll(steps: Float64Array, values: Float64Array, length: number, arrays = new PackedArrays()): boolean {
     if (length === 0) return false;
