@@ -43,7 +43,7 @@ function hostReader(format: HostReadFormat): HostReaderFactory | undefined {
 function formatReader(path: string, format: LogFormat, evaluations: EvaluationContext, options: ReaderOptions): SourceReader | undefined {
   switch (format.kind) {
     case 'append':
-      return new AppendOnlyReader(path, format, options.tfrecordChecks);
+      return new AppendOnlyReader(path, format, options.tfrecordChecks, options.blockingReads === true);
     case 'whole':
       return new WholeFileReader(path, format, options);
     case 'host':
@@ -59,5 +59,5 @@ export function createSourceReader(
   options: ReaderOptions = DEFAULT_READER_OPTIONS,
 ): SourceReader | undefined {
   const reader = formatReader(path, format, evaluations, options);
-  return reader === undefined ? undefined : new GuardedReader(reader);
+  return reader === undefined ? undefined : new GuardedReader(reader, options.blockingReads === true);
 }

@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { AppendOnlyFormat, RunInfo } from '../core/formats/logFormat';
-import { openRegularFile, readHandleRange, readRange } from './fileRange';
+import { openRegularFile, readHandleRange, readRange, readRangeBlocking } from './fileRange';
 import { type ChecksAside, checksAsideFits, readWithChecksAside } from './tfrecordChecksAside';
 import { describeReadError, type PointSink, type ReadOutcome, type SourceReader } from './sourceReader';
 
@@ -78,6 +78,8 @@ export class AppendOnlyReader implements SourceReader {
     readonly path: string,
     private readonly logFormat: AppendOnlyFormat<unknown>,
     private readonly checksAside?: ChecksAside,
+    /** A whole first read is one blocking call (the CLI's report, see ReaderOptions.blockingReads). */
+    private readonly blockingReads = false,
   ) {
     this.cursor = logFormat.initialCursor;
   }
@@ -116,7 +118,12 @@ export class AppendOnlyReader implements SourceReader {
       this.restartPending = true;
     }
     this.identity = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
-    const whole = this.offset === 0 && info.size <= WHOLE_FIRST_READ_BYTES ? await readRange(this.path, 0, info.size, info) : undefined;
+    const firstWhole = this.offset === 0 && info.size <= WHOLE_FIRST_READ_BYTES;
+    const whole = !firstWhole
+      ? undefined
+      : this.blockingReads
+        ? readRangeBlocking(this.path, 0, info.size, info)
+        : await readRange(this.path, 0, info.size, info);
     const range = (start: number, end: number): Promise<Uint8Array> =>
       whole === undefined ? readRange(this.path, start, end) : Promise.resolve(whole.slice(start, end));
     if (this.isLog === undefined) {

@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isLfsPointer, LFS_POINTER_MAX_BYTES, LFS_POINTER_MESSAGE } from '../core/formats/lfsPointer';
 import { notRegularFileMessage, readRange } from './fileRange';
@@ -9,10 +9,10 @@ import type { PointSink, ReadOutcome, SourceReader } from './sourceReader';
  * FIFO named like a log would block the thread that opens it forever) and a Git LFS pointer checked out in
  * place of a log are each one clear problem, and the format's reader never sees them.
  */
-async function refusal(path: string): Promise<{ refused: ReadOutcome } | { checked: Stats | undefined }> {
+async function refusal(path: string, blocking: boolean): Promise<{ refused: ReadOutcome } | { checked: Stats | undefined }> {
   let info;
   try {
-    info = await stat(path);
+    info = blocking ? statSync(path) : await stat(path);
   } catch {
     // Gone or unreadable: the format's reader says so in its own words.
     return { checked: undefined };
@@ -25,7 +25,11 @@ async function refusal(path: string): Promise<{ refused: ReadOutcome } | { check
 
 /** `reader`, with the checks above before each read: a pointer later replaced by the real file (`git lfs pull`) is then read. */
 export class GuardedReader implements SourceReader {
-  constructor(private readonly inner: SourceReader) {}
+  /** `blocking`: the stat is a blocking call (the CLI's report, see ReaderOptions.blockingReads). */
+  constructor(
+    private readonly inner: SourceReader,
+    private readonly blocking = false,
+  ) {}
 
   get path(): string {
     return this.inner.path;
@@ -45,7 +49,7 @@ export class GuardedReader implements SourceReader {
 
   /** The stat that found a regular file goes on to the reader, which need not take its own. */
   async read(sink: PointSink): Promise<ReadOutcome> {
-    const verdict = await refusal(this.inner.path);
+    const verdict = await refusal(this.inner.path, this.blocking);
     return 'refused' in verdict ? verdict.refused : this.inner.read(sink, verdict.checked);
   }
 

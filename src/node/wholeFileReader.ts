@@ -14,6 +14,11 @@ export interface ReaderOptions {
   readonly maxWholeFileBytes: number;
   /** The checksum helper, when a large event file's first read may use a second core (logSourceReader.ts): the CLI's report. */
   readonly tfrecordChecks?: ChecksAside;
+  /**
+   * Set by the CLI's report, which no editor waits on: a read's stat and a small log's first read are blocking
+   * calls on its thread (see readRangeBlocking), not round trips to libuv's threads. Never set in the editor.
+   */
+  readonly blockingReads?: boolean;
 }
 
 /**
