@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { computeEvalFile } from '../../src/node/tokens/evalFileStats';
 import { tensorRowChunks, tensorRowsWanted } from '../../src/node/tokens/tensorData';
-import { locateEvalTensors } from '../../src/node/tokens/tensorFiles';
+import { locateEvalTensors, type LocatedTensor } from '../../src/node/tokens/tensorFiles';
 
 const ROWS = 3000;
 const VOCAB = 100;
@@ -29,7 +29,8 @@ function writeDump(path: string): void {
   writeFileSync(path, bytes);
 }
 
-test('logits stream in chunks of whole rows no larger than asked, with progress, and give the same numbers as one big chunk', async () => {
+/** Runs `check` on the logits tensor of a dump written to a temporary folder, removed afterwards. */
+async function withDumpedLogits(check: (path: string, logits: LocatedTensor) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tal-stream-'));
   try {
     const path = join(dir, 'step-7.safetensors');
@@ -38,6 +39,14 @@ test('logits stream in chunks of whole rows no larger than asked, with progress,
     assert.ok(!('error' in files));
     const logits = files.tensors.find((tensor) => tensor.name === 'logits');
     assert.ok(logits !== undefined);
+    await check(path, logits);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('logits stream in chunks of whole rows no larger than asked, with progress, and give the same numbers as one big chunk', async () => {
+  await withDumpedLogits(async (path, logits) => {
     const sizes: number[] = [];
     for await (const chunk of tensorRowChunks(logits, VOCAB, 4096)) sizes.push(chunk.bytes.length);
     assert.ok(
@@ -63,20 +72,11 @@ test('logits stream in chunks of whole rows no larger than asked, with progress,
     assert.equal(small.summary.tokens, ROWS - Math.ceil(ROWS / 17), 'flat logits are aligned; -100 skipped');
     assert.deepEqual(small.summary, whole.summary, 'chunking changes nothing');
     assert.match(small.alignment, /aligned \(no shift\), from layout/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('wanted rows are read alone, near ones together, as the whole stream has them', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tal-stream-'));
-  try {
-    const path = join(dir, 'step-7.safetensors');
-    writeDump(path);
-    const files = await locateEvalTensors(path);
-    assert.ok(!('error' in files));
-    const logits = files.tensors.find((tensor) => tensor.name === 'logits');
-    assert.ok(logits !== undefined);
+  await withDumpedLogits(async (_path, logits) => {
     const rowBytes = VOCAB * 2;
     const whole = new Uint8Array(ROWS * rowBytes);
     for await (const chunk of tensorRowChunks(logits, VOCAB, 1 << 20)) whole.set(chunk.bytes, chunk.firstRow * rowBytes);
@@ -108,7 +108,5 @@ test('wanted rows are read alone, near ones together, as the whole stream has th
       [11, 12],
     ]);
     assert.deepEqual(await read(1 << 20, []), []);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -1,6 +1,25 @@
 import type { PointWriter } from '../pointColumns';
 import { parseNumber } from './consoleLines';
 import { isMetricKey, STEP_KEYS } from './metricRecord';
+import {
+  QUOTE,
+  BACKSLASH,
+  COMMA,
+  COLON,
+  OPEN_BRACE,
+  CLOSE_BRACE,
+  MINUS,
+  PLUS,
+  DOT,
+  ZERO,
+  NINE,
+  SMALL_E,
+  BIG_E,
+  LETTER_N,
+  LETTER_T,
+  LETTER_F,
+  POWERS_OF_TEN,
+} from './jsonCodes';
 
 /** What a key does in a record, decided once per distinct key string (`writeRecordPoints` and `readStep` decide the same per line). */
 const METRIC = -1;
@@ -33,26 +52,7 @@ function classify(key: string): number {
   return isMetricKey(key) ? METRIC : OTHER_POSITION;
 }
 
-/** 10^0 … 10^22: every one is exact in a double, so a mantissa below 2^53 times or over one of them is rounded once, as `JSON.parse` rounds. */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 const MAX_EXACT_DIGITS = 15;
-
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const COLON = 58;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const MINUS = 45;
-const PLUS = 43;
-const DOT = 46;
-const ZERO = 48;
-const NINE = 57;
-const SMALL_E = 101;
-const BIG_E = 69;
-const LETTER_N = 110;
-const LETTER_T = 116;
-const LETTER_F = 102;
 
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 13;
 const isDigit = (c: number): boolean => c >= ZERO && c <= NINE;

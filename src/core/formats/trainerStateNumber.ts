@@ -1,5 +1,4 @@
-/** 10^0 … 10^22: every one is exact in a double. */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+import { MINUS, PLUS, DOT, ZERO, NINE, SMALL_E, BIG_E, POWERS_OF_TEN } from './jsonCodes';
 /** Each power of ten split into two halves of at most 26 bits (Veltkamp), for products computed exactly. */
 const SPLITTER = 134217729;
 const POWER_HIGHS = POWERS_OF_TEN.map((p) => SPLITTER * p - (SPLITTER * p - p));
@@ -21,14 +20,6 @@ const PRIMING_ROUNDS = 4;
 const PRIMING = ['-1.5e-7,', '2E+5,', '0.000049999250000000004,', '1.0526166507042944,', '123456789012345678901,', '1e400,', '7,'].map((text) =>
   Uint8Array.from(text, (char) => char.charCodeAt(0)),
 );
-
-const MINUS = 45;
-const PLUS = 43;
-const DOT = 46;
-const ZERO = 48;
-const NINE = 57;
-const SMALL_E = 101;
-const BIG_E = 69;
 
 /**
  * Reads JSON numbers from UTF-8 bytes to the double `JSON.parse` gives, without a string per number. A

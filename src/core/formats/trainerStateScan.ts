@@ -3,6 +3,22 @@ import { parseNumber } from './consoleLines';
 import { parseLenientJson } from './lenientJson';
 import { isMetricKey, isRecord, writeRecordPoints } from './metricRecord';
 import { ByteNumberReader } from './trainerStateNumber';
+import {
+  QUOTE,
+  BACKSLASH,
+  COMMA,
+  COLON,
+  OPEN_BRACE,
+  CLOSE_BRACE,
+  OPEN_BRACKET,
+  CLOSE_BRACKET,
+  MINUS,
+  LETTER_N,
+  LETTER_T,
+  LETTER_F,
+  BIG_N,
+  BIG_I,
+} from './jsonCodes';
 
 /** What a key does in a log_history entry, decided once per distinct key (as `writeRecordPoints` decides per entry). */
 const METRIC = 0;
@@ -44,20 +60,6 @@ function classify(key: string): number {
   return isMetricKey(key) ? METRIC : OTHER_POSITION;
 }
 
-const QUOTE = 34;
-const BACKSLASH = 92;
-const COMMA = 44;
-const COLON = 58;
-const OPEN_BRACE = 123;
-const CLOSE_BRACE = 125;
-const OPEN_BRACKET = 91;
-const CLOSE_BRACKET = 93;
-const MINUS = 45;
-const LETTER_N = 110;
-const LETTER_T = 116;
-const LETTER_F = 102;
-const BIG_N = 78;
-const BIG_I = 73;
 const ASCII_END = 128;
 
 const LOG_HISTORY = [...'log_history'].map((char) => char.charCodeAt(0));
