@@ -158,7 +158,7 @@ export class AppendOnlyReader implements SourceReader {
     };
     const aside = this.offset === 0 && this.logFormat.readColumnsUnchecked !== undefined ? this.checksAside : undefined;
     try {
-      if (aside !== undefined && checksAsideFits(info.size, aside)) {
+      if (aside !== undefined && (await checksAsideFits(info.size, aside))) {
         const handle = await openRegularFile(this.path);
         try {
           // Chunks the checksum helper has vouched for are decoded without the checks; every other chunk with them.

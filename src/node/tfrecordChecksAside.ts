@@ -16,7 +16,7 @@ import { CHECKED, finalState, STATE, STOP, WORDS } from './tfrecordChecksShared'
 export interface ChecksAside {
   readonly script: string;
   readonly minBytes: number;
-  readonly coreFree?: () => boolean;
+  readonly coreFree?: () => Promise<boolean>;
 }
 
 /**
@@ -29,15 +29,15 @@ export const MIN_ASIDE_BYTES = 24 * 1024 * 1024;
  * file's report peaked at 200 MB instead of 140): above this, that path is taken instead, so the extra memory
  * stays bounded whatever the file's size.
  */
-export const MAX_ASIDE_BYTES = 128 * 1024 * 1024;
+const MAX_ASIDE_BYTES = 128 * 1024 * 1024;
 /** One read call's bytes. */
 const READ_BYTES = 2 * 1024 * 1024;
 /** Reads in flight ahead of the piece being decoded: the helper checks those pieces meanwhile. */
 const READS_AHEAD = 2;
 
 /** Whether a first read of `size` bytes goes through readWithChecksAside. */
-export function checksAsideFits(size: number, aside: ChecksAside): boolean {
-  return size >= aside.minBytes && size <= MAX_ASIDE_BYTES && (aside.coreFree?.() ?? true);
+export async function checksAsideFits(size: number, aside: ChecksAside): Promise<boolean> {
+  return size >= aside.minBytes && size <= MAX_ASIDE_BYTES && ((await aside.coreFree?.()) ?? true);
 }
 
 /** The helper, or undefined when it cannot start here; one that fails later simply vouches for nothing more. */
@@ -92,8 +92,13 @@ export async function readWithChecksAside(
   };
   // Reads run up to READS_AHEAD pieces ahead of the decoding, each published as soon as the bytes before it are there too.
   const issue = (upTo: number): void => {
-    for (let piece = pieces.length; piece < Math.min(pieceCount, upTo); piece++)
-      pieces.push(readInto(handle, bytes, piece * READ_BYTES, Math.min(size, (piece + 1) * READ_BYTES)).then((read) => arrived(piece, read)));
+    for (let piece = pieces.length; piece < Math.min(pieceCount, upTo); piece++) {
+      const read = readInto(handle, bytes, piece * READ_BYTES, Math.min(size, (piece + 1) * READ_BYTES)).then((bytesRead) => arrived(piece, bytesRead));
+      // Marked handled at once: a read ahead that fails before its turn is awaited (and reported) then, not an
+      // unhandled rejection that ends the process meanwhile.
+      read.catch(() => undefined);
+      pieces.push(read);
+    }
   };
   issue(READS_AHEAD + 1);
   let taken = 0;

@@ -107,7 +107,7 @@ export class WholeFileReader implements SourceReader {
 
   /** The file's first `size` bytes parsed; a large trainer_state.json over two threads (see wholeFileSplitScan.ts). */
   private async parse(handle: FileHandle, size: number): Promise<WholeFileResult> {
-    if (this.logFormat.id === TRAINER_STATE_FORMAT.id && splitsTrainerState(size)) return parseTrainerStateSplit(handle, size);
+    if (this.logFormat.id === TRAINER_STATE_FORMAT.id && (await splitsTrainerState(size))) return parseTrainerStateSplit(handle, size);
     return this.logFormat.parse(await readHandleRange(handle, 0, size), this.path);
   }
 

@@ -24,15 +24,15 @@ import type { TailJob } from './wholeFileSplitWorker';
 export const SPLIT_MIN_BYTES = 32 * 1024 * 1024;
 
 /** The worker's bundle, beside the extension's and the CLI's in dist/. */
-export const SPLIT_WORKER_SCRIPT = join(__dirname, 'wholeFileSplitWorker.js');
+const SPLIT_WORKER_SCRIPT = join(__dirname, 'wholeFileSplitWorker.js');
 
 /** Where in the file the second thread's part begins (at the first entry from there). */
 const SPLIT_AT = 0.5;
 
 /** Whether a trainer_state.json of `size` bytes is read over two threads: a large one, with another core idle (`idle`, asked only then). */
-export function splitsTrainerState(size: number, idle: (cores: number) => boolean = coreIdle): boolean {
+export async function splitsTrainerState(size: number, idle: (cores: number) => Promise<boolean> = coreIdle): Promise<boolean> {
   const cores = availableParallelism();
-  return size >= SPLIT_MIN_BYTES && cores >= 2 && idle(cores);
+  return size >= SPLIT_MIN_BYTES && cores >= 2 && (await idle(cores));
 }
 
 /** A worker thread asked for one tail; its answer is undefined when it failed in any way (then the host thread reads that part). */

@@ -100,19 +100,16 @@ test('with no worker to start, or a middle inside a string, the host thread read
   });
 });
 
-test('only a state of 32 MiB or more is read over two threads, and only with a second core idle', () => {
-  const idle = (): boolean => true;
+test('only a state of 32 MiB or more is read over two threads, and only with a second core idle', async () => {
+  const idle = (): Promise<boolean> => Promise.resolve(true);
   assert.equal(SPLIT_MIN_BYTES, 32 * 1024 * 1024);
-  assert.equal(splitsTrainerState(SPLIT_MIN_BYTES - 1, idle), false);
-  assert.equal(splitsTrainerState(5 * 1024 * 1024, idle), false);
-  assert.equal(splitsTrainerState(SPLIT_MIN_BYTES, idle), availableParallelism() >= 2);
-  assert.equal(
-    splitsTrainerState(SPLIT_MIN_BYTES, () => false),
-    false,
-  );
+  assert.equal(await splitsTrainerState(SPLIT_MIN_BYTES - 1, idle), false);
+  assert.equal(await splitsTrainerState(5 * 1024 * 1024, idle), false);
+  assert.equal(await splitsTrainerState(SPLIT_MIN_BYTES, idle), availableParallelism() >= 2);
+  assert.equal(await splitsTrainerState(SPLIT_MIN_BYTES, () => Promise.resolve(false)), false);
   // Linux's count of running threads includes this one: never fewer than none, always fewer than a million.
-  assert.equal(coreIdle(0), false);
-  assert.equal(coreIdle(1_000_000), existsSync('/proc/loadavg'));
+  assert.equal(await coreIdle(0), false);
+  assert.equal(await coreIdle(1_000_000), existsSync('/proc/loadavg'));
 });
 
 const realStates = sampleFiles('trainer_state', 'trainer_state.json');
