@@ -45,8 +45,12 @@ export interface ChartFrame {
   readonly layer?: readonly ChartLine[];
 }
 
-/** The lowest and highest values of the lines (their bands' included); undefined when they have none. */
-function valueBounds(lines: readonly ChartLine[]): { min: number; max: number } | undefined {
+/**
+ * The lowest and highest values of the lines (their bands' included) within `xRange`, as Chart.js fits its value
+ * axis to the datasets' points inside the shown steps: a zoom fits the value axis to what it shows. Undefined
+ * when they have none there.
+ */
+function valueBounds(lines: readonly ChartLine[], xRange: XRange | undefined): { min: number; max: number } | undefined {
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   const take = (y: number | null | undefined): void => {
@@ -54,10 +58,17 @@ function valueBounds(lines: readonly ChartLine[]): { min: number; max: number } 
     if (y < min) min = y;
     if (y > max) max = y;
   };
+  const from = xRange?.min ?? Number.NEGATIVE_INFINITY;
+  const to = xRange?.max ?? Number.POSITIVE_INFINITY;
   for (const line of lines) {
-    for (const point of line.points) take(point.y);
-    for (const y of line.group?.low ?? []) take(y);
-    for (const y of line.group?.high ?? []) take(y);
+    const { points, group } = line;
+    for (let i = 0; i < points.length; i++) {
+      const point = points[i] as ChartLine['points'][number];
+      if (point.x < from || point.x > to) continue;
+      take(point.y);
+      take(group?.low[i]);
+      take(group?.high[i]);
+    }
   }
   return min <= max ? { min, max } : undefined;
 }
@@ -399,7 +410,7 @@ export class MetricChart {
     const marked = pointMarkers(frame.lines) + pointMarkers(layer);
     const markers = marked + pointMarkers(pending) <= MAX_MARKERS;
     // The layer's lines and those to come are no datasets: the value axis is told their values.
-    const yBounds = pending.length === 0 && layer.length === 0 ? undefined : valueBounds([...frame.lines, ...layer, ...pending]);
+    const yBounds = pending.length === 0 && layer.length === 0 ? undefined : valueBounds([...frame.lines, ...layer, ...pending], frame.xRange);
     this.layer.lines = layer;
     this.layer.markers = markers;
     const made = frame.lines.map((line) => this.datasetsFor(line, theme, markers));
@@ -422,6 +433,11 @@ export class MetricChart {
         type: frame.log ? 'logarithmic' : 'linear',
         suggestedMin: yBounds?.min,
         suggestedMax: yBounds?.max,
+        // Read by tests: the value axis as fitted (a zoom fits it to the steps shown, layer lines included).
+        afterDataLimits: (scale) => {
+          this.canvas.dataset['yMin'] = String(scale.min);
+          this.canvas.dataset['yMax'] = String(scale.max);
+        },
         title: { display: true, text: (frame.yTitle ?? this.yTitle) + (frame.log ? ' (log)' : ''), color: theme.foreground },
         grid: { color: theme.grid },
         // A log axis keeps Chart.js's own callback, which leaves the minor ticks unlabelled.

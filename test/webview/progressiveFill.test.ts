@@ -119,13 +119,17 @@ test('a run hidden and a zoom during the fill, then live data, hold once every r
   await page.waitForSelector('#accuracy-chart[data-runs]');
   // Hidden: one run drawn first (the most recent) and one still to come.
   for (const hidden of [id(0), id(150)]) await page.click(`#run-list input[data-run-id="${hidden}"]`);
-  // Off the run list: a run pointed at there is drawn at once, in front.
+  // The pointer leaves the run list: a run pointed at there would be drawn at once, in front of the others.
   await page.mouse.move(700, 5);
   await page.waitForFunction(() => document.querySelector('#run-count')?.textContent?.startsWith('298 shown'));
+  const wholeYMax = Number(await attr(page, '#loss-chart', 'data-y-max'));
   await page.locator('#loss-chart').focus();
   await page.keyboard.press('+');
   await page.waitForFunction(() => document.querySelector('#loss-chart')?.getAttribute('data-x-max') !== '200');
   const zoomed = [await attr(page, '#loss-chart', 'data-x-min'), await attr(page, '#loss-chart', 'data-x-max')];
+  // The value axis fits the steps shown, the runs on the layer and those still to come included: the first
+  // steps' high train loss is out of the zoom, and so out of the axis.
+  assert.ok(Number(await attr(page, '#loss-chart', 'data-y-max')) < wholeYMax, `y max ${await attr(page, '#loss-chart', 'data-y-max')} against ${wholeYMax}`);
   await nextSlice(page);
   // Live data mid-fill: a run drawn already writes, and a new run appears.
   store.addPoints(id(1), { path: `${id(1)}/trainer_log.jsonl`, format: 'jsonl' }, [{ key: 'eval_accuracy', step: 200, value: 0.9 }]);
