@@ -301,7 +301,7 @@ export class SortedSeries implements Series {
       if (this.pendingSteps.length >= MAX_PENDING_RUNS) this.flush(new PackedArrays());
       return true;
     }
-    this.flush(new PackedArrays());
+    if (this.pendingLength !== 0) this.flush(new PackedArrays());
     if (this.stepArray.length === 0 && this.fillEmpty(steps, values, length, arrays)) return true;
     const stepArray = this.ownSteps();
     const valueArray = this.valueArray;

@@ -36,7 +36,7 @@ export class EventScalars {
   }
 
   /** The tag's entry, whose `columnId` a reader may fill to find the tag's column without a lookup next time. */
-  tagEntry(bytes: Uint8Array, start: number, end: number): TagEntry {
+  private tagEntry(bytes: Uint8Array, start: number, end: number): TagEntry {
     // The predicted tag costs one comparison; hashing first would read the bytes twice.
     const predicted = this.lastTag?.next;
     if (predicted !== undefined && sameBytes(predicted.bytes, bytes, start, end)) {
