@@ -6,21 +6,14 @@
 // costs the compile it would have saved.
 import { mkdirSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
+import { userCacheFolder } from './node/userCacheFolder';
 
 /** A hash of the bundle's content, set by the build: V8 checks a cache only against the source's length. */
 declare const CLI_BUNDLE_HASH: string;
 
 const CACHE_PREFIX = 'cli-';
-
-function cacheFolder(env: NodeJS.ProcessEnv): string {
-  if (process.platform === 'win32' && env['LOCALAPPDATA'] !== undefined && env['LOCALAPPDATA'] !== '')
-    return join(env['LOCALAPPDATA'], 'token-accuracy-lens', 'code-cache');
-  const base = env['XDG_CACHE_HOME'] !== undefined && env['XDG_CACHE_HOME'].startsWith('/') ? env['XDG_CACHE_HOME'] : join(homedir(), '.cache');
-  return join(base, 'token-accuracy-lens', 'code-cache');
-}
 
 function readCache(path: string): Buffer | undefined {
   try {
@@ -32,11 +25,12 @@ function readCache(path: string): Buffer | undefined {
 
 /**
  * Writes the cache under a temporary name and renames it, so that a process starting meanwhile never reads half of
- * one; older caches go. The cache is made only once its folder exists: making it costs a few milliseconds.
+ * one; the caches of other bundles and Node versions go (two Node versions used in turn only recompile each time).
+ * The folder is the user's own (0700). The cache is made only once its folder exists: making it costs a few milliseconds.
  */
 function writeCache(folder: string, name: string, data: () => Buffer): void {
   try {
-    mkdirSync(folder, { recursive: true });
+    mkdirSync(folder, { recursive: true, mode: 0o700 });
     const temporary = join(folder, `${name}.${process.pid}.tmp`);
     writeFileSync(temporary, data());
     renameSync(temporary, join(folder, name));
@@ -48,7 +42,7 @@ function writeCache(folder: string, name: string, data: () => Buffer): void {
 
 function start(): void {
   const bundle = join(__dirname, 'cliMain.js');
-  const folder = cacheFolder(process.env);
+  const folder = userCacheFolder('code-cache');
   const name = `${CACHE_PREFIX}${CLI_BUNDLE_HASH}-${process.version}-${process.arch}.bin`;
   const cachedData = readCache(join(folder, name));
   const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename: bundle, cachedData });

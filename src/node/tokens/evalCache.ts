@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { RecordsSource } from '../../core/tokens/pairingDecision';
 import type { TokenRecords } from '../../core/tokens/tokenRecords';
 import { openRegularFile, readHandleRange } from '../fileRange';
 import type { EvalComputeOptions, EvalFileResult } from './evalFileStats';
 import { decodeRecordsFile, encodeRecordsFile, RECORDS_FILES_SUPPORTED, recordsFileBytes, validRef, type RecordsRef } from './recordsFile';
+import { userCacheFolder } from '../userCacheFolder';
 
 /** Bumped whenever a statistic's definition or the entry's layout changes (10: records in their own file), so old cached results are not reused. */
 export const CACHE_VERSION = 10;
@@ -94,15 +94,9 @@ function unpackBits(packed: Buffer, count: number): Uint8Array {
   return values;
 }
 
-/**
- * Where the CLI keeps its cache: the user's own cache folder (`$XDG_CACHE_HOME`, else `~/.cache`; on Windows
- * `%LOCALAPPDATA%`), never the shared temp folder where another user could plant entries or links.
- */
+/** Where the CLI keeps its evaluation cache (see userCacheFolder). */
 export function defaultCacheDirectory(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (platform === 'win32' && env['LOCALAPPDATA'] !== undefined && env['LOCALAPPDATA'] !== '')
-    return join(env['LOCALAPPDATA'], 'token-accuracy-lens', 'eval-cache');
-  const base = env['XDG_CACHE_HOME'] !== undefined && env['XDG_CACHE_HOME'].startsWith('/') ? env['XDG_CACHE_HOME'] : join(homedir(), '.cache');
-  return join(base, 'token-accuracy-lens', 'eval-cache');
+  return userCacheFolder('eval-cache', env, platform);
 }
 
 /** How much of each end of a file its fingerprint hashes: a rewrite that keeps size and time still changes the head or the tail. */
