@@ -37,7 +37,7 @@ export function notRegularFileMessage(info: Stats): string {
  * opened) and the handle after it (the path may have been swapped in between). Returns the handle's stat too.
  * `checked`: a stat of the path the caller has just taken, which stands for the check before the open.
  */
-async function openChecked(path: string, checked?: Stats): Promise<{ handle: FileHandle; info: Stats }> {
+export async function openChecked(path: string, checked?: Stats): Promise<{ handle: FileHandle; info: Stats }> {
   const before = checked ?? (await stat(path));
   if (!before.isFile()) throw new NotRegularFileError(before);
   const handle = await open(path, OPEN_FLAGS);

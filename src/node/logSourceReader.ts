@@ -125,7 +125,7 @@ export class AppendOnlyReader implements SourceReader {
         ? readRangeBlocking(this.path, 0, info.size, info)
         : await readRange(this.path, 0, info.size, info);
     const range = (start: number, end: number): Promise<Uint8Array> =>
-      whole === undefined ? readRange(this.path, start, end) : Promise.resolve(whole.slice(start, end));
+      whole === undefined ? readRange(this.path, start, end, info) : Promise.resolve(whole.slice(start, end));
     if (this.isLog === undefined) {
       const sniff = this.logFormat.sniff;
       if (sniff !== undefined) {

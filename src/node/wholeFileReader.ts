@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { WholeFileFormat, WholeFileResult } from '../core/formats/logFormat';
 import { TRAINER_STATE_FORMAT } from '../core/formats/trainerStateFormat';
-import { openRegularFile, readHandleRange } from './fileRange';
+import { openChecked, readHandleRange } from './fileRange';
 import type { ChecksAside } from './tfrecordChecksAside';
 import { describeReadError, type PointSink, type ReadOutcome, type SourceReader } from './sourceReader';
 import { parseTrainerStateSplit, splitsTrainerState } from './wholeFileSplitScan';
@@ -51,9 +51,8 @@ export async function readWholeFile(
   path: string,
   maxBytes: number,
 ): Promise<{ kind: 'bytes'; bytes: Uint8Array; info: Stats } | { kind: 'too-large'; info: Stats }> {
-  const handle = await openRegularFile(path);
+  const { handle, info } = await openChecked(path);
   try {
-    const info = await handle.stat();
     if (info.size > maxBytes) return { kind: 'too-large', info };
     return { kind: 'bytes', bytes: await readHandleRange(handle, 0, info.size), info };
   } finally {
@@ -99,9 +98,9 @@ export class WholeFileReader implements SourceReader {
     return this.identity?.mtimeMs ?? 0;
   }
 
-  async read(sink: PointSink): Promise<ReadOutcome> {
+  async read(sink: PointSink, checked?: Stats): Promise<ReadOutcome> {
     if ((await this.hooks.skip?.()) === true) return { kind: 'not-a-log' };
-    const outcome = await this.readOnce(sink);
+    const outcome = await this.readOnce(sink, checked);
     return this.hooks.finish === undefined ? outcome : this.hooks.finish(outcome);
   }
 
@@ -111,11 +110,10 @@ export class WholeFileReader implements SourceReader {
     return this.logFormat.parse(await readHandleRange(handle, 0, size), this.path);
   }
 
-  private async readOnce(sink: PointSink): Promise<ReadOutcome> {
+  private async readOnce(sink: PointSink, checked: Stats | undefined): Promise<ReadOutcome> {
     try {
-      const handle = await openRegularFile(this.path);
+      const { handle, info } = await openChecked(this.path, checked);
       try {
-        const info = await handle.stat();
         const identity = { ino: info.ino, size: info.size, mtimeMs: info.mtimeMs };
         if (this.identity && sameIdentity(this.identity, identity)) return { kind: 'unchanged' };
         const fixed = this.hooks.fixedLimit;
