@@ -32,7 +32,8 @@ export async function walkLogs(root: string, onNote: (problem: Problem) => void 
   claims.admit(root, info);
   const found: string[] = [];
   const pending = [root];
-  // The folders next to be visited are listed ahead, a few at a time, as their stats are (see STAT_WINDOW).
+  // The next LIST_AHEAD folders to visit are listed ahead, as the stats are (see STAT_WINDOW). A listing waits
+  // until its folder's turn: at most LIST_AHEAD of them for each level of the tree walked down.
   const listed = new Map<string, Promise<Dirent<Buffer>[] | undefined>>();
   while (pending.length > 0) {
     const directory = pending.pop() as string;
@@ -44,22 +45,30 @@ export async function walkLogs(root: string, onNote: (problem: Problem) => void 
     listed.delete(directory);
     if (entries === undefined) continue;
     const folders: string[] = [];
-    const sorted = entries.sort((a, b) => Buffer.compare(a.name, b.name));
+    // Each entry's path once, undefined where its name is not UTF-8 (noted) or the filter ignores it.
+    const named = entries
+      .sort((a, b) => Buffer.compare(a.name, b.name))
+      .map((entry) => {
+        const name = utf8Name(entry.name);
+        if (name === undefined) {
+          onNote({
+            path: join(directory, showRawName(entry.name)),
+            message: invalidNameMessage(entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'entry'),
+          });
+          return { entry, path: undefined };
+        }
+        const path = join(directory, name);
+        return { entry, path: logs.ignores(path) ? undefined : path };
+      });
     // The stats of a window of sub-folders are asked for together and taken in name order: one at a time, a
     // folder of 1,000 runs waited on 1,000 round trips to libuv's threads before its first log was read.
     let folderStats: (Promise<Stats | undefined> | undefined)[] = [];
-    for (const [index, entry] of sorted.entries()) {
-      if (index % STAT_WINDOW === 0) folderStats = sorted.slice(index, index + STAT_WINDOW).map((next) => folderStat(directory, next, logs));
-      const name = utf8Name(entry.name);
-      if (name === undefined) {
-        onNote({
-          path: join(directory, showRawName(entry.name)),
-          message: invalidNameMessage(entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'entry'),
-        });
-        continue;
-      }
-      const path = join(directory, name);
-      if (logs.ignores(path)) continue;
+    for (const [index, { entry, path }] of named.entries()) {
+      if (index % STAT_WINDOW === 0)
+        folderStats = named
+          .slice(index, index + STAT_WINDOW)
+          .map((next) => (next.path !== undefined && next.entry.isDirectory() ? stat(next.path).catch(() => undefined) : undefined));
+      if (path === undefined) continue;
       if (entry.isSymbolicLink()) {
         claims.markLink(path);
         const target = await stat(path).catch(() => undefined);
@@ -92,15 +101,6 @@ const LIST_AHEAD = 8;
 /** A folder's entries, undefined when it cannot be listed (the walk goes on without it). */
 function listing(directory: string): Promise<Dirent<Buffer>[] | undefined> {
   return readdir(directory, { withFileTypes: true, encoding: 'buffer' }).catch(() => undefined);
-}
-
-/** The stat the walk takes of `entry` when it is a folder it may enter (undefined when it fails), started now. */
-function folderStat(directory: string, entry: Dirent<Buffer>, logs: LogFilter): Promise<Stats | undefined> | undefined {
-  if (!entry.isDirectory()) return undefined;
-  const name = utf8Name(entry.name);
-  if (name === undefined) return undefined;
-  const path = join(directory, name);
-  return logs.ignores(path) ? undefined : stat(path).catch(() => undefined);
 }
 
 function noteSpecial(path: string, entry: Parameters<typeof specialFileKind>[0], logs: LogFilter, onNote: (problem: Problem) => void): void {
