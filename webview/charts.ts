@@ -19,6 +19,7 @@ import type { Box } from './labelLayout';
 import { runColor, withAlpha, type ThemeColors } from './theme';
 import { formatTick } from './tickFormat';
 import { formatX, X_AXIS_LABELS, type XAxisMode } from './xAxis';
+import { isMarkedLine, lineStyle } from './lineStyle';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, annotationPlugin, zoomPlugin);
 
@@ -218,18 +219,11 @@ function backgroundPlugin(overlay: Overlay): Plugin<'line'> {
   };
 }
 
-/** A line of more points than this is dense: its markers would merge into the line and say nothing more. */
-const MAX_MARKED_POINTS = 60;
 /**
  * Past this many markers in one chart they no longer carry information and cost most of the drawing: with 1,000 runs,
  * 84,000 markers took 1.3 s of a 2.2 s first draw. A dozen runs' sparse eval curves (about 1,500) keep theirs.
  */
 const MAX_MARKERS = 3000;
-
-/** Whether the line would carry a marker on each point: a sparse line of values, not a raw one (the faint unsmoothed trace). */
-function isMarkedLine(line: ChartLine): boolean {
-  return !line.raw && line.points.length <= MAX_MARKED_POINTS;
-}
 
 /** The markers the chart's sparse lines would carry, one on each point. */
 function pointMarkers(lines: readonly ChartLine[]): number {
@@ -241,15 +235,14 @@ function pointMarkers(lines: readonly ChartLine[]): number {
 type LineDataset = ChartDataset<'line', Point[]>;
 
 function toDataset(line: ChartLine, theme: ThemeColors, markers: boolean): LineDataset {
-  const color = runColor(theme, line.colorIndex);
-  const alpha = (line.raw ? 0.25 : 1) * (line.faded ? 0.2 : 1);
+  const style = lineStyle(line, theme);
   return {
     label: line.label,
     data: line.points as { x: number; y: number | null }[],
-    borderColor: alpha === 1 ? color : withAlpha(color, alpha),
-    backgroundColor: color,
-    borderWidth: line.raw ? 1 : line.train ? 1.25 : 2,
-    borderDash: line.dashed ? [5, 4] : [],
+    borderColor: style.stroke,
+    backgroundColor: style.color,
+    borderWidth: style.width,
+    borderDash: style.dash,
     pointRadius: markers && isMarkedLine(line) ? 2 : 0,
     pointHoverRadius: 0,
     spanGaps: true,

@@ -1,8 +1,9 @@
 import type { Plugin, Scale } from 'chart.js';
 import type { ChartLine } from './chartData';
-import { runColor, withAlpha, type ThemeColors } from './theme';
+import { isMarkedLine, lineStyle } from './lineStyle';
+import type { ThemeColors } from './theme';
 
-/** What the layer draws: lines styled as their datasets would be (see charts.ts toDataset), under every dataset. */
+/** What the layer draws: lines styled as their datasets would be (see lineStyle.ts), under every dataset. */
 export interface LayerState {
   lines: readonly ChartLine[];
   theme: ThemeColors;
@@ -10,20 +11,16 @@ export interface LayerState {
   markers: boolean;
 }
 
-/** Sparse lines of at most this many points carry markers (as charts.ts MAX_MARKED_POINTS). */
-const MARKED_POINTS = 60;
-
 /** Faded lines lowest, then the faint raw lines, then the rest: the order Chart.js draws their datasets in. */
 function depth(line: ChartLine): number {
   return line.faded ? 0 : line.raw ? 1 : 2;
 }
 
 function strokeLine(ctx: CanvasRenderingContext2D, line: ChartLine, theme: ThemeColors, x: Scale, y: Scale, markers: boolean): void {
-  const color = runColor(theme, line.colorIndex);
-  const alpha = (line.raw ? 0.25 : 1) * (line.faded ? 0.2 : 1);
-  ctx.strokeStyle = alpha === 1 ? color : withAlpha(color, alpha);
-  ctx.lineWidth = line.raw ? 1 : line.train ? 1.25 : 2;
-  ctx.setLineDash(line.dashed ? [5, 4] : []);
+  const style = lineStyle(line, theme);
+  ctx.strokeStyle = style.stroke;
+  ctx.lineWidth = style.width;
+  ctx.setLineDash(style.dash);
   ctx.beginPath();
   let started = false;
   // Gaps are spanned, as the datasets' spanGaps.
@@ -36,8 +33,8 @@ function strokeLine(ctx: CanvasRenderingContext2D, line: ChartLine, theme: Theme
     started = true;
   }
   ctx.stroke();
-  if (!markers || line.raw || line.points.length > MARKED_POINTS) return;
-  ctx.fillStyle = color;
+  if (!markers || !isMarkedLine(line)) return;
+  ctx.fillStyle = style.color;
   ctx.setLineDash([]);
   ctx.lineWidth = 1;
   for (const point of line.points) {
